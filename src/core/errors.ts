@@ -1,0 +1,76 @@
+/**
+ * Errors with stable codes (in the manner of jose's `src/util/errors.ts`): one base class, one code per
+ * failure, a union to switch on. Hosts turn codes into words and exit statuses; the core never prints.
+ * Programming errors stay `TypeError` / `RangeError`.
+ */
+
+/** Every stable error code, grouped by the exit status the CLI gives it. */
+export const ERROR_CODES = {
+  // 2: the call itself is wrong.
+  E_USAGE: 2,
+  E_LABEL_UNKNOWN: 2,
+  E_LABEL_NOT_APPLICABLE: 2,
+  E_ROLE_UNKNOWN: 2,
+  // 3: access denied.
+  E_NO_IDENTITY: 3,
+  E_NOT_GRANTEE: 3,
+  E_RIGHT_MISSING: 3,
+  E_EXPIRED: 3,
+  E_JUSTIFICATION_REQUIRED: 3,
+  // 4: invalid, corrupt or tampered input.
+  E_FORMAT: 4,
+  E_UNSUPPORTED_VERSION: 4,
+  E_INTEGRITY: 4,
+  E_POLICY_INVALID: 4,
+  E_IDENTITY_INVALID: 4,
+  E_PASSPHRASE: 4,
+  E_AUDIT_BROKEN: 4,
+  E_MANIFEST_INVALID: 4,
+  // 1: anything else that is not the caller's fault.
+  E_IDENTITY_EXISTS: 1,
+  E_PERSON_UNKNOWN: 1,
+  E_NOT_FOUND: 1,
+  E_EXISTS: 1,
+  E_IO: 1,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The one message for every failure to decrypt or authenticate, whatever the cause (no oracle). */
+export const INTEGRITY_MESSAGE = 'the protected file is corrupt or has been tampered with';
+
+/** Base of every error the core raises on purpose. `file` names the file concerned, when there is one. */
+export class SensitivityError extends Error {
+  override readonly name = 'SensitivityError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly file?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** The CLI's exit status for this error (0 is never returned). */
+  get exitCode(): 1 | 2 | 3 | 4 {
+    return ERROR_CODES[this.code];
+  }
+
+  /** Same error, naming the file it concerns (hosts know paths; the core often only knows bytes). */
+  withFile(file: string): SensitivityError {
+    if (this.file) return this;
+    const e = new SensitivityError(this.code, this.message, file, { cause: this.cause });
+    e.stack = this.stack;
+    return e;
+  }
+}
+
+/** The fixed, cause-free integrity failure (tampered header or chunk, wrong key commitment, truncation). */
+export function integrityError(): SensitivityError {
+  return new SensitivityError('E_INTEGRITY', INTEGRITY_MESSAGE);
+}
+
+/** True when `e` is a SensitivityError, optionally with the given code. */
+export function isSensitivityError(e: unknown, code?: ErrorCode): e is SensitivityError {
+  return e instanceof SensitivityError && (code === undefined || e.code === code);
+}
