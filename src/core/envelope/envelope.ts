@@ -1,0 +1,438 @@
+/**
+ * Protect, open, inspect and rewrap envelopes (docs/FORMAT.md). Every entry point streams: memory does not
+ * grow with the content. Order of checks on open: slot → unwrap → key commitment → header MAC → policy
+ * signature → access (rights.ts) → body, chunk by chunk, each released only once authenticated.
+ */
+import { equalBytes } from '@noble/ciphers/utils.js';
+import { base64url, calculateJwkThumbprint } from 'jose';
+import { integrityError, SensitivityError } from '../errors.js';
+import type { Identity, PublicIdentity } from '../identity.js';
+import { systemClock, secureRandom, type ByteSink, type ByteSource, type Clock, type RandomSource } from '../ports.js';
+import { decideAccess, normalizeRights, requireAccess, type Right } from '../rights.js';
+import {
+  checkSizes,
+  chunkCountOf,
+  DEFAULT_CHUNK_SIZE,
+  encodeHeader,
+  isInnerName,
+  isMediaType,
+  layoutOf,
+  readHeader,
+  type EnvelopeLayout,
+  type Metadata,
+  type RawHeader,
+} from './format.js';
+import { ByteReader } from './io.js';
+import { bodyKeys, FILE_KEY_LENGTH, headerDigest, headerMac, keyCommitment, MAC_LENGTH, SALT_LENGTH } from './keys.js';
+import { grantClaim, ownerClaim, policySubject, signPolicy, verifyPolicy, type EnvelopeLabel, type EnvelopePolicy, type PolicyGrant } from './policy.js';
+import { isX25519Slot, unwrapSlot, wrapSlot, type Slot } from './slots.js';
+import { decryptBody, encryptBody, reencryptBody, type BodyParams } from './stream.js';
+
+/** A person to grant, with their rights (must include VIEW: without it a slot would be pointless). */
+export interface GrantRequest {
+  readonly person: PublicIdentity;
+  readonly rights: readonly Right[];
+}
+
+export interface ProtectOptions {
+  /** Signs the policy; always granted every right (Co-Owner). */
+  readonly owner: Identity;
+  readonly label: EnvelopeLabel;
+  readonly grants?: readonly GrantRequest[];
+  /** The label policy's recovery recipients: granted Co-Owner, marked `recovery`. */
+  readonly recovery?: readonly PublicIdentity[];
+  readonly expires?: Date;
+  /** The inner file's name (no directories); stays visible. */
+  readonly innerName: string;
+  /** Media type of the content; default application/octet-stream. Stays visible. */
+  readonly contentType?: string;
+  /** Exact number of bytes `source` yields; recorded in the header (E_IO if the source disagrees). */
+  readonly size: number;
+  readonly chunkSize?: number;
+  /** Every random byte of the envelope comes from here; fixed only in test vectors. */
+  readonly random?: RandomSource;
+  readonly clock?: Clock;
+}
+
+/** A slot as listed for display: its kind, and the recipient key's thumbprint for kinds we know. */
+export interface SlotInfo {
+  readonly kind: string;
+  readonly kid?: string;
+}
+
+/**
+ * An envelope whose header has been authenticated with its file key (commitment + MAC) and whose policy
+ * signature has been verified against the owner key it names.
+ */
+export interface EnvelopeInfo {
+  readonly authenticated: true;
+  readonly layout: EnvelopeLayout;
+  readonly innerName: string;
+  readonly contentType: string;
+  readonly policy: EnvelopePolicy;
+  readonly slots: readonly SlotInfo[];
+}
+
+/**
+ * A header read without any key (for inspect and listings). CHECKED: structure, version, and the policy's
+ * signature by the owner key it names. NOT CHECKED: the header MAC and key commitment (they need the file
+ * key), so innerName, contentType, slots and layout may have been edited, and the signed policy may have
+ * been copied from another file by its owner; nothing about the body.
+ */
+export interface EnvelopeHeader extends Omit<EnvelopeInfo, 'authenticated'> {
+  readonly authenticated: false;
+}
+
+/** An opened envelope: authenticated, access decided; `rights` are the opener's. */
+export interface OpenedEnvelope extends EnvelopeInfo {
+  readonly rights: readonly Right[];
+}
+
+export interface OpenOptions {
+  readonly clock?: Clock;
+  /** The right the caller is about to exercise (default VIEW; unprotect asks EXPORT). Checked before any decryption. */
+  readonly right?: Right;
+  /** The envelope's total size when the host knows it (a file's size): a mismatch is E_INTEGRITY before anything is released. */
+  readonly sourceLength?: number;
+}
+
+/** Owner changes. Revoking anyone rotates the file key; everything else keeps it. */
+export interface EnvelopeChange {
+  /** Add people, or replace the rights of people already granted. */
+  readonly grant?: readonly GrantRequest[];
+  /** Identity ids or emails of grantees to remove (E_PERSON_UNKNOWN if one has no grant). */
+  readonly revoke?: readonly string[];
+  readonly label?: EnvelopeLabel;
+  /** A new expiry, or null to remove it. */
+  readonly expires?: Date | null;
+}
+
+export interface RewrapOptions extends Omit<OpenOptions, 'right'> {
+  readonly random?: RandomSource;
+}
+
+export interface ReplaceContentOptions {
+  readonly clock?: Clock;
+  readonly random?: RandomSource;
+  /** Exact number of bytes the new content yields. */
+  readonly size: number;
+}
+
+/** Encrypts `source` into a new envelope on `sink`: header first, then the body chunk by chunk. */
+export async function protect(source: ByteSource, sink: ByteSink, options: ProtectOptions): Promise<EnvelopeInfo> {
+  const random = options.random ?? secureRandom;
+  const now = (options.clock ?? systemClock).now();
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  checkSizes(chunkSize, options.size);
+  const contentType = options.contentType ?? 'application/octet-stream';
+  if (!isInnerName(options.innerName)) throw new SensitivityError('E_USAGE', `"${options.innerName}" cannot be a protected file's inner name`);
+  if (!isMediaType(contentType)) throw new SensitivityError('E_USAGE', `"${contentType}" is not a media type`);
+  checkLabel(options.label);
+  const exp = options.expires ? expirySeconds(options.expires, now) : undefined;
+  await checkPerson(options.owner);
+  const grants = await grantList(options.owner, options.grants ?? [], options.recovery ?? []);
+  const fileKey = take(random, FILE_KEY_LENGTH);
+  const salt = take(random, SALT_LENGTH);
+  const cid = base64url.encode(take(random, 16));
+  try {
+    const policy = makePolicy(cid, options.label, options.owner, grants, now, exp, fileKey);
+    const jws = await signPolicy(policy, options.owner);
+    const slots = await slotsFor(grants, fileKey, random, []);
+    const meta = { name: options.innerName, type: contentType, policy: jws, slots };
+    const { header, body } = seal(fileKey, salt, chunkSize, options.size, meta);
+    const reader = new ByteReader(source);
+    try {
+      await sink.write(header);
+      await encryptBody(reader, sink, body);
+    } finally {
+      await reader.close();
+      wipe(body);
+    }
+    return info(layoutOf(header.length, chunkSize, options.size), meta, policy);
+  } finally {
+    fileKey.fill(0);
+  }
+}
+
+/** Reads and signature-checks a header without any key (see EnvelopeHeader for what that does NOT prove). */
+export async function readEnvelopeHeader(source: ByteSource): Promise<EnvelopeHeader> {
+  const reader = new ByteReader(source);
+  try {
+    const raw = await readHeader(reader);
+    const policy = await verifyPolicy(raw.metadata.policy);
+    return { ...info(layoutOf(raw.bytes.length, raw.chunkSize, raw.plaintextLength), raw.metadata, policy), authenticated: false };
+  } finally {
+    await reader.close();
+  }
+}
+
+/**
+ * Opens an envelope for `identity`: authenticates the header, decides access for `options.right`
+ * (E_NOT_GRANTEE, E_EXPIRED, E_RIGHT_MISSING), then streams plaintext to `sink` chunk by chunk, each chunk
+ * only after it authenticates. With `sink` null, authenticates every chunk and writes nothing (verify-only).
+ * A failure after some chunks leaves those (authentic) chunks in the sink: hosts write to a temporary file,
+ * or verify first when the sink is a terminal.
+ */
+export async function openEnvelope(source: ByteSource, sink: ByteSink | null, identity: Identity, options: OpenOptions = {}): Promise<OpenedEnvelope> {
+  const reader = new ByteReader(source);
+  try {
+    const u = await unlock(reader, identity, options.right ?? 'VIEW', options);
+    try {
+      await decryptBody(reader, sink, u.body);
+    } finally {
+      u.dispose();
+    }
+    return { ...info(u.layout, u.raw.metadata, u.policy), rights: u.rights };
+  } finally {
+    await reader.close();
+  }
+}
+
+/**
+ * Applies an owner's change (needs OWNER) and writes the new envelope to `sink`, re-encrypting the body as
+ * it streams. The signer becomes the owner of record. Grant, label and expiry changes keep the file key (and
+ * the existing slots); any revoke rotates it, so old slots — and any copy of them — open nothing new.
+ */
+export async function rewrapEnvelope(source: ByteSource, sink: ByteSink, identity: Identity, change: EnvelopeChange, options: RewrapOptions = {}): Promise<EnvelopeInfo> {
+  const random = options.random ?? secureRandom;
+  const now = (options.clock ?? systemClock).now();
+  const reader = new ByteReader(source);
+  try {
+    const u = await unlock(reader, identity, 'OWNER', options);
+    const newKey = new Uint8Array(FILE_KEY_LENGTH);
+    try {
+      const { grants, removed } = await changedGrants(u.policy.grants, identity, change);
+      const rotate = removed > 0;
+      newKey.set(rotate ? take(random, FILE_KEY_LENGTH) : u.fileKey);
+      const salt = take(random, SALT_LENGTH);
+      const label = change.label ?? u.policy.label;
+      if (change.label) checkLabel(change.label);
+      const exp = change.expires === null ? undefined : change.expires ? expirySeconds(change.expires, now) : u.policy.exp;
+      const policy = makePolicy(u.policy.cid, label, identity, grants, now, exp, newKey);
+      const jws = await signPolicy(policy, identity);
+      const slots = await slotsFor(grants, newKey, random, rotate ? [] : u.raw.metadata.slots);
+      const meta = { name: u.raw.metadata.name, type: u.raw.metadata.type, policy: jws, slots };
+      const { header, body } = seal(newKey, salt, u.layout.chunkSize, u.layout.plaintextLength, meta);
+      try {
+        await sink.write(header);
+        await reencryptBody(reader, sink, u.body, body);
+      } finally {
+        wipe(body);
+      }
+      return info(layoutOf(header.length, u.layout.chunkSize, u.layout.plaintextLength), meta, policy);
+    } finally {
+      newKey.fill(0);
+      u.dispose();
+    }
+  } finally {
+    await reader.close();
+  }
+}
+
+/**
+ * Writes `content` as the new body of the envelope whose header `envelope` yields (needs EDIT): same file
+ * key, policy and slots, a fresh salt (so a fresh content key: no nonce is ever reused). Only the old
+ * header is read. This is how an editor saves a protected file without being its owner.
+ */
+export async function replaceEnvelopeContent(envelope: ByteSource, content: ByteSource, sink: ByteSink, identity: Identity, options: ReplaceContentOptions): Promise<EnvelopeInfo> {
+  const random = options.random ?? secureRandom;
+  const old = new ByteReader(envelope);
+  let u: Unlocked;
+  try {
+    u = await unlock(old, identity, 'EDIT', { clock: options.clock });
+  } finally {
+    await old.close();
+  }
+  try {
+    checkSizes(u.layout.chunkSize, options.size);
+    const meta = u.raw.metadata;
+    const { header, body } = seal(u.fileKey, take(random, SALT_LENGTH), u.layout.chunkSize, options.size, meta);
+    const reader = new ByteReader(content);
+    try {
+      await sink.write(header);
+      await encryptBody(reader, sink, body);
+    } finally {
+      await reader.close();
+      wipe(body);
+    }
+    return info(layoutOf(header.length, u.layout.chunkSize, options.size), meta, u.policy);
+  } finally {
+    u.dispose();
+  }
+}
+
+// ---- internals ----
+
+interface Unlocked {
+  readonly raw: RawHeader;
+  readonly policy: EnvelopePolicy;
+  readonly fileKey: Uint8Array;
+  readonly body: BodyParams;
+  readonly layout: EnvelopeLayout;
+  readonly rights: readonly Right[];
+  dispose(): void;
+}
+
+/** Reads the header and runs every check before the body (see the module comment for the order). */
+async function unlock(reader: ByteReader, identity: Identity, right: Right, options: OpenOptions): Promise<Unlocked> {
+  const now = (options.clock ?? systemClock).now();
+  const raw = await readHeader(reader);
+  const slot = raw.metadata.slots.find((s) => isX25519Slot(s) && s.kid === identity.enc.kid);
+  if (!slot || !isX25519Slot(slot)) {
+    // No key for us: the signed policy (no file key needed) still says whom to ask.
+    const policy = await verifyPolicy(raw.metadata.policy);
+    const d = decideAccess(policySubject(policy), identity.id, right, now);
+    if (!d.allowed) throw new SensitivityError(d.code, d.reason);
+    throw new SensitivityError('E_NOT_GRANTEE', `this file holds no key for your identity's encryption key; ask the owner, ${policy.owner.email}, to grant you again`);
+  }
+  const fileKey = await unwrapSlot(slot, identity.encPrivate);
+  try {
+    if (!equalBytes(keyCommitment(fileKey), raw.commitment)) throw integrityError();
+    const keys = bodyKeys(fileKey, raw.salt);
+    const macInput = raw.bytes.subarray(0, raw.bytes.length - MAC_LENGTH);
+    if (!equalBytes(headerMac(keys.macKey, macInput), raw.mac)) throw integrityError();
+    const policy = await verifyPolicy(raw.metadata.policy);
+    if (policy.cmt !== base64url.encode(raw.commitment)) throw integrityError();
+    const encKids = new Set(policy.grants.map((g) => g.enc.kid));
+    if (!raw.metadata.slots.every((s) => !isX25519Slot(s) || encKids.has(s.kid))) throw integrityError();
+    const mine = policy.grants.find((g) => g.id === identity.id);
+    if (mine && mine.enc.kid !== identity.enc.kid) {
+      throw new SensitivityError('E_NOT_GRANTEE', `your grant names another encryption key; ask the owner, ${policy.owner.email}, to grant you again`);
+    }
+    const rights = requireAccess(policySubject(policy), identity.id, right, now);
+    const layout = layoutOf(raw.bytes.length, raw.chunkSize, raw.plaintextLength);
+    if (options.sourceLength !== undefined && options.sourceLength !== layout.envelopeLength) throw integrityError();
+    const body = bodyParams(keys.contentKey, keys.noncePrefix, raw.bytes, raw.chunkSize, raw.plaintextLength);
+    keys.macKey.fill(0);
+    const dispose = (): void => {
+      fileKey.fill(0);
+      wipe(body);
+    };
+    return { raw, policy, fileKey, body, layout, rights, dispose };
+  } catch (e) {
+    fileKey.fill(0);
+    throw e;
+  }
+}
+
+function bodyParams(contentKey: Uint8Array, noncePrefix: Uint8Array, header: Uint8Array, chunkSize: number, plaintextLength: number): BodyParams {
+  return { contentKey, noncePrefix, aad: headerDigest(header), chunkSize, plaintextLength, chunkCount: chunkCountOf(plaintextLength, chunkSize) };
+}
+
+/** Builds the MAC'd header and the parameters its body is encrypted under. */
+function seal(fileKey: Uint8Array, salt: Uint8Array, chunkSize: number, plaintextLength: number, metadata: Metadata): { header: Uint8Array; body: BodyParams } {
+  const keys = bodyKeys(fileKey, salt);
+  const header = encodeHeader({ chunkSize, plaintextLength, salt, commitment: keyCommitment(fileKey), metadata }, keys.macKey);
+  keys.macKey.fill(0);
+  return { header, body: bodyParams(keys.contentKey, keys.noncePrefix, header, chunkSize, plaintextLength) };
+}
+
+function wipe(body: BodyParams): void {
+  body.contentKey.fill(0);
+}
+
+function makePolicy(cid: string, label: EnvelopeLabel, owner: Identity, grants: readonly PolicyGrant[], now: Date, exp: number | undefined, fileKey: Uint8Array): EnvelopePolicy {
+  return {
+    v: 1,
+    cid,
+    label: { id: label.id, name: label.name },
+    owner: ownerClaim(owner),
+    grants,
+    iat: Math.floor(now.getTime() / 1000),
+    ...(exp !== undefined ? { exp } : {}),
+    cmt: base64url.encode(keyCommitment(fileKey)),
+  };
+}
+
+/** One slot per grant, in grant order; a slot in `keep` for the same key is reused as is (same file key). */
+async function slotsFor(grants: readonly PolicyGrant[], fileKey: Uint8Array, random: RandomSource, keep: readonly Slot[]): Promise<Slot[]> {
+  const slots: Slot[] = [];
+  for (const g of grants) {
+    const old = keep.find((s) => isX25519Slot(s) && s.kid === g.enc.kid);
+    slots.push(old ?? (await wrapSlot(fileKey, g.enc, random)));
+  }
+  // Kinds we cannot make (passphrase, hardware…) survive as long as the file key does.
+  return [...slots, ...keep.filter((s) => !isX25519Slot(s))];
+}
+
+/** Owner first (Co-Owner), then grants in order, then recovery recipients (Co-Owner, marked). */
+async function grantList(owner: Identity, grants: readonly GrantRequest[], recovery: readonly PublicIdentity[]): Promise<PolicyGrant[]> {
+  const list: PolicyGrant[] = [grantClaim(owner, ['OWNER'])];
+  for (const { person, rights } of grants) {
+    if (person.id === owner.id) continue;
+    await checkPerson(person);
+    if (list.some((g) => g.id === person.id)) throw new SensitivityError('E_USAGE', `${person.email} is granted twice`);
+    list.push(grantClaim(person, checkRights(rights, person)));
+  }
+  for (const person of recovery) {
+    if (person.id === owner.id) continue;
+    await checkPerson(person);
+    const i = list.findIndex((g) => g.id === person.id);
+    if (i >= 0) list.splice(i, 1);
+    list.push(grantClaim(person, ['OWNER'], true));
+  }
+  return list;
+}
+
+/** The grants after a change, and how many were removed. */
+async function changedGrants(current: readonly PolicyGrant[], actor: Identity, change: EnvelopeChange): Promise<{ grants: PolicyGrant[]; removed: number }> {
+  let grants = [...current];
+  for (const who of change.revoke ?? []) {
+    const key = who.trim().toLowerCase();
+    const hit = grants.filter((g) => g.id === who || g.email === key);
+    if (hit.length === 0) throw new SensitivityError('E_PERSON_UNKNOWN', `${who} has no grant on this file`);
+    if (hit.some((g) => g.id === actor.id)) throw new SensitivityError('E_USAGE', 'you cannot revoke your own access');
+    grants = grants.filter((g) => !hit.includes(g));
+  }
+  const removed = current.length - grants.length;
+  for (const { person, rights } of change.grant ?? []) {
+    if (person.id === actor.id) throw new SensitivityError('E_USAGE', 'you cannot change your own grant');
+    await checkPerson(person);
+    const i = grants.findIndex((g) => g.id === person.id);
+    const claim = grantClaim(person, checkRights(rights, person), i >= 0 && grants[i]!.recovery === true);
+    if (i >= 0) grants[i] = claim;
+    else grants.push(claim);
+  }
+  return { grants, removed };
+}
+
+function checkRights(rights: readonly Right[], person: PublicIdentity): Right[] {
+  const r = normalizeRights(rights);
+  if (!r.includes('VIEW')) throw new SensitivityError('E_USAGE', `the rights granted to ${person.email} must include VIEW`);
+  return r;
+}
+
+/** E_IDENTITY_INVALID unless the person's key ids are their keys' RFC 7638 thumbprints. */
+async function checkPerson(p: PublicIdentity): Promise<void> {
+  const [sig, enc] = await Promise.all([p.sig, p.enc].map((j) => calculateJwkThumbprint({ kty: j.kty, crv: j.crv, x: j.x }, 'sha256')));
+  if (p.sig.crv !== 'Ed25519' || p.enc.crv !== 'X25519' || sig !== p.sig.kid || sig !== p.id || enc !== p.enc.kid) {
+    throw new SensitivityError('E_IDENTITY_INVALID', `the identity of ${p.email} is inconsistent (key ids do not match the keys); ask them for it again`);
+  }
+}
+
+function checkLabel(label: EnvelopeLabel): void {
+  if (!label.id || !label.name) throw new SensitivityError('E_USAGE', 'a protected file needs a label with an id and a name');
+}
+
+function expirySeconds(expires: Date, now: Date): number {
+  const t = expires.getTime();
+  if (!Number.isFinite(t) || t <= now.getTime()) throw new SensitivityError('E_USAGE', 'the expiry must be in the future');
+  return Math.floor(t / 1000);
+}
+
+function take(random: RandomSource, n: number): Uint8Array {
+  const b = random(n);
+  if (b.length !== n) throw new RangeError(`the random source returned ${b.length} bytes, not ${n}`);
+  return b;
+}
+
+function info(layout: EnvelopeLayout, meta: Metadata, policy: EnvelopePolicy): EnvelopeInfo {
+  return {
+    authenticated: true,
+    layout,
+    innerName: meta.name,
+    contentType: meta.type,
+    policy,
+    slots: meta.slots.map((s) => (isX25519Slot(s) ? { kind: s.kind, kid: s.kid } : { kind: s.kind })),
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * Envelope v1 header bytes (docs/FORMAT.md §Header): a fixed binary part, the metadata JSON, and an
+ * HMAC-SHA256 over both. Integers are big-endian.
+ *
+ *   0  8  magic "\x89SNS\r\n\x1a\n"       8  2  version = 1
+ *  10  4  chunk size (plaintext bytes)    14  8  plaintext length
+ *  22 32  HKDF salt                       54 32  key commitment
+ *  86  4  metadata length n               90  n  metadata JSON (UTF-8)
+ *  90+n 32 header MAC
+ */
+import { SensitivityError } from '../errors.js';
+import { arr, COMPACT_JWS, formatError, json, obj, str } from './check.js';
+import type { ByteReader } from './io.js';
+import { COMMITMENT_LENGTH, headerMac, MAC_LENGTH, SALT_LENGTH } from './keys.js';
+import { checkSlots, parseSlot, type Slot } from './slots.js';
+
+/** PNG-style magic: the high byte and CR LF / ^Z catch 7-bit and newline-mangling transfers. */
+export const MAGIC = Uint8Array.of(0x89, 0x53, 0x4e, 0x53, 0x0d, 0x0a, 0x1a, 0x0a);
+export const VERSION = 1;
+export const FIXED_LENGTH = 90;
+export const TAG_LENGTH = 16;
+export const MIN_CHUNK_SIZE = 64;
+export const MAX_CHUNK_SIZE = 16 * 1024 * 1024;
+/** Chosen by measurement (docs/FORMAT.md §Chunk size). */
+export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+export const MAX_METADATA_LENGTH = 1024 * 1024;
+/** The STREAM counter is 32 bits. */
+export const MAX_CHUNKS = 2 ** 32;
+
+/** Visible, MAC-authenticated metadata. */
+export interface Metadata {
+  /** The inner file's name (no directories). */
+  readonly name: string;
+  /** The inner file's media type. */
+  readonly type: string;
+  /** The owner-signed policy, compact JWS. */
+  readonly policy: string;
+  readonly slots: readonly Slot[];
+}
+
+export interface HeaderFields {
+  readonly chunkSize: number;
+  readonly plaintextLength: number;
+  readonly salt: Uint8Array;
+  readonly commitment: Uint8Array;
+  readonly metadata: Metadata;
+}
+
+/** A header as read: its fields, all its bytes (MAC included) and the stored MAC. Nothing in it is verified. */
+export interface RawHeader extends HeaderFields {
+  readonly bytes: Uint8Array;
+  readonly mac: Uint8Array;
+}
+
+/** Sizes of an envelope, all derived from authenticated header fields. */
+export interface EnvelopeLayout {
+  readonly version: 1;
+  /** Bytes before the body (fixed part, metadata, MAC). */
+  readonly headerLength: number;
+  readonly chunkSize: number;
+  /** Body chunks; at least 1 (an empty file has one empty final chunk). */
+  readonly chunkCount: number;
+  readonly plaintextLength: number;
+  /** Total bytes of a complete envelope: compare with the file's size to catch truncation up front. */
+  readonly envelopeLength: number;
+}
+
+export function chunkCountOf(plaintextLength: number, chunkSize: number): number {
+  return Math.max(1, Math.ceil(plaintextLength / chunkSize));
+}
+
+export function layoutOf(headerLength: number, chunkSize: number, plaintextLength: number): EnvelopeLayout {
+  const chunkCount = chunkCountOf(plaintextLength, chunkSize);
+  return { version: 1, headerLength, chunkSize, chunkCount, plaintextLength, envelopeLength: headerLength + plaintextLength + chunkCount * TAG_LENGTH };
+}
+
+/** RangeError unless the chunk size and length fit the format (callers' mistakes, not bad input). */
+export function checkSizes(chunkSize: number, plaintextLength: number): void {
+  if (!Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
+    throw new RangeError(`chunkSize must be an integer in [${MIN_CHUNK_SIZE}, ${MAX_CHUNK_SIZE}]`);
+  }
+  if (!Number.isSafeInteger(plaintextLength) || plaintextLength < 0 || chunkCountOf(plaintextLength, chunkSize) > MAX_CHUNKS) {
+    throw new RangeError('size must be a non-negative safe integer within 2^32 chunks');
+  }
+}
+
+/** A file name, no directories: no separators, no control characters (it is shown in terminals), not "." or "..". */
+export function isInnerName(name: string): boolean {
+  if (name.length === 0 || name.length > 255 || name === '.' || name === '..') return false;
+  return ![...name].some((c) => c === '/' || c === '\\' || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+}
+
+/** Printable ASCII, as media types are. */
+export function isMediaType(type: string): boolean {
+  return type.length > 0 && type.length <= 255 && [...type].every((c) => c >= ' ' && c <= '~');
+}
+
+
+/** Serializes and MACs a header. */
+export function encodeHeader(f: HeaderFields, macKey: Uint8Array): Uint8Array {
+  const { name, type, policy, slots } = f.metadata;
+  const meta = new TextEncoder().encode(JSON.stringify({ name, type, policy, slots }));
+  if (meta.length > MAX_METADATA_LENGTH) throw new SensitivityError('E_USAGE', 'too many grantees for one protected file');
+  const out = new Uint8Array(FIXED_LENGTH + meta.length + MAC_LENGTH);
+  const view = new DataView(out.buffer);
+  out.set(MAGIC, 0);
+  view.setUint16(8, VERSION);
+  view.setUint32(10, f.chunkSize);
+  view.setBigUint64(14, BigInt(f.plaintextLength));
+  out.set(f.salt, 22);
+  out.set(f.commitment, 54);
+  view.setUint32(86, meta.length);
+  out.set(meta, FIXED_LENGTH);
+  out.set(headerMac(macKey, out.subarray(0, FIXED_LENGTH + meta.length)), FIXED_LENGTH + meta.length);
+  return out;
+}
+
+/** Reads and shape-checks a header: E_FORMAT on anything malformed, E_UNSUPPORTED_VERSION on another version. */
+export async function readHeader(reader: ByteReader): Promise<RawHeader> {
+  const start = await reader.read(10);
+  if (start.length < 10 || !MAGIC.every((b, i) => start[i] === b)) throw formatError('it does not start with the protected-file signature');
+  const version = (start[8]! << 8) | start[9]!;
+  if (version !== VERSION) {
+    throw new SensitivityError('E_UNSUPPORTED_VERSION', `protected-file format version ${version} is not supported (this tool reads version ${VERSION}); update it`);
+  }
+  const rest = await reader.read(FIXED_LENGTH - 10);
+  if (rest.length < FIXED_LENGTH - 10) throw formatError('the header is truncated');
+  const fixed = new Uint8Array(FIXED_LENGTH);
+  fixed.set(start);
+  fixed.set(rest, 10);
+  const view = new DataView(fixed.buffer);
+  const chunkSize = view.getUint32(10);
+  const length = view.getBigUint64(14);
+  const metaLength = view.getUint32(86);
+  if (chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) throw formatError('the chunk size is out of range');
+  if (length > BigInt(Number.MAX_SAFE_INTEGER) || chunkCountOf(Number(length), chunkSize) > MAX_CHUNKS) throw formatError('the content length is out of range');
+  if (metaLength > MAX_METADATA_LENGTH) throw formatError('the metadata is too long');
+  const tail = await reader.read(metaLength + MAC_LENGTH);
+  if (tail.length < metaLength + MAC_LENGTH) throw formatError('the header is truncated');
+  const bytes = new Uint8Array(FIXED_LENGTH + tail.length);
+  bytes.set(fixed);
+  bytes.set(tail, FIXED_LENGTH);
+  return {
+    chunkSize,
+    plaintextLength: Number(length),
+    salt: bytes.slice(22, 22 + SALT_LENGTH),
+    commitment: bytes.slice(54, 54 + COMMITMENT_LENGTH),
+    metadata: parseMetadata(tail.subarray(0, metaLength)),
+    bytes,
+    mac: bytes.slice(FIXED_LENGTH + metaLength),
+  };
+}
+
+function parseMetadata(raw: Uint8Array): Metadata {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    throw formatError('the metadata is not UTF-8');
+  }
+  const o = obj(json(text, 'the metadata'), 'the metadata');
+  const name = str(o.name, 'the inner file name', { test: isInnerName });
+  const type = str(o.type, 'the content type', { test: isMediaType });
+  const policy = str(o.policy, 'the policy', COMPACT_JWS, MAX_METADATA_LENGTH);
+  const slots = arr(o.slots, 'the slots').map((s, i) => parseSlot(s, `slot ${i}`));
+  checkSlots(slots);
+  return { name, type, policy, slots };
+}

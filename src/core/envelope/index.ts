@@ -1,0 +1,24 @@
+/**
+ * The protected envelope v1 (docs/FORMAT.md): per-file key, HKDF-derived keys, key commitment, owner-signed
+ * policy (JWS EdDSA), recipient slots (JWE ECDH-ES+A256KW), MAC'd header, STREAM AES-256-GCM body.
+ */
+export {
+  openEnvelope,
+  protect,
+  readEnvelopeHeader,
+  replaceEnvelopeContent,
+  rewrapEnvelope,
+  type EnvelopeChange,
+  type EnvelopeHeader,
+  type EnvelopeInfo,
+  type GrantRequest,
+  type OpenedEnvelope,
+  type OpenOptions,
+  type ProtectOptions,
+  type ReplaceContentOptions,
+  type RewrapOptions,
+  type SlotInfo,
+} from './envelope.js';
+export { DEFAULT_CHUNK_SIZE, VERSION as ENVELOPE_VERSION, type EnvelopeLayout } from './format.js';
+export { byteSourceOf, memorySink, type MemorySink } from './io.js';
+export { policySubject, type EnvelopeLabel, type EnvelopePolicy, type PolicyGrant, type PolicyOwner } from './policy.js';
