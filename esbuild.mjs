@@ -1,6 +1,6 @@
 // Bundles the CLI (Node), the extension (Node, CommonJS, `vscode` external) and the webview (browser IIFE).
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -51,6 +51,13 @@ const targets = [
     external: ['vscode'],
   },
 ].filter((t) => Object.values(t.entryPoints).every((p) => existsSync(p)));
+
+// The policy schema ships beside the bundles: the extension contributes it for .sensitivity/policy.json.
+const schema = 'src/core/policy/policy.schema.json';
+if (existsSync(schema)) {
+  mkdirSync('dist', { recursive: true });
+  copyFileSync(schema, 'dist/policy.schema.json');
+}
 
 if (watch) {
   for (const t of targets) await (await esbuild.context(t)).watch();

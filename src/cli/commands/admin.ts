@@ -1,0 +1,77 @@
+/** `sensitivity audit` and `sensitivity policy show|validate`. */
+import { promises as fs } from 'node:fs';
+import { resolve } from 'node:path';
+import { SensitivityError } from '../../core/errors.js';
+import { flattenLabels, parsePolicy, verifyAuditLog } from '../../core/index.js';
+import { auditPath } from '../../node/home.js';
+import { readTextIfExists } from '../../node/node-io.js';
+import { parsingFile } from '../../node/workspace.js';
+import { hasFlag } from '../args.js';
+import { out, outJson, type Command } from './command.js';
+
+export const adminCommands: Command[] = [
+  {
+    name: 'audit',
+    usage: 'audit [--verify] [--json]',
+    summary: 'show the hash-chained audit log; --verify checks the chain (exit 4 when broken)',
+    flags: { verify: {}, json: {} },
+    async run(ctx, args) {
+      const path = auditPath(ctx.home);
+      const text = (await readTextIfExists(path)) ?? '';
+      const result = await verifyAuditLog(text);
+      // A broken chain fails every form: entries after the break cannot be trusted.
+      if (!result.ok) throw new SensitivityError('E_AUDIT_BROKEN', `the audit log is broken at line ${result.line}: ${result.reason}`, path);
+      if (hasFlag(args, 'verify')) {
+        out(`${path}: ${result.entries.length} entries, chain intact${result.head ? `; head ${result.head}` : ''}`);
+        return;
+      }
+      if (hasFlag(args, 'json')) {
+        outJson(result.entries);
+        return;
+      }
+      for (const e of result.entries) {
+        const details = Object.entries(e)
+          .filter(([k]) => !['seq', 'ts', 'prev', 'actor', 'action', 'file'].includes(k))
+          .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+          .join(' ');
+        out(`${e.ts}  ${e.actor?.email ?? '-'}  ${e.action}${e.file ? `  ${e.file}` : ''}${details ? `  ${details}` : ''}`);
+      }
+    },
+  },
+  {
+    name: 'policy show',
+    usage: 'policy show [--json]',
+    summary: 'show the label policy in force (the workspace policy.json, or the embedded default)',
+    flags: { json: {} },
+    async run(ctx, args) {
+      const policy = await (await ctx.workspace()).policy();
+      if (hasFlag(args, 'json')) {
+        outJson(policy);
+        return;
+      }
+      out('Labels (least to most sensitive):');
+      for (const l of flattenLabels(policy)) {
+        const mark = l.id === policy.defaultLabel ? ' (default)' : '';
+        const indent = l.parent ? '    ' : '  ';
+        const note = l.applicable ? '' : ' — choose a sublabel';
+        out(`${indent}${l.name}${mark}  [${l.id}]${note}${l.description ? `\n${indent}  ${l.description}` : ''}`);
+      }
+      if (policy.mandatory?.length) out(`Mandatory labels for: ${policy.mandatory.join(', ')}`);
+      out(`Downgrades need a justification: ${policy.requireDowngradeJustification ? 'yes' : 'no'}`);
+    },
+  },
+  {
+    name: 'policy validate',
+    usage: 'policy validate [FILE]',
+    summary: 'check a policy file against the schema (default: the workspace .sensitivity/policy.json)',
+    flags: {},
+    async run(ctx, args) {
+      const path = args.positionals[0] ? resolve(args.positionals[0]) : resolve((await ctx.workspace()).root, '.sensitivity', 'policy.json');
+      const text = await fs.readFile(path, 'utf8').catch(() => {
+        throw new SensitivityError('E_NOT_FOUND', 'no such policy file', path);
+      });
+      const policy = parsingFile(path, () => parsePolicy(text, path));
+      out(`${path}: valid (${flattenLabels(policy).length} labels)`);
+    },
+  },
+];

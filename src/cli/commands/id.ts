@@ -1,0 +1,127 @@
+/** `sensitivity id new|show|export|import` and `people add`: who you are and whom you share with. */
+import { promises as fs } from 'node:fs';
+import { resolve } from 'node:path';
+import { SensitivityError } from '../../core/errors.js';
+import { createIdentity, publicIdentity, type PublicIdentity } from '../../core/identity.js';
+import { addPerson, exportIdentity, importIdentity, parsePublicIdentity } from '../../core/index.js';
+import { identityPath, writeHomeIdentity } from '../../node/home.js';
+import { readTextIfExists, requireAbsent, writeFileAtomic } from '../../node/node-io.js';
+import { parsingFile } from '../../node/workspace.js';
+import { flagValue, hasFlag, needPositionals } from '../args.js';
+import { readPassphrase } from '../prompt.js';
+import { out, outJson, type Command } from './command.js';
+
+function describe(p: PublicIdentity): string {
+  return `${p.name} <${p.email}>`;
+}
+
+function printIdentity(p: PublicIdentity): void {
+  out(`Name:    ${p.name}`);
+  out(`Email:   ${p.email}`);
+  out(`Id:      ${p.id}`);
+  out(`Created: ${p.created}`);
+}
+
+async function refuseToReplace(home: string, what: string): Promise<void> {
+  if ((await readTextIfExists(identityPath(home))) !== undefined) {
+    throw new SensitivityError(
+      'E_IDENTITY_EXISTS',
+      `an identity already exists; ${what} would replace it and files protected only for it would no longer open. Export it first (\`sensitivity id export FILE\`), then pass --force`,
+      identityPath(home),
+    );
+  }
+}
+
+export const idCommands: Command[] = [
+  {
+    name: 'id new',
+    usage: 'id new --name NAME --email EMAIL [--force]',
+    summary: 'create your identity (Ed25519 signing + X25519 encryption keys)',
+    flags: { name: { value: true }, email: { value: true }, force: {} },
+    async run(ctx, args) {
+      const name = flagValue(args, 'name');
+      const email = flagValue(args, 'email');
+      if (!name || !email) throw new SensitivityError('E_USAGE', 'id new needs --name and --email');
+      if (!hasFlag(args, 'force')) await refuseToReplace(ctx.home, 'a new one');
+      const identity = await createIdentity(name, email, ctx.clock.now());
+      await writeHomeIdentity(ctx.home, identity);
+      await ctx.audit({ action: 'identity.create', actor: { id: identity.id, email: identity.email } });
+      out(`Created identity ${describe(identity)}`);
+      out(`Id: ${identity.id}`);
+      out(`Stored in ${identityPath(ctx.home)} (mode 0600). Back it up with \`sensitivity id export FILE\`.`);
+    },
+  },
+  {
+    name: 'id show',
+    usage: 'id show [--json]',
+    summary: 'show your identity (public part; --json prints what `people add` takes)',
+    flags: { json: {} },
+    async run(ctx, args) {
+      const p = publicIdentity(await ctx.requireIdentity());
+      if (hasFlag(args, 'json')) outJson(p);
+      else printIdentity(p);
+    },
+  },
+  {
+    name: 'id export',
+    usage: 'id export FILE [--force]',
+    summary: 'write your identity, private keys included, to a passphrase-protected file',
+    flags: { force: {} },
+    async run(ctx, args) {
+      const [file] = needPositionals(args, 1, 'the FILE to export to');
+      const path = resolve(file!);
+      const identity = await ctx.requireIdentity();
+      if (!hasFlag(args, 'force')) await requireAbsent(path, 'pass --force to overwrite it');
+      const text = await exportIdentity(identity, await readPassphrase(true));
+      await writeFileAtomic(path, text + '\n', 0o600);
+      out(`Exported ${describe(identity)} to ${file} (encrypted with your passphrase; keep both safe).`);
+    },
+  },
+  {
+    name: 'id import',
+    usage: 'id import FILE [--force]',
+    summary: 'restore an identity from a file written by `id export` (CLI or extension)',
+    flags: { force: {} },
+    async run(ctx, args) {
+      const [file] = needPositionals(args, 1, 'the FILE to import');
+      const text = await fs.readFile(resolve(file!), 'utf8');
+      const passphrase = await readPassphrase(false);
+      const identity = await parsingFile(file!, () => importIdentity(text.trim(), passphrase));
+      const current = await ctx.identity();
+      if (current && current.id !== identity.id && !hasFlag(args, 'force')) await refuseToReplace(ctx.home, 'importing');
+      await writeHomeIdentity(ctx.home, identity);
+      await ctx.audit({ action: 'identity.import', actor: { id: identity.id, email: identity.email } });
+      out(`Imported identity ${describe(identity)} (id ${identity.id}).`);
+    },
+  },
+  {
+    name: 'people add',
+    usage: 'people add FILE|- [--replace]',
+    summary: "add a person's public identity (from `id show --json`) to .sensitivity/people.json",
+    flags: { replace: {} },
+    async run(ctx, args) {
+      const [file] = needPositionals(args, 1, 'FILE (or - for standard input)');
+      const text = file === '-' ? await readStdin() : await fs.readFile(resolve(file!), 'utf8');
+      const name = file === '-' ? '<stdin>' : file!;
+      const person = await parsingFile(name, () => parsePublicIdentity(parseJson(text, 'pass what `sensitivity id show --json` prints')));
+      const ws = await ctx.workspace();
+      await ws.savePeople(addPerson(await ws.people(), person, { replace: hasFlag(args, 'replace') }));
+      out(`Added ${describe(person)} (id ${person.id}) to ${ws.root}/.sensitivity/people.json`);
+    },
+  },
+];
+
+/** JSON.parse with E_IDENTITY_INVALID (and a hint) instead of a SyntaxError. */
+function parseJson(text: string, hint: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new SensitivityError('E_IDENTITY_INVALID', `is not JSON; ${hint}`);
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const c of process.stdin) parts.push(c as Buffer);
+  return Buffer.concat(parts).toString('utf8');
+}

@@ -1,0 +1,10 @@
+/** The command table: every `sensitivity` command, in the order `--help` lists them. */
+import { adminCommands } from './admin.js';
+import type { Command } from './command.js';
+import { idCommands } from './id.js';
+import { labelCommands } from './label.js';
+import { protectCommands } from './protect.js';
+
+export type { Command } from './command.js';
+
+export const COMMANDS: readonly Command[] = [...idCommands, ...labelCommands, ...protectCommands, ...adminCommands];

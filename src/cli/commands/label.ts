@@ -1,0 +1,73 @@
+/** `sensitivity label set|get|list`: labels of plain files (manifest) and protected ones (envelope). */
+import { resolve } from 'node:path';
+import { SensitivityError } from '../../core/errors.js';
+import { applyLabel, labelOf, listLabeled, type LabeledFile } from '../../node/operations.js';
+import { flagValue, hasFlag, needPositionals } from '../args.js';
+import { sessionOf } from '../session.js';
+import { out, outJson, type Command } from './command.js';
+
+/** The stable JSON form of a labeled file (README documents it). */
+function labelJson(f: LabeledFile) {
+  return {
+    path: f.path,
+    label: f.label,
+    protected: f.protected !== null,
+    ...(f.protected ? { owner: f.protected.owner.email, expires: f.protected.expires } : { setBy: f.setBy?.email ?? null, setAt: f.setAt ?? null }),
+    ...(f.justification ? { justification: f.justification } : {}),
+  };
+}
+
+function labelLine(f: LabeledFile): string {
+  const lock = f.protected ? ` [protected, owner ${f.protected.owner.email}${f.protected.expires ? `, expires ${f.protected.expires}` : ''}]` : '';
+  return `${f.path}\t${f.label.name}${lock}`;
+}
+
+export const labelCommands: Command[] = [
+  {
+    name: 'label set',
+    usage: 'label set FILE... --label LABEL [--justification TEXT]',
+    summary: 'label files ("Confidential/All Employees", a label id or name); lowering a label needs a justification',
+    flags: { label: { value: true }, justification: { value: true } },
+    async run(ctx, args) {
+      const files = needPositionals(args, 1, 'FILE');
+      const query = flagValue(args, 'label');
+      if (!query) throw new SensitivityError('E_USAGE', 'label set needs --label LABEL (see `sensitivity policy show`)');
+      const justification = flagValue(args, 'justification');
+      const s = await sessionOf(ctx);
+      for (const f of files) {
+        const change = await applyLabel(s, resolve(f), query, justification ? { justification } : {});
+        out(`${f}: ${change.from ? `${change.from} → ` : ''}${change.to}${change.direction === 'downgrade' ? ' (downgrade, justified)' : ''}`);
+      }
+    },
+  },
+  {
+    name: 'label get',
+    usage: 'label get FILE... [--json]',
+    summary: "show files' labels",
+    flags: { json: {} },
+    async run(ctx, args) {
+      const files = needPositionals(args, 1, 'FILE');
+      const s = await sessionOf(ctx);
+      const found = await Promise.all(files.map(async (f) => ({ f, l: await labelOf(s, resolve(f)) })));
+      if (hasFlag(args, 'json')) {
+        outJson(found.map(({ f, l }) => (l ? labelJson(l) : { path: s.workspace.relPath(resolve(f)), label: null })));
+        return;
+      }
+      for (const { f, l } of found) out(l ? labelLine(l) : `${f}\t(no label)`);
+    },
+  },
+  {
+    name: 'label list',
+    usage: 'label list [DIR] [--json]',
+    summary: 'list every labeled or protected file under DIR (default: the workspace)',
+    flags: { json: {} },
+    async run(ctx, args) {
+      const s = await sessionOf(ctx);
+      const dir = args.positionals[0] ? resolve(args.positionals[0]) : s.workspace.root;
+      const files = await listLabeled(s, dir);
+      if (hasFlag(args, 'json')) outJson(files.map(labelJson));
+      else if (files.length === 0) out('No labeled files. Label one with `sensitivity label set FILE --label LABEL`.');
+      else for (const f of files) out(labelLine(f));
+    },
+  },
+];

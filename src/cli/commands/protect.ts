@@ -1,0 +1,143 @@
+/** `sensitivity protect|unprotect|cat|inspect|grant|revoke`: protected envelopes and who may open them. */
+import { resolve } from 'node:path';
+import { SensitivityError } from '../../core/errors.js';
+import {
+  catProtected,
+  grantAccess,
+  inspectProtected,
+  protectFile,
+  revokeAccess,
+  unprotectFile,
+  type GrantSpec,
+  type ProtectedInfo,
+} from '../../node/operations.js';
+import { flagValue, flagValues, hasFlag, needPositionals } from '../args.js';
+import { sessionOf } from '../session.js';
+import { out, outJson, type Command } from './command.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** `--expires`: "30d" (days from now), a date (end of that day, UTC) or an ISO date-time. */
+export function parseExpiry(text: string, now: Date): Date {
+  const days = /^(\d{1,5})d$/.exec(text);
+  const date = days
+    ? new Date(now.getTime() + Number(days[1]) * DAY_MS)
+    : /^\d{4}-\d{2}-\d{2}$/.test(text)
+      ? new Date(`${text}T23:59:59.999Z`)
+      : new Date(text);
+  if (Number.isNaN(date.getTime())) throw new SensitivityError('E_USAGE', `--expires "${text}" is not a date, a date-time or a number of days like 30d`);
+  if (date.getTime() <= now.getTime()) throw new SensitivityError('E_USAGE', `--expires ${text} is in the past`);
+  return date;
+}
+
+/** `EMAIL=ROLE` → a grant spec. */
+export function parseGrant(text: string): GrantSpec {
+  const eq = text.lastIndexOf('=');
+  if (eq <= 0 || eq === text.length - 1) throw new SensitivityError('E_USAGE', `"${text}" is not EMAIL=ROLE (e.g. bob@example.com=Viewer)`);
+  return { who: text.slice(0, eq).trim(), role: text.slice(eq + 1).trim() };
+}
+
+function printInfo(i: ProtectedInfo): void {
+  out(`File:       ${i.file}`);
+  out(`Inner file: ${i.innerName} (${i.contentType}, ${i.size} bytes)`);
+  out(`Label:      ${i.label.name}`);
+  out(`Owner:      ${i.owner.name} <${i.owner.email}>`);
+  out(`Issued:     ${i.issued}`);
+  out(`Expires:    ${i.expires ?? 'never'}${i.expired ? ' (EXPIRED)' : ''}`);
+  out('Access:');
+  for (const g of i.grants) out(`  ${g.name ? `${g.name} <${g.email}>` : g.email}  ${g.role}${g.recovery ? ' (recovery)' : ''}  ${g.rights.join(' ')}`);
+  out(`You:        ${i.denied ? `no access — ${i.denied.reason}` : i.yourRights.join(' ')}`);
+  out(`Format:     envelope v${i.version}, content id ${i.contentId}`);
+}
+
+export const protectCommands: Command[] = [
+  {
+    name: 'protect',
+    usage: 'protect FILE... [--label LABEL] [--grant EMAIL=ROLE]... [--expires DATE|Nd] [--keep] [--justification TEXT]',
+    summary: 'encrypt files into FILE.protected for you (Co-Owner) and the people granted',
+    help: 'Roles: Viewer, Reviewer, Co-Author, Co-Owner (and the policy\'s custom roles). The label\'s protection defaults add grants and expiry.\n',
+    flags: { label: { value: true }, grant: { value: true, repeat: true }, expires: { value: true }, keep: {}, justification: { value: true } },
+    async run(ctx, args) {
+      const files = needPositionals(args, 1, 'FILE');
+      const grants = flagValues(args, 'grant').map(parseGrant);
+      const exp = flagValue(args, 'expires');
+      const label = flagValue(args, 'label');
+      const justification = flagValue(args, 'justification');
+      const s = await sessionOf(ctx);
+      for (const f of files) {
+        const { info } = await protectFile(s, resolve(f), {
+          grants,
+          keep: hasFlag(args, 'keep'),
+          ...(label ? { label } : {}),
+          ...(exp ? { expires: parseExpiry(exp, ctx.clock.now()) } : {}),
+          ...(justification ? { justification } : {}),
+        });
+        const who = info.policy.grants.map((g) => g.email).join(', ');
+        out(`${f}.protected: ${info.policy.label.name}; access: ${who}`);
+      }
+    },
+  },
+  {
+    name: 'unprotect',
+    usage: 'unprotect FILE.protected... [--keep]',
+    summary: 'decrypt back to the plain file (needs EXPORT)',
+    flags: { keep: {} },
+    async run(ctx, args) {
+      const s = await sessionOf(ctx);
+      for (const f of needPositionals(args, 1, 'FILE.protected')) {
+        const { output } = await unprotectFile(s, resolve(f), { keep: hasFlag(args, 'keep') });
+        out(`${f} → ${output}`);
+      }
+    },
+  },
+  {
+    name: 'cat',
+    usage: 'cat FILE.protected',
+    summary: 'print the plaintext to stdout (needs VIEW); nothing is printed unless the whole file authenticates',
+    flags: {},
+    async run(ctx, args) {
+      const [f] = needPositionals(args, 1, 'FILE.protected');
+      const s = await sessionOf(ctx);
+      await catProtected(s, resolve(f!), {
+        write: (chunk) =>
+          new Promise<void>((res, rej) => {
+            process.stdout.write(chunk, (e) => (e ? rej(e) : res()));
+          }),
+      });
+    },
+  },
+  {
+    name: 'inspect',
+    usage: 'inspect FILE.protected [--json]',
+    summary: 'label, owner, grants, expiry, format version and your rights, without decrypting the content',
+    flags: { json: {} },
+    async run(ctx, args) {
+      const [f] = needPositionals(args, 1, 'FILE.protected');
+      const info = await inspectProtected(await sessionOf(ctx), resolve(f!));
+      if (hasFlag(args, 'json')) outJson(info);
+      else printInfo(info);
+    },
+  },
+  {
+    name: 'grant',
+    usage: 'grant FILE.protected EMAIL=ROLE...',
+    summary: 'give people a role on a protected file (needs OWNER)',
+    flags: {},
+    async run(ctx, args) {
+      const [f, ...specs] = needPositionals(args, 2, 'FILE.protected and at least one EMAIL=ROLE');
+      await grantAccess(await sessionOf(ctx), resolve(f!), specs.map(parseGrant));
+      out(`${f}: granted ${specs.join(', ')}`);
+    },
+  },
+  {
+    name: 'revoke',
+    usage: 'revoke FILE.protected EMAIL...',
+    summary: "remove people's access (needs OWNER); rotates the file key",
+    flags: {},
+    async run(ctx, args) {
+      const [f, ...who] = needPositionals(args, 2, 'FILE.protected and at least one EMAIL');
+      await revokeAccess(await sessionOf(ctx), resolve(f!), who);
+      out(`${f}: revoked ${who.join(', ')}; the file key was rotated`);
+    },
+  },
+];

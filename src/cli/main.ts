@@ -1,0 +1,78 @@
+/** The `sensitivity` command: parses argv, runs one command from the table, maps errors to exit codes. */
+import { isSensitivityError } from '../core/errors.js';
+import { parseArgs } from './args.js';
+import { COMMANDS, type Command } from './commands/index.js';
+import { createContext } from './context.js';
+
+const GLOBAL_FLAGS = { workspace: { value: true }, help: {} } as const;
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
+  const lines = COMMANDS.map((c) => `  sensitivity ${c.usage.padEnd(width)}  ${c.summary}`);
+  return [
+    'sensitivity — classify files with sensitivity labels and protect them with rights management',
+    '',
+    'Usage:',
+    ...lines,
+    '',
+    'Options: --workspace DIR (default: nearest ancestor with .sensitivity/), --help',
+    'Environment: SENSITIVITY_HOME (identity and audit log; default ~/.config/sensitivity),',
+    '             SENSITIVITY_PASSPHRASE (for id export/import; prompted for otherwise)',
+    'Exit codes: 0 ok, 1 failure, 2 usage, 3 access denied, 4 invalid or tampered input, 5 check found violations',
+  ].join('\n');
+}
+
+/** Finds the command named by the longest matching prefix of argv ("id new", "label set", "cat"). */
+function findCommand(argv: readonly string[]): { command: Command; rest: string[] } | undefined {
+  for (const n of [2, 1]) {
+    const name = argv.slice(0, n).join(' ');
+    const command = COMMANDS.find((c) => c.name === name);
+    if (command) return { command, rest: argv.slice(n) };
+  }
+  return undefined;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const found = findCommand(argv);
+  if (!found) {
+    const help = argv.length === 0 || argv[0] === '--help' || argv[0] === 'help';
+    (help ? process.stdout : process.stderr).write(usage() + '\n');
+    if (!help) process.stderr.write(`\nsensitivity: unknown command "${argv.join(' ')}"\n`);
+    return help ? 0 : 2;
+  }
+  const { command, rest } = found;
+  try {
+    const args = parseArgs(rest, { ...GLOBAL_FLAGS, ...command.flags });
+    if (args.flags.has('help')) {
+      process.stdout.write(`Usage: sensitivity ${command.usage}\n\n${command.summary}\n${command.help ?? ''}`);
+      return 0;
+    }
+    const ctx = createContext(args);
+    return (await command.run(ctx, args)) ?? 0;
+  } catch (e) {
+    if (isSensitivityError(e)) {
+      const where = e.file ? `${e.file}: ` : '';
+      process.stderr.write(`sensitivity: ${where}${e.message} [${e.code}]\n`);
+      if (e.code === 'E_USAGE') process.stderr.write(`usage: sensitivity ${command.usage}\n`);
+      return e.exitCode;
+    }
+    const err = e as NodeJS.ErrnoException;
+    const where = err.path ? `${err.path}: ` : '';
+    process.stderr.write(`sensitivity: ${where}${err.message ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+// Only run when executed (the bundle's entry), not when imported by tests.
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`sensitivity: internal error: ${(e as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

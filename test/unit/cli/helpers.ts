@@ -1,0 +1,62 @@
+/** Runs the real `sensitivity` CLI (dist/cli.js, built by `npm test`) as a subprocess in throwaway folders. */
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const CLI = resolve('dist/cli.js');
+
+export interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface Person {
+  readonly home: string;
+  readonly email: string;
+  /** Runs the CLI as this person (their $SENSITIVITY_HOME) in `cwd`. */
+  run(args: readonly string[], opts?: { input?: string; env?: Record<string, string>; cwd?: string }): Run;
+}
+
+/** A temp folder removed by `dispose()`. */
+export function tempDir(prefix = 'sensitivity-test-'): { path: string; dispose(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, dispose: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Runs the CLI synchronously. */
+export function runCli(args: readonly string[], opts: { home: string; cwd: string; input?: string; env?: Record<string, string> }): Run {
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd,
+    input: opts.input ?? '',
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', SENSITIVITY_HOME: opts.home, ...opts.env },
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Creates a person with an identity in their own home under `root`, working in `workspace`. */
+export function makePerson(root: string, workspace: string, name: string, email: string): Person {
+  const home = join(root, `home-${name.toLowerCase()}`);
+  const person: Person = {
+    home,
+    email,
+    run: (args, opts = {}) => runCli(args, { home, cwd: opts.cwd ?? workspace, ...opts }),
+  };
+  const r = person.run(['id', 'new', '--name', name, '--email', email]);
+  if (r.code !== 0) throw new Error(`id new failed: ${r.stderr}`);
+  return person;
+}
+
+/** Makes `other` known to `owner`'s workspace (people add of `id show --json`). */
+export function introduce(owner: Person, other: Person): void {
+  const shown = other.run(['id', 'show', '--json']);
+  const r = owner.run(['people', 'add', '-'], { input: shown.stdout });
+  if (r.code !== 0) throw new Error(`people add failed: ${r.stderr}`);
+}
+
+/** Starts the CLI asynchronously (for the crash test). */
+export function spawnCli(args: readonly string[], opts: { home: string; cwd: string }) {
+  return spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env: { PATH: process.env.PATH ?? '', SENSITIVITY_HOME: opts.home }, stdio: 'ignore' });
+}
