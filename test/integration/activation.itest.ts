@@ -1,0 +1,25 @@
+/** The extension loads in the real extension host and registers what package.json contributes. */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { suite, test } from './harness.js';
+import { activateExtension, contributedCommands, extension } from './helpers.js';
+
+suite('activation', () => {
+  test('the extension is loaded and activates', async () => {
+    const ext = await activateExtension();
+    assert.equal(ext.isActive, true);
+    assert.equal((ext.packageJSON as { main: string }).main, './dist/extension.js');
+  });
+
+  test('every contributed command is registered', async () => {
+    await activateExtension();
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const contributed = contributedCommands();
+    assert.ok(contributed.length > 0, 'package.json contributes no commands');
+    assert.deepEqual(contributed.filter((id) => !registered.has(id)), [], 'contributed but not registered');
+  });
+
+  test('activation is lazy: no activation events beyond contributions', () => {
+    assert.deepEqual((extension().packageJSON as { activationEvents?: unknown }).activationEvents, []);
+  });
+});

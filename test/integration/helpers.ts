@@ -1,0 +1,91 @@
+/** Helpers for integration tests: the extension, the fixture workspace folder, waiting for conditions. */
+import * as vscode from 'vscode';
+
+/** `publisher.name` from package.json. */
+export const EXTENSION_ID = 'sensitivity-labels.sensitivity-labels';
+
+/** The extension under test (loaded through extensionDevelopmentPath). */
+export function extension(): vscode.Extension<unknown> {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  if (!ext) throw new Error(`extension ${EXTENSION_ID} is not loaded`);
+  return ext;
+}
+
+/** Activates the extension (as a command invocation would) and returns it. */
+export async function activateExtension(): Promise<vscode.Extension<unknown>> {
+  const ext = extension();
+  await ext.activate();
+  return ext;
+}
+
+/** The command ids package.json contributes. */
+export function contributedCommands(): string[] {
+  const pkg = extension().packageJSON as { contributes?: { commands?: Array<{ command: string }> } };
+  return (pkg.contributes?.commands ?? []).map((c) => c.command);
+}
+
+/** The workspace folder the launcher opened (a fresh copy of test/integration/fixture per run). */
+export function workspaceRoot(): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) throw new Error('no workspace folder is open');
+  return folder.uri;
+}
+
+/** A URI under the workspace folder. */
+export function workspaceUri(relativePath: string): vscode.Uri {
+  return vscode.Uri.joinPath(workspaceRoot(), ...relativePath.split('/'));
+}
+
+/** Writes a real file under the workspace folder (parents created) and returns its URI. */
+export async function writeFixture(relativePath: string, content: string | Uint8Array): Promise<vscode.Uri> {
+  const uri = workspaceUri(relativePath);
+  await vscode.workspace.fs.writeFile(uri, typeof content === 'string' ? new TextEncoder().encode(content) : content);
+  return uri;
+}
+
+/** Reads a file under the workspace folder from disk (not from an open editor). */
+export async function readFixture(relativePath: string): Promise<Uint8Array> {
+  return vscode.workspace.fs.readFile(workspaceUri(relativePath));
+}
+
+/** A file name unique in this run, so tests do not see each other's files. */
+export function uniqueName(prefix: string, extension = '.txt'): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}${extension}`;
+}
+
+/** Opens a workspace file in an editor and returns the editor. */
+export async function openFile(relativePath: string): Promise<vscode.TextEditor> {
+  const document = await vscode.workspace.openTextDocument(workspaceUri(relativePath));
+  return vscode.window.showTextDocument(document);
+}
+
+/** Closes every editor (between tests, so that the active editor is known). */
+export async function closeAllEditors(): Promise<void> {
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+/**
+ * Polls `probe` until it returns something other than undefined/false, and returns that; fails with
+ * `message` after `timeoutMs`. For effects that VS Code applies asynchronously (events, watchers, UI).
+ */
+export async function waitFor<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  message: string,
+  { timeoutMs = 10_000, intervalMs = 50 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for: ${message}${why}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Entry of the integration tests (bundled to dist/test/index.js and loaded by VS Code through
+ * extensionTestsPath). To add tests: create `test/integration/NAME.itest.ts` using `suite`/`test` from
+ * ./harness.js and import it below. SENSITIVITY_ITEST_GREP (set on the launcher) filters by name.
+ */
+import { MARK, runAll } from './harness.js';
+import './activation.itest.js';
+import './workspace.itest.js';
+
+/** Called by VS Code's extension host; rejecting makes the workbench report exit code 1. */
+export async function run(): Promise<void> {
+  const result = await runAll({ grep: process.env.SENSITIVITY_ITEST_GREP || undefined });
+  if (result.failed.length > 0) {
+    throw new Error(`${result.failed.length} integration test(s) failed: ${result.failed.map((f) => f.name).join('; ')}`);
+  }
+  if (result.passed === 0) {
+    const message = `no integration test matched SENSITIVITY_ITEST_GREP="${process.env.SENSITIVITY_ITEST_GREP ?? ''}"`;
+    console.error(`${MARK} FAILED ${message}`);
+    throw new Error(message);
+  }
+}
