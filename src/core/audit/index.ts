@@ -1,0 +1,15 @@
+/** The hash-chained audit log (docs/AUDIT.md). */
+export {
+  AUDIT_ACTIONS,
+  createAuditEntry,
+  GENESIS as AUDIT_GENESIS,
+  hashLine as auditLineHash,
+  parseAuditLog,
+  verifyAuditLog,
+  type AuditAction,
+  type AuditActor,
+  type AuditEntry,
+  type AuditEvent,
+  type AuditVerification,
+  type JsonValue,
+} from './audit.js';

@@ -1,0 +1,16 @@
+/**
+ * The core's one export list (jose's `src/index.ts` manner): hosts import from here. Pure TypeScript:
+ * no `vscode`, no `node:`; runs wherever WebCrypto exists.
+ */
+export * from './errors.js';
+export * from './rights.js';
+export * from './ports.js';
+export * from './identity.js';
+export * from './policy/index.js';
+export * from './labels/index.js';
+export { addPerson, EMPTY_PEOPLE, findPerson, okpThumbprint, parseIdentity, parsePeople, parsePublicIdentity, removePerson, serializePeople, type PeopleDirectory } from './people.js';
+export { exportIdentity, IDENTITY_FILE_CTY, importIdentity, PBES2_ITERATIONS } from './identity-file.js';
+export * from './audit/index.js';
+export { compileGlobs, globToRegExp, matchesGlob } from './glob.js';
+export * from './envelope/index.js';
+// Detection (another engineer): export * from './detect/index.js'; — add once src/core/detect/index.ts exists.

@@ -1,0 +1,204 @@
+/**
+ * Strict identity validation and the people directory `.sensitivity/people.json`: the public identities
+ * of the people files are shared with. Keys are checked against their RFC 7638 thumbprints, so a listed
+ * `id` or `kid` cannot point at another key than the one it travels with.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { base64url } from 'jose';
+import { SensitivityError } from './errors.js';
+import { normalizeEmail, type Identity, type PrivateOkpJwk, type PublicIdentity, type PublicOkpJwk } from './identity.js';
+import { checkVersion, parseJsonText, POLICY_SCHEMA_ID, validateSchema } from './policy/schema.js';
+
+const PUBLIC_IDENTITY_SCHEMA = `${POLICY_SCHEMA_ID}#/definitions/publicIdentity`;
+const PUBLIC_FIELDS = ['v', 'id', 'name', 'email', 'sig', 'enc', 'created'] as const;
+const OKP_LENGTH = 32;
+
+/**
+ * RFC 7638 §3 JWK thumbprint (SHA-256, base64url) of an OKP key: the hash of `{"crv","kty","x"}` in that
+ * order without whitespace (RFC 8037 §2 names the required members). Synchronous, so parsers stay sync;
+ * a test checks it against jose's `calculateJwkThumbprint`.
+ */
+export function okpThumbprint(jwk: { readonly crv: string; readonly x: string }): string {
+  const canonical = JSON.stringify({ crv: jwk.crv, kty: 'OKP', x: jwk.x });
+  return base64url.encode(sha256(new TextEncoder().encode(canonical)));
+}
+
+/** True when `s` is the canonical base64url of exactly 32 bytes (no stray bits in the last character). */
+function isKey32(s: unknown): s is string {
+  if (typeof s !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(s)) return false;
+  const bytes = base64url.decode(s);
+  return bytes.length === OKP_LENGTH && base64url.encode(bytes) === s;
+}
+
+const invalid = (what: string, why: string, file?: string) => new SensitivityError('E_IDENTITY_INVALID', `${what}: ${why}`, file);
+
+function checkKey(jwk: PublicOkpJwk, at: string, what: string, file?: string): void {
+  if (!isKey32(jwk.x)) throw invalid(what, `${at}/x: is not a 32-byte base64url key`, file);
+  if (jwk.kid !== okpThumbprint(jwk)) throw invalid(what, `${at}/kid: is not the RFC 7638 thumbprint of the key it labels`, file);
+}
+
+/**
+ * Validates a public identity (what `id show --json` prints) strictly: shape, 32-byte keys, each `kid`
+ * and the `id` equal to RFC 7638 thumbprints. Returns a clean copy with a normalized email.
+ * E_IDENTITY_INVALID otherwise, naming the field by JSON pointer under `at`.
+ */
+export function parsePublicIdentity(json: unknown, options: { at?: string; what?: string; file?: string } = {}): PublicIdentity {
+  const what = options.what ?? 'invalid identity';
+  const at = options.at ?? '';
+  const p = validateSchema<PublicIdentity>(PUBLIC_IDENTITY_SCHEMA, json, 'E_IDENTITY_INVALID', at ? `${what} at ${at}` : what, options.file);
+  checkKey(p.sig, `${at}/sig`, what, options.file);
+  checkKey(p.enc, `${at}/enc`, what, options.file);
+  if (p.id !== p.sig.kid) throw invalid(what, `${at}/id: is not the thumbprint of the signing key (sig.kid)`, options.file);
+  if (!p.name.trim()) throw invalid(what, `${at}/name: is blank`, options.file);
+  let email: string;
+  try {
+    email = normalizeEmail(p.email);
+  } catch {
+    throw invalid(what, `${at}/email: "${p.email}" is not an email address`, options.file);
+  }
+  return canonicalIdentity({ ...p, name: p.name.trim(), email });
+}
+
+/** A clean copy in a fixed key order (for output that diffs cleanly). */
+function canonicalIdentity(p: PublicIdentity): PublicIdentity {
+  const okp = <K extends PublicOkpJwk>(k: K): K => ({ kty: 'OKP', crv: k.crv, x: k.x, kid: k.kid }) as K;
+  return { v: 1, id: p.id, name: p.name, email: p.email, sig: okp(p.sig), enc: okp(p.enc), created: p.created };
+}
+
+function isObject(v: unknown): v is Readonly<Record<string, unknown>> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Checks a private JWK's shape against its public half; never echoes `d`. */
+function privateKey<K extends PublicOkpJwk>(v: unknown, pub: K, at: string, file?: string): K & { d: string } {
+  const what = 'invalid identity';
+  if (!isObject(v)) throw invalid(what, `${at}: is required (an OKP private JWK)`, file);
+  const extra = Object.keys(v).filter((k) => !['kty', 'crv', 'x', 'kid', 'd'].includes(k));
+  if (extra.length) throw invalid(what, `${at}/${extra[0]}: unknown property`, file);
+  if (v.kty !== 'OKP' || v.crv !== pub.crv) throw invalid(what, `${at}: must be an OKP ${pub.crv} key`, file);
+  if (v.x !== pub.x || v.kid !== pub.kid) throw invalid(what, `${at}: x and kid must equal those of the public key`, file);
+  if (!isKey32(v.d)) throw invalid(what, `${at}/d: is not a 32-byte base64url private key`, file);
+  return { ...pub, d: v.d };
+}
+
+const subtle = () => globalThis.crypto.subtle;
+
+/** The Ed25519 private key signs what the public key verifies. */
+async function ed25519Matches(priv: PrivateOkpJwk, pub: PublicOkpJwk): Promise<boolean> {
+  const sk = await subtle().importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: priv.x, d: priv.d }, { name: 'Ed25519' }, false, ['sign']);
+  const pk = await subtle().importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: pub.x }, { name: 'Ed25519' }, false, ['verify']);
+  const probe = crypto.getRandomValues(new Uint8Array(32));
+  const sig = await subtle().sign({ name: 'Ed25519' }, sk, probe);
+  return subtle().verify({ name: 'Ed25519' }, pk, sig, probe);
+}
+
+/** The X25519 private key agrees with a fresh key pair on the secret the public key implies (RFC 7748 §6.1). */
+async function x25519Matches(priv: PrivateOkpJwk, pub: PublicOkpJwk): Promise<boolean> {
+  const sk = await subtle().importKey('jwk', { kty: 'OKP', crv: 'X25519', x: priv.x, d: priv.d }, { name: 'X25519' }, false, ['deriveBits']);
+  const pk = await subtle().importKey('jwk', { kty: 'OKP', crv: 'X25519', x: pub.x }, { name: 'X25519' }, false, []);
+  const eph = (await subtle().generateKey({ name: 'X25519' }, false, ['deriveBits'])) as CryptoKeyPair;
+  const a = new Uint8Array(await subtle().deriveBits({ name: 'X25519', public: eph.publicKey }, sk, 256));
+  const b = new Uint8Array(await subtle().deriveBits({ name: 'X25519', public: pk }, eph.privateKey, 256));
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * Validates a full identity (private keys included): the public part as `parsePublicIdentity`, and each
+ * private key proven to belong to its public key (an Ed25519 sign/verify and an X25519 agreement).
+ * E_IDENTITY_INVALID otherwise; messages never contain key material.
+ */
+export async function parseIdentity(json: unknown, file?: string): Promise<Identity> {
+  if (!isObject(json)) throw invalid('invalid identity', 'is not a JSON object', file);
+  const extra = Object.keys(json).filter((k) => !(PUBLIC_FIELDS as readonly string[]).includes(k) && k !== 'sigPrivate' && k !== 'encPrivate');
+  if (extra.length) throw invalid('invalid identity', `/${extra[0]}: unknown property`, file);
+  const pub = parsePublicIdentity(Object.fromEntries(PUBLIC_FIELDS.filter((k) => k in json).map((k) => [k, json[k]])), { file });
+  const sigPrivate = privateKey(json.sigPrivate, pub.sig, '/sigPrivate', file);
+  const encPrivate = privateKey(json.encPrivate, pub.enc, '/encPrivate', file);
+  let matches: boolean;
+  try {
+    matches = (await ed25519Matches(sigPrivate, pub.sig)) && (await x25519Matches(encPrivate, pub.enc));
+  } catch {
+    // WebCrypto refuses some inconsistent keys at import: the same verdict.
+    matches = false;
+  }
+  if (!matches) throw invalid('invalid identity', 'a private key does not belong to its public key', file);
+  return { ...pub, sigPrivate, encPrivate };
+}
+
+/** `.sensitivity/people.json`. */
+export interface PeopleDirectory {
+  readonly version: 1;
+  readonly people: readonly PublicIdentity[];
+}
+
+export const EMPTY_PEOPLE: PeopleDirectory = { version: 1, people: [] };
+
+const PEOPLE_SCHEMA = {
+  type: 'object',
+  required: ['version', 'people'],
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    version: { const: 1 },
+    people: { type: 'array' },
+  },
+};
+
+/**
+ * Parses people.json (undefined text: no file yet, an empty directory). Every entry is validated as
+ * `parsePublicIdentity` does; one id or email listed twice is refused. E_IDENTITY_INVALID otherwise.
+ */
+export function parsePeople(text: string | undefined, file?: string): PeopleDirectory {
+  if (text === undefined) return EMPTY_PEOPLE;
+  const what = 'invalid people directory';
+  const json = parseJsonText(text, 'E_IDENTITY_INVALID', what, file);
+  checkVersion(json, 1, what, file);
+  const raw = validateSchema<{ people: unknown[] }>(PEOPLE_SCHEMA, json, 'E_IDENTITY_INVALID', what, file);
+  const people = raw.people.map((p, i) => parsePublicIdentity(p, { at: `/people/${i}`, what, file }));
+  people.forEach((p, i) => {
+    const j = people.findIndex((q) => q.id === p.id || q.email === p.email);
+    if (j !== i) throw invalid(what, `/people/${i}: ${p.email} is listed twice (also /people/${j}); keep one`, file);
+  });
+  return { version: 1, people };
+}
+
+/** people.json text: people sorted by email then id, 2-space JSON, trailing newline (clean git diffs). */
+export function serializePeople(dir: PeopleDirectory): string {
+  const people = [...dir.people].sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return JSON.stringify({ version: 1, people: people.map(canonicalIdentity) }, null, 2) + '\n';
+}
+
+/**
+ * Adds (or updates) a person. The same id replaces its entry. Another key for an email already listed is
+ * refused (E_EXISTS) unless `replace`: it may be an impostor, or a new identity that old files do not know.
+ */
+export function addPerson(dir: PeopleDirectory, person: PublicIdentity, options: { replace?: boolean } = {}): PeopleDirectory {
+  const clash = dir.people.find((p) => p.email === person.email && p.id !== person.id);
+  if (clash && !options.replace) {
+    throw new SensitivityError(
+      'E_EXISTS',
+      `people.json already lists ${person.email} with another key (id ${clash.id}, new id ${person.id}). ` +
+        'A different key for the same address may be an impostor, or they created a new identity (files protected for the old key open only with it). ' +
+        'Confirm the new id with them, then pass --replace',
+    );
+  }
+  const others = dir.people.filter((p) => p.id !== person.id && p.email !== person.email);
+  return { version: 1, people: [...others, person] };
+}
+
+/** Removes a person by email or id; E_PERSON_UNKNOWN when not listed. */
+export function removePerson(dir: PeopleDirectory, emailOrId: string): PeopleDirectory {
+  const p = findPerson(dir, emailOrId);
+  return { version: 1, people: dir.people.filter((q) => q.id !== p.id) };
+}
+
+/** The person with this email (case-insensitive) or identity id; E_PERSON_UNKNOWN with the fix otherwise. */
+export function findPerson(dir: PeopleDirectory, emailOrId: string): PublicIdentity {
+  const q = emailOrId.trim();
+  const found = dir.people.find((p) => p.id === q) ?? dir.people.find((p) => p.email === q.toLowerCase());
+  if (found) return found;
+  throw new SensitivityError(
+    'E_PERSON_UNKNOWN',
+    `${q} is not in .sensitivity/people.json; ask them for the output of \`sensitivity id show --json\` and run \`sensitivity people add FILE\``,
+  );
+}

@@ -1,0 +1,75 @@
+/** The label policy's shapes: `.sensitivity/policy.json` as written (see policy.schema.json) and labels as used. */
+import type { DetectionPolicy } from '../detect/types.js';
+import type { PublicIdentity } from '../identity.js';
+import type { Right } from '../rights.js';
+
+/** A default grant of a label's protection: `to` is an email, `@domain` or `*` (everyone in the people directory). */
+export interface ProtectionGrant {
+  readonly to: string;
+  /** A built-in role or one of the policy's custom roles. */
+  readonly role: string;
+}
+
+/** How files carrying a label are protected by default. */
+export interface LabelProtection {
+  /** Files with this label should be protected, not merely labeled. */
+  readonly required?: boolean;
+  readonly grants?: readonly ProtectionGrant[];
+  /** Content expires this many days after it is protected. */
+  readonly expiresDays?: number;
+}
+
+/** A label as written in the policy. */
+export interface LabelDefinition {
+  /** Stable id: stored in manifests and envelopes, never changes. */
+  readonly id: string;
+  readonly name: string;
+  /** Tooltip: when to use this label. */
+  readonly description?: string;
+  /** "#rrggbb" or a theme color id (e.g. "charts.red"). */
+  readonly color?: string;
+  readonly protection?: LabelProtection;
+  /** When present the label is a group: only its sublabels can be applied. One level only. */
+  readonly sublabels?: readonly LabelDefinition[];
+}
+
+/** The label policy (version 1): labels ordered least to most sensitive, and the rules around them. */
+export interface Policy {
+  readonly version: 1;
+  readonly labels: readonly LabelDefinition[];
+  readonly defaultLabel?: string;
+  /** gitignore-style globs of paths that must carry a label. */
+  readonly mandatory?: readonly string[];
+  readonly requireDowngradeJustification?: boolean;
+  /** Custom roles: name → rights. */
+  readonly roles?: Readonly<Record<string, readonly Right[]>>;
+  /** Organisation keys added to every protected file as Co-Owner (the Rights Management super user). */
+  readonly recovery?: readonly PublicIdentity[];
+  readonly detection?: DetectionPolicy;
+}
+
+/**
+ * A label as used: flattened in priority order, with its place in the hierarchy. This is what
+ * `findLabel` returns and what hosts show.
+ */
+export interface PolicyLabel {
+  readonly id: string;
+  /** Own name, e.g. "All Employees". */
+  readonly name: string;
+  /** Name for display: "Confidential / All Employees" for a sublabel, else the name. */
+  readonly displayName: string;
+  /** Name for commands: "Confidential/All Employees" for a sublabel, else the name. */
+  readonly path: string;
+  readonly description?: string;
+  /** Own color, else the parent's. */
+  readonly color?: string;
+  /** Parent label id, for a sublabel. */
+  readonly parent?: string;
+  /** Sublabel ids, for a parent. */
+  readonly sublabels?: readonly string[];
+  /** False for a parent with sublabels: it cannot be applied. */
+  readonly applicable: boolean;
+  /** Priority: the index in the flattened order (higher is more sensitive). */
+  readonly rank: number;
+  readonly protection?: LabelProtection;
+}
