@@ -1,0 +1,148 @@
+/**
+ * The access panel's view model, built from what the operations service reports. Pure (no `vscode`), so
+ * what crosses to the webview is decided in one place: names, emails, roles, rights and dates — never keys.
+ */
+import type { PolicyLabel } from '../../core/policy/types.js';
+import { RIGHTS, type Right } from '../../core/rights.js';
+import type { LabeledFile, ProtectedInfo } from '../../node/operations.js';
+import type { FileRow, LabelView, PersonView } from '../../shared/protocol.js';
+
+/** Content findings for a file (issue 5): how many, and the label the content needs. */
+export interface PanelFinding {
+  readonly count: number;
+  /** Label id the content needs at least. */
+  readonly minimumLabel: string;
+}
+
+/** What every row of one workspace folder shares. */
+export interface RowContext {
+  /** Prepended to paths: "" in a single-folder workspace, "folder/" in a multi-root one. */
+  readonly prefix: string;
+  readonly labels: ReadonlyMap<string, PolicyLabel>;
+  /** Your identity id, or undefined before you have one. */
+  readonly me: string | undefined;
+}
+
+const has = (rights: readonly Right[], r: Right) => rights.includes(r);
+
+/** The policy's labels as the panel shows them. */
+export function labelViews(labels: readonly PolicyLabel[]): LabelView[] {
+  return labels.map((l) => ({
+    id: l.id,
+    name: l.displayName,
+    description: l.description ?? '',
+    color: l.color ?? null,
+    rank: l.rank,
+    applicable: l.applicable,
+  }));
+}
+
+/** Owner first, then the grantees in the policy's order; the owner's own Co-Owner grant is folded into the owner. */
+function people(info: ProtectedInfo, me: string | undefined): PersonView[] {
+  const ownerGrant = info.grants.find((g) => g.id === info.owner.id);
+  const owner: PersonView = {
+    id: info.owner.id,
+    name: info.owner.name || null,
+    email: info.owner.email,
+    role: 'Owner',
+    rights: ownerGrant ? [...ownerGrant.rights] : [],
+    owner: true,
+    recovery: false,
+    you: info.owner.id === me,
+  };
+  const others = info.grants
+    .filter((g) => g.id !== info.owner.id)
+    .map((g): PersonView => ({
+      id: g.id,
+      name: g.name ?? null,
+      email: g.email,
+      role: g.recovery ? 'Recovery' : g.role,
+      rights: [...g.rights],
+      owner: false,
+      recovery: g.recovery,
+      you: g.id === me,
+    }));
+  return [owner, ...others];
+}
+
+function findingsOf(label: string | undefined, finding: PanelFinding | undefined, labels: ReadonlyMap<string, PolicyLabel>): FileRow['findings'] {
+  if (!finding || finding.count === 0) return null;
+  const needed = labels.get(finding.minimumLabel);
+  if (!needed) return null;
+  const current = label === undefined ? -1 : (labels.get(label)?.rank ?? -1);
+  return needed.rank > current ? { count: finding.count, recommended: needed.displayName } : null;
+}
+
+/** A row for one labeled or protected file. */
+export function fileRow(file: LabeledFile, ctx: RowContext, finding?: PanelFinding): FileRow {
+  const known = ctx.labels.get(file.label.id);
+  const label = { id: file.label.id, name: known?.displayName ?? file.label.name };
+  const base = {
+    path: ctx.prefix + file.path,
+    label,
+    labelRank: known?.rank ?? -1,
+    findings: findingsOf(file.label.id, finding, ctx.labels),
+    problem: null,
+  };
+  const info = file.protected;
+  if (!info) {
+    const by = file.setBy ? (file.setBy.name ? `${file.setBy.name} <${file.setBy.email}>` : file.setBy.email) : null;
+    const canAct = ctx.me !== undefined;
+    return {
+      ...base,
+      protected: false,
+      owner: null,
+      people: [],
+      expires: null,
+      expired: false,
+      // A plain file protects nothing: whoever has it may do anything with it.
+      yourRights: [...RIGHTS],
+      yourRole: null,
+      denied: null,
+      labeledBy: by,
+      labeledAt: file.setAt ?? null,
+      actions: { applyLabel: canAct, protect: canAct, grant: false, revoke: false },
+    };
+  }
+  const list = people(info, ctx.me);
+  const mine = list.find((p) => p.you);
+  const rights = [...info.yourRights];
+  // Owner changes rewrap the envelope: they need OWNER and unexpired content (rights.ts decides the same way).
+  const owns = ctx.me !== undefined && has(rights, 'OWNER') && !info.expired;
+  return {
+    ...base,
+    protected: true,
+    owner: list[0] ?? null,
+    people: list,
+    expires: info.expires,
+    expired: info.expired,
+    yourRights: rights,
+    yourRole: mine && rights.length > 0 ? mine.role : null,
+    denied: info.denied?.reason ?? null,
+    labeledBy: null,
+    labeledAt: null,
+    actions: { applyLabel: owns, protect: false, grant: owns, revoke: owns && list.some((p) => !p.owner && !p.recovery) },
+  };
+}
+
+/** A row for a protected file whose header could not be read: shown, so a damaged file is not silently missing. */
+export function problemRow(path: string, message: string): FileRow {
+  return {
+    path,
+    label: null,
+    labelRank: -1,
+    protected: true,
+    owner: null,
+    people: [],
+    expires: null,
+    expired: false,
+    yourRights: [],
+    yourRole: null,
+    denied: null,
+    labeledBy: null,
+    labeledAt: null,
+    findings: null,
+    problem: message,
+    actions: { applyLabel: false, protect: false, grant: false, revoke: false },
+  };
+}

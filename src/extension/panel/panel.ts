@@ -1,0 +1,203 @@
+/**
+ * The access panel's host side: one webview panel, a strict page, every incoming message validated against
+ * the protocol and the rows on screen, requests answered by id, the view model pushed on every change.
+ */
+import * as vscode from 'vscode';
+import {
+  validateWebviewMessage,
+  type FileRow,
+  type HostMessage,
+  type Params,
+  type RequestOf,
+  type RequestType,
+  type ResponseMessage,
+  type Result,
+  type ViewModel,
+} from '../../shared/protocol.js';
+import { editorUriOf, isEnvelopeUri } from '../protected/uris.js';
+import { describeError } from '../ui/errors.js';
+import { panelHtml, resourceRoots } from './html.js';
+import { PANEL_COMMANDS, type PanelServices } from './services.js';
+import { WorkspaceIndex } from './workspace-index.js';
+
+/** The webview panel's view type. */
+export const ACCESS_PANEL_VIEW_TYPE = 'sensitivity.accessPanel';
+
+/** What `showAccessPanel` returns: the open panel, with hooks integration tests use to drive the host side. */
+export interface AccessPanelHandle {
+  readonly panel: vscode.WebviewPanel;
+  /** The view model as last sent to the webview. */
+  model(): ViewModel;
+  /** Resolves once indexing has finished (or was cancelled or failed). */
+  settled(): Promise<ViewModel>;
+  /** Handles `raw` exactly as a message from the webview; resolves with the answer posted, if any. */
+  receive(raw: unknown): Promise<ResponseMessage | undefined>;
+  /** How many `ready` handshakes the webview has made (one per load of its page). */
+  readonly readyCount: number;
+  /** How many messages were rejected by validation. */
+  readonly rejectedCount: number;
+}
+
+type Handlers = { readonly [K in RequestType]: (params: Params<K>) => Promise<Result<K>> };
+
+export class AccessPanel implements AccessPanelHandle, vscode.Disposable {
+  private static current: AccessPanel | undefined;
+  private readonly index: WorkspaceIndex;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private sent: ViewModel;
+  /** The rows of the model last sent: requests may only name these. */
+  private onScreen: ReadonlyMap<string, FileRow> = new Map();
+  readyCount = 0;
+  rejectedCount = 0;
+
+  /** Reveals the open panel, or opens one and starts indexing. */
+  static show(context: vscode.ExtensionContext, services: PanelServices): AccessPanel {
+    if (AccessPanel.current) {
+      AccessPanel.current.panel.reveal();
+      return AccessPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(ACCESS_PANEL_VIEW_TYPE, 'Sensitivity: Access', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: resourceRoots(context.extensionUri),
+      // Not retained when hidden: the page restores its filters through setState and asks for the model again.
+      retainContextWhenHidden: false,
+    });
+    const created = new AccessPanel(panel, context, services);
+    AccessPanel.current = created;
+    context.subscriptions.push(created);
+    return created;
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    context: vscode.ExtensionContext,
+    private readonly services: PanelServices,
+  ) {
+    this.index = new WorkspaceIndex(services);
+    this.sent = this.index.model();
+    panel.webview.html = panelHtml(panel.webview, context.extensionUri);
+    this.subscriptions.push(
+      this.index,
+      this.index.onDidChange(() => this.postModel()),
+      this.index.onProgress((p) => void this.post({ type: 'progress', done: p.done, total: p.total })),
+      panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
+      panel.onDidDispose(() => this.dispose()),
+    );
+    void this.index.refresh();
+  }
+
+  model(): ViewModel {
+    return this.sent;
+  }
+
+  async settled(): Promise<ViewModel> {
+    while (this.index.model().status === 'indexing') {
+      await new Promise<void>((resolve) => {
+        const sub = this.index.onDidChange(() => {
+          sub.dispose();
+          resolve();
+        });
+      });
+    }
+    return this.index.model();
+  }
+
+  private postModel(): void {
+    this.sent = this.index.model();
+    this.onScreen = new Map(this.sent.files.map((f) => [f.path, f]));
+    void this.post({ type: 'model', model: this.sent });
+  }
+
+  private post(message: HostMessage): Thenable<boolean> {
+    // A hidden panel has no page (not retained); it asks again with `ready` when shown.
+    return this.panel.webview.postMessage(message).then(undefined, () => false);
+  }
+
+  async receive(raw: unknown): Promise<ResponseMessage | undefined> {
+    const verdict = validateWebviewMessage(raw, { files: this.onScreen });
+    if (!verdict.ok) {
+      this.rejectedCount++;
+      // The reason never quotes the message: nothing the page sent reaches the log.
+      this.services.log.warn(`access panel: rejected a message from the webview: ${verdict.reason}`);
+      if (!verdict.request) return undefined;
+      return this.answer({ type: 'response', id: verdict.request.id, request: verdict.request.type, ok: false, error: 'The panel sent a request the extension does not accept; refresh the panel.' });
+    }
+    const message = verdict.message;
+    if (message.type === 'ready') {
+      this.readyCount++;
+      this.postModel();
+      return undefined;
+    }
+    return this.answer(await this.dispatch(message));
+  }
+
+  private async answer(response: ResponseMessage): Promise<ResponseMessage> {
+    await this.post(response);
+    return response;
+  }
+
+  private async dispatch<K extends RequestType>(request: RequestOf<K>): Promise<ResponseMessage> {
+    const handler = this.handlers[request.type] as (params: Params<K>) => Promise<Result<K>>;
+    try {
+      const result = await handler(request.params);
+      return { type: 'response', id: request.id, request: request.type, ok: true, result } as ResponseMessage;
+    } catch (e) {
+      const path = (request.params as { path?: string }).path;
+      return { type: 'response', id: request.id, request: request.type, ok: false, error: describeError(e, path ? this.index.uriOf(path) : undefined).message };
+    }
+  }
+
+  /** The file of a validated path (validation already checked it is on screen). */
+  private uri(path: string): vscode.Uri {
+    const uri = this.index.uriOf(path);
+    if (!uri) throw new Error('the file is no longer listed; refresh the panel');
+    return uri;
+  }
+
+  private readonly handlers: Handlers = {
+    refresh: async () => {
+      void this.index.refresh();
+      return null;
+    },
+    cancelIndexing: async () => {
+      this.index.cancel();
+      return null;
+    },
+    openFile: async ({ path }) => {
+      const uri = this.uri(path);
+      // Protected files open through the extension's decrypting scheme, never as raw envelope bytes.
+      await vscode.commands.executeCommand('vscode.open', isEnvelopeUri(uri) ? editorUriOf(uri) : uri, { preview: false });
+      return null;
+    },
+    applyLabel: async ({ path }) => {
+      await vscode.commands.executeCommand(PANEL_COMMANDS.applyLabel, ...(path ? [this.uri(path)] : []));
+      return null;
+    },
+    protect: async ({ path }) => {
+      await vscode.commands.executeCommand(PANEL_COMMANDS.protect, this.uri(path));
+      return null;
+    },
+    grant: async ({ path }) => {
+      await vscode.commands.executeCommand(PANEL_COMMANDS.grant, this.uri(path));
+      return null;
+    },
+    revoke: async ({ path, personId }) => {
+      await vscode.commands.executeCommand(PANEL_COMMANDS.revoke, this.uri(path), personId);
+      return null;
+    },
+    createIdentity: async () => {
+      await vscode.commands.executeCommand(PANEL_COMMANDS.createIdentity);
+      return null;
+    },
+  };
+
+  private disposed = false;
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (AccessPanel.current === this) AccessPanel.current = undefined;
+    vscode.Disposable.from(...this.subscriptions).dispose();
+    this.panel.dispose();
+  }
+}

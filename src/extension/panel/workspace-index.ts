@@ -1,0 +1,314 @@
+/**
+ * Every labeled and protected file of the open workspace folders, kept current: a cancellable full index
+ * with progress, then file system watchers that re-read only what changed (debounced).
+ */
+import * as vscode from 'vscode';
+import { flattenLabels } from '../../core/policy/labels.js';
+import type { PolicyLabel } from '../../core/policy/types.js';
+import { inspectProtected, PROTECTED_EXT, type LabeledFile, type Session } from '../../node/operations.js';
+import type { FileRow, LabelView, ViewModel } from '../../shared/protocol.js';
+import { describeError } from '../ui/errors.js';
+import { fileRow, labelViews, problemRow, type PanelFinding, type RowContext } from './model.js';
+import type { PanelServices } from './services.js';
+
+/** Quiet time after the last file event before the index re-reads (editors save in bursts). */
+export const DEBOUNCE_MS = 250;
+/** Headers read at once: enough to overlap disk waits, few enough not to starve the extension host. */
+const CONCURRENCY = 8;
+/** Progress messages at most this often. */
+const PROGRESS_MS = 100;
+/** While indexing, the rows found so far are re-sent at most this often (a model can be large). */
+const PARTIAL_MODEL_MS = 1000;
+/** Never indexed, whatever the settings say. */
+const ALWAYS_EXCLUDED = ['**/node_modules/**', '**/.git/**'];
+
+interface Folder {
+  readonly folder: vscode.WorkspaceFolder;
+  readonly prefix: string;
+  readonly session: Session;
+  readonly labels: readonly PolicyLabel[];
+  readonly byId: ReadonlyMap<string, PolicyLabel>;
+}
+
+interface Entry {
+  readonly folder: Folder;
+  readonly uri: vscode.Uri;
+  readonly file?: LabeledFile;
+  readonly problem?: string;
+  readonly finding?: PanelFinding;
+}
+
+/** The glob of files the index skips: the setting `sensitivity.accessPanel.exclude` plus node_modules and .git. */
+function excludeGlob(): string {
+  const configured = vscode.workspace.getConfiguration('sensitivity').get<string[]>('accessPanel.exclude', []);
+  const globs = [...ALWAYS_EXCLUDED, ...configured.filter((g) => typeof g === 'string' && g.length > 0)];
+  return `{${globs.join(',')}}`;
+}
+
+/** Runs `f` over `items` with at most `limit` in flight; stops taking new items once `token` is cancelled. */
+async function pool<T>(items: readonly T[], limit: number, token: vscode.CancellationToken, f: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length && !token.isCancellationRequested) await f(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export class WorkspaceIndex implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when the view model changed. */
+  readonly onDidChange = this.changed.event;
+  private readonly progressed = new vscode.EventEmitter<{ done: number; total: number }>();
+  /** Fires while indexing: protected files read so far out of those found. */
+  readonly onProgress = this.progressed.event;
+
+  private entries = new Map<string, Entry>();
+  private folders: Folder[] = [];
+  private status: ViewModel['status'] = 'indexing';
+  private error: string | null = null;
+  private me: string | undefined;
+  private identity: ViewModel['identity'] = null;
+  private run: vscode.CancellationTokenSource | undefined;
+  private pending = new Set<string>();
+  private settingsChanged = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private cachedModel: ViewModel | undefined;
+
+  constructor(private readonly services: PanelServices) {
+    const envelopes = vscode.workspace.createFileSystemWatcher(`**/*${PROTECTED_EXT}`);
+    const settings = vscode.workspace.createFileSystemWatcher('**/.sensitivity/*.json');
+    const onEnvelope = (uri: vscode.Uri) => this.schedule(uri);
+    const onSettings = () => this.schedule();
+    this.subscriptions.push(
+      envelopes,
+      settings,
+      envelopes.onDidCreate(onEnvelope),
+      envelopes.onDidChange(onEnvelope),
+      envelopes.onDidDelete(onEnvelope),
+      settings.onDidCreate(onSettings),
+      settings.onDidChange(onSettings),
+      settings.onDidDelete(onSettings),
+      services.identities.onDidChange(() => void this.refresh()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.refresh()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('sensitivity.accessPanel')) void this.refresh();
+      }),
+      this.changed,
+      this.progressed,
+    );
+  }
+
+  /** The file behind a row key of the current view model. */
+  uriOf(path: string): vscode.Uri | undefined {
+    return this.entries.get(path)?.uri;
+  }
+
+  /** The current view model (rebuilt only after a change). */
+  model(): ViewModel {
+    if (this.cachedModel) return this.cachedModel;
+    const labels = new Map<string, LabelView>();
+    for (const f of this.folders) for (const l of labelViews(f.labels)) if (!labels.has(l.id)) labels.set(l.id, l);
+    const files: FileRow[] = [];
+    for (const [key, e] of this.entries) files.push(this.row(key, e));
+    files.sort((a, b) => a.path.localeCompare(b.path));
+    this.cachedModel = { status: this.status, identity: this.identity, labels: [...labels.values()], files, error: this.error };
+    return this.cachedModel;
+  }
+
+  private row(key: string, e: Entry): FileRow {
+    if (!e.file) return problemRow(key, e.problem ?? 'unreadable');
+    const ctx: RowContext = { prefix: e.folder.prefix, labels: e.folder.byId, me: this.me };
+    return fileRow(e.file, ctx, e.finding);
+  }
+
+  private changedModel(): void {
+    this.cachedModel = undefined;
+    this.changed.fire();
+  }
+
+  /** Stops a running index; the rows read so far stay. */
+  cancel(): void {
+    this.run?.cancel();
+  }
+
+  /** Re-reads everything (cancelling a run in progress). Resolves when this run ends, whatever its outcome. */
+  async refresh(): Promise<void> {
+    this.run?.cancel();
+    const run = (this.run = new vscode.CancellationTokenSource());
+    const token = run.token;
+    this.status = 'indexing';
+    this.error = null;
+    this.changedModel();
+    try {
+      const folders = vscode.workspace.workspaceFolders ?? [];
+      if (folders.length === 0) {
+        this.entries = new Map();
+        this.folders = [];
+        this.status = 'no-folder';
+        return;
+      }
+      const loaded = await Promise.all(folders.map((f) => this.loadFolder(f, folders.length > 1)));
+      if (token.isCancellationRequested) return;
+      const identity = loaded[0]?.session.identity;
+      this.me = identity?.id;
+      this.identity = identity ? { name: identity.name, email: identity.email } : null;
+      this.folders = loaded;
+      // Protected rows of the last run stay until re-read, so an identity change does not blank the table.
+      const previous = [...this.entries].filter(([, e]) => e.uri.path.endsWith(PROTECTED_EXT));
+      const entries = new Map<string, Entry>(previous);
+      for (const f of loaded) for (const [k, e] of await this.plainEntries(f)) entries.set(k, e);
+      this.entries = entries;
+      this.changedModel();
+      const found = await Promise.all(
+        loaded.map(async (f) => (await vscode.workspace.findFiles(new vscode.RelativePattern(f.folder, `**/*${PROTECTED_EXT}`), excludeGlob(), undefined, token)).map((uri) => ({ f, uri }))),
+      );
+      const all = found.flat();
+      const seen = new Set<string>();
+      let done = 0;
+      let lastProgress = 0;
+      let lastModel = Date.now();
+      this.progressed.fire({ done, total: all.length });
+      await pool(all, CONCURRENCY, token, async ({ f, uri }) => {
+        const [key, entry] = await this.protectedEntry(f, uri);
+        if (token.isCancellationRequested) return;
+        entries.set(key, entry);
+        seen.add(key);
+        done++;
+        const now = Date.now();
+        if (now - lastProgress >= PROGRESS_MS || done === all.length) {
+          lastProgress = now;
+          this.progressed.fire({ done, total: all.length });
+        }
+        if (now - lastModel >= PARTIAL_MODEL_MS) {
+          lastModel = now;
+          this.changedModel();
+        }
+      });
+      if (token.isCancellationRequested) return;
+      for (const [k] of previous) if (!seen.has(k)) entries.delete(k);
+      this.status = 'ready';
+    } catch (e) {
+      if (token.isCancellationRequested) return;
+      this.status = 'error';
+      this.error = describeError(e).message;
+      this.services.log.warn(`access panel: indexing failed (${e instanceof Error ? e.name : 'error'})`);
+    } finally {
+      // Only the newest run reports: an older, cancelled one must not overwrite its state.
+      if (this.run === run) {
+        if (token.isCancellationRequested && this.status === 'indexing') this.status = 'cancelled';
+        this.changedModel();
+      }
+      run.dispose();
+    }
+  }
+
+  private async loadFolder(folder: vscode.WorkspaceFolder, multiRoot: boolean): Promise<Folder> {
+    const session = await this.services.session(folder.uri);
+    const labels = flattenLabels(await session.workspace.policy());
+    return { folder, prefix: multiRoot ? `${folder.name}/` : '', session, labels, byId: new Map(labels.map((l) => [l.id, l])) };
+  }
+
+  /** The manifest's plain files: the manifest is read once, not once per file. */
+  private async plainEntries(f: Folder): Promise<Map<string, Entry>> {
+    const manifest = await f.session.workspace.manifest();
+    const out = new Map<string, Entry>();
+    await Promise.all(
+      Object.entries(manifest.files).map(async ([rel, entry]) => {
+        const known = f.byId.get(entry.label);
+        const file: LabeledFile = {
+          path: rel,
+          label: { id: entry.label, name: known?.displayName ?? entry.label },
+          protected: null,
+          setBy: entry.setBy,
+          setAt: entry.setAt,
+        };
+        const uri = vscode.Uri.joinPath(vscode.Uri.file(f.session.workspace.root), ...rel.split('/'));
+        const finding = await this.findings(uri);
+        out.set(f.prefix + rel, { folder: f, uri, file, ...(finding ? { finding } : {}) });
+      }),
+    );
+    return out;
+  }
+
+  private async findings(uri: vscode.Uri): Promise<PanelFinding | undefined> {
+    if (!this.services.findings) return undefined;
+    return this.services.findings(uri).catch(() => undefined);
+  }
+
+  /** One protected file from its header alone (no key needed); a damaged one becomes a problem row. */
+  private async protectedEntry(f: Folder, uri: vscode.Uri): Promise<[string, Entry]> {
+    const rel = f.session.workspace.relPath(uri.fsPath);
+    try {
+      const info = await inspectProtected(f.session, uri.fsPath);
+      return [f.prefix + rel, { folder: f, uri, file: { path: rel, label: info.label, protected: info } }];
+    } catch (e) {
+      return [f.prefix + rel, { folder: f, uri, problem: describeError(e).message }];
+    }
+  }
+
+  /** Collects file events; a settings change (policy, manifest, people) re-reads the plain part and the labels. */
+  private schedule(envelope?: vscode.Uri): void {
+    if (envelope) this.pending.add(envelope.toString());
+    else this.settingsChanged = true;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.flush(), DEBOUNCE_MS);
+  }
+
+  private async flush(): Promise<void> {
+    const uris = [...this.pending].map((s) => vscode.Uri.parse(s));
+    const settings = this.settingsChanged;
+    this.pending.clear();
+    this.settingsChanged = false;
+    if (this.status === 'indexing') {
+      // A full run is reading everything anyway; it will see these changes or the next event will.
+      if (settings || uris.length > 0) this.schedule(uris[0]);
+      return;
+    }
+    try {
+      if (settings) await this.reloadSettings();
+      for (const uri of uris) await this.updateEnvelope(uri);
+    } catch (e) {
+      this.services.log.warn(`access panel: update failed (${e instanceof Error ? e.name : 'error'})`);
+    }
+    this.changedModel();
+  }
+
+  /** Policy or manifest changed: new labels, new plain rows; protected rows keep their headers. */
+  private async reloadSettings(): Promise<void> {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    const loaded = await Promise.all(folders.map((f) => this.loadFolder(f, folders.length > 1)));
+    const byUri = new Map(loaded.map((f) => [f.folder.uri.toString(), f]));
+    const entries = new Map<string, Entry>();
+    for (const f of loaded) for (const [k, e] of await this.plainEntries(f)) entries.set(k, e);
+    for (const [k, e] of this.entries) {
+      const f = byUri.get(e.folder.folder.uri.toString());
+      if (f && e.uri.path.endsWith(PROTECTED_EXT)) entries.set(k, { ...e, folder: f });
+    }
+    this.folders = loaded;
+    this.entries = entries;
+  }
+
+  private async updateEnvelope(uri: vscode.Uri): Promise<void> {
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    const f = folder && this.folders.find((x) => x.folder.uri.toString() === folder.uri.toString());
+    if (!f) return;
+    const exists = await vscode.workspace.fs.stat(uri).then(
+      () => true,
+      () => false,
+    );
+    const key = f.prefix + f.session.workspace.relPath(uri.fsPath);
+    if (!exists) {
+      this.entries.delete(key);
+      return;
+    }
+    const [k, entry] = await this.protectedEntry(f, uri);
+    this.entries.set(k, entry);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.run?.cancel();
+    vscode.Disposable.from(...this.subscriptions).dispose();
+  }
+}
