@@ -281,9 +281,12 @@ async function unlock(reader: ByteReader, identity: Identity, right: Right, opti
   if (!slot || !isX25519Slot(slot)) {
     // No key for us: the signed policy (no file key needed) still says whom to ask.
     const policy = await verifyPolicy(raw.metadata.policy);
+    const mine = policy.grants.find((g) => g.id === identity.id);
+    // The signed policy promises this key a slot: its absence means the slot list was edited.
+    if (mine && mine.enc.kid === identity.enc.kid) throw integrityError();
     const d = decideAccess(policySubject(policy), identity.id, right, now);
     if (!d.allowed) throw new SensitivityError(d.code, d.reason);
-    throw new SensitivityError('E_NOT_GRANTEE', `this file holds no key for your identity's encryption key; ask the owner, ${policy.owner.email}, to grant you again`);
+    throw otherKeyError(policy);
   }
   const fileKey = await unwrapSlot(slot, identity.encPrivate);
   try {
@@ -297,7 +300,7 @@ async function unlock(reader: ByteReader, identity: Identity, right: Right, opti
     if (!raw.metadata.slots.every((s) => !isX25519Slot(s) || encKids.has(s.kid))) throw integrityError();
     const mine = policy.grants.find((g) => g.id === identity.id);
     if (mine && mine.enc.kid !== identity.enc.kid) {
-      throw new SensitivityError('E_NOT_GRANTEE', `your grant names another encryption key; ask the owner, ${policy.owner.email}, to grant you again`);
+      throw otherKeyError(policy);
     }
     const rights = requireAccess(policySubject(policy), identity.id, right, now);
     const layout = layoutOf(raw.bytes.length, raw.chunkSize, raw.plaintextLength);
@@ -313,6 +316,11 @@ async function unlock(reader: ByteReader, identity: Identity, right: Right, opti
     fileKey.fill(0);
     throw e;
   }
+}
+
+/** The policy grants this identity id, but to an older or other X25519 key than the one presented. */
+function otherKeyError(policy: EnvelopePolicy): SensitivityError {
+  return new SensitivityError('E_NOT_GRANTEE', `your grant names another encryption key than yours; ask the owner, ${policy.owner.email}, to grant you again`);
 }
 
 function bodyParams(contentKey: Uint8Array, noncePrefix: Uint8Array, header: Uint8Array, chunkSize: number, plaintextLength: number): BodyParams {

@@ -1,0 +1,98 @@
+/** The stored envelope vectors, both ways: fixed inputs reproduce the exact bytes, and the bytes open. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { byteSourceOf, memorySink, openEnvelope, protect, readEnvelopeHeader, rewrapEnvelope } from '../../src/core/envelope/index.js';
+import { isSensitivityError } from '../../src/core/errors.js';
+import { bytesToHex, fixedRandom, hexToBytes } from '../vectors/fixtures.js';
+import { expectedDerivations, type ProtectVector, type RewrapVector, type VectorFile } from '../vectors/vectors.js';
+
+const file = JSON.parse(readFileSync('test/vectors/envelope-v1.json', 'utf8')) as VectorFile;
+const people = file.identities;
+const byName = new Map(file.vectors.map((v) => [v.name, v]));
+const clock = (iso: string) => ({ now: () => new Date(iso) });
+
+async function make(v: ProtectVector | RewrapVector): Promise<{ bytes: Uint8Array; leftover: number }> {
+  const random = fixedRandom(v.random);
+  const sink = memorySink();
+  if (v.operation === 'protect') {
+    const plaintext = hexToBytes(v.plaintext);
+    await protect(byteSourceOf(plaintext, 7), sink, {
+      owner: people[v.owner]!,
+      label: v.label,
+      grants: v.grants.map((g) => ({ person: people[g.person]!, rights: g.rights })),
+      recovery: v.recovery.map((p) => people[p]!),
+      ...(v.expires ? { expires: new Date(v.expires) } : {}),
+      innerName: v.innerName,
+      contentType: v.contentType,
+      size: plaintext.length,
+      chunkSize: v.chunkSize,
+      random,
+      clock: clock(v.now),
+    });
+  } else {
+    const input = hexToBytes(byName.get(v.input)!.expect.envelope);
+    const change = {
+      ...(v.change.revoke ? { revoke: v.change.revoke } : {}),
+      ...(v.change.grant ? { grant: v.change.grant.map((g) => ({ person: people[g.person]!, rights: g.rights })) } : {}),
+    };
+    await rewrapEnvelope(byteSourceOf(input, 13), sink, people[v.actor]!, change, { random, clock: clock(v.now) });
+  }
+  return { bytes: sink.bytes(), leftover: random.remaining() };
+}
+
+/** The plaintext a vector's envelope holds (rewraps keep their input's). */
+function plaintextOf(v: ProtectVector | RewrapVector): string {
+  return v.operation === 'protect' ? v.plaintext : plaintextOf(byName.get(v.input)!);
+}
+
+describe('envelope v1 test vectors', () => {
+  it('has the vectors FORMAT.md describes', () => {
+    assert.deepEqual(
+      file.vectors.map((v) => v.name),
+      ['empty-owner-only', 'two-full-chunks', 'four-chunks-grants-recovery-expiry', 'grant-bob-keeps-key', 'revoke-bob-rotates-key'],
+    );
+  });
+
+  for (const v of file.vectors) {
+    describe(v.name, () => {
+      it('fixed inputs reproduce the exact envelope bytes, consuming exactly the listed randomness', async () => {
+        const { bytes, leftover } = await make(v);
+        assert.equal(bytesToHex(bytes), v.expect.envelope);
+        assert.equal(leftover, 0);
+      });
+
+      it('records the key schedule values the bytes imply', () => {
+        assert.deepEqual(expectedDerivations(hexToBytes(v.expect.envelope), v.expect.fileKey), v.expect);
+        assert.equal(v.expect.envelope.slice(108, 172), v.expect.commitment, 'commitment at offset 54');
+      });
+
+      it('opens to the plaintext for every grantee, with their rights', async () => {
+        const envelope = hexToBytes(v.expect.envelope);
+        const header = await readEnvelopeHeader(byteSourceOf(envelope));
+        assert.equal(header.authenticated, false);
+        assert.equal(header.layout.envelopeLength, envelope.length);
+        for (const grant of header.policy.grants) {
+          const who = Object.values(people).find((p) => p.id === grant.id)!;
+          const sink = memorySink();
+          const opened = await openEnvelope(byteSourceOf(envelope, 5), sink, who, { clock: clock(v.now), sourceLength: envelope.length });
+          assert.equal(bytesToHex(sink.bytes()), plaintextOf(v));
+          assert.deepEqual(opened.rights, grant.rights);
+        }
+      });
+    });
+  }
+
+  it('a revoked person holds no slot in the rotated file', async () => {
+    const v = byName.get('revoke-bob-rotates-key')!;
+    const before = byName.get(v.operation === 'rewrap' ? v.input : '')!;
+    assert.notEqual(v.expect.fileKey, before.expect.fileKey, 'revoke rotates the file key');
+    await assert.rejects(openEnvelope(byteSourceOf(hexToBytes(v.expect.envelope)), null, people.bob!, { clock: clock(v.now) }), (e) => isSensitivityError(e, 'E_NOT_GRANTEE'));
+  });
+
+  it('a grant keeps the file key', () => {
+    const v = byName.get('grant-bob-keeps-key')!;
+    assert.equal(v.expect.fileKey, byName.get('empty-owner-only')!.expect.fileKey);
+    assert.notEqual(v.expect.salt, byName.get('empty-owner-only')!.expect.salt, 'but a fresh salt: a fresh content key');
+  });
+});
