@@ -145,15 +145,6 @@ function translate(p: string, budget: { alternatives: number }): string {
   return re;
 }
 
-/** True when the pattern has an unescaped `/` (after a trailing one is removed): then it is anchored. */
-function hasSlash(p: string): boolean {
-  for (let i = 0; i < p.length; i++) {
-    if (p[i] === '\\') i++;
-    else if (p[i] === '/') return true;
-  }
-  return false;
-}
-
 /**
  * Compiles one gitignore-style pattern (no `!`) to a RegExp testing workspace-relative POSIX paths.
  * The RegExp also matches any path inside a matched directory.
@@ -163,7 +154,8 @@ export function globToRegExp(pattern: string): RegExp {
   let p = pattern;
   const dirOnly = p.length > 1 && p.endsWith('/') && !p.endsWith('\\/');
   if (dirOnly) p = p.slice(0, -1);
-  const anchored = hasSlash(p);
+  // Any `/` left (escaped or not, as git counts it) anchors the pattern.
+  const anchored = p.includes('/');
   if (p.startsWith('/')) p = p.slice(1);
   const body = translate(p, { alternatives: 0 });
   const prefix = anchored ? '^' : '^(?:.*/)?';
