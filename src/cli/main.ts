@@ -7,8 +7,7 @@ import { createContext } from './context.js';
 const GLOBAL_FLAGS = { workspace: { value: true }, help: {} } as const;
 
 function usage(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
-  const lines = COMMANDS.map((c) => `  sensitivity ${c.usage.padEnd(width)}  ${c.summary}`);
+  const lines = COMMANDS.map((c) => `  sensitivity ${c.usage}\n      ${c.summary}`);
   return [
     'sensitivity — classify files with sensitivity labels and protect them with rights management',
     '',
