@@ -1,40 +1,56 @@
 /**
- * MINIMAL placeholder extension that proves the test harness (issue 3): activation, two commands, a
- * status bar item. The real extension (issue 4) replaces it; docs/TESTING.md lists what the harness's
- * own tests rely on (command ids and titles, the status bar item id).
+ * Sensitivity Labels for VS Code: labels and protection where people work. Activation only wires light
+ * UI (commands, status bar, decorations, the protected file system and editor); the core (crypto, schema
+ * validation) loads on first use and the access panel on first open.
  */
 import * as vscode from 'vscode';
+import type { SensitivityApi } from './api.js';
+import { registerCommands } from './commands/index.js';
+import { loadCore } from './core.js';
+import { LabelDecorations } from './decorations.js';
+import { IdentityStore } from './identity-store.js';
+import { registerPolicyAtWork } from './policy-at-work.js';
+import { registerCopyGuard } from './protected/copy-guard.js';
+import { registerProtectedEditor } from './protected/editor.js';
+import { registerProtectedFileSystem } from './protected/file-system.js';
+import { registerInspectView } from './protected/inspect-view.js';
+import { createServices } from './services.js';
+import { LabelStatusBar } from './status-bar.js';
 
-/** Label names offered until the core's policy is wired in. */
-const PLACEHOLDER_LABELS = ['Public', 'General', 'Confidential', 'Highly Confidential'];
-
-/** Called by VS Code on first use of a contributed command (activationEvents are empty: lazy). */
-export function activate(context: vscode.ExtensionContext): void {
-  const status = vscode.window.createStatusBarItem('sensitivity.status', vscode.StatusBarAlignment.Right, 100);
-  status.name = 'Sensitivity Label';
-  status.text = '$(shield) Sensitivity';
-  status.tooltip = 'Sensitivity Labels: click to apply a label';
-  status.accessibilityInformation = { label: 'Sensitivity label' };
-  status.command = 'sensitivity.applyLabel';
-  status.show();
-
+/** Called on first use: a contributed command, a `.protected` file opened, or a workspace with `.sensitivity/`. */
+export function activate(context: vscode.ExtensionContext): SensitivityApi {
+  const started = performance.now();
+  const log = vscode.window.createOutputChannel('Sensitivity Labels', { log: true });
+  const identities = new IdentityStore(context.secrets, loadCore);
+  const services = createServices(context, log, identities);
+  const inspect = (uri: vscode.Uri) => services.labels.protectedInfo(uri);
+  const statusBar = new LabelStatusBar(services.labels);
+  const decorations = new LabelDecorations(services.labels);
   context.subscriptions.push(
-    status,
-    vscode.commands.registerCommand('sensitivity.showIdentity', () => {
-      // Not awaited: the command completes while the message is still on screen.
-      void vscode.window.showInformationMessage(`Sensitivity Labels ${(context.extension.packageJSON as { version: string }).version} is active.`);
-    }),
-    vscode.commands.registerCommand('sensitivity.applyLabel', async (uri?: vscode.Uri) => {
-      const target = uri ?? vscode.window.activeTextEditor?.document.uri;
-      const picked = await vscode.window.showQuickPick(PLACEHOLDER_LABELS, {
-        title: 'Apply Sensitivity Label',
-        placeHolder: target ? vscode.workspace.asRelativePath(target) : undefined,
-      });
-      if (picked) status.text = `$(shield) ${picked}`;
-      return picked;
-    }),
+    log,
+    identities,
+    services.labels,
+    registerCommands(services),
+    statusBar,
+    decorations,
+    registerProtectedFileSystem(services, inspect),
+    registerProtectedEditor(services, inspect),
+    registerInspectView(),
+    registerCopyGuard(services.labels),
+    registerPolicyAtWork(services),
   );
+  const activation = { activateMs: performance.now() - started };
+  log.info(`activated in ${activation.activateMs.toFixed(1)} ms`);
+  return {
+    activation,
+    labelOf: (uri) => services.labels.labelOf(uri),
+    async statusBar() {
+      await statusBar.update();
+      return statusBar.state;
+    },
+    decorationOf: async (uri) => (await decorations.provideFileDecoration(uri)) ?? undefined,
+  };
 }
 
-/** Nothing to release beyond context.subscriptions. */
+/** Everything is released through context.subscriptions. */
 export function deactivate(): void {}

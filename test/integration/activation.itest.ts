@@ -19,7 +19,13 @@ suite('activation', () => {
     assert.deepEqual(contributed.filter((id) => !registered.has(id)), [], 'contributed but not registered');
   });
 
-  test('activation is lazy: no activation events beyond contributions', () => {
-    assert.deepEqual((extension().packageJSON as { activationEvents?: unknown }).activationEvents, []);
+  test('activation is lazy: only workspaces that use labels, or restoring a protected editor', () => {
+    // Beyond contributions (commands, the .protected custom editor): a workspace with `.sensitivity/` (so
+    // badges and the status bar show without a command first) and `onFileSystem` (restored editors of
+    // protected files need the provider). Never `*` or onStartupFinished.
+    assert.deepEqual((extension().packageJSON as { activationEvents?: unknown }).activationEvents, [
+      'workspaceContains:.sensitivity',
+      'onFileSystem:sensitivity-protected',
+    ]);
   });
 });

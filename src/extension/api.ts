@@ -1,0 +1,14 @@
+/** What `activate()` returns: a small API for other extensions and for the integration tests. */
+import type * as vscode from 'vscode';
+import type { FileLabel } from './label-index.js';
+
+export interface SensitivityApi {
+  /** Milliseconds `activate()` took, measured in the extension host. */
+  readonly activation: { readonly activateMs: number };
+  /** The label (and for protected files, your view of the header) of a file; undefined for unlabeled files. */
+  labelOf(uri: vscode.Uri): Promise<FileLabel | undefined>;
+  /** Redraws the status bar for the active editor and returns what it shows. */
+  statusBar(): Promise<{ readonly visible: boolean; readonly text: string; readonly tooltip: string }>;
+  /** The decoration the Explorer shows for a file. */
+  decorationOf(uri: vscode.Uri): Promise<vscode.FileDecoration | undefined>;
+}

@@ -1,0 +1,67 @@
+/**
+ * `sensitivity.exportIdentity (file?: Uri, options?: { passphrase })`: writes your identity, private keys
+ * included, to a passphrase-protected file (the CLI's `id export` format), atomically and mode 0600.
+ */
+import * as vscode from 'vscode';
+import type { Services } from '../services.js';
+import { showError } from '../ui/errors.js';
+import { parseArgs } from './targets.js';
+
+export interface ExportIdentityOptions {
+  readonly passphrase: string;
+}
+
+/** Minimum passphrase length offered interactively (the key derivation is slow, but short phrases are guessable). */
+const MIN_PASSPHRASE = 10;
+
+async function askPassphrase(): Promise<string | undefined> {
+  const first = await vscode.window.showInputBox({
+    title: 'Export Sensitivity Identity (1/2)',
+    prompt: `A passphrase that protects the exported keys (at least ${MIN_PASSPHRASE} characters)`,
+    password: true,
+    ignoreFocusOut: true,
+    validateInput: (v) => (v.length >= MIN_PASSPHRASE ? undefined : `At least ${MIN_PASSPHRASE} characters`),
+  });
+  if (first === undefined) return undefined;
+  const again = await vscode.window.showInputBox({
+    title: 'Export Sensitivity Identity (2/2)',
+    prompt: 'The same passphrase again',
+    password: true,
+    ignoreFocusOut: true,
+    validateInput: (v) => (v === first ? undefined : 'The passphrases differ'),
+  });
+  return again === undefined ? undefined : first;
+}
+
+/** Exports your identity; returns the file written, undefined when cancelled or failed. */
+export async function exportIdentity(services: Services, ...args: unknown[]): Promise<string | undefined> {
+  const { uris, options = {} } = parseArgs<ExportIdentityOptions>(args);
+  const identity = await services.identities.get();
+  if (!identity) {
+    void vscode.window.showWarningMessage('You have no identity to export yet.', 'Create Identity…').then((b) => b && vscode.commands.executeCommand('sensitivity.createIdentity'));
+    return undefined;
+  }
+  const target =
+    uris?.[0] ??
+    (await vscode.window.showSaveDialog({
+      title: 'Export Sensitivity Identity',
+      saveLabel: 'Export',
+      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.env.HOME ?? '/'), `${identity.email}.identity.jwe`),
+    }));
+  if (!target) return undefined;
+  const passphrase = options.passphrase ?? (await askPassphrase());
+  if (passphrase === undefined) return undefined;
+  try {
+    const core = await services.core();
+    const text = await core.exportIdentity(identity, passphrase);
+    await core.writeFileAtomic(target.fsPath, text + '\n', 0o600);
+    await services.audit({ action: 'identity.export', actor: { id: identity.id, email: identity.email } });
+    if (options.passphrase === undefined) {
+      void vscode.window.showInformationMessage(`Exported your identity to ${vscode.workspace.asRelativePath(target)}. Keep the file and its passphrase apart and safe.`);
+    }
+    return target.fsPath;
+  } catch (e) {
+    void showError(services, e, target);
+    return undefined;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * `sensitivity.protect (target?: Uri | Uri[], options?: { label, grants, expires, keep, justification })`:
+ * encrypts plain files into `FILE.protected` for you (Co-Owner), the label's default grantees and the people
+ * named. Interactive without options: label, then people and their role. Many files show a cancellable
+ * progress notification.
+ */
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import type { GrantSpec } from '../../node/operations.js';
+import type { Services } from '../services.js';
+import { ensureIdentity } from '../ui/identity-setup.js';
+import { pickLabel } from '../ui/label-picker.js';
+import { pickPeople, pickRole } from '../ui/prompts.js';
+import { saveDirty, swapEditors } from '../protected/editor-swap.js';
+import { isEnvelopeUri } from '../protected/uris.js';
+import { Justification } from './justified.js';
+import { CANCELLED, parseArgs, resolveTargets, runBatch, type BatchResult } from './targets.js';
+
+export interface ProtectOptions {
+  /** Label id or name; default: the file's label, else the policy's default label. */
+  readonly label: string;
+  /** People (email or identity id) and roles, besides the label's default grants. */
+  readonly grants: readonly GrantSpec[];
+  /** "2026-12-31", an ISO time, or "30d"; default: the label's expiry. */
+  readonly expires: string;
+  /** Keep the plain file (default: the `sensitivity.protect.keepOriginal` setting). */
+  readonly keep: boolean;
+  readonly justification: string;
+}
+
+/** "30d" or a date; RangeError for anything else. */
+export function parseExpiry(text: string, now = new Date()): Date {
+  const days = /^(\d+)d$/.exec(text.trim());
+  const date = days ? new Date(now.getTime() + Number(days[1]) * 86_400_000) : new Date(text);
+  if (Number.isNaN(date.getTime())) throw new RangeError(`"${text}" is neither a date nor a number of days such as "30d"`);
+  return date;
+}
+
+/** Asks label, people and role; undefined when cancelled. */
+async function askProtection(services: Services, files: readonly vscode.Uri[]): Promise<{ label: string; grants: GrantSpec[] } | undefined> {
+  const [core, policy, current] = await Promise.all([
+    services.core(),
+    services.labels.policyOf(files[0]!),
+    files.length === 1 ? services.labels.labelOf(files[0]!).catch(() => undefined) : undefined,
+  ]);
+  const what = files.length === 1 ? basename(files[0]!.fsPath) : `${files.length} files`;
+  const label = await pickLabel(core, policy, {
+    title: `Protect ${what} (1/3): Label`,
+    placeHolder: 'The label travels inside the protected file; its protection settings apply',
+    ...(current?.label ? { current: current.label.id } : {}),
+  });
+  if (!label) return undefined;
+  const session = await services.session(files[0]!);
+  const people = (await session.workspace.people()).people;
+  const me = session.identity?.id;
+  const picked = await pickPeople(people, { title: `Protect ${what} (2/3): Who Else May Open It?`, exclude: new Set(me ? [me] : []), allowNone: true });
+  if (!picked) return undefined;
+  if (picked.length === 0) return { label: label.id, grants: [] };
+  const role = await pickRole(core, policy, `Protect ${what} (3/3): Role of ${picked.length === 1 ? picked[0]!.name : `${picked.length} People`}`);
+  if (!role) return undefined;
+  return { label: label.id, grants: picked.map((p) => ({ who: p.email, role })) };
+}
+
+export async function protect(services: Services, ...args: unknown[]): Promise<BatchResult> {
+  const { uris, options } = parseArgs<ProtectOptions>(args);
+  const files = await resolveTargets(uris, 'plain', 'Protect Files…');
+  if (!files) return CANCELLED;
+  if (!(await ensureIdentity(services, 'protect files'))) return CANCELLED;
+  let request: Partial<ProtectOptions> = options ?? {};
+  if (!options) {
+    const asked = await askProtection(services, files.filter((f) => !isEnvelopeUri(f)));
+    if (!asked) return CANCELLED;
+    request = asked;
+  }
+  const keep = request.keep ?? vscode.workspace.getConfiguration('sensitivity').get<boolean>('protect.keepOriginal', false);
+  const expires = request.expires ? parseExpiry(request.expires) : undefined;
+  await saveDirty(files);
+  const { ops } = await services.core();
+  const justification = new Justification(request.justification);
+  const result = await runBatch(services, 'Protecting', files, async (file) => {
+    const session = await services.session(file);
+    const { output } = await justification.run((j) =>
+      ops.protectFile(session, file.fsPath, {
+        ...(request.label ? { label: request.label } : {}),
+        ...(request.grants ? { grants: request.grants } : {}),
+        ...(expires ? { expires } : {}),
+        ...(j ? { justification: j } : {}),
+        keep,
+      }),
+    );
+    const envelope = vscode.Uri.file(output);
+    if (!keep) await swapEditors([file], envelope);
+    return envelope;
+  });
+  if (result.done.length > 0) vscode.window.setStatusBarMessage(`$(lock) Protected ${result.done.length === 1 ? basename(result.done[0]!) : `${result.done.length} files`}`, 3000);
+  return result;
+}

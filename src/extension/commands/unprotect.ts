@@ -1,0 +1,44 @@
+/**
+ * `sensitivity.unprotect (target?: Uri | Uri[], options?: { keep })`: writes protected files back as
+ * plain files (needs EXPORT); the label moves to the manifest. Interactive use confirms first, since the
+ * plaintext then sits on disk for anyone with access to the folder.
+ */
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import type { Services } from '../services.js';
+import { ensureIdentity } from '../ui/identity-setup.js';
+import { saveDirty, swapEditors } from '../protected/editor-swap.js';
+import { editorUriOf, isEnvelopeUri } from '../protected/uris.js';
+import { CANCELLED, parseArgs, resolveTargets, runBatch, type BatchResult } from './targets.js';
+
+export interface UnprotectOptions {
+  /** Keep the `.protected` file beside the plain one. */
+  readonly keep: boolean;
+}
+
+export async function unprotect(services: Services, ...args: unknown[]): Promise<BatchResult> {
+  const { uris, options } = parseArgs<UnprotectOptions>(args);
+  const files = await resolveTargets(uris, 'protected', 'Unprotect Files');
+  if (!files) return CANCELLED;
+  if (!options) {
+    const what = files.length === 1 ? basename(files[0]!.fsPath) : `${files.length} files`;
+    const ok = await vscode.window.showWarningMessage(
+      `Unprotect ${what}?`,
+      { modal: true, detail: 'The content is decrypted to a plain file: anyone who can read the folder (or its git history, once committed) can read it. The label stays in .sensitivity/labels.json.' },
+      'Unprotect',
+    );
+    if (ok !== 'Unprotect') return CANCELLED;
+  }
+  if (!(await ensureIdentity(services, 'unprotect files'))) return CANCELLED;
+  const editors = files.filter(isEnvelopeUri).map(editorUriOf);
+  await saveDirty(editors);
+  const { ops } = await services.core();
+  const result = await runBatch(services, 'Unprotecting', files, async (file) => {
+    const { output } = await ops.unprotectFile(await services.session(file), file.fsPath, { keep: options?.keep ?? false });
+    const plain = vscode.Uri.file(output);
+    if (!options?.keep) await swapEditors([file, ...(isEnvelopeUri(file) ? [editorUriOf(file)] : [])], plain);
+    return plain;
+  });
+  if (result.done.length > 0) vscode.window.setStatusBarMessage(`Unprotected ${result.done.length === 1 ? basename(result.done[0]!) : `${result.done.length} files`}`, 3000);
+  return result;
+}

@@ -1,0 +1,21 @@
+/** What the extension uses from the core and the Node adapters; loaded lazily through `loadCore()`. */
+export * as ops from '../node/operations.js';
+export { findWorkspaceRoot, openWorkspace, WORKSPACE_DIR, type Workspace } from '../node/workspace.js';
+export { auditPath, identityPath, readHomeIdentity, resolveHome } from '../node/home.js';
+export { writeFileAtomic } from '../node/node-io.js';
+export { appendAudit } from '../node/audit-log.js';
+export { createIdentity, publicIdentity } from '../core/identity.js';
+export { rightsOfRole, roleOfRights, BUILTIN_ROLES } from '../core/rights.js';
+export {
+  addPerson,
+  findLabel,
+  flattenLabels,
+  getLabel,
+  isMandatory,
+  removePath,
+  renamePath,
+  exportIdentity,
+  importIdentity,
+  parseIdentity,
+  parsePublicIdentity,
+} from '../core/index.js';

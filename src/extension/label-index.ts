@@ -1,0 +1,197 @@
+/**
+ * The label of any file, fast enough for explorer decorations and the status bar: policies and manifests
+ * are cached per governing folder and envelope headers per file, all dropped by file watchers (labels.json,
+ * policy.json, `*.protected`) or when your identity changes (your rights change with it).
+ */
+import * as vscode from 'vscode';
+import type { LabelsManifest, Policy, PolicyLabel } from '../core/index.js';
+import type { ProtectedInfo } from '../node/operations.js';
+import type { Services } from './services.js';
+import { editorUriOf, envelopeUriOf, isEnvelopeUri } from './protected/uris.js';
+
+/** A label as shown: the policy's view of it when the policy knows its id, else what the envelope says. */
+export interface ShownLabel {
+  readonly id: string;
+  readonly displayName: string;
+  readonly description?: string;
+  readonly color?: string;
+  /** Index in the policy's order (higher is more sensitive); undefined for a label the policy does not know. */
+  readonly rank?: number;
+}
+
+/** What a file carries. */
+export interface FileLabel {
+  /** The file on disk (the envelope for a protected file). */
+  readonly uri: vscode.Uri;
+  readonly root: string;
+  /** Path relative to `root`, POSIX. */
+  readonly rel: string;
+  readonly label?: ShownLabel;
+  /** The envelope's header as you see it (your rights, owner, grants, expiry); only for protected files. */
+  readonly protected?: ProtectedInfo;
+  /** Who labeled a plain file, when, and why (downgrades). */
+  readonly setBy?: { readonly email: string; readonly name?: string };
+  readonly setAt?: string;
+  readonly justification?: string;
+  /** The policy requires a label here and the file has none. */
+  readonly missingMandatory: boolean;
+  /** The label asks for protection and the file is plain. */
+  readonly protectionRecommended: boolean;
+}
+
+interface RootState {
+  readonly policy: Promise<Policy>;
+  readonly labels: Promise<ReadonlyMap<string, PolicyLabel>>;
+  readonly manifest: Promise<LabelsManifest>;
+}
+
+/** Turns a policy label into what is shown. */
+export function shownLabel(l: PolicyLabel): ShownLabel {
+  return {
+    id: l.id,
+    displayName: l.displayName,
+    rank: l.rank,
+    ...(l.description ? { description: l.description } : {}),
+    ...(l.color ? { color: l.color } : {}),
+  };
+}
+
+export class LabelIndex implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<vscode.Uri[] | undefined>();
+  /** Fires with the URIs whose label may have changed (disk and editor URIs), or undefined for "any file". */
+  readonly onDidChange = this.changed.event;
+  private readonly roots = new Map<string, RootState>();
+  private readonly envelopes = new Map<string, Promise<ProtectedInfo>>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(private readonly services: Omit<Services, 'labels'>) {
+    const settings = vscode.workspace.createFileSystemWatcher('**/.sensitivity/*.json');
+    const envelopes = vscode.workspace.createFileSystemWatcher('**/*.protected');
+    const onSettings = (uri: vscode.Uri) => {
+      // `<root>/.sensitivity/labels.json`: forget that root, and the folder→root answers (a new .sensitivity/ moves roots).
+      this.roots.delete(vscode.Uri.joinPath(uri, '..', '..').fsPath);
+      services.forgetRoots();
+      this.changed.fire(undefined);
+    };
+    const onEnvelope = (uri: vscode.Uri) => this.invalidate([uri]);
+    this.subscriptions.push(
+      settings,
+      envelopes,
+      settings.onDidChange(onSettings),
+      settings.onDidCreate(onSettings),
+      settings.onDidDelete(onSettings),
+      envelopes.onDidChange(onEnvelope),
+      envelopes.onDidCreate(onEnvelope),
+      envelopes.onDidDelete(onEnvelope),
+      services.identities.onDidChange(() => {
+        this.envelopes.clear();
+        this.changed.fire(undefined);
+      }),
+      this.changed,
+    );
+  }
+
+  /** Forgets what is known about these files (after a command changed them) and tells listeners. */
+  invalidate(uris: readonly vscode.Uri[]): void {
+    const fired: vscode.Uri[] = [];
+    for (const u of uris) {
+      const disk = envelopeUriOf(u);
+      this.envelopes.delete(disk.fsPath);
+      fired.push(disk);
+      if (isEnvelopeUri(disk)) fired.push(editorUriOf(disk));
+    }
+    this.changed.fire(fired);
+  }
+
+  /** Forgets every cached policy, manifest and header (e.g. a policy file changed). */
+  invalidateAll(): void {
+    this.roots.clear();
+    this.envelopes.clear();
+    this.changed.fire(undefined);
+  }
+
+  private root(root: string): RootState {
+    let state = this.roots.get(root);
+    if (!state) {
+      const workspace = this.services.core().then((c) => c.openWorkspace(root));
+      const policy = workspace.then((w) => w.policy());
+      const core = this.services.core();
+      state = {
+        policy,
+        labels: Promise.all([core, policy]).then(([c, p]) => new Map(c.flattenLabels(p).map((l) => [l.id, l]))),
+        manifest: workspace.then((w) => w.manifest()),
+      };
+      // A broken policy or manifest is reported by commands; here it must not stick in the cache.
+      state.policy.catch(() => this.roots.delete(root));
+      state.manifest.catch(() => this.roots.delete(root));
+      this.roots.set(root, state);
+    }
+    return state;
+  }
+
+  /** The policy governing `uri`. */
+  async policyOf(uri: vscode.Uri): Promise<Policy> {
+    return this.root(await this.services.rootOf(uri)).policy;
+  }
+
+  /** The header of a protected file as you see it (cached until the file or your identity changes). */
+  protectedInfo(envelope: vscode.Uri): Promise<ProtectedInfo> {
+    const disk = envelopeUriOf(envelope);
+    let info = this.envelopes.get(disk.fsPath);
+    if (!info) {
+      info = (async () => {
+        const { ops } = await this.services.core();
+        return ops.inspectProtected(await this.services.session(disk), disk.fsPath);
+      })();
+      info.catch(() => this.envelopes.delete(disk.fsPath));
+      this.envelopes.set(disk.fsPath, info);
+    }
+    return info;
+  }
+
+  /** What `uri` carries (a plain file, an envelope or an editor URI of one); undefined outside file schemes. */
+  async labelOf(uri: vscode.Uri): Promise<FileLabel | undefined> {
+    const disk = envelopeUriOf(uri);
+    if (disk.scheme !== 'file') return undefined;
+    const rootPath = await this.services.rootOf(disk);
+    const rel = relativeTo(rootPath, disk.fsPath);
+    if (rel === undefined || rel.startsWith('.sensitivity/')) return undefined;
+    const root = this.root(rootPath);
+    const labels = await root.labels;
+    if (isEnvelopeUri(disk)) {
+      const info = await this.protectedInfo(disk);
+      const known = labels.get(info.label.id);
+      return {
+        uri: disk,
+        root: rootPath,
+        rel,
+        label: known ? shownLabel(known) : { id: info.label.id, displayName: info.label.name },
+        protected: info,
+        missingMandatory: false,
+        protectionRecommended: false,
+      };
+    }
+    const core = await this.services.core();
+    const entry = core.getLabel(await root.manifest, rel);
+    const known = entry ? labels.get(entry.label) : undefined;
+    return {
+      uri: disk,
+      root: rootPath,
+      rel,
+      ...(entry ? { label: known ? shownLabel(known) : { id: entry.label, displayName: entry.label }, setBy: entry.setBy, setAt: entry.setAt } : {}),
+      ...(entry?.justification ? { justification: entry.justification } : {}),
+      missingMandatory: !entry && core.isMandatory(await root.policy, rel),
+      protectionRecommended: known?.protection?.required === true,
+    };
+  }
+
+  dispose(): void {
+    vscode.Disposable.from(...this.subscriptions).dispose();
+  }
+}
+
+/** `file` relative to `root` in POSIX form, or undefined when it is not inside. */
+function relativeTo(root: string, file: string): string | undefined {
+  const prefix = root.endsWith('/') ? root : root + '/';
+  return file.startsWith(prefix) ? file.slice(prefix.length) : undefined;
+}

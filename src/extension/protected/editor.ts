@@ -1,0 +1,183 @@
+/**
+ * What opening `notes.md.protected` does. A custom editor claims `*.protected` and routes by your rights,
+ * decided from the signed header before anything is decrypted:
+ * - EDIT or EXTRACT: the plaintext opens in a normal text editor (`sensitivity-protected:` scheme, the inner
+ *   file's language), read-only without EDIT; this custom editor closes itself;
+ * - VIEW only: a read-only page that offers no copy, select or print (client-side, see README);
+ * - no access, expired, no identity or a damaged file: a page saying why and who the owner is.
+ */
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import { isSensitivityError } from '../../core/errors.js';
+import type { ProtectedInfo } from '../../node/operations.js';
+import type { Services } from '../services.js';
+import { describeError, sentence } from '../ui/errors.js';
+import { BASE_STYLE, escapeHtml, page } from '../ui/html.js';
+import { editorUriOf } from './uris.js';
+
+export const PROTECTED_EDITOR_VIEW_TYPE = 'sensitivity.protectedFile';
+
+/** How a protected file is shown to you. */
+export type Route =
+  | { readonly kind: 'text'; readonly info: ProtectedInfo }
+  | { readonly kind: 'viewOnly'; readonly info: ProtectedInfo }
+  | { readonly kind: 'denied'; readonly info?: ProtectedInfo; readonly error: unknown };
+
+/** Decides the route for an envelope from its header (no decryption). */
+export async function routeOf(inspect: (uri: vscode.Uri) => Promise<ProtectedInfo>, envelope: vscode.Uri): Promise<Route> {
+  let info: ProtectedInfo;
+  try {
+    info = await inspect(envelope);
+  } catch (error) {
+    return { kind: 'denied', error };
+  }
+  if (info.denied) return { kind: 'denied', info, error: info.denied };
+  const r = info.yourRights;
+  return r.includes('EDIT') || r.includes('EXTRACT') ? { kind: 'text', info } : { kind: 'viewOnly', info };
+}
+
+/** Messages the pages may post; anything else is ignored (the page renders file metadata: treat it as untrusted). */
+const PAGE_ACTIONS = ['inspect', 'createIdentity', 'importIdentity', 'requestAccess', 'retry'] as const;
+type PageAction = (typeof PAGE_ACTIONS)[number];
+
+function isPageMessage(m: unknown): m is { action: PageAction } {
+  return typeof m === 'object' && m !== null && (PAGE_ACTIONS as readonly string[]).includes((m as { action?: unknown }).action as string);
+}
+
+const person = (p: { name?: string | undefined; email: string }) => (p.name ? `${p.name} <${p.email}>` : p.email);
+
+function button(action: PageAction, title: string, secondary = false): string {
+  return `<button data-action="${action}"${secondary ? ' class="secondary"' : ''}>${escapeHtml(title)}</button>`;
+}
+
+const ACTION_SCRIPT = `
+const vscode = acquireVsCodeApi();
+for (const b of document.querySelectorAll('button[data-action]')) b.addEventListener('click', () => vscode.postMessage({ action: b.dataset.action }));
+`;
+
+/** The page shown when the file does not open for you: why, and whom to ask. */
+function deniedPage(webview: vscode.Webview, envelope: vscode.Uri, route: Extract<Route, { kind: 'denied' }>): string {
+  const name = basename(envelope.fsPath);
+  const info = route.info;
+  const code = isSensitivityError(route.error) ? route.error.code : info?.denied?.code;
+  const reason = info?.denied ? sentence(info.denied.reason) : describeError(route.error, envelope).message;
+  const rows = info
+    ? `<dl>
+<dt>Label</dt><dd>${escapeHtml(info.label.name)}</dd>
+<dt>Owner</dt><dd>${escapeHtml(person(info.owner))}</dd>
+${info.expires ? `<dt>${info.expired ? 'Expired' : 'Expires'}</dt><dd>${escapeHtml(new Date(info.expires).toLocaleString())}</dd>` : ''}
+</dl>`
+    : '';
+  const buttons =
+    code === 'E_NO_IDENTITY'
+      ? button('createIdentity', 'Create Identity…') + button('importIdentity', 'Import Identity…', true)
+      : info
+        ? button('requestAccess', `Ask ${info.owner.name || info.owner.email} for Access`) + button('inspect', 'Inspect', true)
+        : '';
+  return page(webview, {
+    title: name,
+    style: BASE_STYLE,
+    body: `<h1>🔒 ${escapeHtml(name)} did not open</h1>
+<div class="banner error" role="alert">${escapeHtml(reason)}</div>
+${rows}
+<div>${buttons}${button('retry', 'Try Again', true)}</div>`,
+    script: ACTION_SCRIPT,
+  });
+}
+
+/**
+ * The VIEW-only page: text without selection, copy, cut, drag or print. This is a client-side courtesy, as
+ * in every rights-management viewer: someone who can read the screen can copy it by other means.
+ */
+function viewOnlyPage(webview: vscode.Webview, envelope: vscode.Uri, info: ProtectedInfo, text: string): string {
+  const style = `${BASE_STYLE}
+body { user-select: none; -webkit-user-select: none; }
+pre { font-family: var(--vscode-editor-font-family); font-size: var(--vscode-editor-font-size); white-space: pre-wrap; word-break: break-word; }
+@media print { body { display: none; } }`;
+  const script = `${ACTION_SCRIPT}
+for (const type of ['copy', 'cut', 'dragstart', 'selectstart', 'contextmenu']) document.addEventListener(type, (e) => e.preventDefault());
+document.addEventListener('keydown', (e) => { if ((e.ctrlKey || e.metaKey) && ['a', 'c', 'x', 'p', 's'].includes(e.key.toLowerCase())) e.preventDefault(); });`;
+  return page(webview, {
+    title: info.innerName,
+    style,
+    body: `<div class="banner" role="note">🔒 <strong>${escapeHtml(info.label.name)}</strong> — read only. Your rights (${escapeHtml(info.yourRights.join(', '))}) do not include editing or copying. Owner: ${escapeHtml(person(info.owner))}. ${button('inspect', 'Inspect', true)}</div>
+<pre aria-label="${escapeHtml(basename(envelope.fsPath))}">${escapeHtml(text)}</pre>`,
+    script,
+  });
+}
+
+/** The custom editor for `*.protected`: routes each open as described above. */
+export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvider {
+  constructor(
+    private readonly services: Services,
+    private readonly inspect: (uri: vscode.Uri) => Promise<ProtectedInfo>,
+  ) {}
+
+  openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {
+    return { uri, dispose: () => undefined };
+  }
+
+  async resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): Promise<void> {
+    const envelope = document.uri;
+    panel.webview.options = { enableScripts: true, localResourceRoots: [] };
+    const subscriptions: vscode.Disposable[] = [];
+    panel.onDidDispose(() => vscode.Disposable.from(...subscriptions).dispose());
+    const render = async (): Promise<void> => {
+      const route = await routeOf(this.inspect, envelope);
+      if (route.kind === 'text') {
+        // Same column, same preview state: the text editor takes this editor's place.
+        await vscode.commands.executeCommand('vscode.open', editorUriOf(envelope), { viewColumn: panel.viewColumn ?? vscode.ViewColumn.Active, preview: false });
+        panel.dispose();
+        return;
+      }
+      if (route.kind === 'viewOnly') {
+        try {
+          const { ops } = await this.services.core();
+          const { content } = await ops.readProtected(await this.services.session(envelope), envelope.fsPath);
+          panel.webview.html = viewOnlyPage(panel.webview, envelope, route.info, new TextDecoder().decode(content));
+        } catch (error) {
+          panel.webview.html = deniedPage(panel.webview, envelope, { kind: 'denied', info: route.info, error });
+        }
+        return;
+      }
+      // Record the denied open in the audit log (the operation refuses before decrypting anything).
+      if (route.info) {
+        const { ops } = await this.services.core();
+        await ops.readProtected(await this.services.session(envelope), envelope.fsPath).catch(() => undefined);
+      }
+      panel.webview.html = deniedPage(panel.webview, envelope, route);
+    };
+    subscriptions.push(
+      panel.webview.onDidReceiveMessage(async (m: unknown) => {
+        if (!isPageMessage(m)) return;
+        const info = await this.inspect(envelope).catch(() => undefined);
+        switch (m.action) {
+          case 'inspect':
+            return vscode.commands.executeCommand('sensitivity.inspect', envelope);
+          case 'createIdentity':
+            return vscode.commands.executeCommand('sensitivity.createIdentity');
+          case 'importIdentity':
+            return vscode.commands.executeCommand('sensitivity.importIdentity');
+          case 'requestAccess':
+            if (!info) return;
+            return vscode.env.openExternal(
+              vscode.Uri.from({ scheme: 'mailto', path: info.owner.email, query: `subject=${encodeURIComponent(`Access to ${info.innerName}`)}` }),
+            );
+          case 'retry':
+            return render();
+        }
+      }),
+      // A new identity may open the file: route again.
+      this.services.identities.onDidChange(() => void render()),
+    );
+    await render();
+  }
+}
+
+/** Registers the custom editor (it activates the extension lazily: `onCustomEditor`). */
+export function registerProtectedEditor(services: Services, inspect: (uri: vscode.Uri) => Promise<ProtectedInfo>): vscode.Disposable {
+  return vscode.window.registerCustomEditorProvider(PROTECTED_EDITOR_VIEW_TYPE, new ProtectedEditorProvider(services, inspect), {
+    webviewOptions: { retainContextWhenHidden: false },
+    supportsMultipleEditorsPerDocument: true,
+  });
+}

@@ -1,0 +1,132 @@
+/**
+ * The `sensitivity-protected:` file system: reading decrypts the envelope in memory (authenticated before
+ * any byte is returned), writing re-encrypts the new text into a temporary file renamed over the envelope,
+ * under the same policy. No plaintext is ever written to disk by this provider.
+ */
+import { promises as fs } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import * as vscode from 'vscode';
+import { isSensitivityError } from '../../core/errors.js';
+import type { ProtectedInfo } from '../../node/operations.js';
+import type { Services } from '../services.js';
+import { describeError } from '../ui/errors.js';
+import { envelopeUriOf, PROTECTED_EXT, PROTECTED_SCHEME } from './uris.js';
+
+/** Turns a core failure into the FileSystemError VS Code shows in the editor, in our words. */
+function fsError(e: unknown, uri: vscode.Uri): vscode.FileSystemError {
+  if (e instanceof vscode.FileSystemError) return e;
+  if ((e as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' || isSensitivityError(e, 'E_NOT_FOUND')) {
+    return vscode.FileSystemError.FileNotFound(uri);
+  }
+  const { message } = describeError(e, envelopeUriOf(uri));
+  return isSensitivityError(e) && e.exitCode === 3 ? vscode.FileSystemError.NoPermissions(message) : vscode.FileSystemError.Unavailable(message);
+}
+
+export class ProtectedFileSystem implements vscode.FileSystemProvider, vscode.Disposable {
+  private readonly changes = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
+  readonly onDidChangeFile = this.changes.event;
+
+  constructor(
+    private readonly services: Services,
+    private readonly inspect: (envelope: vscode.Uri) => Promise<ProtectedInfo>,
+  ) {}
+
+  /** Watches the envelope behind `uri`, so an editor reloads when the file changes on disk (CLI, git, grant). */
+  watch(uri: vscode.Uri): vscode.Disposable {
+    const envelope = envelopeUriOf(uri);
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(envelope.fsPath)), basename(envelope.fsPath)));
+    const fire = (type: vscode.FileChangeType) => () => this.changes.fire([{ type, uri }]);
+    return vscode.Disposable.from(
+      watcher,
+      watcher.onDidChange(fire(vscode.FileChangeType.Changed)),
+      watcher.onDidCreate(fire(vscode.FileChangeType.Created)),
+      watcher.onDidDelete(fire(vscode.FileChangeType.Deleted)),
+    );
+  }
+
+  async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
+    const envelope = envelopeUriOf(uri);
+    try {
+      const st = await fs.stat(envelope.fsPath);
+      if (st.isDirectory()) return { type: vscode.FileType.Directory, ctime: st.ctimeMs, mtime: st.mtimeMs, size: 0 };
+      const info = await this.inspect(envelope).catch(() => undefined);
+      // Without EDIT (or once expired) the editor is read-only; a damaged header is read-only too.
+      const writable = info !== undefined && info.denied === null && info.yourRights.includes('EDIT');
+      return {
+        type: vscode.FileType.File,
+        ctime: st.ctimeMs,
+        mtime: st.mtimeMs,
+        size: info?.size ?? 0,
+        ...(writable ? {} : { permissions: vscode.FilePermission.Readonly }),
+      };
+    } catch (e) {
+      throw fsError(e, uri);
+    }
+  }
+
+  async readFile(uri: vscode.Uri): Promise<Uint8Array> {
+    const envelope = envelopeUriOf(uri);
+    try {
+      const { ops } = await this.services.core();
+      const { content } = await ops.readProtected(await this.services.session(envelope), envelope.fsPath);
+      return content;
+    } catch (e) {
+      throw fsError(e, uri);
+    }
+  }
+
+  async writeFile(uri: vscode.Uri, content: Uint8Array, options: { readonly create: boolean; readonly overwrite: boolean }): Promise<void> {
+    const envelope = envelopeUriOf(uri);
+    const exists = await fs.stat(envelope.fsPath).then(() => true, () => false);
+    if (!exists) {
+      // A new protected file needs a label and grants: create it plain and protect it instead.
+      throw options.create
+        ? vscode.FileSystemError.NoPermissions('Protected files cannot be created here: save the file as a plain file, then run "Sensitivity: Protect…".')
+        : vscode.FileSystemError.FileNotFound(uri);
+    }
+    try {
+      const { ops } = await this.services.core();
+      await ops.writeProtected(await this.services.session(envelope), envelope.fsPath, content);
+    } catch (e) {
+      throw fsError(e, uri);
+    }
+    this.changes.fire([{ type: vscode.FileChangeType.Changed, uri }]);
+  }
+
+  /** Lists a folder as this scheme sees it: sub-folders and the inner names of protected files. */
+  async readDirectory(uri: vscode.Uri): Promise<[string, vscode.FileType][]> {
+    try {
+      const entries = await fs.readdir(uri.fsPath, { withFileTypes: true });
+      const out: [string, vscode.FileType][] = [];
+      for (const e of entries) {
+        if (e.isDirectory()) out.push([e.name, vscode.FileType.Directory]);
+        else if (e.isFile() && e.name.endsWith(PROTECTED_EXT)) out.push([e.name.slice(0, -PROTECTED_EXT.length), vscode.FileType.File]);
+      }
+      return out;
+    } catch (e) {
+      throw fsError(e, uri);
+    }
+  }
+
+  createDirectory(): void {
+    throw vscode.FileSystemError.NoPermissions('Folders are created in the Explorer, not inside protected files.');
+  }
+
+  delete(): void {
+    throw vscode.FileSystemError.NoPermissions('Delete the .protected file in the Explorer.');
+  }
+
+  rename(): void {
+    throw vscode.FileSystemError.NoPermissions('Rename the .protected file in the Explorer.');
+  }
+
+  dispose(): void {
+    this.changes.dispose();
+  }
+}
+
+/** Registers the provider for `sensitivity-protected:` (case-sensitive paths, writable per file). */
+export function registerProtectedFileSystem(services: Services, inspect: (envelope: vscode.Uri) => Promise<ProtectedInfo>): vscode.Disposable {
+  const provider = new ProtectedFileSystem(services, inspect);
+  return vscode.Disposable.from(provider, vscode.workspace.registerFileSystemProvider(PROTECTED_SCHEME, provider, { isCaseSensitive: true }));
+}

@@ -1,0 +1,132 @@
+/**
+ * The status bar item: the active file's label in its color, a lock when protected, a warning when the
+ * policy wants a label and there is none; the tooltip says what the label means, your rights and the
+ * expiry; a click changes the label. Hidden for unlabeled files the policy does not care about.
+ */
+import * as vscode from 'vscode';
+import type { Right } from '../core/rights.js';
+import type { FileLabel, LabelIndex } from './label-index.js';
+import { statusBarColor } from './ui/colors.js';
+import { identityDisplay } from './ui/people.js';
+import { PROTECTED_SCHEME } from './protected/uris.js';
+
+/** Status bar item id (the harness's tests find the item by it). */
+export const STATUS_ITEM_ID = 'sensitivity.status';
+
+const RIGHT_WORDS: Readonly<Record<Right, string>> = {
+  VIEW: 'view',
+  EDIT: 'edit',
+  EXTRACT: 'copy',
+  PRINT: 'print',
+  EXPORT: 'export (unprotect)',
+  VIEWRIGHTSDATA: 'see who has access',
+  EDITRIGHTSDATA: 'change access',
+  OWNER: 'own (every right)',
+};
+
+/** "in 3 days" / "3 days ago", for expiry lines. */
+function relativeDays(iso: string, now = Date.now()): string {
+  const days = Math.round((Date.parse(iso) - now) / 86_400_000);
+  if (days === 0) return 'today';
+  return days > 0 ? `in ${days} day${days === 1 ? '' : 's'}` : `${-days} day${days === -1 ? '' : 's'} ago`;
+}
+
+const escapeMd = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+
+/** Markdown command link; arguments are URL-encoded JSON as VS Code expects. */
+const commandLink = (title: string, command: string, args: unknown[]) => `[${title}](command:${command}?${encodeURIComponent(JSON.stringify(args))})`;
+
+/** The rich tooltip for a file's label. */
+export function tooltipOf(f: FileLabel): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.isTrusted = { enabledCommands: ['sensitivity.applyLabel', 'sensitivity.showAccessPanel', 'sensitivity.inspect', 'sensitivity.protect'] };
+  md.supportThemeIcons = true;
+  const lines: string[] = [];
+  if (!f.label) {
+    lines.push('$(warning) **No sensitivity label**', '', 'The workspace policy requires a label on this file.');
+  } else {
+    lines.push(`${f.protected ? '$(lock)' : '$(tag)'} **${escapeMd(f.label.displayName)}**${f.protected ? ' — protected' : ''}`);
+    if (f.label.description) lines.push('', escapeMd(f.label.description));
+  }
+  const p = f.protected;
+  if (p) {
+    const rights = p.yourRights.map((r) => RIGHT_WORDS[r]).join(', ');
+    lines.push('', '---', '');
+    lines.push(`Owner: ${escapeMd(identityDisplay(p.owner))}  `);
+    lines.push(p.denied ? `$(circle-slash) You cannot open it: ${escapeMd(p.denied.reason)}  ` : `You may: ${escapeMd(rights)}  `);
+    if (p.expires) lines.push(`${p.expired ? '$(error) Expired' : 'Expires'} ${escapeMd(new Date(p.expires).toLocaleString())} (${relativeDays(p.expires)})  `);
+    lines.push(`Access: ${p.grants.length} ${p.grants.length === 1 ? 'person' : 'people'}`);
+  } else if (f.setBy) {
+    lines.push('', `Labeled by ${escapeMd(identityDisplay(f.setBy))}${f.setAt ? ` on ${escapeMd(new Date(f.setAt).toLocaleDateString())}` : ''}`);
+    if (f.justification) lines.push('', `Justification: _${escapeMd(f.justification)}_`);
+  }
+  if (f.protectionRecommended) lines.push('', '$(shield) This label asks for protection: this file is not protected yet.');
+  const links = [commandLink(f.label ? 'Change label' : 'Apply a label', 'sensitivity.applyLabel', [f.uri])];
+  if (p) links.push(commandLink('Inspect', 'sensitivity.inspect', [f.uri]));
+  else if (f.label) links.push(commandLink('Protect', 'sensitivity.protect', [f.uri]));
+  links.push(commandLink('Access panel', 'sensitivity.showAccessPanel', []));
+  lines.push('', links.join(' · '));
+  md.appendMarkdown(lines.join('\n'));
+  return md;
+}
+
+export class LabelStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem(STATUS_ITEM_ID, vscode.StatusBarAlignment.Right, 100);
+  private readonly subscriptions: vscode.Disposable[] = [];
+  /** Guards against a slow lookup for an old editor overwriting a newer one. */
+  private generation = 0;
+  private shown = false;
+
+  constructor(private readonly labels: LabelIndex) {
+    this.item.name = 'Sensitivity Label';
+    this.subscriptions.push(
+      this.item,
+      vscode.window.onDidChangeActiveTextEditor(() => void this.update()),
+      labels.onDidChange((uris) => {
+        const active = this.activeUri();
+        if (!uris || (active && uris.some((u) => u.toString() === active.toString()))) void this.update();
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('sensitivity') && void this.update()),
+    );
+    void this.update();
+  }
+
+  private activeUri(): vscode.Uri | undefined {
+    const uri = vscode.window.activeTextEditor?.document.uri;
+    return uri && (uri.scheme === 'file' || uri.scheme === PROTECTED_SCHEME) ? uri : undefined;
+  }
+
+  /** Re-reads the active file's label and redraws (also awaited by tests through the API). */
+  async update(): Promise<void> {
+    const generation = ++this.generation;
+    const uri = this.activeUri();
+    const enabled = vscode.workspace.getConfiguration('sensitivity').get<boolean>('statusBar.enabled', true);
+    const f = uri && enabled ? await this.labels.labelOf(uri).catch(() => undefined) : undefined;
+    if (generation !== this.generation) return;
+    if (!f || (!f.label && !f.missingMandatory)) {
+      this.item.hide();
+      this.shown = false;
+      return;
+    }
+    this.item.text = f.label ? `${f.protected ? '$(lock)' : '$(tag)'} ${f.label.displayName}` : '$(tag) No label';
+    this.item.color = f.label ? statusBarColor(f.label.color) : undefined;
+    this.item.backgroundColor = f.missingMandatory ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.tooltip = tooltipOf(f);
+    this.item.command = { title: 'Change Label', command: 'sensitivity.applyLabel', arguments: [f.uri] };
+    this.item.accessibilityInformation = {
+      label: f.label ? `Sensitivity label ${f.label.displayName}${f.protected ? ', protected' : ''}` : 'No sensitivity label; one is required',
+    };
+    this.item.show();
+    this.shown = true;
+  }
+
+  /** What the item shows now (StatusBarItem itself cannot tell whether it is visible). */
+  get state(): { readonly visible: boolean; readonly text: string; readonly tooltip: string } {
+    const tooltip = this.item.tooltip;
+    return { visible: this.shown, text: this.item.text, tooltip: typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? '') };
+  }
+
+  dispose(): void {
+    vscode.Disposable.from(...this.subscriptions).dispose();
+  }
+}
