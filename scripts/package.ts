@@ -8,7 +8,17 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './lib/provision.js';
 
 const MAX_BYTES = 1024 * 1024;
-const SHIPPED = [/^extension\/package\.json$/, /^extension\/(readme|changelog)\.md$/i, /^extension\/LICENSE(\.txt)?$/i, /^extension\/dist\/[^/]+\.(js|json|css)$/, /^extension\/media\//, /^extension\.vsixmanifest$/, /^\[Content_Types\]\.xml$/];
+// What a .vsix may hold: vsce's manifest files plus what .vscodeignore lets through.
+const SHIPPED = [
+  /^extension\/package\.json$/,
+  /^extension\/(readme|changelog)\.md$/i,
+  /^extension\/LICENSE(\.txt)?$/i,
+  /^extension\/dist\/(extension|webview)\.js$/,
+  /^extension\/dist\/[^/]+\.(json|css)$/,
+  /^extension\/media\//,
+  /^extension\.vsixmanifest$/,
+  /^\[Content_Types\]\.xml$/,
+];
 
 /** The path of the .vsix `npm run package` writes. */
 export function vsixPath(): string {
@@ -34,22 +44,26 @@ function zipEntries(zip: Buffer): string[] {
   return names;
 }
 
-function main(): void {
+/** Builds the production bundles and packages them; throws when the .vsix breaks the budget or ships extra files. */
+export function packageExtension(): { path: string; bytes: number; entries: string[] } {
   const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: REPO_ROOT, stdio: 'inherit' });
   run(process.execPath, ['esbuild.mjs', '--production']);
   const out = vsixPath();
-  run(process.execPath, [join(REPO_ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--out', out]);
+  // No repository URL exists to rewrite README links against: keep them relative (images must ship under media/).
+  const vsce = join(REPO_ROOT, 'node_modules/@vscode/vsce/vsce');
+  run(process.execPath, [vsce, 'package', '--no-dependencies', '--no-rewrite-relative-links', '--allow-missing-repository', '--out', out]);
   const bytes = statSync(out).size;
   const entries = zipEntries(readFileSync(out));
   const unexpected = entries.filter((e) => !SHIPPED.some((re) => re.test(e)));
   if (unexpected.length > 0) throw new Error(`${out} ships unexpected files: ${unexpected.join(', ')} (fix .vscodeignore)`);
   if (bytes > MAX_BYTES) throw new Error(`${out} is ${bytes} bytes, over the 1 MiB budget`);
-  console.log(`${out}: ${(bytes / 1024).toFixed(1)} KiB, ${entries.length} entries:\n  ${entries.join('\n  ')}`);
+  return { path: out, bytes, entries };
 }
 
 if (require.main === module) {
   try {
-    main();
+    const { path, bytes, entries } = packageExtension();
+    console.log(`${path}: ${bytes} bytes (${(bytes / 1024).toFixed(1)} KiB), ${entries.length} entries:\n  ${entries.join('\n  ')}`);
   } catch (e) {
     console.error(`package: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);

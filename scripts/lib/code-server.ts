@@ -57,10 +57,11 @@ const QUIET_SETTINGS = {
   'update.mode': 'none',
   'chat.disableAIFeatures': true,
   'git.enabled': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
-/** Creates the run folders under `root` and writes quiet user settings. */
-export function runDirs(root: string): RunDirs {
+/** Creates the run folders under `root` and writes quiet user settings (plus `settings`). */
+export function runDirs(root: string, settings: Readonly<Record<string, unknown>> = {}): RunDirs {
   const d = (name: string) => {
     const p = join(root, name);
     mkdirSync(p, { recursive: true });
@@ -68,7 +69,7 @@ export function runDirs(root: string): RunDirs {
   };
   const userData = d('user-data');
   mkdirSync(join(userData, 'User'), { recursive: true });
-  writeFileSync(join(userData, 'User/settings.json'), JSON.stringify(QUIET_SETTINGS, null, 2));
+  writeFileSync(join(userData, 'User/settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...settings }, null, 2));
   return {
     root,
     userData,
@@ -138,6 +139,23 @@ async function waitHealthy(url: string, exited: Promise<number | string>, log: s
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`code-server did not answer ${url}/healthz within ${timeoutMs / 1000} s:\n${logTail(log)}`);
+}
+
+/**
+ * The workbench URL for `folder`; with `extensionDevelopmentPath` (and `extensionTestsPath`) the window
+ * loads the extension from source folders, as desktop VS Code's --extensionDevelopmentPath does.
+ */
+export function workbenchUrl(
+  server: Pick<RunningServer, 'url' | 'port'>,
+  folder: string,
+  dev?: { extensionDevelopmentPath: string; extensionTestsPath?: string },
+): string {
+  const remote = (path: string) => `vscode-remote://127.0.0.1:${server.port}${path}`;
+  const payload: string[][] = [];
+  if (dev) payload.push(['extensionDevelopmentPath', remote(dev.extensionDevelopmentPath)]);
+  if (dev?.extensionTestsPath) payload.push(['extensionTestsPath', remote(dev.extensionTestsPath)]);
+  const query = `folder=${encodeURIComponent(folder)}${payload.length ? `&payload=${encodeURIComponent(JSON.stringify(payload))}` : ''}`;
+  return `${server.url}/?${query}`;
 }
 
 /** Starts code-server on 127.0.0.1 without auth and waits until `/healthz` answers. */

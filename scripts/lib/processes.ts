@@ -7,6 +7,10 @@ import { openSync, closeSync } from 'node:fs';
 
 const groups = new Set<number>();
 let handlersInstalled = false;
+let stopping = false;
+
+/** Whether a signal handler is stopping everything (children exiting now is expected, not an error). */
+export const isStopping = (): boolean => stopping;
 
 /** A child in its own process group. */
 export interface GroupProcess {
@@ -59,16 +63,19 @@ export async function stopAllGroups(): Promise<void> {
 }
 
 /**
- * Installs SIGINT/SIGTERM/SIGHUP handlers that stop every group and exit, and an `exit` hook that
- * SIGKILLs whatever is left (covers uncaught exceptions and `process.exit`).
+ * Installs SIGINT/SIGTERM/SIGHUP handlers that stop every group, then call `onSignal`, then exit
+ * (128 + signal number); and an `exit` hook that SIGKILLs whatever is left (uncaught exceptions,
+ * `process.exit`). The first call wins.
  */
 export function installCleanupHandlers(onSignal?: (signal: NodeJS.Signals) => void): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
-      onSignal?.(signal);
-      void stopAllGroups().finally(() => process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1)));
+      stopping = true;
+      void stopAllGroups()
+        .then(() => onSignal?.(signal))
+        .finally(() => process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1)));
     });
   }
   process.on('exit', () => {

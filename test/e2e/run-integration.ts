@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { SourceMap } from 'node:module';
 import type { ConsoleMessage } from 'playwright-core';
-import { runDirs, startCodeServer, logTail, type RunningServer } from '../../scripts/lib/code-server.js';
+import { logTail, runDirs, startCodeServer, workbenchUrl, type RunningServer } from '../../scripts/lib/code-server.js';
 import { installCleanupHandlers, stopAllGroups } from '../../scripts/lib/processes.js';
 import { provisionCodeServer, REPO_ROOT } from '../../scripts/lib/provision.js';
 import { MARK } from '../integration/harness.js';
@@ -40,16 +40,6 @@ function sourceMapper(): (text: string) => string {
 const isRelevantError = (line: string) =>
   line.startsWith('[error]') && !/ENOTFOUND open-vsx\.org|Failed to load resource|vsda|Canceled|authentication provider/.test(line);
 
-/** The workbench URL that loads the extension from the repo and runs the bundled tests. */
-function testUrl(server: RunningServer, folder: string): string {
-  const remote = (path: string) => `vscode-remote://127.0.0.1:${server.port}${path}`;
-  const payload = [
-    ['extensionDevelopmentPath', remote(REPO_ROOT)],
-    ['extensionTestsPath', remote(TESTS_BUNDLE)],
-  ];
-  return `${server.url}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
-}
-
 async function main(): Promise<number> {
   installCleanupHandlers();
   for (const f of [TESTS_BUNDLE, join(REPO_ROOT, 'dist/extension.js')]) {
@@ -59,6 +49,7 @@ async function main(): Promise<number> {
   const timeoutMs = Number(process.env.SENSITIVITY_ITEST_TIMEOUT ?? 300) * 1000;
   const install = await provisionCodeServer();
   const root = mkdtempSync(join(tmpdir(), 'sensitivity-itest-'));
+  rmSync(artifactsDir('integration'), { recursive: true, force: true });
   const out = artifactsDir('integration');
   const consoleLog: string[] = [];
   const mapStack = sourceMapper();
@@ -97,7 +88,7 @@ async function main(): Promise<number> {
       };
       page.on('console', onConsole);
       page.on('pageerror', (e) => consoleLog.push(`[pageerror] ${e.message}`));
-      await page.goto(testUrl(server, folder));
+      await page.goto(workbenchUrl(server, folder, { extensionDevelopmentPath: REPO_ROOT, extensionTestsPath: TESTS_BUNDLE }));
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
       const code = await Promise.race([exitCode, timedOut]);

@@ -1,0 +1,109 @@
+/**
+ * The demo workspace, created on the fly for `npm start` and the UI tests: a few files, labels on some,
+ * one protected file, and two people (you, Alice, and Bob). Labels, identities and protection come from
+ * the `sensitivity` CLI (dist/cli.js, the contract of issue 2); without it the folder holds plain files.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from './provision.js';
+import { cleanEnv } from './processes.js';
+
+export const CLI = join(REPO_ROOT, 'dist/cli.js');
+
+/** What was created, for messages and tests. */
+export interface DemoWorkspace {
+  /** The folder VS Code opens. */
+  readonly folder: string;
+  /** SENSITIVITY_HOME of "you" (Alice); pass it to code-server's environment. */
+  readonly home: string;
+  /** SENSITIVITY_HOME of Bob, the second person. */
+  readonly otherHome: string;
+  /** Whether labels, identities and the protected file exist (false while dist/cli.js is missing). */
+  readonly labeled: boolean;
+  /** Why `labeled` is false. */
+  readonly note?: string;
+}
+
+export const ALICE = { name: 'Alice Example', email: 'alice@example.com' };
+export const BOB = { name: 'Bob Example', email: 'bob@example.com' };
+
+/** Files of the demo: relative path → content; `label` is applied with `sensitivity label set`. */
+export const DEMO_FILES: ReadonlyArray<{ path: string; content: string; label?: string }> = [
+  {
+    path: 'README.md',
+    content: [
+      '# Sensitivity Labels demo',
+      '',
+      'You are Alice. Try it:',
+      '',
+      '- The status bar shows the label of the active file; click it to change the label.',
+      '- Right-click a file in the explorer: apply a label, protect it.',
+      '- `finance/q3-forecast.md.protected` is encrypted for Alice (Co-Owner) and Bob (Viewer): open it.',
+      '- F1 → "Sensitivity:" lists every command.',
+      '',
+    ].join('\n'),
+    label: 'Public',
+  },
+  { path: 'docs/roadmap.md', content: '# Roadmap\n\n- Q3: ship labels in the editor\n- Q4: key services\n', label: 'General' },
+  {
+    path: 'notes.md',
+    content: '# Meeting notes\n\nCustomer escalation: contract renewal at risk, see finance.\n',
+    label: 'Confidential/All Employees',
+  },
+  { path: 'src/app.ts', content: 'export const greeting = (name: string) => `Hello, ${name}`;\n' },
+  {
+    path: 'finance/q3-forecast.md',
+    content: '# Q3 forecast\n\n| Region | Revenue |\n| --- | --- |\n| EMEA | 4.2 M |\n| AMER | 6.9 M |\n',
+  },
+];
+
+/** The file protected for Alice and Bob (the CLI writes `<path>.protected` and removes the plain file). */
+export const PROTECTED_FILE = 'finance/q3-forecast.md';
+export const PROTECTED_LABEL = 'Highly Confidential/Specific People';
+
+/** Runs the CLI; throws with its stderr (which names the file and says what to do) on failure. */
+async function cli(args: readonly string[], cwd: string, home: string, input?: string): Promise<string> {
+  const env = cleanEnv({ SENSITIVITY_HOME: home });
+  try {
+    if (input === undefined) {
+      return (await promisify(execFile)(process.execPath, [CLI, ...args], { cwd, env })).stdout;
+    }
+    return await new Promise<string>((resolve, reject) => {
+      const child = execFile(process.execPath, [CLI, ...args], { cwd, env }, (e, stdout, stderr) =>
+        e ? reject(Object.assign(e, { stderr })) : resolve(stdout),
+      );
+      child.stdin?.end(input);
+    });
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new Error(`sensitivity ${args.join(' ')} failed: ${err.stderr?.trim() || err.message}`);
+  }
+}
+
+/** Creates the demo under `root` (workspace/, home-alice/, home-bob/); `useCli: false` writes plain files only. */
+export async function createDemoWorkspace(root: string, { useCli = true }: { useCli?: boolean } = {}): Promise<DemoWorkspace> {
+  const folder = join(root, 'workspace');
+  const home = join(root, 'home-alice');
+  const otherHome = join(root, 'home-bob');
+  for (const f of DEMO_FILES) {
+    mkdirSync(dirname(join(folder, f.path)), { recursive: true });
+    writeFileSync(join(folder, f.path), f.content);
+  }
+  mkdirSync(join(folder, '.sensitivity'), { recursive: true });
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  mkdirSync(otherHome, { recursive: true, mode: 0o700 });
+  if (!useCli) return { folder, home, otherHome, labeled: false, note: 'created without the CLI' };
+  if (!existsSync(CLI)) {
+    return { folder, home, otherHome, labeled: false, note: `${CLI} is missing (build the CLI first): the demo has no labels, identities or protected file` };
+  }
+  await cli(['id', 'new', '--name', ALICE.name, '--email', ALICE.email], folder, home);
+  await cli(['id', 'new', '--name', BOB.name, '--email', BOB.email], folder, otherHome);
+  for (const who of [home, otherHome]) {
+    await cli(['people', 'add', '-'], folder, home, await cli(['id', 'show', '--json'], folder, who));
+  }
+  for (const f of DEMO_FILES) if (f.label) await cli(['label', 'set', f.path, '--label', f.label], folder, home);
+  await cli(['protect', PROTECTED_FILE, '--label', PROTECTED_LABEL, '--grant', `${BOB.email}=Viewer`], folder, home);
+  return { folder, home, otherHome, labeled: true };
+}
