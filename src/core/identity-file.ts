@@ -61,7 +61,8 @@ export async function exportIdentity(identity: Identity, passphrase: string): Pr
 export async function importIdentity(text: string, passphrase: string): Promise<Identity> {
   if (passphrase === '') throw new SensitivityError('E_USAGE', 'a passphrase is required');
   const jwe = text.trim();
-  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(jwe)) throw invalid('not a compact JWE');
+  // RFC 7516 §7.1: five segments; the encrypted key is empty for direct encryption (refused below by alg).
+  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(jwe)) throw invalid('not a compact JWE');
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(jwe);
