@@ -24,6 +24,8 @@ export interface LabelView {
   readonly rank: number;
   /** False for a parent label with sublabels. */
   readonly applicable: boolean;
+  /** The parent label's id, for a sublabel. */
+  readonly parent: string | null;
 }
 
 /** Someone who can open a file: its owner or a grantee. */

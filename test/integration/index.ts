@@ -6,6 +6,11 @@
 import { MARK, runAll } from './harness.js';
 import './activation.itest.js';
 import './workspace.itest.js';
+import './commands.itest.js';
+import './identity.itest.js';
+import './labels.itest.js';
+import './protected.itest.js';
+import './panel.itest.js';
 
 /** Called by VS Code's extension host; rejecting makes the workbench report exit code 1. */
 export async function run(): Promise<void> {

@@ -34,6 +34,7 @@ export function labelViews(labels: readonly PolicyLabel[]): LabelView[] {
     color: l.color ?? null,
     rank: l.rank,
     applicable: l.applicable,
+    parent: l.parent ?? null,
   }));
 }
 

@@ -14,7 +14,6 @@ import {
   type Result,
   type ViewModel,
 } from '../../shared/protocol.js';
-import { editorUriOf, isEnvelopeUri } from '../protected/uris.js';
 import { describeError } from '../ui/errors.js';
 import { panelHtml, resourceRoots } from './html.js';
 import { PANEL_COMMANDS, type PanelServices } from './services.js';
@@ -164,9 +163,8 @@ export class AccessPanel implements AccessPanelHandle, vscode.Disposable {
       return null;
     },
     openFile: async ({ path }) => {
-      const uri = this.uri(path);
-      // Protected files open through the extension's decrypting scheme, never as raw envelope bytes.
-      await vscode.commands.executeCommand('vscode.open', isEnvelopeUri(uri) ? editorUriOf(uri) : uri, { preview: false });
+      // A protected file opens through the extension's custom editor, which routes by your rights (text, view-only or why not).
+      await vscode.commands.executeCommand('vscode.open', this.uri(path), { preview: false });
       return null;
     },
     applyLabel: async ({ path }) => {

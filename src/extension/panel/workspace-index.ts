@@ -19,6 +19,8 @@ const CONCURRENCY = 8;
 const PROGRESS_MS = 100;
 /** While indexing, the rows found so far are re-sent at most this often (a model can be large). */
 const PARTIAL_MODEL_MS = 1000;
+/** More changed envelopes than this at once and the index re-reads everything. */
+const BURST = 100;
 /** Never indexed, whatever the settings say. */
 const ALWAYS_EXCLUDED = ['**/node_modules/**', '**/.git/**'];
 
@@ -249,6 +251,7 @@ export class WorkspaceIndex implements vscode.Disposable {
 
   /** Collects file events; a settings change (policy, manifest, people) re-reads the plain part and the labels. */
   private schedule(envelope?: vscode.Uri): void {
+    if (envelope && /\/(node_modules|\.git)\//.test(envelope.path)) return;
     if (envelope) this.pending.add(envelope.toString());
     else this.settingsChanged = true;
     clearTimeout(this.timer);
@@ -256,15 +259,17 @@ export class WorkspaceIndex implements vscode.Disposable {
   }
 
   private async flush(): Promise<void> {
+    if (this.status === 'indexing') {
+      // A full run is reading everything; look again once it is over.
+      this.timer = setTimeout(() => void this.flush(), DEBOUNCE_MS);
+      return;
+    }
     const uris = [...this.pending].map((s) => vscode.Uri.parse(s));
     const settings = this.settingsChanged;
     this.pending.clear();
     this.settingsChanged = false;
-    if (this.status === 'indexing') {
-      // A full run is reading everything anyway; it will see these changes or the next event will.
-      if (settings || uris.length > 0) this.schedule(uris[0]);
-      return;
-    }
+    // A burst (a checkout, a batch protect) is cheaper to read as one cancellable, progress-reporting run.
+    if (uris.length > BURST) return this.refresh();
     try {
       if (settings) await this.reloadSettings();
       for (const uri of uris) await this.updateEnvelope(uri);

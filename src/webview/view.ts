@@ -1,0 +1,195 @@
+/**
+ * DOM for the access panel. Everything from the model goes in through textContent or attributes, never
+ * as markup: file names and people's names are data, not HTML.
+ */
+import { cssColor, parseColor, readableTextColor } from '../shared/color.js';
+import type { FileRow, LabelView, PersonView } from '../shared/protocol.js';
+import type { ColumnId, SortColumn, UiState } from './filter.js';
+
+type Right = FileRow['yourRights'][number];
+type Child = Node | string | null | undefined | false;
+
+/** An element with a class, attributes and children (strings become text nodes). */
+export function el(tag: string, attrs: Readonly<Record<string, string | undefined>> = {}, ...children: Child[]): HTMLElement {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) e.setAttribute(k, v);
+  for (const c of children) if (c !== null && c !== undefined && c !== false) e.append(c);
+  return e;
+}
+
+const HEADERS: Readonly<Record<ColumnId, string>> = {
+  file: 'File',
+  label: 'Label',
+  protection: 'Protection',
+  owner: 'Owner',
+  people: 'Who can access',
+  you: 'You may',
+  actions: 'Actions',
+};
+
+/** How people read each right. */
+const RIGHT_WORDS: Readonly<Record<Right, string>> = {
+  VIEW: 'view',
+  EDIT: 'edit',
+  EXTRACT: 'copy',
+  PRINT: 'print',
+  EXPORT: 'export',
+  VIEWRIGHTSDATA: 'see access',
+  EDITRIGHTSDATA: 'change access',
+  OWNER: 'own',
+};
+
+/** Column widths of the grid (header and rows share them). */
+export const GRID_COLUMNS = 'minmax(180px, 2fr) minmax(120px, 1fr) minmax(110px, 1fr) minmax(120px, 1.2fr) minmax(200px, 2.2fr) minmax(130px, 1.3fr) minmax(190px, 1.6fr)';
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+const date = (iso: string) => dateFormat.format(new Date(iso));
+
+function cell(column: number, ...children: Child[]): HTMLElement {
+  return el('vscode-data-grid-cell', { 'grid-column': String(column), class: `col-${column}` }, ...children);
+}
+
+/** The header row: click or Enter on a column to sort by it (again to reverse). */
+export function headerRow(columns: readonly ColumnId[], sort: UiState['sort']): HTMLElement {
+  const row = el('vscode-data-grid-row', { 'row-type': 'sticky-header' });
+  columns.forEach((id, i) => {
+    const sortable = id !== 'actions';
+    const active = sort.column === id;
+    const arrow = active ? (sort.descending ? ' ▼' : ' ▲') : '';
+    const c = el(
+      'vscode-data-grid-cell',
+      {
+        'cell-type': 'columnheader',
+        'grid-column': String(i + 1),
+        'data-sort': sortable ? id : undefined,
+        'aria-sort': sortable ? (active ? (sort.descending ? 'descending' : 'ascending') : 'none') : undefined,
+        title: sortable ? `Sort by ${HEADERS[id].toLowerCase()}` : undefined,
+        class: sortable ? 'sortable' : undefined,
+      },
+      HEADERS[id],
+      arrow ? el('span', { class: 'sort-arrow', 'aria-hidden': 'true' }, arrow) : null,
+    );
+    row.append(c);
+  });
+  return row;
+}
+
+/** A label chip in the label's color, with black or white text, whichever reads better on it. */
+export function labelChip(label: { id: string; name: string } | null, labels: ReadonlyMap<string, LabelView>): HTMLElement {
+  if (!label) return el('span', { class: 'muted' }, '—');
+  const view = labels.get(label.id);
+  const chip = el('span', { class: 'chip', 'data-label': label.id, title: view?.description || undefined }, label.name);
+  const css = view?.color ? cssColor(view.color) : undefined;
+  if (css && view?.color) {
+    // A theme color id resolves to whatever the current theme says; read it back to pick the text color.
+    const resolved = css.startsWith('var(') ? getComputedStyle(document.body).getPropertyValue(css.slice(4, -1)).trim() : view.color;
+    const rgb = parseColor(resolved);
+    chip.style.backgroundColor = css;
+    if (rgb) chip.style.color = readableTextColor(rgb);
+    chip.classList.add('colored');
+  }
+  return chip;
+}
+
+function fileCell(row: FileRow): HTMLElement {
+  const slash = row.path.lastIndexOf('/');
+  const path = el(
+    'span',
+    { class: 'path', title: row.path },
+    slash >= 0 ? el('span', { class: 'dir' }, row.path.slice(0, slash + 1)) : null,
+    el('span', { class: 'name' }, row.path.slice(slash + 1)),
+  );
+  const notes: Child[] = [];
+  if (row.problem) notes.push(el('div', { class: 'note error' }, row.problem));
+  if (row.findings) {
+    const n = row.findings.count;
+    notes.push(el('div', { class: 'note warning' }, `Content needs ${row.findings.recommended} (${n} finding${n === 1 ? '' : 's'})`));
+  }
+  return cell(1, path, ...notes);
+}
+
+function protectionCell(row: FileRow): HTMLElement {
+  if (!row.protected) return cell(3, el('span', { class: 'muted' }, 'Label only'));
+  const until = row.expires ? el('div', { class: row.expired ? 'note error' : 'note muted' }, `${row.expired ? 'expired' : 'until'} ${date(row.expires)}`) : null;
+  return cell(3, el('span', { class: 'lock', 'aria-hidden': 'true' }), el('span', {}, 'Protected'), until);
+}
+
+function personName(p: PersonView): string {
+  return `${p.name || p.email}${p.you ? ' (you)' : ''}`;
+}
+
+function ownerCell(row: FileRow): HTMLElement {
+  if (!row.owner) return cell(4, el('span', { class: 'muted' }, row.labeledBy ? `labeled by ${row.labeledBy}` : '—'));
+  return cell(4, el('span', { title: row.owner.email }, personName(row.owner)));
+}
+
+function peopleCell(row: FileRow): HTMLElement {
+  if (!row.protected) return cell(5, el('span', { class: 'muted' }, 'Anyone with the file'));
+  const list = el('ul', { class: 'people' });
+  for (const p of row.people) {
+    const until = row.expires ? `, ${row.expired ? 'expired' : 'until'} ${date(row.expires)}` : '';
+    const item = el(
+      'li',
+      { class: 'person', 'data-person': p.id, title: `${p.email} — ${p.rights.map((r) => RIGHT_WORDS[r]).join(', ') || 'no rights'}` },
+      el('span', { class: 'who' }, personName(p)),
+      ' ',
+      el('span', { class: 'role' }, `${p.role}${until}`),
+    );
+    if (row.actions.revoke && !p.owner && !p.recovery) {
+      item.append(
+        el('vscode-button', { appearance: 'icon', class: 'revoke', 'data-action': 'revoke', 'data-person': p.id, 'aria-label': `Revoke access for ${p.name || p.email}`, title: `Revoke access for ${p.email}` }, '✕'),
+      );
+    }
+    list.append(item);
+  }
+  return cell(5, list);
+}
+
+function youCell(row: FileRow): HTMLElement {
+  if (!row.protected) return cell(6, el('span', {}, 'Anything'), el('div', { class: 'note muted' }, 'not protected'));
+  if (row.problem) return cell(6, el('span', { class: 'muted' }, '—'));
+  if (row.denied || row.yourRights.length === 0) return cell(6, el('span', { class: 'denied' }, row.expired ? 'Expired' : 'No access'), row.denied ? el('div', { class: 'note muted' }, row.denied) : null);
+  const words = row.yourRights.filter((r) => r !== 'VIEWRIGHTSDATA' && r !== 'OWNER').map((r) => RIGHT_WORDS[r]);
+  return cell(6, el('strong', {}, row.yourRole ?? 'Custom'), el('div', { class: 'note muted' }, words.join(', ')));
+}
+
+function button(action: string, text: string, label: string, appearance: 'primary' | 'secondary' = 'secondary'): HTMLElement {
+  return el('vscode-button', { appearance, 'data-action': action, 'aria-label': label, title: label }, text);
+}
+
+function actionsCell(row: FileRow): HTMLElement {
+  const name = row.path.slice(row.path.lastIndexOf('/') + 1);
+  const a = row.actions;
+  return cell(
+    7,
+    el(
+      'div',
+      { class: 'actions' },
+      button('openFile', 'Open', `Open ${name}`),
+      a.applyLabel && button('applyLabel', 'Label…', `Change the label of ${name}`),
+      a.protect && button('protect', 'Protect', `Protect ${name}`),
+      a.grant && button('grant', 'Grant…', `Grant access to ${name}`),
+    ),
+  );
+}
+
+/** One file's row; `data-path` is the key every request carries. */
+export function fileRowElement(row: FileRow, labels: ReadonlyMap<string, LabelView>): HTMLElement {
+  return el(
+    'vscode-data-grid-row',
+    { 'row-type': 'default', 'data-path': row.path, class: row.problem ? 'problem' : undefined },
+    fileCell(row),
+    cell(2, labelChip(row.label, labels)),
+    protectionCell(row),
+    ownerCell(row),
+    peopleCell(row),
+    youCell(row),
+    actionsCell(row),
+  );
+}
+
+/** The column a sortable header cell sorts by, if `target` is inside one. */
+export function sortColumnOf(target: EventTarget | null): SortColumn | undefined {
+  const c = target instanceof Element ? target.closest('[data-sort]') : null;
+  return (c?.getAttribute('data-sort') as SortColumn | null) ?? undefined;
+}

@@ -1,0 +1,192 @@
+/**
+ * The access panel's host side in the real extension host: the command opens it, the real webview loads
+ * under its CSP and says `ready`, the view model lists two people at different roles, a validated request
+ * runs the extension's command, invalid messages are refused, and file changes reach the model.
+ */
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { createIdentity, publicIdentity, type Identity, type PublicIdentity } from '../../src/core/identity.js';
+import { addPerson } from '../../src/core/index.js';
+import { inspectProtected, protectFile, type Session } from '../../src/node/operations.js';
+import { openWorkspace } from '../../src/node/workspace.js';
+import type { AccessPanelHandle } from '../../src/extension/panel/index.js';
+import type { FileRow, ViewModel } from '../../src/shared/protocol.js';
+import { after, before, suite, test } from './harness.js';
+import { activateExtension, closeAllEditors, waitFor, workspaceRoot, writeFixture } from './helpers.js';
+
+const dir = `panel-${Date.now().toString(36)}`;
+const PLAN = `${dir}/plan.md.protected`;
+const SHARED = `${dir}/shared.md.protected`;
+const PLAIN = `${dir}/config.ts`;
+
+let me: PublicIdentity;
+let bob: Identity;
+let carol: Identity;
+let panel: AccessPanelHandle;
+
+/** A session acting as `identity` on the test workspace (for files someone else owns). */
+function sessionAs(identity: Identity): Session {
+  return { workspace: openWorkspace(workspaceRoot().fsPath), identity, clock: { now: () => new Date() }, audit: async () => {} };
+}
+
+const rowOf = (model: ViewModel, path: string): FileRow | undefined => model.files.find((f) => f.path === path);
+
+async function rowWhen(path: string, ok: (row: FileRow) => boolean, what: string): Promise<FileRow> {
+  return waitFor(() => {
+    const row = rowOf(panel.model(), path);
+    return row && ok(row) ? row : undefined;
+  }, what);
+}
+
+suite('access panel', () => {
+  before(async () => {
+    await activateExtension();
+    me = (await vscode.commands.executeCommand<PublicIdentity>('sensitivity.createIdentity', { name: 'Alice Admin', email: 'alice@example.com', force: true }))!;
+    assert.ok(me?.id, 'createIdentity returned no identity');
+    bob = await createIdentity('Bob Reader', 'bob@example.com');
+    carol = await createIdentity('Carol Owner', 'carol@example.com');
+    const ws = openWorkspace(workspaceRoot().fsPath);
+    let people = await ws.people();
+    for (const p of [publicIdentity(me), publicIdentity(bob), publicIdentity(carol)]) people = addPerson(people, p, { replace: true });
+    await ws.savePeople(people);
+
+    // Alice (you) owns plan.md and lets Bob view it; Carol owns shared.md and lets Alice review it.
+    const plan = await writeFixture(`${dir}/plan.md`, '# Plan\n');
+    const r = await vscode.commands.executeCommand<{ done: string[] }>('sensitivity.protect', plan, { label: 'confidential-specific-people', grants: [{ who: bob.email, role: 'Viewer' }] });
+    assert.equal(r?.done.length, 1, 'protect did not protect plan.md');
+    await writeFixture(`${dir}/shared.md`, '# Shared\n');
+    await protectFile(sessionAs(carol), join(workspaceRoot().fsPath, dir, 'shared.md'), { label: 'confidential-specific-people', grants: [{ who: me.email, role: 'Reviewer' }] });
+    const plain = await writeFixture(PLAIN, 'export const port = 8080;\n');
+    await vscode.commands.executeCommand('sensitivity.applyLabel', plain, { label: 'general' });
+
+    panel = (await vscode.commands.executeCommand<AccessPanelHandle>('sensitivity.showAccessPanel'))!;
+    assert.ok(panel && typeof panel.model === 'function', 'sensitivity.showAccessPanel did not return the panel');
+    await panel.settled();
+  });
+
+  after(async () => {
+    panel?.panel.dispose();
+    await closeAllEditors();
+  });
+
+  test('the page has the strict CSP with a fresh crypto nonce', () => {
+    const html = panel.panel.webview.html;
+    const nonce = /<meta property="csp-nonce" content="([^"]+)">/.exec(html)?.[1];
+    assert.ok(nonce && Buffer.from(nonce, 'base64').length === 16, 'no 16-byte nonce');
+    const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
+    const source = panel.panel.webview.cspSource;
+    assert.equal(csp, `default-src 'none'; script-src 'nonce-${nonce}'; style-src ${source} 'nonce-${nonce}'; font-src ${source}; img-src ${source}`);
+    assert.doesNotMatch(html, /unsafe-inline|unsafe-eval/);
+    assert.match(html, new RegExp(`<script nonce="${nonce}" src="[^"]+/dist/webview\\.js"`));
+    const opts = panel.panel.webview.options;
+    assert.equal(opts.enableScripts, true);
+    assert.deepEqual(opts.localResourceRoots?.map((u) => u.path.split('/').pop()), ['dist', 'media']);
+  });
+
+  test('the real webview loads its script under that CSP and completes the ready handshake', async () => {
+    await waitFor(() => panel.readyCount >= 1, 'the webview to send ready', { timeoutMs: 15_000 });
+  });
+
+  test('the view model lists owner and grantee with their roles, and what you may do', async () => {
+    const plan = await rowWhen(PLAN, (r) => r.people.length === 2, 'plan.md.protected with two people');
+    assert.equal(plan.protected, true);
+    assert.equal(plan.label?.id, 'confidential-specific-people');
+    assert.equal(plan.owner?.email, 'alice@example.com');
+    assert.equal(plan.owner?.you, true);
+    assert.deepEqual(plan.people.map((p) => [p.email, p.role, p.you]), [['alice@example.com', 'Owner', true], ['bob@example.com', 'Viewer', false]]);
+    assert.deepEqual(plan.people[1]!.rights, ['VIEW', 'VIEWRIGHTSDATA']);
+    assert.equal(plan.yourRole, 'Owner');
+    assert.deepEqual(plan.actions, { applyLabel: true, protect: false, grant: true, revoke: true });
+
+    const shared = (await rowWhen(SHARED, () => true, 'shared.md.protected'))!;
+    assert.equal(shared.owner?.email, 'carol@example.com');
+    assert.deepEqual(shared.people.map((p) => [p.email, p.role]), [['carol@example.com', 'Owner'], ['alice@example.com', 'Reviewer']]);
+    assert.equal(shared.yourRole, 'Reviewer');
+    assert.deepEqual(shared.yourRights, ['VIEW', 'EDIT', 'VIEWRIGHTSDATA']);
+    assert.deepEqual(shared.actions, { applyLabel: false, protect: false, grant: false, revoke: false });
+
+    const plain = await rowWhen(PLAIN, () => true, 'config.ts labeled');
+    assert.equal(plain.protected, false);
+    assert.equal(plain.label?.id, 'general');
+    assert.match(plain.labeledBy ?? '', /alice@example\.com/);
+    assert.deepEqual(plain.actions, { applyLabel: true, protect: true, grant: false, revoke: false });
+    assert.deepEqual(panel.model().identity, { name: 'Alice Admin', email: 'alice@example.com' });
+    assert.ok(panel.model().labels.some((l) => l.id === 'confidential-specific-people' && l.color));
+  });
+
+  test('nothing secret crosses: the model holds no key material', () => {
+    const text = JSON.stringify(panel.model());
+    for (const secret of [bob.sigPrivate.d, bob.encPrivate.d, carol.sigPrivate.d, bob.enc.x, bob.sig.x]) assert.ok(!text.includes(secret), 'key material in the model');
+    assert.doesNotMatch(text, /"d":|"x":|# Plan|# Shared/);
+  });
+
+  test('invalid messages are rejected and change nothing', async () => {
+    const before = panel.rejectedCount;
+    const bobId = bob.id;
+    assert.equal(await panel.receive({ type: 'deleteAll', id: 1, params: {} }), undefined);
+    const outside = await panel.receive({ type: 'revoke', id: 2, params: { path: '../../etc/passwd', personId: bobId } });
+    assert.deepEqual(outside && { ok: outside.ok, id: outside.id }, { ok: false, id: 2 });
+    const notAllowed = await panel.receive({ type: 'revoke', id: 3, params: { path: SHARED, personId: me.id } });
+    assert.equal(notAllowed?.ok, false);
+    const owner = await panel.receive({ type: 'revoke', id: 4, params: { path: PLAN, personId: me.id } });
+    assert.equal(owner?.ok, false);
+    const protectAgain = await panel.receive({ type: 'protect', id: 5, params: { path: PLAN } });
+    assert.equal(protectAgain?.ok, false);
+    assert.equal(await panel.receive('{"type":"refresh"}'), undefined);
+    assert.equal(panel.rejectedCount, before + 6);
+    const info = await inspectProtected(sessionAs(bob), join(workspaceRoot().fsPath, PLAN));
+    assert.ok(info.grants.some((g) => g.id === bobId), 'a rejected revoke changed the file');
+  });
+
+  test('openFile opens the file of a row', async () => {
+    const response = await panel.receive({ type: 'openFile', id: 10, params: { path: PLAIN } });
+    assert.deepEqual(response && { ok: response.ok, request: response.request }, { ok: true, request: 'openFile' });
+    await waitFor(() => vscode.window.activeTextEditor?.document.uri.path.endsWith(`/${PLAIN}`), 'config.ts in the active editor');
+  });
+
+  test('a validated revoke runs the extension command, and the model follows the file on disk', async () => {
+    const response = await panel.receive({ type: 'revoke', id: 11, params: { path: PLAN, personId: bob.id } });
+    assert.equal(response?.ok, true, response && !response.ok ? response.error : '');
+    const info = await inspectProtected(sessionAs(carol), join(workspaceRoot().fsPath, PLAN));
+    assert.deepEqual(info.grants.map((g) => g.email), ['alice@example.com'], 'bob still granted on disk');
+    const row = await rowWhen(PLAN, (r) => r.people.length === 1, 'the panel to drop bob from plan.md.protected');
+    assert.equal(row.actions.revoke, false);
+  });
+
+  test('new and deleted files reach the model through the file watchers', async () => {
+    await writeFixture(`${dir}/late.txt`, 'late\n');
+    await protectFile(sessionAs(carol), join(workspaceRoot().fsPath, dir, 'late.txt'), { label: 'confidential-specific-people' });
+    const late = await rowWhen(`${dir}/late.txt.protected`, () => true, 'late.txt.protected to appear');
+    assert.equal(late.denied !== null, true, 'you were not granted late.txt, the row should say so');
+    assert.deepEqual(late.yourRights, []);
+    await fs.rm(join(workspaceRoot().fsPath, dir, 'late.txt.protected'));
+    await waitFor(() => !rowOf(panel.model(), `${dir}/late.txt.protected`), 'late.txt.protected to disappear');
+  });
+
+  test('a damaged protected file is listed with its problem, not hidden', async () => {
+    await writeFixture(`${dir}/broken.md.protected`, 'not an envelope');
+    const row = await rowWhen(`${dir}/broken.md.protected`, () => true, 'broken.md.protected to appear');
+    assert.ok(row.problem && row.problem.length > 0);
+    assert.deepEqual(row.actions, { applyLabel: false, protect: false, grant: false, revoke: false });
+    await fs.rm(join(workspaceRoot().fsPath, dir, 'broken.md.protected'));
+  });
+
+  test('indexing can be cancelled and resumed', async () => {
+    // Many copies of one envelope: enough headers that the cancel lands while they are being read.
+    const source = join(workspaceRoot().fsPath, SHARED);
+    await fs.mkdir(join(workspaceRoot().fsPath, dir, 'many'), { recursive: true });
+    await Promise.all(Array.from({ length: 400 }, (_, i) => fs.copyFile(source, join(workspaceRoot().fsPath, dir, 'many', `copy-${i}.md.protected`))));
+    await panel.settled();
+    await panel.receive({ type: 'refresh', id: 20, params: {} });
+    await panel.receive({ type: 'cancelIndexing', id: 21, params: {} });
+    const cancelled = await panel.settled();
+    assert.equal(cancelled.status, 'cancelled');
+    await panel.receive({ type: 'refresh', id: 22, params: {} });
+    const done = await panel.settled();
+    assert.equal(done.status, 'ready');
+    assert.equal(done.files.filter((f) => f.path.startsWith(`${dir}/many/`)).length, 400);
+    await fs.rm(join(workspaceRoot().fsPath, dir, 'many'), { recursive: true });
+  }, { timeoutMs: 60_000 });
+});
