@@ -39,3 +39,32 @@ export interface DetectionPolicy {
   readonly customTypes?: readonly CustomInfoType[];
   readonly rules?: readonly DetectionRule[];
 }
+
+/** A sensitive information type that scanning can report (built-in or from the policy). */
+export interface InfoType {
+  readonly id: string;
+  readonly name: string;
+  /** One sentence for rule descriptions and tooltips. */
+  readonly description: string;
+}
+
+/**
+ * One match of a sensitive information type. Positions are 0-based and count UTF-16 code units, as
+ * VS Code positions and JavaScript strings do. It never carries the matched value: only `excerpt`,
+ * which is masked.
+ */
+export interface Finding {
+  readonly typeId: string;
+  readonly typeName: string;
+  readonly confidence: Confidence;
+  /** Offset of the match in the scanned text, and its length. */
+  readonly offset: number;
+  readonly length: number;
+  readonly line: number;
+  readonly column: number;
+  /** Position just past the match (exclusive), as a VS Code Range end. */
+  readonly endLine: number;
+  readonly endColumn: number;
+  /** The match with all but a few characters masked (a public prefix such as `ghp_`, a few last characters). */
+  readonly excerpt: string;
+}

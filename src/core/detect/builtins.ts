@@ -1,0 +1,653 @@
+/**
+ * The built-in sensitive information types. Each detector makes one pass over the text with a regex
+ * that starts on a rare literal or class (so V8 skips ahead fast), then a validator cuts false positives.
+ */
+import type { Confidence, InfoType } from './types.js';
+import {
+  decodeBase64,
+  decodeJsonObject,
+  isPlaceholder,
+  isWordCode,
+  keywordNear,
+  keywordRegex,
+  shannonEntropy,
+  type Reveal,
+} from './text.js';
+import { cardIssuer, githubChecksumOk, ibanLength, isTestCard, luhn, validIban, validSsn } from './validators.js';
+
+/** A raw match before overlap resolution and position mapping. */
+export interface Hit {
+  readonly type: InfoType;
+  readonly start: number;
+  readonly end: number;
+  readonly confidence: Confidence;
+  /** Lower wins when two hits overlap: specific tokens beat generic assignments beat data patterns. */
+  readonly priority: number;
+  readonly reveal?: Reveal;
+  /** A ready masked excerpt, for shapes `maskValue` does not fit (email addresses). */
+  readonly excerpt?: string;
+}
+
+/** A pass over the text that pushes its hits. */
+export interface Detector {
+  readonly types: readonly InfoType[];
+  find(text: string, out: Hit[]): void;
+}
+
+const type = (id: string, name: string, description: string): InfoType => ({ id, name, description });
+
+/** The built-in types, by the ids that policies name. */
+export const TYPES = {
+  privateKey: type('private-key', 'Private key', 'A PEM, OpenSSH, PGP or PuTTY private key.'),
+  aws: type('aws-access-key', 'AWS access key', 'An AWS access key id (AKIA…/ASIA…) or the secret access key beside it.'),
+  github: type('github-token', 'GitHub token', 'A GitHub personal, OAuth, app or refresh token (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_).'),
+  slack: type('slack-token', 'Slack token', 'A Slack API token (xoxb-, xoxp-, …) or incoming webhook URL.'),
+  stripe: type('stripe-key', 'Stripe secret key', 'A live Stripe secret or restricted key (sk_live_, rk_live_).'),
+  google: type('google-api-key', 'Google API key', 'A Google Cloud API key (AIza…).'),
+  azure: type('azure-storage-key', 'Azure storage key', 'An Azure storage account key (AccountKey=…) or shared access signature.'),
+  connection: type('connection-string-credential', 'Password in a connection string', 'A password in a database or service connection string (Password=…).'),
+  url: type('url-credential', 'Password in a URL', 'A password in a URL (scheme://user:password@host).'),
+  assignment: type('secret-assignment', 'Hard-coded secret', 'A high-entropy value assigned to a secret-like name (password, token, api_key, …).'),
+  jwt: type('jwt', 'JSON Web Token', 'A signed JSON Web Token (RFC 7519) whose header decodes as JOSE.'),
+  card: type('credit-card', 'Payment card number', 'A payment card number that passes the Luhn check and fits an issuer range.'),
+  iban: type('iban', 'IBAN', 'An international bank account number with a valid country length and mod-97 check.'),
+  ssn: type('us-ssn', 'US social security number', 'A US social security number in a valid area, group and serial range.'),
+  email: type('email-list', 'List of email addresses', 'Many distinct email addresses in one file (personal data).'),
+} as const satisfies Record<string, InfoType>;
+
+/** Distinct addresses it takes for email addresses to count as a list. */
+export const EMAIL_LIST_THRESHOLD = 10;
+
+const P_TOKEN = 0;
+const P_GENERIC = 2;
+const P_ASSIGNMENT = 3;
+const P_DATA = 4;
+
+/** Runs `re` (global) over `text`, calling `each` per match. */
+function forEach(re: RegExp, text: string, each: (m: RegExpExecArray) => void): void {
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) each(m);
+}
+
+/** Neither side of [start, end) continues a token of `isTokenCode` characters. */
+function bounded(text: string, start: number, end: number, isTokenCode: (c: number) => boolean): boolean {
+  return (start === 0 || !isTokenCode(text.charCodeAt(start - 1))) && (end >= text.length || !isTokenCode(text.charCodeAt(end)));
+}
+
+const isAlnum = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isB64Code = (c: number): boolean => isAlnum(c) || c === 43 || c === 47 || c === 61;
+const isB64UrlCode = (c: number): boolean => isWordCode(c) || c === 45;
+
+/** A single-pattern token type: a regex, the characters a token is made of, a validator. */
+function tokenDetector(
+  t: InfoType,
+  re: RegExp,
+  isTokenCode: (c: number) => boolean,
+  validate: (value: string) => Confidence | undefined,
+  reveal: Reveal,
+): Detector {
+  return {
+    types: [t],
+    find(text, out) {
+      forEach(re, text, (m) => {
+        const start = m.index;
+        const end = start + m[0].length;
+        if (!bounded(text, start, end, isTokenCode)) return;
+        const confidence = validate(m[0]);
+        if (confidence) out.push({ type: t, start, end, confidence, priority: P_TOKEN, reveal });
+      });
+    },
+  };
+}
+
+// ---- private keys ------------------------------------------------------------------------------
+
+const PEM_BEGIN = /-----BEGIN ((?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP |SSH2 ENCRYPTED )?PRIVATE KEY(?: BLOCK)?)-----/g;
+const MAX_KEY = 64 * 1024;
+
+/** The base64 body of a PEM/armored block: escapes (`\n` inside JSON strings), headers and blanks gone. */
+function pemBody(raw: string): string {
+  return raw
+    .split(/\\[nr]|[\r\n]/)
+    .filter((line) => !line.includes(':'))
+    .join('')
+    .replace(/[\s"'\\]/g, '');
+}
+
+/** Does the base64 body decode to what this kind of key starts with? */
+function keyBodyValid(label: string, body: string): boolean {
+  const head = decodeBase64(body.slice(0, 64).replace(/=+$/, ''), 32);
+  if (!head || head.length < 16) return false;
+  if (label.startsWith('OPENSSH')) return String.fromCharCode(...head.subarray(0, 15)) === 'openssh-key-v1\0';
+  if (label.startsWith('PGP')) return (head[0]! & 0x80) !== 0;
+  if (label.startsWith('SSH2')) return true;
+  return head[0] === 0x30; // DER SEQUENCE: PKCS#1, SEC 1, PKCS#8 and encrypted PKCS#8 all start with one
+}
+
+const privateKeys: Detector = {
+  types: [TYPES.privateKey],
+  find(text, out) {
+    forEach(PEM_BEGIN, text, (m) => {
+      const start = m.index;
+      const label = m[1]!;
+      const bodyStart = start + m[0].length;
+      const endMarker = `-----END ${label}-----`;
+      const endAt = text.indexOf(endMarker, bodyStart);
+      const complete = endAt !== -1 && endAt - bodyStart <= MAX_KEY;
+      const body = pemBody(text.slice(bodyStart, complete ? endAt : Math.min(text.length, bodyStart + 4096)));
+      if (body.length < 64 || !/^[A-Za-z0-9+/=]{64}/.test(body)) return; // a mention, not a key
+      const valid = keyBodyValid(label, body);
+      if (!complete && !valid) return;
+      const end = complete ? endAt + endMarker.length : bodyStart;
+      out.push({ type: TYPES.privateKey, start, end, confidence: complete && valid ? 'high' : 'medium', priority: P_TOKEN, reveal: { keepStart: m[0].length } });
+      PEM_BEGIN.lastIndex = end;
+    });
+    forEach(/PuTTY-User-Key-File-[23]: /g, text, (m) => {
+      const macAt = text.indexOf('Private-MAC: ', m.index);
+      if (macAt === -1 || macAt - m.index > MAX_KEY || !/^Private-MAC: [0-9a-fA-F]{40}/.test(text.slice(macAt, macAt + 60))) return;
+      if (!/Private-Lines: \d+\r?\n[A-Za-z0-9+/=]{32}/.test(text.slice(m.index, macAt))) return;
+      const nl = text.indexOf('\n', macAt);
+      const end = nl === -1 ? text.length : text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      out.push({ type: TYPES.privateKey, start: m.index, end, confidence: 'high', priority: P_TOKEN, reveal: { keepStart: m[0].length - 1 } });
+    });
+  },
+};
+
+// ---- AWS ---------------------------------------------------------------------------------------
+
+const AWS_ID = /(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}/g;
+const AWS_SECRET = /[A-Za-z0-9/+]{40}/g;
+const AWS_NEAR = 400;
+
+/** A 40-character AWS secret access key: base64 alphabet, mixed classes, random-looking. */
+function awsSecretLike(v: string): boolean {
+  return /[A-Z]/.test(v) && /[a-z]/.test(v) && /\d/.test(v) && shannonEntropy(v) >= 4.2 && !isPlaceholder(v);
+}
+
+const aws: Detector = {
+  types: [TYPES.aws],
+  find(text, out) {
+    forEach(AWS_ID, text, (m) => {
+      const start = m.index;
+      const end = start + 20;
+      if (!bounded(text, start, end, isAlnum) || m[0].includes('EXAMPLE')) return;
+      out.push({ type: TYPES.aws, start, end, confidence: 'high', priority: P_TOKEN, reveal: { keepStart: 4, keepEnd: 2 } });
+      // The secret key has no prefix of its own: look for it beside the key id.
+      const from = Math.max(0, start - AWS_NEAR);
+      const window = text.slice(from, Math.min(text.length, end + AWS_NEAR));
+      forEach(AWS_SECRET, window, (s) => {
+        const at = from + s.index;
+        // On the key id's line (a credentials CSV) or on a line that says "secret" (env, ini, JSON).
+        const line = lineAround(text, at, at + 40, 200);
+        const sameLine = !text.slice(Math.min(at, start), Math.max(at, end)).includes('\n');
+        if (bounded(text, at, at + 40, isB64Code) && (sameLine || /secret/i.test(line)) && awsSecretLike(s[0])) {
+          out.push({ type: TYPES.aws, start: at, end: at + 40, confidence: 'high', priority: P_TOKEN, reveal: { keepEnd: 2 } });
+        }
+      });
+    });
+  },
+};
+
+// ---- tokens with a fixed prefix ----------------------------------------------------------------
+
+const github = tokenDetector(
+  TYPES.github,
+  /gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}/g,
+  isWordCode,
+  (v) => {
+    const random = v.startsWith('github_pat_') ? v.slice(11) : v.slice(4);
+    if (isPlaceholder(random) || shannonEntropy(random) < 3) return undefined;
+    if (v.startsWith('github_pat_')) return 'high';
+    return githubChecksumOk(v) ? 'high' : 'low'; // a look-alike: right shape, wrong checksum
+  },
+  { keepStart: 4, keepEnd: 2 },
+);
+
+const SLACK = /xox[abposr]-[0-9A-Za-z-]{20,250}|hooks\.slack\.com\/(?:services|workflows)\/[A-Za-z0-9/]{20,120}/g;
+
+const slack = tokenDetector(
+  TYPES.slack,
+  SLACK,
+  (c) => isAlnum(c) || c === 45,
+  (v) => {
+    const parts = v.startsWith('xox') ? v.slice(5).split('-') : v.split('/').slice(2);
+    const secret = parts.at(-1)!;
+    const shaped = v.startsWith('xox')
+      ? parts.length >= 2 && /^\d{6,}$/.test(parts[0]!)
+      : parts.length === 3 && /^[TB]?[A-Z0-9]{8,}$/.test(parts[0]!);
+    return shaped && secret.length >= 20 && !isPlaceholder(secret) && shannonEntropy(secret) >= 3.5 ? 'high' : undefined;
+  },
+  { keepStart: 5, keepEnd: 2 },
+);
+
+const stripe = tokenDetector(
+  TYPES.stripe,
+  /[sr]k_live_[0-9A-Za-z]{24,247}/g,
+  isWordCode,
+  (v) => (isPlaceholder(v.slice(8)) || shannonEntropy(v.slice(8)) < 3.5 ? undefined : 'high'),
+  { keepStart: 8, keepEnd: 2 },
+);
+
+const google = tokenDetector(
+  TYPES.google,
+  /AIza[0-9A-Za-z_-]{35}/g,
+  isB64UrlCode,
+  (v) => (isPlaceholder(v.slice(4)) || shannonEntropy(v.slice(4)) < 3.5 ? undefined : 'high'),
+  { keepStart: 4, keepEnd: 2 },
+);
+
+// ---- Azure storage -----------------------------------------------------------------------------
+
+const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+const ACCOUNT_KEY = /[Aa]ccount[Kk]ey[ \t]*=[ \t]*([A-Za-z0-9+/]{86}==)/g;
+const SAS_VERSION = /[?&;"' ]sv=20\d\d-\d\d-\d\d[&"';]/g;
+const SAS_SIG = /[?&]sig=([A-Za-z0-9%+/]{40,}(?:%3[Dd]|=)*)/;
+
+const azure: Detector = {
+  types: [TYPES.azure],
+  find(text, out) {
+    forEach(ACCOUNT_KEY, text, (m) => {
+      const start = m.index + m[0].length - 88;
+      const key = decodeBase64(m[1]!);
+      if (key?.length !== 64 || isB64Code(text.charCodeAt(start + 88)) || isPlaceholder(m[1]!)) return;
+      // The storage emulator's key is published in Microsoft's documentation: a hint, not a secret.
+      const confidence = m[1] === AZURITE_KEY ? 'low' : 'high';
+      out.push({ type: TYPES.azure, start, end: start + 88, confidence, priority: P_TOKEN, reveal: { keepEnd: 2 } });
+    });
+    // A shared access signature: `sv=<date>` and a `sig=` on the same line.
+    forEach(SAS_VERSION, text, (m) => {
+      const lineEnd = text.indexOf('\n', m.index);
+      const line = text.slice(Math.max(0, m.index - 400), lineEnd === -1 ? Math.min(text.length, m.index + 800) : lineEnd);
+      const sig = SAS_SIG.exec(line);
+      if (!sig) return;
+      const start = Math.max(0, m.index - 400) + sig.index + 5;
+      const end = start + sig[1]!.length;
+      if (out.some((h) => h.start === start && h.type === TYPES.azure)) return;
+      out.push({ type: TYPES.azure, start, end, confidence: 'high', priority: P_TOKEN, reveal: { keepEnd: 2 } });
+    });
+  },
+};
+
+// ---- JWT ---------------------------------------------------------------------------------------
+
+const JWT = /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
+
+const jwt = tokenDetector(
+  TYPES.jwt,
+  JWT,
+  isB64UrlCode,
+  (v) => {
+    const [h, p, sig] = v.split('.') as [string, string, string];
+    const header = decodeJsonObject(h);
+    if (typeof header?.['alg'] !== 'string') return undefined; // RFC 7515 §4.1.1: alg is required
+    if (header['alg'] !== 'none' && sig.length < 16) return undefined;
+    return decodeJsonObject(p) ? 'high' : 'medium';
+  },
+  { keepStart: 3, keepEnd: 2 },
+);
+
+// ---- credentials in URLs and connection strings ------------------------------------------------
+
+const SCHEME = /[A-Za-z][A-Za-z0-9+.-]{1,31}$/;
+const USERINFO = /^[A-Za-z0-9._~%!$&*+,;=:-]$/;
+const WEAK_PASSWORDS = /^(?:pass|pwd|pw|p@ss|p@ssw0rd|passw0rd|pass123|password1?|secret|changeit|foo|bar|baz|abc|xyz|123|1234|\*+|x+)$/i;
+const RESERVED_HOST = /^(?:[^/:?#]*\.)?(?:example\.(?:com|org|net)|example|test|invalid)(?:[:/?#]|$)/i;
+const LOCAL_HOST = /^(?:localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1\]|host\.docker\.internal)(?:[:/?#]|$)/i;
+
+const urlCredentials: Detector = {
+  types: [TYPES.url],
+  find(text, out) {
+    for (let at = text.indexOf('://'); at !== -1; at = text.indexOf('://', at + 3)) {
+      if (!SCHEME.test(text.slice(Math.max(0, at - 32), at))) continue;
+      let i = at + 3;
+      let colon = -1;
+      while (i < text.length && i - at < 260 && USERINFO.test(text[i]!)) {
+        if (colon === -1 && text.charCodeAt(i) === 58) colon = i;
+        i++;
+      }
+      // userinfo ends at '@' and a host follows (RFC 3986 §3.2.1): user:password@host
+      const host = text.slice(i + 1, i + 256);
+      if (text.charCodeAt(i) !== 64 || colon === -1 || !/^[A-Za-z0-9[]/.test(host) || RESERVED_HOST.test(host)) continue;
+      const user = text.slice(at + 3, colon);
+      const password = text.slice(colon + 1, i);
+      if (password.length === 0 || isPlaceholder(password) || WEAK_PASSWORDS.test(password)) continue;
+      // Local development defaults (postgres:postgres@localhost) are worth a hint, not a label.
+      const weak = LOCAL_HOST.test(host) || password === user || password.length < 6;
+      const confidence = weak ? 'low' : password.length >= 8 && shannonEntropy(password) >= 2.5 ? 'high' : 'medium';
+      out.push({ type: TYPES.url, start: colon + 1, end: i, confidence, priority: P_GENERIC, reveal: { keepEnd: 1 } });
+    }
+  },
+};
+
+// ---- secrets assigned to secret-like names, and passwords in connection strings ----------------
+
+/** Minimum Shannon entropy (bits/char) of a value assigned to a token/secret/key name. */
+export const SECRET_MIN_ENTROPY = 3.5;
+/** Minimum entropy of a value assigned to a password name (people pick weaker strings than machines). */
+export const PASSWORD_MIN_ENTROPY = 2.5;
+
+// Keyword first: V8 skips quickly between keyword starts, far faster than stopping at every `=`/`:`.
+const SECRET_KEY = /(?:[Pp]ass|PASS|[Pp]wd|PWD|[Ss]ecret|SECRET|[Tt]oken|TOKEN|[Kk]ey|KEY|[Cc]redential|CREDENTIAL|[Bb]earer|BEARER)[\w.-]*["'`\]]?[ \t]*[=:]/g;
+const KEY_QUALIFIER = 'api|access|secret|private|auth|signing|encryption|master|client|app|session|account|storage|subscription|shared|consumer';
+const QUALIFIED_KEY = new RegExp(`^(?:${KEY_QUALIFIER})keys?$`);
+const QUALIFIER = new RegExp(`^(?:${KEY_QUALIFIER})$`);
+const SECRET_WORD = /^(?:password|passwd|pwd|passphrase|secret|secrets|token|tokens|credential|credentials|bearer)$/;
+/** `pass` alone is too common a word (`allPass`, `firstPass`): only these owners make it a password. */
+const PASS_OWNER = /^(?:db|database|user|admin|root|mysql|postgres|pg|redis|smtp|mail|ftp|sftp|ssh|login|app|api|sql|ldap|proxy|vault|keystore|store|key|wifi|rabbitmq|amqp|mongo|mongodb)$/;
+const PASSWORD_WORD = /^(?:password|passwd|pass|pwd|passphrase)$/;
+/** Words that may follow the secret word and still name the secret itself (DB_PASSWORD_PROD, SECRET_KEY_BASE). */
+const SECRET_TAIL = /^(?:value|val|str|b64|base64|hex|raw|plain|prod|production|dev|development|staging|stage|live|local|old|new|current|primary|secondary|main|key|base|phrase|word|confirm|confirmation|repeat|again|encoded|encrypted|\d+|v\d+)$/;
+const CODE_VALUE = /^[A-Za-z_$][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)*(?:\(|\[|$)/;
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const NEGATED_CODE = /^(?:!+[A-Za-z_$][\w$]*(?:[.(?]|$)|\()/;
+const ENTRY_START = /^[ \t]*(?:export[ \t]+|-[ \t]+)?["']?$/;
+const CONN_NAME = /^(?:password|pwd)$/i;
+const CONN_CONTEXT = /(?:server|data source|host|address|addr|initial catalog|database|user id|uid|user|username|dsn|provider|endpoint|port)[ \t]*=/i;
+const CONN_USER = /(?:user id|uid|user|username)[ \t]*=/i;
+
+const isNameCode = (c: number): boolean => isWordCode(c) || c === 45 || c === 46;
+
+/** Splits an identifier into lower-case words: `DB_PASSWORD`, `clientSecret`, `APIKey`, `api-key.prod`. */
+function words(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length > 0);
+}
+
+/**
+ * Does `name` name a secret? Its last secret word (password, token, api key, …) may only be followed by
+ * words such as `value` or `prod`: `passwordHash`, `tokenType` and `secretName` name something else.
+ */
+function secretName(name: string): { password: boolean } | undefined {
+  const w = words(name);
+  for (let i = w.length - 1; i >= 0; i--) {
+    const word = w[i]!;
+    const key = QUALIFIED_KEY.test(word) || ((word === 'key' || word === 'keys') && i > 0 && QUALIFIER.test(w[i - 1]!));
+    const pass = word === 'pass' && (w.length === 1 || (i > 0 && PASS_OWNER.test(w[i - 1]!)));
+    if (key || pass || SECRET_WORD.test(word)) return { password: pass || PASSWORD_WORD.test(word) };
+    if (!SECRET_TAIL.test(word)) return undefined;
+  }
+  return undefined;
+}
+
+/** The line around [start, end), at most `reach` characters either side. */
+function lineAround(text: string, start: number, end: number, reach: number): string {
+  const ls = text.lastIndexOf('\n', start) + 1;
+  const le = text.indexOf('\n', end);
+  return text.slice(Math.max(ls, start - reach), le === -1 ? Math.min(text.length, end + reach) : Math.min(le, end + reach));
+}
+
+/** The value after a separator: quoted up to its closing quote on the line, or bare up to a delimiter. */
+function valueAt(text: string, i: number, bareStops: string): { start: number; end: number; quoted: boolean } | undefined {
+  while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
+  const q = text.charCodeAt(i);
+  if (q === 34 || q === 39 || q === 96) {
+    let end = i + 1;
+    while (end < text.length && end - i <= 256 && text.charCodeAt(end) !== q && text.charCodeAt(end) !== 10) end++;
+    return text.charCodeAt(end) === q ? { start: i + 1, end, quoted: true } : undefined;
+  }
+  let end = i;
+  while (end < text.length && end - i <= 256 && !bareStops.includes(text[end]!)) end++;
+  while (end > i && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+  return { start: i, end, quoted: false };
+}
+
+/** Is `value`, a literal assigned to a secret-like name, a hard-coded secret? Passwords may be weaker. */
+function judgeSecret(password: boolean, value: string): Confidence | undefined {
+  if (value.length < 6 || isPlaceholder(value) || /^\d+$/.test(value)) return undefined;
+  if (/^[$%<]|\{\{|\$\{/.test(value) || /^(?:(?:https?|file):\/\/|data:)/i.test(value) || /\s/.test(value)) return undefined;
+  if (/^[a-z]+(?:[-_.:/][a-z]+)*$/i.test(value) && /pass|pwd|secret|token|key|credential/i.test(value)) return undefined; // names a secret, is none
+  const h = shannonEntropy(value);
+  // A path (/Users/me, ./bin, C:\tools) is words and slashes; random base64 may start with '/' too.
+  if (/^(?:\/|\.\.?\/|~\/|[A-Za-z]:\\)/.test(value) && h < 4.2) return undefined;
+  if (password) {
+    if (WEAK_PASSWORDS.test(value) || h < PASSWORD_MIN_ENTROPY) return undefined;
+    return h >= 3.5 && value.length >= 12 ? 'high' : 'medium';
+  }
+  const hexOnly = /^[0-9a-fA-F-]+$/.test(value);
+  if (value.length < 16 || h < (hexOnly ? 3 : SECRET_MIN_ENTROPY)) return undefined;
+  if (/^[a-z]+(?:[-_.:/][a-z]+)*$/i.test(value)) return undefined; // words, a URN: a name or a setting, not a key
+  return h >= 4.2 && value.length >= 24 ? 'high' : 'medium';
+}
+
+/** Password=…; inside a connection string (Server=…;User Id=…;Password=…), or undefined. */
+function connectionPassword(text: string, nameStart: number, after: number): Hit | undefined {
+  const v = valueAt(text, after, ';"\'`\r\n');
+  if (!v) return undefined;
+  const line = lineAround(text, nameStart, v.end, 300);
+  if (!line.includes(';') || !CONN_CONTEXT.test(line)) return undefined;
+  const value = text.slice(v.start, v.end);
+  if (value.length === 0 || isPlaceholder(value) || WEAK_PASSWORDS.test(value)) return undefined;
+  const confidence = CONN_USER.test(line) && value.length >= 4 ? 'high' : 'medium';
+  return { type: TYPES.connection, start: v.start, end: v.end, confidence, priority: P_GENERIC, reveal: { keepEnd: 1 } };
+}
+
+const assignments: Detector = {
+  types: [TYPES.assignment, TYPES.connection, TYPES.aws],
+  find(text, out) {
+    forEach(SECRET_KEY, text, (m) => {
+      const sep = m.index + m[0].length - 1;
+      const op = text.charCodeAt(sep);
+      const next = text.charCodeAt(sep + 1);
+      const before = text.charCodeAt(sep - 1);
+      // `==`, `!=`, `<=`, `>=`, `::` are comparisons or operators, not assignments.
+      if ((op === 61 && next === 61) || (op === 58 && next === 58) || before === 33 || before === 60 || before === 62) return;
+      let nameStart = m.index;
+      while (nameStart > 0 && m.index - nameStart < 64 && isNameCode(text.charCodeAt(nameStart - 1))) nameStart--;
+      let nameEnd = m.index;
+      while (isNameCode(text.charCodeAt(nameEnd))) nameEnd++;
+      const name = text.slice(nameStart, nameEnd);
+      const kind = secretName(name);
+      if (!kind) return;
+      const after = sep + (next === 61 || next === 62 ? 2 : 1);
+      if (op === 61 && CONN_NAME.test(name) && (nameStart === 0 || !isWordCode(text.charCodeAt(nameStart - 1)))) {
+        const hit = connectionPassword(text, nameStart, after);
+        if (hit) {
+          out.push(hit);
+          return;
+        }
+      }
+      const v = valueAt(text, after, ' \t\r\n,;)}]"\'`<>');
+      if (!v) return;
+      const value = text.slice(v.start, v.end);
+      let literal = v.quoted;
+      if (!literal) {
+        // A bare value is code (a variable, a call, a type) unless the line is an env/YAML/properties entry.
+        const lineStart = text.lastIndexOf('\n', nameStart) + 1;
+        const codeLike = IDENTIFIER.test(value) ? ',;)<|&['.includes(text[v.end] ?? '') : CODE_VALUE.test(value) || NEGATED_CODE.test(value);
+        literal = ENTRY_START.test(text.slice(lineStart, nameStart)) && !codeLike;
+      }
+      const confidence = literal ? judgeSecret(kind.password, value) : undefined;
+      if (!confidence) return;
+      const isAws = value.length === 40 && /aws/i.test(name) && /secret/i.test(name) && awsSecretLike(value);
+      out.push({ type: isAws ? TYPES.aws : TYPES.assignment, start: v.start, end: v.end, confidence, priority: isAws ? P_TOKEN : P_ASSIGNMENT, reveal: { keepEnd: 2 } });
+      SECRET_KEY.lastIndex = Math.max(SECRET_KEY.lastIndex, v.end);
+    });
+  },
+};
+
+// ---- numbers: payment cards, US SSNs -----------------------------------------------------------
+
+const DIGIT_RUN = /\d\d(?:[ -]?\d){7,}/g;
+const CARD_KEYWORDS = keywordRegex([
+  'card', 'cards', 'credit', 'debit', 'visa', 'mastercard', 'amex', 'american express', 'discover', 'jcb', 'diners',
+  'payment', 'exp', 'expiry', 'expires', 'expiration', 'cvv', 'cvc', 'cvv2', 'pan', 'cc', 'ccn', 'cc#', 'card_number', 'cardnumber',
+]);
+const SSN_KEYWORDS = keywordRegex(['ssn', 'ssns', 'social security', 'ss#', 'ssn#', 'soc sec', 'socsec', 'social_security', 'taxpayer id']);
+const KEYWORD_DISTANCE = 80;
+
+/** What may sit right before a number: not part of a word, a decimal, a path or a signed number. */
+function numberStartOk(c: number): boolean {
+  return !(isWordCode(c) || c === 46 || c === 45 || c === 43 || c === 47 || c === 92 || c === 36 || c === 64);
+}
+
+/** What may sit right after: not a word character, nor a decimal point or comma followed by a digit. */
+function numberEndOk(text: string, end: number): boolean {
+  if (end >= text.length) return true;
+  const c = text.charCodeAt(end);
+  if (isWordCode(c)) return false;
+  const n = text.charCodeAt(end + 1);
+  return !((c === 46 || c === 44 || c === 47 || c === 45) && n >= 48 && n <= 57);
+}
+
+function cardGroupsOk(groups: readonly string[]): boolean {
+  if (groups.length === 1) return true;
+  const sizes = groups.map((g) => g.length);
+  const k = sizes.join(',');
+  if (k === '4,6,5' || k === '4,6,4') return true;
+  return sizes.length >= 4 && sizes.slice(0, -1).every((s) => s === 4) && sizes.at(-1)! <= 4;
+}
+
+const numbers: Detector = {
+  types: [TYPES.card, TYPES.ssn],
+  find(text, out) {
+    forEach(DIGIT_RUN, text, (m) => {
+      const runStart = m.index;
+      if (runStart > 0 && !numberStartOk(text.charCodeAt(runStart - 1))) return;
+      // Split the run into digit groups and the separators between them.
+      const groups: string[] = [];
+      const starts: number[] = [];
+      const seps: string[] = [];
+      let g = 0;
+      for (let i = 0; i <= m[0].length; i++) {
+        const c = m[0].charCodeAt(i);
+        if (i === m[0].length || c === 32 || c === 45) {
+          groups.push(m[0].slice(g, i));
+          starts.push(runStart + g);
+          if (i < m[0].length) seps.push(m[0][i]!);
+          g = i + 1;
+        }
+      }
+      // Try every window of whole groups that starts and ends at the run's edges or at a space.
+      let taken = -1;
+      for (let a = 0; a < groups.length; a++) {
+        if (a > 0 && seps[a - 1] !== ' ') continue;
+        if (starts[a]! < taken) continue;
+        let digits = '';
+        for (let b = a; b < groups.length; b++) {
+          if (b > a && seps[b - 1] !== seps[a]) break;
+          digits += groups[b];
+          if (digits.length > 19) break;
+          if (b < groups.length - 1 && seps[b] !== ' ') continue;
+          const start = starts[a]!;
+          const end = starts[b]! + groups[b]!.length;
+          if (b === groups.length - 1 ? !numberEndOk(text, end) : false) continue;
+          const window = groups.slice(a, b + 1);
+          const hit = judgeCard(text, window, digits, start, end) ?? judgeSsn(text, window, digits, seps[a] ?? '', start, end);
+          if (hit) {
+            out.push(hit);
+            taken = end;
+            break;
+          }
+        }
+      }
+    });
+  },
+};
+
+function judgeCard(text: string, groups: readonly string[], digits: string, start: number, end: number): Hit | undefined {
+  if (digits.length < 13 || !cardGroupsOk(groups) || !luhn(digits) || !cardIssuer(digits)) return undefined;
+  const confidence = isTestCard(digits) ? 'low' : keywordNear(text, start, end, CARD_KEYWORDS, KEYWORD_DISTANCE) ? 'high' : 'medium';
+  return { type: TYPES.card, start, end, confidence, priority: P_DATA, reveal: { keepEnd: 4, keepShape: true } };
+}
+
+function judgeSsn(text: string, groups: readonly string[], digits: string, sep: string, start: number, end: number): Hit | undefined {
+  if (digits.length !== 9 || !validSsn(digits)) return undefined;
+  const dashed = groups.length === 3 && groups[0]!.length === 3 && groups[1]!.length === 2 && sep === '-';
+  const spaced = groups.length === 3 && groups[0]!.length === 3 && groups[1]!.length === 2;
+  if (!spaced && groups.length !== 1) return undefined;
+  const keyword = keywordNear(text, start, end, SSN_KEYWORDS, KEYWORD_DISTANCE);
+  // Nine bare digits are too common to mean anything alone: they need the keyword right before them.
+  if (!dashed && !SSN_KEYWORDS.test(text.slice(Math.max(text.lastIndexOf('\n', start) + 1, start - 32), start))) return undefined;
+  const confidence = dashed && keyword ? 'high' : 'medium';
+  return { type: TYPES.ssn, start, end, confidence, priority: P_DATA, reveal: { keepEnd: 4, keepShape: true } };
+}
+
+// ---- IBAN --------------------------------------------------------------------------------------
+
+const IBAN_START = /[A-Z]{2}\d\d ?[A-Z0-9]{4}/g;
+
+const ibans: Detector = {
+  types: [TYPES.iban],
+  find(text, out) {
+    forEach(IBAN_START, text, (m) => {
+      const start = m.index;
+      const length = ibanLength(m[0].slice(0, 2));
+      if (!length || (start > 0 && isAlnum(text.charCodeAt(start - 1)))) return;
+      // Electronic form (no spaces) or print form (a space after every 4 characters).
+      const spaced = text.charCodeAt(start + 4) === 32;
+      let compact = '';
+      let i = start;
+      while (compact.length < length && i < text.length) {
+        const c = text.charCodeAt(i);
+        if (spaced && compact.length % 4 === 0 && compact.length > 0 && c === 32) {
+          i++;
+          continue;
+        }
+        if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90))) break;
+        compact += text[i];
+        i++;
+      }
+      if (compact.length !== length || (i < text.length && isAlnum(text.charCodeAt(i))) || !validIban(compact)) return;
+      out.push({ type: TYPES.iban, start, end: i, confidence: 'high', priority: P_DATA, reveal: { keepStart: 2, keepEnd: 4, keepShape: true } });
+      IBAN_START.lastIndex = i;
+    });
+  },
+};
+
+// ---- email lists -------------------------------------------------------------------------------
+
+const EMAIL_LOCAL_CODE = (c: number): boolean => isAlnum(c) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
+const DOMAIN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24})(?![A-Za-z0-9-])/;
+const NOT_TLD = /^(?:png|jpe?g|gif|svg|webp|ico|js|mjs|cjs|ts|tsx|jsx|css|scss|less|html?|json|ya?ml|md|txt|map|lock|vue|py|rb|go|rs|java|kt|swift|php|sh|zip|gz|tar|pdf|wasm|node)$/i;
+const RESERVED_DOMAIN = /(?:^|\.)(?:example\.(?:com|org|net)|test|invalid|localhost|local|example)$/i;
+
+const emails: Detector = {
+  types: [TYPES.email],
+  find(text, out) {
+    const found: { start: number; end: number; at: number; key: string }[] = [];
+    const distinct = new Set<string>();
+    for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+      let s = at;
+      while (s > 0 && at - s < 64 && EMAIL_LOCAL_CODE(text.charCodeAt(s - 1))) s--;
+      while (s < at && (text.charCodeAt(s) === 46 || text.charCodeAt(s) === 45)) s++;
+      // Not an address: nothing before '@', or the user/password part of a URL (scheme://user:pass@host).
+      if (s === at || text.charCodeAt(at - 1) === 46 || text.charCodeAt(s - 1) === 58 || text.startsWith('://', s - 3)) continue;
+      const d = DOMAIN.exec(text.slice(at + 1, at + 256));
+      if (!d || NOT_TLD.test(d[1]!)) continue;
+      const domain = d[0];
+      if (RESERVED_DOMAIN.test(domain)) continue;
+      const key = text.slice(s, at + 1 + domain.length).toLowerCase();
+      distinct.add(key);
+      found.push({ start: s, end: at + 1 + domain.length, at, key });
+    }
+    if (distinct.size < EMAIL_LIST_THRESHOLD) return;
+    for (const f of found) {
+      const excerpt = `${text[f.start]}***@***${f.key.slice(f.key.lastIndexOf('.'))}`;
+      out.push({ type: TYPES.email, start: f.start, end: f.end, confidence: 'medium', priority: P_DATA, excerpt });
+    }
+  },
+};
+
+/** Every built-in detector, in no particular order (overlaps are settled by priority afterwards). */
+export const BUILTIN_DETECTORS: readonly Detector[] = [
+  privateKeys,
+  aws,
+  github,
+  slack,
+  stripe,
+  google,
+  azure,
+  jwt,
+  urlCredentials,
+  assignments,
+  numbers,
+  ibans,
+  emails,
+];
+
+/** The built-in types in a stable order. */
+export const BUILTIN_TYPES: readonly InfoType[] = Object.values(TYPES);

@@ -1,0 +1,156 @@
+/** Small text helpers shared by the detectors: entropy, base64, masking, positions, placeholders. */
+
+/** Shannon entropy in bits per character of `s` (0 for empty or single-symbol strings). */
+export function shannonEntropy(s: string): number {
+  if (s.length < 2) return 0;
+  const counts = new Map<number, number>();
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+const B64 = new Int16Array(128).fill(-1);
+for (let i = 0; i < 64; i++) B64['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i;
+// Base64url (RFC 4648 §5) maps the same values from '-' and '_'.
+B64[45] = 62;
+B64[95] = 63;
+
+/**
+ * Decodes base64 or base64url (RFC 4648 §4, §5), padding optional, at most `maxBytes` bytes.
+ * Returns undefined on any character outside the alphabets.
+ */
+export function decodeBase64(s: string, maxBytes = Infinity): Uint8Array | undefined {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 61) end--;
+  if (end % 4 === 1) return undefined;
+  const n = Math.min(Math.floor((end * 3) / 4), maxBytes);
+  const out = new Uint8Array(n);
+  let acc = 0;
+  let bits = 0;
+  let o = 0;
+  for (let i = 0; i < end && o < n; i++) {
+    const c = s.charCodeAt(i);
+    const v = c < 128 ? B64[c]! : -1;
+    if (v < 0) return undefined;
+    acc = ((acc << 6) | v) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes base64url text as a UTF-8 JSON object, or undefined when it is not one. */
+export function decodeJsonObject(b64url: string): Record<string, unknown> | undefined {
+  const bytes = decodeBase64(b64url);
+  if (!bytes || bytes.length < 2 || bytes[0] !== 0x7b) return undefined;
+  try {
+    const v: unknown = JSON.parse(utf8.decode(bytes));
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How a detector wants its match shown: a public prefix kept, a few last characters kept. */
+export interface Reveal {
+  readonly keepStart?: number;
+  readonly keepEnd?: number;
+  /** Keep spaces and dashes (card numbers, IBANs, SSNs), so the excerpt keeps the number's shape. */
+  readonly keepShape?: boolean;
+}
+
+const MAX_MASK = 16;
+
+/**
+ * Masks `value`: keeps `keepStart` characters (a public prefix such as `ghp_` or a PEM header) and at
+ * most 4 last characters, never more than a quarter of the rest; a long mask is cut short with `…`.
+ */
+export function maskValue(value: string, { keepStart = 0, keepEnd = 0, keepShape = false }: Reveal = {}): string {
+  const start = Math.min(keepStart, value.length);
+  const end = Math.min(keepEnd, 4, Math.floor((value.length - start) / 4));
+  const middle = value.slice(start, value.length - end);
+  let masked = keepShape ? middle.replace(/[^ -]/g, '*') : '*'.repeat(middle.length);
+  if (masked.length > MAX_MASK) masked = masked.slice(0, MAX_MASK - 1) + '…';
+  return value.slice(0, start).replace(/\s+/g, ' ') + masked + value.slice(value.length - end);
+}
+
+/**
+ * Maps offsets to 0-based line/column, walking forward from the last answer, so a scan that asks in
+ * increasing order only reads the text up to its last finding. Lines end at `\n` (so `\r\n` too).
+ */
+export class LineCursor {
+  private offset = 0;
+  private line = 0;
+  private lineStart = 0;
+  constructor(private readonly text: string) {}
+
+  /** Line and column of `offset`; offsets must not decrease between calls (else it restarts). */
+  at(offset: number): { line: number; column: number } {
+    if (offset < this.offset) this.offset = this.line = this.lineStart = 0;
+    let nl = this.text.indexOf('\n', this.offset);
+    while (nl !== -1 && nl < offset) {
+      this.line++;
+      this.lineStart = nl + 1;
+      nl = this.text.indexOf('\n', nl + 1);
+    }
+    this.offset = offset;
+    return { line: this.line, column: offset - this.lineStart };
+  }
+}
+
+/** Words that mark a value as a stand-in rather than a real secret. */
+const PLACEHOLDER =
+  /^(?:changeme|change_?me|password|passwd|secret|example|sample|dummy|fake|placeholder|redacted|null|none|undefined|true|false|test|testing|todo|tbd|admin|root|user|username|default|empty|string|value|xxx+|\*+|\.+|-+)$|example|your[_-]?|<[^>]*>|\$\{|\{\{|%\(|^\$[A-Za-z_({]|^%[a-z]$|^%[A-Za-z_]+%$|^\{[^}]*\}$|^\[[^\]]*\]$|^process\.env|^os\.environ|^env\(|x{5,}|(?:\*){3,}|\.\.\.|insert|replace[_-]?me|put[_-]?your/i;
+
+/** True for values such as `changeme`, `<password>`, `${DB_PASS}`, `xxxxxx`, `your-api-key`. */
+export function isPlaceholder(value: string): boolean {
+  return PLACEHOLDER.test(value) || hasLongRun(value) || isSequence(value);
+}
+
+/** Six or more of the same character in a row (`aaaaaa`, `000000`). */
+function hasLongRun(s: string): boolean {
+  let run = 1;
+  for (let i = 1; i < s.length; i++) {
+    run = s.charCodeAt(i) === s.charCodeAt(i - 1) ? run + 1 : 1;
+    if (run >= 6) return true;
+  }
+  return false;
+}
+
+/** Eight or more consecutive ascending characters (`abcdefgh`, `12345678`), a typing-demo value. */
+function isSequence(s: string): boolean {
+  let run = 1;
+  for (let i = 1; i < s.length; i++) {
+    run = s.charCodeAt(i) === s.charCodeAt(i - 1) + 1 ? run + 1 : 1;
+    if (run >= 8) return true;
+  }
+  return false;
+}
+
+/** Is the character code a letter, digit or underscore (a `\w` of ASCII)? */
+export function isWordCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+/** A case-insensitive regex matching any of `words` as a whole word (not inside a longer word). */
+export function keywordRegex(words: readonly string[]): RegExp {
+  const alt = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  return new RegExp(`(?:^|[^A-Za-z0-9])(?:${alt})(?![A-Za-z0-9])`, 'i');
+}
+
+/** True when `keywords` matches within `distance` characters before or after [start, end). */
+export function keywordNear(text: string, start: number, end: number, keywords: RegExp, distance: number): boolean {
+  return keywords.test(text.slice(Math.max(0, start - distance), Math.min(text.length, end + distance)));
+}

@@ -1,0 +1,502 @@
+/**
+ * Corpus generator for the detectors: mixed text (code, config, logs, prose, data) with planted sensitive
+ * values of every built-in type and near misses beside them. Every value is made up at run time — valid
+ * in shape and checksum, never a real secret. Seeded, so a failing run can be reproduced (keys aside,
+ * which come from node:crypto).
+ */
+import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+
+export type Rng = () => number;
+
+/** mulberry32: a small, fast, seeded PRNG (not for secrets; these are fakes). */
+export function rng(seed: number): Rng {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const int = (r: Rng, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
+const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+const chars = (r: Rng, alphabet: string, n: number): string => {
+  let s = '';
+  for (let i = 0; i < n; i++) s += alphabet[Math.floor(r() * alphabet.length)];
+  return s;
+};
+const DIGITS = '0123456789';
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+const ALNUM = UPPER + LOWER + DIGITS;
+const B64 = ALNUM + '+/';
+const HEX = '0123456789abcdef';
+
+/** A planted value: `text` holds it at [start, end); `typeId` is undefined for a near miss. */
+export interface Snippet {
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+  readonly typeId?: string;
+  /** For near misses: what it imitates (a type id) and why it must not count. */
+  readonly decoy?: string;
+}
+
+/** Builds a snippet from a template whose `@@` marks where `value` goes. */
+function snip(template: string, value: string, typeId?: string, decoy?: string): Snippet {
+  const at = template.indexOf('@@');
+  return { text: template.slice(0, at) + value + template.slice(at + 2), start: at, end: at + value.length, typeId, decoy };
+}
+
+// ---- fake values ------------------------------------------------------------------------------
+
+function luhnDigit(partial: string): string {
+  let sum = 0;
+  for (let i = 0; i < partial.length; i++) {
+    let d = Number(partial[partial.length - 1 - i]);
+    if (i % 2 === 0) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return String((10 - (sum % 10)) % 10);
+}
+
+const CARD_PREFIXES: readonly [string, number][] = [
+  ['4', 16], ['4', 13], ['51', 16], ['55', 16], ['2221', 16], ['2720', 16], ['34', 15], ['37', 15],
+  ['6011', 16], ['65', 16], ['3528', 16], ['36', 14], ['62', 16], ['4', 19],
+];
+
+/** A Luhn-valid number in a real issuer range (not a published test number). */
+export function fakeCard(r: Rng): string {
+  const [prefix, len] = pick(r, CARD_PREFIXES);
+  const body = prefix + chars(r, DIGITS, len - prefix.length - 1);
+  return body + luhnDigit(body);
+}
+
+function formatCard(r: Rng, digits: string): string {
+  const sep = pick(r, ['', ' ', '-']);
+  if (sep === '') return digits;
+  if (digits.length === 15) return [digits.slice(0, 4), digits.slice(4, 10), digits.slice(10)].join(sep);
+  if (digits.length === 14) return [digits.slice(0, 4), digits.slice(4, 10), digits.slice(10)].join(sep);
+  return digits.match(/.{1,4}/g)!.join(sep);
+}
+
+const IBAN_SPECS: readonly [string, number, 'n' | 'a'][] = [
+  ['DE', 22, 'n'], ['FR', 27, 'n'], ['GB', 22, 'a'], ['NL', 18, 'a'], ['ES', 24, 'n'], ['IT', 27, 'a'],
+  ['BE', 16, 'n'], ['CH', 21, 'n'], ['AT', 20, 'n'], ['PL', 28, 'n'], ['NO', 15, 'n'], ['SE', 24, 'n'], ['MT', 31, 'a'],
+];
+
+function ibanCheck(country: string, bban: string): string {
+  const s = (bban + country + '00').replace(/[A-Z]/g, (c) => String(c.charCodeAt(0) - 55));
+  let r = 0;
+  for (const ch of s) r = (r * 10 + Number(ch)) % 97;
+  return String(98 - r).padStart(2, '0');
+}
+
+/** A mod-97-valid IBAN of a real country length (compact form). */
+export function fakeIban(r: Rng): string {
+  const [country, len, kind] = pick(r, IBAN_SPECS);
+  const bban = kind === 'a' ? chars(r, UPPER, 4) + chars(r, DIGITS, len - 8) : chars(r, DIGITS, len - 4);
+  return country + ibanCheck(country, bban) + bban;
+}
+
+const printIban = (iban: string): string => iban.match(/.{1,4}/g)!.join(' ');
+
+/** A US SSN in valid ranges. */
+export function fakeSsn(r: Rng): string {
+  let area = int(r, 1, 899);
+  if (area === 666) area = 667;
+  return `${String(area).padStart(3, '0')}-${String(int(r, 1, 99)).padStart(2, '0')}-${String(int(r, 1, 9999)).padStart(4, '0')}`;
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** A GitHub token whose checksum is right (CRC-32 from node:zlib, independent of the detector's). */
+export function fakeGithubToken(r: Rng, prefix = pick(r, ['ghp', 'gho', 'ghu', 'ghs', 'ghr'])): string {
+  const random = chars(r, ALNUM, 30);
+  let c = crc32(random);
+  let sum = '';
+  for (let i = 0; i < 6; i++) {
+    sum = BASE62[c % 62] + sum;
+    c = Math.floor(c / 62);
+  }
+  return `${prefix}_${random}${sum}`;
+}
+
+export const fakeAwsKeyId = (r: Rng): string => pick(r, ['AKIA', 'ASIA']) + chars(r, UPPER + '234567', 16);
+export const fakeAwsSecret = (r: Rng): string => {
+  for (;;) {
+    const s = chars(r, B64, 40);
+    if (/[A-Z]/.test(s) && /[a-z]/.test(s) && /\d/.test(s)) return s;
+  }
+};
+const fakeSlack = (r: Rng): string =>
+  `${pick(r, ['xoxb', 'xoxp', 'xoxa'])}-${chars(r, DIGITS, int(r, 10, 13))}-${chars(r, DIGITS, int(r, 10, 13))}-${chars(r, ALNUM, 24)}`;
+const fakeWebhook = (r: Rng): string => `https://hooks.slack.com/services/T${chars(r, UPPER + DIGITS, 8)}/B${chars(r, UPPER + DIGITS, 10)}/${chars(r, ALNUM, 24)}`;
+const fakeStripe = (r: Rng): string => `${pick(r, ['sk', 'rk'])}_live_${chars(r, ALNUM, pick(r, [24, 99]))}`;
+const fakeGoogle = (r: Rng): string => `AIza${chars(r, ALNUM + '_-', 35)}`;
+const fakeAzureKey = (r: Rng): string => Buffer.from(Array.from({ length: 64 }, () => int(r, 0, 255))).toString('base64');
+const b64url = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+/** An HS256 JWT over made-up claims. */
+export function fakeJwt(r: Rng): string {
+  const head = b64url({ alg: pick(r, ['HS256', 'HS384']), typ: 'JWT' });
+  const body = b64url({ sub: chars(r, DIGITS, 8), name: pick(r, NAMES), iat: 1_700_000_000 + int(r, 0, 9e6) });
+  const sig = createHmac('sha256', chars(r, ALNUM, 16)).update(`${head}.${body}`).digest('base64url');
+  return `${head}.${body}.${sig}`;
+}
+
+const fakeSecret = (r: Rng): string =>
+  pick(r, [() => chars(r, ALNUM, int(r, 20, 48)), () => chars(r, HEX, pick(r, [32, 40, 64])), () => chars(r, B64, int(r, 24, 44))])();
+const fakePassword = (r: Rng): string => {
+  const word = pick(r, ['Summer', 'Blue', 'Tiger', 'Maple', 'Orbit', 'Falcon', 'River', 'Copper']);
+  return pick(r, [() => `${word}${int(r, 10, 9999)}${pick(r, ['!', '#', '$', '%', '&'])}`, () => chars(r, ALNUM + '!#%&*', int(r, 10, 20))])();
+};
+
+// ---- private keys (real key material from node:crypto, used for nothing) ------------------------
+
+/** Builds an unencrypted openssh-key-v1 file (OpenSSH PROTOCOL.key) around an Ed25519 key. */
+function opensshKey(): string {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
+  const priv = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+  const str = (b: Buffer | string): Buffer => {
+    const v = typeof b === 'string' ? Buffer.from(b) : b;
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(v.length);
+    return Buffer.concat([len, v]);
+  };
+  const u32 = (n: number): Buffer => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n);
+    return b;
+  };
+  const pubBlob = Buffer.concat([str('ssh-ed25519'), str(pub)]);
+  const check = randomBytes(4);
+  let privBlock = Buffer.concat([check, check, str('ssh-ed25519'), str(pub), str(Buffer.concat([priv, pub])), str('corpus@example.invalid')]);
+  const pad = Array.from({ length: (8 - (privBlock.length % 8)) % 8 }, (_, i) => i + 1);
+  privBlock = Buffer.concat([privBlock, Buffer.from(pad)]);
+  const body = Buffer.concat([Buffer.from('openssh-key-v1\0'), str('none'), str('none'), str(''), u32(1), str(pubBlob), str(privBlock)]);
+  const lines = body.toString('base64').match(/.{1,70}/g)!.join('\n');
+  return `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines}\n-----END OPENSSH PRIVATE KEY-----`;
+}
+
+let keyPool: string[] | undefined;
+
+/** A few private keys in every PEM flavour, made once per process (RSA generation is slow). */
+export function privateKeys(): readonly string[] {
+  if (keyPool) return keyPool;
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+  const ed = generateKeyPairSync('ed25519').privateKey;
+  keyPool = [
+    rsa.export({ type: 'pkcs1', format: 'pem' }) as string,
+    rsa.export({ type: 'pkcs8', format: 'pem' }) as string,
+    ec.export({ type: 'sec1', format: 'pem' }) as string,
+    ed.export({ type: 'pkcs8', format: 'pem' }) as string,
+    ec.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'corpus' }) as string,
+    opensshKey(),
+  ].map((k) => k.trim());
+  return keyPool;
+}
+
+// ---- filler ------------------------------------------------------------------------------------
+
+const NAMES = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Edsger Dijkstra', 'Barbara Liskov', 'Ken Thompson', 'Frances Allen', 'Donald Knuth', 'Margaret Hamilton', 'Dennis Ritchie', 'Émilie du Châtelet', 'Sofía Kovalévskaya'];
+const WORDS = 'the of and to in is that for it as with was on be by this are from or have an they which one you were her all she there would their we him been has when who will more no if out so said what up its about into than them can only other new some could time these two may then do first any my now such like our over man me even most made after also did many before must through back years where much your way well down should because each just those people how too little state good very make world still own see men work long get here between both life being under never day same another know while last might us great old year off come since against go came right used take three'.split(' ');
+const IDENTS = ['user', 'order', 'item', 'count', 'index', 'value', 'result', 'config', 'options', 'request', 'response', 'buffer', 'handler', 'cache', 'queue', 'node', 'token', 'parser', 'state', 'session', 'client', 'service', 'record', 'entry', 'path', 'name', 'size', 'limit', 'offset', 'timeout'];
+const PROSE_EXTRA = ['naïve café', 'Zürich straße', 'façade déjà vu', '東京の天気', 'Привет мир', 'emoji 🚀 rocket', 'über-cool'];
+
+function sentence(r: Rng): string {
+  const n = int(r, 6, 18);
+  const ws: string[] = [];
+  for (let i = 0; i < n; i++) ws.push(pick(r, WORDS));
+  if (r() < 0.1) ws.splice(int(r, 0, ws.length), 0, pick(r, PROSE_EXTRA));
+  const s = ws.join(' ');
+  return s[0]!.toUpperCase() + s.slice(1) + pick(r, ['.', '.', '.', '?', '!']);
+}
+
+const uuid = (r: Rng): string => `${chars(r, HEX, 8)}-${chars(r, HEX, 4)}-4${chars(r, HEX, 3)}-${pick(r, ['8', '9', 'a', 'b'])}${chars(r, HEX, 3)}-${chars(r, HEX, 12)}`;
+const camel = (r: Rng): string => pick(r, IDENTS) + pick(r, IDENTS)[0]!.toUpperCase() + pick(r, IDENTS).slice(1);
+const ip = (r: Rng): string => `${int(r, 10, 223)}.${int(r, 0, 255)}.${int(r, 0, 255)}.${int(r, 1, 254)}`;
+const iso = (r: Rng): string => `2024-${String(int(r, 1, 12)).padStart(2, '0')}-${String(int(r, 1, 28)).padStart(2, '0')}T${String(int(r, 0, 23)).padStart(2, '0')}:${String(int(r, 0, 59)).padStart(2, '0')}:${String(int(r, 0, 59)).padStart(2, '0')}.${int(r, 100, 999)}Z`;
+
+/** One line of ordinary, non-sensitive text in one of several styles. */
+export function fillerLine(r: Rng): string {
+  switch (int(r, 0, 11)) {
+    case 0:
+    case 1:
+      return sentence(r) + ' ' + sentence(r);
+    case 2:
+      return `  const ${camel(r)} = ${pick(r, IDENTS)}.${camel(r)}(${pick(r, IDENTS)}, ${int(r, 0, 4096)});`;
+    case 3:
+      return `  if (${pick(r, IDENTS)}.${pick(r, IDENTS)} > ${int(r, 0, 1e6)} && ${camel(r)} !== null) { return ${r() * 1000}; }`;
+    case 4:
+      return `${iso(r)} ${pick(r, ['INFO', 'WARN', 'DEBUG', 'ERROR'])} [${pick(r, IDENTS)}] request_id=${uuid(r)} ip=${ip(r)} duration=${int(r, 1, 9999)}ms path=/api/v${int(r, 1, 3)}/${pick(r, IDENTS)}/${int(r, 1, 1e9)}`;
+    case 5:
+      return `  {"id": ${int(r, 1, 1e12)}, "${pick(r, IDENTS)}": "${pick(r, WORDS)}", "sha": "${chars(r, HEX, 40)}", "ratio": ${r()}, "ts": ${1_700_000_000_000 + int(r, 0, 1e10)}},`;
+    case 6:
+      return `${int(r, 1, 99999)},${pick(r, WORDS)},${(r() * 1e5).toFixed(2)},${int(r, 0, 1)},${iso(r).slice(0, 10)},${pick(r, ['EUR', 'USD', 'GBP'])}`;
+    case 7:
+      return `${pick(r, IDENTS)}_${pick(r, IDENTS)}: ${pick(r, ['true', 'false', String(int(r, 0, 65535)), pick(r, WORDS), `"${pick(r, WORDS)}-${pick(r, WORDS)}"`])}`;
+    case 8:
+      return `    # ${sentence(r)} See https://docs.${pick(r, WORDS)}.dev/${pick(r, WORDS)}/${int(r, 1, 99)}#${pick(r, WORDS)}`;
+    case 9:
+      return `  "${pick(r, IDENTS)}": "data:image/png;base64,${chars(r, B64, int(r, 40, 160))}",`;
+    case 10:
+      return `def ${pick(r, IDENTS)}_${pick(r, IDENTS)}(self, ${pick(r, IDENTS)}=None, retries=${int(r, 1, 9)}):  # v${int(r, 0, 9)}.${int(r, 0, 30)}.${int(r, 0, 99)}`;
+    default:
+      return `call +1 ${int(r, 200, 999)}-${int(r, 200, 999)}-${String(int(r, 0, 9999)).padStart(4, '0')} or fax ${int(r, 100, 999)} ${int(r, 100, 999)} ${int(r, 1000, 9999)}; order #${int(r, 1e5, 1e9)} ref ${uuid(r)}`;
+  }
+}
+
+// ---- planted items: positives and near misses per type -----------------------------------------
+
+type Maker = (r: Rng) => Snippet;
+
+const assignStyles = (name: string): string[] => [
+  `${name.toUpperCase()}=@@`,
+  `export ${name.toUpperCase()}="@@"`,
+  `  ${name}: "@@"`,
+  `  "${name}": "@@",`,
+  `const ${name.replace(/_(.)/g, (_, c: string) => c.toUpperCase())} = '@@';`,
+  `${name} = "@@"  # set by ops`,
+  `  ${name}: @@`,
+];
+
+/** Positives: each makes one snippet holding one value of its type. */
+export const POSITIVES: Readonly<Record<string, Maker>> = {
+  'credit-card': (r) => snip(pick(r, ['Card number: @@ exp 04/27', 'cc=@@', '"pan": "@@",', 'Paid with VISA @@ on 2024-03-02', '@@', 'customer,@@,ok']), formatCard(r, fakeCard(r)), 'credit-card'),
+  iban: (r) => {
+    const i = fakeIban(r);
+    return snip(pick(r, ['IBAN: @@', 'Bank account @@ (EUR)', '"iban": "@@"', 'Pay to @@ by Friday']), r() < 0.5 ? i : printIban(i), 'iban');
+  },
+  'us-ssn': (r) => {
+    const s = fakeSsn(r);
+    return pick(r, [
+      () => snip(pick(r, ['SSN: @@', 'applicant ssn @@ verified', '@@', 'employee,@@,active']), s, 'us-ssn'),
+      () => snip('Social Security number @@', s.replace(/-/g, pick(r, [' ', ''])), 'us-ssn'),
+    ])();
+  },
+  'private-key': (r) => {
+    const k = pick(r, privateKeys());
+    return pick(r, [() => snip('@@\n', k, 'private-key'), () => snip('  "private_key": "@@\\n",', k.replace(/\n/g, '\\n'), 'private-key')])();
+  },
+  'aws-access-key': (r) =>
+    pick(r, [
+      () => snip(pick(r, ['aws_access_key_id = @@', 'AWS_ACCESS_KEY_ID=@@', '"AccessKeyId": "@@",']), fakeAwsKeyId(r), 'aws-access-key'),
+      () => snip(pick(r, ['aws_secret_access_key = @@', 'AWS_SECRET_ACCESS_KEY="@@"']), fakeAwsSecret(r), 'aws-access-key'),
+    ])(),
+  'github-token': (r) => snip(pick(r, ['GITHUB_TOKEN=@@', 'git clone https://x-access-token:@@@github.com/o/r', '  token: @@', 'Authorization: token @@']), fakeGithubToken(r), 'github-token'),
+  'slack-token': (r) => (r() < 0.6 ? snip(pick(r, ['SLACK_BOT_TOKEN=@@', 'slack_token: "@@"', 'client = WebClient(token="@@")']), fakeSlack(r), 'slack-token') : snip('webhook_url: @@', fakeWebhook(r), 'slack-token')),
+  'stripe-key': (r) => snip(pick(r, ['STRIPE_SECRET_KEY=@@', 'stripe.api_key = "@@"', 'Stripe::Client.new(\'@@\')']), fakeStripe(r), 'stripe-key'),
+  'google-api-key': (r) => snip(pick(r, ['GOOGLE_API_KEY=@@', '<script src="https://maps.googleapis.com/maps/api/js?key=@@"></script>', '"apiKey": "@@",']), fakeGoogle(r), 'google-api-key'),
+  'azure-storage-key': (r) => snip(`"Storage": "DefaultEndpointsProtocol=https;AccountName=${chars(r, LOWER, 10)};AccountKey=@@;EndpointSuffix=core.windows.net"`, fakeAzureKey(r), 'azure-storage-key'),
+  'connection-string-credential': (r) =>
+    snip(pick(r, ['Server=tcp:db.internal,1433;Initial Catalog=shop;User ID=app;Password=@@;Encrypt=True;', 'Host=pg.internal;Port=5432;Database=app;Username=svc;Password=@@', '"Data Source=sql01;Initial Catalog=crm;User Id=crm;Pwd=@@;"']), fakePassword(r), 'connection-string-credential'),
+  'url-credential': (r) => snip(`${pick(r, ['postgres', 'mysql', 'redis', 'amqp', 'https', 'mongodb+srv'])}://${pick(r, ['app', 'svc', 'deploy', ''])}:@@@${pick(r, ['db', 'cache', 'mq', 'api'])}.${pick(r, ['internal', 'corp.net', 'prod.io'])}:5432/x`, encodeURIComponent(fakePassword(r)), 'url-credential'),
+  'secret-assignment': (r) => {
+    const [name, value] = pick(r, [
+      () => [pick(r, ['db_password', 'admin_password', 'smtp_pass', 'passwd']), fakePassword(r)] as const,
+      () => [pick(r, ['api_key', 'client_secret', 'auth_token', 'secret_key', 'access_token', 'signing_key', 'webhook_secret']), fakeSecret(r)] as const,
+    ])();
+    return snip(pick(r, assignStyles(name)), value, 'secret-assignment');
+  },
+  jwt: (r) => snip(pick(r, ['Authorization: Bearer @@', 'id_token=@@', '"access_token": "@@"', 'curl -H "X-Token: @@" https://api.internal/']), fakeJwt(r), 'jwt'),
+};
+
+/** Near misses: the shape of a type without being one (must not be reported at medium or high). */
+export const NEAR_MISSES: Readonly<Record<string, Maker>> = {
+  'credit-card': (r) =>
+    pick(r, [
+      () => {
+        const c = fakeCard(r);
+        return snip('Card number: @@', c.slice(0, -1) + String((Number(c.at(-1)) + int(r, 1, 9)) % 10), undefined, 'Luhn failure');
+      },
+      () => {
+        const body = pick(r, ['1', '7', '8', '9']) + chars(r, DIGITS, 14);
+        return snip('id @@', body + luhnDigit(body), undefined, 'no issuer');
+      },
+      () => snip('test card @@', pick(r, ['4111 1111 1111 1111', '4242424242424242', '5555-5555-5555-4444']), undefined, 'test number'),
+      () => snip('ratio=0.@@', fakeCard(r), undefined, 'decimal digits'),
+      () => snip('uuid @@', `${chars(r, DIGITS, 8)}-${chars(r, DIGITS, 4)}-${chars(r, DIGITS, 4)}-${chars(r, DIGITS, 4)}-${chars(r, DIGITS, 12)}`, undefined, 'UUID of digits'),
+    ])(),
+  iban: (r) =>
+    pick(r, [
+      () => {
+        const i = fakeIban(r);
+        const bad = i.slice(0, 2) + String((Number(i.slice(2, 4)) + int(r, 1, 50)) % 97).padStart(2, '0') + i.slice(4);
+        return snip('IBAN: @@', bad === i ? i.slice(0, -1) + 'X' : bad, undefined, 'checksum');
+      },
+      () => snip('IBAN: @@', fakeIban(r).slice(0, -1), undefined, 'length'),
+      () => snip('code @@', 'XQ' + chars(r, DIGITS, 20), undefined, 'country'),
+    ])(),
+  'us-ssn': (r) =>
+    pick(r, [
+      () => snip('SSN: @@', `${pick(r, ['000', '666', String(int(r, 900, 999))])}-${String(int(r, 1, 99)).padStart(2, '0')}-${String(int(r, 1, 9999)).padStart(4, '0')}`, undefined, 'area'),
+      () => snip('SSN: @@', `${String(int(r, 1, 665)).padStart(3, '0')}-00-${String(int(r, 1, 9999)).padStart(4, '0')}`, undefined, 'group'),
+      () => snip('SSN: @@', `${String(int(r, 1, 665)).padStart(3, '0')}-${String(int(r, 1, 99)).padStart(2, '0')}-0000`, undefined, 'serial'),
+      () => snip('SSN: @@', pick(r, ['078-05-1120', '123-45-6789', '219-09-9999']), undefined, 'voided example'),
+      () => snip('build @@ done', fakeSsn(r).replace(/-/g, ''), undefined, 'bare digits without keyword'),
+    ])(),
+  'private-key': (r) =>
+    pick(r, [
+      () => snip('@@', '-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----', undefined, 'placeholder'),
+      () => snip('Paste the line starting with @@ here.', '-----BEGIN OPENSSH PRIVATE KEY-----', undefined, 'mention'),
+      () => snip('@@', `-----BEGIN PUBLIC KEY-----\nMIIB${chars(r, B64, 60)}\n${chars(r, B64, 64)}\n-----END PUBLIC KEY-----`, undefined, 'public key'),
+      () => snip('@@', `-----BEGIN CERTIFICATE-----\nMIIC${chars(r, B64, 60)}\n${chars(r, B64, 64)}\n-----END CERTIFICATE-----`, undefined, 'certificate'),
+    ])(),
+  'aws-access-key': (r) =>
+    pick(r, [
+      () => snip('aws_access_key_id = @@', 'AKIAIOSFODNN7EXAMPLE', undefined, 'documentation example'),
+      () => snip('key @@', 'AKIA' + chars(r, UPPER, 15), undefined, 'too short'),
+      () => snip('id @@', 'XAKIA' + chars(r, UPPER, 16), undefined, 'inside a longer token'),
+      () => snip('sha1 @@', chars(r, HEX, 40), undefined, 'hex digest'),
+    ])(),
+  'github-token': (r) =>
+    pick(r, [
+      () => {
+        const t = fakeGithubToken(r);
+        return snip('token @@', t.slice(0, -1) + (t.at(-1) === 'a' ? 'b' : 'a'), undefined, 'bad checksum');
+      },
+      () => snip('GITHUB_TOKEN=@@', 'ghp_' + 'x'.repeat(36), undefined, 'placeholder'),
+      () => snip('token @@', 'ghx_' + chars(r, ALNUM, 36), undefined, 'unknown prefix'),
+      () => snip('token @@', 'ghp_' + chars(r, ALNUM, 30), undefined, 'too short'),
+    ])(),
+  'slack-token': (r) =>
+    pick(r, [
+      () => snip('SLACK_TOKEN=@@', 'xoxb-your-token-here', undefined, 'placeholder'),
+      () => snip('url: @@', 'https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX', undefined, 'documentation webhook'),
+      () => snip('@@', 'xoxb-' + chars(r, LOWER, 30), undefined, 'no numeric ids'),
+    ])(),
+  'stripe-key': (r) =>
+    pick(r, [
+      () => snip('STRIPE_KEY=@@', 'sk_test_' + chars(r, ALNUM, 24), undefined, 'test key'),
+      () => snip('publishable: @@', 'pk_live_' + chars(r, ALNUM, 24), undefined, 'publishable key'),
+      () => snip('key @@', 'sk_live_' + 'x'.repeat(24), undefined, 'placeholder'),
+    ])(),
+  'google-api-key': (r) =>
+    pick(r, [
+      () => snip('key=@@', 'AIza' + chars(r, ALNUM, 30), undefined, 'too short'),
+      () => snip('key=@@', 'AIzaSy' + 'X'.repeat(33), undefined, 'placeholder'),
+    ])(),
+  'azure-storage-key': (r) =>
+    pick(r, [
+      () => snip('AccountName=x;AccountKey=@@;', '<your-account-key>', undefined, 'placeholder'),
+      () => snip('AccountName=devstoreaccount1;AccountKey=@@;', 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==', undefined, 'published emulator key'),
+    ])(),
+  'connection-string-credential': (r) =>
+    pick(r, [
+      () => snip('Server=db;Database=app;User Id=sa;Password=@@;', pick(r, ['{your_password}', '<password>', '$(DB_PASSWORD)', '********', '%s']), undefined, 'placeholder'),
+      () => snip('Set Password=@@ in the dialog.', fakePassword(r), undefined, 'no connection string around it'),
+    ])(),
+  'url-credential': (r) =>
+    pick(r, [
+      () => snip('postgres://@@@db.internal/app', 'user', undefined, 'no password'),
+      () => snip('https://user:@@@example.com/', fakePassword(r), undefined, 'documentation host'),
+      () => snip('DATABASE_URL=postgres://${DB_USER}:@@@db:5432/app', '${DB_PASS}', undefined, 'template'),
+      () => snip('redis://:@@@cache.internal:6379', 'password', undefined, 'placeholder'),
+    ])(),
+  'secret-assignment': (r) =>
+    pick(r, [
+      () => snip('password = "@@"', pick(r, ['changeme', 'password', 'secret', '<password>', 'xxxxxxxx', 'your-password-here']), undefined, 'placeholder'),
+      () => snip(pick(r, ['api_key = @@', 'token: @@,', 'const secret = @@;']), pick(r, ['config.apiKey', 'process.env.API_TOKEN', 'getSecret()', "os.environ['TOKEN']", 'options.token']), undefined, 'code reference'),
+      () => snip(pick(r, ['token_type = "@@"', 'password_hash: "@@"', 'secretName: "@@"', 'tokenizer = "@@"']), pick(r, ['bearer', `${chars(r, HEX, 32)}`, 'my-app-secret', 'whitespace']), undefined, 'not a secret name'),
+      () => snip('TOKEN_TTL=@@', String(int(r, 60, 86400)), undefined, 'number'),
+      () => snip('api_key: "@@"', 'abcabcabcabcabcabc', undefined, 'low entropy'),
+      () => snip('  secret: ${{ secrets.@@ }}', 'DEPLOY_KEY', undefined, 'CI template'),
+    ])(),
+  jwt: (r) =>
+    pick(r, [
+      () => snip('token @@', `eyJ${chars(r, ALNUM, 20)}.${chars(r, ALNUM, 30)}.${chars(r, ALNUM, 43)}`, undefined, 'header is not JSON'),
+      () => snip('token @@', `${b64url({ typ: 'JWT' })}.${b64url({ sub: '1' })}.${chars(r, ALNUM, 43)}`, undefined, 'no alg'),
+      () => snip('data @@', `${b64url({ alg: 'HS256' })}.${b64url({ sub: '1' })}.abc`, undefined, 'signature too short'),
+    ])(),
+};
+
+/** A CSV of people with more distinct addresses than the email-list threshold. */
+export function emailListSnippets(r: Rng, n = int(r, 12, 40)): Snippet[] {
+  const out: Snippet[] = [];
+  for (let i = 0; i < n; i++) {
+    const first = pick(r, ['ada', 'alan', 'grace', 'ken', 'barbara', 'donald', 'frances', 'linus', 'margaret', 'dennis']);
+    const email = `${first}.${chars(r, LOWER, 5)}${int(r, 1, 99)}@${pick(r, ['mail', 'corp', 'post', 'inbox'])}${pick(r, ['', '-eu', '-us'])}.${pick(r, ['com', 'net', 'org', 'de', 'io'])}`;
+    out.push(snip(`${i + 1},${first},@@,${pick(r, ['active', 'pending', 'closed'])}`, email, 'email-list'));
+  }
+  return out;
+}
+
+/** A few addresses (below the threshold) or addresses at reserved example domains. */
+export function emailNearMiss(r: Rng): Snippet[] {
+  return r() < 0.5
+    ? Array.from({ length: int(r, 1, 5) }, (_, i) => snip(`Contact ${i}: @@`, `${pick(r, ['help', 'sales', 'ada'])}${i}@${pick(r, ['corp', 'mail'])}.com`, undefined, 'few addresses'))
+    : Array.from({ length: 15 }, (_, i) => snip(`user${i}: @@`, `user${i}@example.com`, undefined, 'reserved domain'));
+}
+
+/** A generated document and the truth about it. */
+export interface Doc {
+  readonly text: string;
+  /** Planted spans: positives carry typeId, near misses carry decoy. */
+  readonly planted: readonly (Snippet & { readonly offset: number })[];
+}
+
+/** Joins filler lines and snippets into one document, tracking where each snippet landed. */
+export function compose(r: Rng, snippets: readonly Snippet[], fillerPerSnippet: number): Doc {
+  const parts: string[] = [];
+  const planted: (Snippet & { offset: number })[] = [];
+  let length = 0;
+  const push = (s: string): void => {
+    parts.push(s, '\n');
+    length += s.length + 1;
+  };
+  for (const s of snippets) {
+    for (let i = int(r, 0, fillerPerSnippet * 2); i > 0; i--) push(fillerLine(r));
+    planted.push({ ...s, offset: length });
+    push(s.text);
+  }
+  for (let i = int(r, 1, fillerPerSnippet); i > 0; i--) push(fillerLine(r));
+  return { text: parts.join(''), planted };
+}
+
+/**
+ * The labelled corpus for precision/recall: per built-in type `perType` positives and as many near
+ * misses, spread over documents with filler between them; plus email lists and their near misses.
+ */
+export function labelledCorpus(seed: number, perType = 60): Doc[] {
+  const r = rng(seed);
+  const docs: Doc[] = [];
+  for (const type of Object.keys(POSITIVES)) {
+    for (let d = 0; d < 6; d++) {
+      const snippets: Snippet[] = [];
+      for (let i = 0; i < perType / 6; i++) snippets.push(POSITIVES[type]!(r), NEAR_MISSES[type]!(r));
+      // Shuffle, so positives and near misses sit in any order.
+      for (let i = snippets.length - 1; i > 0; i--) {
+        const j = int(r, 0, i);
+        [snippets[i], snippets[j]] = [snippets[j]!, snippets[i]!];
+      }
+      docs.push(compose(r, snippets, 3));
+    }
+  }
+  for (let d = 0; d < 6; d++) docs.push(compose(r, emailListSnippets(r), 1), compose(r, emailNearMiss(r), 2));
+  return docs;
+}
+
+/**
+ * Mixed text for throughput: filler with a planted sensitive value about every `spacing` characters on
+ * average (default 20 KB). Returns roughly `size` characters.
+ */
+export function mixedText(r: Rng, size: number, spacing = 20_000): string {
+  const parts: string[] = [];
+  let length = 0;
+  const types = Object.keys(POSITIVES);
+  while (length < size) {
+    const line = r() * spacing < 80 ? (r() < 0.5 ? POSITIVES[pick(r, types)]! : NEAR_MISSES[pick(r, types)]!)(r).text : fillerLine(r);
+    parts.push(line);
+    length += line.length + 1;
+  }
+  return parts.join('\n') + '\n';
+}
