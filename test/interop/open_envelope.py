@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""An independent reader of the sensitivity envelope v1, written from docs/FORMAT.md.
+
+JOSE parts with python3-jwcrypto (Debian 1.1): the policy JWS is verified with the owner's public JWK
+given on the command line (not the one in the header), and the grantee's slot is unwrapped with their
+private JWK. The rest (HKDF, commitment, header MAC, STREAM AES-256-GCM body) with python3-cryptography.
+
+usage: open_envelope.py ENVELOPE OWNER_PUBLIC_JWK_JSON GRANTEE_PRIVATE_JWK_JSON
+prints JSON: {"fileKey": hex, "policy": {...}, "plaintext": hex, "jwsHeader": {...}, "jweHeader": {...}}
+exits 1 with a message on stderr when any check fails.
+"""
+import hashlib
+import hmac
+import json
+import struct
+import sys
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
+from jwcrypto import jwe, jwk, jws
+
+MAGIC = b"\x89SNS\r\n\x1a\n"
+FIXED = struct.Struct(">8sHIQ32s32sI")  # magic, version, chunk size, plaintext length, salt, commitment, metadata length
+INFO = b"sensitivity-envelope-v1 "
+
+
+def fail(why):
+    print(f"interop: {why}", file=sys.stderr)
+    sys.exit(1)
+
+
+def expand(prk, what, length):
+    return HKDFExpand(hashes.SHA256(), length, INFO + what).derive(prk)
+
+
+def main():
+    path, owner_json, grantee_json = sys.argv[1:4]
+    data = open(path, "rb").read()
+    magic, version, chunk_size, length, salt, commitment, meta_len = FIXED.unpack_from(data, 0)
+    if magic != MAGIC or version != 1:
+        fail("not an envelope v1")
+    header_len = FIXED.size + meta_len + 32
+    header = data[:header_len]
+    meta = json.loads(header[FIXED.size:FIXED.size + meta_len].decode("utf-8"))
+
+    # The policy: a compact JWS, alg EdDSA (RFC 8037), verified with the owner key we were given.
+    owner = jwk.JWK(**json.loads(owner_json))
+    signed = jws.JWS()
+    signed.deserialize(meta["policy"])
+    signed.verify(owner, alg="EdDSA")
+    policy = json.loads(signed.payload)
+    jws_header = signed.jose_header
+
+    # The grantee's slot: a compact JWE, ECDH-ES+A256KW with A256GCM, to their X25519 key.
+    grantee = jwk.JWK(**json.loads(grantee_json))
+    kid = grantee.thumbprint()
+    slot = next((s for s in meta["slots"] if s.get("kind") == "x25519-jwe" and s.get("kid") == kid), None)
+    if slot is None:
+        fail("no slot for this key")
+    wrapped = jwe.JWE()
+    wrapped.deserialize(slot["jwe"], key=grantee)
+    file_key = wrapped.payload
+    jwe_header = wrapped.jose_header
+    if len(file_key) != 32:
+        fail("file key is not 32 bytes")
+
+    # Key commitment, header MAC, policy binding — all before any decryption.
+    expected = HKDF(hashes.SHA256(), 32, salt=None, info=INFO + b"key commitment").derive(file_key)
+    if not hmac.compare_digest(expected, commitment):
+        fail("key commitment mismatch")
+    prk = hmac.new(salt, file_key, hashlib.sha256).digest()  # HKDF-Extract (RFC 5869 §2.2)
+    content_key = expand(prk, b"content key", 32)
+    mac_key = expand(prk, b"header mac key", 32)
+    prefix = expand(prk, b"nonce prefix", 7)
+    if not hmac.compare_digest(hmac.new(mac_key, header[:-32], hashlib.sha256).digest(), header[-32:]):
+        fail("header MAC mismatch")
+    if policy["cmt"] != jwk.base64url_encode(commitment):
+        fail("policy is not bound to this file key")
+
+    # STREAM body: nonce = prefix(7) || counter u32 BE || last flag; AAD = SHA-256(header).
+    aad = hashlib.sha256(header).digest()
+    count = max(1, -(-length // chunk_size))
+    aes = AESGCM(content_key)
+    out, at = bytearray(), header_len
+    for i in range(count):
+        size = chunk_size if i < count - 1 else length - (count - 1) * chunk_size
+        sealed = data[at:at + size + 16]
+        if len(sealed) != size + 16:
+            fail("truncated")
+        nonce = prefix + struct.pack(">IB", i, 1 if i == count - 1 else 0)
+        out += aes.decrypt(nonce, sealed, aad)
+        at += size + 16
+    if at != len(data):
+        fail("trailing data")
+
+    print(json.dumps({
+        "fileKey": file_key.hex(),
+        "policy": policy,
+        "plaintext": bytes(out).hex(),
+        "jwsHeader": json.loads(jws_header) if isinstance(jws_header, str) else jws_header,
+        "jweHeader": json.loads(jwe_header) if isinstance(jwe_header, str) else jwe_header,
+    }))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except SystemExit:
+        raise
+    except Exception as e:  # noqa: BLE001 - any library failure is a failed check
+        fail(f"{type(e).__name__}: {e}")

@@ -1,0 +1,103 @@
+/**
+ * Interoperability with an independent implementation: test/interop/open_envelope.py, written from
+ * docs/FORMAT.md on Debian's python3-jwcrypto 1.1 (JWS, JWE) and python3-cryptography (the rest), verifies
+ * the policy JWS with the owner's public JWK, unwraps a grantee's slot with the grantee's private JWK, and
+ * must find the very file key the TypeScript side used, then decrypt the body to the same plaintext.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { byteSourceOf, memorySink, protect, readEnvelopeHeader } from '../../src/core/envelope/index.js';
+import { createIdentity, publicIdentity, type Identity } from '../../src/core/identity.js';
+import { bytesToHex, drbg, hexToBytes } from '../vectors/fixtures.js';
+import type { VectorFile } from '../vectors/vectors.js';
+
+const SCRIPT = 'test/interop/open_envelope.py';
+
+/** The first Python that has jwcrypto and cryptography (Debian's /usr/bin/python3 first: pyenv shims may lack them). */
+function findPython(): string {
+  const candidates = [process.env.SENSITIVITY_PYTHON, '/usr/bin/python3', 'python3'].filter((p): p is string => !!p);
+  for (const p of candidates) {
+    if (spawnSync(p, ['-c', 'import jwcrypto, cryptography'], { stdio: 'ignore' }).status === 0) return p;
+  }
+  throw new Error('no python3 with jwcrypto and cryptography: install python3-jwcrypto (Debian) or set SENSITIVITY_PYTHON');
+}
+
+interface PyResult {
+  readonly status: number | null;
+  readonly stderr: string;
+  readonly out?: { fileKey: string; policy: unknown; plaintext: string; jwsHeader: Record<string, unknown>; jweHeader: Record<string, unknown> };
+}
+
+describe('interop with python3-jwcrypto', () => {
+  let python: string;
+  let dir: string;
+  let n = 0;
+  before(() => {
+    python = findPython();
+    dir = mkdtempSync(join(tmpdir(), 'sensitivity-interop-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  function run(envelope: Uint8Array, ownerPublic: Identity['sig'], granteePrivate: Identity['encPrivate']): PyResult {
+    const file = join(dir, `e${n++}.protected`);
+    writeFileSync(file, envelope);
+    const { kty, crv, x } = ownerPublic;
+    const r = spawnSync(python, [SCRIPT, file, JSON.stringify({ kty, crv, x }), JSON.stringify({ kty: granteePrivate.kty, crv: granteePrivate.crv, x: granteePrivate.x, d: granteePrivate.d })], { encoding: 'utf8' });
+    return { status: r.status, stderr: r.stderr, ...(r.status === 0 ? { out: JSON.parse(r.stdout) as PyResult['out'] } : {}) };
+  }
+
+  it('opens every test vector for every grantee, finding the vector\'s file key', async () => {
+    const file = JSON.parse(readFileSync('test/vectors/envelope-v1.json', 'utf8')) as VectorFile;
+    const byId = new Map(Object.values(file.identities).map((p) => [p.id, p]));
+    for (const v of file.vectors) {
+      const envelope = hexToBytes(v.expect.envelope);
+      const header = await readEnvelopeHeader(byteSourceOf(envelope));
+      const owner = byId.get(header.policy.owner.id)!;
+      for (const g of header.policy.grants) {
+        const r = run(envelope, owner.sig, byId.get(g.id)!.encPrivate);
+        assert.equal(r.status, 0, `${v.name}/${g.email}: ${r.stderr}`);
+        assert.equal(r.out!.fileKey, v.expect.fileKey, `${v.name}/${g.email}`);
+        assert.deepEqual(r.out!.policy, header.policy);
+        assert.deepEqual(r.out!.jwsHeader, { alg: 'EdDSA', typ: 'sensitivity-policy+json', kid: owner.sig.kid });
+        assert.equal(r.out!.jweHeader.alg, 'ECDH-ES+A256KW');
+        assert.equal(r.out!.jweHeader.enc, 'A256GCM');
+      }
+    }
+  });
+
+  describe('a fresh multi-chunk envelope', () => {
+    let alice: Identity, bob: Identity, eve: Identity;
+    let envelope: Uint8Array;
+    let fileKey: string;
+    const data = new TextEncoder().encode('interop '.repeat(40000)); // 320 kB: five 64 KiB chunks
+
+    before(async () => {
+      [alice, bob, eve] = await Promise.all([createIdentity('Alice', 'alice@example.com'), createIdentity('Bob', 'bob@example.com'), createIdentity('Eve', 'eve@example.com')]);
+      const random = drbg(`interop ${Date.now()}`);
+      const sink = memorySink();
+      await protect(byteSourceOf(data), sink, { owner: alice, label: { id: 'c', name: 'Confidential' }, grants: [{ person: publicIdentity(bob), rights: ['VIEW'] }], innerName: 'i.txt', size: data.length, chunkSize: 64 * 1024, random });
+      envelope = sink.bytes();
+      fileKey = bytesToHex(random.served().subarray(0, 32)); // the first 32 random bytes are the file key (FORMAT.md §Randomness)
+    });
+
+    it('the grantee\'s slot unwraps to the file key the envelope uses, and the body decrypts', () => {
+      const r = run(envelope, alice.sig, bob.encPrivate);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.out!.fileKey, fileKey);
+      assert.equal(r.out!.plaintext, bytesToHex(data));
+    });
+
+    it('the independent side really checks: wrong owner key, non-grantee key, tampered MAC all fail', () => {
+      assert.match(run(envelope, eve.sig, bob.encPrivate).stderr, /InvalidJWSSignature|Verification failed/i);
+      assert.match(run(envelope, alice.sig, eve.encPrivate).stderr, /no slot/);
+      const tampered = envelope.slice();
+      const metaLength = new DataView(tampered.buffer).getUint32(86);
+      tampered[90 + metaLength] ^= 1;
+      assert.match(run(tampered, alice.sig, bob.encPrivate).stderr, /header MAC mismatch/);
+    });
+  });
+});
