@@ -30,3 +30,17 @@ scenario('explorer context menu offers Apply Label', async (wb) => {
   await wb.screenshot('apply-label-quick-pick');
   await wb.page.keyboard.press('Escape');
 });
+
+scenario('access panel webview lists and filters the demo files', async (wb) => {
+  assert.ok(wb.demo.labeled, `the demo has no labels: ${wb.demo.note ?? ''}`);
+  await wb.runCommand('Sensitivity: Show Access Panel');
+  const panel = wb.webview();
+  const rows = panel.locator('vscode-data-grid-row[data-path]');
+  await panel.locator('vscode-data-grid-row[data-path="notes.md"]').waitFor();
+  await panel.locator('vscode-data-grid-row[data-path="docs/roadmap.md"]').waitFor();
+  await wb.screenshot('access-panel');
+  // Typing goes into the text field's shadow-DOM input (Playwright's CSS pierces open shadow roots).
+  await panel.locator('#filter-text input').fill('roadmap');
+  await panel.locator('vscode-data-grid-row[data-path="notes.md"]').waitFor({ state: 'detached' });
+  assert.deepEqual(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-path'))), ['docs/roadmap.md']);
+});

@@ -66,6 +66,7 @@ export async function openWorkbench(): Promise<Workbench> {
     await page.goto(server.url);
     await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 30_000 });
+    if (process.env.SENSITIVITY_E2E_DEBUG) console.log(`workbench ready ${new Date().toISOString()}`);
     return workbench(page, server, demo, context, root);
   } catch (e) {
     await context?.close().catch(() => undefined);
@@ -93,6 +94,7 @@ function workbench(page: Page, server: RunningServer, demo: DemoWorkspace, conte
         await row.first().click();
         return;
       } catch (e) {
+        if (process.env.SENSITIVITY_E2E_DEBUG) console.log(`palette: "${title}" not listed yet (${new Date().toISOString()}): ${(await quickPickItems().allInnerTexts()).join(' | ')}`);
         await page.keyboard.press('Escape');
         if (Date.now() > deadline) throw new Error(`the command palette never listed "${title}"`, { cause: e });
       }
@@ -179,8 +181,10 @@ export function useWorkbench(): { scenario(name: string, fn: (wb: Workbench) => 
       test(name, { timeout: 120_000 }, async () => {
         if (!wb) throw new Error('the workbench did not start (see the before hook)');
         let passed = false;
+        const t0 = Date.now();
         try {
           await fn(wb);
+          if (process.env.SENSITIVITY_E2E_DEBUG) console.log(`${name}: ${Date.now() - t0} ms`);
           passed = true;
         } finally {
           await wb.screenshot(passed ? slug(name) : `${slug(name)}.FAILED`).catch(() => undefined);
