@@ -13,4 +13,4 @@ export { exportIdentity, IDENTITY_FILE_CTY, importIdentity, PBES2_ITERATIONS } f
 export * from './audit/index.js';
 export { compileGlobs, globToRegExp, matchesGlob } from './glob.js';
 export * from './envelope/index.js';
-// Detection (another engineer): export * from './detect/index.js'; — add once src/core/detect/index.ts exists.
+export * from './detect/index.js';

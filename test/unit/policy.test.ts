@@ -186,6 +186,9 @@ describe('policy: semantic checks', () => {
     ['rule with unknown minLabel', minimal({ detection: { rules: [{ types: ['jwt'], minLabel: 'zzz', action: 'recommend' }] } }), /\/detection\/rules\/0\/minLabel: no label has the id "zzz"/],
     ['regex that does not compile', minimal({ detection: { customTypes: [{ id: 'x', name: 'X', pattern: '(unclosed' }] } }), /\/detection\/customTypes\/0\/pattern: does not compile/],
     ['duplicate custom type', minimal({ detection: { customTypes: [{ id: 'x', name: 'X', pattern: 'x' }, { id: 'x', name: 'Y', pattern: 'y' }] } }), /\/detection\/customTypes\/1\/id: "x" is defined twice/],
+    ['a rule naming an unknown type', minimal({ detection: { rules: [{ types: ['jwt', 'jwtt'], minLabel: 'a', action: 'recommend' }] } }), /\/detection\/rules\/0\/types\/1: unknown type "jwtt"; use one of: private-key/],
+    ['a custom type shadowing a built-in', minimal({ detection: { customTypes: [{ id: 'jwt', name: 'X', pattern: 'x' }] } }), /\/detection: .*"jwt" is already a type/],
+    ['a custom pattern matching the empty string', minimal({ detection: { customTypes: [{ id: 'x', name: 'X', pattern: 'a*' }] } }), /\/detection: .*matches the empty string/],
     ['custom role shadowing a built-in', minimal({ roles: { viewer: ['VIEW'] } }), /\/roles\/viewer: redefines the built-in role Viewer/],
     ['custom role without VIEW', minimal({ roles: { Printer: ['PRINT'] } }), /\/roles\/Printer: must include VIEW/],
     ['grant with an unknown role', minimal({}, [{ id: 'a', name: 'A', protection: { grants: [{ to: '*', role: 'Editor' }] } }]), /\/labels\/0\/protection\/grants\/0\/role: unknown role "Editor"; use one of: Viewer, Reviewer, Co-Author, Co-Owner/],
@@ -203,6 +206,11 @@ describe('policy: semantic checks', () => {
     const forged = { ...r, enc: { ...r.enc, x: r.sig.x } };
     throwsCode(() => parsePolicy(minimal({ recovery: [forged] })), 'E_POLICY_INVALID', /\/recovery\/0\/enc\/kid: is not the RFC 7638 thumbprint/);
     throwsCode(() => parsePolicy(minimal({ recovery: [r, r] })), 'E_POLICY_INVALID', /\/recovery\/1: recovery@example.com is listed twice/);
+  });
+
+  it('a rule may name a custom type', () => {
+    const p = parsePolicy(minimal({ detection: { customTypes: [{ id: 'project-code', name: 'Project code', pattern: 'PRJ-\\d{4}' }], rules: [{ types: ['project-code'], minLabel: 'b', action: 'apply' }] } }));
+    assert.equal(p.detection?.rules?.[0]?.types[0], 'project-code');
   });
 
   it('custom roles work with rightsOfRole and in protection grants', () => {

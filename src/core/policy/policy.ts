@@ -2,6 +2,7 @@
  * The label policy: parsing `.sensitivity/policy.json` (JSON Schema, then the checks a schema cannot make)
  * and what hosts ask of it — roles, mandatory paths, default grants and expiry of a label's protection.
  */
+import { BUILTIN_TYPES, detectionProblems } from '../detect/index.js';
 import type { GrantRequest } from '../envelope/index.js';
 import { SensitivityError } from '../errors.js';
 import { compileGlobs, globToRegExp } from '../glob.js';
@@ -82,8 +83,15 @@ function checkSemantics(policy: Policy, fail: (at: string, why: string) => never
       fail(`/detection/customTypes/${i}/pattern`, `does not compile as a JavaScript regular expression (${e instanceof Error ? e.message : String(e)})`);
     }
   });
+  const problem = detectionProblems(detection)[0];
+  if (problem) fail('/detection', problem);
+  // A rule naming a type nobody detects would silently never fire.
+  const known = [...BUILTIN_TYPES.map((t) => t.id), ...typeIds];
   detection?.rules?.forEach((r, i) => {
     if (!seenIds.has(r.minLabel)) fail(`/detection/rules/${i}/minLabel`, `no label has the id "${r.minLabel}"; use one of: ${[...seenIds.keys()].join(', ')}`);
+    r.types.forEach((t, j) => {
+      if (!known.includes(t)) fail(`/detection/rules/${i}/types/${j}`, `unknown type "${t}"; use one of: ${known.join(', ')}`);
+    });
   });
 
   const recoveryIds = new Set<string>();
