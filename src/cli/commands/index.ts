@@ -4,7 +4,8 @@ import type { Command } from './command.js';
 import { idCommands } from './id.js';
 import { labelCommands } from './label.js';
 import { protectCommands } from './protect.js';
+import { scanCommands } from './scan.js';
 
 export type { Command } from './command.js';
 
-export const COMMANDS: readonly Command[] = [...idCommands, ...labelCommands, ...protectCommands, ...adminCommands];
+export const COMMANDS: readonly Command[] = [...idCommands, ...labelCommands, ...protectCommands, ...scanCommands, ...adminCommands];

@@ -1,0 +1,124 @@
+/**
+ * Scanning files on disk for sensitive information (issue 5): walks folders honouring `.gitignore` and the
+ * policy's `detection.exclude`, skips binary and protected files, and evaluates each file's findings
+ * against its label. Shared by `sensitivity scan`/`check` and the extension.
+ */
+import { promises as fs } from 'node:fs';
+import { join, posix } from 'node:path';
+import {
+  createIgnoreMatcher,
+  decodeText,
+  evaluate,
+  findLabel,
+  getLabel,
+  isMandatory,
+  isProbablyBinary,
+  scannerFor,
+  type FileScan,
+  type IgnoreFile,
+  type LabelsManifest,
+  type Policy,
+} from '../core/index.js';
+import { PROTECTED_EXT } from './operations.js';
+import type { Workspace } from './workspace.js';
+
+/** Folders never scanned, whatever `.gitignore` says. */
+const ALWAYS_SKIPPED = new Set(['.git', '.hg', '.svn', '.sensitivity']);
+/** Larger files are skipped with a note: secrets live in source and config, not in 100 MB dumps. */
+export const MAX_SCAN_BYTES = 32 * 1024 * 1024;
+
+export interface ScanReport {
+  readonly files: FileScan[];
+  /** Text files scanned. */
+  scanned: number;
+  readonly skipped: { readonly path: string; readonly reason: string }[];
+  /** Files the policy's `mandatory` globs name that carry no label. */
+  readonly unlabeledMandatory: string[];
+}
+
+/** Rank function for `evaluate`: unknown labels rank -Infinity (never "enough"). */
+export function ranker(policy: Policy): (id: string) => number {
+  return (id) => {
+    try {
+      return findLabel(policy, id).rank;
+    } catch {
+      return -Infinity;
+    }
+  };
+}
+
+/** Evaluates one text against the policy: findings and the label decision for its current label. */
+export function scanContent(policy: Policy, manifest: LabelsManifest, rel: string, text: string): FileScan {
+  const findings = scannerFor(policy.detection).scan(text);
+  const labelId = getLabel(manifest, rel)?.label;
+  const evaluation = evaluate(findings, labelId, { rank: ranker(policy), rules: policy.detection?.rules ?? [] });
+  return { path: rel, findings, evaluation, ...(labelId ? { labelId } : {}) };
+}
+
+/** Scans `targets` (absolute files or folders inside the workspace). */
+export async function scanPaths(ws: Workspace, targets: readonly string[], opts: { signal?: AbortSignal } = {}): Promise<ScanReport> {
+  const policy = await ws.policy();
+  const manifest = await ws.manifest();
+  const report: ScanReport = { files: [], scanned: 0, skipped: [], unlabeledMandatory: [] };
+  const ignoreFiles: IgnoreFile[] = [];
+  let ignored = createIgnoreMatcher(ignoreFiles, policy.detection?.exclude ?? []);
+  const seenIgnore = new Set<string>();
+
+  // .gitignore files from the root down to a folder apply to it: load them once each.
+  const loadIgnores = async (relDir: string) => {
+    const parts = relDir === '' ? [] : relDir.split('/');
+    for (let i = 0; i <= parts.length; i++) {
+      const dir = parts.slice(0, i).join('/');
+      if (seenIgnore.has(dir)) continue;
+      seenIgnore.add(dir);
+      const text = await fs.readFile(join(ws.root, dir, '.gitignore'), 'utf8').catch(() => undefined);
+      if (text !== undefined) {
+        ignoreFiles.push({ dir, text });
+        ignored = createIgnoreMatcher(ignoreFiles, policy.detection?.exclude ?? []);
+      }
+    }
+  };
+
+  const scanFile = async (abs: string, rel: string) => {
+    if (rel.endsWith(PROTECTED_EXT)) return;
+    if (isMandatory(policy, rel) && !getLabel(manifest, rel)) report.unlabeledMandatory.push(rel);
+    const { size } = await fs.stat(abs);
+    if (size > MAX_SCAN_BYTES) {
+      report.skipped.push({ path: rel, reason: `larger than ${MAX_SCAN_BYTES / 1024 / 1024} MiB` });
+      return;
+    }
+    const bytes = await fs.readFile(abs);
+    if (isProbablyBinary(bytes)) {
+      report.skipped.push({ path: rel, reason: 'binary' });
+      return;
+    }
+    report.scanned++;
+    const scan = scanContent(policy, manifest, rel, decodeText(bytes));
+    if (scan.findings.length > 0) report.files.push(scan);
+  };
+
+  const walk = async (abs: string, rel: string): Promise<void> => {
+    if (opts.signal?.aborted) throw new Error('scan cancelled');
+    await loadIgnores(rel);
+    for (const e of await fs.readdir(abs, { withFileTypes: true })) {
+      const childRel = rel === '' ? e.name : posix.join(rel, e.name);
+      if (e.isDirectory()) {
+        if (!ALWAYS_SKIPPED.has(e.name) && !ignored(childRel, true)) await walk(join(abs, e.name), childRel);
+      } else if (e.isFile() && !ignored(childRel, false)) {
+        await scanFile(join(abs, e.name), childRel);
+      }
+    }
+  };
+
+  for (const target of targets) {
+    const rel = target === ws.root ? '' : ws.relPath(target);
+    const st = await fs.stat(target);
+    if (st.isDirectory()) await walk(target, rel);
+    else {
+      await loadIgnores(posix.dirname(rel) === '.' ? '' : posix.dirname(rel));
+      await scanFile(target, rel);
+    }
+  }
+  report.files.sort((a, b) => a.path.localeCompare(b.path));
+  return report;
+}
