@@ -14,6 +14,7 @@ import { registerCopyGuard } from './protected/copy-guard.js';
 import { registerProtectedEditor } from './protected/editor.js';
 import { registerProtectedFileSystem } from './protected/file-system.js';
 import { registerInspectView } from './protected/inspect-view.js';
+import { registerSaveSoon } from './protected/save-soon.js';
 import { createServices } from './services.js';
 import { LabelStatusBar } from './status-bar.js';
 
@@ -37,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): SensitivityApi {
     registerProtectedEditor(services, inspect),
     registerInspectView(),
     registerCopyGuard(services.labels),
+    registerSaveSoon(log),
     registerPolicyAtWork(services),
   );
   const activation = { activateMs: performance.now() - started };

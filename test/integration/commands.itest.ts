@@ -1,0 +1,66 @@
+/** The command table, package.json contributions and activation cost, checked in the real extension host. */
+import * as assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { suite, test } from './harness.js';
+import { activateExtension, contributedCommands, extension } from './helpers.js';
+import { api } from './sensitivity.js';
+
+interface Contributes {
+  readonly commands: { command: string; title: string; category?: string }[];
+  readonly menus: Record<string, { command?: string; submenu?: string; when?: string }[]>;
+  readonly keybindings: { command: string }[];
+  readonly configuration: { properties: Record<string, { description?: string; markdownDescription?: string }> };
+}
+
+const contributes = () => (extension().packageJSON as { contributes: Contributes }).contributes;
+
+suite('commands and contributions', () => {
+  test('every registered sensitivity.* command is contributed, and every contributed one registered', async () => {
+    await activateExtension();
+    const registered = (await vscode.commands.getCommands(true)).filter((id) => id.startsWith('sensitivity.'));
+    const contributed = contributedCommands();
+    assert.deepEqual([...registered].sort(), [...contributed].sort());
+  });
+
+  test('every command is in the "Sensitivity" category and every menu item names a contributed command', () => {
+    const c = contributes();
+    assert.deepEqual(c.commands.filter((x) => x.category !== 'Sensitivity').map((x) => x.command), []);
+    const ids = new Set(c.commands.map((x) => x.command));
+    const inMenus = Object.values(c.menus).flat().flatMap((m) => (m.command ? [m.command] : []));
+    assert.deepEqual(inMenus.filter((id) => !ids.has(id)), []);
+    assert.deepEqual(c.keybindings.filter((k) => !ids.has(k.command)).map((k) => k.command), []);
+  });
+
+  test('the Explorer menu offers protect on plain files and unprotect on .protected ones', () => {
+    const explorer = contributes().menus['explorer/context'] ?? [];
+    const when = (id: string) => explorer.find((m) => m.command === id)?.when ?? '';
+    assert.match(when('sensitivity.protect'), /resourceExtname != \.protected/);
+    assert.match(when('sensitivity.unprotect'), /resourceExtname == \.protected/);
+    assert.ok(when('sensitivity.applyLabel'));
+  });
+
+  test('every setting has a description', () => {
+    const props = contributes().configuration.properties;
+    assert.ok(Object.keys(props).length >= 6);
+    assert.deepEqual(Object.entries(props).filter(([, p]) => !(p.description ?? p.markdownDescription)).map(([k]) => k), []);
+  });
+
+  test('activation cost in the extension host (bundle load + activate)', async () => {
+    const ext = extension();
+    const bundle = join(ext.extensionPath, 'dist/extension.js');
+    // Load a second, fresh copy of the bundle to time its evaluation (the first was loaded by VS Code).
+    const req = createRequire(bundle);
+    const cached = req.cache[bundle];
+    delete req.cache[bundle];
+    const t0 = performance.now();
+    const fresh = req(bundle) as { activate: unknown };
+    const loadMs = performance.now() - t0;
+    if (cached) req.cache[bundle] = cached;
+    assert.equal(typeof fresh.activate, 'function');
+    const { activation } = await api();
+    console.log(`[itest] activation: bundle load ${loadMs.toFixed(1)} ms (fresh copy), activate() ${activation.activateMs.toFixed(1)} ms`);
+    assert.ok(activation.activateMs < 200, `activate() took ${activation.activateMs} ms`);
+  });
+});

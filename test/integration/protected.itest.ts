@@ -1,0 +1,294 @@
+/**
+ * Protected files in the real extension host: protect, open (routed by rights), edit and save (the disk
+ * only ever holds an envelope), read-only without EDIT, the no-copy view without EXTRACT, denial with the
+ * owner named, grant, revoke, relabel, unprotect, and the audit entries of each.
+ */
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import * as vscode from 'vscode';
+import type { Identity } from '../../src/core/index.js';
+import { afterEach, before, suite, test } from './harness.js';
+import { closeAllEditors, waitFor } from './helpers.js';
+import { addPeople, api, auditLog, auditSince, ensurePolicy, freshFile, manifest, person, useIdentity } from './sensitivity.js';
+
+interface BatchResult {
+  readonly done: string[];
+  readonly failed: { file: string; code?: string; message: string }[];
+  readonly cancelled: boolean;
+}
+
+interface Info {
+  readonly label: { id: string; name: string };
+  readonly owner: { email: string; name: string };
+  readonly grants: { email: string; role: string }[];
+  readonly yourRights: string[];
+}
+
+const SCHEME = 'sensitivity-protected';
+const MAGIC = Buffer.from([0x89, 0x53, 0x4e, 0x53, 0x0d, 0x0a, 0x1a, 0x0a]);
+const editorUri = (envelope: vscode.Uri) => vscode.Uri.from({ scheme: SCHEME, path: envelope.path.slice(0, -'.protected'.length) });
+const marker = (what: string) => `${what}-${Math.random().toString(36).slice(2, 10)}`;
+
+async function protect(uri: vscode.Uri, options: object): Promise<vscode.Uri> {
+  const result = await vscode.commands.executeCommand<BatchResult>('sensitivity.protect', uri, options);
+  assert.deepEqual(result.failed, []);
+  return vscode.Uri.file(result.done[0]!);
+}
+
+/** A fresh protected Markdown file owned by Alice, shared as given; returns it and its secret marker. */
+async function protectedNote(grants: { who: string; role: string }[]): Promise<{ envelope: vscode.Uri; secret: string }> {
+  const secret = marker('SECRET');
+  const plain = await freshFile('note', '.md', `# Notes\n\n${secret}\n`);
+  const envelope = await protect(plain, { label: 'confidential-specific-people', grants });
+  return { envelope, secret };
+}
+
+/** Opens like a double click in the Explorer (the custom editor routes it). */
+async function open(envelope: vscode.Uri): Promise<void> {
+  await vscode.commands.executeCommand('vscode.open', envelope);
+}
+
+const activeTab = () => vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+
+async function assertStaysCustom(envelope: vscode.Uri): Promise<void> {
+  await waitFor(() => {
+    const input = activeTab();
+    return input instanceof vscode.TabInputCustom && input.uri.toString() === envelope.toString() && input.viewType === 'sensitivity.protectedFile';
+  }, 'the protected-file page');
+  await new Promise((r) => setTimeout(r, 1000));
+  const input = activeTab();
+  assert.ok(input instanceof vscode.TabInputCustom, 'no text editor replaced the protected-file page');
+  assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.toString() === editorUri(envelope).toString() && d.getText().length > 0), 'no plaintext document was opened');
+}
+
+/** Every file under `dir` (bounded), for searching leaked plaintext. */
+async function filesUnder(dir: string, out: string[] = []): Promise<string[]> {
+  for (const e of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) await filesUnder(p, out);
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
+/** Files under the run folder (user data, browser profile, temp, home) that contain `needle`; the workspace is skipped. */
+async function filesContaining(needle: string, skip: string): Promise<string[]> {
+  const runRoot = dirname(process.env.XDG_DATA_HOME ?? process.env.SENSITIVITY_HOME ?? '/nonexistent');
+  const hits: string[] = [];
+  for (const f of await filesUnder(runRoot)) {
+    if (f.startsWith(skip)) continue;
+    const st = await fs.stat(f).catch(() => undefined);
+    if (!st || st.size > 64 * 1024 * 1024) continue;
+    const bytes = await fs.readFile(f).catch(() => undefined);
+    if (bytes?.includes(needle)) hits.push(f);
+  }
+  return hits;
+}
+
+suite('protected files', () => {
+  let alice: Identity, bob: Identity, carol: Identity, dave: Identity, erin: Identity;
+  before(async () => {
+    [alice, bob, carol, dave, erin] = await Promise.all(['alice', 'bob', 'carol', 'dave', 'erin'].map(person)) as [Identity, Identity, Identity, Identity, Identity];
+    await useIdentity(alice);
+    await ensurePolicy();
+    await addPeople(bob, carol, dave, erin);
+  });
+  afterEach(async () => {
+    await closeAllEditors();
+    await useIdentity(alice);
+  });
+
+  test('Protect replaces the plain file with an envelope: no plaintext on disk, lock badge, audited', async () => {
+    const secret = marker('SECRET');
+    const plain = await freshFile('protect-me', '.md', `# Plan\n${secret}\n`);
+    await vscode.commands.executeCommand('sensitivity.applyLabel', plain, { label: 'general' });
+    const before = (await auditLog()).length;
+    const envelope = await protect(plain, { label: 'confidential-specific-people', grants: [{ who: 'bob@example.com', role: 'Reviewer' }] });
+    assert.equal(envelope.fsPath, plain.fsPath + '.protected');
+    await assert.rejects(fs.stat(plain.fsPath), 'the plain file is gone');
+    const bytes = await fs.readFile(envelope.fsPath);
+    assert.ok(bytes.subarray(0, 8).equals(MAGIC), 'the file is an envelope');
+    assert.ok(!bytes.includes(secret), 'the envelope holds no plaintext');
+    assert.equal((await manifest())[vscode.workspace.asRelativePath(plain, false)], undefined, 'the label moved into the envelope');
+    const a = await api();
+    const decoration = await waitFor(() => a.decorationOf(envelope), 'a decoration');
+    assert.equal(decoration.badge, '🔒');
+    assert.match(decoration.tooltip ?? '', /Protected · Confidential \/ Specific People/);
+    const [entry] = await auditSince(before);
+    assert.equal(entry?.action, 'protect');
+    assert.deepEqual((entry?.grantees as { email: string; role: string }[]).map((g) => `${g.email}=${g.role}`).sort(), ['alice@example.com=Co-Owner', 'bob@example.com=Reviewer']);
+  });
+
+  test('opening a .protected file shows its plaintext in a normal editor with the inner language', async () => {
+    const { envelope, secret } = await protectedNote([]);
+    const before = (await auditLog()).length;
+    await open(envelope);
+    const editor = await waitFor(() => {
+      const e = vscode.window.activeTextEditor;
+      return e?.document.uri.toString() === editorUri(envelope).toString() && e;
+    }, 'the text editor of the protected file');
+    assert.equal(editor.document.languageId, 'markdown');
+    assert.match(editor.document.getText(), new RegExp(secret));
+    assert.ok(!(activeTab() instanceof vscode.TabInputCustom), 'the routing page closed itself');
+    assert.ok((await auditSince(before)).some((e) => e.action === 'open' && e.actor?.email === 'alice@example.com'));
+    const status = await (await api()).statusBar();
+    assert.equal(status.text, '$(lock) Confidential / Specific People');
+    assert.match(status.tooltip, /Owner: Alice/);
+    assert.match(status.tooltip, /You may: view, edit/);
+  });
+
+  test('edit and save: the disk holds an envelope (never the plaintext) and reopening shows the edit', async () => {
+    const { envelope, secret } = await protectedNote([]);
+    await open(envelope);
+    const editor = await waitFor(() => vscode.window.activeTextEditor?.document.uri.scheme === SCHEME && vscode.window.activeTextEditor, 'the editor');
+    const edit = marker('EDITED');
+    const before = (await auditLog()).length;
+    await editor.edit((e) => e.insert(new vscode.Position(0, 0), `${edit}\n`));
+    await editor.document.save();
+    await waitFor(() => !editor.document.isDirty, 'the save');
+    const bytes = await fs.readFile(envelope.fsPath);
+    assert.ok(bytes.subarray(0, 8).equals(MAGIC));
+    assert.ok(!bytes.includes(edit) && !bytes.includes(secret), 'no plaintext on disk after the save');
+    const siblings = await fs.readdir(dirname(envelope.fsPath));
+    assert.ok(!siblings.some((n) => n.startsWith(basename(envelope.fsPath, '.protected')) && !n.endsWith('.protected')), 'no plain or temp file beside it');
+    assert.ok((await auditSince(before)).some((e) => e.action === 'edit'));
+    await closeAllEditors();
+    const reread = new TextDecoder().decode(await vscode.workspace.fs.readFile(editorUri(envelope)));
+    assert.ok(reread.startsWith(`${edit}\n# Notes`), 'the edit is in the envelope');
+    await open(envelope);
+    await waitFor(() => vscode.window.activeTextEditor?.document.getText().includes(edit), 'the reopened editor to show the edit');
+  });
+
+  test('without EDIT the file opens read-only (Readonly stat, writes refused)', async () => {
+    const { envelope, secret } = await protectedNote([{ who: 'erin@example.com', role: 'Reader' }]);
+    await useIdentity(erin);
+    const uri = editorUri(envelope);
+    const stat = await vscode.workspace.fs.stat(uri);
+    assert.equal(stat.permissions, vscode.FilePermission.Readonly);
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('overwritten'))), /EDIT|NoPermissions|permission/i);
+    await open(envelope);
+    const editor = await waitFor(() => vscode.window.activeTextEditor?.document.uri.toString() === uri.toString() && vscode.window.activeTextEditor, 'a text editor (EXTRACT allows it)');
+    assert.match(editor.document.getText(), new RegExp(secret));
+    const info = await vscode.commands.executeCommand<Info>('sensitivity.inspect', envelope, { quiet: true });
+    assert.deepEqual(info.yourRights, ['VIEW', 'EXTRACT', 'VIEWRIGHTSDATA']);
+  });
+
+  test('a Viewer (no EDIT, no EXTRACT) gets the read-only page, not a text editor', async () => {
+    const { envelope } = await protectedNote([{ who: 'carol@example.com', role: 'Viewer' }]);
+    await useIdentity(carol);
+    const before = (await auditLog()).length;
+    await open(envelope);
+    await assertStaysCustom(envelope);
+    assert.ok((await auditSince(before)).some((e) => e.action === 'open' && e.actor?.email === 'carol@example.com'), 'the view is audited as an open');
+  });
+
+  test('without access the page says why and names the owner; the denial is audited', async () => {
+    const { envelope } = await protectedNote([]);
+    await useIdentity(dave);
+    const before = (await auditLog()).length;
+    await open(envelope);
+    await assertStaysCustom(envelope);
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(editorUri(envelope))), /not granted access.*Alice <alice@example\.com>/);
+    const denied = (await auditSince(before)).filter((e) => e.action === 'open.denied');
+    assert.ok(denied.length > 0 && denied.every((e) => e.actor?.email === 'dave@example.com' && e.code === 'E_NOT_GRANTEE'));
+    const a = await api();
+    const f = await a.labelOf(envelope);
+    assert.equal(f?.protected?.denied?.code, 'E_NOT_GRANTEE');
+  });
+
+  test('Grant Access and Revoke Access change who may open it (revoke rotates the key); audited', async () => {
+    const { envelope } = await protectedNote([]);
+    const before = (await auditLog()).length;
+    const granted = await vscode.commands.executeCommand<BatchResult>('sensitivity.grantAccess', envelope, { grants: [{ who: 'dave@example.com', role: 'Viewer' }] });
+    assert.deepEqual(granted.failed, []);
+    let info = await vscode.commands.executeCommand<Info>('sensitivity.inspect', envelope, { quiet: true });
+    assert.ok(info.grants.some((g) => g.email === 'dave@example.com' && g.role === 'Viewer'));
+    // The access panel passes the grantee as a bare string.
+    const revoked = await vscode.commands.executeCommand<BatchResult>('sensitivity.revokeAccess', envelope, 'dave@example.com');
+    assert.deepEqual(revoked.failed, []);
+    info = await vscode.commands.executeCommand<Info>('sensitivity.inspect', envelope, { quiet: true });
+    assert.ok(!info.grants.some((g) => g.email === 'dave@example.com'));
+    const actions = (await auditSince(before)).map((e) => [e.action, e.rotated]);
+    assert.deepEqual(actions, [['grant', undefined], ['revoke', true]]);
+    await useIdentity(dave);
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(editorUri(envelope))), /not granted/);
+  });
+
+  test('relabeling a protected file changes the label inside the envelope (downgrade justified)', async () => {
+    const { envelope } = await protectedNote([]);
+    const upgraded = await vscode.commands.executeCommand<BatchResult>('sensitivity.applyLabel', envelope, { label: 'highly-confidential-specific-people' });
+    assert.deepEqual(upgraded.failed, []);
+    const done = await vscode.commands.executeCommand<BatchResult>('sensitivity.applyLabel', envelope, { label: 'general', justification: 'Declassified' });
+    assert.deepEqual(done.failed, []);
+    const info = await vscode.commands.executeCommand<Info>('sensitivity.inspect', envelope, { quiet: true });
+    assert.equal(info.label.id, 'general');
+  });
+
+  test('a non-owner cannot grant, and gets the reason', async () => {
+    const { envelope } = await protectedNote([{ who: 'bob@example.com', role: 'Reviewer' }]);
+    await useIdentity(bob);
+    const result = await vscode.commands.executeCommand<BatchResult>('sensitivity.grantAccess', envelope, { grants: [{ who: 'dave@example.com', role: 'Viewer' }] });
+    assert.equal(result.failed[0]?.code, 'E_RIGHT_MISSING');
+    assert.match(result.failed[0]!.message, /OWNER/);
+  });
+
+  test('Unprotect writes the plain file back (EXPORT), the label moves to labels.json; audited', async () => {
+    const { envelope, secret } = await protectedNote([]);
+    const before = (await auditLog()).length;
+    const result = await vscode.commands.executeCommand<BatchResult>('sensitivity.unprotect', envelope, {});
+    assert.deepEqual(result.failed, []);
+    const plain = vscode.Uri.file(envelope.fsPath.slice(0, -'.protected'.length));
+    assert.match(await fs.readFile(plain.fsPath, 'utf8'), new RegExp(secret));
+    await assert.rejects(fs.stat(envelope.fsPath));
+    assert.equal((await manifest())[vscode.workspace.asRelativePath(plain, false)]?.label, 'confidential-specific-people');
+    assert.ok((await auditSince(before)).some((e) => e.action === 'unprotect'));
+  });
+
+  test('protecting several files at once reports each one', async () => {
+    const files = await Promise.all([1, 2, 3].map((i) => freshFile(`batch${i}`, '.txt', `batch ${i}\n`)));
+    const result = await vscode.commands.executeCommand<BatchResult>('sensitivity.protect', files, { label: 'confidential-all-employees' });
+    assert.deepEqual(result.failed, []);
+    assert.equal(result.done.length, 3);
+    for (const f of files) assert.ok((await fs.stat(f.fsPath + '.protected')).isFile());
+    const again = await vscode.commands.executeCommand<BatchResult>('sensitivity.protect', files.map((f) => vscode.Uri.file(f.fsPath + '.protected')), {});
+    assert.equal(again.failed.length, 3, 'protected files are not protected twice');
+  });
+
+  test('unsaved edits: with saveDelay the editor saves before the hot exit backup; without, the backup holds plaintext', async () => {
+    const config = vscode.workspace.getConfiguration('sensitivity');
+    const files = vscode.workspace.getConfiguration('files');
+    const workspace = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    // Desktop VS Code's default; code-server's own default (afterDelay, 1 s) would save before any backup.
+    await files.update('autoSave', 'off', vscode.ConfigurationTarget.Global);
+    try {
+      const { envelope } = await protectedNote([]);
+      await open(envelope);
+      const editor = await waitFor(() => vscode.window.activeTextEditor?.document.uri.scheme === SCHEME && vscode.window.activeTextEditor, 'the editor');
+      // Default (400 ms): saved and encrypted before VS Code's 1 s backup timer.
+      const quick = marker('UNSAVED');
+      await editor.edit((e) => e.insert(new vscode.Position(0, 0), `${quick}\n`));
+      await waitFor(() => !editor.document.isDirty, 'the protected editor to save itself');
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.deepEqual(await filesContaining(quick, workspace), [], 'no plaintext anywhere in the run folder');
+      assert.ok(!(await fs.readFile(envelope.fsPath)).includes(quick));
+      // Off: VS Code backs the dirty editor up in the user data folder until it is saved (README documents it).
+      await config.update('protectedFiles.saveDelay', 0, vscode.ConfigurationTarget.Global);
+      try {
+        const slow = marker('BACKEDUP');
+        await editor.edit((e) => e.insert(new vscode.Position(0, 0), `${slow}\n`));
+        await new Promise((r) => setTimeout(r, 3000));
+        assert.equal(editor.document.isDirty, true);
+        const hits = await filesContaining(slow, workspace);
+        console.log(`[itest] hot exit backup of an unsaved protected editor (saveDelay 0): ${hits.join(', ') || 'none'}`);
+        assert.ok(hits.some((h) => h.includes('/User/Backups/') && h.includes('/sensitivity-protected/')), 'VS Code backs up dirty editors of any scheme');
+        await editor.document.save();
+        await waitFor(async () => (await filesContaining(slow, workspace)).length === 0, 'the backup to be discarded after the save');
+      } finally {
+        await config.update('protectedFiles.saveDelay', undefined, vscode.ConfigurationTarget.Global);
+      }
+    } finally {
+      await files.update('autoSave', undefined, vscode.ConfigurationTarget.Global);
+    }
+  }, { timeoutMs: 60_000 });
+});
