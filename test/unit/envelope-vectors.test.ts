@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { byteSourceOf, memorySink, openEnvelope, protect, readEnvelopeHeader, rewrapEnvelope } from '../../src/core/envelope/index.js';
+import { byteSourceOf, memorySink, openEnvelope, readEnvelopeHeader } from '../../src/core/envelope/index.js';
 import { isSensitivityError } from '../../src/core/errors.js';
 import { bytesToHex, fixedRandom, hexToBytes } from '../vectors/fixtures.js';
-import { expectedDerivations, type ProtectVector, type RewrapVector, type VectorFile } from '../vectors/vectors.js';
+import { expectedDerivations, runVector, type ProtectVector, type RewrapVector, type VectorFile } from '../vectors/vectors.js';
 
 const file = JSON.parse(readFileSync('test/vectors/envelope-v1.json', 'utf8')) as VectorFile;
 const people = file.identities;
@@ -14,31 +14,8 @@ const clock = (iso: string) => ({ now: () => new Date(iso) });
 
 async function make(v: ProtectVector | RewrapVector): Promise<{ bytes: Uint8Array; leftover: number }> {
   const random = fixedRandom(v.random);
-  const sink = memorySink();
-  if (v.operation === 'protect') {
-    const plaintext = hexToBytes(v.plaintext);
-    await protect(byteSourceOf(plaintext, 7), sink, {
-      owner: people[v.owner]!,
-      label: v.label,
-      grants: v.grants.map((g) => ({ person: people[g.person]!, rights: g.rights })),
-      recovery: v.recovery.map((p) => people[p]!),
-      ...(v.expires ? { expires: new Date(v.expires) } : {}),
-      innerName: v.innerName,
-      contentType: v.contentType,
-      size: plaintext.length,
-      chunkSize: v.chunkSize,
-      random,
-      clock: clock(v.now),
-    });
-  } else {
-    const input = hexToBytes(byName.get(v.input)!.expect.envelope);
-    const change = {
-      ...(v.change.revoke ? { revoke: v.change.revoke } : {}),
-      ...(v.change.grant ? { grant: v.change.grant.map((g) => ({ person: people[g.person]!, rights: g.rights })) } : {}),
-    };
-    await rewrapEnvelope(byteSourceOf(input, 13), sink, people[v.actor]!, change, { random, clock: clock(v.now) });
-  }
-  return { bytes: sink.bytes(), leftover: random.remaining() };
+  const inputs = new Map(file.vectors.map((x) => [x.name, hexToBytes(x.expect.envelope)]));
+  return { bytes: await runVector(v, people, random, inputs), leftover: random.remaining() };
 }
 
 /** The plaintext a vector's envelope holds (rewraps keep their input's). */

@@ -4,11 +4,10 @@
  * review the diff; test/unit/envelope-vectors.test.ts checks the stored file both ways.
  */
 import { writeFileSync } from 'node:fs';
-import { byteSourceOf, memorySink, protect, rewrapEnvelope, type EnvelopeChange } from '../../src/core/envelope/index.js';
 import type { Identity } from '../../src/core/identity.js';
 import type { Right } from '../../src/core/rights.js';
 import { bytesToHex, drbg, seededIdentity } from './fixtures.js';
-import { expectedDerivations, type VectorFile, type ProtectVector, type RewrapVector } from './vectors.js';
+import { expectedDerivations, runVector, type ProtectVector, type RewrapVector, type VectorFile } from './vectors.js';
 
 const people: Record<string, Identity> = {
   alice: await seededIdentity('Alice Owner', 'alice@example.com'),
@@ -92,47 +91,19 @@ const file: VectorFile = {
   identities: people,
   vectors: [],
 };
-const envelopes = new Map<string, { envelope: Uint8Array; fileKey: string }>();
+const envelopes = new Map<string, Uint8Array>();
+const fileKeys = new Map<string, string>();
 
-for (const v of protectInputs) {
+for (const v of [...protectInputs, ...rewrapInputs]) {
   const random = drbg(`sensitivity vector ${v.name}`);
-  const sink = memorySink();
-  const plaintext = Buffer.from(v.plaintext, 'hex');
-  await protect(byteSourceOf(plaintext), sink, {
-    owner: people[v.owner]!,
-    label: v.label,
-    grants: v.grants.map((g) => ({ person: people[g.person]!, rights: g.rights })),
-    recovery: v.recovery.map((p) => people[p]!),
-    ...(v.expires ? { expires: new Date(v.expires) } : {}),
-    innerName: v.innerName,
-    contentType: v.contentType,
-    size: plaintext.length,
-    chunkSize: v.chunkSize,
-    random,
-    clock: { now: () => new Date(v.now) },
-  });
+  const envelope = await runVector(v, people, random, envelopes);
   const served = random.served();
-  const envelope = sink.bytes();
-  const fileKey = bytesToHex(served.subarray(0, 32));
-  envelopes.set(v.name, { envelope, fileKey });
-  file.vectors.push({ ...v, random: bytesToHex(served), expect: expectedDerivations(envelope, fileKey) });
-}
-
-for (const v of rewrapInputs) {
-  const input = envelopes.get(v.input)!;
-  const random = drbg(`sensitivity vector ${v.name}`);
-  const sink = memorySink();
-  const change: EnvelopeChange = {
-    ...(v.change.revoke ? { revoke: v.change.revoke } : {}),
-    ...(v.change.grant ? { grant: v.change.grant.map((g) => ({ person: people[g.person]!, rights: g.rights })) } : {}),
-  };
-  await rewrapEnvelope(byteSourceOf(input.envelope), sink, people[v.actor]!, change, { random, clock: { now: () => new Date(v.now) } });
-  const served = random.served();
-  const envelope = sink.bytes();
-  const rotated = (v.change.revoke ?? []).length > 0;
-  const fileKey = rotated ? bytesToHex(served.subarray(0, 32)) : input.fileKey;
-  envelopes.set(v.name, { envelope, fileKey });
-  file.vectors.push({ ...v, random: bytesToHex(served), expect: expectedDerivations(envelope, fileKey) });
+  // The file key is the first random draw of protect and of a rotating rewrap; other rewraps keep their input's.
+  const rotates = v.operation === 'protect' || (v.change.revoke ?? []).length > 0;
+  const fileKey = rotates ? bytesToHex(served.subarray(0, 32)) : fileKeys.get(v.input)!;
+  envelopes.set(v.name, envelope);
+  fileKeys.set(v.name, fileKey);
+  file.vectors.push({ ...v, random: bytesToHex(served), expect: expectedDerivations(envelope, fileKey) } as ProtectVector | RewrapVector);
 }
 
 writeFileSync(new URL('./envelope-v1.json', import.meta.url), JSON.stringify(file, null, 2) + '\n');

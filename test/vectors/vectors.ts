@@ -1,8 +1,9 @@
 /** Shape of test/vectors/envelope-v1.json, and the derived values each vector records (docs/FORMAT.md §Keys). */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { bodyKeys, headerDigest, keyCommitment } from '../../src/core/envelope/keys.js';
-import type { EnvelopeLabel } from '../../src/core/envelope/index.js';
+import { byteSourceOf, memorySink, protect, rewrapEnvelope, type EnvelopeLabel } from '../../src/core/envelope/index.js';
 import type { Identity } from '../../src/core/identity.js';
+import type { RandomSource } from '../../src/core/ports.js';
 import type { Right } from '../../src/core/rights.js';
 
 export interface Expected {
@@ -71,4 +72,42 @@ export function expectedDerivations(envelope: Uint8Array, fileKeyHex: string): E
     headerDigest: bytesToHex(headerDigest(envelope.subarray(0, headerLength))),
     envelope: bytesToHex(envelope),
   };
+}
+
+/** Runs a vector's operation with the given randomness; `inputs` maps vector names to their envelopes (for rewraps). */
+export async function runVector(
+  v: Omit<ProtectVector, 'random' | 'expect'> | Omit<RewrapVector, 'random' | 'expect'>,
+  people: Readonly<Record<string, Identity>>,
+  random: RandomSource,
+  inputs: ReadonlyMap<string, Uint8Array>,
+): Promise<Uint8Array> {
+  const sink = memorySink();
+  const clock = { now: () => new Date(v.now) };
+  const person = (name: string) => people[name] ?? assertNever(name);
+  const grants = (list: readonly { person: string; rights: readonly Right[] }[]) => list.map((g) => ({ person: person(g.person), rights: g.rights }));
+  if (v.operation === 'protect') {
+    const plaintext = hexToBytes(v.plaintext);
+    await protect(byteSourceOf(plaintext, 7), sink, {
+      owner: person(v.owner),
+      label: v.label,
+      grants: grants(v.grants),
+      recovery: v.recovery.map(person),
+      ...(v.expires ? { expires: new Date(v.expires) } : {}),
+      innerName: v.innerName,
+      contentType: v.contentType,
+      size: plaintext.length,
+      chunkSize: v.chunkSize,
+      random,
+      clock,
+    });
+  } else {
+    const input = inputs.get(v.input) ?? assertNever(v.input);
+    const change = { ...(v.change.revoke ? { revoke: v.change.revoke } : {}), ...(v.change.grant ? { grant: grants(v.change.grant) } : {}) };
+    await rewrapEnvelope(byteSourceOf(input, 13), sink, person(v.actor), change, { random, clock });
+  }
+  return sink.bytes();
+}
+
+function assertNever(name: string): never {
+  throw new Error(`the vector file names "${name}", which it does not define`);
 }

@@ -139,16 +139,7 @@ export async function protect(source: ByteSource, sink: ByteSink, options: Prote
     const jws = await signPolicy(policy, options.owner);
     const slots = await slotsFor(grants, fileKey, random, []);
     const meta = { name: options.innerName, type: contentType, policy: jws, slots };
-    const { header, body } = seal(fileKey, salt, chunkSize, options.size, meta);
-    const reader = new ByteReader(source);
-    try {
-      await sink.write(header);
-      await encryptBody(reader, sink, body);
-    } finally {
-      await reader.close();
-      wipe(body);
-    }
-    return info(layoutOf(header.length, chunkSize, options.size), meta, policy);
+    return await writeEnvelope(source, sink, fileKey, salt, chunkSize, options.size, meta, policy);
   } finally {
     fileKey.fill(0);
   }
@@ -245,17 +236,7 @@ export async function replaceEnvelopeContent(envelope: ByteSource, content: Byte
   }
   try {
     checkSizes(u.layout.chunkSize, options.size);
-    const meta = u.raw.metadata;
-    const { header, body } = seal(u.fileKey, take(random, SALT_LENGTH), u.layout.chunkSize, options.size, meta);
-    const reader = new ByteReader(content);
-    try {
-      await sink.write(header);
-      await encryptBody(reader, sink, body);
-    } finally {
-      await reader.close();
-      wipe(body);
-    }
-    return info(layoutOf(header.length, u.layout.chunkSize, options.size), meta, u.policy);
+    return await writeEnvelope(content, sink, u.fileKey, take(random, SALT_LENGTH), u.layout.chunkSize, options.size, u.raw.metadata, u.policy);
   } finally {
     u.dispose();
   }
@@ -333,6 +314,20 @@ function seal(fileKey: Uint8Array, salt: Uint8Array, chunkSize: number, plaintex
   const header = encodeHeader({ chunkSize, plaintextLength, salt, commitment: keyCommitment(fileKey), metadata }, keys.macKey);
   keys.macKey.fill(0);
   return { header, body: bodyParams(keys.contentKey, keys.noncePrefix, header, chunkSize, plaintextLength) };
+}
+
+/** Writes a header and a body encrypted from `source` (exactly `size` bytes) under a fresh salt. */
+async function writeEnvelope(source: ByteSource, sink: ByteSink, fileKey: Uint8Array, salt: Uint8Array, chunkSize: number, size: number, meta: Metadata, policy: EnvelopePolicy): Promise<EnvelopeInfo> {
+  const { header, body } = seal(fileKey, salt, chunkSize, size, meta);
+  const reader = new ByteReader(source);
+  try {
+    await sink.write(header);
+    await encryptBody(reader, sink, body);
+  } finally {
+    await reader.close();
+    wipe(body);
+  }
+  return info(layoutOf(header.length, chunkSize, size), meta, policy);
 }
 
 function wipe(body: BodyParams): void {
