@@ -155,7 +155,7 @@ const fakeSecret = (r: Rng): string =>
   pick(r, [() => chars(r, ALNUM, int(r, 20, 48)), () => chars(r, HEX, pick(r, [32, 40, 64])), () => chars(r, B64, int(r, 24, 44))])();
 const fakePassword = (r: Rng): string => {
   const word = pick(r, ['Summer', 'Blue', 'Tiger', 'Maple', 'Orbit', 'Falcon', 'River', 'Copper']);
-  return pick(r, [() => `${word}${int(r, 10, 9999)}${pick(r, ['!', '#', '$', '%', '&'])}`, () => chars(r, ALNUM + '!#%&*', int(r, 10, 20))])();
+  return pick(r, [() => `${word}${int(r, 10, 9999)}${pick(r, ['!', '#', '$', '%', '&'])}`, () => chars(r, ALNUM, 1) + chars(r, ALNUM + '!#%&*', int(r, 9, 19))])(); // YAML reads a leading ! or & as syntax
 };
 
 // ---- private keys (real key material from node:crypto, used for nothing) ------------------------

@@ -50,7 +50,7 @@ export const TYPES = {
   assignment: type('secret-assignment', 'Hard-coded secret', 'A high-entropy value assigned to a secret-like name (password, token, api_key, …).'),
   jwt: type('jwt', 'JSON Web Token', 'A signed JSON Web Token (RFC 7519) whose header decodes as JOSE.'),
   card: type('credit-card', 'Payment card number', 'A payment card number that passes the Luhn check and fits an issuer range.'),
-  iban: type('iban', 'IBAN', 'An international bank account number with a valid country length and mod-97 check.'),
+  iban: type('iban', 'Bank account number (IBAN)', 'An international bank account number with a valid country length and mod-97 check.'),
   ssn: type('us-ssn', 'US social security number', 'A US social security number in a valid area, group and serial range.'),
   email: type('email-list', 'List of email addresses', 'Many distinct email addresses in one file (personal data).'),
 } as const satisfies Record<string, InfoType>;
@@ -398,7 +398,7 @@ function valueAt(text: string, i: number, bareStops: string): { start: number; e
 /** Is `value`, a literal assigned to a secret-like name, a hard-coded secret? Passwords may be weaker. */
 function judgeSecret(password: boolean, value: string): Confidence | undefined {
   if (value.length < 6 || isPlaceholder(value) || /^\d+$/.test(value)) return undefined;
-  if (/^[$%<]|\{\{|\$\{/.test(value) || /^(?:(?:https?|file):\/\/|data:)/i.test(value) || /\s/.test(value)) return undefined;
+  if (/^[$<]|^%(?:\(\w+\))?[sdifr]$|^%\w+%$|\{\{|\$\{/.test(value) || /^(?:(?:https?|file):\/\/|data:)/i.test(value) || /\s/.test(value)) return undefined;
   if (/^[a-z]+(?:[-_.:/][a-z]+)*$/i.test(value) && /pass|pwd|secret|token|key|credential/i.test(value)) return undefined; // names a secret, is none
   const h = shannonEntropy(value);
   // A path (/Users/me, ./bin, C:\tools) is words and slashes; random base64 may start with '/' too.
@@ -457,7 +457,7 @@ const assignments: Detector = {
       if (!literal) {
         // A bare value is code (a variable, a call, a type) unless the line is an env/YAML/properties entry.
         const lineStart = text.lastIndexOf('\n', nameStart) + 1;
-        const codeLike = IDENTIFIER.test(value) ? ',;)<|&['.includes(text[v.end] ?? '') : CODE_VALUE.test(value) || NEGATED_CODE.test(value);
+        const codeLike = IDENTIFIER.test(value) ? ',;)<|&['.includes(text[v.end] ?? '\n') : CODE_VALUE.test(value) || NEGATED_CODE.test(value);
         literal = ENTRY_START.test(text.slice(lineStart, nameStart)) && !codeLike;
       }
       const confidence = literal ? judgeSecret(kind.password, value) : undefined;

@@ -103,12 +103,14 @@ export function toSarif(files: readonly FileScan[], options: SarifOptions): Sari
 
   for (const file of files) {
     const ev = file.evaluation;
-    const triggering = new Set(ev?.outranks ? ev.required?.findings : []);
+    // By type and offset, not identity: the evaluation may come from another scan of the same text.
+    const key = (f: Finding): string => `${f.typeId}@${f.offset}`;
+    const triggering = new Set((ev?.outranks ? ev.required?.findings ?? [] : []).map(key));
     const need = ev?.outranks && ev.required
       ? ` — this file should be at least ${labelName(ev.required.labelId)}${file.labelId ? ` (it is ${labelName(file.labelId)})` : ' (it has no label)'}`
       : '';
     for (const f of file.findings) {
-      const hit = triggering.has(f);
+      const hit = triggering.has(key(f));
       results.push({
         ruleId: f.typeId,
         ruleIndex: ruleFor(f),

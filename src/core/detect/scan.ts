@@ -34,7 +34,9 @@ export function detectionProblems(detection: DetectionPolicy | undefined): strin
     else ids.add(t.id);
     if (typeof t.name !== 'string' || t.name.length === 0) problems.push(`${where}.name is required`);
     try {
-      const re = new RegExp(t.pattern, customFlags(t.flags));
+      // With a capture group, group 1 is the sensitive value: its range is reported and validated.
+  const grouped = (new RegExp(`|${t.pattern}`, customFlags(t.flags)).exec('')?.length ?? 1) > 1;
+  const re = new RegExp(t.pattern, customFlags(t.flags) + (grouped ? 'd' : ''));
       if (re.test('')) problems.push(`${where}.pattern matches the empty string`);
     } catch (e) {
       problems.push(`${where}.pattern or flags do not compile: ${(e as Error).message}`);
@@ -63,7 +65,9 @@ const VALIDATE: Record<(typeof VALIDATORS)[number], (value: string) => boolean> 
 
 function customDetector(t: CustomInfoType): Detector {
   const info: InfoType = { id: t.id, name: t.name, description: `${t.name} (defined by the policy).` };
-  const re = new RegExp(t.pattern, customFlags(t.flags));
+  // With a capture group, group 1 is the sensitive value: its range is reported and validated.
+  const grouped = (new RegExp(`|${t.pattern}`, customFlags(t.flags)).exec('')?.length ?? 1) > 1;
+  const re = new RegExp(t.pattern, customFlags(t.flags) + (grouped ? 'd' : ''));
   const words = (t.keywords ?? []).filter((k) => k.length > 0);
   const keywords = words.length > 0 ? keywordRegex(words) : undefined;
   const distance = t.keywordDistance ?? DEFAULT_KEYWORD_DISTANCE;
@@ -78,10 +82,11 @@ function customDetector(t: CustomInfoType): Detector {
           re.lastIndex++;
           continue;
         }
-        const start = m.index;
-        const end = start + m[0].length;
+        const span = grouped ? m.indices?.[1] : undefined;
+        const [start, end] = span ?? [m.index, m.index + m[0].length];
+        if (start === end) continue;
         if (keywords && !keywordNear(text, start, end, keywords, distance)) continue;
-        if (!validate(m[0])) continue;
+        if (!validate(text.slice(start, end))) continue;
         out.push({ type: info, start, end, confidence, priority: P_CUSTOM, reveal: { keepEnd: 2 } });
       }
     },

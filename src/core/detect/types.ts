@@ -9,7 +9,7 @@ export type ValidatorName = 'none' | 'luhn' | 'mod97' | 'ssn' | 'entropy';
 export interface CustomInfoType {
   readonly id: string;
   readonly name: string;
-  /** A JavaScript regular expression source (no delimiters). */
+  /** A JavaScript regular expression source (no delimiters). With a capture group, group 1 is the sensitive value. */
   readonly pattern: string;
   /** Extra flags besides the global flag, e.g. "i". */
   readonly flags?: string;
