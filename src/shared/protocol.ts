@@ -108,6 +108,8 @@ export interface Requests {
   grant: { params: { path: string }; result: null };
   revoke: { params: { path: string; personId: string }; result: null };
   createIdentity: { params: Record<string, never>; result: null };
+  /** Bring in the identity the CLI or another machine uses. */
+  importIdentity: { params: Record<string, never>; result: null };
 }
 
 export type RequestType = keyof Requests;
@@ -171,7 +173,7 @@ export type Validation =
 type Check = string | null;
 type Fields = Readonly<Record<string, unknown>>;
 
-const REQUEST_TYPES: readonly RequestType[] = ['refresh', 'cancelIndexing', 'openFile', 'applyLabel', 'protect', 'grant', 'revoke', 'createIdentity'];
+const REQUEST_TYPES: readonly RequestType[] = ['refresh', 'cancelIndexing', 'openFile', 'applyLabel', 'protect', 'grant', 'revoke', 'createIdentity', 'importIdentity'];
 
 function isPlainObject(v: unknown): v is Fields {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
@@ -211,6 +213,7 @@ function checkParams(type: RequestType, p: Fields, ctx: ValidationContext): Chec
     case 'refresh':
     case 'cancelIndexing':
     case 'createIdentity':
+    case 'importIdentity':
       return keys(p, []);
     case 'applyLabel': {
       const k = keys(p, [], ['path']);

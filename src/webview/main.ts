@@ -112,7 +112,7 @@ function renderIdentity(m: ViewModel): void {
   if (m.identity) {
     identity.replaceChildren(el('span', { class: 'muted' }, 'You: '), el('span', { title: m.identity.email }, m.identity.name));
   } else {
-    identity.replaceChildren(el('vscode-button', { id: 'create-identity', 'data-request': 'createIdentity' }, 'Create identity…'));
+    identity.replaceChildren();
   }
 }
 
@@ -166,8 +166,9 @@ function renderEmpty(m: ViewModel): boolean {
   }
   if (!m.identity && m.status !== 'no-folder') {
     const hint = el('div', { class: 'banner' },
-      el('span', {}, 'You have no identity yet. You can see labels, but you need one to protect files and to open files shared with you. '),
-      el('vscode-button', { 'data-request': 'createIdentity' }, 'Create identity…'),
+      el('span', {}, 'You have no identity yet. You can see labels, but you need one to protect files and to open files shared with you.'),
+      el('vscode-button', { id: 'create-identity', 'data-request': 'createIdentity' }, 'Create identity…'),
+      el('vscode-button', { id: 'import-identity', appearance: 'secondary', 'data-request': 'importIdentity', title: 'Use the identity of the sensitivity CLI or an exported identity file' }, 'Import…'),
     );
     content = content ? [hint, ...content] : [hint];
   }
@@ -249,7 +250,7 @@ document.addEventListener('click', (e) => {
   }
   if (target.closest('#refresh')) return void ask('refresh', {});
   const simple = target.closest('[data-request]')?.getAttribute('data-request');
-  if (simple === 'createIdentity' || simple === 'cancelIndexing' || simple === 'refresh') return void ask(simple, {});
+  if (simple === 'createIdentity' || simple === 'importIdentity' || simple === 'cancelIndexing' || simple === 'refresh') return void ask(simple, {});
   if (simple === 'applyLabel') return void ask('applyLabel', {});
   if (sortBy(target)) return;
   const action = target.closest('[data-action]');
@@ -291,7 +292,13 @@ grid.addEventListener('keydown', (e) => {
   }
 });
 
-// Theme switches change the colors theme ids resolve to; chips pick their text color again.
-new MutationObserver(() => renderRows()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+// Theme switches change the colors theme ids resolve to (VS Code sets them on <html>, and a class on <body>); chips pick their text color again.
+let repaint = 0;
+const themeChanged = new MutationObserver(() => {
+  cancelAnimationFrame(repaint);
+  repaint = requestAnimationFrame(() => renderRows());
+});
+themeChanged.observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
+themeChanged.observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
 client.ready();

@@ -40,7 +40,7 @@ const RIGHT_WORDS: Readonly<Record<Right, string>> = {
 };
 
 /** Column widths of the grid (header and rows share them). */
-export const GRID_COLUMNS = 'minmax(180px, 2fr) minmax(120px, 1fr) minmax(110px, 1fr) minmax(120px, 1.2fr) minmax(200px, 2.2fr) minmax(130px, 1.3fr) minmax(190px, 1.6fr)';
+export const GRID_COLUMNS = 'minmax(150px, 1.5fr) minmax(140px, 1.3fr) minmax(100px, 0.9fr) minmax(110px, 1fr) minmax(180px, 1.8fr) minmax(130px, 1.2fr) minmax(170px, 1.3fr)';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
 const date = (iso: string) => dateFormat.format(new Date(iso));
@@ -80,12 +80,13 @@ export function labelChip(label: { id: string; name: string } | null, labels: Re
   const view = labels.get(label.id);
   const chip = el('span', { class: 'chip', 'data-label': label.id, title: view?.description || undefined }, label.name);
   const css = view?.color ? cssColor(view.color) : undefined;
-  if (css && view?.color) {
-    // A theme color id resolves to whatever the current theme says; read it back to pick the text color.
-    const resolved = css.startsWith('var(') ? getComputedStyle(document.body).getPropertyValue(css.slice(4, -1)).trim() : view.color;
-    const rgb = parseColor(resolved);
+  // A theme color id resolves to whatever the current theme says; read it back to pick the text color.
+  const resolved = css?.startsWith('var(') ? getComputedStyle(document.documentElement).getPropertyValue(css.slice(4, -1)).trim() : view?.color;
+  const rgb = resolved ? parseColor(resolved) : undefined;
+  // Colored only when the text color can be chosen for it; else the theme's badge colors.
+  if (rgb && css) {
     chip.style.backgroundColor = css;
-    if (rgb) chip.style.color = readableTextColor(rgb);
+    chip.style.color = readableTextColor(rgb);
     chip.classList.add('colored');
   }
   return chip;
@@ -119,7 +120,7 @@ function personName(p: PersonView): string {
 }
 
 function ownerCell(row: FileRow): HTMLElement {
-  if (!row.owner) return cell(4, el('span', { class: 'muted' }, row.labeledBy ? `labeled by ${row.labeledBy}` : '—'));
+  if (!row.owner) return cell(4, el('span', { class: 'muted', title: row.labeledAt ? `Labeled on ${date(row.labeledAt)}` : undefined }, row.labeledBy ? `labeled by ${row.labeledBy}` : '—'));
   return cell(4, el('span', { title: row.owner.email }, personName(row.owner)));
 }
 

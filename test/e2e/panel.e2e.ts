@@ -36,7 +36,12 @@ scenario('access panel lists two people with different roles', async (wb) => {
   // More room for the table: the explorer is not needed here.
   await wb.runCommand('View: Close Primary Side Bar');
   const panel = await openPanel(wb);
+  // The demo's identity lives in the CLI's home: the panel offers to import it, and then knows who you are.
+  await panel.locator('#import-identity').click();
+  await wb.quickPickItems().filter({ hasText: "The CLI's identity" }).first().click();
   const row = rowOf(panel, PROTECTED);
+  await row.locator('.person .who', { hasText: '(you)' }).waitFor({ timeout: 15_000 });
+  await panel.locator('#import-identity').waitFor({ state: 'detached' });
   const people = row.locator('.person');
   await people.nth(1).waitFor();
   assert.deepEqual(await people.locator('.who').allInnerTexts(), ['Alice Example (you)', 'Bob Example']);
@@ -64,12 +69,12 @@ scenario('access panel filters by person and label, and sorts', async (wb) => {
 
   // The label dropdown: "Confidential" also lists its sublabels (notes.md is Confidential / All Employees).
   await panel.locator('#filter-label').click();
-  await panel.locator('vscode-option', { hasText: exactly('Confidential') }).click();
+  await panel.locator('vscode-option[value="confidential"]').click();
   await rowOf(panel, 'docs/roadmap.md').waitFor({ state: 'detached' });
   assert.deepEqual(await pathsOf(rows), ['notes.md']);
   await wb.screenshot('access-panel-filtered');
   await panel.locator('#filter-label').click();
-  await panel.locator('vscode-option', { hasText: exactly('All labels') }).click();
+  await panel.locator('vscode-option[value=""]').click();
   await rowOf(panel, 'docs/roadmap.md').waitFor();
 
   // Label column, most sensitive first after two clicks.

@@ -77,6 +77,7 @@ describe('validateWebviewMessage', () => {
     accepts(request('refresh', {}));
     accepts(request('cancelIndexing', {}));
     accepts(request('createIdentity', {}));
+    accepts(request('importIdentity', {}));
     accepts(request('openFile', { path: SHARED }));
     accepts(request('applyLabel', {}));
     accepts(request('applyLabel', { path: PLAIN }));
@@ -185,7 +186,7 @@ describe('validateWebviewMessage', () => {
   });
 
   it('never throws and never accepts a path outside the view model (property)', () => {
-    const type = fc.constantFrom('ready', 'refresh', 'cancelIndexing', 'openFile', 'applyLabel', 'protect', 'grant', 'revoke', 'createIdentity', 'x');
+    const type = fc.constantFrom('ready', 'refresh', 'cancelIndexing', 'openFile', 'applyLabel', 'protect', 'grant', 'revoke', 'createIdentity', 'importIdentity', 'x');
     const message = fc.record(
       { type, id: fc.oneof(fc.nat(), fc.anything()), params: fc.oneof(fc.record({ path: fc.oneof(fc.string(), fc.constantFrom(OWNED, SHARED, PLAIN)), personId: fc.string() }, { requiredKeys: [] }), fc.anything()), protocol: fc.anything() },
       { requiredKeys: [] },

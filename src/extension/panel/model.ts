@@ -21,6 +21,8 @@ export interface RowContext {
   readonly labels: ReadonlyMap<string, PolicyLabel>;
   /** Your identity id, or undefined before you have one. */
   readonly me: string | undefined;
+  /** Turns a core reason (worded for the CLI) into words for VS Code. */
+  readonly explain?: (reason: string) => string;
 }
 
 const has = (rights: readonly Right[], r: Right) => rights.includes(r);
@@ -87,7 +89,7 @@ export function fileRow(file: LabeledFile, ctx: RowContext, finding?: PanelFindi
   };
   const info = file.protected;
   if (!info) {
-    const by = file.setBy ? (file.setBy.name ? `${file.setBy.name} <${file.setBy.email}>` : file.setBy.email) : null;
+    const by = file.setBy ? file.setBy.name || file.setBy.email : null;
     const canAct = ctx.me !== undefined;
     return {
       ...base,
@@ -119,7 +121,7 @@ export function fileRow(file: LabeledFile, ctx: RowContext, finding?: PanelFindi
     expired: info.expired,
     yourRights: rights,
     yourRole: mine && rights.length > 0 ? mine.role : null,
-    denied: info.denied?.reason ?? null,
+    denied: info.denied ? (ctx.explain ?? String)(info.denied.reason) : null,
     labeledBy: null,
     labeledAt: null,
     actions: { applyLabel: owns, protect: false, grant: owns, revoke: owns && list.some((p) => !p.owner && !p.recovery) },

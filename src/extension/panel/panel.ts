@@ -187,6 +187,10 @@ export class AccessPanel implements AccessPanelHandle, vscode.Disposable {
       await vscode.commands.executeCommand(PANEL_COMMANDS.createIdentity);
       return null;
     },
+    importIdentity: async () => {
+      await vscode.commands.executeCommand(PANEL_COMMANDS.importIdentity);
+      return null;
+    },
   };
 
   private disposed = false;

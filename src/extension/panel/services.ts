@@ -23,4 +23,5 @@ export const PANEL_COMMANDS = {
   grant: 'sensitivity.grantAccess',
   revoke: 'sensitivity.revokeAccess',
   createIdentity: 'sensitivity.createIdentity',
+  importIdentity: 'sensitivity.importIdentity',
 } as const;

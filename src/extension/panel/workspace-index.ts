@@ -7,7 +7,7 @@ import { flattenLabels } from '../../core/policy/labels.js';
 import type { PolicyLabel } from '../../core/policy/types.js';
 import { inspectProtected, PROTECTED_EXT, type LabeledFile, type Session } from '../../node/operations.js';
 import type { FileRow, LabelView, ViewModel } from '../../shared/protocol.js';
-import { describeError } from '../ui/errors.js';
+import { describeError, sentence } from '../ui/errors.js';
 import { fileRow, labelViews, problemRow, type PanelFinding, type RowContext } from './model.js';
 import type { PanelServices } from './services.js';
 
@@ -120,7 +120,7 @@ export class WorkspaceIndex implements vscode.Disposable {
 
   private row(key: string, e: Entry): FileRow {
     if (!e.file) return problemRow(key, e.problem ?? 'unreadable');
-    const ctx: RowContext = { prefix: e.folder.prefix, labels: e.folder.byId, me: this.me };
+    const ctx: RowContext = { prefix: e.folder.prefix, labels: e.folder.byId, me: this.me, explain: sentence };
     return fileRow(e.file, ctx, e.finding);
   }
 

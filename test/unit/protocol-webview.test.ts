@@ -1,0 +1,125 @@
+/** The access panel page's pure logic: readable label chips (WCAG contrast), filters, sorting, saved state. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { contrastRatio, cssColor, parseColor, readableTextColor } from '../../src/shared/color.js';
+import type { FileRow, LabelView, PersonView } from '../../src/shared/protocol.js';
+import { DEFAULT_STATE, restoreState, visibleRows, type UiState } from '../../src/webview/filter.js';
+
+describe('label chip colors', () => {
+  it('parses the color forms themes and policies use', () => {
+    assert.deepEqual(parseColor('#d18616'), { r: 0xd1, g: 0x86, b: 0x16 });
+    assert.deepEqual(parseColor('#FFF'), { r: 255, g: 255, b: 255 });
+    assert.deepEqual(parseColor('#11223380'), { r: 0x11, g: 0x22, b: 0x33 });
+    assert.deepEqual(parseColor(' rgb(1, 2, 3) '), { r: 1, g: 2, b: 3 });
+    assert.deepEqual(parseColor('rgba(10 20 30 / 50%)'), { r: 10, g: 20, b: 30 });
+    for (const bad of ['', 'red', '#12', '#12345', 'rgb(256, 0, 0)', 'var(--x)', '#ggg']) assert.equal(parseColor(bad), undefined, bad);
+  });
+
+  it('computes WCAG contrast ratios (black on white is 21:1)', () => {
+    assert.equal(contrastRatio({ r: 0, g: 0, b: 0 }, { r: 255, g: 255, b: 255 }).toFixed(2), '21.00');
+    assert.equal(contrastRatio({ r: 119, g: 119, b: 119 }, { r: 255, g: 255, b: 255 }).toFixed(2), '4.48');
+  });
+
+  it('picks black or white text, whichever reads better, and it always reaches 4.5:1', () => {
+    assert.equal(readableTextColor({ r: 0xf1, g: 0x4c, b: 0x4c }), '#000000');
+    assert.equal(readableTextColor({ r: 0x1b, g: 0x3a, b: 0x8c }), '#ffffff');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), (r, g, b) => {
+        const text = parseColor(readableTextColor({ r, g, b }))!;
+        assert.ok(contrastRatio({ r, g, b }, text) >= 4.5);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('maps policy colors to CSS: hex as is, theme ids to VS Code variables, anything else to nothing', () => {
+    assert.equal(cssColor('#ff0000'), '#ff0000');
+    assert.equal(cssColor('charts.red'), 'var(--vscode-charts-red)');
+    assert.equal(cssColor('terminal.ansiBrightRed'), 'var(--vscode-terminal-ansiBrightRed)');
+    for (const bad of ['red;background:url(x)', 'url(javascript:1)', '#zzz', '1charts', 'a..b']) assert.equal(cssColor(bad), undefined, bad);
+  });
+});
+
+const person = (name: string, email: string, extra: Partial<PersonView> = {}): PersonView => ({
+  id: email,
+  name,
+  email,
+  role: 'Viewer',
+  rights: ['VIEW', 'VIEWRIGHTSDATA'],
+  owner: false,
+  recovery: false,
+  you: false,
+  ...extra,
+});
+
+const row = (path: string, label: string, rank: number, people: PersonView[] = [], extra: Partial<FileRow> = {}): FileRow => ({
+  path,
+  label: { id: label, name: label },
+  labelRank: rank,
+  protected: people.length > 0,
+  owner: people[0] ?? null,
+  people,
+  expires: null,
+  expired: false,
+  yourRights: people.length > 0 ? ['VIEW'] : ['VIEW', 'EDIT', 'EXTRACT', 'PRINT', 'EXPORT', 'VIEWRIGHTSDATA', 'EDITRIGHTSDATA', 'OWNER'],
+  yourRole: null,
+  denied: null,
+  labeledBy: null,
+  labeledAt: null,
+  findings: null,
+  problem: null,
+  actions: { applyLabel: false, protect: false, grant: false, revoke: false },
+  ...extra,
+});
+
+const labels: LabelView[] = [
+  { id: 'public', name: 'Public', description: '', color: null, rank: 0, applicable: true, parent: null },
+  { id: 'conf', name: 'Confidential', description: '', color: null, rank: 1, applicable: false, parent: null },
+  { id: 'conf-all', name: 'Confidential / All', description: '', color: null, rank: 2, applicable: true, parent: 'conf' },
+  { id: 'secret', name: 'Secret', description: '', color: null, rank: 3, applicable: true, parent: null },
+];
+
+const files = [
+  row('b/plan.md.protected', 'secret', 3, [person('Alice', 'alice@example.com', { owner: true }), person('Bob Reader', 'bob@example.com')]),
+  row('a/notes.md', 'conf-all', 2, [], { labeledBy: 'Carol' }),
+  row('README.md', 'public', 0),
+  row('a/item10.txt', 'public', 0),
+  row('a/item9.txt', 'public', 0),
+];
+
+const paths = (state: Partial<UiState>) => visibleRows(files, labels, { ...DEFAULT_STATE, ...state }).map((r) => r.path);
+
+describe('filters and sorting', () => {
+  it('filters by person name, email or path, case-insensitively', () => {
+    assert.deepEqual(paths({ text: 'BOB' }), ['b/plan.md.protected']);
+    assert.deepEqual(paths({ text: 'reader' }), ['b/plan.md.protected']);
+    assert.deepEqual(paths({ text: 'carol' }), ['a/notes.md']);
+    assert.deepEqual(paths({ text: 'item' }), ['a/item9.txt', 'a/item10.txt']);
+    assert.deepEqual(paths({ text: 'nobody' }), []);
+  });
+
+  it('filters by label, a parent label including its sublabels', () => {
+    assert.deepEqual(paths({ label: 'conf' }), ['a/notes.md']);
+    assert.deepEqual(paths({ label: 'conf-all' }), ['a/notes.md']);
+    assert.deepEqual(paths({ label: 'secret', text: 'alice' }), ['b/plan.md.protected']);
+    assert.deepEqual(paths({ label: 'secret', text: 'carol' }), []);
+  });
+
+  it('sorts by each column both ways; ties keep path order (numbers sort naturally)', () => {
+    assert.deepEqual(paths({}), ['a/item9.txt', 'a/item10.txt', 'a/notes.md', 'b/plan.md.protected', 'README.md']);
+    assert.deepEqual(paths({ sort: { column: 'label', descending: true } }), ['b/plan.md.protected', 'a/notes.md', 'a/item9.txt', 'a/item10.txt', 'README.md']);
+    assert.deepEqual(paths({ sort: { column: 'people', descending: true } })[0], 'b/plan.md.protected');
+    assert.deepEqual(paths({ sort: { column: 'protection', descending: false } }).at(-1), 'b/plan.md.protected');
+    assert.deepEqual(paths({ sort: { column: 'you', descending: false } })[0], 'b/plan.md.protected');
+  });
+
+  it('restores a saved state, and falls back to the default for anything else', () => {
+    const saved: UiState = { text: 'bob', label: 'secret', sort: { column: 'owner', descending: true } };
+    assert.deepEqual(restoreState(JSON.parse(JSON.stringify(saved))), saved);
+    assert.deepEqual(restoreState(undefined), DEFAULT_STATE);
+    assert.deepEqual(restoreState('x'), DEFAULT_STATE);
+    assert.deepEqual(restoreState({ text: 5, sort: { column: 'actions', descending: true } }), DEFAULT_STATE);
+    assert.deepEqual(restoreState({ sort: { column: 'label', descending: 'yes' } }).sort, DEFAULT_STATE.sort);
+  });
+});
