@@ -1,0 +1,112 @@
+/**
+ * The extension as people use it, in a real VS Code with the packaged .vsix on the demo workspace (you are
+ * Alice; Bob is a Viewer of the protected forecast): take over the CLI's identity, label a file from the
+ * palette and see the status bar, protect from the Explorer and see the lock, open a protected file and read
+ * it, and be refused by a file that is not yours.
+ */
+import * as assert from 'node:assert/strict';
+import { PROTECTED_FILE } from '../../scripts/lib/demo.js';
+import { exactly, useWorkbench, type Workbench } from './workbench.js';
+
+const { scenario } = useWorkbench();
+
+/** The CSS `content` of a row's decoration badge (VS Code draws badges as ::after content). */
+async function badgeOf(wb: Workbench, path: string): Promise<string> {
+  const row = await wb.explorerItem(path);
+  return row.locator('.monaco-icon-label').evaluate((el) => {
+    const content = getComputedStyle(el, '::after').content;
+    return content === 'none' ? '' : content.replace(/^"|"$/g, '');
+  });
+}
+
+async function waitForBadge(wb: Workbench, path: string, badge: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = await badgeOf(wb, path);
+    if (last === badge) return;
+    await wb.page.waitForTimeout(200);
+  }
+  throw new Error(`${path} shows badge "${last}", expected "${badge}"`);
+}
+
+/** Fills the open input box and presses Enter. */
+async function answer(wb: Workbench, text: string): Promise<void> {
+  const input = wb.page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(text);
+  await wb.page.keyboard.press('Enter');
+}
+
+scenario('import the identity the CLI created (palette)', async (wb) => {
+  assert.ok(wb.demo.labeled, `the demo has no labels: ${wb.demo.note ?? ''}`);
+  await wb.runCommand('Sensitivity: Import My Identity…');
+  await wb.quickPickItems().filter({ hasText: "The CLI's identity" }).first().click();
+  await wb.notification(/Imported your identity Alice Example/).first().waitFor();
+});
+
+scenario('label a file from the palette and see the status bar', async (wb) => {
+  await wb.openFile('src/app.ts');
+  const item = wb.statusBarItem();
+  await item.waitFor({ state: 'hidden' });
+  await wb.runCommand('Sensitivity: Apply Label…');
+  // The picker: policy order, colored icons, descriptions, parents as separators.
+  await wb.quickPickItems().filter({ hasText: 'All Employees' }).first().waitFor();
+  await wb.screenshot('label-picker');
+  const separators = await wb.page.locator('.quick-input-list .quick-input-list-separator').allInnerTexts();
+  assert.ok(separators.some((s) => s.includes('Confidential')), `separators: ${separators.join(' | ')}`);
+  await wb.quickPickItems().filter({ has: wb.page.locator('.label-name', { hasText: exactly('General') }) }).first().click();
+  await item.filter({ hasText: 'General' }).waitFor();
+  assert.match(await item.innerText(), /General/);
+  assert.match((await item.getAttribute('aria-label')) ?? '', /Sensitivity label General/);
+  await item.hover();
+  await wb.page.locator('.monaco-hover', { hasText: 'Business data not intended for public consumption' }).first().waitFor();
+  await wb.screenshot('status-bar-label');
+  await wb.page.keyboard.press('Escape');
+});
+
+scenario('protect from the Explorer context menu and see the lock badge', async (wb) => {
+  await waitForBadge(wb, 'docs/roadmap.md', 'G');
+  const items = await wb.explorerContextMenu('docs/roadmap.md');
+  await items.filter({ hasText: exactly('Protect…') }).click();
+  // 1/3 label (the current label is preselected), 2/3 people, 3/3 role.
+  await wb.quickPickItems().filter({ hasText: 'Specific People' }).first().waitFor();
+  await wb.quickPickItems().filter({ has: wb.page.locator('.label-name', { hasText: /Specific People/ }) }).first().click();
+  await wb.quickPickItems().filter({ hasText: 'Bob Example' }).first().click();
+  await wb.page.keyboard.press('Enter');
+  await wb.quickPickItems().filter({ has: wb.page.locator('.label-name', { hasText: exactly('Reviewer') }) }).first().click();
+  await waitForBadge(wb, 'docs/roadmap.md.protected', '🔒');
+  await (await wb.explorerItem('docs/roadmap.md.protected')).hover();
+  await wb.screenshot('explorer-protected-badge');
+});
+
+scenario('open a protected file and read its plaintext in the editor', async (wb) => {
+  const row = await wb.explorerItem(`${PROTECTED_FILE}.protected`);
+  await row.dblclick();
+  await wb.page.locator('.editor-group-container .tab.active', { hasText: 'q3-forecast.md' }).waitFor();
+  await wb.page.locator('.monaco-editor .view-lines', { hasText: 'EMEA' }).first().waitFor();
+  const item = wb.statusBarItem();
+  await item.filter({ hasText: 'Highly Confidential' }).waitFor();
+  assert.match((await item.getAttribute('aria-label')) ?? '', /protected/);
+  await item.hover();
+  await wb.page.locator('.monaco-hover', { hasText: 'Owner: Alice Example' }).first().waitFor();
+  await wb.screenshot('protected-file-open');
+  await wb.page.keyboard.press('Escape');
+});
+
+scenario('a file that is not yours does not open: the page says why and who owns it', async (wb) => {
+  await wb.runCommand('View: Close All Editors');
+  // Become someone else: a new identity (confirmed replacement), then open Alice's protected file.
+  await wb.runCommand('Sensitivity: Create My Identity…');
+  await wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: exactly('Replace') }).click();
+  await answer(wb, 'Mallory Example');
+  await answer(wb, 'mallory@example.com');
+  await wb.notification(/Created your identity Mallory Example/).first().waitFor();
+  await (await wb.explorerItem(`${PROTECTED_FILE}.protected`)).dblclick();
+  const page = wb.webview();
+  await page.locator('h1', { hasText: 'did not open' }).waitFor();
+  assert.match(await page.locator('[role=alert]').innerText(), /not granted access.*Alice Example <alice@example\.com>/);
+  assert.match(await page.locator('dl').innerText(), /Highly Confidential/);
+  await page.locator('button', { hasText: 'Ask Alice Example for Access' }).waitFor();
+  await wb.screenshot('protected-file-denied');
+});
