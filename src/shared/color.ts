@@ -10,21 +10,39 @@ export interface Rgb {
   readonly b: number;
 }
 
-/** Parses "#rgb", "#rrggbb", "#rrggbbaa" and "rgb(a)(r, g, b…)"; undefined for anything else (alpha is ignored). */
-export function parseColor(text: string): Rgb | undefined {
+/** A color with its opacity, 0 (transparent) to 1. */
+export interface Rgba extends Rgb {
+  readonly a: number;
+}
+
+function alphaOf(text: string | undefined): number {
+  if (text === undefined) return 1;
+  const n = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
+  return Number.isFinite(n) ? Math.min(1, Math.max(0, n)) : 1;
+}
+
+/** Parses "#rgb", "#rgba", "#rrggbb", "#rrggbbaa" and "rgb(a)(r, g, b[, a])"; undefined for anything else. */
+export function parseColor(text: string): Rgba | undefined {
   const s = text.trim().toLowerCase();
-  const hex = /^#([0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/.exec(s)?.[1];
+  const hex = /^#([0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})$/.exec(s)?.[1];
   if (hex) {
-    const full = hex.length === 3 ? [...hex].map((c) => c + c).join('') : hex.slice(0, 6);
-    const n = Number.parseInt(full, 16);
-    return { r: (n >> 16) & 255, g: (n >> 8) & 255, b: n & 255 };
+    const full = hex.length <= 4 ? [...hex].map((c) => c + c).join('') : hex;
+    const n = Number.parseInt(full.slice(0, 6), 16);
+    const a = full.length === 8 ? Number.parseInt(full.slice(6), 16) / 255 : 1;
+    return { r: (n >> 16) & 255, g: (n >> 8) & 255, b: n & 255, a };
   }
-  const fn = /^rgba?\(\s*(\d{1,3})[\s,]+(\d{1,3})[\s,]+(\d{1,3})\s*(?:[,/]\s*[\d.]+%?\s*)?\)$/.exec(s);
+  const fn = /^rgba?\(\s*(\d{1,3})[\s,]+(\d{1,3})[\s,]+(\d{1,3})\s*(?:[,/]\s*([\d.]+%?)\s*)?\)$/.exec(s);
   if (fn) {
     const [r, g, b] = [fn[1], fn[2], fn[3]].map(Number) as [number, number, number];
-    if (r <= 255 && g <= 255 && b <= 255) return { r, g, b };
+    if (r <= 255 && g <= 255 && b <= 255) return { r, g, b, a: alphaOf(fn[4]) };
   }
   return undefined;
+}
+
+/** What a translucent color looks like over an opaque background (source-over compositing). */
+export function composite(color: Rgba, background: Rgb): Rgb {
+  const mix = (c: number, d: number) => Math.round(c * color.a + d * (1 - color.a));
+  return { r: mix(color.r, background.r), g: mix(color.g, background.g), b: mix(color.b, background.b) };
 }
 
 /** WCAG relative luminance, 0 (black) to 1 (white). */

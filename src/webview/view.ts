@@ -2,7 +2,7 @@
  * DOM for the access panel. Everything from the model goes in through textContent or attributes, never
  * as markup: file names and people's names are data, not HTML.
  */
-import { cssColor, parseColor, readableTextColor } from '../shared/color.js';
+import { composite, cssColor, parseColor, readableTextColor } from '../shared/color.js';
 import type { FileRow, LabelView, PersonView } from '../shared/protocol.js';
 import type { ColumnId, SortColumn, UiState } from './filter.js';
 
@@ -81,12 +81,15 @@ export function labelChip(label: { id: string; name: string } | null, labels: Re
   const chip = el('span', { class: 'chip', 'data-label': label.id, title: view?.description || undefined }, label.name);
   const css = view?.color ? cssColor(view.color) : undefined;
   // A theme color id resolves to whatever the current theme says; read it back to pick the text color.
-  const resolved = css?.startsWith('var(') ? getComputedStyle(document.documentElement).getPropertyValue(css.slice(4, -1)).trim() : view?.color;
-  const rgb = resolved ? parseColor(resolved) : undefined;
+  const styles = getComputedStyle(document.documentElement);
+  const resolved = css?.startsWith('var(') ? styles.getPropertyValue(css.slice(4, -1)).trim() : view?.color;
+  const rgba = resolved ? parseColor(resolved) : undefined;
   // Colored only when the text color can be chosen for it; else the theme's badge colors.
-  if (rgb && css) {
+  if (rgba && css) {
+    // Theme colors may be translucent: judge the color as seen over the page.
+    const page = parseColor(styles.getPropertyValue('--vscode-editor-background')) ?? (document.body.classList.contains('vscode-light') ? { r: 255, g: 255, b: 255, a: 1 } : { r: 0, g: 0, b: 0, a: 1 });
     chip.style.backgroundColor = css;
-    chip.style.color = readableTextColor(rgb);
+    chip.style.color = readableTextColor(composite(rgba, page));
     chip.classList.add('colored');
   }
   return chip;

@@ -2,18 +2,30 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { contrastRatio, cssColor, parseColor, readableTextColor } from '../../src/shared/color.js';
+import { composite, contrastRatio, cssColor, parseColor, readableTextColor } from '../../src/shared/color.js';
 import type { FileRow, LabelView, PersonView } from '../../src/shared/protocol.js';
 import { DEFAULT_STATE, restoreState, visibleRows, type UiState } from '../../src/webview/filter.js';
 
 describe('label chip colors', () => {
   it('parses the color forms themes and policies use', () => {
-    assert.deepEqual(parseColor('#d18616'), { r: 0xd1, g: 0x86, b: 0x16 });
-    assert.deepEqual(parseColor('#FFF'), { r: 255, g: 255, b: 255 });
-    assert.deepEqual(parseColor('#11223380'), { r: 0x11, g: 0x22, b: 0x33 });
-    assert.deepEqual(parseColor(' rgb(1, 2, 3) '), { r: 1, g: 2, b: 3 });
-    assert.deepEqual(parseColor('rgba(10 20 30 / 50%)'), { r: 10, g: 20, b: 30 });
+    assert.deepEqual(parseColor('#d18616'), { r: 0xd1, g: 0x86, b: 0x16, a: 1 });
+    assert.deepEqual(parseColor('#FFF'), { r: 255, g: 255, b: 255, a: 1 });
+    assert.deepEqual(parseColor('#11223300'), { r: 0x11, g: 0x22, b: 0x33, a: 0 });
+    assert.deepEqual(parseColor('#f008'), { r: 255, g: 0, b: 0, a: 0x88 / 255 });
+    assert.deepEqual(parseColor(' rgb(1, 2, 3) '), { r: 1, g: 2, b: 3, a: 1 });
+    assert.deepEqual(parseColor('rgba(10 20 30 / 50%)'), { r: 10, g: 20, b: 30, a: 0.5 });
+    assert.deepEqual(parseColor('rgba(10, 20, 30, 0.25)'), { r: 10, g: 20, b: 30, a: 0.25 });
     for (const bad of ['', 'red', '#12', '#12345', 'rgb(256, 0, 0)', 'var(--x)', '#ggg']) assert.equal(parseColor(bad), undefined, bad);
+  });
+
+  it('judges a translucent theme color as seen over the page', () => {
+    const orange = parseColor('#d1861680')!;
+    const overDark = composite(orange, { r: 0x1f, g: 0x1f, b: 0x1f });
+    assert.deepEqual(overDark, { r: 120, g: 83, b: 26 });
+    // Opaque, this orange takes black text; half transparent over a dark page it needs white.
+    assert.equal(readableTextColor(orange), '#000000');
+    assert.equal(readableTextColor(overDark), '#ffffff');
+    assert.deepEqual(composite({ r: 9, g: 9, b: 9, a: 1 }, { r: 200, g: 200, b: 200 }), { r: 9, g: 9, b: 9 });
   });
 
   it('computes WCAG contrast ratios (black on white is 21:1)', () => {
