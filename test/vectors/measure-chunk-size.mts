@@ -12,7 +12,7 @@ import { createIdentity } from '../../src/core/identity.js';
 
 const MIB = 1024 * 1024;
 const total = Number(process.argv[2] ?? 256) * MIB;
-const REPS = 3;
+const REPS = Number(process.env.REPS ?? 3);
 const key = crypto.getRandomValues(new Uint8Array(32));
 const aad = new Uint8Array(32);
 const owner = await createIdentity('Bench', 'bench@example.com');

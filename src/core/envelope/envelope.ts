@@ -194,7 +194,9 @@ export async function rewrapEnvelope(source: ByteSource, sink: ByteSink, identit
     try {
       const { grants, removed } = await changedGrants(u.policy.grants, identity, change);
       const rotate = removed > 0;
-      newKey.set(rotate ? take(random, FILE_KEY_LENGTH) : u.fileKey);
+      const fresh = rotate ? take(random, FILE_KEY_LENGTH) : u.fileKey;
+      newKey.set(fresh);
+      if (rotate) fresh.fill(0);
       const salt = take(random, SALT_LENGTH);
       const label = change.label ?? u.policy.label;
       if (change.label) checkLabel(change.label);

@@ -5,7 +5,10 @@
  */
 import type { ByteSink, ByteSource } from '../ports.js';
 
-/** Reads exact byte counts from a source; shorter results mean the source ended. */
+/**
+ * Reads exact byte counts from a source; shorter results mean the source ended. Results may alias the
+ * source's pieces, so a source must not modify a piece after yielding it (Node streams and Blob streams don't).
+ */
 export class ByteReader {
   readonly #it: AsyncIterator<Uint8Array>;
   #piece: Uint8Array = new Uint8Array(0);
