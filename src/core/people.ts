@@ -7,9 +7,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { base64url } from 'jose';
 import { SensitivityError } from './errors.js';
 import { normalizeEmail, type Identity, type PrivateOkpJwk, type PublicIdentity, type PublicOkpJwk } from './identity.js';
-import { checkVersion, parseJsonText, POLICY_SCHEMA_ID, validateSchema } from './policy/schema.js';
+import { checkVersion, parseJsonText, validateSchema } from './policy/schema.js';
 
-const PUBLIC_IDENTITY_SCHEMA = `${POLICY_SCHEMA_ID}#/definitions/publicIdentity`;
 const PUBLIC_FIELDS = ['v', 'id', 'name', 'email', 'sig', 'enc', 'created'] as const;
 const OKP_LENGTH = 32;
 
@@ -45,7 +44,7 @@ function checkKey(jwk: PublicOkpJwk, at: string, what: string, file?: string): v
 export function parsePublicIdentity(json: unknown, options: { at?: string; what?: string; file?: string } = {}): PublicIdentity {
   const what = options.what ?? 'invalid identity';
   const at = options.at ?? '';
-  const p = validateSchema<PublicIdentity>(PUBLIC_IDENTITY_SCHEMA, json, 'E_IDENTITY_INVALID', at ? `${what} at ${at}` : what, options.file);
+  const p = validateSchema<PublicIdentity>('publicIdentity', json, 'E_IDENTITY_INVALID', at ? `${what} at ${at}` : what, options.file);
   checkKey(p.sig, `${at}/sig`, what, options.file);
   checkKey(p.enc, `${at}/enc`, what, options.file);
   if (p.id !== p.sig.kid) throw invalid(what, `${at}/id: is not the thumbprint of the signing key (sig.kid)`, options.file);
@@ -133,17 +132,6 @@ export interface PeopleDirectory {
 
 export const EMPTY_PEOPLE: PeopleDirectory = { version: 1, people: [] };
 
-const PEOPLE_SCHEMA = {
-  type: 'object',
-  required: ['version', 'people'],
-  additionalProperties: false,
-  properties: {
-    $schema: { type: 'string' },
-    version: { const: 1 },
-    people: { type: 'array' },
-  },
-};
-
 /**
  * Parses people.json (undefined text: no file yet, an empty directory). Every entry is validated as
  * `parsePublicIdentity` does; one id or email listed twice is refused. E_IDENTITY_INVALID otherwise.
@@ -153,7 +141,7 @@ export function parsePeople(text: string | undefined, file?: string): PeopleDire
   const what = 'invalid people directory';
   const json = parseJsonText(text, 'E_IDENTITY_INVALID', what, file);
   checkVersion(json, 1, what, file);
-  const raw = validateSchema<{ people: unknown[] }>(PEOPLE_SCHEMA, json, 'E_IDENTITY_INVALID', what, file);
+  const raw = validateSchema<{ people: unknown[] }>('people', json, 'E_IDENTITY_INVALID', what, file);
   const people = raw.people.map((p, i) => parsePublicIdentity(p, { at: `/people/${i}`, what, file }));
   people.forEach((p, i) => {
     const j = people.findIndex((q) => q.id === p.id || q.email === p.email);

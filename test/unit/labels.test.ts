@@ -175,7 +175,7 @@ describe('labels manifest: parse and serialize', () => {
     ['no files', JSON.stringify({ version: 1 }), /\/files: is required/],
     ['an entry without a label', JSON.stringify({ version: 1, files: { a: { setBy: alice, setAt: entry.setAt } } }), /\/files\/a\/label: is required/],
     ['a bad label id', JSON.stringify({ version: 1, files: { a: { ...entry, label: 'has space' } } }), /\/files\/a\/label/],
-    ['a bad date', JSON.stringify({ version: 1, files: { a: { ...entry, setAt: 'yesterday' } } }), /\/files\/a\/setAt: must be a date-time/],
+    ['a bad date', JSON.stringify({ version: 1, files: { a: { ...entry, setAt: 'yesterday' } } }), /\/files\/a\/setAt: An RFC 3339 date-time such as 2025-01-31T12:00:00.000Z \(got "yesterday"\)/],
     ['setBy without email', JSON.stringify({ version: 1, files: { a: { ...entry, setBy: { id: 'x', name: 'X' } } } }), /\/files\/a\/setBy\/email: is required/],
     ['an unknown field', JSON.stringify({ version: 1, files: { a: { ...entry, who: 'me' } } }), /\/files\/a\/who: unknown property/],
     ['an empty justification', JSON.stringify({ version: 1, files: { a: { ...entry, justification: '' } } }), /justification/],

@@ -104,7 +104,7 @@ describe('parsePublicIdentity', () => {
     ['a missing enc', (p) => Reflect.deleteProperty(p, 'enc'), /\/enc: is required/],
     ['a bad email', (p) => (p.email = 'alice'), /\/email: "alice" is not an email address/],
     ['a blank name', (p) => (p.name = '  '), /\/name: is blank/],
-    ['a bad created date', (p) => (p.created = '1 Jan 2025'), /\/created: must be a date-time/],
+    ['a bad created date', (p) => (p.created = '1 Jan 2025'), /\/created: An RFC 3339 date-time/],
     ['version 2', (p) => (p.v = 2), /\/v: must be 1/],
     ['an extra field', (p) => (p.role = 'admin'), /\/role: unknown property/],
   ];

@@ -4,7 +4,7 @@
  */
 import { SensitivityError } from '../errors.js';
 import { findLabel, isDowngrade } from '../policy/labels.js';
-import { checkVersion, parseJsonText, POLICY_SCHEMA_ID, validateSchema } from '../policy/schema.js';
+import { checkVersion, parseJsonText, validateSchema } from '../policy/schema.js';
 import type { Policy } from '../policy/types.js';
 
 /** Who set a label. */
@@ -48,35 +48,6 @@ export const EMPTY_MANIFEST: LabelsManifest = { version: 1, files: {} };
 
 const WHAT = 'invalid labels manifest';
 
-const MANIFEST_SCHEMA = {
-  type: 'object',
-  required: ['version', 'files'],
-  additionalProperties: false,
-  properties: {
-    $schema: { type: 'string' },
-    version: { const: 1 },
-    files: {
-      type: 'object',
-      additionalProperties: {
-        type: 'object',
-        required: ['label', 'setBy', 'setAt'],
-        additionalProperties: false,
-        properties: {
-          label: { $ref: `${POLICY_SCHEMA_ID}#/definitions/labelId` },
-          setBy: {
-            type: 'object',
-            required: ['id', 'email', 'name'],
-            additionalProperties: false,
-            properties: { id: { type: 'string', minLength: 1 }, email: { type: 'string', minLength: 1 }, name: { type: 'string' } },
-          },
-          setAt: { type: 'string', format: 'date-time' },
-          justification: { type: 'string', minLength: 1 },
-        },
-      },
-    },
-  },
-};
-
 /**
  * A workspace-relative POSIX path in its one spelling: no `./`, no doubled or trailing `/`. Absolute paths
  * and `.`/`..` segments are refused (E_USAGE): the manifest only speaks of files inside the workspace.
@@ -97,7 +68,7 @@ export function parseManifest(text: string | undefined, file?: string): LabelsMa
   if (text === undefined) return EMPTY_MANIFEST;
   const json = parseJsonText(text, 'E_MANIFEST_INVALID', WHAT, file);
   checkVersion(json, 1, WHAT, file);
-  const m = validateSchema<LabelsManifest>(MANIFEST_SCHEMA, json, 'E_MANIFEST_INVALID', WHAT, file);
+  const m = validateSchema<LabelsManifest>('manifest', json, 'E_MANIFEST_INVALID', WHAT, file);
   for (const path of Object.keys(m.files)) {
     let normal: string | undefined;
     try {
@@ -188,7 +159,8 @@ export function setLabel(
     setAt: options.now.toISOString(),
     ...(justification ? { justification } : {}),
   };
-  return { manifest: withFiles([...Object.entries(manifest.files).filter(([k]) => k !== p), [p, entry]]), change };
+  // Spread and computed keys define own properties: a path named "__proto__" stays a path.
+  return { manifest: { version: 1, files: { ...manifest.files, [p]: entry } }, change };
 }
 
 /**
@@ -210,7 +182,9 @@ export function removeLabel(
       p,
     );
   }
-  return { manifest: withFiles(Object.entries(manifest.files).filter(([k]) => k !== p)), change: { from: current.label, direction: 'downgrade' } };
+  const files = { ...manifest.files };
+  delete files[p];
+  return { manifest: { version: 1, files }, change: { from: current.label, direction: 'downgrade' } };
 }
 
 const isAtOrUnder = (key: string, p: string) => key === p || key.startsWith(`${p}/`);

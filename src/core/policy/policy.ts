@@ -10,7 +10,7 @@ import type { PublicIdentity } from '../identity.js';
 import { parsePublicIdentity, type PeopleDirectory } from '../people.js';
 import { BUILTIN_ROLES, normalizeRights, rightsOfRole, type Right } from '../rights.js';
 import { findLabel, flattenLabels } from './labels.js';
-import { checkVersion, parseJsonText, POLICY_SCHEMA_ID, validateSchema } from './schema.js';
+import { checkVersion, parseJsonText, validateSchema } from './schema.js';
 import type { LabelDefinition, Policy, PolicyLabel } from './types.js';
 
 const WHAT = 'invalid policy';
@@ -110,7 +110,7 @@ function checkSemantics(policy: Policy, fail: (at: string, why: string) => never
 export function parsePolicy(text: string, source?: string): Policy {
   const json = parseJsonText(text, 'E_POLICY_INVALID', WHAT, source);
   checkVersion(json, 1, WHAT, source);
-  const raw = validateSchema<Policy & { $schema?: string }>(POLICY_SCHEMA_ID, json, 'E_POLICY_INVALID', WHAT, source);
+  const raw = validateSchema<Policy & { $schema?: string }>('policy', json, 'E_POLICY_INVALID', WHAT, source);
   const recovery = raw.recovery?.map((r, i): PublicIdentity => {
     try {
       return parsePublicIdentity(r, { at: `/recovery/${i}`, what: WHAT, file: source });

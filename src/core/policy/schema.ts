@@ -1,91 +1,75 @@
 /**
- * JSON Schema validation (ajv, draft-07) for the workspace files: the policy schema is the one the editor
- * also uses; errors name the bad field by JSON pointer (RFC 6901) and say what was expected.
+ * JSON Schema validation for the workspace files, with validators compiled ahead of time by ajv
+ * (`validators.generated.ts`): errors name the bad field by JSON pointer (RFC 6901) and say what was expected.
  */
-import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
 import { SensitivityError, type ErrorCode } from '../errors.js';
-import policySchema from './policy.schema.json' with { type: 'json' };
+import type { SchemaName } from './schemas.js';
+import * as generated from './validators.generated.js';
 
-/** `$id` of the policy schema; other schemas reference its definitions. */
-export const POLICY_SCHEMA_ID = policySchema.$id;
+export { POLICY_SCHEMA_ID } from './schemas.js';
 
-/** RFC 3339 date-time, as `Date.prototype.toISOString` writes it (and with offsets). */
+/** RFC 3339 date-time, as `Date.prototype.toISOString` writes it (and with offsets); the schema's `dateTime`. */
 export const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
-let shared: Ajv | undefined;
-
-/** One ajv for all schemas, created on first use (compiling costs a few milliseconds). */
-function ajv(): Ajv {
-  if (!shared) {
-    shared = new Ajv({ allErrors: false, strict: true, verbose: true, formats: { 'date-time': DATE_TIME } });
-    // VS Code shows this keyword for a failed pattern; we show it too.
-    shared.addKeyword({ keyword: 'patternErrorMessage', schemaType: 'string' });
-    shared.addSchema(policySchema);
-  }
-  return shared;
+/** The parts of an ajv error (verbose mode) that we put in words. */
+export interface SchemaError {
+  readonly keyword: string;
+  readonly instancePath: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly propertyName?: string;
+  readonly message?: string;
+  readonly parentSchema?: Readonly<Record<string, unknown>>;
+  readonly data?: unknown;
 }
 
-const compiled = new Map<string, ValidateFunction>();
-
-function validatorFor(schema: string | AnySchemaObject): ValidateFunction {
-  const key = typeof schema === 'string' ? schema : JSON.stringify(schema);
-  let v = compiled.get(key);
-  if (!v) {
-    v = typeof schema === 'string' ? ajv().getSchema(schema) : ajv().compile(schema);
-    if (!v) throw new TypeError(`no schema ${key}`);
-    compiled.set(key, v);
-  }
-  return v;
-}
+type Validator = ((data: unknown) => boolean) & { errors?: readonly SchemaError[] | null };
+const VALIDATORS = generated as unknown as Readonly<Record<SchemaName, Validator>>;
 
 function shown(data: unknown): string {
   const s = JSON.stringify(data);
   return s === undefined ? String(data) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
-/** One ajv error in words: "/labels/2/color: use "#rrggbb"… (got "red")". */
-export function describeSchemaError(e: ErrorObject): string {
+const article = (type: string) => (/^[aeiou]/.test(type) ? 'an' : 'a');
+
+/** One ajv error in words: "/labels/2/color: Use "#rrggbb"… (got "red")". */
+export function describeSchemaError(e: SchemaError): string {
   const at = e.instancePath || '/';
   const got = ` (got ${shown(e.data)})`;
-  const params = e.params as Record<string, unknown>;
+  const p = e.params;
   switch (e.keyword) {
     case 'required':
-      return `${e.instancePath}/${String(params.missingProperty)}: is required`;
+      return `${e.instancePath}/${String(p.missingProperty)}: is required`;
     case 'additionalProperties': {
       const allowed = Object.keys((e.parentSchema?.properties as object | undefined) ?? {});
       const hint = allowed.length ? `; allowed here: ${allowed.join(', ')}` : '';
-      return `${e.instancePath}/${String(params.additionalProperty)}: unknown property${hint}`;
+      return `${e.instancePath}/${String(p.additionalProperty)}: unknown property${hint}`;
     }
     case 'pattern': {
       const custom = e.parentSchema?.patternErrorMessage as string | undefined;
-      const what = custom?.replace(/\.$/, '') ?? `must match ${String(params.pattern)}`;
+      const what = custom?.replace(/\.$/, '') ?? `must match ${String(p.pattern)}`;
       return e.propertyName !== undefined ? `${at}: property name "${e.propertyName}": ${what}` : `${at}: ${what}${got}`;
     }
     case 'propertyNames':
-      return `${at}: property name "${String(params.propertyName)}" is not allowed`;
+      return `${at}: property name "${String(p.propertyName)}" is not allowed`;
     case 'enum':
-      return `${at}: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}${got}`;
+      return `${at}: must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}${got}`;
     case 'const':
-      return `${at}: must be ${JSON.stringify(params.allowedValue)}${got}`;
+      return `${at}: must be ${JSON.stringify(p.allowedValue)}${got}`;
     case 'type':
-      return `${at}: must be ${params.type === 'array' || params.type === 'object' || params.type === 'integer' ? 'an' : 'a'} ${String(params.type)}${got}`;
+      return `${at}: must be ${article(String(p.type))} ${String(p.type)}${got}`;
     case 'minItems':
-      return `${at}: must have at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`;
+      return `${at}: must have at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`;
     case 'minLength':
-      return `${at}: must have at least ${String(params.limit)} character${params.limit === 1 ? '' : 's'}${got}`;
-    case 'format':
-      return `${at}: must be a ${String(params.format)} such as 2025-01-31T12:00:00Z${got}`;
+      return `${at}: must have at least ${String(p.limit)} character${p.limit === 1 ? '' : 's'}${got}`;
     default:
       return `${at}: ${e.message ?? 'is invalid'}${e.keyword === 'maxLength' || e.keyword === 'maximum' || e.keyword === 'minimum' ? got : ''}`;
   }
 }
 
-/**
- * Validates `data` against a schema (by `$id#pointer` or inline) and returns it typed, or throws `code`
- * with "<what>: <pointer>: <expected>".
- */
-export function validateSchema<T>(schema: string | AnySchemaObject, data: unknown, code: ErrorCode, what: string, file?: string): T {
-  const validate = validatorFor(schema);
+/** Validates `data` with a named schema and returns it typed, or throws `code` with "<what>: <pointer>: <expected>". */
+export function validateSchema<T>(schema: SchemaName, data: unknown, code: ErrorCode, what: string, file?: string): T {
+  const validate = VALIDATORS[schema];
   if (validate(data)) return data as T;
   const first = validate.errors?.[0];
   const why = first ? describeSchemaError(first) : 'does not match its schema';
@@ -101,7 +85,7 @@ export function parseJsonText(text: string, code: ErrorCode, what: string, file?
   }
 }
 
-/** Refuses a `version` newer or other than `expected` before any other check, so the message is the useful one. */
+/** Refuses a `version` newer than `expected` before any other check, so the message is the useful one. */
 export function checkVersion(data: unknown, expected: number, what: string, file?: string): void {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return;
   const v = (data as { version?: unknown }).version;
