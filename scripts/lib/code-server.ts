@@ -3,12 +3,12 @@
  * folder, bound to 127.0.0.1, in its own process group so that `stop()` ends the extension host too.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { CodeServerInstall } from './provision.js';
-import { cleanEnv, spawnGroup } from './processes.js';
+import { cleanEnv, logTail, spawnGroup } from './processes.js';
 
 /** The private folders of one code-server run. */
 export interface RunDirs {
@@ -112,15 +112,6 @@ export async function installExtension(install: CodeServerInstall, dirs: RunDirs
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
     throw new Error(`installing ${vsix} failed: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`);
-  }
-}
-
-/** The last `lines` lines of a log, for error messages. */
-export function logTail(file: string, lines = 30): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
   }
 }
 

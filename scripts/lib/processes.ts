@@ -3,7 +3,7 @@
  * started: code-server leaves its extension host alive for minutes when only the parent dies.
  */
 import { spawn, type SpawnOptions } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 
 const groups = new Set<number>();
 let handlersInstalled = false;
@@ -26,6 +26,15 @@ export function cleanEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.P
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k)) env[k] = v;
   return { ...env, ...extra };
+}
+
+/** The last `lines` lines of a log file, for error messages. */
+export function logTail(file: string, lines = 30): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
 }
 
 function groupAlive(pid: number): boolean {

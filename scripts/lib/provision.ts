@@ -6,7 +6,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, openSync, closeSync, accessSync, constants } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { cleanEnv } from './processes.js';
+import { cleanEnv, logTail } from './processes.js';
 
 export const CODE_SERVER_VERSION = '4.139.1';
 export const NODE_VERSION = '24.22.3';
@@ -107,14 +107,6 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, l
   });
 }
 
-function tail(file: string, lines: number): string {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
-}
-
 function writeJson(file: string, value: unknown): void {
   writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
 }
@@ -156,7 +148,7 @@ export async function provisionCodeServer(log: (line: string) => void = (l) => c
   try {
     await run('npm', [...npmFlags, '--foreground-scripts'], serverDir, env, logFile);
   } catch (e) {
-    log(tail(logFile, 40));
+    log(logTail(logFile, 40));
     throw e;
   }
   const missing = nativeProbes.filter((p) => !existsSync(p));
