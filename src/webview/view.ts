@@ -4,9 +4,9 @@
  */
 import { composite, cssColor, parseColor, readableTextColor } from '../shared/color.js';
 import type { FileRow, LabelView, PersonView } from '../shared/protocol.js';
+import { RIGHT_WORDS } from '../shared/words.js';
 import type { ColumnId, SortColumn, UiState } from './filter.js';
 
-type Right = FileRow['yourRights'][number];
 type Child = Node | string | null | undefined | false;
 
 /** An element with a class, attributes and children (strings become text nodes). */
@@ -25,18 +25,6 @@ const HEADERS: Readonly<Record<ColumnId, string>> = {
   people: 'Who can access',
   you: 'You may',
   actions: 'Actions',
-};
-
-/** How people read each right. */
-const RIGHT_WORDS: Readonly<Record<Right, string>> = {
-  VIEW: 'view',
-  EDIT: 'edit',
-  EXTRACT: 'copy',
-  PRINT: 'print',
-  EXPORT: 'export',
-  VIEWRIGHTSDATA: 'see access',
-  EDITRIGHTSDATA: 'change access',
-  OWNER: 'own',
 };
 
 /** Column widths of the grid (header and rows share them). */

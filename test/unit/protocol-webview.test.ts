@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { composite, contrastRatio, cssColor, parseColor, readableTextColor } from '../../src/shared/color.js';
 import type { FileRow, LabelView, PersonView } from '../../src/shared/protocol.js';
 import { DEFAULT_STATE, restoreState, visibleRows, type UiState } from '../../src/webview/filter.js';
+import { person, row } from './protocol-fixtures.js';
 
 describe('label chip colors', () => {
   it('parses the color forms themes and policies use', () => {
@@ -53,37 +54,12 @@ describe('label chip colors', () => {
   });
 });
 
-const person = (name: string, email: string, extra: Partial<PersonView> = {}): PersonView => ({
-  id: email,
-  name,
-  email,
-  role: 'Viewer',
-  rights: ['VIEW', 'VIEWRIGHTSDATA'],
-  owner: false,
-  recovery: false,
-  you: false,
-  ...extra,
-});
+const who = (name: string, email: string, extra: Partial<PersonView> = {}) => person(email, { name, email, ...extra });
+const ALL_RIGHTS: FileRow['yourRights'] = ['VIEW', 'EDIT', 'EXTRACT', 'PRINT', 'EXPORT', 'VIEWRIGHTSDATA', 'EDITRIGHTSDATA', 'OWNER'];
 
-const row = (path: string, label: string, rank: number, people: PersonView[] = [], extra: Partial<FileRow> = {}): FileRow => ({
-  path,
-  label: { id: label, name: label },
-  labelRank: rank,
-  protected: people.length > 0,
-  owner: people[0] ?? null,
-  people,
-  expires: null,
-  expired: false,
-  yourRights: people.length > 0 ? ['VIEW'] : ['VIEW', 'EDIT', 'EXTRACT', 'PRINT', 'EXPORT', 'VIEWRIGHTSDATA', 'EDITRIGHTSDATA', 'OWNER'],
-  yourRole: null,
-  denied: null,
-  labeledBy: null,
-  labeledAt: null,
-  findings: null,
-  problem: null,
-  actions: { applyLabel: false, protect: false, grant: false, revoke: false },
-  ...extra,
-});
+/** A row with a label; protected (you may view) when people are named, else plain. */
+const labeled = (path: string, label: string, rank: number, people: PersonView[] = [], extra: Partial<FileRow> = {}): FileRow =>
+  row(path, { label: { id: label, name: label }, labelRank: rank, protected: people.length > 0, owner: people[0] ?? null, people, yourRights: people.length > 0 ? ['VIEW'] : ALL_RIGHTS, ...extra });
 
 const labels: LabelView[] = [
   { id: 'public', name: 'Public', description: '', color: null, rank: 0, applicable: true, parent: null },
@@ -93,11 +69,11 @@ const labels: LabelView[] = [
 ];
 
 const files = [
-  row('b/plan.md.protected', 'secret', 3, [person('Alice', 'alice@example.com', { owner: true }), person('Bob Reader', 'bob@example.com')]),
-  row('a/notes.md', 'conf-all', 2, [], { labeledBy: 'Carol' }),
-  row('README.md', 'public', 0),
-  row('a/item10.txt', 'public', 0),
-  row('a/item9.txt', 'public', 0),
+  labeled('b/plan.md.protected', 'secret', 3, [who('Alice', 'alice@example.com', { owner: true }), who('Bob Reader', 'bob@example.com')]),
+  labeled('a/notes.md', 'conf-all', 2, [], { labeledBy: 'Carol' }),
+  labeled('README.md', 'public', 0),
+  labeled('a/item10.txt', 'public', 0),
+  labeled('a/item9.txt', 'public', 0),
 ];
 
 const paths = (state: Partial<UiState>) => visibleRows(files, labels, { ...DEFAULT_STATE, ...state }).map((r) => r.path);

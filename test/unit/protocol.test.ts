@@ -2,47 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import {
-  MAX_ID_LENGTH,
-  MAX_PATH_LENGTH,
-  PROTOCOL_VERSION,
-  validateWebviewMessage,
-  type FileRow,
-  type PersonView,
-  type ValidationContext,
-} from '../../src/shared/protocol.js';
-
-const person = (id: string, extra: Partial<PersonView> = {}): PersonView => ({
-  id,
-  name: id,
-  email: `${id}@example.com`,
-  role: 'Viewer',
-  rights: ['VIEW', 'VIEWRIGHTSDATA'],
-  owner: false,
-  recovery: false,
-  you: false,
-  ...extra,
-});
-
-const row = (path: string, extra: Partial<FileRow> = {}): FileRow => ({
-  path,
-  label: { id: 'confidential', name: 'Confidential' },
-  labelRank: 2,
-  protected: true,
-  owner: null,
-  people: [],
-  expires: null,
-  expired: false,
-  yourRights: [],
-  yourRole: null,
-  denied: null,
-  labeledBy: null,
-  labeledAt: null,
-  findings: null,
-  problem: null,
-  actions: { applyLabel: false, protect: false, grant: false, revoke: false },
-  ...extra,
-});
+import { MAX_ID_LENGTH, MAX_PATH_LENGTH, PROTOCOL_VERSION, validateWebviewMessage, type ValidationContext } from '../../src/shared/protocol.js';
+import { person, row } from './protocol-fixtures.js';
 
 const OWNED = 'docs/plan.md.protected';
 const SHARED = 'docs/shared.md.protected';
