@@ -1,5 +1,6 @@
 /** What `activate()` returns: a small API for other extensions and for the integration tests. */
 import type * as vscode from 'vscode';
+import type { FindingsProvider } from './findings.js';
 import type { FileLabel } from './label-index.js';
 
 export interface SensitivityApi {
@@ -11,4 +12,6 @@ export interface SensitivityApi {
   statusBar(): Promise<{ readonly visible: boolean; readonly text: string; readonly tooltip: string }>;
   /** The decoration the Explorer shows for a file. */
   decorationOf(uri: vscode.Uri): Promise<vscode.FileDecoration | undefined>;
+  /** Lets content detection (issue 5) tell the status bar and the access panel what a file holds. */
+  registerFindingsProvider(provider: FindingsProvider): vscode.Disposable;
 }

@@ -25,12 +25,13 @@ export function activate(context: vscode.ExtensionContext): SensitivityApi {
   const identities = new IdentityStore(context.secrets, loadCore);
   const services = createServices(context, log, identities);
   const inspect = (uri: vscode.Uri) => services.labels.protectedInfo(uri);
-  const statusBar = new LabelStatusBar(services.labels);
+  const statusBar = new LabelStatusBar(services.labels, services.contentFindings);
   const decorations = new LabelDecorations(services.labels);
   context.subscriptions.push(
     log,
     identities,
     services.labels,
+    services.contentFindings,
     registerCommands(services),
     statusBar,
     decorations,
@@ -51,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): SensitivityApi {
       return statusBar.state;
     },
     decorationOf: async (uri) => (await decorations.provideFileDecoration(uri)) ?? undefined,
+    registerFindingsProvider: (provider) => services.contentFindings.register(provider),
   };
 }
 

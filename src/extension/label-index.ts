@@ -64,19 +64,25 @@ export class LabelIndex implements vscode.Disposable {
   private readonly envelopes = new Map<string, Promise<ProtectedInfo>>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(private readonly services: Omit<Services, 'labels'>) {
+  constructor(private readonly services: Omit<Services, 'labels' | 'contentFindings' | 'findings'>) {
     const settings = vscode.workspace.createFileSystemWatcher('**/.sensitivity/*.json');
+    // A new `.sensitivity/` folder may arrive as one folder event (git checkout, mkdir + write at once).
+    const settingsDir = vscode.workspace.createFileSystemWatcher('**/.sensitivity', false, true, false);
     const envelopes = vscode.workspace.createFileSystemWatcher('**/*.protected');
     const onSettings = (uri: vscode.Uri) => {
-      // `<root>/.sensitivity/labels.json`: forget that root, and the folder→root answers (a new .sensitivity/ moves roots).
-      this.roots.delete(vscode.Uri.joinPath(uri, '..', '..').fsPath);
+      // `<root>/.sensitivity/labels.json` (or the folder itself): forget that root and the folder→root answers.
+      const root = uri.path.endsWith('/.sensitivity') ? vscode.Uri.joinPath(uri, '..') : vscode.Uri.joinPath(uri, '..', '..');
+      this.roots.delete(root.fsPath);
       services.forgetRoots();
       this.changed.fire(undefined);
     };
     const onEnvelope = (uri: vscode.Uri) => this.invalidate([uri]);
     this.subscriptions.push(
       settings,
+      settingsDir,
       envelopes,
+      settingsDir.onDidCreate(onSettings),
+      settingsDir.onDidDelete(onSettings),
       settings.onDidChange(onSettings),
       settings.onDidCreate(onSettings),
       settings.onDidDelete(onSettings),
@@ -132,6 +138,12 @@ export class LabelIndex implements vscode.Disposable {
   /** The policy governing `uri`. */
   async policyOf(uri: vscode.Uri): Promise<Policy> {
     return this.root(await this.services.rootOf(uri)).policy;
+  }
+
+  /** A label of the policy governing `uri`, by id, as shown. */
+  async policyLabel(uri: vscode.Uri, id: string): Promise<ShownLabel | undefined> {
+    const known = (await this.root(await this.services.rootOf(uri)).labels).get(id);
+    return known ? shownLabel(known) : undefined;
   }
 
   /** The header of a protected file as you see it (cached until the file or your identity changes). */

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { AuditEvent } from '../core/index.js';
 import type { Session } from '../node/operations.js';
 import { loadCore, type Core } from './core.js';
+import { FindingsRegistry, type ContentFindings } from './findings.js';
 import type { IdentityStore } from './identity-store.js';
 import { LabelIndex } from './label-index.js';
 import { envelopeUriOf } from './protected/uris.js';
@@ -18,6 +19,10 @@ export interface Services {
   readonly identities: IdentityStore;
   /** Labels of files, cached and kept current by file watchers. */
   readonly labels: LabelIndex;
+  /** Content findings, when a detection provider is registered (issue 5). */
+  readonly contentFindings: FindingsRegistry;
+  /** The findings of a file (the access panel's hook). */
+  findings(uri: vscode.Uri): Promise<ContentFindings | undefined>;
   core(): Promise<Core>;
   /** The folder whose `.sensitivity/` governs `uri` (policy, manifest, people). */
   rootOf(uri: vscode.Uri): Promise<string>;
@@ -68,7 +73,7 @@ export function createServices(context: vscode.ExtensionContext, log: vscode.Log
     const core = await loadCore();
     await core.appendAudit(core.auditPath(core.resolveHome()), event, new Date());
   };
-  const base: Omit<Services, 'labels'> = {
+  const base: Omit<Services, 'labels' | 'contentFindings' | 'findings'> = {
     context,
     log,
     identities,
@@ -81,5 +86,6 @@ export function createServices(context: vscode.ExtensionContext, log: vscode.Log
       return { workspace: core.openWorkspace(await rootOf(uri)), identity: await identities.get(), clock: { now: () => new Date() }, audit };
     },
   };
-  return { ...base, labels: new LabelIndex(base) };
+  const contentFindings = new FindingsRegistry();
+  return { ...base, labels: new LabelIndex(base), contentFindings, findings: (uri) => contentFindings.of(uri) };
 }

@@ -5,7 +5,8 @@
  */
 import * as vscode from 'vscode';
 import type { Right } from '../core/rights.js';
-import type { FileLabel, LabelIndex } from './label-index.js';
+import type { FindingsRegistry } from './findings.js';
+import type { FileLabel, LabelIndex, ShownLabel } from './label-index.js';
 import { statusBarColor } from './ui/colors.js';
 import { identityDisplay } from './ui/people.js';
 import { PROTECTED_SCHEME } from './protected/uris.js';
@@ -36,14 +37,20 @@ const escapeMd = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 /** Markdown command link; arguments are URL-encoded JSON as VS Code expects. */
 const commandLink = (title: string, command: string, args: unknown[]) => `[${title}](command:${command}?${encodeURIComponent(JSON.stringify(args))})`;
 
+/** Content that needs a higher label than the file has (issue 5's findings). */
+export interface Outranked {
+  readonly summary: string;
+  readonly needs: ShownLabel;
+}
+
 /** The rich tooltip for a file's label. */
-export function tooltipOf(f: FileLabel): vscode.MarkdownString {
+export function tooltipOf(f: FileLabel, outranked?: Outranked): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.isTrusted = { enabledCommands: ['sensitivity.applyLabel', 'sensitivity.showAccessPanel', 'sensitivity.inspect', 'sensitivity.protect'] };
   md.supportThemeIcons = true;
   const lines: string[] = [];
   if (!f.label) {
-    lines.push('$(warning) **No sensitivity label**', '', 'The workspace policy requires a label on this file.');
+    lines.push('$(warning) **No sensitivity label**', '', f.missingMandatory ? 'The workspace policy requires a label on this file.' : 'This file has no label yet.');
   } else {
     lines.push(`${f.protected ? '$(lock)' : '$(tag)'} **${escapeMd(f.label.displayName)}**${f.protected ? ' — protected' : ''}`);
     if (f.label.description) lines.push('', escapeMd(f.label.description));
@@ -61,6 +68,7 @@ export function tooltipOf(f: FileLabel): vscode.MarkdownString {
     if (f.justification) lines.push('', `Justification: _${escapeMd(f.justification)}_`);
   }
   if (f.protectionRecommended) lines.push('', '$(shield) This label asks for protection: this file is not protected yet.');
+  if (outranked) lines.push('', `$(warning) Its content (${escapeMd(outranked.summary)}) needs at least **${escapeMd(outranked.needs.displayName)}**.`);
   const links = [commandLink(f.label ? 'Change label' : 'Apply a label', 'sensitivity.applyLabel', [f.uri])];
   if (p) links.push(commandLink('Inspect', 'sensitivity.inspect', [f.uri]));
   else if (f.label) links.push(commandLink('Protect', 'sensitivity.protect', [f.uri]));
@@ -77,22 +85,29 @@ export class LabelStatusBar implements vscode.Disposable {
   private generation = 0;
   private shown = false;
 
-  constructor(private readonly labels: LabelIndex) {
+  constructor(
+    private readonly labels: LabelIndex,
+    private readonly findings: FindingsRegistry,
+  ) {
     this.item.name = 'Sensitivity Label';
     this.subscriptions.push(
       this.item,
       vscode.window.onDidChangeActiveTextEditor(() => void this.update()),
+      vscode.window.tabGroups.onDidChangeTabs(() => void this.update()),
       labels.onDidChange((uris) => {
         const active = this.activeUri();
         if (!uris || (active && uris.some((u) => u.toString() === active.toString()))) void this.update();
       }),
+      findings.onDidChange(() => void this.update()),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('sensitivity') && void this.update()),
     );
     void this.update();
   }
 
+  /** The active editor's file: a text editor's, or the protected-file page's (no text editor then). */
   private activeUri(): vscode.Uri | undefined {
-    const uri = vscode.window.activeTextEditor?.document.uri;
+    const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    const uri = vscode.window.activeTextEditor?.document.uri ?? (tab instanceof vscode.TabInputCustom ? tab.uri : undefined);
     return uri && (uri.scheme === 'file' || uri.scheme === PROTECTED_SCHEME) ? uri : undefined;
   }
 
@@ -102,22 +117,32 @@ export class LabelStatusBar implements vscode.Disposable {
     const uri = this.activeUri();
     const enabled = vscode.workspace.getConfiguration('sensitivity').get<boolean>('statusBar.enabled', true);
     const f = uri && enabled ? await this.labels.labelOf(uri).catch(() => undefined) : undefined;
+    const outranked = f && !f.protected ? await this.outranked(f) : undefined;
     if (generation !== this.generation) return;
-    if (!f || (!f.label && !f.missingMandatory)) {
+    if (!f || (!f.label && !f.missingMandatory && !outranked)) {
       this.item.hide();
       this.shown = false;
       return;
     }
-    this.item.text = f.label ? `${f.protected ? '$(lock)' : '$(tag)'} ${f.label.displayName}` : '$(tag) No label';
+    this.item.text = (f.label ? `${f.protected ? '$(lock)' : '$(tag)'} ${f.label.displayName}` : '$(tag) No label') + (outranked ? ' $(warning)' : '');
     this.item.color = f.label ? statusBarColor(f.label.color) : undefined;
-    this.item.backgroundColor = f.missingMandatory ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    this.item.tooltip = tooltipOf(f);
+    this.item.backgroundColor = f.missingMandatory || outranked ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.tooltip = tooltipOf(f, outranked);
     this.item.command = { title: 'Change Label', command: 'sensitivity.applyLabel', arguments: [f.uri] };
     this.item.accessibilityInformation = {
       label: f.label ? `Sensitivity label ${f.label.displayName}${f.protected ? ', protected' : ''}` : 'No sensitivity label; one is required',
     };
     this.item.show();
     this.shown = true;
+  }
+
+  /** The findings of a plain file when they need a higher label than it has. */
+  private async outranked(f: FileLabel): Promise<Outranked | undefined> {
+    const found = await this.findings.of(f.uri);
+    if (!found || found.count === 0) return undefined;
+    const needs = await this.labels.policyLabel(f.uri, found.minimumLabel).catch(() => undefined);
+    if (!needs || (f.label?.rank !== undefined && needs.rank !== undefined && f.label.rank >= needs.rank)) return undefined;
+    return { summary: found.summary ?? `${found.count} sensitive item${found.count === 1 ? '' : 's'}`, needs };
   }
 
   /** What the item shows now (StatusBarItem itself cannot tell whether it is visible). */

@@ -168,4 +168,26 @@ suite('labels', () => {
     await fs.writeFile(path, JSON.stringify(m, null, 2));
     await waitFor(async () => (await a.decorationOf(uri))?.badge === 'HC', 'the HC badge after the external change');
   });
+
+  test('content findings that outrank the label show in the status bar', async () => {
+    const uri = await freshFile('cards', '.csv', 'name,card\n');
+    await apply(uri, { label: 'general' });
+    const a = await api();
+    const registration = a.registerFindingsProvider(async (u) =>
+      u.toString() === uri.toString() ? { count: 2, minimumLabel: 'confidential-all-employees', summary: '2 payment card numbers' } : undefined,
+    );
+    try {
+      await openFile(rel(uri));
+      const s = await waitFor(async () => {
+        const st = await a.statusBar();
+        return st.text.endsWith('$(warning)') && st;
+      }, 'the status bar to warn about the content');
+      assert.match(s.tooltip, /2 payment card numbers/);
+      assert.match(s.tooltip, /needs at least \*\*Confidential \/ All Employees\*\*/);
+      await apply(uri, { label: 'highly-confidential-all-employees' });
+      await waitFor(async () => (await a.statusBar()).text === '$(tag) Highly Confidential / All Employees', 'the warning to go once the label is high enough');
+    } finally {
+      registration.dispose();
+    }
+  });
 });

@@ -129,10 +129,11 @@ export async function runBatch(
     }
     return false;
   };
+  // Several files: a cancellable notification (cancel stops between files). One file: the status bar spinner.
   const cancelled =
     files.length > 1
       ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (p, t) => work(p, t))
-      : await work();
+      : await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `${title} ${basename(files[0]!.fsPath)}` }, () => work());
   if (failed.length === 1 && files.length === 1) {
     // One file: the full message with its follow-ups (create identity, inspect…). Not awaited: the command returns now.
     void showError(services, firstError, files[0]);
