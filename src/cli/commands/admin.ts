@@ -6,19 +6,21 @@ import { flattenLabels, parsePolicy, verifyAuditLog } from '../../core/index.js'
 import { auditPath } from '../../node/home.js';
 import { readTextIfExists } from '../../node/node-io.js';
 import { parsingFile } from '../../node/workspace.js';
-import { hasFlag } from '../args.js';
+import { flagValue, hasFlag } from '../args.js';
 import { out, outJson, type Command } from './command.js';
 
 export const adminCommands: Command[] = [
   {
     name: 'audit',
-    usage: 'audit [--verify] [--json]',
+    usage: 'audit [--verify [--anchor HASH]] [--json]',
     summary: 'show the hash-chained audit log; --verify checks the chain (exit 4 when broken)',
-    flags: { verify: {}, json: {} },
+    help: '--anchor HASH: a head printed by an earlier --verify; also detects entries cut from the end since then.\n',
+    flags: { verify: {}, json: {}, anchor: { value: true } },
     async run(ctx, args) {
       const path = auditPath(ctx.home);
       const text = (await readTextIfExists(path)) ?? '';
-      const result = await verifyAuditLog(text);
+      const anchor = flagValue(args, 'anchor');
+      const result = await verifyAuditLog(text, anchor ? { anchor } : {});
       // A broken chain fails every form: entries after the break cannot be trusted.
       if (!result.ok) throw new SensitivityError('E_AUDIT_BROKEN', `the audit log is broken at line ${result.line}: ${result.reason}`, path);
       if (hasFlag(args, 'verify')) {
