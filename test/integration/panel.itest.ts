@@ -79,7 +79,9 @@ suite('access panel', () => {
     const source = panel.panel.webview.cspSource;
     assert.equal(csp, `default-src 'none'; script-src 'nonce-${nonce}'; style-src ${source} 'nonce-${nonce}'; font-src ${source}; img-src ${source}`);
     assert.doesNotMatch(html, /unsafe-inline|unsafe-eval/);
-    assert.match(html, new RegExp(`<script nonce="${nonce}" src="[^"]+/dist/webview\\.js"`));
+    const script = /<script nonce="([^"]+)" src="([^"]+)"><\/script>/.exec(html);
+    assert.equal(script?.[1], nonce);
+    assert.match(script?.[2] ?? '', /\/dist\/webview\.js$/);
     const opts = panel.panel.webview.options;
     assert.equal(opts.enableScripts, true);
     assert.deepEqual(opts.localResourceRoots?.map((u) => u.path.split('/').pop()), ['dist', 'media']);
@@ -110,7 +112,7 @@ suite('access panel', () => {
     const plain = await rowWhen(PLAIN, () => true, 'config.ts labeled');
     assert.equal(plain.protected, false);
     assert.equal(plain.label?.id, 'general');
-    assert.match(plain.labeledBy ?? '', /alice@example\.com/);
+    assert.equal(plain.labeledBy, 'Alice Admin');
     assert.deepEqual(plain.actions, { applyLabel: true, protect: true, grant: false, revoke: false });
     assert.deepEqual(panel.model().identity, { name: 'Alice Admin', email: 'alice@example.com' });
     assert.ok(panel.model().labels.some((l) => l.id === 'confidential-specific-people' && l.color));
