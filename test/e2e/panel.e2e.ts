@@ -49,6 +49,7 @@ scenario('access panel lists two people with different roles', async (wb) => {
   assert.match(await row.locator('.chip').innerText(), /Highly Confidential/);
   assert.match(await row.innerText(), /Protected/);
   assert.ok((await pathsOf(rowsOf(panel))).length >= 4, 'the labeled demo files are listed');
+  await wb.runCommand('Notifications: Clear All Notifications');
   await useTheme(wb, 'Light Modern', 'vscode-light');
   await wb.screenshot('access-panel-light');
   await useTheme(wb, 'Dark Modern', 'vscode-dark');
