@@ -212,11 +212,11 @@ const WORDS = 'the of and to in is that for it as with was on be by this are fro
 const IDENTS = ['user', 'order', 'item', 'count', 'index', 'value', 'result', 'config', 'options', 'request', 'response', 'buffer', 'handler', 'cache', 'queue', 'node', 'token', 'parser', 'state', 'session', 'client', 'service', 'record', 'entry', 'path', 'name', 'size', 'limit', 'offset', 'timeout'];
 const PROSE_EXTRA = ['naïve café', 'Zürich straße', 'façade déjà vu', '東京の天気', 'Привет мир', 'emoji 🚀 rocket', 'über-cool'];
 
-function sentence(r: Rng): string {
+function sentence(r: Rng, unicode = true): string {
   const n = int(r, 6, 18);
   const ws: string[] = [];
   for (let i = 0; i < n; i++) ws.push(pick(r, WORDS));
-  if (r() < 0.1) ws.splice(int(r, 0, ws.length), 0, pick(r, PROSE_EXTRA));
+  if (unicode && r() < 0.1) ws.splice(int(r, 0, ws.length), 0, pick(r, PROSE_EXTRA));
   const s = ws.join(' ');
   return s[0]!.toUpperCase() + s.slice(1) + pick(r, ['.', '.', '.', '?', '!']);
 }
@@ -226,12 +226,12 @@ const camel = (r: Rng): string => pick(r, IDENTS) + pick(r, IDENTS)[0]!.toUpperC
 const ip = (r: Rng): string => `${int(r, 10, 223)}.${int(r, 0, 255)}.${int(r, 0, 255)}.${int(r, 1, 254)}`;
 const iso = (r: Rng): string => `2024-${String(int(r, 1, 12)).padStart(2, '0')}-${String(int(r, 1, 28)).padStart(2, '0')}T${String(int(r, 0, 23)).padStart(2, '0')}:${String(int(r, 0, 59)).padStart(2, '0')}:${String(int(r, 0, 59)).padStart(2, '0')}.${int(r, 100, 999)}Z`;
 
-/** One line of ordinary, non-sensitive text in one of several styles. */
-export function fillerLine(r: Rng): string {
+/** One line of ordinary, non-sensitive text in one of several styles; `unicode` lets prose leave ASCII. */
+export function fillerLine(r: Rng, unicode = true): string {
   switch (int(r, 0, 11)) {
     case 0:
     case 1:
-      return sentence(r) + ' ' + sentence(r);
+      return sentence(r, unicode) + ' ' + sentence(r, unicode);
     case 2:
       return `  const ${camel(r)} = ${pick(r, IDENTS)}.${camel(r)}(${pick(r, IDENTS)}, ${int(r, 0, 4096)});`;
     case 3:
@@ -245,7 +245,7 @@ export function fillerLine(r: Rng): string {
     case 7:
       return `${pick(r, IDENTS)}_${pick(r, IDENTS)}: ${pick(r, ['true', 'false', String(int(r, 0, 65535)), pick(r, WORDS), `"${pick(r, WORDS)}-${pick(r, WORDS)}"`])}`;
     case 8:
-      return `    # ${sentence(r)} See https://docs.${pick(r, WORDS)}.dev/${pick(r, WORDS)}/${int(r, 1, 99)}#${pick(r, WORDS)}`;
+      return `    # ${sentence(r, unicode)} See https://docs.${pick(r, WORDS)}.dev/${pick(r, WORDS)}/${int(r, 1, 99)}#${pick(r, WORDS)}`;
     case 9:
       return `  "${pick(r, IDENTS)}": "data:image/png;base64,${chars(r, B64, int(r, 40, 160))}",`;
     case 10:
@@ -486,15 +486,16 @@ export function labelledCorpus(seed: number, perType = 60): Doc[] {
 }
 
 /**
- * Mixed text for throughput: filler with a planted sensitive value about every `spacing` characters on
- * average (default 20 KB). Returns roughly `size` characters.
+ * Mixed text for throughput: filler with a planted sensitive value or near miss about every `spacing`
+ * characters on average (default 20 KB). Returns roughly `size` characters; with `unicode`, some prose
+ * leaves ASCII (accents, Cyrillic, CJK, emoji), as in a minority of real files.
  */
-export function mixedText(r: Rng, size: number, spacing = 20_000): string {
+export function mixedText(r: Rng, size: number, { spacing = 20_000, unicode = true } = {}): string {
   const parts: string[] = [];
   let length = 0;
   const types = Object.keys(POSITIVES);
   while (length < size) {
-    const line = r() * spacing < 80 ? (r() < 0.5 ? POSITIVES[pick(r, types)]! : NEAR_MISSES[pick(r, types)]!)(r).text : fillerLine(r);
+    const line = r() * spacing < 80 ? (r() < 0.5 ? POSITIVES[pick(r, types)]! : NEAR_MISSES[pick(r, types)]!)(r).text : fillerLine(r, unicode);
     parts.push(line);
     length += line.length + 1;
   }

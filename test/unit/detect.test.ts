@@ -425,6 +425,28 @@ describe('findings', () => {
   });
 });
 
+describe('adversarial input', () => {
+  it('takes time linear in the input: many starts without an end are not rescanned', () => {
+    const n = 256 * 1024;
+    const cases = {
+      jwtStarts: 'eyJ'.repeat(n / 3),
+      keywords: 'key_'.repeat(n / 4),
+      pemBegins: '-----BEGIN RSA PRIVATE KEY-----\n'.repeat(n / 32),
+      puttyHeaders: 'PuTTY-User-Key-File-2: '.repeat(n / 23),
+      urlsThenAt: 'http://a.b/ '.repeat(n / 12) + '@',
+      digitPairs: '12 '.repeat(n / 3),
+      oneLongLine: 'Server=x;Password=abc;'.repeat(n / 22),
+    };
+    for (const [name, text] of Object.entries(cases)) {
+      const t = performance.now();
+      scanText(text);
+      const ms = performance.now() - t;
+      // Linear work is tens of milliseconds here; quadratic work would be minutes.
+      assert.ok(ms < 3000, `${name}: ${ms.toFixed(0)} ms`);
+    }
+  });
+});
+
 describe('custom types from the policy', () => {
   it('pattern, flags, keywords within a distance, validator and confidence', () => {
     const scanner = createScanner({

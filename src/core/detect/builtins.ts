@@ -69,6 +69,41 @@ function forEach(re: RegExp, text: string, each: (m: RegExpExecArray) => void): 
   for (let m = re.exec(text); m; m = re.exec(text)) each(m);
 }
 
+/**
+ * Where `needle` next occurs in `text` from `from`, looking at most `reach` characters ahead, or -1.
+ * Bounded, so that many starts without an end cost linear time, not quadratic.
+ */
+function indexWithin(text: string, needle: string, from: number, reach: number): number {
+  const i = text.slice(from, from + reach + needle.length).indexOf(needle);
+  return i === -1 ? -1 : from + i;
+}
+
+/** Every offset of `needle` in `text`, ascending (one pass, for many lookups). */
+function offsetsOf(text: string, needle: string): number[] {
+  const out: number[] = [];
+  for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + needle.length)) out.push(i);
+  return out;
+}
+
+/** The first of the ascending `offsets` at or after `from` and before `from + reach` that `ok` accepts, or -1. */
+function firstFrom(offsets: readonly number[], from: number, reach: number, ok: (at: number) => boolean = () => true): number {
+  let lo = 0;
+  let hi = offsets.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (offsets[mid]! < from) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < offsets.length && offsets[i]! < from + reach; i++) if (ok(offsets[i]!)) return offsets[i]!;
+  return -1;
+}
+
+/** Start of the line holding `at`, looking back at most `reach` characters (else `at - reach`). */
+function lineStartNear(text: string, at: number, reach: number): number {
+  const from = Math.max(0, at - reach);
+  return from + text.slice(from, at).lastIndexOf('\n') + 1;
+}
+
 /** Neither side of [start, end) continues a token of `isTokenCode` characters. */
 function bounded(text: string, start: number, end: number, isTokenCode: (c: number) => boolean): boolean {
   return (start === 0 || !isTokenCode(text.charCodeAt(start - 1))) && (end >= text.length || !isTokenCode(text.charCodeAt(end)));
@@ -135,14 +170,15 @@ function keyBodyValid(label: string, body: string): boolean {
 const privateKeys: Detector = {
   types: [TYPES.privateKey],
   find(text, out) {
-    if (text.includes('-----BEGIN ')) forEach(PEM_BEGIN, text, (m) => {
+    const ends = text.includes('-----BEGIN ') ? offsetsOf(text, '-----END ') : [];
+    if (ends.length > 0 || text.includes('-----BEGIN ')) forEach(PEM_BEGIN, text, (m) => {
       const start = m.index;
       const label = m[1]!;
       const bodyStart = start + m[0].length;
       const endMarker = `-----END ${label}-----`;
-      const endAt = text.indexOf(endMarker, bodyStart);
-      const complete = endAt !== -1 && endAt - bodyStart <= MAX_KEY;
-      const body = pemBody(text.slice(bodyStart, complete ? endAt : Math.min(text.length, bodyStart + 4096)));
+      const endAt = firstFrom(ends, bodyStart, MAX_KEY, (at) => text.startsWith(endMarker, at));
+      const complete = endAt !== -1;
+      const body = pemBody(text.slice(bodyStart, complete ? endAt : bodyStart + 512));
       if (body.length < 64 || !/^[A-Za-z0-9+/=]{64}/.test(body)) return; // a mention, not a key
       const valid = keyBodyValid(label, body);
       if (!complete && !valid) return;
@@ -150,9 +186,10 @@ const privateKeys: Detector = {
       out.push({ type: TYPES.privateKey, start, end, confidence: complete && valid ? 'high' : 'medium', priority: P_TOKEN, reveal: { keepStart: m[0].length } });
       PEM_BEGIN.lastIndex = end;
     });
-    if (text.includes('PuTTY-User-Key-File-')) forEach(/PuTTY-User-Key-File-[23]: /g, text, (m) => {
-      const macAt = text.indexOf('Private-MAC: ', m.index);
-      if (macAt === -1 || macAt - m.index > MAX_KEY || !/^Private-MAC: [0-9a-fA-F]{40}/.test(text.slice(macAt, macAt + 60))) return;
+    const macs = text.includes('PuTTY-User-Key-File-') ? offsetsOf(text, 'Private-MAC: ') : [];
+    if (macs.length > 0) forEach(/PuTTY-User-Key-File-[23]: /g, text, (m) => {
+      const macAt = firstFrom(macs, m.index, MAX_KEY);
+      if (macAt === -1 || !/^Private-MAC: [0-9a-fA-F]{40}/.test(text.slice(macAt, macAt + 60))) return;
       if (!/Private-Lines: \d+\r?\n[A-Za-z0-9+/=]{32}/.test(text.slice(m.index, macAt))) return;
       const nl = text.indexOf('\n', macAt);
       const end = nl === -1 ? text.length : text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
@@ -251,7 +288,7 @@ const google = tokenDetector(
 // ---- Azure storage -----------------------------------------------------------------------------
 
 const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-const ACCOUNT_KEY = /[Aa]ccount[Kk]ey[ \t]*=[ \t]*([A-Za-z0-9+/]{86}==)/g;
+const ACCOUNT_KEY = /[Aa]ccount[Kk]ey[ \t]{0,8}=[ \t]{0,8}([A-Za-z0-9+/]{86}==)/g;
 const SAS_VERSION = /[?&;"' ]sv=20\d\d-\d\d-\d\d[&"';]/g;
 const SAS_SIG = /[?&]sig=([A-Za-z0-9%+/]{40,}(?:%3[Dd]|=)*)/;
 
@@ -267,6 +304,7 @@ const azure: Detector = {
       out.push({ type: TYPES.azure, start, end: start + 88, confidence, priority: P_TOKEN, reveal: { keepEnd: 2 } });
     });
     // A shared access signature: `sv=<date>` and a `sig=` on the same line.
+    const seen = new Set<number>();
     if (text.includes('sv=20')) forEach(SAS_VERSION, text, (m) => {
       const lineEnd = text.indexOf('\n', m.index);
       const line = text.slice(Math.max(0, m.index - 400), lineEnd === -1 ? Math.min(text.length, m.index + 800) : lineEnd);
@@ -274,7 +312,8 @@ const azure: Detector = {
       if (!sig) return;
       const start = Math.max(0, m.index - 400) + sig.index + 5;
       const end = start + sig[1]!.length;
-      if (out.some((h) => h.start === start && h.type === TYPES.azure)) return;
+      if (seen.has(start)) return;
+      seen.add(start);
       out.push({ type: TYPES.azure, start, end, confidence: 'high', priority: P_TOKEN, reveal: { keepEnd: 2 } });
     });
   },
@@ -282,14 +321,18 @@ const azure: Detector = {
 
 // ---- JWT ---------------------------------------------------------------------------------------
 
-const JWT = /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
+// Consumes whole runs (never fails midway), so a long run of base64url is read once, not once per `eyJ`.
+const JWT = /eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,2}/g;
 
 const jwt = tokenDetector(
   TYPES.jwt,
   JWT,
   isB64UrlCode,
   (v) => {
-    const [h, p, sig] = v.split('.') as [string, string, string];
+    const parts = v.split('.');
+    if (parts.length !== 3) return undefined;
+    const [h, p, sig] = parts as [string, string, string];
+    if (h.length < 11 || p.length < 2) return undefined;
     const header = decodeJsonObject(h);
     if (typeof header?.['alg'] !== 'string') return undefined; // RFC 7515 §4.1.1: alg is required
     if (header['alg'] !== 'none' && sig.length < 16) return undefined;
@@ -312,11 +355,12 @@ const LOCAL_HOST = /^(?:localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1\]|host\.do
 const urlCredentials: Detector = {
   types: [TYPES.url],
   find(text, out) {
+    let nextAt = -1;
     for (let at = text.indexOf('://'); at !== -1; at = text.indexOf('://', at + 3)) {
       // user info needs a ':' before an '@': skip the many URLs without one cheaply.
-      const at2 = text.indexOf('@', at);
-      if (at2 === -1) break;
-      if (at2 - at > 260 || !SCHEME.test(text.slice(Math.max(0, at - 32), at))) continue;
+      if (nextAt < at) nextAt = text.indexOf('@', at);
+      if (nextAt === -1) break;
+      if (nextAt - at > 260 || !SCHEME.test(text.slice(Math.max(0, at - 32), at))) continue;
       let i = at + 3;
       let colon = -1;
       while (i < text.length && i - at < 260 && USERINFO[text.charCodeAt(i)] === 1) {
@@ -345,7 +389,7 @@ export const SECRET_MIN_ENTROPY = 3.5;
 export const PASSWORD_MIN_ENTROPY = 2.5;
 
 // Keyword first: V8 skips quickly between keyword starts, far faster than stopping at every `=`/`:`.
-const SECRET_KEY = /(?:pass|pwd|secret|token|key|credential|bearer)[\w.-]*["'`\]]?[ \t]*[=:]/gi;
+const SECRET_KEY = /(?:pass|pwd|secret|token|key|credential|bearer)[\w.-]{0,64}["'`\]]?[ \t]{0,16}[=:]/gi;
 const KEY_QUALIFIER = 'api|access|secret|private|auth|signing|encryption|master|client|app|session|account|storage|subscription|shared|consumer';
 const QUALIFIED_KEY = new RegExp(`^(?:${KEY_QUALIFIER})keys?$`);
 const QUALIFIER = new RegExp(`^(?:${KEY_QUALIFIER})$`);
@@ -393,9 +437,9 @@ function secretName(name: string): { password: boolean } | undefined {
 
 /** The line around [start, end), at most `reach` characters either side. */
 function lineAround(text: string, start: number, end: number, reach: number): string {
-  const ls = text.lastIndexOf('\n', start) + 1;
-  const le = text.indexOf('\n', end);
-  return text.slice(Math.max(ls, start - reach), le === -1 ? Math.min(text.length, end + reach) : Math.min(le, end + reach));
+  const ls = lineStartNear(text, start, reach);
+  const le = indexWithin(text, '\n', end, reach);
+  return text.slice(ls, le === -1 ? Math.min(text.length, end + reach) : le);
 }
 
 /** The value after a separator: quoted up to its closing quote on the line, or bare up to a delimiter. */
@@ -474,7 +518,7 @@ const assignments: Detector = {
       let literal = v.quoted;
       if (!literal) {
         // A bare value is code (a variable, a call, a type) unless the line is an env/YAML/properties entry.
-        const lineStart = text.lastIndexOf('\n', nameStart) + 1;
+        const lineStart = lineStartNear(text, nameStart, 200);
         const codeLike = IDENTIFIER.test(value) ? ',;)<|&['.includes(text[v.end] ?? '\n') : CODE_VALUE.test(value) || NEGATED_CODE.test(value);
         literal = ENTRY_START.test(text.slice(lineStart, nameStart)) && !codeLike;
       }
@@ -548,6 +592,9 @@ const numbers: Detector = {
       let taken = -1;
       for (let a = 0; a < groups.length; a++) {
         if (a > 0 && seps[a - 1] !== ' ') continue;
+        // A grouped card starts with 4 digits, a grouped SSN with 3; else only a plain number alone counts.
+        const first = groups[a]!.length;
+        if (first !== 3 && first !== 4 && first !== 9 && (first < 13 || first > 19)) continue;
         if (starts[a]! < taken) continue;
         let digits = '';
         for (let b = a; b < groups.length; b++) {
@@ -583,7 +630,7 @@ function judgeSsn(text: string, groups: readonly string[], digits: string, sep: 
   const spaced = groups.length === 3 && groups[0]!.length === 3 && groups[1]!.length === 2;
   if (!spaced && groups.length !== 1) return undefined;
   // Nine bare digits are too common to mean anything alone: they need the keyword right before them.
-  if (!dashed && !SSN_KEYWORDS.test(text.slice(Math.max(text.lastIndexOf('\n', start) + 1, start - 32), start))) return undefined;
+  if (!dashed && !SSN_KEYWORDS.test(text.slice(lineStartNear(text, start, 32), start))) return undefined;
   if (!validSsn(digits)) return undefined;
   const keyword = keywordNear(text, start, end, SSN_KEYWORDS, KEYWORD_DISTANCE);
   const confidence = dashed && keyword ? 'high' : 'medium';
