@@ -2,10 +2,12 @@
  * Every labeled and protected file of the open workspace folders, kept current: a cancellable full index
  * with progress, then file system watchers that re-read only what changed (debounced).
  */
+import { promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { flattenLabels } from '../../core/policy/labels.js';
 import type { PolicyLabel } from '../../core/policy/types.js';
-import { inspectProtected, PROTECTED_EXT, type LabeledFile, type Session } from '../../node/operations.js';
+import { inspectProtected, PROTECTED_EXT, type LabeledFile, type ProtectedInfo, type Session } from '../../node/operations.js';
 import type { FileRow, LabelView, ViewModel } from '../../shared/protocol.js';
 import { describeError, sentence } from '../ui/errors.js';
 import { fileRow, labelViews, problemRow, type PanelFinding, type RowContext } from './model.js';
@@ -71,16 +73,24 @@ export class WorkspaceIndex implements vscode.Disposable {
   private me: string | undefined;
   private identity: ViewModel['identity'] = null;
   private run: vscode.CancellationTokenSource | undefined;
+  /** Envelopes created, changed or deleted since the last flush. */
   private pending = new Set<string>();
+  /** Other paths created (maybe folders, whose envelopes the watcher may not report) and deleted (maybe folders). */
+  private created = new Set<string>();
+  private deleted = new Set<string>();
   private settingsChanged = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
   private cachedModel: ViewModel | undefined;
+  private readonly headers = new Map<string, { size: number; mtimeMs: number; me: string | undefined; info: ProtectedInfo }>();
 
   constructor(private readonly services: PanelServices) {
     const envelopes = vscode.workspace.createFileSystemWatcher(`**/*${PROTECTED_EXT}`);
     const settings = vscode.workspace.createFileSystemWatcher('**/.sensitivity/*.json');
-    const onEnvelope = (uri: vscode.Uri) => this.schedule(uri);
+    // Folders: deleting one reports the folder only, and files written into a new one can be missed before
+    // it is watched, so folder events are resolved here (changes are ignored: envelopes report their own).
+    const tree = vscode.workspace.createFileSystemWatcher('**/*', false, true, false);
+    const onEnvelope = (uri: vscode.Uri) => this.schedule(this.pending, uri);
     const onSettings = () => this.schedule();
     this.subscriptions.push(
       envelopes,
@@ -88,6 +98,9 @@ export class WorkspaceIndex implements vscode.Disposable {
       envelopes.onDidCreate(onEnvelope),
       envelopes.onDidChange(onEnvelope),
       envelopes.onDidDelete(onEnvelope),
+      tree,
+      tree.onDidCreate((uri) => uri.path.endsWith(PROTECTED_EXT) || this.schedule(this.created, uri)),
+      tree.onDidDelete((uri) => uri.path.endsWith(PROTECTED_EXT) || this.schedule(this.deleted, uri)),
       settings.onDidCreate(onSettings),
       settings.onDidChange(onSettings),
       settings.onDidDelete(onSettings),
@@ -242,20 +255,62 @@ export class WorkspaceIndex implements vscode.Disposable {
   private async protectedEntry(f: Folder, uri: vscode.Uri): Promise<[string, Entry]> {
     const rel = f.session.workspace.relPath(uri.fsPath);
     try {
-      const info = await inspectProtected(f.session, uri.fsPath);
+      const info = await this.inspect(f.session, uri.fsPath);
       return [f.prefix + rel, { folder: f, uri, file: { path: rel, label: info.label, protected: info } }];
     } catch (e) {
+      this.headers.delete(uri.fsPath);
       return [f.prefix + rel, { folder: f, uri, problem: describeError(e).message }];
     }
   }
 
-  /** Collects file events; a settings change (policy, manifest, people) re-reads the plain part and the labels. */
-  private schedule(envelope?: vscode.Uri): void {
-    if (envelope && /\/(node_modules|\.git)\//.test(envelope.path)) return;
-    if (envelope) this.pending.add(envelope.toString());
+  /**
+   * A header as you see it, reused while the file (size, mtime), your identity and its expiry are unchanged:
+   * verifying a policy signature costs milliseconds, and a refresh would otherwise redo every one.
+   */
+  private async inspect(session: Session, path: string): Promise<ProtectedInfo> {
+    const stat = await fs.stat(path);
+    const me = session.identity?.id;
+    const hit = this.headers.get(path);
+    const fresh = (info: ProtectedInfo) => info.expires === null || Date.now() < Date.parse(info.expires);
+    if (hit && hit.size === stat.size && hit.mtimeMs === stat.mtimeMs && hit.me === me && fresh(hit.info)) return hit.info;
+    const info = await inspectProtected(session, path);
+    this.headers.set(path, { size: stat.size, mtimeMs: stat.mtimeMs, me, info });
+    return info;
+  }
+
+  /** Collects a file event into `set`; without one, a settings change (policy, manifest, people). */
+  private schedule(set?: Set<string>, uri?: vscode.Uri): void {
+    if (uri && /\/(node_modules|\.git)(\/|$)/.test(uri.path)) return;
+    if (set && uri) set.add(uri.fsPath);
     else this.settingsChanged = true;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.flush(), DEBOUNCE_MS);
+  }
+
+  /** Envelopes inside created paths that are folders (a folder moved in, a checkout, a new folder written at once). */
+  private async envelopesIn(created: readonly string[]): Promise<string[]> {
+    const found: string[] = [];
+    for (const path of created) {
+      const isDir = await fs.stat(path).then((s) => s.isDirectory(), () => false);
+      if (!isDir) continue;
+      const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(vscode.Uri.file(path), `**/*${PROTECTED_EXT}`), excludeGlob());
+      found.push(...uris.map((u) => u.fsPath));
+    }
+    return found;
+  }
+
+  /** Drops the rows of files at or under deleted paths (a deleted folder reports only itself). */
+  private dropDeleted(deleted: ReadonlySet<string>): void {
+    if (deleted.size === 0) return;
+    for (const [key, e] of this.entries) {
+      if (!e.uri.path.endsWith(PROTECTED_EXT)) continue;
+      for (let p = e.uri.fsPath; p !== dirname(p); p = dirname(p)) {
+        if (!deleted.has(p)) continue;
+        this.entries.delete(key);
+        this.headers.delete(e.uri.fsPath);
+        break;
+      }
+    }
   }
 
   private async flush(): Promise<void> {
@@ -264,15 +319,19 @@ export class WorkspaceIndex implements vscode.Disposable {
       this.timer = setTimeout(() => void this.flush(), DEBOUNCE_MS);
       return;
     }
-    const uris = [...this.pending].map((s) => vscode.Uri.parse(s));
     const settings = this.settingsChanged;
-    this.pending.clear();
+    const [pending, created, deleted] = [this.pending, this.created, this.deleted];
+    this.pending = new Set();
+    this.created = new Set();
+    this.deleted = new Set();
     this.settingsChanged = false;
-    // A burst (a checkout, a batch protect) is cheaper to read as one cancellable, progress-reporting run.
-    if (uris.length > BURST) return this.refresh();
     try {
+      for (const path of await this.envelopesIn([...created])) pending.add(path);
+      // A burst (a checkout, a batch protect) is cheaper to read as one cancellable, progress-reporting run.
+      if (pending.size > BURST) return void (await this.refresh());
       if (settings) await this.reloadSettings();
-      for (const uri of uris) await this.updateEnvelope(uri);
+      this.dropDeleted(deleted);
+      for (const path of pending) await this.updateEnvelope(vscode.Uri.file(path));
     } catch (e) {
       this.services.log.warn(`access panel: update failed (${e instanceof Error ? e.name : 'error'})`);
     }
@@ -305,6 +364,7 @@ export class WorkspaceIndex implements vscode.Disposable {
     const key = f.prefix + f.session.workspace.relPath(uri.fsPath);
     if (!exists) {
       this.entries.delete(key);
+      this.headers.delete(uri.fsPath);
       return;
     }
     const [k, entry] = await this.protectedEntry(f, uri);
