@@ -94,6 +94,34 @@ scenario('open a protected file and read its plaintext in the editor', async (wb
   await wb.page.keyboard.press('Escape');
 });
 
+scenario('a Viewer reads a protected file in a page that offers no copy', async (wb) => {
+  await wb.runCommand('View: Close All Editors');
+  // Become Bob (a Viewer of the forecast): import his CLI identity file through the file dialog.
+  await wb.runCommand('Sensitivity: Import My Identity…');
+  await wb.quickPickItems().filter({ hasText: 'An exported identity file' }).first().click();
+  // VS Code's own file dialog (code-server): type the path, then its Import button.
+  await wb.page.locator('.quick-input-widget input').fill(`${wb.demo.otherHome}/identity.json`);
+  await wb.page.locator('.quick-input-widget .monaco-button', { hasText: exactly('Import') }).click();
+  await wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: exactly('Replace') }).click();
+  await wb.notification(/Imported your identity Bob Example/).first().waitFor();
+  await (await wb.explorerItem(`${PROTECTED_FILE}.protected`)).dblclick();
+  const page = wb.webview();
+  await page.locator('pre', { hasText: 'EMEA' }).waitFor();
+  assert.match(await page.locator('[role=note]').innerText(), /read only/);
+  assert.equal(await page.locator('body').evaluate((b) => getComputedStyle(b).userSelect), 'none');
+  // Selecting everything selects nothing, and copy is cancelled.
+  const copied = await page.locator('pre').evaluate(() => {
+    document.execCommand('selectAll');
+    const selected = String(window.getSelection());
+    const event = new Event('copy', { cancelable: true });
+    document.dispatchEvent(event);
+    return { selected, prevented: event.defaultPrevented };
+  });
+  assert.equal(copied.prevented, true);
+  assert.equal(copied.selected.includes('EMEA'), false, `selected: ${copied.selected}`);
+  await wb.screenshot('protected-file-view-only');
+});
+
 scenario('a file that is not yours does not open: the page says why and who owns it', async (wb) => {
   await wb.runCommand('View: Close All Editors');
   // Become someone else: a new identity (confirmed replacement), then open Alice's protected file.

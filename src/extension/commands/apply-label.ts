@@ -31,6 +31,7 @@ export async function applyLabel(services: Services, ...args: unknown[]): Promis
       files.length === 1 ? services.labels.labelOf(files[0]!).catch(() => undefined) : undefined,
     ]);
     const picked = await pickLabel(core, policy, {
+      iconStorage: services.context.globalStorageUri,
       title: options.reason ?? (files.length === 1 ? `Sensitivity Label of ${basename(files[0]!.fsPath)}` : `Sensitivity Label of ${files.length} Files`),
       ...(current?.label ? { current: current.label.id } : {}),
     });

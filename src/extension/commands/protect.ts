@@ -45,6 +45,7 @@ async function askProtection(services: Services, files: readonly vscode.Uri[]): 
   ]);
   const what = files.length === 1 ? basename(files[0]!.fsPath) : `${files.length} files`;
   const label = await pickLabel(core, policy, {
+    iconStorage: services.context.globalStorageUri,
     title: `Protect ${what} (1/3): Label`,
     placeHolder: 'The label travels inside the protected file; its protection settings apply',
     ...(current?.label ? { current: current.label.id } : {}),

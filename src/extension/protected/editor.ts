@@ -12,7 +12,7 @@ import { isSensitivityError } from '../../core/errors.js';
 import type { ProtectedInfo } from '../../node/operations.js';
 import type { Services } from '../services.js';
 import { describeError, sentence } from '../ui/errors.js';
-import { BASE_STYLE, escapeHtml, page } from '../ui/html.js';
+import { BASE_STYLE, escapeHtml, LOCK_SVG, page } from '../ui/html.js';
 import { editorUriOf } from './uris.js';
 
 export const PROTECTED_EDITOR_VIEW_TYPE = 'sensitivity.protectedFile';
@@ -77,7 +77,7 @@ ${info.expires ? `<dt>${info.expired ? 'Expired' : 'Expires'}</dt><dd>${escapeHt
   return page(webview, {
     title: name,
     style: BASE_STYLE,
-    body: `<h1>🔒 ${escapeHtml(name)} did not open</h1>
+    body: `<h1>${LOCK_SVG}${escapeHtml(name)} did not open</h1>
 <div class="banner error" role="alert">${escapeHtml(reason)}</div>
 ${rows}
 <div>${buttons}${button('retry', 'Try Again', true)}</div>`,
@@ -100,7 +100,7 @@ document.addEventListener('keydown', (e) => { if ((e.ctrlKey || e.metaKey) && ['
   return page(webview, {
     title: info.innerName,
     style,
-    body: `<div class="banner" role="note">🔒 <strong>${escapeHtml(info.label.name)}</strong> — read only. Your rights (${escapeHtml(info.yourRights.join(', '))}) do not include editing or copying. Owner: ${escapeHtml(person(info.owner))}. ${button('inspect', 'Inspect', true)}</div>
+    body: `<div class="banner" role="note">${LOCK_SVG}<strong>${escapeHtml(info.label.name)}</strong> — read only. Your rights (${escapeHtml(info.yourRights.join(', '))}) do not include editing or copying. Owner: ${escapeHtml(person(info.owner))}. ${button('inspect', 'Inspect', true)}</div>
 <pre aria-label="${escapeHtml(basename(envelope.fsPath))}">${escapeHtml(text)}</pre>`,
     script,
   });

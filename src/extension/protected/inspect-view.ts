@@ -18,7 +18,7 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 export function inspectMarkdown(info: ProtectedInfo): string {
   const date = (iso: string) => new Date(iso).toLocaleString();
   const lines = [
-    `# 🔒 ${cell(info.innerName)}`,
+    `# ${cell(info.innerName)} (protected)`,
     '',
     `| | |`,
     `|---|---|`,

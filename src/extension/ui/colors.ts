@@ -47,9 +47,3 @@ export function statusBarColor(color: string | undefined): string | vscode.Theme
   if (!color) return undefined;
   return color.startsWith('#') ? color : new vscode.ThemeColor(color);
 }
-
-/** A quick pick icon in the label's color. */
-export function labelIcon(color: string | undefined, protectedFile = false): vscode.ThemeIcon {
-  const id = themeColorId(color);
-  return new vscode.ThemeIcon(protectedFile ? 'lock' : 'tag', id ? new vscode.ThemeColor(id) : undefined);
-}

@@ -35,10 +35,15 @@ ${opts.script ? `<script nonce="${n}">${opts.script}</script>` : ''}
 </html>`;
 }
 
+/** A lock drawn inline (no emoji font needed), in the text color. */
+export const LOCK_SVG =
+  '<svg class="lock" aria-hidden="true" width="16" height="16" viewBox="0 0 16 16"><path fill="currentColor" d="M4 7V5a4 4 0 1 1 8 0v2h1a1 1 0 0 1 1 1v6a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1V8a1 1 0 0 1 1-1h1Zm1.5 0h5V5a2.5 2.5 0 0 0-5 0v2Z"/></svg>';
+
 /** Shared look: VS Code's theme variables, so light, dark and high-contrast themes all apply. */
 export const BASE_STYLE = `
 body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); background: var(--vscode-editor-background); padding: 0 24px; }
 h1 { font-size: 1.4em; font-weight: 600; margin: 24px 0 8px; }
+.lock { vertical-align: -2px; margin-right: 6px; }
 .muted { color: var(--vscode-descriptionForeground); }
 .banner { border-left: 3px solid var(--vscode-editorWarning-foreground); background: var(--vscode-textBlockQuote-background); padding: 8px 12px; margin: 12px 0; }
 .error { border-left-color: var(--vscode-editorError-foreground); }

@@ -6,14 +6,14 @@
 import * as vscode from 'vscode';
 import type { Policy, PolicyLabel } from '../../core/index.js';
 import type { Core } from '../core.js';
-import { labelIcon } from './colors.js';
+import { labelIconPath } from './label-icons.js';
 
 interface LabelItem extends vscode.QuickPickItem {
-  readonly label_?: PolicyLabel;
+  readonly policyLabel?: PolicyLabel;
 }
 
-/** The picker's items for `policy` (exported for tests of order and separators). */
-export function labelItems(core: Core, policy: Policy, current?: string): LabelItem[] {
+/** The picker's items for `policy`: policy order, parents as separators, colored dots from `storage`. */
+async function labelItems(core: Core, policy: Policy, storage: vscode.Uri, current?: string): Promise<LabelItem[]> {
   const items: LabelItem[] = [];
   let inGroup = false;
   for (const l of core.flattenLabels(policy)) {
@@ -29,29 +29,33 @@ export function labelItems(core: Core, policy: Policy, current?: string): LabelI
     const notes = [l.id === current ? 'current' : '', l.id === policy.defaultLabel ? 'default' : '', l.protection?.required ? 'protects' : ''].filter(Boolean);
     items.push({
       label: l.parent ? `\u2003${l.name}` : l.name,
-      iconPath: labelIcon(l.color, l.protection?.required === true),
+      iconPath: await labelIconPath(storage, l.color),
       description: [l.parent ? l.displayName : '', notes.join(', ')].filter(Boolean).join(' · ') || undefined,
       detail: l.description,
-      label_: l,
+      policyLabel: l,
     });
   }
   return items;
 }
 
 /** Asks for a label; undefined when cancelled. `current` is preselected. */
-export async function pickLabel(core: Core, policy: Policy, opts: { title: string; placeHolder?: string; current?: string }): Promise<PolicyLabel | undefined> {
-  const items = labelItems(core, policy, opts.current);
+export async function pickLabel(
+  core: Core,
+  policy: Policy,
+  opts: { title: string; placeHolder?: string; current?: string; iconStorage: vscode.Uri },
+): Promise<PolicyLabel | undefined> {
+  const items = await labelItems(core, policy, opts.iconStorage, opts.current);
   const qp = vscode.window.createQuickPick<LabelItem>();
   qp.title = opts.title;
   qp.placeholder = opts.placeHolder ?? 'Choose a sensitivity label (least to most sensitive)';
   qp.items = items;
   qp.matchOnDescription = true;
   qp.matchOnDetail = true;
-  const preselect = items.find((i) => i.label_?.id === (opts.current ?? policy.defaultLabel));
+  const preselect = items.find((i) => i.policyLabel?.id === (opts.current ?? policy.defaultLabel));
   if (preselect) qp.activeItems = [preselect];
   try {
     return await new Promise<PolicyLabel | undefined>((resolve) => {
-      qp.onDidAccept(() => resolve(qp.selectedItems[0]?.label_ ?? qp.activeItems[0]?.label_));
+      qp.onDidAccept(() => resolve(qp.selectedItems[0]?.policyLabel ?? qp.activeItems[0]?.policyLabel));
       qp.onDidHide(() => resolve(undefined));
       qp.show();
     });

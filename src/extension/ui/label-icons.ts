@@ -1,0 +1,42 @@
+/**
+ * Colored dots for the label quick pick. Quick picks ignore a ThemeIcon's color, so each label color gets
+ * a tiny SVG (light and dark variants of theme colors), written once to the extension's global storage.
+ */
+import { promises as fs } from 'node:fs';
+import * as vscode from 'vscode';
+
+/** VS Code's default `charts.*` colors (colorRegistry), dark and light themes. */
+const CHART_HEX: Readonly<Record<string, readonly [dark: string, light: string]>> = {
+  'charts.red': ['#f14c4c', '#e51400'],
+  'charts.orange': ['#d18616', '#d18616'],
+  'charts.yellow': ['#cca700', '#bf8803'],
+  'charts.green': ['#89d185', '#388a34'],
+  'charts.blue': ['#3794ff', '#1a85ff'],
+  'charts.purple': ['#b180d7', '#652d90'],
+  'charts.foreground': ['#cccccc', '#616161'],
+};
+
+/** Dark- and light-theme hex of a policy color ("#rrggbb" or a theme color id). */
+function hexes(color: string | undefined): readonly [string, string] {
+  if (color && /^#[0-9a-f]{6}$/i.test(color)) return [color.toLowerCase(), color.toLowerCase()];
+  return CHART_HEX[color ?? ''] ?? CHART_HEX['charts.foreground']!;
+}
+
+const svg = (hex: string) => `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 16 16"><circle cx="8" cy="8" r="5" fill="${hex}"/></svg>`;
+
+/** The quick pick icon of a label color; a plain tag icon when the storage cannot be written. */
+export async function labelIconPath(storage: vscode.Uri, color: string | undefined): Promise<vscode.IconPath> {
+  const [dark, light] = hexes(color);
+  const dir = vscode.Uri.joinPath(storage, 'label-icons');
+  const file = (hex: string) => vscode.Uri.joinPath(dir, `${hex.slice(1)}.svg`);
+  try {
+    await fs.mkdir(dir.fsPath, { recursive: true });
+    for (const hex of new Set([dark, light])) {
+      const path = file(hex).fsPath;
+      if (!(await fs.stat(path).then(() => true, () => false))) await fs.writeFile(path, svg(hex));
+    }
+    return { dark: file(dark), light: file(light) };
+  } catch {
+    return new vscode.ThemeIcon('tag');
+  }
+}
