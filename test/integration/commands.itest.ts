@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { suite, test } from './harness.js';
-import { activateExtension, contributedCommands, extension } from './helpers.js';
+import { activateExtension, closeAllEditors, contributedCommands, extension, waitFor, writeFixture } from './helpers.js';
 import { api } from './sensitivity.js';
 
 interface Contributes {
@@ -63,4 +63,24 @@ suite('commands and contributions', () => {
     console.log(`[itest] activation: bundle load ${loadMs.toFixed(1)} ms (fresh copy), activate() ${activation.activateMs.toFixed(1)} ms`);
     assert.ok(activation.activateMs < 200, `activate() took ${activation.activateMs} ms`);
   });
+
+  test('Show Access Panel (loaded on first use) and the copy guard run from their commands', async () => {
+    const handle = await vscode.commands.executeCommand<{ panel: vscode.WebviewPanel } | undefined>('sensitivity.showAccessPanel');
+    assert.ok(handle?.panel, 'the panel handle is returned');
+    await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputWebview), 'the access panel tab');
+    handle.panel.dispose();
+    await vscode.commands.executeCommand('sensitivity.copyBlocked');
+  });
+
+  test('the contributed JSON Schema validates .sensitivity/policy.json in the editor', async () => {
+    const uri = await writeFixture('schema-check/.sensitivity/policy.json', JSON.stringify({ version: 1, labels: [{ id: 'x', name: 'X', colour: 'red' }] }, null, 2));
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const diagnostics = await waitFor(() => {
+      const d = vscode.languages.getDiagnostics(uri);
+      return d.length > 0 && d;
+    }, 'a schema diagnostic', { timeoutMs: 20_000 });
+    assert.ok(diagnostics.some((d) => /colour/.test(d.message) || /not allowed/i.test(d.message)), diagnostics.map((d) => d.message).join('; '));
+    await closeAllEditors();
+  }, { timeoutMs: 30_000 });
 });
