@@ -45,6 +45,8 @@ async function main(): Promise<void> {
   const server = await startCodeServer(install, dirs, {
     folder: demo.folder,
     port: Number(process.env.PORT ?? 8080),
+    // Checked: without the smoke-test driver option code-server ignores the extensionDevelopmentPath payload.
+    smokeTestDriver: dev,
     env: { SENSITIVITY_HOME: demo.home },
   });
   const url = dev ? workbenchUrl(server, demo.folder, { extensionDevelopmentPath: REPO_ROOT }) : `${server.url}/`;
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
       '',
       `workspace:  ${demo.folder}`,
       demo.labeled
-        ? `you are Alice (SENSITIVITY_HOME=${demo.home}); Bob's home: ${demo.otherHome}`
+        ? `you are Alice (SENSITIVITY_HOME=${demo.home}): in VS Code, F1 → "Sensitivity: Import My Identity…" → "The CLI's identity".\nBob's home: ${demo.otherHome}`
         : `note: ${demo.note ?? 'no labels'}; build the CLI (${CLI}) and restart for labels and a protected file`,
       `log:        ${server.dirs.log}`,
       `On a remote machine? Forward the port: ssh -L ${server.port}:127.0.0.1:${server.port} HOST. Ctrl-C stops.`,

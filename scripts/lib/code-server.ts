@@ -39,7 +39,10 @@ export interface StartOptions {
   readonly port?: number;
   /** Extra environment for code-server and, through it, the extension host (e.g. SENSITIVITY_HOME). */
   readonly env?: Readonly<Record<string, string>>;
-  /** Exposes the smoke-test driver that `codeAutomationExit` needs (integration tests). */
+  /**
+   * `--vscode-option enable-smoke-test-driver`: needed for `codeAutomationExit` (integration tests) and,
+   * as checked here, for the workbench to honour an extensionDevelopmentPath payload at all.
+   */
   readonly smokeTestDriver?: boolean;
 }
 

@@ -36,7 +36,7 @@ export const DEMO_FILES: ReadonlyArray<{ path: string; content: string; label?: 
     content: [
       '# Sensitivity Labels demo',
       '',
-      'You are Alice. Try it:',
+      'You are Alice: F1 → "Sensitivity: Import My Identity…" → "The CLI\'s identity". Then:',
       '',
       '- The status bar shows the label of the active file; click it to change the label.',
       '- Right-click a file in the explorer: apply a label, protect it.',
