@@ -8,6 +8,7 @@ import type { SensitivityApi } from './api.js';
 import { registerCommands } from './commands/index.js';
 import { loadCore } from './core.js';
 import { LabelDecorations } from './decorations.js';
+import { registerDetection } from './detect/index.js';
 import { IdentityStore } from './identity-store.js';
 import { registerPolicyAtWork } from './policy-at-work.js';
 import { registerCopyGuard } from './protected/copy-guard.js';
@@ -41,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): SensitivityApi {
     registerCopyGuard(services.labels),
     registerSaveSoon(log),
     registerPolicyAtWork(services),
+    registerDetection(services),
   );
   const activation = { activateMs: performance.now() - started };
   log.info(`activated in ${activation.activateMs.toFixed(1)} ms`);

@@ -17,17 +17,19 @@ export interface ContentFindings {
 export type FindingsProvider = (uri: vscode.Uri) => Promise<ContentFindings | undefined>;
 
 export class FindingsRegistry implements vscode.Disposable {
-  private provider: FindingsProvider | undefined;
+  /** The newest registration answers; disposing it brings back the one before (tests register stand-ins). */
+  private readonly providers: FindingsProvider[] = [];
   private readonly changed = new vscode.EventEmitter<vscode.Uri[] | undefined>();
   /** Fires when findings change (the provider calls `refresh`). */
   readonly onDidChange = this.changed.event;
 
-  /** Installs the provider (one at a time); disposing the result removes it. */
+  /** Installs a provider (the newest one answers); disposing the result removes it. */
   register(provider: FindingsProvider): vscode.Disposable {
-    this.provider = provider;
+    this.providers.push(provider);
     this.changed.fire(undefined);
     return new vscode.Disposable(() => {
-      if (this.provider === provider) this.provider = undefined;
+      const i = this.providers.lastIndexOf(provider);
+      if (i !== -1) this.providers.splice(i, 1);
       this.changed.fire(undefined);
     });
   }
@@ -39,7 +41,7 @@ export class FindingsRegistry implements vscode.Disposable {
 
   /** The findings of a file, if a provider knows any. */
   async of(uri: vscode.Uri): Promise<ContentFindings | undefined> {
-    return this.provider?.(uri).catch(() => undefined);
+    return this.providers.at(-1)?.(uri).catch(() => undefined);
   }
 
   dispose(): void {

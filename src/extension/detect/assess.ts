@@ -1,0 +1,105 @@
+/**
+ * From a document's findings to what the editor says about them: the core's verdict for the file, which
+ * label each finding asks for, and the words of diagnostics and summaries. Pure (no `vscode`).
+ */
+import {
+  DEFAULT_MIN_CONFIDENCE,
+  evaluate,
+  findLabel,
+  minimumApplicableLabel,
+  type Confidence,
+  type DetectionRule,
+  type Evaluation,
+  type Finding,
+  type Policy,
+  type PolicyLabel,
+} from '../../core/index.js';
+
+/** The file's current label as shown (a protected file's label may be one the policy does not know). */
+export interface CurrentLabel {
+  readonly id: string;
+  readonly displayName: string;
+}
+
+/** A finding that a triggered rule counts, with the most sensitive label such a rule asks for. */
+export interface Counted {
+  readonly finding: Finding;
+  readonly need: PolicyLabel;
+  /** The need is more sensitive than the file's label (or the file has none, or one the policy does not know). */
+  readonly outranks: boolean;
+}
+
+export interface Assessment {
+  readonly evaluation: Evaluation;
+  readonly counted: readonly Counted[];
+  /** What the content needs (the evaluation's required label), when a rule triggered. */
+  readonly required?: PolicyLabel;
+  /** The least sensitive label a person can apply that satisfies `required` (its first sublabel for a parent). */
+  readonly target?: PolicyLabel;
+  /** "Payment card number (2), AWS access key": what `counted` holds, never the values. */
+  readonly summary: string;
+}
+
+const LEVEL: Readonly<Record<Confidence, number>> = { low: 0, medium: 1, high: 2 };
+
+function rankOf(policy: Policy, id: string): number {
+  try {
+    return findLabel(policy, id).rank;
+  } catch {
+    return -Infinity;
+  }
+}
+
+/** A rule's matching findings when it triggers (as `evaluate` decides: confidence, count, known label). */
+function triggered(rule: DetectionRule, findings: readonly Finding[], policy: Policy): Finding[] {
+  if (!Number.isFinite(rankOf(policy, rule.minLabel))) return [];
+  const min = LEVEL[rule.minConfidence ?? DEFAULT_MIN_CONFIDENCE];
+  const matched = findings.filter((f) => rule.types.includes(f.typeId) && LEVEL[f.confidence] >= min);
+  return matched.length >= (rule.minCount ?? 1) ? matched : [];
+}
+
+/**
+ * Assesses `findings` of a file labeled `current` (undefined: no label) under `policy`. `currentIsAutomatic`
+ * lets an `apply` rule raise a label that was itself applied automatically.
+ */
+export function assess(findings: readonly Finding[], policy: Policy, current: CurrentLabel | undefined, currentIsAutomatic = false): Assessment {
+  const evaluation = evaluate(findings, current?.id, { rank: (id) => rankOf(policy, id), rules: policy.detection?.rules ?? [] }, { currentIsAutomatic });
+  const needs = new Map<Finding, PolicyLabel>();
+  for (const rule of policy.detection?.rules ?? []) {
+    const matched = triggered(rule, findings, policy);
+    if (matched.length === 0) continue;
+    const label = findLabel(policy, rule.minLabel);
+    for (const f of matched) if ((needs.get(f)?.rank ?? -Infinity) < label.rank) needs.set(f, label);
+  }
+  const currentRank = current ? rankOf(policy, current.id) : -Infinity;
+  const counted = findings.flatMap((f) => {
+    const need = needs.get(f);
+    return need ? [{ finding: f, need, outranks: currentRank < need.rank }] : [];
+  });
+  const requiredId = evaluation.required?.labelId;
+  return {
+    evaluation,
+    counted,
+    ...(requiredId ? { required: findLabel(policy, requiredId), target: minimumApplicableLabel(policy, requiredId) } : {}),
+    summary: summarize(counted.map((c) => c.finding)),
+  };
+}
+
+/** "Payment card number (2), AWS access key": types in order of first appearance, with counts. */
+export function summarize(findings: readonly Pick<Finding, 'typeName'>[]): string {
+  const counts = new Map<string, number>();
+  for (const f of findings) counts.set(f.typeName, (counts.get(f.typeName) ?? 0) + 1);
+  return [...counts].map(([name, n]) => (n === 1 ? name : `${name} (${n})`)).join(', ');
+}
+
+/**
+ * The diagnostic's words: "Payment card number (**** 6467) — this file should be at least Confidential (it
+ * is General)". Only the masked excerpt appears.
+ */
+export function messageOf(c: Counted, current: CurrentLabel | undefined, a: Assessment): string {
+  const what = `${c.finding.typeName} (${c.finding.excerpt})`;
+  if (!c.outranks) return `${what} — needs at least ${c.need.displayName}; this file is ${current?.displayName}`;
+  const now = current ? `it is ${current.displayName}` : 'it has no label';
+  const onSave = a.evaluation.action === 'apply' && a.target ? `; saving labels it ${a.target.displayName}` : '';
+  return `${what} — this file should be at least ${c.need.displayName} (${now}${onSave})`;
+}

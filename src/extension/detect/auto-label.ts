@@ -1,0 +1,101 @@
+/**
+ * The policy's `apply` rules at work: saving a file whose content needs a label labels it with the least
+ * label that satisfies the rule — only a file without a label, or one an `apply` rule labeled before
+ * (never a label a person chose), and never downwards (the core's `evaluate` decides). Audited as
+ * `label.auto`, with the types that triggered it. It runs while the save happens, so the policy's
+ * mandatory-label prompt after the save already sees the label; a slow first run (loading the core) lets
+ * the save go on after a second and finishes right after it.
+ */
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import type { AuditEvent } from '../../core/index.js';
+import type { Session } from '../../node/operations.js';
+import type { Services } from '../services.js';
+import type { DetectionController } from './controller.js';
+
+/** How long a save waits for automatic labeling (VS Code gives all save participants 1.5 s together). */
+const SAVE_WAIT_MS = 1000;
+
+/** A session whose label changes are recorded as automatic, with what triggered them. */
+function automaticSession(session: Session, details: { readonly types: readonly string[]; readonly count: number }): Session {
+  return {
+    ...session,
+    audit: (e: AuditEvent) => session.audit(e.action === 'label.set' ? { ...e, action: 'label.auto', types: [...details.types], count: details.count } : e),
+  };
+}
+
+export class AutoLabeler {
+  private readonly running = new Set<string>();
+  private toldNoIdentity = false;
+
+  constructor(
+    private readonly services: Services,
+    private readonly controller: DetectionController,
+  ) {}
+
+  /** The save participant (registered with `onWillSaveTextDocument`). */
+  onWillSave(e: vscode.TextDocumentWillSaveEvent): void {
+    if (e.document.uri.scheme !== 'file' || this.running.has(e.document.uri.fsPath)) return;
+    const work = this.label(e.document).catch((err: unknown) => {
+      this.services.log.warn(`automatic label of ${basename(e.document.uri.fsPath)}: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    e.waitUntil(Promise.race([work, new Promise((resolve) => setTimeout(resolve, SAVE_WAIT_MS))]));
+  }
+
+  /** Labels `doc`'s file when its content triggers an `apply` rule; returns the label applied, if any. */
+  async label(doc: vscode.TextDocument): Promise<string | undefined> {
+    const path = doc.uri.fsPath;
+    const config = vscode.workspace.getConfiguration('sensitivity.detection', doc.uri);
+    if (!config.get<boolean>('enabled', true) || this.running.has(path)) return undefined;
+    this.running.add(path);
+    try {
+      const engine = await this.controller.engine();
+      // The label may have changed since the last keystroke: judge with a fresh scope.
+      const scope = await this.controller.scopes.of(doc.uri, engine);
+      if (!scope || scope.skip || scope.protected) return undefined;
+      if (doc.getText().length > config.get<number>('maxFileSize', 2 * 1024 * 1024)) return undefined;
+      const findings = engine.scannerFor(scope.policy.detection).scan(doc.getText());
+      const a = engine.assess(findings, scope.policy, scope.current, scope.automatic);
+      if (a.evaluation.action !== 'apply' || !a.target || !a.evaluation.required) return undefined;
+      if (!(await this.services.identities.get())) {
+        this.tellNoIdentity(doc, a.target.displayName);
+        return undefined;
+      }
+      const triggering = a.evaluation.required.findings;
+      const session = automaticSession(await this.services.session(scope.disk), {
+        types: [...new Set(triggering.map((f) => f.typeId))],
+        count: triggering.length,
+      });
+      const { ops } = await this.services.core();
+      await ops.applyLabel(session, scope.disk.fsPath, a.target.id);
+      const entry = engine.getLabel(await session.workspace.manifest(), session.workspace.relPath(scope.disk.fsPath));
+      if (entry) await this.controller.autoLabels.remember(scope.disk.fsPath, entry.label, entry.setAt);
+      // The manifest changed under the label index's cache: the mandatory-label check after the save must see it.
+      this.services.labels.invalidateAll();
+      const name = basename(path);
+      vscode.window.setStatusBarMessage(`$(tag) ${name} labeled ${a.target.displayName} (workspace policy)`, 5000);
+      void vscode.window
+        .showInformationMessage(
+          `${name} was labeled ${a.target.displayName}: its content (${a.summary}) needs at least ${a.required?.displayName ?? a.target.displayName} under this workspace's policy.`,
+          'Change Label…',
+        )
+        .then((b) => b && vscode.commands.executeCommand('sensitivity.applyLabel', scope.disk));
+      return a.target.id;
+    } finally {
+      this.running.delete(path);
+    }
+  }
+
+  /** Once per session: the policy would label this file, but labels need an author. */
+  private tellNoIdentity(doc: vscode.TextDocument, label: string): void {
+    if (this.toldNoIdentity) return;
+    this.toldNoIdentity = true;
+    void vscode.window
+      .showWarningMessage(
+        `The workspace policy labels ${basename(doc.uri.fsPath)} ${label} because of its content, but labeling needs your identity.`,
+        'Create Identity…',
+        'Import Identity…',
+      )
+      .then((b) => b && vscode.commands.executeCommand(b.startsWith('Create') ? 'sensitivity.createIdentity' : 'sensitivity.importIdentity'));
+  }
+}

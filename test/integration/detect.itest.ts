@@ -1,0 +1,239 @@
+/**
+ * Sensitive content in the real editor: a pasted card number gets a diagnostic on its exact range, the
+ * quick fix applies the label the content needs (manifest and audit), the status bar says what the content
+ * needs, an `apply` rule labels a file on save (audited as label.auto, never over a person's label),
+ * protected documents are scanned in memory, huge and ignored files are not, and a 1 MiB document is
+ * rescanned incrementally as one types (timings printed).
+ */
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { DEFAULT_POLICY, type Policy } from '../../src/core/index.js';
+import { afterEach, before, suite, test } from './harness.js';
+import { closeAllEditors, openFile, waitFor, workspaceRoot, writeFixture } from './helpers.js';
+import { api, auditLog, auditSince, ensurePolicy, freshFile, manifest, person, useIdentity } from './sensitivity.js';
+
+const SOURCE = 'Sensitivity';
+/** A Luhn-valid Visa number in a real issuer range (not a published test number). */
+const CARD = '4539 1488 0343 6467';
+/** An AWS access key id of the documented shape (made up). */
+const AWS_KEY = 'AKIAQWERTYUIOPASDF23';
+
+const rel = (uri: vscode.Uri) => vscode.workspace.asRelativePath(uri, false);
+const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === SOURCE);
+
+interface BatchResult {
+  readonly done: string[];
+  readonly failed: { file: string; message: string }[];
+}
+
+async function apply(uri: vscode.Uri, label: string): Promise<void> {
+  const result = await vscode.commands.executeCommand<BatchResult>('sensitivity.applyLabel', uri, { label });
+  assert.deepEqual(result.failed, []);
+}
+
+/** Types `text` at the end of line `line` of the active editor (as a paste would arrive). */
+async function typeAt(editor: vscode.TextEditor, line: number, text: string): Promise<void> {
+  const ok = await editor.edit((e) => e.insert(editor.document.lineAt(line).range.end, text));
+  assert.ok(ok, 'the edit was applied');
+}
+
+/** Waits until the diagnostics of `uri` satisfy `probe`. */
+function diagnostics(uri: vscode.Uri, probe: (d: vscode.Diagnostic[]) => boolean, what: string, timeoutMs = 10_000): Promise<vscode.Diagnostic[]> {
+  return waitFor(() => {
+    const d = ours(uri);
+    return probe(d) && d;
+  }, what, { timeoutMs });
+}
+
+/** The last User Timing measure of a detection update, when it is for `doc` at its current version. */
+function lastUpdate(doc: vscode.TextDocument): { duration: number; mode: string; scanned: number } | undefined {
+  const m = performance.getEntriesByName('sensitivity.detect.update', 'measure').at(-1) as PerformanceMeasure | undefined;
+  const detail = m?.detail as { uri: string; version: number; mode: string; scanned: number } | undefined;
+  return m && detail?.uri === doc.uri.toString() && detail.version === doc.version ? { duration: m.duration, mode: detail.mode, scanned: detail.scanned } : undefined;
+}
+
+/** A workspace subfolder with its own policy whose rules `apply`: cards need Confidential, AWS keys Highly Confidential. */
+const AUTO_POLICY: Policy = {
+  ...DEFAULT_POLICY,
+  requireDowngradeJustification: false,
+  detection: {
+    rules: [
+      { types: ['credit-card'], minLabel: 'confidential', action: 'apply' },
+      { types: ['aws-access-key'], minLabel: 'highly-confidential', action: 'apply' },
+    ],
+  },
+};
+
+async function autoManifest(): Promise<Record<string, { label: string }>> {
+  const text = await fs.readFile(join(workspaceRoot().fsPath, 'auto/.sensitivity/labels.json'), 'utf8').catch(() => undefined);
+  return text ? (JSON.parse(text) as { files: Record<string, { label: string }> }).files : {};
+}
+
+suite('detect', () => {
+  before(async () => {
+    await useIdentity(await person('alice'));
+    await ensurePolicy();
+    await writeFixture('auto/.sensitivity/policy.json', JSON.stringify(AUTO_POLICY, null, 2));
+  });
+  afterEach(closeAllEditors);
+
+  test('a pasted card number gets a warning on its exact range; the quick fix applies the label the content needs', async () => {
+    const uri = await freshFile('payments', '.md', '# Payments\n\n');
+    await apply(uri, 'general');
+    const editor = await openFile(rel(uri));
+    await typeAt(editor, 2, `Card number: ${CARD}`);
+    const [d] = await diagnostics(uri, (ds) => ds.length > 0, 'a diagnostic on the card number');
+    assert.equal(d!.severity, vscode.DiagnosticSeverity.Warning);
+    assert.equal(d!.code, 'credit-card');
+    assert.deepEqual([d!.range.start.line, d!.range.start.character, d!.range.end.line, d!.range.end.character], [2, 13, 2, 13 + CARD.length]);
+    assert.equal(d!.message, 'Payment card number (**** **** **** 6467) — this file should be at least Confidential (it is General)');
+    assert.ok(!d!.message.includes('4539'), 'the number itself is masked');
+
+    // The status bar says what the content needs.
+    const a = await api();
+    const status = await waitFor(async () => {
+      const s = await a.statusBar();
+      return s.text.endsWith('$(warning)') && s;
+    }, 'the status bar to warn');
+    assert.match(status.tooltip, /Payment card number/);
+    assert.match(status.tooltip, /needs at least \*\*Confidential\*\*/);
+
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d!.range, vscode.CodeActionKind.QuickFix.value);
+    const titles = actions.map((x) => x.title).filter((t) => /label|Protect/.test(t));
+    assert.deepEqual(titles, ['Apply label Confidential / All Employees', 'Choose a sensitivity label…', 'Protect this file…']);
+    const fix = actions.find((x) => x.title === 'Apply label Confidential / All Employees')!;
+    const before = (await auditLog()).length;
+    await vscode.commands.executeCommand(fix.command!.command, ...(fix.command!.arguments ?? []));
+    assert.equal((await manifest())[rel(uri)]?.label, 'confidential-all-employees');
+    assert.deepEqual(
+      (await auditSince(before)).map((e) => [e.action, e.file, e.from, e.to, e.direction]),
+      [['label.set', rel(uri), 'general', 'confidential-all-employees', 'upgrade']],
+    );
+    const [info] = await diagnostics(uri, (ds) => ds[0]?.severity === vscode.DiagnosticSeverity.Information, 'the finding to become information once the label fits');
+    assert.equal(info!.message, 'Payment card number (**** **** **** 6467) — needs at least Confidential; this file is Confidential / All Employees');
+    await waitFor(async () => !(await a.statusBar()).text.endsWith('$(warning)'), 'the status bar warning to go');
+  });
+
+  test('diagnostics follow edits: lines inserted above move them, deleting the number clears them', async () => {
+    const uri = await freshFile('moving', '.txt', `intro\nCard number: ${CARD}\n`);
+    const editor = await openFile(rel(uri));
+    await diagnostics(uri, (ds) => ds[0]?.range.start.line === 1, 'the diagnostic on line 2');
+    await editor.edit((e) => e.insert(new vscode.Position(0, 0), 'one\ntwo\n'));
+    await diagnostics(uri, (ds) => ds.length === 1 && ds[0]!.range.start.line === 3, 'the diagnostic to move to line 4');
+    await editor.edit((e) => e.delete(editor.document.lineAt(3).rangeIncludingLineBreak));
+    await diagnostics(uri, (ds) => ds.length === 0, 'the diagnostic to go with the number');
+  });
+
+  test('an apply rule labels an unlabeled file on save (label.auto), and raises only a label it applied itself', async () => {
+    const uri = await writeFixture(`auto/cards-${Date.now().toString(36)}.csv`, 'name,card\n');
+    const name = uri.path.split('/').pop()!;
+    const editor = await openFile(rel(uri));
+    await typeAt(editor, 1, `alice,${CARD}`);
+    const [d] = await diagnostics(uri, (ds) => ds.length > 0, 'the card diagnostic');
+    assert.match(d!.message, /\(it has no label; saving labels it Confidential \/ All Employees\)$/);
+    const before = (await auditLog()).length;
+    assert.ok(await editor.document.save(), 'saved');
+    await waitFor(async () => (await autoManifest())[name]?.label === 'confidential-all-employees', 'the automatic label in auto/.sensitivity/labels.json');
+    const auto = (await auditSince(before)).filter((e) => e.file === name);
+    assert.deepEqual(auto.map((e) => [e.action, e.to, e.direction, e.types, e.count]), [['label.auto', 'confidential-all-employees', 'new', ['credit-card'], 1]]);
+    await diagnostics(uri, (ds) => ds[0]?.severity === vscode.DiagnosticSeverity.Information, 'the finding to fit the new label');
+
+    // An AWS key needs more: the automatic label is raised (a rule labeled it, not a person).
+    await typeAt(editor, 1, `\naws,${AWS_KEY}`);
+    await diagnostics(uri, (ds) => ds.some((x) => x.code === 'aws-access-key'), 'the AWS key diagnostic');
+    assert.ok(await editor.document.save(), 'saved again');
+    await waitFor(async () => (await autoManifest())[name]?.label === 'highly-confidential-all-employees', 'the raised automatic label');
+    assert.deepEqual(
+      (await auditSince(before)).filter((e) => e.file === name).map((e) => [e.action, e.to, e.direction]),
+      [
+        ['label.auto', 'confidential-all-employees', 'new'],
+        ['label.auto', 'highly-confidential-all-employees', 'upgrade'],
+      ],
+    );
+  }, { timeoutMs: 40_000 });
+
+  test('an apply rule never changes a label a person chose: it warns instead', async () => {
+    const uri = await writeFixture(`auto/chosen-${Date.now().toString(36)}.csv`, 'name,card\n');
+    const name = uri.path.split('/').pop()!;
+    await apply(uri, 'general');
+    const editor = await openFile(rel(uri));
+    await typeAt(editor, 1, `bob,${CARD}`);
+    const [d] = await diagnostics(uri, (ds) => ds.length > 0, 'the card diagnostic');
+    assert.equal(d!.severity, vscode.DiagnosticSeverity.Warning);
+    const before = (await auditLog()).length;
+    assert.ok(await editor.document.save(), 'saved');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await autoManifest())[name]?.label, 'general');
+    assert.deepEqual((await auditSince(before)).filter((e) => e.file === name), []);
+  });
+
+  test('a protected document is scanned in memory', async () => {
+    const plain = await freshFile('vault', '.md', '# Vault\n');
+    const protectedResult = await vscode.commands.executeCommand<BatchResult>('sensitivity.protect', plain, { label: 'general', grants: [] });
+    assert.deepEqual(protectedResult.failed, []);
+    const envelope = vscode.Uri.file(protectedResult.done[0]!);
+    const uri = vscode.Uri.from({ scheme: 'sensitivity-protected', path: envelope.path.slice(0, -'.protected'.length) });
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    await typeAt(editor, 0, `\naws_access_key_id = ${AWS_KEY}`);
+    const [d] = await diagnostics(uri, (ds) => ds.length > 0, 'a diagnostic in the protected document');
+    assert.equal(d!.message, 'AWS access key (AKIA**************23) — this file should be at least Highly Confidential (it is General)');
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d!.range, vscode.CodeActionKind.QuickFix.value);
+    assert.deepEqual(actions.map((x) => x.title).filter((t) => /label|Protect/.test(t)), ['Apply label Highly Confidential / All Employees', 'Choose a sensitivity label…']);
+  }, { timeoutMs: 30_000 });
+
+  test('files over sensitivity.detection.maxFileSize get a note instead of a scan; ignored files are not scanned', async () => {
+    const config = vscode.workspace.getConfiguration('sensitivity.detection');
+    await config.update('maxFileSize', 1000, vscode.ConfigurationTarget.Workspace);
+    try {
+      const big = await freshFile('big', '.txt', `Card number: ${CARD}\n` + 'filler line\n'.repeat(200));
+      await openFile(rel(big));
+      const [note] = await diagnostics(big, (ds) => ds.length > 0, 'the too-large note');
+      assert.equal(note!.code, 'file-too-large');
+      assert.equal(note!.severity, vscode.DiagnosticSeverity.Information);
+      assert.match(note!.message, /^Not scanned for sensitive content while editing: 2 KiB is more than the sensitivity\.detection\.maxFileSize setting/);
+    } finally {
+      await config.update('maxFileSize', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    await writeFixture('ignored-dir/.gitignore', 'secret-*.txt\n');
+    const ignored = await writeFixture(`ignored-dir/secret-${Date.now().toString(36)}.txt`, `Card number: ${CARD}\n`);
+    const control = await writeFixture(`ignored-dir/open-${Date.now().toString(36)}.txt`, `Card number: ${CARD}\n`);
+    await openFile(rel(ignored));
+    await openFile(rel(control));
+    await diagnostics(control, (ds) => ds.length > 0, 'the diagnostic of the file .gitignore does not name');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(ours(ignored), []);
+  });
+
+  test('a 1 MiB document is rescanned incrementally as one types', async () => {
+    const lines: string[] = [];
+    for (let i = 0, n = 0; n < 1024 * 1024; i++) {
+      const line = i % 2 === 0 ? `  const value${i} = compute(input${i}, ${i * 7919 % 10007}); // step ${i}` : `  if (value${i - 1} > limit) { return fallback(${i}); }`;
+      lines.push(line);
+      n += line.length + 1;
+    }
+    lines.push(`const card = "${CARD}";`);
+    const uri = await freshFile('big-source', '.ts', lines.join('\n') + '\n');
+    const editor = await openFile(rel(uri));
+    await diagnostics(uri, (ds) => ds.length === 1, 'the card diagnostic at the end', 20_000);
+    const full = await waitFor(() => lastUpdate(editor.document), 'the first scan');
+    const times: number[] = [];
+    const modes: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const line = 1000 + i * 1500;
+      const ok = await editor.edit((e) => e.insert(new vscode.Position(line, 2), 'x'));
+      assert.ok(ok);
+      const u = await waitFor(() => lastUpdate(editor.document), `update ${i}`);
+      times.push(u.duration);
+      modes.push(u.mode);
+    }
+    times.sort((x, y) => x - y);
+    const median = times[times.length >> 1]!;
+    console.log(
+      `[itest] detect timing: 1 MiB document: first (full) scan ${full.duration.toFixed(1)} ms; keystroke update median ${median.toFixed(2)} ms, max ${times.at(-1)!.toFixed(2)} ms (${modes.filter((m) => m === 'incremental').length}/12 incremental)`,
+    );
+    assert.ok(modes.every((m) => m === 'incremental'), `modes: ${modes.join(', ')}`);
+    assert.equal(ours(uri).length, 1, 'the card diagnostic stays');
+  }, { timeoutMs: 60_000 });
+});
