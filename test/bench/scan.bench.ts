@@ -54,6 +54,15 @@ async function scanParallel(dir: string, files: readonly string[], n: number): P
   return counts.reduce((a, b) => a + b, 0);
 }
 
+/**
+ * A JavaScript pattern in ripgrep's (Rust regex) syntax: flags inline, `\/` unescaped, and a leading
+ * look-behind dropped (Rust has none; the JavaScript side checks it instead, so rg matches a superset).
+ */
+function toRust(re: RegExp): string {
+  const source = re.source.replace(/\\\//g, '/').replace(/^\(\?<[!=](?:\[[^\]]*\]|[^)])*\)/, '');
+  return (re.flags.includes('i') ? '(?i)' : '') + source;
+}
+
 /** Best wall time of `runs` runs (the least disturbed by the machine's other work). */
 async function best<T>(runs: number, f: () => T | Promise<T>): Promise<{ seconds: number; value: T }> {
   let b: { seconds: number; value: T } | undefined;
@@ -106,7 +115,7 @@ async function main(): Promise<void> {
     if (hasRg) {
       // The same first-pass patterns; JavaScript regexes without the u flag are ASCII, so rg runs --no-unicode.
       const patterns = join(dir, 'patterns.txt');
-      writeFileSync(patterns, CANDIDATE_PATTERNS.map((re) => re.source.replace(/\\\//g, '/')).join('\n') + '\n');
+      writeFileSync(patterns, CANDIDATE_PATTERNS.map(toRust).join('\n') + '\n');
       const rg = (threads: string[]) =>
         best(3, () => {
           const p = spawnSync('rg', [...threads, '--no-unicode', '--count-matches', '--no-filename', '--no-ignore', '--hidden', '-f', patterns, dir], { encoding: 'utf8', maxBuffer: 64 * MiB });

@@ -113,12 +113,12 @@ const isAlnum = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <=
 const isB64Code = (c: number): boolean => isAlnum(c) || c === 43 || c === 47 || c === 61;
 const isB64UrlCode = (c: number): boolean => isWordCode(c) || c === 45;
 
-/** True when `text` holds one of `literals` (indexOf runs far faster than any regex pass). */
+/** True when `text` holds one of `literals`: `includes` outruns a regex pass, and most files hold none. */
 const holdsAny = (text: string, literals: readonly string[]): boolean => literals.some((l) => text.includes(l));
 
 /**
  * A single-pattern token type: a regex, the characters a token is made of, a validator, and literals of
- * which every match holds one (when none is in the text, the regex pass is skipped).
+ * which every match holds one (when the text holds none, the regex pass is skipped).
  */
 function tokenDetector(
   t: InfoType,
@@ -147,6 +147,7 @@ function tokenDetector(
 
 const PEM_BEGIN = /-----BEGIN ((?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP |SSH2 ENCRYPTED )?PRIVATE KEY(?: BLOCK)?)-----/g;
 const MAX_KEY = 64 * 1024;
+const PUTTY = /PuTTY-User-Key-File-[23]: /g;
 
 /** The base64 body of a PEM/armored block: escapes (`\n` inside JSON strings), headers and blanks gone. */
 function pemBody(raw: string): string {
@@ -170,12 +171,13 @@ function keyBodyValid(label: string, body: string): boolean {
 const privateKeys: Detector = {
   types: [TYPES.privateKey],
   find(text, out) {
-    const ends = text.includes('-----BEGIN ') ? offsetsOf(text, '-----END ') : [];
-    if (ends.length > 0 || text.includes('-----BEGIN ')) forEach(PEM_BEGIN, text, (m) => {
+    let ends: number[] | undefined;
+    if (text.includes('-----BEGIN ')) forEach(PEM_BEGIN, text, (m) => {
       const start = m.index;
       const label = m[1]!;
       const bodyStart = start + m[0].length;
       const endMarker = `-----END ${label}-----`;
+      ends ??= offsetsOf(text, '-----END ');
       const endAt = firstFrom(ends, bodyStart, MAX_KEY, (at) => text.startsWith(endMarker, at));
       const complete = endAt !== -1;
       const body = pemBody(text.slice(bodyStart, complete ? endAt : bodyStart + 512));
@@ -186,8 +188,9 @@ const privateKeys: Detector = {
       out.push({ type: TYPES.privateKey, start, end, confidence: complete && valid ? 'high' : 'medium', priority: P_TOKEN, reveal: { keepStart: m[0].length } });
       PEM_BEGIN.lastIndex = end;
     });
-    const macs = text.includes('PuTTY-User-Key-File-') ? offsetsOf(text, 'Private-MAC: ') : [];
-    if (macs.length > 0) forEach(/PuTTY-User-Key-File-[23]: /g, text, (m) => {
+    let macs: number[] | undefined;
+    if (text.includes('PuTTY-User-Key-File-')) forEach(PUTTY, text, (m) => {
+      macs ??= offsetsOf(text, 'Private-MAC: ');
       const macAt = firstFrom(macs, m.index, MAX_KEY);
       if (macAt === -1 || !/^Private-MAC: [0-9a-fA-F]{40}/.test(text.slice(macAt, macAt + 60))) return;
       if (!/Private-Lines: \d+\r?\n[A-Za-z0-9+/=]{32}/.test(text.slice(m.index, macAt))) return;
@@ -288,7 +291,8 @@ const google = tokenDetector(
 // ---- Azure storage -----------------------------------------------------------------------------
 
 const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-const ACCOUNT_KEY = /[Aa]ccount[Kk]ey[ \t]{0,8}=[ \t]{0,8}([A-Za-z0-9+/]{86}==)/g;
+// Starts on the literal `ccount`, which V8 skips to fast; the A or a before it is checked after.
+const ACCOUNT_KEY = /ccount[Kk]ey[ \t]{0,8}=[ \t]{0,8}([A-Za-z0-9+/]{86}==)/g;
 const SAS_VERSION = /[?&;"' ]sv=20\d\d-\d\d-\d\d[&"';]/g;
 const SAS_SIG = /[?&]sig=([A-Za-z0-9%+/]{40,}(?:%3[Dd]|=)*)/;
 
@@ -296,6 +300,7 @@ const azure: Detector = {
   types: [TYPES.azure],
   find(text, out) {
     forEach(ACCOUNT_KEY, text, (m) => {
+      if (m.index === 0 || (text[m.index - 1] !== 'A' && text[m.index - 1] !== 'a')) return;
       const start = m.index + m[0].length - 88;
       const key = decodeBase64(m[1]!);
       if (key?.length !== 64 || isB64Code(text.charCodeAt(start + 88)) || isPlaceholder(m[1]!)) return;
@@ -542,6 +547,13 @@ const CARD_KEYWORDS = keywordRegex([
 const SSN_KEYWORDS = keywordRegex(['ssn', 'ssns', 'social security', 'ss#', 'ssn#', 'soc sec', 'socsec', 'social_security', 'taxpayer id']);
 const KEYWORD_DISTANCE = 80;
 
+const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
+
+/** What may sit right before a number: not part of a word, a decimal, a path or a signed number (as DIGIT_RUN's look-behind). */
+function numberStartOk(c: number): boolean {
+  return !(isWordCode(c) || c === 46 || c === 45 || c === 43 || c === 47 || c === 92 || c === 36 || c === 64);
+}
+
 /** What may sit right after: not a word character, nor a decimal point or comma followed by a digit. */
 function numberEndOk(text: string, end: number): boolean {
   if (end >= text.length) return true;
@@ -562,35 +574,50 @@ function cardGroupsOk(groups: readonly string[]): boolean {
 const numbers: Detector = {
   types: [TYPES.card, TYPES.ssn],
   find(text, out) {
-    forEach(DIGIT_RUN, text, (m) => {
-      const runStart = m.index;
-      const run = m[0];
-      // Most runs are plain numbers (ids, timestamps): judge those without splitting.
-      if (run.indexOf(' ') === -1 && run.indexOf('-') === -1) {
-        const end = runStart + run.length;
-        if ((run.length === 9 || (run.length >= 13 && run.length <= 19)) && numberEndOk(text, end)) {
-          const hit = run.length === 9 ? judgeSsn(text, [run], run, '', runStart, end) : judgeCard(text, [run], run, runStart, end);
+    // test() and a walk back instead of exec(): most runs are plain ids and timestamps, and this way
+    // they cost no allocation at all.
+    DIGIT_RUN.lastIndex = 0;
+    while (DIGIT_RUN.test(text)) {
+      const end = DIGIT_RUN.lastIndex;
+      let runStart = end - 1;
+      let plain = true;
+      for (;;) {
+        const c = text.charCodeAt(runStart - 1);
+        if (c >= 48 && c <= 57) runStart--;
+        else if ((c === 32 || c === 45) && isDigitCode(text.charCodeAt(runStart - 2))) {
+          runStart--;
+          plain = false;
+        } else break;
+      }
+      const length = end - runStart;
+      if (plain) {
+        if ((length === 9 || (length >= 13 && length <= 19)) && numberEndOk(text, end)) {
+          const run = text.slice(runStart, end);
+          const hit = length === 9 ? judgeSsn(text, [run], run, '', runStart, end) : judgeCard(text, [run], run, runStart, end);
           if (hit) out.push(hit);
         }
-        return;
+        continue;
       }
+      // The regex only starts after an allowed character; the walk back may have gone further.
+      const firstAllowed = runStart === 0 || numberStartOk(text.charCodeAt(runStart - 1));
+      const run = text.slice(runStart, end);
       // Split the run into digit groups and the separators between them.
       const groups: string[] = [];
       const starts: number[] = [];
       const seps: string[] = [];
       let g = 0;
-      for (let i = 0; i <= m[0].length; i++) {
-        const c = m[0].charCodeAt(i);
-        if (i === m[0].length || c === 32 || c === 45) {
-          groups.push(m[0].slice(g, i));
+      for (let i = 0; i <= run.length; i++) {
+        const c = run.charCodeAt(i);
+        if (i === run.length || c === 32 || c === 45) {
+          groups.push(run.slice(g, i));
           starts.push(runStart + g);
-          if (i < m[0].length) seps.push(m[0][i]!);
+          if (i < run.length) seps.push(run[i]!);
           g = i + 1;
         }
       }
       // Try every window of whole groups that starts and ends at the run's edges or at a space.
       let taken = -1;
-      for (let a = 0; a < groups.length; a++) {
+      for (let a = firstAllowed ? 0 : 1; a < groups.length; a++) {
         if (a > 0 && seps[a - 1] !== ' ') continue;
         // A grouped card starts with 4 digits, a grouped SSN with 3; else only a plain number alone counts.
         const first = groups[a]!.length;
@@ -614,7 +641,7 @@ const numbers: Detector = {
           }
         }
       }
-    });
+    }
   },
 };
 
@@ -729,5 +756,5 @@ export const BUILTIN_TYPES: readonly InfoType[] = Object.values(TYPES);
  * benchmark hands these to ripgrep, so both search for the same things.
  */
 export const CANDIDATE_PATTERNS: readonly RegExp[] = [
-  PEM_BEGIN, /PuTTY-User-Key-File-[23]: /, AWS_ID, GITHUB, GITHUB_PAT, SLACK, /[sr]k_live_[0-9A-Za-z]{24,247}/, /AIza[0-9A-Za-z_-]{35}/, ACCOUNT_KEY, SAS_VERSION, JWT, /:\/\//, SECRET_KEY, DIGIT_RUN, IBAN_START, /@/,
+  PEM_BEGIN, PUTTY, AWS_ID, GITHUB, GITHUB_PAT, SLACK, /[sr]k_live_[0-9A-Za-z]{24,247}/, /AIza[0-9A-Za-z_-]{35}/, ACCOUNT_KEY, SAS_VERSION, JWT, /:\/\//, SECRET_KEY, DIGIT_RUN, IBAN_START, /@/,
 ];
