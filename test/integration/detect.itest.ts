@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_POLICY, type Policy } from '../../src/core/index.js';
+import type { AccessPanelHandle } from '../../src/extension/panel/index.js';
 import { afterEach, before, suite, test } from './harness.js';
 import { closeAllEditors, openFile, waitFor, workspaceRoot, writeFixture } from './helpers.js';
 import { api, auditLog, auditSince, ensurePolicy, freshFile, manifest, person, useIdentity } from './sensitivity.js';
@@ -114,6 +115,23 @@ suite('detect', () => {
     const [info] = await diagnostics(uri, (ds) => ds[0]?.severity === vscode.DiagnosticSeverity.Information, 'the finding to become information once the label fits');
     assert.equal(info!.message, 'Payment card number (**** **** **** 6467) — needs at least Confidential; this file is Confidential / All Employees');
     await waitFor(async () => !(await a.statusBar()).text.endsWith('$(warning)'), 'the status bar warning to go');
+  });
+
+  test('the access panel shows what content needs, for files on disk and as one types', async () => {
+    const uri = await freshFile('ledger', '.csv', `name,card\nalice,${CARD}\n`);
+    await apply(uri, 'general');
+    const panel = (await vscode.commands.executeCommand<AccessPanelHandle>('sensitivity.showAccessPanel'))!;
+    try {
+      await panel.settled();
+      const row = () => panel.model().files.find((f) => f.path === rel(uri));
+      await waitFor(() => row()?.findings?.recommended === 'Confidential' && row(), 'the row to say the content needs Confidential');
+      assert.deepEqual(row()!.findings, { count: 1, recommended: 'Confidential' });
+      const editor = await openFile(rel(uri));
+      await editor.edit((e) => e.delete(editor.document.lineAt(1).rangeIncludingLineBreak));
+      await waitFor(() => row() && row()!.findings === null, 'the row to follow the unsaved edit');
+    } finally {
+      panel.panel.dispose();
+    }
   });
 
   test('diagnostics follow edits: lines inserted above move them, deleting the number clears them', async () => {

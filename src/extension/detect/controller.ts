@@ -6,6 +6,7 @@
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import type { Finding } from '../../core/index.js';
 import type { ContentFindings } from '../findings.js';
 import type { Services } from '../services.js';
 import { envelopeUriOf, isEnvelopeUri, PROTECTED_SCHEME } from '../protected/uris.js';
@@ -28,6 +29,8 @@ const DEBOUNCE_MS = 300;
 /** At most this many diagnostics per document (an address list may hold thousands); one more says how many are left. */
 const MAX_DIAGNOSTICS = 500;
 const SCHEMES = new Set(['file', PROTECTED_SCHEME]);
+/** Scans of files that are not open kept at most (the access panel asks about every labeled file). */
+const MAX_CACHED_FILES = 5000;
 
 interface Settings {
   readonly enabled: boolean;
@@ -83,8 +86,8 @@ export class DetectionController implements vscode.Disposable {
   private engineLoad: Promise<Engine> | undefined;
   readonly autoLabels: AutoLabels;
   readonly scopes: Scopes;
-  /** Findings of files that are not open, by path, valid for one size and modification time. */
-  private readonly onDisk = new Map<string, { stamp: string; findings: Promise<ContentFindings | undefined> }>();
+  /** Scans of files that are not open, by path, valid for one size, modification time and scanner (policy). */
+  private readonly onDisk = new Map<string, { stamp: string; scanner: Scanner; findings: Promise<readonly Finding[] | undefined> }>();
 
   constructor(private readonly services: Services) {
     this.autoLabels = new AutoLabels(services.context.workspaceState);
@@ -155,7 +158,6 @@ export class DetectionController implements vscode.Disposable {
       st.scope = undefined;
       this.schedule(st.doc, 0);
     }
-    this.onDisk.clear();
   }
 
   private schedule(doc: vscode.TextDocument, delay: number): void {
@@ -269,27 +271,30 @@ export class DetectionController implements vscode.Disposable {
     return this.findingsOnDisk(disk);
   }
 
-  /** Scans a file that is not open (the access panel lists it), once per size and modification time. */
+  /** Judges a file that is not open (the access panel lists it); its text is scanned once per size and modification time. */
   private async findingsOnDisk(uri: vscode.Uri): Promise<ContentFindings | undefined> {
     const stat = await vscode.workspace.fs.stat(uri).then(
       (s) => s,
       () => undefined,
     );
     if (!stat || stat.type !== vscode.FileType.File || stat.size > settings(uri).maxFileSize) return undefined;
+    const engine = await this.engine();
+    const scope = await this.scopes.of(uri, engine);
+    if (!scope || scope.skip) return undefined;
     const stamp = `${stat.size}:${stat.mtime}`;
-    const cached = this.onDisk.get(uri.fsPath);
-    if (cached?.stamp === stamp) return cached.findings;
-    const findings = (async () => {
-      const engine = await this.engine();
-      const scope = await this.scopes.of(uri, engine);
-      if (!scope || scope.skip) return undefined;
-      const bytes = await vscode.workspace.fs.readFile(uri);
-      if (engine.isProbablyBinary(bytes)) return undefined;
-      const found = engine.scannerFor(scope.policy.detection).scan(engine.decodeText(bytes));
-      return contentFindings(engine.assess(found, scope.policy, scope.current, scope.automatic));
-    })();
-    this.onDisk.set(uri.fsPath, { stamp, findings });
-    return findings;
+    const scanner = engine.scannerFor(scope.policy.detection);
+    let cached = this.onDisk.get(uri.fsPath);
+    if (cached?.stamp !== stamp || cached.scanner !== scanner) {
+      const findings = Promise.resolve(vscode.workspace.fs.readFile(uri)).then(
+        (bytes) => (engine.isProbablyBinary(bytes) ? undefined : scanner.scan(engine.decodeText(bytes))),
+        () => undefined,
+      );
+      cached = { stamp, scanner, findings };
+      if (this.onDisk.size >= MAX_CACHED_FILES) this.onDisk.clear();
+      this.onDisk.set(uri.fsPath, cached);
+    }
+    const found = await cached.findings;
+    return found && contentFindings(engine.assess(found, scope.policy, scope.current, scope.automatic));
   }
 
   dispose(): void {

@@ -11,6 +11,8 @@ export interface PanelServices {
   readonly identities: { readonly onDidChange: vscode.Event<unknown> };
   /** Content findings of a plain file (issue 5), when detection is available. */
   findings?(uri: vscode.Uri): Promise<PanelFinding | undefined>;
+  /** Fires when content findings change (someone typed or pasted sensitive content): plain rows are read again. */
+  readonly contentFindings?: { readonly onDidChange: vscode.Event<unknown> };
 }
 
 /**

@@ -105,6 +105,7 @@ export class WorkspaceIndex implements vscode.Disposable {
       settings.onDidChange(onSettings),
       settings.onDidDelete(onSettings),
       services.identities.onDidChange(() => void this.refresh()),
+      ...(services.contentFindings ? [services.contentFindings.onDidChange(onSettings)] : []),
       vscode.workspace.onDidChangeWorkspaceFolders(() => void this.refresh()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('sensitivity.accessPanel')) void this.refresh();
