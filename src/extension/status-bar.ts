@@ -4,7 +4,7 @@
  * expiry; a click changes the label. Hidden for unlabeled files the policy does not care about.
  */
 import * as vscode from 'vscode';
-import type { Right } from '../core/rights.js';
+import { RIGHT_WORDS } from '../shared/words.js';
 import type { FindingsRegistry } from './findings.js';
 import type { FileLabel, LabelIndex, ShownLabel } from './label-index.js';
 import { statusBarColor } from './ui/colors.js';
@@ -13,17 +13,6 @@ import { PROTECTED_SCHEME } from './protected/uris.js';
 
 /** Status bar item id (the harness's tests find the item by it). */
 export const STATUS_ITEM_ID = 'sensitivity.status';
-
-const RIGHT_WORDS: Readonly<Record<Right, string>> = {
-  VIEW: 'view',
-  EDIT: 'edit',
-  EXTRACT: 'copy',
-  PRINT: 'print',
-  EXPORT: 'export (unprotect)',
-  VIEWRIGHTSDATA: 'see who has access',
-  EDITRIGHTSDATA: 'change access',
-  OWNER: 'own (every right)',
-};
 
 /** "in 3 days" / "3 days ago", for expiry lines. */
 function relativeDays(iso: string, now = Date.now()): string {
@@ -57,7 +46,7 @@ export function tooltipOf(f: FileLabel, outranked?: Outranked): vscode.MarkdownS
   }
   const p = f.protected;
   if (p) {
-    const rights = p.yourRights.map((r) => RIGHT_WORDS[r]).join(', ');
+    const rights = p.yourRights.includes('OWNER') ? 'everything (owner)' : p.yourRights.map((r) => RIGHT_WORDS[r]).join(', ');
     lines.push('', '---', '');
     lines.push(`Owner: ${escapeMd(identityDisplay(p.owner))}  `);
     lines.push(p.denied ? `$(circle-slash) You cannot open it: ${escapeMd(p.denied.reason)}  ` : `You may: ${escapeMd(rights)}  `);

@@ -135,7 +135,7 @@ suite('protected files', () => {
     const status = await (await api()).statusBar();
     assert.equal(status.text, '$(lock) Confidential / Specific People');
     assert.match(status.tooltip, /Owner: Alice/);
-    assert.match(status.tooltip, /You may: view, edit/);
+    assert.match(status.tooltip, /You may: everything/);
   });
 
   test('edit and save: the disk holds an envelope (never the plaintext) and reopening shows the edit', async () => {

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { PublicIdentity } from '../../core/identity.js';
 import type { Policy } from '../../core/index.js';
-import type { Right } from '../../core/rights.js';
+import { RIGHT_WORDS } from '../../shared/words.js';
 import type { Core } from '../core.js';
 import { identityDisplay } from './people.js';
 
@@ -19,23 +19,12 @@ export function askJustification(what: string): Promise<string | undefined> {
   ).then((v) => v?.trim() || undefined);
 }
 
-const RIGHT_NAMES: Readonly<Record<Right, string>> = {
-  VIEW: 'view',
-  EDIT: 'edit',
-  EXTRACT: 'copy',
-  PRINT: 'print',
-  EXPORT: 'export',
-  VIEWRIGHTSDATA: 'see access',
-  EDITRIGHTSDATA: 'change access',
-  OWNER: 'own',
-};
-
 /** Asks for a role (built-in roles in Purview's order, then the policy's custom roles). */
 export async function pickRole(core: Core, policy: Policy, title: string): Promise<string | undefined> {
   const roles = { ...core.BUILTIN_ROLES, ...(policy.roles ?? {}) };
   const items = Object.entries(roles).map(([name, rights]) => ({
     label: name,
-    description: rights.includes('OWNER') ? 'every right' : rights.map((r) => RIGHT_NAMES[r]).join(', '),
+    description: rights.includes('OWNER') ? 'every right' : rights.map((r) => RIGHT_WORDS[r]).join(', '),
   }));
   const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'What may they do?' });
   return picked?.label;
