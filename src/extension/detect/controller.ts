@@ -173,7 +173,8 @@ export class DetectionController implements vscode.Disposable {
     const doc = st.doc;
     const config = settings(doc.uri);
     const engine = config.enabled ? await this.engine() : undefined;
-    const scope = engine ? await (st.scope ??= this.scopes.of(doc.uri, engine)) : undefined;
+    // A broken policy.json is reported on that file (its JSON Schema); until it is fixed, nothing is judged here.
+    const scope = engine ? await (st.scope ??= this.scopes.of(doc.uri, engine)).catch(() => undefined) : undefined;
     if (generation !== st.generation || doc.isClosed) return;
     if (!engine || !scope || scope.skip) {
       this.clear(st);
