@@ -539,7 +539,8 @@ const assignments: Detector = {
 // ---- numbers: payment cards, US SSNs -----------------------------------------------------------
 
 // Nine or more digits with single spaces or dashes between; not inside a word, a decimal, a path or a signed number.
-const DIGIT_RUN = /(?<![\w.+\-/\\$@])\d\d(?:[ -]?\d){7,}/g;
+// Three leading digits (every card and SSN group starts with 3 or more) let V8 reject most positions early.
+const DIGIT_RUN = /(?<![\w.+\-/\\$@])[0-9]{3}(?:[ -]?[0-9]){6,}/g;
 const CARD_KEYWORDS = keywordRegex([
   'card', 'cards', 'credit', 'debit', 'visa', 'mastercard', 'amex', 'american express', 'discover', 'jcb', 'diners',
   'payment', 'exp', 'expiry', 'expires', 'expiration', 'cvv', 'cvc', 'cvv2', 'pan', 'cc', 'ccn', 'cc#', 'card_number', 'cardnumber',
