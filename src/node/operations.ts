@@ -241,7 +241,24 @@ async function grantRequests(s: Session, policy: Policy, specs: readonly GrantSp
   return specs.map((g) => ({ person: findPerson(people, g.who), rights: rightsOfRole(g.role, policy.roles ?? {}) }));
 }
 
-export interface ProtectRequest {
+/** Long-running file work: cancelled through `signal` (the temp file is removed), progress in bytes read. */
+export interface Cancellable {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (bytesRead: number) => void;
+}
+
+/** `fileSource` that reports bytes read and stops with "cancelled" when `c.signal` aborts. */
+async function* watchedSource(abs: string, c: Cancellable): AsyncIterable<Uint8Array> {
+  let read = 0;
+  for await (const chunk of fileSource(abs)) {
+    if (c.signal?.aborted) throw new SensitivityError('E_USAGE', 'cancelled', abs);
+    read += chunk.length;
+    c.onProgress?.(read);
+    yield chunk;
+  }
+}
+
+export interface ProtectRequest extends Cancellable {
   /** Label query; default: the file's manifest label, else the policy's default label. */
   readonly label?: string;
   readonly grants?: readonly GrantSpec[];
@@ -276,7 +293,7 @@ export async function protectFile(s: Session, abs: string, req: ProtectRequest =
   const grants = [...defaults.filter((d) => !explicit.some((e) => e.person.id === d.person.id)), ...explicit];
   const expires = req.expires ?? defaultExpiry(label, s.clock.now());
   const info = await withAtomicFile(output, (sink) =>
-    protect(fileSource(abs), sink, {
+    protect(watchedSource(abs, req), sink, {
       owner,
       label: toEnvelopeLabel(label),
       grants,
@@ -306,7 +323,7 @@ export async function protectFile(s: Session, abs: string, req: ProtectRequest =
 }
 
 /** Writes the plain content of `FILE.protected` back to `FILE` (needs EXPORT), atomically; the label moves to the manifest. */
-export async function unprotectFile(s: Session, abs: string, opts: { keep?: boolean } = {}): Promise<{ output: string }> {
+export async function unprotectFile(s: Session, abs: string, opts: { keep?: boolean } & Cancellable = {}): Promise<{ output: string }> {
   const id = requireIdentity(s);
   if (!isProtectedPath(abs)) throw new SensitivityError('E_USAGE', `is not a protected file (no ${PROTECTED_EXT} extension)`, abs);
   await requireFile(abs);
@@ -314,7 +331,7 @@ export async function unprotectFile(s: Session, abs: string, opts: { keep?: bool
   await requireAbsent(output, 'move it away first so nothing is overwritten');
   const { size } = await fs.stat(abs);
   const opened = await guarded(s, abs, 'EXPORT', () =>
-    withAtomicFile(output, (sink) => openEnvelope(fileSource(abs), sink, id, { right: 'EXPORT', sourceLength: size, clock: s.clock }), 0o644),
+    withAtomicFile(output, (sink) => openEnvelope(watchedSource(abs, opts), sink, id, { right: 'EXPORT', sourceLength: size, clock: s.clock }), 0o644),
   );
   const rel = s.workspace.relPath(output);
   const policy = await s.workspace.policy();
