@@ -8,6 +8,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { applyLabel } from './commands/apply-label.js';
+import { rememberAutomaticLabel } from './detect/auto-labels.js';
 import type { Services } from './services.js';
 import { isEnvelopeUri } from './protected/uris.js';
 
@@ -31,6 +32,7 @@ async function labelNewFiles(services: Services, files: readonly vscode.Uri[]): 
       const [policy, current] = await Promise.all([services.labels.policyOf(uri), services.labels.labelOf(uri)]);
       if (!policy.defaultLabel || current?.label) continue;
       await ops.applyLabel(await services.session(uri), uri.fsPath, policy.defaultLabel);
+      await rememberAutomaticLabel(services, uri);
       services.labels.invalidate([uri]);
     } catch (e) {
       services.log.warn(`default label for ${uri.fsPath}: ${e instanceof Error ? e.message : String(e)}`);

@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import { DEFAULT_POLICY, type Policy } from '../../src/core/index.js';
 import type { AccessPanelHandle } from '../../src/extension/panel/index.js';
 import { afterEach, before, suite, test } from './harness.js';
-import { closeAllEditors, openFile, waitFor, workspaceRoot, writeFixture } from './helpers.js';
+import { closeAllEditors, openFile, waitFor, workspaceRoot, workspaceUri, writeFixture } from './helpers.js';
 import { api, auditLog, auditSince, ensurePolicy, freshFile, manifest, person, useIdentity } from './sensitivity.js';
 
 const SOURCE = 'Sensitivity';
@@ -171,6 +171,25 @@ suite('detect', () => {
       ],
     );
   }, { timeoutMs: 40_000 });
+
+  test('the default label of a file created in VS Code is automatic too: an apply rule raises it on save', async () => {
+    const uri = workspaceUri(`auto/new-${Date.now().toString(36)}.txt`);
+    const name = uri.path.split('/').pop()!;
+    const create = new vscode.WorkspaceEdit();
+    create.createFile(uri, { contents: new TextEncoder().encode('notes\n') });
+    assert.ok(await vscode.workspace.applyEdit(create), 'created');
+    await waitFor(async () => (await autoManifest())[name]?.label === 'general', 'the default label General');
+    const editor = await openFile(rel(uri));
+    await typeAt(editor, 0, `\ncard ${CARD}`);
+    await diagnostics(uri, (ds) => ds.length > 0, 'the card diagnostic');
+    const before = (await auditLog()).length;
+    assert.ok(await editor.document.save(), 'saved');
+    await waitFor(async () => (await autoManifest())[name]?.label === 'confidential-all-employees', 'the raised label');
+    assert.deepEqual(
+      (await auditSince(before)).filter((e) => e.file === name).map((e) => [e.action, e.from, e.to, e.direction]),
+      [['label.auto', 'general', 'confidential-all-employees', 'upgrade']],
+    );
+  });
 
   test('an apply rule never changes a label a person chose: it warns instead', async () => {
     const uri = await writeFixture(`auto/chosen-${Date.now().toString(36)}.csv`, 'name,card\n');

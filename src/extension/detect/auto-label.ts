@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import type { AuditEvent } from '../../core/index.js';
 import type { Session } from '../../node/operations.js';
 import type { Services } from '../services.js';
+import { rememberAutomaticLabel } from './auto-labels.js';
 import type { DetectionController } from './controller.js';
 
 /** How long a save waits for automatic labeling (VS Code gives all save participants 1.5 s together). */
@@ -68,8 +69,7 @@ export class AutoLabeler {
       });
       const { ops } = await this.services.core();
       await ops.applyLabel(session, scope.disk.fsPath, a.target.id);
-      const entry = engine.getLabel(await session.workspace.manifest(), session.workspace.relPath(scope.disk.fsPath));
-      if (entry) await this.controller.autoLabels.remember(scope.disk.fsPath, entry.label, entry.setAt);
+      await rememberAutomaticLabel(this.services, scope.disk);
       // The manifest changed under the label index's cache: the mandatory-label check after the save must see it.
       this.services.labels.invalidateAll();
       const name = basename(path);

@@ -2,5 +2,5 @@
  * The heavy half of detection, loaded with `import()` on the first document scanned: the core's detectors,
  * policy lookups and .gitignore rules, and the pure assessment. Activation only wires listeners.
  */
-export { createIgnoreMatcher, decodeText, getLabel, isProbablyBinary, scannerFor, type IgnoreFile, type Scanner } from '../../core/index.js';
+export { createIgnoreMatcher, decodeText, isProbablyBinary, scannerFor, type Scanner } from '../../core/index.js';
 export { assess, messageOf, summarize, type Assessment, type Counted, type CurrentLabel } from './assess.js';
