@@ -29,29 +29,30 @@ function scanFiles(files: readonly string[]): number {
 
 const WORKER_FLAG = '--scan-files';
 
-if (process.argv[2] === WORKER_FLAG) {
-  // A worker process: scan the files listed in argv[3], print the number of findings.
-  process.stdout.write(String(scanFiles(readFileSync(process.argv[3]!, 'utf8').split('\n').filter(Boolean))));
-} else {
-  void main();
-}
-
 /** Scans `files` split over `n` processes (a host's parallel scanner); wall time includes their start-up. */
-async function scanParallel(dir: string, files: readonly string[], n: number): Promise<number> {
-  const counts = await Promise.all(
+async function scanParallel(dir: string, files: readonly string[], n: number): Promise<Measured<number>> {
+  const results = await Promise.all(
     Array.from({ length: n }, (_, i) => {
       const list = join(dir, `worker-${i}.txt`);
       writeFileSync(list, files.filter((_, j) => j % n === i).join('\n'));
-      return new Promise<number>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), WORKER_FLAG, list], { stdio: ['ignore', 'pipe', 'inherit'] });
+      return new Promise<{ findings: number; cpu: number | undefined }>((resolve, reject) => {
+        const args = [process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), WORKER_FLAG, list];
+        const child = hasTime ? spawn('/usr/bin/time', ['-f', '%U %S', ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(args[0]!, args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
+        let err = '';
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
         child.once('error', reject);
-        child.once('exit', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`scan worker exited ${code}`))));
+        child.once('exit', (code) => {
+          if (code !== 0) return reject(new Error(`scan worker exited ${code}: ${err}`));
+          const cpu = hasTime ? err.trim().split('\n').at(-1)!.split(' ').map(Number).reduce((x, y) => x + y, 0) : undefined;
+          resolve({ findings: Number(out), cpu });
+        });
       });
     }),
   );
-  return counts.reduce((a, b) => a + b, 0);
+  const cpu = results.every((r) => r.cpu !== undefined) ? results.reduce((a, r) => a + r.cpu!, 0) : undefined;
+  return { value: results.reduce((a, r) => a + r.findings, 0), childCpu: cpu };
 }
 
 /**
@@ -63,16 +64,50 @@ function toRust(re: RegExp): string {
   return (re.flags.includes('i') ? '(?i)' : '') + source;
 }
 
-/** Best wall time of `runs` runs (the least disturbed by the machine's other work). */
-async function best<T>(runs: number, f: () => T | Promise<T>): Promise<{ seconds: number; value: T }> {
-  let b: { seconds: number; value: T } | undefined;
+interface Run<T> {
+  /** Wall-clock seconds. */
+  readonly seconds: number;
+  /** CPU seconds (user + system, all threads and child processes), when known. */
+  readonly cpu: number | undefined;
+  readonly value: T;
+}
+
+/**
+ * Best of `runs` runs by wall time (the least disturbed by the machine's other work). CPU seconds are
+ * kept too: on a shared machine, bytes per CPU-second is the steadier measure of work done.
+ */
+async function best<T>(runs: number, f: () => Measured<T> | Promise<Measured<T>>): Promise<Run<T>> {
+  let b: Run<T> | undefined;
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
-    const value = await f();
+    const c = process.cpuUsage();
+    const { value, childCpu } = await f();
+    const own = process.cpuUsage(c);
     const seconds = (performance.now() - t) / 1000;
-    if (!b || seconds < b.seconds) b = { seconds, value };
+    const cpu = childCpu === undefined ? undefined : (own.user + own.system) / 1e6 + childCpu;
+    if (!b || seconds < b.seconds) b = { seconds, cpu, value };
   }
   return b!;
+}
+
+/** What a measured run returns: its result, and the CPU seconds of child processes (undefined: unknown). */
+interface Measured<T> {
+  readonly value: T;
+  readonly childCpu: number | undefined;
+}
+
+/** An in-process run: no children. */
+const inProcess = <T>(value: T): Measured<T> => ({ value, childCpu: 0 });
+
+const hasTime = spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0;
+
+/** Runs a command under GNU time when there is one: its stdout and CPU seconds (user + system). */
+function timed(cmd: string, args: readonly string[]): { stdout: string; status: number | null; cpu: number | undefined } {
+  const p = hasTime
+    ? spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { encoding: 'utf8', maxBuffer: 64 * MiB })
+    : spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * MiB });
+  const cpu = hasTime ? p.stderr.trim().split('\n').at(-1)!.split(' ').map(Number).reduce((x, y) => x + y, 0) : undefined;
+  return { stdout: p.stdout, status: p.status, cpu };
 }
 
 async function main(): Promise<void> {
@@ -98,44 +133,44 @@ async function main(): Promise<void> {
     const genSeconds = (performance.now() - t0) / 1000;
     console.log(`\nscan benchmark: ${files.length} files, ${(bytes / MiB).toFixed(0)} MiB of mixed text (generated in ${genSeconds.toFixed(1)} s), ${cpus().length} CPUs`);
 
-    const rows: [string, number, number][] = [];
+    const rows: [string, Run<number>][] = [];
     // Everything a scanner does per file: read, sniff, decode, scan. Best of 3 (the page cache is warm after the first).
-    const full = await best(3, () => scanFiles(files));
-    rows.push(['scanText: read + decode + scan, 1 thread', bytes / MB / full.seconds, full.value]);
+    const single = await best(3, () => inProcess(scanFiles(files)));
+    rows.push(['scanText: read + decode + scan, 1 thread', single]);
     const texts = files.map((f) => readFileSync(f, 'utf8'));
-    const only = await best(3, () => texts.reduce((n, t) => n + scanText(t).length, 0));
-    rows.push(['scanText: scan only (text in memory), 1 thread', bytes / MB / only.seconds, only.value]);
+    rows.push(['scanText: scan only (text in memory), 1 thread', await best(3, () => inProcess(texts.reduce((n, t) => n + scanText(t).length, 0)))]);
     const workers = Math.max(1, cpus().length);
-    const par = await best(3, () => scanParallel(dir, files, workers));
-    rows.push([`scanText: read + decode + scan, ${workers} processes`, bytes / MB / par.seconds, par.value]);
+    const parallel = await best(3, () => scanParallel(dir, files, workers));
+    rows.push([`scanText: read + decode + scan, ${workers} processes`, parallel]);
 
-    const hasRg = spawnSync('rg', ['--version']).status === 0;
-    let rgAll: number | undefined;
-    let rgOne: number | undefined;
-    if (hasRg) {
+    let rgAll: Run<number> | undefined;
+    let rgOne: Run<number> | undefined;
+    if (spawnSync('rg', ['--version']).status === 0) {
       // The same first-pass patterns; JavaScript regexes without the u flag are ASCII, so rg runs --no-unicode.
       const patterns = join(dir, 'patterns.txt');
       writeFileSync(patterns, CANDIDATE_PATTERNS.map(toRust).join('\n') + '\n');
       const rg = (threads: string[]) =>
         best(3, () => {
-          const p = spawnSync('rg', [...threads, '--no-unicode', '--count-matches', '--no-filename', '--no-ignore', '--hidden', '-f', patterns, dir], { encoding: 'utf8', maxBuffer: 64 * MiB });
-          if (p.status !== 0 && p.status !== 1) throw new Error(`rg failed: ${p.stderr}`);
-          return p.stdout.split('\n').reduce((n, l) => n + (Number(l) || 0), 0);
+          const p = timed('rg', [...threads, '--no-unicode', '--count-matches', '--no-filename', '--no-ignore', '--hidden', '-f', patterns, dir]);
+          if (p.status !== 0 && p.status !== 1) throw new Error(`rg failed (${p.status})`);
+          return { value: p.stdout.split('\n').reduce((n, l) => n + (Number(l) || 0), 0), childCpu: p.cpu };
         });
-      const all = await rg([]);
-      const one = await rg(['-j1']);
-      rgAll = bytes / MB / all.seconds;
-      rgOne = bytes / MB / one.seconds;
-      rows.push([`ripgrep ${spawnSync('rg', ['--version'], { encoding: 'utf8' }).stdout.split(/\s+/)[1]}, same patterns, default threads`, rgAll, all.value]);
-      rows.push(['ripgrep, same patterns, -j1', rgOne, one.value]);
+      rgAll = await rg([]);
+      rgOne = await rg(['-j1']);
+      rows.push([`ripgrep ${spawnSync('rg', ['--version'], { encoding: 'utf8' }).stdout.split(/\s+/)[1]}, same patterns, default threads`, rgAll]);
+      rows.push(['ripgrep, same patterns, -j1', rgOne]);
     }
+    const mbs = (seconds: number | undefined) => (seconds === undefined ? undefined : bytes / MB / seconds);
+    const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(0));
     const w = Math.max(...rows.map(([n]) => n.length));
-    console.log(`${'what'.padEnd(w)}  ${'MB/s'.padStart(7)}  matches/findings`);
-    for (const [name, mbs, n] of rows) console.log(`${name.padEnd(w)}  ${mbs.toFixed(0).padStart(7)}  ${n}`);
+    console.log(`${'what'.padEnd(w)}  ${'MB/s'.padStart(6)}  ${'MB/CPU-s'.padStart(8)}  matches/findings`);
+    for (const [name, r] of rows) console.log(`${name.padEnd(w)}  ${fmt(mbs(r.seconds)).padStart(6)}  ${fmt(mbs(r.cpu)).padStart(8)}  ${r.value}`);
     if (rgAll && rgOne) {
-      const [, single] = rows[0]!;
-      const [, parallel] = rows[2]!;
-      console.log(`ratio, ${workers} workers / rg (default threads): ${(parallel / rgAll).toFixed(2)}×;  1 thread / rg -j1: ${(single / rgOne).toFixed(2)}×`);
+      const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '-' : `${(a / b).toFixed(2)}×`);
+      console.log(
+        `ratios — wall: ${workers} processes / rg ${ratio(mbs(parallel.seconds), mbs(rgAll.seconds))}, 1 thread / rg -j1 ${ratio(mbs(single.seconds), mbs(rgOne.seconds))};` +
+          ` per CPU-second: scanText / rg -j1 ${ratio(mbs(single.cpu), mbs(rgOne.cpu))}`,
+      );
       console.log('(rg counts candidate matches only; scanText also validates, de-duplicates, masks and positions them)');
     } else {
       console.log('(ripgrep is not installed: apt-get install ripgrep to compare with it)');
@@ -157,4 +192,11 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+if (process.argv[2] === WORKER_FLAG) {
+  // A worker process: scan the files listed in argv[3], print the number of findings.
+  process.stdout.write(String(scanFiles(readFileSync(process.argv[3]!, 'utf8').split('\n').filter(Boolean))));
+} else {
+  void main();
 }
