@@ -55,6 +55,15 @@ export const TYPES = {
   email: type('email-list', 'List of email addresses', 'Many distinct email addresses in one file (personal data).'),
 } as const satisfies Record<string, InfoType>;
 
+/**
+ * No built-in detector reads more than this many characters before or after a match to judge it, except
+ * private keys (up to PRIVATE_KEY_REACH between their markers) and email lists (counted over the whole
+ * text). An incremental rescan that widens an edited region by this much sees what a full scan sees.
+ */
+export const DETECTOR_REACH = 1024;
+/** The most characters between a private key's BEGIN and END markers. */
+export const PRIVATE_KEY_REACH = 64 * 1024;
+
 /** Distinct addresses it takes for email addresses to count as a list. */
 export const EMAIL_LIST_THRESHOLD = 10;
 
@@ -146,7 +155,7 @@ function tokenDetector(
 // ---- private keys ------------------------------------------------------------------------------
 
 const PEM_BEGIN = /-----BEGIN ((?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP |SSH2 ENCRYPTED )?PRIVATE KEY(?: BLOCK)?)-----/g;
-const MAX_KEY = 64 * 1024;
+const MAX_KEY = PRIVATE_KEY_REACH;
 const PUTTY = /PuTTY-User-Key-File-[23]: /g;
 
 /** The base64 body of a PEM/armored block: escapes (`\n` inside JSON strings), headers and blanks gone. */
@@ -290,6 +299,8 @@ const google = tokenDetector(
 
 // ---- Azure storage -----------------------------------------------------------------------------
 
+/** How far from `sv=` a shared access signature's `sig=` may be, on the same line. */
+const SAS_REACH = 800;
 const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 // Starts on the literal `ccount`, which V8 skips to fast; the A or a before it is checked after.
 const ACCOUNT_KEY = /ccount[Kk]ey[ \t]{0,8}=[ \t]{0,8}([A-Za-z0-9+/]{86}==)/g;
@@ -311,11 +322,11 @@ const azure: Detector = {
     // A shared access signature: `sv=<date>` and a `sig=` on the same line.
     const seen = new Set<number>();
     if (text.includes('sv=20')) forEach(SAS_VERSION, text, (m) => {
-      const lineEnd = text.indexOf('\n', m.index);
-      const line = text.slice(Math.max(0, m.index - 400), lineEnd === -1 ? Math.min(text.length, m.index + 800) : lineEnd);
-      const sig = SAS_SIG.exec(line);
+      const from = lineStartNear(text, m.index, SAS_REACH);
+      const lineEnd = indexWithin(text, '\n', m.index, SAS_REACH);
+      const sig = SAS_SIG.exec(text.slice(from, lineEnd === -1 ? m.index + SAS_REACH : lineEnd));
       if (!sig) return;
-      const start = Math.max(0, m.index - 400) + sig.index + 5;
+      const start = from + sig.index + 5;
       const end = start + sig[1]!.length;
       if (seen.has(start)) return;
       seen.add(start);
