@@ -5,6 +5,8 @@
  * it, and be refused by a file that is not yours.
  */
 import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
 import { PROTECTED_FILE } from '../../scripts/lib/demo.js';
 import { exactly, useWorkbench, type Workbench } from './workbench.js';
 
@@ -28,6 +30,17 @@ async function waitForBadge(wb: Workbench, path: string, badge: string): Promise
     await wb.page.waitForTimeout(200);
   }
   throw new Error(`${path} shows badge "${last}", expected "${badge}"`);
+}
+
+/**
+ * Runs an Explorer context menu item. The item is hovered (which focuses it) and Enter runs it: a click
+ * right after the menu opens is sometimes swallowed while the menu still settles.
+ */
+async function runMenuItem(wb: Workbench, path: string, title: string): Promise<void> {
+  const item = (await wb.explorerContextMenu(path)).filter({ hasText: exactly(title) });
+  await item.hover();
+  await wb.page.keyboard.press('Enter');
+  await wb.page.locator('.context-view .monaco-menu').waitFor({ state: 'detached' });
 }
 
 /** Waits for the input box titled `title` (a previous box may still be closing), fills it and presses Enter. */
@@ -66,8 +79,7 @@ scenario('label a file from the palette and see the status bar', async (wb) => {
 
 scenario('protect from the Explorer context menu and see the lock badge', async (wb) => {
   await waitForBadge(wb, 'docs/roadmap.md', 'G');
-  const items = await wb.explorerContextMenu('docs/roadmap.md');
-  await items.filter({ hasText: exactly('Protect…') }).click();
+  await runMenuItem(wb, 'docs/roadmap.md', 'Protect…');
   // 1/3 label (the current label is preselected), 2/3 people, 3/3 role.
   await wb.quickPickItems().filter({ hasText: 'Specific People' }).first().waitFor();
   await wb.quickPickItems().filter({ has: wb.page.locator('.label-name', { hasText: /Specific People/ }) }).first().click();
@@ -93,15 +105,44 @@ scenario('open a protected file and read its plaintext in the editor', async (wb
   await wb.page.keyboard.press('Escape');
 });
 
+scenario('protecting a large file shows progress and can be cancelled, leaving nothing behind', async (wb) => {
+  const big = join(wb.demo.folder, 'big.bin');
+  // A sparse 1 GiB file: instant to create, seconds to encrypt.
+  await fs.writeFile(big, '');
+  await fs.truncate(big, 1024 ** 3);
+  await runMenuItem(wb, 'big.bin', 'Protect…');
+  await wb.quickPickItems().filter({ has: wb.page.locator('.label-name', { hasText: exactly('Public') }) }).first().click();
+  await wb.quickPickItems().filter({ hasText: 'Bob Example' }).first().waitFor();
+  await wb.page.keyboard.press('Enter'); // nobody else: only you
+  const toast = wb.page.locator('.notifications-toasts .notification-list-item', { hasText: 'Protecting' });
+  await toast.waitFor();
+  await wb.screenshot('protect-progress');
+  await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
+  await toast.waitFor({ state: 'detached' });
+  // The toast closes at once; the protect stops at its next chunk and removes its temporary file.
+  const leftovers = () => fs.readdir(wb.demo.folder).then((names) => names.filter((n) => n.startsWith('big.bin.protected') || n.startsWith('.big.bin.protected')));
+  const deadline = Date.now() + 15_000;
+  while ((await leftovers()).length > 0 && Date.now() < deadline) await wb.page.waitForTimeout(100);
+  assert.deepEqual(await leftovers(), [], 'no envelope and no temporary file');
+  assert.equal((await fs.stat(big)).size, 1024 ** 3, 'the original is intact');
+  await fs.rm(big);
+});
+
 scenario('a Viewer reads a protected file in a page that offers no copy', async (wb) => {
   await wb.runCommand('View: Close All Editors');
   // Become Bob (a Viewer of the forecast): import his CLI identity file through the file dialog.
   await wb.runCommand('Sensitivity: Import My Identity…');
   await wb.quickPickItems().filter({ hasText: 'An exported identity file' }).first().click();
-  // VS Code's own file dialog (code-server): once it shows its starting folder, type the path, then Import.
+  // VS Code's own file dialog (code-server) fills in its starting folder and listing asynchronously, and may
+  // overwrite what was typed meanwhile: type the path once the listing is there, and until it stays.
   const input = wb.page.locator('.quick-input-widget input');
-  await wb.page.waitForFunction(() => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value.endsWith('/'));
-  await input.fill(`${wb.demo.otherHome}/identity.json`);
+  const path = `${wb.demo.otherHome}/identity.json`;
+  await wb.quickPickItems().first().waitFor();
+  const deadline = Date.now() + 10_000;
+  do {
+    await input.fill(path);
+    await wb.page.waitForTimeout(300);
+  } while ((await input.inputValue()) !== path && Date.now() < deadline);
   await wb.page.locator('.quick-input-widget .monaco-button', { hasText: exactly('Import') }).click();
   await wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: exactly('Replace') }).click();
   await wb.notification(/Imported your identity Bob Example/).first().waitFor();
@@ -142,8 +183,13 @@ scenario('a file that is not yours does not open: the page says why and who owns
 
 scenario('activation time as VS Code measures it (Running Extensions)', async (wb) => {
   await wb.runCommand('Developer: Show Running Extensions');
-  const row = wb.page.locator('.runtime-extensions-editor .monaco-list-row', { hasText: 'Sensitivity Labels' }).first();
+  // The list is sorted slowest first and virtualized: page down until our row is rendered.
+  const rows = wb.page.locator('.runtime-extensions-editor .monaco-list-row');
+  const row = rows.filter({ hasText: 'Sensitivity Labels' }).first();
+  await rows.first().click();
+  for (let i = 0; i < 20 && !(await row.isVisible()); i++) await wb.page.keyboard.press('PageDown');
   await row.waitFor();
+  await row.click();
   const time = row.locator('.activation-time');
   await time.waitFor();
   const text = (await time.innerText()).trim();

@@ -78,7 +78,7 @@ export async function protect(services: Services, ...args: unknown[]): Promise<B
   await saveDirty(files);
   const { ops } = await services.core();
   const justification = new Justification(request.justification);
-  const result = await runBatch(services, 'Protecting', files, async (file) => {
+  const result = await runBatch(services, 'Protecting', files, async (file, step) => {
     const session = await services.session(file);
     const { output } = await justification.run((j) =>
       ops.protectFile(session, file.fsPath, {
@@ -87,6 +87,8 @@ export async function protect(services: Services, ...args: unknown[]): Promise<B
         ...(expires ? { expires } : {}),
         ...(j ? { justification: j } : {}),
         keep,
+        signal: step.signal,
+        onProgress: step.onProgress,
       }),
     );
     const envelope = vscode.Uri.file(output);

@@ -5,6 +5,7 @@
  * - tests, the access panel and keybindings pass `(uri | uri[], options)`, which skips every prompt the
  *   options answer.
  */
+import { promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { isSensitivityError } from '../../core/errors.js';
@@ -98,40 +99,67 @@ export async function resolveTargets(
   return picked && picked.length > 0 ? picked.map(envelopeUriOf) : undefined;
 }
 
+/** What a batch step gets: cancellation and byte progress, for the operations' `Cancellable`. */
+export interface StepContext {
+  readonly signal: AbortSignal;
+  onProgress(bytesRead: number): void;
+}
+
+/** Above this many bytes in all, even one file gets a cancellable notification (large files take seconds). */
+const LARGE_BATCH_BYTES = 16 * 1024 * 1024;
+
+async function sizeOf(file: vscode.Uri): Promise<number> {
+  return (await fs.stat(file.fsPath).catch(() => undefined))?.size ?? 0;
+}
+
 /**
- * Runs `each` over `files`, with a cancellable progress notification when there is more than one, and
- * reports failures (one notification for one file, a summary for several). Never throws for a file's failure.
+ * Runs `each` over `files` with progress by bytes: a cancellable notification for several files or much
+ * data (cancelling aborts the file in flight; its temporary file is removed), else a status bar spinner.
+ * Failures are reported (one notification for one file, a summary for several); it never throws for them.
  */
 export async function runBatch(
   services: Services,
   title: string,
   files: readonly vscode.Uri[],
-  each: (file: vscode.Uri) => Promise<vscode.Uri | void>,
+  each: (file: vscode.Uri, step: StepContext) => Promise<vscode.Uri | void>,
 ): Promise<BatchResult> {
   const done: string[] = [];
   const failed: { file: string; code?: string; message: string }[] = [];
   let firstError: unknown;
+  const sizes = await Promise.all(files.map(sizeOf));
+  const total = sizes.reduce((a, b) => a + b, 0) || 1;
+  const abort = new AbortController();
   const work = async (progress?: vscode.Progress<{ message?: string; increment?: number }>, token?: vscode.CancellationToken) => {
-    for (const [i, file] of files.entries()) {
-      if (token?.isCancellationRequested) return true;
-      progress?.report({ message: `${basename(file.fsPath)} (${i + 1} of ${files.length})`, increment: i === 0 ? 0 : 100 / files.length });
-      try {
-        const changed = await each(file);
-        done.push((changed ?? file).fsPath);
-      } catch (e) {
-        if (e instanceof Cancelled) return true;
-        firstError ??= e;
-        failed.push({ file: file.fsPath, ...(isSensitivityError(e) ? { code: e.code } : {}), message: describeError(e, file).message });
-        if (!isSensitivityError(e)) services.log.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
-      } finally {
-        services.labels.invalidate([file]);
+    const subscription = token?.onCancellationRequested(() => abort.abort());
+    try {
+      for (const [i, file] of files.entries()) {
+        if (abort.signal.aborted) return true;
+        progress?.report({ message: `${basename(file.fsPath)} (${i + 1} of ${files.length})` });
+        let reported = 0;
+        const onProgress = (bytes: number) => {
+          progress?.report({ increment: ((bytes - reported) / total) * 100 });
+          reported = bytes;
+        };
+        try {
+          const changed = await each(file, { signal: abort.signal, onProgress });
+          done.push((changed ?? file).fsPath);
+        } catch (e) {
+          if (e instanceof Cancelled || abort.signal.aborted) return true;
+          firstError ??= e;
+          failed.push({ file: file.fsPath, ...(isSensitivityError(e) ? { code: e.code } : {}), message: describeError(e, file).message });
+          if (!isSensitivityError(e)) services.log.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+        } finally {
+          onProgress(sizes[i]!);
+          services.labels.invalidate([file]);
+        }
       }
+      return false;
+    } finally {
+      subscription?.dispose();
     }
-    return false;
   };
-  // Several files: a cancellable notification (cancel stops between files). One file: the status bar spinner.
   const cancelled =
-    files.length > 1
+    files.length > 1 || total > LARGE_BATCH_BYTES
       ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (p, t) => work(p, t))
       : await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `${title} ${basename(files[0]!.fsPath)}` }, () => work());
   if (failed.length === 1 && files.length === 1) {

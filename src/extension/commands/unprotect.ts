@@ -33,8 +33,8 @@ export async function unprotect(services: Services, ...args: unknown[]): Promise
   const editors = files.filter(isEnvelopeUri).map(editorUriOf);
   await saveDirty(editors);
   const { ops } = await services.core();
-  const result = await runBatch(services, 'Unprotecting', files, async (file) => {
-    const { output } = await ops.unprotectFile(await services.session(file), file.fsPath, { keep: options?.keep ?? false });
+  const result = await runBatch(services, 'Unprotecting', files, async (file, step) => {
+    const { output } = await ops.unprotectFile(await services.session(file), file.fsPath, { keep: options?.keep ?? false, signal: step.signal, onProgress: step.onProgress });
     const plain = vscode.Uri.file(output);
     if (!options?.keep) await swapEditors([file, ...(isEnvelopeUri(file) ? [editorUriOf(file)] : [])], plain);
     return plain;
