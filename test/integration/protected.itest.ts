@@ -181,6 +181,8 @@ suite('protected files', () => {
     await open(envelope);
     await assertStaysCustom(envelope);
     assert.ok((await auditSince(before)).some((e) => e.action === 'open' && e.actor?.email === 'carol@example.com'), 'the view is audited as an open');
+    // Nor can the plaintext be had through the file system API (other extensions, a direct open).
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(editorUri(envelope))), /view only \(no EXTRACT\)/);
   });
 
   test('without access the page says why and names the owner; the denial is audited', async () => {

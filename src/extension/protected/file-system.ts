@@ -66,6 +66,13 @@ export class ProtectedFileSystem implements vscode.FileSystemProvider, vscode.Di
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
     const envelope = envelopeUriOf(uri);
+    // A text editor lets people copy: VIEW-only readers get the no-copy page instead, never this path.
+    const info = await this.inspect(envelope).catch(() => undefined);
+    if (info && !info.denied && !info.yourRights.includes('EDIT') && !info.yourRights.includes('EXTRACT')) {
+      throw vscode.FileSystemError.NoPermissions(
+        `Your rights on ${info.innerName} are view only (no EXTRACT): open ${basename(envelope.fsPath)} from the Explorer to read it in the read-only view.`,
+      );
+    }
     try {
       const { ops } = await this.services.core();
       const { content } = await ops.readProtected(await this.services.session(envelope), envelope.fsPath);
