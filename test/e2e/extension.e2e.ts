@@ -8,6 +8,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { PROTECTED_FILE } from '../../scripts/lib/demo.js';
+import { importCliIdentity } from './steps.js';
 import { exactly, useWorkbench, type Workbench } from './workbench.js';
 
 const { scenario } = useWorkbench();
@@ -50,12 +51,7 @@ async function answer(wb: Workbench, title: string, text: string): Promise<void>
   await wb.page.keyboard.press('Enter');
 }
 
-scenario('import the identity the CLI created (palette)', async (wb) => {
-  assert.ok(wb.demo.labeled, `the demo has no labels: ${wb.demo.note ?? ''}`);
-  await wb.runCommand('Sensitivity: Import My Identity…');
-  await wb.quickPickItems().filter({ hasText: "The CLI's identity" }).first().click();
-  await wb.notification(/Imported your identity Alice Example/).first().waitFor();
-});
+scenario('import the identity the CLI created (palette)', importCliIdentity);
 
 scenario('label a file from the palette and see the status bar', async (wb) => {
   await wb.openFile('src/app.ts');
