@@ -9,10 +9,10 @@ import {
   createIgnoreMatcher,
   decodeText,
   evaluate,
-  findLabel,
   getLabel,
   isMandatory,
   isProbablyBinary,
+  rankOrUnknown,
   scannerFor,
   type FileScan,
   type IgnoreFile,
@@ -38,13 +38,7 @@ export interface ScanReport {
 
 /** Rank function for `evaluate`: unknown labels rank -Infinity (never "enough"). */
 export function ranker(policy: Policy): (id: string) => number {
-  return (id) => {
-    try {
-      return findLabel(policy, id).rank;
-    } catch {
-      return -Infinity;
-    }
-  };
+  return (id) => rankOrUnknown(policy, id);
 }
 
 /** Evaluates one text against the policy: findings and the label decision for its current label. */

@@ -2,26 +2,18 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SensitivityError } from '../../core/errors.js';
-import { findLabel, scannerFor, toSarif, type FileScan, type Policy } from '../../core/index.js';
+import { labelDisplayName, scannerFor, toSarif, type FileScan, type Policy } from '../../core/index.js';
 import { scanPaths, type ScanReport } from '../../node/scan.js';
 import { hasFlag } from '../args.js';
 import { note, out, outJson, type Command } from './command.js';
 
 declare const __VERSION__: string;
 
-function labelName(policy: Policy, id: string): string {
-  try {
-    return findLabel(policy, id).displayName;
-  } catch {
-    return id;
-  }
-}
-
 function describeFile(policy: Policy, f: FileScan): string[] {
   const lines = f.findings.map((x) => `  ${x.line + 1}:${x.column + 1}  ${x.typeName} (${x.confidence})  ${x.excerpt}`);
   const ev = f.evaluation;
-  const current = f.labelId ? labelName(policy, f.labelId) : 'no label';
-  const verdict = ev?.outranks && ev.required ? `  → needs at least ${labelName(policy, ev.required.labelId)} (has ${current})` : `  label: ${current}`;
+  const current = f.labelId ? labelDisplayName(policy, f.labelId) : 'no label';
+  const verdict = ev?.outranks && ev.required ? `  → needs at least ${labelDisplayName(policy, ev.required.labelId)} (has ${current})` : `  label: ${current}`;
   return [f.path, ...lines, verdict];
 }
 
@@ -33,7 +25,7 @@ function reportJson(policy: Policy, r: ScanReport) {
       path: f.path,
       label: f.labelId ?? null,
       required: f.evaluation?.required?.labelId ?? null,
-      requiredName: f.evaluation?.required ? labelName(policy, f.evaluation.required.labelId) : null,
+      requiredName: f.evaluation?.required ? labelDisplayName(policy, f.evaluation.required.labelId) : null,
       outranks: f.evaluation?.outranks ?? false,
       action: f.evaluation?.action ?? 'none',
       findings: f.findings.map((x) => ({ type: x.typeId, name: x.typeName, confidence: x.confidence, line: x.line + 1, column: x.column + 1, excerpt: x.excerpt })),
@@ -65,7 +57,7 @@ export const scanCommands: Command[] = [
           toSarif(report.files, {
             toolVersion: __VERSION__,
             types: scannerFor(policy.detection).types,
-            labelName: (id) => labelName(policy, id),
+            labelName: (id) => labelDisplayName(policy, id),
             srcRoot: pathToFileURL(ws.root).href + '/',
           }),
         );

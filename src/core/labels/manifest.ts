@@ -3,7 +3,7 @@
  * it, when and why. It travels with git, so it serializes stably. Every function returns a new manifest.
  */
 import { SensitivityError } from '../errors.js';
-import { findLabel, isDowngrade } from '../policy/labels.js';
+import { findLabel, isDowngrade, labelDisplayName } from '../policy/labels.js';
 import { checkVersion, parseJsonText, validateSchema } from '../policy/schema.js';
 import type { Policy } from '../policy/types.js';
 
@@ -109,14 +109,6 @@ function withFiles(entries: Iterable<readonly [string, ManifestEntry]>): LabelsM
   return { version: 1, files: Object.fromEntries(entries) };
 }
 
-function labelName(policy: Policy, id: string): string {
-  try {
-    return findLabel(policy, id).displayName;
-  } catch {
-    return id;
-  }
-}
-
 export interface SetLabelOptions {
   readonly policy: Policy;
   readonly now: Date;
@@ -149,7 +141,7 @@ export function setLabel(
   if (direction === 'downgrade' && policy.requireDowngradeJustification && !justification && !options.force) {
     throw new SensitivityError(
       'E_JUSTIFICATION_REQUIRED',
-      `lowering the label from ${labelName(policy, from!)} to ${target.displayName} needs a justification; pass --justification TEXT`,
+      `lowering the label from ${labelDisplayName(policy, from!)} to ${target.displayName} needs a justification; pass --justification TEXT`,
       p,
     );
   }
@@ -178,7 +170,7 @@ export function removeLabel(
   if (options.policy.requireDowngradeJustification && !options.justification?.trim() && !options.force) {
     throw new SensitivityError(
       'E_JUSTIFICATION_REQUIRED',
-      `removing the label ${labelName(options.policy, current.label)} is a downgrade and needs a justification; pass --justification TEXT`,
+      `removing the label ${labelDisplayName(options.policy, current.label)} is a downgrade and needs a justification; pass --justification TEXT`,
       p,
     );
   }

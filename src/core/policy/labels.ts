@@ -92,6 +92,16 @@ export function labelRank(policy: Policy, label: string): number {
   return findLabel(policy, label).rank;
 }
 
+/** Display name of a label id, or the id itself when this policy does not know it (for messages). */
+export function labelDisplayName(policy: Policy, id: string): string {
+  return flattenLabels(policy).find((l) => l.id === id)?.displayName ?? id;
+}
+
+/** Rank of a label id, or -Infinity when this policy does not know it (ranks below every known label). */
+export function rankOrUnknown(policy: Policy, id: string): number {
+  return flattenLabels(policy).find((l) => l.id === id)?.rank ?? -Infinity;
+}
+
 /** Negative when `a` is less sensitive than `b`, zero when the same, positive when more (for sorting). */
 export function compareLabels(policy: Policy, a: string, b: string): number {
   return labelRank(policy, a) - labelRank(policy, b);

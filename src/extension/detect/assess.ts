@@ -6,6 +6,7 @@ import {
   DEFAULT_MIN_CONFIDENCE,
   evaluate,
   findLabel,
+  rankOrUnknown,
   minimumApplicableLabel,
   type Confidence,
   type DetectionRule,
@@ -42,17 +43,9 @@ export interface Assessment {
 
 const LEVEL: Readonly<Record<Confidence, number>> = { low: 0, medium: 1, high: 2 };
 
-function rankOf(policy: Policy, id: string): number {
-  try {
-    return findLabel(policy, id).rank;
-  } catch {
-    return -Infinity;
-  }
-}
-
 /** A rule's matching findings when it triggers (as `evaluate` decides: confidence, count, known label). */
 function triggered(rule: DetectionRule, findings: readonly Finding[], policy: Policy): Finding[] {
-  if (!Number.isFinite(rankOf(policy, rule.minLabel))) return [];
+  if (!Number.isFinite(rankOrUnknown(policy, rule.minLabel))) return [];
   const min = LEVEL[rule.minConfidence ?? DEFAULT_MIN_CONFIDENCE];
   const matched = findings.filter((f) => rule.types.includes(f.typeId) && LEVEL[f.confidence] >= min);
   return matched.length >= (rule.minCount ?? 1) ? matched : [];
@@ -63,7 +56,7 @@ function triggered(rule: DetectionRule, findings: readonly Finding[], policy: Po
  * lets an `apply` rule raise a label that was itself applied automatically.
  */
 export function assess(findings: readonly Finding[], policy: Policy, current: CurrentLabel | undefined, currentIsAutomatic = false): Assessment {
-  const evaluation = evaluate(findings, current?.id, { rank: (id) => rankOf(policy, id), rules: policy.detection?.rules ?? [] }, { currentIsAutomatic });
+  const evaluation = evaluate(findings, current?.id, { rank: (id) => rankOrUnknown(policy, id), rules: policy.detection?.rules ?? [] }, { currentIsAutomatic });
   const needs = new Map<Finding, PolicyLabel>();
   for (const rule of policy.detection?.rules ?? []) {
     const matched = triggered(rule, findings, policy);
@@ -71,7 +64,7 @@ export function assess(findings: readonly Finding[], policy: Policy, current: Cu
     const label = findLabel(policy, rule.minLabel);
     for (const f of matched) if ((needs.get(f)?.rank ?? -Infinity) < label.rank) needs.set(f, label);
   }
-  const currentRank = current ? rankOf(policy, current.id) : -Infinity;
+  const currentRank = current ? rankOrUnknown(policy, current.id) : -Infinity;
   const counted = findings.flatMap((f) => {
     const need = needs.get(f);
     return need ? [{ finding: f, need, outranks: currentRank < need.rank }] : [];
