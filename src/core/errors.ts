@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   E_RIGHT_MISSING: 3,
   E_EXPIRED: 3,
   E_JUSTIFICATION_REQUIRED: 3,
+  E_AUDIT_FAILED: 3,
   // 4: invalid, corrupt or tampered input.
   E_FORMAT: 4,
   E_UNSUPPORTED_VERSION: 4,
@@ -32,6 +33,8 @@ export const ERROR_CODES = {
   E_NOT_FOUND: 1,
   E_EXISTS: 1,
   E_IO: 1,
+  E_LOCKED: 1,
+  E_CANCELLED: 1,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -39,16 +42,39 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 /** The one message for every failure to decrypt or authenticate, whatever the cause (no oracle). */
 export const INTEGRITY_MESSAGE = 'the protected file is corrupt or has been tampered with';
 
+/**
+ * What the host can do about an error, named rather than worded: each host says it in its own terms (the
+ * CLI names a flag or a command, VS Code offers a button). The core never writes a flag or a command name.
+ */
+export type ErrorHint =
+  | 'create-identity'
+  | 'choose-label'
+  | 'give-justification'
+  | 'choose-workspace'
+  | 'move-output'
+  | 'verify-audit'
+  | 'ask-owner'
+  | 'retry';
+
+/** Structured facts about an error, for hosts to render (names, labels, emails: untrusted, escape them). */
+export interface ErrorDetails {
+  readonly hint?: ErrorHint;
+  readonly [key: string]: string | number | readonly string[] | undefined;
+}
+
 /** Base of every error the core raises on purpose. `file` names the file concerned, when there is one. */
 export class SensitivityError extends Error {
   override readonly name = 'SensitivityError';
+  /** Structured facts (see ErrorDetails); the message is a plain default wording of the same. */
+  readonly details: ErrorDetails;
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly file?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: ErrorDetails },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.details = options?.details ?? {};
   }
 
   /** The CLI's exit status for this error (0 is never returned). */
@@ -59,7 +85,7 @@ export class SensitivityError extends Error {
   /** Same error, naming the file it concerns (hosts know paths; the core often only knows bytes). */
   withFile(file: string): SensitivityError {
     if (this.file) return this;
-    const e = new SensitivityError(this.code, this.message, file, { cause: this.cause });
+    const e = new SensitivityError(this.code, this.message, file, { cause: this.cause, details: this.details });
     e.stack = this.stack;
     return e;
   }
@@ -68,6 +94,11 @@ export class SensitivityError extends Error {
 /** The fixed, cause-free integrity failure (tampered header or chunk, wrong key commitment, truncation). */
 export function integrityError(): SensitivityError {
   return new SensitivityError('E_INTEGRITY', INTEGRITY_MESSAGE);
+}
+
+/** The error for work stopped by its caller (nothing was written). */
+export function cancelledError(file?: string): SensitivityError {
+  return new SensitivityError('E_CANCELLED', 'cancelled', file);
 }
 
 /** True when `e` is a SensitivityError, optionally with the given code. */

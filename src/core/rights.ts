@@ -2,7 +2,7 @@
  * Usage rights and roles, with Microsoft Purview's names, and the one access decision both hosts call.
  * Only VIEW is enforced by cryptography (no slot, no key); every other right is enforced here, by the client.
  */
-import { SensitivityError } from './errors.js';
+import { SensitivityError, type ErrorDetails } from './errors.js';
 
 export const RIGHTS = ['VIEW', 'EDIT', 'EXTRACT', 'PRINT', 'EXPORT', 'VIEWRIGHTSDATA', 'EDITRIGHTSDATA', 'OWNER'] as const;
 export type Right = (typeof RIGHTS)[number];
@@ -51,9 +51,16 @@ export interface AccessSubject {
   readonly owner: { readonly kid: string; readonly email: string; readonly name?: string | undefined };
 }
 
-export type AccessDecision =
-  | { readonly allowed: true; readonly rights: readonly Right[] }
-  | { readonly allowed: false; readonly code: 'E_NO_IDENTITY' | 'E_NOT_GRANTEE' | 'E_RIGHT_MISSING' | 'E_EXPIRED'; readonly reason: string; readonly rights: readonly Right[] };
+/** A refusal: its code, a default wording, and the facts hosts word themselves (owner, expiry, rights). */
+export type AccessDenial = {
+  readonly allowed: false;
+  readonly code: 'E_NO_IDENTITY' | 'E_NOT_GRANTEE' | 'E_RIGHT_MISSING' | 'E_EXPIRED';
+  readonly reason: string;
+  readonly rights: readonly Right[];
+  readonly details: ErrorDetails;
+};
+
+export type AccessDecision = { readonly allowed: true; readonly rights: readonly Right[] } | AccessDenial;
 
 /**
  * The one access decision: may the identity `kid` exercise `right` on this content at `now`?
@@ -62,19 +69,20 @@ export type AccessDecision =
 export function decideAccess(subject: AccessSubject, kid: string | undefined, right: Right, now: Date): AccessDecision {
   const owner = subject.owner.name ? `${subject.owner.name} <${subject.owner.email}>` : subject.owner.email;
   if (kid === undefined) {
-    return { allowed: false, code: 'E_NO_IDENTITY', reason: 'you have no identity; create one with `sensitivity id new`', rights: [] };
+    return { allowed: false, code: 'E_NO_IDENTITY', reason: 'you have no identity yet', rights: [], details: { hint: 'create-identity' } };
   }
   const grant = subject.grants.find((g) => g.kid === kid);
   const rights = grant ? normalizeRights(grant.rights) : [];
+  const details = { hint: 'ask-owner', owner, ownerEmail: subject.owner.email, rights, right } as const;
   if (!grant) {
-    return { allowed: false, code: 'E_NOT_GRANTEE', reason: `you are not granted access; ask the owner, ${owner}`, rights };
+    return { allowed: false, code: 'E_NOT_GRANTEE', reason: `you are not granted access; ask the owner, ${owner}`, rights, details };
   }
   if (subject.expires !== undefined && now.getTime() >= subject.expires * 1000) {
     const when = new Date(subject.expires * 1000).toISOString();
-    return { allowed: false, code: 'E_EXPIRED', reason: `access expired on ${when}; ask the owner, ${owner}, to extend it`, rights };
+    return { allowed: false, code: 'E_EXPIRED', reason: `access expired on ${when}`, rights, details: { ...details, expired: when } };
   }
   if (!rights.includes(right)) {
-    return { allowed: false, code: 'E_RIGHT_MISSING', reason: `your rights (${rights.join(', ')}) do not include ${right}; ask the owner, ${owner}`, rights };
+    return { allowed: false, code: 'E_RIGHT_MISSING', reason: `your rights (${rights.join(', ')}) do not include ${right}; ask the owner, ${owner}`, rights, details };
   }
   return { allowed: true, rights };
 }
@@ -82,6 +90,11 @@ export function decideAccess(subject: AccessSubject, kid: string | undefined, ri
 /** Throws the decision's error when access is denied; returns the caller's rights otherwise. */
 export function requireAccess(subject: AccessSubject, kid: string | undefined, right: Right, now: Date): readonly Right[] {
   const d = decideAccess(subject, kid, right, now);
-  if (!d.allowed) throw new SensitivityError(d.code, d.reason);
+  if (!d.allowed) throw denialError(d);
   return d.rights;
+}
+
+/** The error of a refusal, with its facts as details. */
+export function denialError(d: AccessDenial): SensitivityError {
+  return new SensitivityError(d.code, d.reason, undefined, { details: d.details });
 }

@@ -15,6 +15,7 @@ export const AUDIT_ACTIONS = [
   'unprotect',
   'open',
   'open.denied',
+  'open.refused',
   'edit',
   'grant',
   'revoke',
@@ -23,6 +24,8 @@ export const AUDIT_ACTIONS = [
   'identity.export',
   'people.add',
   'people.remove',
+  'people.change',
+  'policy.accept',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -141,8 +141,9 @@ export function setLabel(
   if (direction === 'downgrade' && policy.requireDowngradeJustification && !justification && !options.force) {
     throw new SensitivityError(
       'E_JUSTIFICATION_REQUIRED',
-      `lowering the label from ${labelDisplayName(policy, from!)} to ${target.displayName} needs a justification; pass --justification TEXT`,
+      `lowering the label from ${labelDisplayName(policy, from!)} to ${target.displayName} needs a justification`,
       p,
+      { details: { hint: 'give-justification', from: labelDisplayName(policy, from!), to: target.displayName } },
     );
   }
   const entry: ManifestEntry = {
@@ -166,12 +167,13 @@ export function removeLabel(
 ): { manifest: LabelsManifest; change: LabelRemoval } {
   const p = normalizeRelPath(path);
   const current = entryAt(manifest, p);
-  if (!current) throw new SensitivityError('E_NOT_FOUND', 'has no label in .sensitivity/labels.json; nothing to remove', p);
+  if (!current) throw new SensitivityError('E_NOT_FOUND', 'has no label in the workspace manifest; nothing to remove', p);
   if (options.policy.requireDowngradeJustification && !options.justification?.trim() && !options.force) {
     throw new SensitivityError(
       'E_JUSTIFICATION_REQUIRED',
-      `removing the label ${labelDisplayName(options.policy, current.label)} is a downgrade and needs a justification; pass --justification TEXT`,
+      `removing the label ${labelDisplayName(options.policy, current.label)} is a downgrade and needs a justification`,
       p,
+      { details: { hint: 'give-justification', from: labelDisplayName(options.policy, current.label) } },
     );
   }
   const files = { ...manifest.files };

@@ -1,0 +1,51 @@
+/** `open`: the plaintext of a protected file, to a stream (`cat`) or into memory (editors). Needs VIEW. */
+import { memorySink, openEnvelope, readEnvelopeHeader, type EnvelopeInfo } from '../envelope/index.js';
+import { isProtectedPath } from '../paths.js';
+import type { ByteSink } from '../ports.js';
+import { decideAccess, denialError, type Right } from '../rights.js';
+import { policySubject } from '../envelope/index.js';
+import { actorOf, guarded, requireIdentity, requireProtectedPath, withHandle } from './context.js';
+import type { AppContext, ReadHandle } from './ports.js';
+
+/**
+ * Decides VIEW from the signed policy and records the open before a byte is decrypted: an open that cannot
+ * be recorded releases nothing. (The envelope re-decides from the authenticated header while opening.)
+ */
+async function recordOpen(ctx: AppContext, path: string, h: ReadHandle): Promise<void> {
+  const header = await readEnvelopeHeader(h.bytes());
+  const d = decideAccess(policySubject(header.policy), ctx.identity?.id, 'VIEW', ctx.clock.now());
+  if (!d.allowed) throw denialError(d);
+  await ctx.audit.append({ action: 'open', actor: actorOf(ctx), file: path });
+}
+
+/**
+ * Streams the plaintext of the protected file at `path` to `sink`, through one open handle. The whole file
+ * is authenticated first (a verify-only pass over the same handle), so a terminal never shows a byte of a
+ * tampered, truncated or swapped file.
+ */
+export async function openTo(ctx: AppContext, path: string, sink: ByteSink): Promise<EnvelopeInfo> {
+  const id = requireIdentity(ctx);
+  requireProtectedPath(path, isProtectedPath(path));
+  return guarded(ctx, path, 'VIEW', () =>
+    withHandle(ctx, path, async (h) => {
+      const opts = { sourceLength: h.size, clock: ctx.clock };
+      await recordOpen(ctx, path, h);
+      await openEnvelope(h.bytes(), null, id, opts);
+      return openEnvelope(h.bytes(), sink, id, opts);
+    }),
+  );
+}
+
+/** The whole plaintext of a protected file in memory, authenticated, with the caller's rights (editors). */
+export async function open(ctx: AppContext, path: string): Promise<{ content: Uint8Array; rights: readonly Right[]; info: EnvelopeInfo }> {
+  const id = requireIdentity(ctx);
+  requireProtectedPath(path, isProtectedPath(path));
+  const sink = memorySink();
+  const opened = await guarded(ctx, path, 'VIEW', () =>
+    withHandle(ctx, path, async (h) => {
+      await recordOpen(ctx, path, h);
+      return openEnvelope(h.bytes(), sink, id, { sourceLength: h.size, clock: ctx.clock });
+    }),
+  );
+  return { content: sink.bytes(), rights: opened.rights, info: opened };
+}

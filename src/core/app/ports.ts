@@ -1,0 +1,83 @@
+/**
+ * The ports of the application layer: what an operation needs from its host, and nothing more. Paths are
+ * workspace-relative POSIX paths ("docs/plan.md"); the host maps them to its files. Node implements these
+ * in `src/node/ports.ts`; unit tests use the in-memory versions in `test/unit/app/memory-ports.ts`.
+ */
+import type { AuditEvent } from '../audit/index.js';
+import type { Identity } from '../identity.js';
+import type { LabelsManifest } from '../labels/index.js';
+import type { PeopleDirectory } from '../people.js';
+import type { Policy } from '../policy/index.js';
+import type { ByteSink, ByteSource, Clock, RandomSource } from '../ports.js';
+
+/** A file opened for reading. One handle serves a whole operation: a path is never opened twice. */
+export interface ReadHandle {
+  /** Size in bytes when opened. */
+  readonly size: number;
+  /** Permission bits (mode & 0o777). */
+  readonly mode: number;
+  /** The file's bytes from its start, read through this handle (may be called again for a second pass). */
+  bytes(): ByteSource;
+  close(): Promise<void>;
+}
+
+/** A directory entry. */
+export interface DirEntry {
+  readonly name: string;
+  readonly kind: 'file' | 'dir' | 'other';
+}
+
+/** The workspace's files. Every write is atomic: a crash leaves the old file or the new one. */
+export interface FileAccess {
+  /** Opens a regular file (E_NOT_FOUND when absent, E_USAGE when not a regular file). */
+  open(path: string): Promise<ReadHandle>;
+  /** True when something exists at `path`. */
+  exists(path: string): Promise<boolean>;
+  /**
+   * Creates a new file from what `produce` writes: E_EXISTS if `path` exists when the file is put in
+   * place (never overwritten, however late it appeared); nothing is left behind when `produce` throws.
+   */
+  create<T>(path: string, mode: number, produce: (sink: ByteSink) => Promise<T>): Promise<T>;
+  /** Replaces `path` (which must exist) with what `produce` writes, atomically. */
+  replace<T>(path: string, mode: number, produce: (sink: ByteSink) => Promise<T>): Promise<T>;
+  /** Removes a file (no error when it is already gone). */
+  remove(path: string): Promise<void>;
+  /** Runs `f` holding the exclusive lock of `path` (between processes too; a crashed holder's lock is broken). */
+  withLock<T>(path: string, f: () => Promise<T>): Promise<T>;
+  /** The entries of a folder ("" is the workspace root). */
+  list(dir: string): Promise<readonly DirEntry[]>;
+}
+
+/** The workspace's policy, people directory and labels manifest. Updates are read-modify-write under a lock. */
+export interface WorkspaceStore {
+  /** The workspace policy, or the embedded default. */
+  policy(): Promise<Policy>;
+  people(): Promise<PeopleDirectory>;
+  /** Applies `change` to the current directory under its lock; `undefined` from `change` writes nothing. */
+  updatePeople(change: (people: PeopleDirectory) => Promise<PeopleDirectory | undefined> | PeopleDirectory | undefined): Promise<PeopleDirectory>;
+  manifest(): Promise<LabelsManifest>;
+  /** Applies `change` to the current manifest under its lock; `undefined` from `change` writes nothing. */
+  updateManifest(change: (manifest: LabelsManifest) => Promise<LabelsManifest | undefined> | LabelsManifest | undefined): Promise<LabelsManifest>;
+}
+
+/** Where security events go. An append that fails throws: the operation then does not take effect. */
+export interface AuditSink {
+  append(event: AuditEvent): Promise<void>;
+}
+
+/** Everything an operation acts with: who (identity), where (files, store), when (clock), and its record. */
+export interface AppContext {
+  readonly files: FileAccess;
+  readonly store: WorkspaceStore;
+  readonly audit: AuditSink;
+  readonly clock: Clock;
+  readonly random?: RandomSource;
+  /** Absent when the user has no identity yet: reads of headers and labels still work. */
+  readonly identity: Identity | undefined;
+}
+
+/** Long-running file work: cancelled through `signal` (E_CANCELLED, nothing written), progress in bytes read. */
+export interface Cancellable {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (bytesRead: number) => void;
+}

@@ -1,0 +1,92 @@
+/** `protect`: a plain file becomes `FILE.protected`, sealed for its owner, the label's default grantees and the people named. */
+import type { GrantRequest } from '../envelope/index.js';
+import { protect as sealEnvelope, type EnvelopeInfo } from '../envelope/index.js';
+import { SensitivityError } from '../errors.js';
+import type { PublicIdentity } from '../identity.js';
+import { getLabel, removePath } from '../labels/index.js';
+import { baseName, isProtectedPath, protectedPathOf } from '../paths.js';
+import { findPerson, type PeopleDirectory } from '../people.js';
+import { defaultExpiry, findLabel, isDowngrade, resolveProtectionGrants, type Policy } from '../policy/index.js';
+import { rightsOfRole, roleOfRights } from '../rights.js';
+import { actorOf, envelopeLabelOf, mediaTypeOf, requireIdentity, watched, withHandle } from './context.js';
+import type { AppContext, Cancellable } from './ports.js';
+
+/** A grant as people write it: an email (or identity id) and a role name. */
+export interface GrantSpec {
+  readonly who: string;
+  readonly role: string;
+}
+
+export interface ProtectRequest extends Cancellable {
+  /** Label query; default: the file's manifest label, else the policy's default label. */
+  readonly label?: string;
+  readonly grants?: readonly GrantSpec[];
+  /** Overrides the label's default expiry. */
+  readonly expires?: Date;
+  /** Keep the plain file (default: removed once the envelope is safely in place). */
+  readonly keep?: boolean;
+  readonly justification?: string;
+}
+
+/** Resolves grant specs against the people directory and the policy's roles. */
+export function grantRequests(policy: Policy, people: PeopleDirectory, specs: readonly GrantSpec[]): GrantRequest[] {
+  return specs.map((g) => ({ person: findPerson(people, g.who), rights: rightsOfRole(g.role, policy.roles ?? {}) }));
+}
+
+/**
+ * Protects the plain file at `path` into `path.protected` (created exclusively: an existing or racing file
+ * there is never overwritten). The owner is always Co-Owner. The event is recorded before the envelope is
+ * put in place, so an unrecordable protect leaves nothing behind.
+ */
+export async function protect(ctx: AppContext, path: string, req: ProtectRequest = {}): Promise<{ output: string; info: EnvelopeInfo }> {
+  const owner = requireIdentity(ctx);
+  if (isProtectedPath(path)) throw new SensitivityError('E_USAGE', 'is already protected', path);
+  const output = protectedPathOf(path);
+  const [policy, people, manifest] = await Promise.all([ctx.store.policy(), ctx.store.people(), ctx.store.manifest()]);
+  const current = getLabel(manifest, path);
+  const query = req.label ?? current?.label ?? policy.defaultLabel;
+  if (!query) throw new SensitivityError('E_USAGE', 'has no label and the policy has no default label', path, { details: { hint: 'choose-label' } });
+  const label = findLabel(policy, query, { applicable: true });
+  if (current && current.label !== label.id && isDowngrade(policy, current.label, label.id) && policy.requireDowngradeJustification && !req.justification?.trim()) {
+    throw new SensitivityError('E_JUSTIFICATION_REQUIRED', `protecting with ${label.name} lowers the file's label`, path, {
+      details: { hint: 'give-justification', from: current.label, to: label.name },
+    });
+  }
+  const defaults = resolveProtectionGrants(policy, label, people);
+  const explicit = grantRequests(policy, people, req.grants ?? []);
+  // Explicit grants win over the label's defaults for the same person.
+  const grants = [...defaults.filter((d) => !explicit.some((e) => e.person.id === d.person.id)), ...explicit];
+  const expires = req.expires ?? defaultExpiry(label, ctx.clock.now());
+  const info = await withHandle(ctx, path, (h) =>
+    ctx.files.create(output, 0o600, async (sink) => {
+      const sealed = await sealEnvelope(watched(h, req, path), sink, {
+        owner,
+        label: envelopeLabelOf(label),
+        grants,
+        recovery: (policy.recovery ?? []) as PublicIdentity[],
+        ...(expires ? { expires } : {}),
+        innerName: baseName(path),
+        contentType: mediaTypeOf(path),
+        size: h.size,
+        clock: ctx.clock,
+        ...(ctx.random ? { random: ctx.random } : {}),
+      });
+      await ctx.audit.append({
+        action: 'protect',
+        actor: actorOf(ctx),
+        file: output,
+        label: label.id,
+        grantees: sealed.policy.grants.map((g) => ({ email: g.email, role: roleOfRights(g.rights) })),
+        ...(sealed.policy.exp ? { expires: new Date(sealed.policy.exp * 1000).toISOString() } : {}),
+      });
+      return sealed;
+    }),
+  ).catch((e: unknown) => {
+    throw e instanceof SensitivityError ? e.withFile(path) : e;
+  });
+  if (!req.keep) {
+    await ctx.files.remove(path);
+    if (current) await ctx.store.updateManifest((m) => (getLabel(m, path) ? removePath(m, path) : undefined));
+  }
+  return { output, info };
+}

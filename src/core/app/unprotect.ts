@@ -1,0 +1,45 @@
+/** `unprotect`: `FILE.protected` back to the plain `FILE` (needs EXPORT); the label moves to the manifest. */
+import { openEnvelope } from '../envelope/index.js';
+import { setLabel } from '../labels/index.js';
+import { isProtectedPath, plainPathOf } from '../paths.js';
+import { findLabel, type Policy, type PolicyLabel } from '../policy/index.js';
+import { actorOf, guarded, requireIdentity, requireProtectedPath, watched, withHandle } from './context.js';
+import type { AppContext, Cancellable } from './ports.js';
+
+/** The policy's applicable label with this id, if the policy still knows it. */
+function knownLabel(policy: Policy, id: string): PolicyLabel | undefined {
+  try {
+    return findLabel(policy, id, { applicable: true });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes the plaintext of the envelope at `path` to the plain path beside it, created exclusively (never
+ * over an existing or racing file) with the envelope's permission bits, through a 0600 temp file that only
+ * takes the name once every chunk has authenticated and the event is recorded.
+ */
+export async function unprotect(ctx: AppContext, path: string, opts: { keep?: boolean } & Cancellable = {}): Promise<{ output: string; label: string }> {
+  const id = requireIdentity(ctx);
+  requireProtectedPath(path, isProtectedPath(path));
+  const output = plainPathOf(path);
+  const opened = await guarded(ctx, path, 'EXPORT', () =>
+    withHandle(ctx, path, (h) =>
+      ctx.files.create(output, h.mode, async (sink) => {
+        const result = await openEnvelope(watched(h, opts, path), sink, id, { right: 'EXPORT', sourceLength: h.size, clock: ctx.clock });
+        await ctx.audit.append({ action: 'unprotect', actor: actorOf(ctx), file: path, label: result.policy.label.id });
+        return result;
+      }),
+    ),
+  );
+  const policy = await ctx.store.policy();
+  const known = knownLabel(policy, opened.policy.label.id);
+  if (known) {
+    await ctx.store.updateManifest(
+      (m) => setLabel(m, output, known.id, { id: id.id, email: id.email, name: id.name }, { policy, now: ctx.clock.now(), force: true }).manifest,
+    );
+  }
+  if (!opts.keep) await ctx.files.remove(path);
+  return { output, label: opened.policy.label.id };
+}

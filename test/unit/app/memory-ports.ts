@@ -1,0 +1,162 @@
+/**
+ * In-memory ports for the application layer's unit tests, behaving like the Node adapters where it matters:
+ * a read handle sees the file as it was when opened (like an fd: a later swap of the path does not reach
+ * it), `create` fails with E_EXISTS if the path exists when the file would be put in place, nothing is
+ * left behind by a failed write, locks serialise, and a failing audit sink fails the operation.
+ */
+import { SensitivityError } from '../../../src/core/errors.js';
+import type { AppContext, AuditSink, DirEntry, FileAccess, ReadHandle, WorkspaceStore } from '../../../src/core/app/index.js';
+import type { AuditEvent } from '../../../src/core/audit/index.js';
+import type { Identity } from '../../../src/core/identity.js';
+import { EMPTY_MANIFEST, type LabelsManifest } from '../../../src/core/labels/index.js';
+import { EMPTY_PEOPLE, type PeopleDirectory } from '../../../src/core/people.js';
+import { DEFAULT_POLICY, type Policy } from '../../../src/core/policy/index.js';
+import type { ByteSink } from '../../../src/core/ports.js';
+
+interface MemFile {
+  bytes: Uint8Array;
+  mode: number;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** A tiny promise queue per key: the in-memory lock. */
+class Locks {
+  readonly #tails = new Map<string, Promise<unknown>>();
+  async with<T>(key: string, f: () => Promise<T>): Promise<T> {
+    const before = this.#tails.get(key) ?? Promise.resolve();
+    const run = before.then(f, f);
+    this.#tails.set(key, run.catch(() => undefined));
+    return run;
+  }
+}
+
+export class MemoryFiles implements FileAccess {
+  readonly files = new Map<string, MemFile>();
+  readonly locks = new Locks();
+  /** Opens so far (the "one handle per operation" checks count them). */
+  opens = 0;
+  /** Called after produce and before a create/replace is put in place (tests race writers here). */
+  beforeCommit: ((path: string) => void) | undefined;
+
+  put(path: string, content: string | Uint8Array, mode = 0o644): void {
+    this.files.set(path, { bytes: typeof content === 'string' ? new TextEncoder().encode(content) : content, mode });
+  }
+
+  text(path: string): string | undefined {
+    const f = this.files.get(path);
+    return f && new TextDecoder().decode(f.bytes);
+  }
+
+  async open(path: string): Promise<ReadHandle> {
+    const f = this.files.get(path);
+    if (!f) throw new SensitivityError('E_NOT_FOUND', 'no such file; check the path', path);
+    this.opens++;
+    const snapshot = f.bytes;
+    return {
+      size: snapshot.length,
+      mode: f.mode,
+      // 64 KiB pieces, as a stream would give them.
+      async *bytes() {
+        for (let at = 0; at < snapshot.length; at += 65536) yield snapshot.subarray(at, at + 65536);
+      },
+      close: async () => undefined,
+    };
+  }
+
+  async exists(path: string): Promise<boolean> {
+    return this.files.has(path) || [...this.files.keys()].some((k) => k.startsWith(`${path}/`));
+  }
+
+  async #write<T>(path: string, mode: number, produce: (sink: ByteSink) => Promise<T>, exclusive: boolean): Promise<T> {
+    const parts: Uint8Array[] = [];
+    const result = await produce({ write: async (c) => void parts.push(c.slice()) });
+    this.beforeCommit?.(path);
+    if (exclusive && this.files.has(path)) throw new SensitivityError('E_EXISTS', 'already exists', path);
+    if (!exclusive && !this.files.has(path)) throw new SensitivityError('E_NOT_FOUND', 'no such file; check the path', path);
+    this.files.set(path, { bytes: concat(parts), mode });
+    return result;
+  }
+
+  create<T>(path: string, mode: number, produce: (sink: ByteSink) => Promise<T>): Promise<T> {
+    return this.#write(path, mode, produce, true);
+  }
+
+  replace<T>(path: string, mode: number, produce: (sink: ByteSink) => Promise<T>): Promise<T> {
+    return this.#write(path, mode, produce, false);
+  }
+
+  async remove(path: string): Promise<void> {
+    this.files.delete(path);
+  }
+
+  withLock<T>(path: string, f: () => Promise<T>): Promise<T> {
+    return this.locks.with(path, f);
+  }
+
+  async list(dir: string): Promise<readonly DirEntry[]> {
+    const prefix = dir === '' ? '' : `${dir}/`;
+    const out = new Map<string, DirEntry>();
+    for (const k of this.files.keys()) {
+      if (!k.startsWith(prefix)) continue;
+      const rest = k.slice(prefix.length);
+      const slash = rest.indexOf('/');
+      const name = slash < 0 ? rest : rest.slice(0, slash);
+      out.set(name, { name, kind: slash < 0 ? 'file' : 'dir' });
+    }
+    return [...out.values()];
+  }
+}
+
+export class MemoryStore implements WorkspaceStore {
+  readonly locks = new Locks();
+  constructor(
+    public policyValue: Policy = DEFAULT_POLICY,
+    public peopleValue: PeopleDirectory = EMPTY_PEOPLE,
+    public manifestValue: LabelsManifest = EMPTY_MANIFEST,
+  ) {}
+  policy = async () => this.policyValue;
+  people = async () => this.peopleValue;
+  manifest = async () => this.manifestValue;
+  updatePeople(change: (p: PeopleDirectory) => Promise<PeopleDirectory | undefined> | PeopleDirectory | undefined) {
+    return this.locks.with('people', async () => (this.peopleValue = (await change(this.peopleValue)) ?? this.peopleValue));
+  }
+  updateManifest(change: (m: LabelsManifest) => Promise<LabelsManifest | undefined> | LabelsManifest | undefined) {
+    return this.locks.with('manifest', async () => (this.manifestValue = (await change(this.manifestValue)) ?? this.manifestValue));
+  }
+}
+
+export class MemoryAudit implements AuditSink {
+  readonly events: AuditEvent[] = [];
+  /** When set, every append fails with this error (a full disk, a broken log). */
+  failing: Error | undefined;
+  async append(event: AuditEvent): Promise<void> {
+    if (this.failing) throw this.failing;
+    this.events.push(event);
+  }
+  actions(): string[] {
+    return this.events.map((e) => e.action);
+  }
+}
+
+/** A context acting as `identity` over shared files and store, with its own audit sink. */
+export function memoryContext(
+  identity: Identity | undefined,
+  shared: { files?: MemoryFiles; store?: MemoryStore } = {},
+): AppContext & { files: MemoryFiles; store: MemoryStore; audit: MemoryAudit } {
+  return {
+    files: shared.files ?? new MemoryFiles(),
+    store: shared.store ?? new MemoryStore(),
+    audit: new MemoryAudit(),
+    clock: { now: () => new Date('2026-06-01T12:00:00.000Z') },
+    identity,
+  };
+}
