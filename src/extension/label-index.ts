@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { LabelsManifest, Policy, PolicyLabel } from '../core/index.js';
-import type { ProtectedInfo } from '../node/operations.js';
+import type { ProtectedInfo } from '../core/app/index.js';
 import type { Services } from './services.js';
 import { editorUriOf, envelopeUriOf, isEnvelopeUri } from './protected/uris.js';
 
@@ -152,8 +152,9 @@ export class LabelIndex implements vscode.Disposable {
     let info = this.envelopes.get(disk.fsPath);
     if (!info) {
       info = (async () => {
-        const { ops } = await this.services.core();
-        return ops.inspectProtected(await this.services.session(disk), disk.fsPath);
+        const { app } = await this.services.core();
+        const s = await this.services.session(disk);
+        return app.inspect(s, s.workspace.relPath(disk.fsPath));
       })();
       info.catch(() => this.envelopes.delete(disk.fsPath));
       this.envelopes.set(disk.fsPath, info);

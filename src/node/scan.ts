@@ -19,7 +19,7 @@ import {
   type LabelsManifest,
   type Policy,
 } from '../core/index.js';
-import { PROTECTED_EXT } from './operations.js';
+import { PROTECTED_EXT } from '../core/paths.js';
 import type { Workspace } from './workspace.js';
 
 /** Folders never scanned, whatever `.gitignore` says. */

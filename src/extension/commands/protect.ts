@@ -6,7 +6,7 @@
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import type { GrantSpec } from '../../node/operations.js';
+import type { GrantSpec } from '../../core/app/index.js';
 import type { Services } from '../services.js';
 import { ensureIdentity } from '../ui/identity-setup.js';
 import { pickLabel } from '../ui/label-picker.js';
@@ -76,12 +76,12 @@ export async function protect(services: Services, ...args: unknown[]): Promise<B
   const keep = request.keep ?? vscode.workspace.getConfiguration('sensitivity').get<boolean>('protect.keepOriginal', false);
   const expires = request.expires ? parseExpiry(request.expires) : undefined;
   await saveDirty(files);
-  const { ops } = await services.core();
+  const { app } = await services.core();
   const justification = new Justification(request.justification);
   const result = await runBatch(services, 'Protecting', files, async (file, step) => {
     const session = await services.session(file);
     const { output } = await justification.run((j) =>
-      ops.protectFile(session, file.fsPath, {
+      app.protect(session, session.workspace.relPath(file.fsPath), {
         ...(request.label ? { label: request.label } : {}),
         ...(request.grants ? { grants: request.grants } : {}),
         ...(expires ? { expires } : {}),

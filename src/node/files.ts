@@ -1,0 +1,79 @@
+/**
+ * The Node adapter of the core's `FileAccess` port over a workspace folder: workspace-relative POSIX paths
+ * in, real files out. One file descriptor per opened file (every pass reads the same inode, so a path
+ * swapped mid-operation is never read), exclusive creation by link (never check-then-rename), atomic
+ * replacement, and lock files beside what they guard.
+ */
+import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import type { DirEntry, FileAccess, ReadHandle } from '../core/app/index.js';
+import { SensitivityError } from '../core/errors.js';
+import { createExclusive, withAtomicFile, withLockFile } from './node-io.js';
+
+/** Read buffer size: large reads keep syscalls off the hot path. */
+const READ_CHUNK = 1 << 20;
+
+/** The bytes of an open file from offset 0, by positional reads (the descriptor's offset is never used, so passes can repeat). */
+async function* positionalReads(h: FileHandle): AsyncIterable<Uint8Array> {
+  for (let position = 0; ; ) {
+    const buffer = new Uint8Array(READ_CHUNK);
+    const { bytesRead } = await h.read(buffer, 0, READ_CHUNK, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield bytesRead === READ_CHUNK ? buffer : buffer.subarray(0, bytesRead);
+  }
+}
+
+/** Opens a regular file once; E_NOT_FOUND / E_USAGE name it. */
+export async function openReadHandle(abs: string, shown: string = abs): Promise<ReadHandle> {
+  const h = await fs.open(abs, 'r').catch((e: NodeJS.ErrnoException) => {
+    throw e.code === 'ENOENT' ? new SensitivityError('E_NOT_FOUND', 'no such file; check the path', shown) : e;
+  });
+  const st = await h.stat();
+  if (!st.isFile()) {
+    await h.close();
+    throw new SensitivityError('E_USAGE', 'not a regular file', shown);
+  }
+  return {
+    size: st.size,
+    mode: st.mode & 0o777,
+    bytes: () => positionalReads(h),
+    close: () => h.close(),
+  };
+}
+
+/** The files of the workspace rooted at `root`. */
+export function nodeFiles(root: string): FileAccess {
+  const abs = (rel: string): string => {
+    const p = resolve(root, ...rel.split('/'));
+    const back = relative(root, p);
+    if (back.startsWith('..') || resolve(back) === back) throw new SensitivityError('E_USAGE', 'is outside the workspace', rel);
+    return p;
+  };
+  const kindOf = (e: { isFile(): boolean; isDirectory(): boolean }): DirEntry['kind'] => (e.isFile() ? 'file' : e.isDirectory() ? 'dir' : 'other');
+  return {
+    open: (rel) => openReadHandle(abs(rel), rel),
+    exists: async (rel) => (await fs.lstat(abs(rel)).catch(() => undefined)) !== undefined,
+    create: (rel, mode, produce) => createExclusive(abs(rel), produce, mode),
+    replace: (rel, mode, produce) => withAtomicFile(abs(rel), produce, mode),
+    remove: (rel) => fs.rm(abs(rel), { force: true }),
+    withLock: (rel, f) => withLockFile(`${abs(rel)}.lock`, f),
+    async list(dir) {
+      const entries = await fs.readdir(dir === '' ? root : abs(dir), { withFileTypes: true });
+      return entries.map((e) => ({ name: e.name, kind: kindOf(e) }));
+    },
+  };
+}
+
+/** Workspace-relative POSIX path of an absolute path (E_USAGE when outside `root`). */
+export function relativePath(root: string, absPath: string): string {
+  const rel = relative(root, absPath);
+  if (rel === '' || rel.startsWith('..') || resolve(rel) === rel) {
+    throw new SensitivityError('E_USAGE', `is outside the workspace ${root}`, absPath, { details: { hint: 'choose-workspace', root } });
+  }
+  return rel.split(sep).join('/');
+}
+
+/** The absolute path of a workspace-relative POSIX path. */
+export const absolutePath = (root: string, rel: string): string => join(root, ...rel.split('/'));
