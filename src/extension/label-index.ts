@@ -4,6 +4,7 @@
  * policy.json, `*.protected`) or when your identity changes (your rights change with it).
  */
 import * as vscode from 'vscode';
+import { posixRelative } from '../node/paths.js';
 import type { LabelsManifest, Policy, PolicyLabel } from '../core/index.js';
 import type { ProtectedInfo } from '../core/app/index.js';
 import type { Services } from './services.js';
@@ -97,8 +98,12 @@ export class LabelIndex implements vscode.Disposable {
     );
   }
 
-  /** Forgets what is known about these files (after a command changed them) and tells listeners. */
+  /**
+   * Forgets what is known about these files (after a command changed them) and tells listeners. The cached
+   * manifests go too: a label a command just wrote must show now, not when a file watcher catches up.
+   */
   invalidate(uris: readonly vscode.Uri[]): void {
+    this.roots.clear();
     const fired: vscode.Uri[] = [];
     for (const u of uris) {
       const disk = envelopeUriOf(u);
@@ -167,7 +172,7 @@ export class LabelIndex implements vscode.Disposable {
     const disk = envelopeUriOf(uri);
     if (disk.scheme !== 'file') return undefined;
     const rootPath = await this.services.rootOf(disk);
-    const rel = relativeTo(rootPath, disk.fsPath);
+    const rel = posixRelative(rootPath, disk.fsPath);
     if (rel === undefined || rel.startsWith('.sensitivity/')) return undefined;
     const root = this.root(rootPath);
     const labels = await root.labels;
@@ -203,8 +208,4 @@ export class LabelIndex implements vscode.Disposable {
   }
 }
 
-/** `file` relative to `root` in POSIX form, or undefined when it is not inside. */
-function relativeTo(root: string, file: string): string | undefined {
-  const prefix = root.endsWith('/') ? root : root + '/';
-  return file.startsWith(prefix) ? file.slice(prefix.length) : undefined;
-}
+

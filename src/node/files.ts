@@ -6,10 +6,11 @@
  */
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { DirEntry, FileAccess, ReadHandle } from '../core/app/index.js';
 import { SensitivityError } from '../core/errors.js';
 import { createExclusive, withAtomicFile, withLockFile } from './node-io.js';
+import { posixRelative } from './paths.js';
 
 /** Read buffer size: large reads keep syscalls off the hot path. */
 const READ_CHUNK = 1 << 20;
@@ -47,18 +48,18 @@ export async function openReadHandle(abs: string, shown: string = abs): Promise<
 export function nodeFiles(root: string): FileAccess {
   const abs = (rel: string): string => {
     const p = resolve(root, ...rel.split('/'));
-    const back = relative(root, p);
-    if (back.startsWith('..') || resolve(back) === back) throw new SensitivityError('E_USAGE', 'is outside the workspace', rel);
+    if (p !== root && posixRelative(root, p) === undefined) throw new SensitivityError('E_USAGE', 'is outside the workspace', rel);
     return p;
   };
   const kindOf = (e: { isFile(): boolean; isDirectory(): boolean }): DirEntry['kind'] => (e.isFile() ? 'file' : e.isDirectory() ? 'dir' : 'other');
   return {
-    open: (rel) => openReadHandle(abs(rel), rel),
+    // Async throughout, so a bad path rejects rather than throws.
+    open: async (rel) => openReadHandle(abs(rel), rel),
     exists: async (rel) => (await fs.lstat(abs(rel)).catch(() => undefined)) !== undefined,
-    create: (rel, mode, produce) => createExclusive(abs(rel), produce, mode),
-    replace: (rel, mode, produce) => withAtomicFile(abs(rel), produce, mode),
-    remove: (rel) => fs.rm(abs(rel), { force: true }),
-    withLock: (rel, f) => withLockFile(`${abs(rel)}.lock`, f),
+    create: async (rel, mode, produce) => createExclusive(abs(rel), produce, mode),
+    replace: async (rel, mode, produce) => withAtomicFile(abs(rel), produce, mode),
+    remove: async (rel) => fs.rm(abs(rel), { force: true }),
+    withLock: async (rel, f) => withLockFile(`${abs(rel)}.lock`, f),
     async list(dir) {
       const entries = await fs.readdir(dir === '' ? root : abs(dir), { withFileTypes: true });
       return entries.map((e) => ({ name: e.name, kind: kindOf(e) }));
@@ -68,11 +69,9 @@ export function nodeFiles(root: string): FileAccess {
 
 /** Workspace-relative POSIX path of an absolute path (E_USAGE when outside `root`). */
 export function relativePath(root: string, absPath: string): string {
-  const rel = relative(root, absPath);
-  if (rel === '' || rel.startsWith('..') || resolve(rel) === rel) {
-    throw new SensitivityError('E_USAGE', `is outside the workspace ${root}`, absPath, { details: { hint: 'choose-workspace', root } });
-  }
-  return rel.split(sep).join('/');
+  const rel = posixRelative(root, absPath);
+  if (rel === undefined) throw new SensitivityError('E_USAGE', `is outside the workspace ${root}`, absPath, { details: { hint: 'choose-workspace', root } });
+  return rel;
 }
 
 /** The absolute path of a workspace-relative POSIX path. */
