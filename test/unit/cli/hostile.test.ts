@@ -12,6 +12,7 @@ import { CLI, introduce, makePerson, tempDir, type Person } from './helpers.js';
 
 // ESC (cursor home + clear), a C1 CSI, a right-to-left override, and a newline forging an "Owner:" line.
 const HOSTILE_NAME = 'Mal\u001b[H\u001b[2J\u009b31m\u202eyrollaM\nOwner:      Alice <alice@example.com>';
+// eslint-disable-next-line no-control-regex -- the characters this test hunts for
 const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 describe('CLI output of hostile strings', () => {
