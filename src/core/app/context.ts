@@ -5,7 +5,7 @@ import { cancelledError, isSensitivityError, SensitivityError, type ErrorCode } 
 import type { Identity } from '../identity.js';
 import { extName } from '../paths.js';
 import type { PolicyLabel } from '../policy/index.js';
-import type { ByteSource } from '../ports.js';
+import type { ByteSource, Clock, RandomSource } from '../ports.js';
 import type { Right } from '../rights.js';
 import type { AppContext, Cancellable, ReadHandle } from './ports.js';
 
@@ -14,6 +14,9 @@ export function requireIdentity(ctx: AppContext): Identity {
   if (ctx.identity) return ctx.identity;
   throw new SensitivityError('E_NO_IDENTITY', 'you have no identity yet', undefined, { details: { hint: 'create-identity' } });
 }
+
+/** The clock and random source of the context, as the envelope functions take them. */
+export const timeAndChance = (ctx: AppContext): { clock: Clock; random?: RandomSource } => (timeAndChance(ctx));
 
 /** The audit log's actor for this context. */
 export const actorOf = (ctx: AppContext): AuditActor | null => (ctx.identity ? { id: ctx.identity.id, email: ctx.identity.email } : null);
