@@ -16,7 +16,7 @@ export function requireIdentity(ctx: AppContext): Identity {
 }
 
 /** The clock and random source of the context, as the envelope functions take them. */
-export const timeAndChance = (ctx: AppContext): { clock: Clock; random?: RandomSource } => (timeAndChance(ctx));
+export const timeAndChance = (ctx: AppContext): { clock: Clock; random?: RandomSource } => ({ clock: ctx.clock, ...(ctx.random ? { random: ctx.random } : {}) });
 
 /** The audit log's actor for this context. */
 export const actorOf = (ctx: AppContext): AuditActor | null => (ctx.identity ? { id: ctx.identity.id, email: ctx.identity.email } : null);
