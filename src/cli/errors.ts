@@ -10,6 +10,8 @@ const HINTS: Readonly<Record<ErrorHint, string>> = {
   'move-output': 'move it away first; nothing was overwritten',
   'verify-audit': 'run `sensitivity audit --verify` and check the disk; nothing was done',
   'ask-owner': '',
+  'add-person': 'ask them for the output of `sensitivity id show --json` and run `sensitivity people add FILE`',
+  'confirm-replace': 'confirm the new id with them, then pass --replace',
   retry: 'try again',
 };
 

@@ -24,7 +24,7 @@ const ALG = 'PBES2-HS512+A256KW';
 const ENC = 'A256GCM';
 
 const invalid = (why: string) =>
-  new SensitivityError('E_IDENTITY_INVALID', `is not a valid identity file (${why}); use a file written by \`sensitivity id export\` or the extension's export`);
+  new SensitivityError('E_IDENTITY_INVALID', `is not a valid identity file (${why}); use a file written by an identity export`);
 
 /** NFC, so the same passphrase typed on different systems derives the same key. */
 const passphraseBytes = (p: string) => new TextEncoder().encode(p.normalize('NFC'));

@@ -38,6 +38,10 @@ function hinted(e: SensitivityError, file: vscode.Uri | undefined): { text: stri
       return { text: 'Nothing was done. Check the disk and the audit log (run "sensitivity audit --verify" in a terminal).', actions: [] };
     case 'ask-owner':
       return { text: '', actions: file ? [{ title: 'Inspect', command: 'sensitivity.inspect' }] : [] };
+    case 'add-person':
+      return { text: 'Ask them for their public identity (Show My Identity → Copy), then add them.', actions: [{ title: 'Add a Person…', command: 'sensitivity.addPerson' }] };
+    case 'confirm-replace':
+      return { text: 'A new key for a known address may be an impostor: confirm the new id with them before replacing it.', actions: [] };
     case 'retry':
       return { text: 'Try again in a moment.', actions: [] };
     case 'choose-workspace':
