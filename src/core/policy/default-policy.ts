@@ -92,7 +92,7 @@ export const DEFAULT_POLICY: Policy = deepFreeze({
   defaultLabel: 'general',
   requireDowngradeJustification: true,
   detection: {
-    exclude: ['**/*.protected', '.sensitivity/', '.git/', 'node_modules/'],
+    exclude: ['.sensitivity/', '.git/', 'node_modules/'],
     rules: [
       { types: CREDENTIAL_TYPES, minLabel: 'highly-confidential', action: 'recommend' },
       { types: ['secret-assignment', 'jwt'], minLabel: 'highly-confidential', action: 'recommend', minConfidence: 'medium' },
