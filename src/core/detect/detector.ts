@@ -13,13 +13,41 @@ export interface Hit {
   readonly reveal?: Reveal;
   /** A ready masked excerpt, for shapes `maskValue` does not fit (email addresses). */
   readonly excerpt?: string;
+  /** Why it has its confidence: "checksum passed", "issuer prefix ghp_", … (never the value). */
+  readonly why: readonly string[];
+  /** A value published as an example (documentation, SDK samples): reported at low confidence, never acted on. */
+  readonly sample?: boolean;
+}
+
+/** A validator's answer: the confidence and the reasons for it. */
+export interface Verdict {
+  readonly confidence: Confidence;
+  readonly why: readonly string[];
+  readonly sample?: boolean;
 }
 
 /** A pass over the text that pushes its hits. */
 export interface Detector {
   readonly types: readonly InfoType[];
+  /** The first-pass patterns it searches for before validating (the scan benchmark hands them to ripgrep). */
+  readonly candidates: readonly RegExp[];
   find(text: string, out: Hit[]): void;
 }
+
+/** The reasons findings give for their confidence, worded once. */
+export const WHY = {
+  prefix: (p: string) => `issuer prefix ${p}`,
+  checksum: (name: string) => `${name} checksum passed`,
+  checksumFailed: (name: string) => `${name} checksum failed (a look-alike)`,
+  structure: (what: string) => `issuer structure (${what})`,
+  keyword: 'context keyword nearby',
+  noKeyword: 'no context keyword nearby',
+  entropy: (h: number) => `entropy ${h.toFixed(1)} bits/char`,
+  name: 'assigned to a secret-like name',
+  decodes: (what: string) => `decodes as ${what}`,
+  sample: (source: string) => `published sample (${source}), ignored`,
+} as const;
+
 
 const type = (id: string, name: string, description: string): InfoType => ({ id, name, description });
 
@@ -28,14 +56,16 @@ export const TYPES = {
   privateKey: type('private-key', 'Private key', 'A PEM, OpenSSH, PGP or PuTTY private key.'),
   aws: type('aws-access-key', 'AWS access key', 'An AWS access key id (AKIA…/ASIA…) or the secret access key beside it.'),
   github: type('github-token', 'GitHub token', 'A GitHub personal, OAuth, app or refresh token (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_).'),
-  slack: type('slack-token', 'Slack token', 'A Slack API token (xoxb-, xoxp-, …) or incoming webhook URL.'),
+  slack: type('slack-token', 'Slack token', 'A Slack bot, user, app, configuration or refresh token (xoxb-, xoxp-, xapp-, xoxe-, …) or a webhook or workflow URL.'),
   stripe: type('stripe-key', 'Stripe secret key', 'A live Stripe secret or restricted key (sk_live_, rk_live_).'),
   google: type('google-api-key', 'Google API key', 'A Google Cloud API key (AIza…).'),
   azure: type('azure-storage-key', 'Azure storage key', 'An Azure storage account key (AccountKey=…) or shared access signature.'),
+  azureClientSecret: type('azure-client-secret', 'Azure AD client secret', 'A Microsoft Entra ID (Azure AD) application client secret (…Q~…).'),
   connection: type('connection-string-credential', 'Password in a connection string', 'A password in a database or service connection string (Password=…).'),
   url: type('url-credential', 'Password in a URL', 'A password in a URL (scheme://user:password@host).'),
+  command: type('command-credential', 'Credential in a command or header', 'A password or token on a command line (curl -u, docker login -p, mysql -p, sshpass -p) or in an HTTP Authorization header.'),
   assignment: type('secret-assignment', 'Hard-coded secret', 'A high-entropy value assigned to a secret-like name (password, token, api_key, …).'),
-  jwt: type('jwt', 'JSON Web Token', 'A signed JSON Web Token (RFC 7519) whose header decodes as JOSE.'),
+  jwt: type('jwt', 'JSON Web Token', 'A JSON Web Token (RFC 7519) whose header decodes as JOSE: signed, unsigned, or wrapped in base64.'),
   card: type('credit-card', 'Payment card number', 'A payment card number that passes the Luhn check and fits an issuer range.'),
   iban: type('iban', 'Bank account number (IBAN)', 'An international bank account number with a valid country length and mod-97 check.'),
   ssn: type('us-ssn', 'US social security number', 'A US social security number in a valid area, group and serial range.'),
@@ -120,20 +150,21 @@ export function tokenDetector(
   t: InfoType,
   re: RegExp,
   isTokenCode: (c: number) => boolean,
-  validate: (value: string) => Confidence | undefined,
+  validate: (value: string) => Verdict | undefined,
   reveal: Reveal,
   literals: readonly string[] = [],
 ): Detector {
   return {
     types: [t],
+    candidates: [re],
     find(text, out) {
       if (literals.length > 0 && !holdsAny(text, literals)) return;
       forEach(re, text, (m) => {
         const start = m.index;
         const end = start + m[0].length;
         if (!bounded(text, start, end, isTokenCode)) return;
-        const confidence = validate(m[0]);
-        if (confidence) out.push({ type: t, start, end, confidence, priority: P_TOKEN, reveal });
+        const verdict = validate(m[0]);
+        if (verdict) out.push({ type: t, start, end, priority: P_TOKEN, reveal, ...verdict });
       });
     },
   };

@@ -1,11 +1,11 @@
 /** Private keys: PEM/OpenSSH/PGP armour whose body decodes as a key, and PuTTY key files. */
 
 import { decodeBase64 } from './text.js';
-import { PRIVATE_KEY_REACH, P_TOKEN, TYPES, firstFrom, forEach, offsetsOf, type Detector } from './detector.js';
+import { PRIVATE_KEY_REACH, P_TOKEN, TYPES, WHY, firstFrom, forEach, offsetsOf, type Detector } from './detector.js';
 
-export const PEM_BEGIN = /-----BEGIN ((?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP |SSH2 ENCRYPTED )?PRIVATE KEY(?: BLOCK)?)-----/g;
+const PEM_BEGIN = /-----BEGIN ((?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP |SSH2 ENCRYPTED )?PRIVATE KEY(?: BLOCK)?)-----/g;
 const MAX_KEY = PRIVATE_KEY_REACH;
-export const PUTTY = /PuTTY-User-Key-File-[23]: /g;
+const PUTTY = /PuTTY-User-Key-File-[23]: /g;
 
 /** The base64 body of a PEM/armored block: escapes (`\n` inside JSON strings), headers and blanks gone. */
 function pemBody(raw: string): string {
@@ -28,6 +28,7 @@ function keyBodyValid(label: string, body: string): boolean {
 
 export const privateKeys: Detector = {
   types: [TYPES.privateKey],
+  candidates: [PEM_BEGIN, PUTTY],
   find(text, out) {
     let ends: number[] | undefined;
     if (text.includes('-----BEGIN ')) forEach(PEM_BEGIN, text, (m) => {
@@ -43,7 +44,8 @@ export const privateKeys: Detector = {
       const valid = keyBodyValid(label, body);
       if (!complete && !valid) return;
       const end = complete ? endAt + endMarker.length : bodyStart;
-      out.push({ type: TYPES.privateKey, start, end, confidence: complete && valid ? 'high' : 'medium', priority: P_TOKEN, reveal: { keepStart: m[0].length } });
+      const why = [`${label} armour`, complete ? 'END marker found' : 'no END marker', valid ? WHY.decodes('key material') : 'body does not decode as this kind of key'];
+      out.push({ type: TYPES.privateKey, start, end, confidence: complete && valid ? 'high' : 'medium', why, priority: P_TOKEN, reveal: { keepStart: m[0].length } });
       PEM_BEGIN.lastIndex = end;
     });
     let macs: number[] | undefined;
@@ -54,7 +56,7 @@ export const privateKeys: Detector = {
       if (!/Private-Lines: \d+\r?\n[A-Za-z0-9+/=]{32}/.test(text.slice(m.index, macAt))) return;
       const nl = text.indexOf('\n', macAt);
       const end = nl === -1 ? text.length : text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      out.push({ type: TYPES.privateKey, start: m.index, end, confidence: 'high', priority: P_TOKEN, reveal: { keepStart: m[0].length - 1 } });
+      out.push({ type: TYPES.privateKey, start: m.index, end, confidence: 'high', why: [WHY.structure('PuTTY key file with Private-Lines and Private-MAC')], priority: P_TOKEN, reveal: { keepStart: m[0].length - 1 } });
     });
   },
 };

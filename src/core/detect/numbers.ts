@@ -1,16 +1,18 @@
 /** Numbers: payment cards (Luhn, issuer ranges) and US social security numbers. */
 import { isWordCode, keywordNear, keywordRegex } from './text.js';
-import { cardIssuer, isTestCard, luhn, validSsn } from './validators.js';
-import { P_DATA, TYPES, lineStartNear, type Detector, type Hit } from './detector.js';
+import { cardIssuer, luhn, testCard, validSsn } from './validators.js';
+import { P_DATA, TYPES, WHY, lineStartNear, type Detector, type Hit } from './detector.js';
 
-// Nine or more digits with single spaces or dashes between; not inside a word, a decimal, a path or a signed number.
-// Three leading digits (every card and SSN group starts with 3 or more) let V8 reject most positions early.
-export const DIGIT_RUN = /(?<![\w.+\-/\\$@])[0-9]{3}(?:[ -]?[0-9]){6,}/g;
+// Nine or more digits with single spaces, dashes or dots between; not inside a word, a decimal, a path or a signed
+// number. Three leading digits (every card and SSN group starts with 3 or more) let V8 reject most positions early.
+const DIGIT_RUN = /(?<![\w.+\-/\\$@])[0-9]{3}(?:[ .-]?[0-9]){6,}/g;
 const CARD_KEYWORDS = keywordRegex([
   'card', 'cards', 'credit', 'debit', 'visa', 'mastercard', 'amex', 'american express', 'discover', 'jcb', 'diners',
   'payment', 'exp', 'expiry', 'expires', 'expiration', 'cvv', 'cvc', 'cvv2', 'pan', 'cc', 'ccn', 'cc#', 'card_number', 'cardnumber',
 ]);
 const SSN_KEYWORDS = keywordRegex(['ssn', 'ssns', 'social security', 'ss#', 'ssn#', 'soc sec', 'socsec', 'social_security', 'taxpayer id']);
+/** Words before a 3-2-4 number that make it something else (a phone, an order, a version). */
+const NOT_SSN_CONTEXT = /\b(?:phone|tel|fax|mobile|call|ext|order|invoice|ref|isbn|version|build|serial|account|zip|po box)\b[^\d\n]{0,16}$/i;
 const KEYWORD_DISTANCE = 80;
 
 const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
@@ -39,6 +41,7 @@ function cardGroupsOk(groups: readonly string[]): boolean {
 
 export const numbers: Detector = {
   types: [TYPES.card, TYPES.ssn],
+  candidates: [DIGIT_RUN],
   find(text, out) {
     // test() and a walk back instead of exec(): most runs are plain ids and timestamps, and this way
     // they cost no allocation at all.
@@ -50,7 +53,7 @@ export const numbers: Detector = {
       for (;;) {
         const c = text.charCodeAt(runStart - 1);
         if (c >= 48 && c <= 57) runStart--;
-        else if ((c === 32 || c === 45) && isDigitCode(text.charCodeAt(runStart - 2))) {
+        else if ((c === 32 || c === 45 || c === 46) && isDigitCode(text.charCodeAt(runStart - 2))) {
           runStart--;
           plain = false;
         } else break;
@@ -74,13 +77,15 @@ export const numbers: Detector = {
       let g = 0;
       for (let i = 0; i <= run.length; i++) {
         const c = run.charCodeAt(i);
-        if (i === run.length || c === 32 || c === 45) {
+        if (i === run.length || c === 32 || c === 45 || c === 46) {
           groups.push(run.slice(g, i));
           starts.push(runStart + g);
           if (i < run.length) seps.push(run[i]!);
           g = i + 1;
         }
       }
+      // An IBAN's digits after its country code (DE89 3704 …): an IBAN or nothing, never a card.
+      if (!firstAllowed && groups[0]!.length === 2 && /^[A-Z]{2}$/.test(text.slice(runStart - 2, runStart))) continue;
       // Try every window of whole groups that starts and ends at the run's edges or at a space.
       let taken = -1;
       for (let a = firstAllowed ? 0 : 1; a < groups.length; a++) {
@@ -99,7 +104,8 @@ export const numbers: Detector = {
           const end = starts[b]! + groups[b]!.length;
           if (b === groups.length - 1 ? !numberEndOk(text, end) : false) continue;
           const window = groups.slice(a, b + 1);
-          const hit = judgeCard(text, window, digits, start, end) ?? judgeSsn(text, window, digits, seps[a] ?? '', start, end);
+          const sep = seps[a] ?? '';
+          const hit = (sep === '.' ? undefined : judgeCard(text, window, digits, start, end)) ?? judgeSsn(text, window, digits, sep, start, end);
           if (hit) {
             out.push(hit);
             taken = end;
@@ -112,20 +118,28 @@ export const numbers: Detector = {
 };
 
 function judgeCard(text: string, groups: readonly string[], digits: string, start: number, end: number): Hit | undefined {
-  if (digits.length < 13 || !luhn(digits) || !cardIssuer(digits) || !cardGroupsOk(groups)) return undefined;
-  const confidence = isTestCard(digits) ? 'low' : keywordNear(text, start, end, CARD_KEYWORDS, KEYWORD_DISTANCE) ? 'high' : 'medium';
-  return { type: TYPES.card, start, end, confidence, priority: P_DATA, reveal: { keepEnd: 4, keepShape: true } };
+  if (digits.length < 13 || !luhn(digits) || !cardGroupsOk(groups)) return undefined;
+  const issuer = cardIssuer(digits);
+  if (!issuer) return undefined;
+  const base = { type: TYPES.card, start, end, priority: P_DATA, reveal: { keepEnd: 4, keepShape: true } };
+  const test = testCard(digits);
+  if (test) return { ...base, confidence: 'low', why: [WHY.sample(test)], sample: true };
+  const keyword = keywordNear(text, start, end, CARD_KEYWORDS, KEYWORD_DISTANCE);
+  return { ...base, confidence: keyword ? 'high' : 'medium', why: [WHY.checksum('Luhn'), `${issuer} issuer range and length`, keyword ? WHY.keyword : WHY.noKeyword] };
 }
 
 function judgeSsn(text: string, groups: readonly string[], digits: string, sep: string, start: number, end: number): Hit | undefined {
   if (digits.length !== 9) return undefined;
-  const dashed = groups.length === 3 && groups[0]!.length === 3 && groups[1]!.length === 2 && sep === '-';
-  const spaced = groups.length === 3 && groups[0]!.length === 3 && groups[1]!.length === 2;
-  if (!spaced && groups.length !== 1) return undefined;
+  const grouped = groups.length === 3 && groups[0]!.length === 3 && groups[1]!.length === 2;
+  if (!grouped && groups.length !== 1) return undefined;
+  const before = text.slice(lineStartNear(text, start, 32), start);
   // Nine bare digits are too common to mean anything alone: they need the keyword right before them.
-  if (!dashed && !SSN_KEYWORDS.test(text.slice(lineStartNear(text, start, 32), start))) return undefined;
+  if (!grouped && !SSN_KEYWORDS.test(before)) return undefined;
+  // 3-2-4 with spaces or dots is an SSN's shape too, unless the words before say phone, order, version, …
+  if (grouped && sep !== '-' && NOT_SSN_CONTEXT.test(before)) return undefined;
   if (!validSsn(digits)) return undefined;
   const keyword = keywordNear(text, start, end, SSN_KEYWORDS, KEYWORD_DISTANCE);
-  const confidence = dashed && keyword ? 'high' : 'medium';
-  return { type: TYPES.ssn, start, end, confidence, priority: P_DATA, reveal: { keepEnd: 4, keepShape: true } };
+  const shape = grouped ? `3-2-4 grouping with ${sep === '-' ? 'dashes' : sep === '.' ? 'dots' : 'spaces'}` : 'nine digits right after an SSN keyword';
+  const why = ['valid area, group and serial', shape, keyword ? WHY.keyword : WHY.noKeyword];
+  return { type: TYPES.ssn, start, end, confidence: grouped && keyword ? 'high' : 'medium', why, priority: P_DATA, reveal: { keepEnd: 4, keepShape: true } };
 }

@@ -112,9 +112,9 @@ export class LineCursor {
 
 /** Words that mark a value as a stand-in rather than a real secret. */
 const PLACEHOLDER =
-  /^(?:changeme|change_?me|password|passwd|secret|example|sample|dummy|fake|placeholder|redacted|null|none|undefined|true|false|test|testing|todo|tbd|admin|root|user|username|default|empty|string|value|xxx+|\*+|\.+|-+)$|example|your[_-]?|<[^>]*>|\$\{|\{\{|%\(|^\$[A-Za-z_({]|^%[a-z]$|^%[A-Za-z_]+%$|^\{[^}]*\}$|^\[[^\]]*\]$|^process\.env|^os\.environ|^env\(|x{5,}|(?:\*){3,}|\.\.\.|insert|replace[_-]?me|put[_-]?your/i;
+  /^(?:changeme|change_?me|password|passwd|secret|example|sample|dummy|fake|placeholder|redacted|null|none|undefined|true|false|test|testing|todo|tbd|admin|root|user|username|default|empty|string|value|xxx+|\*+|\.+|-+)$|example|your[_-]?|<[^>]*>|\$\{|\{\{|%\(|^\$[A-Za-z_({]|^%[a-z]$|^%[A-Za-z_]+%$|^\{[^}]*\}$|^\[[^\]]*\]$|^process\.env|^os\.environ|^env\(|x{5,}|(?:\*){3,}|\.\.\.|insert|replace[_-]?me|put[_-]?your|dummy|placeholder|redacted|changeme|not[_-]?a[_-]?(?:real[_-]?)?(?:secret|key|token|password)|notasecret|(?:^|[^a-z])(?:fake|mock)(?:[^a-z]|$)/i;
 
-/** True for values such as `changeme`, `<password>`, `${DB_PASS}`, `xxxxxx`, `your-api-key`. */
+/** True for values such as `changeme`, `<password>`, `${DB_PASS}`, `xxxxxx`, `your-api-key`, `dummy-token`, `not-a-real-secret`. */
 export function isPlaceholder(value: string): boolean {
   return PLACEHOLDER.test(value) || hasLongRun(value) || isSequence(value);
 }

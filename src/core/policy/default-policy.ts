@@ -16,8 +16,10 @@ const CREDENTIAL_TYPES = [
   'stripe-key',
   'google-api-key',
   'azure-storage-key',
+  'azure-client-secret',
   'connection-string-credential',
   'url-credential',
+  'command-credential',
 ];
 
 function deepFreeze<T>(o: T): T {
