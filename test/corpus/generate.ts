@@ -23,17 +23,18 @@ export function rng(seed: number): Rng {
 
 const int = (r: Rng, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-const chars = (r: Rng, alphabet: string, n: number): string => {
+/** `n` characters drawn from `alphabet`. */
+export const chars = (r: Rng, alphabet: string, n: number): string => {
   let s = '';
   for (let i = 0; i < n; i++) s += alphabet[Math.floor(r() * alphabet.length)];
   return s;
 };
-const DIGITS = '0123456789';
-const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-const LOWER = 'abcdefghijklmnopqrstuvwxyz';
-const ALNUM = UPPER + LOWER + DIGITS;
+export const DIGITS = '0123456789';
+export const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+export const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+export const ALNUM = UPPER + LOWER + DIGITS;
 const B64 = ALNUM + '+/';
-const HEX = '0123456789abcdef';
+export const HEX = '0123456789abcdef';
 
 /** A planted value: `text` holds it at [start, end); `typeId` is undefined for a near miss. */
 export interface Snippet {
@@ -539,7 +540,9 @@ export function emailListSnippets(r: Rng, n = int(r, 12, 40)): Snippet[] {
   const out: Snippet[] = [];
   for (let i = 0; i < n; i++) {
     const first = pick(r, ['ada', 'alan', 'grace', 'ken', 'barbara', 'donald', 'frances', 'linus', 'margaret', 'dennis']);
-    const email = `${first}.${chars(r, LOWER, 5)}${int(r, 1, 99)}@${pick(r, ['mail', 'corp', 'post', 'inbox'])}${pick(r, ['', '-eu', '-us'])}.${pick(r, ['com', 'net', 'org', 'de', 'io'])}`;
+    // Internationalised domains (RFC 5890) in Unicode and punycode form, top-level domains included.
+    const domain = r() < 0.8 ? `${pick(r, ['mail', 'corp', 'post', 'inbox'])}${pick(r, ['', '-eu', '-us'])}.${pick(r, ['com', 'net', 'org', 'de', 'io'])}` : pick(r, ['bücher.de', 'xn--bcher-kva.de', 'почта.рф', 'mail.xn--p1ai', '例え.jp', 'correo.españa.es']);
+    const email = `${first}.${chars(r, LOWER, 5)}${int(r, 1, 99)}@${domain}`;
     out.push(snip(`${i + 1},${first},@@,${pick(r, ['active', 'pending', 'closed'])}`, email, 'email-list'));
   }
   return out;

@@ -23,7 +23,7 @@ const MAX_FALSE_ALARMS = 0.02;
 const MIN_PRECISION = 0.95;
 
 describe('corpus', () => {
-  it('precision, recall and false alarms per type meet the bars', (t) => {
+  it('precision, recall and false alarms per type meet the bars', () => {
     const tally = new Map<string, Tally>(BUILTIN_TYPES.map((x) => [x.id, { tp: 0, fn: 0, fp: 0, negatives: 0 }]));
     const problems: string[] = [];
     for (const seed of [1, 2, 3]) {
@@ -61,7 +61,7 @@ describe('corpus', () => {
         failures.push(`${type}: precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)}, false alarms ${(falseAlarms * 100).toFixed(1)}%\n${problems.filter((p) => p.includes(` ${type}`)).slice(0, 10).join('\n')}`);
       }
     }
-    for (const row of rows) t.diagnostic(row);
+    // The table, printed by every run (the bars are asserted below).
     console.log(rows.join('\n'));
     assert.deepEqual(failures, []);
   });

@@ -5,7 +5,7 @@
 import { isPlaceholder, isWordCode, shannonEntropy } from './text.js';
 import { awsSecretVerdict } from './cloud.js';
 import { WEAK_PASSWORDS } from './credentials.js';
-import { P_ASSIGNMENT, P_GENERIC, P_TOKEN, TYPES, WHY, forEach, lineAround, lineStartNear, type Detector, type Hit, type Verdict } from './detector.js';
+import { P_ASSIGNMENT, P_GENERIC, P_TOKEN, TYPES, WHY, forEach, indexWithin, lineAround, lineStartNear, type Detector, type Hit, type Verdict } from './detector.js';
 
 /** Minimum Shannon entropy (bits/char) of a value assigned to a token/secret/key name. */
 export const SECRET_MIN_ENTROPY = 3.5;
@@ -223,8 +223,8 @@ function nameAround(text: string, at: number): { start: number; end: number } {
 
 /** An XML element's text, trimmed, when the matching closing tag follows within a few lines. */
 function elementText(text: string, from: number, name: string): Value | undefined {
-  const close = text.indexOf(`</${name}>`, from);
-  if (close === -1 || close - from > 512) return undefined;
+  const close = indexWithin(text, `</${name}>`, from, 512);
+  if (close === -1) return undefined;
   let start = from;
   let end = close;
   while (start < end && /\s/.test(text[start]!)) start++;

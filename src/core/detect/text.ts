@@ -94,16 +94,22 @@ export class LineCursor {
   private offset = 0;
   private line = 0;
   private lineStart = 0;
-  constructor(private readonly text: string) {}
+  /** The first line break at or after `lineStart` (-1: none), remembered so many findings on one long line cost no rescans. */
+  private nextBreak: number;
+  constructor(private readonly text: string) {
+    this.nextBreak = text.indexOf('\n');
+  }
 
   /** Line and column of `offset`; offsets must not decrease between calls (else it restarts). */
   at(offset: number): { line: number; column: number } {
-    if (offset < this.offset) this.offset = this.line = this.lineStart = 0;
-    let nl = this.text.indexOf('\n', this.offset);
-    while (nl !== -1 && nl < offset) {
+    if (offset < this.offset) {
+      this.offset = this.line = this.lineStart = 0;
+      this.nextBreak = this.text.indexOf('\n');
+    }
+    while (this.nextBreak !== -1 && this.nextBreak < offset) {
       this.line++;
-      this.lineStart = nl + 1;
-      nl = this.text.indexOf('\n', nl + 1);
+      this.lineStart = this.nextBreak + 1;
+      this.nextBreak = this.text.indexOf('\n', this.lineStart);
     }
     this.offset = offset;
     return { line: this.line, column: offset - this.lineStart };
