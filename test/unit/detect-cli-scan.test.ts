@@ -1,6 +1,7 @@
 /**
- * `scan`/`check` and files named `*.protected` (issue 8): a real envelope is skipped because its header
- * parses and its signed policy verifies; any other file with that name is scanned like every file.
+ * `scan`/`check` as a subprocess: files named `*.protected` (issue 8: a real envelope is skipped because its
+ * header parses and its signed policy verifies; any other file with that name is scanned like every file),
+ * and the reasons for each finding's confidence in `scan --json` (issue 14).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -37,6 +38,18 @@ describe('scanning files named *.protected', () => {
     assert.ok(!paths.includes('real.env.protected'), 'a real envelope is not scanned');
     assert.ok(!report.skipped.some((s) => s.path === 'real.env.protected'), 'nor listed as skipped (it is protected, not unreadable)');
     assert.equal(report.files.find((f) => f.path === 'fake.env.protected')!.findings[0]!.type, 'aws-access-key');
+  });
+
+  it('scan --json says why each finding has its confidence, and marks published samples', () => {
+    writeFileSync(join(ws, 'docs.md'), `Example from the AWS guide: ${['AKIA', 'IOSFODNN7', 'EXAMPLE'].join('')}\n`);
+    const r = alice.run(['scan', '--json', 'fake.env.protected', 'docs.md']);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as { files: { path: string; findings: { confidence: string; why: string[]; sample: boolean }[] }[] };
+    const byPath = new Map(report.files.map((f) => [f.path, f.findings[0]!]));
+    assert.deepEqual(byPath.get('fake.env.protected'), { ...byPath.get('fake.env.protected'), confidence: 'high', sample: false, why: ['issuer prefix AKIA (access key)', 'issuer structure (20 characters, base32 alphabet)'] });
+    assert.deepEqual(byPath.get('docs.md'), { ...byPath.get('docs.md'), confidence: 'low', sample: true, why: ['published sample (AWS documentation), ignored'] });
+    assert.match(alice.run(['scan', 'docs.md']).stdout, /AWS access key \(sample, ignored\)/);
+    assert.equal(alice.run(['check', 'docs.md']).code, 0, 'a sample never fails check');
   });
 
   it('check fails on plaintext named .protected, as on any unlabeled secret', () => {
