@@ -8,7 +8,6 @@ import { basename, extname, join } from 'node:path';
 import { SensitivityError, isSensitivityError, type ErrorCode } from '../core/errors.js';
 import type { Identity, PublicIdentity } from '../core/identity.js';
 import {
-  byteSourceOf,
   decideAccess,
   defaultExpiry,
   findLabel,
@@ -17,6 +16,7 @@ import {
   isDowngrade,
   memorySink,
   normalizeRights,
+  observed,
   openEnvelope,
   protect,
   readEnvelopeHeader,
@@ -29,16 +29,19 @@ import {
   roleOfRights,
   setLabel,
   policySubject,
+  randomAccessOf,
   type AuditEvent,
   type EnvelopeHeader,
   type EnvelopeInfo,
   type EnvelopeLabel,
+  type EnvelopeSource,
   type GrantRequest,
   type Policy,
   type PolicyLabel,
   type Right,
 } from '../core/index.js';
 import type { ByteSink, Clock } from '../core/ports.js';
+import { withFileSource } from './file-reader.js';
 import { fileSource, requireAbsent, requireFile, withAtomicFile } from './node-io.js';
 import type { Workspace } from './workspace.js';
 
@@ -247,15 +250,14 @@ export interface Cancellable {
   readonly onProgress?: (bytesRead: number) => void;
 }
 
-/** `fileSource` that reports bytes read and stops with "cancelled" when `c.signal` aborts. */
-async function* watchedSource(abs: string, c: Cancellable): AsyncIterable<Uint8Array> {
+/** `source` reporting bytes read and stopping with "cancelled" when `c.signal` aborts. */
+function watched(source: EnvelopeSource, abs: string, c: Cancellable): EnvelopeSource {
   let read = 0;
-  for await (const chunk of fileSource(abs)) {
+  return observed(source, (n) => {
     if (c.signal?.aborted) throw new SensitivityError('E_USAGE', 'cancelled', abs);
-    read += chunk.length;
+    read += n;
     c.onProgress?.(read);
-    yield chunk;
-  }
+  });
 }
 
 export interface ProtectRequest extends Cancellable {
@@ -293,7 +295,7 @@ export async function protectFile(s: Session, abs: string, req: ProtectRequest =
   const grants = [...defaults.filter((d) => !explicit.some((e) => e.person.id === d.person.id)), ...explicit];
   const expires = req.expires ?? defaultExpiry(label, s.clock.now());
   const info = await withAtomicFile(output, (sink) =>
-    protect(watchedSource(abs, req), sink, {
+    withFileSource(abs, (src) => protect(watched(src, abs, req), sink, {
       owner,
       label: toEnvelopeLabel(label),
       grants,
@@ -303,7 +305,7 @@ export async function protectFile(s: Session, abs: string, req: ProtectRequest =
       contentType: MEDIA_TYPES[extname(abs).toLowerCase()] ?? 'application/octet-stream',
       size: stat.size,
       clock: s.clock,
-    }),
+    })),
   ).catch((e: unknown) => {
     throw isSensitivityError(e) ? e.withFile(abs) : e;
   });
@@ -329,9 +331,8 @@ export async function unprotectFile(s: Session, abs: string, opts: { keep?: bool
   await requireFile(abs);
   const output = abs.slice(0, -PROTECTED_EXT.length);
   await requireAbsent(output, 'move it away first so nothing is overwritten');
-  const { size } = await fs.stat(abs);
   const opened = await guarded(s, abs, 'EXPORT', () =>
-    withAtomicFile(output, (sink) => openEnvelope(watchedSource(abs, opts), sink, id, { right: 'EXPORT', sourceLength: size, clock: s.clock }), 0o644),
+    withAtomicFile(output, (sink) => withFileSource(abs, (src) => openEnvelope(watched(src, abs, opts), sink, id, { right: 'EXPORT', clock: s.clock })), 0o644),
   );
   const rel = s.workspace.relPath(output);
   const policy = await s.workspace.policy();
@@ -354,18 +355,14 @@ function safeFindLabel(policy: Policy, id: string): PolicyLabel | undefined {
 }
 
 /**
- * Streams the plaintext of a protected file to `sink` (needs VIEW). The whole file is authenticated
- * first (a verify-only pass), so a terminal never shows a byte of a tampered or truncated file.
+ * Streams the plaintext of a protected file to `sink` (needs VIEW), in one pass: a file whose size
+ * disagrees with its header (truncated, extended) releases nothing, and each chunk is released only once
+ * it authenticates (docs/FORMAT.md §Security notes).
  */
 export async function catProtected(s: Session, abs: string, sink: ByteSink): Promise<void> {
   const id = requireIdentity(s);
   await requireFile(abs);
-  const { size } = await fs.stat(abs);
-  const opts = { sourceLength: size, clock: s.clock };
-  await guarded(s, abs, 'VIEW', async () => {
-    await openEnvelope(fileSource(abs), null, id, opts);
-    await openEnvelope(fileSource(abs), sink, id, opts);
-  });
+  await guarded(s, abs, 'VIEW', () => withFileSource(abs, (src) => openEnvelope(src, sink, id, { clock: s.clock })));
   await s.audit({ action: 'open', actor: actor(s), file: s.workspace.relPath(abs) });
 }
 
@@ -373,9 +370,8 @@ export async function catProtected(s: Session, abs: string, sink: ByteSink): Pro
 export async function readProtected(s: Session, abs: string): Promise<{ content: Uint8Array; rights: readonly Right[]; info: EnvelopeInfo }> {
   const id = requireIdentity(s);
   await requireFile(abs);
-  const { size } = await fs.stat(abs);
   const sink = memorySink();
-  const opened = await guarded(s, abs, 'VIEW', () => openEnvelope(fileSource(abs), sink, id, { sourceLength: size, clock: s.clock }));
+  const opened = await guarded(s, abs, 'VIEW', () => withFileSource(abs, (src) => openEnvelope(src, sink, id, { clock: s.clock })));
   await s.audit({ action: 'open', actor: actor(s), file: s.workspace.relPath(abs) });
   return { content: sink.bytes(), rights: opened.rights, info: opened };
 }
@@ -383,15 +379,15 @@ export async function readProtected(s: Session, abs: string): Promise<{ content:
 /** Replaces the content of a protected file in place, same policy and recipients (needs EDIT), atomically. */
 export async function writeProtected(s: Session, abs: string, content: Uint8Array): Promise<void> {
   const id = requireIdentity(s);
-  await rewriteProtected(s, abs, 'EDIT', (src, sink) => replaceEnvelopeContent(src, byteSourceOf(content), sink, id, { size: content.length, clock: s.clock }));
+  await rewriteProtected(s, abs, 'EDIT', (src, sink) => replaceEnvelopeContent(src, randomAccessOf(content), sink, id, { size: content.length, clock: s.clock }));
   await s.audit({ action: 'edit', actor: actor(s), file: s.workspace.relPath(abs), size: content.length });
 }
 
 /** Rewrites a protected file through `transform` into a temp file renamed over it. */
-async function rewriteProtected(s: Session, abs: string, right: Right, transform: (src: AsyncIterable<Uint8Array>, sink: ByteSink) => Promise<unknown>): Promise<void> {
+async function rewriteProtected(s: Session, abs: string, right: Right, transform: (src: EnvelopeSource, sink: ByteSink) => Promise<unknown>): Promise<void> {
   await requireFile(abs);
   const { mode } = await fs.stat(abs);
-  await guarded(s, abs, right, () => withAtomicFile(abs, (sink) => transform(fileSource(abs), sink), mode & 0o777));
+  await guarded(s, abs, right, () => withAtomicFile(abs, (sink) => withFileSource(abs, (src) => transform(src, sink)), mode & 0o777));
 }
 
 /** Grants people roles on a protected file (needs OWNER); keeps the file key. */
