@@ -14,22 +14,23 @@ const STREAM_PIECE = 1 << 20;
 /** Files at least this large are worth raising the allocator's trim threshold for (see `keepFreedMemory`). */
 const LARGE_FILE = 8 << 20;
 
+/** Freed once, this raises glibc's trim threshold to twice its size: 32 MiB. */
+const THRESHOLD_BLOCK = 16 << 20;
+
 /**
- * Makes glibc keep a few MiB of freed memory instead of returning it to the kernel at once. Each chunk in
- * flight costs two fresh 1 MiB allocations inside WebCrypto (its copy of the input, its output), freed in
- * batches by V8's garbage collector; glibc's dynamic trim threshold (twice the largest mmapped block freed
- * so far, so 2 MiB after the first chunk) then hands those pages back and the next chunks fault them in
- * again: measured on a 256 MiB protect, 54 000 page faults and 1.25 CPU-s without this, 21 000 and
- * 0.73 CPU-s with it. Freeing one mmapped block of WARM_BLOCK raises the threshold to twice that for the
- * whole process (glibc malloc.c, free(): the dynamic mmap threshold). subtle.digest copies its input into
- * a malloc'd block and frees it when it resolves, which makes that free deterministic. It costs about
- * 10 ms once per process; elsewhere (musl, macOS) it is one harmless hash.
+ * Makes glibc keep freed memory for reuse instead of returning it to the kernel at once. Each chunk in
+ * flight costs fresh 1 MiB allocations inside WebCrypto (its copy of the input; on decrypt also the copy
+ * it slices the tag off; its output), freed in batches when V8 collects them. glibc's dynamic trim
+ * threshold is twice the largest mmapped block freed so far, so 2 MiB after the first chunk: each batch
+ * went back to the kernel and the next chunks faulted it in again, page by page, which on this machine
+ * cost more CPU than the cipher (a 256 MiB cat: 62 000 page faults and 1.8 CPU-s without this, 18 000 and
+ * 0.8 CPU-s with it). One untouched 16 MiB block (mmapped by malloc, so it costs no page faults), dropped
+ * at once and freed at the next garbage collection, raises the threshold to 32 MiB for the rest of the
+ * process (glibc malloc.c, free(): the dynamic mmap threshold). Peak RSS does not grow: the batches are
+ * that large anyway before they are freed. Elsewhere (musl, macOS) it is an allocation that costs nothing.
  */
-const WARM_BLOCK = 4 << 20;
-let warmed: Promise<unknown> | undefined;
-function keepFreedMemory(): Promise<unknown> {
-  warmed ??= crypto.subtle.digest('SHA-256', new Uint8Array(WARM_BLOCK));
-  return warmed;
+function keepFreedMemory(): void {
+  void new Uint8Array(THRESHOLD_BLOCK);
 }
 
 /** A random-access source over `handle`, whose size is `size` (a regular file's, from the same handle). */
@@ -48,7 +49,7 @@ export function randomAccessFile(handle: FileHandle, size: number): RandomAccess
 export async function handleSource(handle: FileHandle): Promise<RandomAccessSource | ByteSource> {
   const st = await handle.stat();
   if (st.isFile()) {
-    if (st.size >= LARGE_FILE) await keepFreedMemory();
+    if (st.size >= LARGE_FILE) keepFreedMemory();
     return randomAccessFile(handle, st.size);
   }
   return handle.createReadStream({ highWaterMark: STREAM_PIECE, autoClose: false }) as AsyncIterable<Uint8Array>;
