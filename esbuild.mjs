@@ -18,7 +18,8 @@ const common = {
 const targets = [
   {
     ...common,
-    entryPoints: { cli: 'src/cli/main.ts' },
+    // The scan pool's workers (src/node/scan-pool.ts) load scan-worker.js from beside the bundle.
+    entryPoints: { cli: 'src/cli/main.ts', 'scan-worker': 'src/node/scan-pool.ts' },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',

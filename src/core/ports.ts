@@ -18,6 +18,18 @@ export const secureRandom: RandomSource = (length) => crypto.getRandomValues(new
 /** A byte source read once, front to back: a file stream on Node, a Blob stream in a browser. */
 export type ByteSource = AsyncIterable<Uint8Array>;
 
+/**
+ * A byte source read at any offset: a regular file opened once, or bytes in memory. Its size is known
+ * before the first byte is read, so an envelope of the wrong length is refused before anything is
+ * released, and the envelope reads each chunk straight into the buffer it decrypts from, several at once.
+ */
+export interface RandomAccessSource {
+  /** Size in bytes when opened. A source that shrinks later reads short (refused); one that grows is caught at its end. */
+  readonly size: number;
+  /** Reads up to `buf.length` bytes at byte offset `position` into `buf`; resolves to the count read (0 at the end). */
+  read(buf: Uint8Array, position: number): Promise<number>;
+}
+
 /** Where produced bytes go, in order. Awaited: back-pressure is the sink's job. */
 export interface ByteSink {
   write(chunk: Uint8Array): Promise<void>;

@@ -1,30 +1,16 @@
 /**
  * The Node adapter of the core's `FileAccess` port over a workspace folder: workspace-relative POSIX paths
- * in, real files out. One file descriptor per opened file (every pass reads the same inode, so a path
- * swapped mid-operation is never read), exclusive creation by link (never check-then-rename), atomic
+ * in, real files out. One file descriptor per opened file, read at offsets (every pass reads the same
+ * inode, so a path swapped mid-operation is never read), exclusive creation by link (never check-then-rename), atomic
  * replacement, and lock files beside what they guard.
  */
 import { promises as fs } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DirEntry, FileAccess, ReadHandle } from '../core/app/index.js';
 import { SensitivityError } from '../core/errors.js';
+import { randomAccessFile } from './file-reader.js';
 import { createExclusive, withAtomicFile, withLockFile } from './node-io.js';
 import { posixRelative } from './paths.js';
-
-/** Read buffer size: large reads keep syscalls off the hot path. */
-const READ_CHUNK = 1 << 20;
-
-/** The bytes of an open file from offset 0, by positional reads (the descriptor's offset is never used, so passes can repeat). */
-async function* positionalReads(h: FileHandle): AsyncIterable<Uint8Array> {
-  for (let position = 0; ; ) {
-    const buffer = new Uint8Array(READ_CHUNK);
-    const { bytesRead } = await h.read(buffer, 0, READ_CHUNK, position);
-    if (bytesRead === 0) return;
-    position += bytesRead;
-    yield bytesRead === READ_CHUNK ? buffer : buffer.subarray(0, bytesRead);
-  }
-}
 
 /** Opens a regular file once; E_NOT_FOUND / E_USAGE name it. */
 export async function openReadHandle(abs: string, shown: string = abs): Promise<ReadHandle> {
@@ -36,12 +22,7 @@ export async function openReadHandle(abs: string, shown: string = abs): Promise<
     await h.close();
     throw new SensitivityError('E_USAGE', 'not a regular file', shown);
   }
-  return {
-    size: st.size,
-    mode: st.mode & 0o777,
-    bytes: () => positionalReads(h),
-    close: () => h.close(),
-  };
+  return { ...randomAccessFile(h, st.size), mode: st.mode & 0o777, close: () => h.close() };
 }
 
 /** The files of the workspace rooted at `root`. */

@@ -7,11 +7,9 @@ import { promises as fs } from 'node:fs';
 import { join, posix } from 'node:path';
 import {
   createIgnoreMatcher,
-  decodeText,
   evaluate,
   getLabel,
   isMandatory,
-  isProbablyBinary,
   rankOrUnknown,
   readEnvelopeHeader,
   scannerFor,
@@ -22,6 +20,7 @@ import {
 } from '../core/index.js';
 import { ALWAYS_SKIPPED_DIRS, PROTECTED_EXT } from '../core/paths.js';
 import { fileSource } from './node-io.js';
+import { scanFiles, type ScanJob } from './scan-pool.js';
 import type { Workspace } from './workspace.js';
 
 /** Larger files are skipped with a note: secrets live in source and config, not in 100 MB dumps. */
@@ -54,7 +53,11 @@ export function ranker(policy: Policy): (id: string) => number {
 
 /** Evaluates one text against the policy: findings and the label decision for its current label. */
 export function scanContent(policy: Policy, manifest: LabelsManifest, rel: string, text: string): FileScan {
-  const findings = scannerFor(policy.detection).scan(text);
+  return fileScanOf(policy, manifest, rel, scannerFor(policy.detection).scan(text));
+}
+
+/** The label decision for a file's findings under its current label. */
+function fileScanOf(policy: Policy, manifest: LabelsManifest, rel: string, findings: FileScan['findings']): FileScan {
   const labelId = getLabel(manifest, rel)?.label;
   const evaluation = evaluate(findings, labelId, { rank: ranker(policy), rules: policy.detection?.rules ?? [] });
   return { path: rel, findings, evaluation, ...(labelId ? { labelId } : {}) };
@@ -89,18 +92,13 @@ export async function scanPaths(ws: Workspace, targets: readonly string[], opts:
     if (isMandatory(policy, rel) && !getLabel(manifest, rel)) report.unlabeledMandatory.push(rel);
     const { size } = await fs.stat(abs);
     if (size > MAX_SCAN_BYTES) {
-      report.skipped.push({ path: rel, reason: `larger than ${MAX_SCAN_BYTES / 1024 / 1024} MiB` });
+      queued.push({ abs, rel, size: 0, reason: `larger than ${MAX_SCAN_BYTES / 1024 / 1024} MiB` });
       return;
     }
-    const bytes = await fs.readFile(abs);
-    if (isProbablyBinary(bytes)) {
-      report.skipped.push({ path: rel, reason: 'binary' });
-      return;
-    }
-    report.scanned++;
-    const scan = scanContent(policy, manifest, rel, decodeText(bytes));
-    if (scan.findings.length > 0) report.files.push(scan);
+    queued.push({ abs, rel, size });
   };
+  // Files are scanned after the walk, on every core (scan-pool.ts); skips keep their walk order.
+  const queued: (ScanJob & { rel: string; reason?: string })[] = [];
 
   const walk = async (abs: string, rel: string): Promise<void> => {
     if (opts.signal?.aborted) throw new Error('scan cancelled');
@@ -123,6 +121,18 @@ export async function scanPaths(ws: Workspace, targets: readonly string[], opts:
       await loadIgnores(posix.dirname(rel) === '.' ? '' : posix.dirname(rel));
       await scanFile(target, rel);
     }
+  }
+  const toScan = queued.filter((q) => q.reason === undefined);
+  const results = await scanFiles(policy.detection, toScan, opts);
+  let k = 0;
+  for (const q of queued) {
+    const r = q.reason === undefined ? results[k++]! : undefined;
+    if (!r || r.binary) {
+      report.skipped.push({ path: q.rel, reason: q.reason ?? 'binary' });
+      continue;
+    }
+    report.scanned++;
+    if (r.findings.length > 0) report.files.push(fileScanOf(policy, manifest, q.rel, r.findings));
   }
   report.files.sort((a, b) => a.path.localeCompare(b.path));
   return report;

@@ -1,46 +1,67 @@
 /**
- * `npm run bench`: protect/unprotect throughput and peak RSS of the real `sensitivity` CLI on 64 MiB and
- * 1 GiB files, beside baselines measured in the same run on the same file: node:crypto AES-256-GCM with the
- * same chunking (node-gcm.mjs) and `age` when installed. Then the scan benchmark (scan.bench.ts).
- * BENCH_SIZES=64,1024 (MiB) overrides the sizes.
+ * `npm run bench`: protect, unprotect, cat and revoke through the real `sensitivity` CLI (whole processes,
+ * as a user runs them) beside, on the same file in the same run: `age` (its revoke is decrypt | encrypt,
+ * as age has no rewrap) and node:crypto's plain streaming AES-256-GCM with the same chunking
+ * (node-gcm.mjs). Each cell is the median of several runs, interleaved (every tool's run r before any
+ * run r+1, the tools' order rotating), so a burst of load elsewhere hits all tools alike; CPU seconds
+ * (user + system, all threads) are printed beside wall seconds because they vary far less with load.
+ * Then the in-process envelope figures (envelope.bench.ts) and the scan benchmark (scan.bench.ts).
+ *
+ * BENCH_SIZES=64,256,1024 (MiB) and BENCH_RUNS=5 (3 at 1 GiB and above) override the defaults.
+ * `cat` writes to a file in every tool (stdout redirected), so all three pay the same page cache.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
-import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, copyFileSync, createReadStream, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CHUNK_SIZE } from '../../src/core/envelope/index.js';
 
 const MiB = 1 << 20;
-const sizes = (process.env.BENCH_SIZES ?? '64,1024').split(',').map((s) => Number(s) * MiB);
+const sizes = (process.env.BENCH_SIZES ?? '64,256,1024').split(',').map((s) => Number(s) * MiB);
+const node = process.execPath;
 const cli = join(process.cwd(), 'dist', 'cli.js');
-const gcmScript = join(process.cwd(), 'test', 'bench', 'node-gcm.mjs');
+const gcm = join(process.cwd(), 'test', 'bench', 'node-gcm.mjs');
 const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'sensitivity-bench-'));
-const env = { ...process.env, SENSITIVITY_HOME: join(dir, 'home') };
+const ws = join(dir, 'ws');
+const homes = { alice: join(dir, 'alice'), bob: join(dir, 'bob') };
 const hasAge = spawnSync('age', ['--version']).status === 0;
+const TOOLS = ['node:crypto', ...(hasAge ? ['age'] : []), 'sensitivity'] as const;
+const OPS = ['protect', 'unprotect', 'cat', 'revoke'] as const;
+type Tool = (typeof TOOLS)[number];
+type Op = (typeof OPS)[number];
 
 interface Run {
-  seconds: number;
+  wall: number;
+  cpu: number;
   rssMiB: number;
 }
 
-/** Runs a command under GNU time: wall seconds and peak RSS of the whole process. */
-function measure(cmd: string[]): Run {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...cmd], { env, encoding: 'utf8', cwd: dir });
-  if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed (${r.status}): ${r.stderr}`);
-  const [sec, kb] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
-  return { seconds: sec!, rssMiB: kb! / 1024 };
+/** A command to time: `prepare` runs untimed before it; `stdout` receives its standard output. */
+interface Job {
+  cmd: string[];
+  prepare?: () => void;
+  stdout?: string;
 }
 
-/** Best of `n` runs (least disturbed by the machine's other work); `prepare` runs untimed before each. */
-function best(n: number, cmd: string[], prepare: () => void = () => {}): Run {
-  let b: Run | undefined;
-  for (let i = 0; i < n; i++) {
-    prepare();
-    const r = measure(cmd);
-    if (!b || r.seconds < b.seconds) b = r;
+/** Runs a command under GNU time: wall seconds, CPU seconds (user + system, children included) and peak RSS. */
+function measure(job: Job, home = homes.alice): Run {
+  job.prepare?.();
+  const out = job.stdout ? openSync(job.stdout, 'w') : 'ignore';
+  try {
+    const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...job.cmd], { env: { ...process.env, SENSITIVITY_HOME: home }, cwd: ws, stdio: ['ignore', out, 'pipe'], encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${job.cmd.join(' ')} failed (${r.status}): ${r.stderr}`);
+    const [wall, user, sys, kb] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+    return { wall: wall!, cpu: user! + sys!, rssMiB: kb! / 1024 };
+  } finally {
+    if (typeof out === 'number') closeSync(out);
   }
-  return b!;
+}
+
+function cli1(home: string, ...args: string[]): string {
+  const r = spawnSync(node, [cli, ...args], { env: { ...process.env, SENSITIVITY_HOME: home }, cwd: ws, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`sensitivity ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
 }
 
 function makeFile(path: string, size: number): void {
@@ -57,59 +78,133 @@ async function sha256(path: string): Promise<string> {
 }
 
 const rm = (...paths: string[]) => () => paths.forEach((p) => rmSync(p, { force: true }));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const p = (name: string) => join(ws, name);
+
+/** Every tool's command for every operation, over the reference files made by `prepareSize`. */
+function jobs(agePub: string): Record<Op, Record<Tool, Job>> {
+  const chunk = String(DEFAULT_CHUNK_SIZE);
+  const key = join(dir, 'age.key');
+  return {
+    protect: {
+      'node:crypto': { cmd: [node, gcm, 'enc', p('data.bin'), p('out.enc'), chunk], prepare: rm(p('out.enc')) },
+      age: { cmd: ['age', '-r', agePub, '-o', p('out.age'), p('data.bin')], prepare: rm(p('out.age')) },
+      sensitivity: { cmd: [node, cli, 'protect', 'data.bin', '--keep'], prepare: rm(p('data.bin.protected')) },
+    },
+    unprotect: {
+      'node:crypto': { cmd: [node, gcm, 'dec', p('ref.enc'), p('out.bin'), chunk], prepare: rm(p('out.bin')) },
+      age: { cmd: ['age', '-d', '-i', key, '-o', p('out.bin'), p('ref.age')], prepare: rm(p('out.bin')) },
+      sensitivity: { cmd: [node, cli, 'unprotect', 'out.bin.protected', '--keep'], prepare: rm(p('out.bin')) },
+    },
+    cat: {
+      'node:crypto': { cmd: [node, gcm, 'cat', p('ref.enc'), '-', chunk], stdout: p('out.bin') },
+      age: { cmd: ['age', '-d', '-i', key, p('ref.age')], stdout: p('out.bin') },
+      sensitivity: { cmd: [node, cli, 'cat', 'ref.protected'], stdout: p('out.bin') },
+    },
+    revoke: {
+      'node:crypto': { cmd: [node, gcm, 'reenc', p('ref.enc'), p('out.enc'), chunk], prepare: rm(p('out.enc')) },
+      age: { cmd: ['sh', '-c', `age -d -i '${key}' '${p('ref.age')}' | age -r ${agePub} -o '${p('out.age')}'`], prepare: rm(p('out.age')) },
+      sensitivity: { cmd: [node, cli, 'revoke', 'rev.protected', 'bob@example.com'], prepare: () => copyFileSync(p('ref.protected'), p('rev.protected')) },
+    },
+  } as Record<Op, Record<Tool, Job>>;
+}
+
+/** The reference inputs of one size: the plain file, and it encrypted by each tool (Bob granted in ours). */
+async function prepareSize(size: number, agePub: string): Promise<string> {
+  makeFile(p('data.bin'), size);
+  rm(p('data.bin.protected'))();
+  cli1(homes.alice, 'protect', 'data.bin', '--keep', '--grant', 'bob@example.com=Viewer');
+  copyFileSync(p('data.bin.protected'), p('ref.protected'));
+  copyFileSync(p('data.bin.protected'), p('out.bin.protected'));
+  measure({ cmd: [node, gcm, 'enc', p('data.bin'), p('ref.enc'), String(DEFAULT_CHUNK_SIZE)] });
+  if (hasAge) measure({ cmd: ['age', '-r', agePub, '-o', p('ref.age'), p('data.bin')] });
+  return sha256(p('data.bin'));
+}
+
+/** Fails unless the last unprotect and cat of `sensitivity` gave back the original bytes. */
+async function checkRoundTrip(want: string, all: Record<Op, Record<Tool, Job>>): Promise<void> {
+  for (const op of ['unprotect', 'cat'] as const) {
+    measure(all[op].sensitivity);
+    if ((await sha256(p('out.bin'))) !== want) throw new Error(`sensitivity ${op} changed the bytes`);
+  }
+}
+
+const fmt = (x: number, digits = 2) => x.toFixed(digits);
 
 async function main(): Promise<void> {
-  const node = process.execPath;
-  measure([node, cli, 'id', 'new', '--name', 'Bench', '--email', 'bench@example.com']);
+  mkdirSync(join(ws, '.sensitivity'), { recursive: true });
+  cli1(homes.alice, 'id', 'new', '--name', 'Alice', '--email', 'alice@example.com');
+  cli1(homes.bob, 'id', 'new', '--name', 'Bob', '--email', 'bob@example.com');
+  writeFileSync(join(dir, 'bob.json'), cli1(homes.bob, 'id', 'show', '--json'));
+  cli1(homes.alice, 'people', 'add', join(dir, 'bob.json'));
   if (hasAge) spawnSync('age-keygen', ['-o', join(dir, 'age.key')], { stdio: 'ignore' });
   const agePub = hasAge ? spawnSync('age-keygen', ['-y', join(dir, 'age.key')], { encoding: 'utf8' }).stdout.trim() : '';
-  const rows: string[][] = [['size', 'tool', 'op', 'MB/s', '× node:crypto', 'peak RSS MiB']];
+  const all = jobs(agePub);
+  const load0 = loadavg();
+  const header = ['size', 'op', 'tool', 'wall s', 'CPU s', 'MB/s', '×age wall', '×age CPU', '×node wall', '×node CPU', 'peak RSS MiB'];
+  const rows: string[][] = [header];
+  const notes: string[] = [];
+
   for (const size of sizes) {
     const label = size >= 1024 * MiB ? `${size / 1024 / MiB} GiB` : `${size / MiB} MiB`;
-    const n = size >= 1024 * MiB ? 2 : 3;
-    const plain = join(dir, 'data.bin');
-    const prot = `${plain}.protected`;
-    const base = join(dir, 'base.bin');
-    const ageOut = join(dir, 'data.age');
-    makeFile(plain, size);
-    const want = await sha256(plain);
-    const mbs = (r: Run) => size / 1e6 / r.seconds;
-    const results: [string, string, Run][] = [];
-
-    const chunk = String(DEFAULT_CHUNK_SIZE);
-    results.push(['node:crypto', 'protect', best(n, [node, gcmScript, 'enc', plain, base, chunk], rm(base))]);
-    results.push(['node:crypto', 'unprotect', best(n, [node, gcmScript, 'dec', base, join(dir, 'base.out'), chunk], rm(join(dir, 'base.out')))]);
-    rm(base, join(dir, 'base.out'))();
-
-    results.push(['sensitivity', 'protect', best(n, [node, cli, 'protect', plain, '--keep'], rm(prot))]);
-    const copy = join(dir, 'data.orig');
-    spawnSync('mv', [plain, copy]);
-    results.push(['sensitivity', 'unprotect', best(n, [node, cli, 'unprotect', prot, '--keep'], rm(plain))]);
-    if ((await sha256(plain)) !== want) throw new Error('round trip through sensitivity changed the bytes');
-    rm(prot, copy)();
-
-    if (hasAge) {
-      results.push(['age', 'protect', best(n, ['age', '-r', agePub, '-o', ageOut, plain], rm(ageOut))]);
-      results.push(['age', 'unprotect', best(n, ['age', '-d', '-i', join(dir, 'age.key'), '-o', join(dir, 'age.out'), ageOut], rm(join(dir, 'age.out')))]);
-      rm(ageOut, join(dir, 'age.out'))();
+    const n = Number(process.env.BENCH_RUNS ?? (size >= 1024 * MiB ? 3 : 5));
+    const want = await prepareSize(size, agePub);
+    await checkRoundTrip(want, all);
+    const runs = new Map<string, Run[]>();
+    for (let r = 0; r < n; r++) {
+      for (const op of OPS) {
+        const order = TOOLS.map((_, i) => TOOLS[(i + r) % TOOLS.length]!);
+        for (const tool of order) {
+          const key = `${op} ${tool}`;
+          runs.set(key, [...(runs.get(key) ?? []), measure(all[op][tool])]);
+        }
+      }
     }
-    rm(plain)();
-    const baseline = (op: string) => results.find(([t, o]) => t === 'node:crypto' && o === op)![2];
-    for (const [tool, op, r] of results) {
-      rows.push([label, tool, op, mbs(r).toFixed(0), (mbs(r) / mbs(baseline(op))).toFixed(2), r.rssMiB.toFixed(0)]);
+    const med = (op: Op, tool: Tool) => {
+      const rs = runs.get(`${op} ${tool}`)!;
+      return { wall: median(rs.map((x) => x.wall)), cpu: median(rs.map((x) => x.cpu)), rss: Math.max(...rs.map((x) => x.rssMiB)) };
+    };
+    for (const op of OPS) {
+      for (const tool of TOOLS) {
+        const m = med(op, tool);
+        const base = med(op, 'node:crypto');
+        const age = hasAge ? med(op, 'age') : undefined;
+        rows.push([
+          label, op, tool, fmt(m.wall), fmt(m.cpu), fmt(size / 1e6 / m.wall, 0),
+          age ? fmt(age.wall / m.wall) : '-', age ? fmt(age.cpu / m.cpu) : '-',
+          fmt(base.wall / m.wall), fmt(base.cpu / m.cpu), fmt(m.rss, 0),
+        ]);
+      }
     }
+    notes.push(`${label}: medians of ${n} interleaved runs`);
+    rm(...['data.bin', 'data.bin.protected', 'ref.protected', 'out.bin.protected', 'rev.protected', 'ref.enc', 'ref.age', 'out.enc', 'out.age', 'out.bin'].map(p))();
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '));
+
+  // What every `sensitivity` run pays before its first byte: Node's start, the CLI, the identity, the audit record.
+  writeFileSync(p('tiny.txt'), 'tiny');
+  const fixed: Run[] = [];
+  for (let i = 0; i < 5; i++) fixed.push(measure({ cmd: [node, cli, 'protect', 'tiny.txt', '--keep'], prepare: rm(p('tiny.txt.protected')) }));
+  const bare: Run[] = [];
+  for (let i = 0; i < 5; i++) bare.push(measure({ cmd: [node, '-e', '0'] }));
+
+  const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) console.log(r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+  console.log(`×age, ×node: that tool's median time / this row's (above 1 = faster than it). ${notes.join('; ')}.`);
+  console.log(`Fixed cost of one sensitivity run (protect of a 4-byte file): ${fmt(median(fixed.map((x) => x.wall)))} s wall, ${fmt(median(fixed.map((x) => x.cpu)))} s CPU; of \`node -e 0\`: ${fmt(median(bare.map((x) => x.wall)))} s, ${fmt(median(bare.map((x) => x.cpu)))} s CPU.`);
+  console.log(`Load average (1 min) ${fmt(load0[0]!)} at the start, ${fmt(loadavg()[0]!)} at the end, on ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores: wall times are only as steady as that; CPU seconds much more so.`);
+  console.log('sensitivity and node:crypto fsync what they write (protect, unprotect, revoke); age does not.');
   if (!hasAge) console.log('(age is not installed: apt-get install age to compare with it)');
+}
+
+function after(script: string): number {
+  return spawnSync(node, ['--import', 'tsx', script], { stdio: 'inherit' }).status ?? 1;
 }
 
 main()
   .finally(() => rmSync(dir, { recursive: true, force: true }))
   .then(
     () => {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/scan.bench.ts'], { stdio: 'inherit' });
-      process.exitCode = r.status ?? 1;
+      process.exitCode = after('test/bench/envelope.bench.ts') || after('test/bench/scan.bench.ts');
     },
     (e: unknown) => {
       console.error(e);

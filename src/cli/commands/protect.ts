@@ -73,7 +73,7 @@ export const protectCommands: Command[] = [
   {
     name: 'cat',
     usage: 'cat FILE.protected',
-    summary: 'print the plaintext to stdout (needs VIEW); nothing is printed unless the whole file authenticates',
+    summary: 'print the plaintext to stdout (needs VIEW); a truncated or extended file prints nothing, a tampered one stops before the bad chunk',
     flags: {},
     async run(ctx, args) {
       const [f] = needPositionals(args, 1, 'FILE.protected');

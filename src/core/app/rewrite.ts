@@ -1,6 +1,6 @@
 /** The one way a protected file is rewritten in place: locked, read through one handle, replaced atomically. */
 import type { AuditEvent } from '../audit/index.js';
-import type { ByteSink, ByteSource } from '../ports.js';
+import type { ByteSink, RandomAccessSource } from '../ports.js';
 import type { Right } from '../rights.js';
 import type { Identity } from '../identity.js';
 import { isProtectedPath } from '../paths.js';
@@ -16,7 +16,7 @@ export async function rewriteProtected<T>(
   ctx: AppContext,
   path: string,
   right: Right,
-  transform: (old: ByteSource, sink: ByteSink, as: Identity) => Promise<T>,
+  transform: (old: RandomAccessSource, sink: ByteSink, as: Identity) => Promise<T>,
   event: (result: T) => AuditEvent,
 ): Promise<T> {
   const id = requireIdentity(ctx);
@@ -25,7 +25,7 @@ export async function rewriteProtected<T>(
     ctx.files.withLock(path, () =>
       withHandle(ctx, path, (h) =>
         ctx.files.replace(path, h.mode, async (sink) => {
-          const result = await transform(h.bytes(), sink, id);
+          const result = await transform(h, sink, id);
           await ctx.audit.append(event(result));
           return result;
         }),

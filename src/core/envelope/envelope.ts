@@ -7,7 +7,7 @@ import { equalBytes } from '@noble/ciphers/utils.js';
 import { base64url, calculateJwkThumbprint } from 'jose';
 import { integrityError, SensitivityError } from '../errors.js';
 import type { Identity, PublicIdentity } from '../identity.js';
-import { systemClock, secureRandom, type ByteSink, type ByteSource, type Clock, type RandomSource } from '../ports.js';
+import { systemClock, secureRandom, type ByteSink, type ByteSource, type Clock, type RandomAccessSource, type RandomSource } from '../ports.js';
 import { decideAccess, normalizeRights, requireAccess, type Right } from '../rights.js';
 import {
   checkSizes,
@@ -92,9 +92,18 @@ export interface OpenOptions {
   readonly clock?: Clock;
   /** The right the caller is about to exercise (default VIEW; unprotect asks EXPORT). Checked before any decryption. */
   readonly right?: Right;
-  /** The envelope's total size when the host knows it (a file's size): a mismatch is E_INTEGRITY before anything is released. */
+  /**
+   * The envelope's total size when the host knows it (a file's size): a mismatch is E_INTEGRITY before
+   * anything is released. A random-access source's size is used when this is absent.
+   */
   readonly sourceLength?: number;
 }
+
+/**
+ * What an envelope or its content is read from: a stream, or (faster, and checked for length before the
+ * first byte is released) a source read at any offset, such as an open regular file.
+ */
+export type EnvelopeSource = ByteSource | RandomAccessSource;
 
 /** Owner changes. Revoking anyone rotates the file key; everything else keeps it. */
 export interface EnvelopeChange {
@@ -119,7 +128,7 @@ export interface ReplaceContentOptions {
 }
 
 /** Encrypts `source` into a new envelope on `sink`: header first, then the body chunk by chunk. */
-export async function protect(source: ByteSource, sink: ByteSink, options: ProtectOptions): Promise<EnvelopeInfo> {
+export async function protect(source: EnvelopeSource, sink: ByteSink, options: ProtectOptions): Promise<EnvelopeInfo> {
   const random = options.random ?? secureRandom;
   const now = (options.clock ?? systemClock).now();
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -146,7 +155,7 @@ export async function protect(source: ByteSource, sink: ByteSink, options: Prote
 }
 
 /** Reads and signature-checks a header without any key (see EnvelopeHeader for what that does NOT prove). */
-export async function readEnvelopeHeader(source: ByteSource): Promise<EnvelopeHeader> {
+export async function readEnvelopeHeader(source: EnvelopeSource): Promise<EnvelopeHeader> {
   const reader = new ByteReader(source);
   try {
     const raw = await readHeader(reader);
@@ -160,11 +169,13 @@ export async function readEnvelopeHeader(source: ByteSource): Promise<EnvelopeHe
 /**
  * Opens an envelope for `identity`: authenticates the header, decides access for `options.right`
  * (E_NOT_GRANTEE, E_EXPIRED, E_RIGHT_MISSING), then streams plaintext to `sink` chunk by chunk, each chunk
- * only after it authenticates. With `sink` null, authenticates every chunk and writes nothing (verify-only).
- * A failure after some chunks leaves those (authentic) chunks in the sink: hosts write to a temporary file,
- * or verify first when the sink is a terminal.
+ * only after it authenticates, in one pass. Nothing is released from an envelope whose length disagrees
+ * with its header when the length is known up front (a random-access source, or `sourceLength`), nor is the
+ * final chunk released before the source is known to end with it. With `sink` null, authenticates every
+ * chunk and writes nothing (verify-only). A chunk that fails to authenticate stops the output there: the
+ * chunks before it (authentic, in order) are in the sink, so hosts writing a file write a temporary one.
  */
-export async function openEnvelope(source: ByteSource, sink: ByteSink | null, identity: Identity, options: OpenOptions = {}): Promise<OpenedEnvelope> {
+export async function openEnvelope(source: EnvelopeSource, sink: ByteSink | null, identity: Identity, options: OpenOptions = {}): Promise<OpenedEnvelope> {
   const reader = new ByteReader(source);
   try {
     const u = await unlock(reader, identity, options.right ?? 'VIEW', options);
@@ -184,7 +195,7 @@ export async function openEnvelope(source: ByteSource, sink: ByteSink | null, id
  * it streams. The signer becomes the owner of record. Grant, label and expiry changes keep the file key (and
  * the existing slots); any revoke rotates it, so old slots — and any copy of them — open nothing new.
  */
-export async function rewrapEnvelope(source: ByteSource, sink: ByteSink, identity: Identity, change: EnvelopeChange, options: RewrapOptions = {}): Promise<EnvelopeInfo> {
+export async function rewrapEnvelope(source: EnvelopeSource, sink: ByteSink, identity: Identity, change: EnvelopeChange, options: RewrapOptions = {}): Promise<EnvelopeInfo> {
   const random = options.random ?? secureRandom;
   const now = (options.clock ?? systemClock).now();
   const reader = new ByteReader(source);
@@ -227,7 +238,7 @@ export async function rewrapEnvelope(source: ByteSource, sink: ByteSink, identit
  * key, policy and slots, a fresh salt (so a fresh content key: no nonce is ever reused). Only the old
  * header is read. This is how an editor saves a protected file without being its owner.
  */
-export async function replaceEnvelopeContent(envelope: ByteSource, content: ByteSource, sink: ByteSink, identity: Identity, options: ReplaceContentOptions): Promise<EnvelopeInfo> {
+export async function replaceEnvelopeContent(envelope: EnvelopeSource, content: EnvelopeSource, sink: ByteSink, identity: Identity, options: ReplaceContentOptions): Promise<EnvelopeInfo> {
   const random = options.random ?? secureRandom;
   const old = new ByteReader(envelope);
   let u: Unlocked;
@@ -287,7 +298,8 @@ async function unlock(reader: ByteReader, identity: Identity, right: Right, opti
     }
     const rights = requireAccess(policySubject(policy), identity.id, right, now);
     const layout = layoutOf(raw.bytes.length, raw.chunkSize, raw.plaintextLength);
-    if (options.sourceLength !== undefined && options.sourceLength !== layout.envelopeLength) throw integrityError();
+    const sourceLength = options.sourceLength ?? reader.randomAccess?.size;
+    if (sourceLength !== undefined && sourceLength !== layout.envelopeLength) throw integrityError();
     const body = bodyParams(keys.contentKey, keys.noncePrefix, raw.bytes, raw.chunkSize, raw.plaintextLength);
     keys.macKey.fill(0);
     const dispose = (): void => {
@@ -319,7 +331,7 @@ function seal(fileKey: Uint8Array, salt: Uint8Array, chunkSize: number, plaintex
 }
 
 /** Writes a header and a body encrypted from `source` (exactly `size` bytes) under a fresh salt. */
-async function writeEnvelope(source: ByteSource, sink: ByteSink, fileKey: Uint8Array, salt: Uint8Array, chunkSize: number, size: number, meta: Metadata, policy: EnvelopePolicy): Promise<EnvelopeInfo> {
+async function writeEnvelope(source: EnvelopeSource, sink: ByteSink, fileKey: Uint8Array, salt: Uint8Array, chunkSize: number, size: number, meta: Metadata, policy: EnvelopePolicy): Promise<EnvelopeInfo> {
   const { header, body } = seal(fileKey, salt, chunkSize, size, meta);
   const reader = new ByteReader(source);
   try {

@@ -9,6 +9,7 @@ export {
   replaceEnvelopeContent,
   rewrapEnvelope,
   type EnvelopeChange,
+  type EnvelopeSource,
   type EnvelopeHeader,
   type EnvelopeInfo,
   type GrantRequest,
@@ -20,5 +21,5 @@ export {
   type SlotInfo,
 } from './envelope.js';
 export { DEFAULT_CHUNK_SIZE, VERSION as ENVELOPE_VERSION, type EnvelopeLayout } from './format.js';
-export { byteSourceOf, memorySink, type MemorySink } from './io.js';
+export { byteSourceOf, memorySink, observed, randomAccessOf, type MemorySink } from './io.js';
 export { policySubject, type EnvelopeLabel, type EnvelopePolicy, type PolicyGrant, type PolicyOwner } from './policy.js';

@@ -1,50 +1,93 @@
 /**
- * Byte plumbing over the ports: an exact-count reader on any `ByteSource` (no `node:` imports, no O(n²)
- * concatenation: pieces are sliced without copying when a request fits in one, copied once otherwise),
- * and in-memory sources and sinks for hosts that already hold the bytes.
+ * Byte plumbing over the ports: an exact-count reader on any `ByteSource` or `RandomAccessSource` (no
+ * `node:` imports, no O(n²) concatenation: stream pieces are sliced without copying when a request fits in
+ * one, copied once otherwise; random-access sources are read at an offset into the caller's buffer), and
+ * in-memory sources and sinks for hosts that already hold the bytes.
  */
-import type { ByteSink, ByteSource } from '../ports.js';
+import type { ByteSink, ByteSource, RandomAccessSource } from '../ports.js';
+
+/** A random-access source read in full: `readFully` loops over short reads and stops only at the end. */
+export interface ExactSource {
+  readonly size: number;
+  /** Fills `buf` from `position`; resolves to the bytes read, fewer than `buf.length` only at the end. */
+  readFully(buf: Uint8Array, position: number): Promise<number>;
+}
+
+function exact(source: RandomAccessSource): ExactSource {
+  return {
+    size: source.size,
+    async readFully(buf, position) {
+      let got = 0;
+      while (got < buf.length) {
+        const n = await source.read(buf.subarray(got), position + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return got;
+    },
+  };
+}
+
+const isRandomAccess = (s: ByteSource | RandomAccessSource): s is RandomAccessSource => !(Symbol.asyncIterator in s);
 
 /**
- * Reads exact byte counts from a source; shorter results mean the source ended. Results may alias the
- * source's pieces, so a source must not modify a piece after yielding it (Node streams and Blob streams don't).
+ * Reads exact byte counts from a source, front to back; shorter results mean the source ended. Results may
+ * alias a stream's pieces, so a stream must not modify a piece after yielding it (Node streams and Blob
+ * streams don't).
  */
 export class ByteReader {
-  readonly #it: AsyncIterator<Uint8Array>;
+  readonly #it: AsyncIterator<Uint8Array> | undefined;
+  /** Set when the source can be read at any offset (and its size is known). */
+  readonly randomAccess: ExactSource | undefined;
   #piece: Uint8Array = new Uint8Array(0);
   #done = false;
   /** Bytes handed out so far. */
   position = 0;
 
-  constructor(source: ByteSource) {
-    this.#it = source[Symbol.asyncIterator]();
+  constructor(source: ByteSource | RandomAccessSource) {
+    if (isRandomAccess(source)) {
+      this.randomAccess = exact(source);
+      this.#done = true;
+    } else {
+      this.#it = source[Symbol.asyncIterator]();
+    }
   }
 
-  /** Up to `n` bytes; fewer only at the end of the source. May alias the source's buffers. */
-  async read(n: number): Promise<Uint8Array> {
+  /**
+   * Up to `n` bytes; fewer only at the end of the source. May alias a stream's buffers; when `into` (at
+   * least `n` bytes) is given, bytes that would need a copy or a fresh buffer are read into it instead.
+   */
+  async read(n: number, into?: Uint8Array): Promise<Uint8Array> {
+    if (this.randomAccess) {
+      const out = into ? into.subarray(0, n) : new Uint8Array(n);
+      const got = await this.randomAccess.readFully(out, this.position);
+      this.position += got;
+      return out.subarray(0, got);
+    }
     // Fast path: the request fits in the current piece (or the source has ended): no copy.
     if (!(await this.#fill()) || this.#piece.length >= n) return this.#take(n);
-    const out = new Uint8Array(n);
+    const out = into ? into.subarray(0, n) : new Uint8Array(n);
     let got = 0;
     while (got < n && (this.#piece.length > 0 || (await this.#fill()))) {
       const part = this.#take(n - got);
       out.set(part, got);
       got += part.length;
     }
-    return got === n ? out : out.subarray(0, got);
+    return out.subarray(0, got);
   }
 
   /** True when the source has no more bytes. */
   async atEnd(): Promise<boolean> {
+    if (this.randomAccess) return (await this.randomAccess.readFully(new Uint8Array(1), this.position)) === 0;
     return this.#piece.length === 0 && !(await this.#fill());
   }
 
-  /** Stops reading (closes the underlying stream, if it can be closed). */
+  /** Stops reading (closes the underlying stream, if it can be closed; a random-access source stays its owner's). */
   async close(): Promise<void> {
     this.#piece = new Uint8Array(0);
     if (!this.#done) {
       this.#done = true;
-      await this.#it.return?.();
+      await this.#it?.return?.();
     }
   }
 
@@ -58,7 +101,7 @@ export class ByteReader {
   /** Loads the next non-empty piece when the current one is used up; false at the end. */
   async #fill(): Promise<boolean> {
     while (this.#piece.length === 0) {
-      if (this.#done) return false;
+      if (this.#done || !this.#it) return false;
       const r = await this.#it.next();
       if (r.done) {
         this.#done = true;
@@ -68,6 +111,42 @@ export class ByteReader {
     }
     return true;
   }
+}
+
+/**
+ * `source`, calling `onRead` with each count of bytes read (progress, or cancellation: what `onRead` throws
+ * is what the read rejects with).
+ */
+export function observed<S extends ByteSource | RandomAccessSource>(source: S, onRead: (bytes: number) => void): S;
+export function observed(source: ByteSource | RandomAccessSource, onRead: (bytes: number) => void): ByteSource | RandomAccessSource {
+  if (isRandomAccess(source)) {
+    return {
+      size: source.size,
+      async read(buf, position) {
+        const n = await source.read(buf, position);
+        onRead(n);
+        return n;
+      },
+    };
+  }
+  return (async function* () {
+    for await (const piece of source) {
+      onRead(piece.length);
+      yield piece;
+    }
+  })();
+}
+
+/** `bytes` as a random-access source (no copy until read; for hosts holding content in memory). */
+export function randomAccessOf(bytes: Uint8Array): RandomAccessSource {
+  return {
+    size: bytes.length,
+    async read(buf, position) {
+      const part = bytes.subarray(Math.min(position, bytes.length), Math.min(position + buf.length, bytes.length));
+      buf.set(part);
+      return part.length;
+    },
+  };
 }
 
 /** A source yielding `bytes` in pieces of `pieceSize` (for hosts holding content in memory, and tests). */

@@ -1,0 +1,114 @@
+/**
+ * Scanning many files on every core: a pool of worker threads, one per core, each reading, sniffing,
+ * decoding and scanning the files it is handed, largest first (so one big file does not finish last on
+ * one core). Results come back in the order the files were given, and each file is scanned by the same
+ * code as in one thread (`scannerFor(detection).scan(decodeText(bytes))`), so findings are the same byte
+ * for byte. Small batches are scanned in this thread: starting workers costs more than they would save.
+ *
+ * This file is also the workers' entry point (bundled as dist/scan-worker.js; run from source under tsx
+ * in tests).
+ */
+import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { decodeText, isProbablyBinary, scannerFor, type DetectionPolicy, type Finding } from '../core/index.js';
+
+/** A file to scan (absolute path) and its size, which orders the hand-out. */
+export interface ScanJob {
+  readonly abs: string;
+  readonly size: number;
+}
+
+/** What scanning one file found: its findings, or that it is binary (not scanned). */
+export type ScanResult = { readonly binary: true } | { readonly binary: false; readonly findings: Finding[] };
+
+/** Below this many bytes in all, one thread scans faster than a pool can start (~50 ms a worker). */
+const POOL_MIN_BYTES = 4 << 20;
+
+interface Request {
+  readonly id: number;
+  readonly abs: string;
+}
+interface Reply {
+  readonly id: number;
+  readonly result?: ScanResult;
+  readonly error?: string;
+}
+
+function scanBytes(detection: DetectionPolicy | undefined, bytes: Uint8Array): ScanResult {
+  if (isProbablyBinary(bytes)) return { binary: true };
+  return { binary: false, findings: scannerFor(detection).scan(decodeText(bytes)) };
+}
+
+/** A worker running this file: dist/scan-worker.js beside the bundle, or from source under tsx (tests). */
+function startWorker(detection: DetectionPolicy | undefined): Worker {
+  const workerData = { scanPool: true, detection };
+  if (!__filename.endsWith('.ts')) return new Worker(join(__dirname, 'scan-worker.js'), { workerData });
+  // tsx's --import hooks do not reach workers on Node 20; its CommonJS hook, registered in the worker, does.
+  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(__filename)});`, { eval: true, workerData });
+}
+
+/**
+ * Scans `jobs` with `detection`; results in the order of `jobs`. `workers` overrides the pool size (0: in
+ * this thread); by default one worker per core when the batch is large enough to pay for them.
+ */
+export async function scanFiles(detection: DetectionPolicy | undefined, jobs: readonly ScanJob[], opts: { workers?: number; signal?: AbortSignal } = {}): Promise<ScanResult[]> {
+  const total = jobs.reduce((a, j) => a + j.size, 0);
+  const auto = total >= POOL_MIN_BYTES && jobs.length > 1 ? availableParallelism() : 0;
+  const n = Math.min(opts.workers ?? auto, jobs.length);
+  const results: ScanResult[] = new Array<ScanResult>(jobs.length);
+  if (n < 1) {
+    for (const [i, j] of jobs.entries()) {
+      if (opts.signal?.aborted) throw new Error('scan cancelled');
+      results[i] = scanBytes(detection, await readFile(j.abs));
+    }
+    return results;
+  }
+  // Largest first; each worker takes the next file when it is done with one.
+  const order = jobs.map((_, i) => i).sort((a, b) => jobs[b]!.size - jobs[a]!.size || a - b);
+  let next = 0;
+  const workers = Array.from({ length: n }, () => startWorker(detection));
+  try {
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            const give = () => {
+              if (opts.signal?.aborted) return reject(new Error('scan cancelled'));
+              if (next >= order.length) return resolve();
+              const id = order[next++]!;
+              w.postMessage({ id, abs: jobs[id]!.abs } satisfies Request);
+            };
+            w.on('message', (m: Reply) => {
+              if (m.error !== undefined) return reject(new Error(m.error));
+              results[m.id] = m.result!;
+              give();
+            });
+            w.once('error', reject);
+            w.once('exit', (code) => reject(new Error(`a scan worker stopped (exit ${code})`)));
+            give();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return results;
+}
+
+// ---- the worker ----
+
+if (!isMainThread && (workerData as { scanPool?: boolean } | null)?.scanPool) {
+  const detection = (workerData as { detection?: DetectionPolicy }).detection;
+  parentPort!.on('message', ({ id, abs }: Request) => {
+    let reply: Reply;
+    try {
+      reply = { id, result: scanBytes(detection, readFileSync(abs)) };
+    } catch (e) {
+      reply = { id, error: e instanceof Error ? e.message : String(e) };
+    }
+    parentPort!.postMessage(reply);
+  });
+}

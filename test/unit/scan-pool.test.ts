@@ -1,0 +1,58 @@
+/** The scan pool: worker threads find exactly what one thread finds, in the order the files were given. */
+import assert from 'node:assert/strict';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { scanFiles, type ScanJob } from '../../src/node/scan-pool.js';
+import { scanPaths } from '../../src/node/scan.js';
+import { openWorkspace } from '../../src/node/workspace.js';
+import { mixedText, rng } from '../corpus/generate.js';
+import { tempDir } from './cli/helpers.js';
+
+describe('scan pool', () => {
+  const tmp = tempDir();
+  const ws = tmp.path;
+  const jobs: ScanJob[] = [];
+
+  before(() => {
+    mkdirSync(join(ws, '.sensitivity'));
+    mkdirSync(join(ws, 'src', 'deep'), { recursive: true });
+    const r = rng(11);
+    // Sizes from empty to 3 MiB (over the pool's threshold in all), dense with findings, some binary.
+    const sizes = [0, 10, 2_000, 50_000, 3 << 20, 300_000, 1 << 20, 7, 120_000, 64_000, 900_000, 5_000];
+    sizes.forEach((size, i) => {
+      const abs = join(ws, i % 3 === 0 ? 'src/deep' : i % 2 === 0 ? 'src' : '', `f${i}.txt`);
+      writeFileSync(abs, mixedText(r, size, { spacing: 400 }).slice(0, size));
+      jobs.push({ abs, size: statSync(abs).size });
+    });
+    const bin = join(ws, 'src', 'blob.bin');
+    writeFileSync(bin, Buffer.concat([Buffer.from([0, 1, 2, 0]), Buffer.from(mixedText(r, 5_000, { spacing: 100 }))]));
+    jobs.push({ abs: bin, size: statSync(bin).size });
+  });
+  after(() => tmp.dispose());
+
+  it('finds the same findings in the same order with 1, 2 and 3 workers as in this thread', async () => {
+    const alone = await scanFiles(undefined, jobs, { workers: 0 });
+    assert.ok(alone.filter((r) => !r.binary && r.findings.length > 0).length >= 5, 'the corpus has findings to compare');
+    assert.ok(alone.some((r) => r.binary), 'and a binary file');
+    for (const workers of [1, 2, 3]) assert.deepEqual(await scanFiles(undefined, jobs, { workers }), alone, `${workers} workers`);
+  });
+
+  it('scanPaths over a folder (pooled: over 4 MiB) reports what the single-thread scan reports', async () => {
+    const report = await scanPaths(openWorkspace(ws), [ws]);
+    const alone = await scanFiles(undefined, jobs, { workers: 0 });
+    const withFindings = alone.filter((r) => !r.binary && r.findings.length > 0).length;
+    assert.equal(report.files.length, withFindings);
+    assert.equal(report.scanned, alone.filter((r) => !r.binary).length);
+    assert.deepEqual(report.skipped, [{ path: 'src/blob.bin', reason: 'binary' }]);
+    for (const f of report.files) {
+      const i = jobs.findIndex((j) => j.abs === join(ws, f.path));
+      const r = alone[i]!;
+      assert.deepEqual(f.findings, r.binary ? [] : r.findings, f.path);
+    }
+  });
+
+  it('a file that cannot be read fails the scan', async () => {
+    await assert.rejects(scanFiles(undefined, [...jobs, { abs: join(ws, 'missing.txt'), size: 1 }], { workers: 2 }), /ENOENT|no such file/);
+  });
+});
