@@ -201,7 +201,7 @@ suite('detect', () => {
     assert.equal(d!.severity, vscode.DiagnosticSeverity.Warning);
     const before = (await auditLog()).length;
     assert.ok(await editor.document.save(), 'saved');
-    await new Promise((r) => setTimeout(r, 1500));
+    await (await api()).autoLabelsSettled();
     assert.equal((await autoManifest())[name]?.label, 'general');
     assert.deepEqual((await auditSince(before)).filter((e) => e.file === name), []);
   });

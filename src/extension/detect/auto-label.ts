@@ -27,6 +27,8 @@ function automaticSession(session: Session, details: { readonly types: readonly 
 
 export class AutoLabeler {
   private readonly running = new Set<string>();
+  /** Labeling started by saves and not finished yet (it may outlast the save's wait). */
+  private readonly pending = new Set<Promise<void>>();
   private toldNoIdentity = false;
 
   constructor(
@@ -37,10 +39,20 @@ export class AutoLabeler {
   /** The save participant (registered with `onWillSaveTextDocument`). */
   onWillSave(e: vscode.TextDocumentWillSaveEvent): void {
     if (e.document.uri.scheme !== 'file' || this.running.has(e.document.uri.fsPath)) return;
-    const work = this.label(e.document).catch((err: unknown) => {
-      this.services.log.warn(`automatic label of ${basename(e.document.uri.fsPath)}: ${err instanceof Error ? err.message : String(err)}`);
-    });
+    const work = this.label(e.document).then(
+      () => undefined,
+      (err: unknown) => {
+        this.services.log.warn(`automatic label of ${basename(e.document.uri.fsPath)}: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
     e.waitUntil(Promise.race([work, new Promise((resolve) => setTimeout(resolve, SAVE_WAIT_MS))]));
+  }
+
+  /** Resolves once every automatic labeling started by a save so far has finished. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.pending]);
   }
 
   /** Labels `doc`'s file when its content triggers an `apply` rule; returns the label applied, if any. */
