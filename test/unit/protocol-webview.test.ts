@@ -48,7 +48,7 @@ describe('label chip colors', () => {
 
   it('maps policy colors to CSS: hex as is, theme ids to VS Code variables, anything else to nothing', () => {
     assert.equal(cssColor('#ff0000'), '#ff0000');
-    assert.equal(cssColor('charts.red'), 'var(--vscode-sensitivity-labelRed)', 'chart hues get the extension'"'"'s readable label colors');
+    assert.equal(cssColor('charts.red'), 'var(--vscode-sensitivity-labelRed)', 'chart hues get the readable label colors');
     assert.equal(cssColor('terminal.ansiBrightRed'), 'var(--vscode-terminal-ansiBrightRed)');
     for (const bad of ['red;background:url(x)', 'url(javascript:1)', '#zzz', '1charts', 'a..b']) assert.equal(cssColor(bad), undefined, bad);
   });
