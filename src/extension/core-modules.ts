@@ -4,6 +4,7 @@ export { findWorkspaceRoot, openWorkspace, WORKSPACE_DIR, type Workspace } from 
 export { auditPath, identityPath, readHomeIdentity, resolveHome } from '../node/home.js';
 export { writeFileAtomic } from '../node/node-io.js';
 export { appendAudit } from '../node/audit-log.js';
+export { scanPaths } from '../node/scan.js';
 export { createIdentity, publicIdentity } from '../core/identity.js';
 export { rightsOfRole, roleOfRights, BUILTIN_ROLES } from '../core/rights.js';
 export {
@@ -12,6 +13,7 @@ export {
   flattenLabels,
   getLabel,
   isMandatory,
+  labelDisplayName,
   removePath,
   renamePath,
   exportIdentity,

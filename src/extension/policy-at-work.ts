@@ -95,7 +95,7 @@ function mandatoryOnSave(services: Services): vscode.Disposable {
       const result = await applyLabel(services, uri, { reason: `${name} Must Carry a Sensitivity Label (Workspace Policy)` });
       if (result.cancelled) {
         void vscode.window
-          .showWarningMessage(`${name} has no sensitivity label, which this workspace's policy requires.`, 'Apply Label…')
+          .showWarningMessage(`${name} has no sensitivity label, which this workspace's policy requires.`, 'Apply Label (Classify)…')
           .then((b) => b && vscode.commands.executeCommand('sensitivity.applyLabel', uri));
       }
     } finally {

@@ -160,7 +160,7 @@ function renderEmpty(m: ViewModel): boolean {
     content = [
       el('h2', {}, 'No labeled or protected files yet'),
       el('p', {}, 'Labels say how sensitive a file is; protection encrypts it for the people you choose.'),
-      el('p', {}, 'To label a file, right-click it in the Explorer and choose ', el('strong', {}, 'Apply Label…'), ', or run ', el('strong', {}, 'Sensitivity: Apply Label…'), ' from the Command Palette.'),
+      el('p', {}, 'To label a file, right-click it in the Explorer and choose ', el('strong', {}, 'Apply Label (Classify)…'), ', or run ', el('strong', {}, 'Sensitivity: Apply Label (Classify)…'), ' from the Command Palette.'),
       el('vscode-button', { id: 'label-a-file', 'data-request': 'applyLabel' }, 'Label a file…'),
     ];
   }

@@ -185,7 +185,7 @@ suite('protected files', () => {
     await open(envelope);
     await assertStaysCustom(envelope, (e) => e.action === 'open' && e.actor?.email === 'carol@example.com', before);
     // Nor can the plaintext be had through the file system API (other extensions, a direct open).
-    await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(editorUri(envelope))), /view only \(no EXTRACT\)/);
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(editorUri(envelope))), /view only \(no copying\)/);
   });
 
   test('without access the page says why and names the owner; the denial is audited', async () => {

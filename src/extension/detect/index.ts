@@ -10,7 +10,7 @@ import { AutoLabeler } from './auto-label.js';
 import { DetectionController } from './controller.js';
 import { SensitivityQuickFixes } from './quick-fixes.js';
 
-export { DIAGNOSTIC_SOURCE, TOO_LARGE_CODE, UPDATE_MEASURE } from './controller.js';
+export { DIAGNOSTIC_SOURCE, TEST_NUMBER_CODE, TOO_LARGE_CODE, UPDATE_MEASURE } from './controller.js';
 
 /**
  * Wires detection into the editor; the detectors themselves load on the first document scanned.

@@ -180,7 +180,7 @@ export class AccessPanel implements AccessPanelHandle, vscode.Disposable {
       return null;
     },
     revoke: async ({ path, personId }) => {
-      await vscode.commands.executeCommand(PANEL_COMMANDS.revoke, this.uri(path), personId);
+      await vscode.commands.executeCommand(PANEL_COMMANDS.revoke, this.uri(path), { who: [personId], confirm: true });
       return null;
     },
     createIdentity: async () => {
