@@ -279,7 +279,8 @@ suite('protected files', () => {
       await config.update('protectedFiles.saveDelay', 0, vscode.ConfigurationTarget.Global);
       try {
         const slow = marker('BACKEDUP');
-        await editor.edit((e) => e.insert(new vscode.Position(0, 0), `${slow}\n`));
+        // Replaces the first marker, so a backup of this edit does not hold it.
+        await editor.edit((e) => e.replace(editor.document.lineAt(0).rangeIncludingLineBreak, `${slow}\n`));
         // Backups are taken in order: once this edit's backup exists, the first edit's would too, had it been taken.
         const hits = await waitFor(async () => {
           const found = await filesContaining(slow, workspace);

@@ -103,7 +103,7 @@ describe('filters and sorting', () => {
   });
 
   it('restores a saved state, and falls back to the default for anything else', () => {
-    const saved: UiState = { text: 'bob', label: 'secret', sort: { column: 'owner', descending: true } };
+    const saved: UiState = { text: 'bob', label: 'secret', person: '', sort: { column: 'people', descending: true } };
     assert.deepEqual(restoreState(JSON.parse(JSON.stringify(saved))), saved);
     assert.deepEqual(restoreState(undefined), DEFAULT_STATE);
     assert.deepEqual(restoreState('x'), DEFAULT_STATE);
