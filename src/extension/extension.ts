@@ -42,7 +42,7 @@ export function activate(context: vscode.ExtensionContext): SensitivityApi {
     registerInspectView(),
     registerCopyGuard(services.labels),
     registerSaveSoon(log),
-    registerPolicyAtWork(services),
+    registerPolicyAtWork(services, () => detection.autoLabelsSettled()),
     detection,
   );
   const activation = { activateMs: performance.now() - started };
