@@ -14,4 +14,6 @@ export interface SensitivityApi {
   decorationOf(uri: vscode.Uri): Promise<vscode.FileDecoration | undefined>;
   /** Lets content detection (issue 5) tell the status bar and the access panel what a file holds. */
   registerFindingsProvider(provider: FindingsProvider): vscode.Disposable;
+  /** Resolves when the automatic labels that saves so far started (the policy's `apply` rules) are written or declined. */
+  autoLabelsSettled(): Promise<void>;
 }

@@ -5,6 +5,7 @@ export { findWorkspaceRoot, openWorkspace, type Workspace } from '../node/worksp
 export { auditPath, identityPath, readHomeIdentity, resolveHome } from '../node/home.js';
 export { writeFileAtomic } from '../node/node-io.js';
 export { auditLogSink, sessionIn, type Session } from '../node/session.js';
+export { scanPaths } from '../node/scan.js';
 export { createIdentity, publicIdentity } from '../core/identity.js';
 export { rightsOfRole, roleOfRights, BUILTIN_ROLES } from '../core/rights.js';
 export {
@@ -13,6 +14,7 @@ export {
   flattenLabels,
   getLabel,
   isMandatory,
+  labelDisplayName,
   removePath,
   renamePath,
   exportIdentity,

@@ -28,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): SensitivityApi {
   const inspect = (uri: vscode.Uri) => services.labels.protectedInfo(uri);
   const statusBar = new LabelStatusBar(services.labels, services.contentFindings);
   const decorations = new LabelDecorations(services.labels);
+  const detection = registerDetection(services);
   context.subscriptions.push(
     log,
     identities,
@@ -41,8 +42,8 @@ export function activate(context: vscode.ExtensionContext): SensitivityApi {
     registerInspectView(),
     registerCopyGuard(services.labels),
     registerSaveSoon(log),
-    registerPolicyAtWork(services),
-    registerDetection(services),
+    registerPolicyAtWork(services, () => detection.autoLabelsSettled()),
+    detection,
   );
   const activation = { activateMs: performance.now() - started };
   log.info(`activated in ${activation.activateMs.toFixed(1)} ms`);
@@ -55,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): SensitivityApi {
     },
     decorationOf: async (uri) => (await decorations.provideFileDecoration(uri)) ?? undefined,
     registerFindingsProvider: (provider) => services.contentFindings.register(provider),
+    autoLabelsSettled: () => detection.autoLabelsSettled(),
   };
 }
 

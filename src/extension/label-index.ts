@@ -99,15 +99,16 @@ export class LabelIndex implements vscode.Disposable {
   }
 
   /**
-   * Forgets what is known about these files (after a command changed them) and tells listeners. The cached
-   * manifests go too: a label a command just wrote must show now, not when a file watcher catches up.
+   * Forgets what is known about these files (after a command changed them) and tells listeners: their
+   * headers, and the manifests of the folders above them, without waiting for the file watcher (which
+   * lags under load, and a stale manifest would take a label a person just chose for no label at all).
    */
   invalidate(uris: readonly vscode.Uri[]): void {
-    this.roots.clear();
     const fired: vscode.Uri[] = [];
     for (const u of uris) {
       const disk = envelopeUriOf(u);
       this.envelopes.delete(disk.fsPath);
+      for (const root of this.roots.keys()) if (posixRelative(root, disk.fsPath) !== undefined) this.roots.delete(root);
       fired.push(disk);
       if (isEnvelopeUri(disk)) fired.push(editorUriOf(disk));
     }

@@ -79,13 +79,17 @@ async function followDeletes(services: Services, files: readonly vscode.Uri[]): 
   }
 }
 
-/** Asks for a label after saving a file the policy says must have one; at most one prompt per file at a time. */
-function mandatoryOnSave(services: Services): vscode.Disposable {
+/**
+ * Asks for a label after saving a file the policy says must have one (once an automatic label the save
+ * started is written); at most one prompt per file at a time.
+ */
+function mandatoryOnSave(services: Services, autoLabelsSettled: () => Promise<void>): vscode.Disposable {
   const asking = new Set<string>();
   return vscode.workspace.onDidSaveTextDocument(async (doc) => {
     const uri = doc.uri;
     if (uri.scheme !== 'file' || isPolicyFile(uri) || asking.has(uri.fsPath)) return;
     if (!config().get<boolean>('mandatoryLabels.promptOnSave', true)) return;
+    await autoLabelsSettled();
     const state = await services.labels.labelOf(uri).catch(() => undefined);
     if (!state?.missingMandatory) return;
     asking.add(uri.fsPath);
@@ -94,7 +98,7 @@ function mandatoryOnSave(services: Services): vscode.Disposable {
       const result = await applyLabel(services, uri, { reason: `${name} Must Carry a Sensitivity Label (Workspace Policy)` });
       if (result.cancelled) {
         void vscode.window
-          .showWarningMessage(`${name} has no sensitivity label, which this workspace's policy requires.`, 'Apply Label…')
+          .showWarningMessage(`${name} has no sensitivity label, which this workspace's policy requires.`, 'Apply Label (Classify)…')
           .then((b) => b && vscode.commands.executeCommand('sensitivity.applyLabel', uri));
       }
     } finally {
@@ -103,12 +107,12 @@ function mandatoryOnSave(services: Services): vscode.Disposable {
   });
 }
 
-/** Registers the listeners above. */
-export function registerPolicyAtWork(services: Services): vscode.Disposable {
+/** Registers the listeners above; `autoLabelsSettled` tells when automatic labels started by saves are written. */
+export function registerPolicyAtWork(services: Services, autoLabelsSettled: () => Promise<void>): vscode.Disposable {
   return vscode.Disposable.from(
     vscode.workspace.onDidCreateFiles((e) => void labelNewFiles(services, e.files)),
     vscode.workspace.onDidRenameFiles((e) => void followRenames(services, e.files)),
     vscode.workspace.onDidDeleteFiles((e) => void followDeletes(services, e.files)),
-    mandatoryOnSave(services),
+    mandatoryOnSave(services, autoLabelsSettled),
   );
 }

@@ -42,17 +42,25 @@ async function isDir(p: string): Promise<boolean> {
 /**
  * The nearest ancestor of `file` holding `.sensitivity/`, not above its workspace folder; else the
  * workspace folder itself; outside any folder, the CLI's rule (nearest `.sensitivity/` or git root).
+ * A workspace folder's own URI is governed by that folder.
  */
 export async function governingRoot(file: vscode.Uri, core: () => Promise<Core>): Promise<string> {
-  const fileUri = envelopeUriOf(file);
-  const folder = vscode.workspace.getWorkspaceFolder(fileUri);
-  if (!folder) return (await core()).findWorkspaceRoot(dirname(fileUri.fsPath));
-  const top = folder.uri.fsPath;
-  for (let dir = dirname(fileUri.fsPath); dir.startsWith(top); dir = dirname(dir)) {
+  const { folder, start } = startOf(file);
+  if (!folder) return (await core()).findWorkspaceRoot(start);
+  for (let dir = start; dir.startsWith(folder); dir = dirname(dir)) {
     if (await isDir(join(dir, WORKSPACE_DIR))) return dir;
-    if (dir === top || dirname(dir) === dir) break;
+    if (dir === folder || dirname(dir) === dir) break;
   }
-  return top;
+  return folder;
+}
+
+/** Where the walk up for `uri` starts, and the workspace folder that bounds it (none: outside every folder). */
+function startOf(uri: vscode.Uri): { folder?: string; start: string } {
+  const fileUri = envelopeUriOf(uri);
+  const folder = vscode.workspace.getWorkspaceFolder(fileUri)?.uri.fsPath;
+  // The folder itself (the access panel asks with it) starts there, not in the folder above it.
+  const start = folder === fileUri.fsPath ? folder : dirname(fileUri.fsPath);
+  return folder === undefined ? { start } : { folder, start };
 }
 
 /** Builds the shared services; everything heavy stays unloaded until first used. */
@@ -60,11 +68,14 @@ export function createServices(context: vscode.ExtensionContext, log: vscode.Log
   // Folder → governing root, so decorating a folder's files costs one walk up, not one per file.
   const roots = new Map<string, Promise<string>>();
   const rootOf = (uri: vscode.Uri) => {
-    const dir = dirname(envelopeUriOf(uri).fsPath);
-    let root = roots.get(dir);
+    // Keyed by the bounding folder too: a path outside every folder (a breadcrumb's parent folder seen
+    // through the protected scheme) follows the CLI's rule and must not answer for a folder's own files.
+    const { folder = '', start } = startOf(uri);
+    const key = `${folder}\0${start}`;
+    let root = roots.get(key);
     if (!root) {
       root = governingRoot(uri, loadCore);
-      roots.set(dir, root);
+      roots.set(key, root);
     }
     return root;
   };

@@ -1,5 +1,6 @@
 /**
- * The status bar item: the active file's label in its color, a lock when protected, a warning when the
+ * The status bar item: the active file's label (in the status bar's own colors: no label color reads on the blue
+ * bar of Dark+ and Light+), a lock when protected, a warning when the
  * policy wants a label and there is none; the tooltip says what the label means, your rights and the
  * expiry; a click changes the label. Hidden for unlabeled files the policy does not care about.
  */
@@ -8,7 +9,6 @@ import { escapeMarkdown } from './ui/markdown.js';
 import { RIGHT_WORDS } from '../shared/words.js';
 import type { FindingsRegistry } from './findings.js';
 import type { FileLabel, LabelIndex, ShownLabel } from './label-index.js';
-import { statusBarColor } from './ui/colors.js';
 import { identityDisplay } from './ui/people.js';
 import { PROTECTED_SCHEME } from './protected/uris.js';
 
@@ -113,7 +113,6 @@ export class LabelStatusBar implements vscode.Disposable {
       return;
     }
     this.item.text = (f.label ? `${f.protected ? '$(lock)' : '$(tag)'} ${f.label.displayName}` : '$(tag) No label') + (outranked ? ' $(warning)' : '');
-    this.item.color = f.label ? statusBarColor(f.label.color) : undefined;
     this.item.backgroundColor = f.missingMandatory || outranked ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.tooltip = tooltipOf(f, outranked);
     this.item.command = { title: 'Change Label', command: 'sensitivity.applyLabel', arguments: [f.uri] };

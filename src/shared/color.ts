@@ -68,9 +68,32 @@ export function readableTextColor(background: Rgb): '#000000' | '#ffffff' {
   return contrastRatio(background, BLACK) >= contrastRatio(background, WHITE) ? '#000000' : '#ffffff';
 }
 
+/** Which theme a color default is for (VS Code's `contributes.colors` defaults). */
+export type ThemeKind = 'dark' | 'light' | 'highContrast' | 'highContrastLight';
+
+/**
+ * The extension's label colors, contributed as `sensitivity.label<Hue>` (package.json `contributes.colors`
+ * holds these same defaults; a unit test checks both, and their contrast of at least 4.5:1 on every
+ * built-in theme's side bar, editor and tab backgrounds). VS Code's own `charts.*` colors are translucent
+ * or too dark on Dark Modern, so policies naming them get these instead.
+ */
+export const LABEL_COLORS: Readonly<Record<string, { readonly id: string; readonly defaults: Readonly<Record<ThemeKind, string>> }>> = {
+  'charts.red': { id: 'sensitivity.labelRed', defaults: { dark: '#F48771', light: '#B5200D', highContrast: '#FF8A80', highContrastLight: '#A51C0B' } },
+  'charts.orange': { id: 'sensitivity.labelOrange', defaults: { dark: '#F0A35E', light: '#9A4A00', highContrast: '#FFB366', highContrastLight: '#8A4500' } },
+  'charts.yellow': { id: 'sensitivity.labelYellow', defaults: { dark: '#E2C08D', light: '#7A5D00', highContrast: '#FFE066', highContrastLight: '#6B5200' } },
+  'charts.green': { id: 'sensitivity.labelGreen', defaults: { dark: '#89D185', light: '#2C6E31', highContrast: '#8CFF8C', highContrastLight: '#1B6420' } },
+  'charts.blue': { id: 'sensitivity.labelBlue', defaults: { dark: '#75BEFF', light: '#0059A8', highContrast: '#6FC3FF', highContrastLight: '#0F4A85' } },
+  'charts.purple': { id: 'sensitivity.labelPurple', defaults: { dark: '#D7A3F5', light: '#7A35B0', highContrast: '#E0A0FF', highContrastLight: '#6F2DA8' } },
+};
+
+/** The theme color id to draw a policy color with: a `charts.*` hue becomes the extension's own label color. */
+export function labelColorId(color: string): string {
+  return Object.hasOwn(LABEL_COLORS, color) ? LABEL_COLORS[color]!.id : color;
+}
+
 /** The CSS value of a policy color: hex as is, a theme color id ("charts.red") as its VS Code variable. */
 export function cssColor(color: string): string | undefined {
   if (parseColor(color) && color.startsWith('#')) return color;
-  if (/^[a-zA-Z][\w-]*(\.[\w-]+)*$/.test(color)) return `var(--vscode-${color.replace(/\./g, '-')})`;
+  if (/^[a-zA-Z][\w-]*(\.[\w-]+)*$/.test(color)) return `var(--vscode-${labelColorId(color).replace(/\./g, '-')})`;
   return undefined;
 }

@@ -107,6 +107,8 @@ export interface Requests {
   protect: { params: { path: string }; result: null };
   grant: { params: { path: string }; result: null };
   revoke: { params: { path: string; personId: string }; result: null };
+  /** Stop sharing every file you own with one person (the person view; the host asks first). */
+  revokeAll: { params: { personId: string }; result: null };
   createIdentity: { params: Record<string, never>; result: null };
   /** Bring in the identity the CLI or another machine uses. */
   importIdentity: { params: Record<string, never>; result: null };
@@ -173,7 +175,7 @@ export type Validation =
 type Check = string | null;
 type Fields = Readonly<Record<string, unknown>>;
 
-const REQUEST_TYPES: readonly RequestType[] = ['refresh', 'cancelIndexing', 'openFile', 'applyLabel', 'protect', 'grant', 'revoke', 'createIdentity', 'importIdentity'];
+const REQUEST_TYPES: readonly RequestType[] = ['refresh', 'cancelIndexing', 'openFile', 'applyLabel', 'protect', 'grant', 'revoke', 'revokeAll', 'createIdentity', 'importIdentity'];
 
 function isPlainObject(v: unknown): v is Fields {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
@@ -244,7 +246,17 @@ function checkParams(type: RequestType, p: Fields, ctx: ValidationContext): Chec
       if (person.owner || person.recovery) return 'the owner and recovery keys cannot be revoked here';
       return null;
     }
+    case 'revokeAll': {
+      const k = keys(p, ['personId']) ?? boundedString(p.personId, 'personId', MAX_ID_LENGTH);
+      if (k) return k;
+      return revocableFiles(ctx.files.values(), p.personId as string).length > 0 ? null : 'personId has no access you can revoke';
+    }
   }
+}
+
+/** The files on which `personId`'s access may be revoked (you own them; they are a grantee, not the owner or a recovery key). */
+export function revocableFiles(files: Iterable<FileRow>, personId: string): FileRow[] {
+  return [...files].filter((f) => f.actions.revoke && f.people.some((x) => x.id === personId && !x.owner && !x.recovery));
 }
 
 /**

@@ -1,7 +1,12 @@
-/** Which rows show, in which order: the person/file text filter, the label filter and the sort column. */
-import type { FileRow, LabelView } from '../shared/protocol.js';
+/**
+ * Which rows show, in which order (the person/file text filter, the label and person filters, the sort
+ * column), and what the summary strip and the person view say about them.
+ */
+import type { FileRow, LabelView, PersonView } from '../shared/protocol.js';
 
-export const COLUMNS = ['file', 'label', 'protection', 'owner', 'people', 'you', 'actions'] as const;
+type Right = PersonView['rights'][number];
+
+export const COLUMNS = ['file', 'label', 'protection', 'people', 'you', 'actions'] as const;
 export type ColumnId = (typeof COLUMNS)[number];
 export type SortColumn = Exclude<ColumnId, 'actions'>;
 
@@ -10,12 +15,14 @@ export interface UiState {
   readonly text: string;
   /** A label id, or "" for every label. */
   readonly label: string;
+  /** A person's identity id (the person view), or "" for everyone. */
+  readonly person: string;
   readonly sort: { readonly column: SortColumn; readonly descending: boolean };
 }
 
-export const DEFAULT_STATE: UiState = { text: '', label: '', sort: { column: 'file', descending: false } };
+export const DEFAULT_STATE: UiState = { text: '', label: '', person: '', sort: { column: 'file', descending: false } };
 
-const SORT_COLUMNS: readonly string[] = ['file', 'label', 'protection', 'owner', 'people', 'you'];
+const SORT_COLUMNS: readonly string[] = ['file', 'label', 'protection', 'people', 'you'];
 
 /** The saved state if it is one (an older page may have saved another shape), else the default. */
 export function restoreState(saved: unknown): UiState {
@@ -25,6 +32,7 @@ export function restoreState(saved: unknown): UiState {
   return {
     text: typeof s.text === 'string' ? s.text : '',
     label: typeof s.label === 'string' ? s.label : '',
+    person: typeof s.person === 'string' ? s.person : '',
     sort:
       sort && typeof sort.column === 'string' && SORT_COLUMNS.includes(sort.column) && typeof sort.descending === 'boolean'
         ? { column: sort.column, descending: sort.descending }
@@ -49,8 +57,6 @@ function compare(column: SortColumn): (a: FileRow, b: FileRow) => number {
       return (a, b) => a.labelRank - b.labelRank;
     case 'protection':
       return (a, b) => Number(a.protected) - Number(b.protected) || Number(a.expired) - Number(b.expired);
-    case 'owner':
-      return (a, b) => byText(a.owner ? personText(a.owner).trim() : '', b.owner ? personText(b.owner).trim() : '');
     case 'people':
       return (a, b) => a.people.length - b.people.length;
     case 'you':
@@ -63,8 +69,65 @@ export function visibleRows(files: readonly FileRow[], labels: readonly LabelVie
   const text = state.text.trim().toLowerCase();
   // A parent label also matches its sublabels.
   const wanted = state.label ? new Set([state.label, ...labels.filter((l) => l.parent === state.label).map((l) => l.id)]) : undefined;
-  const rows = files.filter((r) => (!wanted || (r.label !== null && wanted.has(r.label.id))) && (!text || searchable(r).includes(text)));
+  const rows = files.filter(
+    (r) => (!wanted || (r.label !== null && wanted.has(r.label.id))) && (!text || searchable(r).includes(text)) && (!state.person || r.people.some((p) => p.id === state.person)),
+  );
   const cmp = compare(state.sort.column);
   const sign = state.sort.descending ? -1 : 1;
   return rows.sort((a, b) => sign * cmp(a, b) || byText(a.path, b.path));
+}
+
+/** What the summary strip counts. */
+export interface Summary {
+  /** Files per label, in the policy's order (labels with no file left out); unlabeled protected files are not counted here. */
+  readonly byLabel: readonly { readonly id: string; readonly name: string; readonly count: number }[];
+  readonly protectedFiles: number;
+  readonly labelOnly: number;
+  /** Protected files whose content expires within `soonDays` (not yet expired). */
+  readonly expiringSoon: number;
+  /** Files whose content needs a higher label than they carry. */
+  readonly outranked: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Counts for the summary strip (Purview's content explorer, for one workspace). */
+export function summarize(files: readonly FileRow[], labels: readonly LabelView[], now: Date, soonDays = 7): Summary {
+  const counts = new Map<string, number>();
+  for (const f of files) if (f.label) counts.set(f.label.id, (counts.get(f.label.id) ?? 0) + 1);
+  const order = new Map(labels.map((l, i) => [l.id, i]));
+  const byLabel = [...counts]
+    .map(([id, count]) => ({ id, name: labels.find((l) => l.id === id)?.name ?? files.find((f) => f.label?.id === id)!.label!.name, count }))
+    .sort((a, b) => (order.get(a.id) ?? Infinity) - (order.get(b.id) ?? Infinity));
+  const soon = now.getTime() + soonDays * DAY_MS;
+  const expiringSoon = files.filter((f) => f.expires && !f.expired && Date.parse(f.expires) > now.getTime() && Date.parse(f.expires) <= soon).length;
+  const protectedFiles = files.filter((f) => f.protected).length;
+  return { byLabel, protectedFiles, labelOnly: files.length - protectedFiles, expiringSoon, outranked: files.filter((f) => f.findings).length };
+}
+
+/** Everyone named on a protected file, once each (by identity), owners and grantees alike, by name. */
+export function everyone(files: readonly FileRow[]): PersonView[] {
+  const seen = new Map<string, PersonView>();
+  for (const f of files) for (const p of f.people) if (!seen.has(p.id)) seen.set(p.id, p);
+  return [...seen.values()].sort((a, b) => byText(a.name ?? a.email, b.name ?? b.email) || byText(a.email, b.email));
+}
+
+/** One file a person can open, and how. */
+export interface AccessLine {
+  readonly path: string;
+  readonly role: string;
+  readonly rights: readonly Right[];
+  readonly expires: string | null;
+  readonly expired: boolean;
+  /** You may take this access away here (you own the file; they are neither its owner nor a recovery key). */
+  readonly revocable: boolean;
+}
+
+/** What `personId` can open, and with which rights (the person view). */
+export function accessOf(files: readonly FileRow[], personId: string): AccessLine[] {
+  return files.flatMap((f) => {
+    const p = f.people.find((x) => x.id === personId);
+    if (!p) return [];
+    return [{ path: f.path, role: p.role, rights: p.rights, expires: f.expires, expired: f.expired, revocable: f.actions.revoke && !p.owner && !p.recovery }];
+  }).sort((a, b) => byText(a.path, b.path));
 }

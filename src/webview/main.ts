@@ -16,8 +16,8 @@ import {
 } from '@vscode/webview-ui-toolkit';
 import type { LabelView, Params, ProgressMessage, RequestType, ViewModel } from '../shared/protocol.js';
 import { HostClient } from './client.js';
-import { COLUMNS, restoreState, visibleRows, type UiState } from './filter.js';
-import { el, fileRowElement, GRID_COLUMNS, headerRow, sortColumnOf } from './view.js';
+import { accessOf, COLUMNS, everyone, restoreState, summarize, visibleRows, type UiState } from './filter.js';
+import { el, fileRowElement, GRID_COLUMNS, headerRow, personViewElement, sortColumnOf, summaryElement } from './view.js';
 
 // Only the components the page uses, so the bundle carries no others.
 provideVSCodeDesignSystem().register(
@@ -41,6 +41,7 @@ let model: ViewModel | undefined;
 let progress: ProgressMessage | undefined;
 let labelsById = new Map<string, LabelView>();
 let labelOptionsKey = '';
+let personOptionsKey = '';
 
 const client = new HostClient<UiState>({
   model(m) {
@@ -63,6 +64,9 @@ const identity = el('span', { class: 'identity', id: 'identity' });
 const refresh = el('vscode-button', { id: 'refresh', appearance: 'secondary', title: 'Read the workspace again' }, 'Refresh');
 const text = el('vscode-text-field', { id: 'filter-text', placeholder: 'Name, email or path', 'aria-label': 'Filter by person or file' }, 'Person or file') as FieldElement;
 const labelFilter = el('vscode-dropdown', { id: 'filter-label', 'aria-label': 'Filter by label' }) as FieldElement;
+const personFilter = el('vscode-dropdown', { id: 'filter-person', 'aria-label': 'What one person can open' }) as FieldElement;
+const summary = el('section', { id: 'summary', class: 'summary', 'aria-label': 'Summary' });
+const personView = el('section', { id: 'person-view', class: 'person-view' });
 const count = el('vscode-badge', { id: 'count' });
 const status = el('div', { id: 'status', role: 'status', 'aria-live': 'polite' });
 const notice = el('div', { id: 'notice', role: 'alert' });
@@ -72,8 +76,17 @@ const more = el('p', { id: 'more', class: 'muted' });
 
 app.replaceChildren(
   el('header', { class: 'toolbar' }, el('h1', {}, 'Access to labeled files'), identity, refresh),
-  el('div', { class: 'filters' }, text, el('label', { class: 'dropdown-label' }, el('span', {}, 'Label'), labelFilter), count),
+  summary,
+  el(
+    'div',
+    { class: 'filters' },
+    text,
+    el('label', { class: 'dropdown-label' }, el('span', {}, 'Label'), labelFilter),
+    el('label', { class: 'dropdown-label' }, el('span', {}, 'Person'), personFilter),
+    count,
+  ),
   status,
+  personView,
   notice,
   empty,
   grid,
@@ -127,6 +140,30 @@ function renderLabelOptions(labels: readonly LabelView[]): void {
   queueMicrotask(() => (labelFilter.value = state.label));
 }
 
+function renderPersonOptions(m: ViewModel): void {
+  const people = everyone(m.files);
+  const key = people.map((p) => `${p.id}\u0000${p.name ?? ''}\u0000${p.email}`).join('\u0001');
+  if (key === personOptionsKey) return;
+  personOptionsKey = key;
+  personFilter.replaceChildren(
+    el('vscode-option', { value: '' }, 'Everyone'),
+    ...people.map((p) => el('vscode-option', { value: p.id, title: p.email }, `${p.name || p.email}${p.you ? ' (you)' : ''}`)),
+  );
+  if (state.person && !people.some((p) => p.id === state.person)) state = { ...state, person: '' };
+  queueMicrotask(() => (personFilter.value = state.person));
+}
+
+function renderSummary(m: ViewModel): void {
+  summary.hidden = m.files.length === 0;
+  summary.replaceChildren(summaryElement(summarize(m.files, m.labels, new Date()), labelsById));
+}
+
+function renderPersonView(m: ViewModel): void {
+  const person = state.person ? everyone(m.files).find((p) => p.id === state.person) : undefined;
+  personView.hidden = !person;
+  personView.replaceChildren(...(person ? [personViewElement(person, accessOf(m.files, person.id))] : []));
+}
+
 function renderStatus(): void {
   const m = model;
   if (m?.status === 'indexing') {
@@ -160,7 +197,7 @@ function renderEmpty(m: ViewModel): boolean {
     content = [
       el('h2', {}, 'No labeled or protected files yet'),
       el('p', {}, 'Labels say how sensitive a file is; protection encrypts it for the people you choose.'),
-      el('p', {}, 'To label a file, right-click it in the Explorer and choose ', el('strong', {}, 'Apply Label…'), ', or run ', el('strong', {}, 'Sensitivity: Apply Label…'), ' from the Command Palette.'),
+      el('p', {}, 'To label a file, right-click it in the Explorer and choose ', el('strong', {}, 'Apply Label (Classify)…'), ', or run ', el('strong', {}, 'Sensitivity: Apply Label (Classify)…'), ' from the Command Palette.'),
       el('vscode-button', { id: 'label-a-file', 'data-request': 'applyLabel' }, 'Label a file…'),
     ];
   }
@@ -189,6 +226,7 @@ function focusedCell(): { path: string; column: string } | undefined {
 function renderRows(): void {
   const m = model;
   if (!m) return;
+  renderPersonView(m);
   const rows = visibleRows(m.files, m.labels, state);
   const focus = focusedCell();
   const shown = rows.slice(0, MAX_ROWS);
@@ -211,6 +249,8 @@ function render(): void {
   labelsById = new Map(m.labels.map((l) => [l.id, l]));
   renderIdentity(m);
   renderLabelOptions(m.labels);
+  renderPersonOptions(m);
+  renderSummary(m);
   renderStatus();
   renderEmpty(m);
   renderRows();
@@ -222,6 +262,9 @@ function render(): void {
 text.addEventListener('input', () => save({ ...state, text: text.value }));
 labelFilter.addEventListener('change', () => {
   if (labelFilter.value !== state.label) save({ ...state, label: labelFilter.value });
+});
+personFilter.addEventListener('change', () => {
+  if (personFilter.value !== state.person) save({ ...state, person: personFilter.value });
 });
 
 function sortBy(target: EventTarget | null): boolean {
@@ -245,8 +288,15 @@ document.addEventListener('click', (e) => {
   if (target.closest('#clear-filters')) {
     text.value = '';
     labelFilter.value = '';
-    save({ ...state, text: '', label: '' });
+    personFilter.value = '';
+    save({ ...state, text: '', label: '', person: '' });
     return;
+  }
+  if (target.closest('#revoke-all') && state.person) return void ask('revokeAll', { personId: state.person });
+  const labelLink = target.closest('[data-filter-label]')?.getAttribute('data-filter-label');
+  if (labelLink) {
+    labelFilter.value = labelLink;
+    return save({ ...state, label: labelLink });
   }
   if (target.closest('#refresh')) return void ask('refresh', {});
   const simple = target.closest('[data-request]')?.getAttribute('data-request');

@@ -5,7 +5,7 @@
 import { composite, cssColor, parseColor, readableTextColor } from '../shared/color.js';
 import type { FileRow, LabelView, PersonView } from '../shared/protocol.js';
 import { RIGHT_WORDS } from '../shared/words.js';
-import type { ColumnId, SortColumn, UiState } from './filter.js';
+import type { AccessLine, ColumnId, SortColumn, Summary, UiState } from './filter.js';
 
 type Child = Node | string | null | undefined | false;
 
@@ -21,14 +21,13 @@ const HEADERS: Readonly<Record<ColumnId, string>> = {
   file: 'File',
   label: 'Label',
   protection: 'Protection',
-  owner: 'Owner',
   people: 'Who can access',
   you: 'You may',
   actions: 'Actions',
 };
 
 /** Column widths of the grid (header and rows share them). */
-export const GRID_COLUMNS = 'minmax(150px, 1.5fr) minmax(140px, 1.3fr) minmax(100px, 0.9fr) minmax(110px, 1fr) minmax(180px, 1.8fr) minmax(130px, 1.2fr) minmax(170px, 1.3fr)';
+export const GRID_COLUMNS = 'minmax(180px, 1.6fr) minmax(150px, 1.2fr) minmax(120px, 0.9fr) minmax(220px, 1.9fr) minmax(140px, 1.1fr) minmax(190px, 1.2fr)';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
 const date = (iso: string) => dateFormat.format(new Date(iso));
@@ -110,13 +109,11 @@ function personName(p: PersonView): string {
   return `${p.name || p.email}${p.you ? ' (you)' : ''}`;
 }
 
-function ownerCell(row: FileRow): HTMLElement {
-  if (!row.owner) return cell(4, el('span', { class: 'muted', title: row.labeledAt ? `Labeled on ${date(row.labeledAt)}` : undefined }, row.labeledBy ? `labeled by ${row.labeledBy}` : '—'));
-  return cell(4, el('span', { title: row.owner.email }, personName(row.owner)));
-}
-
 function peopleCell(row: FileRow): HTMLElement {
-  if (!row.protected) return cell(5, el('span', { class: 'muted' }, 'Anyone with the file'));
+  if (!row.protected) {
+    const by = row.labeledBy ? el('div', { class: 'note muted', title: row.labeledAt ? `Labeled on ${date(row.labeledAt)}` : undefined }, `labeled by ${row.labeledBy}`) : null;
+    return cell(4, el('span', { class: 'muted' }, 'Anyone with the file'), by);
+  }
   const list = el('ul', { class: 'people' });
   for (const p of row.people) {
     const until = row.expires ? `, ${row.expired ? 'expired' : 'until'} ${date(row.expires)}` : '';
@@ -129,20 +126,20 @@ function peopleCell(row: FileRow): HTMLElement {
     );
     if (row.actions.revoke && !p.owner && !p.recovery) {
       item.append(
-        el('vscode-button', { appearance: 'icon', class: 'revoke', 'data-action': 'revoke', 'data-person': p.id, 'aria-label': `Revoke access for ${p.name || p.email}`, title: `Revoke access for ${p.email}` }, '✕'),
+        el('vscode-button', { appearance: 'icon', class: 'revoke', 'data-action': 'revoke', 'data-person': p.id, 'aria-label': `Stop sharing with ${p.name || p.email}`, title: `Stop sharing with ${p.email}…` }, 'Revoke…'),
       );
     }
     list.append(item);
   }
-  return cell(5, list);
+  return cell(4, list);
 }
 
 function youCell(row: FileRow): HTMLElement {
-  if (!row.protected) return cell(6, el('span', {}, 'Anything'), el('div', { class: 'note muted' }, 'not protected'));
-  if (row.problem) return cell(6, el('span', { class: 'muted' }, '—'));
-  if (row.denied || row.yourRights.length === 0) return cell(6, el('span', { class: 'denied' }, row.expired ? 'Expired' : 'No access'), row.denied ? el('div', { class: 'note muted' }, row.denied) : null);
+  if (!row.protected) return cell(5, el('span', {}, 'Anything'), el('div', { class: 'note muted' }, 'not protected'));
+  if (row.problem) return cell(5, el('span', { class: 'muted' }, '—'));
+  if (row.denied || row.yourRights.length === 0) return cell(5, el('span', { class: 'denied' }, row.expired ? 'Expired' : 'No access'), row.denied ? el('div', { class: 'note muted' }, row.denied) : null);
   const words = row.yourRights.filter((r) => r !== 'VIEWRIGHTSDATA' && r !== 'OWNER').map((r) => RIGHT_WORDS[r]);
-  return cell(6, el('strong', {}, row.yourRole ?? 'Custom'), el('div', { class: 'note muted' }, words.join(', ')));
+  return cell(5, el('strong', {}, row.yourRole ?? 'Custom'), el('div', { class: 'note muted' }, words.join(', ')));
 }
 
 function button(action: string, text: string, label: string, appearance: 'primary' | 'secondary' = 'secondary'): HTMLElement {
@@ -153,7 +150,7 @@ function actionsCell(row: FileRow): HTMLElement {
   const name = row.path.slice(row.path.lastIndexOf('/') + 1);
   const a = row.actions;
   return cell(
-    7,
+    6,
     el(
       'div',
       { class: 'actions' },
@@ -173,7 +170,6 @@ export function fileRowElement(row: FileRow, labels: ReadonlyMap<string, LabelVi
     fileCell(row),
     cell(2, labelChip(row.label, labels)),
     protectionCell(row),
-    ownerCell(row),
     peopleCell(row),
     youCell(row),
     actionsCell(row),
@@ -184,4 +180,64 @@ export function fileRowElement(row: FileRow, labels: ReadonlyMap<string, LabelVi
 export function sortColumnOf(target: EventTarget | null): SortColumn | undefined {
   const c = target instanceof Element ? target.closest('[data-sort]') : null;
   return (c?.getAttribute('data-sort') as SortColumn | null) ?? undefined;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The summary strip: files per label (each a filter), protected or label only, expiring soon, content above its label. */
+export function summaryElement(s: Summary, labels: ReadonlyMap<string, LabelView>): HTMLElement {
+  const stat = (id: string, value: number, text: string, warn = false) =>
+    el('div', { class: `stat${warn && value > 0 ? ' warn' : ''}`, id }, el('span', { class: 'value' }, String(value)), el('span', { class: 'muted' }, text));
+  return el(
+    'div',
+    { class: 'summary-strip' },
+    el(
+      'div',
+      { class: 'by-label', id: 'summary-labels' },
+      ...s.byLabel.map((l) =>
+        el('button', { class: 'label-count', 'data-filter-label': l.id, title: `Show only ${l.name}` }, labelChip({ id: l.id, name: l.name }, labels), el('span', { class: 'value' }, String(l.count))),
+      ),
+    ),
+    stat('summary-protected', s.protectedFiles, 'protected'),
+    stat('summary-label-only', s.labelOnly, 'label only'),
+    stat('summary-expiring', s.expiringSoon, 'expiring within 7 days', true),
+    stat('summary-outranked', s.outranked, s.outranked === 1 ? 'file whose content outranks its label' : 'files whose content outranks their label', true),
+  );
+}
+
+/** The person view: what one person can open, with which rights, and revoke-all where you own the files. */
+export function personViewElement(person: PersonView, lines: readonly AccessLine[]): HTMLElement {
+  const name = person.name || person.email;
+  const revocable = lines.filter((l) => l.revocable).length;
+  const table = el(
+    'table',
+    { class: 'access', 'aria-label': `What ${name} can open` },
+    el('thead', {}, el('tr', {}, el('th', {}, 'File'), el('th', {}, 'Role'), el('th', {}, 'May'), el('th', {}, 'Until'))),
+    el(
+      'tbody',
+      {},
+      ...lines.map((l) =>
+        el(
+          'tr',
+          { 'data-path': l.path },
+          el('td', { class: 'path' }, l.path),
+          el('td', {}, l.role),
+          el('td', {}, l.rights.includes('OWNER') ? 'everything' : l.rights.filter((r) => r !== 'VIEWRIGHTSDATA').map((r) => RIGHT_WORDS[r]).join(', ') || 'nothing'),
+          el('td', { class: l.expired ? 'denied' : undefined }, l.expires ? `${l.expired ? 'expired ' : ''}${date(l.expires)}` : 'no expiry'),
+        ),
+      ),
+    ),
+  );
+  return el(
+    'div',
+    {},
+    el(
+      'div',
+      { class: 'person-head' },
+      el('h2', {}, `What ${name}${person.you ? ' (you)' : ''} can open`),
+      el('span', { class: 'muted' }, `${person.email} · ${plural(lines.length, 'protected file')}`),
+      revocable > 0 ? el('vscode-button', { id: 'revoke-all', appearance: 'secondary', title: `Stop sharing every file you own with ${person.email}` }, `Revoke All (${revocable})…`) : null,
+    ),
+    table,
+  );
 }

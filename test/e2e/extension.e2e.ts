@@ -57,7 +57,7 @@ scenario('label a file from the palette and see the status bar', async (wb) => {
   await wb.openFile('src/app.ts');
   const item = wb.statusBarItem();
   await item.waitFor({ state: 'hidden' });
-  await wb.runCommand('Sensitivity: Apply Label…');
+  await wb.runCommand('Sensitivity: Apply Label (Classify)…');
   // The picker: policy order, colored icons, descriptions, parents as separators.
   await wb.quickPickItems().filter({ hasText: 'All Employees' }).first().waitFor();
   await wb.screenshot('label-picker');
@@ -75,7 +75,7 @@ scenario('label a file from the palette and see the status bar', async (wb) => {
 
 scenario('protect from the Explorer context menu and see the lock badge', async (wb) => {
   await waitForBadge(wb, 'docs/roadmap.md', 'G');
-  await runMenuItem(wb, 'docs/roadmap.md', 'Protect…');
+  await runMenuItem(wb, 'docs/roadmap.md', 'Protect (Encrypt)…');
   // 1/3 label (the current label is preselected), 2/3 people, 3/3 role.
   await wb.quickPickItems().filter({ hasText: 'Specific People' }).first().waitFor();
   await wb.quickPickItems().filter({ has: wb.page.locator('.label-name', { hasText: /Specific People/ }) }).first().click();
@@ -106,7 +106,7 @@ scenario('protecting a large file shows progress and can be cancelled, leaving n
   // A sparse 1 GiB file: instant to create, seconds to encrypt.
   await fs.writeFile(big, '');
   await fs.truncate(big, 1024 ** 3);
-  await runMenuItem(wb, 'big.bin', 'Protect…');
+  await runMenuItem(wb, 'big.bin', 'Protect (Encrypt)…');
   await wb.quickPickItems().filter({ has: wb.page.locator('.label-name', { hasText: exactly('Public') }) }).first().click();
   await wb.quickPickItems().filter({ hasText: 'Bob Example' }).first().waitFor();
   await wb.page.keyboard.press('Enter'); // nobody else: only you

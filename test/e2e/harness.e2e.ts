@@ -22,7 +22,7 @@ scenario('status bar shows the label item on a labeled file', async (wb) => {
 
 scenario('explorer context menu offers Apply Label', async (wb) => {
   const items = await wb.explorerContextMenu('docs/roadmap.md');
-  const apply = items.filter({ hasText: exactly('Apply Label…') });
+  const apply = items.filter({ hasText: exactly('Apply Label (Classify)…') });
   await apply.waitFor();
   await wb.screenshot('explorer-context-menu-open');
   await apply.click();

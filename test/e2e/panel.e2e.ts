@@ -114,6 +114,11 @@ scenario('access panel opens a file and acts from a row', async (wb) => {
   const row = rowOf(again, PROTECTED);
   await row.locator('.person').nth(1).waitFor();
   await row.locator('vscode-button[data-action="revoke"]').click();
+  // Nothing destructive without a word: the confirmation says who loses access and that the key changes.
+  const dialog = wb.page.locator('.monaco-dialog-box');
+  await dialog.getByText(/Revoke access to q3-forecast\.md\.protected for Bob Example/).waitFor();
+  assert.match(await dialog.innerText(), /encrypted again with a new key/);
+  await dialog.locator('.monaco-button', { hasText: 'Revoke Access' }).click();
   await row.locator('.person', { hasText: 'Bob Example' }).waitFor({ state: 'detached', timeout: 15_000 });
   assert.deepEqual(await row.locator('.person .who').allInnerTexts(), ['Alice Example (you)']);
   await wb.screenshot('access-panel-after-revoke');

@@ -4,7 +4,7 @@
  * the workbench is opened with an extensionDevelopmentPath / extensionTestsPath payload and reports the
  * tests' outcome through `window.codeAutomationExit` (smoke-test driver). Exits non-zero on failure,
  * naming each failed test. Env: SENSITIVITY_ITEST_GREP filters tests, SENSITIVITY_ITEST_VERBOSE=1
- * prints all browser console output, SENSITIVITY_ITEST_TIMEOUT (s) bounds the run (default 300).
+ * prints all browser console output, SENSITIVITY_ITEST_TIMEOUT (s) bounds the run (default 900: a loaded machine takes several times as long).
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,7 +46,7 @@ async function main(): Promise<number> {
     if (!existsSync(f)) throw new Error(`${f} is missing: run \`node esbuild.mjs\` first (npm run test:integration does)`);
   }
   const verbose = process.env.SENSITIVITY_ITEST_VERBOSE === '1';
-  const timeoutMs = Number(process.env.SENSITIVITY_ITEST_TIMEOUT ?? 300) * 1000;
+  const timeoutMs = Number(process.env.SENSITIVITY_ITEST_TIMEOUT ?? 900) * 1000;
   const install = await provisionCodeServer();
   const root = mkdtempSync(join(tmpdir(), 'sensitivity-itest-'));
   rmSync(artifactsDir('integration'), { recursive: true, force: true });

@@ -33,6 +33,20 @@ suite('commands and contributions', () => {
     assert.deepEqual(c.keybindings.filter((k) => !ids.has(k.command)).map((k) => k.command), []);
   });
 
+  test('people find the commands by their words, and the walkthrough leads through the first five minutes', () => {
+    const c = contributes() as Contributes & { walkthroughs: { steps: { id: string; description: string; completionEvents: string[] }[] }[] };
+    const titles = c.commands.map((x) => x.title.toLowerCase());
+    for (const word of ['classify', 'encrypt', 'decrypt', 'share', 'scan']) assert.ok(titles.some((t) => t.includes(word)), `a command title says "${word}"`);
+    const ids = new Set(c.commands.map((x) => x.command));
+    const steps = c.walkthroughs[0]!.steps;
+    assert.deepEqual(steps.map((s) => s.id), ['identity', 'label', 'protect', 'share', 'panel']);
+    for (const s of steps) {
+      const linked = [...s.description.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]!);
+      assert.ok(linked.length > 0 && linked.every((id) => ids.has(id)), `${s.id} links contributed commands`);
+      assert.ok(s.completionEvents.every((e) => ids.has(e.replace('onCommand:', ''))), `${s.id} completes on a contributed command`);
+    }
+  });
+
   test('the Explorer menu offers protect on plain files and unprotect on .protected ones', () => {
     const explorer = contributes().menus['explorer/context'] ?? [];
     const when = (id: string) => explorer.find((m) => m.command === id)?.when ?? '';

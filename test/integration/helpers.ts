@@ -1,5 +1,6 @@
 /** Helpers for integration tests: the extension, the fixture workspace folder, waiting for conditions. */
 import * as vscode from 'vscode';
+import { LOAD_SLACK } from './harness.js';
 
 /** `publisher.name` from package.json. */
 export const EXTENSION_ID = 'sensitivity-labels.sensitivity-labels';
@@ -73,7 +74,7 @@ export async function waitFor<T>(
   message: string,
   { timeoutMs = 10_000, intervalMs = 50 }: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + timeoutMs * LOAD_SLACK;
   let lastError: unknown;
   for (;;) {
     try {
@@ -84,7 +85,7 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline) {
       const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for: ${message}${why}`);
+      throw new Error(`timed out after ${timeoutMs * LOAD_SLACK} ms waiting for: ${message}${why}`);
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }

@@ -84,9 +84,11 @@ suite('labels', () => {
     const before = (await auditLog()).length;
     let settled = false;
     const pending = apply(uri, { label: 'public' }).finally(() => (settled = true));
-    await new Promise((r) => setTimeout(r, 1500));
-    assert.equal(settled, false, 'the command waits for the justification prompt');
-    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    // The command waits for the justification prompt until it is dismissed (asked again until the prompt is up).
+    await waitFor(async () => {
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      return settled;
+    }, 'the justification prompt to be dismissed', { intervalMs: 200 });
     const cancelled = await pending;
     assert.equal(cancelled.cancelled, true);
     assert.equal((await manifest())[rel(uri)]?.label, 'highly-confidential-all-employees');

@@ -45,6 +45,8 @@ async function rowWhen(path: string, ok: (row: FileRow) => boolean, what: string
 suite('access panel', () => {
   before(async () => {
     await activateExtension();
+    // The panel's revoke asks first (a modal, which the extension host cannot answer; the UI tests answer it).
+    await vscode.workspace.getConfiguration('sensitivity').update('confirmDestructiveActions', false, vscode.ConfigurationTarget.Global);
     me = (await vscode.commands.executeCommand<PublicIdentity>('sensitivity.createIdentity', { name: 'Alice Admin', email: 'alice@example.com', force: true }))!;
     assert.ok(me?.id, 'createIdentity returned no identity');
     bob = await createIdentity('Bob Reader', 'bob@example.com');
@@ -67,6 +69,7 @@ suite('access panel', () => {
   });
 
   after(async () => {
+    await vscode.workspace.getConfiguration('sensitivity').update('confirmDestructiveActions', undefined, vscode.ConfigurationTarget.Global);
     panel?.panel.dispose();
     await closeAllEditors();
   });

@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { Identity } from '../../src/core/index.js';
 import { afterEach, before, suite, test } from './harness.js';
 import { closeAllEditors, waitFor } from './helpers.js';
-import { addPeople, api, auditLog, auditSince, ensurePolicy, freshFile, manifest, person, useIdentity } from './sensitivity.js';
+import { addPeople, api, auditLog, auditSince, ensurePolicy, freshFile, manifest, person, useIdentity, type AuditLine } from './sensitivity.js';
 
 interface BatchResult {
   readonly done: string[];
@@ -51,12 +51,16 @@ async function open(envelope: vscode.Uri): Promise<void> {
 
 const activeTab = () => vscode.window.tabGroups.activeTabGroup.activeTab?.input;
 
-async function assertStaysCustom(envelope: vscode.Uri): Promise<void> {
+/**
+ * Waits until the page has decided (the open or denial it audits comes after the header routed it away from
+ * a text editor), then checks that nothing replaced it.
+ */
+async function assertStaysCustom(envelope: vscode.Uri, audited: (e: AuditLine) => boolean, since: number): Promise<void> {
   await waitFor(() => {
     const input = activeTab();
     return input instanceof vscode.TabInputCustom && input.uri.toString() === envelope.toString() && input.viewType === 'sensitivity.protectedFile';
   }, 'the protected-file page');
-  await new Promise((r) => setTimeout(r, 1000));
+  await waitFor(async () => (await auditSince(since)).some(audited), 'the page to audit what it showed');
   const input = activeTab();
   assert.ok(input instanceof vscode.TabInputCustom, 'no text editor replaced the protected-file page');
   assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.toString() === editorUri(envelope).toString() && d.getText().length > 0), 'no plaintext document was opened');
@@ -179,10 +183,9 @@ suite('protected files', () => {
     await useIdentity(carol);
     const before = (await auditLog()).length;
     await open(envelope);
-    await assertStaysCustom(envelope);
-    assert.ok((await auditSince(before)).some((e) => e.action === 'open' && e.actor?.email === 'carol@example.com'), 'the view is audited as an open');
+    await assertStaysCustom(envelope, (e) => e.action === 'open' && e.actor?.email === 'carol@example.com', before);
     // Nor can the plaintext be had through the file system API (other extensions, a direct open).
-    await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(editorUri(envelope))), /view only \(no EXTRACT\)/);
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(editorUri(envelope))), /view only \(no copying\)/);
   });
 
   test('without access the page says why and names the owner; the denial is audited', async () => {
@@ -190,7 +193,7 @@ suite('protected files', () => {
     await useIdentity(dave);
     const before = (await auditLog()).length;
     await open(envelope);
-    await assertStaysCustom(envelope);
+    await assertStaysCustom(envelope, (e) => e.action === 'open.denied', before);
     await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(editorUri(envelope))), /not granted access.*Alice <alice@example\.com>/);
     const denied = (await auditSince(before)).filter((e) => e.action === 'open.denied');
     assert.ok(denied.length > 0 && denied.every((e) => e.actor?.email === 'dave@example.com' && e.code === 'E_NOT_GRANTEE'));
@@ -271,19 +274,21 @@ suite('protected files', () => {
       const quick = marker('UNSAVED');
       await editor.edit((e) => e.insert(new vscode.Position(0, 0), `${quick}\n`));
       await waitFor(() => !editor.document.isDirty, 'the protected editor to save itself');
-      await new Promise((r) => setTimeout(r, 2500));
-      assert.deepEqual(await filesContaining(quick, workspace), [], 'no plaintext anywhere in the run folder');
       assert.ok(!(await fs.readFile(envelope.fsPath)).includes(quick));
       // Off: VS Code backs the dirty editor up in the user data folder until it is saved (README documents it).
       await config.update('protectedFiles.saveDelay', 0, vscode.ConfigurationTarget.Global);
       try {
         const slow = marker('BACKEDUP');
-        await editor.edit((e) => e.insert(new vscode.Position(0, 0), `${slow}\n`));
-        await new Promise((r) => setTimeout(r, 3000));
+        // Replaces the first marker, so a backup of this edit does not hold it.
+        await editor.edit((e) => e.replace(editor.document.lineAt(0).rangeIncludingLineBreak, `${slow}\n`));
+        // Backups are taken in order: once this edit's backup exists, the first edit's would too, had it been taken.
+        const hits = await waitFor(async () => {
+          const found = await filesContaining(slow, workspace);
+          return found.some((h) => h.includes('/User/Backups/') && h.includes('/sensitivity-protected/')) && found;
+        }, 'VS Code to back up the dirty editor (it does for any scheme)', { timeoutMs: 20_000 });
         assert.equal(editor.document.isDirty, true);
-        const hits = await filesContaining(slow, workspace);
-        console.log(`[itest] hot exit backup of an unsaved protected editor (saveDelay 0): ${hits.join(', ') || 'none'}`);
-        assert.ok(hits.some((h) => h.includes('/User/Backups/') && h.includes('/sensitivity-protected/')), 'VS Code backs up dirty editors of any scheme');
+        console.log(`[itest] hot exit backup of an unsaved protected editor (saveDelay 0): ${hits.join(', ')}`);
+        assert.deepEqual(await filesContaining(quick, workspace), [], 'the edit saved within saveDelay left no plaintext anywhere in the run folder');
         await editor.document.save();
         await waitFor(async () => (await filesContaining(slow, workspace)).length === 0, 'the backup to be discarded after the save');
       } finally {

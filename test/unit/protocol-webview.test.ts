@@ -48,7 +48,7 @@ describe('label chip colors', () => {
 
   it('maps policy colors to CSS: hex as is, theme ids to VS Code variables, anything else to nothing', () => {
     assert.equal(cssColor('#ff0000'), '#ff0000');
-    assert.equal(cssColor('charts.red'), 'var(--vscode-charts-red)');
+    assert.equal(cssColor('charts.red'), 'var(--vscode-sensitivity-labelRed)', 'chart hues get the readable label colors');
     assert.equal(cssColor('terminal.ansiBrightRed'), 'var(--vscode-terminal-ansiBrightRed)');
     for (const bad of ['red;background:url(x)', 'url(javascript:1)', '#zzz', '1charts', 'a..b']) assert.equal(cssColor(bad), undefined, bad);
   });
@@ -103,7 +103,7 @@ describe('filters and sorting', () => {
   });
 
   it('restores a saved state, and falls back to the default for anything else', () => {
-    const saved: UiState = { text: 'bob', label: 'secret', sort: { column: 'owner', descending: true } };
+    const saved: UiState = { text: 'bob', label: 'secret', person: '', sort: { column: 'people', descending: true } };
     assert.deepEqual(restoreState(JSON.parse(JSON.stringify(saved))), saved);
     assert.deepEqual(restoreState(undefined), DEFAULT_STATE);
     assert.deepEqual(restoreState('x'), DEFAULT_STATE);

@@ -63,7 +63,7 @@ export const DEFAULT_POLICY: Policy = deepFreeze({
         {
           id: 'confidential-specific-people',
           name: 'Specific People',
-          description: 'Confidential data that only the people you name can open, with the role you give each (--grant EMAIL=ROLE).',
+          description: 'Confidential data that only the people you name can open, with the role you give each.',
           protection: { required: true },
         },
       ],
@@ -85,7 +85,7 @@ export const DEFAULT_POLICY: Policy = deepFreeze({
         {
           id: 'highly-confidential-specific-people',
           name: 'Specific People',
-          description: 'Highly confidential data that only the people you name can open, with the role you give each (--grant EMAIL=ROLE).',
+          description: 'Highly confidential data that only the people you name can open, with the role you give each.',
           protection: { required: true },
         },
       ],

@@ -25,7 +25,7 @@ async function askSource(services: Services): Promise<string | undefined> {
   const me = await services.identities.get();
   const picked = await vscode.window.showQuickPick(
     [
-      { label: '$(clippy) From the clipboard', description: 'the JSON of `sensitivity id show --json` or Copy Public Identity', id: 'clipboard' },
+      { label: '$(clippy) From the clipboard', description: 'what Copy Public Identity copies (or sensitivity id show --json prints)', id: 'clipboard' },
       { label: '$(file) From a file…', id: 'file' },
       ...(me ? [{ label: '$(account) Myself', description: `${me.name} <${me.email}>`, id: 'me' }] : []),
     ],
@@ -68,6 +68,6 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new SensitivityError('E_IDENTITY_INVALID', 'that is not a public identity: use the JSON that `sensitivity id show --json` prints or Copy Public Identity copies');
+    throw new SensitivityError('E_IDENTITY_INVALID', 'that is not a public identity: use what Copy Public Identity copies (in Show My Identity) or sensitivity id show --json prints');
   }
 }

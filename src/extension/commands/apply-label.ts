@@ -6,6 +6,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { Services } from '../services.js';
+import { confirmChange, reportWithUndo } from '../ui/confirm.js';
 import { ensureIdentity } from '../ui/identity-setup.js';
 import { pickLabel } from '../ui/label-picker.js';
 import { Justification } from './justified.js';
@@ -24,6 +25,7 @@ export async function applyLabel(services: Services, ...args: unknown[]): Promis
   const files = await resolveTargets(uris, 'any', 'Apply Sensitivity Label');
   if (!files) return CANCELLED;
   let label = options.label;
+  let undo: { file: vscode.Uri; label: string; name: string } | undefined;
   if (!label) {
     const [core, policy, current] = await Promise.all([
       services.core(),
@@ -37,6 +39,17 @@ export async function applyLabel(services: Services, ...args: unknown[]): Promis
     });
     if (!picked) return CANCELLED;
     label = picked.id;
+    const lower = current?.label?.rank !== undefined && picked.rank < current.label.rank ? current.label : undefined;
+    if (lower) {
+      const name = basename(files[0]!.fsPath);
+      const ok = await confirmChange(
+        `Lower the label of ${name} from ${lower.displayName} to ${picked.displayName}?`,
+        `People, policies and tools that go by the label will treat ${name} as ${picked.displayName}: less protected than before. The change is recorded in the audit log${policy.requireDowngradeJustification ? ', with the reason you give next' : ''}.`,
+        'Lower the Label',
+      );
+      if (!ok) return CANCELLED;
+      undo = { file: files[0]!, label: lower.id, name: lower.displayName };
+    }
   }
   if (!(await ensureIdentity(services, 'label files'))) return CANCELLED;
   const { app } = await services.core();
@@ -45,6 +58,11 @@ export async function applyLabel(services: Services, ...args: unknown[]): Promis
     const session = await services.session(file);
     await justification.run((j) => app.setFileLabel(session, session.workspace.relPath(file.fsPath), label, j ? { justification: j } : {}));
   });
-  if (result.done.length > 0) vscode.window.setStatusBarMessage(`$(tag) Labeled ${result.done.length === 1 ? basename(result.done[0]!) : `${result.done.length} files`}`, 3000);
+  if (undo && result.done.length === 1) {
+    const back = undo;
+    reportWithUndo(`Lowered the label of ${basename(back.file.fsPath)} (it was ${back.name}).`, () => vscode.commands.executeCommand('sensitivity.applyLabel', back.file, { label: back.label }));
+  } else if (result.done.length > 0) {
+    vscode.window.setStatusBarMessage(`$(tag) Labeled ${result.done.length === 1 ? basename(result.done[0]!) : `${result.done.length} files`}`, 3000);
+  }
   return result;
 }

@@ -35,7 +35,7 @@ async function chooseSource(services: Services): Promise<vscode.Uri | undefined>
     const pick = await vscode.window.showQuickPick(
       [
         { label: "$(terminal) The CLI's identity", description: cliFile, uri: vscode.Uri.file(cliFile) },
-        { label: '$(file) An exported identity file…', description: 'written by `sensitivity id export` or Export My Identity', uri: undefined },
+        { label: '$(file) An exported identity file…', description: 'written by Export My Identity or the command line', uri: undefined },
       ],
       { title: 'Import Sensitivity Identity' },
     );

@@ -15,7 +15,9 @@ import { importIdentity } from './import-identity.js';
 import { inspect } from './inspect.js';
 import { protect } from './protect.js';
 import { removeLabel } from './remove-label.js';
+import { revealInExplorer } from './reveal-in-explorer.js';
 import { revokeAccess } from './revoke-access.js';
+import { scanWorkspace } from './scan-workspace.js';
 import { showAccessPanel } from './show-access-panel.js';
 import { showIdentity } from './show-identity.js';
 import { unprotect } from './unprotect.js';
@@ -28,14 +30,16 @@ export interface CommandSpec {
 }
 
 export const COMMANDS: readonly CommandSpec[] = [
-  { id: 'sensitivity.applyLabel', title: 'Apply Label…', run: applyLabel },
+  { id: 'sensitivity.applyLabel', title: 'Apply Label (Classify)…', run: applyLabel },
   { id: 'sensitivity.removeLabel', title: 'Remove Label', run: removeLabel },
-  { id: 'sensitivity.protect', title: 'Protect…', run: protect },
-  { id: 'sensitivity.unprotect', title: 'Unprotect', run: unprotect },
-  { id: 'sensitivity.grantAccess', title: 'Grant Access…', run: grantAccess },
-  { id: 'sensitivity.revokeAccess', title: 'Revoke Access…', run: revokeAccess },
+  { id: 'sensitivity.protect', title: 'Protect (Encrypt)…', run: protect },
+  { id: 'sensitivity.unprotect', title: 'Unprotect (Decrypt)', run: unprotect },
+  { id: 'sensitivity.grantAccess', title: 'Share (Grant Access)…', run: grantAccess },
+  { id: 'sensitivity.revokeAccess', title: 'Stop Sharing (Revoke Access)…', run: revokeAccess },
   { id: 'sensitivity.showAccessPanel', title: 'Show Access Panel', run: showAccessPanel },
   { id: 'sensitivity.inspect', title: 'Inspect Protected File', run: inspect },
+  { id: 'sensitivity.scanWorkspace', title: 'Scan Workspace for Sensitive Content', run: scanWorkspace },
+  { id: 'sensitivity.revealInExplorer', title: 'Reveal in Explorer', run: revealInExplorer },
   { id: 'sensitivity.showIdentity', title: 'Show My Identity', run: showIdentity },
   { id: 'sensitivity.createIdentity', title: 'Create My Identity…', run: createIdentity },
   { id: 'sensitivity.exportIdentity', title: 'Export My Identity…', run: exportIdentity },

@@ -44,9 +44,9 @@ async function askProtection(services: Services, files: readonly vscode.Uri[]): 
   });
   if (!label) return undefined;
   const session = await services.session(files[0]!);
-  const people = (await session.workspace.people()).people;
-  const me = session.identity?.id;
-  const picked = await pickPeople(people, { title: `Protect ${what} (2/3): Who Else May Open It?`, exclude: new Set(me ? [me] : []), allowNone: true });
+  const people = async () => (await session.workspace.people()).people;
+  const me = session.identity;
+  const picked = await pickPeople(people, { title: `Protect ${what} (2/3): Who Else May Open It?`, exclude: new Set(me ? [me.id, me.email.toLowerCase()] : []), allowNone: true });
   if (!picked) return undefined;
   if (picked.length === 0) return { label: label.id, grants: [] };
   const role = await pickRole(core, policy, `Protect ${what} (3/3): Role of ${picked.length === 1 ? picked[0]!.name : `${picked.length} People`}`);

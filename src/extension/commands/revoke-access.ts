@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { Services } from '../services.js';
+import { confirmChange, reportWithUndo } from '../ui/confirm.js';
 import { ensureIdentity } from '../ui/identity-setup.js';
 import { identityDisplay } from '../ui/people.js';
 import { CANCELLED, parseArgs, resolveTargets, runBatch, type BatchResult } from './targets.js';
@@ -12,6 +13,8 @@ import { CANCELLED, parseArgs, resolveTargets, runBatch, type BatchResult } from
 export interface RevokeAccessOptions {
   /** Emails or identity ids. */
   readonly who: readonly string[];
+  /** Ask first and offer Undo after, as for people choosing in the picker (the access panel sets it). */
+  readonly confirm: boolean;
 }
 
 async function askWho(services: Services, file: vscode.Uri): Promise<string[] | undefined> {
@@ -35,13 +38,35 @@ export async function revokeAccess(services: Services, ...args: unknown[]): Prom
   const files = await resolveTargets(uris, 'protected', 'Revoke Access', false);
   if (!files) return CANCELLED;
   if (!(await ensureIdentity(services, 'change access'))) return CANCELLED;
-  const who = options.who ?? (named.length > 0 ? named : undefined) ?? (await askWho(services, files[0]!).catch(() => undefined));
+  const picked = options.who ?? (named.length > 0 ? named : undefined);
+  const who = picked ?? (await askWho(services, files[0]!).catch(() => undefined));
   if (!who || who.length === 0) return CANCELLED;
+  const file = files[0]!;
+  const name = basename(file.fsPath);
+  const interactive = picked === undefined || options.confirm === true;
+  const leaving = interactive ? (await services.labels.protectedInfo(file)).grants.filter((g) => who.includes(g.email) || who.includes(g.id)) : [];
+  const names = leaving.length > 0 ? leaving.map((g) => identityDisplay(g)).join(', ') : who.join(', ');
+  if (
+    interactive &&
+    !(await confirmChange(
+      `Revoke access to ${name} for ${names}?`,
+      `${names} will no longer be able to open ${name}. The file is encrypted again with a new key, so a copy of their old key opens nothing new. Copies they already opened and saved elsewhere are not affected.`,
+      'Revoke Access',
+    ))
+  ) {
+    return CANCELLED;
+  }
   const { app } = await services.core();
-  const result = await runBatch(services, 'Revoking access', files, async (file) => {
-    const s = await services.session(file);
-    await app.revoke(s, s.workspace.relPath(file.fsPath), who);
+  const result = await runBatch(services, 'Revoking access', files, async (f) => {
+    const s = await services.session(f);
+    await app.revoke(s, s.workspace.relPath(f.fsPath), who);
   });
-  if (result.done.length > 0) vscode.window.setStatusBarMessage(`Revoked ${who.join(', ')}; the file key was rotated`, 4000);
+  if (result.done.length === 0) return result;
+  const said = `Revoked access to ${name} for ${names}; the file key was rotated.`;
+  if (interactive && leaving.length > 0) {
+    reportWithUndo(said, () => vscode.commands.executeCommand('sensitivity.grantAccess', file, { grants: leaving.map((g) => ({ who: g.email, role: g.role })) }));
+  } else {
+    vscode.window.setStatusBarMessage(said, 4000);
+  }
   return result;
 }

@@ -6,6 +6,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { Services } from '../services.js';
+import { confirmChange, reportWithUndo } from '../ui/confirm.js';
 import { ensureIdentity } from '../ui/identity-setup.js';
 import { saveDirty, swapEditors } from '../protected/editor-swap.js';
 import { editorUriOf, isEnvelopeUri } from '../protected/uris.js';
@@ -20,16 +21,20 @@ export async function unprotect(services: Services, ...args: unknown[]): Promise
   const { uris, options } = parseArgs<UnprotectOptions>(args);
   const files = await resolveTargets(uris, 'protected', 'Unprotect Files');
   if (!files) return CANCELLED;
-  if (!options) {
-    const what = files.length === 1 ? basename(files[0]!.fsPath) : `${files.length} files`;
-    const ok = await vscode.window.showWarningMessage(
+  const what = files.length === 1 ? basename(files[0]!.fsPath) : `${files.length} files`;
+  if (
+    !options &&
+    !(await confirmChange(
       `Unprotect ${what}?`,
-      { modal: true, detail: 'The content is decrypted to a plain file: anyone who can read the folder (or its git history, once committed) can read it. The label stays in .sensitivity/labels.json.' },
+      'The content is decrypted to a plain file: anyone who can read the folder (or its git history, once committed) can read it, and the access list no longer applies. The label stays in .sensitivity/labels.json.',
       'Unprotect',
-    );
-    if (ok !== 'Unprotect') return CANCELLED;
+    ))
+  ) {
+    return CANCELLED;
   }
   if (!(await ensureIdentity(services, 'unprotect files'))) return CANCELLED;
+  // What Undo protects again with: the label and the people who had access (one file at a time).
+  const before = !options && files.length === 1 ? await services.labels.protectedInfo(files[0]!).catch(() => undefined) : undefined;
   const editors = files.filter(isEnvelopeUri).map(editorUriOf);
   await saveDirty(editors);
   const { app } = await services.core();
@@ -40,6 +45,14 @@ export async function unprotect(services: Services, ...args: unknown[]): Promise
     if (!options?.keep) await swapEditors([file, ...(isEnvelopeUri(file) ? [editorUriOf(file)] : [])], plain);
     return plain;
   });
-  if (result.done.length > 0) vscode.window.setStatusBarMessage(`Unprotected ${result.done.length === 1 ? basename(result.done[0]!) : `${result.done.length} files`}`, 3000);
+  if (result.done.length === 0) return result;
+  const said = `Unprotected ${result.done.length === 1 ? basename(result.done[0]!) : `${result.done.length} files`}: the content is a plain file now.`;
+  if (before && result.done.length === 1) {
+    const me = await services.identities.get();
+    const grants = before.grants.filter((g) => !g.recovery && g.id !== me?.id).map((g) => ({ who: g.email, role: g.role }));
+    reportWithUndo(said, () => vscode.commands.executeCommand('sensitivity.protect', vscode.Uri.file(result.done[0]!), { label: before.label.id, grants }));
+  } else {
+    vscode.window.setStatusBarMessage(said, 3000);
+  }
   return result;
 }

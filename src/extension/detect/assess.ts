@@ -38,7 +38,12 @@ export interface Assessment {
   readonly target?: PolicyLabel;
   /** "Payment card number (2), AWS access key": what `counted` holds, never the values. */
   readonly summary: string;
+  /** Published test card numbers (4111 1111 1111 1111…): found, and said why they do not count. */
+  readonly testNumbers: readonly Finding[];
 }
+
+/** The card type's id; the detectors give a published test number low confidence. */
+const CARD_TYPE = 'credit-card';
 
 /** A rule's matching findings when it triggers (as `evaluate` decides: confidence, count, known label). */
 function triggered(rule: DetectionRule, findings: readonly Finding[], policy: Policy): Finding[] {
@@ -71,6 +76,7 @@ export function assess(findings: readonly Finding[], policy: Policy, current: Cu
     counted,
     ...(requiredId ? { required: findLabel(policy, requiredId), target: minimumApplicableLabel(policy, requiredId) } : {}),
     summary: summarize(counted.map((c) => c.finding)),
+    testNumbers: findings.filter((f) => f.typeId === CARD_TYPE && f.confidence === 'low' && !needs.has(f)),
   };
 }
 

@@ -2,9 +2,9 @@
  * The policy's `apply` rules at work: saving a file whose content needs a label labels it with the least
  * label that satisfies the rule — only a file without a label, or one an `apply` rule labeled before
  * (never a label a person chose), and never downwards (the core's `evaluate` decides). Audited as
- * `label.auto`, with the types that triggered it. It runs while the save happens, so the policy's
- * mandatory-label prompt after the save already sees the label; a slow first run (loading the core) lets
- * the save go on after a second and finishes right after it.
+ * `label.auto`, with the types that triggered it. It starts when the save does, on the text being saved,
+ * without holding the save up: VS Code fails a save whose participants take more than 1.5 s, which a
+ * loaded machine reaches (issue 12). The mandatory-label prompt after the save waits for `settled()`.
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
@@ -13,9 +13,6 @@ import type { Session } from '../../node/session.js';
 import type { Services } from '../services.js';
 import { rememberAutomaticLabel } from './auto-labels.js';
 import type { DetectionController } from './controller.js';
-
-/** How long a save waits for automatic labeling (VS Code gives all save participants 1.5 s together). */
-const SAVE_WAIT_MS = 1000;
 
 /** A session whose label changes are recorded as automatic, with what triggered them. */
 function automaticSession(session: Session, details: { readonly types: readonly string[]; readonly count: number }): Session {
@@ -27,6 +24,8 @@ function automaticSession(session: Session, details: { readonly types: readonly 
 
 export class AutoLabeler {
   private readonly running = new Set<string>();
+  /** Labeling started by saves and not finished yet (it may outlast the save's wait). */
+  private readonly pending = new Set<Promise<void>>();
   private toldNoIdentity = false;
 
   constructor(
@@ -34,13 +33,22 @@ export class AutoLabeler {
     private readonly controller: DetectionController,
   ) {}
 
-  /** The save participant (registered with `onWillSaveTextDocument`). */
+  /** Starts labeling on `onWillSaveTextDocument` (the text is the one being saved). */
   onWillSave(e: vscode.TextDocumentWillSaveEvent): void {
     if (e.document.uri.scheme !== 'file' || this.running.has(e.document.uri.fsPath)) return;
-    const work = this.label(e.document).catch((err: unknown) => {
-      this.services.log.warn(`automatic label of ${basename(e.document.uri.fsPath)}: ${err instanceof Error ? err.message : String(err)}`);
-    });
-    e.waitUntil(Promise.race([work, new Promise((resolve) => setTimeout(resolve, SAVE_WAIT_MS))]));
+    const work = this.label(e.document).then(
+      () => undefined,
+      (err: unknown) => {
+        this.services.log.warn(`automatic label of ${basename(e.document.uri.fsPath)}: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
+  }
+
+  /** Resolves once every automatic labeling started by a save so far has finished. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.pending]);
   }
 
   /** Labels `doc`'s file when its content triggers an `apply` rule; returns the label applied, if any. */

@@ -22,6 +22,8 @@ type Scanner = ReturnType<Engine['scannerFor']>;
 export const DIAGNOSTIC_SOURCE = 'Sensitivity';
 /** The code of the note on documents too large to scan while editing. */
 export const TOO_LARGE_CODE = 'file-too-large';
+/** The code of the hint on a published test card number (found, and not counted). */
+export const TEST_NUMBER_CODE = 'test-card-number';
 /** Name of the User Timing measure recorded for each update (read by the integration tests). */
 export const UPDATE_MEASURE = 'sensitivity.detect.update';
 /** Quiet time after typing before a rescan. */
@@ -186,7 +188,7 @@ export class DetectionController implements vscode.Disposable {
       this.clear(st);
       const note = new vscode.Diagnostic(
         new vscode.Range(0, 0, 0, 0),
-        `Not scanned for sensitive content while editing: ${sizeText(length)} is more than the sensitivity.detection.maxFileSize setting (${sizeText(config.maxFileSize)}). \`sensitivity scan\` still checks it.`,
+        `Not scanned for sensitive content while editing: ${sizeText(length)} is more than the sensitivity.detection.maxFileSize setting (${sizeText(config.maxFileSize)}). Sensitivity: Scan Workspace for Sensitive Content still checks it.`,
         vscode.DiagnosticSeverity.Information,
       );
       note.source = DIAGNOSTIC_SOURCE;
@@ -231,7 +233,17 @@ export class DetectionController implements vscode.Disposable {
       d.code = c.finding.typeId;
       return d;
     });
-    const rest = assessment.counted.length - shown.length;
+    for (const f of assessment.testNumbers.slice(0, MAX_DIAGNOSTICS)) {
+      const hint = new vscode.Diagnostic(
+        new vscode.Range(f.line, f.column, f.endLine, f.endColumn),
+        `${f.typeName} (${f.excerpt}) — a published test card number, not treated as sensitive`,
+        vscode.DiagnosticSeverity.Information,
+      );
+      hint.source = DIAGNOSTIC_SOURCE;
+      hint.code = TEST_NUMBER_CODE;
+      shown.push(hint);
+    }
+    const rest = assessment.counted.length - assessment.counted.slice(0, MAX_DIAGNOSTICS).length;
     if (rest > 0) {
       const last = assessment.counted[MAX_DIAGNOSTICS]!.finding;
       const more = new vscode.Diagnostic(

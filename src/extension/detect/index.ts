@@ -10,13 +10,16 @@ import { AutoLabeler } from './auto-label.js';
 import { DetectionController } from './controller.js';
 import { SensitivityQuickFixes } from './quick-fixes.js';
 
-export { DIAGNOSTIC_SOURCE, TOO_LARGE_CODE, UPDATE_MEASURE } from './controller.js';
+export { DIAGNOSTIC_SOURCE, TEST_NUMBER_CODE, TOO_LARGE_CODE, UPDATE_MEASURE } from './controller.js';
 
-/** Wires detection into the editor; the detectors themselves load on the first document scanned. */
-export function registerDetection(services: Services): vscode.Disposable {
+/**
+ * Wires detection into the editor; the detectors themselves load on the first document scanned.
+ * `autoLabelsSettled` resolves when automatic labels started by saves so far are written (or declined).
+ */
+export function registerDetection(services: Services): vscode.Disposable & { autoLabelsSettled(): Promise<void> } {
   const controller = new DetectionController(services);
   const labeler = new AutoLabeler(services, controller);
-  return vscode.Disposable.from(
+  const registrations = vscode.Disposable.from(
     controller,
     vscode.languages.registerCodeActionsProvider(
       [{ scheme: 'file' }, { scheme: PROTECTED_SCHEME }],
@@ -25,4 +28,5 @@ export function registerDetection(services: Services): vscode.Disposable {
     ),
     vscode.workspace.onWillSaveTextDocument((e) => labeler.onWillSave(e)),
   );
+  return Object.assign(registrations, { autoLabelsSettled: () => labeler.settled() });
 }

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { PROTECTED_SCHEME } from '../protected/uris.js';
-import { DIAGNOSTIC_SOURCE, TOO_LARGE_CODE, type DocumentResult } from './controller.js';
+import { DIAGNOSTIC_SOURCE, TEST_NUMBER_CODE, TOO_LARGE_CODE, type DocumentResult } from './controller.js';
 
 const APPLY_LABEL = 'sensitivity.applyLabel';
 const PROTECT = 'sensitivity.protect';
@@ -15,7 +15,7 @@ export class SensitivityQuickFixes implements vscode.CodeActionProvider {
   constructor(private readonly resultOf: (doc: vscode.TextDocument) => DocumentResult | undefined) {}
 
   provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
-    const ours = context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && d.code !== TOO_LARGE_CODE);
+    const ours = context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE && d.code !== TOO_LARGE_CODE && d.code !== TEST_NUMBER_CODE);
     const result = this.resultOf(doc);
     if (ours.length === 0 || !result) return [];
     const { scope, assessment } = result;

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import {
+  revocableFiles,
   validateWebviewMessage,
   type FileRow,
   type HostMessage,
@@ -14,6 +15,7 @@ import {
   type Result,
   type ViewModel,
 } from '../../shared/protocol.js';
+import { confirmChange, reportWithUndo } from '../ui/confirm.js';
 import { describeError } from '../ui/errors.js';
 import { panelHtml, resourceRoots } from './html.js';
 import { PANEL_COMMANDS, type PanelServices } from './services.js';
@@ -180,7 +182,33 @@ export class AccessPanel implements AccessPanelHandle, vscode.Disposable {
       return null;
     },
     revoke: async ({ path, personId }) => {
-      await vscode.commands.executeCommand(PANEL_COMMANDS.revoke, this.uri(path), personId);
+      await vscode.commands.executeCommand(PANEL_COMMANDS.revoke, this.uri(path), { who: [personId], confirm: true });
+      return null;
+    },
+    revokeAll: async ({ personId }) => {
+      const files = revocableFiles(this.onScreen.values(), personId);
+      const person = files[0]?.people.find((p) => p.id === personId);
+      if (!person) return null;
+      const who = person.name ? `${person.name} <${person.email}>` : person.email;
+      const list = files.map((f) => f.path).join(', ');
+      const n = files.length === 1 ? '1 file' : `${files.length} files`;
+      const ok = await confirmChange(
+        `Stop sharing ${n} with ${who}?`,
+        `${who} will no longer be able to open: ${list}. Each file is encrypted again with a new key, so a copy of their old key opens nothing new. Copies they already opened and saved elsewhere are not affected.`,
+        'Revoke All Access',
+      );
+      if (!ok) return null;
+      const done: { uri: vscode.Uri; role: string }[] = [];
+      for (const f of files) {
+        const uri = this.uri(f.path);
+        const result = await vscode.commands.executeCommand<{ done: string[] }>(PANEL_COMMANDS.revoke, uri, { who: [personId] });
+        if (result?.done.length) done.push({ uri, role: f.people.find((p) => p.id === personId)!.role });
+      }
+      if (done.length > 0) {
+        reportWithUndo(`Stopped sharing ${done.length === 1 ? '1 file' : `${done.length} files`} with ${who}; each file key was rotated.`, async () => {
+          for (const d of done) await vscode.commands.executeCommand(PANEL_COMMANDS.grant, d.uri, { grants: [{ who: person.email, role: d.role }] });
+        });
+      }
       return null;
     },
     createIdentity: async () => {

@@ -13,6 +13,7 @@ import type { ProtectedInfo } from '../../core/app/index.js';
 import type { Services } from '../services.js';
 import { describeError, sentence } from '../ui/errors.js';
 import { BASE_STYLE, escapeHtml, LOCK_SVG, page } from '../ui/html.js';
+import { RIGHT_WORDS } from '../../shared/words.js';
 import { editorUriOf } from './uris.js';
 
 export const PROTECTED_EDITOR_VIEW_TYPE = 'sensitivity.protectedFile';
@@ -89,10 +90,13 @@ ${rows}
  * The VIEW-only page: text without selection, copy, cut, drag or print. This is a client-side courtesy, as
  * in every rights-management viewer: someone who can read the screen can copy it by other means.
  */
-function viewOnlyPage(webview: vscode.Webview, envelope: vscode.Uri, info: ProtectedInfo, text: string): string {
+function viewOnlyPage(webview: vscode.Webview, envelope: vscode.Uri, info: ProtectedInfo, text: string, markdownHtml?: string): string {
   const style = `${BASE_STYLE}
 body { user-select: none; -webkit-user-select: none; }
-pre { font-family: var(--vscode-editor-font-family); font-size: var(--vscode-editor-font-size); white-space: pre-wrap; word-break: break-word; }
+pre { font-family: var(--vscode-editor-font-family); font-size: var(--vscode-editor-font-size); white-space: pre-wrap; overflow-wrap: anywhere; }
+.markdown { line-height: 1.5; max-width: 900px; }
+.markdown code, .markdown pre { font-family: var(--vscode-editor-font-family); }
+.markdown table { border-collapse: collapse; } .markdown th, .markdown td { border: 1px solid var(--vscode-panel-border); padding: 2px 8px; }
 @media print { body { display: none; } }`;
   const script = `${ACTION_SCRIPT}
 for (const type of ['copy', 'cut', 'dragstart', 'selectstart', 'contextmenu']) document.addEventListener(type, (e) => e.preventDefault());
@@ -100,10 +104,20 @@ document.addEventListener('keydown', (e) => { if ((e.ctrlKey || e.metaKey) && ['
   return page(webview, {
     title: info.innerName,
     style,
-    body: `<div class="banner" role="note">${LOCK_SVG}<strong>${escapeHtml(info.label.name)}</strong> — read only. Your rights (${escapeHtml(info.yourRights.join(', '))}) do not include editing or copying. Owner: ${escapeHtml(person(info.owner))}. ${button('inspect', 'Inspect', true)}</div>
-<pre aria-label="${escapeHtml(basename(envelope.fsPath))}">${escapeHtml(text)}</pre>`,
+    body: `<div class="banner" role="note">${LOCK_SVG}<strong>${escapeHtml(info.label.name)}</strong> — read only. You may ${escapeHtml(info.yourRights.map((r) => RIGHT_WORDS[r]).join(', '))}, not edit or copy. Owner: ${escapeHtml(person(info.owner))}. ${button('inspect', 'Inspect', true)}</div>
+${markdownHtml !== undefined ? `<article class="markdown" aria-label="${escapeHtml(basename(envelope.fsPath))}">${markdownHtml}</article>` : `<pre aria-label="${escapeHtml(basename(envelope.fsPath))}">${escapeHtml(text)}</pre>`}`,
     script,
   });
+}
+
+/**
+ * Markdown as VS Code's built-in Markdown extension renders it (the page's CSP still runs no script of
+ * it and loads nothing); undefined for other files or when that extension is not there.
+ */
+async function renderMarkdown(innerName: string, text: string): Promise<string | undefined> {
+  if (!/\.(md|markdown)$/i.test(innerName)) return undefined;
+  const html = await Promise.resolve(vscode.commands.executeCommand<string>('markdown.api.render', text)).catch(() => undefined);
+  return typeof html === 'string' ? html : undefined;
 }
 
 /** The custom editor for `*.protected`: routes each open as described above. */
@@ -135,7 +149,8 @@ export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvi
           const { app } = await this.services.core();
           const s = await this.services.session(envelope);
           const { content } = await app.open(s, s.workspace.relPath(envelope.fsPath));
-          panel.webview.html = viewOnlyPage(panel.webview, envelope, route.info, new TextDecoder().decode(content));
+          const text = new TextDecoder().decode(content);
+          panel.webview.html = viewOnlyPage(panel.webview, envelope, route.info, text, await renderMarkdown(route.info.innerName, text));
         } catch (error) {
           panel.webview.html = deniedPage(panel.webview, envelope, { kind: 'denied', info: route.info, error });
         }

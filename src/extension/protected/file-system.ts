@@ -70,7 +70,7 @@ export class ProtectedFileSystem implements vscode.FileSystemProvider, vscode.Di
     const info = await this.inspect(envelope).catch(() => undefined);
     if (info && !info.denied && !info.yourRights.includes('EDIT') && !info.yourRights.includes('EXTRACT')) {
       throw vscode.FileSystemError.NoPermissions(
-        `Your rights on ${info.innerName} are view only (no EXTRACT): open ${basename(envelope.fsPath)} from the Explorer to read it in the read-only view.`,
+        `Your rights on ${info.innerName} are view only (no copying): open ${basename(envelope.fsPath)} from the Explorer to read it in the read-only view.`,
       );
     }
     try {

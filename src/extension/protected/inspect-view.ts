@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { ProtectedInfo } from '../../core/app/index.js';
+import { RIGHT_WORDS } from '../../shared/words.js';
 import { escapeMarkdown } from '../ui/markdown.js';
 import { identityDisplay } from '../ui/people.js';
 
@@ -30,14 +31,14 @@ export function inspectMarkdown(info: ProtectedInfo): string {
     `| Content | ${cell(info.contentType)}, ${info.size.toLocaleString()} bytes |`,
     `| Content id | ${cell(info.contentId)} |`,
     `| Format | envelope v${info.version} |`,
-    `| Your rights | ${info.yourRights.length ? info.yourRights.join(', ') : 'none'} |`,
+    `| Your rights | ${info.yourRights.length ? info.yourRights.map((r) => RIGHT_WORDS[r]).join(', ') : 'none'} |`,
     ...(info.denied ? [`| Why you cannot open it | ${cell(info.denied.reason)} |`] : []),
     '',
     `## Who has access (${info.grants.length})`,
     '',
     '| Person | Role | Rights |',
     '|---|---|---|',
-    ...info.grants.map((g) => `| ${cell(identityDisplay(g))}${g.recovery ? ' _(recovery)_' : ''}${g.id === info.owner.id ? ' _(owner)_' : ''} | ${cell(g.role)} | ${g.rights.join(', ')} |`),
+    ...info.grants.map((g) => `| ${cell(identityDisplay(g))}${g.recovery ? ' _(recovery)_' : ''}${g.id === info.owner.id ? ' _(owner)_' : ''} | ${cell(g.role)} | ${g.rights.map((r) => RIGHT_WORDS[r]).join(', ')} |`),
     '',
     '_Read from the signed header without decrypting the content. VIEW is enforced by encryption; the other rights by Sensitivity clients._',
   ];

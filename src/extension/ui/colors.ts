@@ -1,11 +1,12 @@
 /**
- * Label colors as VS Code wants them: the status bar takes "#rrggbb" or a theme color, but file
- * decorations take theme colors only, so a hex color is mapped to the nearest `charts.*` color (which
- * every theme, high contrast included, defines).
+ * Label colors as VS Code wants them: file decorations take theme colors only, so a hex color is mapped
+ * to the nearest of the extension's contributed label colors (readable in every built-in theme, high
+ * contrast included), and `charts.*` ids to the same.
  */
 import * as vscode from 'vscode';
+import { labelColorId } from '../../shared/color.js';
 
-/** The chart palette with VS Code's dark-theme defaults, for nearest-hue matching. */
+/** The chart hues (whose label colors the extension contributes), for nearest-hue matching. */
 const CHART_COLORS: ReadonlyArray<readonly [string, number]> = [
   ['charts.red', 0],
   ['charts.orange', 33],
@@ -29,21 +30,15 @@ function hueAndSaturation(hex: string): { hue: number; saturation: number } {
 /** A theme color id for a policy color: itself when it is one, the nearest chart color for "#rrggbb", none for greys. */
 export function themeColorId(color: string | undefined): string | undefined {
   if (!color) return undefined;
-  if (!/^#[0-9a-f]{6}$/i.test(color)) return color;
+  if (!/^#[0-9a-f]{6}$/i.test(color)) return labelColorId(color);
   const { hue, saturation } = hueAndSaturation(color);
   if (saturation < 0.15) return undefined;
   const distance = (h: number) => Math.min(Math.abs(h - hue), 360 - Math.abs(h - hue));
-  return CHART_COLORS.reduce((best, c) => (distance(c[1]) < distance(best[1]) ? c : best))[0];
+  return labelColorId(CHART_COLORS.reduce((best, c) => (distance(c[1]) < distance(best[1]) ? c : best))[0]);
 }
 
 /** A decoration color (theme colors only). */
 export function decorationColor(color: string | undefined): vscode.ThemeColor | undefined {
   const id = themeColorId(color);
   return id ? new vscode.ThemeColor(id) : undefined;
-}
-
-/** A status bar text color: "#rrggbb" as it is, anything else as a theme color. */
-export function statusBarColor(color: string | undefined): string | vscode.ThemeColor | undefined {
-  if (!color) return undefined;
-  return color.startsWith('#') ? color : new vscode.ThemeColor(color);
 }

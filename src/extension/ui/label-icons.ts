@@ -4,22 +4,13 @@
  */
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
+import { LABEL_COLORS } from '../../shared/color.js';
 
-/** VS Code's default `charts.*` colors (colorRegistry), dark and light themes. */
-const CHART_HEX: Readonly<Record<string, readonly [dark: string, light: string]>> = {
-  'charts.red': ['#f14c4c', '#e51400'],
-  'charts.orange': ['#d18616', '#d18616'],
-  'charts.yellow': ['#cca700', '#bf8803'],
-  'charts.green': ['#89d185', '#388a34'],
-  'charts.blue': ['#3794ff', '#1a85ff'],
-  'charts.purple': ['#b180d7', '#652d90'],
-  'charts.foreground': ['#cccccc', '#616161'],
-};
-
-/** Dark- and light-theme hex of a policy color ("#rrggbb" or a theme color id). */
+/** Dark- and light-theme hex of a policy color ("#rrggbb" or a `charts.*` id; anything else a neutral grey). */
 function hexes(color: string | undefined): readonly [string, string] {
   if (color && /^#[0-9a-f]{6}$/i.test(color)) return [color.toLowerCase(), color.toLowerCase()];
-  return CHART_HEX[color ?? ''] ?? CHART_HEX['charts.foreground']!;
+  const known = color && Object.hasOwn(LABEL_COLORS, color) ? LABEL_COLORS[color]!.defaults : undefined;
+  return known ? [known.dark.toLowerCase(), known.light.toLowerCase()] : ['#cccccc', '#616161'];
 }
 
 const svg = (hex: string) => `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 16 16"><circle cx="8" cy="8" r="5" fill="${hex}"/></svg>`;

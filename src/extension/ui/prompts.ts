@@ -30,31 +30,38 @@ export async function pickRole(core: Core, policy: Policy, title: string): Promi
   return picked?.label;
 }
 
+/** The quick pick's last row: add someone to the people directory, then pick again. */
+const ADD_PERSON = '$(person-add) Add a person…';
+
 /**
- * Asks for people from the workspace's people directory (several may be picked). `exclude` holds identity
- * ids already granted or yourself. An empty choice is allowed when `allowNone` (protect "only me").
+ * Asks for people from the workspace's people directory (several may be picked), each email once (the
+ * latest listed identity wins). `exclude` holds identity ids or emails already granted, or yours. An
+ * empty choice is allowed when `allowNone` (protect "only me"). "Add a person…" adds someone through
+ * the Add a Person command, then asks again with `people()` read anew.
  */
 export async function pickPeople(
-  people: readonly PublicIdentity[],
+  people: () => Promise<readonly PublicIdentity[]>,
   opts: { title: string; exclude?: ReadonlySet<string>; allowNone?: boolean },
 ): Promise<PublicIdentity[] | undefined> {
-  const candidates = people.filter((p) => !opts.exclude?.has(p.id));
-  if (candidates.length === 0) {
-    const add = await vscode.window.showInformationMessage(
-      'Nobody else is in this workspace\'s people directory (.sensitivity/people.json). Add people with "Sensitivity: Add a Person…".',
-      ...(opts.allowNone ? ['Continue (Only Me)', 'Add a Person…'] : ['Add a Person…']),
-    );
-    if (add === 'Add a Person…') void vscode.commands.executeCommand('sensitivity.addPerson');
-    return add === 'Continue (Only Me)' ? [] : undefined;
+  for (;;) {
+    const byEmail = new Map<string, PublicIdentity>();
+    for (const p of await people()) if (!opts.exclude?.has(p.id) && !opts.exclude?.has(p.email.toLowerCase())) byEmail.set(p.email.toLowerCase(), p);
+    const items: (vscode.QuickPickItem & { person?: PublicIdentity })[] = [...byEmail.values()].map((p) => ({ label: `$(person) ${identityDisplay(p)}`, description: p.email, person: p }));
+    items.push({ label: ADD_PERSON, description: 'from their public identity (Copy Public Identity in Show My Identity)', alwaysShow: true });
+    const picked = await vscode.window.showQuickPick(items, {
+      title: opts.title,
+      canPickMany: true,
+      matchOnDescription: true,
+      placeHolder: byEmail.size === 0 ? 'Nobody else is in this workspace\'s people yet: add a person' : opts.allowNone ? 'Pick people to grant access (none: only you and the label\'s defaults)' : 'Pick people',
+    });
+    if (!picked) return undefined;
+    if (picked.some((p) => p.label === ADD_PERSON)) {
+      const added = await vscode.commands.executeCommand<PublicIdentity | undefined>('sensitivity.addPerson');
+      if (!added && byEmail.size === 0 && !opts.allowNone) return undefined;
+      continue;
+    }
+    const chosen = picked.flatMap((p) => (p.person ? [p.person] : []));
+    if (chosen.length === 0 && !opts.allowNone) return undefined;
+    return chosen;
   }
-  const items = candidates.map((p) => ({ label: `$(person) ${identityDisplay(p)}`, description: p.email, person: p }));
-  const picked = await vscode.window.showQuickPick(items, {
-    title: opts.title,
-    canPickMany: true,
-    matchOnDescription: true,
-    placeHolder: opts.allowNone ? 'Pick people to grant access (none: only you and the label\'s defaults)' : 'Pick people',
-  });
-  if (!picked) return undefined;
-  if (picked.length === 0 && !opts.allowNone) return undefined;
-  return picked.map((p) => p.person);
 }

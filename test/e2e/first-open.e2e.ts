@@ -1,0 +1,47 @@
+/**
+ * A protected file opened first, before anything else of the workspace (issue 12): the breadcrumbs then
+ * ask about the folder above the workspace through the protected scheme, and that answer must not become
+ * the workspace's root. The access panel opened next lists the workspace's plain labeled files, and "Add a
+ * Person…" writes the workspace's own `.sensitivity/people.json`, not one in the folder above.
+ */
+import * as assert from 'node:assert/strict';
+import { existsSync, promises as fs } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { PROTECTED_FILE } from '../../scripts/lib/demo.js';
+import { createIdentity, publicIdentity } from '../../src/core/index.js';
+import { importCliIdentity } from './steps.js';
+import { useWorkbench } from './workbench.js';
+
+const { scenario } = useWorkbench();
+const PROTECTED = `${PROTECTED_FILE}.protected`;
+
+scenario('a protected file opened first, then the panel, then a person added', async (wb) => {
+  await importCliIdentity(wb);
+  // Opened before anything else: Alice is its owner, so it opens as text, with breadcrumbs.
+  await wb.openFile(PROTECTED);
+  await wb.page.locator('.monaco-editor .view-lines', { hasText: 'EMEA' }).first().waitFor();
+  await wb.page.locator('.breadcrumbs-control .monaco-breadcrumb-item').first().waitFor();
+
+  await wb.runCommand('Sensitivity: Show Access Panel');
+  const panel = wb.webview();
+  const row = (path: string) => panel.locator(`vscode-data-grid-row[data-path="${path}"]`);
+  await row(PROTECTED).locator('vscode-data-grid-cell').first().waitFor();
+  await row('notes.md').waitFor();
+  await row('README.md').waitFor();
+
+  const carol = publicIdentity(await createIdentity('Carol Example', 'carol@example.com'));
+  const card = join(wb.demo.folder, 'carol.json');
+  await fs.writeFile(card, JSON.stringify(carol));
+  await wb.runCommand('Sensitivity: Add a Person…');
+  await wb.quickPickItems().filter({ hasText: 'From a file…' }).first().click();
+  // code-server's own file dialog is a quick input that takes a path.
+  const input = wb.page.locator('.quick-input-widget input');
+  await input.fill(card);
+  await wb.quickPickItems().filter({ hasText: 'carol.json' }).first().waitFor();
+  await wb.page.keyboard.press('Enter');
+  await wb.notification(/Added Carol Example <carol@example.com> to this workspace's people/).first().waitFor();
+
+  const people = JSON.parse(await fs.readFile(join(wb.demo.folder, '.sensitivity/people.json'), 'utf8')) as unknown;
+  assert.match(JSON.stringify(people), /carol@example\.com/);
+  assert.equal(existsSync(join(dirname(wb.demo.folder), '.sensitivity')), false, 'nothing was written above the workspace');
+});
