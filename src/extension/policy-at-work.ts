@@ -12,6 +12,7 @@ import { applyLabel } from './commands/apply-label.js';
 import { rememberAutomaticLabel } from './detect/auto-labels.js';
 import type { Services } from './services.js';
 import { isEnvelopeUri } from './protected/uris.js';
+import { COMMAND } from './commands/ids.js';
 
 const config = () => vscode.workspace.getConfiguration('sensitivity');
 
@@ -99,7 +100,7 @@ function mandatoryOnSave(services: Services, autoLabelsSettled: () => Promise<vo
       if (result.cancelled) {
         void vscode.window
           .showWarningMessage(`${name} has no sensitivity label, which this workspace's policy requires.`, 'Apply Label (Classify)…')
-          .then((b) => b && vscode.commands.executeCommand('sensitivity.applyLabel', uri));
+          .then((b) => b && vscode.commands.executeCommand(COMMAND.applyLabel, uri));
       }
     } finally {
       asking.delete(uri.fsPath);

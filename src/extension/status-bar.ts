@@ -11,6 +11,7 @@ import type { FindingsRegistry } from './findings.js';
 import type { FileLabel, LabelIndex, ShownLabel } from './label-index.js';
 import { identityDisplay } from './ui/people.js';
 import { PROTECTED_SCHEME } from './protected/uris.js';
+import { COMMAND } from './commands/ids.js';
 
 /** Status bar item id (the harness's tests find the item by it). */
 export const STATUS_ITEM_ID = 'sensitivity.status';
@@ -34,7 +35,7 @@ export interface Outranked {
 /** The rich tooltip for a file's label. */
 export function tooltipOf(f: FileLabel, outranked?: Outranked): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
-  md.isTrusted = { enabledCommands: ['sensitivity.applyLabel', 'sensitivity.showAccessPanel', 'sensitivity.inspect', 'sensitivity.protect'] };
+  md.isTrusted = { enabledCommands: [COMMAND.applyLabel, COMMAND.showAccessPanel, COMMAND.inspect, COMMAND.protect] };
   md.supportThemeIcons = true;
   const lines: string[] = [];
   if (!f.label) {
@@ -57,10 +58,10 @@ export function tooltipOf(f: FileLabel, outranked?: Outranked): vscode.MarkdownS
   }
   if (f.protectionRecommended) lines.push('', '$(shield) This label asks for protection: this file is not protected yet.');
   if (outranked) lines.push('', `$(warning) Its content (${escapeMarkdown(outranked.summary)}) needs at least **${escapeMarkdown(outranked.needs.displayName)}**.`);
-  const links = [commandLink(f.label ? 'Change label' : 'Apply a label', 'sensitivity.applyLabel', [f.uri])];
-  if (p) links.push(commandLink('Inspect', 'sensitivity.inspect', [f.uri]));
-  else if (f.label) links.push(commandLink('Protect', 'sensitivity.protect', [f.uri]));
-  links.push(commandLink('Access panel', 'sensitivity.showAccessPanel', []));
+  const links = [commandLink(f.label ? 'Change label' : 'Apply a label', COMMAND.applyLabel, [f.uri])];
+  if (p) links.push(commandLink('Inspect', COMMAND.inspect, [f.uri]));
+  else if (f.label) links.push(commandLink('Protect', COMMAND.protect, [f.uri]));
+  links.push(commandLink('Access panel', COMMAND.showAccessPanel, []));
   lines.push('', links.join(' · '));
   md.appendMarkdown(lines.join('\n'));
   return md;
@@ -115,7 +116,7 @@ export class LabelStatusBar implements vscode.Disposable {
     this.item.text = (f.label ? `${f.protected ? '$(lock)' : '$(tag)'} ${f.label.displayName}` : '$(tag) No label') + (outranked ? ' $(warning)' : '');
     this.item.backgroundColor = f.missingMandatory || outranked ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.tooltip = tooltipOf(f, outranked);
-    this.item.command = { title: 'Change Label', command: 'sensitivity.applyLabel', arguments: [f.uri] };
+    this.item.command = { title: 'Change Label', command: COMMAND.applyLabel, arguments: [f.uri] };
     this.item.accessibilityInformation = {
       label: f.label ? `Sensitivity label ${f.label.displayName}${f.protected ? ', protected' : ''}` : 'No sensitivity label; one is required',
     };

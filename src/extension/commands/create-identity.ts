@@ -6,6 +6,7 @@ import type { PublicIdentity } from '../../core/identity.js';
 import type { Services } from '../services.js';
 import { showError } from '../ui/errors.js';
 import { parseArgs } from './targets.js';
+import { COMMAND } from './ids.js';
 
 export interface CreateIdentityOptions {
   readonly name: string;
@@ -35,7 +36,7 @@ export async function createIdentity(services: Services, ...args: unknown[]): Pr
       'Export First…',
       'Replace',
     );
-    if (replace === 'Export First…') await vscode.commands.executeCommand('sensitivity.exportIdentity');
+    if (replace === 'Export First…') await vscode.commands.executeCommand(COMMAND.exportIdentity);
     if (replace !== 'Replace') return undefined;
   }
   const core = await services.core();
@@ -66,7 +67,7 @@ export async function createIdentity(services: Services, ...args: unknown[]): Pr
     if (!options.name) {
       void vscode.window
         .showInformationMessage(`Created your identity ${identity.name} <${identity.email}>. Export a backup: a lost key cannot be recovered.`, 'Export…')
-        .then((b) => b && vscode.commands.executeCommand('sensitivity.exportIdentity'));
+        .then((b) => b && vscode.commands.executeCommand(COMMAND.exportIdentity));
     }
     return core.publicIdentity(identity);
   } catch (e) {

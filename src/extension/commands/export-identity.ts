@@ -7,6 +7,7 @@ import { passphraseProblem } from '../../core/passphrase.js';
 import type { Services } from '../services.js';
 import { showError } from '../ui/errors.js';
 import { parseArgs } from './targets.js';
+import { COMMAND } from './ids.js';
 
 export interface ExportIdentityOptions {
   readonly passphrase: string;
@@ -39,7 +40,7 @@ export async function exportIdentity(services: Services, ...args: unknown[]): Pr
   const { uris, options = {} } = parseArgs<ExportIdentityOptions>(args);
   const identity = await services.identities.get();
   if (!identity) {
-    void vscode.window.showWarningMessage('You have no identity to export yet.', 'Create Identity…').then((b) => b && vscode.commands.executeCommand('sensitivity.createIdentity'));
+    void vscode.window.showWarningMessage('You have no identity to export yet.', 'Create Identity…').then((b) => b && vscode.commands.executeCommand(COMMAND.createIdentity));
     return undefined;
   }
   const target =

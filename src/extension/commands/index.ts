@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { Services } from '../services.js';
+import { COMMAND, type CommandId } from './ids.js';
 import { addPerson } from './add-person.js';
 import { applyLabel } from './apply-label.js';
 import { copyBlocked } from './copy-blocked.js';
@@ -23,29 +24,27 @@ import { showIdentity } from './show-identity.js';
 import { unprotect } from './unprotect.js';
 
 export interface CommandSpec {
-  readonly id: string;
-  /** The palette title (package.json holds the same). */
-  readonly title: string;
+  readonly id: CommandId;
   readonly run: (services: Services, ...args: unknown[]) => unknown;
 }
 
 export const COMMANDS: readonly CommandSpec[] = [
-  { id: 'sensitivity.applyLabel', title: 'Apply Label (Classify)…', run: applyLabel },
-  { id: 'sensitivity.removeLabel', title: 'Remove Label', run: removeLabel },
-  { id: 'sensitivity.protect', title: 'Protect (Encrypt)…', run: protect },
-  { id: 'sensitivity.unprotect', title: 'Unprotect (Decrypt)', run: unprotect },
-  { id: 'sensitivity.grantAccess', title: 'Share (Grant Access)…', run: grantAccess },
-  { id: 'sensitivity.revokeAccess', title: 'Stop Sharing (Revoke Access)…', run: revokeAccess },
-  { id: 'sensitivity.showAccessPanel', title: 'Show Access Panel', run: showAccessPanel },
-  { id: 'sensitivity.inspect', title: 'Inspect Protected File', run: inspect },
-  { id: 'sensitivity.scanWorkspace', title: 'Scan Workspace for Sensitive Content', run: scanWorkspace },
-  { id: 'sensitivity.revealInExplorer', title: 'Reveal in Explorer', run: revealInExplorer },
-  { id: 'sensitivity.showIdentity', title: 'Show My Identity', run: showIdentity },
-  { id: 'sensitivity.createIdentity', title: 'Create My Identity…', run: createIdentity },
-  { id: 'sensitivity.exportIdentity', title: 'Export My Identity…', run: exportIdentity },
-  { id: 'sensitivity.importIdentity', title: 'Import My Identity…', run: importIdentity },
-  { id: 'sensitivity.addPerson', title: 'Add a Person…', run: addPerson },
-  { id: 'sensitivity.copyBlocked', title: 'Copy (Not Allowed by Your Rights)', run: copyBlocked },
+  { id: COMMAND.applyLabel, run: applyLabel },
+  { id: COMMAND.removeLabel, run: removeLabel },
+  { id: COMMAND.protect, run: protect },
+  { id: COMMAND.unprotect, run: unprotect },
+  { id: COMMAND.grantAccess, run: grantAccess },
+  { id: COMMAND.revokeAccess, run: revokeAccess },
+  { id: COMMAND.showAccessPanel, run: showAccessPanel },
+  { id: COMMAND.inspect, run: inspect },
+  { id: COMMAND.scanWorkspace, run: scanWorkspace },
+  { id: COMMAND.revealInExplorer, run: revealInExplorer },
+  { id: COMMAND.showIdentity, run: showIdentity },
+  { id: COMMAND.createIdentity, run: createIdentity },
+  { id: COMMAND.exportIdentity, run: exportIdentity },
+  { id: COMMAND.importIdentity, run: importIdentity },
+  { id: COMMAND.addPerson, run: addPerson },
+  { id: COMMAND.copyBlocked, run: copyBlocked },
 ];
 
 /** Registers every command of the table; the returned disposable unregisters them all. */

@@ -9,6 +9,7 @@ import { confirmChange, reportWithUndo } from '../ui/confirm.js';
 import { ensureIdentity } from '../ui/identity-setup.js';
 import { identityDisplay } from '../ui/people.js';
 import { CANCELLED, parseArgs, resolveTargets, runBatch, type BatchResult } from './targets.js';
+import { COMMAND } from './ids.js';
 
 export interface RevokeAccessOptions {
   /** Emails or identity ids. */
@@ -64,7 +65,7 @@ export async function revokeAccess(services: Services, ...args: unknown[]): Prom
   if (result.done.length === 0) return result;
   const said = `Revoked access to ${name} for ${names}; the file key was rotated.`;
   if (interactive && leaving.length > 0) {
-    reportWithUndo(said, () => vscode.commands.executeCommand('sensitivity.grantAccess', file, { grants: leaving.map((g) => ({ who: g.email, role: g.role })) }));
+    reportWithUndo(said, () => vscode.commands.executeCommand(COMMAND.grantAccess, file, { grants: leaving.map((g) => ({ who: g.email, role: g.role })) }));
   } else {
     vscode.window.setStatusBarMessage(said, 4000);
   }

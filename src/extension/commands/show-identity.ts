@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { PublicIdentity } from '../../core/identity.js';
 import type { Services } from '../services.js';
 import { parseArgs } from './targets.js';
+import { COMMAND } from './ids.js';
 
 export interface ShowIdentityOptions {
   /** Return the identity without showing anything. */
@@ -20,7 +21,7 @@ export async function showIdentity(services: Services, ...args: unknown[]): Prom
     if (!options.quiet) {
       void vscode.window
         .showInformationMessage('You have no Sensitivity identity yet. Create one to protect files and open those shared with you.', 'Create Identity…', 'Import Identity…')
-        .then((b) => b && vscode.commands.executeCommand(b === 'Create Identity…' ? 'sensitivity.createIdentity' : 'sensitivity.importIdentity'));
+        .then((b) => b && vscode.commands.executeCommand(b === 'Create Identity…' ? COMMAND.createIdentity : COMMAND.importIdentity));
     }
     return undefined;
   }
@@ -37,9 +38,9 @@ export async function showIdentity(services: Services, ...args: unknown[]): Prom
           await vscode.env.clipboard.writeText(JSON.stringify(pub, null, 2));
           void vscode.window.showInformationMessage('Copied. Others add you with "Sensitivity: Add a Person…" (or `sensitivity people add`).');
         } else if (b === addMe) {
-          await vscode.commands.executeCommand('sensitivity.addPerson', { person: pub });
+          await vscode.commands.executeCommand(COMMAND.addPerson, { person: pub });
         } else if (b === backup) {
-          await vscode.commands.executeCommand('sensitivity.exportIdentity');
+          await vscode.commands.executeCommand(COMMAND.exportIdentity);
         }
       });
   }

@@ -11,6 +11,7 @@ import { ensureIdentity } from '../ui/identity-setup.js';
 import { saveDirty, swapEditors } from '../protected/editor-swap.js';
 import { editorUriOf, isEnvelopeUri } from '../protected/uris.js';
 import { CANCELLED, parseArgs, resolveTargets, runBatch, type BatchResult } from './targets.js';
+import { COMMAND } from './ids.js';
 
 export interface UnprotectOptions {
   /** Keep the `.protected` file beside the plain one. */
@@ -50,7 +51,7 @@ export async function unprotect(services: Services, ...args: unknown[]): Promise
   if (before && result.done.length === 1) {
     const me = await services.identities.get();
     const grants = before.grants.filter((g) => !g.recovery && g.id !== me?.id).map((g) => ({ who: g.email, role: g.role }));
-    reportWithUndo(said, () => vscode.commands.executeCommand('sensitivity.protect', vscode.Uri.file(result.done[0]!), { label: before.label.id, grants }));
+    reportWithUndo(said, () => vscode.commands.executeCommand(COMMAND.protect, vscode.Uri.file(result.done[0]!), { label: before.label.id, grants }));
   } else {
     vscode.window.setStatusBarMessage(said, 3000);
   }

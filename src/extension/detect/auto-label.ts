@@ -13,6 +13,7 @@ import type { Session } from '../../node/session.js';
 import type { Services } from '../services.js';
 import { rememberAutomaticLabel } from './auto-labels.js';
 import type { DetectionController } from './controller.js';
+import { COMMAND } from '../commands/ids.js';
 
 /** A session whose label changes are recorded as automatic, with what triggered them. */
 function automaticSession(session: Session, details: { readonly types: readonly string[]; readonly count: number }): Session {
@@ -87,7 +88,7 @@ export class AutoLabeler {
           `${name} was labeled ${a.target.displayName}: its content (${a.summary}) needs at least ${a.required?.displayName ?? a.target.displayName} under this workspace's policy.`,
           'Change Label…',
         )
-        .then((b) => b && vscode.commands.executeCommand('sensitivity.applyLabel', scope.disk));
+        .then((b) => b && vscode.commands.executeCommand(COMMAND.applyLabel, scope.disk));
       return a.target.id;
     } finally {
       this.running.delete(path);
@@ -104,6 +105,6 @@ export class AutoLabeler {
         'Create Identity…',
         'Import Identity…',
       )
-      .then((b) => b && vscode.commands.executeCommand(b.startsWith('Create') ? 'sensitivity.createIdentity' : 'sensitivity.importIdentity'));
+      .then((b) => b && vscode.commands.executeCommand(b.startsWith('Create') ? COMMAND.createIdentity : COMMAND.importIdentity));
   }
 }

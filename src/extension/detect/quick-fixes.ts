@@ -5,9 +5,8 @@
 import * as vscode from 'vscode';
 import { PROTECTED_SCHEME } from '../protected/uris.js';
 import { DIAGNOSTIC_SOURCE, TEST_NUMBER_CODE, TOO_LARGE_CODE, type DocumentResult } from './controller.js';
+import { COMMAND } from '../commands/ids.js';
 
-const APPLY_LABEL = 'sensitivity.applyLabel';
-const PROTECT = 'sensitivity.protect';
 
 export class SensitivityQuickFixes implements vscode.CodeActionProvider {
   static readonly metadata: vscode.CodeActionProviderMetadata = { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] };
@@ -24,17 +23,17 @@ export class SensitivityQuickFixes implements vscode.CodeActionProvider {
     if (outranked.length > 0 && assessment.target) {
       const title = `Apply label ${assessment.target.displayName}`;
       const apply = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
-      apply.command = { title, command: APPLY_LABEL, arguments: [scope.disk, { label: assessment.target.id }] };
+      apply.command = { title, command: COMMAND.applyLabel, arguments: [scope.disk, { label: assessment.target.id }] };
       apply.diagnostics = outranked;
       apply.isPreferred = true;
       const choose = new vscode.CodeAction('Choose a sensitivity label…', vscode.CodeActionKind.QuickFix);
-      choose.command = { title: choose.title, command: APPLY_LABEL, arguments: [scope.disk] };
+      choose.command = { title: choose.title, command: COMMAND.applyLabel, arguments: [scope.disk] };
       choose.diagnostics = outranked;
       actions.push(apply, choose);
     }
     if (!scope.protected && doc.uri.scheme !== PROTECTED_SCHEME) {
       const protect = new vscode.CodeAction('Protect this file…', vscode.CodeActionKind.QuickFix);
-      protect.command = { title: protect.title, command: PROTECT, arguments: [scope.disk] };
+      protect.command = { title: protect.title, command: COMMAND.protect, arguments: [scope.disk] };
       protect.diagnostics = ours;
       actions.push(protect);
     }

@@ -2,6 +2,7 @@
 import type * as vscode from 'vscode';
 import type { Session } from '../../node/session.js';
 import type { PanelFinding } from './model.js';
+import { COMMAND } from '../commands/ids.js';
 
 export interface PanelServices {
   readonly log: Pick<vscode.LogOutputChannel, 'info' | 'warn' | 'error'>;
@@ -20,10 +21,10 @@ export interface PanelServices {
  * the file's URI as its first argument; revoke also takes the grantee's identity id.
  */
 export const PANEL_COMMANDS = {
-  applyLabel: 'sensitivity.applyLabel',
-  protect: 'sensitivity.protect',
-  grant: 'sensitivity.grantAccess',
-  revoke: 'sensitivity.revokeAccess',
-  createIdentity: 'sensitivity.createIdentity',
-  importIdentity: 'sensitivity.importIdentity',
+  applyLabel: COMMAND.applyLabel,
+  protect: COMMAND.protect,
+  grant: COMMAND.grantAccess,
+  revoke: COMMAND.revokeAccess,
+  createIdentity: COMMAND.createIdentity,
+  importIdentity: COMMAND.importIdentity,
 } as const;

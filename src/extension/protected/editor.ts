@@ -15,6 +15,7 @@ import { describeError, sentence } from '../ui/errors.js';
 import { BASE_STYLE, escapeHtml, LOCK_SVG, page } from '../ui/html.js';
 import { RIGHT_WORDS } from '../../shared/words.js';
 import { editorUriOf } from './uris.js';
+import { COMMAND } from '../commands/ids.js';
 
 export const PROTECTED_EDITOR_VIEW_TYPE = 'sensitivity.protectedFile';
 
@@ -170,11 +171,11 @@ export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvi
         const info = await this.inspect(envelope).catch(() => undefined);
         switch (m.action) {
           case 'inspect':
-            return vscode.commands.executeCommand('sensitivity.inspect', envelope);
+            return vscode.commands.executeCommand(COMMAND.inspect, envelope);
           case 'createIdentity':
-            return vscode.commands.executeCommand('sensitivity.createIdentity');
+            return vscode.commands.executeCommand(COMMAND.createIdentity);
           case 'importIdentity':
-            return vscode.commands.executeCommand('sensitivity.importIdentity');
+            return vscode.commands.executeCommand(COMMAND.importIdentity);
           case 'requestAccess':
             if (!info) return;
             return vscode.env.openExternal(

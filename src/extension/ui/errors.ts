@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { showable } from '../../core/display.js';
 import { isSensitivityError, type SensitivityError } from '../../core/errors.js';
 import type { Services } from '../services.js';
+import { COMMAND } from '../commands/ids.js';
 
 /** A follow-up offered beside an error message: a button that runs a command. */
 interface ErrorAction {
@@ -14,8 +15,8 @@ interface ErrorAction {
   readonly command: string;
 }
 
-const CREATE_IDENTITY: ErrorAction = { title: 'Create Identity…', command: 'sensitivity.createIdentity' };
-const IMPORT_IDENTITY: ErrorAction = { title: 'Import Identity…', command: 'sensitivity.importIdentity' };
+const CREATE_IDENTITY: ErrorAction = { title: 'Create Identity…', command: COMMAND.createIdentity };
+const IMPORT_IDENTITY: ErrorAction = { title: 'Import Identity…', command: COMMAND.importIdentity };
 
 /** A core message as a sentence: made visible where it holds unsafe characters, with a capital letter. */
 export function sentence(message: string): string {
@@ -29,7 +30,7 @@ function hinted(e: SensitivityError, file: vscode.Uri | undefined): { text: stri
     case 'create-identity':
       return { text: '', actions: [CREATE_IDENTITY, IMPORT_IDENTITY] };
     case 'choose-label':
-      return { text: 'Choose a label first.', actions: file ? [{ title: 'Apply Label…', command: 'sensitivity.applyLabel' }] : [] };
+      return { text: 'Choose a label first.', actions: file ? [{ title: 'Apply Label…', command: COMMAND.applyLabel }] : [] };
     case 'give-justification':
       return { text: 'Give a reason for lowering the label.', actions: [] };
     case 'move-output':
@@ -37,9 +38,9 @@ function hinted(e: SensitivityError, file: vscode.Uri | undefined): { text: stri
     case 'verify-audit':
       return { text: 'Nothing was done. Check the disk and the audit log (run "sensitivity audit --verify" in a terminal).', actions: [] };
     case 'ask-owner':
-      return { text: '', actions: file ? [{ title: 'Inspect', command: 'sensitivity.inspect' }] : [] };
+      return { text: '', actions: file ? [{ title: 'Inspect', command: COMMAND.inspect }] : [] };
     case 'add-person':
-      return { text: 'Ask them for their public identity (Show My Identity → Copy), then add them.', actions: [{ title: 'Add a Person…', command: 'sensitivity.addPerson' }] };
+      return { text: 'Ask them for their public identity (Show My Identity → Copy), then add them.', actions: [{ title: 'Add a Person…', command: COMMAND.addPerson }] };
     case 'confirm-replace':
       return { text: 'A new key for a known address may be an impostor: confirm the new id with them before replacing it.', actions: [] };
     case 'retry':
@@ -77,5 +78,5 @@ export async function showError(services: Services, e: unknown, file?: vscode.Ur
   else services.log.warn(`${e.code}: ${message}`);
   const picked = await vscode.window.showErrorMessage(message, ...actions.map((a) => a.title));
   const action = actions.find((a) => a.title === picked);
-  if (action) await vscode.commands.executeCommand(action.command, ...(action.command === 'sensitivity.inspect' && file ? [file] : []));
+  if (action) await vscode.commands.executeCommand(action.command, ...(action.command === COMMAND.inspect && file ? [file] : []));
 }

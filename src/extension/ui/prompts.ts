@@ -5,6 +5,7 @@ import type { Policy } from '../../core/index.js';
 import { RIGHT_WORDS } from '../../shared/words.js';
 import type { Core } from '../core.js';
 import { identityDisplay } from './people.js';
+import { COMMAND } from '../commands/ids.js';
 
 /** Asks why a label is being lowered (recorded in labels.json and the audit log); undefined when cancelled. */
 export function askJustification(what: string): Promise<string | undefined> {
@@ -56,7 +57,7 @@ export async function pickPeople(
     });
     if (!picked) return undefined;
     if (picked.some((p) => p.label === ADD_PERSON)) {
-      const added = await vscode.commands.executeCommand<PublicIdentity | undefined>('sensitivity.addPerson');
+      const added = await vscode.commands.executeCommand<PublicIdentity | undefined>(COMMAND.addPerson);
       if (!added && byEmail.size === 0 && !opts.allowNone) return undefined;
       continue;
     }
