@@ -15,7 +15,16 @@ interface CryptoKeyPair {
   readonly publicKey: CryptoKey;
 }
 
+interface AesGcmParams {
+  readonly name: string;
+  readonly iv: BufferLike;
+  readonly additionalData?: BufferLike;
+  readonly tagLength?: number;
+}
+
 interface SubtleCrypto {
+  encrypt(algorithm: AesGcmParams, key: CryptoKey, data: BufferLike): Promise<ArrayBuffer>;
+  decrypt(algorithm: AesGcmParams, key: CryptoKey, data: BufferLike): Promise<ArrayBuffer>;
   digest(algorithm: string, data: BufferLike): Promise<ArrayBuffer>;
   importKey(format: string, keyData: BufferLike | object, algorithm: object | string, extractable: boolean, usages: readonly string[]): Promise<CryptoKey>;
   generateKey(algorithm: object | string, extractable: boolean, usages: readonly string[]): Promise<CryptoKey | CryptoKeyPair>;

@@ -72,7 +72,7 @@ export class SensitivityError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly file?: string,
+    readonly file?: string | undefined,
     options?: { cause?: unknown; details?: ErrorDetails },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
@@ -88,7 +88,7 @@ export class SensitivityError extends Error {
   withFile(file: string): SensitivityError {
     if (this.file) return this;
     const e = new SensitivityError(this.code, this.message, file, { cause: this.cause, details: this.details });
-    e.stack = this.stack;
+    if (this.stack !== undefined) e.stack = this.stack;
     return e;
   }
 }

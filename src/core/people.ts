@@ -41,7 +41,7 @@ function checkKey(jwk: PublicOkpJwk, at: string, what: string, file?: string): v
  * and the `id` equal to RFC 7638 thumbprints. Returns a clean copy with a normalized email.
  * E_IDENTITY_INVALID otherwise, naming the field by JSON pointer under `at`.
  */
-export function parsePublicIdentity(json: unknown, options: { at?: string; what?: string; file?: string } = {}): PublicIdentity {
+export function parsePublicIdentity(json: unknown, options: { at?: string; what?: string; file?: string | undefined } = {}): PublicIdentity {
   const what = options.what ?? 'invalid identity';
   const at = options.at ?? '';
   const p = validateSchema<PublicIdentity>('publicIdentity', json, 'E_IDENTITY_INVALID', at ? `${what} at ${at}` : what, options.file);

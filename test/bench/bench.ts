@@ -26,7 +26,7 @@ const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'sensitivity-ben
 const ws = join(dir, 'ws');
 const homes = { alice: join(dir, 'alice'), bob: join(dir, 'bob') };
 const hasAge = spawnSync('age', ['--version']).status === 0;
-const TOOLS = ['node:crypto', ...(hasAge ? ['age'] : []), 'sensitivity'] as const;
+const TOOLS = ['node:crypto', ...(hasAge ? (['age'] as const) : []), 'sensitivity'] as const;
 const OPS = ['protect', 'unprotect', 'cat', 'revoke'] as const;
 type Tool = (typeof TOOLS)[number];
 type Op = (typeof OPS)[number];

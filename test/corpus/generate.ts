@@ -41,9 +41,9 @@ export interface Snippet {
   readonly text: string;
   readonly start: number;
   readonly end: number;
-  readonly typeId?: string;
+  readonly typeId?: string | undefined;
   /** For near misses: what it imitates (a type id) and why it must not count. */
-  readonly decoy?: string;
+  readonly decoy?: string | undefined;
   /** For near misses: the type whose negative it is (the false-alarm rate counts per type). */
   readonly decoyOf?: string;
 }

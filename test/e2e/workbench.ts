@@ -137,7 +137,7 @@ function workbench(page: Page, server: RunningServer, demo: DemoWorkspace, conte
       const row = quickPickItems().filter({ hasText: relativePath.split('/').pop() ?? relativePath }).first();
       await row.waitFor();
       await page.keyboard.press('Enter');
-      await page.locator('.editor-group-container .tab.active', { hasText: relativePath.split('/').pop() }).waitFor();
+      await page.locator('.editor-group-container .tab.active', { hasText: relativePath.split('/').pop() ?? relativePath }).waitFor();
     },
     webview: () => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame'),
     async screenshot(name) {

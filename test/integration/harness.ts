@@ -101,7 +101,7 @@ function firstLine(error: unknown): string {
 }
 
 /** Runs every registered suite in order; `grep` keeps tests whose full name contains it. */
-export async function runAll(options: { grep?: string; log?: (line: string) => void } = {}): Promise<RunResult> {
+export async function runAll(options: { grep?: string | undefined; log?: (line: string) => void } = {}): Promise<RunResult> {
   const log = options.log ?? ((line: string) => console.log(`${MARK} ${line}`));
   const failed: Failure[] = [];
   let passed = 0;

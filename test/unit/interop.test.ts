@@ -29,7 +29,7 @@ function findPython(): string {
 interface PyResult {
   readonly status: number | null;
   readonly stderr: string;
-  readonly out?: { fileKey: string; policy: unknown; plaintext: string; jwsHeader: Record<string, unknown>; jweHeader: Record<string, unknown> };
+  readonly out?: { fileKey: string; policy: unknown; plaintext: string; jwsHeader: Record<string, unknown>; jweHeader: Record<string, unknown> } | undefined;
 }
 
 describe('interop with python3-jwcrypto', () => {
@@ -96,7 +96,7 @@ describe('interop with python3-jwcrypto', () => {
       assert.match(run(envelope, alice.sig, eve.encPrivate).stderr, /no slot/);
       const tampered = envelope.slice();
       const metaLength = new DataView(tampered.buffer).getUint32(86);
-      tampered[90 + metaLength] ^= 1;
+      tampered[90 + metaLength]! ^= 1;
       assert.match(run(tampered, alice.sig, bob.encPrivate).stderr, /header MAC mismatch/);
     });
   });

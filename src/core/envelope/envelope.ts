@@ -243,7 +243,7 @@ export async function replaceEnvelopeContent(envelope: EnvelopeSource, content: 
   const old = new ByteReader(envelope);
   let u: Unlocked;
   try {
-    u = await unlock(old, identity, 'EDIT', { clock: options.clock });
+    u = await unlock(old, identity, 'EDIT', options.clock ? { clock: options.clock } : {});
   } finally {
     await old.close();
   }

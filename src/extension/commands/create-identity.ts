@@ -45,7 +45,7 @@ export async function createIdentity(services: Services, ...args: unknown[]): Pr
     (await vscode.window.showInputBox({
       title: 'Create Sensitivity Identity (1/2)',
       prompt: 'Your name, as people you share files with will see it',
-      value: await gitConfig('user.name'),
+      value: (await gitConfig('user.name')) ?? '',
       validateInput: (v) => (v.trim() ? undefined : 'Enter a name'),
       ignoreFocusOut: true,
     }));
@@ -55,7 +55,7 @@ export async function createIdentity(services: Services, ...args: unknown[]): Pr
     (await vscode.window.showInputBox({
       title: 'Create Sensitivity Identity (2/2)',
       prompt: 'Your email address: people grant you access by it',
-      value: await gitConfig('user.email'),
+      value: (await gitConfig('user.email')) ?? '',
       validateInput: (v) => (/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(v.trim()) ? undefined : 'Enter an email address'),
       ignoreFocusOut: true,
     }));

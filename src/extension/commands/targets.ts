@@ -93,7 +93,7 @@ export async function resolveTargets(
     title,
     canSelectMany: many,
     canSelectFolders: false,
-    defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+    ...(vscode.workspace.workspaceFolders?.[0] ? { defaultUri: vscode.workspace.workspaceFolders[0].uri } : {}),
     openLabel: title.replace(/…$/, ''),
   });
   return picked && picked.length > 0 ? picked.map(envelopeUriOf) : undefined;

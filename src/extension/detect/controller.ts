@@ -53,15 +53,15 @@ export interface DocumentResult {
 
 interface DocState {
   readonly doc: vscode.TextDocument;
-  scope?: Promise<Scope | undefined>;
+  scope?: Promise<Scope | undefined> | undefined;
   scan?: IncrementalScan;
   scanner?: Scanner;
   timer?: ReturnType<typeof setTimeout>;
   /** Bumped by every refresh, so a slow one never overwrites a newer one. */
   generation: number;
-  result?: DocumentResult;
+  result?: DocumentResult | undefined;
   /** The last answer given to the findings registry, to tell it only about changes. */
-  announced?: string;
+  announced?: string | undefined;
 }
 
 /** A VS Code document read piecewise, so a window rescan never copies the whole text. */

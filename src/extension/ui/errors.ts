@@ -46,7 +46,7 @@ function hinted(e: SensitivityError, file: vscode.Uri | undefined): { text: stri
     case 'retry':
       return { text: 'Try again in a moment.', actions: [] };
     case 'choose-workspace':
-    case undefined:
+    default:
       return { text: '', actions: [] };
   }
 }

@@ -12,6 +12,9 @@ interface LabelItem extends vscode.QuickPickItem {
   readonly policyLabel?: PolicyLabel;
 }
 
+/** `{ [key]: value }`, or nothing when the value is empty (optional properties are absent, never undefined). */
+const optional = <K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> => (value ? ({ [key]: value } as Record<K, string>) : {});
+
 /** The picker's items for `policy`: policy order, parents as separators, colored dots from `storage`. */
 async function labelItems(core: Core, policy: Policy, storage: vscode.Uri, current?: string): Promise<LabelItem[]> {
   const items: LabelItem[] = [];
@@ -30,8 +33,8 @@ async function labelItems(core: Core, policy: Policy, storage: vscode.Uri, curre
     items.push({
       label: l.parent ? `\u2003${l.name}` : l.name,
       iconPath: await labelIconPath(storage, l.color),
-      description: [l.parent ? l.displayName : '', notes.join(', ')].filter(Boolean).join(' · ') || undefined,
-      detail: l.description,
+      ...optional('description', [l.parent ? l.displayName : '', notes.join(', ')].filter(Boolean).join(' · ')),
+      ...optional('detail', l.description),
       policyLabel: l,
     });
   }
