@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   E_NOT_FOUND: 1,
   E_EXISTS: 1,
   E_IO: 1,
+  /** A lock stayed held by a live process for the whole bounded wait. */
+  E_LOCKED: 1,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -38,8 +38,9 @@ import {
   type PolicyLabel,
   type Right,
 } from '../core/index.js';
-import type { ByteSink, Clock } from '../core/ports.js';
-import { fileSource, requireAbsent, requireFile, withAtomicFile } from './node-io.js';
+import type { ByteSink, ByteSource, Clock } from '../core/ports.js';
+import { withLock } from './lock.js';
+import { createExclusive, requireAbsent, requireFile, withAtomicFile, withReadHandle } from './node-io.js';
 import type { Workspace } from './workspace.js';
 
 export const PROTECTED_EXT = '.protected';
@@ -153,8 +154,7 @@ function accessEntries(info: EnvelopeHeader | EnvelopeInfo): AccessEntry[] {
 
 /** Describes a protected file from its header alone (no decryption) and the caller's rights. */
 export async function inspectProtected(s: Session, abs: string): Promise<ProtectedInfo> {
-  await requireFile(abs);
-  const h = await readEnvelopeHeader(fileSource(abs)).catch((e: unknown) => {
+  const h = await withReadHandle(abs, (file) => readEnvelopeHeader(file.source())).catch((e: unknown) => {
     throw isSensitivityError(e) ? e.withFile(abs) : e;
   });
   const now = s.clock.now();
@@ -216,12 +216,13 @@ export async function applyLabel(s: Session, abs: string, query: string, opts: {
     return { from, to: label.id, direction };
   }
   await requireFile(abs);
-  const { manifest, change } = setLabel(await s.workspace.manifest(), rel, label.id, { id: id.id, email: id.email, name: id.name }, {
-    policy,
-    now: s.clock.now(),
-    ...(opts.justification ? { justification: opts.justification } : {}),
-  });
-  if (change.direction !== 'same') await s.workspace.saveManifest(manifest);
+  const { change } = await s.workspace.updateManifest((m) =>
+    setLabel(m, rel, label.id, { id: id.id, email: id.email, name: id.name }, {
+      policy,
+      now: s.clock.now(),
+      ...(opts.justification ? { justification: opts.justification } : {}),
+    }),
+  );
   await s.audit({ action: 'label.set', actor: actor(s), file: rel, ...change, ...(opts.justification ? { justification: opts.justification } : {}) });
   return change;
 }
@@ -230,8 +231,8 @@ export async function applyLabel(s: Session, abs: string, query: string, opts: {
 export async function removeLabel(s: Session, abs: string, opts: { justification?: string } = {}): Promise<void> {
   if (isProtectedPath(abs)) throw new SensitivityError('E_USAGE', 'a protected file always carries a label; unprotect it first or change its label', abs);
   const rel = s.workspace.relPath(abs);
-  const { manifest, change } = removeManifestLabel(await s.workspace.manifest(), rel, { policy: await s.workspace.policy(), ...(opts.justification ? { justification: opts.justification } : {}) });
-  await s.workspace.saveManifest(manifest);
+  const policy = await s.workspace.policy();
+  const { change } = await s.workspace.updateManifest((m) => removeManifestLabel(m, rel, { policy, ...(opts.justification ? { justification: opts.justification } : {}) }));
   await s.audit({ action: 'label.remove', actor: actor(s), file: rel, ...change, ...(opts.justification ? { justification: opts.justification } : {}) });
 }
 
@@ -247,10 +248,10 @@ export interface Cancellable {
   readonly onProgress?: (bytesRead: number) => void;
 }
 
-/** `fileSource` that reports bytes read and stops with "cancelled" when `c.signal` aborts. */
-async function* watchedSource(abs: string, c: Cancellable): AsyncIterable<Uint8Array> {
+/** `source` reporting bytes read and stopping with "cancelled" when `c.signal` aborts. */
+async function* watchedSource(source: ByteSource, abs: string, c: Cancellable): AsyncIterable<Uint8Array> {
   let read = 0;
-  for await (const chunk of fileSource(abs)) {
+  for await (const chunk of source) {
     if (c.signal?.aborted) throw new SensitivityError('E_USAGE', 'cancelled', abs);
     read += chunk.length;
     c.onProgress?.(read);
@@ -292,33 +293,41 @@ export async function protectFile(s: Session, abs: string, req: ProtectRequest =
   // Explicit grants win over the label's defaults for the same person.
   const grants = [...defaults.filter((d) => !explicit.some((e) => e.person.id === d.person.id)), ...explicit];
   const expires = req.expires ?? defaultExpiry(label, s.clock.now());
-  const info = await withAtomicFile(output, (sink) =>
-    protect(watchedSource(abs, req), sink, {
-      owner,
-      label: toEnvelopeLabel(label),
-      grants,
-      recovery: (policy.recovery ?? []) as PublicIdentity[],
-      ...(expires ? { expires } : {}),
-      innerName: basename(abs),
-      contentType: MEDIA_TYPES[extname(abs).toLowerCase()] ?? 'application/octet-stream',
-      size: stat.size,
-      clock: s.clock,
-    }),
+  const info = await withReadHandle(abs, (src) =>
+    createExclusive(
+      output,
+      (sink) =>
+        protect(watchedSource(src.source(), abs, req), sink, {
+          owner,
+          label: toEnvelopeLabel(label),
+          grants,
+          recovery: (policy.recovery ?? []) as PublicIdentity[],
+          ...(expires ? { expires } : {}),
+          innerName: basename(abs),
+          contentType: MEDIA_TYPES[extname(abs).toLowerCase()] ?? 'application/octet-stream',
+          size: src.size,
+          clock: s.clock,
+        }),
+      {
+        // Logged before the envelope appears: an action that cannot be logged does not happen.
+        beforeCommit: (made) =>
+          s.audit({
+            action: 'protect',
+            actor: actor(s),
+            file: s.workspace.relPath(output),
+            label: label.id,
+            grantees: made.policy.grants.map((g) => ({ email: g.email, role: roleOfRights(g.rights) })),
+            ...(made.policy.exp ? { expires: new Date(made.policy.exp * 1000).toISOString() } : {}),
+          }),
+      },
+    ),
   ).catch((e: unknown) => {
     throw isSensitivityError(e) ? e.withFile(abs) : e;
   });
   if (!req.keep) {
     await fs.rm(abs);
-    if (current) await s.workspace.saveManifest(removePath(await s.workspace.manifest(), rel));
+    if (current) await s.workspace.updateManifest((m) => ({ manifest: removePath(m, rel) }));
   }
-  await s.audit({
-    action: 'protect',
-    actor: actor(s),
-    file: s.workspace.relPath(output),
-    label: label.id,
-    grantees: info.policy.grants.map((g) => ({ email: g.email, role: roleOfRights(g.rights) })),
-    ...(info.policy.exp ? { expires: new Date(info.policy.exp * 1000).toISOString() } : {}),
-  });
   return { output, info };
 }
 
@@ -326,22 +335,25 @@ export async function protectFile(s: Session, abs: string, req: ProtectRequest =
 export async function unprotectFile(s: Session, abs: string, opts: { keep?: boolean } & Cancellable = {}): Promise<{ output: string }> {
   const id = requireIdentity(s);
   if (!isProtectedPath(abs)) throw new SensitivityError('E_USAGE', `is not a protected file (no ${PROTECTED_EXT} extension)`, abs);
-  await requireFile(abs);
   const output = abs.slice(0, -PROTECTED_EXT.length);
-  await requireAbsent(output, 'move it away first so nothing is overwritten');
-  const { size } = await fs.stat(abs);
-  const opened = await guarded(s, abs, 'EXPORT', () =>
-    withAtomicFile(output, (sink) => openEnvelope(watchedSource(abs, opts), sink, id, { right: 'EXPORT', sourceLength: size, clock: s.clock }), 0o644),
-  );
+  // The plaintext gets the envelope's mode, is created exclusively (never over a file that appears
+  // meanwhile), and is logged before it becomes visible.
+  const opened = await withReadHandle(abs, async (src) => {
+    await requireAbsent(output, 'move it away first so nothing is overwritten');
+    return guarded(s, abs, 'EXPORT', () =>
+      createExclusive(output, (sink) => openEnvelope(watchedSource(src.source(), abs, opts), sink, id, { right: 'EXPORT', sourceLength: src.size, clock: s.clock }), {
+        mode: src.mode,
+        beforeCommit: (o) => s.audit({ action: 'unprotect', actor: actor(s), file: s.workspace.relPath(abs), label: o.policy.label.id }),
+      }),
+    );
+  });
   const rel = s.workspace.relPath(output);
   const policy = await s.workspace.policy();
   const known = safeFindLabel(policy, opened.policy.label.id);
   if (known) {
-    const { manifest } = setLabel(await s.workspace.manifest(), rel, known.id, { id: id.id, email: id.email, name: id.name }, { policy, now: s.clock.now(), force: true });
-    await s.workspace.saveManifest(manifest);
+    await s.workspace.updateManifest((m) => setLabel(m, rel, known.id, { id: id.id, email: id.email, name: id.name }, { policy, now: s.clock.now(), force: true }));
   }
   if (!opts.keep) await fs.rm(abs);
-  await s.audit({ action: 'unprotect', actor: actor(s), file: s.workspace.relPath(abs), label: opened.policy.label.id });
   return { output };
 }
 
@@ -359,23 +371,22 @@ function safeFindLabel(policy: Policy, id: string): PolicyLabel | undefined {
  */
 export async function catProtected(s: Session, abs: string, sink: ByteSink): Promise<void> {
   const id = requireIdentity(s);
-  await requireFile(abs);
-  const { size } = await fs.stat(abs);
-  const opts = { sourceLength: size, clock: s.clock };
-  await guarded(s, abs, 'VIEW', async () => {
-    await openEnvelope(fileSource(abs), null, id, opts);
-    await openEnvelope(fileSource(abs), sink, id, opts);
-  });
-  await s.audit({ action: 'open', actor: actor(s), file: s.workspace.relPath(abs) });
+  // One descriptor for both passes: a file swapped under the name meanwhile is never read.
+  await withReadHandle(abs, (src) =>
+    guarded(s, abs, 'VIEW', async () => {
+      const opts = { sourceLength: src.size, clock: s.clock };
+      await openEnvelope(src.source(), null, id, opts);
+      await s.audit({ action: 'open', actor: actor(s), file: s.workspace.relPath(abs) });
+      await openEnvelope(src.source(), sink, id, opts);
+    }),
+  );
 }
 
 /** The whole plaintext of a protected file in memory, authenticated, with the caller's rights (editors). */
 export async function readProtected(s: Session, abs: string): Promise<{ content: Uint8Array; rights: readonly Right[]; info: EnvelopeInfo }> {
   const id = requireIdentity(s);
-  await requireFile(abs);
-  const { size } = await fs.stat(abs);
   const sink = memorySink();
-  const opened = await guarded(s, abs, 'VIEW', () => openEnvelope(fileSource(abs), sink, id, { sourceLength: size, clock: s.clock }));
+  const opened = await withReadHandle(abs, (src) => guarded(s, abs, 'VIEW', () => openEnvelope(src.source(), sink, id, { sourceLength: src.size, clock: s.clock })));
   await s.audit({ action: 'open', actor: actor(s), file: s.workspace.relPath(abs) });
   return { content: sink.bytes(), rights: opened.rights, info: opened };
 }
@@ -387,11 +398,12 @@ export async function writeProtected(s: Session, abs: string, content: Uint8Arra
   await s.audit({ action: 'edit', actor: actor(s), file: s.workspace.relPath(abs), size: content.length });
 }
 
-/** Rewrites a protected file through `transform` into a temp file renamed over it. */
+/** Rewrites a protected file through `transform` into a temp file renamed over it, holding its lock (one rewriter at a time). */
 async function rewriteProtected(s: Session, abs: string, right: Right, transform: (src: AsyncIterable<Uint8Array>, sink: ByteSink) => Promise<unknown>): Promise<void> {
   await requireFile(abs);
-  const { mode } = await fs.stat(abs);
-  await guarded(s, abs, right, () => withAtomicFile(abs, (sink) => transform(fileSource(abs), sink), mode & 0o777));
+  await withLock(abs, () =>
+    withReadHandle(abs, (src) => guarded(s, abs, right, () => withAtomicFile(abs, (sink) => transform(src.source(), sink), { mode: src.mode }))),
+  );
 }
 
 /** Grants people roles on a protected file (needs OWNER); keeps the file key. */

@@ -16,6 +16,7 @@ import {
   type PeopleDirectory,
   type Policy,
 } from '../core/index.js';
+import { withLock } from './lock.js';
 import { readTextIfExists, writeFileAtomic } from './node-io.js';
 
 export const WORKSPACE_DIR = '.sensitivity';
@@ -26,8 +27,16 @@ export interface Workspace {
   policy(): Promise<Policy>;
   people(): Promise<PeopleDirectory>;
   savePeople(people: PeopleDirectory): Promise<void>;
+  /** Read-modify-write of people.json under its lock (`edit` returning its argument writes nothing). */
+  updatePeople(edit: (current: PeopleDirectory) => PeopleDirectory): Promise<void>;
   manifest(): Promise<LabelsManifest>;
   saveManifest(manifest: LabelsManifest): Promise<void>;
+  /**
+   * Read-modify-write of labels.json under its lock, so parallel writers lose nothing: `edit` gets the
+   * current manifest and returns the new one with anything else (`setLabel`'s result fits); returning
+   * the same manifest writes nothing.
+   */
+  updateManifest<R extends { readonly manifest: LabelsManifest }>(edit: (current: LabelsManifest) => R): Promise<R>;
   /** Workspace-relative POSIX path of an absolute path (E_USAGE when outside the workspace). */
   relPath(absPath: string): string;
 }
@@ -68,17 +77,33 @@ export function openWorkspace(root: string): Workspace {
     const text = await readTextIfExists(path);
     return parsingFile(path, () => parse(text, path));
   };
-  const write = async (name: string, text: string) => {
+  /** Runs `f` holding the lock of `.sensitivity/NAME` (every writer of it takes the lock). */
+  const locked = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
     await fs.mkdir(join(root, WORKSPACE_DIR), { recursive: true });
-    await writeFileAtomic(file(name), text, 0o644);
+    return withLock(file(name), f);
   };
+  const write = (name: string, text: string) => writeFileAtomic(file(name), text, 0o644);
+  /** Read-modify-write under the lock; `valueOf(edit's result)` is written unless it is the value read. */
+  const update = <T, R>(name: string, load: () => Promise<T>, serialize: (value: T) => string, edit: (current: T) => R, valueOf: (result: R) => T) =>
+    locked(name, async () => {
+      const current = await load();
+      const result = edit(current);
+      if (valueOf(result) !== current) await write(name, serialize(valueOf(result)));
+      return result;
+    });
+  const manifest = () => read('labels.json', (text) => parseManifest(text));
+  const people = () => read('people.json', (text) => parsePeople(text));
   return {
     root,
     policy: () => read('policy.json', (text, path) => (text === undefined ? DEFAULT_POLICY : parsePolicy(text, path))),
-    people: () => read('people.json', (text) => parsePeople(text)),
-    savePeople: (people) => write('people.json', serializePeople(people)),
-    manifest: () => read('labels.json', (text) => parseManifest(text)),
-    saveManifest: (manifest) => write('labels.json', serializeManifest(manifest)),
+    people,
+    savePeople: (dir) => locked('people.json', () => write('people.json', serializePeople(dir))),
+    updatePeople: async (edit) => {
+      await update('people.json', people, serializePeople, edit, (dir) => dir);
+    },
+    manifest,
+    saveManifest: (m) => locked('labels.json', () => write('labels.json', serializeManifest(m))),
+    updateManifest: (edit) => update('labels.json', manifest, serializeManifest, edit, (r) => r.manifest),
     relPath(absPath) {
       const rel = relative(root, absPath);
       if (rel === '' || rel.startsWith('..') || resolve(rel) === rel) {

@@ -105,7 +105,7 @@ export const idCommands: Command[] = [
       const name = file === '-' ? '<stdin>' : file!;
       const person = await parsingFile(name, () => parsePublicIdentity(parseJson(text, 'pass what `sensitivity id show --json` prints')));
       const ws = await ctx.workspace();
-      await ws.savePeople(addPerson(await ws.people(), person, { replace: hasFlag(args, 'replace') }));
+      await ws.updatePeople((dir) => addPerson(dir, person, { replace: hasFlag(args, 'replace') }));
       out(`Added ${describe(person)} (id ${person.id}) to ${ws.root}/.sensitivity/people.json`);
     },
   },
