@@ -211,19 +211,22 @@ export async function applyLabel(s: Session, abs: string, query: string, opts: {
     if (direction === 'downgrade' && policy.requireDowngradeJustification && !opts.justification?.trim()) {
       throw new SensitivityError('E_JUSTIFICATION_REQUIRED', `lowering the label from ${info.label.name} to ${label.name} needs a justification (--justification TEXT)`, abs);
     }
-    await rewriteProtected(s, abs, 'OWNER', (src, sink) => rewrapEnvelope(src, sink, id, { label: toEnvelopeLabel(label) }, { clock: s.clock }));
-    await s.audit({ action: 'label.set', actor: actor(s), file: rel, from, to: label.id, direction, ...(opts.justification ? { justification: opts.justification } : {}) });
+    await rewriteProtected(s, abs, 'OWNER', (src, sink) => rewrapEnvelope(src, sink, id, { label: toEnvelopeLabel(label) }, { clock: s.clock }), {
+      action: 'label.set', actor: actor(s), file: rel, from, to: label.id, direction, ...(opts.justification ? { justification: opts.justification } : {}),
+    });
     return { from, to: label.id, direction };
   }
   await requireFile(abs);
-  const { change } = await s.workspace.updateManifest((m) =>
-    setLabel(m, rel, label.id, { id: id.id, email: id.email, name: id.name }, {
+  const { change } = await s.workspace.updateManifest(async (m) => {
+    const r = setLabel(m, rel, label.id, { id: id.id, email: id.email, name: id.name }, {
       policy,
       now: s.clock.now(),
       ...(opts.justification ? { justification: opts.justification } : {}),
-    }),
-  );
-  await s.audit({ action: 'label.set', actor: actor(s), file: rel, ...change, ...(opts.justification ? { justification: opts.justification } : {}) });
+    });
+    // Logged before labels.json changes: a change that cannot be logged does not happen.
+    await s.audit({ action: 'label.set', actor: actor(s), file: rel, ...r.change, ...(opts.justification ? { justification: opts.justification } : {}) });
+    return r;
+  });
   return change;
 }
 
@@ -232,8 +235,11 @@ export async function removeLabel(s: Session, abs: string, opts: { justification
   if (isProtectedPath(abs)) throw new SensitivityError('E_USAGE', 'a protected file always carries a label; unprotect it first or change its label', abs);
   const rel = s.workspace.relPath(abs);
   const policy = await s.workspace.policy();
-  const { change } = await s.workspace.updateManifest((m) => removeManifestLabel(m, rel, { policy, ...(opts.justification ? { justification: opts.justification } : {}) }));
-  await s.audit({ action: 'label.remove', actor: actor(s), file: rel, ...change, ...(opts.justification ? { justification: opts.justification } : {}) });
+  await s.workspace.updateManifest(async (m) => {
+    const r = removeManifestLabel(m, rel, { policy, ...(opts.justification ? { justification: opts.justification } : {}) });
+    await s.audit({ action: 'label.remove', actor: actor(s), file: rel, ...r.change, ...(opts.justification ? { justification: opts.justification } : {}) });
+    return r;
+  });
 }
 
 /** Resolves grant specs against the people directory and the policy's roles. */
@@ -394,15 +400,21 @@ export async function readProtected(s: Session, abs: string): Promise<{ content:
 /** Replaces the content of a protected file in place, same policy and recipients (needs EDIT), atomically. */
 export async function writeProtected(s: Session, abs: string, content: Uint8Array): Promise<void> {
   const id = requireIdentity(s);
-  await rewriteProtected(s, abs, 'EDIT', (src, sink) => replaceEnvelopeContent(src, byteSourceOf(content), sink, id, { size: content.length, clock: s.clock }));
-  await s.audit({ action: 'edit', actor: actor(s), file: s.workspace.relPath(abs), size: content.length });
+  await rewriteProtected(s, abs, 'EDIT', (src, sink) => replaceEnvelopeContent(src, byteSourceOf(content), sink, id, { size: content.length, clock: s.clock }), {
+    action: 'edit', actor: actor(s), file: s.workspace.relPath(abs), size: content.length,
+  });
 }
 
-/** Rewrites a protected file through `transform` into a temp file renamed over it, holding its lock (one rewriter at a time). */
-async function rewriteProtected(s: Session, abs: string, right: Right, transform: (src: AsyncIterable<Uint8Array>, sink: ByteSink) => Promise<unknown>): Promise<void> {
+/**
+ * Rewrites a protected file through `transform` into a temp file renamed over it, holding its lock (one
+ * rewriter at a time); `event` is logged before the new file replaces the old (not logged: not done).
+ */
+async function rewriteProtected(s: Session, abs: string, right: Right, transform: (src: AsyncIterable<Uint8Array>, sink: ByteSink) => Promise<unknown>, event: AuditEvent): Promise<void> {
   await requireFile(abs);
   await withLock(abs, () =>
-    withReadHandle(abs, (src) => guarded(s, abs, right, () => withAtomicFile(abs, (sink) => transform(src.source(), sink), { mode: src.mode }))),
+    withReadHandle(abs, (src) =>
+      guarded(s, abs, right, () => withAtomicFile(abs, (sink) => transform(src.source(), sink), { mode: src.mode, beforeCommit: () => s.audit(event) })),
+    ),
   );
 }
 
@@ -410,15 +422,17 @@ async function rewriteProtected(s: Session, abs: string, right: Right, transform
 export async function grantAccess(s: Session, abs: string, specs: readonly GrantSpec[]): Promise<void> {
   const id = requireIdentity(s);
   const grant = await grantRequests(s, await s.workspace.policy(), specs);
-  await rewriteProtected(s, abs, 'OWNER', (src, sink) => rewrapEnvelope(src, sink, id, { grant }, { clock: s.clock }));
-  await s.audit({ action: 'grant', actor: actor(s), file: s.workspace.relPath(abs), grantees: specs.map((g) => ({ who: g.who, role: g.role })) });
+  await rewriteProtected(s, abs, 'OWNER', (src, sink) => rewrapEnvelope(src, sink, id, { grant }, { clock: s.clock }), {
+    action: 'grant', actor: actor(s), file: s.workspace.relPath(abs), grantees: specs.map((g) => ({ who: g.who, role: g.role })),
+  });
 }
 
 /** Revokes people's access (needs OWNER): removes their grants and rotates the file key. */
 export async function revokeAccess(s: Session, abs: string, who: readonly string[]): Promise<void> {
   const id = requireIdentity(s);
-  await rewriteProtected(s, abs, 'OWNER', (src, sink) => rewrapEnvelope(src, sink, id, { revoke: who }, { clock: s.clock }));
-  await s.audit({ action: 'revoke', actor: actor(s), file: s.workspace.relPath(abs), revoked: [...who], rotated: true });
+  await rewriteProtected(s, abs, 'OWNER', (src, sink) => rewrapEnvelope(src, sink, id, { revoke: who }, { clock: s.clock }), {
+    action: 'revoke', actor: actor(s), file: s.workspace.relPath(abs), revoked: [...who], rotated: true,
+  });
 }
 
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.sensitivity', '.hg', '.svn']);

@@ -34,9 +34,9 @@ export interface Workspace {
   /**
    * Read-modify-write of labels.json under its lock, so parallel writers lose nothing: `edit` gets the
    * current manifest and returns the new one with anything else (`setLabel`'s result fits); returning
-   * the same manifest writes nothing.
+   * the same manifest writes nothing, throwing writes nothing (so `edit` may log the change first).
    */
-  updateManifest<R extends { readonly manifest: LabelsManifest }>(edit: (current: LabelsManifest) => R): Promise<R>;
+  updateManifest<R extends { readonly manifest: LabelsManifest }>(edit: (current: LabelsManifest) => R | Promise<R>): Promise<R>;
   /** Workspace-relative POSIX path of an absolute path (E_USAGE when outside the workspace). */
   relPath(absPath: string): string;
 }
@@ -84,10 +84,10 @@ export function openWorkspace(root: string): Workspace {
   };
   const write = (name: string, text: string) => writeFileAtomic(file(name), text, 0o644);
   /** Read-modify-write under the lock; `valueOf(edit's result)` is written unless it is the value read. */
-  const update = <T, R>(name: string, load: () => Promise<T>, serialize: (value: T) => string, edit: (current: T) => R, valueOf: (result: R) => T) =>
+  const update = <T, R>(name: string, load: () => Promise<T>, serialize: (value: T) => string, edit: (current: T) => R | Promise<R>, valueOf: (result: R) => T) =>
     locked(name, async () => {
       const current = await load();
-      const result = edit(current);
+      const result = await edit(current);
       if (valueOf(result) !== current) await write(name, serialize(valueOf(result)));
       return result;
     });

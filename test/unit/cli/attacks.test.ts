@@ -167,7 +167,7 @@ describe('attacks on the disk', () => {
     assert.equal(next?.file, 'after-crash.md');
   });
 
-  it('a broken audit log stops unprotect and cat before any plaintext is released (fail closed)', () => {
+  it('a broken audit log stops unprotect, cat and label set before anything is released or changed (fail closed)', () => {
     writeFileSync(join(ws, 'closed.txt'), 'closed secret\n', { mode: 0o600 });
     assert.equal(alice.run(['protect', 'closed.txt']).code, 0);
     const good = readFileSync(auditLog());
@@ -180,6 +180,10 @@ describe('attacks on the disk', () => {
     const cat = alice.run(['cat', 'closed.txt.protected']);
     assert.equal(cat.code, 4, cat.stderr);
     assert.equal(cat.stdout, '', 'nothing printed');
+    const labels = readFileSync(join(ws, '.sensitivity', 'labels.json'));
+    writeFileSync(join(ws, 'unlogged.md'), 'x');
+    assert.equal(alice.run(['label', 'set', 'unlogged.md', '--label', 'General']).code, 4);
+    assert.deepEqual(readFileSync(join(ws, '.sensitivity', 'labels.json')), labels, 'a label change that cannot be logged is not made');
     writeFileSync(auditLog(), good);
     assert.equal(alice.run(['cat', 'closed.txt.protected']).stdout, 'closed secret\n');
   });
