@@ -1,11 +1,13 @@
 /** The lock primitive on the real disk: mutual exclusion, bounded waits, and stale locks broken once. */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, constants as fsc, existsSync, openSync, readdirSync, readFileSync, unlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isSensitivityError } from '../../../src/core/errors.js';
 import { acquireLock, withLock } from '../../../src/node/lock.js';
-import { scratch, writeLockRecord } from './helpers.js';
+import { deadPid, scratch, writeLockRecord } from './helpers.js';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
@@ -57,6 +59,35 @@ describe('lock', () => {
     writeLockRecord(`${f}.lock`);
     assert.deepEqual(await crowd(f, 20), { max: 1, count: 20 });
     assert.deepEqual(readdirSync(tmp.path).filter((x) => x.startsWith(f.split('/').pop()!) && x.includes('.lock')), [], 'no lock or marker left');
+  });
+
+  it('a breaker that read the stale lock before someone else broke and retook it does not remove the new lock', { skip: process.platform !== 'linux' && 'uses a FIFO' }, async () => {
+    // The stale lock is a FIFO, so the breaker's read of it blocks until we write: between its open
+    // and its read we break the lock ourselves and take it, then feed it the stale record it expects.
+    const f = file();
+    const lockPath = `${f}.lock`;
+    assert.equal(spawnSync('mkfifo', [lockPath]).status, 0);
+    const late = withLock(f, async () => assert.fail('entered a lock held by someone else'), { waitMs: 300 });
+    const outcome = late.then(
+      () => 'entered',
+      (e: unknown) => (isSensitivityError(e, 'E_LOCKED') ? 'E_LOCKED' : e),
+    );
+    let fd = -1;
+    const deadline = Date.now() + 30_000;
+    while (fd < 0) {
+      try {
+        fd = openSync(lockPath, fsc.O_WRONLY | fsc.O_NONBLOCK); // ENXIO until the breaker has it open
+      } catch {
+        if (Date.now() > deadline) assert.fail('the breaker never read the lock');
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    }
+    unlinkSync(lockPath);
+    const ours = writeLockRecord(lockPath, process.pid);
+    writeSync(fd, JSON.stringify({ pid: deadPid(), host: hostname(), nonce: 'ab'.repeat(16), since: new Date().toISOString() }) + '\n');
+    closeSync(fd);
+    assert.equal(await outcome, 'E_LOCKED');
+    assert.equal((JSON.parse(readFileSync(lockPath, 'utf8')) as { nonce: string }).nonce, ours, 'our lock is still in place');
   });
 
   it('breaks it even when a breaker died holding its marker', async () => {
