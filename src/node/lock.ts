@@ -31,7 +31,7 @@ import { SensitivityError } from '../core/errors.js';
 import { isProcessAlive, tempPathFor } from './temp.js';
 
 /** How long a waiter waits for a live holder before E_LOCKED. */
-export const DEFAULT_LOCK_WAIT_MS = 30_000;
+const DEFAULT_LOCK_WAIT_MS = 30_000;
 /** Older versions held their (empty) lock for milliseconds; one this old was left by a crash. */
 const LEGACY_STALE_MS = 10_000;
 /** A chain of markers this long means breakers keep crashing; wait instead. */

@@ -40,7 +40,7 @@ export function tempPathFor(target: string): string {
 }
 
 /** Who made a temp file, from its name; undefined when `name` is not one of ours. */
-export function tempCreator(name: string): { pid: number; host: string } | undefined {
+function tempCreator(name: string): { pid: number; host: string } | undefined {
   const m = TEMP_NAME.exec(name);
   return m ? { pid: Number(m[1]), host: m[2]! } : undefined;
 }
