@@ -17,7 +17,6 @@ export const ERROR_CODES = {
   E_RIGHT_MISSING: 3,
   E_EXPIRED: 3,
   E_JUSTIFICATION_REQUIRED: 3,
-  E_AUDIT_FAILED: 3,
   // 4: invalid, corrupt or tampered input.
   E_FORMAT: 4,
   E_UNSUPPORTED_VERSION: 4,
@@ -33,6 +32,9 @@ export const ERROR_CODES = {
   E_NOT_FOUND: 1,
   E_EXISTS: 1,
   E_IO: 1,
+  /** The audit log could not record an operation, so it did not take effect. */
+  E_AUDIT_FAILED: 1,
+  /** A lock stayed held by a live process for the whole bounded wait. */
   E_LOCKED: 1,
   E_CANCELLED: 1,
 } as const;

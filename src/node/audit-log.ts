@@ -1,60 +1,116 @@
-/** Node adapters for the core (shared by the CLI and the extension host): the audit log file. Appends hash-chained entries under an exclusive lock, so concurrent writers keep the chain. */
-import { promises as fs } from 'node:fs';
+/**
+ * Node adapter for the core's audit sink (shared by the CLI and the extension host): appends
+ * hash-chained entries to the log file under `withLock`, so concurrent writers — even with a lock left
+ * by a killed one — keep one chain. It fails closed: an entry that cannot be written is an error with a
+ * stable code (E_LOCKED, E_AUDIT_BROKEN, E_IO), for the caller to fail the operation (docs/AUDIT.md).
+ */
+import { constants as fsc, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
-import { createAuditEntry, type AuditEvent } from '../core/index.js';
+import { SensitivityError, isSensitivityError } from '../core/errors.js';
+import { createAuditEntry, tornLineRepair, type AuditEvent } from '../core/index.js';
+import { withLock } from './lock.js';
 
-const LOCK_WAIT_MS = 5000;
-/** The last line is found in the file's tail; entries are far smaller than this. */
-const TAIL_BYTES = 64 * 1024;
+/** The log is read backwards from its end in blocks of this size, as far as its last line needs. */
+const BLOCK = 64 * 1024;
+const LF = 0x0a;
 
-async function lastLine(path: string): Promise<string | undefined> {
-  const h = await fs.open(path, 'r').catch(() => undefined);
-  if (!h) return undefined;
+/** The end of the log: its last complete line, and a torn tail after it (a write cut short by a crash). */
+interface Tail {
+  /** The last complete line (without its line ending); undefined for an empty log. */
+  readonly last?: string;
+  /** Where the next entry goes: the end of the last complete line. */
+  readonly end: number;
+  /** Bytes after the last line feed that are not a whole entry, to cut and record. */
+  readonly torn?: Uint8Array;
+  /** The log ends with a whole entry but no line feed: write one first. */
+  readonly needsLf: boolean;
+}
+
+async function readAt(h: fs.FileHandle, buf: Buffer, pos: number): Promise<void> {
+  for (let off = 0; off < buf.length; ) {
+    const { bytesRead } = await h.read(buf, off, buf.length - off, pos + off);
+    if (bytesRead === 0) throw new SensitivityError('E_IO', 'the audit log shrank while it was locked');
+    off += bytesRead;
+  }
+}
+
+/** Reads back from the end until the last two line feeds (or the start): the last line, whatever its size. */
+async function readTail(h: fs.FileHandle, size: number): Promise<Tail> {
+  const blocks: Buffer[] = [];
+  let start = size;
+  for (let found = 0; start > 0 && found < 2; ) {
+    const len = Math.min(BLOCK, start);
+    start -= len;
+    let b = Buffer.alloc(len);
+    await readAt(h, b, start);
+    for (let i = len - 1; i >= 0; i--) {
+      if (b[i] === LF && ++found === 2) {
+        b = b.subarray(i + 1);
+        start += i + 1;
+        break;
+      }
+    }
+    blocks.unshift(b);
+  }
+  const bytes = Buffer.concat(blocks);
+  const lf = bytes.lastIndexOf(LF);
+  if (bytes.length === 0) return { end: size, needsLf: false };
+  if (lf === bytes.length - 1) return { last: bytes.subarray(0, lf).toString('utf8'), end: size, needsLf: false };
+  const tail = bytes.subarray(lf + 1);
+  if (isJson(tail.toString('utf8'))) return { last: tail.toString('utf8'), end: size, needsLf: true };
+  return { ...(lf >= 0 ? { last: bytes.subarray(0, lf).toString('utf8') } : {}), end: start + lf + 1, torn: tail, needsLf: false };
+}
+
+/** A cut line is a prefix of a JSON object, which never parses; a whole entry does. */
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function appendLocked(path: string, event: AuditEvent, now: Date): Promise<void> {
+  // Read-write without O_APPEND: the entry is written at a position (over a torn tail, if any).
+  const h = await fs.open(path, fsc.O_RDWR | fsc.O_CREAT, 0o600);
   try {
     const { size } = await h.stat();
-    const len = Math.min(size, TAIL_BYTES);
-    const buf = Buffer.alloc(len);
-    await h.read(buf, 0, len, size - len);
-    const lines = buf.toString('utf8').split('\n').filter((l) => l.trim() !== '');
-    return lines.at(-1);
+    const tail = await readTail(h, size);
+    if (tail.last !== undefined && tail.last.trim() === '') {
+      throw new SensitivityError('E_AUDIT_BROKEN', 'the last audit line is empty; run `sensitivity audit --verify`, then move the log aside (keep it as evidence) to start a new one');
+    }
+    const lines: string[] = [];
+    let prev = tail.last;
+    if (tail.torn) {
+      prev = await createAuditEntry(prev, await tornLineRepair(event.actor, tail.torn), now);
+      lines.push(prev);
+    }
+    lines.push(await createAuditEntry(prev, event, now));
+    const bytes = Buffer.from((tail.needsLf ? '\n' : '') + lines.join('\n') + '\n', 'utf8');
+    // One write at the end of the last whole line (over a torn tail), cut what is left of it, fsync.
+    for (let off = 0; off < bytes.length; ) off += (await h.write(bytes, off, bytes.length - off, tail.end + off)).bytesWritten;
+    if (tail.end + bytes.length < size) await h.truncate(tail.end + bytes.length);
+    await h.sync();
   } finally {
     await h.close();
   }
 }
 
-async function withLock<T>(lock: string, f: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      await (await fs.open(lock, 'wx', 0o600)).close();
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      // A lock older than the wait is left by a killed process: take it over.
-      const st = await fs.stat(lock).catch(() => undefined);
-      if (st && Date.now() - st.mtimeMs > LOCK_WAIT_MS) await fs.rm(lock, { force: true });
-      else if (Date.now() > deadline) throw new Error(`audit log is locked by another process (${lock})`);
-      else await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  try {
-    return await f();
-  } finally {
-    await fs.rm(lock, { force: true });
-  }
-}
-
-/** Appends one event to the log at `path` (created with mode 0600), chained to the last entry. */
+/**
+ * Appends one event to the log at `path` (created with mode 0600), chained to its last entry however
+ * large; a torn last line is cut and its repair recorded (`audit.repair`) first. Throws when the entry
+ * is not written — E_LOCKED (another writer held the lock too long), E_AUDIT_BROKEN (the last entry is
+ * not one: the log needs attention), E_IO (the disk) — so the caller fails closed.
+ */
 export async function appendAudit(path: string, event: AuditEvent, now: Date): Promise<void> {
-  await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  await withLock(`${path}.lock`, async () => {
-    const line = await createAuditEntry(await lastLine(path), event, now);
-    const h = await fs.open(path, 'a', 0o600);
-    try {
-      await h.write(line.endsWith('\n') ? line : line + '\n');
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-  });
+  try {
+    await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await withLock(path, () => appendLocked(path, event, now));
+  } catch (e) {
+    if (isSensitivityError(e)) throw e.withFile(path);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string') throw e;
+    throw new SensitivityError('E_IO', `the audit log could not be written (${code}), so the action was not recorded`, path, { cause: e });
+  }
 }

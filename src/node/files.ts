@@ -6,24 +6,11 @@
  */
 import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { DirEntry, FileAccess, ReadHandle } from '../core/app/index.js';
+import type { DirEntry, FileAccess } from '../core/app/index.js';
 import { SensitivityError } from '../core/errors.js';
-import { randomAccessFile } from './file-reader.js';
-import { createExclusive, withAtomicFile, withLockFile } from './node-io.js';
+import { withLock } from './lock.js';
+import { createExclusive, openReadHandle, withAtomicFile } from './node-io.js';
 import { posixRelative } from './paths.js';
-
-/** Opens a regular file once; E_NOT_FOUND / E_USAGE name it. */
-export async function openReadHandle(abs: string, shown: string = abs): Promise<ReadHandle> {
-  const h = await fs.open(abs, 'r').catch((e: NodeJS.ErrnoException) => {
-    throw e.code === 'ENOENT' ? new SensitivityError('E_NOT_FOUND', 'no such file; check the path', shown) : e;
-  });
-  const st = await h.stat();
-  if (!st.isFile()) {
-    await h.close();
-    throw new SensitivityError('E_USAGE', 'not a regular file', shown);
-  }
-  return { ...randomAccessFile(h, st.size), mode: st.mode & 0o777, close: () => h.close() };
-}
 
 /** The files of the workspace rooted at `root`. */
 export function nodeFiles(root: string): FileAccess {
@@ -37,10 +24,10 @@ export function nodeFiles(root: string): FileAccess {
     // Async throughout, so a bad path rejects rather than throws.
     open: async (rel) => openReadHandle(abs(rel), rel),
     exists: async (rel) => (await fs.lstat(abs(rel)).catch(() => undefined)) !== undefined,
-    create: async (rel, mode, produce) => createExclusive(abs(rel), produce, mode),
-    replace: async (rel, mode, produce) => withAtomicFile(abs(rel), produce, mode),
+    create: async (rel, mode, produce) => createExclusive(abs(rel), produce, { mode }),
+    replace: async (rel, mode, produce) => withAtomicFile(abs(rel), produce, { mode }),
     remove: async (rel) => fs.rm(abs(rel), { force: true }),
-    withLock: async (rel, f) => withLockFile(`${abs(rel)}.lock`, f),
+    withLock: async (rel, f) => withLock(abs(rel), f),
     async list(dir) {
       const entries = await fs.readdir(dir === '' ? root : abs(dir), { withFileTypes: true });
       return entries.map((e) => ({ name: e.name, kind: kindOf(e) }));

@@ -1,34 +1,87 @@
 /**
- * Node adapters for the core's ports: file byte sources and atomic writers. Every write goes to a temporary
- * file in the target's directory, is fsynced and renamed into place, and the directory is fsynced, so a
- * crash leaves either the old file or the new one, never half of one.
+ * Node adapters for the core's file ports, safe on disk by construction:
+ * - reads go through one open descriptor per operation (`openReadHandle`): size and mode come from that
+ *   descriptor and every pass reads it, so a file swapped under its name mid-operation is never read;
+ * - writes go to a temp file beside the target, created 0600 (`temp.ts` names it after its creator),
+ *   fsynced, then either renamed over the target (`withAtomicFile`: in-place rewrites) or linked to a
+ *   name that must not exist (`createExclusive`: new outputs; a file someone else created there first
+ *   is never overwritten). The temp is removed on every failure path, and a crashed run's temps are
+ *   swept by the next operation on the folder. The final mode is set on the temp before it is exposed.
  */
-import { randomBytes } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import type { ByteSink, ByteSource } from '../core/ports.js';
+import { constants as fsc, promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ReadHandle } from '../core/app/index.js';
+import type { ByteSink } from '../core/ports.js';
 import { SensitivityError } from '../core/errors.js';
+import { randomAccessFile } from './file-reader.js';
+import { sweepOnce, tempPathFor } from './temp.js';
 
-/** Read buffer size: large reads keep syscalls off the hot path. */
-const READ_CHUNK = 1 << 20;
+const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
 
-/** A file as a ByteSource (1 MiB reads). */
-export function fileSource(path: string): ByteSource {
-  return createReadStream(path, { highWaterMark: READ_CHUNK }) as AsyncIterable<Uint8Array>;
+/**
+ * Opens a regular file for reading, once: the core's random-access `ReadHandle`, read at offsets through
+ * this one descriptor (size and mode from fstat on it). E_NOT_FOUND when missing, E_USAGE when not a
+ * regular file (O_NONBLOCK: a FIFO cannot hang the open). Sweeps the folder's stale temps. `shown` is the
+ * name errors give (a workspace-relative path, say).
+ */
+export async function openReadHandle(path: string, shown: string = path): Promise<ReadHandle> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(path, fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0));
+  } catch (e) {
+    if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') throw new SensitivityError('E_NOT_FOUND', 'no such file; check the path', shown);
+    throw e;
+  }
+  const st = await handle.stat().catch(async (e: unknown) => {
+    await handle.close();
+    throw e;
+  });
+  if (!st.isFile()) {
+    await handle.close();
+    throw new SensitivityError('E_USAGE', 'not a regular file', shown);
+  }
+  await sweepOnce(dirname(path));
+  return { ...randomAccessFile(handle, st.size), mode: st.mode & 0o777, close: () => handle.close() };
 }
 
-/** A file being written atomically: write through `sink`, then `commit()` or `abort()`. */
+/** Runs `f` with the file open for reading (`openReadHandle`), closed however `f` ends. */
+export async function withReadHandle<T>(path: string, f: (file: ReadHandle) => Promise<T>): Promise<T> {
+  const file = await openReadHandle(path);
+  try {
+    return await f(file);
+  } finally {
+    await file.close();
+  }
+}
+
+/** A file being written through a temp file: write through `sink`, then `commit()` or `abort()`. */
 export interface AtomicFile {
   readonly sink: ByteSink;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }
 
-/** Starts an atomic write of `path` (temp file beside it, mode 0600 unless given). */
-export async function openAtomic(path: string, mode = 0o600): Promise<AtomicFile> {
+/** How a finished temp file takes its place: rename over the target, or link to a new name. */
+type Placement = (tmp: string, target: string) => Promise<void>;
+
+const replace: Placement = (tmp, target) => fs.rename(tmp, target);
+
+const createNew: Placement = async (tmp, target) => {
+  try {
+    await fs.link(tmp, target);
+  } catch (e) {
+    if (errno(e) === 'EEXIST') throw new SensitivityError('E_EXISTS', 'already exists; it was not overwritten (move it away first)', target);
+    throw e;
+  }
+  // Placed: a temp name left by a failed unlink is only a second link, swept with the others.
+  await fs.unlink(tmp).catch(() => undefined);
+};
+
+async function openTemp(path: string, mode: number, place: Placement): Promise<AtomicFile> {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await fs.open(tmp, 'wx', mode);
+  await sweepOnce(dir);
+  const tmp = tempPathFor(path);
+  const handle = await fs.open(tmp, 'wx', 0o600);
   let done = false;
   // Both end the write; only the first call acts.
   const finish = () => !done && (done = true);
@@ -43,13 +96,15 @@ export async function openAtomic(path: string, mode = 0o600): Promise<AtomicFile
       if (!finish()) return;
       try {
         await handle.sync();
+        if (mode !== 0o600) await handle.chmod(mode);
         await handle.close();
-        await fs.rename(tmp, path);
-        await syncDir(dir);
+        await place(tmp, path);
       } catch (e) {
+        await handle.close().catch(() => undefined);
         await fs.rm(tmp, { force: true });
         throw e;
       }
+      await syncDir(dir);
     },
     async abort() {
       if (!finish()) return;
@@ -59,23 +114,30 @@ export async function openAtomic(path: string, mode = 0o600): Promise<AtomicFile
   };
 }
 
-/** Writes `data` to `path` atomically. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
-  const f = await openAtomic(path, mode);
-  try {
-    await f.sink.write(typeof data === 'string' ? new TextEncoder().encode(data) : data);
-    await f.commit();
-  } catch (e) {
-    await f.abort();
-    throw e;
-  }
+/** Starts a write that replaces `path` atomically (rename): for in-place rewrites. Mode 0600 unless given. */
+function openAtomic(path: string, mode = 0o600): Promise<AtomicFile> {
+  return openTemp(path, mode, replace);
 }
 
-/** Runs `produce` into an atomic file at `path`: committed when it resolves, removed when it throws. */
-export async function withAtomicFile<T>(path: string, produce: (sink: ByteSink) => Promise<T>, mode = 0o600): Promise<T> {
-  const f = await openAtomic(path, mode);
+/** Starts a write of a new file at `path`: `commit()` fails with E_EXISTS, overwriting nothing, if the name exists by then. */
+function openExclusive(path: string, mode = 0o600): Promise<AtomicFile> {
+  return openTemp(path, mode, createNew);
+}
+
+export interface WriteOptions<T> {
+  /** Permission bits of the result (default 0600); the temp file is 0600 until it is complete. */
+  readonly mode?: number;
+  /**
+   * Runs after `produce` succeeded and before the result becomes visible; when it throws, nothing is
+   * written. Where the audit entry goes, so an operation that cannot be logged does not happen.
+   */
+  readonly beforeCommit?: (result: T) => Promise<void>;
+}
+
+async function produceInto<T>(f: AtomicFile, produce: (sink: ByteSink) => Promise<T>, opts: WriteOptions<T>): Promise<T> {
   try {
     const result = await produce(f.sink);
+    await opts.beforeCommit?.(result);
     await f.commit();
     return result;
   } catch (e) {
@@ -84,53 +146,20 @@ export async function withAtomicFile<T>(path: string, produce: (sink: ByteSink) 
   }
 }
 
-/**
- * Runs `produce` into a new file at `path` that never replaces anything: the temp file is linked to `path`
- * (EEXIST → E_EXISTS, however late the other file appeared), then unlinked. Removed when `produce` throws.
- */
-export async function createExclusive<T>(path: string, produce: (sink: ByteSink) => Promise<T>, mode = 0o600): Promise<T> {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await fs.open(tmp, 'wx', 0o600);
-  try {
-    const result = await produce({
-      async write(chunk) {
-        let off = 0;
-        while (off < chunk.length) off += (await handle.write(chunk, off, chunk.length - off)).bytesWritten;
-      },
-    });
-    await handle.chmod(mode);
-    await handle.sync();
-    await handle.close();
-    await fs.link(tmp, path).catch((e: NodeJS.ErrnoException) => {
-      throw e.code === 'EEXIST' ? new SensitivityError('E_EXISTS', 'already exists; nothing was overwritten', path, { details: { hint: 'move-output' } }) : e;
-    });
-    await syncDir(dir);
-    return result;
-  } finally {
-    await handle.close().catch(() => undefined);
-    await fs.rm(tmp, { force: true });
-  }
+/** Runs `produce` into a temp file renamed over `path` when it resolves, removed when it throws. */
+export async function withAtomicFile<T>(path: string, produce: (sink: ByteSink) => Promise<T>, opts: WriteOptions<T> = {}): Promise<T> {
+  return produceInto(await openAtomic(path, opts.mode), produce, opts);
 }
 
-/** Runs `f` holding the lock file `lock` (created exclusively; waits a bounded time, then E_LOCKED). */
-export async function withLockFile<T>(lock: string, f: () => Promise<T>, waitMs = 10_000): Promise<T> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    try {
-      await (await fs.open(lock, 'wx', 0o600)).close();
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      if (Date.now() > deadline) throw new SensitivityError('E_LOCKED', 'is locked by another process; try again', lock, { details: { hint: 'retry' } });
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-  try {
-    return await f();
-  } finally {
-    await fs.rm(lock, { force: true });
-  }
+/** Runs `produce` into a new file at `path` (exclusive: E_EXISTS and nothing overwritten if the name is taken meanwhile). */
+export async function createExclusive<T>(path: string, produce: (sink: ByteSink) => Promise<T>, opts: WriteOptions<T> = {}): Promise<T> {
+  return produceInto(await openExclusive(path, opts.mode), produce, opts);
+}
+
+/** Writes `data` to `path` atomically (replacing it). */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  await withAtomicFile(path, (sink) => sink.write(bytes), { mode });
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -147,19 +176,15 @@ export async function readTextIfExists(path: string): Promise<string | undefined
   try {
     return await fs.readFile(path, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (errno(e) === 'ENOENT') return undefined;
     throw e;
   }
 }
 
-/** Fails with E_NOT_FOUND naming the file when it is not a readable regular file. */
-export async function requireFile(path: string): Promise<void> {
-  const st = await fs.stat(path).catch(() => undefined);
-  if (!st) throw new SensitivityError('E_NOT_FOUND', 'no such file; check the path', path);
-  if (!st.isFile()) throw new SensitivityError('E_USAGE', 'not a regular file', path);
-}
-
-/** Fails with E_EXISTS when `path` exists (so we never overwrite a file silently). */
+/**
+ * Fails early with E_EXISTS when `path` exists, before long work. Not a guarantee (the name may be taken
+ * after the check): outputs are written with `createExclusive`, which is.
+ */
 export async function requireAbsent(path: string, hint: string): Promise<void> {
   if (await fs.stat(path).catch(() => undefined)) throw new SensitivityError('E_EXISTS', `already exists; ${hint}`, path);
 }

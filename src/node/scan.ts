@@ -19,7 +19,7 @@ import {
   type Policy,
 } from '../core/index.js';
 import { ALWAYS_SKIPPED_DIRS, PROTECTED_EXT } from '../core/paths.js';
-import { fileSource } from './node-io.js';
+import { withReadHandle } from './node-io.js';
 import { scanFiles, type ScanJob } from './scan-pool.js';
 import type { Workspace } from './workspace.js';
 
@@ -40,7 +40,7 @@ export interface ScanReport {
  * header is read). A file that merely carries the `.protected` name is scanned like any other.
  */
 async function isEnvelope(abs: string): Promise<boolean> {
-  return readEnvelopeHeader(fileSource(abs)).then(
+  return withReadHandle(abs, (h) => readEnvelopeHeader(h)).then(
     () => true,
     () => false,
   );

@@ -12,8 +12,9 @@ export interface Session extends AppContext {
 }
 
 /**
- * The audit log at `path` as the core's sink. Any failure to append is E_AUDIT_FAILED (the operation does
- * not take effect), with what went wrong as its cause.
+ * The audit log at `path` as the core's sink. A failure to append fails the operation (it does not take
+ * effect): the log's own errors keep their codes (E_AUDIT_BROKEN, E_LOCKED, E_IO); anything else is
+ * E_AUDIT_FAILED with what went wrong as its cause.
  */
 export function auditLogSink(path: string, clock: Clock = systemClock): AuditSink {
   return {
@@ -21,10 +22,10 @@ export function auditLogSink(path: string, clock: Clock = systemClock): AuditSin
       try {
         await appendAudit(path, event, clock.now());
       } catch (e) {
-        if (isSensitivityError(e, 'E_AUDIT_FAILED')) throw e;
+        if (isSensitivityError(e)) throw e;
         throw new SensitivityError('E_AUDIT_FAILED', 'the audit log cannot be written, so nothing was done', path, {
           cause: e,
-          details: { hint: 'verify-audit', reason: isSensitivityError(e) ? e.code : ((e as NodeJS.ErrnoException).code ?? 'error') },
+          details: { hint: 'verify-audit', reason: (e as NodeJS.ErrnoException).code ?? 'error' },
         });
       }
     },

@@ -16,7 +16,8 @@ import {
 import type { FileAccess, WorkspaceStore } from '../core/app/index.js';
 import { WORKSPACE_DIR } from '../core/paths.js';
 import { absolutePath, nodeFiles, relativePath } from './files.js';
-import { readTextIfExists, withLockFile, writeFileAtomic } from './node-io.js';
+import { withLock } from './lock.js';
+import { readTextIfExists, writeFileAtomic } from './node-io.js';
 
 export { WORKSPACE_DIR };
 
@@ -69,7 +70,7 @@ export function openWorkspace(root: string): Workspace {
   /** Read-modify-write of one of the workspace files under its lock: no concurrent change is lost. */
   const update = async <T>(name: string, parse: (text: string | undefined, path: string) => T, serialize: (value: T) => string, change: (value: T) => Promise<T | undefined> | T | undefined) => {
     await fs.mkdir(join(root, WORKSPACE_DIR), { recursive: true });
-    return withLockFile(`${file(name)}.lock`, async () => {
+    return withLock(file(name), async () => {
       const current = await read(name, parse);
       const next = await change(current);
       if (next === undefined) return current;

@@ -26,6 +26,7 @@ export const AUDIT_ACTIONS = [
   'people.remove',
   'people.change',
   'policy.accept',
+  'audit.repair',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -90,10 +91,11 @@ function checkValue(v: unknown, at: string): void {
 /** A line without its line ending (a CRLF checkout must not break the chain). */
 const bare = (line: string) => line.replace(/\r?\n$/, '').replace(/\r$/, '');
 
+const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+
 /** Lower-case hex SHA-256 of a line's UTF-8 bytes (WebCrypto: runs wherever the core runs). */
 export async function hashLine(line: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(bare(line))));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  return hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(bare(line))));
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -151,6 +153,17 @@ export async function createAuditEntry(prevLine: string | undefined, event: Audi
     ...details,
   };
   return JSON.stringify(entry);
+}
+
+/**
+ * The entry that records the repair of a torn last line (a crash cut a write short): what was cut, as
+ * its length, SHA-256 and text (a partial entry: never secrets). The next writer cuts the torn bytes,
+ * appends this entry, then its own.
+ */
+export async function tornLineRepair(actor: AuditActor | null, cut: Uint8Array): Promise<AuditEvent> {
+  const sha256 = hex(await crypto.subtle.digest('SHA-256', new Uint8Array(cut)));
+  const text = new TextDecoder().decode(cut);
+  return { action: 'audit.repair', actor, reason: 'the last line was cut short (a crash during a write)', cut: { bytes: cut.length, sha256, text } };
 }
 
 /** The log's lines; a final line ending is not an empty entry. */

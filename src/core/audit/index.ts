@@ -5,6 +5,7 @@ export {
   GENESIS as AUDIT_GENESIS,
   hashLine as auditLineHash,
   parseAuditLog,
+  tornLineRepair,
   verifyAuditLog,
   type AuditAction,
   type AuditActor,

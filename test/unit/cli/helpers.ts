@@ -1,5 +1,5 @@
 /** Runs the real `sensitivity` CLI (dist/cli.js, built by `npm test`) as a subprocess in throwaway folders. */
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -56,7 +56,21 @@ export function introduce(owner: Person, other: Person): void {
   if (r.code !== 0) throw new Error(`people add failed: ${r.stderr}`);
 }
 
-/** Starts the CLI asynchronously (for the crash test). */
-export function spawnCli(args: readonly string[], opts: { home: string; cwd: string }) {
-  return spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env: { PATH: process.env.PATH ?? '', SENSITIVITY_HOME: opts.home }, stdio: 'ignore' });
+/** Starts the CLI asynchronously (crash and race tests); its output ignored or piped. */
+export function spawnCli(args: readonly string[], opts: { home: string; cwd: string }, stdout: 'ignore' | 'pipe' = 'ignore') {
+  return spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env: { PATH: process.env.PATH ?? '', SENSITIVITY_HOME: opts.home }, stdio: ['ignore', stdout, stdout] });
+}
+
+/** Runs the CLI as a subprocess without blocking (for many at once); stdout as bytes. */
+export function runCliAsync(args: readonly string[], opts: { home: string; cwd: string }): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  return collectExit(spawnCli(args, opts, 'pipe'));
+}
+
+/** Collects a piped child's output and exit status. */
+export function collectExit(child: ChildProcess): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  const out: Buffer[] = [];
+  let err = '';
+  child.stdout?.on('data', (b: Buffer) => out.push(b));
+  child.stderr?.on('data', (b: Buffer) => (err += b.toString('utf8')));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: err })));
 }
