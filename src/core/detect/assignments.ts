@@ -146,7 +146,12 @@ interface Form {
   at(text: string, nameStart: number, nameEnd: number, sep: number): number;
   /** Bare values: `entry` when the line reads as an env/config entry; `always` (inside a string, an XML element); `never`. */
   readonly bare: 'entry' | 'always' | 'never';
+  /** What ends a bare value (default: whitespace, delimiters and quotes). */
   readonly stops?: string;
+  /** Reads the value its own way (an XML element's text), instead of a quoted or bare value. */
+  value?(text: string, after: number, name: string): Value | undefined;
+  /** `Password=` in this form may belong to a connection string. */
+  readonly connection?: boolean;
 }
 
 const quoteBefore = (text: string, nameStart: number): boolean => '"\'`'.includes(text[nameStart - 1] ?? ' ');
@@ -162,6 +167,7 @@ const FORMS: readonly Form[] = [
     bare: 'always',
     // <password>value</password>, the value on the same line or the next.
     at: (text, nameStart, nameEnd, sep) => (text[nameStart - 1] === '<' && sep === nameEnd && text[sep] === '>' ? sep + 1 : -1),
+    value: (text, after, name) => elementText(text, after, name),
   },
   {
     what: 'XML key/value attributes',
@@ -198,6 +204,7 @@ const FORMS: readonly Form[] = [
   {
     what: 'assignment',
     bare: 'entry',
+    connection: true,
     at: (text, _nameStart, nameEnd, sep) => {
       // Back to the operator's first character: closing quotes and brackets, spaces, then the operator.
       let i = nameEnd;
@@ -253,14 +260,14 @@ export const assignments: Detector = {
       for (const form of FORMS) {
         const after = form.at(text, nameStart, nameEnd, sep);
         if (after === -1) continue;
-        if (form.what === 'assignment' && text[after - 1] === '=' && CONN_NAME.test(name) && (nameStart === 0 || !isWordCode(text.charCodeAt(nameStart - 1)))) {
+        if (form.connection && text[after - 1] === '=' && CONN_NAME.test(name) && (nameStart === 0 || !isWordCode(text.charCodeAt(nameStart - 1)))) {
           const hit = connectionPassword(text, nameStart, after);
           if (hit) {
             out.push(hit);
             return;
           }
         }
-        const v = form.what === 'XML element' ? elementText(text, after, name) : valueAt(text, after, form.stops ?? BARE_STOPS);
+        const v = form.value ? form.value(text, after, name) : valueAt(text, after, form.stops ?? BARE_STOPS);
         if (!v) return;
         if (!v.quoted && form.bare !== 'always') {
           if (form.bare === 'never') return;

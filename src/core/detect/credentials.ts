@@ -55,6 +55,8 @@ interface CommandForm {
   readonly literals: readonly string[];
   /** The line must say which command this is (`-u user:pass` means a password only for curl and kin). */
   readonly command?: RegExp;
+  /** The match is a flag: a space or tab must come right before it (the regex starts on the literal `-`, which V8 skips to fast). */
+  readonly flag?: boolean;
   readonly what: string;
 }
 
@@ -62,11 +64,11 @@ interface CommandForm {
 const SECRET = `([^\\s"'$<{%*-][^\\s"'\`]{0,255})`;
 const VALUE = `["']?${SECRET}`;
 const COMMAND_FORMS: readonly CommandForm[] = [
-  { re: new RegExp(`[ \\t]-(?:u|-user|-proxy-user)(?:[ \\t]+|=)?["']?[^\\s:"'$<{]{1,64}:${SECRET}`, 'g'), literals: ['curl', 'wget', 'http'], command: /(?:^|[\s;&|(`])(?:curl|wget|xh|http)[ \t]/, what: 'curl -u user:password' },
+  { re: new RegExp(`-(?:u|-user|-proxy-user)(?:[ \\t]+|=)?["']?[^\\s:"'$<{]{1,64}:${SECRET}`, 'g'), literals: ['curl', 'wget', 'http'], command: /(?:^|[\s;&|(`])(?:curl|wget|xh|http)[ \t]/, flag: true, what: 'curl -u user:password' },
   { re: new RegExp(`login\\b[^\\n]{0,200}?[ \\t](?:-p|--password)(?:[ \\t]+|=)${VALUE}`, 'g'), literals: ['login'], what: 'registry login -p (docker, podman, helm)' },
   { re: new RegExp(`mysql(?:dump|admin|sh)?\\b[^\\n]{0,200}?[ \\t](?:-p|--password=)${SECRET}`, 'g'), literals: ['mysql'], what: 'mysql -p<password>' },
   { re: new RegExp(`sshpass[ \\t]+-p[ \\t]*${VALUE}`, 'g'), literals: ['sshpass'], what: 'sshpass -p' },
-  { re: new RegExp(`[ \\t]--(?:password|passwd|client-secret|api-key|token|secret)(?:[ \\t]+|=)${VALUE}`, 'g'), literals: ['--'], what: 'a --password/--token flag' },
+  { re: new RegExp(`--(?:password|passwd|client-secret|api-key|token|secret)(?:[ \\t]+|=)${VALUE}`, 'g'), literals: ['--password', '--passwd', '--client-secret', '--api-key', '--token', '--secret'], flag: true, what: 'a --password/--token flag' },
 ];
 const AUTH_HEADER = /uthorization["'`]?[ \t]*[:=][ \t]*["'`]?(Basic|Bearer|Token|Digest|basic|bearer|token)[ \t]+([A-Za-z0-9._~+/=-]{8,2048})/g;
 
@@ -106,6 +108,7 @@ export const commandCredentials: Detector = {
       if (!holdsAny(text, form.literals)) continue;
       forEach(form.re, text, (m) => {
         const end = m.index + m[0].length;
+        if (form.flag && text[m.index - 1] !== ' ' && text[m.index - 1] !== '\t') return;
         if (form.command && !form.command.test(lineAround(text, m.index, end, 300))) return;
         push(end - m[1]!.length, end, commandSecret(m[1]!, form.what));
       });
