@@ -21,7 +21,7 @@ export const PASSWORD_MIN_ENTROPY = 2.5;
 const SECRET_KEY =
   /(?:pass|pwd|secret|token|key|credential|bearer|auth)[\w.-]{0,64}(?:["'`]?\]?["'`]?[ \t]{0,16}(?:[?.]?=|:)|["'`][ \t]{0,16},|>|["'][ \t]+value[ \t]*=|[ \t]{1,16}(?:string|\[\]byte)[ \t]*=)/gi;
 /** Dockerfile's `ENV NAME value` (no `=`), the one common form with only a space between name and value. */
-const DOCKER_ENV = /(?:^|\n)[ \t]*ENV[ \t]+([A-Za-z_][\w.-]{0,64})[ \t]+(?=[^\s=])/g;
+const DOCKER_ENV = /^[ \t]*ENV[ \t]+([A-Za-z_][\w.-]{0,64})[ \t]+[^\s=]/gm;
 
 const KEY_QUALIFIER = 'api|access|secret|private|auth|signing|encryption|master|client|app|session|account|storage|subscription|shared|consumer';
 const QUALIFIED_KEY = new RegExp(`^(?:${KEY_QUALIFIER})keys?$`);
@@ -284,7 +284,7 @@ export const assignments: Detector = {
     });
     if (text.includes('ENV ')) forEach(DOCKER_ENV, text, (m) => {
       const kind = secretName(m[1]!);
-      const v = kind && valueAt(text, m.index + m[0].length, '\r\n');
+      const v = kind && valueAt(text, m.index + m[0].length - 1, '\r\n');
       if (kind && v) report(m[1]!, kind, v, 'Dockerfile ENV');
     });
   },
