@@ -65,10 +65,10 @@ const SECRET = `([^\\s"'$<{%*-][^\\s"'\`]{0,255})`;
 const VALUE = `["']?${SECRET}`;
 const COMMAND_FORMS: readonly CommandForm[] = [
   { re: new RegExp(`-(?:u|-user|-proxy-user)(?:[ \\t]+|=)?["']?[^\\s:"'$<{]{1,64}:${SECRET}`, 'g'), literals: ['curl', 'wget', 'http'], command: /(?:^|[\s;&|(`])(?:curl|wget|xh|http)[ \t]/, flag: true, what: 'curl -u user:password' },
-  { re: new RegExp(`login\\b[^\\n]{0,200}?[ \\t](?:-p|--password)(?:[ \\t]+|=)${VALUE}`, 'g'), literals: ['login'], what: 'registry login -p (docker, podman, helm)' },
+  { re: new RegExp(`(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \\t]+registry)[ \\t]+login\\b[^\\n]{0,200}?[ \\t](?:-p|--password)(?:[ \\t]+|=)${VALUE}`, 'g'), literals: ['login'], what: 'registry login -p (docker, podman, helm)' },
   { re: new RegExp(`mysql(?:dump|admin|sh)?\\b[^\\n]{0,200}?[ \\t](?:-p|--password=)${SECRET}`, 'g'), literals: ['mysql'], what: 'mysql -p<password>' },
   { re: new RegExp(`sshpass[ \\t]+-p[ \\t]*${VALUE}`, 'g'), literals: ['sshpass'], what: 'sshpass -p' },
-  { re: new RegExp(`--(?:password|passwd|client-secret|api-key|token|secret)(?:[ \\t]+|=)${VALUE}`, 'g'), literals: ['--password', '--passwd', '--client-secret', '--api-key', '--token', '--secret'], flag: true, what: 'a --password/--token flag' },
+  { re: new RegExp(`--(?:password|passwd|client-secret|api-key|token)(?:[ \\t]+|=)${VALUE}`, 'g'), literals: ['--password', '--passwd', '--client-secret', '--api-key', '--token'], flag: true, what: 'a --password/--token flag' },
 ];
 const AUTH_HEADER = /uthorization["'`]?[ \t]*[:=][ \t]*["'`]?(Basic|Bearer|Token|Digest|basic|bearer|token)[ \t]+([A-Za-z0-9._~+/=-]{8,2048})/g;
 
