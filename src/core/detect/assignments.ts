@@ -173,7 +173,7 @@ const FORMS: readonly Form[] = [
     what: 'XML key/value attributes',
     bare: 'never',
     // <add key="DbPassword" value="…"/>, <property name="token" value="…"/>
-    at: (text, nameStart, _nameEnd, sep) => (quoteBefore(text, nameStart) && /(?:key|name)[ \t]*=[ \t]*["']$/.test(text.slice(Math.max(0, nameStart - 12), nameStart)) && text[sep] === '=' ? sep + 1 : -1),
+    at: (text, nameStart, _nameEnd, sep) => (text[sep] === '=' && quoteBefore(text, nameStart) && /(?:key|name)[ \t]*=[ \t]*["']$/.test(text.slice(Math.max(0, nameStart - 12), nameStart)) ? sep + 1 : -1),
   },
   {
     what: "a call's name and value arguments",
@@ -184,15 +184,19 @@ const FORMS: readonly Form[] = [
   {
     what: 'Go typed declaration',
     bare: 'never',
-    at: (text, _nameStart, nameEnd, sep) => (/^[ \t]+(?:string|\[\]byte)[ \t]*=$/.test(text.slice(nameEnd, sep + 1)) ? sep + 1 : -1),
+    at: (text, _nameStart, nameEnd, sep) => (text[sep] === '=' && sep > nameEnd && /^[ \t]+(?:string|\[\]byte)[ \t]*=$/.test(text.slice(nameEnd, sep + 1)) ? sep + 1 : -1),
   },
   {
     what: 'typed declaration',
     bare: 'never',
     at: (text, _nameStart, nameEnd, sep) => {
-      if (text[sep] !== ':') return -1;
+      // Cheap tests first: YAML and JSON entries (`name: value`, `"name": …`) are far more common than types.
+      if (text[sep] !== ':' || !/^[ \t]*$/.test(text.slice(nameEnd, sep))) return -1;
+      let i = sep + 1;
+      while (text[i] === ' ' || text[i] === '\t') i++;
+      if (!/[A-Za-z_&]/.test(text[i] ?? '')) return -1;
       const t = TYPE_ANNOTATION.exec(text.slice(sep, sep + 80));
-      return t && /^[ \t]*$/.test(text.slice(nameEnd, sep)) ? sep + t[0].length : -1;
+      return t ? sep + t[0].length : -1;
     },
   },
   {
