@@ -89,7 +89,7 @@ suite('detect', () => {
     assert.equal(d!.severity, vscode.DiagnosticSeverity.Warning);
     assert.equal(d!.code, 'credit-card');
     assert.deepEqual([d!.range.start.line, d!.range.start.character, d!.range.end.line, d!.range.end.character], [2, 13, 2, 13 + CARD.length]);
-    assert.equal(d!.message, 'Payment card number (**** **** **** 6467) — this file should be at least Confidential (it is General)');
+    assert.equal(d!.message, 'Payment card number (**** **** **** 6467) — this file should be at least Confidential (it is General). High confidence: Luhn checksum passed, Visa issuer range and length, context keyword nearby');
     assert.ok(!d!.message.includes('4539'), 'the number itself is masked');
 
     // The status bar says what the content needs.
@@ -113,7 +113,7 @@ suite('detect', () => {
       [['label.set', rel(uri), 'general', 'confidential-all-employees', 'upgrade']],
     );
     const [info] = await diagnostics(uri, (ds) => ds[0]?.severity === vscode.DiagnosticSeverity.Information, 'the finding to become information once the label fits');
-    assert.equal(info!.message, 'Payment card number (**** **** **** 6467) — needs at least Confidential; this file is Confidential / All Employees');
+    assert.equal(info!.message, 'Payment card number (**** **** **** 6467) — needs at least Confidential; this file is Confidential / All Employees. High confidence: Luhn checksum passed, Visa issuer range and length, context keyword nearby');
     await waitFor(async () => !(await a.statusBar()).text.endsWith('$(warning)'), 'the status bar warning to go');
   });
 
@@ -178,7 +178,7 @@ suite('detect', () => {
     const editor = await openFile(rel(uri));
     await typeAt(editor, 1, `alice,${CARD}`);
     const [d] = await diagnostics(uri, (ds) => ds.length > 0, 'the card diagnostic');
-    assert.match(d!.message, /\(it has no label; saving labels it Confidential \/ All Employees\)$/);
+    assert.match(d!.message, /\(it has no label; saving labels it Confidential \/ All Employees\)\. High confidence: Luhn checksum passed/);
     const before = (await auditLog()).length;
     assert.ok(await editor.document.save(), 'saved');
     await waitFor(async () => (await autoManifest())[name]?.label === 'confidential-all-employees', 'the automatic label in auto/.sensitivity/labels.json');
@@ -243,7 +243,7 @@ suite('detect', () => {
     const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
     await typeAt(editor, 0, `\naws_access_key_id = ${AWS_KEY}`);
     const [d] = await diagnostics(uri, (ds) => ds.length > 0, 'a diagnostic in the protected document');
-    assert.equal(d!.message, 'AWS access key (AKIA**************23) — this file should be at least Highly Confidential (it is General)');
+    assert.equal(d!.message, 'AWS access key (AKIA**************23) — this file should be at least Highly Confidential (it is General). High confidence: issuer prefix AKIA (access key), issuer structure (20 characters, base32 alphabet)');
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d!.range, vscode.CodeActionKind.QuickFix.value);
     assert.deepEqual(actions.map((x) => x.title).filter((t) => /label|Protect/.test(t)), ['Apply label Highly Confidential / All Employees', 'Choose a sensitivity label…']);
   }, { timeoutMs: 30_000 });

@@ -191,6 +191,7 @@ describe('credentials in commands and headers', () => {
       ['wget --user=svc --password=@@ https://files.internal/x', 'a --password/--token flag'],
       ['docker login -u ci -p @@ registry.internal', 'registry login -p (docker, podman, helm)'],
       ['podman login registry.internal --username ci --password @@', 'registry login -p (docker, podman, helm)'],
+      ['helm registry login registry.internal -u ci -p @@', 'registry login -p (docker, podman, helm)'],
       ['mysql -h db -u root -p@@ shop', 'mysql -p<password>'],
       ['sshpass -p @@ ssh deploy@10.0.0.4', 'sshpass -p'],
     ] as const) {
@@ -215,6 +216,9 @@ describe('credentials in commands and headers', () => {
     missed('Authorization: Bearer YOUR_TOKEN_HERE', 'command-credential');
     missed(`Authorization: Basic ${Buffer.from(secret(18)).toString('base64')}`, 'command-credential');
     missed(`git log -u ${secret(8)}:${secret(12)}`, 'command-credential');
+    missed('ssh login@bastion.internal -p 2222', 'command-credential');
+    missed('docker build --secret id=npmrc,src=$HOME/.npmrc .', 'command-credential');
+    missed('mysql -h db -P 3306 -u root -p shop', 'command-credential');
   });
   it('libpq connection strings separated by spaces', () => {
     const pw = password();

@@ -21,7 +21,7 @@ export const PASSWORD_MIN_ENTROPY = 2.5;
 const SECRET_KEY =
   /(?:pass|pwd|secret|token|key|credential|bearer|auth)[\w.-]{0,64}(?:["'`]?\]?["'`]?[ \t]{0,16}(?:[?.]?=|:)|["'`][ \t]{0,16},|>|["'][ \t]+value[ \t]*=|[ \t]{1,16}(?:string|\[\]byte)[ \t]*=)/gi;
 /** Dockerfile's `ENV NAME value` (no `=`), the one common form with only a space between name and value. */
-const DOCKER_ENV = /(?:^|\n)[ \t]*ENV[ \t]+([A-Za-z_][\w.-]{0,64})[ \t]+(?=[^\s=])/g;
+const DOCKER_ENV = /^[ \t]*ENV[ \t]+([A-Za-z_][\w.-]{0,64})[ \t]+[^\s=]/gm;
 
 const KEY_QUALIFIER = 'api|access|secret|private|auth|signing|encryption|master|client|app|session|account|storage|subscription|shared|consumer';
 const QUALIFIED_KEY = new RegExp(`^(?:${KEY_QUALIFIER})keys?$`);
@@ -146,7 +146,12 @@ interface Form {
   at(text: string, nameStart: number, nameEnd: number, sep: number): number;
   /** Bare values: `entry` when the line reads as an env/config entry; `always` (inside a string, an XML element); `never`. */
   readonly bare: 'entry' | 'always' | 'never';
+  /** What ends a bare value (default: whitespace, delimiters and quotes). */
   readonly stops?: string;
+  /** Reads the value its own way (an XML element's text), instead of a quoted or bare value. */
+  value?(text: string, after: number, name: string): Value | undefined;
+  /** `Password=` in this form may belong to a connection string. */
+  readonly connection?: boolean;
 }
 
 const quoteBefore = (text: string, nameStart: number): boolean => '"\'`'.includes(text[nameStart - 1] ?? ' ');
@@ -162,12 +167,13 @@ const FORMS: readonly Form[] = [
     bare: 'always',
     // <password>value</password>, the value on the same line or the next.
     at: (text, nameStart, nameEnd, sep) => (text[nameStart - 1] === '<' && sep === nameEnd && text[sep] === '>' ? sep + 1 : -1),
+    value: (text, after, name) => elementText(text, after, name),
   },
   {
     what: 'XML key/value attributes',
     bare: 'never',
     // <add key="DbPassword" value="…"/>, <property name="token" value="…"/>
-    at: (text, nameStart, _nameEnd, sep) => (quoteBefore(text, nameStart) && /(?:key|name)[ \t]*=[ \t]*["']$/.test(text.slice(Math.max(0, nameStart - 12), nameStart)) && text[sep] === '=' ? sep + 1 : -1),
+    at: (text, nameStart, _nameEnd, sep) => (text[sep] === '=' && quoteBefore(text, nameStart) && /(?:key|name)[ \t]*=[ \t]*["']$/.test(text.slice(Math.max(0, nameStart - 12), nameStart)) ? sep + 1 : -1),
   },
   {
     what: "a call's name and value arguments",
@@ -178,15 +184,19 @@ const FORMS: readonly Form[] = [
   {
     what: 'Go typed declaration',
     bare: 'never',
-    at: (text, _nameStart, nameEnd, sep) => (/^[ \t]+(?:string|\[\]byte)[ \t]*=$/.test(text.slice(nameEnd, sep + 1)) ? sep + 1 : -1),
+    at: (text, _nameStart, nameEnd, sep) => (text[sep] === '=' && sep > nameEnd && /^[ \t]+(?:string|\[\]byte)[ \t]*=$/.test(text.slice(nameEnd, sep + 1)) ? sep + 1 : -1),
   },
   {
     what: 'typed declaration',
     bare: 'never',
     at: (text, _nameStart, nameEnd, sep) => {
-      if (text[sep] !== ':') return -1;
+      // Cheap tests first: YAML and JSON entries (`name: value`, `"name": …`) are far more common than types.
+      if (text[sep] !== ':' || !/^[ \t]*$/.test(text.slice(nameEnd, sep))) return -1;
+      let i = sep + 1;
+      while (text[i] === ' ' || text[i] === '\t') i++;
+      if (!/[A-Za-z_&]/.test(text[i] ?? '')) return -1;
       const t = TYPE_ANNOTATION.exec(text.slice(sep, sep + 80));
-      return t && /^[ \t]*$/.test(text.slice(nameEnd, sep)) ? sep + t[0].length : -1;
+      return t ? sep + t[0].length : -1;
     },
   },
   {
@@ -198,6 +208,7 @@ const FORMS: readonly Form[] = [
   {
     what: 'assignment',
     bare: 'entry',
+    connection: true,
     at: (text, _nameStart, nameEnd, sep) => {
       // Back to the operator's first character: closing quotes and brackets, spaces, then the operator.
       let i = nameEnd;
@@ -253,14 +264,14 @@ export const assignments: Detector = {
       for (const form of FORMS) {
         const after = form.at(text, nameStart, nameEnd, sep);
         if (after === -1) continue;
-        if (form.what === 'assignment' && text[after - 1] === '=' && CONN_NAME.test(name) && (nameStart === 0 || !isWordCode(text.charCodeAt(nameStart - 1)))) {
+        if (form.connection && text[after - 1] === '=' && CONN_NAME.test(name) && (nameStart === 0 || !isWordCode(text.charCodeAt(nameStart - 1)))) {
           const hit = connectionPassword(text, nameStart, after);
           if (hit) {
             out.push(hit);
             return;
           }
         }
-        const v = form.what === 'XML element' ? elementText(text, after, name) : valueAt(text, after, form.stops ?? BARE_STOPS);
+        const v = form.value ? form.value(text, after, name) : valueAt(text, after, form.stops ?? BARE_STOPS);
         if (!v) return;
         if (!v.quoted && form.bare !== 'always') {
           if (form.bare === 'never') return;
@@ -277,7 +288,7 @@ export const assignments: Detector = {
     });
     if (text.includes('ENV ')) forEach(DOCKER_ENV, text, (m) => {
       const kind = secretName(m[1]!);
-      const v = kind && valueAt(text, m.index + m[0].length, '\r\n');
+      const v = kind && valueAt(text, m.index + m[0].length - 1, '\r\n');
       if (kind && v) report(m[1]!, kind, v, 'Dockerfile ENV');
     });
   },

@@ -1,6 +1,6 @@
 /** Credentials in URLs, on command lines (curl -u, docker login -p, …) and in HTTP Authorization headers. */
 import { decodeBase64, isPlaceholder, shannonEntropy } from './text.js';
-import { P_GENERIC, TYPES, WHY, forEach, holdsAny, lineAround, type Detector, type Hit, type Verdict } from './detector.js';
+import { P_GENERIC, TYPES, WHY, forEach, lineStartNear, type Detector, type Hit, type Verdict } from './detector.js';
 
 // ---- credentials in URLs and connection strings ------------------------------------------------
 
@@ -49,25 +49,50 @@ export const urlCredentials: Detector = {
 
 // ---- command lines and Authorization headers ---------------------------------------------------
 
-/** A credential-carrying form: where the secret is (group 1), which words must be in the text, what it is. */
-interface CommandForm {
-  readonly re: RegExp;
-  readonly literals: readonly string[];
-  /** The line must say which command this is (`-u user:pass` means a password only for curl and kin). */
-  readonly command?: RegExp;
-  readonly what: string;
+/**
+ * One pass finds every credential-carrying flag (after a space): `indexOf('-')` and a look at the next
+ * character, twice as fast as a regex pass and far faster than a pass per command; FLAG is then tried
+ * there. The command is read back on the line.
+ */
+const FLAG = /-(?:-(user|proxy-user|password|passwd|token|api-key|client-secret)\b|([up]))/y;
+/** A value: not a variable (`$X`, `%X%`, `{x}`, `<x>`), a mask (`***`) or another flag. */
+const SECRET = `([^\\s"'$<{%*-][^\\s"'\`]{0,255})`;
+/** After `-u`/`--user`: `user:password` (curl, wget, httpie, xh). */
+const USER_PASS = new RegExp(`(?:[ \\t]+|=)?["']?[^\\s:"'$<{]{1,64}:${SECRET}`, 'y');
+/** After a flag that takes a value: a space or `=`, an optional quote, the value. */
+const SEPARATE = new RegExp(`(?:[ \\t]+|=)["']?${SECRET}`, 'y');
+/** After mysql's `-p`: the password attached (`-p` alone prompts for it). */
+const ATTACHED = new RegExp(SECRET, 'y');
+/** The commands whose flags carry credentials, as the line before the flag names them. */
+const CURL_LINE = /(?:^|[\s;&|(`])(?:curl|wget|xh|http)[ \t]/;
+const REGISTRY_LOGIN_LINE = /(?:^|[\s;&|(`])(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry)[ \t]+login\b/;
+const MYSQL_LINE = /(?:^|[\s;&|(`])mysql(?:dump|admin|sh)?[ \t]/;
+const SSHPASS_LINE = /(?:^|[\s;&|(`])sshpass[ \t]*$/;
+
+/** The value a flag at [at, after) carries and what to call it, or undefined when the command does not give it one. */
+function flagValue(text: string, at: number, after: number, long: string | undefined, short: string | undefined): { m: RegExpExecArray; what: string } | undefined {
+  const exec = (re: RegExp) => {
+    re.lastIndex = after;
+    return re.exec(text) ?? undefined;
+  };
+  const before = text.slice(lineStartNear(text, at, 300), at);
+  if (short === 'u' || long === 'user' || long === 'proxy-user') {
+    const m = CURL_LINE.test(before) ? exec(USER_PASS) : undefined;
+    return m && { m, what: 'curl -u user:password' };
+  }
+  if (short === 'p') {
+    if (MYSQL_LINE.test(before)) {
+      const m = exec(ATTACHED);
+      return m && { m, what: 'mysql -p<password>' };
+    }
+    const what = REGISTRY_LOGIN_LINE.test(before) ? 'registry login -p (docker, podman, helm)' : SSHPASS_LINE.test(before) ? 'sshpass -p' : undefined;
+    const m = what ? exec(SEPARATE) : undefined;
+    return m && what ? { m, what } : undefined;
+  }
+  const m = exec(SEPARATE);
+  return m && { m, what: REGISTRY_LOGIN_LINE.test(before) ? 'registry login -p (docker, podman, helm)' : 'a --password/--token flag' };
 }
 
-/** A value after a flag: not a variable (`$X`, `%X%`, `{x}`, `<x>`), a mask (`***`) or another flag. */
-const SECRET = `([^\\s"'$<{%*-][^\\s"'\`]{0,255})`;
-const VALUE = `["']?${SECRET}`;
-const COMMAND_FORMS: readonly CommandForm[] = [
-  { re: new RegExp(`[ \\t]-(?:u|-user|-proxy-user)(?:[ \\t]+|=)?["']?[^\\s:"'$<{]{1,64}:${SECRET}`, 'g'), literals: ['curl', 'wget', 'http'], command: /(?:^|[\s;&|(`])(?:curl|wget|xh|http)[ \t]/, what: 'curl -u user:password' },
-  { re: new RegExp(`login\\b[^\\n]{0,200}?[ \\t](?:-p|--password)(?:[ \\t]+|=)${VALUE}`, 'g'), literals: ['login'], what: 'registry login -p (docker, podman, helm)' },
-  { re: new RegExp(`mysql(?:dump|admin|sh)?\\b[^\\n]{0,200}?[ \\t](?:-p|--password=)${SECRET}`, 'g'), literals: ['mysql'], what: 'mysql -p<password>' },
-  { re: new RegExp(`sshpass[ \\t]+-p[ \\t]*${VALUE}`, 'g'), literals: ['sshpass'], what: 'sshpass -p' },
-  { re: new RegExp(`[ \\t]--(?:password|passwd|client-secret|api-key|token|secret)(?:[ \\t]+|=)${VALUE}`, 'g'), literals: ['--'], what: 'a --password/--token flag' },
-];
 const AUTH_HEADER = /uthorization["'`]?[ \t]*[:=][ \t]*["'`]?(Basic|Bearer|Token|Digest|basic|bearer|token)[ \t]+([A-Za-z0-9._~+/=-]{8,2048})/g;
 
 /** A password or token given on a command line: not a variable, a placeholder or a stock weak word. */
@@ -93,22 +118,25 @@ function headerSecret(scheme: string, value: string): Verdict | undefined {
 
 export const commandCredentials: Detector = {
   types: [TYPES.command],
-  candidates: [AUTH_HEADER, ...COMMAND_FORMS.map((f) => f.re)],
+  candidates: [AUTH_HEADER, FLAG],
   find(text, out) {
     const push = (start: number, end: number, verdict: Verdict | undefined): void => {
       if (verdict) out.push({ type: TYPES.command, start, end, priority: P_GENERIC, reveal: { keepEnd: 1 }, ...verdict } satisfies Hit);
     };
-    if (text.includes('uthorization')) forEach(AUTH_HEADER, text, (m) => {
+    if (text.includes('zation')) forEach(AUTH_HEADER, text, (m) => {
       const end = m.index + m[0].length;
       push(end - m[2]!.length, end, headerSecret(m[1]!, m[2]!));
     });
-    for (const form of COMMAND_FORMS) {
-      if (!holdsAny(text, form.literals)) continue;
-      forEach(form.re, text, (m) => {
-        const end = m.index + m[0].length;
-        if (form.command && !form.command.test(lineAround(text, m.index, end, 300))) return;
-        push(end - m[1]!.length, end, commandSecret(m[1]!, form.what));
-      });
+    for (let i = text.indexOf('-'); i !== -1; i = text.indexOf('-', i + 1)) {
+      const next = text.charCodeAt(i + 1);
+      if ((next !== 117 && next !== 112 && next !== 45) || text.charCodeAt(i - 1) !== 32) continue;
+      FLAG.lastIndex = i;
+      const f = FLAG.exec(text);
+      const found = f && flagValue(text, i, i + f[0].length, f[1], f[2]);
+      if (!found) continue;
+      const end = found.m.index + found.m[0].length;
+      push(end - found.m[1]!.length, end, commandSecret(found.m[1]!, found.what));
+      i = end - 1;
     }
   },
 };

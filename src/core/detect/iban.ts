@@ -2,7 +2,7 @@
 import { ibanLength, validIban } from './validators.js';
 import { P_DATA, TYPES, WHY, forEach, isAlnum, type Detector } from './detector.js';
 
-const IBAN_START = /[A-Z]{2}\d\d[ .\u00a0-]?[A-Z0-9]{4}/g;
+const IBAN_START = /[A-Z]{2}\d\d[ .\xa0-]?[A-Z0-9]{4}/g;
 /** Separators people put between an IBAN's groups: space, no-break space, dash, dot. */
 const SEPARATORS = ' \u00a0-.';
 

@@ -35,7 +35,7 @@ export const jwt: Detector = {
   types: [TYPES.jwt],
   candidates: [JWT, WRAPPED],
   find(text, out) {
-    if (text.includes('eyJ')) forEach(JWT, text, (m) => {
+    if (text.includes('yJ')) forEach(JWT, text, (m) => {
       const end = m.index + m[0].length;
       if (!bounded(text, m.index, end, isB64UrlCode)) return;
       const verdict = validateJwt(m[0]);

@@ -31,7 +31,7 @@ export const privateKeys: Detector = {
   candidates: [PEM_BEGIN, PUTTY],
   find(text, out) {
     let ends: number[] | undefined;
-    if (text.includes('-----BEGIN ')) forEach(PEM_BEGIN, text, (m) => {
+    if (text.includes('BEGIN ')) forEach(PEM_BEGIN, text, (m) => {
       const start = m.index;
       const label = m[1]!;
       const bodyStart = start + m[0].length;
@@ -49,7 +49,7 @@ export const privateKeys: Detector = {
       PEM_BEGIN.lastIndex = end;
     });
     let macs: number[] | undefined;
-    if (text.includes('PuTTY-User-Key-File-')) forEach(PUTTY, text, (m) => {
+    if (text.includes('PuTTY')) forEach(PUTTY, text, (m) => {
       macs ??= offsetsOf(text, 'Private-MAC: ');
       const macAt = firstFrom(macs, m.index, MAX_KEY);
       if (macAt === -1 || !/^Private-MAC: [0-9a-fA-F]{40}/.test(text.slice(macAt, macAt + 60))) return;

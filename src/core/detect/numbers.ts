@@ -3,9 +3,10 @@ import { isWordCode, keywordNear, keywordRegex } from './text.js';
 import { cardIssuer, luhn, testCard, validSsn } from './validators.js';
 import { P_DATA, TYPES, WHY, lineStartNear, type Detector, type Hit } from './detector.js';
 
-// Nine or more digits with single spaces, dashes or dots between; not inside a word, a decimal, a path or a signed
-// number. Three leading digits (every card and SSN group starts with 3 or more) let V8 reject most positions early.
-const DIGIT_RUN = /(?<![\w.+\-/\\$@])[0-9]{3}(?:[ .-]?[0-9]){6,}/g;
+// Nine or more digits with single spaces or dashes between, or an SSN's 3-2-4 with dots; not inside a word, a
+// decimal, a path or a signed number. Three leading digits (every card and SSN group starts with 3 or more) let
+// V8 reject most positions early; dots only in the SSN shape keep decimals (523.1234567) from becoming runs.
+const DIGIT_RUN = /(?<![\w.+\-/\\$@])[0-9]{3}(?:(?:[ -]?[0-9]){6,}|\.[0-9]{2}\.[0-9]{4})/g;
 const CARD_KEYWORDS = keywordRegex([
   'card', 'cards', 'credit', 'debit', 'visa', 'mastercard', 'amex', 'american express', 'discover', 'jcb', 'diners',
   'payment', 'exp', 'expiry', 'expires', 'expiration', 'cvv', 'cvc', 'cvv2', 'pan', 'cc', 'ccn', 'cc#', 'card_number', 'cardnumber',

@@ -1,7 +1,7 @@
 /** Tokens with an issuer's prefix and shape: GitHub, Slack, Stripe, Google API keys. */
 import { isPlaceholder, isWordCode, shannonEntropy } from './text.js';
 import { githubChecksumOk } from './validators.js';
-import { TYPES, WHY, isAlnum, isB64UrlCode, tokenDetector, type Verdict } from './detector.js';
+import { P_TOKEN, TYPES, WHY, bounded, isAlnum, isB64UrlCode, tokenDetector, type Detector, type Verdict } from './detector.js';
 import { sampleVerdict } from './samples.js';
 
 // ---- GitHub ------------------------------------------------------------------------------------
@@ -23,9 +23,32 @@ function validateGithub(v: string): Verdict | undefined {
   return githubChecksumOk(v) ? { confidence: 'high', why: [prefix, WHY.checksum('CRC-32')] } : { confidence: 'low', why: [prefix, WHY.checksumFailed('CRC-32')] };
 }
 
-// Two passes: each starts with its own literal, which V8 skips to far faster than to an alternation.
-export const githubClassic = tokenDetector(TYPES.github, GITHUB, isWordCode, validateGithub, { keepStart: 4, keepEnd: 2 });
-export const githubFineGrained = tokenDetector(TYPES.github, GITHUB_PAT, isWordCode, validateGithub, { keepStart: 11, keepEnd: 2 }, ['github_pat_']);
+/** `gh?_` before `_`: p, o, u, s, r. */
+const isGithubKind = (c: number): boolean => c === 112 || c === 111 || c === 117 || c === 115 || c === 114;
+
+/**
+ * Classic tokens: each `_` found with `indexOf` and `gh?` looked for before it — `_` is far rarer than `g`,
+ * which makes this 5× faster than a pass of GITHUB (kept as the candidate pattern the benchmark hands ripgrep).
+ */
+export const githubClassic: Detector = {
+  types: [TYPES.github],
+  candidates: [GITHUB],
+  find(text, out) {
+    for (let i = text.indexOf('_'); i !== -1; i = text.indexOf('_', i + 1)) {
+      if (!isGithubKind(text.charCodeAt(i - 1)) || text.charCodeAt(i - 2) !== 104 || text.charCodeAt(i - 3) !== 103) continue;
+      const start = i - 3;
+      const end = i + 37;
+      if (end > text.length || !bounded(text, start, end, isWordCode)) continue;
+      let j = i + 1;
+      while (j < end && isAlnum(text.charCodeAt(j))) j++;
+      if (j < end) continue;
+      const verdict = validateGithub(text.slice(start, end));
+      if (verdict) out.push({ type: TYPES.github, start, end, priority: P_TOKEN, reveal: { keepStart: 4, keepEnd: 2 }, ...verdict });
+      i = end - 1;
+    }
+  },
+};
+export const githubFineGrained = tokenDetector(TYPES.github, GITHUB_PAT, isWordCode, validateGithub, { keepStart: 11, keepEnd: 2 }, ['_pat_']);
 
 // ---- Slack -------------------------------------------------------------------------------------
 
@@ -78,7 +101,7 @@ export const stripe = tokenDetector(
   isWordCode,
   (v) => prefixedRandom(v.startsWith('s') ? 'sk_live_ (secret key)' : 'rk_live_ (restricted key)', v.slice(8)),
   { keepStart: 8, keepEnd: 2 },
-  ['k_live_'],
+  ['_live_'],
 );
 
 export const google = tokenDetector(
