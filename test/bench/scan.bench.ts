@@ -1,7 +1,8 @@
 /**
  * Scan throughput: `scanText` over a generated mixed-text corpus (256 MiB by default; SCAN_BENCH_MIB
  * overrides), file by file as a scanner reads it, beside ripgrep searching the detectors' first-pass
- * patterns (CANDIDATE_PATTERNS) over the same files in the same run. Prints MB/s and the ratios.
+ * patterns (CANDIDATE_PATTERNS) over the same files in the same run, and `sensitivity scan` itself (dist/cli.js,
+ * its worker-thread pool). Prints MB/s and the ratios.
  * Run: node --import tsx test/bench/scan.bench.ts   (the corpus goes to a temp dir, deleted after).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -142,6 +143,14 @@ async function main(): Promise<void> {
     const workers = Math.max(1, cpus().length);
     const parallel = await best(3, () => scanParallel(dir, files, workers));
     rows.push([`scanText: read + decode + scan, ${workers} processes`, parallel]);
+    // The product: `sensitivity scan --json` over the folder, a whole process, its worker pool on every core.
+    const pooled = await best(3, () => {
+      const p = timed(process.execPath, [join(process.cwd(), 'dist', 'cli.js'), 'scan', '--json', '--workspace', dir, dir]);
+      if (p.status !== 0) throw new Error(`sensitivity scan failed (${p.status})`);
+      const report = JSON.parse(p.stdout) as { files: { findings: unknown[] }[] };
+      return { value: report.files.reduce((n, f) => n + f.findings.length, 0), childCpu: p.cpu };
+    });
+    rows.push([`sensitivity scan (CLI, ${workers} worker threads)`, pooled]);
 
     let rgAll: Run<number> | undefined;
     let rgOne: Run<number> | undefined;
@@ -168,7 +177,7 @@ async function main(): Promise<void> {
     if (rgAll && rgOne) {
       const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '-' : `${(a / b).toFixed(2)}×`);
       console.log(
-        `ratios — wall: ${workers} processes / rg ${ratio(mbs(parallel.seconds), mbs(rgAll.seconds))}, 1 thread / rg -j1 ${ratio(mbs(single.seconds), mbs(rgOne.seconds))};` +
+        `ratios — wall: sensitivity scan / rg ${ratio(mbs(pooled.seconds), mbs(rgAll.seconds))}, ${workers} processes / rg ${ratio(mbs(parallel.seconds), mbs(rgAll.seconds))}, 1 thread / rg -j1 ${ratio(mbs(single.seconds), mbs(rgOne.seconds))};` +
           ` per CPU-second: scanText / rg -j1 ${ratio(mbs(single.cpu), mbs(rgOne.cpu))}`,
       );
       console.log('(rg counts candidate matches only; scanText also validates, de-duplicates, masks and positions them)');
