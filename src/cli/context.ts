@@ -4,8 +4,8 @@ import { SensitivityError } from '../core/errors.js';
 import type { Identity } from '../core/identity.js';
 import type { AuditEvent } from '../core/index.js';
 import { systemClock, type Clock } from '../core/ports.js';
-import { appendAudit } from '../node/audit-log.js';
 import { auditPath, readHomeIdentity, resolveHome } from '../node/home.js';
+import { auditLogSink, sessionIn, type Session } from '../node/session.js';
 import { findWorkspaceRoot, openWorkspace, type Workspace } from '../node/workspace.js';
 import { flagValue, type ParsedArgs } from './args.js';
 import { promises as fs } from 'node:fs';
@@ -19,8 +19,10 @@ export interface CliContext {
   identity(): Promise<Identity | undefined>;
   /** The identity, or E_NO_IDENTITY saying how to create one. */
   requireIdentity(): Promise<Identity>;
-  /** Appends to the hash-chained audit log in the home folder. */
+  /** Appends to the hash-chained audit log in the home folder (E_AUDIT_FAILED when it cannot). */
   audit(event: AuditEvent): Promise<void>;
+  /** The application session: workspace, identity (if any), audit log. */
+  session(): Promise<Session>;
 }
 
 function memo<T>(f: () => Promise<T>): () => Promise<T> {
@@ -34,6 +36,7 @@ export function createContext(args: ParsedArgs, env: NodeJS.ProcessEnv = process
   const home = resolveHome(env);
   const explicit = flagValue(args, 'workspace');
   const identity = memo(() => readHomeIdentity(home));
+  const sink = auditLogSink(auditPath(home), systemClock);
   const ctx: CliContext = {
     clock: systemClock,
     home,
@@ -50,12 +53,10 @@ export function createContext(args: ParsedArgs, env: NodeJS.ProcessEnv = process
     async requireIdentity() {
       const id = await identity();
       if (id) return id;
-      throw new SensitivityError(
-        'E_NO_IDENTITY',
-        `no identity in ${home}; create one with \`sensitivity id new --name NAME --email EMAIL\` or import one with \`sensitivity id import FILE\``,
-      );
+      throw new SensitivityError('E_NO_IDENTITY', `no identity in ${home}`, undefined, { details: { hint: 'create-identity' } });
     },
-    audit: (event) => appendAudit(auditPath(home), event, ctx.clock.now()),
+    audit: (event) => sink.append(event),
+    session: memo(async () => sessionIn(await ctx.workspace(), await identity(), sink, ctx.clock)),
   };
   return ctx;
 }

@@ -1,6 +1,8 @@
 /** The `sensitivity` command: parses argv, runs one command from the table, maps errors to exit codes. */
 import { isSensitivityError } from '../core/errors.js';
 import { parseArgs } from './args.js';
+import { foreignErrorLine } from './errors.js';
+import { terminalSafe } from './terminal.js';
 import { COMMANDS, type Command } from './commands/index.js';
 import { createContext } from './context.js';
 
@@ -37,7 +39,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (!found) {
     const help = argv.length === 0 || argv[0] === '--help' || argv[0] === 'help';
     (help ? process.stdout : process.stderr).write(usage() + '\n');
-    if (!help) process.stderr.write(`\nsensitivity: unknown command "${argv.join(' ')}"\n`);
+    if (!help) process.stderr.write(terminalSafe(`\nsensitivity: unknown command "${argv.join(' ')}"`) + '\n');
     return help ? 0 : 2;
   }
   const { command, rest } = found;
@@ -50,21 +52,24 @@ export async function main(argv: readonly string[]): Promise<number> {
     const ctx = createContext(args);
     return (await command.run(ctx, args)) ?? 0;
   } catch (e) {
-    if (isSensitivityError(e)) {
-      const where = e.file ? `${e.file}: ` : '';
-      process.stderr.write(`sensitivity: ${where}${e.message} [${e.code}]\n`);
-      if (e.code === 'E_USAGE') process.stderr.write(`usage: sensitivity ${command.usage}\n`);
-      return e.exitCode;
-    }
-    const err = e as NodeJS.ErrnoException;
-    const where = err.path ? `${err.path}: ` : '';
-    process.stderr.write(`sensitivity: ${where}${err.message ?? String(e)}\n`);
-    return 1;
+    process.stderr.write(foreignErrorLine(e) + '\n');
+    if (!isSensitivityError(e)) return 1;
+    if (e.code === 'E_USAGE') process.stderr.write(`usage: sensitivity ${command.usage}\n`);
+    return e.exitCode;
   }
+}
+
+/** A reader that went away (`sensitivity … | head`) ends the command quietly, as cat and grep do. */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
 }
 
 // Only run when executed (the bundle's entry), not when imported by tests.
 if (require.main === module) {
+  quietOnClosedPipe(process.stdout);
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

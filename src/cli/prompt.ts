@@ -1,7 +1,6 @@
 /** Passphrases: from $SENSITIVITY_PASSPHRASE, else asked on the terminal without echo. */
 import { SensitivityError } from '../core/errors.js';
-
-const MIN_PASSPHRASE = 8;
+import { requireStrongPassphrase } from '../core/passphrase.js';
 
 function askHidden(question: string): Promise<string> {
   const stdin = process.stdin;
@@ -35,9 +34,7 @@ function askHidden(question: string): Promise<string> {
 export async function readPassphrase(confirm: boolean): Promise<string> {
   const fromEnv = process.env.SENSITIVITY_PASSPHRASE;
   if (fromEnv !== undefined) {
-    if (confirm && fromEnv.length < MIN_PASSPHRASE) {
-      throw new SensitivityError('E_USAGE', `SENSITIVITY_PASSPHRASE must be at least ${MIN_PASSPHRASE} characters`);
-    }
+    if (confirm) requireStrongPassphrase(fromEnv);
     return fromEnv;
   }
   if (!process.stdin.isTTY) {
@@ -45,7 +42,7 @@ export async function readPassphrase(confirm: boolean): Promise<string> {
   }
   const first = await askHidden('Passphrase: ');
   if (!confirm) return first;
-  if (first.length < MIN_PASSPHRASE) throw new SensitivityError('E_USAGE', `the passphrase must be at least ${MIN_PASSPHRASE} characters`);
+  requireStrongPassphrase(first);
   if ((await askHidden('Repeat passphrase: ')) !== first) throw new SensitivityError('E_USAGE', 'the passphrases differ');
   return first;
 }

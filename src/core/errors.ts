@@ -54,6 +54,8 @@ export type ErrorHint =
   | 'move-output'
   | 'verify-audit'
   | 'ask-owner'
+  | 'add-person'
+  | 'confirm-replace'
   | 'retry';
 
 /** Structured facts about an error, for hosts to render (names, labels, emails: untrusted, escape them). */

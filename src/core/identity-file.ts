@@ -5,6 +5,7 @@
  */
 import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, errors } from 'jose';
 import { SensitivityError } from './errors.js';
+import { requireStrongPassphrase } from './passphrase.js';
 import type { Identity } from './identity.js';
 import { parseIdentity } from './people.js';
 
@@ -19,21 +20,18 @@ export const IDENTITY_FILE_CTY = 'vnd.sensitivity.identity+json';
 export const PBES2_ITERATIONS = 600_000;
 /** Above this, an identity file is refused before any work: a huge `p2c` would hang the importer. */
 const MAX_ITERATIONS = 10_000_000;
-const MIN_PASSPHRASE = 8;
 const ALG = 'PBES2-HS512+A256KW';
 const ENC = 'A256GCM';
 
 const invalid = (why: string) =>
-  new SensitivityError('E_IDENTITY_INVALID', `is not a valid identity file (${why}); use a file written by \`sensitivity id export\` or the extension's export`);
+  new SensitivityError('E_IDENTITY_INVALID', `is not a valid identity file (${why}); use a file written by an identity export`);
 
 /** NFC, so the same passphrase typed on different systems derives the same key. */
 const passphraseBytes = (p: string) => new TextEncoder().encode(p.normalize('NFC'));
 
-/** Encrypts `identity` under `passphrase` (at least 8 characters) into the identity file's text (one line). */
+/** Encrypts `identity` under `passphrase` (strong enough: see passphrase.ts) into the identity file's text (one line). */
 export async function exportIdentity(identity: Identity, passphrase: string): Promise<string> {
-  if ([...passphrase.normalize('NFC')].length < MIN_PASSPHRASE) {
-    throw new SensitivityError('E_USAGE', `the passphrase needs at least ${MIN_PASSPHRASE} characters`);
-  }
+  requireStrongPassphrase(passphrase);
   // Never export something that would not import: validate, and fix the field order.
   const id = await parseIdentity(identity);
   const payload = JSON.stringify({

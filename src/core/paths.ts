@@ -10,8 +10,11 @@ export const PROTECTED_EXT = '.protected';
 /** The workspace's own folder: policy.json, people.json, labels.json. */
 export const WORKSPACE_DIR = '.sensitivity';
 
-/** Folders that listings, scans and the access panel never walk into. */
-export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['.git', '.hg', '.svn', WORKSPACE_DIR, 'node_modules']);
+/** Folders no walk ever enters: version control internals and the workspace's own folder. */
+export const ALWAYS_SKIPPED_DIRS: ReadonlySet<string> = new Set(['.git', '.hg', '.svn', WORKSPACE_DIR]);
+
+/** Folders listings and the access panel skip; scans skip only ALWAYS_SKIPPED_DIRS (and what .gitignore says). */
+export const SKIPPED_DIRS: ReadonlySet<string> = new Set([...ALWAYS_SKIPPED_DIRS, 'node_modules']);
 
 /** True for a path named like a protected envelope (says nothing about its bytes). */
 export const isProtectedPath = (path: string): boolean => path.endsWith(PROTECTED_EXT) && path.length > PROTECTED_EXT.length;

@@ -165,9 +165,10 @@ export function addPerson(dir: PeopleDirectory, person: PublicIdentity, options:
   if (clash && !options.replace) {
     throw new SensitivityError(
       'E_EXISTS',
-      `people.json already lists ${person.email} with another key (id ${clash.id}, new id ${person.id}). ` +
-        'A different key for the same address may be an impostor, or they created a new identity (files protected for the old key open only with it). ' +
-        'Confirm the new id with them, then pass --replace',
+      `the people directory already lists ${person.email} with another key (id ${clash.id}, new id ${person.id}). ` +
+        'A different key for the same address may be an impostor, or they created a new identity (files protected for the old key open only with it)',
+      undefined,
+      { details: { hint: 'confirm-replace', email: person.email, listedId: clash.id, newId: person.id } },
     );
   }
   const others = dir.people.filter((p) => p.id !== person.id && p.email !== person.email);
@@ -185,8 +186,5 @@ export function findPerson(dir: PeopleDirectory, emailOrId: string): PublicIdent
   const q = emailOrId.trim();
   const found = dir.people.find((p) => p.id === q) ?? dir.people.find((p) => p.email === q.toLowerCase());
   if (found) return found;
-  throw new SensitivityError(
-    'E_PERSON_UNKNOWN',
-    `${q} is not in .sensitivity/people.json; ask them for the output of \`sensitivity id show --json\` and run \`sensitivity people add FILE\``,
-  );
+  throw new SensitivityError('E_PERSON_UNKNOWN', `${q} is not in the workspace's people directory`, undefined, { details: { hint: 'add-person', who: q } });
 }

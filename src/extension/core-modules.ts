@@ -1,9 +1,10 @@
 /** What the extension uses from the core and the Node adapters; loaded lazily through `loadCore()`. */
-export * as ops from '../node/operations.js';
-export { findWorkspaceRoot, openWorkspace, WORKSPACE_DIR, type Workspace } from '../node/workspace.js';
+export * as app from '../core/app/index.js';
+export { parseExpiry } from '../core/expiry.js';
+export { findWorkspaceRoot, openWorkspace, type Workspace } from '../node/workspace.js';
 export { auditPath, identityPath, readHomeIdentity, resolveHome } from '../node/home.js';
 export { writeFileAtomic } from '../node/node-io.js';
-export { appendAudit } from '../node/audit-log.js';
+export { auditLogSink, sessionIn, type Session } from '../node/session.js';
 export { createIdentity, publicIdentity } from '../core/identity.js';
 export { rightsOfRole, roleOfRights, BUILTIN_ROLES } from '../core/rights.js';
 export {

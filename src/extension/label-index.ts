@@ -4,8 +4,9 @@
  * policy.json, `*.protected`) or when your identity changes (your rights change with it).
  */
 import * as vscode from 'vscode';
+import { posixRelative } from '../node/paths.js';
 import type { LabelsManifest, Policy, PolicyLabel } from '../core/index.js';
-import type { ProtectedInfo } from '../node/operations.js';
+import type { ProtectedInfo } from '../core/app/index.js';
 import type { Services } from './services.js';
 import { editorUriOf, envelopeUriOf, isEnvelopeUri } from './protected/uris.js';
 
@@ -97,8 +98,12 @@ export class LabelIndex implements vscode.Disposable {
     );
   }
 
-  /** Forgets what is known about these files (after a command changed them) and tells listeners. */
+  /**
+   * Forgets what is known about these files (after a command changed them) and tells listeners. The cached
+   * manifests go too: a label a command just wrote must show now, not when a file watcher catches up.
+   */
   invalidate(uris: readonly vscode.Uri[]): void {
+    this.roots.clear();
     const fired: vscode.Uri[] = [];
     for (const u of uris) {
       const disk = envelopeUriOf(u);
@@ -152,8 +157,9 @@ export class LabelIndex implements vscode.Disposable {
     let info = this.envelopes.get(disk.fsPath);
     if (!info) {
       info = (async () => {
-        const { ops } = await this.services.core();
-        return ops.inspectProtected(await this.services.session(disk), disk.fsPath);
+        const { app } = await this.services.core();
+        const s = await this.services.session(disk);
+        return app.inspect(s, s.workspace.relPath(disk.fsPath));
       })();
       info.catch(() => this.envelopes.delete(disk.fsPath));
       this.envelopes.set(disk.fsPath, info);
@@ -166,7 +172,7 @@ export class LabelIndex implements vscode.Disposable {
     const disk = envelopeUriOf(uri);
     if (disk.scheme !== 'file') return undefined;
     const rootPath = await this.services.rootOf(disk);
-    const rel = relativeTo(rootPath, disk.fsPath);
+    const rel = posixRelative(rootPath, disk.fsPath);
     if (rel === undefined || rel.startsWith('.sensitivity/')) return undefined;
     const root = this.root(rootPath);
     const labels = await root.labels;
@@ -202,8 +208,4 @@ export class LabelIndex implements vscode.Disposable {
   }
 }
 
-/** `file` relative to `root` in POSIX form, or undefined when it is not inside. */
-function relativeTo(root: string, file: string): string | undefined {
-  const prefix = root.endsWith('/') ? root : root + '/';
-  return file.startsWith(prefix) ? file.slice(prefix.length) : undefined;
-}
+

@@ -7,6 +7,7 @@
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import type { LabelsManifest as Manifest } from '../core/labels/index.js';
 import { applyLabel } from './commands/apply-label.js';
 import { rememberAutomaticLabel } from './detect/auto-labels.js';
 import type { Services } from './services.js';
@@ -25,13 +26,14 @@ async function isFile(uri: vscode.Uri): Promise<boolean> {
 async function labelNewFiles(services: Services, files: readonly vscode.Uri[]): Promise<void> {
   if (!config().get<boolean>('newFiles.applyDefaultLabel', true)) return;
   if (!(await services.identities.get())) return;
-  const { ops } = await services.core();
+  const { app } = await services.core();
   for (const uri of files) {
     if (uri.scheme !== 'file' || isEnvelopeUri(uri) || isPolicyFile(uri) || !(await isFile(uri))) continue;
     try {
       const [policy, current] = await Promise.all([services.labels.policyOf(uri), services.labels.labelOf(uri)]);
       if (!policy.defaultLabel || current?.label) continue;
-      await ops.applyLabel(await services.session(uri), uri.fsPath, policy.defaultLabel);
+      const s = await services.session(uri);
+      await app.setFileLabel(s, s.workspace.relPath(uri.fsPath), policy.defaultLabel);
       await rememberAutomaticLabel(services, uri);
       services.labels.invalidate([uri]);
     } catch (e) {
@@ -48,21 +50,19 @@ async function followRenames(services: Services, renames: readonly { oldUri: vsc
     try {
       const [from, to] = await Promise.all([services.rootOf(oldUri), services.rootOf(newUri)]);
       const { workspace } = await services.session(oldUri);
-      const manifest = await workspace.manifest();
-      if (from === to) {
-        const moved = core.renamePath(manifest, workspace.relPath(oldUri.fsPath), workspace.relPath(newUri.fsPath));
-        if (moved !== manifest) await workspace.saveManifest(moved);
-      } else {
-        // Moved under another `.sensitivity/`: the label does not travel (another policy); forget it here.
-        const kept = core.removePath(manifest, workspace.relPath(oldUri.fsPath));
-        if (kept !== manifest) await workspace.saveManifest(kept);
-      }
+      const old = workspace.relPath(oldUri.fsPath);
+      // Moved under another `.sensitivity/`, the label does not travel (another policy): forget it here.
+      const change = from === to ? (m: Manifest) => core.renamePath(m, old, workspace.relPath(newUri.fsPath)) : (m: Manifest) => core.removePath(m, old);
+      await workspace.updateManifest((m) => unlessSame(m, change(m)));
     } catch (e) {
       services.log.warn(`label of renamed ${oldUri.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   services.labels.invalidate(renames.flatMap((r) => [r.oldUri, r.newUri]));
 }
+
+/** `next`, or undefined (nothing to write) when the change left the manifest as it was. */
+const unlessSame = (m: Manifest, next: Manifest): Manifest | undefined => (next === m ? undefined : next);
 
 /** Forgets the labels of deleted files and folders. */
 async function followDeletes(services: Services, files: readonly vscode.Uri[]): Promise<void> {
@@ -71,9 +71,8 @@ async function followDeletes(services: Services, files: readonly vscode.Uri[]): 
     if (uri.scheme !== 'file' || isPolicyFile(uri)) continue;
     try {
       const { workspace } = await services.session(uri);
-      const manifest = await workspace.manifest();
-      const kept = core.removePath(manifest, workspace.relPath(uri.fsPath));
-      if (kept !== manifest) await workspace.saveManifest(kept);
+      const gone = workspace.relPath(uri.fsPath);
+      await workspace.updateManifest((m) => unlessSame(m, core.removePath(m, gone)));
     } catch (e) {
       services.log.warn(`label of deleted ${uri.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
     }

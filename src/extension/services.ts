@@ -6,7 +6,8 @@ import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { AuditEvent } from '../core/index.js';
-import type { Session } from '../node/operations.js';
+import { WORKSPACE_DIR } from '../core/paths.js';
+import type { Session } from '../node/session.js';
 import { loadCore, type Core } from './core.js';
 import { FindingsRegistry, type ContentFindings } from './findings.js';
 import type { IdentityStore } from './identity-store.js';
@@ -33,8 +34,6 @@ export interface Services {
   /** A session acting on `uri` as you (identity may be absent: reads and inspections still work). */
   session(uri: vscode.Uri): Promise<Session>;
 }
-
-const WORKSPACE_DIR = '.sensitivity';
 
 async function isDir(p: string): Promise<boolean> {
   return (await fs.stat(p).catch(() => undefined))?.isDirectory() ?? false;
@@ -69,10 +68,8 @@ export function createServices(context: vscode.ExtensionContext, log: vscode.Log
     }
     return root;
   };
-  const audit = async (event: AuditEvent) => {
-    const core = await loadCore();
-    await core.appendAudit(core.auditPath(core.resolveHome()), event, new Date());
-  };
+  const sink = loadCore().then((core) => core.auditLogSink(core.auditPath(core.resolveHome())));
+  const audit = async (event: AuditEvent) => (await sink).append(event);
   const base: Omit<Services, 'labels' | 'contentFindings' | 'findings'> = {
     context,
     log,
@@ -83,7 +80,7 @@ export function createServices(context: vscode.ExtensionContext, log: vscode.Log
     audit,
     async session(uri) {
       const core = await loadCore();
-      return { workspace: core.openWorkspace(await rootOf(uri)), identity: await identities.get(), clock: { now: () => new Date() }, audit };
+      return core.sessionIn(core.openWorkspace(await rootOf(uri)), await identities.get(), await sink);
     },
   };
   const contentFindings = new FindingsRegistry();

@@ -4,6 +4,7 @@
  * expiry; a click changes the label. Hidden for unlabeled files the policy does not care about.
  */
 import * as vscode from 'vscode';
+import { escapeMarkdown } from './ui/markdown.js';
 import { RIGHT_WORDS } from '../shared/words.js';
 import type { FindingsRegistry } from './findings.js';
 import type { FileLabel, LabelIndex, ShownLabel } from './label-index.js';
@@ -20,8 +21,6 @@ function relativeDays(iso: string, now = Date.now()): string {
   if (days === 0) return 'today';
   return days > 0 ? `in ${days} day${days === 1 ? '' : 's'}` : `${-days} day${days === -1 ? '' : 's'} ago`;
 }
-
-const escapeMd = (s: string) => s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 
 /** Markdown command link; arguments are URL-encoded JSON as VS Code expects. */
 const commandLink = (title: string, command: string, args: unknown[]) => `[${title}](command:${command}?${encodeURIComponent(JSON.stringify(args))})`;
@@ -41,23 +40,23 @@ export function tooltipOf(f: FileLabel, outranked?: Outranked): vscode.MarkdownS
   if (!f.label) {
     lines.push('$(warning) **No sensitivity label**', '', f.missingMandatory ? 'The workspace policy requires a label on this file.' : 'This file has no label yet.');
   } else {
-    lines.push(`${f.protected ? '$(lock)' : '$(tag)'} **${escapeMd(f.label.displayName)}**${f.protected ? ' — protected' : ''}`);
-    if (f.label.description) lines.push('', escapeMd(f.label.description));
+    lines.push(`${f.protected ? '$(lock)' : '$(tag)'} **${escapeMarkdown(f.label.displayName)}**${f.protected ? ' — protected' : ''}`);
+    if (f.label.description) lines.push('', escapeMarkdown(f.label.description));
   }
   const p = f.protected;
   if (p) {
     const rights = p.yourRights.includes('OWNER') ? 'everything (owner)' : p.yourRights.map((r) => RIGHT_WORDS[r]).join(', ');
     lines.push('', '---', '');
-    lines.push(`Owner: ${escapeMd(identityDisplay(p.owner))}  `);
-    lines.push(p.denied ? `$(circle-slash) You cannot open it: ${escapeMd(p.denied.reason)}  ` : `You may: ${escapeMd(rights)}  `);
-    if (p.expires) lines.push(`${p.expired ? '$(error) Expired' : 'Expires'} ${escapeMd(new Date(p.expires).toLocaleString())} (${relativeDays(p.expires)})  `);
+    lines.push(`Owner: ${escapeMarkdown(identityDisplay(p.owner))}  `);
+    lines.push(p.denied ? `$(circle-slash) You cannot open it: ${escapeMarkdown(p.denied.reason)}  ` : `You may: ${escapeMarkdown(rights)}  `);
+    if (p.expires) lines.push(`${p.expired ? '$(error) Expired' : 'Expires'} ${escapeMarkdown(new Date(p.expires).toLocaleString())} (${relativeDays(p.expires)})  `);
     lines.push(`Access: ${p.grants.length} ${p.grants.length === 1 ? 'person' : 'people'}`);
   } else if (f.setBy) {
-    lines.push('', `Labeled by ${escapeMd(identityDisplay(f.setBy))}${f.setAt ? ` on ${escapeMd(new Date(f.setAt).toLocaleDateString())}` : ''}`);
-    if (f.justification) lines.push('', `Justification: _${escapeMd(f.justification)}_`);
+    lines.push('', `Labeled by ${escapeMarkdown(identityDisplay(f.setBy))}${f.setAt ? ` on ${escapeMarkdown(new Date(f.setAt).toLocaleDateString())}` : ''}`);
+    if (f.justification) lines.push('', `Justification: _${escapeMarkdown(f.justification)}_`);
   }
   if (f.protectionRecommended) lines.push('', '$(shield) This label asks for protection: this file is not protected yet.');
-  if (outranked) lines.push('', `$(warning) Its content (${escapeMd(outranked.summary)}) needs at least **${escapeMd(outranked.needs.displayName)}**.`);
+  if (outranked) lines.push('', `$(warning) Its content (${escapeMarkdown(outranked.summary)}) needs at least **${escapeMarkdown(outranked.needs.displayName)}**.`);
   const links = [commandLink(f.label ? 'Change label' : 'Apply a label', 'sensitivity.applyLabel', [f.uri])];
   if (p) links.push(commandLink('Inspect', 'sensitivity.inspect', [f.uri]));
   else if (f.label) links.push(commandLink('Protect', 'sensitivity.protect', [f.uri]));

@@ -39,6 +39,7 @@ function keepFreedMemory(): void {
 
 /** A random-access source over `handle`, whose size is `size` (a regular file's, from the same handle). */
 export function randomAccessFile(handle: FileHandle, size: number): RandomAccessSource {
+  if (size >= LARGE_FILE) keepFreedMemory();
   return {
     size,
     read: async (buf, position) => (await handle.read(buf, 0, buf.length, position)).bytesRead,
@@ -52,10 +53,7 @@ export function randomAccessFile(handle: FileHandle, size: number): RandomAccess
  */
 export async function handleSource(handle: FileHandle): Promise<RandomAccessSource | ByteSource> {
   const st = await handle.stat();
-  if (st.isFile()) {
-    if (st.size >= LARGE_FILE) keepFreedMemory();
-    return randomAccessFile(handle, st.size);
-  }
+  if (st.isFile()) return randomAccessFile(handle, st.size);
   return handle.createReadStream({ highWaterMark: STREAM_PIECE, autoClose: false }) as AsyncIterable<Uint8Array>;
 }
 

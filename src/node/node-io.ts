@@ -84,6 +84,55 @@ export async function withAtomicFile<T>(path: string, produce: (sink: ByteSink) 
   }
 }
 
+/**
+ * Runs `produce` into a new file at `path` that never replaces anything: the temp file is linked to `path`
+ * (EEXIST → E_EXISTS, however late the other file appeared), then unlinked. Removed when `produce` throws.
+ */
+export async function createExclusive<T>(path: string, produce: (sink: ByteSink) => Promise<T>, mode = 0o600): Promise<T> {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await fs.open(tmp, 'wx', 0o600);
+  try {
+    const result = await produce({
+      async write(chunk) {
+        let off = 0;
+        while (off < chunk.length) off += (await handle.write(chunk, off, chunk.length - off)).bytesWritten;
+      },
+    });
+    await handle.chmod(mode);
+    await handle.sync();
+    await handle.close();
+    await fs.link(tmp, path).catch((e: NodeJS.ErrnoException) => {
+      throw e.code === 'EEXIST' ? new SensitivityError('E_EXISTS', 'already exists; nothing was overwritten', path, { details: { hint: 'move-output' } }) : e;
+    });
+    await syncDir(dir);
+    return result;
+  } finally {
+    await handle.close().catch(() => undefined);
+    await fs.rm(tmp, { force: true });
+  }
+}
+
+/** Runs `f` holding the lock file `lock` (created exclusively; waits a bounded time, then E_LOCKED). */
+export async function withLockFile<T>(lock: string, f: () => Promise<T>, waitMs = 10_000): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      await (await fs.open(lock, 'wx', 0o600)).close();
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if (Date.now() > deadline) throw new SensitivityError('E_LOCKED', 'is locked by another process; try again', lock, { details: { hint: 'retry' } });
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  try {
+    return await f();
+  } finally {
+    await fs.rm(lock, { force: true });
+  }
+}
+
 async function syncDir(dir: string): Promise<void> {
   const h = await fs.open(dir, 'r');
   try {

@@ -1,6 +1,6 @@
 /**
  * Scanning files on disk for sensitive information (issue 5): walks folders honouring `.gitignore` and the
- * policy's `detection.exclude`, skips binary and protected files, and evaluates each file's findings
+ * policy's `detection.exclude`, skips binary files and real envelopes, and evaluates each file's findings
  * against its label. Shared by `sensitivity scan`/`check` and the extension.
  */
 import { promises as fs } from 'node:fs';
@@ -11,18 +11,18 @@ import {
   getLabel,
   isMandatory,
   rankOrUnknown,
+  readEnvelopeHeader,
   scannerFor,
   type FileScan,
   type IgnoreFile,
   type LabelsManifest,
   type Policy,
 } from '../core/index.js';
-import { PROTECTED_EXT } from './operations.js';
+import { ALWAYS_SKIPPED_DIRS, PROTECTED_EXT } from '../core/paths.js';
+import { fileSource } from './node-io.js';
 import { scanFiles, type ScanJob } from './scan-pool.js';
 import type { Workspace } from './workspace.js';
 
-/** Folders never scanned, whatever `.gitignore` says. */
-const ALWAYS_SKIPPED = new Set(['.git', '.hg', '.svn', '.sensitivity']);
 /** Larger files are skipped with a note: secrets live in source and config, not in 100 MB dumps. */
 export const MAX_SCAN_BYTES = 32 * 1024 * 1024;
 
@@ -33,6 +33,17 @@ export interface ScanReport {
   readonly skipped: { readonly path: string; readonly reason: string }[];
   /** Files the policy's `mandatory` globs name that carry no label. */
   readonly unlabeledMandatory: string[];
+}
+
+/**
+ * True when the file is a protected envelope: its header parses and its signed policy verifies (only the
+ * header is read). A file that merely carries the `.protected` name is scanned like any other.
+ */
+async function isEnvelope(abs: string): Promise<boolean> {
+  return readEnvelopeHeader(fileSource(abs)).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Rank function for `evaluate`: unknown labels rank -Infinity (never "enough"). */
@@ -77,7 +88,7 @@ export async function scanPaths(ws: Workspace, targets: readonly string[], opts:
   };
 
   const scanFile = async (abs: string, rel: string) => {
-    if (rel.endsWith(PROTECTED_EXT)) return;
+    if (rel.endsWith(PROTECTED_EXT) && (await isEnvelope(abs))) return;
     if (isMandatory(policy, rel) && !getLabel(manifest, rel)) report.unlabeledMandatory.push(rel);
     const { size } = await fs.stat(abs);
     if (size > MAX_SCAN_BYTES) {
@@ -95,7 +106,7 @@ export async function scanPaths(ws: Workspace, targets: readonly string[], opts:
     for (const e of await fs.readdir(abs, { withFileTypes: true })) {
       const childRel = rel === '' ? e.name : posix.join(rel, e.name);
       if (e.isDirectory()) {
-        if (!ALWAYS_SKIPPED.has(e.name) && !ignored(childRel, true)) await walk(join(abs, e.name), childRel);
+        if (!ALWAYS_SKIPPED_DIRS.has(e.name) && !ignored(childRel, true)) await walk(join(abs, e.name), childRel);
       } else if (e.isFile() && !ignored(childRel, false)) {
         await scanFile(join(abs, e.name), childRel);
       }

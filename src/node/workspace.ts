@@ -3,7 +3,7 @@
  * manifest. Reads validate through the core; writes are atomic. Shared by the CLI and the extension host.
  */
 import { promises as fs } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { SensitivityError } from '../core/errors.js';
 import {
   DEFAULT_POLICY,
@@ -12,24 +12,22 @@ import {
   parsePolicy,
   serializeManifest,
   serializePeople,
-  type LabelsManifest,
-  type PeopleDirectory,
-  type Policy,
 } from '../core/index.js';
-import { readTextIfExists, writeFileAtomic } from './node-io.js';
+import type { FileAccess, WorkspaceStore } from '../core/app/index.js';
+import { WORKSPACE_DIR } from '../core/paths.js';
+import { absolutePath, nodeFiles, relativePath } from './files.js';
+import { readTextIfExists, withLockFile, writeFileAtomic } from './node-io.js';
 
-export const WORKSPACE_DIR = '.sensitivity';
+export { WORKSPACE_DIR };
 
-export interface Workspace {
+/** A workspace folder: its store (policy, people, manifest), its files, and path conversion. */
+export interface Workspace extends WorkspaceStore {
   readonly root: string;
-  /** The workspace policy, or the embedded default when there is no `.sensitivity/policy.json`. */
-  policy(): Promise<Policy>;
-  people(): Promise<PeopleDirectory>;
-  savePeople(people: PeopleDirectory): Promise<void>;
-  manifest(): Promise<LabelsManifest>;
-  saveManifest(manifest: LabelsManifest): Promise<void>;
+  readonly files: FileAccess;
   /** Workspace-relative POSIX path of an absolute path (E_USAGE when outside the workspace). */
   relPath(absPath: string): string;
+  /** Absolute path of a workspace-relative POSIX path. */
+  absPath(relPath: string): string;
 }
 
 async function isDir(p: string): Promise<boolean> {
@@ -68,23 +66,28 @@ export function openWorkspace(root: string): Workspace {
     const text = await readTextIfExists(path);
     return parsingFile(path, () => parse(text, path));
   };
-  const write = async (name: string, text: string) => {
+  /** Read-modify-write of one of the workspace files under its lock: no concurrent change is lost. */
+  const update = async <T>(name: string, parse: (text: string | undefined, path: string) => T, serialize: (value: T) => string, change: (value: T) => Promise<T | undefined> | T | undefined) => {
     await fs.mkdir(join(root, WORKSPACE_DIR), { recursive: true });
-    await writeFileAtomic(file(name), text, 0o644);
+    return withLockFile(`${file(name)}.lock`, async () => {
+      const current = await read(name, parse);
+      const next = await change(current);
+      if (next === undefined) return current;
+      await writeFileAtomic(file(name), serialize(next), 0o644);
+      return next;
+    });
   };
+  const parsePeopleFile = (text: string | undefined, path: string) => parsePeople(text, path);
+  const parseManifestFile = (text: string | undefined, path: string) => parseManifest(text, path);
   return {
     root,
+    files: nodeFiles(root),
     policy: () => read('policy.json', (text, path) => (text === undefined ? DEFAULT_POLICY : parsePolicy(text, path))),
-    people: () => read('people.json', (text) => parsePeople(text)),
-    savePeople: (people) => write('people.json', serializePeople(people)),
-    manifest: () => read('labels.json', (text) => parseManifest(text)),
-    saveManifest: (manifest) => write('labels.json', serializeManifest(manifest)),
-    relPath(absPath) {
-      const rel = relative(root, absPath);
-      if (rel === '' || rel.startsWith('..') || resolve(rel) === rel) {
-        throw new SensitivityError('E_USAGE', `is outside the workspace ${root}; pass --workspace DIR`, absPath);
-      }
-      return rel.split(sep).join('/');
-    },
+    people: () => read('people.json', parsePeopleFile),
+    updatePeople: (change) => update('people.json', parsePeopleFile, serializePeople, change),
+    manifest: () => read('labels.json', parseManifestFile),
+    updateManifest: (change) => update('labels.json', parseManifestFile, serializeManifest, change),
+    relPath: (absPath) => relativePath(root, absPath),
+    absPath: (rel) => absolutePath(root, rel),
   };
 }

@@ -23,17 +23,18 @@ export function rng(seed: number): Rng {
 
 const int = (r: Rng, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-const chars = (r: Rng, alphabet: string, n: number): string => {
+/** `n` characters drawn from `alphabet`. */
+export const chars = (r: Rng, alphabet: string, n: number): string => {
   let s = '';
   for (let i = 0; i < n; i++) s += alphabet[Math.floor(r() * alphabet.length)];
   return s;
 };
-const DIGITS = '0123456789';
-const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-const LOWER = 'abcdefghijklmnopqrstuvwxyz';
-const ALNUM = UPPER + LOWER + DIGITS;
+export const DIGITS = '0123456789';
+export const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+export const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+export const ALNUM = UPPER + LOWER + DIGITS;
 const B64 = ALNUM + '+/';
-const HEX = '0123456789abcdef';
+export const HEX = '0123456789abcdef';
 
 /** A planted value: `text` holds it at [start, end); `typeId` is undefined for a near miss. */
 export interface Snippet {
@@ -43,6 +44,8 @@ export interface Snippet {
   readonly typeId?: string;
   /** For near misses: what it imitates (a type id) and why it must not count. */
   readonly decoy?: string;
+  /** For near misses: the type whose negative it is (the false-alarm rate counts per type). */
+  readonly decoyOf?: string;
 }
 
 /** Builds a snippet from a template whose `@@` marks where `value` goes. */
@@ -66,9 +69,11 @@ function luhnDigit(partial: string): string {
   return String((10 - (sum % 10)) % 10);
 }
 
+/** Issuer prefixes and lengths as the networks publish them: Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, UATP, Dankort, Mir, RuPay, Troy, Verve, BORICA. */
 const CARD_PREFIXES: readonly [string, number][] = [
   ['4', 16], ['4', 13], ['51', 16], ['55', 16], ['2221', 16], ['2720', 16], ['34', 15], ['37', 15],
-  ['6011', 16], ['65', 16], ['3528', 16], ['36', 14], ['62', 16], ['4', 19],
+  ['6011', 16], ['65', 16], ['3528', 16], ['36', 14], ['62', 16], ['4', 19], ['1', 15], ['5019', 16],
+  ['2200', 16], ['81', 16], ['9792', 16], ['506099', 19], ['2205', 16],
 ];
 
 /** A Luhn-valid number in a real issuer range (not a published test number). */
@@ -135,9 +140,32 @@ export const fakeAwsSecret = (r: Rng): string => {
     if (/[A-Z]/.test(s) && /[a-z]/.test(s) && /\d/.test(s)) return s;
   }
 };
+const slackId = (r: Rng): string => chars(r, DIGITS, int(r, 10, 13));
+/** Slack's token shapes (api.slack.com "Token types"), current and legacy. */
 const fakeSlack = (r: Rng): string =>
-  `${pick(r, ['xoxb', 'xoxp', 'xoxa'])}-${chars(r, DIGITS, int(r, 10, 13))}-${chars(r, DIGITS, int(r, 10, 13))}-${chars(r, ALNUM, 24)}`;
-const fakeWebhook = (r: Rng): string => `https://hooks.slack.com/services/T${chars(r, UPPER + DIGITS, 8)}/B${chars(r, UPPER + DIGITS, 10)}/${chars(r, ALNUM, 24)}`;
+  pick(r, [
+    () => `xoxb-${slackId(r)}-${slackId(r)}-${chars(r, ALNUM, 24)}`,
+    () => `xoxp-${slackId(r)}-${slackId(r)}-${slackId(r)}-${chars(r, HEX, 32)}`,
+    () => `xoxp-${chars(r, DIGITS, int(r, 3, 10))}-${chars(r, DIGITS, int(r, 3, 10))}-${chars(r, DIGITS, int(r, 3, 10))}-${chars(r, HEX, int(r, 6, 12))}`,
+    () => `xoxs-${chars(r, DIGITS, int(r, 3, 10))}-${chars(r, DIGITS, int(r, 3, 10))}-${chars(r, DIGITS, int(r, 3, 10))}-${chars(r, HEX, int(r, 6, 64))}`,
+    () => `xoxb-${chars(r, DIGITS, int(r, 8, 12))}-${chars(r, ALNUM, 24)}`,
+    () => `xapp-1-A${chars(r, UPPER + DIGITS, 10)}-${chars(r, DIGITS, 13)}-${chars(r, HEX, 64)}`,
+    () => `xoxe.xoxp-1-${chars(r, ALNUM, 166)}`,
+    () => `xoxe-1-${chars(r, ALNUM, 146)}`,
+    () => `${pick(r, ['xoxa', 'xoxr'])}-${chars(r, ALNUM, int(r, 20, 48))}`,
+    () => `${pick(r, ['xoxa', 'xoxb', 'xoxp'])}-${slackId(r)}-${slackId(r)}-${chars(r, ALNUM, 24)}`,
+  ])();
+/** Incoming webhooks, workflow webhooks (four path segments) and workflow triggers. */
+const fakeWebhook = (r: Rng): string =>
+  pick(r, [
+    () => `https://hooks.slack.com/services/T${chars(r, UPPER + DIGITS, 8)}/B${chars(r, UPPER + DIGITS, 10)}/${chars(r, ALNUM, 24)}`,
+    () => `https://hooks.slack.com/workflows/T${chars(r, UPPER + DIGITS, 9)}/A${chars(r, UPPER + DIGITS, 10)}/${chars(r, DIGITS, 18)}/${chars(r, ALNUM, 24)}`,
+    () => `https://hooks.slack.com/triggers/T${chars(r, UPPER + DIGITS, 9)}/${chars(r, DIGITS, 13)}/${chars(r, HEX, 32)}`,
+  ])();
+/** A GitHub fine-grained personal access token: `github_pat_`, a 22-character id, `_`, 59 characters. */
+const fakeGithubPat = (r: Rng): string => `github_pat_11${chars(r, UPPER + DIGITS, 7)}0${chars(r, ALNUM, 12)}_${chars(r, ALNUM, 59)}`;
+/** An Entra ID (Azure AD) client secret: 3 characters, a version digit, `Q~`, 34 characters. */
+const fakeAzureClientSecret = (r: Rng): string => `${chars(r, ALNUM + '_~.', 3)}${pick(r, ['7', '8'])}Q~${chars(r, ALNUM + '_~.-', 34)}`;
 const fakeStripe = (r: Rng): string => `${pick(r, ['sk', 'rk'])}_live_${chars(r, ALNUM, pick(r, [24, 99]))}`;
 const fakeGoogle = (r: Rng): string => `AIza${chars(r, ALNUM + '_-', 35)}`;
 const fakeAzureKey = (r: Rng): string => Buffer.from(Array.from({ length: 64 }, () => int(r, 0, 255))).toString('base64');
@@ -149,6 +177,12 @@ export function fakeJwt(r: Rng): string {
   const body = b64url({ sub: chars(r, DIGITS, 8), name: pick(r, NAMES), iat: 1_700_000_000 + int(r, 0, 9e6) });
   const sig = createHmac('sha256', chars(r, ALNUM, 16)).update(`${head}.${body}`).digest('base64url');
   return `${head}.${body}.${sig}`;
+}
+
+/** An unsigned JWT: RFC 7519 §6 unsecured (`alg: none`, empty signature) or cut to its two first parts. */
+function fakeUnsignedJwt(r: Rng): string {
+  const body = b64url({ sub: chars(r, DIGITS, 8), scope: pick(r, ['read', 'admin', 'write']), exp: 1_700_000_000 + int(r, 0, 9e6) });
+  return r() < 0.5 ? `${b64url({ alg: 'none', typ: 'JWT' })}.${body}.` : `${b64url({ alg: 'HS256', typ: 'JWT' })}.${body}`;
 }
 
 const fakeSecret = (r: Rng): string =>
@@ -259,6 +293,37 @@ export function fillerLine(r: Rng, unicode = true): string {
 
 type Maker = (r: Rng) => Snippet;
 
+/** The assignment syntax of each language and format a workspace holds (the detector's FORMS table, from the other side). */
+const languageStyles = (name: string): string[] => {
+  const camelName = name.replace(/_(.)/g, (_, c: string) => c.toUpperCase());
+  const upper = name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
+  return [
+    `var ${camelName} string = "@@"`, // Go
+    `\t${camelName} := "@@"`, // Go
+    `$${name} .= "@@";`, // PHP
+    `$config['${name}'] = '@@';`, // PHP
+    `${upper} ::= @@`, // GNU Make
+    `${upper} :::= @@`, // GNU Make
+    `${upper} ?= @@`, // Make
+    `System.setProperty("${upper}", "@@");`, // Java
+    `os.Setenv("${upper}", "@@")`, // Go
+    `<${camelName}>\n    @@\n</${camelName}>`, // XML, value on the next line
+    `<add key="${camelName}" value="@@" />`, // .NET app.config
+    `  "env": ["${upper}=@@", "DEBUG=1"],`, // JSON, KEY=value in a string
+    `const ${upper}: &str = "@@";`, // Rust
+    `private val ${camelName}: String = "@@"`, // Kotlin
+    `private const string ${camelName} = @"@@";`, // C#
+    `ENV['${upper}'] = '@@'`, // Ruby
+    `  :${name} => '@@',`, // Ruby hash
+    `${name} = "@@"`, // TOML, HCL
+    `ENV ${upper} @@`, // Dockerfile, space form
+    `ARG ${upper}=@@`, // Dockerfile
+    `${camelName}: "@@"`, // YAML
+    `os.environ["${upper}"] = "@@"`, // Python
+    `  ${camelName}: '@@',`, // TypeScript/JavaScript object
+  ];
+};
+
 const assignStyles = (name: string): string[] => [
   `${name.toUpperCase()}=@@`,
   `export ${name.toUpperCase()}="@@"`,
@@ -274,13 +339,15 @@ export const POSITIVES: Readonly<Record<string, Maker>> = {
   'credit-card': (r) => snip(pick(r, ['Card number: @@ exp 04/27', 'cc=@@', '"pan": "@@",', 'Paid with VISA @@ on 2024-03-02', '@@', 'customer,@@,ok']), formatCard(r, fakeCard(r)), 'credit-card'),
   iban: (r) => {
     const i = fakeIban(r);
-    return snip(pick(r, ['IBAN: @@', 'Bank account @@ (EUR)', '"iban": "@@"', 'Pay to @@ by Friday']), r() < 0.5 ? i : printIban(i), 'iban');
+    const grouped = (sep: string) => i.match(/.{1,4}/g)!.join(sep);
+    return snip(pick(r, ['IBAN: @@', 'Bank account @@ (EUR)', '"iban": "@@"', 'Pay to @@ by Friday']), pick(r, [i, printIban(i), grouped('-'), grouped('.'), grouped('\u00a0')]), 'iban');
   },
   'us-ssn': (r) => {
     const s = fakeSsn(r);
     return pick(r, [
       () => snip(pick(r, ['SSN: @@', 'applicant ssn @@ verified', '@@', 'employee,@@,active']), s, 'us-ssn'),
       () => snip('Social Security number @@', s.replace(/-/g, pick(r, [' ', ''])), 'us-ssn'),
+      () => snip(pick(r, ['@@', 'Applicant: Ada Lovelace, @@', 'name,@@,dob', 'SSN @@']), s.replace(/-/g, pick(r, [' ', '.'])), 'us-ssn'),
     ])();
   },
   'private-key': (r) => {
@@ -292,22 +359,35 @@ export const POSITIVES: Readonly<Record<string, Maker>> = {
       () => snip(pick(r, ['aws_access_key_id = @@', 'AWS_ACCESS_KEY_ID=@@', '"AccessKeyId": "@@",']), fakeAwsKeyId(r), 'aws-access-key'),
       () => snip(pick(r, ['aws_secret_access_key = @@', 'AWS_SECRET_ACCESS_KEY="@@"']), fakeAwsSecret(r), 'aws-access-key'),
     ])(),
-  'github-token': (r) => snip(pick(r, ['GITHUB_TOKEN=@@', 'git clone https://x-access-token:@@@github.com/o/r', '  token: @@', 'Authorization: token @@']), fakeGithubToken(r), 'github-token'),
-  'slack-token': (r) => (r() < 0.6 ? snip(pick(r, ['SLACK_BOT_TOKEN=@@', 'slack_token: "@@"', 'client = WebClient(token="@@")']), fakeSlack(r), 'slack-token') : snip('webhook_url: @@', fakeWebhook(r), 'slack-token')),
+  'github-token': (r) => snip(pick(r, ['GITHUB_TOKEN=@@', 'git clone https://x-access-token:@@@github.com/o/r', '  token: @@', 'Authorization: token @@']), r() < 0.7 ? fakeGithubToken(r) : fakeGithubPat(r), 'github-token'),
+  'slack-token': (r) => (r() < 0.6 ? snip(pick(r, ['SLACK_BOT_TOKEN=@@', 'slack_token: "@@"', 'client = WebClient(token="@@")', 'SLACK_APP_TOKEN=@@']), fakeSlack(r), 'slack-token') : snip(pick(r, ['webhook_url: @@', 'curl -X POST -d @payload.json @@']), fakeWebhook(r), 'slack-token')),
+  'azure-client-secret': (r) => snip(pick(r, ['AZURE_CLIENT_SECRET=@@', '"clientSecret": "@@",', '  client_secret: @@', '$secret = "@@"']), fakeAzureClientSecret(r), 'azure-client-secret'),
   'stripe-key': (r) => snip(pick(r, ['STRIPE_SECRET_KEY=@@', 'stripe.api_key = "@@"', 'Stripe::Client.new(\'@@\')']), fakeStripe(r), 'stripe-key'),
   'google-api-key': (r) => snip(pick(r, ['GOOGLE_API_KEY=@@', '<script src="https://maps.googleapis.com/maps/api/js?key=@@"></script>', '"apiKey": "@@",']), fakeGoogle(r), 'google-api-key'),
   'azure-storage-key': (r) => snip(`"Storage": "DefaultEndpointsProtocol=https;AccountName=${chars(r, LOWER, 10)};AccountKey=@@;EndpointSuffix=core.windows.net"`, fakeAzureKey(r), 'azure-storage-key'),
   'connection-string-credential': (r) =>
-    snip(pick(r, ['Server=tcp:db.internal,1433;Initial Catalog=shop;User ID=app;Password=@@;Encrypt=True;', 'Host=pg.internal;Port=5432;Database=app;Username=svc;Password=@@', '"Data Source=sql01;Initial Catalog=crm;User Id=crm;Pwd=@@;"']), fakePassword(r), 'connection-string-credential'),
+    snip(pick(r, ['Server=tcp:db.internal,1433;Initial Catalog=shop;User ID=app;Password=@@;Encrypt=True;', 'Host=pg.internal;Port=5432;Database=app;Username=svc;Password=@@', '"Data Source=sql01;Initial Catalog=crm;User Id=crm;Pwd=@@;"', 'psql "host=pg.internal port=5432 dbname=app user=svc password=@@ sslmode=require"']), fakePassword(r), 'connection-string-credential'),
+  'command-credential': (r) =>
+    pick(r, [
+      () => snip(pick(r, ['curl -u deploy:@@ https://ci.internal/api', 'curl --user "svc:@@" -X POST https://api.internal/v1', '  wget --user=svc --password=@@ https://files.internal/x']), fakePassword(r).replace(/[!#$%&*]/g, '9'), 'command-credential'),
+      () => snip(pick(r, ['curl -H "Authorization: Basic @@" https://api.internal/', 'Authorization: Basic @@', '  "Authorization": "Basic @@",']), Buffer.from(`svc:${fakePassword(r)}`).toString('base64'), 'command-credential'),
+      () => snip(pick(r, ['curl -H "Authorization: Bearer @@" https://api.internal/', '  authorization = "Bearer @@"']), fakeSecret(r).replace(/[+/]/g, 'x'), 'command-credential'),
+      () => snip(pick(r, ['docker login -u ci -p @@ registry.internal', 'echo ok && podman login registry.internal --username ci --password @@', 'mysql -h db.internal -u root -p@@ shop', 'sshpass -p @@ ssh deploy@10.0.0.4']), fakePassword(r).replace(/[!#$%&*]/g, 'x'), 'command-credential'),
+    ])(),
   'url-credential': (r) => snip(`${pick(r, ['postgres', 'mysql', 'redis', 'amqp', 'https', 'mongodb+srv'])}://${pick(r, ['app', 'svc', 'deploy', ''])}:@@@${pick(r, ['db', 'cache', 'mq', 'api'])}.${pick(r, ['internal', 'corp.net', 'prod.io'])}:5432/x`, encodeURIComponent(fakePassword(r)), 'url-credential'),
   'secret-assignment': (r) => {
     const [name, value] = pick(r, [
-      () => [pick(r, ['db_password', 'admin_password', 'smtp_pass', 'passwd']), fakePassword(r)] as const,
-      () => [pick(r, ['api_key', 'client_secret', 'auth_token', 'secret_key', 'access_token', 'signing_key', 'webhook_secret']), fakeSecret(r)] as const,
+      () => [pick(r, ['db_password', 'admin_password', 'smtp_pass', 'passwd', 'userPassword']), fakePassword(r)] as const,
+      () => [pick(r, ['api_key', 'client_secret', 'auth_token', 'secret_key', 'access_token', 'signing_key', 'webhook_secret', 'user_auth', 'token1', 'apiToken', 'accesstoken']), fakeSecret(r)] as const,
     ])();
-    return snip(pick(r, assignStyles(name)), value, 'secret-assignment');
+    return snip(pick(r, r() < 0.5 ? assignStyles(name) : languageStyles(name)), value, 'secret-assignment');
   },
-  jwt: (r) => snip(pick(r, ['Authorization: Bearer @@', 'id_token=@@', '"access_token": "@@"', 'curl -H "X-Token: @@" https://api.internal/']), fakeJwt(r), 'jwt'),
+  jwt: (r) =>
+    pick(r, [
+      () => snip(pick(r, ['Authorization: Bearer @@', 'id_token=@@', '"access_token": "@@"', 'curl -H "X-Token: @@" https://api.internal/']), fakeJwt(r), 'jwt'),
+      () => snip(pick(r, ['id_token=@@', '"token": "@@"']), fakeUnsignedJwt(r), 'jwt'),
+      () => snip(pick(r, ['  token: @@', 'data:\n  id-token: @@']), Buffer.from(fakeJwt(r)).toString('base64'), 'jwt'),
+    ])(),
 };
 
 /** Near misses: the shape of a type without being one (must not be reported at medium or high). */
@@ -319,8 +399,14 @@ export const NEAR_MISSES: Readonly<Record<string, Maker>> = {
         return snip('Card number: @@', c.slice(0, -1) + String((Number(c.at(-1)) + int(r, 1, 9)) % 10), undefined, 'Luhn failure');
       },
       () => {
-        const body = pick(r, ['1', '7', '8', '9']) + chars(r, DIGITS, 14);
+        const body = pick(r, ['1', '7']) + chars(r, DIGITS, 14);
         return snip('id @@', body + luhnDigit(body), undefined, 'no issuer');
+      },
+      () => {
+        // An invalid IBAN whose digits hold a Luhn-valid card: neither an IBAN nor a card.
+        const card = '4' + chars(r, DIGITS, 14);
+        const digits = card + luhnDigit(card) + chars(r, DIGITS, 2);
+        return snip('IBAN: @@', `DE00 ${digits.match(/.{1,4}/g)!.join(' ')}`, undefined, 'invalid IBAN holding a card number');
       },
       () => snip('test card @@', pick(r, ['4111 1111 1111 1111', '4242424242424242', '5555-5555-5555-4444']), undefined, 'test number'),
       () => snip('ratio=0.@@', fakeCard(r), undefined, 'decimal digits'),
@@ -343,6 +429,8 @@ export const NEAR_MISSES: Readonly<Record<string, Maker>> = {
       () => snip('SSN: @@', `${String(int(r, 1, 665)).padStart(3, '0')}-${String(int(r, 1, 99)).padStart(2, '0')}-0000`, undefined, 'serial'),
       () => snip('SSN: @@', pick(r, ['078-05-1120', '123-45-6789', '219-09-9999']), undefined, 'voided example'),
       () => snip('build @@ done', fakeSsn(r).replace(/-/g, ''), undefined, 'bare digits without keyword'),
+      () => snip(pick(r, ['phone @@', 'Order No. @@', 'version @@']), fakeSsn(r).replace(/-/g, pick(r, [' ', '.'])), undefined, '3-2-4 in a phone/order/version context'),
+      () => snip('SSN: @@', `${String(int(r, 900, 999))}.${String(int(r, 1, 99)).padStart(2, '0')}.${String(int(r, 1, 9999)).padStart(4, '0')}`, undefined, 'dotted, invalid area'),
     ])(),
   'private-key': (r) =>
     pick(r, [
@@ -357,6 +445,7 @@ export const NEAR_MISSES: Readonly<Record<string, Maker>> = {
       () => snip('key @@', 'AKIA' + chars(r, UPPER, 15), undefined, 'too short'),
       () => snip('id @@', 'XAKIA' + chars(r, UPPER, 16), undefined, 'inside a longer token'),
       () => snip('sha1 @@', chars(r, HEX, 40), undefined, 'hex digest'),
+      () => snip('"UserId": "@@"', pick(r, ['AIDA', 'AROA', 'AGPA', 'ANPA']) + chars(r, UPPER + '234567', 17), undefined, 'a unique id, not a key'),
     ])(),
   'github-token': (r) =>
     pick(r, [
@@ -367,12 +456,23 @@ export const NEAR_MISSES: Readonly<Record<string, Maker>> = {
       () => snip('GITHUB_TOKEN=@@', 'ghp_' + 'x'.repeat(36), undefined, 'placeholder'),
       () => snip('token @@', 'ghx_' + chars(r, ALNUM, 36), undefined, 'unknown prefix'),
       () => snip('token @@', 'ghp_' + chars(r, ALNUM, 30), undefined, 'too short'),
+      () => snip('token @@', `github_pat_${chars(r, ALNUM, 22)}_${chars(r, ALNUM, 40)}`, undefined, 'fine-grained too short'),
     ])(),
   'slack-token': (r) =>
     pick(r, [
       () => snip('SLACK_TOKEN=@@', 'xoxb-your-token-here', undefined, 'placeholder'),
       () => snip('url: @@', 'https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX', undefined, 'documentation webhook'),
       () => snip('@@', 'xoxb-' + chars(r, LOWER, 30), undefined, 'no numeric ids'),
+      () => snip('@@', `xoxq-${chars(r, DIGITS, 11)}-${chars(r, DIGITS, 11)}-${chars(r, ALNUM, 24)}`, undefined, 'unknown prefix'),
+      () => snip('url: @@', `https://hooks.slack.com/services/T${chars(r, UPPER, 8)}/B${chars(r, UPPER, 10)}/${chars(r, ALNUM, 12)}`, undefined, 'webhook secret too short'),
+      () => snip('@@', `xapp-1-A${chars(r, UPPER, 10)}-${chars(r, DIGITS, 13)}-xxxxxxxxxxxxxxxxxxxx`, undefined, 'placeholder secret'),
+    ])(),
+  'azure-client-secret': (r) =>
+    pick(r, [
+      () => snip('object id @@', `${chars(r, ALNUM, 3)}${chars(r, UPPER + LOWER, 1)}Q~${chars(r, ALNUM, 34)}`, undefined, 'no version digit'),
+      () => snip('value @@', `${chars(r, ALNUM, 3)}8Q~${chars(r, ALNUM, 20)}`, undefined, 'too short'),
+      () => snip('see @@ for the marker', 'Q~', undefined, 'mention'),
+      () => snip('AZURE_CLIENT_SECRET=@@', `abc8Q~${'x'.repeat(34)}`, undefined, 'placeholder'),
     ])(),
   'stripe-key': (r) =>
     pick(r, [
@@ -384,6 +484,7 @@ export const NEAR_MISSES: Readonly<Record<string, Maker>> = {
     pick(r, [
       () => snip('key=@@', 'AIza' + chars(r, ALNUM, 30), undefined, 'too short'),
       () => snip('key=@@', 'AIzaSy' + 'X'.repeat(33), undefined, 'placeholder'),
+      () => snip('apiKey: "@@"', 'AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe', undefined, 'published sample'),
     ])(),
   'azure-storage-key': (r) =>
     pick(r, [
@@ -394,6 +495,15 @@ export const NEAR_MISSES: Readonly<Record<string, Maker>> = {
     pick(r, [
       () => snip('Server=db;Database=app;User Id=sa;Password=@@;', pick(r, ['{your_password}', '<password>', '$(DB_PASSWORD)', '********', '%s']), undefined, 'placeholder'),
       () => snip('Set Password=@@ in the dialog.', fakePassword(r), undefined, 'no connection string around it'),
+    ])(),
+  'command-credential': (r) =>
+    pick(r, [
+      () => snip('curl -u @@ https://api.internal/', pick(r, ['"$USER:$PASS"', '${CI_USER}:${CI_TOKEN}', 'admin:<password>', 'user:password']), undefined, 'variables or placeholder'),
+      () => snip('echo "$TOKEN" | docker login -u ci @@ registry.internal', '--password-stdin', undefined, 'password from stdin'),
+      () => snip('Authorization: Bearer @@', pick(r, ['${TOKEN}', '<token>', 'YOUR_TOKEN_HERE', '$ACCESS_TOKEN']), undefined, 'template'),
+      () => snip('Authorization: Basic @@', Buffer.from(chars(r, ALNUM, 18)).toString('base64'), undefined, 'Basic without user:password'),
+      () => snip('mysql -h db -u root @@ shop', '-p', undefined, 'prompts for the password'),
+      () => snip('ssh @@ deploy@host', '-p 2222', undefined, 'port, not a password'),
     ])(),
   'url-credential': (r) =>
     pick(r, [
@@ -410,12 +520,18 @@ export const NEAR_MISSES: Readonly<Record<string, Maker>> = {
       () => snip('TOKEN_TTL=@@', String(int(r, 60, 86400)), undefined, 'number'),
       () => snip('api_key: "@@"', 'abcabcabcabcabcabc', undefined, 'low entropy'),
       () => snip('  secret: ${{ secrets.@@ }}', 'DEPLOY_KEY', undefined, 'CI template'),
+      () => snip(pick(r, ['csrf_token = "@@"', '<input type="hidden" name="authenticity_token" value="@@">', 'publicKey: "@@"', 'NEXT_PAGE_TOKEN=@@', 'xsrfToken: "@@"', 'STRIPE_PUBLISHABLE_KEY=@@']), fakeSecret(r), undefined, 'public or CSRF token'),
+      () => snip(pick(r, ['api_key = "@@"', 'AUTH_TOKEN=@@', 'password: "@@"']), pick(r, ['dummy-token-for-tests', 'not-a-real-secret-123', 'fake_api_key_1234567', 'placeholder-value-01', 'REDACTED']), undefined, 'placeholder word'),
+      () => snip(pick(r, ['if (token == "@@") {', 'assert password != "@@"', 'expect(apiKey).toBe(@@)']), fakeSecret(r), undefined, 'comparison'),
+      () => snip(pick(r, ['authorMail = "@@"', 'auth_url = "@@"', 'tokenizerPath = "@@"']), `https://${chars(r, LOWER, 8)}.internal/${chars(r, ALNUM, 20)}`, undefined, 'not a secret name'),
     ])(),
   jwt: (r) =>
     pick(r, [
       () => snip('token @@', `eyJ${chars(r, ALNUM, 20)}.${chars(r, ALNUM, 30)}.${chars(r, ALNUM, 43)}`, undefined, 'header is not JSON'),
       () => snip('token @@', `${b64url({ typ: 'JWT' })}.${b64url({ sub: '1' })}.${chars(r, ALNUM, 43)}`, undefined, 'no alg'),
       () => snip('data @@', `${b64url({ alg: 'HS256' })}.${b64url({ sub: '1' })}.abc`, undefined, 'signature too short'),
+      () => snip('part @@', `${b64url({ alg: 'HS256', typ: 'JWT' })}.${chars(r, ALNUM, 40)}`, undefined, 'unsigned, payload not JSON'),
+      () => snip('blob: @@', Buffer.from(`eyJ${chars(r, ALNUM, 40)}`).toString('base64'), undefined, 'base64 of a non-JWT'),
     ])(),
 };
 
@@ -424,7 +540,9 @@ export function emailListSnippets(r: Rng, n = int(r, 12, 40)): Snippet[] {
   const out: Snippet[] = [];
   for (let i = 0; i < n; i++) {
     const first = pick(r, ['ada', 'alan', 'grace', 'ken', 'barbara', 'donald', 'frances', 'linus', 'margaret', 'dennis']);
-    const email = `${first}.${chars(r, LOWER, 5)}${int(r, 1, 99)}@${pick(r, ['mail', 'corp', 'post', 'inbox'])}${pick(r, ['', '-eu', '-us'])}.${pick(r, ['com', 'net', 'org', 'de', 'io'])}`;
+    // Internationalised domains (RFC 5890) in Unicode and punycode form, top-level domains included.
+    const domain = r() < 0.8 ? `${pick(r, ['mail', 'corp', 'post', 'inbox'])}${pick(r, ['', '-eu', '-us'])}.${pick(r, ['com', 'net', 'org', 'de', 'io'])}` : pick(r, ['bücher.de', 'xn--bcher-kva.de', 'почта.рф', 'mail.xn--p1ai', '例え.jp', 'correo.españa.es']);
+    const email = `${first}.${chars(r, LOWER, 5)}${int(r, 1, 99)}@${domain}`;
     out.push(snip(`${i + 1},${first},@@,${pick(r, ['active', 'pending', 'closed'])}`, email, 'email-list'));
   }
   return out;
@@ -472,7 +590,7 @@ export function labelledCorpus(seed: number, perType = 60): Doc[] {
   for (const type of Object.keys(POSITIVES)) {
     for (let d = 0; d < 6; d++) {
       const snippets: Snippet[] = [];
-      for (let i = 0; i < perType / 6; i++) snippets.push(POSITIVES[type]!(r), NEAR_MISSES[type]!(r));
+      for (let i = 0; i < perType / 6; i++) snippets.push(POSITIVES[type]!(r), { ...NEAR_MISSES[type]!(r), decoyOf: type });
       // Shuffle, so positives and near misses sit in any order.
       for (let i = snippets.length - 1; i > 0; i--) {
         const j = int(r, 0, i);
@@ -481,7 +599,7 @@ export function labelledCorpus(seed: number, perType = 60): Doc[] {
       docs.push(compose(r, snippets, 3));
     }
   }
-  for (let d = 0; d < 6; d++) docs.push(compose(r, emailListSnippets(r), 1), compose(r, emailNearMiss(r), 2));
+  for (let d = 0; d < 6; d++) docs.push(compose(r, emailListSnippets(r), 1), compose(r, emailNearMiss(r).map((s) => ({ ...s, decoyOf: 'email-list' })), 2));
   return docs;
 }
 

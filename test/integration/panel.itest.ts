@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { createIdentity, publicIdentity, type Identity, type PublicIdentity } from '../../src/core/identity.js';
 import { addPerson } from '../../src/core/index.js';
-import { inspectProtected, protectFile, type Session } from '../../src/node/operations.js';
+import * as app from '../../src/core/app/index.js';
+import { sessionIn, type Session } from '../../src/node/session.js';
 import { openWorkspace } from '../../src/node/workspace.js';
 import type { AccessPanelHandle } from '../../src/extension/panel/index.js';
 import type { FileRow, ViewModel } from '../../src/shared/protocol.js';
@@ -28,7 +29,8 @@ let panel: AccessPanelHandle;
 
 /** A session acting as `identity` on the test workspace (for files someone else owns). */
 function sessionAs(identity: Identity): Session {
-  return { workspace: openWorkspace(workspaceRoot().fsPath), identity, clock: { now: () => new Date() }, audit: async () => {} };
+  // Someone else's actions are not recorded in this user's audit log.
+  return sessionIn(openWorkspace(workspaceRoot().fsPath), identity, { append: async () => undefined });
 }
 
 const rowOf = (model: ViewModel, path: string): FileRow | undefined => model.files.find((f) => f.path === path);
@@ -48,16 +50,14 @@ suite('access panel', () => {
     bob = await createIdentity('Bob Reader', 'bob@example.com');
     carol = await createIdentity('Carol Owner', 'carol@example.com');
     const ws = openWorkspace(workspaceRoot().fsPath);
-    let people = await ws.people();
-    for (const p of [publicIdentity(me), publicIdentity(bob), publicIdentity(carol)]) people = addPerson(people, p, { replace: true });
-    await ws.savePeople(people);
+    await ws.updatePeople((people) => [publicIdentity(me), publicIdentity(bob), publicIdentity(carol)].reduce((d, p) => addPerson(d, p, { replace: true }), people));
 
     // Alice (you) owns plan.md and lets Bob view it; Carol owns shared.md and lets Alice review it.
     const plan = await writeFixture(`${dir}/plan.md`, '# Plan\n');
     const r = await vscode.commands.executeCommand<{ done: string[] }>('sensitivity.protect', plan, { label: 'confidential-specific-people', grants: [{ who: bob.email, role: 'Viewer' }] });
     assert.equal(r?.done.length, 1, 'protect did not protect plan.md');
     await writeFixture(`${dir}/shared.md`, '# Shared\n');
-    await protectFile(sessionAs(carol), join(workspaceRoot().fsPath, dir, 'shared.md'), { label: 'confidential-specific-people', grants: [{ who: me.email, role: 'Reviewer' }] });
+    await app.protect(sessionAs(carol), `${dir}/shared.md`, { label: 'confidential-specific-people', grants: [{ who: me.email, role: 'Reviewer' }] });
     const plain = await writeFixture(PLAIN, 'export const port = 8080;\n');
     await vscode.commands.executeCommand('sensitivity.applyLabel', plain, { label: 'general' });
 
@@ -138,7 +138,7 @@ suite('access panel', () => {
     assert.equal(protectAgain?.ok, false);
     assert.equal(await panel.receive('{"type":"refresh"}'), undefined);
     assert.equal(panel.rejectedCount, before + 6);
-    const info = await inspectProtected(sessionAs(bob), join(workspaceRoot().fsPath, PLAN));
+    const info = await app.inspect(sessionAs(bob), PLAN);
     assert.ok(info.grants.some((g) => g.id === bobId), 'a rejected revoke changed the file');
   });
 
@@ -151,7 +151,7 @@ suite('access panel', () => {
   test('a validated revoke runs the extension command, and the model follows the file on disk', async () => {
     const response = await panel.receive({ type: 'revoke', id: 11, params: { path: PLAN, personId: bob.id } });
     assert.equal(response?.ok, true, response && !response.ok ? response.error : '');
-    const info = await inspectProtected(sessionAs(carol), join(workspaceRoot().fsPath, PLAN));
+    const info = await app.inspect(sessionAs(carol), PLAN);
     assert.deepEqual(info.grants.map((g) => g.email), ['alice@example.com'], 'bob still granted on disk');
     const row = await rowWhen(PLAN, (r) => r.people.length === 1, 'the panel to drop bob from plan.md.protected');
     assert.equal(row.actions.revoke, false);
@@ -159,7 +159,7 @@ suite('access panel', () => {
 
   test('new and deleted files reach the model through the file watchers', async () => {
     await writeFixture(`${dir}/late.txt`, 'late\n');
-    await protectFile(sessionAs(carol), join(workspaceRoot().fsPath, dir, 'late.txt'), { label: 'confidential-specific-people' });
+    await app.protect(sessionAs(carol), `${dir}/late.txt`, { label: 'confidential-specific-people' });
     const late = await rowWhen(`${dir}/late.txt.protected`, () => true, 'late.txt.protected to appear');
     assert.equal(late.denied !== null, true, 'you were not granted late.txt, the row should say so');
     assert.deepEqual(late.yourRights, []);

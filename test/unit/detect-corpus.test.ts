@@ -13,22 +13,28 @@ interface Tally {
   tp: number;
   fn: number;
   fp: number;
+  /** Near misses planted for the type (its negatives). */
+  negatives: number;
 }
 
-/** Minimum precision and recall per type; the corpus reaches 1.0 today, these leave room for new near misses. */
-const MIN_PRECISION = 0.95;
+/** The bars per type (issue 14): recall at least 95%, false alarms at most 2% of the type's negatives, precision at least 95%. */
 const MIN_RECALL = 0.95;
+const MAX_FALSE_ALARMS = 0.02;
+const MIN_PRECISION = 0.95;
 
 describe('corpus', () => {
-  it('precision and recall per type meet the minima', (t) => {
-    const tally = new Map<string, Tally>(BUILTIN_TYPES.map((x) => [x.id, { tp: 0, fn: 0, fp: 0 }]));
+  it('precision, recall and false alarms per type meet the bars', () => {
+    const tally = new Map<string, Tally>(BUILTIN_TYPES.map((x) => [x.id, { tp: 0, fn: 0, fp: 0, negatives: 0 }]));
     const problems: string[] = [];
     for (const seed of [1, 2, 3]) {
       for (const doc of labelledCorpus(seed)) {
         const findings = scanText(doc.text).filter((f) => f.confidence !== 'low');
         const overlaps = (start: number, end: number, type: string) => findings.filter((f) => f.typeId === type && f.offset < end && f.offset + f.length > start);
         for (const p of doc.planted) {
-          if (!p.typeId) continue;
+          if (!p.typeId) {
+            if (p.decoyOf) tally.get(p.decoyOf)!.negatives++;
+            continue;
+          }
           const hit = overlaps(p.offset + p.start, p.offset + p.end, p.typeId).length > 0;
           tally.get(p.typeId)![hit ? 'tp' : 'fn']++;
           if (!hit) problems.push(`missed ${p.typeId}: ${p.text.slice(0, 100)}`);
@@ -38,19 +44,26 @@ describe('corpus', () => {
           if (planted) continue;
           tally.get(f.typeId)!.fp++;
           const decoy = doc.planted.find((p) => f.offset < p.offset + p.end && f.offset + f.length > p.offset + p.start);
-          problems.push(`false ${f.typeId} (${f.confidence}) on ${decoy ? `near miss "${decoy.decoy}"` : 'filler'} at ${f.line}:${f.column}`);
+          problems.push(`false ${f.typeId} (${f.confidence}: ${f.why.join(', ')}) on ${decoy ? `near miss "${decoy.decoy}": ${decoy.text.slice(0, 100)}` : `filler at ${f.line}:${f.column}`}`);
         }
       }
     }
-    const rows: string[] = [];
-    for (const [type, { tp, fn, fp }] of tally) {
+    const rows = [`${'type'.padEnd(30)} ${'precision'.padStart(9)} ${'recall'.padStart(7)} ${'false alarms'.padStart(12)}   (tp, fp, fn, near misses)`];
+    const failures: string[] = [];
+    for (const [type, { tp, fn, fp, negatives }] of tally) {
       const precision = tp + fp === 0 ? 1 : tp / (tp + fp);
       const recall = tp + fn === 0 ? 1 : tp / (tp + fn);
-      rows.push(`${type.padEnd(30)} precision ${precision.toFixed(3)}  recall ${recall.toFixed(3)}  (tp ${tp}, fp ${fp}, fn ${fn})`);
-      assert.ok(tp > 0, `${type}: the corpus plants none`);
-      assert.ok(precision >= MIN_PRECISION && recall >= MIN_RECALL, `${type}: precision ${precision}, recall ${recall}\n${problems.filter((p) => p.includes(type)).slice(0, 10).join('\n')}`);
+      const falseAlarms = fp / Math.max(1, negatives);
+      rows.push(`${type.padEnd(30)} ${precision.toFixed(3).padStart(9)} ${recall.toFixed(3).padStart(7)} ${(falseAlarms * 100).toFixed(1).padStart(11)}%   (${tp}, ${fp}, ${fn}, ${negatives})`);
+      if (tp === 0) failures.push(`${type}: the corpus plants none`);
+      if (negatives === 0) failures.push(`${type}: the corpus plants no near misses`);
+      if (precision < MIN_PRECISION || recall < MIN_RECALL || falseAlarms > MAX_FALSE_ALARMS) {
+        failures.push(`${type}: precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)}, false alarms ${(falseAlarms * 100).toFixed(1)}%\n${problems.filter((p) => p.includes(` ${type}`)).slice(0, 10).join('\n')}`);
+      }
     }
-    for (const row of rows) t.diagnostic(row);
+    // The table, printed by every run (the bars are asserted below).
+    console.log(rows.join('\n'));
+    assert.deepEqual(failures, []);
   });
 
   it(`a window scanned alone agrees with the full scan ${DETECTOR_REACH} characters inside its edges`, () => {

@@ -436,6 +436,17 @@ describe('adversarial input', () => {
       urlsThenAt: 'http://a.b/ '.repeat(n / 12) + '@',
       digitPairs: '12 '.repeat(n / 3),
       oneLongLine: 'Server=x;Password=abc;'.repeat(n / 22),
+      xmlOpenings: '<password>'.repeat(n / 10),
+      clientSecretMarks: 'ab1Q~'.repeat(n / 5),
+      wrappedJwtStarts: 'ZXlK '.repeat(n / 5),
+      oneLongBase64: 'ZXlK' + 'A'.repeat(n),
+      commandsWithoutValues: 'docker login mysql curl -u sshpass --password '.repeat(n / 46),
+      authorizationHeaders: 'Authorization: Bearer '.repeat(n / 22),
+      slackStarts: 'xoxe.xoxp-1-'.repeat(n / 12),
+      dottedDigits: '123.45.'.repeat(n / 7),
+      ibanDashes: 'DE89-3704-'.repeat(n / 10),
+      dockerEnv: '\nENV TOKEN '.repeat(n / 11),
+      typedNames: 'token: string '.repeat(n / 14),
     };
     for (const [name, text] of Object.entries(cases)) {
       const t = performance.now();

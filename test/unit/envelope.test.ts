@@ -248,6 +248,20 @@ describe('envelope', () => {
       assert.ok(!(await readEnvelopeHeader(byteSourceOf(revoked))).slots.some((s) => s.kind === 'passphrase-argon2id'));
     });
 
+    it('a deeply nested unknown slot is E_FORMAT for every reader and writer, never a stack overflow', async () => {
+      const r = drbg('deep slot');
+      const env = await seal(random(10), { random: r, grants: [{ person: publicIdentity(bob), rights: viewer }] });
+      const fileKey = r.served().slice(0, 32);
+      let deep: unknown = 'bottom';
+      for (let i = 0; i < 3000; i++) deep = { d: deep };
+      const hostile = await reseal(env, fileKey, (m) => ({ ...m, slots: [{ kind: 'x-deep', deep }, ...m.slots] }));
+      await rejects(readEnvelopeHeader(byteSourceOf(hostile)), 'E_FORMAT', 4);
+      await rejects(open(hostile, bob), 'E_FORMAT', 4);
+      await rejects(rewrap(hostile, alice, { grant: [{ person: publicIdentity(carol), rights: viewer }] }), 'E_FORMAT', 4);
+      const fine = await reseal(env, fileKey, (m) => ({ ...m, slots: [{ kind: 'x-shallow', a: { b: { c: [1, 2] } } }, ...m.slots] }));
+      assert.ok((await readEnvelopeHeader(byteSourceOf(fine))).slots.some((s) => s.kind === 'x-shallow'));
+    });
+
     it('a slot the signed policy does not grant is E_INTEGRITY, even with a valid MAC', async () => {
       const r = drbg('stray slot');
       const env = await seal(random(10), { random: r, grants: [{ person: publicIdentity(bob), rights: viewer }] });

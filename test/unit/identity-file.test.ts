@@ -6,6 +6,7 @@ import { base64url, CompactEncrypt, decodeProtectedHeader } from 'jose';
 import { isSensitivityError, type ErrorCode } from '../../src/core/errors.js';
 import { createIdentity, type Identity } from '../../src/core/identity.js';
 import { exportIdentity, IDENTITY_FILE_CTY, importIdentity, PBES2_ITERATIONS } from '../../src/core/identity-file.js';
+import { MIN_PASSPHRASE_BITS, passphraseBits } from '../../src/core/passphrase.js';
 
 const PASS = 'correct horse battery staple';
 const PYTHON = '/usr/bin/python3';
@@ -81,8 +82,11 @@ describe('identity file', () => {
     }
   });
 
-  it('refuses a short passphrase on export (E_USAGE) and an empty one on import', async () => {
-    await rejectsCode(exportIdentity(alice, 'short'), 'E_USAGE', /at least 8 characters/);
+  it('refuses a short or guessable passphrase on export (E_USAGE) and an empty one on import', async () => {
+    for (const weak of ['short', '12345678', '1234567890123', 'password2024!', 'Password!2024', 'aaaaaaaaaaaaaaaa', 'qwertyuiop12']) {
+      await rejectsCode(exportIdentity(alice, weak), 'E_USAGE', /too easy to guess/);
+    }
+    for (const strong of ['correct horse battery', 'kT9#mPx2$wLq']) assert.ok(passphraseBits(strong) >= MIN_PASSPHRASE_BITS, strong);
     await rejectsCode(importIdentity(file, ''), 'E_USAGE');
   });
 

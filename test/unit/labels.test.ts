@@ -58,7 +58,8 @@ describe('labels manifest: set and get', () => {
 
   it('refuses a downgrade without justification when the policy requires one (E_JUSTIFICATION_REQUIRED)', () => {
     const m = manifestOf({ 'a.txt': 'confidential-all-employees' });
-    throwsCode(() => setLabel(m, 'a.txt', 'General', alice, opts), 'E_JUSTIFICATION_REQUIRED', /from Confidential \/ All Employees to General needs a justification; pass --justification TEXT/);
+    throwsCode(() => setLabel(m, 'a.txt', 'General', alice, opts), 'E_JUSTIFICATION_REQUIRED', /from Confidential \/ All Employees to General needs a justification$/);
+    assert.throws(() => setLabel(m, 'a.txt', 'General', alice, opts), (e: unknown) => isSensitivityError(e) && e.details.hint === 'give-justification' && e.details.to === 'General');
     throwsCode(() => setLabel(m, 'a.txt', 'General', alice, { ...opts, justification: '   ' }), 'E_JUSTIFICATION_REQUIRED');
     assert.throws(() => setLabel(m, 'a.txt', 'General', alice, opts), (e: unknown) => isSensitivityError(e) && e.file === 'a.txt');
     // Within a parent, Specific People → All Employees widens the audience: a downgrade too.

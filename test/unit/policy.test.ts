@@ -338,9 +338,10 @@ describe('policy: protection defaults', () => {
     assert.deepEqual(resolveProtectionGrants(p, 'all', EMPTY_PEOPLE), []);
   });
 
-  it('a named person missing from the directory is E_PERSON_UNKNOWN saying how to add them', () => {
+  it('a named person missing from the directory is E_PERSON_UNKNOWN with the add-person hint', () => {
     const p = parsePolicy(minimal({}, [{ id: 'a', name: 'A', protection: { grants: [{ to: 'sec@corp.example', role: 'Co-Owner' }] } }]));
-    throwsCode(() => resolveProtectionGrants(p, 'a', people), 'E_PERSON_UNKNOWN', /the label A grants Co-Owner to sec@corp\.example, who is not in \.sensitivity\/people\.json.*sensitivity people add/);
+    throwsCode(() => resolveProtectionGrants(p, 'a', people), 'E_PERSON_UNKNOWN', /the label A grants Co-Owner to sec@corp\.example, who is not in the workspace's people directory$/);
+    assert.throws(() => resolveProtectionGrants(p, 'a', people), (e: unknown) => isSensitivityError(e) && e.details.hint === 'add-person' && e.details.who === 'sec@corp.example');
   });
 
   it('the default policy: All Employees grants everyone listed; Specific People nobody by default', () => {

@@ -1,6 +1,7 @@
 /** The shape of one CLI command; `commands/index.ts` holds the table. */
 import type { FlagSpec, ParsedArgs } from '../args.js';
 import type { CliContext } from '../context.js';
+import { jsonSafe, terminalSafe } from '../terminal.js';
 
 export interface Command {
   /** One or two words: "cat", "id new". */
@@ -15,17 +16,17 @@ export interface Command {
   run(ctx: CliContext, args: ParsedArgs): Promise<number | void>;
 }
 
-/** Writes a line to stdout. */
+/** Writes a line to stdout, control and bidi characters escaped (lines carry untrusted names). */
 export function out(line = ''): void {
-  process.stdout.write(line + '\n');
+  process.stdout.write(terminalSafe(line) + '\n');
 }
 
 /** Writes stable JSON (2-space indented) to stdout. */
 export function outJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  process.stdout.write(jsonSafe(JSON.stringify(value, null, 2)) + '\n');
 }
 
-/** Writes a note to stderr (progress, warnings), keeping stdout for results. */
+/** Writes a note to stderr (progress, warnings), keeping stdout for results; escaped like `out`. */
 export function note(line: string): void {
-  process.stderr.write(line + '\n');
+  process.stderr.write(terminalSafe(line) + '\n');
 }

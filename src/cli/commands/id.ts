@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
 import { SensitivityError } from '../../core/errors.js';
 import { createIdentity, publicIdentity, type PublicIdentity } from '../../core/identity.js';
-import { addPerson, exportIdentity, importIdentity, parsePublicIdentity } from '../../core/index.js';
+import { addToPeople } from '../../core/app/index.js';
+import { exportIdentity, importIdentity, parsePublicIdentity } from '../../core/index.js';
 import { identityPath, writeHomeIdentity } from '../../node/home.js';
 import { readTextIfExists, requireAbsent, writeFileAtomic } from '../../node/node-io.js';
 import { parsingFile } from '../../node/workspace.js';
@@ -73,6 +74,8 @@ export const idCommands: Command[] = [
       const identity = await ctx.requireIdentity();
       if (!hasFlag(args, 'force')) await requireAbsent(path, 'pass --force to overwrite it');
       const text = await exportIdentity(identity, await readPassphrase(true));
+      // A private-key export is a security event: recorded first, so an unrecordable export does not happen.
+      await ctx.audit({ action: 'identity.export', actor: { id: identity.id, email: identity.email }, to: path });
       await writeFileAtomic(path, text + '\n', 0o600);
       out(`Exported ${describe(identity)} to ${file} (encrypted with your passphrase; keep both safe).`);
     },
@@ -104,9 +107,9 @@ export const idCommands: Command[] = [
       const text = file === '-' ? await readStdin() : await fs.readFile(resolve(file!), 'utf8');
       const name = file === '-' ? '<stdin>' : file!;
       const person = await parsingFile(name, () => parsePublicIdentity(parseJson(text, 'pass what `sensitivity id show --json` prints')));
-      const ws = await ctx.workspace();
-      await ws.savePeople(addPerson(await ws.people(), person, { replace: hasFlag(args, 'replace') }));
-      out(`Added ${describe(person)} (id ${person.id}) to ${ws.root}/.sensitivity/people.json`);
+      const s = await ctx.session();
+      await addToPeople(s, person, { replace: hasFlag(args, 'replace') });
+      out(`Added ${describe(person)} (id ${person.id}) to ${s.workspace.absPath('.sensitivity/people.json')}`);
     },
   },
 ];

@@ -1,16 +1,19 @@
 /** `sensitivity label set|get|list`: labels of plain files (manifest) and protected ones (envelope). */
 import { resolve } from 'node:path';
 import { SensitivityError } from '../../core/errors.js';
-import { applyLabel, labelOf, listLabeled, type LabeledFile } from '../../node/operations.js';
+import * as app from '../../core/app/index.js';
 import { flagValue, hasFlag, needPositionals } from '../args.js';
-import { sessionOf } from '../session.js';
-import { out, outJson, type Command } from './command.js';
+import { note, out, outJson, type Command } from './command.js';
+import { relOf } from './protect.js';
+
+type LabeledFile = app.LabeledFile;
 
 /** The stable JSON form of a labeled file (README documents it). */
 function labelJson(f: LabeledFile) {
   return {
     path: f.path,
-    label: f.label,
+    label: { id: f.label.id, name: f.label.name },
+    ...(f.label.unknown ? { unknownLabel: true } : {}),
     protected: f.protected !== null,
     ...(f.protected ? { owner: f.protected.owner.email, expires: f.protected.expires } : { setBy: f.setBy?.email ?? null, setAt: f.setAt ?? null }),
     ...(f.justification ? { justification: f.justification } : {}),
@@ -19,7 +22,7 @@ function labelJson(f: LabeledFile) {
 
 function labelLine(f: LabeledFile): string {
   const lock = f.protected ? ` [protected, owner ${f.protected.owner.email}${f.protected.expires ? `, expires ${f.protected.expires}` : ''}]` : '';
-  return `${f.path}\t${f.label.name}${lock}`;
+  return `${f.path}\t${f.label.name}${f.label.unknown ? ' (not in the policy)' : ''}${lock}`;
 }
 
 export const labelCommands: Command[] = [
@@ -31,11 +34,11 @@ export const labelCommands: Command[] = [
     async run(ctx, args) {
       const files = needPositionals(args, 1, 'FILE');
       const query = flagValue(args, 'label');
-      if (!query) throw new SensitivityError('E_USAGE', 'label set needs --label LABEL (see `sensitivity policy show`)');
+      if (!query) throw new SensitivityError('E_USAGE', 'label set needs a label', undefined, { details: { hint: 'choose-label' } });
       const justification = flagValue(args, 'justification');
-      const s = await sessionOf(ctx);
+      const s = await ctx.session();
       for (const f of files) {
-        const change = await applyLabel(s, resolve(f), query, justification ? { justification } : {});
+        const change = await app.setFileLabel(s, relOf(s, f), query, justification ? { justification } : {});
         out(`${f}: ${change.from ? `${change.from} → ` : ''}${change.to}${change.direction === 'downgrade' ? ' (downgrade, justified)' : ''}`);
       }
     },
@@ -47,10 +50,10 @@ export const labelCommands: Command[] = [
     flags: { json: {} },
     async run(ctx, args) {
       const files = needPositionals(args, 1, 'FILE');
-      const s = await sessionOf(ctx);
-      const found = await Promise.all(files.map(async (f) => ({ f, l: await labelOf(s, resolve(f)) })));
+      const s = await ctx.session();
+      const found = await Promise.all(files.map(async (f) => ({ f, l: await app.labelOf(s, relOf(s, f)) })));
       if (hasFlag(args, 'json')) {
-        outJson(found.map(({ f, l }) => (l ? labelJson(l) : { path: s.workspace.relPath(resolve(f)), label: null })));
+        outJson(found.map(({ f, l }) => (l ? labelJson(l) : { path: relOf(s, f), label: null })));
         return;
       }
       for (const { f, l } of found) out(l ? labelLine(l) : `${f}\t(no label)`);
@@ -62,12 +65,15 @@ export const labelCommands: Command[] = [
     summary: 'list every labeled or protected file under DIR (default: the workspace)',
     flags: { json: {} },
     async run(ctx, args) {
-      const s = await sessionOf(ctx);
-      const dir = args.positionals[0] ? resolve(args.positionals[0]) : s.workspace.root;
-      const files = await listLabeled(s, dir);
+      const s = await ctx.session();
+      const dir = args.positionals[0] && resolve(args.positionals[0]) !== s.workspace.root ? relOf(s, args.positionals[0]) : '';
+      const { files, problems } = await app.list(s, dir);
       if (hasFlag(args, 'json')) outJson(files.map(labelJson));
-      else if (files.length === 0) out('No labeled files. Label one with `sensitivity label set FILE --label LABEL`.');
+      else if (files.length === 0 && problems.length === 0) out('No labeled files. Label one with `sensitivity label set FILE --label LABEL`.');
       else for (const f of files) out(labelLine(f));
+      // Never dropped silently: each unreadable file is named on stderr and the status says so.
+      for (const p of problems) note(`sensitivity: ${p.path}: ${p.message} [${p.code}]`);
+      return problems.length > 0 ? 1 : 0;
     },
   },
 ];

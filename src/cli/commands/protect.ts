@@ -1,43 +1,23 @@
 /** `sensitivity protect|unprotect|cat|inspect|grant|revoke`: protected envelopes and who may open them. */
 import { resolve } from 'node:path';
+import * as app from '../../core/app/index.js';
 import { SensitivityError } from '../../core/errors.js';
-import {
-  catProtected,
-  grantAccess,
-  inspectProtected,
-  protectFile,
-  revokeAccess,
-  unprotectFile,
-  type GrantSpec,
-  type ProtectedInfo,
-} from '../../node/operations.js';
+import { parseExpiry } from '../../core/expiry.js';
+import type { Session } from '../../node/session.js';
 import { flagValue, flagValues, hasFlag, needPositionals } from '../args.js';
-import { sessionOf } from '../session.js';
 import { out, outJson, type Command } from './command.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** `--expires`: "30d" (days from now), a date (end of that day, UTC) or an ISO date-time. */
-export function parseExpiry(text: string, now: Date): Date {
-  const days = /^(\d{1,5})d$/.exec(text);
-  const date = days
-    ? new Date(now.getTime() + Number(days[1]) * DAY_MS)
-    : /^\d{4}-\d{2}-\d{2}$/.test(text)
-      ? new Date(`${text}T23:59:59.999Z`)
-      : new Date(text);
-  if (Number.isNaN(date.getTime())) throw new SensitivityError('E_USAGE', `--expires "${text}" is not a date, a date-time or a number of days like 30d`);
-  if (date.getTime() <= now.getTime()) throw new SensitivityError('E_USAGE', `--expires ${text} is in the past`);
-  return date;
-}
+/** The workspace-relative path of a file named on the command line. */
+export const relOf = (s: Session, file: string): string => s.workspace.relPath(resolve(file));
 
 /** `EMAIL=ROLE` → a grant spec. */
-export function parseGrant(text: string): GrantSpec {
+export function parseGrant(text: string): app.GrantSpec {
   const eq = text.lastIndexOf('=');
   if (eq <= 0 || eq === text.length - 1) throw new SensitivityError('E_USAGE', `"${text}" is not EMAIL=ROLE (e.g. bob@example.com=Viewer)`);
   return { who: text.slice(0, eq).trim(), role: text.slice(eq + 1).trim() };
 }
 
-function printInfo(i: ProtectedInfo): void {
+function printInfo(i: app.ProtectedInfo): void {
   out(`File:       ${i.file}`);
   out(`Inner file: ${i.innerName} (${i.contentType}, ${i.size} bytes)`);
   out(`Label:      ${i.label.name}`);
@@ -63,9 +43,9 @@ export const protectCommands: Command[] = [
       const exp = flagValue(args, 'expires');
       const label = flagValue(args, 'label');
       const justification = flagValue(args, 'justification');
-      const s = await sessionOf(ctx);
+      const s = await ctx.session();
       for (const f of files) {
-        const { info } = await protectFile(s, resolve(f), {
+        const { info } = await app.protect(s, relOf(s, f), {
           grants,
           keep: hasFlag(args, 'keep'),
           ...(label ? { label } : {}),
@@ -83,10 +63,10 @@ export const protectCommands: Command[] = [
     summary: 'decrypt back to the plain file (needs EXPORT)',
     flags: { keep: {} },
     async run(ctx, args) {
-      const s = await sessionOf(ctx);
+      const s = await ctx.session();
       for (const f of needPositionals(args, 1, 'FILE.protected')) {
-        const { output } = await unprotectFile(s, resolve(f), { keep: hasFlag(args, 'keep') });
-        out(`${f} → ${output}`);
+        const { output } = await app.unprotect(s, relOf(s, f), { keep: hasFlag(args, 'keep') });
+        out(`${f} → ${s.workspace.absPath(output)}`);
       }
     },
   },
@@ -97,8 +77,8 @@ export const protectCommands: Command[] = [
     flags: {},
     async run(ctx, args) {
       const [f] = needPositionals(args, 1, 'FILE.protected');
-      const s = await sessionOf(ctx);
-      await catProtected(s, resolve(f!), {
+      const s = await ctx.session();
+      await app.openTo(s, relOf(s, f!), {
         write: (chunk) =>
           new Promise<void>((res, rej) => {
             process.stdout.write(chunk, (e) => (e ? rej(e) : res()));
@@ -113,7 +93,8 @@ export const protectCommands: Command[] = [
     flags: { json: {} },
     async run(ctx, args) {
       const [f] = needPositionals(args, 1, 'FILE.protected');
-      const info = await inspectProtected(await sessionOf(ctx), resolve(f!));
+      const s = await ctx.session();
+      const info = await app.inspect(s, relOf(s, f!));
       if (hasFlag(args, 'json')) outJson(info);
       else printInfo(info);
     },
@@ -125,7 +106,8 @@ export const protectCommands: Command[] = [
     flags: {},
     async run(ctx, args) {
       const [f, ...specs] = needPositionals(args, 2, 'FILE.protected and at least one EMAIL=ROLE');
-      await grantAccess(await sessionOf(ctx), resolve(f!), specs.map(parseGrant));
+      const s = await ctx.session();
+      await app.grant(s, relOf(s, f!), specs.map(parseGrant));
       out(`${f}: granted ${specs.join(', ')}`);
     },
   },
@@ -136,7 +118,8 @@ export const protectCommands: Command[] = [
     flags: {},
     async run(ctx, args) {
       const [f, ...who] = needPositionals(args, 2, 'FILE.protected and at least one EMAIL');
-      await revokeAccess(await sessionOf(ctx), resolve(f!), who);
+      const s = await ctx.session();
+      await app.revoke(s, relOf(s, f!), who);
       out(`${f}: revoked ${who.join(', ')}; the file key was rotated`);
     },
   },

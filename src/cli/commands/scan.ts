@@ -10,7 +10,7 @@ import { note, out, outJson, type Command } from './command.js';
 declare const __VERSION__: string;
 
 function describeFile(policy: Policy, f: FileScan): string[] {
-  const lines = f.findings.map((x) => `  ${x.line + 1}:${x.column + 1}  ${x.typeName} (${x.confidence})  ${x.excerpt}`);
+  const lines = f.findings.map((x) => `  ${x.line + 1}:${x.column + 1}  ${x.typeName} (${x.sample ? 'sample, ignored' : x.confidence})  ${x.excerpt}  — ${x.why.join(', ')}`);
   const ev = f.evaluation;
   const current = f.labelId ? labelDisplayName(policy, f.labelId) : 'no label';
   const verdict = ev?.outranks && ev.required ? `  → needs at least ${labelDisplayName(policy, ev.required.labelId)} (has ${current})` : `  label: ${current}`;
@@ -28,7 +28,7 @@ function reportJson(policy: Policy, r: ScanReport) {
       requiredName: f.evaluation?.required ? labelDisplayName(policy, f.evaluation.required.labelId) : null,
       outranks: f.evaluation?.outranks ?? false,
       action: f.evaluation?.action ?? 'none',
-      findings: f.findings.map((x) => ({ type: x.typeId, name: x.typeName, confidence: x.confidence, line: x.line + 1, column: x.column + 1, excerpt: x.excerpt })),
+      findings: f.findings.map((x) => ({ type: x.typeId, name: x.typeName, confidence: x.confidence, why: x.why, sample: x.sample, line: x.line + 1, column: x.column + 1, excerpt: x.excerpt })),
     })),
     unlabeledMandatory: r.unlabeledMandatory,
     skipped: r.skipped,

@@ -1,11 +1,11 @@
 /** Helpers every operation shares: who acts, how denials and refusals are recorded, how long work is watched. */
 import type { AuditActor } from '../audit/index.js';
-import type { EnvelopeLabel } from '../envelope/index.js';
+import { observed, type EnvelopeLabel } from '../envelope/index.js';
 import { cancelledError, isSensitivityError, SensitivityError, type ErrorCode } from '../errors.js';
 import type { Identity } from '../identity.js';
 import { extName } from '../paths.js';
 import type { PolicyLabel } from '../policy/index.js';
-import type { ByteSource } from '../ports.js';
+import type { Clock, RandomAccessSource, RandomSource } from '../ports.js';
 import type { Right } from '../rights.js';
 import type { AppContext, Cancellable, ReadHandle } from './ports.js';
 
@@ -14,6 +14,9 @@ export function requireIdentity(ctx: AppContext): Identity {
   if (ctx.identity) return ctx.identity;
   throw new SensitivityError('E_NO_IDENTITY', 'you have no identity yet', undefined, { details: { hint: 'create-identity' } });
 }
+
+/** The clock and random source of the context, as the envelope functions take them. */
+export const timeAndChance = (ctx: AppContext): { clock: Clock; random?: RandomSource } => ({ clock: ctx.clock, ...(ctx.random ? { random: ctx.random } : {}) });
 
 /** The audit log's actor for this context. */
 export const actorOf = (ctx: AppContext): AuditActor | null => (ctx.identity ? { id: ctx.identity.id, email: ctx.identity.email } : null);
@@ -51,15 +54,14 @@ export async function withHandle<T>(ctx: AppContext, path: string, f: (h: ReadHa
   }
 }
 
-/** The bytes of `h`, stopping with E_CANCELLED when `c.signal` aborts and reporting bytes read. */
-export async function* watched(h: ReadHandle, c: Cancellable, path: string): ByteSource {
+/** `h` as a source that reports bytes read and stops with E_CANCELLED when `c.signal` aborts. */
+export function watched(h: ReadHandle, c: Cancellable, path: string): RandomAccessSource {
   let read = 0;
-  for await (const chunk of h.bytes()) {
-    if (c.signal?.aborted) throw cancelledError(path);
-    read += chunk.length;
+  return observed(h, (n) => {
+    checkCancelled(c, path);
+    read += n;
     c.onProgress?.(read);
-    yield chunk;
-  }
+  });
 }
 
 /** Throws E_CANCELLED when `c.signal` has aborted. */

@@ -1,22 +1,19 @@
 /** `grant`: people get a role on a protected file (needs OWNER); the file key is kept. */
 import { rewrapEnvelope, type EnvelopeInfo } from '../envelope/index.js';
-import { isProtectedPath } from '../paths.js';
-import { actorOf, requireIdentity, requireProtectedPath } from './context.js';
+import { actorOf, timeAndChance } from './context.js';
 import type { AppContext } from './ports.js';
 import { grantRequests, type GrantSpec } from './protect.js';
 import { rewriteProtected } from './rewrite.js';
 
 /** Grants `specs` on the protected file at `path`. */
 export async function grant(ctx: AppContext, path: string, specs: readonly GrantSpec[]): Promise<EnvelopeInfo> {
-  const id = requireIdentity(ctx);
-  requireProtectedPath(path, isProtectedPath(path));
   const [policy, people] = await Promise.all([ctx.store.policy(), ctx.store.people()]);
   const requests = grantRequests(policy, people, specs);
   return rewriteProtected(
     ctx,
     path,
     'OWNER',
-    (old, sink) => rewrapEnvelope(old, sink, id, { grant: requests }, { clock: ctx.clock, ...(ctx.random ? { random: ctx.random } : {}) }),
+    (old, sink, id) => rewrapEnvelope(old, sink, id, { grant: requests }, timeAndChance(ctx)),
     () => ({ action: 'grant', actor: actorOf(ctx), file: path, grantees: requests.map((r, i) => ({ email: r.person.email, role: specs[i]!.role })) }),
   );
 }

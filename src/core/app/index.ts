@@ -10,5 +10,6 @@ export { open, openTo } from './open.js';
 export { save } from './save.js';
 export { grant } from './grant.js';
 export { revoke } from './revoke.js';
-export { labelOf, removeFileLabel, setFileLabel, type LabeledFile } from './label.js';
+export { labeledPlain, labelOf, removeFileLabel, setFileLabel, type LabeledFile } from './label.js';
 export { list, type Listing, type UnreadableFile } from './list.js';
+export { addToPeople } from './people.js';

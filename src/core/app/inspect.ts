@@ -52,7 +52,7 @@ export function accessEntries(info: EnvelopeHeader | EnvelopeInfo): AccessEntry[
 /** Describes the protected file at `path` from its header (signature-checked, not decrypted) and the caller's rights. */
 export async function inspect(ctx: AppContext, path: string): Promise<ProtectedInfo> {
   requireProtectedPath(path, isProtectedPath(path));
-  const h = await withHandle(ctx, path, (handle) => readEnvelopeHeader(handle.bytes())).catch((e: unknown) => {
+  const h = await withHandle(ctx, path, (handle) => readEnvelopeHeader(handle)).catch((e: unknown) => {
     throw isSensitivityError(e) ? e.withFile(path) : e;
   });
   const now = ctx.clock.now();

@@ -12,26 +12,24 @@ import type { AppContext, ReadHandle } from './ports.js';
  * be recorded releases nothing. (The envelope re-decides from the authenticated header while opening.)
  */
 async function recordOpen(ctx: AppContext, path: string, h: ReadHandle): Promise<void> {
-  const header = await readEnvelopeHeader(h.bytes());
+  const header = await readEnvelopeHeader(h);
   const d = decideAccess(policySubject(header.policy), ctx.identity?.id, 'VIEW', ctx.clock.now());
   if (!d.allowed) throw denialError(d);
   await ctx.audit.append({ action: 'open', actor: actorOf(ctx), file: path });
 }
 
 /**
- * Streams the plaintext of the protected file at `path` to `sink`, through one open handle. The whole file
- * is authenticated first (a verify-only pass over the same handle), so a terminal never shows a byte of a
- * tampered, truncated or swapped file.
+ * Streams the plaintext of the protected file at `path` to `sink` in one pass through one open handle: a
+ * file whose size disagrees with its header (truncated, extended, swapped) releases nothing, and each chunk
+ * is released only once it authenticates (docs/FORMAT.md, security notes).
  */
 export async function openTo(ctx: AppContext, path: string, sink: ByteSink): Promise<EnvelopeInfo> {
   const id = requireIdentity(ctx);
   requireProtectedPath(path, isProtectedPath(path));
   return guarded(ctx, path, 'VIEW', () =>
     withHandle(ctx, path, async (h) => {
-      const opts = { sourceLength: h.size, clock: ctx.clock };
       await recordOpen(ctx, path, h);
-      await openEnvelope(h.bytes(), null, id, opts);
-      return openEnvelope(h.bytes(), sink, id, opts);
+      return openEnvelope(h, sink, id, { clock: ctx.clock });
     }),
   );
 }
@@ -44,7 +42,7 @@ export async function open(ctx: AppContext, path: string): Promise<{ content: Ui
   const opened = await guarded(ctx, path, 'VIEW', () =>
     withHandle(ctx, path, async (h) => {
       await recordOpen(ctx, path, h);
-      return openEnvelope(h.bytes(), sink, id, { sourceLength: h.size, clock: ctx.clock });
+      return openEnvelope(h, sink, id, { clock: ctx.clock });
     }),
   );
   return { content: sink.bytes(), rights: opened.rights, info: opened };

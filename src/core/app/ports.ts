@@ -8,16 +8,15 @@ import type { Identity } from '../identity.js';
 import type { LabelsManifest } from '../labels/index.js';
 import type { PeopleDirectory } from '../people.js';
 import type { Policy } from '../policy/index.js';
-import type { ByteSink, ByteSource, Clock, RandomSource } from '../ports.js';
+import type { ByteSink, Clock, RandomAccessSource, RandomSource } from '../ports.js';
 
-/** A file opened for reading. One handle serves a whole operation: a path is never opened twice. */
-export interface ReadHandle {
-  /** Size in bytes when opened. */
-  readonly size: number;
+/**
+ * A file opened for reading: read at any offset through one descriptor, so one handle serves a whole
+ * operation and a path is never opened twice (a file swapped in meanwhile is never read).
+ */
+export interface ReadHandle extends RandomAccessSource {
   /** Permission bits (mode & 0o777). */
   readonly mode: number;
-  /** The file's bytes from its start, read through this handle (may be called again for a second pass). */
-  bytes(): ByteSource;
   close(): Promise<void>;
 }
 

@@ -8,7 +8,7 @@ import { baseName, isProtectedPath, protectedPathOf } from '../paths.js';
 import { findPerson, type PeopleDirectory } from '../people.js';
 import { defaultExpiry, findLabel, isDowngrade, resolveProtectionGrants, type Policy } from '../policy/index.js';
 import { rightsOfRole, roleOfRights } from '../rights.js';
-import { actorOf, envelopeLabelOf, mediaTypeOf, requireIdentity, watched, withHandle } from './context.js';
+import { actorOf, timeAndChance, envelopeLabelOf, mediaTypeOf, requireIdentity, watched, withHandle } from './context.js';
 import type { AppContext, Cancellable } from './ports.js';
 
 /** A grant as people write it: an email (or identity id) and a role name. */
@@ -68,8 +68,7 @@ export async function protect(ctx: AppContext, path: string, req: ProtectRequest
         innerName: baseName(path),
         contentType: mediaTypeOf(path),
         size: h.size,
-        clock: ctx.clock,
-        ...(ctx.random ? { random: ctx.random } : {}),
+        ...timeAndChance(ctx),
       });
       await ctx.audit.append({
         action: 'protect',

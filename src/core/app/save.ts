@@ -1,19 +1,16 @@
 /** `save`: new content for a protected file, same policy and recipients (needs EDIT). How editors save. */
 import { byteSourceOf, replaceEnvelopeContent, type EnvelopeInfo } from '../envelope/index.js';
-import { isProtectedPath } from '../paths.js';
-import { actorOf, requireIdentity, requireProtectedPath } from './context.js';
+import { actorOf, timeAndChance } from './context.js';
 import type { AppContext } from './ports.js';
 import { rewriteProtected } from './rewrite.js';
 
 /** Replaces the content of the protected file at `path` in place (atomically, under its lock). */
 export async function save(ctx: AppContext, path: string, content: Uint8Array): Promise<EnvelopeInfo> {
-  const id = requireIdentity(ctx);
-  requireProtectedPath(path, isProtectedPath(path));
   return rewriteProtected(
     ctx,
     path,
     'EDIT',
-    (old, sink) => replaceEnvelopeContent(old, byteSourceOf(content), sink, id, { size: content.length, clock: ctx.clock, ...(ctx.random ? { random: ctx.random } : {}) }),
+    (old, sink, id) => replaceEnvelopeContent(old, byteSourceOf(content), sink, id, { size: content.length, ...timeAndChance(ctx) }),
     () => ({ action: 'edit', actor: actorOf(ctx), file: path, size: content.length }),
   );
 }

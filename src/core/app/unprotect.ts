@@ -17,8 +17,8 @@ function knownLabel(policy: Policy, id: string): PolicyLabel | undefined {
 
 /**
  * Writes the plaintext of the envelope at `path` to the plain path beside it, created exclusively (never
- * over an existing or racing file) with the envelope's permission bits, through a 0600 temp file that only
- * takes the name once every chunk has authenticated and the event is recorded.
+ * over an existing or racing file) with the envelope's permission bits, in one decrypting pass into a 0600
+ * temp file that only takes the name once every chunk has authenticated and the event is recorded.
  */
 export async function unprotect(ctx: AppContext, path: string, opts: { keep?: boolean } & Cancellable = {}): Promise<{ output: string; label: string }> {
   const id = requireIdentity(ctx);
@@ -27,7 +27,7 @@ export async function unprotect(ctx: AppContext, path: string, opts: { keep?: bo
   const opened = await guarded(ctx, path, 'EXPORT', () =>
     withHandle(ctx, path, (h) =>
       ctx.files.create(output, h.mode, async (sink) => {
-        const result = await openEnvelope(watched(h, opts, path), sink, id, { right: 'EXPORT', sourceLength: h.size, clock: ctx.clock });
+        const result = await openEnvelope(watched(h, opts, path), sink, id, { right: 'EXPORT', clock: ctx.clock });
         await ctx.audit.append({ action: 'unprotect', actor: actorOf(ctx), file: path, label: result.policy.label.id });
         return result;
       }),

@@ -32,6 +32,11 @@ const LEVEL: Record<Confidence, number> = { low: 0, medium: 1, high: 2 };
 /** Confidence a rule needs when it does not say: low-confidence findings (test card numbers, look-alikes) do not trigger rules. */
 export const DEFAULT_MIN_CONFIDENCE: Confidence = 'medium';
 
+/** Does `rule` count `f`? Its type, at least the rule's confidence, and never a published sample. */
+export function counts(rule: DetectionRule, f: Finding): boolean {
+  return !f.sample && rule.types.includes(f.typeId) && LEVEL[f.confidence] >= LEVEL[rule.minConfidence ?? DEFAULT_MIN_CONFIDENCE];
+}
+
 /**
  * Decides the least label `findings` need under `ruleSet`, compared with the file's current label.
  * Never downgrades; `apply` never overrides a label a person chose (then it only recommends).
@@ -47,8 +52,7 @@ export function evaluate(
   for (const rule of ruleSet.rules ?? []) {
     const rank = ruleSet.rank(rule.minLabel);
     if (!Number.isFinite(rank)) continue;
-    const min = LEVEL[rule.minConfidence ?? DEFAULT_MIN_CONFIDENCE];
-    const matched = findings.filter((f) => rule.types.includes(f.typeId) && LEVEL[f.confidence] >= min);
+    const matched = findings.filter((f) => counts(rule, f));
     if (matched.length === 0 || matched.length < (rule.minCount ?? 1)) continue;
     if (!best || rank > best.rank || (rank === best.rank && rule.action === 'apply' && best.rule.action !== 'apply')) {
       best = { labelId: rule.minLabel, rank, rule, findings: matched };

@@ -49,7 +49,8 @@ interface SarifResult {
       region: { startLine: number; startColumn: number; endLine: number; endColumn: number };
     };
   }[];
-  properties: { confidence: string };
+  /** Our property bag (SARIF §3.8): the confidence, the reasons for it, and whether the value is a published sample. */
+  properties: { confidence: string; why: readonly string[]; sample: boolean };
 }
 
 /** The subset of a SARIF 2.1.0 log this module writes. */
@@ -125,7 +126,7 @@ export function toSarif(files: readonly FileScan[], options: SarifOptions): Sari
             },
           },
         ],
-        properties: { confidence: f.confidence },
+        properties: { confidence: f.confidence, why: f.why, sample: f.sample },
       });
     }
   }

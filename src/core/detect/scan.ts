@@ -1,6 +1,7 @@
 /** Scanning: built-in and policy-defined detectors over a text, overlaps settled, positions and masks added. */
 import { SensitivityError } from '../errors.js';
 import { BUILTIN_DETECTORS, BUILTIN_TYPES, type Detector, type Hit } from './builtins.js';
+import { WHY } from './detector.js';
 import { isPlaceholder, keywordNear, keywordRegex, LineCursor, maskValue, shannonEntropy } from './text.js';
 import type { Confidence, CustomInfoType, DetectionPolicy, Finding, InfoType } from './types.js';
 import { luhn, validIban, validSsn } from './validators.js';
@@ -73,8 +74,10 @@ function customDetector(t: CustomInfoType): Detector {
   const distance = t.keywordDistance ?? DEFAULT_KEYWORD_DISTANCE;
   const validate = VALIDATE[t.validator ?? 'none'];
   const confidence = t.confidence ?? 'medium';
+  const why = ['policy pattern', ...(keywords ? [WHY.keyword] : []), ...(t.validator && t.validator !== 'none' ? [`${t.validator} validator passed`] : []), `confidence set by the policy (${confidence})`];
   return {
     types: [info],
+    candidates: [re],
     find(text, out) {
       re.lastIndex = 0;
       for (let m = re.exec(text); m; m = re.exec(text)) {
@@ -87,7 +90,7 @@ function customDetector(t: CustomInfoType): Detector {
         if (start === end) continue;
         if (keywords && !keywordNear(text, start, end, keywords, distance)) continue;
         if (!validate(text.slice(start, end))) continue;
-        out.push({ type: info, start, end, confidence, priority: P_CUSTOM, reveal: { keepEnd: 2 } });
+        out.push({ type: info, start, end, confidence, why, priority: P_CUSTOM, reveal: { keepEnd: 2 } });
       }
     },
   };
@@ -135,6 +138,8 @@ export function createScanner(detection?: DetectionPolicy): Scanner {
           endLine: endPos.line,
           endColumn: endPos.column,
           excerpt: h.excerpt ?? maskValue(text.slice(h.start, h.end), h.reveal),
+          why: h.why,
+          sample: h.sample === true,
         };
       });
     },

@@ -94,16 +94,22 @@ export class LineCursor {
   private offset = 0;
   private line = 0;
   private lineStart = 0;
-  constructor(private readonly text: string) {}
+  /** The first line break at or after `lineStart` (-1: none), remembered so many findings on one long line cost no rescans. */
+  private nextBreak: number;
+  constructor(private readonly text: string) {
+    this.nextBreak = text.indexOf('\n');
+  }
 
   /** Line and column of `offset`; offsets must not decrease between calls (else it restarts). */
   at(offset: number): { line: number; column: number } {
-    if (offset < this.offset) this.offset = this.line = this.lineStart = 0;
-    let nl = this.text.indexOf('\n', this.offset);
-    while (nl !== -1 && nl < offset) {
+    if (offset < this.offset) {
+      this.offset = this.line = this.lineStart = 0;
+      this.nextBreak = this.text.indexOf('\n');
+    }
+    while (this.nextBreak !== -1 && this.nextBreak < offset) {
       this.line++;
-      this.lineStart = nl + 1;
-      nl = this.text.indexOf('\n', nl + 1);
+      this.lineStart = this.nextBreak + 1;
+      this.nextBreak = this.text.indexOf('\n', this.lineStart);
     }
     this.offset = offset;
     return { line: this.line, column: offset - this.lineStart };
@@ -112,9 +118,9 @@ export class LineCursor {
 
 /** Words that mark a value as a stand-in rather than a real secret. */
 const PLACEHOLDER =
-  /^(?:changeme|change_?me|password|passwd|secret|example|sample|dummy|fake|placeholder|redacted|null|none|undefined|true|false|test|testing|todo|tbd|admin|root|user|username|default|empty|string|value|xxx+|\*+|\.+|-+)$|example|your[_-]?|<[^>]*>|\$\{|\{\{|%\(|^\$[A-Za-z_({]|^%[a-z]$|^%[A-Za-z_]+%$|^\{[^}]*\}$|^\[[^\]]*\]$|^process\.env|^os\.environ|^env\(|x{5,}|(?:\*){3,}|\.\.\.|insert|replace[_-]?me|put[_-]?your/i;
+  /^(?:changeme|change_?me|password|passwd|secret|example|sample|dummy|fake|placeholder|redacted|null|none|undefined|true|false|test|testing|todo|tbd|admin|root|user|username|default|empty|string|value|xxx+|\*+|\.+|-+)$|example|your[_-]?|<[^>]*>|\$\{|\{\{|%\(|^\$[A-Za-z_({]|^%[a-z]$|^%[A-Za-z_]+%$|^\{[^}]*\}$|^\[[^\]]*\]$|^process\.env|^os\.environ|^env\(|x{5,}|(?:\*){3,}|\.\.\.|insert|replace[_-]?me|put[_-]?your|dummy|placeholder|redacted|changeme|not[_-]?a[_-]?(?:real[_-]?)?(?:secret|key|token|password)|notasecret|(?:^|[^a-z])(?:fake|mock)(?:[^a-z]|$)/i;
 
-/** True for values such as `changeme`, `<password>`, `${DB_PASS}`, `xxxxxx`, `your-api-key`. */
+/** True for values such as `changeme`, `<password>`, `${DB_PASS}`, `xxxxxx`, `your-api-key`, `dummy-token`, `not-a-real-secret`. */
 export function isPlaceholder(value: string): boolean {
   return PLACEHOLDER.test(value) || hasLongRun(value) || isSequence(value);
 }

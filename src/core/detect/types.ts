@@ -67,4 +67,8 @@ export interface Finding {
   readonly endColumn: number;
   /** The match with all but a few characters masked (a public prefix such as `ghp_`, a few last characters). */
   readonly excerpt: string;
+  /** Why it has its confidence: "CRC-32 checksum passed", "issuer prefix ghp_", "context keyword nearby", … */
+  readonly why: readonly string[];
+  /** A value published as an example (documentation, SDK samples): low confidence, and no rule counts it. */
+  readonly sample: boolean;
 }

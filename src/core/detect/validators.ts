@@ -27,7 +27,7 @@ interface Issuer {
 const range = (lo: number, hi = lo): readonly [number, number] => [lo, hi];
 const lengths = (lo: number, hi: number): number[] => Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
 
-/** Issuer identification number ranges and lengths of the major card networks. */
+/** Issuer identification number ranges and lengths of the card networks (ISO/IEC 7812 IINs as the networks publish them). */
 const ISSUERS: readonly Issuer[] = [
   { name: 'Visa', ranges: [range(4)], lengths: [13, 16, 19] },
   { name: 'Mastercard', ranges: [range(51, 55), range(2221, 2720)], lengths: [16] },
@@ -38,6 +38,19 @@ const ISSUERS: readonly Issuer[] = [
   { name: 'UnionPay', ranges: [range(62)], lengths: lengths(16, 19) },
   { name: 'Maestro', ranges: [range(5018), range(5020), range(5038), range(5893), range(6304), range(6759), range(6761, 6763)], lengths: lengths(13, 19) },
   { name: 'Mir', ranges: [range(2200, 2204)], lengths: lengths(16, 19) },
+  { name: 'UATP', ranges: [range(1)], lengths: [15] },
+  { name: 'Dankort', ranges: [range(5019)], lengths: [16] },
+  { name: 'RuPay', ranges: [range(60), range(65), range(81, 82), range(508), range(353), range(356)], lengths: [16] },
+  { name: 'Troy', ranges: [range(9792)], lengths: [16] },
+  { name: 'Verve', ranges: [range(506099, 506198), range(650002, 650027)], lengths: [16, 18, 19] },
+  { name: 'Elo', ranges: [range(401178), range(401179), range(438935), range(457631), range(457632), range(431274), range(451416), range(457393), range(504175), range(506699, 506778), range(509000, 509999), range(627780), range(636297), range(636368), range(650031, 650033), range(650035, 650051), range(650405, 650439), range(650485, 650538), range(650541, 650598), range(650700, 650718), range(650720, 650727), range(650901, 650978), range(651652, 651679), range(655000, 655019), range(655021, 655058)], lengths: [16] },
+  { name: 'Hipercard', ranges: [range(606282), range(3841)], lengths: lengths(16, 19) },
+  { name: 'InterPayment', ranges: [range(636)], lengths: lengths(16, 19) },
+  { name: 'InstaPayment', ranges: [range(637, 639)], lengths: [16] },
+  { name: 'BORICA', ranges: [range(2205)], lengths: [16] },
+  { name: 'UzCard', ranges: [range(8600)], lengths: [16] },
+  { name: 'Humo', ranges: [range(9860)], lengths: [16] },
+  { name: 'LankaPay', ranges: [range(357111)], lengths: [16] },
 ];
 
 /** The card network whose IIN range and length fit `digits`, or undefined. */
@@ -61,9 +74,10 @@ const TEST_CARDS = new Set([
   '38520000023237', '36227206271667', '6200000000000005', '6555900000604105',
 ]);
 
-/** A processor test number or a number of three or fewer distinct digits (4242…, 5555…). */
-export function isTestCard(digits: string): boolean {
-  return TEST_CARDS.has(digits) || new Set(digits).size <= 3;
+/** Why `digits` is a stand-in rather than a card: a processor's published test number or three or fewer distinct digits (4242…). */
+export function testCard(digits: string): string | undefined {
+  if (TEST_CARDS.has(digits)) return 'card networks\' test numbers';
+  return new Set(digits).size <= 3 ? 'repeated digits' : undefined;
 }
 
 /** IBAN length per country (SWIFT IBAN registry). */

@@ -39,6 +39,19 @@ export function int(v: unknown, at: string): number {
   return v;
 }
 
+/**
+ * E_FORMAT when `v` nests arrays or objects deeper than `max`. Checked without recursion, so a hostile
+ * value (a slot kind we do not know, kept on rewrite) cannot overflow the stack here or when re-serialised.
+ */
+export function shallow(v: unknown, at: string, max: number): void {
+  const pending: { value: unknown; depth: number }[] = [{ value: v, depth: 0 }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    if (next.depth >= max) throw formatError(`${at} nests deeper than ${max} levels`);
+    for (const child of Object.values(next.value)) pending.push({ value: child, depth: next.depth + 1 });
+  }
+}
+
 export function json(text: string, at: string): unknown {
   try {
     return JSON.parse(text);

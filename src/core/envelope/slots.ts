@@ -7,7 +7,7 @@ import { CompactEncrypt, compactDecrypt, importJWK } from 'jose';
 import { integrityError } from '../errors.js';
 import type { PrivateOkpJwk, PublicOkpJwk } from '../identity.js';
 import type { RandomSource } from '../ports.js';
-import { COMPACT_JWE, formatError, obj, str } from './check.js';
+import { COMPACT_JWE, formatError, obj, shallow, str } from './check.js';
 import { FILE_KEY_LENGTH } from './keys.js';
 
 export const X25519_JWE = 'x25519-jwe';
@@ -32,11 +32,17 @@ export function isX25519Slot(s: Slot): s is X25519Slot {
   return s.kind === X25519_JWE;
 }
 
-/** Checks one slot's shape; unknown kinds only need a `kind`. */
+/** How deep an unknown slot kind may nest (a key-service slot needs 2 or 3). */
+const MAX_SLOT_DEPTH = 16;
+
+/** Checks one slot's shape; unknown kinds only need a `kind` and a sane depth. */
 export function parseSlot(v: unknown, at: string): Slot {
   const o = obj(v, at);
   const kind = str(o.kind, `${at}.kind`);
-  if (kind !== X25519_JWE) return { ...o, kind };
+  if (kind !== X25519_JWE) {
+    shallow(o, at, MAX_SLOT_DEPTH);
+    return { ...o, kind };
+  }
   return { kind, kid: str(o.kid, `${at}.kid`, /^[A-Za-z0-9_-]{43}$/), jwe: str(o.jwe, `${at}.jwe`, COMPACT_JWE, 4096) };
 }
 

@@ -16,8 +16,10 @@ const CREDENTIAL_TYPES = [
   'stripe-key',
   'google-api-key',
   'azure-storage-key',
+  'azure-client-secret',
   'connection-string-credential',
   'url-credential',
+  'command-credential',
 ];
 
 function deepFreeze<T>(o: T): T {
@@ -92,7 +94,7 @@ export const DEFAULT_POLICY: Policy = deepFreeze({
   defaultLabel: 'general',
   requireDowngradeJustification: true,
   detection: {
-    exclude: ['**/*.protected', '.sensitivity/', '.git/', 'node_modules/'],
+    exclude: ['.sensitivity/', '.git/', 'node_modules/'],
     rules: [
       { types: CREDENTIAL_TYPES, minLabel: 'highly-confidential', action: 'recommend' },
       { types: ['secret-assignment', 'jwt'], minLabel: 'highly-confidential', action: 'recommend', minConfidence: 'medium' },

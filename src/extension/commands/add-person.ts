@@ -55,8 +55,7 @@ export async function addPerson(services: Services, ...args: unknown[]): Promise
     if (typeof json === 'string') json = parseJson(json);
     const core = await services.core();
     const person = core.parsePublicIdentity(json);
-    const { workspace } = await services.session(folder);
-    await workspace.savePeople(core.addPerson(await workspace.people(), person, { replace: options.replace ?? false }));
+    await core.app.addToPeople(await services.session(folder), person, { replace: options.replace ?? false });
     if (options.person === undefined) void vscode.window.showInformationMessage(`Added ${person.name} <${person.email}> to this workspace's people.`);
     return person;
   } catch (e) {

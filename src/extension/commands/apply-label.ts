@@ -39,11 +39,11 @@ export async function applyLabel(services: Services, ...args: unknown[]): Promis
     label = picked.id;
   }
   if (!(await ensureIdentity(services, 'label files'))) return CANCELLED;
-  const { ops } = await services.core();
+  const { app } = await services.core();
   const justification = new Justification(options.justification);
   const result = await runBatch(services, 'Applying sensitivity label', files, async (file) => {
     const session = await services.session(file);
-    await justification.run((j) => ops.applyLabel(session, file.fsPath, label, j ? { justification: j } : {}));
+    await justification.run((j) => app.setFileLabel(session, session.workspace.relPath(file.fsPath), label, j ? { justification: j } : {}));
   });
   if (result.done.length > 0) vscode.window.setStatusBarMessage(`$(tag) Labeled ${result.done.length === 1 ? basename(result.done[0]!) : `${result.done.length} files`}`, 3000);
   return result;

@@ -3,6 +3,7 @@
  * included, to a passphrase-protected file (the CLI's `id export` format), atomically and mode 0600.
  */
 import * as vscode from 'vscode';
+import { passphraseProblem } from '../../core/passphrase.js';
 import type { Services } from '../services.js';
 import { showError } from '../ui/errors.js';
 import { parseArgs } from './targets.js';
@@ -11,16 +12,16 @@ export interface ExportIdentityOptions {
   readonly passphrase: string;
 }
 
-/** Minimum passphrase length offered interactively (the key derivation is slow, but short phrases are guessable). */
-const MIN_PASSPHRASE = 10;
-
 async function askPassphrase(): Promise<string | undefined> {
   const first = await vscode.window.showInputBox({
     title: 'Export Sensitivity Identity (1/2)',
-    prompt: `A passphrase that protects the exported keys (at least ${MIN_PASSPHRASE} characters)`,
+    prompt: 'A passphrase that protects the exported keys: four or more random words, or twelve mixed characters',
     password: true,
     ignoreFocusOut: true,
-    validateInput: (v) => (v.length >= MIN_PASSPHRASE ? undefined : `At least ${MIN_PASSPHRASE} characters`),
+    validateInput: (v) => {
+      const problem = passphraseProblem(v);
+      return problem && problem.charAt(0).toUpperCase() + problem.slice(1);
+    },
   });
   if (first === undefined) return undefined;
   const again = await vscode.window.showInputBox({

@@ -4,7 +4,7 @@
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import type { GrantSpec } from '../../node/operations.js';
+import type { GrantSpec } from '../../core/app/index.js';
 import type { Services } from '../services.js';
 import { ensureIdentity } from '../ui/identity-setup.js';
 import { pickPeople, pickRole } from '../ui/prompts.js';
@@ -34,8 +34,11 @@ export async function grantAccess(services: Services, ...args: unknown[]): Promi
   if (!(await ensureIdentity(services, 'share protected files'))) return CANCELLED;
   const grants = options.grants ?? (await askGrants(services, files));
   if (!grants || grants.length === 0) return CANCELLED;
-  const { ops } = await services.core();
-  const result = await runBatch(services, 'Granting access', files, async (file) => ops.grantAccess(await services.session(file), file.fsPath, grants));
+  const { app } = await services.core();
+  const result = await runBatch(services, 'Granting access', files, async (file) => {
+    const s = await services.session(file);
+    await app.grant(s, s.workspace.relPath(file.fsPath), grants);
+  });
   if (result.done.length > 0) {
     vscode.window.setStatusBarMessage(`$(person-add) Granted ${grants.map((g) => `${g.who} (${g.role})`).join(', ')}`, 4000);
   }

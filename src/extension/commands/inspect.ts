@@ -2,7 +2,7 @@
  * `sensitivity.inspect (target?: Uri, options?: { quiet })`: the header of a protected file — label,
  * owner, who has which role, expiry, your rights — without decrypting it. Returns the report's data.
  */
-import type { ProtectedInfo } from '../../node/operations.js';
+import type { ProtectedInfo } from '../../core/app/index.js';
 import type { Services } from '../services.js';
 import { showError } from '../ui/errors.js';
 import { showInspectReport } from '../protected/inspect-view.js';

@@ -6,7 +6,7 @@
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import type { GrantSpec } from '../../node/operations.js';
+import type { GrantSpec } from '../../core/app/index.js';
 import type { Services } from '../services.js';
 import { ensureIdentity } from '../ui/identity-setup.js';
 import { pickLabel } from '../ui/label-picker.js';
@@ -21,19 +21,11 @@ export interface ProtectOptions {
   readonly label: string;
   /** People (email or identity id) and roles, besides the label's default grants. */
   readonly grants: readonly GrantSpec[];
-  /** "2026-12-31", an ISO time, or "30d"; default: the label's expiry. */
+  /** "2026-12-31" (the end of that day, UTC), an ISO time, or "30d"; default: the label's expiry. */
   readonly expires: string;
   /** Keep the plain file (default: the `sensitivity.protect.keepOriginal` setting). */
   readonly keep: boolean;
   readonly justification: string;
-}
-
-/** "30d" or a date; RangeError for anything else. */
-export function parseExpiry(text: string, now = new Date()): Date {
-  const days = /^(\d+)d$/.exec(text.trim());
-  const date = days ? new Date(now.getTime() + Number(days[1]) * 86_400_000) : new Date(text);
-  if (Number.isNaN(date.getTime())) throw new RangeError(`"${text}" is neither a date nor a number of days such as "30d"`);
-  return date;
 }
 
 /** Asks label, people and role; undefined when cancelled. */
@@ -74,14 +66,15 @@ export async function protect(services: Services, ...args: unknown[]): Promise<B
     request = asked;
   }
   const keep = request.keep ?? vscode.workspace.getConfiguration('sensitivity').get<boolean>('protect.keepOriginal', false);
-  const expires = request.expires ? parseExpiry(request.expires) : undefined;
+  const { app, parseExpiry } = await services.core();
+  // The CLI's reading: "2026-12-31" is the end of that day in UTC (src/core/expiry.ts).
+  const expires = request.expires ? parseExpiry(request.expires, new Date()) : undefined;
   await saveDirty(files);
-  const { ops } = await services.core();
   const justification = new Justification(request.justification);
   const result = await runBatch(services, 'Protecting', files, async (file, step) => {
     const session = await services.session(file);
     const { output } = await justification.run((j) =>
-      ops.protectFile(session, file.fsPath, {
+      app.protect(session, session.workspace.relPath(file.fsPath), {
         ...(request.label ? { label: request.label } : {}),
         ...(request.grants ? { grants: request.grants } : {}),
         ...(expires ? { expires } : {}),
@@ -91,7 +84,7 @@ export async function protect(services: Services, ...args: unknown[]): Promise<B
         onProgress: step.onProgress,
       }),
     );
-    const envelope = vscode.Uri.file(output);
+    const envelope = vscode.Uri.file(session.workspace.absPath(output));
     if (!keep) await swapEditors([file], envelope);
     return envelope;
   });

@@ -18,11 +18,11 @@ export async function removeLabel(services: Services, ...args: unknown[]): Promi
   const files = await resolveTargets(uris, 'plain', 'Remove Sensitivity Label');
   if (!files) return CANCELLED;
   if (!(await ensureIdentity(services, 'change labels'))) return CANCELLED;
-  const { ops } = await services.core();
+  const { app } = await services.core();
   const justification = new Justification(options.justification);
   const result = await runBatch(services, 'Removing sensitivity label', files, async (file) => {
     const session = await services.session(file);
-    await justification.run((j) => ops.removeLabel(session, file.fsPath, j ? { justification: j } : {}));
+    await justification.run((j) => app.removeFileLabel(session, session.workspace.relPath(file.fsPath), j ? { justification: j } : {}));
   });
   if (result.done.length > 0) vscode.window.setStatusBarMessage(`Removed the label of ${result.done.length === 1 ? basename(result.done[0]!) : `${result.done.length} files`}`, 3000);
   return result;

@@ -37,8 +37,11 @@ export async function revokeAccess(services: Services, ...args: unknown[]): Prom
   if (!(await ensureIdentity(services, 'change access'))) return CANCELLED;
   const who = options.who ?? (named.length > 0 ? named : undefined) ?? (await askWho(services, files[0]!).catch(() => undefined));
   if (!who || who.length === 0) return CANCELLED;
-  const { ops } = await services.core();
-  const result = await runBatch(services, 'Revoking access', files, async (file) => ops.revokeAccess(await services.session(file), file.fsPath, who));
+  const { app } = await services.core();
+  const result = await runBatch(services, 'Revoking access', files, async (file) => {
+    const s = await services.session(file);
+    await app.revoke(s, s.workspace.relPath(file.fsPath), who);
+  });
   if (result.done.length > 0) vscode.window.setStatusBarMessage(`Revoked ${who.join(', ')}; the file key was rotated`, 4000);
   return result;
 }

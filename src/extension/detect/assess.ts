@@ -3,12 +3,11 @@
  * label each finding asks for, and the words of diagnostics and summaries. Pure (no `vscode`).
  */
 import {
-  DEFAULT_MIN_CONFIDENCE,
+  counts,
   evaluate,
   findLabel,
   rankOrUnknown,
   minimumApplicableLabel,
-  type Confidence,
   type DetectionRule,
   type Evaluation,
   type Finding,
@@ -41,13 +40,10 @@ export interface Assessment {
   readonly summary: string;
 }
 
-const LEVEL: Readonly<Record<Confidence, number>> = { low: 0, medium: 1, high: 2 };
-
 /** A rule's matching findings when it triggers (as `evaluate` decides: confidence, count, known label). */
 function triggered(rule: DetectionRule, findings: readonly Finding[], policy: Policy): Finding[] {
   if (!Number.isFinite(rankOrUnknown(policy, rule.minLabel))) return [];
-  const min = LEVEL[rule.minConfidence ?? DEFAULT_MIN_CONFIDENCE];
-  const matched = findings.filter((f) => rule.types.includes(f.typeId) && LEVEL[f.confidence] >= min);
+  const matched = findings.filter((f) => counts(rule, f));
   return matched.length >= (rule.minCount ?? 1) ? matched : [];
 }
 
@@ -86,13 +82,15 @@ export function summarize(findings: readonly Pick<Finding, 'typeName'>[]): strin
 }
 
 /**
- * The diagnostic's words: "Payment card number (**** 6467) — this file should be at least Confidential (it
- * is General)". Only the masked excerpt appears.
+ * The diagnostic's words (its hover): "Payment card number (**** 6467) — this file should be at least
+ * Confidential (it is General). High confidence: Luhn checksum passed, Visa issuer range and length, context
+ * keyword nearby". Only the masked excerpt appears.
  */
 export function messageOf(c: Counted, current: CurrentLabel | undefined, a: Assessment): string {
   const what = `${c.finding.typeName} (${c.finding.excerpt})`;
-  if (!c.outranks) return `${what} — needs at least ${c.need.displayName}; this file is ${current?.displayName}`;
+  const why = c.finding.why.length > 0 ? `. ${c.finding.confidence[0]!.toUpperCase()}${c.finding.confidence.slice(1)} confidence: ${c.finding.why.join(', ')}` : '';
+  if (!c.outranks) return `${what} — needs at least ${c.need.displayName}; this file is ${current?.displayName}${why}`;
   const now = current ? `it is ${current.displayName}` : 'it has no label';
   const onSave = a.evaluation.action === 'apply' && a.target ? `; saving labels it ${a.target.displayName}` : '';
-  return `${what} — this file should be at least ${c.need.displayName} (${now}${onSave})`;
+  return `${what} — this file should be at least ${c.need.displayName} (${now}${onSave})${why}`;
 }

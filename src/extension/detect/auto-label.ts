@@ -9,7 +9,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { AuditEvent } from '../../core/index.js';
-import type { Session } from '../../node/operations.js';
+import type { Session } from '../../node/session.js';
 import type { Services } from '../services.js';
 import { rememberAutomaticLabel } from './auto-labels.js';
 import type { DetectionController } from './controller.js';
@@ -21,7 +21,7 @@ const SAVE_WAIT_MS = 1000;
 function automaticSession(session: Session, details: { readonly types: readonly string[]; readonly count: number }): Session {
   return {
     ...session,
-    audit: (e: AuditEvent) => session.audit(e.action === 'label.set' ? { ...e, action: 'label.auto', types: [...details.types], count: details.count } : e),
+    audit: { append: (e: AuditEvent) => session.audit.append(e.action === 'label.set' ? { ...e, action: 'label.auto', types: [...details.types], count: details.count } : e) },
   };
 }
 
@@ -67,8 +67,8 @@ export class AutoLabeler {
         types: [...new Set(triggering.map((f) => f.typeId))],
         count: triggering.length,
       });
-      const { ops } = await this.services.core();
-      await ops.applyLabel(session, scope.disk.fsPath, a.target.id);
+      const { app } = await this.services.core();
+      await app.setFileLabel(session, session.workspace.relPath(scope.disk.fsPath), a.target.id);
       await rememberAutomaticLabel(this.services, scope.disk);
       // The manifest changed under the label index's cache: the mandatory-label check after the save must see it.
       this.services.labels.invalidateAll();

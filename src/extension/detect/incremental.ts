@@ -172,7 +172,7 @@ export class IncrementalScan {
       scanned += window.end - window.start;
       if (scanned > source.length * MAX_WINDOW_SHARE) return this.full(source, 'window too large');
       for (const f of this.scan(source.slice(window.start, window.end))) {
-        const g = { typeId: f.typeId, typeName: f.typeName, confidence: f.confidence, offset: f.offset + window.start, length: f.length, excerpt: f.excerpt };
+        const g = { typeId: f.typeId, typeName: f.typeName, confidence: f.confidence, offset: f.offset + window.start, length: f.length, excerpt: f.excerpt, why: f.why, sample: f.sample };
         // The window cannot count addresses over the whole text: the old ones stand (no address changed).
         if (!intersects(g, inner) || g.typeId === WHOLE_TEXT_TYPE) continue;
         // A finding running into the window's edge may be cut short there: only the whole text can tell.
@@ -214,6 +214,8 @@ export class IncrementalScan {
       offset: f.offset,
       length: f.length,
       excerpt: f.excerpt,
+      why: f.why,
+      sample: f.sample,
     }));
     this.dirty = [];
     this.scannedOnce = true;

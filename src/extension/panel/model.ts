@@ -4,7 +4,7 @@
  */
 import type { PolicyLabel } from '../../core/policy/types.js';
 import { RIGHTS, type Right } from '../../core/rights.js';
-import type { LabeledFile, ProtectedInfo } from '../../node/operations.js';
+import type { LabeledFile, ProtectedInfo } from '../../core/app/index.js';
 import type { FileRow, LabelView, PersonView } from '../../shared/protocol.js';
 
 /** Content findings for a file (issue 5): how many, and the label the content needs. */

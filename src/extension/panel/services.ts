@@ -1,6 +1,6 @@
 /** What the access panel needs from the rest of the extension (the extension's `Services` satisfies it). */
 import type * as vscode from 'vscode';
-import type { Session } from '../../node/operations.js';
+import type { Session } from '../../node/session.js';
 import type { PanelFinding } from './model.js';
 
 export interface PanelServices {

@@ -7,7 +7,9 @@ import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { flattenLabels } from '../../core/policy/labels.js';
 import type { PolicyLabel } from '../../core/policy/types.js';
-import { inspectProtected, PROTECTED_EXT, type LabeledFile, type ProtectedInfo, type Session } from '../../node/operations.js';
+import { inspect, labeledPlain, type LabeledFile, type ProtectedInfo } from '../../core/app/index.js';
+import { PROTECTED_EXT } from '../../core/paths.js';
+import type { Session } from '../../node/session.js';
 import type { FileRow, LabelView, ViewModel } from '../../shared/protocol.js';
 import { describeError, sentence } from '../ui/errors.js';
 import { fileRow, labelViews, problemRow, type PanelFinding, type RowContext } from './model.js';
@@ -227,18 +229,11 @@ export class WorkspaceIndex implements vscode.Disposable {
 
   /** The manifest's plain files: the manifest is read once, not once per file. */
   private async plainEntries(f: Folder): Promise<Map<string, Entry>> {
-    const manifest = await f.session.workspace.manifest();
+    const [manifest, policy] = await Promise.all([f.session.workspace.manifest(), f.session.workspace.policy()]);
     const out = new Map<string, Entry>();
     await Promise.all(
       Object.entries(manifest.files).map(async ([rel, entry]) => {
-        const known = f.byId.get(entry.label);
-        const file: LabeledFile = {
-          path: rel,
-          label: { id: entry.label, name: known?.displayName ?? entry.label },
-          protected: null,
-          setBy: entry.setBy,
-          setAt: entry.setAt,
-        };
+        const file = labeledPlain(policy, rel, entry);
         const uri = vscode.Uri.joinPath(vscode.Uri.file(f.session.workspace.root), ...rel.split('/'));
         const finding = await this.findings(uri);
         out.set(f.prefix + rel, { folder: f, uri, file, ...(finding ? { finding } : {}) });
@@ -274,7 +269,7 @@ export class WorkspaceIndex implements vscode.Disposable {
     const hit = this.headers.get(path);
     const fresh = (info: ProtectedInfo) => info.expires === null || Date.now() < Date.parse(info.expires);
     if (hit && hit.size === stat.size && hit.mtimeMs === stat.mtimeMs && hit.me === me && fresh(hit.info)) return hit.info;
-    const info = await inspectProtected(session, path);
+    const info = await inspect(session, session.workspace.relPath(path));
     this.headers.set(path, { size: stat.size, mtimeMs: stat.mtimeMs, me, info });
     return info;
   }

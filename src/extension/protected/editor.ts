@@ -9,7 +9,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { isSensitivityError } from '../../core/errors.js';
-import type { ProtectedInfo } from '../../node/operations.js';
+import type { ProtectedInfo } from '../../core/app/index.js';
 import type { Services } from '../services.js';
 import { describeError, sentence } from '../ui/errors.js';
 import { BASE_STYLE, escapeHtml, LOCK_SVG, page } from '../ui/html.js';
@@ -132,8 +132,9 @@ export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvi
       }
       if (route.kind === 'viewOnly') {
         try {
-          const { ops } = await this.services.core();
-          const { content } = await ops.readProtected(await this.services.session(envelope), envelope.fsPath);
+          const { app } = await this.services.core();
+          const s = await this.services.session(envelope);
+          const { content } = await app.open(s, s.workspace.relPath(envelope.fsPath));
           panel.webview.html = viewOnlyPage(panel.webview, envelope, route.info, new TextDecoder().decode(content));
         } catch (error) {
           panel.webview.html = deniedPage(panel.webview, envelope, { kind: 'denied', info: route.info, error });
@@ -142,8 +143,9 @@ export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvi
       }
       // Record the denied open in the audit log (the operation refuses before decrypting anything).
       if (route.info) {
-        const { ops } = await this.services.core();
-        await ops.readProtected(await this.services.session(envelope), envelope.fsPath).catch(() => undefined);
+        const { app } = await this.services.core();
+        const s = await this.services.session(envelope);
+        await app.open(s, s.workspace.relPath(envelope.fsPath)).catch(() => undefined);
       }
       panel.webview.html = deniedPage(panel.webview, envelope, route);
     };

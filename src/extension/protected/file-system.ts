@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { isSensitivityError } from '../../core/errors.js';
-import type { ProtectedInfo } from '../../node/operations.js';
+import type { ProtectedInfo } from '../../core/app/index.js';
 import type { Services } from '../services.js';
 import { describeError } from '../ui/errors.js';
 import { envelopeUriOf, PROTECTED_EXT, PROTECTED_SCHEME } from './uris.js';
@@ -74,8 +74,9 @@ export class ProtectedFileSystem implements vscode.FileSystemProvider, vscode.Di
       );
     }
     try {
-      const { ops } = await this.services.core();
-      const { content } = await ops.readProtected(await this.services.session(envelope), envelope.fsPath);
+      const { app } = await this.services.core();
+      const s = await this.services.session(envelope);
+      const { content } = await app.open(s, s.workspace.relPath(envelope.fsPath));
       return content;
     } catch (e) {
       throw fsError(e, uri);
@@ -92,8 +93,9 @@ export class ProtectedFileSystem implements vscode.FileSystemProvider, vscode.Di
         : vscode.FileSystemError.FileNotFound(uri);
     }
     try {
-      const { ops } = await this.services.core();
-      await ops.writeProtected(await this.services.session(envelope), envelope.fsPath, content);
+      const { app } = await this.services.core();
+      const s = await this.services.session(envelope);
+      await app.save(s, s.workspace.relPath(envelope.fsPath), content);
     } catch (e) {
       throw fsError(e, uri);
     }

@@ -4,7 +4,8 @@
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import type { ProtectedInfo } from '../../node/operations.js';
+import type { ProtectedInfo } from '../../core/app/index.js';
+import { escapeMarkdown } from '../ui/markdown.js';
 import { identityDisplay } from '../ui/people.js';
 
 export const INSPECT_SCHEME = 'sensitivity-inspect';
@@ -12,7 +13,7 @@ export const INSPECT_SCHEME = 'sensitivity-inspect';
 const documents = new Map<string, string>();
 const changed = new vscode.EventEmitter<vscode.Uri>();
 
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = escapeMarkdown;
 
 /** The Markdown report for a protected file's header. */
 export function inspectMarkdown(info: ProtectedInfo): string {
@@ -22,12 +23,12 @@ export function inspectMarkdown(info: ProtectedInfo): string {
     '',
     `| | |`,
     `|---|---|`,
-    `| Label | **${cell(info.label.name)}** (\`${info.label.id}\`) |`,
+    `| Label | **${cell(info.label.name)}** (${cell(info.label.id)}) |`,
     `| Owner | ${cell(identityDisplay(info.owner))} |`,
     `| Issued | ${date(info.issued)} |`,
     `| Expires | ${info.expires ? `${date(info.expires)}${info.expired ? ' — **expired**' : ''}` : 'never'} |`,
     `| Content | ${cell(info.contentType)}, ${info.size.toLocaleString()} bytes |`,
-    `| Content id | \`${info.contentId}\` |`,
+    `| Content id | ${cell(info.contentId)} |`,
     `| Format | envelope v${info.version} |`,
     `| Your rights | ${info.yourRights.length ? info.yourRights.join(', ') : 'none'} |`,
     ...(info.denied ? [`| Why you cannot open it | ${cell(info.denied.reason)} |`] : []),
@@ -36,7 +37,7 @@ export function inspectMarkdown(info: ProtectedInfo): string {
     '',
     '| Person | Role | Rights |',
     '|---|---|---|',
-    ...info.grants.map((g) => `| ${cell(identityDisplay(g))}${g.recovery ? ' _(recovery)_' : ''}${g.id === info.owner.id ? ' _(owner)_' : ''} | ${g.role} | ${g.rights.join(', ')} |`),
+    ...info.grants.map((g) => `| ${cell(identityDisplay(g))}${g.recovery ? ' _(recovery)_' : ''}${g.id === info.owner.id ? ' _(owner)_' : ''} | ${cell(g.role)} | ${g.rights.join(', ')} |`),
     '',
     '_Read from the signed header without decrypting the content. VIEW is enforced by encryption; the other rights by Sensitivity clients._',
   ];

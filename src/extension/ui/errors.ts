@@ -1,10 +1,11 @@
 /**
  * The one place where error codes become words people read in VS Code (STYLE.md §7: only the host layer
- * turns codes into messages). CLI flag hints in core messages are replaced by the matching command.
+ * turns codes into messages). The core's messages name no flag or command; its hints become buttons here.
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { isSensitivityError, type ErrorCode } from '../../core/errors.js';
+import { showable } from '../../core/display.js';
+import { isSensitivityError, type SensitivityError } from '../../core/errors.js';
 import type { Services } from '../services.js';
 
 /** A follow-up offered beside an error message: a button that runs a command. */
@@ -16,16 +17,37 @@ interface ErrorAction {
 const CREATE_IDENTITY: ErrorAction = { title: 'Create Identity…', command: 'sensitivity.createIdentity' };
 const IMPORT_IDENTITY: ErrorAction = { title: 'Import Identity…', command: 'sensitivity.importIdentity' };
 
-const ACCESS_CODES: readonly ErrorCode[] = ['E_NOT_GRANTEE', 'E_RIGHT_MISSING', 'E_EXPIRED'];
-
-/** Core messages speak CLI; drops the flag hints and starts with a capital letter. */
+/** A core message as a sentence: made visible where it holds unsafe characters, with a capital letter. */
 export function sentence(message: string): string {
-  const s = message
-    .replace(/\s*\((?:--|`)[^)]*\)/g, '')
-    .replace(/; (?:create|import) one with `[^`]*`(?: or [^;.]*)?/g, '')
-    .replace(/; pass --[a-z-]+(?: [A-Z]+)?/g, '')
-    .trim();
+  const s = showable(message).trim();
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** What VS Code says and offers for each hint the core attaches to an error. */
+function hinted(e: SensitivityError, file: vscode.Uri | undefined): { text: string; actions: readonly ErrorAction[] } {
+  switch (e.details.hint) {
+    case 'create-identity':
+      return { text: '', actions: [CREATE_IDENTITY, IMPORT_IDENTITY] };
+    case 'choose-label':
+      return { text: 'Choose a label first.', actions: file ? [{ title: 'Apply Label…', command: 'sensitivity.applyLabel' }] : [] };
+    case 'give-justification':
+      return { text: 'Give a reason for lowering the label.', actions: [] };
+    case 'move-output':
+      return { text: 'Move that file away first; nothing was overwritten.', actions: [] };
+    case 'verify-audit':
+      return { text: 'Nothing was done. Check the disk and the audit log (run "sensitivity audit --verify" in a terminal).', actions: [] };
+    case 'ask-owner':
+      return { text: '', actions: file ? [{ title: 'Inspect', command: 'sensitivity.inspect' }] : [] };
+    case 'add-person':
+      return { text: 'Ask them for their public identity (Show My Identity → Copy), then add them.', actions: [{ title: 'Add a Person…', command: 'sensitivity.addPerson' }] };
+    case 'confirm-replace':
+      return { text: 'A new key for a known address may be an impostor: confirm the new id with them before replacing it.', actions: [] };
+    case 'retry':
+      return { text: 'Try again in a moment.', actions: [] };
+    case 'choose-workspace':
+    case undefined:
+      return { text: '', actions: [] };
+  }
 }
 
 /** The message and follow-ups for an error concerning `file` (if known). */
@@ -41,8 +63,9 @@ export function describeError(e: unknown, file?: vscode.Uri): { message: string;
     case 'E_INTEGRITY':
       return { message: about('The protected file is corrupt or has been tampered with; restore it from a backup or ask its owner for a new copy.'), actions: [] };
     default: {
-      const actions = ACCESS_CODES.includes(e.code) && file ? [{ title: 'Inspect', command: 'sensitivity.inspect' }] : [];
-      return { message: about(sentence(e.message)), actions };
+      const { text, actions } = hinted(e, file);
+      const first = sentence(e.message);
+      return { message: about(`${first}${/[.!?]$/.test(first) ? '' : '.'}${text ? ` ${text}` : ''}`), actions };
     }
   }
 }

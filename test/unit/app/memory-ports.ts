@@ -12,6 +12,7 @@ import { EMPTY_MANIFEST, type LabelsManifest } from '../../../src/core/labels/in
 import { EMPTY_PEOPLE, type PeopleDirectory } from '../../../src/core/people.js';
 import { DEFAULT_POLICY, type Policy } from '../../../src/core/policy/index.js';
 import type { ByteSink } from '../../../src/core/ports.js';
+import { randomAccessOf } from '../../../src/core/envelope/index.js';
 
 interface MemFile {
   bytes: Uint8Array;
@@ -60,16 +61,7 @@ export class MemoryFiles implements FileAccess {
     const f = this.files.get(path);
     if (!f) throw new SensitivityError('E_NOT_FOUND', 'no such file; check the path', path);
     this.opens++;
-    const snapshot = f.bytes;
-    return {
-      size: snapshot.length,
-      mode: f.mode,
-      // 64 KiB pieces, as a stream would give them.
-      async *bytes() {
-        for (let at = 0; at < snapshot.length; at += 65536) yield snapshot.subarray(at, at + 65536);
-      },
-      close: async () => undefined,
-    };
+    return { ...randomAccessOf(f.bytes), mode: f.mode, close: async () => undefined };
   }
 
   async exists(path: string): Promise<boolean> {

@@ -1,0 +1,31 @@
+/** The CLI's words for errors: the core's code and details, said in terms of this command line. */
+import { isSensitivityError, type ErrorHint, type SensitivityError } from '../core/errors.js';
+import { terminalSafe } from './terminal.js';
+
+const HINTS: Readonly<Record<ErrorHint, string>> = {
+  'create-identity': 'create one with `sensitivity id new --name NAME --email EMAIL`, or import one with `sensitivity id import FILE`',
+  'choose-label': 'pass --label LABEL (`sensitivity policy show` lists them)',
+  'give-justification': 'pass --justification TEXT',
+  'choose-workspace': 'pass --workspace DIR',
+  'move-output': 'move it away first; nothing was overwritten',
+  'verify-audit': 'run `sensitivity audit --verify` and check the disk; nothing was done',
+  'ask-owner': '',
+  'add-person': 'ask them for the output of `sensitivity id show --json` and run `sensitivity people add FILE`',
+  'confirm-replace': 'confirm the new id with them, then pass --replace',
+  retry: 'try again',
+};
+
+/** One line for stderr: where, what, what to do, and the stable code. Untrusted parts escaped. */
+export function errorLine(e: SensitivityError): string {
+  const hint = e.details.hint ? HINTS[e.details.hint] : '';
+  const where = e.file ? `${e.file}: ` : '';
+  return terminalSafe(`sensitivity: ${where}${e.message}${hint ? `; ${hint}` : ''} [${e.code}]`);
+}
+
+/** One line for an error that is not ours (a file system error, say). */
+export function foreignErrorLine(e: unknown): string {
+  if (isSensitivityError(e)) return errorLine(e);
+  const err = e as NodeJS.ErrnoException;
+  const where = err.path ? `${err.path}: ` : '';
+  return terminalSafe(`sensitivity: ${where}${err.message ?? String(e)}`);
+}

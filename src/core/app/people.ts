@@ -1,0 +1,14 @@
+/** `people add`: a person's public identity joins the workspace's directory (a security event: recorded). */
+import type { PublicIdentity } from '../identity.js';
+import { addPerson } from '../people.js';
+import { actorOf } from './context.js';
+import type { AppContext } from './ports.js';
+
+/** Adds `person` (with `replace`, over the entry with the same email or id), recorded before it is written. */
+export async function addToPeople(ctx: AppContext, person: PublicIdentity, opts: { replace?: boolean } = {}): Promise<void> {
+  await ctx.store.updatePeople(async (people) => {
+    const next = addPerson(people, person, { replace: opts.replace ?? false });
+    await ctx.audit.append({ action: opts.replace ? 'people.change' : 'people.add', actor: actorOf(ctx), person: { id: person.id, email: person.email, name: person.name } });
+    return next;
+  });
+}

@@ -1,0 +1,91 @@
+/** Tokens with an issuer's prefix and shape: GitHub, Slack, Stripe, Google API keys. */
+import { isPlaceholder, isWordCode, shannonEntropy } from './text.js';
+import { githubChecksumOk } from './validators.js';
+import { TYPES, WHY, isAlnum, isB64UrlCode, tokenDetector, type Verdict } from './detector.js';
+import { sampleVerdict } from './samples.js';
+
+// ---- GitHub ------------------------------------------------------------------------------------
+
+const GITHUB = /gh[pousr]_[A-Za-z0-9]{36}/g;
+const GITHUB_PAT = /github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}/g;
+const GITHUB_KIND: Readonly<Record<string, string>> = { p: 'personal access token', o: 'OAuth token', u: 'user-to-server token', s: 'server-to-server token', r: 'refresh token' };
+
+/**
+ * GitHub's formats (github.blog 2021-04-05 "Behind GitHub's new authentication token formats"): `gh?_`, 30
+ * random base62 characters and a base62 CRC-32 of them. Fine-grained tokens (`github_pat_`, 22-character
+ * id, `_`, 59 characters) carry no published checksum: their shape is what is checked.
+ */
+function validateGithub(v: string): Verdict | undefined {
+  const fineGrained = v.startsWith('github_pat_');
+  if (isPlaceholder(fineGrained ? v.slice(11) : v.slice(4))) return undefined;
+  if (fineGrained) return { confidence: 'high', why: [WHY.prefix('github_pat_ (fine-grained token)'), WHY.structure('22-character id, 59-character secret')] };
+  const prefix = WHY.prefix(`${v.slice(0, 4)} (${GITHUB_KIND[v[2]!]})`);
+  return githubChecksumOk(v) ? { confidence: 'high', why: [prefix, WHY.checksum('CRC-32')] } : { confidence: 'low', why: [prefix, WHY.checksumFailed('CRC-32')] };
+}
+
+// Two passes: each starts with its own literal, which V8 skips to far faster than to an alternation.
+export const githubClassic = tokenDetector(TYPES.github, GITHUB, isWordCode, validateGithub, { keepStart: 4, keepEnd: 2 });
+export const githubFineGrained = tokenDetector(TYPES.github, GITHUB_PAT, isWordCode, validateGithub, { keepStart: 11, keepEnd: 2 }, ['github_pat_']);
+
+// ---- Slack -------------------------------------------------------------------------------------
+
+const SLACK = /(?:xox[a-z](?:\.xox[a-z])?|xapp)-[0-9A-Za-z-]{8,250}|hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9/]{20,160}/g;
+
+/** Slack's token and webhook shapes (api.slack.com "Token types", "Incoming webhooks", "Workflow triggers"), each whole. */
+const SLACK_SHAPES: readonly { readonly re: RegExp; readonly what: string }[] = [
+  { re: /^xoxb-\d{8,14}-\d{8,14}-[A-Za-z0-9]{20,34}$/, what: 'bot token: team id, bot id, secret' },
+  { re: /^xoxb-\d{8,14}-[A-Za-z0-9]{18,34}$/, what: 'legacy bot token: id, secret' },
+  { re: /^xox[pe]-\d{8,14}-\d{8,14}-\d{8,14}-[A-Za-z0-9]{28,34}$/, what: 'user token: team, user and token ids, secret' },
+  { re: /^xoxc-\d{8,14}-\d{8,14}-\d{8,14}-[a-f0-9]{64}$/, what: 'client token: three ids, 64 hex' },
+  { re: /^xox[aposr]-\d{1,14}-\d{1,14}-\d{1,14}-[A-Fa-f0-9]{6,64}$/, what: 'legacy token: three numeric ids, hex secret' },
+  { re: /^xox[ar]-(?:\d-)?[A-Za-z0-9]{8,48}$/, what: 'workspace app or refresh token' },
+  { re: /^xox[ar]-2-\d{8,14}-\d{8,14}-\d{8,14}-[A-Za-z0-9]{20,64}$/, what: 'workspace app token, version 2' },
+  { re: /^xapp-\d-[A-Z0-9]{8,12}-\d{10,14}-[a-f0-9]{64}$/, what: 'app-level token: version, app id, id, 64 hex' },
+  { re: /^xoxe\.xox[bp]-\d-[A-Za-z0-9]{150,180}$/, what: 'rotating access token xoxe.xox?-' },
+  { re: /^xoxe-\d-[A-Za-z0-9]{130,160}$/, what: 'refresh token xoxe-' },
+  { re: /^hooks\.slack\.com\/services\/[TE][A-Z0-9]{6,12}\/B[A-Z0-9]{6,12}\/[A-Za-z0-9]{23,25}$/, what: 'incoming webhook: workspace, bot, secret' },
+  { re: /^hooks\.slack\.com\/workflows\/[TE][A-Z0-9]{6,12}\/A[A-Z0-9]{6,12}\/\d{15,20}\/[A-Za-z0-9]{23,25}$/, what: 'workflow webhook: workspace, app, id, secret' },
+  { re: /^hooks\.slack\.com\/triggers\/[TE][A-Z0-9]{6,12}\/\d{10,20}\/[a-f0-9]{32}$/, what: 'workflow trigger: workspace, id, 32 hex' },
+];
+/** A token of an undocumented variant: a Slack prefix, a numeric id and a long secret. */
+const SLACK_LOOSE = /^xox[abposrc]-\d{6,}-(?:[0-9A-Za-z]+-)*[0-9A-Za-z]{20,}$/;
+
+function validateSlack(v: string): Verdict | undefined {
+  const sample = sampleVerdict(v);
+  if (sample) return sample;
+  const secret = v.slice(v.search(/[^-/]+$/));
+  if (isPlaceholder(secret)) return undefined;
+  const prefix = WHY.prefix(v.startsWith('hooks.') ? v.slice(0, v.indexOf('/', 16) + 1) : v.slice(0, v.indexOf('-') + 1));
+  const shape = SLACK_SHAPES.find((s) => s.re.test(v));
+  if (shape) return { confidence: 'high', why: [prefix, WHY.structure(shape.what)] };
+  const h = shannonEntropy(secret);
+  return SLACK_LOOSE.test(v) && h >= 3.5 ? { confidence: 'medium', why: [prefix, 'numeric id and a long secret, no documented shape', WHY.entropy(h)] } : undefined;
+}
+
+export const slack = tokenDetector(TYPES.slack, SLACK, (c) => isAlnum(c) || c === 45, validateSlack, { keepStart: 5, keepEnd: 2 }, ['xox', 'xapp-', 'hooks.slack.com']);
+
+// ---- Stripe, Google ----------------------------------------------------------------------------
+
+/** A token whose prefix says what it is and whose body must look random (no checksum is published). */
+function prefixedRandom(prefix: string, body: string): Verdict | undefined {
+  const h = shannonEntropy(body);
+  return isPlaceholder(body) || h < 3.5 ? undefined : { confidence: 'high', why: [WHY.prefix(prefix), WHY.entropy(h)] };
+}
+
+export const stripe = tokenDetector(
+  TYPES.stripe,
+  /[sr]k_live_[0-9A-Za-z]{24,247}/g,
+  isWordCode,
+  (v) => prefixedRandom(v.startsWith('s') ? 'sk_live_ (secret key)' : 'rk_live_ (restricted key)', v.slice(8)),
+  { keepStart: 8, keepEnd: 2 },
+  ['k_live_'],
+);
+
+export const google = tokenDetector(
+  TYPES.google,
+  /AIza[0-9A-Za-z_-]{35}/g,
+  isB64UrlCode,
+  (v) => sampleVerdict(v) ?? prefixedRandom('AIza, 39 characters', v.slice(4)),
+  { keepStart: 4, keepEnd: 2 },
+  ['AIza'],
+);

@@ -1,0 +1,37 @@
+/** What both hosts act with: the core's AppContext over a workspace on disk, an identity and the home audit log. */
+import type { AppContext, AuditSink } from '../core/app/index.js';
+import { isSensitivityError, SensitivityError } from '../core/errors.js';
+import type { Identity } from '../core/identity.js';
+import { systemClock, type Clock } from '../core/ports.js';
+import { appendAudit } from './audit-log.js';
+import type { Workspace } from './workspace.js';
+
+/** An AppContext bound to a workspace folder (hosts convert their paths with `workspace.relPath`). */
+export interface Session extends AppContext {
+  readonly workspace: Workspace;
+}
+
+/**
+ * The audit log at `path` as the core's sink. Any failure to append is E_AUDIT_FAILED (the operation does
+ * not take effect), with what went wrong as its cause.
+ */
+export function auditLogSink(path: string, clock: Clock = systemClock): AuditSink {
+  return {
+    async append(event) {
+      try {
+        await appendAudit(path, event, clock.now());
+      } catch (e) {
+        if (isSensitivityError(e, 'E_AUDIT_FAILED')) throw e;
+        throw new SensitivityError('E_AUDIT_FAILED', 'the audit log cannot be written, so nothing was done', path, {
+          cause: e,
+          details: { hint: 'verify-audit', reason: isSensitivityError(e) ? e.code : ((e as NodeJS.ErrnoException).code ?? 'error') },
+        });
+      }
+    },
+  };
+}
+
+/** A session acting as `identity` in `workspace`, recording to `audit`. */
+export function sessionIn(workspace: Workspace, identity: Identity | undefined, audit: AuditSink, clock: Clock = systemClock): Session {
+  return { workspace, files: workspace.files, store: workspace, audit, clock, identity };
+}
