@@ -57,11 +57,16 @@ async function scanParallel(dir: string, files: readonly string[], n: number): P
 }
 
 /**
- * A JavaScript pattern in ripgrep's (Rust regex) syntax: flags inline, `\/` unescaped, and a leading
- * look-behind dropped (Rust has none; the JavaScript side checks it instead, so rg matches a superset).
+ * A JavaScript pattern in ripgrep's (Rust regex) syntax: flags inline, `\/` unescaped, look-arounds dropped
+ * wherever they are (Rust has none; the JavaScript side checks them instead, so rg matches a superset), and
+ * `\uXXXX` escapes as bytes where they fit one (rg runs --no-unicode) or dropped; `(?:^|\n)` is `^`.
  */
 function toRust(re: RegExp): string {
-  const source = re.source.replace(/\\\//g, '/').replace(/^\(\?<[!=](?:\[[^\]]*\]|[^)])*\)/, '');
+  const source = re.source
+    .replace(/\\\//g, '/')
+    .replace(/\(\?:\^\|\\n\)/g, '^') // "line start or after a newline": rg reads line by line
+    .replace(/\(\?<?[!=](?:\[[^\]]*\]|\\.|[^()\\])*\)/g, '')
+    .replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) => (parseInt(hex, 16) < 0x100 ? `\\x${hex.slice(2)}` : ''));
   return (re.flags.includes('i') ? '(?i)' : '') + source;
 }
 
