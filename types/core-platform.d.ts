@@ -29,6 +29,8 @@ interface SubtleCrypto {
   importKey(format: string, keyData: BufferLike | object, algorithm: object | string, extractable: boolean, usages: readonly string[]): Promise<CryptoKey>;
   generateKey(algorithm: object | string, extractable: boolean, usages: readonly string[]): Promise<CryptoKey | CryptoKeyPair>;
   deriveBits(algorithm: object, baseKey: CryptoKey, length: number): Promise<ArrayBuffer>;
+  encrypt(algorithm: object, key: CryptoKey, data: BufferLike): Promise<ArrayBuffer>;
+  decrypt(algorithm: object, key: CryptoKey, data: BufferLike): Promise<ArrayBuffer>;
   sign(algorithm: object | string, key: CryptoKey, data: BufferLike): Promise<ArrayBuffer>;
   verify(algorithm: object | string, key: CryptoKey, signature: BufferLike, data: BufferLike): Promise<boolean>;
 }

@@ -26,10 +26,15 @@ const THRESHOLD_BLOCK = 16 << 20;
  * cost more CPU than the cipher (a 256 MiB cat: 62 000 page faults and 1.8 CPU-s without this, 18 000 and
  * 0.8 CPU-s with it). One untouched 16 MiB block (mmapped by malloc, so it costs no page faults), dropped
  * at once and freed at the next garbage collection, raises the threshold to 32 MiB for the rest of the
- * process (glibc malloc.c, free(): the dynamic mmap threshold). Peak RSS does not grow: the batches are
- * that large anyway before they are freed. Elsewhere (musl, macOS) it is an allocation that costs nothing.
+ * process (glibc malloc.c, free(): the dynamic mmap threshold). The price is memory kept for reuse: peak
+ * RSS of a 1 GiB protect or unprotect was 114–137 MiB in `npm run bench` on a heavily loaded machine
+ * (about 100 MiB without this, at 2–4× the CPU); a 4 MiB block measured 112 MiB at nearly twice the CPU
+ * of 16 MiB. Elsewhere (musl, macOS) it is an allocation that costs nothing. Once per process.
  */
+let thresholdRaised = false;
 function keepFreedMemory(): void {
+  if (thresholdRaised) return;
+  thresholdRaised = true;
   void new Uint8Array(THRESHOLD_BLOCK);
 }
 

@@ -1,7 +1,8 @@
 /**
  * Scan throughput: `scanText` over a generated mixed-text corpus (256 MiB by default; SCAN_BENCH_MIB
  * overrides), file by file as a scanner reads it, beside ripgrep searching the detectors' first-pass
- * patterns (CANDIDATE_PATTERNS) over the same files in the same run. Prints MB/s and the ratios.
+ * patterns (CANDIDATE_PATTERNS) over the same files in the same run, and `sensitivity scan` itself (dist/cli.js,
+ * its worker-thread pool). Prints MB/s and the ratios.
  * Run: node --import tsx test/bench/scan.bench.ts   (the corpus goes to a temp dir, deleted after).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -56,11 +57,16 @@ async function scanParallel(dir: string, files: readonly string[], n: number): P
 }
 
 /**
- * A JavaScript pattern in ripgrep's (Rust regex) syntax: flags inline, `\/` unescaped, and a leading
- * look-behind dropped (Rust has none; the JavaScript side checks it instead, so rg matches a superset).
+ * A JavaScript pattern in ripgrep's (Rust regex) syntax: flags inline, `\/` unescaped, look-arounds dropped
+ * wherever they are (Rust has none; the JavaScript side checks them instead, so rg matches a superset), and
+ * `\uXXXX` escapes as bytes where they fit one (rg runs --no-unicode) or dropped; `(?:^|\n)` is `^`.
  */
 function toRust(re: RegExp): string {
-  const source = re.source.replace(/\\\//g, '/').replace(/^\(\?<[!=](?:\[[^\]]*\]|[^)])*\)/, '');
+  const source = re.source
+    .replace(/\\\//g, '/')
+    .replace(/\(\?:\^\|\\n\)/g, '^') // "line start or after a newline": rg reads line by line
+    .replace(/\(\?<?[!=](?:\[[^\]]*\]|\\.|[^()\\])*\)/g, '')
+    .replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) => (parseInt(hex, 16) < 0x100 ? `\\x${hex.slice(2)}` : ''));
   return (re.flags.includes('i') ? '(?i)' : '') + source;
 }
 
@@ -142,6 +148,14 @@ async function main(): Promise<void> {
     const workers = Math.max(1, cpus().length);
     const parallel = await best(3, () => scanParallel(dir, files, workers));
     rows.push([`scanText: read + decode + scan, ${workers} processes`, parallel]);
+    // The product: `sensitivity scan --json` over the folder, a whole process, its worker pool on every core.
+    const pooled = await best(3, () => {
+      const p = timed(process.execPath, [join(process.cwd(), 'dist', 'cli.js'), 'scan', '--json', '--workspace', dir, dir]);
+      if (p.status !== 0) throw new Error(`sensitivity scan failed (${p.status})`);
+      const report = JSON.parse(p.stdout) as { files: { findings: unknown[] }[] };
+      return { value: report.files.reduce((n, f) => n + f.findings.length, 0), childCpu: p.cpu };
+    });
+    rows.push([`sensitivity scan (CLI, ${workers} worker threads)`, pooled]);
 
     let rgAll: Run<number> | undefined;
     let rgOne: Run<number> | undefined;
@@ -168,7 +182,7 @@ async function main(): Promise<void> {
     if (rgAll && rgOne) {
       const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '-' : `${(a / b).toFixed(2)}×`);
       console.log(
-        `ratios — wall: ${workers} processes / rg ${ratio(mbs(parallel.seconds), mbs(rgAll.seconds))}, 1 thread / rg -j1 ${ratio(mbs(single.seconds), mbs(rgOne.seconds))};` +
+        `ratios — wall: sensitivity scan / rg ${ratio(mbs(pooled.seconds), mbs(rgAll.seconds))}, ${workers} processes / rg ${ratio(mbs(parallel.seconds), mbs(rgAll.seconds))}, 1 thread / rg -j1 ${ratio(mbs(single.seconds), mbs(rgOne.seconds))};` +
           ` per CPU-second: scanText / rg -j1 ${ratio(mbs(single.cpu), mbs(rgOne.cpu))}`,
       );
       console.log('(rg counts candidate matches only; scanText also validates, de-duplicates, masks and positions them)');

@@ -56,7 +56,8 @@ async function bodyCipher(p: BodyParams, usage: 'encrypt' | 'decrypt'): Promise<
   return { key, p };
 }
 
-const gcmParams = (c: BodyCipher, i: number): AesGcmParams => ({
+/** WebCrypto's AesGcmParams for chunk `i` (RFC 5116 nonce and associated data). */
+const gcmParams = (c: BodyCipher, i: number) => ({
   name: 'AES-GCM',
   iv: chunkNonce(c.p.noncePrefix, i, c.p.chunkCount),
   additionalData: c.p.aad as Uint8Array<ArrayBuffer>,
