@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   E_IO: 1,
   E_LOCKED: 1,
   E_CANCELLED: 1,
+  E_POLICY_MISMATCH: 1,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
