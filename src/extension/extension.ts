@@ -9,7 +9,9 @@ import { registerCommands } from './commands/index.js';
 import { loadCore } from './core.js';
 import { LabelDecorations } from './decorations.js';
 import { registerDetection } from './detect/index.js';
+import { registerCopies } from './follow/copies.js';
 import { IdentityStore } from './identity-store.js';
+import { registerLabelPaste } from './paste/label-paste.js';
 import { registerPolicyAtWork } from './policy-at-work.js';
 import { registerCopyGuard } from './protected/copy-guard.js';
 import { registerProtectedEditor } from './protected/editor.js';
@@ -43,6 +45,8 @@ export function activate(context: vscode.ExtensionContext): SensitivityApi {
     registerSaveSoon(log),
     registerPolicyAtWork(services),
     registerDetection(services),
+    registerCopies(services),
+    registerLabelPaste(services),
   );
   const activation = { activateMs: performance.now() - started };
   log.info(`activated in ${activation.activateMs.toFixed(1)} ms`);
