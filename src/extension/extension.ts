@@ -18,6 +18,7 @@ import { registerProtectedEditor } from './protected/editor.js';
 import { registerProtectedFileSystem } from './protected/file-system.js';
 import { registerInspectView } from './protected/inspect-view.js';
 import { registerSaveSoon } from './protected/save-soon.js';
+import { registerVersionFileSystem } from './scm/versions.js';
 import { createServices } from './services.js';
 import { LabelStatusBar } from './status-bar.js';
 
@@ -47,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): SensitivityApi {
     registerDetection(services),
     registerCopies(services),
     registerLabelPaste(services),
+    registerVersionFileSystem(services),
   );
   const activation = { activateMs: performance.now() - started };
   log.info(`activated in ${activation.activateMs.toFixed(1)} ms`);

@@ -13,6 +13,7 @@ import type { ProtectedInfo } from '../../core/app/index.js';
 import type { Services } from '../services.js';
 import { describeError, sentence } from '../ui/errors.js';
 import { BASE_STYLE, escapeHtml, LOCK_SVG, page } from '../ui/html.js';
+import { claimVersionEditor } from '../scm/diffs.js';
 import { editorUriOf } from './uris.js';
 
 export const PROTECTED_EDITOR_VIEW_TYPE = 'sensitivity.protectedFile';
@@ -118,6 +119,8 @@ export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvi
   }
 
   async resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): Promise<void> {
+    // A side of a Source Control diff (or a git version) shows as a read-only plaintext diff instead.
+    if (await claimVersionEditor(document.uri, panel)) return;
     const envelope = document.uri;
     panel.webview.options = { enableScripts: true, localResourceRoots: [] };
     const subscriptions: vscode.Disposable[] = [];

@@ -1,4 +1,4 @@
-/** Labels follow the content, in memory: copies keep the label, moves take it along, pastes by the policy's rule. */
+/** Labels follow the content, in memory: copies keep the label, moves take it along, pastes by the policy's rule; versions from git open in memory. */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as app from '../../../src/core/app/index.js';
@@ -9,8 +9,9 @@ import { DEFAULT_POLICY } from '../../../src/core/policy/index.js';
 import { memoryContext, MemoryFiles, MemoryStore } from './memory-ports.js';
 
 let alice: Identity;
+let bob: Identity;
 before(async () => {
-  alice = await createIdentity('Alice', 'alice@example.com');
+  [alice, bob] = await Promise.all([createIdentity('Alice', 'alice@example.com'), createIdentity('Bob', 'bob@example.com')]);
 });
 
 async function labeled(files: Record<string, [string, string | undefined]>) {
@@ -72,5 +73,25 @@ describe('app: labels follow the content', () => {
       ws.store.policyValue = { ...DEFAULT_POLICY, paste };
       assert.equal((await app.pasteOutcome(ws.ctx, 'general.md', hc)).kind, paste);
     }
+  });
+});
+
+describe('app: openVersion (a version from git, decrypted in memory)', () => {
+  it('opens the bytes of an earlier version for a reader, records the open, and denies others', async () => {
+    const ws = await labeled({ 'plan.md': ['first version\n', undefined] });
+    await app.protect(ws.ctx, 'plan.md', { label: 'general' });
+    const earlier = ws.files.files.get('plan.md.protected')!.bytes;
+    await app.save(ws.ctx, 'plan.md.protected', new TextEncoder().encode('second version\n'));
+    const { content, rights } = await app.openVersion(ws.ctx, 'plan.md.protected', earlier);
+    assert.equal(new TextDecoder().decode(content), 'first version\n');
+    assert.ok(rights.includes('OWNER'));
+    assert.equal(ws.ctx.audit.actions().at(-1), 'open');
+
+    const asBob = memoryContext(bob, ws);
+    await assert.rejects(app.openVersion(asBob, 'plan.md.protected', earlier), (e) => isSensitivityError(e, 'E_NOT_GRANTEE'));
+    assert.equal(asBob.audit.actions().at(-1), 'open.denied');
+    const tampered = earlier.slice();
+    tampered[tampered.length - 1]! ^= 1;
+    await assert.rejects(app.openVersion(ws.ctx, 'plan.md.protected', tampered), (e) => isSensitivityError(e, 'E_INTEGRITY'));
   });
 });
