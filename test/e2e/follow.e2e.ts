@@ -30,6 +30,9 @@ scenario('the Source Control diff of a protected file shows plaintext on both si
     });
     assert.equal(r.status, 0, r.stderr);
   };
+  // The harness turns git off for quiet runs: this workspace turns it back on.
+  await fs.mkdir(join(demo.folder, '.vscode'), { recursive: true });
+  await fs.writeFile(join(demo.folder, '.vscode/settings.json'), JSON.stringify({ 'git.enabled': true }));
   git('init', '-q');
   git('add', '-A');
   git('commit', '-qm', 'demo');
@@ -57,6 +60,7 @@ scenario('the Source Control diff of a protected file shows plaintext on both si
 
 scenario('a paste from Highly Confidential into General offers to raise the label, and raises it', async (wb) => {
   const { page } = wb;
+  await page.keyboard.press('Control+Shift+E');
   await (await wb.explorerItem(`${PROTECTED_FILE}.protected`)).dblclick();
   await page.locator('.editor-group-container .tab.active', { hasText: 'q3-forecast.md' }).waitFor();
   const forecast = page.locator('.monaco-editor .view-lines', { hasText: 'EMEA' }).first();
