@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   /** A lock stayed held by a live process for the whole bounded wait. */
   E_LOCKED: 1,
   E_CANCELLED: 1,
+  E_POLICY_MISMATCH: 1,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

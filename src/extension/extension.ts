@@ -9,13 +9,16 @@ import { registerCommands } from './commands/index.js';
 import { loadCore } from './core.js';
 import { LabelDecorations } from './decorations.js';
 import { registerDetection } from './detect/index.js';
+import { registerCopies } from './follow/copies.js';
 import { IdentityStore } from './identity-store.js';
+import { registerLabelPaste } from './paste/label-paste.js';
 import { registerPolicyAtWork } from './policy-at-work.js';
 import { registerCopyGuard } from './protected/copy-guard.js';
 import { registerProtectedEditor } from './protected/editor.js';
 import { registerProtectedFileSystem } from './protected/file-system.js';
 import { registerInspectView } from './protected/inspect-view.js';
 import { registerSaveSoon } from './protected/save-soon.js';
+import { registerVersionFileSystem } from './scm/versions.js';
 import { createServices } from './services.js';
 import { LabelStatusBar } from './status-bar.js';
 
@@ -44,6 +47,9 @@ export function activate(context: vscode.ExtensionContext): SensitivityApi {
     registerSaveSoon(log),
     registerPolicyAtWork(services, () => detection.autoLabelsSettled()),
     detection,
+    registerCopies(services),
+    registerLabelPaste(services),
+    registerVersionFileSystem(services),
   );
   const activation = { activateMs: performance.now() - started };
   log.info(`activated in ${activation.activateMs.toFixed(1)} ms`);

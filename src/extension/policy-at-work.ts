@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { LabelsManifest as Manifest } from '../core/labels/index.js';
 import { applyLabel } from './commands/apply-label.js';
 import { rememberAutomaticLabel } from './detect/auto-labels.js';
+import { followCopy } from './follow/copies.js';
 import type { Services } from './services.js';
 import { isEnvelopeUri } from './protected/uris.js';
 import { COMMAND } from './commands/ids.js';
@@ -30,6 +31,8 @@ async function labelNewFiles(services: Services, files: readonly vscode.Uri[]): 
   const { app } = await services.core();
   for (const uri of files) {
     if (uri.scheme !== 'file' || isEnvelopeUri(uri) || isPolicyFile(uri) || !(await isFile(uri))) continue;
+    // A copy of a labeled file keeps that label rather than taking the default.
+    if (await followCopy(services, uri)) continue;
     try {
       const [policy, current] = await Promise.all([services.labels.policyOf(uri), services.labels.labelOf(uri)]);
       if (!policy.defaultLabel || current?.label) continue;

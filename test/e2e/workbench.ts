@@ -63,7 +63,7 @@ export async function openWorkbench(): Promise<Workbench> {
     context = await launchChromium(join(root, 'chromium'));
     const page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(20_000);
-    await page.goto(server.url);
+    await page.goto(server.url, { timeout: 60_000 }); // a loaded machine serves the first page slowly
     await page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 30_000 });
     if (process.env.SENSITIVITY_E2E_DEBUG) console.log(`workbench ready ${new Date().toISOString()}`);

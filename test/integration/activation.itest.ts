@@ -22,10 +22,11 @@ suite('activation', () => {
   test('activation is lazy: only workspaces that use labels, or restoring a protected editor', () => {
     // Beyond contributions (commands, the .protected custom editor): a workspace with `.sensitivity/` (so
     // badges and the status bar show without a command first) and `onFileSystem` (restored editors of
-    // protected files need the provider). Never `*` or onStartupFinished.
+    // protected files and of their earlier versions need the providers). Never `*` or onStartupFinished.
     assert.deepEqual((extension().packageJSON as { activationEvents?: unknown }).activationEvents, [
       'workspaceContains:.sensitivity',
       'onFileSystem:sensitivity-protected',
+      'onFileSystem:sensitivity-version',
     ]);
   });
 });

@@ -1,4 +1,5 @@
 /** The shape of one CLI command; `commands/index.ts` holds the table. */
+import type { ByteSink } from '../../core/ports.js';
 import type { FlagSpec, ParsedArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { jsonSafe, terminalSafe } from '../terminal.js';
@@ -30,3 +31,11 @@ export function outJson(value: unknown): void {
 export function note(line: string): void {
   process.stderr.write(terminalSafe(line) + '\n');
 }
+
+/** Raw bytes to stdout (plaintext for `cat` and git's textconv), each write awaited. */
+export const stdoutSink: ByteSink = {
+  write: (chunk) =>
+    new Promise<void>((res, rej) => {
+      process.stdout.write(chunk, (e) => (e ? rej(e) : res()));
+    }),
+};

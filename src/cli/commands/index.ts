@@ -1,6 +1,7 @@
 /** The command table: every `sensitivity` command, in the order `--help` lists them. */
 import { adminCommands } from './admin.js';
 import type { Command } from './command.js';
+import { gitCommands } from './git.js';
 import { idCommands } from './id.js';
 import { labelCommands } from './label.js';
 import { protectCommands } from './protect.js';
@@ -8,4 +9,4 @@ import { scanCommands } from './scan.js';
 
 export type { Command } from './command.js';
 
-export const COMMANDS: readonly Command[] = [...idCommands, ...labelCommands, ...protectCommands, ...scanCommands, ...adminCommands];
+export const COMMANDS: readonly Command[] = [...idCommands, ...labelCommands, ...protectCommands, ...scanCommands, ...gitCommands, ...adminCommands];

@@ -60,6 +60,18 @@ export const labelCommands: Command[] = [
     },
   },
   {
+    name: 'label mv',
+    usage: 'label mv OLD NEW',
+    summary: 'move the label of OLD to NEW after `git mv OLD NEW` or another move outside VS Code (a folder moves every label under it)',
+    flags: {},
+    async run(ctx, args) {
+      const [from, to] = needPositionals(args, 2, 'OLD and NEW');
+      const s = await ctx.session();
+      await app.moveLabel(s, relOf(s, from!), relOf(s, to!));
+      out(`${from} → ${to}: label moved`);
+    },
+  },
+  {
     name: 'label list',
     usage: 'label list [DIR] [--json]',
     summary: 'list every labeled or protected file under DIR (default: the workspace)',

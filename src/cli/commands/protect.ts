@@ -5,7 +5,7 @@ import { SensitivityError } from '../../core/errors.js';
 import { parseExpiry } from '../../core/expiry.js';
 import type { Session } from '../../node/session.js';
 import { flagValue, flagValues, hasFlag, needPositionals } from '../args.js';
-import { out, outJson, type Command } from './command.js';
+import { out, outJson, stdoutSink, type Command } from './command.js';
 
 /** The workspace-relative path of a file named on the command line. */
 export const relOf = (s: Session, file: string): string => s.workspace.relPath(resolve(file));
@@ -78,12 +78,7 @@ export const protectCommands: Command[] = [
     async run(ctx, args) {
       const [f] = needPositionals(args, 1, 'FILE.protected');
       const s = await ctx.session();
-      await app.openTo(s, relOf(s, f!), {
-        write: (chunk) =>
-          new Promise<void>((res, rej) => {
-            process.stdout.write(chunk, (e) => (e ? rej(e) : res()));
-          }),
-      });
+      await app.openTo(s, relOf(s, f!), stdoutSink);
     },
   },
   {

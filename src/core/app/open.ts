@@ -11,7 +11,7 @@ import type { AppContext, ReadHandle } from './ports.js';
  * Decides VIEW from the signed policy and records the open before a byte is decrypted: an open that cannot
  * be recorded releases nothing. (The envelope re-decides from the authenticated header while opening.)
  */
-async function recordOpen(ctx: AppContext, path: string, h: ReadHandle): Promise<void> {
+export async function recordOpen(ctx: AppContext, path: string, h: ReadHandle): Promise<void> {
   const header = await readEnvelopeHeader(h);
   const d = decideAccess(policySubject(header.policy), ctx.identity?.id, 'VIEW', ctx.clock.now());
   if (!d.allowed) throw denialError(d);

@@ -2,4 +2,4 @@
 export { DEFAULT_POLICY } from './default-policy.js';
 export { applicableLabel, compareLabels, findLabel, flattenLabels, isDowngrade, labelDisplayName, labelRank, rankOrUnknown, minimumApplicableLabel } from './labels.js';
 export { customRoles, defaultExpiry, isMandatory, parsePolicy, resolveProtectionGrants } from './policy.js';
-export type { LabelDefinition, LabelProtection, Policy, PolicyLabel, ProtectionGrant } from './types.js';
+export type { LabelDefinition, LabelProtection, PastePolicy, Policy, PolicyLabel, ProtectionGrant } from './types.js';

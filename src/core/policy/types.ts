@@ -33,6 +33,9 @@ export interface LabelDefinition {
   readonly sublabels?: readonly LabelDefinition[];
 }
 
+/** What a paste from a higher-labeled file does: offer to raise the target's label, raise it, or refuse. */
+export type PastePolicy = 'recommend' | 'apply' | 'block';
+
 /** The label policy (version 1): labels ordered least to most sensitive, and the rules around them. */
 export interface Policy {
   readonly version: 1;
@@ -41,6 +44,8 @@ export interface Policy {
   /** gitignore-style globs of paths that must carry a label. */
   readonly mandatory?: readonly string[];
   readonly requireDowngradeJustification?: boolean;
+  /** What a paste of text from a higher-labeled file does (default "recommend"). */
+  readonly paste?: PastePolicy;
   /** Custom roles: name → rights. */
   readonly roles?: Readonly<Record<string, readonly Right[]>>;
   /** Organisation keys added to every protected file as Co-Owner (the Rights Management super user). */

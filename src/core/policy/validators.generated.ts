@@ -4,7 +4,7 @@
 // Regenerate: UPDATE_GENERATED=1 node scripts/run-unit-tests.mjs policy-schema
 "use strict";
 export const policy = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://sensitivity-labels.dev/schemas/policy.schema.json","title":"Sensitivity label policy","description":"The label policy of a workspace (.sensitivity/policy.json): which sensitivity labels exist, from least to most sensitive, how files carrying them are protected, and the rules around them. Without this file the embedded default policy applies (see `sensitivity policy show --json`).","type":"object","required":["version","labels"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"The JSON Schema this file follows (for editors; ignored by sensitivity)."},"version":{"const":1,"description":"Format version of this policy file. Must be 1."},"labels":{"type":"array","minItems":1,"description":"The labels, ordered from least to most sensitive: a label later in the list has a higher priority, so moving a file to an earlier label is a downgrade. Sublabels are ordered within their parent.","items":{"$ref":"#/definitions/label"}},"defaultLabel":{"$ref":"#/definitions/labelId","description":"Id of the label given to new files and to files protected without --label. Must be an applicable label (not a parent with sublabels)."},"mandatory":{"type":"array","description":"gitignore-style globs of workspace-relative paths that must carry a label, e.g. \"docs/**\" or \"*.{csv,xlsx}\". A pattern without a slash matches at any depth; \"!pattern\" exempts paths; the last matching pattern wins.","items":{"type":"string","minLength":1},"examples":[["**/*.csv","contracts/","!contracts/templates/"]]},"requireDowngradeJustification":{"type":"boolean","description":"When true, lowering a file's label (or removing it) is refused unless a justification is given; the justification is recorded in labels.json and in the audit log.","default":false},"roles":{"type":"object","description":"Custom roles: a role name mapped to the usage rights it grants. Built-in roles (Viewer, Reviewer, Co-Author, Co-Owner) cannot be redefined. Usable in protection grants and with `--grant EMAIL=ROLE`.","propertyNames":{"pattern":"^[A-Za-z][A-Za-z0-9 _-]{0,39}$","patternErrorMessage":"A role name starts with a letter and has at most 40 letters, digits, spaces, '_' or '-'."},"additionalProperties":{"type":"array","minItems":1,"uniqueItems":true,"description":"Usage rights of this role. VIEW is enforced by encryption; the others are enforced by sensitivity's clients. OWNER implies every right.","items":{"type":"string","$ref":"#/definitions/right"}},"examples":[{"Printer":["VIEW","VIEWRIGHTSDATA","PRINT"]}]},"recovery":{"type":"array","description":"Recovery recipients (the Rights Management super user): public identities of organisation keys added to every protected file with Co-Owner rights, so that a lost personal key loses no data. Paste the output of `sensitivity id show --json` of each recovery identity.","items":{"$ref":"#/definitions/publicIdentity"}},"detection":{"$ref":"#/definitions/detection"}},"definitions":{"labelId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","patternErrorMessage":"A label id has 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit (no spaces or slashes).","description":"Stable id of a label: stored in labels.json and inside protected files, so it must never change once used. Rename a label through its name instead."},"color":{"type":"string","pattern":"^(#[0-9A-Fa-f]{6}|[A-Za-z][A-Za-z0-9-]*(\\.[A-Za-z0-9-]+)+)$","patternErrorMessage":"Use \"#rrggbb\" or a theme color id such as \"charts.red\".","description":"Color of the label in the status bar and the Explorer: \"#rrggbb\", or a theme color id such as \"charts.red\", \"charts.orange\", \"charts.yellow\", \"charts.green\", \"charts.blue\" or \"charts.purple\" (theme colors follow the user's theme). Sublabels without a color take their parent's.","examples":["charts.red","#d13438"]},"right":{"type":"string","enum":["VIEW","EDIT","EXTRACT","PRINT","EXPORT","VIEWRIGHTSDATA","EDITRIGHTSDATA","OWNER"],"description":"A usage right: VIEW (open and read), EDIT (change and save), EXTRACT (copy content out), PRINT, EXPORT (unprotect or save as plain), VIEWRIGHTSDATA (see who has access), EDITRIGHTSDATA (change access), OWNER (every right)."},"protection":{"type":"object","additionalProperties":false,"description":"How files with this label are protected (encrypted into FILE.protected) by default.","properties":{"required":{"type":"boolean","description":"When true, files with this label should be protected, not merely labeled: editors warn about a plain file carrying it.","default":false},"grants":{"type":"array","description":"Who is granted access when a file is protected with this label, besides its owner (always Co-Owner) and the recovery recipients. Explicit --grant options win over these for the same person.","items":{"type":"object","required":["to","role"],"additionalProperties":false,"properties":{"to":{"type":"string","pattern":"^(\\*|@[^\\s@<>]+\\.[^\\s@<>]+|[^\\s@<>]+@[^\\s@<>]+\\.[^\\s@<>]+)$","patternErrorMessage":"Use an email address, \"@domain\" (everyone in the people directory at that domain) or \"*\" (everyone in the people directory).","description":"An email address (that person must be in .sensitivity/people.json), \"@example.com\" (everyone in the people directory with an address at that domain) or \"*\" (everyone in the people directory).","examples":["*","@example.com","security@example.com"]},"role":{"type":"string","minLength":1,"description":"A built-in role (Viewer, Reviewer, Co-Author, Co-Owner) or a custom role from \"roles\".","examples":["Viewer","Reviewer","Co-Author","Co-Owner"]}}}},"expiresDays":{"type":"integer","minimum":1,"maximum":36500,"description":"Content expires this many days after it is protected: after that it opens for nobody, the owner included. Overridden by `protect --expires`."}}},"labelBase":{"type":"object","required":["id","name"],"properties":{"id":{"$ref":"#/definitions/labelId"},"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\\\]*[^/\\\\\\s][^/\\\\]*$","patternErrorMessage":"A label name cannot be blank or contain '/' or '\\' (they separate a parent from its sublabel).","description":"Name shown to people, e.g. \"Confidential\". A sublabel is shown as \"Parent / Name\" and chosen as \"Parent/Name\"."},"description":{"type":"string","maxLength":1024,"description":"Tooltip: when to use this label. Shown in the status bar, the label picker and `sensitivity policy show`."},"color":{"$ref":"#/definitions/color"},"protection":{"$ref":"#/definitions/protection"}}},"label":{"description":"A sensitivity label. A label with sublabels is a group: only its sublabels can be applied.","type":"object","allOf":[{"$ref":"#/definitions/labelBase"}],"properties":{"id":true,"name":true,"description":true,"color":true,"protection":true,"sublabels":{"type":"array","minItems":1,"description":"Sublabels, from least to most sensitive. When present, the label itself cannot be applied: people choose one of these. One level only.","items":{"$ref":"#/definitions/sublabel"}}},"additionalProperties":false},"sublabel":{"description":"A sublabel: applied as \"Parent/Name\".","type":"object","allOf":[{"$ref":"#/definitions/labelBase"}],"properties":{"id":true,"name":true,"description":true,"color":true,"protection":true},"additionalProperties":false},"okpPublicKey":{"type":"object","required":["kty","crv","x","kid"],"additionalProperties":false,"properties":{"kty":{"const":"OKP"},"crv":{"type":"string"},"x":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"A 32-byte key in base64url (43 characters).","description":"The public key: 32 bytes in base64url."},"kid":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"The RFC 7638 SHA-256 thumbprint of the key, in base64url (43 characters).","description":"The RFC 7638 SHA-256 thumbprint of this key."}}},"publicIdentity":{"type":"object","description":"A public identity, exactly as `sensitivity id show --json` prints it.","required":["v","id","name","email","sig","enc","created"],"additionalProperties":false,"properties":{"v":{"const":1},"id":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"The identity id: the RFC 7638 thumbprint of its signing key (43 base64url characters).","description":"The identity's id: the RFC 7638 thumbprint of its signing key."},"name":{"type":"string","minLength":1,"maxLength":256},"email":{"type":"string","minLength":3,"maxLength":320},"sig":{"description":"Ed25519 public key that signs protected files' policies.","type":"object","allOf":[{"$ref":"#/definitions/okpPublicKey"}],"properties":{"crv":{"const":"Ed25519"}}},"enc":{"description":"X25519 public key that file keys are wrapped to.","type":"object","allOf":[{"$ref":"#/definitions/okpPublicKey"}],"properties":{"crv":{"const":"X25519"}}},"created":{"$ref":"#/definitions/dateTime","description":"When the identity was created."}}},"dateTime":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$","patternErrorMessage":"An RFC 3339 date-time such as 2025-01-31T12:00:00.000Z.","description":"An RFC 3339 date-time."},"confidence":{"type":"string","enum":["low","medium","high"]},"detection":{"type":"object","additionalProperties":false,"description":"Sensitive information detection: which content types suggest (or apply) which label.","properties":{"exclude":{"type":"array","description":"gitignore-style globs of workspace-relative paths never scanned (in addition to .gitignore).","items":{"type":"string","minLength":1},"examples":[["**/*.min.js","test/fixtures/"]]},"customTypes":{"type":"array","description":"Sensitive information types of your own, found by a regular expression.","items":{"type":"object","required":["id","name","pattern"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,63}$","patternErrorMessage":"A type id has lower-case letters, digits, '.', '_' or '-'.","description":"Id of this type, named in rules' \"types\"."},"name":{"type":"string","minLength":1,"description":"Name shown in diagnostics."},"pattern":{"type":"string","minLength":1,"description":"A JavaScript regular expression (source, no /delimiters/; escape backslashes for JSON: \"\\\\d{6}\")."},"flags":{"type":"string","pattern":"^[imsu]*$","patternErrorMessage":"Only the flags i, m, s and u are allowed (matching is always global).","description":"Regular expression flags besides the global flag, e.g. \"i\"."},"keywords":{"type":"array","items":{"type":"string","minLength":1},"description":"When given, a match only counts with one of these words nearby (corroborative evidence)."},"keywordDistance":{"type":"integer","minimum":1,"maximum":10000,"description":"How many characters around a match are searched for a keyword."},"validator":{"type":"string","enum":["none","luhn","mod97","ssn","entropy"],"description":"A check that cuts false positives: luhn (card numbers), mod97 (IBAN), ssn (US social security numbers), entropy (random-looking secrets)."},"dateTime":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$","patternErrorMessage":"An RFC 3339 date-time such as 2025-01-31T12:00:00.000Z.","description":"An RFC 3339 date-time."},"confidence":{"$ref":"#/definitions/confidence","description":"Confidence of a match of this type."}}}},"rules":{"type":"array","description":"Auto-labeling rules: content holding these types should carry at least this label.","items":{"type":"object","required":["types","minLabel","action"],"additionalProperties":false,"properties":{"types":{"type":"array","minItems":1,"items":{"type":"string","minLength":1},"description":"Sensitive information type ids, built-in (e.g. \"private-key\", \"credit-card\") or from customTypes."},"minLabel":{"$ref":"#/definitions/labelId","description":"Id of the least label such content should carry. A parent label means any of its sublabels."},"action":{"type":"string","enum":["recommend","apply"],"description":"recommend: show a diagnostic with a fix; apply: label automatically (never over a person's choice, never downwards)."},"minConfidence":{"$ref":"#/definitions/confidence","description":"Ignore matches below this confidence."},"minCount":{"type":"integer","minimum":1,"description":"How many matches it takes (default 1)."}}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://sensitivity-labels.dev/schemas/policy.schema.json","title":"Sensitivity label policy","description":"The label policy of a workspace (.sensitivity/policy.json): which sensitivity labels exist, from least to most sensitive, how files carrying them are protected, and the rules around them. Without this file the embedded default policy applies (see `sensitivity policy show --json`).","type":"object","required":["version","labels"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"The JSON Schema this file follows (for editors; ignored by sensitivity)."},"version":{"const":1,"description":"Format version of this policy file. Must be 1."},"labels":{"type":"array","minItems":1,"description":"The labels, ordered from least to most sensitive: a label later in the list has a higher priority, so moving a file to an earlier label is a downgrade. Sublabels are ordered within their parent.","items":{"$ref":"#/definitions/label"}},"defaultLabel":{"$ref":"#/definitions/labelId","description":"Id of the label given to new files and to files protected without --label. Must be an applicable label (not a parent with sublabels)."},"mandatory":{"type":"array","description":"gitignore-style globs of workspace-relative paths that must carry a label, e.g. \"docs/**\" or \"*.{csv,xlsx}\". A pattern without a slash matches at any depth; \"!pattern\" exempts paths; the last matching pattern wins.","items":{"type":"string","minLength":1},"examples":[["**/*.csv","contracts/","!contracts/templates/"]]},"requireDowngradeJustification":{"type":"boolean","description":"When true, lowering a file's label (or removing it) is refused unless a justification is given; the justification is recorded in labels.json and in the audit log.","default":false},"paste":{"type":"string","enum":["recommend","apply","block"],"description":"Text copied from a labeled or protected file and pasted into a file with a lower label (or none): recommend offers, at the paste, to raise the target's label to the source's; apply raises it; block refuses the paste until the target carries the source's label. Copy from a protected file without EXTRACT is refused whatever this says.","default":"recommend"},"roles":{"type":"object","description":"Custom roles: a role name mapped to the usage rights it grants. Built-in roles (Viewer, Reviewer, Co-Author, Co-Owner) cannot be redefined. Usable in protection grants and with `--grant EMAIL=ROLE`.","propertyNames":{"pattern":"^[A-Za-z][A-Za-z0-9 _-]{0,39}$","patternErrorMessage":"A role name starts with a letter and has at most 40 letters, digits, spaces, '_' or '-'."},"additionalProperties":{"type":"array","minItems":1,"uniqueItems":true,"description":"Usage rights of this role. VIEW is enforced by encryption; the others are enforced by sensitivity's clients. OWNER implies every right.","items":{"type":"string","$ref":"#/definitions/right"}},"examples":[{"Printer":["VIEW","VIEWRIGHTSDATA","PRINT"]}]},"recovery":{"type":"array","description":"Recovery recipients (the Rights Management super user): public identities of organisation keys added to every protected file with Co-Owner rights, so that a lost personal key loses no data. Paste the output of `sensitivity id show --json` of each recovery identity.","items":{"$ref":"#/definitions/publicIdentity"}},"detection":{"$ref":"#/definitions/detection"}},"definitions":{"labelId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","patternErrorMessage":"A label id has 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit (no spaces or slashes).","description":"Stable id of a label: stored in labels.json and inside protected files, so it must never change once used. Rename a label through its name instead."},"color":{"type":"string","pattern":"^(#[0-9A-Fa-f]{6}|[A-Za-z][A-Za-z0-9-]*(\\.[A-Za-z0-9-]+)+)$","patternErrorMessage":"Use \"#rrggbb\" or a theme color id such as \"charts.red\".","description":"Color of the label in the status bar and the Explorer: \"#rrggbb\", or a theme color id such as \"charts.red\", \"charts.orange\", \"charts.yellow\", \"charts.green\", \"charts.blue\" or \"charts.purple\" (theme colors follow the user's theme). Sublabels without a color take their parent's.","examples":["charts.red","#d13438"]},"right":{"type":"string","enum":["VIEW","EDIT","EXTRACT","PRINT","EXPORT","VIEWRIGHTSDATA","EDITRIGHTSDATA","OWNER"],"description":"A usage right: VIEW (open and read), EDIT (change and save), EXTRACT (copy content out), PRINT, EXPORT (unprotect or save as plain), VIEWRIGHTSDATA (see who has access), EDITRIGHTSDATA (change access), OWNER (every right)."},"protection":{"type":"object","additionalProperties":false,"description":"How files with this label are protected (encrypted into FILE.protected) by default.","properties":{"required":{"type":"boolean","description":"When true, files with this label should be protected, not merely labeled: editors warn about a plain file carrying it.","default":false},"grants":{"type":"array","description":"Who is granted access when a file is protected with this label, besides its owner (always Co-Owner) and the recovery recipients. Explicit --grant options win over these for the same person.","items":{"type":"object","required":["to","role"],"additionalProperties":false,"properties":{"to":{"type":"string","pattern":"^(\\*|@[^\\s@<>]+\\.[^\\s@<>]+|[^\\s@<>]+@[^\\s@<>]+\\.[^\\s@<>]+)$","patternErrorMessage":"Use an email address, \"@domain\" (everyone in the people directory at that domain) or \"*\" (everyone in the people directory).","description":"An email address (that person must be in .sensitivity/people.json), \"@example.com\" (everyone in the people directory with an address at that domain) or \"*\" (everyone in the people directory).","examples":["*","@example.com","security@example.com"]},"role":{"type":"string","minLength":1,"description":"A built-in role (Viewer, Reviewer, Co-Author, Co-Owner) or a custom role from \"roles\".","examples":["Viewer","Reviewer","Co-Author","Co-Owner"]}}}},"expiresDays":{"type":"integer","minimum":1,"maximum":36500,"description":"Content expires this many days after it is protected: after that it opens for nobody, the owner included. Overridden by `protect --expires`."}}},"labelBase":{"type":"object","required":["id","name"],"properties":{"id":{"$ref":"#/definitions/labelId"},"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\\\]*[^/\\\\\\s][^/\\\\]*$","patternErrorMessage":"A label name cannot be blank or contain '/' or '\\' (they separate a parent from its sublabel).","description":"Name shown to people, e.g. \"Confidential\". A sublabel is shown as \"Parent / Name\" and chosen as \"Parent/Name\"."},"description":{"type":"string","maxLength":1024,"description":"Tooltip: when to use this label. Shown in the status bar, the label picker and `sensitivity policy show`."},"color":{"$ref":"#/definitions/color"},"protection":{"$ref":"#/definitions/protection"}}},"label":{"description":"A sensitivity label. A label with sublabels is a group: only its sublabels can be applied.","type":"object","allOf":[{"$ref":"#/definitions/labelBase"}],"properties":{"id":true,"name":true,"description":true,"color":true,"protection":true,"sublabels":{"type":"array","minItems":1,"description":"Sublabels, from least to most sensitive. When present, the label itself cannot be applied: people choose one of these. One level only.","items":{"$ref":"#/definitions/sublabel"}}},"additionalProperties":false},"sublabel":{"description":"A sublabel: applied as \"Parent/Name\".","type":"object","allOf":[{"$ref":"#/definitions/labelBase"}],"properties":{"id":true,"name":true,"description":true,"color":true,"protection":true},"additionalProperties":false},"okpPublicKey":{"type":"object","required":["kty","crv","x","kid"],"additionalProperties":false,"properties":{"kty":{"const":"OKP"},"crv":{"type":"string"},"x":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"A 32-byte key in base64url (43 characters).","description":"The public key: 32 bytes in base64url."},"kid":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"The RFC 7638 SHA-256 thumbprint of the key, in base64url (43 characters).","description":"The RFC 7638 SHA-256 thumbprint of this key."}}},"publicIdentity":{"type":"object","description":"A public identity, exactly as `sensitivity id show --json` prints it.","required":["v","id","name","email","sig","enc","created"],"additionalProperties":false,"properties":{"v":{"const":1},"id":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"The identity id: the RFC 7638 thumbprint of its signing key (43 base64url characters).","description":"The identity's id: the RFC 7638 thumbprint of its signing key."},"name":{"type":"string","minLength":1,"maxLength":256},"email":{"type":"string","minLength":3,"maxLength":320},"sig":{"description":"Ed25519 public key that signs protected files' policies.","type":"object","allOf":[{"$ref":"#/definitions/okpPublicKey"}],"properties":{"crv":{"const":"Ed25519"}}},"enc":{"description":"X25519 public key that file keys are wrapped to.","type":"object","allOf":[{"$ref":"#/definitions/okpPublicKey"}],"properties":{"crv":{"const":"X25519"}}},"created":{"$ref":"#/definitions/dateTime","description":"When the identity was created."}}},"dateTime":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$","patternErrorMessage":"An RFC 3339 date-time such as 2025-01-31T12:00:00.000Z.","description":"An RFC 3339 date-time."},"confidence":{"type":"string","enum":["low","medium","high"]},"detection":{"type":"object","additionalProperties":false,"description":"Sensitive information detection: which content types suggest (or apply) which label.","properties":{"exclude":{"type":"array","description":"gitignore-style globs of workspace-relative paths never scanned (in addition to .gitignore).","items":{"type":"string","minLength":1},"examples":[["**/*.min.js","test/fixtures/"]]},"customTypes":{"type":"array","description":"Sensitive information types of your own, found by a regular expression.","items":{"type":"object","required":["id","name","pattern"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,63}$","patternErrorMessage":"A type id has lower-case letters, digits, '.', '_' or '-'.","description":"Id of this type, named in rules' \"types\"."},"name":{"type":"string","minLength":1,"description":"Name shown in diagnostics."},"pattern":{"type":"string","minLength":1,"description":"A JavaScript regular expression (source, no /delimiters/; escape backslashes for JSON: \"\\\\d{6}\")."},"flags":{"type":"string","pattern":"^[imsu]*$","patternErrorMessage":"Only the flags i, m, s and u are allowed (matching is always global).","description":"Regular expression flags besides the global flag, e.g. \"i\"."},"keywords":{"type":"array","items":{"type":"string","minLength":1},"description":"When given, a match only counts with one of these words nearby (corroborative evidence)."},"keywordDistance":{"type":"integer","minimum":1,"maximum":10000,"description":"How many characters around a match are searched for a keyword."},"validator":{"type":"string","enum":["none","luhn","mod97","ssn","entropy"],"description":"A check that cuts false positives: luhn (card numbers), mod97 (IBAN), ssn (US social security numbers), entropy (random-looking secrets)."},"dateTime":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$","patternErrorMessage":"An RFC 3339 date-time such as 2025-01-31T12:00:00.000Z.","description":"An RFC 3339 date-time."},"confidence":{"$ref":"#/definitions/confidence","description":"Confidence of a match of this type."}}}},"rules":{"type":"array","description":"Auto-labeling rules: content holding these types should carry at least this label.","items":{"type":"object","required":["types","minLabel","action"],"additionalProperties":false,"properties":{"types":{"type":"array","minItems":1,"items":{"type":"string","minLength":1},"description":"Sensitive information type ids, built-in (e.g. \"private-key\", \"credit-card\") or from customTypes."},"minLabel":{"$ref":"#/definitions/labelId","description":"Id of the least label such content should carry. A parent label means any of its sublabels."},"action":{"type":"string","enum":["recommend","apply"],"description":"recommend: show a diagnostic with a fix; apply: label automatically (never over a person's choice, never downwards)."},"minConfidence":{"$ref":"#/definitions/confidence","description":"Ignore matches below this confidence."},"minCount":{"type":"integer","minimum":1,"description":"How many matches it takes (default 1)."}}}}}}}};
 const schema14 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","patternErrorMessage":"A label id has 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit (no spaces or slashes).","description":"Stable id of a label: stored in labels.json and inside protected files, so it must never change once used. Rename a label through its name instead."};
 const schema19 = {"type":"string","enum":["VIEW","EDIT","EXTRACT","PRINT","EXPORT","VIEWRIGHTSDATA","EDITRIGHTSDATA","OWNER"],"description":"A usage right: VIEW (open and read), EDIT (change and save), EXTRACT (copy content out), PRINT, EXPORT (unprotect or save as plain), VIEWRIGHTSDATA (see who has access), EDITRIGHTSDATA (change access), OWNER (every right)."};
 const func2 = Object.prototype.hasOwnProperty;
@@ -1455,14 +1455,31 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.roles !== undefined){
-let data8 = data.roles;
+if(data.paste !== undefined){
+let data8 = data.paste;
 const _errs18 = errors;
-if(errors === _errs18){
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-for(const key1 in data8){
+if(typeof data8 !== "string"){
+validate10.errors = [{instancePath:instancePath+"/paste",schemaPath:"#/properties/paste/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.paste.type,parentSchema:schema11.properties.paste,data:data8}];
+return false;
+}
+if(!(((data8 === "recommend") || (data8 === "apply")) || (data8 === "block"))){
+validate10.errors = [{instancePath:instancePath+"/paste",schemaPath:"#/properties/paste/enum",keyword:"enum",params:{allowedValues: schema11.properties.paste.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.paste.enum,parentSchema:schema11.properties.paste,data:data8}];
+return false;
+}
+var valid0 = _errs18 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.roles !== undefined){
+let data9 = data.roles;
 const _errs20 = errors;
 if(errors === _errs20){
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+for(const key1 in data9){
+const _errs22 = errors;
+if(errors === _errs22){
 if(typeof key1 === "string"){
 if(!pattern5.test(key1)){
 const err0 = {instancePath:instancePath+"/roles",schemaPath:"#/properties/roles/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9 _-]{0,39}$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9 _-]{0,39}$"+"\"",schema:"^[A-Za-z][A-Za-z0-9 _-]{0,39}$",parentSchema:schema11.properties.roles.propertyNames,data:key1,propertyName:key1};
@@ -1476,9 +1493,9 @@ errors++;
 }
 }
 }
-var valid4 = _errs20 === errors;
+var valid4 = _errs22 === errors;
 if(!valid4){
-const err1 = {instancePath:instancePath+"/roles",schemaPath:"#/properties/roles/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema11.properties.roles.propertyNames,parentSchema:schema11.properties.roles,data:data8};
+const err1 = {instancePath:instancePath+"/roles",schemaPath:"#/properties/roles/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema11.properties.roles.propertyNames,parentSchema:schema11.properties.roles,data:data9};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1492,51 +1509,51 @@ break;
 }
 }
 if(valid4){
-for(const key2 in data8){
-let data9 = data8[key2];
-const _errs23 = errors;
-if(errors === _errs23){
-if(Array.isArray(data9)){
-if(data9.length < 1){
-validate10.errors = [{instancePath:instancePath+"/roles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/roles/additionalProperties/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.roles.additionalProperties,data:data9}];
+for(const key2 in data9){
+let data10 = data9[key2];
+const _errs25 = errors;
+if(errors === _errs25){
+if(Array.isArray(data10)){
+if(data10.length < 1){
+validate10.errors = [{instancePath:instancePath+"/roles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/roles/additionalProperties/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.roles.additionalProperties,data:data10}];
 return false;
 }
 else {
 var valid6 = true;
-const len2 = data9.length;
+const len2 = data10.length;
 for(let i2=0; i2<len2; i2++){
-let data10 = data9[i2];
-const _errs25 = errors;
-if(typeof data10 !== "string"){
-validate10.errors = [{instancePath:instancePath+"/roles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i2,schemaPath:"#/properties/roles/additionalProperties/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.roles.additionalProperties.items.type,parentSchema:schema11.properties.roles.additionalProperties.items,data:data10}];
+let data11 = data10[i2];
+const _errs27 = errors;
+if(typeof data11 !== "string"){
+validate10.errors = [{instancePath:instancePath+"/roles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i2,schemaPath:"#/properties/roles/additionalProperties/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.roles.additionalProperties.items.type,parentSchema:schema11.properties.roles.additionalProperties.items,data:data11}];
 return false;
 }
-if(typeof data10 !== "string"){
-validate10.errors = [{instancePath:instancePath+"/roles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i2,schemaPath:"#/definitions/right/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.type,parentSchema:schema19,data:data10}];
+if(typeof data11 !== "string"){
+validate10.errors = [{instancePath:instancePath+"/roles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i2,schemaPath:"#/definitions/right/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.type,parentSchema:schema19,data:data11}];
 return false;
 }
-if(!((((((((data10 === "VIEW") || (data10 === "EDIT")) || (data10 === "EXTRACT")) || (data10 === "PRINT")) || (data10 === "EXPORT")) || (data10 === "VIEWRIGHTSDATA")) || (data10 === "EDITRIGHTSDATA")) || (data10 === "OWNER"))){
-validate10.errors = [{instancePath:instancePath+"/roles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i2,schemaPath:"#/definitions/right/enum",keyword:"enum",params:{allowedValues: schema19.enum},message:"must be equal to one of the allowed values",schema:schema19.enum,parentSchema:schema19,data:data10}];
+if(!((((((((data11 === "VIEW") || (data11 === "EDIT")) || (data11 === "EXTRACT")) || (data11 === "PRINT")) || (data11 === "EXPORT")) || (data11 === "VIEWRIGHTSDATA")) || (data11 === "EDITRIGHTSDATA")) || (data11 === "OWNER"))){
+validate10.errors = [{instancePath:instancePath+"/roles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i2,schemaPath:"#/definitions/right/enum",keyword:"enum",params:{allowedValues: schema19.enum},message:"must be equal to one of the allowed values",schema:schema19.enum,parentSchema:schema19,data:data11}];
 return false;
 }
-var valid6 = _errs25 === errors;
+var valid6 = _errs27 === errors;
 if(!valid6){
 break;
 }
 }
 if(valid6){
-let i3 = data9.length;
+let i3 = data10.length;
 let j0;
 if(i3 > 1){
 const indices0 = {};
 for(;i3--;){
-let item0 = data9[i3];
+let item0 = data10[i3];
 if(typeof item0 !== "string"){
 continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-validate10.errors = [{instancePath:instancePath+"/roles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/roles/additionalProperties/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema11.properties.roles.additionalProperties,data:data9}];
+validate10.errors = [{instancePath:instancePath+"/roles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/roles/additionalProperties/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema11.properties.roles.additionalProperties,data:data10}];
 return false;
 break;
 }
@@ -1547,11 +1564,11 @@ indices0[item0] = i3;
 }
 }
 else {
-validate10.errors = [{instancePath:instancePath+"/roles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/roles/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.roles.additionalProperties.type,parentSchema:schema11.properties.roles.additionalProperties,data:data9}];
+validate10.errors = [{instancePath:instancePath+"/roles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/roles/additionalProperties/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.roles.additionalProperties.type,parentSchema:schema11.properties.roles.additionalProperties,data:data10}];
 return false;
 }
 }
-var valid5 = _errs23 === errors;
+var valid5 = _errs25 === errors;
 if(!valid5){
 break;
 }
@@ -1559,56 +1576,57 @@ break;
 }
 }
 else {
-validate10.errors = [{instancePath:instancePath+"/roles",schemaPath:"#/properties/roles/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.roles.type,parentSchema:schema11.properties.roles,data:data8}];
+validate10.errors = [{instancePath:instancePath+"/roles",schemaPath:"#/properties/roles/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.roles.type,parentSchema:schema11.properties.roles,data:data9}];
 return false;
 }
 }
-var valid0 = _errs18 === errors;
+var valid0 = _errs20 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.recovery !== undefined){
-let data11 = data.recovery;
-const _errs29 = errors;
-if(errors === _errs29){
-if(Array.isArray(data11)){
-var valid9 = true;
-const len3 = data11.length;
-for(let i4=0; i4<len3; i4++){
+let data12 = data.recovery;
 const _errs31 = errors;
-if(!(validate18(data11[i4], {instancePath:instancePath+"/recovery/" + i4,parentData:data11,parentDataProperty:i4,rootData}))){
+if(errors === _errs31){
+if(Array.isArray(data12)){
+var valid9 = true;
+const len3 = data12.length;
+for(let i4=0; i4<len3; i4++){
+const _errs33 = errors;
+if(!(validate18(data12[i4], {instancePath:instancePath+"/recovery/" + i4,parentData:data12,parentDataProperty:i4,rootData}))){
 vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
 errors = vErrors.length;
 }
-var valid9 = _errs31 === errors;
+var valid9 = _errs33 === errors;
 if(!valid9){
 break;
 }
 }
 }
 else {
-validate10.errors = [{instancePath:instancePath+"/recovery",schemaPath:"#/properties/recovery/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.recovery.type,parentSchema:schema11.properties.recovery,data:data11}];
+validate10.errors = [{instancePath:instancePath+"/recovery",schemaPath:"#/properties/recovery/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.recovery.type,parentSchema:schema11.properties.recovery,data:data12}];
 return false;
 }
 }
-var valid0 = _errs29 === errors;
+var valid0 = _errs31 === errors;
 }
 else {
 var valid0 = true;
 }
 if(valid0){
 if(data.detection !== undefined){
-const _errs32 = errors;
+const _errs34 = errors;
 if(!(validate20(data.detection, {instancePath:instancePath+"/detection",parentData:data,parentDataProperty:"detection",rootData}))){
 vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
 errors = vErrors.length;
 }
-var valid0 = _errs32 === errors;
+var valid0 = _errs34 === errors;
 }
 else {
 var valid0 = true;
+}
 }
 }
 }

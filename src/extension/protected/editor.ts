@@ -14,6 +14,7 @@ import type { Services } from '../services.js';
 import { describeError, sentence } from '../ui/errors.js';
 import { BASE_STYLE, escapeHtml, LOCK_SVG, page } from '../ui/html.js';
 import { RIGHT_WORDS } from '../../shared/words.js';
+import { claimVersionEditor } from '../scm/diffs.js';
 import { editorUriOf } from './uris.js';
 import { COMMAND } from '../commands/ids.js';
 
@@ -133,6 +134,8 @@ export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvi
   }
 
   async resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): Promise<void> {
+    // A side of a Source Control diff (or a git version) shows as a read-only plaintext diff instead.
+    if (await claimVersionEditor(document.uri, panel)) return;
     const envelope = document.uri;
     panel.webview.options = { enableScripts: true, localResourceRoots: [] };
     const subscriptions: vscode.Disposable[] = [];

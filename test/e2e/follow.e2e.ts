@@ -1,0 +1,89 @@
+/**
+ * Labels follow the content, with the keyboard and mouse in a real VS Code (the packaged .vsix, the demo
+ * workspace; you are Alice): the Source Control diff of the protected forecast shows plaintext on both
+ * sides, read-only; copying from it and pasting into the General roadmap offers to raise the roadmap's
+ * label, and the offer raises it.
+ */
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import * as app from '../../src/core/app/index.js';
+import { auditPath, readHomeIdentity } from '../../src/node/home.js';
+import { auditLogSink, sessionIn } from '../../src/node/session.js';
+import { openWorkspace } from '../../src/node/workspace.js';
+import { PROTECTED_FILE } from '../../scripts/lib/demo.js';
+import { importCliIdentity } from './steps.js';
+import { useWorkbench } from './workbench.js';
+
+const { scenario } = useWorkbench();
+
+scenario('import the identity the CLI created (palette)', importCliIdentity);
+
+scenario('the Source Control diff of a protected file shows plaintext on both sides, read-only', async (wb) => {
+  const { page, demo } = wb;
+  const git = (...args: string[]) => {
+    const r = spawnSync('git', args, {
+      cwd: demo.folder,
+      encoding: 'utf8',
+      env: { ...process.env, GIT_AUTHOR_NAME: 'A', GIT_AUTHOR_EMAIL: 'a@example.com', GIT_COMMITTER_NAME: 'A', GIT_COMMITTER_EMAIL: 'a@example.com' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+  };
+  // The harness turns git off for quiet runs: this workspace turns it back on.
+  await fs.mkdir(join(demo.folder, '.vscode'), { recursive: true });
+  await fs.writeFile(join(demo.folder, '.vscode/settings.json'), JSON.stringify({ 'git.enabled': true }));
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-qm', 'demo');
+  // Alice edits the forecast as her editor would save it (re-encrypted in place).
+  const s = sessionIn(openWorkspace(demo.folder), await readHomeIdentity(demo.home), auditLogSink(auditPath(demo.home)));
+  const rel = `${PROTECTED_FILE}.protected`;
+  const before = new TextDecoder().decode((await app.open(s, rel)).content);
+  await app.save(s, rel, new TextEncoder().encode(before.replace('EMEA | 4.2 M', 'EMEA | 5.1 M')));
+
+  await page.keyboard.press('Control+Shift+G');
+  const change = page.locator('.scm-view .monaco-list-row', { hasText: 'q3-forecast.md.protected' }).first();
+  await change.waitFor({ timeout: 60_000 });
+  await change.click();
+  await page.locator('.editor-group-container .tab.active', { hasText: 'Working Tree, plaintext' }).waitFor();
+  const diff = page.locator('.monaco-diff-editor').first();
+  await diff.locator('.editor.original .view-lines', { hasText: '4.2 M' }).waitFor();
+  await diff.locator('.editor.modified .view-lines', { hasText: '5.1 M' }).waitFor();
+  await wb.screenshot('scm-diff-plaintext');
+  // Read-only: typing changes nothing.
+  await diff.locator('.editor.modified .view-lines').click();
+  await page.keyboard.type('x');
+  assert.doesNotMatch(await diff.locator('.editor.modified .view-lines').innerText(), /x/, 'the plaintext side is read-only');
+  await page.keyboard.press('Control+Shift+E');
+});
+
+scenario('a paste from Highly Confidential into General offers to raise the label, and raises it', async (wb) => {
+  const { page } = wb;
+  await page.keyboard.press('Control+Shift+E');
+  await (await wb.explorerItem(`${PROTECTED_FILE}.protected`)).dblclick();
+  await page.locator('.editor-group-container .tab.active', { hasText: 'q3-forecast.md' }).waitFor();
+  const forecast = page.locator('.monaco-editor .view-lines', { hasText: 'EMEA' }).first();
+  await forecast.waitFor();
+  await forecast.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Control+C');
+
+  await (await wb.explorerItem('docs/roadmap.md')).dblclick();
+  await page.locator('.editor-group-container .tab.active', { hasText: 'roadmap.md' }).waitFor();
+  const status = wb.statusBarItem();
+  await status.filter({ hasText: 'General' }).waitFor();
+  await page.locator('.monaco-editor .view-lines', { hasText: 'Roadmap' }).first().click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Control+V');
+  await page.locator('.monaco-editor .view-lines', { hasText: 'EMEA' }).first().waitFor();
+
+  const offer = wb.notification(/The pasted text comes from a Highly Confidential \/ Specific People file; docs\/roadmap\.md is General/).first();
+  await offer.waitFor();
+  await wb.screenshot('paste-offers-label');
+  await page.locator('.notifications-toasts .monaco-button', { hasText: 'Raise Label to Highly Confidential / Specific People' }).first().click();
+  await status.filter({ hasText: 'Highly Confidential' }).waitFor();
+  const manifest = JSON.parse(await fs.readFile(join(wb.demo.folder, '.sensitivity/labels.json'), 'utf8')) as { files: Record<string, { label: string }> };
+  assert.equal(manifest.files['docs/roadmap.md']?.label, 'highly-confidential-specific-people');
+  await wb.screenshot('paste-raised-label');
+});
