@@ -40,7 +40,7 @@ scenario('access panel lists two people with different roles', async (wb) => {
   await panel.locator('#import-identity').click();
   await wb.quickPickItems().filter({ hasText: "The CLI's identity" }).first().click();
   const row = rowOf(panel, PROTECTED);
-  await row.locator('.person .who', { hasText: '(you)' }).waitFor({ timeout: 15_000 });
+  await row.locator('.person .who', { hasText: '(you)' }).waitFor();
   await panel.locator('#import-identity').waitFor({ state: 'detached' });
   const people = row.locator('.person');
   await people.nth(1).waitFor();
@@ -119,7 +119,7 @@ scenario('access panel opens a file and acts from a row', async (wb) => {
   await dialog.getByText(/Revoke access to q3-forecast\.md\.protected for Bob Example/).waitFor();
   assert.match(await dialog.innerText(), /encrypted again with a new key/);
   await dialog.locator('.monaco-button', { hasText: 'Revoke Access' }).click();
-  await row.locator('.person', { hasText: 'Bob Example' }).waitFor({ state: 'detached', timeout: 15_000 });
+  await row.locator('.person', { hasText: 'Bob Example' }).waitFor({ state: 'detached' });
   assert.deepEqual(await row.locator('.person .who').allInnerTexts(), ['Alice Example (you)']);
   await wb.screenshot('access-panel-after-revoke');
 
