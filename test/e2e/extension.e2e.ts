@@ -144,11 +144,14 @@ scenario('a Viewer reads a protected file in a page that offers no copy', async 
   await wb.notification(/Imported your identity Bob Example/).first().waitFor();
   await (await wb.explorerItem(`${PROTECTED_FILE}.protected`)).dblclick();
   const page = wb.webview();
-  await page.locator('pre', { hasText: 'EMEA' }).waitFor();
+  // The forecast is Markdown: rendered (its table is a table), still without select or copy.
+  const article = page.locator('article.markdown', { hasText: 'EMEA' });
+  await article.waitFor();
+  assert.equal(await article.locator('table td', { hasText: 'EMEA' }).count(), 1);
   assert.match(await page.locator('[role=note]').innerText(), /read only/);
   assert.equal(await page.locator('body').evaluate((b) => getComputedStyle(b).userSelect), 'none');
   // Selecting everything selects nothing, and copy is cancelled.
-  const copied = await page.locator('pre').evaluate(() => {
+  const copied = await article.evaluate(() => {
     document.execCommand('selectAll');
     const selected = String(window.getSelection());
     const event = new Event('copy', { cancelable: true });

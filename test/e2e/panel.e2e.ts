@@ -70,12 +70,12 @@ scenario('access panel filters by person and label, and sorts', async (wb) => {
 
   // The label dropdown: "Confidential" also lists its sublabels (notes.md is Confidential / All Employees).
   await panel.locator('#filter-label').click();
-  await panel.locator('vscode-option[value="confidential"]').click();
+  await panel.locator('#filter-label vscode-option[value="confidential"]').click();
   await rowOf(panel, 'docs/roadmap.md').waitFor({ state: 'detached' });
   assert.deepEqual(await pathsOf(rows), ['notes.md']);
   await wb.screenshot('access-panel-filtered');
   await panel.locator('#filter-label').click();
-  await panel.locator('vscode-option[value=""]').click();
+  await panel.locator('#filter-label vscode-option[value=""]').click();
   await rowOf(panel, 'docs/roadmap.md').waitFor();
 
   // Label column, most sensitive first after two clicks.
