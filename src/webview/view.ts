@@ -27,7 +27,7 @@ const HEADERS: Readonly<Record<ColumnId, string>> = {
 };
 
 /** Column widths of the grid (header and rows share them). */
-export const GRID_COLUMNS = 'minmax(180px, 1.6fr) minmax(150px, 1.2fr) minmax(120px, 0.9fr) minmax(220px, 1.9fr) minmax(140px, 1.1fr) minmax(190px, 1.2fr)';
+export const GRID_COLUMNS = 'minmax(180px, 1.6fr) minmax(200px, 1.3fr) minmax(120px, 0.9fr) minmax(220px, 1.9fr) minmax(140px, 1.1fr) minmax(190px, 1.2fr)';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
 const date = (iso: string) => dateFormat.format(new Date(iso));

@@ -40,7 +40,7 @@ scenario('access panel lists two people with different roles', async (wb) => {
   await panel.locator('#import-identity').click();
   await wb.quickPickItems().filter({ hasText: "The CLI's identity" }).first().click();
   const row = rowOf(panel, PROTECTED);
-  await row.locator('.person .who', { hasText: '(you)' }).waitFor({ timeout: 15_000 });
+  await row.locator('.person .who', { hasText: '(you)' }).waitFor();
   await panel.locator('#import-identity').waitFor({ state: 'detached' });
   const people = row.locator('.person');
   await people.nth(1).waitFor();
@@ -70,12 +70,12 @@ scenario('access panel filters by person and label, and sorts', async (wb) => {
 
   // The label dropdown: "Confidential" also lists its sublabels (notes.md is Confidential / All Employees).
   await panel.locator('#filter-label').click();
-  await panel.locator('vscode-option[value="confidential"]').click();
+  await panel.locator('#filter-label vscode-option[value="confidential"]').click();
   await rowOf(panel, 'docs/roadmap.md').waitFor({ state: 'detached' });
   assert.deepEqual(await pathsOf(rows), ['notes.md']);
   await wb.screenshot('access-panel-filtered');
   await panel.locator('#filter-label').click();
-  await panel.locator('vscode-option[value=""]').click();
+  await panel.locator('#filter-label vscode-option[value=""]').click();
   await rowOf(panel, 'docs/roadmap.md').waitFor();
 
   // Label column, most sensitive first after two clicks.
@@ -119,7 +119,7 @@ scenario('access panel opens a file and acts from a row', async (wb) => {
   await dialog.getByText(/Revoke access to q3-forecast\.md\.protected for Bob Example/).waitFor();
   assert.match(await dialog.innerText(), /encrypted again with a new key/);
   await dialog.locator('.monaco-button', { hasText: 'Revoke Access' }).click();
-  await row.locator('.person', { hasText: 'Bob Example' }).waitFor({ state: 'detached', timeout: 15_000 });
+  await row.locator('.person', { hasText: 'Bob Example' }).waitFor({ state: 'detached' });
   assert.deepEqual(await row.locator('.person .who').allInnerTexts(), ['Alice Example (you)']);
   await wb.screenshot('access-panel-after-revoke');
 

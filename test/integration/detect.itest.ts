@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import { DEFAULT_POLICY, type Policy } from '../../src/core/index.js';
 import type { AccessPanelHandle } from '../../src/extension/panel/index.js';
 import { afterEach, before, suite, test } from './harness.js';
-import { closeAllEditors, openFile, waitFor, workspaceRoot, workspaceUri, writeFixture } from './helpers.js';
+import { closeAllEditors, openFile, saveDocument, waitFor, workspaceRoot, workspaceUri, writeFixture } from './helpers.js';
 import { api, auditLog, auditSince, ensurePolicy, freshFile, manifest, person, useIdentity } from './sensitivity.js';
 
 const SOURCE = 'Sensitivity';
@@ -180,7 +180,7 @@ suite('detect', () => {
     const [d] = await diagnostics(uri, (ds) => ds.length > 0, 'the card diagnostic');
     assert.match(d!.message, /\(it has no label; saving labels it Confidential \/ All Employees\)\. High confidence: Luhn checksum passed/);
     const before = (await auditLog()).length;
-    assert.ok(await editor.document.save(), 'saved');
+    await saveDocument(editor.document, 'saved');
     await waitFor(async () => (await autoManifest())[name]?.label === 'confidential-all-employees', 'the automatic label in auto/.sensitivity/labels.json');
     const auto = (await auditSince(before)).filter((e) => e.file === name);
     assert.deepEqual(auto.map((e) => [e.action, e.to, e.direction, e.types, e.count]), [['label.auto', 'confidential-all-employees', 'new', ['credit-card'], 1]]);
@@ -189,7 +189,7 @@ suite('detect', () => {
     // An AWS key needs more: the automatic label is raised (a rule labeled it, not a person).
     await typeAt(editor, 1, `\naws,${AWS_KEY}`);
     await diagnostics(uri, (ds) => ds.some((x) => x.code === 'aws-access-key'), 'the AWS key diagnostic');
-    assert.ok(await editor.document.save(), 'saved again');
+    await saveDocument(editor.document, 'saved again');
     await waitFor(async () => (await autoManifest())[name]?.label === 'highly-confidential-all-employees', 'the raised automatic label');
     assert.deepEqual(
       (await auditSince(before)).filter((e) => e.file === name).map((e) => [e.action, e.to, e.direction]),
@@ -211,7 +211,7 @@ suite('detect', () => {
     await typeAt(editor, 0, `\ncard ${CARD}`);
     await diagnostics(uri, (ds) => ds.length > 0, 'the card diagnostic');
     const before = (await auditLog()).length;
-    assert.ok(await editor.document.save(), 'saved');
+    await saveDocument(editor.document, 'saved');
     await waitFor(async () => (await autoManifest())[name]?.label === 'confidential-all-employees', 'the raised label');
     assert.deepEqual(
       (await auditSince(before)).filter((e) => e.file === name).map((e) => [e.action, e.from, e.to, e.direction]),
@@ -228,7 +228,7 @@ suite('detect', () => {
     const [d] = await diagnostics(uri, (ds) => ds.length > 0, 'the card diagnostic');
     assert.equal(d!.severity, vscode.DiagnosticSeverity.Warning);
     const before = (await auditLog()).length;
-    assert.ok(await editor.document.save(), 'saved');
+    await saveDocument(editor.document, 'saved');
     await (await api()).autoLabelsSettled();
     assert.equal((await autoManifest())[name]?.label, 'general');
     assert.deepEqual((await auditSince(before)).filter((e) => e.file === name), []);

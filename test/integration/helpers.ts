@@ -90,3 +90,12 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * Saves `doc` as a person would: again if VS Code aborted the save. On a loaded machine its save
+ * participants' 1.75 s budget runs out ("Aborted onWillSaveTextDocument-event") and the save is dropped.
+ */
+export async function saveDocument(doc: vscode.TextDocument, what = 'the document to be saved'): Promise<void> {
+  await waitFor(async () => (await doc.save()) || !doc.isDirty, what, { intervalMs: 200 });
+}
+

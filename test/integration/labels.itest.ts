@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import { afterEach, before, suite, test } from './harness.js';
-import { closeAllEditors, openFile, waitFor, workspaceRoot, writeFixture } from './helpers.js';
+import { closeAllEditors, openFile, saveDocument, waitFor, workspaceRoot, writeFixture } from './helpers.js';
 import { api, auditLog, auditSince, ensurePolicy, freshFile, manifest, person, useIdentity } from './sensitivity.js';
 
 interface BatchResult {
@@ -126,7 +126,7 @@ suite('labels', () => {
     }, 'the status bar to warn');
     assert.equal(status.text, '$(tag) No label');
     await editor.edit((e) => e.insert(new vscode.Position(1, 0), 'Quarterly numbers\n'));
-    await editor.document.save();
+    await saveDocument(editor.document);
     // The picker opens after the save with the policy's default label active.
     await acceptQuickPickUntil(async () => (await manifest())[rel(uri)]?.label === 'general', 'the mandatory label prompt to label the file');
     await waitFor(async () => (await a.statusBar()).text === '$(tag) General', 'the status bar to show the new label');

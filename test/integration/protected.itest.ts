@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Identity } from '../../src/core/index.js';
 import { afterEach, before, suite, test } from './harness.js';
-import { closeAllEditors, waitFor } from './helpers.js';
+import { closeAllEditors, saveDocument, waitFor } from './helpers.js';
 import { addPeople, api, auditLog, auditSince, ensurePolicy, freshFile, manifest, person, useIdentity, type AuditLine } from './sensitivity.js';
 
 interface BatchResult {
@@ -149,7 +149,7 @@ suite('protected files', () => {
     const edit = marker('EDITED');
     const before = (await auditLog()).length;
     await editor.edit((e) => e.insert(new vscode.Position(0, 0), `${edit}\n`));
-    await editor.document.save();
+    await saveDocument(editor.document);
     await waitFor(() => !editor.document.isDirty, 'the save');
     const bytes = await fs.readFile(envelope.fsPath);
     assert.ok(bytes.subarray(0, 8).equals(MAGIC));
@@ -289,7 +289,7 @@ suite('protected files', () => {
         assert.equal(editor.document.isDirty, true);
         console.log(`[itest] hot exit backup of an unsaved protected editor (saveDelay 0): ${hits.join(', ')}`);
         assert.deepEqual(await filesContaining(quick, workspace), [], 'the edit saved within saveDelay left no plaintext anywhere in the run folder');
-        await editor.document.save();
+        await saveDocument(editor.document);
         await waitFor(async () => (await filesContaining(slow, workspace)).length === 0, 'the backup to be discarded after the save');
       } finally {
         await config.update('protectedFiles.saveDelay', undefined, vscode.ConfigurationTarget.Global);
