@@ -7,7 +7,10 @@ import globals from 'globals';
 const core = {
   paths: [{ name: 'vscode', message: 'src/core is pure: hosts pass ports in, the core never imports vscode.' }],
   patterns: [
-    { group: ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process'], message: 'src/core runs where only WebCrypto exists: Node comes in through ports (src/core/app/ports.ts).' },
+    {
+      group: ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process'],
+      message: 'src/core runs where only WebCrypto exists: Node comes in through ports (src/core/app/ports.ts).',
+    },
     { group: ['**/node/**', '**/extension/**', '**/cli/**', '**/webview/**', '**/keyservice/**'], message: 'src/core must not import host code.' },
   ],
 };
@@ -55,23 +58,33 @@ export default tseslint.config(
     // The protocol is shared by the extension host and the browser: types from host code only, no values.
     files: ['src/shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [{ name: 'vscode', message: 'src/shared is loaded by the webview too.' }],
-        patterns: [
-          { group: ['node:*'], message: 'src/shared is loaded by the webview too.' },
-          { group: ['**/core/**', '**/node/**', '**/extension/**', '**/cli/**'], allowTypeImports: true, message: 'src/shared may import types from host code, never values.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'src/shared is loaded by the webview too.' }],
+          patterns: [
+            { group: ['node:*'], message: 'src/shared is loaded by the webview too.' },
+            {
+              group: ['**/core/**', '**/node/**', '**/extension/**', '**/cli/**'],
+              allowTypeImports: true,
+              message: 'src/shared may import types from host code, never values.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/webview/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [{ name: 'vscode', message: 'The webview is a browser page: talk to the host through src/shared.' }],
-        patterns: [{ group: ['**/core/**', '**/extension/**', '**/cli/**'], message: 'The webview imports src/shared only.' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'The webview is a browser page: talk to the host through src/shared.' }],
+          patterns: [{ group: ['**/core/**', '**/extension/**', '**/cli/**'], message: 'The webview imports src/shared only.' }],
+        },
+      ],
     },
   },
 );

@@ -92,9 +92,7 @@ export function runDirs(root: string, settings: Readonly<Record<string, unknown>
 export function freePort(preferred = 0): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
-    server.once('error', (e: NodeJS.ErrnoException) =>
-      preferred !== 0 && e.code === 'EADDRINUSE' ? resolvePort(freePort(0)) : reject(e),
-    );
+    server.once('error', (e: NodeJS.ErrnoException) => (preferred !== 0 && e.code === 'EADDRINUSE' ? resolvePort(freePort(0)) : reject(e)));
     server.listen(preferred, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
@@ -158,14 +156,18 @@ export async function startCodeServer(install: CodeServerInstall, dirs: RunDirs,
   const url = `http://127.0.0.1:${port}`;
   const args = [
     install.entry,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
-    '--user-data-dir', dirs.userData,
-    '--extensions-dir', dirs.extensions,
+    '--user-data-dir',
+    dirs.userData,
+    '--extensions-dir',
+    dirs.extensions,
     ...(options.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
     options.folder,
   ];

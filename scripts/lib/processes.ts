@@ -93,11 +93,7 @@ export function installCleanupHandlers(onSignal?: (signal: NodeJS.Signals) => vo
 }
 
 /** Spawns `command` detached (a new session and process group), its output appended to `logFile`. */
-export function spawnGroup(
-  command: string,
-  args: readonly string[],
-  options: SpawnOptions & { logFile: string },
-): GroupProcess {
+export function spawnGroup(command: string, args: readonly string[], options: SpawnOptions & { logFile: string }): GroupProcess {
   installCleanupHandlers();
   const fd = openSync(options.logFile, 'a');
   const child = spawn(command, args, { ...options, detached: true, stdio: ['ignore', fd, fd] });

@@ -76,10 +76,7 @@ export function requireChromium(): string {
     accessSync(CHROMIUM, constants.X_OK);
     return CHROMIUM;
   } catch {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}. Install it with: sudo apt-get install -y chromium ` +
-        '(or set CHROMIUM_PATH to a Chromium binary).',
-    );
+    throw new Error(`Chromium not found at ${CHROMIUM}. Install it with: sudo apt-get install -y chromium ` + '(or set CHROMIUM_PATH to a Chromium binary).');
   }
 }
 
@@ -101,9 +98,7 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, l
   closeSync(fd);
   return new Promise((resolvePromise, reject) => {
     child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0 ? resolvePromise() : reject(new Error(`${cmd} ${args.join(' ')} failed (exit ${code}); see ${logFile}`)),
-    );
+    child.once('exit', (code) => (code === 0 ? resolvePromise() : reject(new Error(`${cmd} ${args.join(' ')} failed (exit ${code}); see ${logFile}`))));
   });
 }
 

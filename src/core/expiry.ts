@@ -19,7 +19,12 @@ export function parseExpiry(text: string, now: Date): Date {
         ? new Date(t)
         : new Date(Number.NaN);
   if (Number.isNaN(date.getTime())) {
-    throw new SensitivityError('E_USAGE', `"${t}" is not an expiry: use a number of days like 30d, a date like 2026-12-31 (the end of that day, UTC) or an ISO date-time`, undefined, { details: { value: t } });
+    throw new SensitivityError(
+      'E_USAGE',
+      `"${t}" is not an expiry: use a number of days like 30d, a date like 2026-12-31 (the end of that day, UTC) or an ISO date-time`,
+      undefined,
+      { details: { value: t } },
+    );
   }
   if (date.getTime() <= now.getTime()) throw new SensitivityError('E_USAGE', `the expiry ${t} is in the past`, undefined, { details: { value: t } });
   return date;

@@ -95,7 +95,7 @@ function splitBraces(p: string, start: number): { alternatives: string[]; end: n
 /** Translates a pattern body (no anchoring, no trailing slash) to a RegExp source. */
 function translate(p: string, budget: { alternatives: number }): string {
   let re = '';
-  for (let i = 0; i < p.length; ) {
+  for (let i = 0; i < p.length;) {
     const c = p[i]!;
     if (c === '\\') {
       re += escapeRegExp(p[i + 1] ?? '\\');

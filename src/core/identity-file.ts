@@ -23,8 +23,7 @@ const MAX_ITERATIONS = 10_000_000;
 const ALG = 'PBES2-HS512+A256KW';
 const ENC = 'A256GCM';
 
-const invalid = (why: string) =>
-  new SensitivityError('E_IDENTITY_INVALID', `is not a valid identity file (${why}); use a file written by an identity export`);
+const invalid = (why: string) => new SensitivityError('E_IDENTITY_INVALID', `is not a valid identity file (${why}); use a file written by an identity export`);
 
 /** NFC, so the same passphrase typed on different systems derives the same key. */
 const passphraseBytes = (p: string) => new TextEncoder().encode(p.normalize('NFC'));

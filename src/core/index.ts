@@ -8,7 +8,18 @@ export * from './ports.js';
 export * from './identity.js';
 export * from './policy/index.js';
 export * from './labels/index.js';
-export { addPerson, EMPTY_PEOPLE, findPerson, okpThumbprint, parseIdentity, parsePeople, parsePublicIdentity, removePerson, serializePeople, type PeopleDirectory } from './people.js';
+export {
+  addPerson,
+  EMPTY_PEOPLE,
+  findPerson,
+  okpThumbprint,
+  parseIdentity,
+  parsePeople,
+  parsePublicIdentity,
+  removePerson,
+  serializePeople,
+  type PeopleDirectory,
+} from './people.js';
 export { exportIdentity, IDENTITY_FILE_CTY, importIdentity, PBES2_ITERATIONS } from './identity-file.js';
 export * from './audit/index.js';
 export { compileGlobs, globToRegExp, matchesGlob } from './glob.js';

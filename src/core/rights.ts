@@ -82,7 +82,13 @@ export function decideAccess(subject: AccessSubject, kid: string | undefined, ri
     return { allowed: false, code: 'E_EXPIRED', reason: `access expired on ${when}`, rights, details: { ...details, expired: when } };
   }
   if (!rights.includes(right)) {
-    return { allowed: false, code: 'E_RIGHT_MISSING', reason: `your rights (${rights.join(', ')}) do not include ${right}; ask the owner, ${owner}`, rights, details };
+    return {
+      allowed: false,
+      code: 'E_RIGHT_MISSING',
+      reason: `your rights (${rights.join(', ')}) do not include ${right}; ask the owner, ${owner}`,
+      rights,
+      details,
+    };
   }
   return { allowed: true, rights };
 }

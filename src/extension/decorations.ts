@@ -24,7 +24,8 @@ export function decorationOf(f: FileLabel): vscode.FileDecoration | undefined {
     return d;
   }
   if (f.label) return new vscode.FileDecoration(badgeOf(f.label.displayName), f.label.displayName, decorationColor(f.label.color));
-  if (f.missingMandatory) return new vscode.FileDecoration('!', 'Needs a sensitivity label (workspace policy)', new vscode.ThemeColor('list.warningForeground'));
+  if (f.missingMandatory)
+    return new vscode.FileDecoration('!', 'Needs a sensitivity label (workspace policy)', new vscode.ThemeColor('list.warningForeground'));
   return undefined;
 }
 

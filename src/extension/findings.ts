@@ -41,7 +41,9 @@ export class FindingsRegistry implements vscode.Disposable {
 
   /** The findings of a file, if a provider knows any. */
   async of(uri: vscode.Uri): Promise<ContentFindings | undefined> {
-    return this.providers.at(-1)?.(uri).catch(() => undefined);
+    return this.providers
+      .at(-1)?.(uri)
+      .catch(() => undefined);
   }
 
   dispose(): void {

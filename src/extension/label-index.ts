@@ -208,5 +208,3 @@ export class LabelIndex implements vscode.Disposable {
     vscode.Disposable.from(...this.subscriptions).dispose();
   }
 }
-
-

@@ -21,7 +21,12 @@ const config = () => vscode.workspace.getConfiguration('sensitivity');
 const isPolicyFile = (uri: vscode.Uri) => /(^|\/)\.sensitivity\//.test(uri.path);
 
 async function isFile(uri: vscode.Uri): Promise<boolean> {
-  return (await vscode.workspace.fs.stat(uri).then((s) => s.type, () => undefined)) === vscode.FileType.File;
+  return (
+    (await vscode.workspace.fs.stat(uri).then(
+      (s) => s.type,
+      () => undefined,
+    )) === vscode.FileType.File
+  );
 }
 
 /** Applies the default label to files created in VS Code. */

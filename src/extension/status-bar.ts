@@ -39,7 +39,11 @@ export function tooltipOf(f: FileLabel, outranked?: Outranked): vscode.MarkdownS
   md.supportThemeIcons = true;
   const lines: string[] = [];
   if (!f.label) {
-    lines.push('$(warning) **No sensitivity label**', '', f.missingMandatory ? 'The workspace policy requires a label on this file.' : 'This file has no label yet.');
+    lines.push(
+      '$(warning) **No sensitivity label**',
+      '',
+      f.missingMandatory ? 'The workspace policy requires a label on this file.' : 'This file has no label yet.',
+    );
   } else {
     lines.push(`${f.protected ? '$(lock)' : '$(tag)'} **${escapeMarkdown(f.label.displayName)}**${f.protected ? ' — protected' : ''}`);
     if (f.label.description) lines.push('', escapeMarkdown(f.label.description));
@@ -50,14 +54,16 @@ export function tooltipOf(f: FileLabel, outranked?: Outranked): vscode.MarkdownS
     lines.push('', '---', '');
     lines.push(`Owner: ${escapeMarkdown(identityDisplay(p.owner))}  `);
     lines.push(p.denied ? `$(circle-slash) You cannot open it: ${escapeMarkdown(p.denied.reason)}  ` : `You may: ${escapeMarkdown(rights)}  `);
-    if (p.expires) lines.push(`${p.expired ? '$(error) Expired' : 'Expires'} ${escapeMarkdown(new Date(p.expires).toLocaleString())} (${relativeDays(p.expires)})  `);
+    if (p.expires)
+      lines.push(`${p.expired ? '$(error) Expired' : 'Expires'} ${escapeMarkdown(new Date(p.expires).toLocaleString())} (${relativeDays(p.expires)})  `);
     lines.push(`Access: ${p.grants.length} ${p.grants.length === 1 ? 'person' : 'people'}`);
   } else if (f.setBy) {
     lines.push('', `Labeled by ${escapeMarkdown(identityDisplay(f.setBy))}${f.setAt ? ` on ${escapeMarkdown(new Date(f.setAt).toLocaleDateString())}` : ''}`);
     if (f.justification) lines.push('', `Justification: _${escapeMarkdown(f.justification)}_`);
   }
   if (f.protectionRecommended) lines.push('', '$(shield) This label asks for protection: this file is not protected yet.');
-  if (outranked) lines.push('', `$(warning) Its content (${escapeMarkdown(outranked.summary)}) needs at least **${escapeMarkdown(outranked.needs.displayName)}**.`);
+  if (outranked)
+    lines.push('', `$(warning) Its content (${escapeMarkdown(outranked.summary)}) needs at least **${escapeMarkdown(outranked.needs.displayName)}**.`);
   const links = [commandLink(f.label ? 'Change label' : 'Apply a label', COMMAND.applyLabel, [f.uri])];
   if (p) links.push(commandLink('Inspect', COMMAND.inspect, [f.uri]));
   else if (f.label) links.push(commandLink('Protect', COMMAND.protect, [f.uri]));

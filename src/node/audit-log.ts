@@ -27,7 +27,7 @@ interface Tail {
 }
 
 async function readAt(h: fs.FileHandle, buf: Buffer, pos: number): Promise<void> {
-  for (let off = 0; off < buf.length; ) {
+  for (let off = 0; off < buf.length;) {
     const { bytesRead } = await h.read(buf, off, buf.length - off, pos + off);
     if (bytesRead === 0) throw new SensitivityError('E_IO', 'the audit log shrank while it was locked');
     off += bytesRead;
@@ -38,7 +38,7 @@ async function readAt(h: fs.FileHandle, buf: Buffer, pos: number): Promise<void>
 async function readTail(h: fs.FileHandle, size: number): Promise<Tail> {
   const blocks: Buffer[] = [];
   let start = size;
-  for (let found = 0; start > 0 && found < 2; ) {
+  for (let found = 0; start > 0 && found < 2;) {
     const len = Math.min(BLOCK, start);
     start -= len;
     let b = Buffer.alloc(len);
@@ -78,7 +78,10 @@ async function appendLocked(path: string, event: AuditEvent, now: Date): Promise
     const { size } = await h.stat();
     const tail = await readTail(h, size);
     if (tail.last !== undefined && tail.last.trim() === '') {
-      throw new SensitivityError('E_AUDIT_BROKEN', 'the last audit line is empty; run `sensitivity audit --verify`, then move the log aside (keep it as evidence) to start a new one');
+      throw new SensitivityError(
+        'E_AUDIT_BROKEN',
+        'the last audit line is empty; run `sensitivity audit --verify`, then move the log aside (keep it as evidence) to start a new one',
+      );
     }
     const lines: string[] = [];
     let prev = tail.last;
@@ -89,7 +92,7 @@ async function appendLocked(path: string, event: AuditEvent, now: Date): Promise
     lines.push(await createAuditEntry(prev, event, now));
     const bytes = Buffer.from((tail.needsLf ? '\n' : '') + lines.join('\n') + '\n', 'utf8');
     // One write at the end of the last whole line (over a torn tail), cut what is left of it, fsync.
-    for (let off = 0; off < bytes.length; ) off += (await h.write(bytes, off, bytes.length - off, tail.end + off)).bytesWritten;
+    for (let off = 0; off < bytes.length;) off += (await h.write(bytes, off, bytes.length - off, tail.end + off)).bytesWritten;
     if (tail.end + bytes.length < size) await h.truncate(tail.end + bytes.length);
     await h.sync();
   } finally {

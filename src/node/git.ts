@@ -53,7 +53,10 @@ export function gitMergeFile(cwd: string, labels: MergeSides<string>, markerSize
       const files = { base: join(dir, 'base'), ours: join(dir, 'ours'), theirs: join(dir, 'theirs') };
       for (const side of ['base', 'ours', 'theirs'] as const) await fs.writeFile(files[side], sides[side], { mode: 0o600, flag: 'wx' });
       const marker = markerSize ? [`--marker-size=${markerSize}`] : [];
-      const r = await runGit(['merge-file', '-p', ...marker, '-L', labels.ours, '-L', labels.base, '-L', labels.theirs, files.ours, files.base, files.theirs], cwd);
+      const r = await runGit(
+        ['merge-file', '-p', ...marker, '-L', labels.ours, '-L', labels.base, '-L', labels.theirs, files.ours, files.base, files.theirs],
+        cwd,
+      );
       // Exit status: the number of conflicts (capped at 127), or ≥ 128 when git failed.
       if (r.code >= 128) throw new SensitivityError('E_IO', `git merge-file failed: ${r.stderr.trim()}`);
       return { merged: new Uint8Array(r.stdout.buffer, r.stdout.byteOffset, r.stdout.length), conflicts: r.code };

@@ -54,7 +54,11 @@ function startWorker(detection: DetectionPolicy | undefined): Worker {
  * Scans `jobs` with `detection`; results in the order of `jobs`. `workers` overrides the pool size (0: in
  * this thread); by default one worker per core when the batch is large enough to pay for them.
  */
-export async function scanFiles(detection: DetectionPolicy | undefined, jobs: readonly ScanJob[], opts: { workers?: number; signal?: AbortSignal } = {}): Promise<ScanResult[]> {
+export async function scanFiles(
+  detection: DetectionPolicy | undefined,
+  jobs: readonly ScanJob[],
+  opts: { workers?: number; signal?: AbortSignal } = {},
+): Promise<ScanResult[]> {
   const total = jobs.reduce((a, j) => a + j.size, 0);
   const auto = total >= POOL_MIN_BYTES && jobs.length > 1 ? availableParallelism() : 0;
   const n = Math.min(opts.workers ?? auto, jobs.length);

@@ -5,14 +5,7 @@
 import { promises as fs } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SensitivityError } from '../core/errors.js';
-import {
-  DEFAULT_POLICY,
-  parseManifest,
-  parsePeople,
-  parsePolicy,
-  serializeManifest,
-  serializePeople,
-} from '../core/index.js';
+import { DEFAULT_POLICY, parseManifest, parsePeople, parsePolicy, serializeManifest, serializePeople } from '../core/index.js';
 import type { FileAccess, WorkspaceStore } from '../core/app/index.js';
 import { WORKSPACE_DIR } from '../core/paths.js';
 import { absolutePath, nodeFiles, relativePath } from './files.js';
@@ -68,7 +61,12 @@ export function openWorkspace(root: string): Workspace {
     return parsingFile(path, () => parse(text, path));
   };
   /** Read-modify-write of one of the workspace files under its lock: no concurrent change is lost. */
-  const update = async <T>(name: string, parse: (text: string | undefined, path: string) => T, serialize: (value: T) => string, change: (value: T) => Promise<T | undefined> | T | undefined) => {
+  const update = async <T>(
+    name: string,
+    parse: (text: string | undefined, path: string) => T,
+    serialize: (value: T) => string,
+    change: (value: T) => Promise<T | undefined> | T | undefined,
+  ) => {
     await fs.mkdir(join(root, WORKSPACE_DIR), { recursive: true });
     return withLock(file(name), async () => {
       const current = await read(name, parse);

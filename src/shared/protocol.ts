@@ -175,7 +175,18 @@ export type Validation =
 type Check = string | null;
 type Fields = Readonly<Record<string, unknown>>;
 
-const REQUEST_TYPES: readonly RequestType[] = ['refresh', 'cancelIndexing', 'openFile', 'applyLabel', 'protect', 'grant', 'revoke', 'revokeAll', 'createIdentity', 'importIdentity'];
+const REQUEST_TYPES: readonly RequestType[] = [
+  'refresh',
+  'cancelIndexing',
+  'openFile',
+  'applyLabel',
+  'protect',
+  'grant',
+  'revoke',
+  'revokeAll',
+  'createIdentity',
+  'importIdentity',
+];
 
 function isPlainObject(v: unknown): v is Fields {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;

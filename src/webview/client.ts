@@ -1,5 +1,15 @@
 /** The webview's side of the protocol: typed requests matched to responses by id, host messages dispatched. */
-import { PROTOCOL_VERSION, type HostMessage, type ModelMessage, type Params, type ProgressMessage, type RequestType, type ResponseMessage, type Result, type WebviewMessage } from '../shared/protocol.js';
+import {
+  PROTOCOL_VERSION,
+  type HostMessage,
+  type ModelMessage,
+  type Params,
+  type ProgressMessage,
+  type RequestType,
+  type ResponseMessage,
+  type Result,
+  type WebviewMessage,
+} from '../shared/protocol.js';
 
 /** What VS Code gives a webview script (once: acquireVsCodeApi throws on a second call). */
 interface VsCodeApi<S> {

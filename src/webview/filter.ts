@@ -70,7 +70,10 @@ export function visibleRows(files: readonly FileRow[], labels: readonly LabelVie
   // A parent label also matches its sublabels.
   const wanted = state.label ? new Set([state.label, ...labels.filter((l) => l.parent === state.label).map((l) => l.id)]) : undefined;
   const rows = files.filter(
-    (r) => (!wanted || (r.label !== null && wanted.has(r.label.id))) && (!text || searchable(r).includes(text)) && (!state.person || r.people.some((p) => p.id === state.person)),
+    (r) =>
+      (!wanted || (r.label !== null && wanted.has(r.label.id))) &&
+      (!text || searchable(r).includes(text)) &&
+      (!state.person || r.people.some((p) => p.id === state.person)),
   );
   const cmp = compare(state.sort.column);
   const sign = state.sort.descending ? -1 : 1;
@@ -125,9 +128,11 @@ export interface AccessLine {
 
 /** What `personId` can open, and with which rights (the person view). */
 export function accessOf(files: readonly FileRow[], personId: string): AccessLine[] {
-  return files.flatMap((f) => {
-    const p = f.people.find((x) => x.id === personId);
-    if (!p) return [];
-    return [{ path: f.path, role: p.role, rights: p.rights, expires: f.expires, expired: f.expired, revocable: f.actions.revoke && !p.owner && !p.recovery }];
-  }).sort((a, b) => byText(a.path, b.path));
+  return files
+    .flatMap((f) => {
+      const p = f.people.find((x) => x.id === personId);
+      if (!p) return [];
+      return [{ path: f.path, role: p.role, rights: p.rights, expires: f.expires, expired: f.expired, revocable: f.actions.revoke && !p.owner && !p.recovery }];
+    })
+    .sort((a, b) => byText(a.path, b.path));
 }

@@ -62,7 +62,11 @@ let state = restoreState(client.state);
 const app = document.getElementById('app')!;
 const identity = el('span', { class: 'identity', id: 'identity' });
 const refresh = el('vscode-button', { id: 'refresh', appearance: 'secondary', title: 'Read the workspace again' }, 'Refresh');
-const text = el('vscode-text-field', { id: 'filter-text', placeholder: 'Name, email or path', 'aria-label': 'Filter by person or file' }, 'Person or file') as FieldElement;
+const text = el(
+  'vscode-text-field',
+  { id: 'filter-text', placeholder: 'Name, email or path', 'aria-label': 'Filter by person or file' },
+  'Person or file',
+) as FieldElement;
 const labelFilter = el('vscode-dropdown', { id: 'filter-label', 'aria-label': 'Filter by label' }) as FieldElement;
 const personFilter = el('vscode-dropdown', { id: 'filter-person', 'aria-label': 'What one person can open' }) as FieldElement;
 const summary = el('section', { id: 'summary', class: 'summary', 'aria-label': 'Summary' });
@@ -71,7 +75,12 @@ const count = el('vscode-badge', { id: 'count' });
 const status = el('div', { id: 'status', role: 'status', 'aria-live': 'polite' });
 const notice = el('div', { id: 'notice', role: 'alert' });
 const empty = el('div', { id: 'empty', class: 'empty' });
-const grid = el('vscode-data-grid', { id: 'grid', 'generate-header': 'none', 'grid-template-columns': GRID_COLUMNS, 'aria-label': 'Labeled and protected files' });
+const grid = el('vscode-data-grid', {
+  id: 'grid',
+  'generate-header': 'none',
+  'grid-template-columns': GRID_COLUMNS,
+  'aria-label': 'Labeled and protected files',
+});
 const more = el('p', { id: 'more', class: 'muted' });
 
 app.replaceChildren(
@@ -99,7 +108,10 @@ text.value = state.text;
 // Requests
 
 function showNotice(message: string, kind: 'error' | 'info' = 'error'): void {
-  notice.replaceChildren(el('span', {}, message), el('vscode-button', { appearance: 'icon', 'aria-label': 'Dismiss', title: 'Dismiss', 'data-dismiss': '' }, '✕'));
+  notice.replaceChildren(
+    el('span', {}, message),
+    el('vscode-button', { appearance: 'icon', 'aria-label': 'Dismiss', title: 'Dismiss', 'data-dismiss': '' }, '✕'),
+  );
   notice.className = kind;
 }
 
@@ -175,7 +187,10 @@ function renderStatus(): void {
     );
     status.className = 'busy';
   } else if (m?.status === 'cancelled') {
-    status.replaceChildren(el('span', {}, 'Indexing was cancelled: the list may be incomplete. '), el('vscode-button', { appearance: 'secondary', 'data-request': 'refresh' }, 'Index again'));
+    status.replaceChildren(
+      el('span', {}, 'Indexing was cancelled: the list may be incomplete. '),
+      el('vscode-button', { appearance: 'secondary', 'data-request': 'refresh' }, 'Index again'),
+    );
     status.className = 'info';
   } else {
     status.replaceChildren();
@@ -197,15 +212,34 @@ function renderEmpty(m: ViewModel): boolean {
     content = [
       el('h2', {}, 'No labeled or protected files yet'),
       el('p', {}, 'Labels say how sensitive a file is; protection encrypts it for the people you choose.'),
-      el('p', {}, 'To label a file, right-click it in the Explorer and choose ', el('strong', {}, 'Apply Label (Classify)…'), ', or run ', el('strong', {}, 'Sensitivity: Apply Label (Classify)…'), ' from the Command Palette.'),
+      el(
+        'p',
+        {},
+        'To label a file, right-click it in the Explorer and choose ',
+        el('strong', {}, 'Apply Label (Classify)…'),
+        ', or run ',
+        el('strong', {}, 'Sensitivity: Apply Label (Classify)…'),
+        ' from the Command Palette.',
+      ),
       el('vscode-button', { id: 'label-a-file', 'data-request': 'applyLabel' }, 'Label a file…'),
     ];
   }
   if (!m.identity && m.status !== 'no-folder') {
-    const hint = el('div', { class: 'banner' },
+    const hint = el(
+      'div',
+      { class: 'banner' },
       el('span', {}, 'You have no identity yet. You can see labels, but you need one to protect files and to open files shared with you.'),
       el('vscode-button', { id: 'create-identity', 'data-request': 'createIdentity' }, 'Create identity…'),
-      el('vscode-button', { id: 'import-identity', appearance: 'secondary', 'data-request': 'importIdentity', title: 'Use the identity of the sensitivity CLI or an exported identity file' }, 'Import…'),
+      el(
+        'vscode-button',
+        {
+          id: 'import-identity',
+          appearance: 'secondary',
+          'data-request': 'importIdentity',
+          title: 'Use the identity of the sensitivity CLI or an exported identity file',
+        },
+        'Import…',
+      ),
     );
     content = content ? [hint, ...content] : [hint];
   }
@@ -234,7 +268,8 @@ function renderRows(): void {
   grid.hidden = m.files.length === 0;
   count.textContent = rows.length === m.files.length ? `${m.files.length} file${m.files.length === 1 ? '' : 's'}` : `${rows.length} of ${m.files.length} files`;
   if (rows.length > MAX_ROWS) more.textContent = `Showing the first ${MAX_ROWS} of ${rows.length} files: filter to narrow the list.`;
-  else if (rows.length === 0 && m.files.length > 0) more.replaceChildren('No file matches the filters. ', el('vscode-button', { appearance: 'secondary', id: 'clear-filters' }, 'Clear filters'));
+  else if (rows.length === 0 && m.files.length > 0)
+    more.replaceChildren('No file matches the filters. ', el('vscode-button', { appearance: 'secondary', id: 'clear-filters' }, 'Clear filters'));
   else more.replaceChildren();
   if (focus) {
     const target = [...grid.querySelectorAll<HTMLElement>('vscode-data-grid-row[data-path]')].find((r) => r.dataset.path === focus.path);

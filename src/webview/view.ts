@@ -74,7 +74,9 @@ export function labelChip(label: { id: string; name: string } | null, labels: Re
   // Colored only when the text color can be chosen for it; else the theme's badge colors.
   if (rgba && css) {
     // Theme colors may be translucent: judge the color as seen over the page.
-    const page = parseColor(styles.getPropertyValue('--vscode-editor-background')) ?? (document.body.classList.contains('vscode-light') ? { r: 255, g: 255, b: 255, a: 1 } : { r: 0, g: 0, b: 0, a: 1 });
+    const page =
+      parseColor(styles.getPropertyValue('--vscode-editor-background')) ??
+      (document.body.classList.contains('vscode-light') ? { r: 255, g: 255, b: 255, a: 1 } : { r: 0, g: 0, b: 0, a: 1 });
     chip.style.backgroundColor = css;
     chip.style.color = readableTextColor(composite(rgba, page));
     chip.classList.add('colored');
@@ -101,7 +103,9 @@ function fileCell(row: FileRow): HTMLElement {
 
 function protectionCell(row: FileRow): HTMLElement {
   if (!row.protected) return cell(3, el('span', { class: 'muted' }, 'Label only'));
-  const until = row.expires ? el('div', { class: row.expired ? 'note error' : 'note muted' }, `${row.expired ? 'expired' : 'until'} ${date(row.expires)}`) : null;
+  const until = row.expires
+    ? el('div', { class: row.expired ? 'note error' : 'note muted' }, `${row.expired ? 'expired' : 'until'} ${date(row.expires)}`)
+    : null;
   return cell(3, el('span', { class: 'lock', 'aria-hidden': 'true' }), el('span', {}, 'Protected'), until);
 }
 
@@ -111,7 +115,9 @@ function personName(p: PersonView): string {
 
 function peopleCell(row: FileRow): HTMLElement {
   if (!row.protected) {
-    const by = row.labeledBy ? el('div', { class: 'note muted', title: row.labeledAt ? `Labeled on ${date(row.labeledAt)}` : undefined }, `labeled by ${row.labeledBy}`) : null;
+    const by = row.labeledBy
+      ? el('div', { class: 'note muted', title: row.labeledAt ? `Labeled on ${date(row.labeledAt)}` : undefined }, `labeled by ${row.labeledBy}`)
+      : null;
     return cell(4, el('span', { class: 'muted' }, 'Anyone with the file'), by);
   }
   const list = el('ul', { class: 'people' });
@@ -126,7 +132,18 @@ function peopleCell(row: FileRow): HTMLElement {
     );
     if (row.actions.revoke && !p.owner && !p.recovery) {
       item.append(
-        el('vscode-button', { appearance: 'icon', class: 'revoke', 'data-action': 'revoke', 'data-person': p.id, 'aria-label': `Stop sharing with ${p.name || p.email}`, title: `Stop sharing with ${p.email}…` }, 'Revoke…'),
+        el(
+          'vscode-button',
+          {
+            appearance: 'icon',
+            class: 'revoke',
+            'data-action': 'revoke',
+            'data-person': p.id,
+            'aria-label': `Stop sharing with ${p.name || p.email}`,
+            title: `Stop sharing with ${p.email}…`,
+          },
+          'Revoke…',
+        ),
       );
     }
     list.append(item);
@@ -137,7 +154,8 @@ function peopleCell(row: FileRow): HTMLElement {
 function youCell(row: FileRow): HTMLElement {
   if (!row.protected) return cell(5, el('span', {}, 'Anything'), el('div', { class: 'note muted' }, 'not protected'));
   if (row.problem) return cell(5, el('span', { class: 'muted' }, '—'));
-  if (row.denied || row.yourRights.length === 0) return cell(5, el('span', { class: 'denied' }, row.expired ? 'Expired' : 'No access'), row.denied ? el('div', { class: 'note muted' }, row.denied) : null);
+  if (row.denied || row.yourRights.length === 0)
+    return cell(5, el('span', { class: 'denied' }, row.expired ? 'Expired' : 'No access'), row.denied ? el('div', { class: 'note muted' }, row.denied) : null);
   const words = row.yourRights.filter((r) => r !== 'VIEWRIGHTSDATA' && r !== 'OWNER').map((r) => RIGHT_WORDS[r]);
   return cell(5, el('strong', {}, row.yourRole ?? 'Custom'), el('div', { class: 'note muted' }, words.join(', ')));
 }
@@ -195,7 +213,12 @@ export function summaryElement(s: Summary, labels: ReadonlyMap<string, LabelView
       'div',
       { class: 'by-label', id: 'summary-labels' },
       ...s.byLabel.map((l) =>
-        el('button', { class: 'label-count', 'data-filter-label': l.id, title: `Show only ${l.name}` }, labelChip({ id: l.id, name: l.name }, labels), el('span', { class: 'value' }, String(l.count))),
+        el(
+          'button',
+          { class: 'label-count', 'data-filter-label': l.id, title: `Show only ${l.name}` },
+          labelChip({ id: l.id, name: l.name }, labels),
+          el('span', { class: 'value' }, String(l.count)),
+        ),
       ),
     ),
     stat('summary-protected', s.protectedFiles, 'protected'),
@@ -222,7 +245,16 @@ export function personViewElement(person: PersonView, lines: readonly AccessLine
           { 'data-path': l.path },
           el('td', { class: 'path' }, l.path),
           el('td', {}, l.role),
-          el('td', {}, l.rights.includes('OWNER') ? 'everything' : l.rights.filter((r) => r !== 'VIEWRIGHTSDATA').map((r) => RIGHT_WORDS[r]).join(', ') || 'nothing'),
+          el(
+            'td',
+            {},
+            l.rights.includes('OWNER')
+              ? 'everything'
+              : l.rights
+                  .filter((r) => r !== 'VIEWRIGHTSDATA')
+                  .map((r) => RIGHT_WORDS[r])
+                  .join(', ') || 'nothing',
+          ),
           el('td', { class: l.expired ? 'denied' : undefined }, l.expires ? `${l.expired ? 'expired ' : ''}${date(l.expires)}` : 'no expiry'),
         ),
       ),
@@ -236,7 +268,13 @@ export function personViewElement(person: PersonView, lines: readonly AccessLine
       { class: 'person-head' },
       el('h2', {}, `What ${name}${person.you ? ' (you)' : ''} can open`),
       el('span', { class: 'muted' }, `${person.email} · ${plural(lines.length, 'protected file')}`),
-      revocable > 0 ? el('vscode-button', { id: 'revoke-all', appearance: 'secondary', title: `Stop sharing every file you own with ${person.email}` }, `Revoke All (${revocable})…`) : null,
+      revocable > 0
+        ? el(
+            'vscode-button',
+            { id: 'revoke-all', appearance: 'secondary', title: `Stop sharing every file you own with ${person.email}` },
+            `Revoke All (${revocable})…`,
+          )
+        : null,
     ),
     table,
   );

@@ -49,7 +49,12 @@ function measure(job: Job, home = homes.alice): Run {
   job.prepare?.();
   const out = job.stdout ? openSync(job.stdout, 'w') : 'ignore';
   try {
-    const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...job.cmd], { env: { ...process.env, SENSITIVITY_HOME: home }, cwd: ws, stdio: ['ignore', out, 'pipe'], encoding: 'utf8' });
+    const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...job.cmd], {
+      env: { ...process.env, SENSITIVITY_HOME: home },
+      cwd: ws,
+      stdio: ['ignore', out, 'pipe'],
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`${job.cmd.join(' ')} failed (${r.status}): ${r.stderr}`);
     const [wall, user, sys, kb] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
     return { wall: wall!, cpu: user! + sys!, rssMiB: kb! / 1024 };
@@ -77,7 +82,10 @@ async function sha256(path: string): Promise<string> {
   return h.digest('hex');
 }
 
-const rm = (...paths: string[]) => () => paths.forEach((p) => rmSync(p, { force: true }));
+const rm =
+  (...paths: string[]) =>
+  () =>
+    paths.forEach((p) => rmSync(p, { force: true }));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const p = (name: string) => join(ws, name);
 
@@ -170,14 +178,26 @@ async function main(): Promise<void> {
         const base = med(op, 'node:crypto');
         const age = hasAge ? med(op, 'age') : undefined;
         rows.push([
-          label, op, tool, fmt(m.wall), fmt(m.cpu), fmt(size / 1e6 / m.wall, 0),
-          age ? fmt(age.wall / m.wall) : '-', age ? fmt(age.cpu / m.cpu) : '-',
-          fmt(base.wall / m.wall), fmt(base.cpu / m.cpu), fmt(m.rss, 0),
+          label,
+          op,
+          tool,
+          fmt(m.wall),
+          fmt(m.cpu),
+          fmt(size / 1e6 / m.wall, 0),
+          age ? fmt(age.wall / m.wall) : '-',
+          age ? fmt(age.cpu / m.cpu) : '-',
+          fmt(base.wall / m.wall),
+          fmt(base.cpu / m.cpu),
+          fmt(m.rss, 0),
         ]);
       }
     }
     notes.push(`${label}: medians of ${n} interleaved runs`);
-    rm(...['data.bin', 'data.bin.protected', 'ref.protected', 'out.bin.protected', 'rev.protected', 'ref.enc', 'ref.age', 'out.enc', 'out.age', 'out.bin'].map(p))();
+    rm(
+      ...['data.bin', 'data.bin.protected', 'ref.protected', 'out.bin.protected', 'rev.protected', 'ref.enc', 'ref.age', 'out.enc', 'out.age', 'out.bin'].map(
+        p,
+      ),
+    )();
   }
 
   // What every `sensitivity` run pays before its first byte: Node's start, the CLI, the identity, the audit record.
@@ -190,8 +210,12 @@ async function main(): Promise<void> {
   const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) console.log(r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
   console.log(`×age, ×node: that tool's median time / this row's (above 1 = faster than it). ${notes.join('; ')}.`);
-  console.log(`Fixed cost of one sensitivity run (protect of a 4-byte file): ${fmt(median(fixed.map((x) => x.wall)))} s wall, ${fmt(median(fixed.map((x) => x.cpu)))} s CPU; of \`node -e 0\`: ${fmt(median(bare.map((x) => x.wall)))} s, ${fmt(median(bare.map((x) => x.cpu)))} s CPU.`);
-  console.log(`Load average (1 min) ${fmt(load0[0]!)} at the start, ${fmt(loadavg()[0]!)} at the end, on ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores: wall times are only as steady as that; CPU seconds much more so.`);
+  console.log(
+    `Fixed cost of one sensitivity run (protect of a 4-byte file): ${fmt(median(fixed.map((x) => x.wall)))} s wall, ${fmt(median(fixed.map((x) => x.cpu)))} s CPU; of \`node -e 0\`: ${fmt(median(bare.map((x) => x.wall)))} s, ${fmt(median(bare.map((x) => x.cpu)))} s CPU.`,
+  );
+  console.log(
+    `Load average (1 min) ${fmt(load0[0]!)} at the start, ${fmt(loadavg()[0]!)} at the end, on ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores: wall times are only as steady as that; CPU seconds much more so.`,
+  );
   console.log('sensitivity and node:crypto fsync what they write (protect, unprotect, revoke); age does not.');
   if (!hasAge) console.log('(age is not installed: apt-get install age to compare with it)');
 }

@@ -57,7 +57,10 @@ async function main(): Promise<void> {
     await h.close();
     const grants = [{ person: publicIdentity(bob), rights: ['VIEW' as const] }];
     const ops: [string, () => Promise<unknown>][] = [
-      ['protect', () => toFile(env, (sink) => withFileSource(plain, (src) => protect(src, sink, { owner: alice, label: LABEL, grants, innerName: 'data.bin', size })))],
+      [
+        'protect',
+        () => toFile(env, (sink) => withFileSource(plain, (src) => protect(src, sink, { owner: alice, label: LABEL, grants, innerName: 'data.bin', size }))),
+      ],
       ['open to a file', () => toFile(out, (sink) => withFileSource(env, (src) => openEnvelope(src, sink, alice)))],
       ['open, verify only', () => withFileSource(env, (src) => openEnvelope(src, null, alice))],
       ['rewrap (revoke)', () => toFile(out, (sink) => withFileSource(env, (src) => rewrapEnvelope(src, sink, alice, { revoke: ['bob@example.com'] })))],

@@ -38,7 +38,9 @@ async function scanParallel(dir: string, files: readonly string[], n: number): P
       writeFileSync(list, files.filter((_, j) => j % n === i).join('\n'));
       return new Promise<{ findings: number; cpu: number | undefined }>((resolve, reject) => {
         const args = [process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), WORKER_FLAG, list];
-        const child = hasTime ? spawn('/usr/bin/time', ['-f', '%U %S', ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(args[0]!, args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = hasTime
+          ? spawn('/usr/bin/time', ['-f', '%U %S', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+          : spawn(args[0]!, args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         let err = '';
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -46,7 +48,15 @@ async function scanParallel(dir: string, files: readonly string[], n: number): P
         child.once('error', reject);
         child.once('exit', (code) => {
           if (code !== 0) return reject(new Error(`scan worker exited ${code}: ${err}`));
-          const cpu = hasTime ? err.trim().split('\n').at(-1)!.split(' ').map(Number).reduce((x, y) => x + y, 0) : undefined;
+          const cpu = hasTime
+            ? err
+                .trim()
+                .split('\n')
+                .at(-1)!
+                .split(' ')
+                .map(Number)
+                .reduce((x, y) => x + y, 0)
+            : undefined;
           resolve({ findings: Number(out), cpu });
         });
       });
@@ -112,7 +122,15 @@ function timed(cmd: string, args: readonly string[]): { stdout: string; status: 
   const p = hasTime
     ? spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { encoding: 'utf8', maxBuffer: 64 * MiB })
     : spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * MiB });
-  const cpu = hasTime ? p.stderr.trim().split('\n').at(-1)!.split(' ').map(Number).reduce((x, y) => x + y, 0) : undefined;
+  const cpu = hasTime
+    ? p.stderr
+        .trim()
+        .split('\n')
+        .at(-1)!
+        .split(' ')
+        .map(Number)
+        .reduce((x, y) => x + y, 0)
+    : undefined;
   return { stdout: p.stdout, status: p.status, cpu };
 }
 
@@ -137,7 +155,9 @@ async function main(): Promise<void> {
       bytes += data.length;
     }
     const genSeconds = (performance.now() - t0) / 1000;
-    console.log(`\nscan benchmark: ${files.length} files, ${(bytes / MiB).toFixed(0)} MiB of mixed text (generated in ${genSeconds.toFixed(1)} s), ${cpus().length} CPUs`);
+    console.log(
+      `\nscan benchmark: ${files.length} files, ${(bytes / MiB).toFixed(0)} MiB of mixed text (generated in ${genSeconds.toFixed(1)} s), ${cpus().length} CPUs`,
+    );
 
     const rows: [string, Run<number>][] = [];
     // Everything a scanner does per file: read, sniff, decode, scan. Best of 3 (the page cache is warm after the first).

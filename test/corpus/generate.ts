@@ -71,9 +71,27 @@ function luhnDigit(partial: string): string {
 
 /** Issuer prefixes and lengths as the networks publish them: Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, UATP, Dankort, Mir, RuPay, Troy, Verve, BORICA. */
 const CARD_PREFIXES: readonly [string, number][] = [
-  ['4', 16], ['4', 13], ['51', 16], ['55', 16], ['2221', 16], ['2720', 16], ['34', 15], ['37', 15],
-  ['6011', 16], ['65', 16], ['3528', 16], ['36', 14], ['62', 16], ['4', 19], ['1', 15], ['5019', 16],
-  ['2200', 16], ['81', 16], ['9792', 16], ['506099', 19], ['2205', 16],
+  ['4', 16],
+  ['4', 13],
+  ['51', 16],
+  ['55', 16],
+  ['2221', 16],
+  ['2720', 16],
+  ['34', 15],
+  ['37', 15],
+  ['6011', 16],
+  ['65', 16],
+  ['3528', 16],
+  ['36', 14],
+  ['62', 16],
+  ['4', 19],
+  ['1', 15],
+  ['5019', 16],
+  ['2200', 16],
+  ['81', 16],
+  ['9792', 16],
+  ['506099', 19],
+  ['2205', 16],
 ];
 
 /** A Luhn-valid number in a real issuer range (not a published test number). */
@@ -92,8 +110,19 @@ function formatCard(r: Rng, digits: string): string {
 }
 
 const IBAN_SPECS: readonly [string, number, 'n' | 'a'][] = [
-  ['DE', 22, 'n'], ['FR', 27, 'n'], ['GB', 22, 'a'], ['NL', 18, 'a'], ['ES', 24, 'n'], ['IT', 27, 'a'],
-  ['BE', 16, 'n'], ['CH', 21, 'n'], ['AT', 20, 'n'], ['PL', 28, 'n'], ['NO', 15, 'n'], ['SE', 24, 'n'], ['MT', 31, 'a'],
+  ['DE', 22, 'n'],
+  ['FR', 27, 'n'],
+  ['GB', 22, 'a'],
+  ['NL', 18, 'a'],
+  ['ES', 24, 'n'],
+  ['IT', 27, 'a'],
+  ['BE', 16, 'n'],
+  ['CH', 21, 'n'],
+  ['AT', 20, 'n'],
+  ['PL', 28, 'n'],
+  ['NO', 15, 'n'],
+  ['SE', 24, 'n'],
+  ['MT', 31, 'a'],
 ];
 
 function ibanCheck(country: string, bban: string): string {
@@ -175,7 +204,9 @@ const b64url = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('
 export function fakeJwt(r: Rng): string {
   const head = b64url({ alg: pick(r, ['HS256', 'HS384']), typ: 'JWT' });
   const body = b64url({ sub: chars(r, DIGITS, 8), name: pick(r, NAMES), iat: 1_700_000_000 + int(r, 0, 9e6) });
-  const sig = createHmac('sha256', chars(r, ALNUM, 16)).update(`${head}.${body}`).digest('base64url');
+  const sig = createHmac('sha256', chars(r, ALNUM, 16))
+    .update(`${head}.${body}`)
+    .digest('base64url');
   return `${head}.${body}.${sig}`;
 }
 
@@ -189,7 +220,10 @@ const fakeSecret = (r: Rng): string =>
   pick(r, [() => chars(r, ALNUM, int(r, 20, 48)), () => chars(r, HEX, pick(r, [32, 40, 64])), () => chars(r, B64, int(r, 24, 44))])();
 const fakePassword = (r: Rng): string => {
   const word = pick(r, ['Summer', 'Blue', 'Tiger', 'Maple', 'Orbit', 'Falcon', 'River', 'Copper']);
-  return pick(r, [() => `${word}${int(r, 10, 9999)}${pick(r, ['!', '#', '$', '%', '&'])}`, () => chars(r, ALNUM, 1) + chars(r, ALNUM + '!#%&*', int(r, 9, 19))])(); // YAML reads a leading ! or & as syntax
+  return pick(r, [
+    () => `${word}${int(r, 10, 9999)}${pick(r, ['!', '#', '$', '%', '&'])}`,
+    () => chars(r, ALNUM, 1) + chars(r, ALNUM + '!#%&*', int(r, 9, 19)),
+  ])(); // YAML reads a leading ! or & as syntax
 };
 
 // ---- private keys (real key material from node:crypto, used for nothing) ------------------------
@@ -216,7 +250,10 @@ function opensshKey(): string {
   const pad = Array.from({ length: (8 - (privBlock.length % 8)) % 8 }, (_, i) => i + 1);
   privBlock = Buffer.concat([privBlock, Buffer.from(pad)]);
   const body = Buffer.concat([Buffer.from('openssh-key-v1\0'), str('none'), str('none'), str(''), u32(1), str(pubBlob), str(privBlock)]);
-  const lines = body.toString('base64').match(/.{1,70}/g)!.join('\n');
+  const lines = body
+    .toString('base64')
+    .match(/.{1,70}/g)!
+    .join('\n');
   return `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines}\n-----END OPENSSH PRIVATE KEY-----`;
 }
 
@@ -241,9 +278,56 @@ export function privateKeys(): readonly string[] {
 
 // ---- filler ------------------------------------------------------------------------------------
 
-const NAMES = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Edsger Dijkstra', 'Barbara Liskov', 'Ken Thompson', 'Frances Allen', 'Donald Knuth', 'Margaret Hamilton', 'Dennis Ritchie', 'Émilie du Châtelet', 'Sofía Kovalévskaya'];
-const WORDS = 'the of and to in is that for it as with was on be by this are from or have an they which one you were her all she there would their we him been has when who will more no if out so said what up its about into than them can only other new some could time these two may then do first any my now such like our over man me even most made after also did many before must through back years where much your way well down should because each just those people how too little state good very make world still own see men work long get here between both life being under never day same another know while last might us great old year off come since against go came right used take three'.split(' ');
-const IDENTS = ['user', 'order', 'item', 'count', 'index', 'value', 'result', 'config', 'options', 'request', 'response', 'buffer', 'handler', 'cache', 'queue', 'node', 'token', 'parser', 'state', 'session', 'client', 'service', 'record', 'entry', 'path', 'name', 'size', 'limit', 'offset', 'timeout'];
+const NAMES = [
+  'Ada Lovelace',
+  'Alan Turing',
+  'Grace Hopper',
+  'Edsger Dijkstra',
+  'Barbara Liskov',
+  'Ken Thompson',
+  'Frances Allen',
+  'Donald Knuth',
+  'Margaret Hamilton',
+  'Dennis Ritchie',
+  'Émilie du Châtelet',
+  'Sofía Kovalévskaya',
+];
+const WORDS =
+  'the of and to in is that for it as with was on be by this are from or have an they which one you were her all she there would their we him been has when who will more no if out so said what up its about into than them can only other new some could time these two may then do first any my now such like our over man me even most made after also did many before must through back years where much your way well down should because each just those people how too little state good very make world still own see men work long get here between both life being under never day same another know while last might us great old year off come since against go came right used take three'.split(
+    ' ',
+  );
+const IDENTS = [
+  'user',
+  'order',
+  'item',
+  'count',
+  'index',
+  'value',
+  'result',
+  'config',
+  'options',
+  'request',
+  'response',
+  'buffer',
+  'handler',
+  'cache',
+  'queue',
+  'node',
+  'token',
+  'parser',
+  'state',
+  'session',
+  'client',
+  'service',
+  'record',
+  'entry',
+  'path',
+  'name',
+  'size',
+  'limit',
+  'offset',
+  'timeout',
+];
 const PROSE_EXTRA = ['naïve café', 'Zürich straße', 'façade déjà vu', '東京の天気', 'Привет мир', 'emoji 🚀 rocket', 'über-cool'];
 
 function sentence(r: Rng, unicode = true): string {
@@ -255,10 +339,12 @@ function sentence(r: Rng, unicode = true): string {
   return s[0]!.toUpperCase() + s.slice(1) + pick(r, ['.', '.', '.', '?', '!']);
 }
 
-const uuid = (r: Rng): string => `${chars(r, HEX, 8)}-${chars(r, HEX, 4)}-4${chars(r, HEX, 3)}-${pick(r, ['8', '9', 'a', 'b'])}${chars(r, HEX, 3)}-${chars(r, HEX, 12)}`;
+const uuid = (r: Rng): string =>
+  `${chars(r, HEX, 8)}-${chars(r, HEX, 4)}-4${chars(r, HEX, 3)}-${pick(r, ['8', '9', 'a', 'b'])}${chars(r, HEX, 3)}-${chars(r, HEX, 12)}`;
 const camel = (r: Rng): string => pick(r, IDENTS) + pick(r, IDENTS)[0]!.toUpperCase() + pick(r, IDENTS).slice(1);
 const ip = (r: Rng): string => `${int(r, 10, 223)}.${int(r, 0, 255)}.${int(r, 0, 255)}.${int(r, 1, 254)}`;
-const iso = (r: Rng): string => `2024-${String(int(r, 1, 12)).padStart(2, '0')}-${String(int(r, 1, 28)).padStart(2, '0')}T${String(int(r, 0, 23)).padStart(2, '0')}:${String(int(r, 0, 59)).padStart(2, '0')}:${String(int(r, 0, 59)).padStart(2, '0')}.${int(r, 100, 999)}Z`;
+const iso = (r: Rng): string =>
+  `2024-${String(int(r, 1, 12)).padStart(2, '0')}-${String(int(r, 1, 28)).padStart(2, '0')}T${String(int(r, 0, 23)).padStart(2, '0')}:${String(int(r, 0, 59)).padStart(2, '0')}:${String(int(r, 0, 59)).padStart(2, '0')}.${int(r, 100, 999)}Z`;
 
 /** One line of ordinary, non-sensitive text in one of several styles; `unicode` lets prose leave ASCII. */
 export function fillerLine(r: Rng, unicode = true): string {
@@ -336,11 +422,20 @@ const assignStyles = (name: string): string[] => [
 
 /** Positives: each makes one snippet holding one value of its type. */
 export const POSITIVES: Readonly<Record<string, Maker>> = {
-  'credit-card': (r) => snip(pick(r, ['Card number: @@ exp 04/27', 'cc=@@', '"pan": "@@",', 'Paid with VISA @@ on 2024-03-02', '@@', 'customer,@@,ok']), formatCard(r, fakeCard(r)), 'credit-card'),
+  'credit-card': (r) =>
+    snip(
+      pick(r, ['Card number: @@ exp 04/27', 'cc=@@', '"pan": "@@",', 'Paid with VISA @@ on 2024-03-02', '@@', 'customer,@@,ok']),
+      formatCard(r, fakeCard(r)),
+      'credit-card',
+    ),
   iban: (r) => {
     const i = fakeIban(r);
     const grouped = (sep: string) => i.match(/.{1,4}/g)!.join(sep);
-    return snip(pick(r, ['IBAN: @@', 'Bank account @@ (EUR)', '"iban": "@@"', 'Pay to @@ by Friday']), pick(r, [i, printIban(i), grouped('-'), grouped('.'), grouped('\u00a0')]), 'iban');
+    return snip(
+      pick(r, ['IBAN: @@', 'Bank account @@ (EUR)', '"iban": "@@"', 'Pay to @@ by Friday']),
+      pick(r, [i, printIban(i), grouped('-'), grouped('.'), grouped('\u00a0')]),
+      'iban',
+    );
   },
   'us-ssn': (r) => {
     const s = fakeSsn(r);
@@ -359,32 +454,115 @@ export const POSITIVES: Readonly<Record<string, Maker>> = {
       () => snip(pick(r, ['aws_access_key_id = @@', 'AWS_ACCESS_KEY_ID=@@', '"AccessKeyId": "@@",']), fakeAwsKeyId(r), 'aws-access-key'),
       () => snip(pick(r, ['aws_secret_access_key = @@', 'AWS_SECRET_ACCESS_KEY="@@"']), fakeAwsSecret(r), 'aws-access-key'),
     ])(),
-  'github-token': (r) => snip(pick(r, ['GITHUB_TOKEN=@@', 'git clone https://x-access-token:@@@github.com/o/r', '  token: @@', 'Authorization: token @@']), r() < 0.7 ? fakeGithubToken(r) : fakeGithubPat(r), 'github-token'),
-  'slack-token': (r) => (r() < 0.6 ? snip(pick(r, ['SLACK_BOT_TOKEN=@@', 'slack_token: "@@"', 'client = WebClient(token="@@")', 'SLACK_APP_TOKEN=@@']), fakeSlack(r), 'slack-token') : snip(pick(r, ['webhook_url: @@', 'curl -X POST -d @payload.json @@']), fakeWebhook(r), 'slack-token')),
-  'azure-client-secret': (r) => snip(pick(r, ['AZURE_CLIENT_SECRET=@@', '"clientSecret": "@@",', '  client_secret: @@', '$secret = "@@"']), fakeAzureClientSecret(r), 'azure-client-secret'),
-  'stripe-key': (r) => snip(pick(r, ['STRIPE_SECRET_KEY=@@', 'stripe.api_key = "@@"', 'Stripe::Client.new(\'@@\')']), fakeStripe(r), 'stripe-key'),
-  'google-api-key': (r) => snip(pick(r, ['GOOGLE_API_KEY=@@', '<script src="https://maps.googleapis.com/maps/api/js?key=@@"></script>', '"apiKey": "@@",']), fakeGoogle(r), 'google-api-key'),
-  'azure-storage-key': (r) => snip(`"Storage": "DefaultEndpointsProtocol=https;AccountName=${chars(r, LOWER, 10)};AccountKey=@@;EndpointSuffix=core.windows.net"`, fakeAzureKey(r), 'azure-storage-key'),
+  'github-token': (r) =>
+    snip(
+      pick(r, ['GITHUB_TOKEN=@@', 'git clone https://x-access-token:@@@github.com/o/r', '  token: @@', 'Authorization: token @@']),
+      r() < 0.7 ? fakeGithubToken(r) : fakeGithubPat(r),
+      'github-token',
+    ),
+  'slack-token': (r) =>
+    r() < 0.6
+      ? snip(pick(r, ['SLACK_BOT_TOKEN=@@', 'slack_token: "@@"', 'client = WebClient(token="@@")', 'SLACK_APP_TOKEN=@@']), fakeSlack(r), 'slack-token')
+      : snip(pick(r, ['webhook_url: @@', 'curl -X POST -d @payload.json @@']), fakeWebhook(r), 'slack-token'),
+  'azure-client-secret': (r) =>
+    snip(
+      pick(r, ['AZURE_CLIENT_SECRET=@@', '"clientSecret": "@@",', '  client_secret: @@', '$secret = "@@"']),
+      fakeAzureClientSecret(r),
+      'azure-client-secret',
+    ),
+  'stripe-key': (r) => snip(pick(r, ['STRIPE_SECRET_KEY=@@', 'stripe.api_key = "@@"', "Stripe::Client.new('@@')"]), fakeStripe(r), 'stripe-key'),
+  'google-api-key': (r) =>
+    snip(
+      pick(r, ['GOOGLE_API_KEY=@@', '<script src="https://maps.googleapis.com/maps/api/js?key=@@"></script>', '"apiKey": "@@",']),
+      fakeGoogle(r),
+      'google-api-key',
+    ),
+  'azure-storage-key': (r) =>
+    snip(
+      `"Storage": "DefaultEndpointsProtocol=https;AccountName=${chars(r, LOWER, 10)};AccountKey=@@;EndpointSuffix=core.windows.net"`,
+      fakeAzureKey(r),
+      'azure-storage-key',
+    ),
   'connection-string-credential': (r) =>
-    snip(pick(r, ['Server=tcp:db.internal,1433;Initial Catalog=shop;User ID=app;Password=@@;Encrypt=True;', 'Host=pg.internal;Port=5432;Database=app;Username=svc;Password=@@', '"Data Source=sql01;Initial Catalog=crm;User Id=crm;Pwd=@@;"', 'psql "host=pg.internal port=5432 dbname=app user=svc password=@@ sslmode=require"']), fakePassword(r), 'connection-string-credential'),
+    snip(
+      pick(r, [
+        'Server=tcp:db.internal,1433;Initial Catalog=shop;User ID=app;Password=@@;Encrypt=True;',
+        'Host=pg.internal;Port=5432;Database=app;Username=svc;Password=@@',
+        '"Data Source=sql01;Initial Catalog=crm;User Id=crm;Pwd=@@;"',
+        'psql "host=pg.internal port=5432 dbname=app user=svc password=@@ sslmode=require"',
+      ]),
+      fakePassword(r),
+      'connection-string-credential',
+    ),
   'command-credential': (r) =>
     pick(r, [
-      () => snip(pick(r, ['curl -u deploy:@@ https://ci.internal/api', 'curl --user "svc:@@" -X POST https://api.internal/v1', '  wget --user=svc --password=@@ https://files.internal/x']), fakePassword(r).replace(/[!#$%&*]/g, '9'), 'command-credential'),
-      () => snip(pick(r, ['curl -H "Authorization: Basic @@" https://api.internal/', 'Authorization: Basic @@', '  "Authorization": "Basic @@",']), Buffer.from(`svc:${fakePassword(r)}`).toString('base64'), 'command-credential'),
-      () => snip(pick(r, ['curl -H "Authorization: Bearer @@" https://api.internal/', '  authorization = "Bearer @@"']), fakeSecret(r).replace(/[+/]/g, 'x'), 'command-credential'),
-      () => snip(pick(r, ['docker login -u ci -p @@ registry.internal', 'echo ok && podman login registry.internal --username ci --password @@', 'mysql -h db.internal -u root -p@@ shop', 'sshpass -p @@ ssh deploy@10.0.0.4']), fakePassword(r).replace(/[!#$%&*]/g, 'x'), 'command-credential'),
+      () =>
+        snip(
+          pick(r, [
+            'curl -u deploy:@@ https://ci.internal/api',
+            'curl --user "svc:@@" -X POST https://api.internal/v1',
+            '  wget --user=svc --password=@@ https://files.internal/x',
+          ]),
+          fakePassword(r).replace(/[!#$%&*]/g, '9'),
+          'command-credential',
+        ),
+      () =>
+        snip(
+          pick(r, ['curl -H "Authorization: Basic @@" https://api.internal/', 'Authorization: Basic @@', '  "Authorization": "Basic @@",']),
+          Buffer.from(`svc:${fakePassword(r)}`).toString('base64'),
+          'command-credential',
+        ),
+      () =>
+        snip(
+          pick(r, ['curl -H "Authorization: Bearer @@" https://api.internal/', '  authorization = "Bearer @@"']),
+          fakeSecret(r).replace(/[+/]/g, 'x'),
+          'command-credential',
+        ),
+      () =>
+        snip(
+          pick(r, [
+            'docker login -u ci -p @@ registry.internal',
+            'echo ok && podman login registry.internal --username ci --password @@',
+            'mysql -h db.internal -u root -p@@ shop',
+            'sshpass -p @@ ssh deploy@10.0.0.4',
+          ]),
+          fakePassword(r).replace(/[!#$%&*]/g, 'x'),
+          'command-credential',
+        ),
     ])(),
-  'url-credential': (r) => snip(`${pick(r, ['postgres', 'mysql', 'redis', 'amqp', 'https', 'mongodb+srv'])}://${pick(r, ['app', 'svc', 'deploy', ''])}:@@@${pick(r, ['db', 'cache', 'mq', 'api'])}.${pick(r, ['internal', 'corp.net', 'prod.io'])}:5432/x`, encodeURIComponent(fakePassword(r)), 'url-credential'),
+  'url-credential': (r) =>
+    snip(
+      `${pick(r, ['postgres', 'mysql', 'redis', 'amqp', 'https', 'mongodb+srv'])}://${pick(r, ['app', 'svc', 'deploy', ''])}:@@@${pick(r, ['db', 'cache', 'mq', 'api'])}.${pick(r, ['internal', 'corp.net', 'prod.io'])}:5432/x`,
+      encodeURIComponent(fakePassword(r)),
+      'url-credential',
+    ),
   'secret-assignment': (r) => {
     const [name, value] = pick(r, [
       () => [pick(r, ['db_password', 'admin_password', 'smtp_pass', 'passwd', 'userPassword']), fakePassword(r)] as const,
-      () => [pick(r, ['api_key', 'client_secret', 'auth_token', 'secret_key', 'access_token', 'signing_key', 'webhook_secret', 'user_auth', 'token1', 'apiToken', 'accesstoken']), fakeSecret(r)] as const,
+      () =>
+        [
+          pick(r, [
+            'api_key',
+            'client_secret',
+            'auth_token',
+            'secret_key',
+            'access_token',
+            'signing_key',
+            'webhook_secret',
+            'user_auth',
+            'token1',
+            'apiToken',
+            'accesstoken',
+          ]),
+          fakeSecret(r),
+        ] as const,
     ])();
     return snip(pick(r, r() < 0.5 ? assignStyles(name) : languageStyles(name)), value, 'secret-assignment');
   },
   jwt: (r) =>
     pick(r, [
-      () => snip(pick(r, ['Authorization: Bearer @@', 'id_token=@@', '"access_token": "@@"', 'curl -H "X-Token: @@" https://api.internal/']), fakeJwt(r), 'jwt'),
+      () =>
+        snip(pick(r, ['Authorization: Bearer @@', 'id_token=@@', '"access_token": "@@"', 'curl -H "X-Token: @@" https://api.internal/']), fakeJwt(r), 'jwt'),
       () => snip(pick(r, ['id_token=@@', '"token": "@@"']), fakeUnsignedJwt(r), 'jwt'),
       () => snip(pick(r, ['  token: @@', 'data:\n  id-token: @@']), Buffer.from(fakeJwt(r)).toString('base64'), 'jwt'),
     ])(),
@@ -410,7 +588,13 @@ export const NEAR_MISSES: Readonly<Record<string, Maker>> = {
       },
       () => snip('test card @@', pick(r, ['4111 1111 1111 1111', '4242424242424242', '5555-5555-5555-4444']), undefined, 'test number'),
       () => snip('ratio=0.@@', fakeCard(r), undefined, 'decimal digits'),
-      () => snip('uuid @@', `${chars(r, DIGITS, 8)}-${chars(r, DIGITS, 4)}-${chars(r, DIGITS, 4)}-${chars(r, DIGITS, 4)}-${chars(r, DIGITS, 12)}`, undefined, 'UUID of digits'),
+      () =>
+        snip(
+          'uuid @@',
+          `${chars(r, DIGITS, 8)}-${chars(r, DIGITS, 4)}-${chars(r, DIGITS, 4)}-${chars(r, DIGITS, 4)}-${chars(r, DIGITS, 12)}`,
+          undefined,
+          'UUID of digits',
+        ),
     ])(),
   iban: (r) =>
     pick(r, [
@@ -424,13 +608,31 @@ export const NEAR_MISSES: Readonly<Record<string, Maker>> = {
     ])(),
   'us-ssn': (r) =>
     pick(r, [
-      () => snip('SSN: @@', `${pick(r, ['000', '666', String(int(r, 900, 999))])}-${String(int(r, 1, 99)).padStart(2, '0')}-${String(int(r, 1, 9999)).padStart(4, '0')}`, undefined, 'area'),
+      () =>
+        snip(
+          'SSN: @@',
+          `${pick(r, ['000', '666', String(int(r, 900, 999))])}-${String(int(r, 1, 99)).padStart(2, '0')}-${String(int(r, 1, 9999)).padStart(4, '0')}`,
+          undefined,
+          'area',
+        ),
       () => snip('SSN: @@', `${String(int(r, 1, 665)).padStart(3, '0')}-00-${String(int(r, 1, 9999)).padStart(4, '0')}`, undefined, 'group'),
       () => snip('SSN: @@', `${String(int(r, 1, 665)).padStart(3, '0')}-${String(int(r, 1, 99)).padStart(2, '0')}-0000`, undefined, 'serial'),
       () => snip('SSN: @@', pick(r, ['078-05-1120', '123-45-6789', '219-09-9999']), undefined, 'voided example'),
       () => snip('build @@ done', fakeSsn(r).replace(/-/g, ''), undefined, 'bare digits without keyword'),
-      () => snip(pick(r, ['phone @@', 'Order No. @@', 'version @@']), fakeSsn(r).replace(/-/g, pick(r, [' ', '.'])), undefined, '3-2-4 in a phone/order/version context'),
-      () => snip('SSN: @@', `${String(int(r, 900, 999))}.${String(int(r, 1, 99)).padStart(2, '0')}.${String(int(r, 1, 9999)).padStart(4, '0')}`, undefined, 'dotted, invalid area'),
+      () =>
+        snip(
+          pick(r, ['phone @@', 'Order No. @@', 'version @@']),
+          fakeSsn(r).replace(/-/g, pick(r, [' ', '.'])),
+          undefined,
+          '3-2-4 in a phone/order/version context',
+        ),
+      () =>
+        snip(
+          'SSN: @@',
+          `${String(int(r, 900, 999))}.${String(int(r, 1, 99)).padStart(2, '0')}.${String(int(r, 1, 9999)).padStart(4, '0')}`,
+          undefined,
+          'dotted, invalid area',
+        ),
     ])(),
   'private-key': (r) =>
     pick(r, [
@@ -464,7 +666,13 @@ export const NEAR_MISSES: Readonly<Record<string, Maker>> = {
       () => snip('url: @@', 'https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX', undefined, 'documentation webhook'),
       () => snip('@@', 'xoxb-' + chars(r, LOWER, 30), undefined, 'no numeric ids'),
       () => snip('@@', `xoxq-${chars(r, DIGITS, 11)}-${chars(r, DIGITS, 11)}-${chars(r, ALNUM, 24)}`, undefined, 'unknown prefix'),
-      () => snip('url: @@', `https://hooks.slack.com/services/T${chars(r, UPPER, 8)}/B${chars(r, UPPER, 10)}/${chars(r, ALNUM, 12)}`, undefined, 'webhook secret too short'),
+      () =>
+        snip(
+          'url: @@',
+          `https://hooks.slack.com/services/T${chars(r, UPPER, 8)}/B${chars(r, UPPER, 10)}/${chars(r, ALNUM, 12)}`,
+          undefined,
+          'webhook secret too short',
+        ),
       () => snip('@@', `xapp-1-A${chars(r, UPPER, 10)}-${chars(r, DIGITS, 13)}-xxxxxxxxxxxxxxxxxxxx`, undefined, 'placeholder secret'),
     ])(),
   'azure-client-secret': (r) =>
@@ -489,16 +697,34 @@ export const NEAR_MISSES: Readonly<Record<string, Maker>> = {
   'azure-storage-key': (r) =>
     pick(r, [
       () => snip('AccountName=x;AccountKey=@@;', '<your-account-key>', undefined, 'placeholder'),
-      () => snip('AccountName=devstoreaccount1;AccountKey=@@;', 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==', undefined, 'published emulator key'),
+      () =>
+        snip(
+          'AccountName=devstoreaccount1;AccountKey=@@;',
+          'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==',
+          undefined,
+          'published emulator key',
+        ),
     ])(),
   'connection-string-credential': (r) =>
     pick(r, [
-      () => snip('Server=db;Database=app;User Id=sa;Password=@@;', pick(r, ['{your_password}', '<password>', '$(DB_PASSWORD)', '********', '%s']), undefined, 'placeholder'),
+      () =>
+        snip(
+          'Server=db;Database=app;User Id=sa;Password=@@;',
+          pick(r, ['{your_password}', '<password>', '$(DB_PASSWORD)', '********', '%s']),
+          undefined,
+          'placeholder',
+        ),
       () => snip('Set Password=@@ in the dialog.', fakePassword(r), undefined, 'no connection string around it'),
     ])(),
   'command-credential': (r) =>
     pick(r, [
-      () => snip('curl -u @@ https://api.internal/', pick(r, ['"$USER:$PASS"', '${CI_USER}:${CI_TOKEN}', 'admin:<password>', 'user:password']), undefined, 'variables or placeholder'),
+      () =>
+        snip(
+          'curl -u @@ https://api.internal/',
+          pick(r, ['"$USER:$PASS"', '${CI_USER}:${CI_TOKEN}', 'admin:<password>', 'user:password']),
+          undefined,
+          'variables or placeholder',
+        ),
       () => snip('echo "$TOKEN" | docker login -u ci @@ registry.internal', '--password-stdin', undefined, 'password from stdin'),
       () => snip('Authorization: Bearer @@', pick(r, ['${TOKEN}', '<token>', 'YOUR_TOKEN_HERE', '$ACCESS_TOKEN']), undefined, 'template'),
       () => snip('Authorization: Basic @@', Buffer.from(chars(r, ALNUM, 18)).toString('base64'), undefined, 'Basic without user:password'),
@@ -515,15 +741,52 @@ export const NEAR_MISSES: Readonly<Record<string, Maker>> = {
   'secret-assignment': (r) =>
     pick(r, [
       () => snip('password = "@@"', pick(r, ['changeme', 'password', 'secret', '<password>', 'xxxxxxxx', 'your-password-here']), undefined, 'placeholder'),
-      () => snip(pick(r, ['api_key = @@', 'token: @@,', 'const secret = @@;']), pick(r, ['config.apiKey', 'process.env.API_TOKEN', 'getSecret()', "os.environ['TOKEN']", 'options.token']), undefined, 'code reference'),
-      () => snip(pick(r, ['token_type = "@@"', 'password_hash: "@@"', 'secretName: "@@"', 'tokenizer = "@@"']), pick(r, ['bearer', `${chars(r, HEX, 32)}`, 'my-app-secret', 'whitespace']), undefined, 'not a secret name'),
+      () =>
+        snip(
+          pick(r, ['api_key = @@', 'token: @@,', 'const secret = @@;']),
+          pick(r, ['config.apiKey', 'process.env.API_TOKEN', 'getSecret()', "os.environ['TOKEN']", 'options.token']),
+          undefined,
+          'code reference',
+        ),
+      () =>
+        snip(
+          pick(r, ['token_type = "@@"', 'password_hash: "@@"', 'secretName: "@@"', 'tokenizer = "@@"']),
+          pick(r, ['bearer', `${chars(r, HEX, 32)}`, 'my-app-secret', 'whitespace']),
+          undefined,
+          'not a secret name',
+        ),
       () => snip('TOKEN_TTL=@@', String(int(r, 60, 86400)), undefined, 'number'),
       () => snip('api_key: "@@"', 'abcabcabcabcabcabc', undefined, 'low entropy'),
       () => snip('  secret: ${{ secrets.@@ }}', 'DEPLOY_KEY', undefined, 'CI template'),
-      () => snip(pick(r, ['csrf_token = "@@"', '<input type="hidden" name="authenticity_token" value="@@">', 'publicKey: "@@"', 'NEXT_PAGE_TOKEN=@@', 'xsrfToken: "@@"', 'STRIPE_PUBLISHABLE_KEY=@@']), fakeSecret(r), undefined, 'public or CSRF token'),
-      () => snip(pick(r, ['api_key = "@@"', 'AUTH_TOKEN=@@', 'password: "@@"']), pick(r, ['dummy-token-for-tests', 'not-a-real-secret-123', 'fake_api_key_1234567', 'placeholder-value-01', 'REDACTED']), undefined, 'placeholder word'),
+      () =>
+        snip(
+          pick(r, [
+            'csrf_token = "@@"',
+            '<input type="hidden" name="authenticity_token" value="@@">',
+            'publicKey: "@@"',
+            'NEXT_PAGE_TOKEN=@@',
+            'xsrfToken: "@@"',
+            'STRIPE_PUBLISHABLE_KEY=@@',
+          ]),
+          fakeSecret(r),
+          undefined,
+          'public or CSRF token',
+        ),
+      () =>
+        snip(
+          pick(r, ['api_key = "@@"', 'AUTH_TOKEN=@@', 'password: "@@"']),
+          pick(r, ['dummy-token-for-tests', 'not-a-real-secret-123', 'fake_api_key_1234567', 'placeholder-value-01', 'REDACTED']),
+          undefined,
+          'placeholder word',
+        ),
       () => snip(pick(r, ['if (token == "@@") {', 'assert password != "@@"', 'expect(apiKey).toBe(@@)']), fakeSecret(r), undefined, 'comparison'),
-      () => snip(pick(r, ['authorMail = "@@"', 'auth_url = "@@"', 'tokenizerPath = "@@"']), `https://${chars(r, LOWER, 8)}.internal/${chars(r, ALNUM, 20)}`, undefined, 'not a secret name'),
+      () =>
+        snip(
+          pick(r, ['authorMail = "@@"', 'auth_url = "@@"', 'tokenizerPath = "@@"']),
+          `https://${chars(r, LOWER, 8)}.internal/${chars(r, ALNUM, 20)}`,
+          undefined,
+          'not a secret name',
+        ),
     ])(),
   jwt: (r) =>
     pick(r, [
@@ -541,7 +804,10 @@ export function emailListSnippets(r: Rng, n = int(r, 12, 40)): Snippet[] {
   for (let i = 0; i < n; i++) {
     const first = pick(r, ['ada', 'alan', 'grace', 'ken', 'barbara', 'donald', 'frances', 'linus', 'margaret', 'dennis']);
     // Internationalised domains (RFC 5890) in Unicode and punycode form, top-level domains included.
-    const domain = r() < 0.8 ? `${pick(r, ['mail', 'corp', 'post', 'inbox'])}${pick(r, ['', '-eu', '-us'])}.${pick(r, ['com', 'net', 'org', 'de', 'io'])}` : pick(r, ['bücher.de', 'xn--bcher-kva.de', 'почта.рф', 'mail.xn--p1ai', '例え.jp', 'correo.españa.es']);
+    const domain =
+      r() < 0.8
+        ? `${pick(r, ['mail', 'corp', 'post', 'inbox'])}${pick(r, ['', '-eu', '-us'])}.${pick(r, ['com', 'net', 'org', 'de', 'io'])}`
+        : pick(r, ['bücher.de', 'xn--bcher-kva.de', 'почта.рф', 'mail.xn--p1ai', '例え.jp', 'correo.españa.es']);
     const email = `${first}.${chars(r, LOWER, 5)}${int(r, 1, 99)}@${domain}`;
     out.push(snip(`${i + 1},${first},@@,${pick(r, ['active', 'pending', 'closed'])}`, email, 'email-list'));
   }
@@ -551,7 +817,9 @@ export function emailListSnippets(r: Rng, n = int(r, 12, 40)): Snippet[] {
 /** A few addresses (below the threshold) or addresses at reserved example domains. */
 export function emailNearMiss(r: Rng): Snippet[] {
   return r() < 0.5
-    ? Array.from({ length: int(r, 1, 5) }, (_, i) => snip(`Contact ${i}: @@`, `${pick(r, ['help', 'sales', 'ada'])}${i}@${pick(r, ['corp', 'mail'])}.com`, undefined, 'few addresses'))
+    ? Array.from({ length: int(r, 1, 5) }, (_, i) =>
+        snip(`Contact ${i}: @@`, `${pick(r, ['help', 'sales', 'ada'])}${i}@${pick(r, ['corp', 'mail'])}.com`, undefined, 'few addresses'),
+      )
     : Array.from({ length: 15 }, (_, i) => snip(`user${i}: @@`, `user${i}@example.com`, undefined, 'reserved domain'));
 }
 
@@ -599,7 +867,15 @@ export function labelledCorpus(seed: number, perType = 60): Doc[] {
       docs.push(compose(r, snippets, 3));
     }
   }
-  for (let d = 0; d < 6; d++) docs.push(compose(r, emailListSnippets(r), 1), compose(r, emailNearMiss(r).map((s) => ({ ...s, decoyOf: 'email-list' })), 2));
+  for (let d = 0; d < 6; d++)
+    docs.push(
+      compose(r, emailListSnippets(r), 1),
+      compose(
+        r,
+        emailNearMiss(r).map((s) => ({ ...s, decoyOf: 'email-list' })),
+        2,
+      ),
+    );
   return docs;
 }
 

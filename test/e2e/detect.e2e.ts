@@ -17,7 +17,10 @@ scenario('import the identity the CLI created (palette)', async (wb) => {
   assert.ok(wb.demo.labeled, `the demo has no labels: ${wb.demo.note ?? ''}`);
   await wb.runCommand('Sensitivity: Import My Identity…');
   await wb.quickPickItems().filter({ hasText: "The CLI's identity" }).first().click();
-  await wb.notification(/Imported your identity Alice Example/).first().waitFor();
+  await wb
+    .notification(/Imported your identity Alice Example/)
+    .first()
+    .waitFor();
 });
 
 scenario('a typed card number is underlined and explained on hover', async (wb) => {

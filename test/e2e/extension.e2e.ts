@@ -62,8 +62,15 @@ scenario('label a file from the palette and see the status bar', async (wb) => {
   await wb.quickPickItems().filter({ hasText: 'All Employees' }).first().waitFor();
   await wb.screenshot('label-picker');
   const separators = await wb.page.locator('.quick-input-list .quick-input-list-separator').allInnerTexts();
-  assert.ok(separators.some((s) => s.includes('Confidential')), `separators: ${separators.join(' | ')}`);
-  await wb.quickPickItems().filter({ has: wb.page.locator('.label-name', { hasText: exactly('General') }) }).first().click();
+  assert.ok(
+    separators.some((s) => s.includes('Confidential')),
+    `separators: ${separators.join(' | ')}`,
+  );
+  await wb
+    .quickPickItems()
+    .filter({ has: wb.page.locator('.label-name', { hasText: exactly('General') }) })
+    .first()
+    .click();
   await item.filter({ hasText: 'General' }).waitFor();
   assert.match(await item.innerText(), /General/);
   assert.match((await item.getAttribute('aria-label')) ?? '', /Sensitivity label General/);
@@ -78,10 +85,18 @@ scenario('protect from the Explorer context menu and see the lock badge', async 
   await runMenuItem(wb, 'docs/roadmap.md', 'Protect (Encrypt)…');
   // 1/3 label (the current label is preselected), 2/3 people, 3/3 role.
   await wb.quickPickItems().filter({ hasText: 'Specific People' }).first().waitFor();
-  await wb.quickPickItems().filter({ has: wb.page.locator('.label-name', { hasText: /Specific People/ }) }).first().click();
+  await wb
+    .quickPickItems()
+    .filter({ has: wb.page.locator('.label-name', { hasText: /Specific People/ }) })
+    .first()
+    .click();
   await wb.quickPickItems().filter({ hasText: 'Bob Example' }).first().click();
   await wb.page.keyboard.press('Enter');
-  await wb.quickPickItems().filter({ has: wb.page.locator('.label-name', { hasText: exactly('Reviewer') }) }).first().click();
+  await wb
+    .quickPickItems()
+    .filter({ has: wb.page.locator('.label-name', { hasText: exactly('Reviewer') }) })
+    .first()
+    .click();
   await waitForBadge(wb, 'docs/roadmap.md.protected', '🔒');
   await (await wb.explorerItem('docs/roadmap.md.protected')).hover();
   await wb.screenshot('explorer-protected-badge');
@@ -107,7 +122,11 @@ scenario('protecting a large file shows progress and can be cancelled, leaving n
   await fs.writeFile(big, '');
   await fs.truncate(big, 1024 ** 3);
   await runMenuItem(wb, 'big.bin', 'Protect (Encrypt)…');
-  await wb.quickPickItems().filter({ has: wb.page.locator('.label-name', { hasText: exactly('Public') }) }).first().click();
+  await wb
+    .quickPickItems()
+    .filter({ has: wb.page.locator('.label-name', { hasText: exactly('Public') }) })
+    .first()
+    .click();
   await wb.quickPickItems().filter({ hasText: 'Bob Example' }).first().waitFor();
   await wb.page.keyboard.press('Enter'); // nobody else: only you
   const toast = wb.page.locator('.notifications-toasts .notification-list-item', { hasText: 'Protecting' });
@@ -116,7 +135,8 @@ scenario('protecting a large file shows progress and can be cancelled, leaving n
   await toast.locator('.monaco-button', { hasText: 'Cancel' }).click();
   await toast.waitFor({ state: 'detached' });
   // The toast closes at once; the protect stops at its next chunk and removes its temporary file.
-  const leftovers = () => fs.readdir(wb.demo.folder).then((names) => names.filter((n) => n.startsWith('big.bin.protected') || n.startsWith('.big.bin.protected')));
+  const leftovers = () =>
+    fs.readdir(wb.demo.folder).then((names) => names.filter((n) => n.startsWith('big.bin.protected') || n.startsWith('.big.bin.protected')));
   const deadline = Date.now() + 60_000;
   while ((await leftovers()).length > 0 && Date.now() < deadline) await wb.page.waitForTimeout(100);
   assert.deepEqual(await leftovers(), [], 'no envelope and no temporary file');
@@ -141,7 +161,10 @@ scenario('a Viewer reads a protected file in a page that offers no copy', async 
   } while ((await input.inputValue()) !== path && Date.now() < deadline);
   await wb.page.locator('.quick-input-widget .monaco-button', { hasText: exactly('Import') }).click();
   await wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: exactly('Replace') }).click();
-  await wb.notification(/Imported your identity Bob Example/).first().waitFor();
+  await wb
+    .notification(/Imported your identity Bob Example/)
+    .first()
+    .waitFor();
   await (await wb.explorerItem(`${PROTECTED_FILE}.protected`)).dblclick();
   const page = wb.webview();
   // The forecast is Markdown: rendered (its table is a table), still without select or copy.
@@ -170,7 +193,10 @@ scenario('a file that is not yours does not open: the page says why and who owns
   await wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: exactly('Replace') }).click();
   await answer(wb, 'Create Sensitivity Identity (1/2)', 'Mallory Example');
   await answer(wb, 'Create Sensitivity Identity (2/2)', 'mallory@example.com');
-  await wb.notification(/Created your identity Mallory Example/).first().waitFor();
+  await wb
+    .notification(/Created your identity Mallory Example/)
+    .first()
+    .waitFor();
   await (await wb.explorerItem(`${PROTECTED_FILE}.protected`)).dblclick();
   const page = wb.webview();
   await page.locator('h1', { hasText: 'did not open' }).waitFor();
@@ -192,9 +218,15 @@ scenario('activation time as VS Code measures it (Running Extensions)', async (w
   const time = row.locator('.activation-time');
   await time.waitFor();
   const text = (await time.innerText()).trim();
-  console.log(`Running Extensions: Sensitivity Labels — ${text} (${(await row.locator('.activation-reason, .msg').allInnerTexts().catch(() => [])).join(' ')})`);
+  console.log(
+    `Running Extensions: Sensitivity Labels — ${text} (${(
+      await row
+        .locator('.activation-reason, .msg')
+        .allInnerTexts()
+        .catch(() => [])
+    ).join(' ')})`,
+  );
   // Recorded, not bounded: at startup it competes with the workbench and other extensions for two cores.
   assert.ok(Number(/([\d.]+)\s*ms/.exec(text)?.[1]) > 0, `no activation time in "${text}"`);
   await wb.screenshot('running-extensions');
 });
-

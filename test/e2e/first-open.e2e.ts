@@ -39,7 +39,10 @@ scenario('a protected file opened first, then the panel, then a person added', a
   await input.fill(card);
   await wb.quickPickItems().filter({ hasText: 'carol.json' }).first().waitFor();
   await wb.page.keyboard.press('Enter');
-  await wb.notification(/Added Carol Example <carol@example.com> to this workspace's people/).first().waitFor();
+  await wb
+    .notification(/Added Carol Example <carol@example.com> to this workspace's people/)
+    .first()
+    .waitFor();
 
   const people = JSON.parse(await fs.readFile(join(wb.demo.folder, '.sensitivity/people.json'), 'utf8')) as unknown;
   assert.match(JSON.stringify(people), /carol@example\.com/);

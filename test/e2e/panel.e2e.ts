@@ -19,7 +19,11 @@ const pathsOf = (rows: Locator) => rows.evaluateAll((els) => els.map((e) => e.ge
 async function useTheme(wb: Workbench, theme: string, bodyClass: string): Promise<void> {
   await wb.runCommand('Preferences: Color Theme');
   await wb.page.locator('.quick-input-widget input').fill(theme);
-  await wb.quickPickItems().filter({ has: wb.page.locator('.label-name', { hasText: exactly(theme) }) }).first().waitFor();
+  await wb
+    .quickPickItems()
+    .filter({ has: wb.page.locator('.label-name', { hasText: exactly(theme) }) })
+    .first()
+    .waitFor();
   await wb.page.keyboard.press('Enter');
   await wb.webview().locator(`body.${bodyClass}`).waitFor();
 }
@@ -45,7 +49,10 @@ scenario('access panel lists two people with different roles', async (wb) => {
   const people = row.locator('.person');
   await people.nth(1).waitFor();
   assert.deepEqual(await people.locator('.who').allInnerTexts(), ['Alice Example (you)', 'Bob Example']);
-  assert.deepEqual((await people.locator('.role').allInnerTexts()).map((t) => t.split(',')[0]), ['Owner', 'Viewer']);
+  assert.deepEqual(
+    (await people.locator('.role').allInnerTexts()).map((t) => t.split(',')[0]),
+    ['Owner', 'Viewer'],
+  );
   assert.match(await row.locator('.chip').innerText(), /Highly Confidential/);
   assert.match(await row.innerText(), /Protected/);
   assert.ok((await pathsOf(rowsOf(panel))).length >= 4, 'the labeled demo files are listed');

@@ -7,7 +7,10 @@ export async function importCliIdentity(wb: Workbench): Promise<void> {
   assert.ok(wb.demo.labeled, `the demo has no labels: ${wb.demo.note ?? ''}`);
   await wb.runCommand('Sensitivity: Import My Identity…');
   await wb.quickPickItems().filter({ hasText: "The CLI's identity" }).first().click();
-  await wb.notification(/Imported your identity Alice Example/).first().waitFor();
+  await wb
+    .notification(/Imported your identity Alice Example/)
+    .first()
+    .waitFor();
 }
 
 /** The built-in themes the screenshots are taken in, with the class VS Code puts on the workbench for each. */
@@ -21,7 +24,11 @@ export const THEMES = [
 export async function useTheme(wb: Workbench, theme: (typeof THEMES)[number]): Promise<void> {
   await wb.runCommand('Preferences: Color Theme');
   await wb.page.locator('.quick-input-widget input').fill(theme.name);
-  await wb.quickPickItems().filter({ has: wb.page.locator('.label-name', { hasText: new RegExp(`^${theme.name}$`) }) }).first().waitFor();
+  await wb
+    .quickPickItems()
+    .filter({ has: wb.page.locator('.label-name', { hasText: new RegExp(`^${theme.name}$`) }) })
+    .first()
+    .waitFor();
   await wb.page.keyboard.press('Enter');
   await wb.page.locator(`.monaco-workbench.${theme.workbench}`).waitFor();
 }

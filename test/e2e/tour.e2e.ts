@@ -40,7 +40,10 @@ scenario('Scan Workspace lists sensitive content in the Problems view', async (w
   // The roadmap is labeled General; a card number in it needs Confidential.
   await fs.appendFile(join(wb.demo.folder, 'docs/roadmap.md'), '\nCorporate card for the offsite: 4539 1488 0343 6467\n');
   await wb.runCommand('Sensitivity: Scan Workspace for Sensitive Content');
-  await wb.notification(/Scanned \d+ files: sensitive content in 1 file/).first().waitFor({ timeout: 120_000 });
+  await wb
+    .notification(/Scanned \d+ files: sensitive content in 1 file/)
+    .first()
+    .waitFor({ timeout: 120_000 });
   await wb.page.locator('.notifications-toasts .monaco-button', { hasText: 'Show Problems' }).first().click();
   const problems = wb.page.locator('.markers-panel .monaco-list-row');
   await problems.filter({ hasText: 'Payment card number' }).first().waitFor();
@@ -98,7 +101,10 @@ scenario('revoke asks first, says what happens, and can be undone', async (wb) =
   await dialog.locator('.monaco-button', { hasText: 'Revoke All Access' }).click();
   const row = panel.locator(`vscode-data-grid-row[data-path="${PROTECTED}"]`);
   await row.locator('.person', { hasText: 'Bob Example' }).waitFor({ state: 'detached' });
-  await wb.notification(/Stopped sharing 1 file with Bob Example/).first().waitFor();
+  await wb
+    .notification(/Stopped sharing 1 file with Bob Example/)
+    .first()
+    .waitFor();
   await wb.screenshot('revoke-result-with-undo');
   await wb.page.locator('.notifications-toasts .monaco-button', { hasText: 'Undo' }).first().click();
   await row.locator('.person', { hasText: 'Bob Example' }).waitFor();

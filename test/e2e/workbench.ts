@@ -97,7 +97,8 @@ function workbench(page: Page, server: RunningServer, demo: DemoWorkspace, conte
         await row.first().click();
         return;
       } catch (e) {
-        if (process.env.SENSITIVITY_E2E_DEBUG) console.log(`palette: "${title}" not listed yet (${new Date().toISOString()}): ${(await quickPickItems().allInnerTexts()).join(' | ')}`);
+        if (process.env.SENSITIVITY_E2E_DEBUG)
+          console.log(`palette: "${title}" not listed yet (${new Date().toISOString()}): ${(await quickPickItems().allInnerTexts()).join(' | ')}`);
         await page.keyboard.press('Escape');
         if (Date.now() > deadline) throw new Error(`the command palette never listed "${title}"`, { cause: e });
       }
@@ -137,7 +138,9 @@ function workbench(page: Page, server: RunningServer, demo: DemoWorkspace, conte
     async openFile(relativePath) {
       await page.keyboard.press('Control+P');
       await quickInput.locator('input').fill(relativePath);
-      const row = quickPickItems().filter({ hasText: relativePath.split('/').pop() ?? relativePath }).first();
+      const row = quickPickItems()
+        .filter({ hasText: relativePath.split('/').pop() ?? relativePath })
+        .first();
       await row.waitFor();
       await page.keyboard.press('Enter');
       await page.locator('.editor-group-container .tab.active', { hasText: relativePath.split('/').pop() ?? relativePath }).waitFor();
@@ -164,7 +167,11 @@ export function exactly(text: string): RegExp {
 }
 
 /** File-name form of a scenario title. */
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 
 /**
  * Registers node:test hooks that open one workbench for the calling test file and close it after, and
@@ -173,9 +180,12 @@ const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(
  */
 export function useWorkbench(): { scenario(name: string, fn: (wb: Workbench) => Promise<void>): void } {
   let wb: Workbench | undefined;
-  before(async () => {
-    wb = await openWorkbench();
-  }, { timeout: 420_000 });
+  before(
+    async () => {
+      wb = await openWorkbench();
+    },
+    { timeout: 420_000 },
+  );
   after(async () => {
     await wb?.close();
   });

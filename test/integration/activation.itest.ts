@@ -16,7 +16,11 @@ suite('activation', () => {
     const registered = new Set(await vscode.commands.getCommands(true));
     const contributed = contributedCommands();
     assert.ok(contributed.length > 0, 'package.json contributes no commands');
-    assert.deepEqual(contributed.filter((id) => !registered.has(id)), [], 'contributed but not registered');
+    assert.deepEqual(
+      contributed.filter((id) => !registered.has(id)),
+      [],
+      'contributed but not registered',
+    );
   });
 
   test('activation is lazy: only workspaces that use labels, or restoring a protected editor', () => {

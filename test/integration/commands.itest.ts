@@ -26,24 +26,45 @@ suite('commands and contributions', () => {
 
   test('every command is in the "Sensitivity" category and every menu item names a contributed command', () => {
     const c = contributes();
-    assert.deepEqual(c.commands.filter((x) => x.category !== 'Sensitivity').map((x) => x.command), []);
+    assert.deepEqual(
+      c.commands.filter((x) => x.category !== 'Sensitivity').map((x) => x.command),
+      [],
+    );
     const ids = new Set(c.commands.map((x) => x.command));
-    const inMenus = Object.values(c.menus).flat().flatMap((m) => (m.command ? [m.command] : []));
-    assert.deepEqual(inMenus.filter((id) => !ids.has(id)), []);
-    assert.deepEqual(c.keybindings.filter((k) => !ids.has(k.command)).map((k) => k.command), []);
+    const inMenus = Object.values(c.menus)
+      .flat()
+      .flatMap((m) => (m.command ? [m.command] : []));
+    assert.deepEqual(
+      inMenus.filter((id) => !ids.has(id)),
+      [],
+    );
+    assert.deepEqual(
+      c.keybindings.filter((k) => !ids.has(k.command)).map((k) => k.command),
+      [],
+    );
   });
 
   test('people find the commands by their words, and the walkthrough leads through the first five minutes', () => {
     const c = contributes() as Contributes & { walkthroughs: { steps: { id: string; description: string; completionEvents: string[] }[] }[] };
     const titles = c.commands.map((x) => x.title.toLowerCase());
-    for (const word of ['classify', 'encrypt', 'decrypt', 'share', 'scan']) assert.ok(titles.some((t) => t.includes(word)), `a command title says "${word}"`);
+    for (const word of ['classify', 'encrypt', 'decrypt', 'share', 'scan'])
+      assert.ok(
+        titles.some((t) => t.includes(word)),
+        `a command title says "${word}"`,
+      );
     const ids = new Set(c.commands.map((x) => x.command));
     const steps = c.walkthroughs[0]!.steps;
-    assert.deepEqual(steps.map((s) => s.id), ['identity', 'label', 'protect', 'share', 'panel']);
+    assert.deepEqual(
+      steps.map((s) => s.id),
+      ['identity', 'label', 'protect', 'share', 'panel'],
+    );
     for (const s of steps) {
       const linked = [...s.description.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]!);
       assert.ok(linked.length > 0 && linked.every((id) => ids.has(id)), `${s.id} links contributed commands`);
-      assert.ok(s.completionEvents.every((e) => ids.has(e.replace('onCommand:', ''))), `${s.id} completes on a contributed command`);
+      assert.ok(
+        s.completionEvents.every((e) => ids.has(e.replace('onCommand:', ''))),
+        `${s.id} completes on a contributed command`,
+      );
     }
   });
 
@@ -58,7 +79,12 @@ suite('commands and contributions', () => {
   test('every setting has a description', () => {
     const props = contributes().configuration.properties;
     assert.ok(Object.keys(props).length >= 6);
-    assert.deepEqual(Object.entries(props).filter(([, p]) => !(p.description ?? p.markdownDescription)).map(([k]) => k), []);
+    assert.deepEqual(
+      Object.entries(props)
+        .filter(([, p]) => !(p.description ?? p.markdownDescription))
+        .map(([k]) => k),
+      [],
+    );
   });
 
   test('activation cost in the extension host (bundle load + activate)', async () => {
@@ -86,15 +112,29 @@ suite('commands and contributions', () => {
     await vscode.commands.executeCommand('sensitivity.copyBlocked');
   });
 
-  test('the contributed JSON Schema validates .sensitivity/policy.json in the editor', async () => {
-    const uri = await writeFixture('schema-check/.sensitivity/policy.json', JSON.stringify({ version: 1, labels: [{ id: 'x', name: 'X', colour: 'red' }] }, null, 2));
-    const doc = await vscode.workspace.openTextDocument(uri);
-    await vscode.window.showTextDocument(doc);
-    const diagnostics = await waitFor(() => {
-      const d = vscode.languages.getDiagnostics(uri);
-      return d.length > 0 && d;
-    }, 'a schema diagnostic', { timeoutMs: 20_000 });
-    assert.ok(diagnostics.some((d) => /colour/.test(d.message) || /not allowed/i.test(d.message)), diagnostics.map((d) => d.message).join('; '));
-    await closeAllEditors();
-  }, { timeoutMs: 30_000 });
+  test(
+    'the contributed JSON Schema validates .sensitivity/policy.json in the editor',
+    async () => {
+      const uri = await writeFixture(
+        'schema-check/.sensitivity/policy.json',
+        JSON.stringify({ version: 1, labels: [{ id: 'x', name: 'X', colour: 'red' }] }, null, 2),
+      );
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc);
+      const diagnostics = await waitFor(
+        () => {
+          const d = vscode.languages.getDiagnostics(uri);
+          return d.length > 0 && d;
+        },
+        'a schema diagnostic',
+        { timeoutMs: 20_000 },
+      );
+      assert.ok(
+        diagnostics.some((d) => /colour/.test(d.message) || /not allowed/i.test(d.message)),
+        diagnostics.map((d) => d.message).join('; '),
+      );
+      await closeAllEditors();
+    },
+    { timeoutMs: 30_000 },
+  );
 });

@@ -42,17 +42,23 @@ async function typeAt(editor: vscode.TextEditor, line: number, text: string): Pr
 
 /** Waits until the diagnostics of `uri` satisfy `probe`. */
 function diagnostics(uri: vscode.Uri, probe: (d: vscode.Diagnostic[]) => boolean, what: string, timeoutMs = 10_000): Promise<vscode.Diagnostic[]> {
-  return waitFor(() => {
-    const d = ours(uri);
-    return probe(d) && d;
-  }, what, { timeoutMs });
+  return waitFor(
+    () => {
+      const d = ours(uri);
+      return probe(d) && d;
+    },
+    what,
+    { timeoutMs },
+  );
 }
 
 /** The last User Timing measure of a detection update, when it is for `doc` at its current version. */
 function lastUpdate(doc: vscode.TextDocument): { duration: number; mode: string; scanned: number } | undefined {
   const m = performance.getEntriesByName('sensitivity.detect.update', 'measure').at(-1) as PerformanceMeasure | undefined;
   const detail = m?.detail as { uri: string; version: number; mode: string; scanned: number } | undefined;
-  return m && detail?.uri === doc.uri.toString() && detail.version === doc.version ? { duration: m.duration, mode: detail.mode, scanned: detail.scanned } : undefined;
+  return m && detail?.uri === doc.uri.toString() && detail.version === doc.version
+    ? { duration: m.duration, mode: detail.mode, scanned: detail.scanned }
+    : undefined;
 }
 
 /** A workspace subfolder with its own policy whose rules `apply`: cards need Confidential, AWS keys Highly Confidential. */
@@ -89,7 +95,10 @@ suite('detect', () => {
     assert.equal(d!.severity, vscode.DiagnosticSeverity.Warning);
     assert.equal(d!.code, 'credit-card');
     assert.deepEqual([d!.range.start.line, d!.range.start.character, d!.range.end.line, d!.range.end.character], [2, 13, 2, 13 + CARD.length]);
-    assert.equal(d!.message, 'Payment card number (**** **** **** 6467) — this file should be at least Confidential (it is General). High confidence: Luhn checksum passed, Visa issuer range and length, context keyword nearby');
+    assert.equal(
+      d!.message,
+      'Payment card number (**** **** **** 6467) — this file should be at least Confidential (it is General). High confidence: Luhn checksum passed, Visa issuer range and length, context keyword nearby',
+    );
     assert.ok(!d!.message.includes('4539'), 'the number itself is masked');
 
     // The status bar says what the content needs.
@@ -101,7 +110,12 @@ suite('detect', () => {
     assert.match(status.tooltip, /Payment card number/);
     assert.match(status.tooltip, /needs at least \*\*Confidential\*\*/);
 
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d!.range, vscode.CodeActionKind.QuickFix.value);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      d!.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
     const titles = actions.map((x) => x.title).filter((t) => /label|Protect/.test(t));
     assert.deepEqual(titles, ['Apply label Confidential / All Employees', 'Choose a sensitivity label…', 'Protect this file…']);
     const fix = actions.find((x) => x.title === 'Apply label Confidential / All Employees')!;
@@ -112,8 +126,15 @@ suite('detect', () => {
       (await auditSince(before)).map((e) => [e.action, e.file, e.from, e.to, e.direction]),
       [['label.set', rel(uri), 'general', 'confidential-all-employees', 'upgrade']],
     );
-    const [info] = await diagnostics(uri, (ds) => ds[0]?.severity === vscode.DiagnosticSeverity.Information, 'the finding to become information once the label fits');
-    assert.equal(info!.message, 'Payment card number (**** **** **** 6467) — needs at least Confidential; this file is Confidential / All Employees. High confidence: Luhn checksum passed, Visa issuer range and length, context keyword nearby');
+    const [info] = await diagnostics(
+      uri,
+      (ds) => ds[0]?.severity === vscode.DiagnosticSeverity.Information,
+      'the finding to become information once the label fits',
+    );
+    assert.equal(
+      info!.message,
+      'Payment card number (**** **** **** 6467) — needs at least Confidential; this file is Confidential / All Employees. High confidence: Luhn checksum passed, Visa issuer range and length, context keyword nearby',
+    );
     await waitFor(async () => !(await a.statusBar()).text.endsWith('$(warning)'), 'the status bar warning to go');
   });
 
@@ -143,24 +164,46 @@ suite('detect', () => {
     assert.equal(d!.severity, vscode.DiagnosticSeverity.Information);
     assert.equal(d!.code, 'test-card-number');
     assert.equal(d!.message, 'Payment card number (**** **** **** 1111) — a published test card number, not treated as sensitive');
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d!.range, vscode.CodeActionKind.QuickFix.value);
-    assert.deepEqual(actions.map((x) => x.title).filter((t) => /label|Protect/.test(t)), []);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      d!.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
+    assert.deepEqual(
+      actions.map((x) => x.title).filter((t) => /label|Protect/.test(t)),
+      [],
+    );
   });
 
-  test('Scan Workspace for Sensitive Content lists findings in the Problems view in the editor\'s words', async () => {
-    const uri = await writeFixture(`scanned-${Date.now().toString(36)}/ledger.csv`, `name,card\nalice,${CARD}\n`);
-    await apply(uri, 'general');
-    const summary = await vscode.commands.executeCommand<{ scanned: number; withFindings: number; outranked: number; cancelled: boolean }>('sensitivity.scanWorkspace', { quiet: true });
-    assert.ok(summary && !summary.cancelled && summary.scanned > 0 && summary.outranked >= 1, JSON.stringify(summary));
-    const found = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Sensitivity scan');
-    assert.deepEqual(
-      found.map((d) => [d.severity, d.code, d.range.start.line, d.message]),
-      [[vscode.DiagnosticSeverity.Warning, 'credit-card', 1, 'Payment card number (**** **** **** 6467) — this file should be at least Confidential (it is General)']],
-    );
-    // Opened, the file is judged live: the scan's entry gives way.
-    await openFile(rel(uri));
-    await waitFor(() => vscode.languages.getDiagnostics(uri).every((d) => d.source !== 'Sensitivity scan'), 'the scan entry to give way to live detection');
-  }, { timeoutMs: 40_000 });
+  test(
+    "Scan Workspace for Sensitive Content lists findings in the Problems view in the editor's words",
+    async () => {
+      const uri = await writeFixture(`scanned-${Date.now().toString(36)}/ledger.csv`, `name,card\nalice,${CARD}\n`);
+      await apply(uri, 'general');
+      const summary = await vscode.commands.executeCommand<{ scanned: number; withFindings: number; outranked: number; cancelled: boolean }>(
+        'sensitivity.scanWorkspace',
+        { quiet: true },
+      );
+      assert.ok(summary && !summary.cancelled && summary.scanned > 0 && summary.outranked >= 1, JSON.stringify(summary));
+      const found = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Sensitivity scan');
+      assert.deepEqual(
+        found.map((d) => [d.severity, d.code, d.range.start.line, d.message]),
+        [
+          [
+            vscode.DiagnosticSeverity.Warning,
+            'credit-card',
+            1,
+            'Payment card number (**** **** **** 6467) — this file should be at least Confidential (it is General)',
+          ],
+        ],
+      );
+      // Opened, the file is judged live: the scan's entry gives way.
+      await openFile(rel(uri));
+      await waitFor(() => vscode.languages.getDiagnostics(uri).every((d) => d.source !== 'Sensitivity scan'), 'the scan entry to give way to live detection');
+    },
+    { timeoutMs: 40_000 },
+  );
 
   test('diagnostics follow edits: lines inserted above move them, deleting the number clears them', async () => {
     const uri = await freshFile('moving', '.txt', `intro\nCard number: ${CARD}\n`);
@@ -172,33 +215,40 @@ suite('detect', () => {
     await diagnostics(uri, (ds) => ds.length === 0, 'the diagnostic to go with the number');
   });
 
-  test('an apply rule labels an unlabeled file on save (label.auto), and raises only a label it applied itself', async () => {
-    const uri = await writeFixture(`auto/cards-${Date.now().toString(36)}.csv`, 'name,card\n');
-    const name = uri.path.split('/').pop()!;
-    const editor = await openFile(rel(uri));
-    await typeAt(editor, 1, `alice,${CARD}`);
-    const [d] = await diagnostics(uri, (ds) => ds.length > 0, 'the card diagnostic');
-    assert.match(d!.message, /\(it has no label; saving labels it Confidential \/ All Employees\)\. High confidence: Luhn checksum passed/);
-    const before = (await auditLog()).length;
-    await saveDocument(editor.document, 'saved');
-    await waitFor(async () => (await autoManifest())[name]?.label === 'confidential-all-employees', 'the automatic label in auto/.sensitivity/labels.json');
-    const auto = (await auditSince(before)).filter((e) => e.file === name);
-    assert.deepEqual(auto.map((e) => [e.action, e.to, e.direction, e.types, e.count]), [['label.auto', 'confidential-all-employees', 'new', ['credit-card'], 1]]);
-    await diagnostics(uri, (ds) => ds[0]?.severity === vscode.DiagnosticSeverity.Information, 'the finding to fit the new label');
+  test(
+    'an apply rule labels an unlabeled file on save (label.auto), and raises only a label it applied itself',
+    async () => {
+      const uri = await writeFixture(`auto/cards-${Date.now().toString(36)}.csv`, 'name,card\n');
+      const name = uri.path.split('/').pop()!;
+      const editor = await openFile(rel(uri));
+      await typeAt(editor, 1, `alice,${CARD}`);
+      const [d] = await diagnostics(uri, (ds) => ds.length > 0, 'the card diagnostic');
+      assert.match(d!.message, /\(it has no label; saving labels it Confidential \/ All Employees\)\. High confidence: Luhn checksum passed/);
+      const before = (await auditLog()).length;
+      await saveDocument(editor.document, 'saved');
+      await waitFor(async () => (await autoManifest())[name]?.label === 'confidential-all-employees', 'the automatic label in auto/.sensitivity/labels.json');
+      const auto = (await auditSince(before)).filter((e) => e.file === name);
+      assert.deepEqual(
+        auto.map((e) => [e.action, e.to, e.direction, e.types, e.count]),
+        [['label.auto', 'confidential-all-employees', 'new', ['credit-card'], 1]],
+      );
+      await diagnostics(uri, (ds) => ds[0]?.severity === vscode.DiagnosticSeverity.Information, 'the finding to fit the new label');
 
-    // An AWS key needs more: the automatic label is raised (a rule labeled it, not a person).
-    await typeAt(editor, 1, `\naws,${AWS_KEY}`);
-    await diagnostics(uri, (ds) => ds.some((x) => x.code === 'aws-access-key'), 'the AWS key diagnostic');
-    await saveDocument(editor.document, 'saved again');
-    await waitFor(async () => (await autoManifest())[name]?.label === 'highly-confidential-all-employees', 'the raised automatic label');
-    assert.deepEqual(
-      (await auditSince(before)).filter((e) => e.file === name).map((e) => [e.action, e.to, e.direction]),
-      [
-        ['label.auto', 'confidential-all-employees', 'new'],
-        ['label.auto', 'highly-confidential-all-employees', 'upgrade'],
-      ],
-    );
-  }, { timeoutMs: 40_000 });
+      // An AWS key needs more: the automatic label is raised (a rule labeled it, not a person).
+      await typeAt(editor, 1, `\naws,${AWS_KEY}`);
+      await diagnostics(uri, (ds) => ds.some((x) => x.code === 'aws-access-key'), 'the AWS key diagnostic');
+      await saveDocument(editor.document, 'saved again');
+      await waitFor(async () => (await autoManifest())[name]?.label === 'highly-confidential-all-employees', 'the raised automatic label');
+      assert.deepEqual(
+        (await auditSince(before)).filter((e) => e.file === name).map((e) => [e.action, e.to, e.direction]),
+        [
+          ['label.auto', 'confidential-all-employees', 'new'],
+          ['label.auto', 'highly-confidential-all-employees', 'upgrade'],
+        ],
+      );
+    },
+    { timeoutMs: 40_000 },
+  );
 
   test('the default label of a file created in VS Code is automatic too: an apply rule raises it on save', async () => {
     const uri = workspaceUri(`auto/new-${Date.now().toString(36)}.txt`);
@@ -231,22 +281,40 @@ suite('detect', () => {
     await saveDocument(editor.document, 'saved');
     await (await api()).autoLabelsSettled();
     assert.equal((await autoManifest())[name]?.label, 'general');
-    assert.deepEqual((await auditSince(before)).filter((e) => e.file === name), []);
+    assert.deepEqual(
+      (await auditSince(before)).filter((e) => e.file === name),
+      [],
+    );
   });
 
-  test('a protected document is scanned in memory', async () => {
-    const plain = await freshFile('vault', '.md', '# Vault\n');
-    const protectedResult = await vscode.commands.executeCommand<BatchResult>('sensitivity.protect', plain, { label: 'general', grants: [] });
-    assert.deepEqual(protectedResult.failed, []);
-    const envelope = vscode.Uri.file(protectedResult.done[0]!);
-    const uri = vscode.Uri.from({ scheme: 'sensitivity-protected', path: envelope.path.slice(0, -'.protected'.length) });
-    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
-    await typeAt(editor, 0, `\naws_access_key_id = ${AWS_KEY}`);
-    const [d] = await diagnostics(uri, (ds) => ds.length > 0, 'a diagnostic in the protected document');
-    assert.equal(d!.message, 'AWS access key (AKIA**************23) — this file should be at least Highly Confidential (it is General). High confidence: issuer prefix AKIA (access key), issuer structure (20 characters, base32 alphabet)');
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, d!.range, vscode.CodeActionKind.QuickFix.value);
-    assert.deepEqual(actions.map((x) => x.title).filter((t) => /label|Protect/.test(t)), ['Apply label Highly Confidential / All Employees', 'Choose a sensitivity label…']);
-  }, { timeoutMs: 30_000 });
+  test(
+    'a protected document is scanned in memory',
+    async () => {
+      const plain = await freshFile('vault', '.md', '# Vault\n');
+      const protectedResult = await vscode.commands.executeCommand<BatchResult>('sensitivity.protect', plain, { label: 'general', grants: [] });
+      assert.deepEqual(protectedResult.failed, []);
+      const envelope = vscode.Uri.file(protectedResult.done[0]!);
+      const uri = vscode.Uri.from({ scheme: 'sensitivity-protected', path: envelope.path.slice(0, -'.protected'.length) });
+      const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+      await typeAt(editor, 0, `\naws_access_key_id = ${AWS_KEY}`);
+      const [d] = await diagnostics(uri, (ds) => ds.length > 0, 'a diagnostic in the protected document');
+      assert.equal(
+        d!.message,
+        'AWS access key (AKIA**************23) — this file should be at least Highly Confidential (it is General). High confidence: issuer prefix AKIA (access key), issuer structure (20 characters, base32 alphabet)',
+      );
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        uri,
+        d!.range,
+        vscode.CodeActionKind.QuickFix.value,
+      );
+      assert.deepEqual(
+        actions.map((x) => x.title).filter((t) => /label|Protect/.test(t)),
+        ['Apply label Highly Confidential / All Employees', 'Choose a sensitivity label…'],
+      );
+    },
+    { timeoutMs: 30_000 },
+  );
 
   test('files over sensitivity.detection.maxFileSize get a note instead of a scan; ignored files are not scanned', async () => {
     const config = vscode.workspace.getConfiguration('sensitivity.detection');
@@ -271,34 +339,44 @@ suite('detect', () => {
     assert.deepEqual(ours(ignored), []);
   });
 
-  test('a 1 MiB document is rescanned incrementally as one types', async () => {
-    const lines: string[] = [];
-    for (let i = 0, n = 0; n < 1024 * 1024; i++) {
-      const line = i % 2 === 0 ? `  const value${i} = compute(input${i}, ${i * 7919 % 10007}); // step ${i}` : `  if (value${i - 1} > limit) { return fallback(${i}); }`;
-      lines.push(line);
-      n += line.length + 1;
-    }
-    lines.push(`const card = "${CARD}";`);
-    const uri = await freshFile('big-source', '.ts', lines.join('\n') + '\n');
-    const editor = await openFile(rel(uri));
-    await diagnostics(uri, (ds) => ds.length === 1, 'the card diagnostic at the end', 20_000);
-    const full = await waitFor(() => lastUpdate(editor.document), 'the first scan');
-    const times: number[] = [];
-    const modes: string[] = [];
-    for (let i = 0; i < 12; i++) {
-      const line = 1000 + i * 1500;
-      const ok = await editor.edit((e) => e.insert(new vscode.Position(line, 2), 'x'));
-      assert.ok(ok);
-      const u = await waitFor(() => lastUpdate(editor.document), `update ${i}`);
-      times.push(u.duration);
-      modes.push(u.mode);
-    }
-    times.sort((x, y) => x - y);
-    const median = times[times.length >> 1]!;
-    console.log(
-      `[itest] detect timing: 1 MiB document: first (full) scan ${full.duration.toFixed(1)} ms; keystroke update median ${median.toFixed(2)} ms, max ${times.at(-1)!.toFixed(2)} ms (${modes.filter((m) => m === 'incremental').length}/12 incremental)`,
-    );
-    assert.ok(modes.every((m) => m === 'incremental'), `modes: ${modes.join(', ')}`);
-    assert.equal(ours(uri).length, 1, 'the card diagnostic stays');
-  }, { timeoutMs: 60_000 });
+  test(
+    'a 1 MiB document is rescanned incrementally as one types',
+    async () => {
+      const lines: string[] = [];
+      for (let i = 0, n = 0; n < 1024 * 1024; i++) {
+        const line =
+          i % 2 === 0
+            ? `  const value${i} = compute(input${i}, ${(i * 7919) % 10007}); // step ${i}`
+            : `  if (value${i - 1} > limit) { return fallback(${i}); }`;
+        lines.push(line);
+        n += line.length + 1;
+      }
+      lines.push(`const card = "${CARD}";`);
+      const uri = await freshFile('big-source', '.ts', lines.join('\n') + '\n');
+      const editor = await openFile(rel(uri));
+      await diagnostics(uri, (ds) => ds.length === 1, 'the card diagnostic at the end', 20_000);
+      const full = await waitFor(() => lastUpdate(editor.document), 'the first scan');
+      const times: number[] = [];
+      const modes: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        const line = 1000 + i * 1500;
+        const ok = await editor.edit((e) => e.insert(new vscode.Position(line, 2), 'x'));
+        assert.ok(ok);
+        const u = await waitFor(() => lastUpdate(editor.document), `update ${i}`);
+        times.push(u.duration);
+        modes.push(u.mode);
+      }
+      times.sort((x, y) => x - y);
+      const median = times[times.length >> 1]!;
+      console.log(
+        `[itest] detect timing: 1 MiB document: first (full) scan ${full.duration.toFixed(1)} ms; keystroke update median ${median.toFixed(2)} ms, max ${times.at(-1)!.toFixed(2)} ms (${modes.filter((m) => m === 'incremental').length}/12 incremental)`,
+      );
+      assert.ok(
+        modes.every((m) => m === 'incremental'),
+        `modes: ${modes.join(', ')}`,
+      );
+      assert.equal(ours(uri).length, 1, 'the card diagnostic stays');
+    },
+    { timeoutMs: 60_000 },
+  );
 });

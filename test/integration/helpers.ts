@@ -98,4 +98,3 @@ export async function waitFor<T>(
 export async function saveDocument(doc: vscode.TextDocument, what = 'the document to be saved'): Promise<void> {
   await waitFor(async () => (await doc.save()) || !doc.isDirty, what, { intervalMs: 200 });
 }
-

@@ -17,14 +17,19 @@ interface BatchResult {
 }
 
 const rel = (uri: vscode.Uri) => vscode.workspace.asRelativePath(uri, false);
-const apply = (uri: vscode.Uri, options?: object) => Promise.resolve(vscode.commands.executeCommand<BatchResult>('sensitivity.applyLabel', uri, ...(options ? [options] : [])));
+const apply = (uri: vscode.Uri, options?: object) =>
+  Promise.resolve(vscode.commands.executeCommand<BatchResult>('sensitivity.applyLabel', uri, ...(options ? [options] : [])));
 
 /** Accepts the active quick pick item until `done` holds (the picker opens asynchronously). */
 async function acceptQuickPickUntil(done: () => Promise<boolean>, what: string): Promise<void> {
-  await waitFor(async () => {
-    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-    return done();
-  }, what, { intervalMs: 200 });
+  await waitFor(
+    async () => {
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      return done();
+    },
+    what,
+    { intervalMs: 200 },
+  );
 }
 
 suite('labels', () => {
@@ -51,7 +56,10 @@ suite('labels', () => {
     assert.match(status.tooltip, /Business data not intended for public consumption/);
     const decoration = await a.decorationOf(uri);
     assert.equal(decoration?.badge, 'G');
-    assert.deepEqual((await auditSince(before)).map((e) => [e.action, e.file, e.to, e.direction]), [['label.set', rel(uri), 'general', 'new']]);
+    assert.deepEqual(
+      (await auditSince(before)).map((e) => [e.action, e.file, e.to, e.direction]),
+      [['label.set', rel(uri), 'general', 'new']],
+    );
   });
 
   test('an unlabeled file outside the mandatory globs shows no status bar item', async () => {
@@ -78,30 +86,38 @@ suite('labels', () => {
     assert.equal(entry?.direction, 'upgrade');
   });
 
-  test('a downgrade asks for a justification: dismissing it changes nothing, giving one records it', async () => {
-    const uri = await freshFile('downgrade', '.md', 'x\n');
-    await apply(uri, { label: 'highly-confidential-all-employees' });
-    const before = (await auditLog()).length;
-    let settled = false;
-    const pending = apply(uri, { label: 'public' }).finally(() => (settled = true));
-    // The command waits for the justification prompt until it is dismissed (asked again until the prompt is up).
-    await waitFor(async () => {
-      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
-      return settled;
-    }, 'the justification prompt to be dismissed', { intervalMs: 200 });
-    const cancelled = await pending;
-    assert.equal(cancelled.cancelled, true);
-    assert.equal((await manifest())[rel(uri)]?.label, 'highly-confidential-all-employees');
-    assert.deepEqual(await auditSince(before), [], 'nothing is audited for a cancelled change');
+  test(
+    'a downgrade asks for a justification: dismissing it changes nothing, giving one records it',
+    async () => {
+      const uri = await freshFile('downgrade', '.md', 'x\n');
+      await apply(uri, { label: 'highly-confidential-all-employees' });
+      const before = (await auditLog()).length;
+      let settled = false;
+      const pending = apply(uri, { label: 'public' }).finally(() => (settled = true));
+      // The command waits for the justification prompt until it is dismissed (asked again until the prompt is up).
+      await waitFor(
+        async () => {
+          await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+          return settled;
+        },
+        'the justification prompt to be dismissed',
+        { intervalMs: 200 },
+      );
+      const cancelled = await pending;
+      assert.equal(cancelled.cancelled, true);
+      assert.equal((await manifest())[rel(uri)]?.label, 'highly-confidential-all-employees');
+      assert.deepEqual(await auditSince(before), [], 'nothing is audited for a cancelled change');
 
-    const done = await apply(uri, { label: 'public', justification: 'Published in the annual report' });
-    assert.deepEqual(done.failed, []);
-    const entry = (await manifest())[rel(uri)];
-    assert.equal(entry?.label, 'public');
-    assert.equal(entry?.justification, 'Published in the annual report');
-    const [audit] = await auditSince(before);
-    assert.deepEqual([audit?.action, audit?.direction, audit?.justification], ['label.set', 'downgrade', 'Published in the annual report']);
-  }, { timeoutMs: 30_000 });
+      const done = await apply(uri, { label: 'public', justification: 'Published in the annual report' });
+      assert.deepEqual(done.failed, []);
+      const entry = (await manifest())[rel(uri)];
+      assert.equal(entry?.label, 'public');
+      assert.equal(entry?.justification, 'Published in the annual report');
+      const [audit] = await auditSince(before);
+      assert.deepEqual([audit?.action, audit?.direction, audit?.justification], ['label.set', 'downgrade', 'Published in the annual report']);
+    },
+    { timeoutMs: 30_000 },
+  );
 
   test('Remove Label is a downgrade too: justified, then gone from labels.json and audited', async () => {
     const uri = await freshFile('remove', '.md', 'x\n');
@@ -114,23 +130,27 @@ suite('labels', () => {
     assert.deepEqual([entry?.action, entry?.justification], ['label.remove', 'Not business data']);
   });
 
-  test('a file under the mandatory globs shows "No label" and asks for a label after saving', async () => {
-    const uri = await writeFixture(`mandatory/report-${Date.now()}.md`, '# Report\n');
-    const a = await api();
-    assert.equal((await a.labelOf(uri))?.missingMandatory, true);
-    assert.equal((await a.decorationOf(uri))?.badge, '!');
-    const editor = await openFile(rel(uri));
-    const status = await waitFor(async () => {
-      const s = await a.statusBar();
-      return s.visible && s;
-    }, 'the status bar to warn');
-    assert.equal(status.text, '$(tag) No label');
-    await editor.edit((e) => e.insert(new vscode.Position(1, 0), 'Quarterly numbers\n'));
-    await saveDocument(editor.document);
-    // The picker opens after the save with the policy's default label active.
-    await acceptQuickPickUntil(async () => (await manifest())[rel(uri)]?.label === 'general', 'the mandatory label prompt to label the file');
-    await waitFor(async () => (await a.statusBar()).text === '$(tag) General', 'the status bar to show the new label');
-  }, { timeoutMs: 30_000 });
+  test(
+    'a file under the mandatory globs shows "No label" and asks for a label after saving',
+    async () => {
+      const uri = await writeFixture(`mandatory/report-${Date.now()}.md`, '# Report\n');
+      const a = await api();
+      assert.equal((await a.labelOf(uri))?.missingMandatory, true);
+      assert.equal((await a.decorationOf(uri))?.badge, '!');
+      const editor = await openFile(rel(uri));
+      const status = await waitFor(async () => {
+        const s = await a.statusBar();
+        return s.visible && s;
+      }, 'the status bar to warn');
+      assert.equal(status.text, '$(tag) No label');
+      await editor.edit((e) => e.insert(new vscode.Position(1, 0), 'Quarterly numbers\n'));
+      await saveDocument(editor.document);
+      // The picker opens after the save with the policy's default label active.
+      await acceptQuickPickUntil(async () => (await manifest())[rel(uri)]?.label === 'general', 'the mandatory label prompt to label the file');
+      await waitFor(async () => (await a.statusBar()).text === '$(tag) General', 'the status bar to show the new label');
+    },
+    { timeoutMs: 30_000 },
+  );
 
   test('a file created in VS Code gets the default label', async () => {
     const uri = vscode.Uri.joinPath(workspaceRoot(), `created-${Date.now()}.md`);

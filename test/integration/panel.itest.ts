@@ -47,16 +47,25 @@ suite('access panel', () => {
     await activateExtension();
     // The panel's revoke asks first (a modal, which the extension host cannot answer; the UI tests answer it).
     await vscode.workspace.getConfiguration('sensitivity').update('confirmDestructiveActions', false, vscode.ConfigurationTarget.Global);
-    me = (await vscode.commands.executeCommand<PublicIdentity>('sensitivity.createIdentity', { name: 'Alice Admin', email: 'alice@example.com', force: true }))!;
+    me = (await vscode.commands.executeCommand<PublicIdentity>('sensitivity.createIdentity', {
+      name: 'Alice Admin',
+      email: 'alice@example.com',
+      force: true,
+    }))!;
     assert.ok(me?.id, 'createIdentity returned no identity');
     bob = await createIdentity('Bob Reader', 'bob@example.com');
     carol = await createIdentity('Carol Owner', 'carol@example.com');
     const ws = openWorkspace(workspaceRoot().fsPath);
-    await ws.updatePeople((people) => [publicIdentity(me), publicIdentity(bob), publicIdentity(carol)].reduce((d, p) => addPerson(d, p, { replace: true }), people));
+    await ws.updatePeople((people) =>
+      [publicIdentity(me), publicIdentity(bob), publicIdentity(carol)].reduce((d, p) => addPerson(d, p, { replace: true }), people),
+    );
 
     // Alice (you) owns plan.md and lets Bob view it; Carol owns shared.md and lets Alice review it.
     const plan = await writeFixture(`${dir}/plan.md`, '# Plan\n');
-    const r = await vscode.commands.executeCommand<{ done: string[] }>('sensitivity.protect', plan, { label: 'confidential-specific-people', grants: [{ who: bob.email, role: 'Viewer' }] });
+    const r = await vscode.commands.executeCommand<{ done: string[] }>('sensitivity.protect', plan, {
+      label: 'confidential-specific-people',
+      grants: [{ who: bob.email, role: 'Viewer' }],
+    });
     assert.equal(r?.done.length, 1, 'protect did not protect plan.md');
     await writeFixture(`${dir}/shared.md`, '# Shared\n');
     await app.protect(sessionAs(carol), `${dir}/shared.md`, { label: 'confidential-specific-people', grants: [{ who: me.email, role: 'Reviewer' }] });
@@ -87,7 +96,10 @@ suite('access panel', () => {
     assert.match(script?.[2] ?? '', /\/dist\/webview\.js$/);
     const opts = panel.panel.webview.options;
     assert.equal(opts.enableScripts, true);
-    assert.deepEqual(opts.localResourceRoots?.map((u) => u.path.split('/').pop()), ['dist', 'media']);
+    assert.deepEqual(
+      opts.localResourceRoots?.map((u) => u.path.split('/').pop()),
+      ['dist', 'media'],
+    );
   });
 
   test('the real webview loads its script under that CSP and completes the ready handshake', async () => {
@@ -100,14 +112,26 @@ suite('access panel', () => {
     assert.equal(plan.label?.id, 'confidential-specific-people');
     assert.equal(plan.owner?.email, 'alice@example.com');
     assert.equal(plan.owner?.you, true);
-    assert.deepEqual(plan.people.map((p) => [p.email, p.role, p.you]), [['alice@example.com', 'Owner', true], ['bob@example.com', 'Viewer', false]]);
+    assert.deepEqual(
+      plan.people.map((p) => [p.email, p.role, p.you]),
+      [
+        ['alice@example.com', 'Owner', true],
+        ['bob@example.com', 'Viewer', false],
+      ],
+    );
     assert.deepEqual(plan.people[1]!.rights, ['VIEW', 'VIEWRIGHTSDATA']);
     assert.equal(plan.yourRole, 'Owner');
     assert.deepEqual(plan.actions, { applyLabel: true, protect: false, grant: true, revoke: true });
 
     const shared = (await rowWhen(SHARED, () => true, 'shared.md.protected'))!;
     assert.equal(shared.owner?.email, 'carol@example.com');
-    assert.deepEqual(shared.people.map((p) => [p.email, p.role]), [['carol@example.com', 'Owner'], ['alice@example.com', 'Reviewer']]);
+    assert.deepEqual(
+      shared.people.map((p) => [p.email, p.role]),
+      [
+        ['carol@example.com', 'Owner'],
+        ['alice@example.com', 'Reviewer'],
+      ],
+    );
     assert.equal(shared.yourRole, 'Reviewer');
     assert.deepEqual(shared.yourRights, ['VIEW', 'EDIT', 'VIEWRIGHTSDATA']);
     assert.deepEqual(shared.actions, { applyLabel: false, protect: false, grant: false, revoke: false });
@@ -123,7 +147,8 @@ suite('access panel', () => {
 
   test('nothing secret crosses: the model holds no key material', () => {
     const text = JSON.stringify(panel.model());
-    for (const secret of [bob.sigPrivate.d, bob.encPrivate.d, carol.sigPrivate.d, bob.enc.x, bob.sig.x]) assert.ok(!text.includes(secret), 'key material in the model');
+    for (const secret of [bob.sigPrivate.d, bob.encPrivate.d, carol.sigPrivate.d, bob.enc.x, bob.sig.x])
+      assert.ok(!text.includes(secret), 'key material in the model');
     assert.doesNotMatch(text, /"d":|"x":|# Plan|# Shared/);
   });
 
@@ -142,7 +167,10 @@ suite('access panel', () => {
     assert.equal(await panel.receive('{"type":"refresh"}'), undefined);
     assert.equal(panel.rejectedCount, before + 6);
     const info = await app.inspect(sessionAs(bob), PLAN);
-    assert.ok(info.grants.some((g) => g.id === bobId), 'a rejected revoke changed the file');
+    assert.ok(
+      info.grants.some((g) => g.id === bobId),
+      'a rejected revoke changed the file',
+    );
   });
 
   test('openFile opens the file of a row', async () => {
@@ -155,7 +183,11 @@ suite('access panel', () => {
     const response = await panel.receive({ type: 'revoke', id: 11, params: { path: PLAN, personId: bob.id } });
     assert.equal(response?.ok, true, response && !response.ok ? response.error : '');
     const info = await app.inspect(sessionAs(carol), PLAN);
-    assert.deepEqual(info.grants.map((g) => g.email), ['alice@example.com'], 'bob still granted on disk');
+    assert.deepEqual(
+      info.grants.map((g) => g.email),
+      ['alice@example.com'],
+      'bob still granted on disk',
+    );
     const row = await rowWhen(PLAN, (r) => r.people.length === 1, 'the panel to drop bob from plan.md.protected');
     assert.equal(row.actions.revoke, false);
   });
@@ -178,26 +210,36 @@ suite('access panel', () => {
     await fs.rm(join(workspaceRoot().fsPath, dir, 'broken.md.protected'));
   });
 
-  test('indexing can be cancelled and resumed', async () => {
-    const source = join(workspaceRoot().fsPath, SHARED);
-    const many = join(workspaceRoot().fsPath, dir, 'many');
-    await fs.mkdir(many, { recursive: true });
-    await Promise.all(Array.from({ length: 60 }, (_, i) => fs.copyFile(source, join(many, `copy-${i}.md.protected`))));
-    // Written into a folder created a moment before: the watcher may miss them, the folder's create event may not.
-    await waitFor(() => panel.model().files.filter((f) => f.path.startsWith(`${dir}/many/`)).length === 60, 'the watchers to add the 60 copies');
-    // Not awaited in between: the cancel reaches the host while the run it started is still going.
-    const refreshing = panel.receive({ type: 'refresh', id: 20, params: {} });
-    const cancelling = panel.receive({ type: 'cancelIndexing', id: 21, params: {} });
-    assert.deepEqual((await Promise.all([refreshing, cancelling])).map((r) => r?.ok), [true, true]);
-    const cancelled = await panel.settled();
-    assert.equal(cancelled.status, 'cancelled');
-    assert.ok(cancelled.files.some((f) => f.path === PLAN), 'the rows found before stay after a cancel');
-    await panel.receive({ type: 'refresh', id: 22, params: {} });
-    const done = await panel.settled();
-    assert.equal(done.status, 'ready');
-    assert.equal(done.files.filter((f) => f.path.startsWith(`${dir}/many/`)).length, 60);
-    // Deleting a folder reports the folder alone; its envelopes' rows must go too.
-    await fs.rm(many, { recursive: true });
-    await waitFor(() => !panel.model().files.some((f) => f.path.startsWith(`${dir}/many/`)), 'the copies to leave the model');
-  }, { timeoutMs: 60_000 });
+  test(
+    'indexing can be cancelled and resumed',
+    async () => {
+      const source = join(workspaceRoot().fsPath, SHARED);
+      const many = join(workspaceRoot().fsPath, dir, 'many');
+      await fs.mkdir(many, { recursive: true });
+      await Promise.all(Array.from({ length: 60 }, (_, i) => fs.copyFile(source, join(many, `copy-${i}.md.protected`))));
+      // Written into a folder created a moment before: the watcher may miss them, the folder's create event may not.
+      await waitFor(() => panel.model().files.filter((f) => f.path.startsWith(`${dir}/many/`)).length === 60, 'the watchers to add the 60 copies');
+      // Not awaited in between: the cancel reaches the host while the run it started is still going.
+      const refreshing = panel.receive({ type: 'refresh', id: 20, params: {} });
+      const cancelling = panel.receive({ type: 'cancelIndexing', id: 21, params: {} });
+      assert.deepEqual(
+        (await Promise.all([refreshing, cancelling])).map((r) => r?.ok),
+        [true, true],
+      );
+      const cancelled = await panel.settled();
+      assert.equal(cancelled.status, 'cancelled');
+      assert.ok(
+        cancelled.files.some((f) => f.path === PLAN),
+        'the rows found before stay after a cancel',
+      );
+      await panel.receive({ type: 'refresh', id: 22, params: {} });
+      const done = await panel.settled();
+      assert.equal(done.status, 'ready');
+      assert.equal(done.files.filter((f) => f.path.startsWith(`${dir}/many/`)).length, 60);
+      // Deleting a folder reports the folder alone; its envelopes' rows must go too.
+      await fs.rm(many, { recursive: true });
+      await waitFor(() => !panel.model().files.some((f) => f.path.startsWith(`${dir}/many/`)), 'the copies to leave the model');
+    },
+    { timeoutMs: 60_000 },
+  );
 });

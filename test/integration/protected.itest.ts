@@ -63,7 +63,10 @@ async function assertStaysCustom(envelope: vscode.Uri, audited: (e: AuditLine) =
   await waitFor(async () => (await auditSince(since)).some(audited), 'the page to audit what it showed');
   const input = activeTab();
   assert.ok(input instanceof vscode.TabInputCustom, 'no text editor replaced the protected-file page');
-  assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.toString() === editorUri(envelope).toString() && d.getText().length > 0), 'no plaintext document was opened');
+  assert.ok(
+    !vscode.workspace.textDocuments.some((d) => d.uri.toString() === editorUri(envelope).toString() && d.getText().length > 0),
+    'no plaintext document was opened',
+  );
 }
 
 /** Every file under `dir` (bounded), for searching leaked plaintext. */
@@ -93,7 +96,13 @@ async function filesContaining(needle: string, skip: string): Promise<string[]> 
 suite('protected files', () => {
   let alice: Identity, bob: Identity, carol: Identity, dave: Identity, erin: Identity;
   before(async () => {
-    [alice, bob, carol, dave, erin] = await Promise.all(['alice', 'bob', 'carol', 'dave', 'erin'].map(person)) as [Identity, Identity, Identity, Identity, Identity];
+    [alice, bob, carol, dave, erin] = (await Promise.all(['alice', 'bob', 'carol', 'dave', 'erin'].map(person))) as [
+      Identity,
+      Identity,
+      Identity,
+      Identity,
+      Identity,
+    ];
     await useIdentity(alice);
     await ensurePolicy();
     await addPeople(bob, carol, dave, erin);
@@ -121,7 +130,10 @@ suite('protected files', () => {
     assert.match(decoration.tooltip ?? '', /Protected · Confidential \/ Specific People/);
     const [entry] = await auditSince(before);
     assert.equal(entry?.action, 'protect');
-    assert.deepEqual((entry?.grantees as { email: string; role: string }[]).map((g) => `${g.email}=${g.role}`).sort(), ['alice@example.com=Co-Owner', 'bob@example.com=Reviewer']);
+    assert.deepEqual((entry?.grantees as { email: string; role: string }[]).map((g) => `${g.email}=${g.role}`).sort(), [
+      'alice@example.com=Co-Owner',
+      'bob@example.com=Reviewer',
+    ]);
   });
 
   test('opening a .protected file shows its plaintext in a normal editor with the inner language', async () => {
@@ -172,7 +184,10 @@ suite('protected files', () => {
     assert.equal(stat.permissions, vscode.FilePermission.Readonly);
     await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('overwritten'))), /EDIT|NoPermissions|permission/i);
     await open(envelope);
-    const editor = await waitFor(() => vscode.window.activeTextEditor?.document.uri.toString() === uri.toString() && vscode.window.activeTextEditor, 'a text editor (EXTRACT allows it)');
+    const editor = await waitFor(
+      () => vscode.window.activeTextEditor?.document.uri.toString() === uri.toString() && vscode.window.activeTextEditor,
+      'a text editor (EXTRACT allows it)',
+    );
     assert.match(editor.document.getText(), new RegExp(secret));
     const info = await vscode.commands.executeCommand<Info>('sensitivity.inspect', envelope, { quiet: true });
     assert.deepEqual(info.yourRights, ['VIEW', 'EXTRACT', 'VIEWRIGHTSDATA']);
@@ -205,7 +220,9 @@ suite('protected files', () => {
   test('Grant Access and Revoke Access change who may open it (revoke rotates the key); audited', async () => {
     const { envelope } = await protectedNote([]);
     const before = (await auditLog()).length;
-    const granted = await vscode.commands.executeCommand<BatchResult>('sensitivity.grantAccess', envelope, { grants: [{ who: 'dave@example.com', role: 'Viewer' }] });
+    const granted = await vscode.commands.executeCommand<BatchResult>('sensitivity.grantAccess', envelope, {
+      grants: [{ who: 'dave@example.com', role: 'Viewer' }],
+    });
     assert.deepEqual(granted.failed, []);
     let info = await vscode.commands.executeCommand<Info>('sensitivity.inspect', envelope, { quiet: true });
     assert.ok(info.grants.some((g) => g.email === 'dave@example.com' && g.role === 'Viewer'));
@@ -215,7 +232,10 @@ suite('protected files', () => {
     info = await vscode.commands.executeCommand<Info>('sensitivity.inspect', envelope, { quiet: true });
     assert.ok(!info.grants.some((g) => g.email === 'dave@example.com'));
     const actions = (await auditSince(before)).map((e) => [e.action, e.rotated]);
-    assert.deepEqual(actions, [['grant', undefined], ['revoke', true]]);
+    assert.deepEqual(actions, [
+      ['grant', undefined],
+      ['revoke', true],
+    ]);
     await useIdentity(dave);
     await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(editorUri(envelope))), /not granted/);
   });
@@ -233,7 +253,9 @@ suite('protected files', () => {
   test('a non-owner cannot grant, and gets the reason', async () => {
     const { envelope } = await protectedNote([{ who: 'bob@example.com', role: 'Reviewer' }]);
     await useIdentity(bob);
-    const result = await vscode.commands.executeCommand<BatchResult>('sensitivity.grantAccess', envelope, { grants: [{ who: 'dave@example.com', role: 'Viewer' }] });
+    const result = await vscode.commands.executeCommand<BatchResult>('sensitivity.grantAccess', envelope, {
+      grants: [{ who: 'dave@example.com', role: 'Viewer' }],
+    });
     assert.equal(result.failed[0]?.code, 'E_RIGHT_MISSING');
     assert.match(result.failed[0]!.message, /OWNER/);
   });
@@ -256,46 +278,58 @@ suite('protected files', () => {
     assert.deepEqual(result.failed, []);
     assert.equal(result.done.length, 3);
     for (const f of files) assert.ok((await fs.stat(f.fsPath + '.protected')).isFile());
-    const again = await vscode.commands.executeCommand<BatchResult>('sensitivity.protect', files.map((f) => vscode.Uri.file(f.fsPath + '.protected')), {});
+    const again = await vscode.commands.executeCommand<BatchResult>(
+      'sensitivity.protect',
+      files.map((f) => vscode.Uri.file(f.fsPath + '.protected')),
+      {},
+    );
     assert.equal(again.failed.length, 3, 'protected files are not protected twice');
   });
 
-  test('unsaved edits: with saveDelay the editor saves before the hot exit backup; without, the backup holds plaintext', async () => {
-    const config = vscode.workspace.getConfiguration('sensitivity');
-    const files = vscode.workspace.getConfiguration('files');
-    const workspace = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-    // Desktop VS Code's default; code-server's own default (afterDelay, 1 s) would save before any backup.
-    await files.update('autoSave', 'off', vscode.ConfigurationTarget.Global);
-    try {
-      const { envelope } = await protectedNote([]);
-      await open(envelope);
-      const editor = await waitFor(() => vscode.window.activeTextEditor?.document.uri.scheme === SCHEME && vscode.window.activeTextEditor, 'the editor');
-      // Default (400 ms): saved and encrypted before VS Code's 1 s backup timer.
-      const quick = marker('UNSAVED');
-      await editor.edit((e) => e.insert(new vscode.Position(0, 0), `${quick}\n`));
-      await waitFor(() => !editor.document.isDirty, 'the protected editor to save itself');
-      assert.ok(!(await fs.readFile(envelope.fsPath)).includes(quick));
-      // Off: VS Code backs the dirty editor up in the user data folder until it is saved (README documents it).
-      await config.update('protectedFiles.saveDelay', 0, vscode.ConfigurationTarget.Global);
+  test(
+    'unsaved edits: with saveDelay the editor saves before the hot exit backup; without, the backup holds plaintext',
+    async () => {
+      const config = vscode.workspace.getConfiguration('sensitivity');
+      const files = vscode.workspace.getConfiguration('files');
+      const workspace = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+      // Desktop VS Code's default; code-server's own default (afterDelay, 1 s) would save before any backup.
+      await files.update('autoSave', 'off', vscode.ConfigurationTarget.Global);
       try {
-        const slow = marker('BACKEDUP');
-        // Replaces the first marker, so a backup of this edit does not hold it.
-        await editor.edit((e) => e.replace(editor.document.lineAt(0).rangeIncludingLineBreak, `${slow}\n`));
-        // Backups are taken in order: once this edit's backup exists, the first edit's would too, had it been taken.
-        const hits = await waitFor(async () => {
-          const found = await filesContaining(slow, workspace);
-          return found.some((h) => h.includes('/User/Backups/') && h.includes('/sensitivity-protected/')) && found;
-        }, 'VS Code to back up the dirty editor (it does for any scheme)', { timeoutMs: 20_000 });
-        assert.equal(editor.document.isDirty, true);
-        console.log(`[itest] hot exit backup of an unsaved protected editor (saveDelay 0): ${hits.join(', ')}`);
-        assert.deepEqual(await filesContaining(quick, workspace), [], 'the edit saved within saveDelay left no plaintext anywhere in the run folder');
-        await saveDocument(editor.document);
-        await waitFor(async () => (await filesContaining(slow, workspace)).length === 0, 'the backup to be discarded after the save');
+        const { envelope } = await protectedNote([]);
+        await open(envelope);
+        const editor = await waitFor(() => vscode.window.activeTextEditor?.document.uri.scheme === SCHEME && vscode.window.activeTextEditor, 'the editor');
+        // Default (400 ms): saved and encrypted before VS Code's 1 s backup timer.
+        const quick = marker('UNSAVED');
+        await editor.edit((e) => e.insert(new vscode.Position(0, 0), `${quick}\n`));
+        await waitFor(() => !editor.document.isDirty, 'the protected editor to save itself');
+        assert.ok(!(await fs.readFile(envelope.fsPath)).includes(quick));
+        // Off: VS Code backs the dirty editor up in the user data folder until it is saved (README documents it).
+        await config.update('protectedFiles.saveDelay', 0, vscode.ConfigurationTarget.Global);
+        try {
+          const slow = marker('BACKEDUP');
+          // Replaces the first marker, so a backup of this edit does not hold it.
+          await editor.edit((e) => e.replace(editor.document.lineAt(0).rangeIncludingLineBreak, `${slow}\n`));
+          // Backups are taken in order: once this edit's backup exists, the first edit's would too, had it been taken.
+          const hits = await waitFor(
+            async () => {
+              const found = await filesContaining(slow, workspace);
+              return found.some((h) => h.includes('/User/Backups/') && h.includes('/sensitivity-protected/')) && found;
+            },
+            'VS Code to back up the dirty editor (it does for any scheme)',
+            { timeoutMs: 20_000 },
+          );
+          assert.equal(editor.document.isDirty, true);
+          console.log(`[itest] hot exit backup of an unsaved protected editor (saveDelay 0): ${hits.join(', ')}`);
+          assert.deepEqual(await filesContaining(quick, workspace), [], 'the edit saved within saveDelay left no plaintext anywhere in the run folder');
+          await saveDocument(editor.document);
+          await waitFor(async () => (await filesContaining(slow, workspace)).length === 0, 'the backup to be discarded after the save');
+        } finally {
+          await config.update('protectedFiles.saveDelay', undefined, vscode.ConfigurationTarget.Global);
+        }
       } finally {
-        await config.update('protectedFiles.saveDelay', undefined, vscode.ConfigurationTarget.Global);
+        await files.update('autoSave', undefined, vscode.ConfigurationTarget.Global);
       }
-    } finally {
-      await files.update('autoSave', undefined, vscode.ConfigurationTarget.Global);
-    }
-  }, { timeoutMs: 60_000 });
+    },
+    { timeoutMs: 60_000 },
+  );
 });

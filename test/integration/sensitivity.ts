@@ -45,7 +45,11 @@ export async function useIdentity(identity: Identity): Promise<void> {
 export async function addPeople(...identities: Identity[]): Promise<void> {
   const { publicIdentity } = await import('../../src/core/index.js');
   for (const i of identities) {
-    const added = await vscode.commands.executeCommand<{ id: string } | undefined>('sensitivity.addPerson', { person: publicIdentity(i), replace: true, folder: workspaceRoot() });
+    const added = await vscode.commands.executeCommand<{ id: string } | undefined>('sensitivity.addPerson', {
+      person: publicIdentity(i),
+      replace: true,
+      folder: workspaceRoot(),
+    });
     if (added?.id !== i.id) throw new Error(`adding ${i.email} failed`);
   }
 }
@@ -65,7 +69,13 @@ export const TEST_POLICY: Policy = {
 /** Writes TEST_POLICY (once) and waits until the extension's label index sees it. */
 export async function ensurePolicy(): Promise<void> {
   const path = join(workspaceRoot().fsPath, '.sensitivity/policy.json');
-  if (await fs.stat(path).then(() => true, () => false)) return;
+  if (
+    await fs.stat(path).then(
+      () => true,
+      () => false,
+    )
+  )
+    return;
   await writeFixture('.sensitivity/policy.json', JSON.stringify(TEST_POLICY, null, 2));
   const probe = await writeFixture('mandatory/.probe.md', 'probe\n');
   const a = await api();

@@ -34,6 +34,9 @@ suite('harness', () => {
   });
 
   test('waitFor reports what it waited for', async () => {
-    await assert.rejects(waitFor(() => false, 'something that never happens', { timeoutMs: 100 }), /something that never happens/);
+    await assert.rejects(
+      waitFor(() => false, 'something that never happens', { timeoutMs: 100 }),
+      /something that never happens/,
+    );
   });
 });

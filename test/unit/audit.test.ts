@@ -12,7 +12,13 @@ const t0 = new Date('2025-03-01T10:00:00.000Z');
 const EVENTS: AuditEvent[] = [
   { action: 'label.set', actor, file: 'plan.md', to: 'general', direction: 'new' },
   { action: 'label.set', actor, file: 'plan.md', from: 'general', to: 'public', direction: 'downgrade', justification: 'published' },
-  { action: 'protect', actor, file: 'secret.txt.protected', label: 'highly-confidential-specific-people', grantees: [{ email: 'bob@example.com', role: 'Viewer' }] },
+  {
+    action: 'protect',
+    actor,
+    file: 'secret.txt.protected',
+    label: 'highly-confidential-specific-people',
+    grantees: [{ email: 'bob@example.com', role: 'Viewer' }],
+  },
   { action: 'open.denied', actor: null, file: 'secret.txt.protected', right: 'VIEW', code: 'E_NO_IDENTITY', reason: 'you have no identity' },
   { action: 'revoke', actor, file: 'secret.txt.protected', revoked: ['bob@example.com'], rotated: true },
   { action: 'open', actor, file: 'secret.txt.protected' },
@@ -32,7 +38,10 @@ describe('audit: creating entries', () => {
   it('chains each line to the SHA-256 of the one before; the first to 64 zeros', async () => {
     const lines = await makeLog(3);
     const entries = lines.map((l) => JSON.parse(l) as { seq: number; prev: string; ts: string });
-    assert.deepEqual(entries.map((e) => e.seq), [1, 2, 3]);
+    assert.deepEqual(
+      entries.map((e) => e.seq),
+      [1, 2, 3],
+    );
     assert.equal(entries[0]!.prev, AUDIT_GENESIS);
     assert.equal(AUDIT_GENESIS, '0'.repeat(64));
     assert.equal(entries[1]!.prev, sha256(lines[0]!), 'node:crypto agrees with the WebCrypto hash');
@@ -66,7 +75,11 @@ describe('audit: creating entries', () => {
       { big: 1n },
     ];
     for (const details of bad) {
-      await assert.rejects(createAuditEntry(undefined, { action: 'open', actor, file: 'x', ...details } as AuditEvent, t0), TypeError, JSON.stringify(Object.keys(details)));
+      await assert.rejects(
+        createAuditEntry(undefined, { action: 'open', actor, file: 'x', ...details } as AuditEvent, t0),
+        TypeError,
+        JSON.stringify(Object.keys(details)),
+      );
     }
     await assert.rejects(createAuditEntry(undefined, { action: 'frobnicate', actor } as unknown as AuditEvent, t0), TypeError);
   });
@@ -210,8 +223,14 @@ describe('audit: verifying', () => {
 describe('audit: parseAuditLog (display, unverified)', () => {
   it('parses entries; E_AUDIT_BROKEN names a line that is not one', async () => {
     const lines = await makeLog(3);
-    assert.deepEqual(parseAuditLog(text(lines)).map((e) => e.seq), [1, 2, 3]);
+    assert.deepEqual(
+      parseAuditLog(text(lines)).map((e) => e.seq),
+      [1, 2, 3],
+    );
     assert.deepEqual(parseAuditLog(''), []);
-    assert.throws(() => parseAuditLog(text([lines[0]!, 'garbage'])), (e: unknown) => isSensitivityError(e, 'E_AUDIT_BROKEN') && /line 2/.test(e.message));
+    assert.throws(
+      () => parseAuditLog(text([lines[0]!, 'garbage'])),
+      (e: unknown) => isSensitivityError(e, 'E_AUDIT_BROKEN') && /line 2/.test(e.message),
+    );
   });
 });

@@ -10,7 +10,9 @@ interface Contributed {
   readonly category?: string;
 }
 
-const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { contributes: { commands: Contributed[]; menus: Record<string, { command?: string }[]> } };
+const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as {
+  contributes: { commands: Contributed[]; menus: Record<string, { command?: string }[]> };
+};
 
 describe('command table and package.json', () => {
   it('contributes exactly the commands of the table, with the same titles, in the Sensitivity category', () => {

@@ -46,8 +46,18 @@ describe('scanning files named *.protected', () => {
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout) as { files: { path: string; findings: { confidence: string; why: string[]; sample: boolean }[] }[] };
     const byPath = new Map(report.files.map((f) => [f.path, f.findings[0]!]));
-    assert.deepEqual(byPath.get('fake.env.protected'), { ...byPath.get('fake.env.protected'), confidence: 'high', sample: false, why: ['issuer prefix AKIA (access key)', 'issuer structure (20 characters, base32 alphabet)'] });
-    assert.deepEqual(byPath.get('docs.md'), { ...byPath.get('docs.md'), confidence: 'low', sample: true, why: ['published sample (AWS documentation), ignored'] });
+    assert.deepEqual(byPath.get('fake.env.protected'), {
+      ...byPath.get('fake.env.protected'),
+      confidence: 'high',
+      sample: false,
+      why: ['issuer prefix AKIA (access key)', 'issuer structure (20 characters, base32 alphabet)'],
+    });
+    assert.deepEqual(byPath.get('docs.md'), {
+      ...byPath.get('docs.md'),
+      confidence: 'low',
+      sample: true,
+      why: ['published sample (AWS documentation), ignored'],
+    });
     assert.match(alice.run(['scan', 'docs.md']).stdout, /AWS access key \(sample, ignored\)/);
     assert.equal(alice.run(['check', 'docs.md']).code, 0, 'a sample never fails check');
   });

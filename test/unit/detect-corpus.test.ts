@@ -29,7 +29,8 @@ describe('corpus', () => {
     for (const seed of [1, 2, 3]) {
       for (const doc of labelledCorpus(seed)) {
         const findings = scanText(doc.text).filter((f) => f.confidence !== 'low');
-        const overlaps = (start: number, end: number, type: string) => findings.filter((f) => f.typeId === type && f.offset < end && f.offset + f.length > start);
+        const overlaps = (start: number, end: number, type: string) =>
+          findings.filter((f) => f.typeId === type && f.offset < end && f.offset + f.length > start);
         for (const p of doc.planted) {
           if (!p.typeId) {
             if (p.decoyOf) tally.get(p.decoyOf)!.negatives++;
@@ -44,7 +45,9 @@ describe('corpus', () => {
           if (planted) continue;
           tally.get(f.typeId)!.fp++;
           const decoy = doc.planted.find((p) => f.offset < p.offset + p.end && f.offset + f.length > p.offset + p.start);
-          problems.push(`false ${f.typeId} (${f.confidence}: ${f.why.join(', ')}) on ${decoy ? `near miss "${decoy.decoy}": ${decoy.text.slice(0, 100)}` : `filler at ${f.line}:${f.column}`}`);
+          problems.push(
+            `false ${f.typeId} (${f.confidence}: ${f.why.join(', ')}) on ${decoy ? `near miss "${decoy.decoy}": ${decoy.text.slice(0, 100)}` : `filler at ${f.line}:${f.column}`}`,
+          );
         }
       }
     }
@@ -54,11 +57,18 @@ describe('corpus', () => {
       const precision = tp + fp === 0 ? 1 : tp / (tp + fp);
       const recall = tp + fn === 0 ? 1 : tp / (tp + fn);
       const falseAlarms = fp / Math.max(1, negatives);
-      rows.push(`${type.padEnd(30)} ${precision.toFixed(3).padStart(9)} ${recall.toFixed(3).padStart(7)} ${(falseAlarms * 100).toFixed(1).padStart(11)}%   (${tp}, ${fp}, ${fn}, ${negatives})`);
+      rows.push(
+        `${type.padEnd(30)} ${precision.toFixed(3).padStart(9)} ${recall.toFixed(3).padStart(7)} ${(falseAlarms * 100).toFixed(1).padStart(11)}%   (${tp}, ${fp}, ${fn}, ${negatives})`,
+      );
       if (tp === 0) failures.push(`${type}: the corpus plants none`);
       if (negatives === 0) failures.push(`${type}: the corpus plants no near misses`);
       if (precision < MIN_PRECISION || recall < MIN_RECALL || falseAlarms > MAX_FALSE_ALARMS) {
-        failures.push(`${type}: precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)}, false alarms ${(falseAlarms * 100).toFixed(1)}%\n${problems.filter((p) => p.includes(` ${type}`)).slice(0, 10).join('\n')}`);
+        failures.push(
+          `${type}: precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)}, false alarms ${(falseAlarms * 100).toFixed(1)}%\n${problems
+            .filter((p) => p.includes(` ${type}`))
+            .slice(0, 10)
+            .join('\n')}`,
+        );
       }
     }
     // The table, printed by every run (the bars are asserted below).
@@ -80,7 +90,9 @@ describe('corpus', () => {
         const b = Math.min(doc.text.length, a + 2 * DETECTOR_REACH + Math.floor(r() * 6000));
         const inside = (f: Finding, shift: number) => f.offset + shift >= a + DETECTOR_REACH && f.offset + shift + f.length <= b - DETECTOR_REACH;
         const expected = full.filter((f) => inside(f, 0)).map((f) => key(f, 0));
-        const got = scanText(doc.text.slice(a, b)).filter((f) => local(f) && inside(f, a)).map((f) => key(f, a));
+        const got = scanText(doc.text.slice(a, b))
+          .filter((f) => local(f) && inside(f, a))
+          .map((f) => key(f, a));
         assert.deepEqual(got, expected, `window ${a}..${b}`);
         compared += expected.length;
       }
@@ -103,7 +115,9 @@ describe('corpus', () => {
     const secrets = values('secret').map((v) => shannonEntropy(v.text));
     const passwords = values('password').map((v) => shannonEntropy(v.text));
     const placeholders = ['changeme', 'password', 'secret', 'your-api-key-here', 'abcabcabcabcabcabc', 'example', 'xxxxxxxx', 'replace_me'].map(shannonEntropy);
-    t.diagnostic(`secrets: min entropy ${Math.min(...secrets).toFixed(2)} (threshold ${SECRET_MIN_ENTROPY}); passwords: min ${Math.min(...passwords).toFixed(2)} (threshold ${PASSWORD_MIN_ENTROPY}); placeholders: max ${Math.max(...placeholders).toFixed(2)}`);
+    t.diagnostic(
+      `secrets: min entropy ${Math.min(...secrets).toFixed(2)} (threshold ${SECRET_MIN_ENTROPY}); passwords: min ${Math.min(...passwords).toFixed(2)} (threshold ${PASSWORD_MIN_ENTROPY}); placeholders: max ${Math.max(...placeholders).toFixed(2)}`,
+    );
     assert.ok(Math.min(...secrets) >= SECRET_MIN_ENTROPY - 0.5, 'hex secrets have their own, lower bar of 3.0');
     assert.ok(Math.min(...passwords) >= PASSWORD_MIN_ENTROPY);
   });

@@ -20,7 +20,10 @@ const both = [...card, ...aws];
 describe('evaluate', () => {
   it('nothing found, or no rule for it: no action', () => {
     assert.deepEqual(evaluate([], undefined, policy), { action: 'none', outranks: false });
-    assert.deepEqual(evaluate(scanText('jwt only eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.' + 'a'.repeat(43)), undefined, policy), { action: 'none', outranks: false });
+    assert.deepEqual(evaluate(scanText('jwt only eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.' + 'a'.repeat(43)), undefined, policy), {
+      action: 'none',
+      outranks: false,
+    });
   });
 
   it('recommends the minimum label of a recommend rule, with the findings that met it', () => {
@@ -34,7 +37,10 @@ describe('evaluate', () => {
   it('the most sensitive triggered rule decides', () => {
     const e = evaluate(both, undefined, policy);
     assert.equal(e.required?.labelId, 'highly-confidential');
-    assert.deepEqual(e.required?.findings.map((f: Finding) => f.typeId), ['aws-access-key']);
+    assert.deepEqual(
+      e.required?.findings.map((f: Finding) => f.typeId),
+      ['aws-access-key'],
+    );
   });
 
   it('applies on an unlabelled file, and raises a label that was applied automatically', () => {

@@ -23,7 +23,11 @@ function found(text: string, type: string, value: string): Finding {
 /** Nothing of `type` at medium or above. */
 function missed(text: string, type: string): void {
   const fs = find(text, type).filter((f) => f.confidence !== 'low');
-  assert.deepEqual(fs.map((f) => matched(text, f)), [], `no ${type} in ${JSON.stringify(text)}`);
+  assert.deepEqual(
+    fs.map((f) => matched(text, f)),
+    [],
+    `no ${type} in ${JSON.stringify(text)}`,
+  );
 }
 
 const secret = (n = 32): string => chars(r, ALNUM, n);
@@ -48,7 +52,10 @@ describe('Slack: every token and webhook shape, validated by structure', () => {
     it(name, () => {
       const f = found(`SLACK_TOKEN=${token}`, 'slack-token', token);
       assert.equal(f.confidence, 'high');
-      assert.ok(f.why.some((w) => w.startsWith('issuer structure')), f.why.join());
+      assert.ok(
+        f.why.some((w) => w.startsWith('issuer structure')),
+        f.why.join(),
+      );
     });
   }
   it('webhooks: incoming, workflow (four path segments), trigger', () => {
@@ -56,7 +63,8 @@ describe('Slack: every token and webhook shape, validated by structure', () => {
       `hooks.slack.com/services/T${chars(r, UPPER, 8)}/B${chars(r, UPPER, 10)}/${secret(24)}`,
       `hooks.slack.com/workflows/T${chars(r, UPPER, 9)}/A${chars(r, UPPER, 10)}/${chars(r, DIGITS, 18)}/${secret(24)}`,
       `hooks.slack.com/triggers/T${chars(r, UPPER, 9)}/${chars(r, DIGITS, 13)}/${chars(r, HEX, 32)}`,
-    ]) found(`url: https://${url}`, 'slack-token', url);
+    ])
+      found(`url: https://${url}`, 'slack-token', url);
   });
   it('near misses: placeholder, no numeric ids, unknown prefix, short webhook secret; the documentation webhook is a sample', () => {
     missed('SLACK_TOKEN=xoxb-your-token-here', 'slack-token');
@@ -159,13 +167,33 @@ describe('assignments in the syntax of every common language', () => {
     });
   }
   it('secret-name vocabulary: auth, token1-style numbers, camelCase, compound words', () => {
-    for (const name of ['user_auth', 'AUTH', 'token1', 'TOKEN_2', 'githubApiToken', 'accesstoken', 'dbPassword']) found(`${name} = "${v}"`, 'secret-assignment', v);
+    for (const name of ['user_auth', 'AUTH', 'token1', 'TOKEN_2', 'githubApiToken', 'accesstoken', 'dbPassword'])
+      found(`${name} = "${v}"`, 'secret-assignment', v);
   });
   it('public, CSRF and paging tokens and placeholder words are not secrets', () => {
-    for (const name of ['csrf_token', 'csrfToken', 'xsrf_token', '_csrf', 'authenticity_token', 'public_key', 'publishableKey', 'next_page_token', 'continuationToken', 'STRIPE_PUBLISHABLE_KEY']) {
+    for (const name of [
+      'csrf_token',
+      'csrfToken',
+      'xsrf_token',
+      '_csrf',
+      'authenticity_token',
+      'public_key',
+      'publishableKey',
+      'next_page_token',
+      'continuationToken',
+      'STRIPE_PUBLISHABLE_KEY',
+    ]) {
       missed(`${name} = "${v}"`, 'secret-assignment');
     }
-    for (const value of ['dummy-token-for-tests', 'not-a-real-secret-123', 'fake_api_key_1234567', 'placeholder-value-01', 'REDACTED', 'changeme-please-now', 'your-api-key-here']) {
+    for (const value of [
+      'dummy-token-for-tests',
+      'not-a-real-secret-123',
+      'fake_api_key_1234567',
+      'placeholder-value-01',
+      'REDACTED',
+      'changeme-please-now',
+      'your-api-key-here',
+    ]) {
       missed(`api_key = "${value}"`, 'secret-assignment');
     }
   });
@@ -202,7 +230,10 @@ describe('credentials in commands and headers', () => {
   });
   it('Authorization headers: Basic decodes as user:password, Bearer must look random', () => {
     const basic = Buffer.from(`svc:${password()}`).toString('base64');
-    assert.deepEqual(found(`curl -H "Authorization: Basic ${basic}" https://x.internal/`, 'command-credential', basic).why, ['Authorization: Basic header', 'decodes as user:password']);
+    assert.deepEqual(found(`curl -H "Authorization: Basic ${basic}" https://x.internal/`, 'command-credential', basic).why, [
+      'Authorization: Basic header',
+      'decodes as user:password',
+    ]);
     const bearer = secret(40);
     found(`  "Authorization": "Bearer ${bearer}",`, 'command-credential', bearer);
     found(`authorization = "Bearer ${bearer}"`, 'command-credential', bearer);
@@ -267,7 +298,14 @@ describe('PII in its real spellings', () => {
       }
       return String((10 - (sum % 10)) % 10);
     };
-    for (const [prefix, length, issuer] of [['1', 15, 'UATP'], ['5019', 16, 'Dankort'], ['2201', 16, 'Mir'], ['8172', 16, 'RuPay'], ['9792', 16, 'Troy'], ['506100', 19, 'Verve']] as const) {
+    for (const [prefix, length, issuer] of [
+      ['1', 15, 'UATP'],
+      ['5019', 16, 'Dankort'],
+      ['2201', 16, 'Mir'],
+      ['8172', 16, 'RuPay'],
+      ['9792', 16, 'Troy'],
+      ['506100', 19, 'Verve'],
+    ] as const) {
       const body = prefix + chars(r, DIGITS, length - prefix.length - 1);
       const card = body + luhnDigit(body);
       assert.ok(found(`card ${card}`, 'credit-card', card).why.includes(`${issuer} issuer range and length`), issuer);

@@ -57,14 +57,22 @@ describe('gitignore', () => {
     const pathArb = fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join('/'));
     const token = fc.constantFrom('a', 'b', '*', '?', '**', '.log', '.txt', '[ab]', 'x', '/', 'd');
     const patternArb = fc
-      .tuple(fc.boolean(), fc.array(token, { minLength: 1, maxLength: 4 }).map((ts) => ts.join('')))
+      .tuple(
+        fc.boolean(),
+        fc.array(token, { minLength: 1, maxLength: 4 }).map((ts) => ts.join('')),
+      )
       .map(([neg, p]) => (neg ? '!' : '') + p)
       .filter((p) => !/^#/.test(p) && !/^!?\/?$/.test(p) && !/\/\//.test(p) && p.trim() === p);
     let compared = 0;
     let ignored = 0;
     for (let seed = 1; seed <= 25; seed++) {
       const [rootRules, aRules, abRules, rawPaths] = fc.sample(
-        fc.tuple(fc.array(patternArb, { minLength: 1, maxLength: 4 }), fc.array(patternArb, { maxLength: 3 }), fc.array(patternArb, { maxLength: 3 }), fc.uniqueArray(pathArb, { minLength: 30, maxLength: 30 })),
+        fc.tuple(
+          fc.array(patternArb, { minLength: 1, maxLength: 4 }),
+          fc.array(patternArb, { maxLength: 3 }),
+          fc.array(patternArb, { maxLength: 3 }),
+          fc.uniqueArray(pathArb, { minLength: 30, maxLength: 30 }),
+        ),
         { numRuns: 1, seed },
       )[0]!;
       const paths = rawPaths.filter((p) => !rawPaths.some((q) => q.startsWith(p + '/')) && !/(^|\/)\.gitignore$/.test(p));

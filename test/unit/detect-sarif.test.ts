@@ -41,7 +41,9 @@ describe('toSarif', () => {
 
   it('the schema check can fail: a region with line 0 and a missing message are rejected', () => {
     const log = toSarif(files, { toolVersion: '0.1.0' });
-    const broken = structuredClone(log) as { runs: { results: { message?: unknown; locations: { physicalLocation: { region: { startLine: number } } }[] }[] }[] };
+    const broken = structuredClone(log) as {
+      runs: { results: { message?: unknown; locations: { physicalLocation: { region: { startLine: number } } }[] }[] }[];
+    };
     broken.runs[0]!.results[0]!.locations[0]!.physicalLocation.region.startLine = 0;
     assert.equal(validate(broken), false);
     delete broken.runs[0]!.results[1]!.message;
@@ -51,7 +53,10 @@ describe('toSarif', () => {
   it('one rule per type found, results with 1-based regions, relative encoded URIs, masked messages', () => {
     const log = toSarif(files, { toolVersion: '0.1.0', labelName: (id) => id.toUpperCase() });
     const run = log.runs[0]!;
-    assert.deepEqual(run.tool.driver.rules.map((r) => r.id), ['credit-card', 'aws-access-key']);
+    assert.deepEqual(
+      run.tool.driver.rules.map((r) => r.id),
+      ['credit-card', 'aws-access-key'],
+    );
     assert.equal(run.tool.driver.rules[0]!.name, 'PaymentCardNumber');
     assert.equal(run.columnKind, 'utf16CodeUnits');
     const [first, second, third] = run.results;

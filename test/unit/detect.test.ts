@@ -34,7 +34,11 @@ function one(text: string, type: string, value: string): Finding {
 /** Asserts that nothing of `type` is reported at medium confidence or above. */
 function none(text: string, type: string): void {
   const fs = find(text, type).filter((f) => f.confidence !== 'low');
-  assert.deepEqual(fs.map((f) => [matched(text, f), f.confidence]), [], `no ${type} in ${JSON.stringify(text.slice(0, 200))}`);
+  assert.deepEqual(
+    fs.map((f) => [matched(text, f), f.confidence]),
+    [],
+    `no ${type} in ${JSON.stringify(text.slice(0, 200))}`,
+  );
 }
 
 const r = rng(20240601);
@@ -106,7 +110,11 @@ describe('payment cards', () => {
   it('published test numbers are reported at low confidence only', () => {
     for (const t of ['4111 1111 1111 1111', '4242424242424242', '5555-5555-5555-4444']) {
       const f = find(`card ${t}`, 'credit-card');
-      assert.deepEqual(f.map((x) => x.confidence), ['low'], t);
+      assert.deepEqual(
+        f.map((x) => x.confidence),
+        ['low'],
+        t,
+      );
     }
   });
 });
@@ -183,7 +191,10 @@ describe('private keys', () => {
     const key = privateKeys()[0]!;
     const cut = key.slice(0, key.indexOf('\n', 200));
     const f = find(`log: ${cut}`, 'private-key');
-    assert.deepEqual(f.map((x) => x.confidence), ['medium']);
+    assert.deepEqual(
+      f.map((x) => x.confidence),
+      ['medium'],
+    );
   });
 
   it('finds a PuTTY key file', () => {
@@ -208,9 +219,15 @@ describe('cloud and service tokens', () => {
     const secret = fakeAwsSecret(r);
     one(`aws_access_key_id = ${id}`, 'aws-access-key', id);
     const text = `[default]\naws_access_key_id = ${id}\naws_secret_access_key = ${secret}\n`;
-    assert.deepEqual(find(text, 'aws-access-key').map((f) => matched(text, f)), [id, secret]);
+    assert.deepEqual(
+      find(text, 'aws-access-key').map((f) => matched(text, f)),
+      [id, secret],
+    );
     const csv = `Access key ID,Secret access key\n${id},${secret}\n`;
-    assert.deepEqual(find(csv, 'aws-access-key').map((f) => matched(csv, f)), [id, secret]);
+    assert.deepEqual(
+      find(csv, 'aws-access-key').map((f) => matched(csv, f)),
+      [id, secret],
+    );
   });
 
   it('AWS near misses: the documentation key, too short, inside a token, a hex digest beside an id', () => {
@@ -265,9 +282,13 @@ describe('cloud and service tokens', () => {
     const key = randomBytes(64).toString('base64');
     const f = one(`DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${key};EndpointSuffix=core.windows.net`, 'azure-storage-key', key);
     assert.equal(f.confidence, 'high');
-    const sas = 'https://acct.blob.core.windows.net/c/f?sv=2022-11-02&ss=b&srt=o&sp=r&se=2030-01-01T00:00:00Z&sig=Qm9vM2ZpcnN0c2lnbmF0dXJlX3ZhbHVlX2hlcmUxMjM%3D';
+    const sas =
+      'https://acct.blob.core.windows.net/c/f?sv=2022-11-02&ss=b&srt=o&sp=r&se=2030-01-01T00:00:00Z&sig=Qm9vM2ZpcnN0c2lnbmF0dXJlX3ZhbHVlX2hlcmUxMjM%3D';
     one(sas, 'azure-storage-key', 'Qm9vM2ZpcnN0c2lnbmF0dXJlX3ZhbHVlX2hlcmUxMjM%3D');
-    none('AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;', 'azure-storage-key');
+    none(
+      'AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;',
+      'azure-storage-key',
+    );
     none('AccountName=x;AccountKey=<your-account-key>;', 'azure-storage-key');
   });
 });
@@ -283,7 +304,10 @@ describe('credentials in URLs and connection strings', () => {
     none('https://user:Xk29fLq7Tz@example.com/', 'url-credential');
     none('postgres://${DB_USER}:${DB_PASS}@db:5432/app', 'url-credential');
     none('redis://:password@cache.internal:6379', 'url-credential');
-    assert.deepEqual(find('postgres://postgres:postgres@localhost:5432/dev', 'url-credential').map((f) => f.confidence), ['low']);
+    assert.deepEqual(
+      find('postgres://postgres:postgres@localhost:5432/dev', 'url-credential').map((f) => f.confidence),
+      ['low'],
+    );
   });
 
   it('finds Password= and Pwd= in connection strings', () => {
@@ -292,7 +316,8 @@ describe('credentials in URLs and connection strings', () => {
   });
 
   it('connection string near misses: placeholders and a Password= outside any connection string', () => {
-    for (const p of ['{your_password}', '<password>', '$(DB_PASSWORD)', '********', '%s']) none(`Server=db;Database=app;User Id=sa;Password=${p};`, 'connection-string-credential');
+    for (const p of ['{your_password}', '<password>', '$(DB_PASSWORD)', '********', '%s'])
+      none(`Server=db;Database=app;User Id=sa;Password=${p};`, 'connection-string-credential');
     none('Set Password=Tr0ub4dor&3x in the dialog.', 'connection-string-credential');
   });
 });
@@ -300,7 +325,14 @@ describe('credentials in URLs and connection strings', () => {
 describe('secrets assigned to secret-like names', () => {
   const token = 'q7Zk2mX9vB4nR8tW3yL6pD1s';
   it('finds high-entropy values in env, YAML, JSON, JavaScript and Python assignments', () => {
-    for (const line of [`API_KEY=${token}`, `export CLIENT_SECRET="${token}"`, `  auth_token: ${token}`, `  "secret_key": "${token}",`, `const apiKey = '${token}';`, `signing_key = "${token}"  # prod`]) {
+    for (const line of [
+      `API_KEY=${token}`,
+      `export CLIENT_SECRET="${token}"`,
+      `  auth_token: ${token}`,
+      `  "secret_key": "${token}",`,
+      `const apiKey = '${token}';`,
+      `signing_key = "${token}"  # prod`,
+    ]) {
       one(line, 'secret-assignment', token);
     }
     one('DB_PASSWORD=Summer2024!', 'secret-assignment', 'Summer2024!');
@@ -318,7 +350,7 @@ describe('secrets assigned to secret-like names', () => {
     for (const line of [
       'api_key = config.apiKey',
       'const secret = getSecret();',
-      "token: process.env.API_TOKEN,",
+      'token: process.env.API_TOKEN,',
       "password = os.environ['DB_PASSWORD']",
       '  token: hashedToken,',
       '  credential: OAuth2TokenCredential<TFlows>;',
@@ -339,9 +371,15 @@ describe('secrets assigned to secret-like names', () => {
   it('a specific type wins over the generic assignment on the same value', () => {
     const t = fakeGithubToken(r);
     const text = `GITHUB_TOKEN=${t}\nurl=https://x-access-token:${t}@github.com/o/r\n`;
-    assert.deepEqual(scanText(text).map((f) => f.typeId), ['github-token', 'github-token']);
+    assert.deepEqual(
+      scanText(text).map((f) => f.typeId),
+      ['github-token', 'github-token'],
+    );
     const jwt = fakeJwt(r);
-    assert.deepEqual(scanText(`id_token: "${jwt}"`).map((f) => f.typeId), ['jwt']);
+    assert.deepEqual(
+      scanText(`id_token: "${jwt}"`).map((f) => f.typeId),
+      ['jwt'],
+    );
   });
 });
 
@@ -368,7 +406,10 @@ describe('findings', () => {
     const key = privateKeys()[2]!;
     const text = `first line\r\nsecond: DE89 3704 0044 0532 0130 00\r\n${key}\r\ntail AKIAQWERTYUIOPASDF23`;
     const fs = scanText(text);
-    assert.deepEqual(fs.map((f) => f.typeId), ['iban', 'private-key', 'aws-access-key']);
+    assert.deepEqual(
+      fs.map((f) => f.typeId),
+      ['iban', 'private-key', 'aws-access-key'],
+    );
     const lines = text.split('\n');
     for (const f of fs) {
       assert.equal(lines[f.line]!.slice(f.column).startsWith(matched(text, f).split(/\r?\n/)[0]!), true);
@@ -387,10 +428,20 @@ describe('findings', () => {
 
   it('never carry the secret: excerpts mask all but a public prefix and at most 4 characters', () => {
     const samples = [
-      `card 4539 1488 0343 6467`, `IBAN DE89370400440532013000`, `SSN: ${fakeSsn(r)}`, privateKeys()[0]!, `${fakeAwsKeyId(r)} ${fakeAwsSecret(r)}`,
-      fakeGithubToken(r), 'xoxb-2748315620134-2748315620999-Zq8KmW3xR7tY2pL9vN4bC6dF', 'sk_live_4eC39HqLyjWDarjtT1zdp7dc',
-      'AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY', `AccountKey=${randomBytes(64).toString('base64')};`, 'postgres://app:Xk29fLq7Tz@db.internal/x',
-      'Server=db;Database=a;User Id=u;Password=Tr0ub4dor&3x;', 'API_KEY=q7Zk2mX9vB4nR8tW3yL6pD1s', fakeJwt(r),
+      `card 4539 1488 0343 6467`,
+      `IBAN DE89370400440532013000`,
+      `SSN: ${fakeSsn(r)}`,
+      privateKeys()[0]!,
+      `${fakeAwsKeyId(r)} ${fakeAwsSecret(r)}`,
+      fakeGithubToken(r),
+      'xoxb-2748315620134-2748315620999-Zq8KmW3xR7tY2pL9vN4bC6dF',
+      'sk_live_4eC39HqLyjWDarjtT1zdp7dc',
+      'AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY',
+      `AccountKey=${randomBytes(64).toString('base64')};`,
+      'postgres://app:Xk29fLq7Tz@db.internal/x',
+      'Server=db;Database=a;User Id=u;Password=Tr0ub4dor&3x;',
+      'API_KEY=q7Zk2mX9vB4nR8tW3yL6pD1s',
+      fakeJwt(r),
       Array.from({ length: 12 }, (_, i) => `person${i}.name@corp.io`).join(' '),
     ];
     let checked = 0;
@@ -418,7 +469,23 @@ describe('findings', () => {
   it('every built-in type has an id, a name and a description', () => {
     const ids = BUILTIN_TYPES.map((t) => t.id);
     assert.deepEqual(new Set(ids).size, ids.length);
-    for (const id of ['private-key', 'aws-access-key', 'github-token', 'slack-token', 'stripe-key', 'google-api-key', 'azure-storage-key', 'connection-string-credential', 'url-credential', 'secret-assignment', 'jwt', 'credit-card', 'iban', 'us-ssn', 'email-list']) {
+    for (const id of [
+      'private-key',
+      'aws-access-key',
+      'github-token',
+      'slack-token',
+      'stripe-key',
+      'google-api-key',
+      'azure-storage-key',
+      'connection-string-credential',
+      'url-credential',
+      'secret-assignment',
+      'jwt',
+      'credit-card',
+      'iban',
+      'us-ssn',
+      'email-list',
+    ]) {
       assert.ok(ids.includes(id), id);
     }
     for (const t of BUILTIN_TYPES) assert.ok(t.name && t.description);
@@ -467,12 +534,18 @@ describe('custom types from the policy', () => {
       ],
     });
     const near = scanner.scan('staff record emp-123456');
-    assert.deepEqual(near.map((f) => [f.typeId, f.typeName, f.confidence, f.excerpt]), [['employee-id', 'Employee id', 'high', '********56']]);
+    assert.deepEqual(
+      near.map((f) => [f.typeId, f.typeName, f.confidence, f.excerpt]),
+      [['employee-id', 'Employee id', 'high', '********56']],
+    );
     assert.deepEqual(scanner.scan(`emp-123456 ${'.'.repeat(30)} employee`), [], 'keyword too far');
     assert.deepEqual(scanner.scan('EMP-123456 alone'), [], 'no keyword');
     const body = '700000000000000';
     const good = body + [...Array(10).keys()].find((d) => luhn(body + d));
-    assert.deepEqual(scanner.scan(`loyalty ${good}`).map((f) => f.typeId), ['loyalty-card']);
+    assert.deepEqual(
+      scanner.scan(`loyalty ${good}`).map((f) => f.typeId),
+      ['loyalty-card'],
+    );
     assert.deepEqual(scanner.scan(`loyalty ${body}${(Number(good.at(-1)) + 1) % 10}`), []);
     assert.ok(scanner.types.some((t) => t.id === 'loyalty-card'));
   });
@@ -486,9 +559,16 @@ describe('custom types from the policy', () => {
       ],
     });
     const acct = s.scan('ACCT:GB82WEST12345698765432 ACCT:GB82WEST12345698765433').filter((f) => f.typeId === 'acct');
-    assert.deepEqual(acct.map((f) => [f.offset, f.length]), [[5, 22]], 'group 1 is the value: validated and reported');
+    assert.deepEqual(
+      acct.map((f) => [f.offset, f.length]),
+      [[5, 22]],
+      'group 1 is the value: validated and reported',
+    );
     assert.equal(s.scan('TAX 536-22-1234 TAX 666-22-1234').filter((f) => f.typeId === 'tax').length, 1);
-    assert.deepEqual(s.scan('blob=q7Zk2mX9vB4nR8tW3yL6pD1s blob=aaaaaaaaaaaaaaaa').map((f) => f.typeId), ['blob']);
+    assert.deepEqual(
+      s.scan('blob=q7Zk2mX9vB4nR8tW3yL6pD1s blob=aaaaaaaaaaaaaaaa').map((f) => f.typeId),
+      ['blob'],
+    );
   });
 
   it('bad definitions are reported, and createScanner refuses them with E_POLICY_INVALID', () => {
@@ -501,7 +581,10 @@ describe('custom types from the policy', () => {
     };
     const problems = detectionProblems(bad);
     assert.equal(problems.length, 4, problems.join('\n'));
-    assert.throws(() => createScanner(bad), (e: unknown) => e instanceof SensitivityError && e.code === 'E_POLICY_INVALID');
+    assert.throws(
+      () => createScanner(bad),
+      (e: unknown) => e instanceof SensitivityError && e.code === 'E_POLICY_INVALID',
+    );
     assert.deepEqual(detectionProblems({}), []);
   });
 });

@@ -42,7 +42,10 @@ async function attempt(bytes: Uint8Array, pieceSize: number, sourceLength?: numb
 
 /** The damaged envelope fails with exit 4 (the fixed message if E_INTEGRITY) in both modes, releasing only authentic chunks before the damage. */
 async function assertRejectedSafely(original: Uint8Array, damaged: Uint8Array, data: Uint8Array, chunkSize: number, pieceSize: number): Promise<void> {
-  const verify = await openEnvelope(byteSourceOf(damaged, pieceSize), null, bob, { clock: NOW }).then(() => undefined, (e: unknown) => e);
+  const verify = await openEnvelope(byteSourceOf(damaged, pieceSize), null, bob, { clock: NOW }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assertExit4(verify);
   let firstDiff = 0;
   while (firstDiff < Math.min(original.length, damaged.length) && original[firstDiff] === damaged[firstDiff]) firstDiff++;
@@ -88,44 +91,67 @@ describe('envelope properties', () => {
 
   it('any single flipped bit fails', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 500 }), chunkSizeArb, pieceArb, fc.nat(), fc.integer({ min: 0, max: 7 }), async (data, cs, piece, pos, bit) => {
-        const env = await seal(data, cs);
-        const damaged = env.slice();
-        damaged[pos % env.length]! ^= 1 << bit;
-        await assertRejectedSafely(env, damaged, data, cs, piece);
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 500 }),
+        chunkSizeArb,
+        pieceArb,
+        fc.nat(),
+        fc.integer({ min: 0, max: 7 }),
+        async (data, cs, piece, pos, bit) => {
+          const env = await seal(data, cs);
+          const damaged = env.slice();
+          damaged[pos % env.length]! ^= 1 << bit;
+          await assertRejectedSafely(env, damaged, data, cs, piece);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   it('any truncation or appended data fails', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 500 }), chunkSizeArb, pieceArb, fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.boolean(), async (data, cs, piece, cut, extra, append) => {
-        const env = await seal(data, cs);
-        const damaged = append ? Buffer.concat([env, extra]) : env.subarray(0, cut % env.length);
-        await assertRejectedSafely(env, new Uint8Array(damaged), data, cs, piece);
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 500 }),
+        chunkSizeArb,
+        pieceArb,
+        fc.nat(),
+        fc.uint8Array({ minLength: 1, maxLength: 40 }),
+        fc.boolean(),
+        async (data, cs, piece, cut, extra, append) => {
+          const env = await seal(data, cs);
+          const damaged = append ? Buffer.concat([env, extra]) : env.subarray(0, cut % env.length);
+          await assertRejectedSafely(env, new Uint8Array(damaged), data, cs, piece);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   it('any dropped, duplicated or reordered chunk fails', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ minLength: 130, maxLength: 700 }), chunkSizeArb, pieceArb, fc.nat(), fc.nat(), fc.constantFrom('drop', 'duplicate', 'swap', 'move-last-first'), async (data, cs, piece, a, b, op) => {
-        fc.pre(data.length > cs); // at least two chunks
-        const env = await seal(data, cs);
-        const { headerLength, chunks } = partsOf(env, cs);
-        const parts = chunks.map(([s, e]) => env.subarray(s, e));
-        const i = a % parts.length;
-        let j = b % parts.length;
-        if (j === i) j = (i + 1) % parts.length;
-        if (op === 'drop') parts.splice(i, 1);
-        else if (op === 'duplicate') parts.splice(i, 0, parts[i]!);
-        else if (op === 'swap') [parts[i], parts[j]] = [parts[j]!, parts[i]!];
-        else parts.unshift(parts.pop()!);
-        const damaged = new Uint8Array(Buffer.concat([env.subarray(0, headerLength), ...parts]));
-        await assertRejectedSafely(env, damaged, data, cs, piece);
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 130, maxLength: 700 }),
+        chunkSizeArb,
+        pieceArb,
+        fc.nat(),
+        fc.nat(),
+        fc.constantFrom('drop', 'duplicate', 'swap', 'move-last-first'),
+        async (data, cs, piece, a, b, op) => {
+          fc.pre(data.length > cs); // at least two chunks
+          const env = await seal(data, cs);
+          const { headerLength, chunks } = partsOf(env, cs);
+          const parts = chunks.map(([s, e]) => env.subarray(s, e));
+          const i = a % parts.length;
+          let j = b % parts.length;
+          if (j === i) j = (i + 1) % parts.length;
+          if (op === 'drop') parts.splice(i, 1);
+          else if (op === 'duplicate') parts.splice(i, 0, parts[i]!);
+          else if (op === 'swap') [parts[i], parts[j]] = [parts[j]!, parts[i]!];
+          else parts.unshift(parts.pop()!);
+          const damaged = new Uint8Array(Buffer.concat([env.subarray(0, headerLength), ...parts]));
+          await assertRejectedSafely(env, damaged, data, cs, piece);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -30,7 +30,16 @@ let bob: Identity;
 
 async function seal(source: EnvelopeSource, size: number, seed = 'ra'): Promise<Uint8Array> {
   const sink = memorySink();
-  await protect(source, sink, { owner: alice, label: LABEL, innerName: 'a.bin', chunkSize: CHUNK, size, clock, random: drbg(seed), grants: [{ person: publicIdentity(bob), rights: ['VIEW'] }] });
+  await protect(source, sink, {
+    owner: alice,
+    label: LABEL,
+    innerName: 'a.bin',
+    chunkSize: CHUNK,
+    size,
+    clock,
+    random: drbg(seed),
+    grants: [{ person: publicIdentity(bob), rights: ['VIEW'] }],
+  });
   return sink.bytes();
 }
 
@@ -140,10 +149,16 @@ describe('envelope over a random-access source', () => {
   it('observed() reports every byte read and stops the operation with whatever it throws', async () => {
     const data = randomFillSync(new Uint8Array(5 * CHUNK));
     let read = 0;
-    await seal(observed(randomAccessOf(data), (n) => (read += n)), data.length);
+    await seal(
+      observed(randomAccessOf(data), (n) => (read += n)),
+      data.length,
+    );
     assert.equal(read, data.length);
     let streamed = 0;
-    await seal(observed(byteSourceOf(data, 10), (n) => (streamed += n)), data.length);
+    await seal(
+      observed(byteSourceOf(data, 10), (n) => (streamed += n)),
+      data.length,
+    );
     assert.equal(streamed, data.length);
     const stop = new Error('stop');
     const cancelled = observed(randomAccessOf(data), () => {

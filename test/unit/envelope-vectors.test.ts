@@ -64,7 +64,9 @@ describe('envelope v1 test vectors', () => {
     const v = byName.get('revoke-bob-rotates-key')!;
     const before = byName.get(v.operation === 'rewrap' ? v.input : '')!;
     assert.notEqual(v.expect.fileKey, before.expect.fileKey, 'revoke rotates the file key');
-    await assert.rejects(openEnvelope(byteSourceOf(hexToBytes(v.expect.envelope)), null, people.bob!, { clock: clock(v.now) }), (e) => isSensitivityError(e, 'E_NOT_GRANTEE'));
+    await assert.rejects(openEnvelope(byteSourceOf(hexToBytes(v.expect.envelope)), null, people.bob!, { clock: clock(v.now) }), (e) =>
+      isSensitivityError(e, 'E_NOT_GRANTEE'),
+    );
   });
 
   it('a grant keeps the file key', () => {

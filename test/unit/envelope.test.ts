@@ -42,7 +42,11 @@ async function seal(data: Uint8Array, o: Partial<Options> = {}): Promise<Uint8Ar
 
 async function open(env: Uint8Array, who: Identity, o: { right?: 'VIEW' | 'EDIT' | 'EXPORT' | 'OWNER'; now?: Date } = {}) {
   const sink = memorySink();
-  const opened = await openEnvelope(byteSourceOf(env, 999), sink, who, { clock: at(o.now ?? T0), sourceLength: env.length, ...(o.right ? { right: o.right } : {}) });
+  const opened = await openEnvelope(byteSourceOf(env, 999), sink, who, {
+    clock: at(o.now ?? T0),
+    sourceLength: env.length,
+    ...(o.right ? { right: o.right } : {}),
+  });
   return { plaintext: sink.bytes(), opened, released: sink.length };
 }
 
@@ -174,24 +178,36 @@ describe('envelope', () => {
       assert.equal(h1.policy.cmt, h0.policy.cmt, 'same file key, same commitment');
       assert.equal(h1.policy.cid, h0.policy.cid);
       assert.deepEqual(h1.slots.slice(0, 2), h0.slots);
-      assert.ok(Buffer.from(next).includes(Buffer.from(slotJwe(env, bob))), 'bob\'s slot is reused verbatim');
+      assert.ok(Buffer.from(next).includes(Buffer.from(slotJwe(env, bob))), "bob's slot is reused verbatim");
       assert.deepEqual((await open(next, dave, { right: 'EDIT' })).plaintext, data);
       assert.deepEqual((await open(next, bob)).plaintext, data);
     });
 
     it('revoke rotates the file key: the revoked person cannot open, and their old slot is useless', async () => {
       const data = random(2000);
-      const env = await seal(data, { chunkSize: 512, grants: [{ person: publicIdentity(bob), rights: viewer }, { person: publicIdentity(carol), rights: viewer }] });
+      const env = await seal(data, {
+        chunkSize: 512,
+        grants: [
+          { person: publicIdentity(bob), rights: viewer },
+          { person: publicIdentity(carol), rights: viewer },
+        ],
+      });
       const next = await rewrap(env, alice, { revoke: ['BOB@example.com '] });
       const [h0, h1] = await Promise.all([readEnvelopeHeader(byteSourceOf(env)), readEnvelopeHeader(byteSourceOf(next))]);
       assert.notEqual(h1.policy.cmt, h0.policy.cmt, 'a new file key');
-      assert.equal(h1.policy.grants.some((g) => g.id === bob.id), false);
+      assert.equal(
+        h1.policy.grants.some((g) => g.id === bob.id),
+        false,
+      );
       await rejects(open(next, bob), 'E_NOT_GRANTEE', 3);
       assert.deepEqual((await open(next, carol)).plaintext, data);
       // Bob pastes his slot from the old file into the new one: it unwraps the old key, which the commitment rejects.
       const old = JSON.parse(JSON.stringify({ kind: 'x25519-jwe', kid: bob.enc.kid, jwe: slotJwe(env, bob) }));
       const pasted = withMetadata(next, (m) => ({ ...m, slots: [old, ...m.slots] }));
-      const r = await open(pasted, bob).then(() => 'opened', (e: unknown) => e);
+      const r = await open(pasted, bob).then(
+        () => 'opened',
+        (e: unknown) => e,
+      );
       assert.ok(isSensitivityError(r, 'E_INTEGRITY'), String(r));
     });
 
@@ -216,7 +232,13 @@ describe('envelope', () => {
 
   describe('replaceEnvelopeContent', () => {
     it('an editor saves new content under the same policy; a viewer cannot', async () => {
-      const env = await seal(random(300), { chunkSize: 64, grants: [{ person: publicIdentity(bob), rights: viewer }, { person: publicIdentity(carol), rights: reviewer }] });
+      const env = await seal(random(300), {
+        chunkSize: 64,
+        grants: [
+          { person: publicIdentity(bob), rights: viewer },
+          { person: publicIdentity(carol), rights: reviewer },
+        ],
+      });
       const edited = random(1234);
       const save = (who: Identity) => {
         const sink = memorySink();
@@ -302,7 +324,10 @@ describe('envelope', () => {
       await rejects(protect(byteSourceOf(new Uint8Array(0)), memorySink(), { ...base, innerName: '../x' }), 'E_USAGE');
       await rejects(protect(byteSourceOf(new Uint8Array(0)), memorySink(), { ...base, expires: new Date(0) }), 'E_USAGE');
       await rejects(protect(byteSourceOf(new Uint8Array(0)), memorySink(), { ...base, grants: [{ person: bob, rights: ['EDIT'] }] }), 'E_USAGE');
-      await rejects(protect(byteSourceOf(new Uint8Array(0)), memorySink(), { ...base, grants: [{ person: { ...publicIdentity(bob), id: carol.id }, rights: viewer }] }), 'E_IDENTITY_INVALID');
+      await rejects(
+        protect(byteSourceOf(new Uint8Array(0)), memorySink(), { ...base, grants: [{ person: { ...publicIdentity(bob), id: carol.id }, rights: viewer }] }),
+        'E_IDENTITY_INVALID',
+      );
       await assert.rejects(protect(byteSourceOf(new Uint8Array(0)), memorySink(), { ...base, chunkSize: 10 }), RangeError);
     });
   });

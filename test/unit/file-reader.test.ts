@@ -56,7 +56,10 @@ describe('file reader', () => {
     const path = join(tmp.path, 'small.txt');
     writeFileSync(path, 'x');
     const before = openFds();
-    await assert.rejects(withFileSource(path, () => Promise.reject(new Error('boom'))), /boom/);
+    await assert.rejects(
+      withFileSource(path, () => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
     await withFileSource(path, async () => undefined);
     assert.equal(openFds(), before);
   });

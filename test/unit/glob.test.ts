@@ -99,7 +99,10 @@ describe('glob', () => {
       .array(token, { minLength: 1, maxLength: 6 })
       .map((ts) => ts.join(''))
       .filter((p) => !/^[!#]/.test(p) && p !== '/' && !/\/\//.test(p) && p.trim() === p);
-    const samples = fc.sample(fc.tuple(fc.array(patternArb, { minLength: 120, maxLength: 120 }), fc.uniqueArray(pathArb, { minLength: 40, maxLength: 40 })), { numRuns: 1, seed: 7 })[0]!;
+    const samples = fc.sample(fc.tuple(fc.array(patternArb, { minLength: 120, maxLength: 120 }), fc.uniqueArray(pathArb, { minLength: 40, maxLength: 40 })), {
+      numRuns: 1,
+      seed: 7,
+    })[0]!;
     const [patterns, rawPaths] = samples;
     // A path cannot be a file and a directory at once: drop those that are directories of others.
     const paths = rawPaths.filter((p) => !rawPaths.some((q) => q.startsWith(p + '/')));
@@ -114,7 +117,12 @@ describe('glob', () => {
       for (const pattern of [...patterns, '**/b', 'a/**', 'a/**/b', '*.txt', 'a/', '/a', '[!a]*', 'a/*/b']) {
         writeFileSync(join(repo, '.gitignore'), pattern + '\n');
         const r = spawnSync('git', ['-C', repo, 'check-ignore', '--no-index', '--stdin', '-v', '-n'], { input: paths.join('\n') + '\n', encoding: 'utf8' });
-        const gitSays = new Map(r.stdout.trim().split('\n').map((l) => [l.split('\t')[1]!, !l.startsWith('::')] as const));
+        const gitSays = new Map(
+          r.stdout
+            .trim()
+            .split('\n')
+            .map((l) => [l.split('\t')[1]!, !l.startsWith('::')] as const),
+        );
         for (const p of paths) {
           assert.equal(matchesGlob(pattern, p), gitSays.get(p), `pattern ${JSON.stringify(pattern)} on ${p}: git says ${gitSays.get(p)}`);
           compared++;

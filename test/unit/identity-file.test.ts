@@ -101,13 +101,21 @@ describe('identity file', () => {
     ['a header that is not JSON', async () => ['bm90IGpzb24', ...file.split('.').slice(1)].join('.'), /unreadable header/],
     ['another content type', () => craft('{}', { cty: 'JWT' }), /content type "JWT"/],
     ['a p2c below 600000', () => craft('{}', {}, 1000), /PBES2 count 1000 outside/],
-    ['an absurd p2c (would hang the importer)', async () => {
-      const [h, ...rest] = file.split('.');
-      const header = { ...JSON.parse(new TextDecoder().decode(base64url.decode(h!))), p2c: 2 ** 31 };
-      return [base64url.encode(JSON.stringify(header)), ...rest].join('.');
-    }, /PBES2 count 2147483648 outside/],
+    [
+      'an absurd p2c (would hang the importer)',
+      async () => {
+        const [h, ...rest] = file.split('.');
+        const header = { ...JSON.parse(new TextDecoder().decode(base64url.decode(h!))), p2c: 2 ** 31 };
+        return [base64url.encode(JSON.stringify(header)), ...rest].join('.');
+      },
+      /PBES2 count 2147483648 outside/,
+    ],
     ['a payload that is not JSON', () => craft('not json'), /the content is not JSON/],
-    ['a payload that is a public identity only', async () => craft(JSON.stringify({ ...alice, sigPrivate: undefined, encPrivate: undefined })), /\/sigPrivate: is required/],
+    [
+      'a payload that is a public identity only',
+      async () => craft(JSON.stringify({ ...alice, sigPrivate: undefined, encPrivate: undefined })),
+      /\/sigPrivate: is required/,
+    ],
   ];
   for (const [name, make, message] of malformed) {
     it(`refuses ${name} (E_IDENTITY_INVALID)`, { timeout: 30_000 }, async () => {
@@ -124,9 +132,12 @@ describe('identity file', () => {
 });
 
 describe('identity file: interoperability with python3-jwcrypto', () => {
-  it('jwcrypto decrypts our file with the passphrase; a file jwcrypto 1.1 writes (p2c fixed at 8192) is refused as too weak', { timeout: 60_000 }, async (t) => {
-    if (!hasJwcrypto()) return t.skip('python3-jwcrypto is not installed (.ci/run installs it)');
-    const script = `
+  it(
+    'jwcrypto decrypts our file with the passphrase; a file jwcrypto 1.1 writes (p2c fixed at 8192) is refused as too weak',
+    { timeout: 60_000 },
+    async (t) => {
+      if (!hasJwcrypto()) return t.skip('python3-jwcrypto is not installed (.ci/run installs it)');
+      const script = `
 import json, sys
 from jwcrypto import jwe, jwk
 from jwcrypto.common import json_encode
@@ -139,11 +150,12 @@ out = jwe.JWE(json.dumps(ident).encode(), json_encode({'alg': 'PBES2-HS512+A256K
 out.add_recipient(key)
 print(json.dumps({'id': ident['id'], 'd': ident['sigPrivate']['d'], 'file': out.serialize(compact=True)}))
 `;
-    const r = spawnSync(PYTHON, ['-c', script], { input: JSON.stringify({ pass: PASS, file, cty: IDENTITY_FILE_CTY }), encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as { id: string; d: string; file: string };
-    assert.equal(out.id, alice.id);
-    assert.equal(out.d, alice.sigPrivate.d);
-    await rejectsCode(importIdentity(out.file, PASS), 'E_IDENTITY_INVALID', /PBES2 count 8192 outside 600000/);
-  });
+      const r = spawnSync(PYTHON, ['-c', script], { input: JSON.stringify({ pass: PASS, file, cty: IDENTITY_FILE_CTY }), encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as { id: string; d: string; file: string };
+      assert.equal(out.id, alice.id);
+      assert.equal(out.d, alice.sigPrivate.d);
+      await rejectsCode(importIdentity(out.file, PASS), 'E_IDENTITY_INVALID', /PBES2 count 8192 outside 600000/);
+    },
+  );
 });

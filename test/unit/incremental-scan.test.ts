@@ -48,7 +48,13 @@ function randomEdit(r: Rng, text: string, found: readonly OffsetFinding[]): Text
       return end !== -1 && r() < 0.6 ? at(end, int(r, 1, 12), '') : at(anywhere(), 0, '\n-----END PRIVATE KEY-----\n');
     }
     case 3:
-      return at(anywhere(), 0, emailListSnippets(r, int(r, 3, 12)).map((s) => s.text).join('\n'));
+      return at(
+        anywhere(),
+        0,
+        emailListSnippets(r, int(r, 3, 12))
+          .map((s) => s.text)
+          .join('\n'),
+      );
     case 4: {
       const o = anywhere();
       return at(o, Math.min(text.length - o, int(r, 1, 300)), '');
@@ -110,7 +116,10 @@ describe('incremental scan', () => {
     for (let step = 0; step < 150; step++) {
       for (let i = int(r, 1, 2); i > 0; i--) {
         const o = int(r, 0, text.length - 1);
-        const e = r() < 0.7 ? { rangeOffset: o, rangeLength: 0, textLength: 1, text: pick(r, ['a', ' ', '\n', '1', '(']) } : { rangeOffset: o, rangeLength: 1, textLength: 0, text: '' };
+        const e =
+          r() < 0.7
+            ? { rangeOffset: o, rangeLength: 0, textLength: 1, text: pick(r, ['a', ' ', '\n', '1', '(']) }
+            : { rangeOffset: o, rangeLength: 1, textLength: 0, text: '' };
         text = text.slice(0, e.rangeOffset) + e.text + text.slice(e.rangeOffset + e.rangeLength);
         inc.applyChange(e);
       }

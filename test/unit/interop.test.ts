@@ -46,11 +46,20 @@ describe('interop with python3-jwcrypto', () => {
     const file = join(dir, `e${n++}.protected`);
     writeFileSync(file, envelope);
     const { kty, crv, x } = ownerPublic;
-    const r = spawnSync(python, [SCRIPT, file, JSON.stringify({ kty, crv, x }), JSON.stringify({ kty: granteePrivate.kty, crv: granteePrivate.crv, x: granteePrivate.x, d: granteePrivate.d })], { encoding: 'utf8' });
+    const r = spawnSync(
+      python,
+      [
+        SCRIPT,
+        file,
+        JSON.stringify({ kty, crv, x }),
+        JSON.stringify({ kty: granteePrivate.kty, crv: granteePrivate.crv, x: granteePrivate.x, d: granteePrivate.d }),
+      ],
+      { encoding: 'utf8' },
+    );
     return { status: r.status, stderr: r.stderr, ...(r.status === 0 ? { out: JSON.parse(r.stdout) as PyResult['out'] } : {}) };
   }
 
-  it('opens every test vector for every grantee, finding the vector\'s file key', async () => {
+  it("opens every test vector for every grantee, finding the vector's file key", async () => {
     const file = JSON.parse(readFileSync('test/vectors/envelope-v1.json', 'utf8')) as VectorFile;
     const byId = new Map(Object.values(file.identities).map((p) => [p.id, p]));
     for (const v of file.vectors) {
@@ -76,15 +85,27 @@ describe('interop with python3-jwcrypto', () => {
     const data = new TextEncoder().encode('interop '.repeat(40000)); // 320 kB: five 64 KiB chunks
 
     before(async () => {
-      [alice, bob, eve] = await Promise.all([createIdentity('Alice', 'alice@example.com'), createIdentity('Bob', 'bob@example.com'), createIdentity('Eve', 'eve@example.com')]);
+      [alice, bob, eve] = await Promise.all([
+        createIdentity('Alice', 'alice@example.com'),
+        createIdentity('Bob', 'bob@example.com'),
+        createIdentity('Eve', 'eve@example.com'),
+      ]);
       const random = drbg(`interop ${Date.now()}`);
       const sink = memorySink();
-      await protect(byteSourceOf(data), sink, { owner: alice, label: { id: 'c', name: 'Confidential' }, grants: [{ person: publicIdentity(bob), rights: ['VIEW'] }], innerName: 'i.txt', size: data.length, chunkSize: 64 * 1024, random });
+      await protect(byteSourceOf(data), sink, {
+        owner: alice,
+        label: { id: 'c', name: 'Confidential' },
+        grants: [{ person: publicIdentity(bob), rights: ['VIEW'] }],
+        innerName: 'i.txt',
+        size: data.length,
+        chunkSize: 64 * 1024,
+        random,
+      });
       envelope = sink.bytes();
       fileKey = bytesToHex(random.served().subarray(0, 32)); // the first 32 random bytes are the file key (FORMAT.md §Randomness)
     });
 
-    it('the grantee\'s slot unwraps to the file key the envelope uses, and the body decrypts', () => {
+    it("the grantee's slot unwraps to the file key the envelope uses, and the body decrypts", () => {
       const r = run(envelope, alice.sig, bob.encPrivate);
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.out!.fileKey, fileKey);

@@ -58,10 +58,20 @@ describe('labels manifest: set and get', () => {
 
   it('refuses a downgrade without justification when the policy requires one (E_JUSTIFICATION_REQUIRED)', () => {
     const m = manifestOf({ 'a.txt': 'confidential-all-employees' });
-    throwsCode(() => setLabel(m, 'a.txt', 'General', alice, opts), 'E_JUSTIFICATION_REQUIRED', /from Confidential \/ All Employees to General needs a justification$/);
-    assert.throws(() => setLabel(m, 'a.txt', 'General', alice, opts), (e: unknown) => isSensitivityError(e) && e.details.hint === 'give-justification' && e.details.to === 'General');
+    throwsCode(
+      () => setLabel(m, 'a.txt', 'General', alice, opts),
+      'E_JUSTIFICATION_REQUIRED',
+      /from Confidential \/ All Employees to General needs a justification$/,
+    );
+    assert.throws(
+      () => setLabel(m, 'a.txt', 'General', alice, opts),
+      (e: unknown) => isSensitivityError(e) && e.details.hint === 'give-justification' && e.details.to === 'General',
+    );
     throwsCode(() => setLabel(m, 'a.txt', 'General', alice, { ...opts, justification: '   ' }), 'E_JUSTIFICATION_REQUIRED');
-    assert.throws(() => setLabel(m, 'a.txt', 'General', alice, opts), (e: unknown) => isSensitivityError(e) && e.file === 'a.txt');
+    assert.throws(
+      () => setLabel(m, 'a.txt', 'General', alice, opts),
+      (e: unknown) => isSensitivityError(e) && e.file === 'a.txt',
+    );
     // Within a parent, Specific People → All Employees widens the audience: a downgrade too.
     const sp = manifestOf({ 'b.txt': 'confidential-specific-people' });
     throwsCode(() => setLabel(sp, 'b.txt', 'confidential-all-employees', alice, opts), 'E_JUSTIFICATION_REQUIRED');
@@ -90,7 +100,8 @@ describe('labels manifest: set and get', () => {
     const m = manifestOf({ './docs//x.md': 'general' });
     assert.deepEqual(Object.keys(m.files), ['docs/x.md']);
     assert.ok(getLabel(m, 'docs/x.md'));
-    for (const bad of ['', '/etc/passwd', '../up', 'a/../b', 'a/./b', '.']) throwsCode(() => normalizeRelPath(bad), 'E_USAGE', /not a path inside the workspace/);
+    for (const bad of ['', '/etc/passwd', '../up', 'a/../b', 'a/./b', '.'])
+      throwsCode(() => normalizeRelPath(bad), 'E_USAGE', /not a path inside the workspace/);
   });
 
   it('a path named like an Object property is only a path', () => {
@@ -176,7 +187,11 @@ describe('labels manifest: parse and serialize', () => {
     ['no files', JSON.stringify({ version: 1 }), /\/files: is required/],
     ['an entry without a label', JSON.stringify({ version: 1, files: { a: { setBy: alice, setAt: entry.setAt } } }), /\/files\/a\/label: is required/],
     ['a bad label id', JSON.stringify({ version: 1, files: { a: { ...entry, label: 'has space' } } }), /\/files\/a\/label/],
-    ['a bad date', JSON.stringify({ version: 1, files: { a: { ...entry, setAt: 'yesterday' } } }), /\/files\/a\/setAt: An RFC 3339 date-time such as 2025-01-31T12:00:00.000Z \(got "yesterday"\)/],
+    [
+      'a bad date',
+      JSON.stringify({ version: 1, files: { a: { ...entry, setAt: 'yesterday' } } }),
+      /\/files\/a\/setAt: An RFC 3339 date-time such as 2025-01-31T12:00:00.000Z \(got "yesterday"\)/,
+    ],
     ['setBy without email', JSON.stringify({ version: 1, files: { a: { ...entry, setBy: { id: 'x', name: 'X' } } } }), /\/files\/a\/setBy\/email: is required/],
     ['an unknown field', JSON.stringify({ version: 1, files: { a: { ...entry, who: 'me' } } }), /\/files\/a\/who: unknown property/],
     ['an empty justification', JSON.stringify({ version: 1, files: { a: { ...entry, justification: '' } } }), /justification/],

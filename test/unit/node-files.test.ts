@@ -60,7 +60,10 @@ describe('node files adapter', () => {
     const files = nodeFiles(root);
     await files.create('plain.txt', 0o640, (sink) => sink.write(new TextEncoder().encode('x')));
     assert.equal((await fs.stat(join(root, 'plain.txt'))).mode & 0o777, 0o640);
-    await assert.rejects(files.create('bad.txt', 0o600, async () => Promise.reject(new Error('boom'))), /boom/);
+    await assert.rejects(
+      files.create('bad.txt', 0o600, async () => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
     assert.deepEqual(await fs.readdir(root), ['plain.txt']);
   });
 

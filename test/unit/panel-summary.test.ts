@@ -5,7 +5,15 @@ import { validateWebviewMessage, type FileRow, type LabelView } from '../../src/
 import { accessOf, everyone, summarize } from '../../src/webview/filter.js';
 import { person, row } from './protocol-fixtures.js';
 
-const label = (id: string, rank: number): LabelView => ({ id, name: id[0]!.toUpperCase() + id.slice(1), description: '', color: null, rank, applicable: true, parent: null });
+const label = (id: string, rank: number): LabelView => ({
+  id,
+  name: id[0]!.toUpperCase() + id.slice(1),
+  description: '',
+  color: null,
+  rank,
+  applicable: true,
+  parent: null,
+});
 const LABELS = [label('public', 0), label('general', 1), label('confidential', 2)];
 const NOW = new Date('2026-06-01T12:00:00Z');
 const ACTIONS = { applyLabel: true, protect: false, grant: true, revoke: true };
@@ -37,7 +45,10 @@ describe('summary strip', () => {
 
 describe('person view', () => {
   it('lists everyone once, by name', () => {
-    assert.deepEqual(everyone(FILES).map((p) => p.id), ['alice', 'bob', 'carol']);
+    assert.deepEqual(
+      everyone(FILES).map((p) => p.id),
+      ['alice', 'bob', 'carol'],
+    );
   });
 
   it('says what one person can open, with which rights, and where you may revoke it', () => {
@@ -49,7 +60,11 @@ describe('person view', () => {
         ['e.md.protected', 'Viewer', false, true],
       ],
     );
-    assert.deepEqual(accessOf(FILES, 'alice').map((l) => l.revocable), [false, false], 'the owner is not revocable');
+    assert.deepEqual(
+      accessOf(FILES, 'alice').map((l) => l.revocable),
+      [false, false],
+      'the owner is not revocable',
+    );
   });
 
   it('revoke-all is accepted only for a person whose access you can revoke somewhere', () => {

@@ -99,7 +99,11 @@ describe('parsePublicIdentity', () => {
     ['a key of the wrong curve', (p) => (p.sig.crv = 'X25519'), /\/sig\/crv: must be "Ed25519"/],
     ['a key of the wrong type', (p) => (p.enc.kty = 'EC'), /\/enc\/kty: must be "OKP"/],
     ['a short key', (p) => (p.sig.x = p.sig.x.slice(0, 42)), /\/sig\/x: A 32-byte key/],
-    ['stray bits in the last character', (p) => (p.sig.x = p.sig.x.slice(0, 42) + (p.sig.x.endsWith('B') ? 'C' : 'B')), /\/sig\/x: is not a 32-byte base64url key|\/sig\/kid/],
+    [
+      'stray bits in the last character',
+      (p) => (p.sig.x = p.sig.x.slice(0, 42) + (p.sig.x.endsWith('B') ? 'C' : 'B')),
+      /\/sig\/x: is not a 32-byte base64url key|\/sig\/kid/,
+    ],
     ['a private key in the public part', (p) => (p.sig.d = 'x'), /\/sig\/d: unknown property/],
     ['a missing enc', (p) => Reflect.deleteProperty(p, 'enc'), /\/enc: is required/],
     ['a bad email', (p) => (p.email = 'alice'), /\/email: "alice" is not an email address/],
@@ -167,7 +171,10 @@ describe('people directory', () => {
     assert.equal(findPerson(dir, alice.id).email, 'alice@example.com');
     const text = serializePeople(dir);
     assert.ok(text.endsWith('\n'));
-    assert.deepEqual(JSON.parse(text).people.map((p: PublicIdentity) => p.email), ['alice@example.com', 'bob@example.com']);
+    assert.deepEqual(
+      JSON.parse(text).people.map((p: PublicIdentity) => p.email),
+      ['alice@example.com', 'bob@example.com'],
+    );
     assert.deepEqual(parsePeople(text), { version: 1, people: [alicePub, bobPub] });
     assert.equal(serializePeople(parsePeople(text)), text);
     assert.deepEqual(EMPTY_PEOPLE.people, [], 'input not mutated');
@@ -175,7 +182,10 @@ describe('people directory', () => {
 
   it('E_PERSON_UNKNOWN tells how to add someone', () => {
     throwsCode(() => findPerson(EMPTY_PEOPLE, 'carol@example.com'), 'E_PERSON_UNKNOWN', /carol@example\.com is not in the workspace's people directory$/);
-    assert.throws(() => findPerson(EMPTY_PEOPLE, 'carol@example.com'), (e: unknown) => isSensitivityError(e) && e.details.hint === 'add-person' && e.details.who === 'carol@example.com');
+    assert.throws(
+      () => findPerson(EMPTY_PEOPLE, 'carol@example.com'),
+      (e: unknown) => isSensitivityError(e) && e.details.hint === 'add-person' && e.details.who === 'carol@example.com',
+    );
   });
 
   it('the same id replaces its entry (a new name or address)', () => {
@@ -188,7 +198,10 @@ describe('people directory', () => {
     const impostor = publicIdentity(await createIdentity('Alice?', 'alice@example.com'));
     const dir = addPerson(EMPTY_PEOPLE, alicePub);
     throwsCode(() => addPerson(dir, impostor), 'E_EXISTS', /already lists alice@example\.com with another key.*impostor/);
-    assert.throws(() => addPerson(dir, impostor), (e: unknown) => isSensitivityError(e) && e.details.hint === 'confirm-replace');
+    assert.throws(
+      () => addPerson(dir, impostor),
+      (e: unknown) => isSensitivityError(e) && e.details.hint === 'confirm-replace',
+    );
     const replaced = addPerson(dir, impostor, { replace: true });
     assert.deepEqual(replaced.people, [impostor]);
   });
@@ -207,7 +220,11 @@ describe('people directory', () => {
     const forged = JSON.parse(JSON.stringify(good)) as { people: Loose[] };
     forged.people[1]!.enc.x = forged.people[0]!.enc.x;
     throwsCode(() => parsePeople(JSON.stringify(forged), 'people.json'), 'E_IDENTITY_INVALID', /\/people\/1\/enc\/kid: is not the RFC 7638 thumbprint/);
-    throwsCode(() => parsePeople(JSON.stringify({ version: 1, people: [good.people[0], good.people[0]] })), 'E_IDENTITY_INVALID', /\/people\/1: alice@example\.com is listed twice/);
+    throwsCode(
+      () => parsePeople(JSON.stringify({ version: 1, people: [good.people[0], good.people[0]] })),
+      'E_IDENTITY_INVALID',
+      /\/people\/1: alice@example\.com is listed twice/,
+    );
     const other = publicIdentity(await createIdentity('Alice 2', 'alice@example.com'));
     throwsCode(() => parsePeople(JSON.stringify({ version: 1, people: [good.people[0], other] })), 'E_IDENTITY_INVALID', /listed twice/);
     throwsCode(() => parsePeople(JSON.stringify({ version: 3, people: [] })), 'E_UNSUPPORTED_VERSION');

@@ -34,8 +34,13 @@ function throwsCode(f: () => unknown, code: ErrorCode, message?: RegExp): void {
   });
 }
 
-const minimal = (extra: Record<string, unknown> = {}, labels: unknown[] = [{ id: 'a', name: 'A' }, { id: 'b', name: 'B' }]) =>
-  JSON.stringify({ version: 1, labels, ...extra });
+const minimal = (
+  extra: Record<string, unknown> = {},
+  labels: unknown[] = [
+    { id: 'a', name: 'A' },
+    { id: 'b', name: 'B' },
+  ],
+) => JSON.stringify({ version: 1, labels, ...extra });
 
 const withSubs = (sub: Record<string, unknown> = {}, parent: Record<string, unknown> = {}) =>
   minimal({}, [
@@ -82,7 +87,19 @@ describe('policy: the embedded default', () => {
   it('recommends Highly Confidential for credentials and Confidential for financial and personal data', () => {
     const rules = DEFAULT_POLICY.detection?.rules ?? [];
     const minFor = (type: string) => rules.find((r) => r.types.includes(type))?.minLabel;
-    for (const t of ['private-key', 'aws-access-key', 'github-token', 'slack-token', 'stripe-key', 'google-api-key', 'azure-storage-key', 'connection-string-credential', 'url-credential', 'secret-assignment', 'jwt']) {
+    for (const t of [
+      'private-key',
+      'aws-access-key',
+      'github-token',
+      'slack-token',
+      'stripe-key',
+      'google-api-key',
+      'azure-storage-key',
+      'connection-string-credential',
+      'url-credential',
+      'secret-assignment',
+      'jwt',
+    ]) {
       assert.equal(minFor(t), 'highly-confidential', t);
     }
     for (const t of ['credit-card', 'iban', 'us-ssn', 'email-list']) assert.equal(minFor(t), 'confidential', t);
@@ -110,7 +127,8 @@ describe('policy: the JSON Schema', () => {
         if (v === true) continue;
         const p = v as Record<string, unknown>;
         const ref = typeof p.$ref === 'string' ? defs[p.$ref.split('/').pop()!] : undefined;
-        const described = typeof p.description === 'string' || typeof ref?.description === 'string' || ['v', 'kty', 'crv', 'name', 'email', 'created'].includes(k);
+        const described =
+          typeof p.description === 'string' || typeof ref?.description === 'string' || ['v', 'kty', 'crv', 'name', 'email', 'created'].includes(k);
         if (!described) missing.push(`${at}/${k}`);
       }
       for (const [k, v] of Object.entries(n)) if (typeof v === 'object') walk(v, `${at}/${k}`);
@@ -143,8 +161,16 @@ describe('policy: parsePolicy refuses bad input, naming the field', () => {
     ['name a number', minimal({}, [{ id: 'a', name: 3 }]), /\/labels\/0\/name: must be a string \(got 3\)/],
     ['nested sublabels', withSubs({ sublabels: [{ id: 'deep', name: 'Deep' }] }), /\/labels\/1\/sublabels\/0\/sublabels: unknown property/],
     ['empty sublabels', minimal({}, [{ id: 'a', name: 'A', sublabels: [] }]), /\/labels\/0\/sublabels: must have at least 1 item/],
-    ['bad grant target', minimal({}, [{ id: 'a', name: 'A', protection: { grants: [{ to: 'bob', role: 'Viewer' }] } }]), /\/labels\/0\/protection\/grants\/0\/to: Use an email address/],
-    ['grant without role', minimal({}, [{ id: 'a', name: 'A', protection: { grants: [{ to: '*' }] } }]), /\/labels\/0\/protection\/grants\/0\/role: is required/],
+    [
+      'bad grant target',
+      minimal({}, [{ id: 'a', name: 'A', protection: { grants: [{ to: 'bob', role: 'Viewer' }] } }]),
+      /\/labels\/0\/protection\/grants\/0\/to: Use an email address/,
+    ],
+    [
+      'grant without role',
+      minimal({}, [{ id: 'a', name: 'A', protection: { grants: [{ to: '*' }] } }]),
+      /\/labels\/0\/protection\/grants\/0\/role: is required/,
+    ],
     ['zero expiry', minimal({}, [{ id: 'a', name: 'A', protection: { expiresDays: 0 } }]), /\/labels\/0\/protection\/expiresDays: must be >= 1/],
     ['fractional expiry', minimal({}, [{ id: 'a', name: 'A', protection: { expiresDays: 1.5 } }]), /expiresDays: must be an integer/],
     ['justification not boolean', minimal({ requireDowngradeJustification: 'yes' }), /\/requireDowngradeJustification: must be a boolean/],
@@ -153,8 +179,16 @@ describe('policy: parsePolicy refuses bad input, naming the field', () => {
     ['unknown right', minimal({ roles: { Printer: ['VIEW', 'PRINTX'] } }), /\/roles\/Printer\/1: must be one of "VIEW"/],
     ['bad role name', minimal({ roles: { '9lives': ['VIEW'] } }), /\/roles: property name "9lives": A role name/],
     ['empty role', minimal({ roles: { Nobody: [] } }), /\/roles\/Nobody: must have at least 1 item/],
-    ['bad rule action', minimal({ detection: { rules: [{ types: ['jwt'], minLabel: 'a', action: 'block' }] } }), /\/detection\/rules\/0\/action: must be one of "recommend", "apply"/],
-    ['bad regex flags', minimal({ detection: { customTypes: [{ id: 'x', name: 'X', pattern: 'x', flags: 'g' }] } }), /\/detection\/customTypes\/0\/flags: Only the flags/],
+    [
+      'bad rule action',
+      minimal({ detection: { rules: [{ types: ['jwt'], minLabel: 'a', action: 'block' }] } }),
+      /\/detection\/rules\/0\/action: must be one of "recommend", "apply"/,
+    ],
+    [
+      'bad regex flags',
+      minimal({ detection: { customTypes: [{ id: 'x', name: 'X', pattern: 'x', flags: 'g' }] } }),
+      /\/detection\/customTypes\/0\/flags: Only the flags/,
+    ],
     ['recovery not an identity', minimal({ recovery: [{ email: 'r@example.com' }] }), /\/recovery\/0\/v: is required/],
   ];
   for (const [name, text, message] of cases) {
@@ -162,7 +196,10 @@ describe('policy: parsePolicy refuses bad input, naming the field', () => {
   }
 
   it('names the source file in the error', () => {
-    assert.throws(() => parsePolicy('{}', '/ws/.sensitivity/policy.json'), (e: unknown) => isSensitivityError(e) && e.file === '/ws/.sensitivity/policy.json');
+    assert.throws(
+      () => parsePolicy('{}', '/ws/.sensitivity/policy.json'),
+      (e: unknown) => isSensitivityError(e) && e.file === '/ws/.sensitivity/policy.json',
+    );
   });
 
   it('a newer version is E_UNSUPPORTED_VERSION, not a schema error', () => {
@@ -177,21 +214,74 @@ describe('policy: parsePolicy refuses bad input, naming the field', () => {
 
 describe('policy: semantic checks', () => {
   const cases: [string, string, RegExp][] = [
-    ['duplicate ids', minimal({}, [{ id: 'a', name: 'A' }, { id: 'a', name: 'B' }]), /\/labels\/1\/id: "a" is already the id of \/labels\/0/],
+    [
+      'duplicate ids',
+      minimal({}, [
+        { id: 'a', name: 'A' },
+        { id: 'a', name: 'B' },
+      ]),
+      /\/labels\/1\/id: "a" is already the id of \/labels\/0/,
+    ],
     ['duplicate id in a sublabel', withSubs({ id: 'low' }), /\/labels\/1\/sublabels\/0\/id: "low" is already the id/],
-    ['duplicate names (case-insensitive)', minimal({}, [{ id: 'a', name: 'Secret' }, { id: 'b', name: 'secret' }]), /\/labels\/1\/name: "secret" is already the name/],
+    [
+      'duplicate names (case-insensitive)',
+      minimal({}, [
+        { id: 'a', name: 'Secret' },
+        { id: 'b', name: 'secret' },
+      ]),
+      /\/labels\/1\/name: "secret" is already the name/,
+    ],
     ['protection on a parent', withSubs({}, { protection: { required: true } }), /\/labels\/1\/protection: a label with sublabels cannot be applied/],
     ['unknown default label', minimal({ defaultLabel: 'c' }), /\/defaultLabel: no label has the id "c"; use one of: a, b/],
-    ['default label a parent', minimal({ defaultLabel: 'grp' }, [{ id: 'grp', name: 'G', sublabels: [{ id: 's', name: 'S' }] }]), /\/defaultLabel: "grp" has sublabels and cannot be applied; name one of them: s/],
-    ['rule with unknown minLabel', minimal({ detection: { rules: [{ types: ['jwt'], minLabel: 'zzz', action: 'recommend' }] } }), /\/detection\/rules\/0\/minLabel: no label has the id "zzz"/],
-    ['regex that does not compile', minimal({ detection: { customTypes: [{ id: 'x', name: 'X', pattern: '(unclosed' }] } }), /\/detection\/customTypes\/0\/pattern: does not compile/],
-    ['duplicate custom type', minimal({ detection: { customTypes: [{ id: 'x', name: 'X', pattern: 'x' }, { id: 'x', name: 'Y', pattern: 'y' }] } }), /\/detection\/customTypes\/1\/id: "x" is defined twice/],
-    ['a rule naming an unknown type', minimal({ detection: { rules: [{ types: ['jwt', 'jwtt'], minLabel: 'a', action: 'recommend' }] } }), /\/detection\/rules\/0\/types\/1: unknown type "jwtt"; use one of: private-key/],
-    ['a custom type shadowing a built-in', minimal({ detection: { customTypes: [{ id: 'jwt', name: 'X', pattern: 'x' }] } }), /\/detection: .*"jwt" is already a type/],
-    ['a custom pattern matching the empty string', minimal({ detection: { customTypes: [{ id: 'x', name: 'X', pattern: 'a*' }] } }), /\/detection: .*matches the empty string/],
+    [
+      'default label a parent',
+      minimal({ defaultLabel: 'grp' }, [{ id: 'grp', name: 'G', sublabels: [{ id: 's', name: 'S' }] }]),
+      /\/defaultLabel: "grp" has sublabels and cannot be applied; name one of them: s/,
+    ],
+    [
+      'rule with unknown minLabel',
+      minimal({ detection: { rules: [{ types: ['jwt'], minLabel: 'zzz', action: 'recommend' }] } }),
+      /\/detection\/rules\/0\/minLabel: no label has the id "zzz"/,
+    ],
+    [
+      'regex that does not compile',
+      minimal({ detection: { customTypes: [{ id: 'x', name: 'X', pattern: '(unclosed' }] } }),
+      /\/detection\/customTypes\/0\/pattern: does not compile/,
+    ],
+    [
+      'duplicate custom type',
+      minimal({
+        detection: {
+          customTypes: [
+            { id: 'x', name: 'X', pattern: 'x' },
+            { id: 'x', name: 'Y', pattern: 'y' },
+          ],
+        },
+      }),
+      /\/detection\/customTypes\/1\/id: "x" is defined twice/,
+    ],
+    [
+      'a rule naming an unknown type',
+      minimal({ detection: { rules: [{ types: ['jwt', 'jwtt'], minLabel: 'a', action: 'recommend' }] } }),
+      /\/detection\/rules\/0\/types\/1: unknown type "jwtt"; use one of: private-key/,
+    ],
+    [
+      'a custom type shadowing a built-in',
+      minimal({ detection: { customTypes: [{ id: 'jwt', name: 'X', pattern: 'x' }] } }),
+      /\/detection: .*"jwt" is already a type/,
+    ],
+    [
+      'a custom pattern matching the empty string',
+      minimal({ detection: { customTypes: [{ id: 'x', name: 'X', pattern: 'a*' }] } }),
+      /\/detection: .*matches the empty string/,
+    ],
     ['custom role shadowing a built-in', minimal({ roles: { viewer: ['VIEW'] } }), /\/roles\/viewer: redefines the built-in role Viewer/],
     ['custom role without VIEW', minimal({ roles: { Printer: ['PRINT'] } }), /\/roles\/Printer: must include VIEW/],
-    ['grant with an unknown role', minimal({}, [{ id: 'a', name: 'A', protection: { grants: [{ to: '*', role: 'Editor' }] } }]), /\/labels\/0\/protection\/grants\/0\/role: unknown role "Editor"; use one of: Viewer, Reviewer, Co-Author, Co-Owner/],
+    [
+      'grant with an unknown role',
+      minimal({}, [{ id: 'a', name: 'A', protection: { grants: [{ to: '*', role: 'Editor' }] } }]),
+      /\/labels\/0\/protection\/grants\/0\/role: unknown role "Editor"; use one of: Viewer, Reviewer, Co-Author, Co-Owner/,
+    ],
     ['a glob with a reversed range', minimal({ mandatory: ['[z-a]'] }), /\/mandatory\/0: "\[z-a\]" is not a valid glob/],
     ['an exclude glob with a reversed range', minimal({ detection: { exclude: ['ok', '[z-a]'] } }), /\/detection\/exclude\/1: "\[z-a\]" is not a valid glob/],
   ];
@@ -209,13 +299,25 @@ describe('policy: semantic checks', () => {
   });
 
   it('a rule may name a custom type', () => {
-    const p = parsePolicy(minimal({ detection: { customTypes: [{ id: 'project-code', name: 'Project code', pattern: 'PRJ-\\d{4}' }], rules: [{ types: ['project-code'], minLabel: 'b', action: 'apply' }] } }));
+    const p = parsePolicy(
+      minimal({
+        detection: {
+          customTypes: [{ id: 'project-code', name: 'Project code', pattern: 'PRJ-\\d{4}' }],
+          rules: [{ types: ['project-code'], minLabel: 'b', action: 'apply' }],
+        },
+      }),
+    );
     assert.equal(p.detection?.rules?.[0]?.types[0], 'project-code');
   });
 
   it('custom roles work with rightsOfRole and in protection grants', () => {
-    const p = parsePolicy(minimal({ roles: { Printer: ['PRINT', 'VIEW'], Boss: ['OWNER'] } }, [{ id: 'a', name: 'A', protection: { grants: [{ to: '*', role: 'Printer' }] } }]));
-    assert.deepEqual(customRoles(p), { Printer: ['VIEW', 'PRINT'], Boss: ['VIEW', 'EDIT', 'EXTRACT', 'PRINT', 'EXPORT', 'VIEWRIGHTSDATA', 'EDITRIGHTSDATA', 'OWNER'] });
+    const p = parsePolicy(
+      minimal({ roles: { Printer: ['PRINT', 'VIEW'], Boss: ['OWNER'] } }, [{ id: 'a', name: 'A', protection: { grants: [{ to: '*', role: 'Printer' }] } }]),
+    );
+    assert.deepEqual(customRoles(p), {
+      Printer: ['VIEW', 'PRINT'],
+      Boss: ['VIEW', 'EDIT', 'EXTRACT', 'PRINT', 'EXPORT', 'VIEWRIGHTSDATA', 'EDITRIGHTSDATA', 'OWNER'],
+    });
     assert.deepEqual(rightsOfRole('Printer', customRoles(p)), ['VIEW', 'PRINT']);
     assert.deepEqual(customRoles(DEFAULT_POLICY), {});
   });
@@ -223,7 +325,14 @@ describe('policy: semantic checks', () => {
 
 describe('policy: finding labels', () => {
   it('by id, by name case-insensitively, and as Parent/Sub in any spelling', () => {
-    for (const q of ['confidential-all-employees', 'Confidential/All Employees', 'confidential / all employees', 'Confidential\\All Employees', 'Confidential All Employees', '  CONFIDENTIAL/ALL   EMPLOYEES ']) {
+    for (const q of [
+      'confidential-all-employees',
+      'Confidential/All Employees',
+      'confidential / all employees',
+      'Confidential\\All Employees',
+      'Confidential All Employees',
+      '  CONFIDENTIAL/ALL   EMPLOYEES ',
+    ]) {
       assert.equal(findLabel(DEFAULT_POLICY, q).id, 'confidential-all-employees', q);
     }
     assert.equal(findLabel(DEFAULT_POLICY, 'public').id, 'public');
@@ -232,14 +341,26 @@ describe('policy: finding labels', () => {
   });
 
   it('E_LABEL_UNKNOWN lists the choices; an ambiguous sublabel name says which', () => {
-    throwsCode(() => findLabel(DEFAULT_POLICY, 'Secret'), 'E_LABEL_UNKNOWN', /unknown label "Secret"; use one of: Public, General, Confidential\/All Employees/);
-    throwsCode(() => findLabel(DEFAULT_POLICY, 'Specific People'), 'E_LABEL_UNKNOWN', /ambiguous: it could be Confidential\/Specific People or Highly Confidential\/Specific People/);
+    throwsCode(
+      () => findLabel(DEFAULT_POLICY, 'Secret'),
+      'E_LABEL_UNKNOWN',
+      /unknown label "Secret"; use one of: Public, General, Confidential\/All Employees/,
+    );
+    throwsCode(
+      () => findLabel(DEFAULT_POLICY, 'Specific People'),
+      'E_LABEL_UNKNOWN',
+      /ambiguous: it could be Confidential\/Specific People or Highly Confidential\/Specific People/,
+    );
     throwsCode(() => findLabel(DEFAULT_POLICY, 'Confidential/Everyone'), 'E_LABEL_UNKNOWN');
   });
 
   it('a parent with sublabels cannot be applied (E_LABEL_NOT_APPLICABLE names its sublabels)', () => {
     assert.equal(findLabel(DEFAULT_POLICY, 'Confidential').applicable, false);
-    throwsCode(() => applicableLabel(DEFAULT_POLICY, 'Confidential'), 'E_LABEL_NOT_APPLICABLE', /choose one of: Confidential\/All Employees, Confidential\/Specific People/);
+    throwsCode(
+      () => applicableLabel(DEFAULT_POLICY, 'Confidential'),
+      'E_LABEL_NOT_APPLICABLE',
+      /choose one of: Confidential\/All Employees, Confidential\/Specific People/,
+    );
     throwsCode(() => findLabel(DEFAULT_POLICY, 'highly-confidential', { applicable: true }), 'E_LABEL_NOT_APPLICABLE', /Highly Confidential\/All Employees/);
     assert.equal(applicableLabel(DEFAULT_POLICY, 'General').id, 'general');
   });
@@ -260,7 +381,10 @@ describe('policy: finding labels', () => {
     assert.equal(ce.parent, 'confidential');
     assert.equal(ce.color, 'charts.orange');
     assert.deepEqual(flat.find((l) => l.id === 'confidential')!.sublabels, ['confidential-all-employees', 'confidential-specific-people']);
-    assert.deepEqual(flat.map((l) => l.rank), [0, 1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(
+      flat.map((l) => l.rank),
+      [0, 1, 2, 3, 4, 5, 6, 7],
+    );
     const own = parsePolicy(withSubs({ color: '#123456' }, { color: 'charts.red' }));
     assert.equal(findLabel(own, 'grp-one').color, '#123456');
     assert.equal(findLabel(own, 'low').color, undefined);
@@ -274,7 +398,9 @@ describe('policy: order and downgrades', () => {
     assert.ok(compareLabels(DEFAULT_POLICY, 'confidential-specific-people', 'confidential-all-employees') > 0);
     assert.ok(compareLabels(DEFAULT_POLICY, 'confidential-specific-people', 'highly-confidential-all-employees') < 0);
     assert.equal(compareLabels(DEFAULT_POLICY, 'general', 'General'), 0);
-    const sorted = ['highly-confidential-all-employees', 'public', 'confidential-specific-people', 'general'].sort((a, b) => compareLabels(DEFAULT_POLICY, a, b));
+    const sorted = ['highly-confidential-all-employees', 'public', 'confidential-specific-people', 'general'].sort((a, b) =>
+      compareLabels(DEFAULT_POLICY, a, b),
+    );
     assert.deepEqual(sorted, ['public', 'general', 'confidential-specific-people', 'highly-confidential-all-employees']);
     throwsCode(() => labelRank(DEFAULT_POLICY, 'nope'), 'E_LABEL_UNKNOWN');
   });
@@ -307,14 +433,28 @@ describe('policy: protection defaults', () => {
   const persons: Record<string, PublicIdentity> = {};
 
   it('resolves *, @domain and an email against the people directory, uniting rights', async () => {
-    for (const [name, email] of [['Ann', 'ann@corp.example'], ['Ben', 'ben@corp.example'], ['Eve', 'eve@partner.example']] as const) {
+    for (const [name, email] of [
+      ['Ann', 'ann@corp.example'],
+      ['Ben', 'ben@corp.example'],
+      ['Eve', 'eve@partner.example'],
+    ] as const) {
       persons[name] = publicIdentity(await createIdentity(name, email));
       people = addPerson(people, persons[name]!);
     }
     const p = parsePolicy(
       minimal({ roles: { Printer: ['VIEW', 'PRINT'] } }, [
         { id: 'all', name: 'All', protection: { grants: [{ to: '*', role: 'Viewer' }] } },
-        { id: 'corp', name: 'Corp', protection: { grants: [{ to: '@CORP.example', role: 'Reviewer' }, { to: 'Eve@partner.example', role: 'Printer' }, { to: 'ann@corp.example', role: 'Printer' }] } },
+        {
+          id: 'corp',
+          name: 'Corp',
+          protection: {
+            grants: [
+              { to: '@CORP.example', role: 'Reviewer' },
+              { to: 'Eve@partner.example', role: 'Printer' },
+              { to: 'ann@corp.example', role: 'Printer' },
+            ],
+          },
+        },
         { id: 'none', name: 'None' },
       ]),
     );
@@ -340,8 +480,15 @@ describe('policy: protection defaults', () => {
 
   it('a named person missing from the directory is E_PERSON_UNKNOWN with the add-person hint', () => {
     const p = parsePolicy(minimal({}, [{ id: 'a', name: 'A', protection: { grants: [{ to: 'sec@corp.example', role: 'Co-Owner' }] } }]));
-    throwsCode(() => resolveProtectionGrants(p, 'a', people), 'E_PERSON_UNKNOWN', /the label A grants Co-Owner to sec@corp\.example, who is not in the workspace's people directory$/);
-    assert.throws(() => resolveProtectionGrants(p, 'a', people), (e: unknown) => isSensitivityError(e) && e.details.hint === 'add-person' && e.details.who === 'sec@corp.example');
+    throwsCode(
+      () => resolveProtectionGrants(p, 'a', people),
+      'E_PERSON_UNKNOWN',
+      /the label A grants Co-Owner to sec@corp\.example, who is not in the workspace's people directory$/,
+    );
+    assert.throws(
+      () => resolveProtectionGrants(p, 'a', people),
+      (e: unknown) => isSensitivityError(e) && e.details.hint === 'add-person' && e.details.who === 'sec@corp.example',
+    );
   });
 
   it('the default policy: All Employees grants everyone listed; Specific People nobody by default', () => {
@@ -350,7 +497,12 @@ describe('policy: protection defaults', () => {
   });
 
   it('defaultExpiry adds expiresDays to now, or none', () => {
-    const p: Policy = parsePolicy(minimal({}, [{ id: 'a', name: 'A', protection: { expiresDays: 30 } }, { id: 'b', name: 'B' }]));
+    const p: Policy = parsePolicy(
+      minimal({}, [
+        { id: 'a', name: 'A', protection: { expiresDays: 30 } },
+        { id: 'b', name: 'B' },
+      ]),
+    );
     const now = new Date('2025-01-01T00:00:00Z');
     assert.equal(defaultExpiry(findLabel(p, 'a'), now)?.toISOString(), '2025-01-31T00:00:00.000Z');
     assert.equal(defaultExpiry(findLabel(p, 'b'), now), undefined);

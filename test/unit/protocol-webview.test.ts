@@ -59,7 +59,15 @@ const ALL_RIGHTS: FileRow['yourRights'] = ['VIEW', 'EDIT', 'EXTRACT', 'PRINT', '
 
 /** A row with a label; protected (you may view) when people are named, else plain. */
 const labeled = (path: string, label: string, rank: number, people: PersonView[] = [], extra: Partial<FileRow> = {}): FileRow =>
-  row(path, { label: { id: label, name: label }, labelRank: rank, protected: people.length > 0, owner: people[0] ?? null, people, yourRights: people.length > 0 ? ['VIEW'] : ALL_RIGHTS, ...extra });
+  row(path, {
+    label: { id: label, name: label },
+    labelRank: rank,
+    protected: people.length > 0,
+    owner: people[0] ?? null,
+    people,
+    yourRights: people.length > 0 ? ['VIEW'] : ALL_RIGHTS,
+    ...extra,
+  });
 
 const labels: LabelView[] = [
   { id: 'public', name: 'Public', description: '', color: null, rank: 0, applicable: true, parent: null },

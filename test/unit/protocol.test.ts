@@ -10,10 +10,13 @@ const SHARED = 'docs/shared.md.protected';
 const PLAIN = 'src/config.ts';
 const ctx: ValidationContext = {
   files: new Map([
-    [OWNED, row(OWNED, {
-      people: [person('alice', { owner: true, role: 'Owner', you: true }), person('bob'), person('org', { recovery: true, role: 'Recovery' })],
-      actions: { applyLabel: true, protect: false, grant: true, revoke: true },
-    })],
+    [
+      OWNED,
+      row(OWNED, {
+        people: [person('alice', { owner: true, role: 'Owner', you: true }), person('bob'), person('org', { recovery: true, role: 'Recovery' })],
+        actions: { applyLabel: true, protect: false, grant: true, revoke: true },
+      }),
+    ],
     [SHARED, row(SHARED, { people: [person('carol', { owner: true, role: 'Owner' }), person('alice', { you: true })] })],
     [PLAIN, row(PLAIN, { protected: false, actions: { applyLabel: true, protect: true, grant: false, revoke: false } })],
   ]),
@@ -150,9 +153,29 @@ describe('validateWebviewMessage', () => {
   });
 
   it('never throws and never accepts a path outside the view model (property)', () => {
-    const type = fc.constantFrom('ready', 'refresh', 'cancelIndexing', 'openFile', 'applyLabel', 'protect', 'grant', 'revoke', 'createIdentity', 'importIdentity', 'x');
+    const type = fc.constantFrom(
+      'ready',
+      'refresh',
+      'cancelIndexing',
+      'openFile',
+      'applyLabel',
+      'protect',
+      'grant',
+      'revoke',
+      'createIdentity',
+      'importIdentity',
+      'x',
+    );
     const message = fc.record(
-      { type, id: fc.oneof(fc.nat(), fc.anything()), params: fc.oneof(fc.record({ path: fc.oneof(fc.string(), fc.constantFrom(OWNED, SHARED, PLAIN)), personId: fc.string() }, { requiredKeys: [] }), fc.anything()), protocol: fc.anything() },
+      {
+        type,
+        id: fc.oneof(fc.nat(), fc.anything()),
+        params: fc.oneof(
+          fc.record({ path: fc.oneof(fc.string(), fc.constantFrom(OWNED, SHARED, PLAIN)), personId: fc.string() }, { requiredKeys: [] }),
+          fc.anything(),
+        ),
+        protocol: fc.anything(),
+      },
       { requiredKeys: [] },
     );
     fc.assert(

@@ -34,7 +34,10 @@ describe('scan pool', () => {
   it('finds the same findings in the same order with 1, 2 and 3 workers as in this thread', async () => {
     const alone = await scanFiles(undefined, jobs, { workers: 0 });
     assert.ok(alone.filter((r) => !r.binary && r.findings.length > 0).length >= 5, 'the corpus has findings to compare');
-    assert.ok(alone.some((r) => r.binary), 'and a binary file');
+    assert.ok(
+      alone.some((r) => r.binary),
+      'and a binary file',
+    );
     for (const workers of [1, 2, 3]) assert.deepEqual(await scanFiles(undefined, jobs, { workers }), alone, `${workers} workers`);
   });
 

@@ -91,7 +91,14 @@ export async function reseal(envelope: Uint8Array, fileKey: Uint8Array, edit: (m
   const raw = await readHeader(reader);
   const params = (header: Uint8Array) => {
     const k = bodyKeys(fileKey, raw.salt);
-    return { contentKey: k.contentKey, noncePrefix: k.noncePrefix, aad: headerDigest(header), chunkSize: raw.chunkSize, plaintextLength: raw.plaintextLength, chunkCount: chunkCountOf(raw.plaintextLength, raw.chunkSize) };
+    return {
+      contentKey: k.contentKey,
+      noncePrefix: k.noncePrefix,
+      aad: headerDigest(header),
+      chunkSize: raw.chunkSize,
+      plaintextLength: raw.plaintextLength,
+      chunkCount: chunkCountOf(raw.plaintextLength, raw.chunkSize),
+    };
   };
   const header = encodeHeader({ ...raw, metadata: edit(raw.metadata) }, bodyKeys(fileKey, raw.salt).macKey);
   const sink = memorySink();

@@ -65,10 +65,20 @@ for (const cs of [64 * 1024, 256 * 1024, MIB]) {
   let sealed: Uint8Array[] = [];
   const prot = await best(async () => {
     sealed = [];
-    await protect(zeros(64 * 1024), { write: async (c) => void sealed.push(c) }, { owner, label: { id: 'l', name: 'L' }, innerName: 'x', size: total, chunkSize: cs });
+    await protect(
+      zeros(64 * 1024),
+      { write: async (c) => void sealed.push(c) },
+      { owner, label: { id: 'l', name: 'L' }, innerName: 'x', size: total, chunkSize: cs },
+    );
   });
   const opened = await best(async () => {
-    await openEnvelope((async function* () { yield* sealed; })(), { write: async () => undefined }, owner);
+    await openEnvelope(
+      (async function* () {
+        yield* sealed;
+      })(),
+      { write: async () => undefined },
+      owner,
+    );
   });
   sealed = [];
   rows.push(`| ${cs / 1024} KiB | ${one} | ${three} | ${node} | ${prot} | ${opened} |`);

@@ -24,7 +24,8 @@ export const GIT_ATTRIBUTES_LINE = '*.protected diff=sensitivity merge=sensitivi
 const shellQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /** How git should call this CLI: `--command`, else this very node and script. */
-const commandOf = (explicit: string | undefined): string => explicit ?? `${shellQuote(process.execPath)} ${shellQuote(resolve(process.argv[1] ?? 'sensitivity'))}`;
+const commandOf = (explicit: string | undefined): string =>
+  explicit ?? `${shellQuote(process.execPath)} ${shellQuote(resolve(process.argv[1] ?? 'sensitivity'))}`;
 
 async function gitTopLevel(cwd: string): Promise<string> {
   const r = await runGit(['rev-parse', '--show-toplevel'], cwd);
@@ -39,7 +40,9 @@ async function editAttributes(top: string, install: boolean): Promise<boolean> {
   const lines = text.split('\n');
   const present = lines.some((l) => l.trim() === GIT_ATTRIBUTES_LINE);
   if (present === install) return false;
-  const next = install ? `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${GIT_ATTRIBUTES_LINE}\n` : lines.filter((l) => l.trim() !== GIT_ATTRIBUTES_LINE).join('\n');
+  const next = install
+    ? `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${GIT_ATTRIBUTES_LINE}\n`
+    : lines.filter((l) => l.trim() !== GIT_ATTRIBUTES_LINE).join('\n');
   await writeFileAtomic(path, next, 0o644);
   return true;
 }
@@ -72,7 +75,11 @@ async function envelopeDigest(s: Session, rel: string): Promise<string> {
 /** The one line a teammate without access sees in place of a diff (untrusted names escaped by `out`). */
 async function placeholder(s: Session, rel: string, e: unknown): Promise<string> {
   const why = isSensitivityError(e) ? e.code : 'error';
-  const access = ['E_NO_IDENTITY', 'E_NOT_GRANTEE', 'E_RIGHT_MISSING'].includes(why) ? 'you have no access' : why === 'E_EXPIRED' ? 'access has expired' : 'cannot be read here';
+  const access = ['E_NO_IDENTITY', 'E_NOT_GRANTEE', 'E_RIGHT_MISSING'].includes(why)
+    ? 'you have no access'
+    : why === 'E_EXPIRED'
+      ? 'access has expired'
+      : 'cannot be read here';
   const info = await app.inspect(s, rel).catch(() => undefined);
   // The envelope's digest tells versions apart, so a change still shows as a changed line.
   const version = await envelopeDigest(s, rel).catch(() => 'unreadable');
@@ -168,7 +175,9 @@ export const gitCommands: Command[] = [
           note(`sensitivity: ${path}: merged; still protected (${r.label.name})`);
           return 0;
         }
-        note(`sensitivity: ${path}: ${r.conflicts} conflict(s); still protected (${r.label.name}) with the conflict markers inside: resolve them in VS Code or after \`sensitivity cat\``);
+        note(
+          `sensitivity: ${path}: ${r.conflicts} conflict(s); still protected (${r.label.name}) with the conflict markers inside: resolve them in VS Code or after \`sensitivity cat\``,
+        );
         return 1;
       } catch (e) {
         note(`${foreignErrorLine(e)}`);

@@ -35,7 +35,7 @@ export const protectCommands: Command[] = [
     name: 'protect',
     usage: 'protect FILE... [--label LABEL] [--grant EMAIL=ROLE]... [--expires DATE|Nd] [--keep] [--justification TEXT]',
     summary: 'encrypt files into FILE.protected for you (Co-Owner) and the people granted',
-    help: 'Roles: Viewer, Reviewer, Co-Author, Co-Owner (and the policy\'s custom roles). The label\'s protection defaults add grants and expiry.\n',
+    help: "Roles: Viewer, Reviewer, Co-Author, Co-Owner (and the policy's custom roles). The label's protection defaults add grants and expiry.\n",
     flags: { label: { value: true }, grant: { value: true, repeat: true }, expires: { value: true }, keep: {}, justification: { value: true } },
     async run(ctx, args) {
       const files = needPositionals(args, 1, 'FILE');

@@ -10,7 +10,9 @@ import { note, out, outJson, type Command } from './command.js';
 declare const __VERSION__: string;
 
 function describeFile(policy: Policy, f: FileScan): string[] {
-  const lines = f.findings.map((x) => `  ${x.line + 1}:${x.column + 1}  ${x.typeName} (${x.sample ? 'sample, ignored' : x.confidence})  ${x.excerpt}  — ${x.why.join(', ')}`);
+  const lines = f.findings.map(
+    (x) => `  ${x.line + 1}:${x.column + 1}  ${x.typeName} (${x.sample ? 'sample, ignored' : x.confidence})  ${x.excerpt}  — ${x.why.join(', ')}`,
+  );
   const ev = f.evaluation;
   const current = f.labelId ? labelDisplayName(policy, f.labelId) : 'no label';
   const verdict = ev?.outranks && ev.required ? `  → needs at least ${labelDisplayName(policy, ev.required.labelId)} (has ${current})` : `  label: ${current}`;
@@ -28,7 +30,16 @@ function reportJson(policy: Policy, r: ScanReport) {
       requiredName: f.evaluation?.required ? labelDisplayName(policy, f.evaluation.required.labelId) : null,
       outranks: f.evaluation?.outranks ?? false,
       action: f.evaluation?.action ?? 'none',
-      findings: f.findings.map((x) => ({ type: x.typeId, name: x.typeName, confidence: x.confidence, why: x.why, sample: x.sample, line: x.line + 1, column: x.column + 1, excerpt: x.excerpt })),
+      findings: f.findings.map((x) => ({
+        type: x.typeId,
+        name: x.typeName,
+        confidence: x.confidence,
+        why: x.why,
+        sample: x.sample,
+        line: x.line + 1,
+        column: x.column + 1,
+        excerpt: x.excerpt,
+      })),
     })),
     unlabeledMandatory: r.unlabeledMandatory,
     skipped: r.skipped,
@@ -47,7 +58,7 @@ export const scanCommands: Command[] = [
     name: 'scan',
     usage: 'scan [PATH...] [--json | --sarif]',
     summary: 'find sensitive content (keys, tokens, card numbers, IBANs, SSNs, …); findings are masked',
-    help: 'Honours .gitignore and the policy\'s detection.exclude; skips binary and protected files.\n',
+    help: "Honours .gitignore and the policy's detection.exclude; skips binary and protected files.\n",
     flags: { json: {}, sarif: {} },
     async run(ctx, args) {
       if (hasFlag(args, 'json') && hasFlag(args, 'sarif')) throw new SensitivityError('E_USAGE', 'choose one of --json and --sarif');
@@ -85,7 +96,11 @@ export const scanCommands: Command[] = [
         for (const p of report.unlabeledMandatory) out(`${p}\n  → the policy requires a label (sensitivity label set ${p} --label LABEL)`);
       }
       const failed = violations.length + report.unlabeledMandatory.length;
-      note(failed === 0 ? `check passed: ${report.scanned} files scanned` : `check failed: ${violations.length} files need a higher label, ${report.unlabeledMandatory.length} mandatory files have none`);
+      note(
+        failed === 0
+          ? `check passed: ${report.scanned} files scanned`
+          : `check failed: ${violations.length} files need a higher label, ${report.unlabeledMandatory.length} mandatory files have none`,
+      );
       return failed === 0 ? 0 : 5;
     },
   },

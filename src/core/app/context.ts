@@ -16,7 +16,10 @@ export function requireIdentity(ctx: AppContext): Identity {
 }
 
 /** The clock and random source of the context, as the envelope functions take them. */
-export const timeAndChance = (ctx: AppContext): { clock: Clock; random?: RandomSource } => ({ clock: ctx.clock, ...(ctx.random ? { random: ctx.random } : {}) });
+export const timeAndChance = (ctx: AppContext): { clock: Clock; random?: RandomSource } => ({
+  clock: ctx.clock,
+  ...(ctx.random ? { random: ctx.random } : {}),
+});
 
 /** The audit log's actor for this context. */
 export const actorOf = (ctx: AppContext): AuditActor | null => (ctx.identity ? { id: ctx.identity.id, email: ctx.identity.email } : null);
@@ -70,10 +73,23 @@ export function checkCancelled(c: Cancellable, path?: string): void {
 }
 
 const MEDIA_TYPES: Readonly<Record<string, string>> = {
-  '.md': 'text/markdown', '.txt': 'text/plain', '.json': 'application/json', '.csv': 'text/csv', '.html': 'text/html',
-  '.ts': 'text/x-typescript', '.js': 'text/javascript', '.py': 'text/x-python', '.yaml': 'application/yaml',
-  '.yml': 'application/yaml', '.xml': 'application/xml', '.pdf': 'application/pdf', '.png': 'image/png',
-  '.jpg': 'image/jpeg', '.env': 'text/plain', '.sql': 'application/sql', '.sh': 'text/x-shellscript',
+  '.md': 'text/markdown',
+  '.txt': 'text/plain',
+  '.json': 'application/json',
+  '.csv': 'text/csv',
+  '.html': 'text/html',
+  '.ts': 'text/x-typescript',
+  '.js': 'text/javascript',
+  '.py': 'text/x-python',
+  '.yaml': 'application/yaml',
+  '.yml': 'application/yaml',
+  '.xml': 'application/xml',
+  '.pdf': 'application/pdf',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.env': 'text/plain',
+  '.sql': 'application/sql',
+  '.sh': 'text/x-shellscript',
 };
 
 /** The media type recorded for a file by its extension. */

@@ -65,9 +65,14 @@ export async function merge(ctx: AppContext, req: MergeRequest): Promise<MergeOu
         const ours = await decrypt(ctx, id, h);
         plain.push(ours.content);
         if (readers(ours.policy) !== readers(theirs.policy)) {
-          throw new SensitivityError('E_POLICY_MISMATCH', 'the two sides of the merge differ in who may read them, so merging would widen access; merge by hand', file, {
-            details: { ours: ours.policy.label.name, theirs: theirs.policy.label.name },
-          });
+          throw new SensitivityError(
+            'E_POLICY_MISMATCH',
+            'the two sides of the merge differ in who may read them, so merging would widen access; merge by hand',
+            file,
+            {
+              details: { ours: ours.policy.label.name, theirs: theirs.policy.label.name },
+            },
+          );
         }
         const { merged, conflicts } = await req.merge({ base: base.content, ours: ours.content, theirs: theirs.content });
         plain.push(merged);

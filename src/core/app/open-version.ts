@@ -9,7 +9,11 @@ import type { AppContext, ReadHandle } from './ports.js';
  * Decrypts `envelope`, a version of the protected file at `path` that is not on disk (a blob from git), in
  * memory. Recorded and decided as `open` is; the plaintext never touches the disk.
  */
-export async function openVersion(ctx: AppContext, path: string, envelope: Uint8Array): Promise<{ content: Uint8Array; rights: readonly Right[]; info: EnvelopeInfo }> {
+export async function openVersion(
+  ctx: AppContext,
+  path: string,
+  envelope: Uint8Array,
+): Promise<{ content: Uint8Array; rights: readonly Right[]; info: EnvelopeInfo }> {
   const id = requireIdentity(ctx);
   const h: ReadHandle = { ...randomAccessOf(envelope), mode: 0o600, close: async () => undefined };
   const sink = memorySink();

@@ -8,7 +8,11 @@ import type { AppContext } from './ports.js';
 export async function addToPeople(ctx: AppContext, person: PublicIdentity, opts: { replace?: boolean } = {}): Promise<void> {
   await ctx.store.updatePeople(async (people) => {
     const next = addPerson(people, person, { replace: opts.replace ?? false });
-    await ctx.audit.append({ action: opts.replace ? 'people.change' : 'people.add', actor: actorOf(ctx), person: { id: person.id, email: person.email, name: person.name } });
+    await ctx.audit.append({
+      action: opts.replace ? 'people.change' : 'people.add',
+      actor: actorOf(ctx),
+      person: { id: person.id, email: person.email, name: person.name },
+    });
     return next;
   });
 }

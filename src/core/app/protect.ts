@@ -47,7 +47,13 @@ export async function protect(ctx: AppContext, path: string, req: ProtectRequest
   const query = req.label ?? current?.label ?? policy.defaultLabel;
   if (!query) throw new SensitivityError('E_USAGE', 'has no label and the policy has no default label', path, { details: { hint: 'choose-label' } });
   const label = findLabel(policy, query, { applicable: true });
-  if (current && current.label !== label.id && isDowngrade(policy, current.label, label.id) && policy.requireDowngradeJustification && !req.justification?.trim()) {
+  if (
+    current &&
+    current.label !== label.id &&
+    isDowngrade(policy, current.label, label.id) &&
+    policy.requireDowngradeJustification &&
+    !req.justification?.trim()
+  ) {
     throw new SensitivityError('E_JUSTIFICATION_REQUIRED', `protecting with ${label.name} lowers the file's label`, path, {
       details: { hint: 'give-justification', from: current.label, to: label.name },
     });

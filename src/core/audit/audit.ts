@@ -59,7 +59,11 @@ export interface AuditEntry {
 }
 
 export type AuditVerification =
-  | { readonly ok: true; readonly entries: readonly AuditEntry[]; /** Hash of the last line (anchor it elsewhere); undefined for an empty log. */ readonly head?: string }
+  | {
+      readonly ok: true;
+      readonly entries: readonly AuditEntry[];
+      /** Hash of the last line (anchor it elsewhere); undefined for an empty log. */ readonly head?: string;
+    }
   | { readonly ok: false; /** 1-based line that can no longer be trusted. */ readonly line: number; readonly reason: string };
 
 export const GENESIS = '0'.repeat(64);
@@ -138,7 +142,10 @@ export async function createAuditEntry(prevLine: string | undefined, event: Audi
   if (prevLine !== undefined && bare(prevLine).trim() !== '') {
     const last = entryOf(bare(prevLine));
     if (typeof last === 'string') {
-      throw new SensitivityError('E_AUDIT_BROKEN', `the last audit entry ${last}; run \`sensitivity audit --verify\`, then move the log aside (keep it as evidence) to start a new one`);
+      throw new SensitivityError(
+        'E_AUDIT_BROKEN',
+        `the last audit entry ${last}; run \`sensitivity audit --verify\`, then move the log aside (keep it as evidence) to start a new one`,
+      );
     }
     seq = last.seq + 1;
     prev = await hashLine(prevLine);
@@ -192,7 +199,8 @@ export async function verifyAuditLog(text: string, options: { anchor?: string } 
       const why = n === 1 ? 'entries were removed from the start' : 'an entry was removed, inserted or moved';
       return { ok: false, line: n, reason: `has sequence number ${e.seq} where ${n} was expected: ${why}` };
     }
-    if (n === 1 && e.prev !== GENESIS) return { ok: false, line: 1, reason: 'does not start the chain (its prev is not zero): entries were removed from the start' };
+    if (n === 1 && e.prev !== GENESIS)
+      return { ok: false, line: 1, reason: 'does not start the chain (its prev is not zero): entries were removed from the start' };
     if (n > 1 && e.prev !== hashes[i - 1]) {
       return { ok: false, line: n - 1, reason: `does not match the hash recorded by line ${n}: line ${n - 1} was edited, or line ${n}'s prev was` };
     }
@@ -200,7 +208,11 @@ export async function verifyAuditLog(text: string, options: { anchor?: string } 
   }
   const head = hashes.at(-1);
   if (options.anchor !== undefined && !hashes.includes(options.anchor.toLowerCase())) {
-    return { ok: false, line: lines.length + 1, reason: `the anchored head ${options.anchor} is not in the log: entries were removed from the end, or the log was replaced` };
+    return {
+      ok: false,
+      line: lines.length + 1,
+      reason: `the anchored head ${options.anchor} is not in the log: entries were removed from the end, or the log was replaced`,
+    };
   }
   return head === undefined ? { ok: true, entries } : { ok: true, entries, head };
 }

@@ -5,7 +5,20 @@
 import { isPlaceholder, isWordCode, shannonEntropy } from './text.js';
 import { awsSecretVerdict } from './cloud.js';
 import { WEAK_PASSWORDS } from './credentials.js';
-import { P_ASSIGNMENT, P_GENERIC, P_TOKEN, TYPES, WHY, forEach, indexWithin, lineAround, lineStartNear, type Detector, type Hit, type Verdict } from './detector.js';
+import {
+  P_ASSIGNMENT,
+  P_GENERIC,
+  P_TOKEN,
+  TYPES,
+  WHY,
+  forEach,
+  indexWithin,
+  lineAround,
+  lineStartNear,
+  type Detector,
+  type Hit,
+  type Verdict,
+} from './detector.js';
 
 /** Minimum Shannon entropy (bits/char) of a value assigned to a token/secret/key name. */
 export const SECRET_MIN_ENTROPY = 3.5;
@@ -30,19 +43,23 @@ const SECRET_WORD = /^(?:password|passwd|pwd|passphrase|secret|secrets|token|tok
 /** One lower-case word that ends in a secret word: `accesstoken`, `dbpassword`, `clientsecret`. */
 const COMPOUND_SECRET = /^[a-z]{2,16}(?:password|passwd|token|secret)$/;
 /** `pass` alone is too common a word (`allPass`, `firstPass`): only these owners make it a password. */
-const PASS_OWNER = /^(?:db|database|user|admin|root|mysql|postgres|pg|redis|smtp|mail|ftp|sftp|ssh|login|app|api|sql|ldap|proxy|vault|keystore|store|key|wifi|rabbitmq|amqp|mongo|mongodb)$/;
+const PASS_OWNER =
+  /^(?:db|database|user|admin|root|mysql|postgres|pg|redis|smtp|mail|ftp|sftp|ssh|login|app|api|sql|ldap|proxy|vault|keystore|store|key|wifi|rabbitmq|amqp|mongo|mongodb)$/;
 const PASSWORD_WORD = /^(?:password|passwd|pass|pwd|passphrase)$/;
 /** Words that may follow the secret word and still name the secret itself (DB_PASSWORD_PROD, SECRET_KEY_BASE). */
-const SECRET_TAIL = /^(?:value|val|str|b64|base64|hex|raw|plain|prod|production|dev|development|staging|stage|live|local|old|new|current|primary|secondary|main|key|base|phrase|word|confirm|confirmation|repeat|again|encoded|encrypted|\d+|v\d+)$/;
+const SECRET_TAIL =
+  /^(?:value|val|str|b64|base64|hex|raw|plain|prod|production|dev|development|staging|stage|live|local|old|new|current|primary|secondary|main|key|base|phrase|word|confirm|confirmation|repeat|again|encoded|encrypted|\d+|v\d+)$/;
 /** Words before the secret word that make it public or not a credential (CSRF tokens, public keys, page tokens). */
-const NOT_SECRET = /^(?:public|publishable|pub|csrf|xsrf|antiforgery|anti|forgery|authenticity|page|next|prev|continuation|cursor|sync|pagination|idempotency|cancellation|max|min|num|count|reset)$|^_?(?:csrf|xsrf)/;
+const NOT_SECRET =
+  /^(?:public|publishable|pub|csrf|xsrf|antiforgery|anti|forgery|authenticity|page|next|prev|continuation|cursor|sync|pagination|idempotency|cancellation|max|min|num|count|reset)$|^_?(?:csrf|xsrf)/;
 const CODE_VALUE = /^[A-Za-z_$][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)*(?:\(|\[|$)/;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const NEGATED_CODE = /^(?:!+[A-Za-z_$][\w$]*(?:[.(?]|$)|\()/;
 /** What may start a line before a bare `NAME=value` entry: env files, shells, Dockerfile, YAML lists, Make. */
 const ENTRY_START = /^[ \t]*(?:(?:export|ENV|ARG|readonly|local|set|declare[ \t]+-x|override)[ \t]+|-[ \t]+)?["']?$/;
 const CONN_NAME = /^(?:password|pwd)$/i;
-const CONN_CONTEXT = /(?:server|data source|host|hostaddr|address|addr|initial catalog|database|dbname|user id|uid|user|username|dsn|provider|endpoint|port)[ \t]*=/i;
+const CONN_CONTEXT =
+  /(?:server|data source|host|hostaddr|address|addr|initial catalog|database|dbname|user id|uid|user|username|dsn|provider|endpoint|port)[ \t]*=/i;
 const CONN_USER = /(?:user id|uid|user|username)[ \t]*=/i;
 /** A libpq/ODBC key=value connection string separated by spaces: `host=db user=app password=…`. */
 const LIBPQ = /(?:^|[\s"'])(?:host|hostaddr|dbname|user)=[^\s=]+[ \t]+\S/;
@@ -132,7 +149,10 @@ function connectionPassword(text: string, nameStart: number, after: number): Hit
   const value = text.slice(v.start, v.end);
   if (value.length === 0 || isPlaceholder(value) || WEAK_PASSWORDS.test(value)) return undefined;
   const user = CONN_USER.test(line) && value.length >= 4;
-  const why = [spaced ? 'key=value connection string (libpq/ODBC)' : 'Password= in a ;-separated connection string', user ? 'user named beside it' : 'no user beside it'];
+  const why = [
+    spaced ? 'key=value connection string (libpq/ODBC)' : 'Password= in a ;-separated connection string',
+    user ? 'user named beside it' : 'no user beside it',
+  ];
   return { type: TYPES.connection, start: v.start, end: v.end, confidence: user ? 'high' : 'medium', why, priority: P_GENERIC, reveal: { keepEnd: 1 } };
 }
 
@@ -173,18 +193,23 @@ const FORMS: readonly Form[] = [
     what: 'XML key/value attributes',
     bare: 'never',
     // <add key="DbPassword" value="…"/>, <property name="token" value="…"/>
-    at: (text, nameStart, _nameEnd, sep) => (text[sep] === '=' && quoteBefore(text, nameStart) && /(?:key|name)[ \t]*=[ \t]*["']$/.test(text.slice(Math.max(0, nameStart - 12), nameStart)) ? sep + 1 : -1),
+    at: (text, nameStart, _nameEnd, sep) =>
+      text[sep] === '=' && quoteBefore(text, nameStart) && /(?:key|name)[ \t]*=[ \t]*["']$/.test(text.slice(Math.max(0, nameStart - 12), nameStart))
+        ? sep + 1
+        : -1,
   },
   {
     what: "a call's name and value arguments",
     bare: 'never',
     // System.setProperty("X_TOKEN", "…"), os.Setenv("API_TOKEN", "…"), props.put("password", "…")
-    at: (text, nameStart, _nameEnd, sep) => (text[sep] === ',' && quoteBefore(text, nameStart) && /\([ \t]*$/.test(text.slice(Math.max(0, nameStart - 17), nameStart - 1)) ? sep + 1 : -1),
+    at: (text, nameStart, _nameEnd, sep) =>
+      text[sep] === ',' && quoteBefore(text, nameStart) && /\([ \t]*$/.test(text.slice(Math.max(0, nameStart - 17), nameStart - 1)) ? sep + 1 : -1,
   },
   {
     what: 'Go typed declaration',
     bare: 'never',
-    at: (text, _nameStart, nameEnd, sep) => (text[sep] === '=' && sep > nameEnd && /^[ \t]+(?:string|\[\]byte)[ \t]*=$/.test(text.slice(nameEnd, sep + 1)) ? sep + 1 : -1),
+    at: (text, _nameStart, nameEnd, sep) =>
+      text[sep] === '=' && sep > nameEnd && /^[ \t]+(?:string|\[\]byte)[ \t]*=$/.test(text.slice(nameEnd, sep + 1)) ? sep + 1 : -1,
   },
   {
     what: 'typed declaration',
@@ -203,7 +228,8 @@ const FORMS: readonly Form[] = [
     what: 'KEY=value inside a string',
     bare: 'always',
     stops: ' \t\r\n,;&"\'`',
-    at: (text, nameStart, nameEnd, sep) => (quoteBefore(text, nameStart) && sep === nameEnd && text[sep] === '=' && text[sep + 1] !== '=' && !quoteBefore(text, sep + 1) ? sep + 1 : -1),
+    at: (text, nameStart, nameEnd, sep) =>
+      quoteBefore(text, nameStart) && sep === nameEnd && text[sep] === '=' && text[sep + 1] !== '=' && !quoteBefore(text, sep + 1) ? sep + 1 : -1,
   },
   {
     what: 'assignment',
@@ -286,10 +312,11 @@ export const assignments: Detector = {
         return;
       }
     });
-    if (text.includes('ENV ')) forEach(DOCKER_ENV, text, (m) => {
-      const kind = secretName(m[1]!);
-      const v = kind && valueAt(text, m.index + m[0].length - 1, '\r\n');
-      if (kind && v) report(m[1]!, kind, v, 'Dockerfile ENV');
-    });
+    if (text.includes('ENV '))
+      forEach(DOCKER_ENV, text, (m) => {
+        const kind = secretName(m[1]!);
+        const v = kind && valueAt(text, m.index + m[0].length - 1, '\r\n');
+        if (kind && v) report(m[1]!, kind, v, 'Dockerfile ENV');
+      });
   },
 };

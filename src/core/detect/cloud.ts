@@ -11,7 +11,12 @@ import { sampleVerdict } from './samples.js';
  * users, roles, groups and policies (AIDA, AROA, AGPA, ANPA, …) identify, they do not authenticate.
  */
 const AWS_ID = /(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}/g;
-const AWS_PREFIX: Readonly<Record<string, string>> = { AKIA: 'AKIA (access key)', ASIA: 'ASIA (temporary STS key)', ABIA: 'ABIA (STS bearer token)', ACCA: 'ACCA (context credential)' };
+const AWS_PREFIX: Readonly<Record<string, string>> = {
+  AKIA: 'AKIA (access key)',
+  ASIA: 'ASIA (temporary STS key)',
+  ABIA: 'ABIA (STS bearer token)',
+  ACCA: 'ACCA (context credential)',
+};
 const AWS_SECRET = /[A-Za-z0-9/+]{40}/g;
 const AWS_NEAR = 400;
 
@@ -35,7 +40,14 @@ export const aws: Detector = {
       if (!bounded(text, start, end, isAlnum)) return;
       const sample = sampleVerdict(m[0]);
       const prefix = AWS_PREFIX[m[0].slice(0, 4)]!;
-      out.push({ type: TYPES.aws, start, end, priority: P_TOKEN, reveal: { keepStart: 4, keepEnd: 2 }, ...(sample ?? { confidence: 'high', why: [WHY.prefix(prefix), WHY.structure('20 characters, base32 alphabet')] }) });
+      out.push({
+        type: TYPES.aws,
+        start,
+        end,
+        priority: P_TOKEN,
+        reveal: { keepStart: 4, keepEnd: 2 },
+        ...(sample ?? { confidence: 'high', why: [WHY.prefix(prefix), WHY.structure('20 characters, base32 alphabet')] }),
+      });
       if (sample) return;
       // The secret key has no prefix of its own: look for it beside the key id.
       const from = Math.max(0, start - AWS_NEAR);
@@ -77,17 +89,26 @@ export const azure: Detector = {
     // A shared access signature: `sv=<date>` and a `sig=` on the same line.
     const seen = new Set<number>();
     // Gates name a rare part of the literal: `includes` is fastest when its first character is rare in text.
-    if (text.includes('v=20')) forEach(SAS_VERSION, text, (m) => {
-      const from = lineStartNear(text, m.index, SAS_REACH);
-      const lineEnd = indexWithin(text, '\n', m.index, SAS_REACH);
-      const sig = SAS_SIG.exec(text.slice(from, lineEnd === -1 ? m.index + SAS_REACH : lineEnd));
-      if (!sig) return;
-      const start = from + sig.index + 5;
-      const end = start + sig[1]!.length;
-      if (seen.has(start)) return;
-      seen.add(start);
-      out.push({ type: TYPES.azure, start, end, confidence: 'high', why: [WHY.structure('shared access signature: sv= version and sig= on one line')], priority: P_TOKEN, reveal: { keepEnd: 2 } });
-    });
+    if (text.includes('v=20'))
+      forEach(SAS_VERSION, text, (m) => {
+        const from = lineStartNear(text, m.index, SAS_REACH);
+        const lineEnd = indexWithin(text, '\n', m.index, SAS_REACH);
+        const sig = SAS_SIG.exec(text.slice(from, lineEnd === -1 ? m.index + SAS_REACH : lineEnd));
+        if (!sig) return;
+        const start = from + sig.index + 5;
+        const end = start + sig[1]!.length;
+        if (seen.has(start)) return;
+        seen.add(start);
+        out.push({
+          type: TYPES.azure,
+          start,
+          end,
+          confidence: 'high',
+          why: [WHY.structure('shared access signature: sv= version and sig= on one line')],
+          priority: P_TOKEN,
+          reveal: { keepEnd: 2 },
+        });
+      });
   },
 };
 
@@ -114,7 +135,15 @@ export const azureClientSecret: Detector = {
       if (!/^[A-Za-z0-9_~.]{3}\d/.test(value) || isPlaceholder(value)) continue;
       const h = shannonEntropy(value.slice(6));
       if (h < 3.5) continue;
-      out.push({ type: TYPES.azureClientSecret, start, end, confidence: 'high', why: [WHY.structure('version digit and Q~ marker, 40 characters'), WHY.entropy(h)], priority: P_TOKEN, reveal: { keepStart: 0, keepEnd: 2 } });
+      out.push({
+        type: TYPES.azureClientSecret,
+        start,
+        end,
+        confidence: 'high',
+        why: [WHY.structure('version digit and Q~ marker, 40 characters'), WHY.entropy(h)],
+        priority: P_TOKEN,
+        reveal: { keepStart: 0, keepEnd: 2 },
+      });
     }
   },
 };

@@ -46,7 +46,6 @@ export const urlCredentials: Detector = {
   },
 };
 
-
 // ---- command lines and Authorization headers ---------------------------------------------------
 
 /**
@@ -70,7 +69,13 @@ const MYSQL_LINE = /(?:^|[\s;&|(`])mysql(?:dump|admin|sh)?[ \t]/;
 const SSHPASS_LINE = /(?:^|[\s;&|(`])sshpass[ \t]*$/;
 
 /** The value a flag at [at, after) carries and what to call it, or undefined when the command does not give it one. */
-function flagValue(text: string, at: number, after: number, long: string | undefined, short: string | undefined): { m: RegExpExecArray; what: string } | undefined {
+function flagValue(
+  text: string,
+  at: number,
+  after: number,
+  long: string | undefined,
+  short: string | undefined,
+): { m: RegExpExecArray; what: string } | undefined {
   const exec = (re: RegExp) => {
     re.lastIndex = after;
     return re.exec(text) ?? undefined;
@@ -123,10 +128,11 @@ export const commandCredentials: Detector = {
     const push = (start: number, end: number, verdict: Verdict | undefined): void => {
       if (verdict) out.push({ type: TYPES.command, start, end, priority: P_GENERIC, reveal: { keepEnd: 1 }, ...verdict } satisfies Hit);
     };
-    if (text.includes('zation')) forEach(AUTH_HEADER, text, (m) => {
-      const end = m.index + m[0].length;
-      push(end - m[2]!.length, end, headerSecret(m[1]!, m[2]!));
-    });
+    if (text.includes('zation'))
+      forEach(AUTH_HEADER, text, (m) => {
+        const end = m.index + m[0].length;
+        push(end - m[2]!.length, end, headerSecret(m[1]!, m[2]!));
+      });
     for (let i = text.indexOf('-'); i !== -1; i = text.indexOf('-', i + 1)) {
       const next = text.charCodeAt(i + 1);
       if ((next !== 117 && next !== 112 && next !== 45) || text.charCodeAt(i - 1) !== 32) continue;

@@ -48,7 +48,6 @@ export const WHY = {
   sample: (source: string) => `published sample (${source}), ignored`,
 } as const;
 
-
 const type = (id: string, name: string, description: string): InfoType => ({ id, name, description });
 
 /** The built-in types, by the ids that policies name. */
@@ -56,14 +55,22 @@ export const TYPES = {
   privateKey: type('private-key', 'Private key', 'A PEM, OpenSSH, PGP or PuTTY private key.'),
   aws: type('aws-access-key', 'AWS access key', 'An AWS access key id (AKIA…/ASIA…) or the secret access key beside it.'),
   github: type('github-token', 'GitHub token', 'A GitHub personal, OAuth, app or refresh token (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_).'),
-  slack: type('slack-token', 'Slack token', 'A Slack bot, user, app, configuration or refresh token (xoxb-, xoxp-, xapp-, xoxe-, …) or a webhook or workflow URL.'),
+  slack: type(
+    'slack-token',
+    'Slack token',
+    'A Slack bot, user, app, configuration or refresh token (xoxb-, xoxp-, xapp-, xoxe-, …) or a webhook or workflow URL.',
+  ),
   stripe: type('stripe-key', 'Stripe secret key', 'A live Stripe secret or restricted key (sk_live_, rk_live_).'),
   google: type('google-api-key', 'Google API key', 'A Google Cloud API key (AIza…).'),
   azure: type('azure-storage-key', 'Azure storage key', 'An Azure storage account key (AccountKey=…) or shared access signature.'),
   azureClientSecret: type('azure-client-secret', 'Azure AD client secret', 'A Microsoft Entra ID (Azure AD) application client secret (…Q~…).'),
   connection: type('connection-string-credential', 'Password in a connection string', 'A password in a database or service connection string (Password=…).'),
   url: type('url-credential', 'Password in a URL', 'A password in a URL (scheme://user:password@host).'),
-  command: type('command-credential', 'Credential in a command or header', 'A password or token on a command line (curl -u, docker login -p, mysql -p, sshpass -p) or in an HTTP Authorization header.'),
+  command: type(
+    'command-credential',
+    'Credential in a command or header',
+    'A password or token on a command line (curl -u, docker login -p, mysql -p, sshpass -p) or in an HTTP Authorization header.',
+  ),
   assignment: type('secret-assignment', 'Hard-coded secret', 'A high-entropy value assigned to a secret-like name (password, token, api_key, …).'),
   jwt: type('jwt', 'JSON Web Token', 'A JSON Web Token (RFC 7519) whose header decodes as JOSE: signed, unsigned, or wrapped in base64.'),
   card: type('credit-card', 'Payment card number', 'A payment card number that passes the Luhn check and fits an issuer range.'),

@@ -6,7 +6,8 @@ const AT = /@/g;
 const EMAIL_LOCAL_CODE = (c: number): boolean => isAlnum(c) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
 /** Host names, internationalised ones too (RFC 5890): Unicode labels, or their punycode (`xn--`) form, TLDs included. */
 const DOMAIN = /^(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+(\p{L}{2,24}|xn--[A-Za-z0-9-]{1,59})(?![\p{L}\p{N}-])/u;
-const NOT_TLD = /^(?:png|jpe?g|gif|svg|webp|ico|js|mjs|cjs|ts|tsx|jsx|css|scss|less|html?|json|ya?ml|md|txt|map|lock|vue|py|rb|go|rs|java|kt|swift|php|sh|zip|gz|tar|pdf|wasm|node)$/i;
+const NOT_TLD =
+  /^(?:png|jpe?g|gif|svg|webp|ico|js|mjs|cjs|ts|tsx|jsx|css|scss|less|html?|json|ya?ml|md|txt|map|lock|vue|py|rb|go|rs|java|kt|swift|php|sh|zip|gz|tar|pdf|wasm|node)$/i;
 const RESERVED_DOMAIN = /(?:^|\.)(?:example\.(?:com|org|net)|test|invalid|localhost|local|example)$/i;
 
 export const emails: Detector = {
@@ -32,7 +33,15 @@ export const emails: Detector = {
     if (distinct.size < EMAIL_LIST_THRESHOLD) return;
     for (const f of found) {
       const excerpt = `${text[f.start]}***@***${f.key.slice(f.key.lastIndexOf('.'))}`;
-      out.push({ type: TYPES.email, start: f.start, end: f.end, confidence: 'medium', why: [`${distinct.size} distinct addresses in one text (${EMAIL_LIST_THRESHOLD} or more make a list)`], priority: P_DATA, excerpt });
+      out.push({
+        type: TYPES.email,
+        start: f.start,
+        end: f.end,
+        confidence: 'medium',
+        why: [`${distinct.size} distinct addresses in one text (${EMAIL_LIST_THRESHOLD} or more make a list)`],
+        priority: P_DATA,
+        excerpt,
+      });
     }
   },
 };

@@ -42,12 +42,7 @@ export function counts(rule: DetectionRule, f: Finding): boolean {
  * Never downgrades; `apply` never overrides a label a person chose (then it only recommends).
  * When rules of the same top label disagree, `apply` wins; a rule naming an unknown label is ignored.
  */
-export function evaluate(
-  findings: readonly Finding[],
-  currentLabelId: string | undefined,
-  ruleSet: RuleSet,
-  options: EvaluateOptions = {},
-): Evaluation {
+export function evaluate(findings: readonly Finding[], currentLabelId: string | undefined, ruleSet: RuleSet, options: EvaluateOptions = {}): Evaluation {
   let best: { labelId: string; rank: number; rule: DetectionRule; findings: Finding[] } | undefined;
   for (const rule of ruleSet.rules ?? []) {
     const rank = ruleSet.rank(rule.minLabel);

@@ -25,33 +25,48 @@ function validateJwt(v: string): Verdict | undefined {
   const claims = decodeJsonObject(p) !== undefined;
   if (sig === undefined || (sig === '' && header['alg'] === 'none')) {
     // Unsigned (RFC 7519 §6, or a token cut before its signature): only worth reporting with real claims.
-    return claims ? { confidence: 'medium', why: [jose, WHY.decodes('JSON claims'), sig === undefined ? 'two parts, no signature' : 'unsecured (alg none)'] } : undefined;
+    return claims
+      ? { confidence: 'medium', why: [jose, WHY.decodes('JSON claims'), sig === undefined ? 'two parts, no signature' : 'unsecured (alg none)'] }
+      : undefined;
   }
   if (header['alg'] !== 'none' && sig.length < 16) return undefined;
-  return claims ? { confidence: 'high', why: [jose, WHY.decodes('JSON claims'), 'signature present'] } : { confidence: 'medium', why: [jose, 'payload is not JSON (encrypted or detached)'] };
+  return claims
+    ? { confidence: 'high', why: [jose, WHY.decodes('JSON claims'), 'signature present'] }
+    : { confidence: 'medium', why: [jose, 'payload is not JSON (encrypted or detached)'] };
 }
 
 export const jwt: Detector = {
   types: [TYPES.jwt],
   candidates: [JWT, WRAPPED],
   find(text, out) {
-    if (text.includes('yJ')) forEach(JWT, text, (m) => {
-      const end = m.index + m[0].length;
-      if (!bounded(text, m.index, end, isB64UrlCode)) return;
-      const verdict = validateJwt(m[0]);
-      if (verdict) out.push({ type: TYPES.jwt, start: m.index, end, priority: P_TOKEN, reveal: { keepStart: 3, keepEnd: 2 }, ...verdict });
-    });
-    if (text.includes('ZXlK')) forEach(WRAPPED, text, (m) => {
-      const end = m.index + m[0].length;
-      if (m[0].length > MAX_WRAPPED || !bounded(text, m.index, end, isB64Code)) return;
-      const bytes = decodeBase64(m[0]);
-      if (!bytes) return;
-      const inner = ASCII.decode(bytes).trim();
-      JWT.lastIndex = 0;
-      const token = JWT.exec(inner);
-      if (token?.index !== 0 || token[0].length !== inner.length) return;
-      const verdict = validateJwt(token[0]);
-      if (verdict) out.push({ type: TYPES.jwt, start: m.index, end, priority: P_TOKEN, reveal: { keepStart: 4, keepEnd: 2 }, ...verdict, why: [WHY.decodes('a base64-wrapped JWT'), ...verdict.why] });
-    });
+    if (text.includes('yJ'))
+      forEach(JWT, text, (m) => {
+        const end = m.index + m[0].length;
+        if (!bounded(text, m.index, end, isB64UrlCode)) return;
+        const verdict = validateJwt(m[0]);
+        if (verdict) out.push({ type: TYPES.jwt, start: m.index, end, priority: P_TOKEN, reveal: { keepStart: 3, keepEnd: 2 }, ...verdict });
+      });
+    if (text.includes('ZXlK'))
+      forEach(WRAPPED, text, (m) => {
+        const end = m.index + m[0].length;
+        if (m[0].length > MAX_WRAPPED || !bounded(text, m.index, end, isB64Code)) return;
+        const bytes = decodeBase64(m[0]);
+        if (!bytes) return;
+        const inner = ASCII.decode(bytes).trim();
+        JWT.lastIndex = 0;
+        const token = JWT.exec(inner);
+        if (token?.index !== 0 || token[0].length !== inner.length) return;
+        const verdict = validateJwt(token[0]);
+        if (verdict)
+          out.push({
+            type: TYPES.jwt,
+            start: m.index,
+            end,
+            priority: P_TOKEN,
+            reveal: { keepStart: 4, keepEnd: 2 },
+            ...verdict,
+            why: [WHY.decodes('a base64-wrapped JWT'), ...verdict.why],
+          });
+      });
   },
 };

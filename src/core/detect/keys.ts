@@ -31,32 +31,54 @@ export const privateKeys: Detector = {
   candidates: [PEM_BEGIN, PUTTY],
   find(text, out) {
     let ends: number[] | undefined;
-    if (text.includes('BEGIN ')) forEach(PEM_BEGIN, text, (m) => {
-      const start = m.index;
-      const label = m[1]!;
-      const bodyStart = start + m[0].length;
-      const endMarker = `-----END ${label}-----`;
-      ends ??= offsetsOf(text, '-----END ');
-      const endAt = firstFrom(ends, bodyStart, MAX_KEY, (at) => text.startsWith(endMarker, at));
-      const complete = endAt !== -1;
-      const body = pemBody(text.slice(bodyStart, complete ? endAt : bodyStart + 512));
-      if (body.length < 64 || !/^[A-Za-z0-9+/=]{64}/.test(body)) return; // a mention, not a key
-      const valid = keyBodyValid(label, body);
-      if (!complete && !valid) return;
-      const end = complete ? endAt + endMarker.length : bodyStart;
-      const why = [`${label} armour`, complete ? 'END marker found' : 'no END marker', valid ? WHY.decodes('key material') : 'body does not decode as this kind of key'];
-      out.push({ type: TYPES.privateKey, start, end, confidence: complete && valid ? 'high' : 'medium', why, priority: P_TOKEN, reveal: { keepStart: m[0].length } });
-      PEM_BEGIN.lastIndex = end;
-    });
+    if (text.includes('BEGIN '))
+      forEach(PEM_BEGIN, text, (m) => {
+        const start = m.index;
+        const label = m[1]!;
+        const bodyStart = start + m[0].length;
+        const endMarker = `-----END ${label}-----`;
+        ends ??= offsetsOf(text, '-----END ');
+        const endAt = firstFrom(ends, bodyStart, MAX_KEY, (at) => text.startsWith(endMarker, at));
+        const complete = endAt !== -1;
+        const body = pemBody(text.slice(bodyStart, complete ? endAt : bodyStart + 512));
+        if (body.length < 64 || !/^[A-Za-z0-9+/=]{64}/.test(body)) return; // a mention, not a key
+        const valid = keyBodyValid(label, body);
+        if (!complete && !valid) return;
+        const end = complete ? endAt + endMarker.length : bodyStart;
+        const why = [
+          `${label} armour`,
+          complete ? 'END marker found' : 'no END marker',
+          valid ? WHY.decodes('key material') : 'body does not decode as this kind of key',
+        ];
+        out.push({
+          type: TYPES.privateKey,
+          start,
+          end,
+          confidence: complete && valid ? 'high' : 'medium',
+          why,
+          priority: P_TOKEN,
+          reveal: { keepStart: m[0].length },
+        });
+        PEM_BEGIN.lastIndex = end;
+      });
     let macs: number[] | undefined;
-    if (text.includes('PuTTY')) forEach(PUTTY, text, (m) => {
-      macs ??= offsetsOf(text, 'Private-MAC: ');
-      const macAt = firstFrom(macs, m.index, MAX_KEY);
-      if (macAt === -1 || !/^Private-MAC: [0-9a-fA-F]{40}/.test(text.slice(macAt, macAt + 60))) return;
-      if (!/Private-Lines: \d+\r?\n[A-Za-z0-9+/=]{32}/.test(text.slice(m.index, macAt))) return;
-      const nl = text.indexOf('\n', macAt);
-      const end = nl === -1 ? text.length : text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      out.push({ type: TYPES.privateKey, start: m.index, end, confidence: 'high', why: [WHY.structure('PuTTY key file with Private-Lines and Private-MAC')], priority: P_TOKEN, reveal: { keepStart: m[0].length - 1 } });
-    });
+    if (text.includes('PuTTY'))
+      forEach(PUTTY, text, (m) => {
+        macs ??= offsetsOf(text, 'Private-MAC: ');
+        const macAt = firstFrom(macs, m.index, MAX_KEY);
+        if (macAt === -1 || !/^Private-MAC: [0-9a-fA-F]{40}/.test(text.slice(macAt, macAt + 60))) return;
+        if (!/Private-Lines: \d+\r?\n[A-Za-z0-9+/=]{32}/.test(text.slice(m.index, macAt))) return;
+        const nl = text.indexOf('\n', macAt);
+        const end = nl === -1 ? text.length : text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        out.push({
+          type: TYPES.privateKey,
+          start: m.index,
+          end,
+          confidence: 'high',
+          why: [WHY.structure('PuTTY key file with Private-Lines and Private-MAC')],
+          priority: P_TOKEN,
+          reveal: { keepStart: m[0].length - 1 },
+        });
+      });
   },
 };

@@ -8,8 +8,31 @@ import { P_DATA, TYPES, WHY, lineStartNear, type Detector, type Hit } from './de
 // V8 reject most positions early; dots only in the SSN shape keep decimals (523.1234567) from becoming runs.
 const DIGIT_RUN = /(?<![\w.+\-/\\$@])[0-9]{3}(?:(?:[ -]?[0-9]){6,}|\.[0-9]{2}\.[0-9]{4})/g;
 const CARD_KEYWORDS = keywordRegex([
-  'card', 'cards', 'credit', 'debit', 'visa', 'mastercard', 'amex', 'american express', 'discover', 'jcb', 'diners',
-  'payment', 'exp', 'expiry', 'expires', 'expiration', 'cvv', 'cvc', 'cvv2', 'pan', 'cc', 'ccn', 'cc#', 'card_number', 'cardnumber',
+  'card',
+  'cards',
+  'credit',
+  'debit',
+  'visa',
+  'mastercard',
+  'amex',
+  'american express',
+  'discover',
+  'jcb',
+  'diners',
+  'payment',
+  'exp',
+  'expiry',
+  'expires',
+  'expiration',
+  'cvv',
+  'cvc',
+  'cvv2',
+  'pan',
+  'cc',
+  'ccn',
+  'cc#',
+  'card_number',
+  'cardnumber',
 ]);
 const SSN_KEYWORDS = keywordRegex(['ssn', 'ssns', 'social security', 'ss#', 'ssn#', 'soc sec', 'socsec', 'social_security', 'taxpayer id']);
 /** Words before a 3-2-4 number that make it something else (a phone, an order, a version). */
@@ -126,7 +149,11 @@ function judgeCard(text: string, groups: readonly string[], digits: string, star
   const test = testCard(digits);
   if (test) return { ...base, confidence: 'low', why: [WHY.sample(test)], sample: true };
   const keyword = keywordNear(text, start, end, CARD_KEYWORDS, KEYWORD_DISTANCE);
-  return { ...base, confidence: keyword ? 'high' : 'medium', why: [WHY.checksum('Luhn'), `${issuer} issuer range and length`, keyword ? WHY.keyword : WHY.noKeyword] };
+  return {
+    ...base,
+    confidence: keyword ? 'high' : 'medium',
+    why: [WHY.checksum('Luhn'), `${issuer} issuer range and length`, keyword ? WHY.keyword : WHY.noKeyword],
+  };
 }
 
 function judgeSsn(text: string, groups: readonly string[], digits: string, sep: string, start: number, end: number): Hit | undefined {

@@ -89,14 +89,15 @@ export function toSarif(files: readonly FileScan[], options: SarifOptions): Sari
     let i = ruleIndex.get(f.typeId);
     if (i === undefined) {
       const t = known.get(f.typeId) ?? { id: f.typeId, name: f.typeName, description: f.typeName };
-      i = rules.push({
-        id: t.id,
-        name: pascal(t.name),
-        shortDescription: { text: t.name },
-        fullDescription: { text: t.description },
-        defaultConfiguration: { level: 'warning' },
-        properties: { tags: ['security', 'sensitive-information'], precision: 'high' },
-      }) - 1;
+      i =
+        rules.push({
+          id: t.id,
+          name: pascal(t.name),
+          shortDescription: { text: t.name },
+          fullDescription: { text: t.description },
+          defaultConfiguration: { level: 'warning' },
+          properties: { tags: ['security', 'sensitive-information'], precision: 'high' },
+        }) - 1;
       ruleIndex.set(f.typeId, i);
     }
     return i;
@@ -106,10 +107,11 @@ export function toSarif(files: readonly FileScan[], options: SarifOptions): Sari
     const ev = file.evaluation;
     // By type and offset, not identity: the evaluation may come from another scan of the same text.
     const key = (f: Finding): string => `${f.typeId}@${f.offset}`;
-    const triggering = new Set((ev?.outranks ? ev.required?.findings ?? [] : []).map(key));
-    const need = ev?.outranks && ev.required
-      ? ` — this file should be at least ${labelName(ev.required.labelId)}${file.labelId ? ` (it is ${labelName(file.labelId)})` : ' (it has no label)'}`
-      : '';
+    const triggering = new Set((ev?.outranks ? (ev.required?.findings ?? []) : []).map(key));
+    const need =
+      ev?.outranks && ev.required
+        ? ` — this file should be at least ${labelName(ev.required.labelId)}${file.labelId ? ` (it is ${labelName(file.labelId)})` : ' (it has no label)'}`
+        : '';
     for (const f of file.findings) {
       const hit = triggering.has(key(f));
       results.push({

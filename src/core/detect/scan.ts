@@ -36,8 +36,8 @@ export function detectionProblems(detection: DetectionPolicy | undefined): strin
     if (typeof t.name !== 'string' || t.name.length === 0) problems.push(`${where}.name is required`);
     try {
       // With a capture group, group 1 is the sensitive value: its range is reported and validated.
-  const grouped = (new RegExp(`|${t.pattern}`, customFlags(t.flags)).exec('')?.length ?? 1) > 1;
-  const re = new RegExp(t.pattern, customFlags(t.flags) + (grouped ? 'd' : ''));
+      const grouped = (new RegExp(`|${t.pattern}`, customFlags(t.flags)).exec('')?.length ?? 1) > 1;
+      const re = new RegExp(t.pattern, customFlags(t.flags) + (grouped ? 'd' : ''));
       if (re.test('')) problems.push(`${where}.pattern matches the empty string`);
     } catch (e) {
       problems.push(`${where}.pattern or flags do not compile: ${(e as Error).message}`);
@@ -74,7 +74,12 @@ function customDetector(t: CustomInfoType): Detector {
   const distance = t.keywordDistance ?? DEFAULT_KEYWORD_DISTANCE;
   const validate = VALIDATE[t.validator ?? 'none'];
   const confidence = t.confidence ?? 'medium';
-  const why = ['policy pattern', ...(keywords ? [WHY.keyword] : []), ...(t.validator && t.validator !== 'none' ? [`${t.validator} validator passed`] : []), `confidence set by the policy (${confidence})`];
+  const why = [
+    'policy pattern',
+    ...(keywords ? [WHY.keyword] : []),
+    ...(t.validator && t.validator !== 'none' ? [`${t.validator} validator passed`] : []),
+    `confidence set by the policy (${confidence})`,
+  ];
   return {
     types: [info],
     candidates: [re],

@@ -8,7 +8,13 @@ import { sampleVerdict } from './samples.js';
 
 const GITHUB = /gh[pousr]_[A-Za-z0-9]{36}/g;
 const GITHUB_PAT = /github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}/g;
-const GITHUB_KIND: Readonly<Record<string, string>> = { p: 'personal access token', o: 'OAuth token', u: 'user-to-server token', s: 'server-to-server token', r: 'refresh token' };
+const GITHUB_KIND: Readonly<Record<string, string>> = {
+  p: 'personal access token',
+  o: 'OAuth token',
+  u: 'user-to-server token',
+  s: 'server-to-server token',
+  r: 'refresh token',
+};
 
 /**
  * GitHub's formats (github.blog 2021-04-05 "Behind GitHub's new authentication token formats"): `gh?_`, 30
@@ -20,7 +26,9 @@ function validateGithub(v: string): Verdict | undefined {
   if (isPlaceholder(fineGrained ? v.slice(11) : v.slice(4))) return undefined;
   if (fineGrained) return { confidence: 'high', why: [WHY.prefix('github_pat_ (fine-grained token)'), WHY.structure('22-character id, 59-character secret')] };
   const prefix = WHY.prefix(`${v.slice(0, 4)} (${GITHUB_KIND[v[2]!]})`);
-  return githubChecksumOk(v) ? { confidence: 'high', why: [prefix, WHY.checksum('CRC-32')] } : { confidence: 'low', why: [prefix, WHY.checksumFailed('CRC-32')] };
+  return githubChecksumOk(v)
+    ? { confidence: 'high', why: [prefix, WHY.checksum('CRC-32')] }
+    : { confidence: 'low', why: [prefix, WHY.checksumFailed('CRC-32')] };
 }
 
 /** `gh?_` before `_`: p, o, u, s, r. */
@@ -67,7 +75,10 @@ const SLACK_SHAPES: readonly { readonly re: RegExp; readonly what: string }[] = 
   { re: /^xoxe\.xox[bp]-\d-[A-Za-z0-9]{150,180}$/, what: 'rotating access token xoxe.xox?-' },
   { re: /^xoxe-\d-[A-Za-z0-9]{130,160}$/, what: 'refresh token xoxe-' },
   { re: /^hooks\.slack\.com\/services\/[TE][A-Z0-9]{6,12}\/B[A-Z0-9]{6,12}\/[A-Za-z0-9]{23,25}$/, what: 'incoming webhook: workspace, bot, secret' },
-  { re: /^hooks\.slack\.com\/workflows\/[TE][A-Z0-9]{6,12}\/A[A-Z0-9]{6,12}\/\d{15,20}\/[A-Za-z0-9]{23,25}$/, what: 'workflow webhook: workspace, app, id, secret' },
+  {
+    re: /^hooks\.slack\.com\/workflows\/[TE][A-Z0-9]{6,12}\/A[A-Z0-9]{6,12}\/\d{15,20}\/[A-Za-z0-9]{23,25}$/,
+    what: 'workflow webhook: workspace, app, id, secret',
+  },
   { re: /^hooks\.slack\.com\/triggers\/[TE][A-Z0-9]{6,12}\/\d{10,20}\/[a-f0-9]{32}$/, what: 'workflow trigger: workspace, id, 32 hex' },
 ];
 /** A token of an undocumented variant: a Slack prefix, a numeric id and a long secret. */
@@ -82,10 +93,16 @@ function validateSlack(v: string): Verdict | undefined {
   const shape = SLACK_SHAPES.find((s) => s.re.test(v));
   if (shape) return { confidence: 'high', why: [prefix, WHY.structure(shape.what)] };
   const h = shannonEntropy(secret);
-  return SLACK_LOOSE.test(v) && h >= 3.5 ? { confidence: 'medium', why: [prefix, 'numeric id and a long secret, no documented shape', WHY.entropy(h)] } : undefined;
+  return SLACK_LOOSE.test(v) && h >= 3.5
+    ? { confidence: 'medium', why: [prefix, 'numeric id and a long secret, no documented shape', WHY.entropy(h)] }
+    : undefined;
 }
 
-export const slack = tokenDetector(TYPES.slack, SLACK, (c) => isAlnum(c) || c === 45, validateSlack, { keepStart: 5, keepEnd: 2 }, ['xox', 'xapp-', 'hooks.slack.com']);
+export const slack = tokenDetector(TYPES.slack, SLACK, (c) => isAlnum(c) || c === 45, validateSlack, { keepStart: 5, keepEnd: 2 }, [
+  'xox',
+  'xapp-',
+  'hooks.slack.com',
+]);
 
 // ---- Stripe, Google ----------------------------------------------------------------------------
 

@@ -195,7 +195,13 @@ export async function openEnvelope(source: EnvelopeSource, sink: ByteSink | null
  * it streams. The signer becomes the owner of record. Grant, label and expiry changes keep the file key (and
  * the existing slots); any revoke rotates it, so old slots — and any copy of them — open nothing new.
  */
-export async function rewrapEnvelope(source: EnvelopeSource, sink: ByteSink, identity: Identity, change: EnvelopeChange, options: RewrapOptions = {}): Promise<EnvelopeInfo> {
+export async function rewrapEnvelope(
+  source: EnvelopeSource,
+  sink: ByteSink,
+  identity: Identity,
+  change: EnvelopeChange,
+  options: RewrapOptions = {},
+): Promise<EnvelopeInfo> {
   const random = options.random ?? secureRandom;
   const now = (options.clock ?? systemClock).now();
   const reader = new ByteReader(source);
@@ -238,7 +244,13 @@ export async function rewrapEnvelope(source: EnvelopeSource, sink: ByteSink, ide
  * key, policy and slots, a fresh salt (so a fresh content key: no nonce is ever reused). Only the old
  * header is read. This is how an editor saves a protected file without being its owner.
  */
-export async function replaceEnvelopeContent(envelope: EnvelopeSource, content: EnvelopeSource, sink: ByteSink, identity: Identity, options: ReplaceContentOptions): Promise<EnvelopeInfo> {
+export async function replaceEnvelopeContent(
+  envelope: EnvelopeSource,
+  content: EnvelopeSource,
+  sink: ByteSink,
+  identity: Identity,
+  options: ReplaceContentOptions,
+): Promise<EnvelopeInfo> {
   const random = options.random ?? secureRandom;
   const old = new ByteReader(envelope);
   let u: Unlocked;
@@ -331,7 +343,16 @@ function seal(fileKey: Uint8Array, salt: Uint8Array, chunkSize: number, plaintex
 }
 
 /** Writes a header and a body encrypted from `source` (exactly `size` bytes) under a fresh salt. */
-async function writeEnvelope(source: EnvelopeSource, sink: ByteSink, fileKey: Uint8Array, salt: Uint8Array, chunkSize: number, size: number, meta: Metadata, policy: EnvelopePolicy): Promise<EnvelopeInfo> {
+async function writeEnvelope(
+  source: EnvelopeSource,
+  sink: ByteSink,
+  fileKey: Uint8Array,
+  salt: Uint8Array,
+  chunkSize: number,
+  size: number,
+  meta: Metadata,
+  policy: EnvelopePolicy,
+): Promise<EnvelopeInfo> {
   const { header, body } = seal(fileKey, salt, chunkSize, size, meta);
   const reader = new ByteReader(source);
   try {
@@ -348,7 +369,15 @@ function wipe(body: BodyParams): void {
   body.contentKey.fill(0);
 }
 
-function makePolicy(cid: string, label: EnvelopeLabel, owner: Identity, grants: readonly PolicyGrant[], now: Date, exp: number | undefined, fileKey: Uint8Array): EnvelopePolicy {
+function makePolicy(
+  cid: string,
+  label: EnvelopeLabel,
+  owner: Identity,
+  grants: readonly PolicyGrant[],
+  now: Date,
+  exp: number | undefined,
+  fileKey: Uint8Array,
+): EnvelopePolicy {
   return {
     v: 1,
     cid,

@@ -95,7 +95,6 @@ export function isMediaType(type: string): boolean {
   return type.length > 0 && type.length <= 255 && [...type].every((c) => c >= ' ' && c <= '~');
 }
 
-
 /** Serializes and MACs a header. */
 export function encodeHeader(f: HeaderFields, macKey: Uint8Array): Uint8Array {
   const { name, type, policy, slots } = f.metadata;
@@ -121,7 +120,10 @@ export async function readHeader(reader: ByteReader): Promise<RawHeader> {
   if (start.length < 10 || !MAGIC.every((b, i) => start[i] === b)) throw formatError('it does not start with the protected-file signature');
   const version = (start[8]! << 8) | start[9]!;
   if (version !== VERSION) {
-    throw new SensitivityError('E_UNSUPPORTED_VERSION', `protected-file format version ${version} is not supported (this tool reads version ${VERSION}); update it`);
+    throw new SensitivityError(
+      'E_UNSUPPORTED_VERSION',
+      `protected-file format version ${version} is not supported (this tool reads version ${VERSION}); update it`,
+    );
   }
   const rest = await reader.read(FIXED_LENGTH - 10);
   if (rest.length < FIXED_LENGTH - 10) throw formatError('the header is truncated');

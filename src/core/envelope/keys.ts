@@ -54,4 +54,3 @@ export function headerMac(macKey: Uint8Array, header: Uint8Array): Uint8Array {
 export function headerDigest(header: Uint8Array): Uint8Array {
   return sha256(header);
 }
-

@@ -85,9 +85,7 @@ function okp<J extends SigJwk | EncJwk>(j: J): J {
 /** Signs the claims with the owner's Ed25519 key (deterministic: RFC 8032 signatures are). */
 export async function signPolicy(policy: EnvelopePolicy, owner: Identity): Promise<string> {
   const key = await importJWK({ kty: 'OKP', crv: 'Ed25519', x: owner.sigPrivate.x, d: owner.sigPrivate.d }, 'EdDSA');
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(policy)))
-    .setProtectedHeader({ alg: 'EdDSA', typ: POLICY_TYP, kid: owner.sig.kid })
-    .sign(key);
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(policy))).setProtectedHeader({ alg: 'EdDSA', typ: POLICY_TYP, kid: owner.sig.kid }).sign(key);
 }
 
 /**

@@ -164,7 +164,12 @@ export async function encryptBody(reader: ByteReader, sink: ByteSink, p: BodyPar
   const changed = () => new SensitivityError('E_IO', 'the file changed while it was being protected; try again');
   if (reader.randomAccess && reader.randomAccess.size - reader.position !== p.plaintextLength) throw changed();
   const c = await bodyCipher(p, 'encrypt');
-  await pipeline(reader, { count: p.chunkCount, lengthOf: (i) => plainLength(p, i), short: changed }, (i, plain) => sealChunk(c, i, plain), (out) => sink.write(out));
+  await pipeline(
+    reader,
+    { count: p.chunkCount, lengthOf: (i) => plainLength(p, i), short: changed },
+    (i, plain) => sealChunk(c, i, plain),
+    (out) => sink.write(out),
+  );
 }
 
 /** Decrypts the body into `sink` (or only authenticates it when `sink` is null). */
@@ -177,5 +182,10 @@ export async function decryptBody(reader: ByteReader, sink: ByteSink | null, p: 
 export async function reencryptBody(reader: ByteReader, sink: ByteSink, from: BodyParams, to: BodyParams): Promise<void> {
   if (from.chunkSize !== to.chunkSize || from.plaintextLength !== to.plaintextLength) throw new RangeError('re-encryption keeps the chunking');
   const [a, b] = await Promise.all([bodyCipher(from, 'decrypt'), bodyCipher(to, 'encrypt')]);
-  await pipeline(reader, sealedInput(from), async (i, sealed) => sealChunk(b, i, await openChunk(a, i, sealed)), (out) => sink.write(out));
+  await pipeline(
+    reader,
+    sealedInput(from),
+    async (i, sealed) => sealChunk(b, i, await openChunk(a, i, sealed)),
+    (out) => sink.write(out),
+  );
 }

@@ -53,7 +53,10 @@ const WHAT = 'invalid labels manifest';
  * and `.`/`..` segments are refused (E_USAGE): the manifest only speaks of files inside the workspace.
  */
 export function normalizeRelPath(path: string): string {
-  const p = path.replace(/\/{2,}/g, '/').replace(/^(\.\/)+/, '').replace(/\/$/, '');
+  const p = path
+    .replace(/\/{2,}/g, '/')
+    .replace(/^(\.\/)+/, '')
+    .replace(/\/$/, '');
   if (p === '' || p.startsWith('/') || p.split('/').some((s) => s === '.' || s === '..')) {
     throw new SensitivityError('E_USAGE', `"${path}" is not a path inside the workspace`);
   }
@@ -133,8 +136,7 @@ export function setLabel(
   const { policy } = options;
   const target = findLabel(policy, label, { applicable: true });
   const from = entryAt(manifest, p)?.label;
-  const direction: LabelDirection =
-    from === undefined ? 'new' : from === target.id ? 'same' : isDowngrade(policy, from, target.id) ? 'downgrade' : 'upgrade';
+  const direction: LabelDirection = from === undefined ? 'new' : from === target.id ? 'same' : isDowngrade(policy, from, target.id) ? 'downgrade' : 'upgrade';
   const change: LabelChange = { ...(from !== undefined ? { from } : {}), to: target.id, direction };
   if (direction === 'same') return { manifest, change };
   const justification = options.justification?.trim();

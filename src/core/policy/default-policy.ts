@@ -42,8 +42,7 @@ export const DEFAULT_POLICY: Policy = deepFreeze({
     {
       id: 'general',
       name: 'General',
-      description:
-        'Business data not intended for public consumption, which can be shared with employees, business partners and customers as needed.',
+      description: 'Business data not intended for public consumption, which can be shared with employees, business partners and customers as needed.',
       color: 'charts.blue',
     },
     {
@@ -78,8 +77,7 @@ export const DEFAULT_POLICY: Policy = deepFreeze({
         {
           id: 'highly-confidential-all-employees',
           name: 'All Employees',
-          description:
-            'Highly confidential data that everyone in the people directory may view, but not edit, copy out, print or unprotect (Viewer).',
+          description: 'Highly confidential data that everyone in the people directory may view, but not edit, copy out, print or unprotect (Viewer).',
           protection: { required: true, grants: [{ to: '*', role: 'Viewer' }] },
         },
         {

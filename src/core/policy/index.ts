@@ -1,5 +1,15 @@
 /** The label policy: its shapes, the embedded default, parsing and validation, label order and protection defaults. */
 export { DEFAULT_POLICY } from './default-policy.js';
-export { applicableLabel, compareLabels, findLabel, flattenLabels, isDowngrade, labelDisplayName, labelRank, rankOrUnknown, minimumApplicableLabel } from './labels.js';
+export {
+  applicableLabel,
+  compareLabels,
+  findLabel,
+  flattenLabels,
+  isDowngrade,
+  labelDisplayName,
+  labelRank,
+  rankOrUnknown,
+  minimumApplicableLabel,
+} from './labels.js';
 export { customRoles, defaultExpiry, isMandatory, parsePolicy, resolveProtectionGrants } from './policy.js';
 export type { LabelDefinition, LabelProtection, PastePolicy, Policy, PolicyLabel, ProtectionGrant } from './types.js';

@@ -37,7 +37,11 @@ export function flattenLabels(policy: Policy): readonly PolicyLabel[] {
 }
 
 /** Case-, space- and separator-insensitive form: "Confidential / All Employees", "confidential\all employees" and "Confidential All Employees" agree. */
-const key = (s: string) => s.toLowerCase().replace(/[\s/\\]+/g, ' ').trim();
+const key = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[\s/\\]+/g, ' ')
+    .trim();
 
 /** The labels a person may apply, as they would type them. */
 function choices(policy: Policy): string {

@@ -159,9 +159,14 @@ export function resolveProtectionGrants(policy: Policy, label: PolicyLabel | str
   const named = (email: string, role: string): PublicIdentity => {
     const person = people.people.find((p) => p.email === email);
     if (person) return person;
-    throw new SensitivityError('E_PERSON_UNKNOWN', `the label ${l.displayName} grants ${role} to ${email}, who is not in the workspace's people directory`, undefined, {
-      details: { hint: 'add-person', who: email, label: l.displayName },
-    });
+    throw new SensitivityError(
+      'E_PERSON_UNKNOWN',
+      `the label ${l.displayName} grants ${role} to ${email}, who is not in the workspace's people directory`,
+      undefined,
+      {
+        details: { hint: 'add-person', who: email, label: l.displayName },
+      },
+    );
   };
   for (const g of l.protection?.grants ?? []) {
     const rights = rightsOfRole(g.role, roles);

@@ -68,6 +68,9 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new SensitivityError('E_IDENTITY_INVALID', 'that is not a public identity: use what Copy Public Identity copies (in Show My Identity) or sensitivity id show --json prints');
+    throw new SensitivityError(
+      'E_IDENTITY_INVALID',
+      'that is not a public identity: use what Copy Public Identity copies (in Show My Identity) or sensitivity id show --json prints',
+    );
   }
 }

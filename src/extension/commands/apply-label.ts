@@ -61,7 +61,9 @@ export async function applyLabel(services: Services, ...args: unknown[]): Promis
   });
   if (undo && result.done.length === 1) {
     const back = undo;
-    reportWithUndo(`Lowered the label of ${basename(back.file.fsPath)} (it was ${back.name}).`, () => vscode.commands.executeCommand(COMMAND.applyLabel, back.file, { label: back.label }));
+    reportWithUndo(`Lowered the label of ${basename(back.file.fsPath)} (it was ${back.name}).`, () =>
+      vscode.commands.executeCommand(COMMAND.applyLabel, back.file, { label: back.label }),
+    );
   } else if (result.done.length > 0) {
     vscode.window.setStatusBarMessage(`$(tag) Labeled ${result.done.length === 1 ? basename(result.done[0]!) : `${result.done.length} files`}`, 3000);
   }

@@ -40,7 +40,9 @@ export async function exportIdentity(services: Services, ...args: unknown[]): Pr
   const { uris, options = {} } = parseArgs<ExportIdentityOptions>(args);
   const identity = await services.identities.get();
   if (!identity) {
-    void vscode.window.showWarningMessage('You have no identity to export yet.', 'Create Identity…').then((b) => b && vscode.commands.executeCommand(COMMAND.createIdentity));
+    void vscode.window
+      .showWarningMessage('You have no identity to export yet.', 'Create Identity…')
+      .then((b) => b && vscode.commands.executeCommand(COMMAND.createIdentity));
     return undefined;
   }
   const target =
@@ -48,7 +50,10 @@ export async function exportIdentity(services: Services, ...args: unknown[]): Pr
     (await vscode.window.showSaveDialog({
       title: 'Export Sensitivity Identity',
       saveLabel: 'Export',
-      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.env.HOME ?? '/'), `${identity.email}.identity.jwe`),
+      defaultUri: vscode.Uri.joinPath(
+        vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(process.env.HOME ?? '/'),
+        `${identity.email}.identity.jwe`,
+      ),
     }));
   if (!target) return undefined;
   const passphrase = options.passphrase ?? (await askPassphrase());
@@ -59,7 +64,9 @@ export async function exportIdentity(services: Services, ...args: unknown[]): Pr
     await core.writeFileAtomic(target.fsPath, text + '\n', 0o600);
     await services.audit({ action: 'identity.export', actor: { id: identity.id, email: identity.email } });
     if (options.passphrase === undefined) {
-      void vscode.window.showInformationMessage(`Exported your identity to ${vscode.workspace.asRelativePath(target)}. Keep the file and its passphrase apart and safe.`);
+      void vscode.window.showInformationMessage(
+        `Exported your identity to ${vscode.workspace.asRelativePath(target)}. Keep the file and its passphrase apart and safe.`,
+      );
     }
     return target.fsPath;
   } catch (e) {

@@ -19,9 +19,18 @@ async function askGrants(services: Services, files: readonly vscode.Uri[]): Prom
   const core = await services.core();
   const people = async () => (await session.workspace.people()).people;
   // For one file, hide people who already have access (change their role by granting again from the panel).
-  const granted = files.length === 1 ? await services.labels.protectedInfo(files[0]!).then((i) => i.grants.flatMap((g) => [g.id, g.email.toLowerCase()]), () => []) : [];
+  const granted =
+    files.length === 1
+      ? await services.labels.protectedInfo(files[0]!).then(
+          (i) => i.grants.flatMap((g) => [g.id, g.email.toLowerCase()]),
+          () => [],
+        )
+      : [];
   const what = files.length === 1 ? basename(files[0]!.fsPath) : `${files.length} files`;
-  const picked = await pickPeople(people, { title: `Grant Access to ${what} (1/2)`, exclude: new Set([...granted, ...(session.identity ? [session.identity.id, session.identity.email.toLowerCase()] : [])]) });
+  const picked = await pickPeople(people, {
+    title: `Grant Access to ${what} (1/2)`,
+    exclude: new Set([...granted, ...(session.identity ? [session.identity.id, session.identity.email.toLowerCase()] : [])]),
+  });
   if (!picked) return undefined;
   const role = await pickRole(core, await session.workspace.policy(), `Grant Access to ${what} (2/2): Role`);
   return role ? picked.map((p) => ({ who: p.email, role })) : undefined;

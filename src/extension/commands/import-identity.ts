@@ -30,7 +30,10 @@ function isPlainIdentity(text: string): boolean {
 async function chooseSource(services: Services): Promise<vscode.Uri | undefined> {
   const core = await services.core();
   const cliFile = core.identityPath(core.resolveHome());
-  const cliExists = await fs.stat(cliFile).then(() => true, () => false);
+  const cliExists = await fs.stat(cliFile).then(
+    () => true,
+    () => false,
+  );
   if (cliExists) {
     const pick = await vscode.window.showQuickPick(
       [
@@ -60,7 +63,12 @@ export async function importIdentity(services: Services, ...args: unknown[]): Pr
     } else {
       const passphrase =
         options.passphrase ??
-        (await vscode.window.showInputBox({ title: 'Import Sensitivity Identity', prompt: 'The passphrase the identity was exported with', password: true, ignoreFocusOut: true }));
+        (await vscode.window.showInputBox({
+          title: 'Import Sensitivity Identity',
+          prompt: 'The passphrase the identity was exported with',
+          password: true,
+          ignoreFocusOut: true,
+        }));
       if (passphrase === undefined) return undefined;
       identity = await core.importIdentity(text, passphrase);
     }

@@ -46,7 +46,11 @@ async function askProtection(services: Services, files: readonly vscode.Uri[]): 
   const session = await services.session(files[0]!);
   const people = async () => (await session.workspace.people()).people;
   const me = session.identity;
-  const picked = await pickPeople(people, { title: `Protect ${what} (2/3): Who Else May Open It?`, exclude: new Set(me ? [me.id, me.email.toLowerCase()] : []), allowNone: true });
+  const picked = await pickPeople(people, {
+    title: `Protect ${what} (2/3): Who Else May Open It?`,
+    exclude: new Set(me ? [me.id, me.email.toLowerCase()] : []),
+    allowNone: true,
+  });
   if (!picked) return undefined;
   if (picked.length === 0) return { label: label.id, grants: [] };
   const role = await pickRole(core, policy, `Protect ${what} (3/3): Role of ${picked.length === 1 ? picked[0]!.name : `${picked.length} People`}`);
@@ -61,7 +65,10 @@ export async function protect(services: Services, ...args: unknown[]): Promise<B
   if (!(await ensureIdentity(services, 'protect files'))) return CANCELLED;
   let request: Partial<ProtectOptions> = options ?? {};
   if (!options) {
-    const asked = await askProtection(services, files.filter((f) => !isEnvelopeUri(f)));
+    const asked = await askProtection(
+      services,
+      files.filter((f) => !isEnvelopeUri(f)),
+    );
     if (!asked) return CANCELLED;
     request = asked;
   }
@@ -88,6 +95,7 @@ export async function protect(services: Services, ...args: unknown[]): Promise<B
     if (!keep) await swapEditors([file], envelope);
     return envelope;
   });
-  if (result.done.length > 0) vscode.window.setStatusBarMessage(`$(lock) Protected ${result.done.length === 1 ? basename(result.done[0]!) : `${result.done.length} files`}`, 3000);
+  if (result.done.length > 0)
+    vscode.window.setStatusBarMessage(`$(lock) Protected ${result.done.length === 1 ? basename(result.done[0]!) : `${result.done.length} files`}`, 3000);
   return result;
 }

@@ -24,6 +24,7 @@ export async function removeLabel(services: Services, ...args: unknown[]): Promi
     const session = await services.session(file);
     await justification.run((j) => app.removeFileLabel(session, session.workspace.relPath(file.fsPath), j ? { justification: j } : {}));
   });
-  if (result.done.length > 0) vscode.window.setStatusBarMessage(`Removed the label of ${result.done.length === 1 ? basename(result.done[0]!) : `${result.done.length} files`}`, 3000);
+  if (result.done.length > 0)
+    vscode.window.setStatusBarMessage(`Removed the label of ${result.done.length === 1 ? basename(result.done[0]!) : `${result.done.length} files`}`, 3000);
   return result;
 }

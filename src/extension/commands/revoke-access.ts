@@ -35,7 +35,10 @@ async function askWho(services: Services, file: vscode.Uri): Promise<string[] | 
 export async function revokeAccess(services: Services, ...args: unknown[]): Promise<BatchResult> {
   const { uris, options = {} } = parseArgs<RevokeAccessOptions>(args);
   // The access panel passes the grantee as a bare string: `(uri, identityIdOrEmail)`.
-  const named = args.slice(1).flat().filter((a): a is string => typeof a === 'string');
+  const named = args
+    .slice(1)
+    .flat()
+    .filter((a): a is string => typeof a === 'string');
   const files = await resolveTargets(uris, 'protected', 'Revoke Access', false);
   if (!files) return CANCELLED;
   if (!(await ensureIdentity(services, 'change access'))) return CANCELLED;

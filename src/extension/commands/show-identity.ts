@@ -20,7 +20,11 @@ export async function showIdentity(services: Services, ...args: unknown[]): Prom
   if (!identity) {
     if (!options.quiet) {
       void vscode.window
-        .showInformationMessage('You have no Sensitivity identity yet. Create one to protect files and open those shared with you.', 'Create Identity…', 'Import Identity…')
+        .showInformationMessage(
+          'You have no Sensitivity identity yet. Create one to protect files and open those shared with you.',
+          'Create Identity…',
+          'Import Identity…',
+        )
         .then((b) => b && vscode.commands.executeCommand(b === 'Create Identity…' ? COMMAND.createIdentity : COMMAND.importIdentity));
     }
     return undefined;
@@ -32,7 +36,13 @@ export async function showIdentity(services: Services, ...args: unknown[]): Prom
     const addMe = 'Add Me to Workspace People';
     const backup = 'Export…';
     void vscode.window
-      .showInformationMessage(`Your identity: ${pub.name} <${pub.email}>`, { detail: `Id ${pub.id}, created ${new Date(pub.created).toLocaleDateString()}` }, copy, addMe, backup)
+      .showInformationMessage(
+        `Your identity: ${pub.name} <${pub.email}>`,
+        { detail: `Id ${pub.id}, created ${new Date(pub.created).toLocaleDateString()}` },
+        copy,
+        addMe,
+        backup,
+      )
       .then(async (b) => {
         if (b === copy) {
           await vscode.env.clipboard.writeText(JSON.stringify(pub, null, 2));

@@ -167,7 +167,9 @@ export async function runBatch(
     void showError(services, firstError, files[0]);
   } else if (failed.length > 0) {
     for (const f of failed) services.log.warn(f.message);
-    void vscode.window.showErrorMessage(`${title}: ${failed.length} of ${files.length} files failed. ${failed[0]!.message}`, 'Show Log').then((b) => b && services.log.show());
+    void vscode.window
+      .showErrorMessage(`${title}: ${failed.length} of ${files.length} files failed. ${failed[0]!.message}`, 'Show Log')
+      .then((b) => b && services.log.show());
   }
   return { done, failed, cancelled };
 }

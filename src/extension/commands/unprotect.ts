@@ -41,7 +41,11 @@ export async function unprotect(services: Services, ...args: unknown[]): Promise
   const { app } = await services.core();
   const result = await runBatch(services, 'Unprotecting', files, async (file, step) => {
     const s = await services.session(file);
-    const { output } = await app.unprotect(s, s.workspace.relPath(file.fsPath), { keep: options?.keep ?? false, signal: step.signal, onProgress: step.onProgress });
+    const { output } = await app.unprotect(s, s.workspace.relPath(file.fsPath), {
+      keep: options?.keep ?? false,
+      signal: step.signal,
+      onProgress: step.onProgress,
+    });
     const plain = vscode.Uri.file(s.workspace.absPath(output));
     if (!options?.keep) await swapEditors([file, ...(isEnvelopeUri(file) ? [editorUriOf(file)] : [])], plain);
     return plain;

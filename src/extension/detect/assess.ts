@@ -94,7 +94,8 @@ export function summarize(findings: readonly Pick<Finding, 'typeName'>[]): strin
  */
 export function messageOf(c: Counted, current: CurrentLabel | undefined, a: Assessment): string {
   const what = `${c.finding.typeName} (${c.finding.excerpt})`;
-  const why = c.finding.why.length > 0 ? `. ${c.finding.confidence[0]!.toUpperCase()}${c.finding.confidence.slice(1)} confidence: ${c.finding.why.join(', ')}` : '';
+  const why =
+    c.finding.why.length > 0 ? `. ${c.finding.confidence[0]!.toUpperCase()}${c.finding.confidence.slice(1)} confidence: ${c.finding.why.join(', ')}` : '';
   if (!c.outranks) return `${what} — needs at least ${c.need.displayName}; this file is ${current?.displayName}${why}`;
   const now = current ? `it is ${current.displayName}` : 'it has no label';
   const onSave = a.evaluation.action === 'apply' && a.target ? `; saving labels it ${a.target.displayName}` : '';

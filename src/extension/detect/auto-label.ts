@@ -19,7 +19,10 @@ import { COMMAND } from '../commands/ids.js';
 function automaticSession(session: Session, details: { readonly types: readonly string[]; readonly count: number }): Session {
   return {
     ...session,
-    audit: { append: (e: AuditEvent) => session.audit.append(e.action === 'label.set' ? { ...e, action: 'label.auto', types: [...details.types], count: details.count } : e) },
+    audit: {
+      append: (e: AuditEvent) =>
+        session.audit.append(e.action === 'label.set' ? { ...e, action: 'label.auto', types: [...details.types], count: details.count } : e),
+    },
   };
 }
 

@@ -166,7 +166,13 @@ export class DetectionController implements vscode.Disposable {
     const st = this.docs.get(doc.uri.toString());
     if (!st) return;
     clearTimeout(st.timer);
-    st.timer = setTimeout(() => void this.refresh(st).catch((e: unknown) => this.services.log.warn(`scanning ${basename(doc.uri.path)}: ${e instanceof Error ? e.message : String(e)}`)), delay);
+    st.timer = setTimeout(
+      () =>
+        void this.refresh(st).catch((e: unknown) =>
+          this.services.log.warn(`scanning ${basename(doc.uri.path)}: ${e instanceof Error ? e.message : String(e)}`),
+        ),
+      delay,
+    );
   }
 
   /** Rescans a document (incrementally when it can) and redraws its diagnostics. */
@@ -209,8 +215,14 @@ export class DetectionController implements vscode.Disposable {
     this.publish(st, engine);
     const ended = performance.now();
     performance.clearMeasures(UPDATE_MEASURE);
-    performance.measure(UPDATE_MEASURE, { start: started, end: ended, detail: { uri: doc.uri.toString(), version: doc.version, mode: update.mode, scanned: update.scanned, length, findings: findings.length } });
-    this.services.log.trace(`scanned ${basename(doc.uri.path)} v${doc.version}: ${update.mode} (${update.reason ?? `${update.scanned} of ${length} characters`}), ${findings.length} findings, ${(ended - started).toFixed(2)} ms`);
+    performance.measure(UPDATE_MEASURE, {
+      start: started,
+      end: ended,
+      detail: { uri: doc.uri.toString(), version: doc.version, mode: update.mode, scanned: update.scanned, length, findings: findings.length },
+    });
+    this.services.log.trace(
+      `scanned ${basename(doc.uri.path)} v${doc.version}: ${update.mode} (${update.reason ?? `${update.scanned} of ${length} characters`}), ${findings.length} findings, ${(ended - started).toFixed(2)} ms`,
+    );
     this.announce(st, scope, assessment);
   }
 

@@ -172,11 +172,21 @@ export class IncrementalScan {
       scanned += window.end - window.start;
       if (scanned > source.length * MAX_WINDOW_SHARE) return this.full(source, 'window too large');
       for (const f of this.scan(source.slice(window.start, window.end))) {
-        const g = { typeId: f.typeId, typeName: f.typeName, confidence: f.confidence, offset: f.offset + window.start, length: f.length, excerpt: f.excerpt, why: f.why, sample: f.sample };
+        const g = {
+          typeId: f.typeId,
+          typeName: f.typeName,
+          confidence: f.confidence,
+          offset: f.offset + window.start,
+          length: f.length,
+          excerpt: f.excerpt,
+          why: f.why,
+          sample: f.sample,
+        };
         // The window cannot count addresses over the whole text: the old ones stand (no address changed).
         if (!intersects(g, inner) || g.typeId === WHOLE_TEXT_TYPE) continue;
         // A finding running into the window's edge may be cut short there: only the whole text can tell.
-        if ((g.offset === window.start && window.start > 0) || (endOf(g) === window.end && window.end < source.length)) return this.full(source, 'finding at the window edge');
+        if ((g.offset === window.start && window.start > 0) || (endOf(g) === window.end && window.end < source.length))
+          return this.full(source, 'finding at the window edge');
         fresh.push(g);
       }
     }
@@ -190,8 +200,11 @@ export class IncrementalScan {
 
   /** The dirty regions with their margin, widened until no old finding straddles an edge, and disjoint. */
   private innerSpans(length: number): Span[] {
-    let inners = mergeSpans(this.dirty.map((d) => ({ start: Math.max(0, d.start - MARGIN), end: Math.min(length, d.end + MARGIN) })), 0);
-    for (let grown = true; grown; ) {
+    let inners = mergeSpans(
+      this.dirty.map((d) => ({ start: Math.max(0, d.start - MARGIN), end: Math.min(length, d.end + MARGIN) })),
+      0,
+    );
+    for (let grown = true; grown;) {
       grown = false;
       for (const inner of inners) {
         for (const f of this.findings) {

@@ -7,7 +7,6 @@ import { PROTECTED_SCHEME } from '../protected/uris.js';
 import { DIAGNOSTIC_SOURCE, TEST_NUMBER_CODE, TOO_LARGE_CODE, type DocumentResult } from './controller.js';
 import { COMMAND } from '../commands/ids.js';
 
-
 export class SensitivityQuickFixes implements vscode.CodeActionProvider {
   static readonly metadata: vscode.CodeActionProviderMetadata = { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] };
 

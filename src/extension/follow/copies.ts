@@ -46,5 +46,8 @@ async function labelCopy(services: Services, uri: vscode.Uri): Promise<boolean> 
 /** Watches the workspace for new files (from VS Code or not) and labels the copies among them. */
 export function registerCopies(services: Services): vscode.Disposable {
   const watcher = vscode.workspace.createFileSystemWatcher('**/*', false, true, true);
-  return vscode.Disposable.from(watcher, watcher.onDidCreate((uri) => void followCopy(services, uri)));
+  return vscode.Disposable.from(
+    watcher,
+    watcher.onDidCreate((uri) => void followCopy(services, uri)),
+  );
 }

@@ -12,13 +12,7 @@ export function resourceRoots(extensionUri: vscode.Uri): vscode.Uri[] {
  * one `<style>` and finds the nonce through `<meta property="csp-nonce">`, so no 'unsafe-inline' is needed.
  */
 export function contentSecurityPolicy(cspSource: string, n: string): string {
-  return [
-    `default-src 'none'`,
-    `script-src 'nonce-${n}'`,
-    `style-src ${cspSource} 'nonce-${n}'`,
-    `font-src ${cspSource}`,
-    `img-src ${cspSource}`,
-  ].join('; ');
+  return [`default-src 'none'`, `script-src 'nonce-${n}'`, `style-src ${cspSource} 'nonce-${n}'`, `font-src ${cspSource}`, `img-src ${cspSource}`].join('; ');
 }
 
 /** The page: an empty app root filled by dist/webview.js once it has announced itself with `ready`. */

@@ -121,7 +121,13 @@ export class AccessPanel implements AccessPanelHandle, vscode.Disposable {
       // The reason never quotes the message: nothing the page sent reaches the log.
       this.services.log.warn(`access panel: rejected a message from the webview: ${verdict.reason}`);
       if (!verdict.request) return undefined;
-      return this.answer({ type: 'response', id: verdict.request.id, request: verdict.request.type, ok: false, error: 'The panel sent a request the extension does not accept; refresh the panel.' });
+      return this.answer({
+        type: 'response',
+        id: verdict.request.id,
+        request: verdict.request.type,
+        ok: false,
+        error: 'The panel sent a request the extension does not accept; refresh the panel.',
+      });
     }
     const message = verdict.message;
     if (message.type === 'ready') {

@@ -179,7 +179,12 @@ export class WorkspaceIndex implements vscode.Disposable {
       this.entries = entries;
       this.changedModel();
       const found = await Promise.all(
-        loaded.map(async (f) => (await vscode.workspace.findFiles(new vscode.RelativePattern(f.folder, `**/*${PROTECTED_EXT}`), excludeGlob(), undefined, token)).map((uri) => ({ f, uri }))),
+        loaded.map(async (f) =>
+          (await vscode.workspace.findFiles(new vscode.RelativePattern(f.folder, `**/*${PROTECTED_EXT}`), excludeGlob(), undefined, token)).map((uri) => ({
+            f,
+            uri,
+          })),
+        ),
       );
       const all = found.flat();
       const seen = new Set<string>();
@@ -287,7 +292,10 @@ export class WorkspaceIndex implements vscode.Disposable {
   private async envelopesIn(created: readonly string[]): Promise<string[]> {
     const found: string[] = [];
     for (const path of created) {
-      const isDir = await fs.stat(path).then((s) => s.isDirectory(), () => false);
+      const isDir = await fs.stat(path).then(
+        (s) => s.isDirectory(),
+        () => false,
+      );
       if (!isDir) continue;
       const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(vscode.Uri.file(path), `**/*${PROTECTED_EXT}`), excludeGlob());
       found.push(...uris.map((u) => u.fsPath));

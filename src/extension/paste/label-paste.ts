@@ -62,7 +62,10 @@ export class LabelPasteProvider implements vscode.DocumentPasteEditProvider<vsco
     const automatic = context.triggerKind === vscode.DocumentPasteTriggerKind.Automatic;
     switch (outcome.kind) {
       case 'block':
-        if (automatic) void vscode.window.showErrorMessage(`Not pasted: the text comes from a ${to} file and ${name} is ${from}. This workspace's policy asks you to raise ${name}'s label to ${to} first.`);
+        if (automatic)
+          void vscode.window.showErrorMessage(
+            `Not pasted: the text comes from a ${to} file and ${name} is ${from}. This workspace's policy asks you to raise ${name}'s label to ${to} first.`,
+          );
         return [new vscode.DocumentPasteEdit('', `Not Pasted: Raise the Label to ${to} First`, BLOCKED_KIND)];
       case 'apply':
         if (automatic) void this.raise(document.uri, outcome.source.id, `Raised ${name} to ${to}: the pasted text comes from a ${to} file (workspace policy).`);

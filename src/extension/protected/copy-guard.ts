@@ -21,5 +21,8 @@ export function registerCopyGuard(labels: LabelIndex): vscode.Disposable {
     if (g === generation) await vscode.commands.executeCommand('setContext', NO_EXTRACT_CONTEXT, noExtract);
   };
   void update();
-  return vscode.Disposable.from(vscode.window.onDidChangeActiveTextEditor(() => void update()), labels.onDidChange(() => void update()));
+  return vscode.Disposable.from(
+    vscode.window.onDidChangeActiveTextEditor(() => void update()),
+    labels.onDidChange(() => void update()),
+  );
 }

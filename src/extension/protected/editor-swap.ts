@@ -24,10 +24,12 @@ export async function saveDirty(uris: readonly vscode.Uri[]): Promise<void> {
  * place (through the normal open path, so a `.protected` target is routed by the custom editor).
  */
 export async function swapEditors(from: readonly vscode.Uri[], to: vscode.Uri): Promise<void> {
-  const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => {
-    const u = tabUri(t);
-    return u !== undefined && from.some((f) => sameFile(f, u));
-  });
+  const tabs = vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
+    .filter((t) => {
+      const u = tabUri(t);
+      return u !== undefined && from.some((f) => sameFile(f, u));
+    });
   if (tabs.length === 0) return;
   const active = tabs.find((t) => t.isActive && t.group.isActive) ?? tabs.find((t) => t.isActive);
   const column = active?.group.viewColumn;

@@ -144,7 +144,10 @@ export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvi
       const route = await routeOf(this.inspect, envelope);
       if (route.kind === 'text') {
         // Same column, same preview state: the text editor takes this editor's place.
-        await vscode.commands.executeCommand('vscode.open', editorUriOf(envelope), { viewColumn: panel.viewColumn ?? vscode.ViewColumn.Active, preview: false });
+        await vscode.commands.executeCommand('vscode.open', editorUriOf(envelope), {
+          viewColumn: panel.viewColumn ?? vscode.ViewColumn.Active,
+          preview: false,
+        });
         panel.dispose();
         return;
       }

@@ -85,7 +85,10 @@ export class ProtectedFileSystem implements vscode.FileSystemProvider, vscode.Di
 
   async writeFile(uri: vscode.Uri, content: Uint8Array, options: { readonly create: boolean; readonly overwrite: boolean }): Promise<void> {
     const envelope = envelopeUriOf(uri);
-    const exists = await fs.stat(envelope.fsPath).then(() => true, () => false);
+    const exists = await fs.stat(envelope.fsPath).then(
+      () => true,
+      () => false,
+    );
     if (!exists) {
       // A new protected file needs a label and grants: create it plain and protect it instead.
       throw options.create

@@ -38,7 +38,10 @@ export function inspectMarkdown(info: ProtectedInfo): string {
     '',
     '| Person | Role | Rights |',
     '|---|---|---|',
-    ...info.grants.map((g) => `| ${cell(identityDisplay(g))}${g.recovery ? ' _(recovery)_' : ''}${g.id === info.owner.id ? ' _(owner)_' : ''} | ${cell(g.role)} | ${g.rights.map((r) => RIGHT_WORDS[r]).join(', ')} |`),
+    ...info.grants.map(
+      (g) =>
+        `| ${cell(identityDisplay(g))}${g.recovery ? ' _(recovery)_' : ''}${g.id === info.owner.id ? ' _(owner)_' : ''} | ${cell(g.role)} | ${g.rights.map((r) => RIGHT_WORDS[r]).join(', ')} |`,
+    ),
     '',
     '_Read from the signed header without decrypting the content. VIEW is enforced by encryption; the other rights by Sensitivity clients._',
   ];

@@ -39,8 +39,10 @@ function isStaged(path: string): boolean {
 /** The right side of the diff whose left side is `original` (a `git:` URI), and how to title it. */
 function partnerOf(original: vscode.Uri, q: GitQuery): { modified: vscode.Uri; title: string } {
   const name = basename(q.path).slice(0, -'.protected'.length);
-  if (q.ref === 'HEAD' && isStaged(q.path)) return { modified: original.with({ query: JSON.stringify({ ...q, ref: '' }) }), title: `${name} (Index, plaintext)` };
-  if (q.ref.endsWith('^')) return { modified: original.with({ query: JSON.stringify({ ...q, ref: q.ref.slice(0, -1) }) }), title: `${name} (${q.ref.slice(0, 8)}, plaintext)` };
+  if (q.ref === 'HEAD' && isStaged(q.path))
+    return { modified: original.with({ query: JSON.stringify({ ...q, ref: '' }) }), title: `${name} (Index, plaintext)` };
+  if (q.ref.endsWith('^'))
+    return { modified: original.with({ query: JSON.stringify({ ...q, ref: q.ref.slice(0, -1) }) }), title: `${name} (${q.ref.slice(0, 8)}, plaintext)` };
   return { modified: vscode.Uri.file(q.path), title: `${name} (Working Tree, plaintext)` };
 }
 

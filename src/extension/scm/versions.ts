@@ -43,7 +43,9 @@ class VersionFileSystem implements vscode.FileSystemProvider {
       // As in the protected file system: a text editor lets people copy, so VIEW-only readers get none.
       if (!rights.includes('EDIT') && !rights.includes('EXTRACT')) {
         content.fill(0);
-        throw vscode.FileSystemError.NoPermissions('Your rights on this file are view only (no EXTRACT): open it from the Explorer to read it in the read-only view.');
+        throw vscode.FileSystemError.NoPermissions(
+          'Your rights on this file are view only (no EXTRACT): open it from the Explorer to read it in the read-only view.',
+        );
       }
       return content;
     } catch (e) {

@@ -40,7 +40,10 @@ function hinted(e: SensitivityError, file: vscode.Uri | undefined): { text: stri
     case 'ask-owner':
       return { text: '', actions: file ? [{ title: 'Inspect', command: COMMAND.inspect }] : [] };
     case 'add-person':
-      return { text: 'Ask them for their public identity (Show My Identity → Copy), then add them.', actions: [{ title: 'Add a Person…', command: COMMAND.addPerson }] };
+      return {
+        text: 'Ask them for their public identity (Show My Identity → Copy), then add them.',
+        actions: [{ title: 'Add a Person…', command: COMMAND.addPerson }],
+      };
     case 'confirm-replace':
       return { text: 'A new key for a known address may be an impostor: confirm the new id with them before replacing it.', actions: [] };
     case 'retry':
@@ -62,7 +65,10 @@ export function describeError(e: unknown, file?: vscode.Uri): { message: string;
     case 'E_NO_IDENTITY':
       return { message: 'You have no Sensitivity identity yet: create one, or import the one you use elsewhere.', actions: [CREATE_IDENTITY, IMPORT_IDENTITY] };
     case 'E_INTEGRITY':
-      return { message: about('The protected file is corrupt or has been tampered with; restore it from a backup or ask its owner for a new copy.'), actions: [] };
+      return {
+        message: about('The protected file is corrupt or has been tampered with; restore it from a backup or ask its owner for a new copy.'),
+        actions: [],
+      };
     default: {
       const { text, actions } = hinted(e, file);
       const first = sentence(e.message);

@@ -16,7 +16,7 @@ export async function ensureIdentity(services: Services, purpose: string): Promi
     {
       modal: true,
       detail:
-        'An identity is your name, email and two key pairs: one signs the files you protect, one receives the keys of files shared with you. The private keys stay in VS Code\'s secret storage. Already use the sensitivity command-line tool? Import its identity so one identity serves both.',
+        "An identity is your name, email and two key pairs: one signs the files you protect, one receives the keys of files shared with you. The private keys stay in VS Code's secret storage. Already use the sensitivity command-line tool? Import its identity so one identity serves both.",
     },
     create,
     imp,

@@ -13,7 +13,8 @@ function hexes(color: string | undefined): readonly [string, string] {
   return known ? [known.dark.toLowerCase(), known.light.toLowerCase()] : ['#cccccc', '#616161'];
 }
 
-const svg = (hex: string) => `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 16 16"><circle cx="8" cy="8" r="5" fill="${hex}"/></svg>`;
+const svg = (hex: string) =>
+  `<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 16 16"><circle cx="8" cy="8" r="5" fill="${hex}"/></svg>`;
 
 /** The quick pick icon of a label color; a plain tag icon when the storage cannot be written. */
 export async function labelIconPath(storage: vscode.Uri, color: string | undefined): Promise<vscode.IconPath> {
@@ -24,7 +25,13 @@ export async function labelIconPath(storage: vscode.Uri, color: string | undefin
     await fs.mkdir(dir.fsPath, { recursive: true });
     for (const hex of new Set([dark, light])) {
       const path = file(hex).fsPath;
-      if (!(await fs.stat(path).then(() => true, () => false))) await fs.writeFile(path, svg(hex));
+      if (
+        !(await fs.stat(path).then(
+          () => true,
+          () => false,
+        ))
+      )
+        await fs.writeFile(path, svg(hex));
     }
     return { dark: file(dark), light: file(light) };
   } catch {

@@ -47,13 +47,22 @@ export async function pickPeople(
   for (;;) {
     const byEmail = new Map<string, PublicIdentity>();
     for (const p of await people()) if (!opts.exclude?.has(p.id) && !opts.exclude?.has(p.email.toLowerCase())) byEmail.set(p.email.toLowerCase(), p);
-    const items: (vscode.QuickPickItem & { person?: PublicIdentity })[] = [...byEmail.values()].map((p) => ({ label: `$(person) ${identityDisplay(p)}`, description: p.email, person: p }));
+    const items: (vscode.QuickPickItem & { person?: PublicIdentity })[] = [...byEmail.values()].map((p) => ({
+      label: `$(person) ${identityDisplay(p)}`,
+      description: p.email,
+      person: p,
+    }));
     items.push({ label: ADD_PERSON, description: 'from their public identity (Copy Public Identity in Show My Identity)', alwaysShow: true });
     const picked = await vscode.window.showQuickPick(items, {
       title: opts.title,
       canPickMany: true,
       matchOnDescription: true,
-      placeHolder: byEmail.size === 0 ? 'Nobody else is in this workspace\'s people yet: add a person' : opts.allowNone ? 'Pick people to grant access (none: only you and the label\'s defaults)' : 'Pick people',
+      placeHolder:
+        byEmail.size === 0
+          ? "Nobody else is in this workspace's people yet: add a person"
+          : opts.allowNone
+            ? "Pick people to grant access (none: only you and the label's defaults)"
+            : 'Pick people',
     });
     if (!picked) return undefined;
     if (picked.some((p) => p.label === ADD_PERSON)) {

@@ -159,7 +159,7 @@ describe('app: open, save, unprotect', () => {
     assert.deepEqual(a.audit.actions(), ['edit']);
   });
 
-  it('unprotects with the envelope\'s mode, exclusively, and moves the label to the manifest', async () => {
+  it("unprotects with the envelope's mode, exclusively, and moves the label to the manifest", async () => {
     const ws = await protectedPlan();
     await rejectsCode(app.unprotect(ws.as(bob), 'plan.md.protected'), 'E_RIGHT_MISSING');
     ws.files.put('plan.md', 'someone else');
@@ -251,20 +251,29 @@ describe('app: labels of plain files and listings', () => {
     await app.protect(a, 'docs/b.md', { label: 'public' });
     ws.store.manifestValue = {
       version: 1,
-      files: { ...ws.store.manifestValue.files, 'docs/old.md': { label: 'retired-label', setBy: { id: alice.id, email: alice.email, name: alice.name }, setAt: '2026-01-01T00:00:00.000Z' } },
+      files: {
+        ...ws.store.manifestValue.files,
+        'docs/old.md': { label: 'retired-label', setBy: { id: alice.id, email: alice.email, name: alice.name }, setAt: '2026-01-01T00:00:00.000Z' },
+      },
     };
     ws.files.put('docs/old.md', 'o');
     const { files, problems } = await app.list(a);
-    assert.deepEqual(files.map((f) => [f.path, f.label.id, f.protected !== null]), [
-      ['docs/a.md', 'general', false],
-      ['docs/b.md.protected', 'public', true],
-      ['docs/old.md', 'retired-label', false],
-    ]);
+    assert.deepEqual(
+      files.map((f) => [f.path, f.label.id, f.protected !== null]),
+      [
+        ['docs/a.md', 'general', false],
+        ['docs/b.md.protected', 'public', true],
+        ['docs/old.md', 'retired-label', false],
+      ],
+    );
     assert.equal(files[2]!.label.unknown, true);
-    assert.deepEqual(problems.map((p) => [p.path, p.code]), [
-      ['broken.txt.protected', 'E_FORMAT'],
-      ['docs/gone.md', 'E_NOT_FOUND'],
-    ]);
+    assert.deepEqual(
+      problems.map((p) => [p.path, p.code]),
+      [
+        ['broken.txt.protected', 'E_FORMAT'],
+        ['docs/gone.md', 'E_NOT_FOUND'],
+      ],
+    );
     const docs = await app.list(a, 'docs');
     assert.equal(docs.files.length, 3);
   });

@@ -35,7 +35,10 @@ class Locks {
   async with<T>(key: string, f: () => Promise<T>): Promise<T> {
     const before = this.#tails.get(key) ?? Promise.resolve();
     const run = before.then(f, f);
-    this.#tails.set(key, run.catch(() => undefined));
+    this.#tails.set(
+      key,
+      run.catch(() => undefined),
+    );
     return run;
   }
 }

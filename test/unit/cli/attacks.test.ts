@@ -94,40 +94,52 @@ describe('attacks on the disk', () => {
     assert.deepEqual(temps(ws), []);
   });
 
-  it('a protected file swapped under `cat` between its passes releases nothing of the swapped-in file', { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
-    const size = 32 * MiB;
-    const dirs = ['a', 'b'].map((d) => join(ws, d));
-    const plain = dirs.map((d) => {
-      mkdirSync(d);
-      const data = randomFile(join(d, 'doc.bin'), size);
-      assert.equal(alice.run(['protect', 'doc.bin'], { cwd: d }).code, 0);
-      return data;
-    });
-    const [victim, swapIn] = dirs.map((d) => join(d, 'doc.bin.protected')) as [string, string];
-    assert.equal(statSync(victim).size, statSync(swapIn).size, 'envelopes of one size');
-    const child = spawnCli(['cat', victim], { home: alice.home, cwd: ws }, 'pipe');
-    const exit = collectExit(child);
-    const pid = child.pid!;
-    // Paused once the file is open, still in the verifying pass (it has read less than the file).
-    await until('cat has the file open', () => holdsOpen(pid, victim));
-    child.kill('SIGSTOP');
-    assert.ok(bytesRead(pid) < size, 'cat was stopped in its first pass');
-    renameSync(swapIn, victim);
-    child.kill('SIGCONT');
-    const r = await exit;
-    assert.equal(r.code, 0, r.stderr);
-    assert.notEqual(sha256(r.stdout), sha256(plain[1]!), 'not the swapped-in plaintext');
-    assert.ok(!r.stdout.includes(plain[1]!.subarray(0, 4096)), 'nothing of it');
-    assert.equal(sha256(r.stdout), sha256(plain[0]!), 'the file cat verified is the file it printed');
-  });
+  it(
+    'a protected file swapped under `cat` between its passes releases nothing of the swapped-in file',
+    { skip: process.platform !== 'linux' && 'reads /proc' },
+    async () => {
+      const size = 32 * MiB;
+      const dirs = ['a', 'b'].map((d) => join(ws, d));
+      const plain = dirs.map((d) => {
+        mkdirSync(d);
+        const data = randomFile(join(d, 'doc.bin'), size);
+        assert.equal(alice.run(['protect', 'doc.bin'], { cwd: d }).code, 0);
+        return data;
+      });
+      const [victim, swapIn] = dirs.map((d) => join(d, 'doc.bin.protected')) as [string, string];
+      assert.equal(statSync(victim).size, statSync(swapIn).size, 'envelopes of one size');
+      const child = spawnCli(['cat', victim], { home: alice.home, cwd: ws }, 'pipe');
+      const exit = collectExit(child);
+      const pid = child.pid!;
+      // Paused once the file is open, still in the verifying pass (it has read less than the file).
+      await until('cat has the file open', () => holdsOpen(pid, victim));
+      child.kill('SIGSTOP');
+      assert.ok(bytesRead(pid) < size, 'cat was stopped in its first pass');
+      renameSync(swapIn, victim);
+      child.kill('SIGCONT');
+      const r = await exit;
+      assert.equal(r.code, 0, r.stderr);
+      assert.notEqual(sha256(r.stdout), sha256(plain[1]!), 'not the swapped-in plaintext');
+      assert.ok(!r.stdout.includes(plain[1]!.subarray(0, 4096)), 'nothing of it');
+      assert.equal(sha256(r.stdout), sha256(plain[0]!), 'the file cat verified is the file it printed');
+    },
+  );
 
   it('20 parallel `label set` on different files keep 20 labels', async () => {
     const names = Array.from({ length: 20 }, (_, i) => `p${i}.md`);
     for (const n of names) writeFileSync(join(ws, n), n);
     const runs = await Promise.all(names.map((n) => runCliAsync(['label', 'set', n, '--label', 'General'], { home: alice.home, cwd: ws })));
-    assert.deepEqual(runs.map((r) => r.code), names.map(() => 0), runs.map((r) => r.stderr).join(''));
+    assert.deepEqual(
+      runs.map((r) => r.code),
+      names.map(() => 0),
+      runs.map((r) => r.stderr).join(''),
+    );
     const manifest = JSON.parse(readFileSync(join(ws, '.sensitivity', 'labels.json'), 'utf8')) as { files: Record<string, unknown> };
-    assert.deepEqual(names.filter((n) => !manifest.files[n]), [], 'every label kept');
+    assert.deepEqual(
+      names.filter((n) => !manifest.files[n]),
+      [],
+      'every label kept',
+    );
   });
 
   it('20 parallel audit writers with a lock left by a dead process keep one unbroken chain', async () => {
@@ -137,10 +149,20 @@ describe('attacks on the disk', () => {
     const names = Array.from({ length: 20 }, (_, i) => `d${i}.md`);
     for (const n of names) writeFileSync(join(ws, n), n);
     const runs = await Promise.all(names.map((n) => runCliAsync(['label', 'set', n, '--label', 'General'], { home: dave.home, cwd: ws })));
-    assert.deepEqual(runs.map((r) => r.code), names.map(() => 0), runs.map((r) => r.stderr).join(''));
+    assert.deepEqual(
+      runs.map((r) => r.code),
+      names.map(() => 0),
+      runs.map((r) => r.stderr).join(''),
+    );
     const v = verify(dave);
     assert.equal(v.code, 0, v.stderr);
-    assert.deepEqual(entries(dave).filter((e) => e.action === 'label.set').map((e) => e.file).sort(), names.sort());
+    assert.deepEqual(
+      entries(dave)
+        .filter((e) => e.action === 'label.set')
+        .map((e) => e.file)
+        .sort(),
+      names.sort(),
+    );
     assert.ok(!existsSync(`${log}.lock`));
   });
 
@@ -189,7 +211,13 @@ describe('attacks on the disk', () => {
   });
 
   it('leaves no lock files behind', () => {
-    assert.deepEqual(readdirSync(alice.home).filter((n) => n.includes('.lock')), []);
-    assert.deepEqual(readdirSync(join(ws, '.sensitivity')).filter((n) => n !== 'labels.json' && n !== 'people.json'), []);
+    assert.deepEqual(
+      readdirSync(alice.home).filter((n) => n.includes('.lock')),
+      [],
+    );
+    assert.deepEqual(
+      readdirSync(join(ws, '.sensitivity')).filter((n) => n !== 'labels.json' && n !== 'people.json'),
+      [],
+    );
   });
 });

@@ -30,7 +30,12 @@ describe('cat streams a multi-chunk file in one pass', () => {
 
   /** `sensitivity cat FILE` as Alice, its whole output kept (more than spawnSync keeps by default). */
   const cat = (file: string) => {
-    const r = spawnSync(process.execPath, [CLI, 'cat', file], { cwd: ws, encoding: 'utf8', maxBuffer: 64 * MiB, env: { PATH: process.env.PATH ?? '', SENSITIVITY_HOME: alice.home } });
+    const r = spawnSync(process.execPath, [CLI, 'cat', file], {
+      cwd: ws,
+      encoding: 'utf8',
+      maxBuffer: 64 * MiB,
+      env: { PATH: process.env.PATH ?? '', SENSITIVITY_HOME: alice.home },
+    });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   };
 

@@ -57,8 +57,7 @@ describe('sensitivity CLI', () => {
     assert.equal(alice.run(['id', 'export', file], { env }).code, 0);
     assert.doesNotMatch(readFileSync(file, 'utf8'), /alice@example.com/, 'the export is encrypted');
     const other = join(tmp.path, 'restored');
-    const restore = (pass: string) =>
-      alice.run(['id', 'import', file], { env: { SENSITIVITY_PASSPHRASE: pass, SENSITIVITY_HOME: other } });
+    const restore = (pass: string) => alice.run(['id', 'import', file], { env: { SENSITIVITY_PASSPHRASE: pass, SENSITIVITY_HOME: other } });
     const wrong = restore('wrong passphrase');
     assert.equal(wrong.code, 4);
     assert.match(wrong.stderr, /E_PASSPHRASE/);

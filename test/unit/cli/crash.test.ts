@@ -38,7 +38,10 @@ async function killMidWrite(person: Person, args: readonly string[], ws: string,
 }
 
 /** The workspace's files, without the person's home folder and the workspace folder. */
-const files = (ws: string) => readdirSync(ws).filter((n) => !n.startsWith('home-') && n !== '.sensitivity').sort();
+const files = (ws: string) =>
+  readdirSync(ws)
+    .filter((n) => !n.startsWith('home-') && n !== '.sensitivity')
+    .sort();
 
 describe('crash safety', () => {
   const tmp = tempDir();

@@ -107,7 +107,10 @@ describe('sensitivity git: diff, log and merge of protected files', () => {
     const c = git(carol, ['diff']);
     assert.equal(c.code, 0, c.stderr);
     assert.doesNotMatch(c.stdout, /BLUEBIRD|^[-+ ]line/m);
-    assert.match(c.stdout, /protected file plan\.md — label Highly Confidential \/ Specific People — owner Alice <alice@example\.com> — you have no access — E_NOT_GRANTEE — \d+ bytes, envelope [0-9a-f]{12}\]$/m);
+    assert.match(
+      c.stdout,
+      /protected file plan\.md — label Highly Confidential \/ Specific People — owner Alice <alice@example\.com> — you have no access — E_NOT_GRANTEE — \d+ bytes, envelope [0-9a-f]{12}\]$/m,
+    );
     assert.equal(c.stdout.match(/^[-+]\[protected file/gm)?.length, 2, 'the old and the new version, one line each');
     ok(alice, ['commit', '-qam', 'revise line three']);
   });

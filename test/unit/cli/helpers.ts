@@ -58,7 +58,11 @@ export function introduce(owner: Person, other: Person): void {
 
 /** Starts the CLI asynchronously (crash and race tests); its output ignored or piped. */
 export function spawnCli(args: readonly string[], opts: { home: string; cwd: string }, stdout: 'ignore' | 'pipe' = 'ignore') {
-  return spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env: { PATH: process.env.PATH ?? '', SENSITIVITY_HOME: opts.home }, stdio: ['ignore', stdout, stdout] });
+  return spawn(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd,
+    env: { PATH: process.env.PATH ?? '', SENSITIVITY_HOME: opts.home },
+    stdio: ['ignore', stdout, stdout],
+  });
 }
 
 /** Runs the CLI as a subprocess without blocking (for many at once); stdout as bytes. */

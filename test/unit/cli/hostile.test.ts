@@ -34,7 +34,11 @@ describe('CLI output of hostile strings', () => {
     writeFileSync(join(ws, inner), 'x');
     const p = mallory.run(['protect', inner, '--label', 'General', '--grant', 'alice@example.com=Viewer']);
     assert.equal(p.code, 0, p.stderr);
-    for (const args of [['inspect', `${inner}.protected`], ['label', 'list'], ['label', 'get', `${inner}.protected`]]) {
+    for (const args of [
+      ['inspect', `${inner}.protected`],
+      ['label', 'list'],
+      ['label', 'get', `${inner}.protected`],
+    ]) {
       const r = alice.run(args);
       assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
       assert.doesNotMatch(r.stdout, RAW, `${args.join(' ')} printed a raw control or bidi character`);

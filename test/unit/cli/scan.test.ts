@@ -33,7 +33,10 @@ describe('sensitivity scan and check', () => {
     assert.ok(!r.stdout.includes(AWS_ID), 'the secret never appears in output');
     assert.ok(!r.stdout.includes(CARD));
     const report = JSON.parse(r.stdout) as { files: { path: string; required: string; findings: { type: string }[] }[]; skipped: { path: string }[] };
-    assert.deepEqual(report.files.map((f) => f.path), ['deploy.env', 'payments.csv']);
+    assert.deepEqual(
+      report.files.map((f) => f.path),
+      ['deploy.env', 'payments.csv'],
+    );
     assert.equal(report.files[0]!.findings[0]!.type, 'aws-access-key');
     assert.equal(report.files[1]!.findings[0]!.type, 'credit-card');
     assert.ok(report.skipped.some((s) => s.path === 'blob.bin'));
@@ -52,7 +55,17 @@ describe('sensitivity scan and check', () => {
   });
 
   it('check exits 5 for a mandatory file without a label', () => {
-    writeFileSync(join(ws, '.sensitivity', 'policy.json'), JSON.stringify({ version: 1, labels: [{ id: 'public', name: 'Public', description: 'x', color: '#00aa00' }, { id: 'secret', name: 'Secret', description: 'y', color: '#aa0000' }], mandatory: ['**/*.md'] }));
+    writeFileSync(
+      join(ws, '.sensitivity', 'policy.json'),
+      JSON.stringify({
+        version: 1,
+        labels: [
+          { id: 'public', name: 'Public', description: 'x', color: '#00aa00' },
+          { id: 'secret', name: 'Secret', description: 'y', color: '#aa0000' },
+        ],
+        mandatory: ['**/*.md'],
+      }),
+    );
     const r = alice.run(['check', 'notes.md']);
     assert.equal(r.code, 5, r.stderr);
     assert.match(r.stdout, /notes\.md/);

@@ -29,7 +29,10 @@ describe('audit log file', () => {
     const p = log();
     for (let i = 0; i < 3; i++) await appendAudit(p, event(`f${i}`), t0);
     assert.equal(statSync(p).mode & 0o777, 0o600);
-    assert.deepEqual((await verified(p)).map((e) => e.seq), [1, 2, 3]);
+    assert.deepEqual(
+      (await verified(p)).map((e) => e.seq),
+      [1, 2, 3],
+    );
   });
 
   it('keeps logging after an entry far larger than one read block (70 KB, 1 MB)', async () => {
@@ -39,7 +42,10 @@ describe('audit log file', () => {
     await appendAudit(p, event('b'), t0);
     await appendAudit(p, event('huge', { justification: 'y'.repeat(1_000_000) }), t0);
     await appendAudit(p, event('c'), t0);
-    assert.deepEqual((await verified(p)).map((e) => e.file), ['a', 'big', 'b', 'huge', 'c']);
+    assert.deepEqual(
+      (await verified(p)).map((e) => e.file),
+      ['a', 'big', 'b', 'huge', 'c'],
+    );
   });
 
   it('repairs a torn last line: cuts it, records what was cut, then appends', async () => {
@@ -49,7 +55,10 @@ describe('audit log file', () => {
     appendFileSync(p, torn);
     await appendAudit(p, event('b'), t0);
     const entries = await verified(p);
-    assert.deepEqual(entries.map((e) => e.action), ['label.set', 'audit.repair', 'label.set']);
+    assert.deepEqual(
+      entries.map((e) => e.action),
+      ['label.set', 'audit.repair', 'label.set'],
+    );
     assert.deepEqual(entries[1]!.actor, actor);
     assert.deepEqual(entries[1]!.cut, { bytes: torn.length, sha256: createHash('sha256').update(torn).digest('hex'), text: torn });
   });
@@ -59,10 +68,19 @@ describe('audit log file', () => {
     mkdirSync(join(p, '..'), { recursive: true });
     writeFileSync(p, '{"seq":1,"ts":"20');
     await appendAudit(p, event('a'), t0);
-    assert.deepEqual((await verified(p)).map((e) => [e.seq, e.action]), [[1, 'audit.repair'], [2, 'label.set']]);
+    assert.deepEqual(
+      (await verified(p)).map((e) => [e.seq, e.action]),
+      [
+        [1, 'audit.repair'],
+        [2, 'label.set'],
+      ],
+    );
     appendFileSync(p, '{"seq":3,"pad":"' + 'z'.repeat(5000));
     await appendAudit(p, event('b'), t0);
-    assert.deepEqual((await verified(p)).map((e) => e.action), ['audit.repair', 'label.set', 'audit.repair', 'label.set']);
+    assert.deepEqual(
+      (await verified(p)).map((e) => e.action),
+      ['audit.repair', 'label.set', 'audit.repair', 'label.set'],
+    );
   });
 
   it('chains to a whole last entry that lost only its line feed, without a repair', async () => {
@@ -70,7 +88,10 @@ describe('audit log file', () => {
     await appendAudit(p, event('a'), t0);
     writeFileSync(p, readFileSync(p, 'utf8').trimEnd());
     await appendAudit(p, event('b'), t0);
-    assert.deepEqual((await verified(p)).map((e) => e.file), ['a', 'b']);
+    assert.deepEqual(
+      (await verified(p)).map((e) => e.file),
+      ['a', 'b'],
+    );
   });
 
   it('fails closed with E_AUDIT_BROKEN, writing nothing, when the last line was edited', async () => {

@@ -58,37 +58,45 @@ describe('lock', () => {
     const f = file();
     writeLockRecord(`${f}.lock`);
     assert.deepEqual(await crowd(f, 20), { max: 1, count: 20 });
-    assert.deepEqual(readdirSync(tmp.path).filter((x) => x.startsWith(f.split('/').pop()!) && x.includes('.lock')), [], 'no lock or marker left');
+    assert.deepEqual(
+      readdirSync(tmp.path).filter((x) => x.startsWith(f.split('/').pop()!) && x.includes('.lock')),
+      [],
+      'no lock or marker left',
+    );
   });
 
-  it('a breaker that read the stale lock before someone else broke and retook it does not remove the new lock', { skip: process.platform !== 'linux' && 'uses a FIFO' }, async () => {
-    // The stale lock is a FIFO, so the breaker's read of it blocks until we write: between its open
-    // and its read we break the lock ourselves and take it, then feed it the stale record it expects.
-    const f = file();
-    const lockPath = `${f}.lock`;
-    assert.equal(spawnSync('mkfifo', [lockPath]).status, 0);
-    const late = withLock(f, async () => assert.fail('entered a lock held by someone else'), { waitMs: 300 });
-    const outcome = late.then(
-      () => 'entered',
-      (e: unknown) => (isSensitivityError(e, 'E_LOCKED') ? 'E_LOCKED' : e),
-    );
-    let fd = -1;
-    const deadline = Date.now() + 30_000;
-    while (fd < 0) {
-      try {
-        fd = openSync(lockPath, fsc.O_WRONLY | fsc.O_NONBLOCK); // ENXIO until the breaker has it open
-      } catch {
-        if (Date.now() > deadline) assert.fail('the breaker never read the lock');
-        await new Promise((r) => setTimeout(r, 2));
+  it(
+    'a breaker that read the stale lock before someone else broke and retook it does not remove the new lock',
+    { skip: process.platform !== 'linux' && 'uses a FIFO' },
+    async () => {
+      // The stale lock is a FIFO, so the breaker's read of it blocks until we write: between its open
+      // and its read we break the lock ourselves and take it, then feed it the stale record it expects.
+      const f = file();
+      const lockPath = `${f}.lock`;
+      assert.equal(spawnSync('mkfifo', [lockPath]).status, 0);
+      const late = withLock(f, async () => assert.fail('entered a lock held by someone else'), { waitMs: 300 });
+      const outcome = late.then(
+        () => 'entered',
+        (e: unknown) => (isSensitivityError(e, 'E_LOCKED') ? 'E_LOCKED' : e),
+      );
+      let fd = -1;
+      const deadline = Date.now() + 30_000;
+      while (fd < 0) {
+        try {
+          fd = openSync(lockPath, fsc.O_WRONLY | fsc.O_NONBLOCK); // ENXIO until the breaker has it open
+        } catch {
+          if (Date.now() > deadline) assert.fail('the breaker never read the lock');
+          await new Promise((r) => setTimeout(r, 2));
+        }
       }
-    }
-    unlinkSync(lockPath);
-    const ours = writeLockRecord(lockPath, process.pid);
-    writeSync(fd, JSON.stringify({ pid: deadPid(), host: hostname(), nonce: 'ab'.repeat(16), since: new Date().toISOString() }) + '\n');
-    closeSync(fd);
-    assert.equal(await outcome, 'E_LOCKED');
-    assert.equal((JSON.parse(readFileSync(lockPath, 'utf8')) as { nonce: string }).nonce, ours, 'our lock is still in place');
-  });
+      unlinkSync(lockPath);
+      const ours = writeLockRecord(lockPath, process.pid);
+      writeSync(fd, JSON.stringify({ pid: deadPid(), host: hostname(), nonce: 'ab'.repeat(16), since: new Date().toISOString() }) + '\n');
+      closeSync(fd);
+      assert.equal(await outcome, 'E_LOCKED');
+      assert.equal((JSON.parse(readFileSync(lockPath, 'utf8')) as { nonce: string }).nonce, ours, 'our lock is still in place');
+    },
+  );
 
   it('breaks it even when a breaker died holding its marker', async () => {
     const f = file();
@@ -100,13 +108,19 @@ describe('lock', () => {
   it("never breaks another host's lock (its pids mean nothing here)", async () => {
     const f = file();
     writeLockRecord(`${f}.lock`, 1, 'some-other-host.example');
-    await assert.rejects(withLock(f, async () => undefined, { waitMs: 50 }), (e: unknown) => isSensitivityError(e, 'E_LOCKED') && /some-other-host/.test(e.message));
+    await assert.rejects(
+      withLock(f, async () => undefined, { waitMs: 50 }),
+      (e: unknown) => isSensitivityError(e, 'E_LOCKED') && /some-other-host/.test(e.message),
+    );
   });
 
   it('takes over a lock file that names no holder (an older version) only once it is old', async () => {
     const f = file();
     writeFileSync(`${f}.lock`, '');
-    await assert.rejects(withLock(f, async () => undefined, { waitMs: 50 }), (e: unknown) => isSensitivityError(e, 'E_LOCKED'));
+    await assert.rejects(
+      withLock(f, async () => undefined, { waitMs: 50 }),
+      (e: unknown) => isSensitivityError(e, 'E_LOCKED'),
+    );
     const old = new Date(Date.now() - 60_000);
     utimesSync(`${f}.lock`, old, old);
     assert.deepEqual(await crowd(f, 5), { max: 1, count: 5 });

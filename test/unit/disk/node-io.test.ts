@@ -16,7 +16,7 @@ const temps = (dir: string) => readdirSync(dir).filter((n) => n.includes('.sensi
 /** Everything a random-access source holds, read at offsets as the envelope reads it. */
 async function collect(src: RandomAccessSource): Promise<string> {
   const buf = new Uint8Array(src.size);
-  for (let at = 0; at < src.size; ) {
+  for (let at = 0; at < src.size;) {
     const n = await src.read(buf.subarray(at, Math.min(src.size, at + (1 << 20))), at);
     if (n === 0) break;
     at += n;
@@ -55,12 +55,18 @@ describe('node-io: temp files', () => {
   it('removes the temp when production fails, when the pre-commit step fails, and on abort', async () => {
     const d = dir();
     const target = join(d, 'out.txt');
-    await assert.rejects(createExclusive(target, async (sink) => sink.write(bytes('partial')).then(() => Promise.reject(new Error('boom')))), /boom/);
+    await assert.rejects(
+      createExclusive(target, async (sink) => sink.write(bytes('partial')).then(() => Promise.reject(new Error('boom')))),
+      /boom/,
+    );
     await assert.rejects(
       createExclusive(target, (sink) => sink.write(bytes('whole')), { beforeCommit: () => Promise.reject(new Error('audit down')) }),
       /audit down/,
     );
-    await assert.rejects(withAtomicFile(target, () => Promise.reject(new Error('boom'))), /boom/);
+    await assert.rejects(
+      withAtomicFile(target, () => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
     assert.deepEqual(readdirSync(d), [], 'no temp and no output');
   });
 
