@@ -194,7 +194,7 @@ suite('detect', () => {
             vscode.DiagnosticSeverity.Warning,
             'credit-card',
             1,
-            'Payment card number (**** **** **** 6467) — this file should be at least Confidential (it is General)',
+            'Payment card number (**** **** **** 6467) — this file should be at least Confidential (it is General). High confidence: Luhn checksum passed, Visa issuer range and length, context keyword nearby',
           ],
         ],
       );
