@@ -51,7 +51,20 @@ export function packageExtension(): { path: string; bytes: number; entries: stri
   const out = vsixPath();
   // No repository URL exists to rewrite README links against: keep them relative (images must ship under media/).
   const vsce = join(REPO_ROOT, 'node_modules/@vscode/vsce/vsce');
-  run(process.execPath, [vsce, 'package', '--no-dependencies', '--no-rewrite-relative-links', '--allow-missing-repository', '--out', out]);
+  // vsce's secret scan flags the detectors' allowlist of published samples (Slack's documentation webhook,
+  // T00000000/B00000000/XXXX…, src/core/detect/samples.ts): a documented placeholder, not a secret. Only that
+  // kind is allowed; any other secret in the bundle still fails packaging.
+  run(process.execPath, [
+    vsce,
+    'package',
+    '--no-dependencies',
+    '--no-rewrite-relative-links',
+    '--allow-missing-repository',
+    '--allow-package-secrets',
+    'slack',
+    '--out',
+    out,
+  ]);
   const bytes = statSync(out).size;
   const entries = zipEntries(readFileSync(out));
   const unexpected = entries.filter((e) => !SHIPPED.some((re) => re.test(e)));
