@@ -33,15 +33,22 @@ const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.leng
  * empty or large, or matches no labeled file; a match with several labels takes the highest.
  */
 export async function labelCopy(ctx: AppContext, copy: string): Promise<{ source: string; change: LabelChange } | undefined> {
-  if (isProtectedPath(copy) || (await labelOf(ctx, copy))) return undefined;
-  const content = await withHandle(ctx, copy, async (h) => (h.size === 0 || h.size > MAX_COPY_COMPARE ? undefined : bytesOf(h)));
-  if (!content?.length) return undefined;
+  if (isProtectedPath(copy)) return undefined;
+  // Every new file in the workspace comes through here: with nothing labeled, or a label already, stop
+  // before reading a byte; the copy itself is read only once a labeled file of its size turns up.
+  const entries = Object.entries((await ctx.store.manifest()).files).filter(([path]) => path !== copy);
+  if (entries.length === 0 || (await labelOf(ctx, copy))) return undefined;
+  const size = await withHandle(ctx, copy, async (h) => h.size);
+  if (size === 0 || size > MAX_COPY_COMPARE) return undefined;
+  let content: Uint8Array | undefined;
   const policy = await ctx.store.policy();
   let best: { path: string; label: string } | undefined;
-  for (const [path, entry] of Object.entries((await ctx.store.manifest()).files)) {
-    if (path === copy || (best && rankOrUnknown(policy, entry.label) <= rankOrUnknown(policy, best.label))) continue;
-    const other = await withHandle(ctx, path, async (h) => (h.size === content.length ? bytesOf(h) : undefined)).catch(() => undefined);
-    if (other && sameBytes(other, content)) best = { path, label: entry.label };
+  for (const [path, entry] of entries) {
+    if (best && rankOrUnknown(policy, entry.label) <= rankOrUnknown(policy, best.label)) continue;
+    const other = await withHandle(ctx, path, async (h) => (h.size === size ? bytesOf(h) : undefined)).catch(() => undefined);
+    if (!other) continue;
+    content ??= await withHandle(ctx, copy, bytesOf);
+    if (content.length > 0 && sameBytes(other, content)) best = { path, label: entry.label };
   }
   if (!best || rankOrUnknown(policy, best.label) === -Infinity) return undefined;
   return { source: best.path, change: await setFileLabel(ctx, copy, best.label) };
