@@ -6,6 +6,7 @@ export * from './errors.js';
 export * from './rights.js';
 export * from './ports.js';
 export * from './identity.js';
+export { fingerprint } from './fingerprint.js';
 export * from './policy/index.js';
 export * from './labels/index.js';
 export {

@@ -4,7 +4,7 @@
  * in `src/node/ports.ts`; unit tests use the in-memory versions in `test/unit/app/memory-ports.ts`.
  */
 import type { AuditEvent } from '../audit/index.js';
-import type { Identity } from '../identity.js';
+import type { Identity, PublicIdentity } from '../identity.js';
 import type { LabelsManifest } from '../labels/index.js';
 import type { PeopleDirectory } from '../people.js';
 import type { Policy } from '../policy/index.js';
@@ -64,6 +64,29 @@ export interface AuditSink {
   append(event: AuditEvent): Promise<void>;
 }
 
+/**
+ * The people this user has pinned (kept in their home folder, never in the workspace): the first identity
+ * seen for an email or id is pinned; a different key for a pinned email or id is refused until confirmed.
+ */
+export interface PinStore {
+  /** The pinned identity whose id (signing-key thumbprint) is `id`, if any. */
+  byId(id: string): Promise<PublicIdentity | undefined>;
+  /** The pinned identity for this (normalised) email, if any. */
+  byEmail(email: string): Promise<PublicIdentity | undefined>;
+  /**
+   * Pins `identity`: 'new' when first seen, 'same' when already pinned with these keys; when its email or
+   * id is pinned to other keys, E_KEY_CHANGED (details: both fingerprints) unless `confirmChange`, then 'changed'.
+   */
+  pin(identity: PublicIdentity, options?: { readonly confirmChange?: boolean }): Promise<'new' | 'same' | 'changed'>;
+}
+
+/** The highest policy version this user has seen per content id (home folder): a lower one is a rollback. */
+export interface VersionMemory {
+  highest(contentId: string): Promise<number | undefined>;
+  /** Records `version` when higher than what is remembered; `accept` also lowers it (an owner's deliberate restore). */
+  remember(contentId: string, version: number, options?: { readonly accept?: boolean }): Promise<void>;
+}
+
 /** Everything an operation acts with: who (identity), where (files, store), when (clock), and its record. */
 export interface AppContext {
   readonly files: FileAccess;
@@ -73,6 +96,10 @@ export interface AppContext {
   readonly random?: RandomSource;
   /** Absent when the user has no identity yet: reads of headers and labels still work. */
   readonly identity: Identity | undefined;
+  /** The user's pins (issue 9, being built): absent means nothing is pinned, so no key is shown as verified. */
+  readonly pins?: PinStore;
+  /** Policy versions seen (issue 9, being built): absent means no rollback check. */
+  readonly versions?: VersionMemory;
 }
 
 /** Long-running file work: cancelled through `signal` (E_CANCELLED, nothing written), progress in bytes read. */
