@@ -4,7 +4,6 @@
  * $XDG_RUNTIME_DIR is set, else $TMPDIR), the result comes back on stdout (`-p`), and the folder is removed
  * whatever happens.
  */
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,9 @@ export interface GitRun {
 }
 
 /** Runs `git args` in `cwd`; resolves with its exit status whatever it is (E_IO when git cannot be started). */
-export function runGit(args: readonly string[], cwd: string): Promise<GitRun> {
+export async function runGit(args: readonly string[], cwd: string): Promise<GitRun> {
+  // Loaded here, not at the top: child_process (with net and dgram) costs every CLI start ~6 ms of CPU.
+  const { execFile } = await import('node:child_process');
   return new Promise((resolvePromise, reject) => {
     execFile('git', args, { cwd, encoding: 'buffer', maxBuffer: 1 << 30 }, (e, stdout, stderr) => {
       const code = e ? (typeof e.code === 'number' ? e.code : undefined) : 0;

@@ -5,14 +5,13 @@
  * code as in one thread (`scannerFor(detection).scan(decodeText(bytes))`), so findings are the same byte
  * for byte. Small batches are scanned in this thread: starting workers costs more than they would save.
  *
- * This file is also the workers' entry point (bundled as dist/scan-worker.js; run from source under tsx
- * in tests).
+ * The workers run scan-worker.ts (bundled as dist/scan-worker.js; run from source under tsx in tests).
+ * worker_threads is loaded only when a pool starts: at the top it cost every CLI start ~4 ms of CPU.
  */
 import { readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { decodeText, isProbablyBinary, scannerFor, type DetectionPolicy, type Finding } from '../core/index.js';
 
 /** A file to scan (absolute path) and its size, which orders the hand-out. */
@@ -27,27 +26,31 @@ export type ScanResult = { readonly binary: true } | { readonly binary: false; r
 /** Below this many bytes in all, one thread scans faster than a pool can start (~50 ms a worker). */
 const POOL_MIN_BYTES = 4 << 20;
 
-interface Request {
+/** A file handed to a worker, and its answer. */
+export interface Request {
   readonly id: number;
   readonly abs: string;
 }
-interface Reply {
+export interface Reply {
   readonly id: number;
   readonly result?: ScanResult;
   readonly error?: string;
 }
 
-function scanBytes(detection: DetectionPolicy | undefined, bytes: Uint8Array): ScanResult {
+/** The one way a file's bytes are scanned, in this thread or a worker. */
+export function scanBytes(detection: DetectionPolicy | undefined, bytes: Uint8Array): ScanResult {
   if (isProbablyBinary(bytes)) return { binary: true };
   return { binary: false, findings: scannerFor(detection).scan(decodeText(bytes)) };
 }
 
-/** A worker running this file: dist/scan-worker.js beside the bundle, or from source under tsx (tests). */
-function startWorker(detection: DetectionPolicy | undefined): Worker {
-  const workerData = { scanPool: true, detection };
+/** A worker running scan-worker: dist/scan-worker.js beside the bundle, or from source under tsx (tests). */
+async function startWorker(detection: DetectionPolicy | undefined): Promise<Worker> {
+  const { Worker } = await import('node:worker_threads');
+  const workerData = { detection };
   if (!__filename.endsWith('.ts')) return new Worker(join(__dirname, 'scan-worker.js'), { workerData });
   // tsx's --import hooks do not reach workers on Node 20; its CommonJS hook, registered in the worker, does.
-  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(__filename)});`, { eval: true, workerData });
+  const entry = JSON.stringify(join(__dirname, 'scan-worker.ts'));
+  return new Worker(`require('tsx/cjs'); require(${entry});`, { eval: true, workerData });
 }
 
 /**
@@ -73,7 +76,7 @@ export async function scanFiles(
   // Largest first; each worker takes the next file when it is done with one.
   const order = jobs.map((_, i) => i).sort((a, b) => jobs[b]!.size - jobs[a]!.size || a - b);
   let next = 0;
-  const workers = Array.from({ length: n }, () => startWorker(detection));
+  const workers = await Promise.all(Array.from({ length: n }, () => startWorker(detection)));
   try {
     await Promise.all(
       workers.map(
@@ -100,19 +103,4 @@ export async function scanFiles(
     await Promise.all(workers.map((w) => w.terminate()));
   }
   return results;
-}
-
-// ---- the worker ----
-
-if (!isMainThread && (workerData as { scanPool?: boolean } | null)?.scanPool) {
-  const detection = (workerData as { detection?: DetectionPolicy }).detection;
-  parentPort!.on('message', ({ id, abs }: Request) => {
-    let reply: Reply;
-    try {
-      reply = { id, result: scanBytes(detection, readFileSync(abs)) };
-    } catch (e) {
-      reply = { id, error: e instanceof Error ? e.message : String(e) };
-    }
-    parentPort!.postMessage(reply);
-  });
 }
