@@ -6,6 +6,8 @@ import { terminalSafe } from './terminal.js';
 import { COMMANDS, type Command } from './commands/index.js';
 import { createContext } from './context.js';
 
+declare const __VERSION__: string;
+
 const GLOBAL_FLAGS = { workspace: { value: true }, help: {} } as const;
 
 function usage(): string {
@@ -16,7 +18,7 @@ function usage(): string {
     'Usage:',
     ...lines,
     '',
-    'Options: --workspace DIR (default: nearest ancestor with .sensitivity/), --help',
+    'Options: --workspace DIR (default: nearest ancestor with .sensitivity/), --help, --version',
     'Environment: SENSITIVITY_HOME (identity and audit log; default ~/.config/sensitivity),',
     '             SENSITIVITY_PASSPHRASE (for id export/import; prompted for otherwise)',
     'Exit codes: 0 ok, 1 failure, 2 usage, 3 access denied, 4 invalid or tampered input, 5 check found violations',
@@ -35,11 +37,15 @@ function findCommand(argv: readonly string[]): { command: Command; rest: string[
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
+    process.stdout.write(`sensitivity ${__VERSION__}\n`);
+    return 0;
+  }
   const found = findCommand(argv);
   if (!found) {
     const help = argv.length === 0 || argv[0] === '--help' || argv[0] === 'help';
     (help ? process.stdout : process.stderr).write(usage() + '\n');
-    if (!help) process.stderr.write(terminalSafe(`\nsensitivity: unknown command "${argv.join(' ')}"`) + '\n');
+    if (!help) process.stderr.write('\n' + terminalSafe(`sensitivity: unknown command "${argv.join(' ')}"`) + '\n');
     return help ? 0 : 2;
   }
   const { command, rest } = found;

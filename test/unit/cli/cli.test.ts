@@ -33,7 +33,13 @@ describe('sensitivity CLI', () => {
     assert.equal(alice.run(['--help']).code, 0);
     const r = alice.run(['frobnicate']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /unknown command/);
+    assert.match(r.stderr, /\nsensitivity: unknown command "frobnicate"\n/);
+  });
+
+  it('--version prints the package version and exits 0', () => {
+    const r = alice.run(['--version']);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, `sensitivity ${(JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version}\n`);
   });
 
   it('id show --json prints a public identity without private keys', () => {
