@@ -24,7 +24,7 @@ export function nodeFiles(root: string): FileAccess {
     // Async throughout, so a bad path rejects rather than throws.
     open: async (rel) => openReadHandle(abs(rel), rel),
     exists: async (rel) => (await fs.lstat(abs(rel)).catch(() => undefined)) !== undefined,
-    create: async (rel, mode, produce) => createExclusive(abs(rel), produce, { mode }),
+    create: async (rel, mode, produce, opts) => createExclusive(abs(rel), produce, { mode, durable: opts?.durable ?? true }),
     replace: async (rel, mode, produce) => withAtomicFile(abs(rel), produce, { mode }),
     remove: async (rel) => fs.rm(abs(rel), { force: true }),
     withLock: async (rel, f) => withLock(abs(rel), f),

@@ -3,7 +3,7 @@
  * - reads go through one open descriptor per operation (`openReadHandle`): size and mode come from that
  *   descriptor and every pass reads it, so a file swapped under its name mid-operation is never read;
  * - writes go to a temp file beside the target, created 0600 (`temp.ts` names it after its creator),
- *   fsynced, then either renamed over the target (`withAtomicFile`: in-place rewrites) or linked to a
+ *   fsynced (unless the caller keeps its source: `durable: false`), then either renamed over the target (`withAtomicFile`: in-place rewrites) or linked to a
  *   name that must not exist (`createExclusive`: new outputs; a file someone else created there first
  *   is never overwritten). The temp is removed on every failure path, and a crashed run's temps are
  *   swept by the next operation on the folder. The final mode is set on the temp before it is exposed.
@@ -77,7 +77,7 @@ const createNew: Placement = async (tmp, target) => {
   await fs.unlink(tmp).catch(() => undefined);
 };
 
-async function openTemp(path: string, mode: number, place: Placement): Promise<AtomicFile> {
+async function openTemp(path: string, mode: number, place: Placement, durable: boolean): Promise<AtomicFile> {
   const dir = dirname(path);
   await sweepOnce(dir);
   const tmp = tempPathFor(path);
@@ -95,7 +95,7 @@ async function openTemp(path: string, mode: number, place: Placement): Promise<A
     async commit() {
       if (!finish()) return;
       try {
-        await handle.sync();
+        if (durable) await handle.sync();
         if (mode !== 0o600) await handle.chmod(mode);
         await handle.close();
         await place(tmp, path);
@@ -104,7 +104,7 @@ async function openTemp(path: string, mode: number, place: Placement): Promise<A
         await fs.rm(tmp, { force: true });
         throw e;
       }
-      await syncDir(dir);
+      if (durable) await syncDir(dir);
     },
     async abort() {
       if (!finish()) return;
@@ -116,17 +116,22 @@ async function openTemp(path: string, mode: number, place: Placement): Promise<A
 
 /** Starts a write that replaces `path` atomically (rename): for in-place rewrites. Mode 0600 unless given. */
 function openAtomic(path: string, mode = 0o600): Promise<AtomicFile> {
-  return openTemp(path, mode, replace);
+  return openTemp(path, mode, replace, true);
 }
 
 /** Starts a write of a new file at `path`: `commit()` fails with E_EXISTS, overwriting nothing, if the name exists by then. */
-function openExclusive(path: string, mode = 0o600): Promise<AtomicFile> {
-  return openTemp(path, mode, createNew);
+function openExclusive(path: string, mode: number, durable: boolean): Promise<AtomicFile> {
+  return openTemp(path, mode, createNew, durable);
 }
 
 export interface WriteOptions<T> {
   /** Permission bits of the result (default 0600); the temp file is 0600 until it is complete. */
   readonly mode?: number;
+  /**
+   * A new file only (`createExclusive`; a replacement is always durable, as it takes the place of the only
+   * copy): false skips the fsync of the file and its folder, for outputs whose source is kept.
+   */
+  readonly durable?: boolean;
   /**
    * Runs after `produce` succeeded and before the result becomes visible; when it throws, nothing is
    * written. Where the audit entry goes, so an operation that cannot be logged does not happen.
@@ -153,7 +158,7 @@ export async function withAtomicFile<T>(path: string, produce: (sink: ByteSink) 
 
 /** Runs `produce` into a new file at `path` (exclusive: E_EXISTS and nothing overwritten if the name is taken meanwhile). */
 export async function createExclusive<T>(path: string, produce: (sink: ByteSink) => Promise<T>, opts: WriteOptions<T> = {}): Promise<T> {
-  return produceInto(await openExclusive(path, opts.mode), produce, opts);
+  return produceInto(await openExclusive(path, opts.mode ?? 0o600, opts.durable ?? true), produce, opts);
 }
 
 /** Writes `data` to `path` atomically (replacing it). */

@@ -35,8 +35,10 @@ export interface FileAccess {
   /**
    * Creates a new file from what `produce` writes: E_EXISTS if `path` exists when the file is put in
    * place (never overwritten, however late it appeared); nothing is left behind when `produce` throws.
+   * `durable` (default true): its bytes reach the disk (fsync) before it takes the name; false only when
+   * the caller keeps the data elsewhere too (protect and unprotect with keep: the source stays).
    */
-  create<T>(path: string, mode: number, produce: (sink: ByteSink) => Promise<T>): Promise<T>;
+  create<T>(path: string, mode: number, produce: (sink: ByteSink) => Promise<T>, opts?: { readonly durable?: boolean }): Promise<T>;
   /** Replaces `path` (which must exist) with what `produce` writes, atomically. */
   replace<T>(path: string, mode: number, produce: (sink: ByteSink) => Promise<T>): Promise<T>;
   /** Removes a file (no error when it is already gone). */

@@ -64,28 +64,33 @@ export async function protect(ctx: AppContext, path: string, req: ProtectRequest
   const grants = [...defaults.filter((d) => !explicit.some((e) => e.person.id === d.person.id)), ...explicit];
   const expires = req.expires ?? defaultExpiry(label, ctx.clock.now());
   const info = await withHandle(ctx, path, (h) =>
-    ctx.files.create(output, 0o600, async (sink) => {
-      const sealed = await sealEnvelope(watched(h, req, path), sink, {
-        owner,
-        label: envelopeLabelOf(label),
-        grants,
-        recovery: (policy.recovery ?? []) as PublicIdentity[],
-        ...(expires ? { expires } : {}),
-        innerName: baseName(path),
-        contentType: mediaTypeOf(path),
-        size: h.size,
-        ...timeAndChance(ctx),
-      });
-      await ctx.audit.append({
-        action: 'protect',
-        actor: actorOf(ctx),
-        file: output,
-        label: label.id,
-        grantees: sealed.policy.grants.map((g) => ({ email: g.email, role: roleOfRights(g.rights) })),
-        ...(sealed.policy.exp ? { expires: new Date(sealed.policy.exp * 1000).toISOString() } : {}),
-      });
-      return sealed;
-    }),
+    ctx.files.create(
+      output,
+      0o600,
+      async (sink) => {
+        const sealed = await sealEnvelope(watched(h, req, path), sink, {
+          owner,
+          label: envelopeLabelOf(label),
+          grants,
+          recovery: (policy.recovery ?? []) as PublicIdentity[],
+          ...(expires ? { expires } : {}),
+          innerName: baseName(path),
+          contentType: mediaTypeOf(path),
+          size: h.size,
+          ...timeAndChance(ctx),
+        });
+        await ctx.audit.append({
+          action: 'protect',
+          actor: actorOf(ctx),
+          file: output,
+          label: label.id,
+          grantees: sealed.policy.grants.map((g) => ({ email: g.email, role: roleOfRights(g.rights) })),
+          ...(sealed.policy.exp ? { expires: new Date(sealed.policy.exp * 1000).toISOString() } : {}),
+        });
+        return sealed;
+      },
+      { durable: !req.keep },
+    ),
   ).catch((e: unknown) => {
     throw e instanceof SensitivityError ? e.withFile(path) : e;
   });

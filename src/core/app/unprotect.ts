@@ -26,11 +26,16 @@ export async function unprotect(ctx: AppContext, path: string, opts: { keep?: bo
   const output = plainPathOf(path);
   const opened = await guarded(ctx, path, 'EXPORT', () =>
     withHandle(ctx, path, (h) =>
-      ctx.files.create(output, h.mode, async (sink) => {
-        const result = await openEnvelope(watched(h, opts, path), sink, id, { right: 'EXPORT', clock: ctx.clock });
-        await ctx.audit.append({ action: 'unprotect', actor: actorOf(ctx), file: path, label: result.policy.label.id });
-        return result;
-      }),
+      ctx.files.create(
+        output,
+        h.mode,
+        async (sink) => {
+          const result = await openEnvelope(watched(h, opts, path), sink, id, { right: 'EXPORT', clock: ctx.clock });
+          await ctx.audit.append({ action: 'unprotect', actor: actorOf(ctx), file: path, label: result.policy.label.id });
+          return result;
+        },
+        { durable: !opts.keep },
+      ),
     ),
   );
   const policy = await ctx.store.policy();
