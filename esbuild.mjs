@@ -1,6 +1,7 @@
 // Bundles the CLI (Node), the extension (Node, CommonJS, `vscode` external) and the webview (browser IIFE).
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 const production = process.argv.includes('--production');
@@ -18,14 +19,18 @@ const common = {
 const targets = [
   {
     ...common,
-    // The scan pool's workers (src/node/scan-pool.ts) load scan-worker.js from beside the bundle.
-    entryPoints: { cli: 'src/cli/main.ts', 'scan-worker': 'src/node/scan-pool.ts' },
+    // The CLI's code, run by dist/cli.js (below). The scan pool (src/node/scan-pool.ts) starts its workers
+    // from scan-worker.js beside it.
+    entryPoints: { 'cli-main': 'src/cli/main.ts', 'scan-worker': 'src/node/scan-worker.ts' },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
     define: { __VERSION__: JSON.stringify(version) },
+    // Every CLI run parses the whole bundle before its first byte: whitespace and syntax minified, it is
+    // 28% smaller and a run costs 2.6% fewer instructions (callgrind, issue 11); names stay readable.
+    minifyWhitespace: true,
+    minifySyntax: true,
   },
   {
     ...common,
@@ -62,8 +67,26 @@ if (existsSync(schema)) {
   copyFileSync(schema, 'dist/policy.schema.json');
 }
 
+/**
+ * The `sensitivity` executable, dist/cli.js (src/cli/bin.ts): runs dist/cli-main.js through V8's code
+ * cache, named after the bundle's digest ('' in watch mode: no cache, as the bundle changes under it).
+ */
+const bin = (digest) => ({
+  ...common,
+  sourcemap: false,
+  entryPoints: { cli: 'src/cli/bin.ts' },
+  outdir: 'dist',
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  banner: { js: '#!/usr/bin/env node' },
+  define: { __BUNDLE_DIGEST__: JSON.stringify(digest) },
+});
+
 if (watch) {
-  for (const t of targets) await (await esbuild.context(t)).watch();
+  for (const t of [...targets, bin('')]) await (await esbuild.context(t)).watch();
 } else {
   await Promise.all(targets.map((t) => esbuild.build(t)));
+  for (const f of readdirSync('dist')) if (/^cli-main\..*\.cache$/.test(f)) rmSync(`dist/${f}`, { force: true });
+  await esbuild.build(bin(createHash('sha256').update(readFileSync('dist/cli-main.js')).digest('hex').slice(0, 16)));
 }
