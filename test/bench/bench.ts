@@ -5,7 +5,9 @@
  * (node-gcm.mjs). Each cell is the median of several runs, interleaved (every tool's run r before any
  * run r+1, the tools' order rotating), so a burst of load elsewhere hits all tools alike; CPU seconds
  * (user + system, all threads) are printed beside wall seconds because they vary far less with load.
- * Then the in-process envelope figures (envelope.bench.ts) and the scan benchmark (scan.bench.ts).
+ * Then the in-process envelope figures (envelope.bench.ts), the scan benchmark (scan.bench.ts), and the
+ * extension's figures, measured inside the real extension host by the integration harness
+ * (test/integration/bench.itest.ts through test/e2e/run-integration.ts; BENCH_EXTENSION=0 skips them).
  *
  * BENCH_SIZES=64,256,1024 (MiB) and BENCH_RUNS=5 (3 at 1 GiB and above) override the defaults.
  * `cat` writes to a file in every tool (stdout redirected), so all three pay the same page cache.
@@ -204,6 +206,8 @@ async function main(): Promise<void> {
   writeFileSync(p('tiny.txt'), 'tiny');
   const fixed: Run[] = [];
   for (let i = 0; i < 5; i++) fixed.push(measure({ cmd: [node, cli, 'protect', 'tiny.txt', '--keep'], prepare: rm(p('tiny.txt.protected')) }));
+  const version: Run[] = [];
+  for (let i = 0; i < 5; i++) version.push(measure({ cmd: [node, cli, '--version'] }));
   const bare: Run[] = [];
   for (let i = 0; i < 5; i++) bare.push(measure({ cmd: [node, '-e', '0'] }));
 
@@ -211,12 +215,14 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
   console.log(`×age, ×node: that tool's median time / this row's (above 1 = faster than it). ${notes.join('; ')}.`);
   console.log(
-    `Fixed cost of one sensitivity run (protect of a 4-byte file): ${fmt(median(fixed.map((x) => x.wall)))} s wall, ${fmt(median(fixed.map((x) => x.cpu)))} s CPU; of \`node -e 0\`: ${fmt(median(bare.map((x) => x.wall)))} s, ${fmt(median(bare.map((x) => x.cpu)))} s CPU.`,
+    `Fixed cost of one sensitivity run (protect of a 4-byte file): ${fmt(median(fixed.map((x) => x.wall)))} s wall, ${fmt(median(fixed.map((x) => x.cpu)))} s CPU; of \`sensitivity --version\`: ${fmt(median(version.map((x) => x.wall)))} s, ${fmt(median(version.map((x) => x.cpu)))} s CPU; of \`node -e 0\`: ${fmt(median(bare.map((x) => x.wall)))} s, ${fmt(median(bare.map((x) => x.cpu)))} s CPU.`,
   );
   console.log(
     `Load average (1 min) ${fmt(load0[0]!)} at the start, ${fmt(loadavg()[0]!)} at the end, on ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores: wall times are only as steady as that; CPU seconds much more so.`,
   );
-  console.log('sensitivity and node:crypto fsync what they write (protect, unprotect, revoke); age does not.');
+  console.log(
+    'revoke fsyncs its rewrite (it replaces the only copy), as node:crypto does everywhere; protect and unprotect --keep do not (the source stays), nor does age.',
+  );
   if (!hasAge) console.log('(age is not installed: apt-get install age to compare with it)');
 }
 
@@ -224,11 +230,32 @@ function after(script: string): number {
   return spawnSync(node, ['--import', 'tsx', script], { stdio: 'inherit' }).status ?? 1;
 }
 
+/** The extension's figures (bench.itest.ts) from one integration run restricted to the bench suite. */
+function extensionFigures(): number {
+  if (process.env.BENCH_EXTENSION === '0') return 0;
+  const r = spawnSync(node, ['--import', 'tsx', 'test/e2e/run-integration.ts'], {
+    env: { ...process.env, SENSITIVITY_ITEST_GREP: 'bench ›', SENSITIVITY_ITEST_BENCH: '1' },
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  const figures = new Map([...r.stdout.matchAll(/^BENCH (\S+) (\d+) ms$/gm)].map((m) => [m[1]!, Number(m[2])] as const));
+  const ms = (name: string) => (figures.has(name) ? `${figures.get(name)} ms` : 'not measured');
+  console.log(`\nThe extension, inside the real extension host (code-server; load average ${fmt(loadavg()[0]!)}):`);
+  console.log(
+    `  open a 1 MiB protected file, identity loaded: ${ms('open-1MiB-first-ms')} the first time, ${ms('open-1MiB-median-ms')} median of 5 (bar: 100 ms); its text document alone (decrypted by the file system provider, no routing page): ${ms('document-1MiB-median-ms')} median`,
+  );
+  console.log(
+    `  access panel, 10 000 files of which 1 000 protected: first rows ${ms('panel-first-rows-ms')} (bar: 1 s), complete ${ms('panel-complete-ms')} (bar: 5 s)`,
+  );
+  if (r.status !== 0) console.log(`  the integration run failed (exit ${r.status}):\n${(r.stdout + r.stderr).split('\n').slice(-15).join('\n')}`);
+  return r.status ?? 1;
+}
+
 main()
   .finally(() => rmSync(dir, { recursive: true, force: true }))
   .then(
     () => {
-      process.exitCode = after('test/bench/envelope.bench.ts') || after('test/bench/scan.bench.ts');
+      process.exitCode = after('test/bench/envelope.bench.ts') || after('test/bench/scan.bench.ts') || extensionFigures();
     },
     (e: unknown) => {
       console.error(e);

@@ -4,7 +4,7 @@
  * the workbench is opened with an extensionDevelopmentPath / extensionTestsPath payload and reports the
  * tests' outcome through `window.codeAutomationExit` (smoke-test driver). Exits non-zero on failure,
  * naming each failed test. Env: SENSITIVITY_ITEST_GREP filters tests, SENSITIVITY_ITEST_VERBOSE=1
- * prints all browser console output, SENSITIVITY_ITEST_TIMEOUT (s) bounds the run (default 900: a loaded machine takes several times as long).
+ * prints all browser console output, SENSITIVITY_ITEST_BENCH=1 adds the bench suite (bench.itest.ts, run by `npm run bench`), SENSITIVITY_ITEST_TIMEOUT (s) bounds the run (default 900: a loaded machine takes several times as long).
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,7 +65,11 @@ async function main(): Promise<number> {
     server = await startCodeServer(install, dirs, {
       folder,
       smokeTestDriver: true,
-      env: { SENSITIVITY_HOME: home, SENSITIVITY_ITEST_GREP: process.env.SENSITIVITY_ITEST_GREP ?? '' },
+      env: {
+        SENSITIVITY_HOME: home,
+        SENSITIVITY_ITEST_GREP: process.env.SENSITIVITY_ITEST_GREP ?? '',
+        SENSITIVITY_ITEST_BENCH: process.env.SENSITIVITY_ITEST_BENCH ?? '',
+      },
     });
     const context = await launchChromium(join(root, 'chromium'));
     try {
