@@ -4,11 +4,12 @@
  * fixed cost of every run, before its first byte: with the cache, a protect of a 4-byte file executes 9%
  * fewer instructions in all, Node's own start included (callgrind, issue 11).
  *
- * The cache lives beside the bundle (same folder, same owner: whoever can write it can write the bundle)
- * and is named after the bundle's digest, so a rebuilt bundle never meets an old cache. V8 refuses a cache
- * from another V8 version or other flags (then the bundle compiles as usual and the cache is rewritten). A
- * run without a usable cache writes one as it exits, holding every function that run compiled; when the
- * folder is not writable (a system-wide install), runs simply compile. Only node: built-ins load here.
+ * The caches live beside the bundle (same folder, same owner: whoever can write them can write the
+ * bundle), named after the bundle's digest, so a rebuilt bundle never meets an old cache, and after the
+ * command's first word, as each holds the functions one run compiled: a protect's are not an `id new`'s.
+ * V8 refuses a cache from another V8 version or other flags (then the bundle compiles as usual and the
+ * cache is rewritten). A run without a usable cache writes one as it exits; when the folder is not
+ * writable (a system-wide install), runs simply compile. Only node: built-ins load here.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Module } from 'node:module';
@@ -19,7 +20,8 @@ import { Script } from 'node:vm';
 declare const __BUNDLE_DIGEST__: string;
 
 const bundle = join(__dirname, 'cli-main.js');
-const cachePath = join(__dirname, `cli-main.${__BUNDLE_DIGEST__}.cache`);
+const command = /^[a-z]{1,16}$/.test(process.argv[2] ?? '') ? process.argv[2]! : 'other';
+const cachePath = join(__dirname, `cli-main.${__BUNDLE_DIGEST__}.${command}.cache`);
 
 function readCache(): Buffer | undefined {
   if (!__BUNDLE_DIGEST__) return undefined;
