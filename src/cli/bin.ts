@@ -45,6 +45,7 @@ function writeCache(script: Script): void {
 }
 
 const cachedData = readCache();
+// The bundle has no `import()` (esbuild.mjs turns them into require), which a vm.Script could not resolve.
 const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, ...(cachedData ? { cachedData } : {}) });
 if (!cachedData || script.cachedDataRejected) process.once('exit', () => writeCache(script));
 (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, require, module, bundle, __dirname);
