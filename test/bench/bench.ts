@@ -152,8 +152,11 @@ async function main(): Promise<void> {
   const all = jobs(agePub);
   const load0 = loadavg();
   const header = ['size', 'op', 'tool', 'wall s', 'CPU s', 'MB/s', '×age wall', '×age CPU', '×node wall', '×node CPU', 'peak RSS MiB'];
-  const rows: string[][] = [header];
   const notes: string[] = [];
+  // Each size's rows are printed as soon as it is done (a 1 GiB run on a loaded machine takes long).
+  const widths = header.map((h) => Math.max(h.length, 9));
+  const print = (r: string[]) => console.log(r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+  print(header);
 
   for (const size of sizes) {
     const label = size >= 1024 * MiB ? `${size / 1024 / MiB} GiB` : `${size / MiB} MiB`;
@@ -179,7 +182,7 @@ async function main(): Promise<void> {
         const m = med(op, tool);
         const base = med(op, 'node:crypto');
         const age = hasAge ? med(op, 'age') : undefined;
-        rows.push([
+        print([
           label,
           op,
           tool,
@@ -211,8 +214,6 @@ async function main(): Promise<void> {
   const bare: Run[] = [];
   for (let i = 0; i < 5; i++) bare.push(measure({ cmd: [node, '-e', '0'] }));
 
-  const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) console.log(r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
   console.log(`×age, ×node: that tool's median time / this row's (above 1 = faster than it). ${notes.join('; ')}.`);
   console.log(
     `Fixed cost of one sensitivity run (protect of a 4-byte file): ${fmt(median(fixed.map((x) => x.wall)))} s wall, ${fmt(median(fixed.map((x) => x.cpu)))} s CPU; of \`sensitivity --version\`: ${fmt(median(version.map((x) => x.wall)))} s, ${fmt(median(version.map((x) => x.cpu)))} s CPU; of \`node -e 0\`: ${fmt(median(bare.map((x) => x.wall)))} s, ${fmt(median(bare.map((x) => x.cpu)))} s CPU.`,
