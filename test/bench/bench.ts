@@ -154,7 +154,7 @@ async function main(): Promise<void> {
   const header = ['size', 'op', 'tool', 'wall s', 'CPU s', 'MB/s', '×age wall', '×age CPU', '×node wall', '×node CPU', 'peak RSS MiB'];
   const notes: string[] = [];
   // Each size's rows are printed as soon as it is done (a 1 GiB run on a loaded machine takes long).
-  const widths = header.map((h) => Math.max(h.length, 9));
+  const widths = header.map((h) => Math.max(h.length, 11));
   const print = (r: string[]) => console.log(r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
   print(header);
 
