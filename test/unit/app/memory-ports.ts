@@ -5,7 +5,7 @@
  * left behind by a failed write, locks serialise, and a failing audit sink fails the operation.
  */
 import { SensitivityError } from '../../../src/core/errors.js';
-import type { AppContext, AuditSink, DirEntry, FileAccess, ReadHandle, WorkspaceStore } from '../../../src/core/app/index.js';
+import type { AppContext, AuditSink, DirEntry, FileAccess, ReadHandle, VersionMemory, WorkspaceStore } from '../../../src/core/app/index.js';
 import type { AuditEvent } from '../../../src/core/audit/index.js';
 import type { Identity } from '../../../src/core/identity.js';
 import { EMPTY_MANIFEST, type LabelsManifest } from '../../../src/core/labels/index.js';
@@ -129,6 +129,18 @@ export class MemoryAudit implements AuditSink {
   }
   actions(): string[] {
     return this.events.map((e) => e.action);
+  }
+}
+
+/** Policy versions seen, in memory (like `src/node/versions.ts`). */
+export class MemoryVersions implements VersionMemory {
+  readonly seen = new Map<string, number>();
+  async highest(lineageId: string): Promise<number | undefined> {
+    return this.seen.get(lineageId);
+  }
+  async remember(lineageId: string, version: number, options: { readonly accept?: boolean } = {}): Promise<void> {
+    const known = this.seen.get(lineageId);
+    if (known === undefined || version > known || options.accept) this.seen.set(lineageId, version);
   }
 }
 
