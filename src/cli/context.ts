@@ -56,7 +56,7 @@ export function createContext(args: ParsedArgs, env: NodeJS.ProcessEnv = process
       throw new SensitivityError('E_NO_IDENTITY', `no identity in ${home}`, undefined, { details: { hint: 'create-identity' } });
     },
     audit: (event) => sink.append(event),
-    session: memo(async () => sessionIn(await ctx.workspace(), await identity(), sink, ctx.clock)),
+    session: memo(async () => sessionIn(await ctx.workspace(), await identity(), sink, ctx.clock, home)),
   };
   return ctx;
 }

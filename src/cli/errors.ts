@@ -13,6 +13,8 @@ const HINTS: Readonly<Record<ErrorHint, string>> = {
   'add-person': 'ask them for the output of `sensitivity id show --json` and run `sensitivity people add FILE`',
   'confirm-replace': 'confirm the new id with them, then pass --replace',
   retry: 'try again',
+  reopen: 'run the command again on the file as it is now',
+  'accept-restore': 'an owner who restored it on purpose runs `sensitivity restore FILE.protected` once',
 };
 
 /** One line for stderr: where, what, what to do, and the stable code. Untrusted parts escaped. */

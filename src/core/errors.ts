@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   E_RIGHT_MISSING: 3,
   E_EXPIRED: 3,
   E_JUSTIFICATION_REQUIRED: 3,
+  /** A format-1 file: it opens read-only until its owner writes it (which upgrades it to format 2). */
+  E_READ_ONLY_FORMAT: 3,
   // 4: invalid, corrupt or tampered input.
   E_FORMAT: 4,
   E_UNSUPPORTED_VERSION: 4,
@@ -28,6 +30,12 @@ export const ERROR_CODES = {
   E_MANIFEST_INVALID: 4,
   /** A pinned person's key differs from the one offered (details: both fingerprints); refused until confirmed. */
   E_KEY_CHANGED: 4,
+  /** A policy version not signed by an OWNER of the version it replaces, or a broken chain of versions (envelope v2). */
+  E_LINEAGE: 4,
+  /** The body was written by someone the policy does not grant EDIT (envelope v2). */
+  E_WRITER_NOT_ALLOWED: 4,
+  /** An older policy version than one this user has already seen for that content: a rollback. */
+  E_ROLLBACK: 4,
   // 1: anything else that is not the caller's fault.
   E_IDENTITY_EXISTS: 1,
   E_PERSON_UNKNOWN: 1,
@@ -40,6 +48,8 @@ export const ERROR_CODES = {
   E_LOCKED: 1,
   E_CANCELLED: 1,
   E_POLICY_MISMATCH: 1,
+  /** The protected file's policy changed (grant, revoke, expiry) since the writer opened it: reopen, then save. */
+  E_FILE_CHANGED: 1,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -61,6 +71,8 @@ export type ErrorHint =
   | 'ask-owner'
   | 'add-person'
   | 'confirm-replace'
+  | 'reopen'
+  | 'accept-restore'
   | 'retry';
 
 /** Structured facts about an error, for hosts to render (names, labels, emails: untrusted, escape them). */

@@ -91,7 +91,7 @@ export function createServices(context: vscode.ExtensionContext, log: vscode.Log
     audit,
     async session(uri) {
       const core = await loadCore();
-      return core.sessionIn(core.openWorkspace(await rootOf(uri)), await identities.get(), await sink);
+      return core.sessionIn(core.openWorkspace(await rootOf(uri)), await identities.get(), await sink, undefined, core.resolveHome());
     },
   };
   const contentFindings = new FindingsRegistry();

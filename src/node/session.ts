@@ -4,6 +4,7 @@ import { isSensitivityError, SensitivityError } from '../core/errors.js';
 import type { Identity } from '../core/identity.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { appendAudit } from './audit-log.js';
+import { homeVersionMemory } from './versions.js';
 import type { Workspace } from './workspace.js';
 
 /** An AppContext bound to a workspace folder (hosts convert their paths with `workspace.relPath`). */
@@ -32,7 +33,7 @@ export function auditLogSink(path: string, clock: Clock = systemClock): AuditSin
   };
 }
 
-/** A session acting as `identity` in `workspace`, recording to `audit`. */
-export function sessionIn(workspace: Workspace, identity: Identity | undefined, audit: AuditSink, clock: Clock = systemClock): Session {
-  return { workspace, files: workspace.files, store: workspace, audit, clock, identity };
+/** A session acting as `identity` in `workspace`, recording to `audit`; with `home`, remembering policy versions seen there. */
+export function sessionIn(workspace: Workspace, identity: Identity | undefined, audit: AuditSink, clock: Clock = systemClock, home?: string): Session {
+  return { workspace, files: workspace.files, store: workspace, audit, clock, identity, ...(home !== undefined ? { versions: homeVersionMemory(home) } : {}) };
 }

@@ -21,13 +21,18 @@ function printInfo(i: app.ProtectedInfo): void {
   out(`File:       ${i.file}`);
   out(`Inner file: ${i.innerName} (${i.contentType}, ${i.size} bytes)`);
   out(`Label:      ${i.label.name}`);
-  out(`Owner:      ${i.owner.name} <${i.owner.email}>`);
+  out(i.signedBy.verified ? `Owner:      ${app.signerWords(i.signedBy)}` : `Owner:      signed by ${app.signerWords(i.signedBy)}`);
   out(`Issued:     ${i.issued}`);
   out(`Expires:    ${i.expires ?? 'never'}${i.expired ? ' (EXPIRED)' : ''}`);
   out('Access:');
   for (const g of i.grants) out(`  ${g.name ? `${g.name} <${g.email}>` : g.email}  ${g.role}${g.recovery ? ' (recovery)' : ''}  ${g.rights.join(' ')}`);
   out(`You:        ${i.denied ? `no access — ${i.denied.reason}` : i.yourRights.join(' ')}`);
   out(`Format:     envelope v${i.version}, content id ${i.contentId}`);
+  if (i.lastWrittenBy) out(`Written:    last by ${app.signerWords(i.lastWrittenBy.signer)} at ${i.lastWrittenBy.at}`);
+  if (i.lineage.length > 0) out('Lineage:');
+  for (const v of i.lineage) out(`  version ${v.version}  ${v.issued}  signed by ${app.signerWords(v.signer)}`);
+  if (i.rollback) out(`WARNING:    this is policy version ${i.lineage.at(-1)?.version}, but you have seen version ${i.rollback.seen}: a rollback?`);
+  if (i.notice) out(`Notice:     ${i.notice}`);
 }
 
 export const protectCommands: Command[] = [
@@ -116,6 +121,31 @@ export const protectCommands: Command[] = [
       const s = await ctx.session();
       await app.revoke(s, relOf(s, f!), who);
       out(`${f}: revoked ${who.join(', ')}; the file key was rotated`);
+    },
+  },
+  {
+    name: 'expiry',
+    usage: 'expiry FILE.protected DATE|Nd|never',
+    summary: 'change when a protected file expires, or remove its expiry (needs OWNER; after it passed, only if its label lets owners renew)',
+    flags: {},
+    async run(ctx, args) {
+      const [f, when] = needPositionals(args, 2, 'FILE.protected and DATE, Nd or never');
+      const expires = when!.trim() === 'never' ? null : parseExpiry(when!, ctx.clock.now());
+      const s = await ctx.session();
+      await app.setExpiry(s, relOf(s, f!), expires);
+      out(`${f}: ${expires ? `expires ${expires.toISOString()}` : 'never expires'}`);
+    },
+  },
+  {
+    name: 'restore',
+    usage: 'restore FILE.protected',
+    summary: 'accept an older copy you restored on purpose (needs OWNER): re-signs it above every version you have seen',
+    flags: {},
+    async run(ctx, args) {
+      const [f] = needPositionals(args, 1, 'FILE.protected');
+      const s = await ctx.session();
+      const info = await app.acceptRestore(s, relOf(s, f!));
+      out(`${f}: accepted as policy version ${info.policy.ver}`);
     },
   },
 ];

@@ -28,7 +28,15 @@ export const actorOf = (ctx: AppContext): AuditActor | null => (ctx.identity ? {
 export const envelopeLabelOf = (l: PolicyLabel): EnvelopeLabel => ({ id: l.id, name: l.displayName ?? l.name });
 
 const DENIALS: ReadonlySet<ErrorCode> = new Set(['E_NO_IDENTITY', 'E_NOT_GRANTEE', 'E_RIGHT_MISSING', 'E_EXPIRED']);
-const REFUSALS: ReadonlySet<ErrorCode> = new Set(['E_INTEGRITY', 'E_FORMAT', 'E_UNSUPPORTED_VERSION', 'E_POLICY_INVALID']);
+const REFUSALS: ReadonlySet<ErrorCode> = new Set([
+  'E_INTEGRITY',
+  'E_FORMAT',
+  'E_UNSUPPORTED_VERSION',
+  'E_POLICY_INVALID',
+  'E_LINEAGE',
+  'E_WRITER_NOT_ALLOWED',
+  'E_ROLLBACK',
+]);
 
 /**
  * Runs `f` on the protected file at `path`. A denial is recorded as `open.denied`, a tampered or corrupt

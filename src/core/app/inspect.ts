@@ -3,8 +3,10 @@ import { policySubject, readEnvelopeHeader, type EnvelopeHeader, type EnvelopeIn
 import { isSensitivityError, type ErrorCode } from '../errors.js';
 import { isProtectedPath } from '../paths.js';
 import { decideAccess, normalizeRights, roleOfRights, type Right } from '../rights.js';
+import { fingerprint } from '../fingerprint.js';
 import { requireProtectedPath, withHandle } from './context.js';
 import type { AppContext } from './ports.js';
+import { seenAbove } from './versions.js';
 
 /** One grantee as shown to people (inspect, the access panel). */
 export interface AccessEntry {
@@ -14,6 +16,27 @@ export interface AccessEntry {
   readonly role: string;
   readonly rights: readonly Right[];
   readonly recovery: boolean;
+}
+
+/**
+ * Who signed something (a policy version, a write), as far as this user can tell: `verified` only when
+ * their pins know this key as that person (then `email` and `name` are the pinned ones); otherwise the
+ * document's own claim, which anyone could have written, and the key's fingerprint to compare.
+ */
+export interface SignerView {
+  readonly id: string;
+  readonly fingerprint: string;
+  readonly verified: boolean;
+  /** The pinned person's when verified, else what the document claims (untrusted). */
+  readonly email?: string;
+  readonly name?: string;
+}
+
+/** One version of the file's access policy (format 2). */
+export interface PolicyVersionView {
+  readonly version: number;
+  readonly signer: SignerView;
+  readonly issued: string;
 }
 
 /** What `inspect --json` prints (stable; documented in README): nothing here needs the file key. */
@@ -35,7 +58,34 @@ export interface ProtectedInfo {
   readonly yourRights: readonly Right[];
   /** Why the caller may not view, when they may not. */
   readonly denied: { readonly code: ErrorCode; readonly reason: string } | null;
+  /** Who signed the current policy: "owner" only when `verified`; else "signed by an unverified key". */
+  readonly signedBy: SignerView;
+  /** Format 2: every policy version, oldest first, the current last (empty in format 1). */
+  readonly lineage: readonly PolicyVersionView[];
+  /** Format 2: who last wrote the content, and when (null in format 1). */
+  readonly lastWrittenBy: { readonly signer: SignerView; readonly at: string } | null;
+  /** The highest policy version this user has seen of this file when it is above this one (a rollback), else null. */
+  readonly rollback: { readonly seen: number } | null;
+  /** Format 1: opens read-only until an owner saves it (which upgrades it); null otherwise. */
+  readonly notice: string | null;
 }
+
+/** How a signing key appears to this user: verified only through their pins (absent pins: nothing is verified). */
+export async function signerView(ctx: AppContext, id: string, claimed?: { readonly email: string; readonly name?: string }): Promise<SignerView> {
+  const pinned = await ctx.pins?.byId(id);
+  const who = pinned ?? claimed;
+  return { id, fingerprint: fingerprint(id), verified: pinned !== undefined, ...(who ? { email: who.email, ...(who.name ? { name: who.name } : {}) } : {}) };
+}
+
+/** The words for a signer: the person when verified, else "an unverified key" and its fingerprint. */
+export function signerWords(v: SignerView): string {
+  return v.verified
+    ? `${v.name ? `${v.name} <${v.email}>` : v.email} (verified, ${v.fingerprint})`
+    : `an unverified key ${v.fingerprint}${v.email ? ` (claims to be ${v.email})` : ''}`;
+}
+
+/** The format-1 notice. */
+export const FORMAT_1_NOTICE = 'protected-file format 1: opens read-only; an owner saving it upgrades it to format 2';
 
 /** Access entries of a policy's grants, with role names. */
 export function accessEntries(info: EnvelopeHeader | EnvelopeInfo): AccessEntry[] {
@@ -57,6 +107,12 @@ export async function inspect(ctx: AppContext, path: string): Promise<ProtectedI
   });
   const now = ctx.clock.now();
   const view = decideAccess(policySubject(h.policy), ctx.identity?.id, 'VIEW', now);
+  const chain = h.layout.version === 2 ? [...h.lineage, h.policy] : [];
+  const grantOf = (id: string) => h.policy.grants.find((g) => g.id === id);
+  const lineage = await Promise.all(
+    chain.map(async (p) => ({ version: p.ver!, signer: await signerView(ctx, p.owner.id, p.owner), issued: new Date(p.iat * 1000).toISOString() })),
+  );
+  const seen = await seenAbove(ctx, h);
   return {
     file: path,
     version: h.layout.version,
@@ -72,5 +128,12 @@ export async function inspect(ctx: AppContext, path: string): Promise<ProtectedI
     expired: h.policy.exp !== undefined && now.getTime() >= h.policy.exp * 1000,
     yourRights: view.rights,
     denied: view.allowed ? null : { code: view.code, reason: view.reason },
+    signedBy: await signerView(ctx, h.policy.owner.id, h.policy.owner),
+    lineage,
+    lastWrittenBy: h.lastWrite
+      ? { signer: await signerView(ctx, h.lastWrite.id, grantOf(h.lastWrite.id)), at: new Date(h.lastWrite.at * 1000).toISOString() }
+      : null,
+    rollback: seen === undefined ? null : { seen },
+    notice: h.layout.version === 1 ? FORMAT_1_NOTICE : null,
   };
 }

@@ -8,7 +8,7 @@ import type { Identity, PublicIdentity } from '../identity.js';
 import type { LabelsManifest } from '../labels/index.js';
 import type { PeopleDirectory } from '../people.js';
 import type { Policy } from '../policy/index.js';
-import type { ByteSink, Clock, RandomAccessSource, RandomSource } from '../ports.js';
+import type { Clock, PatchableSink, RandomAccessSource, RandomSource } from '../ports.js';
 
 /**
  * A file opened for reading: read at any offset through one descriptor, so one handle serves a whole
@@ -38,9 +38,9 @@ export interface FileAccess {
    * `durable` (default true): its bytes reach the disk (fsync) before it takes the name; false only when
    * the caller keeps the data elsewhere too (protect and unprotect with keep: the source stays).
    */
-  create<T>(path: string, mode: number, produce: (sink: ByteSink) => Promise<T>, opts?: { readonly durable?: boolean }): Promise<T>;
+  create<T>(path: string, mode: number, produce: (sink: PatchableSink) => Promise<T>, opts?: { readonly durable?: boolean }): Promise<T>;
   /** Replaces `path` (which must exist) with what `produce` writes, atomically. */
-  replace<T>(path: string, mode: number, produce: (sink: ByteSink) => Promise<T>): Promise<T>;
+  replace<T>(path: string, mode: number, produce: (sink: PatchableSink) => Promise<T>): Promise<T>;
   /** Removes a file (no error when it is already gone). */
   remove(path: string): Promise<void>;
   /** Runs `f` holding the exclusive lock of `path` (between processes too; a crashed holder's lock is broken). */

@@ -74,6 +74,7 @@ export async function protect(ctx: AppContext, path: string, req: ProtectRequest
           grants,
           recovery: (policy.recovery ?? []) as PublicIdentity[],
           ...(expires ? { expires } : {}),
+          renewable: label.protection?.expiry?.ownerCanRenew === true,
           innerName: baseName(path),
           contentType: mediaTypeOf(path),
           size: h.size,
