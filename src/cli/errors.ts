@@ -12,6 +12,10 @@ const HINTS: Readonly<Record<ErrorHint, string>> = {
   'ask-owner': '',
   'add-person': 'ask them for the output of `sensitivity id show --json` and run `sensitivity people add FILE`',
   'confirm-replace': 'confirm the new id with them, then pass --replace',
+  'accept-new-key': 'compare the fingerprint with them (`sensitivity people verify EMAIL`; they run `sensitivity id show`), then pass --accept-new-key',
+  're-add-person': 'ask them for the output of `sensitivity id show --json` (from this version) and run `sensitivity people add FILE`',
+  'accept-policy': 'check the fingerprints with whoever runs the workspace, then run `sensitivity policy accept`',
+  'fix-permissions': 'make the folder yours and not writable by others (chown, chmod o-w), or remove it',
   retry: 'try again',
 };
 
