@@ -16,4 +16,4 @@ export { addToPeople } from './people.js';
 export { merge, type MergeOutcome, type MergeRequest, type MergeSides, type TextMerge } from './merge.js';
 export { labelCopy, moveLabel, pasteOutcome, type PasteOutcome } from './follow.js';
 export { openVersion } from './open-version.js';
-export { acceptedRecovery, acceptWorkspaceKeys, trustPeople, type PinOptions } from './trust.js';
+export { acceptedRecovery, acceptWorkspaceKeys, checkPerson, trustPeople, type PersonCheck, type PinOptions } from './trust.js';

@@ -5,17 +5,23 @@
  */
 import { SensitivityError } from '../errors.js';
 import type { PublicIdentity } from '../identity.js';
-import { verifyIdentity } from '../people.js';
+import { fingerprint } from '../fingerprint.js';
+import { findPerson, verifyIdentity } from '../people.js';
 import { pinIn } from '../pins.js';
 import type { Policy } from '../policy/index.js';
 import { describeWorkspaceKeys, workspaceKeys, workspaceKeysDigest } from '../workspace-keys.js';
 import { actorOf } from './context.js';
-import type { AppContext } from './ports.js';
+import type { AppContext, PinStore } from './ports.js';
 
 /** What to do about people's keys: `acceptNewKey` confirms a change from the pinned key; `onPin` hears each outcome. */
 export interface PinOptions {
   readonly acceptNewKey?: boolean;
   readonly onPin?: (person: PublicIdentity, outcome: 'new' | 'same' | 'changed') => void;
+}
+
+/** The pins for `p`'s email and for its id (none, one, or two different ones). */
+async function pinsOf(pins: PinStore, p: PublicIdentity): Promise<PublicIdentity[]> {
+  return (await Promise.all([pins.byEmail(p.email), pins.byId(p.id)])).filter((q): q is PublicIdentity => q !== undefined);
 }
 
 /**
@@ -28,10 +34,7 @@ export async function trustPeople(ctx: AppContext, people: readonly PublicIdenti
   if (!pins) return;
   // Check every person before pinning any, so a refusal (E_KEY_CHANGED) leaves the pins as they were.
   if (!opts.acceptNewKey) {
-    for (const p of people) {
-      const pinned = (await Promise.all([pins.byEmail(p.email), pins.byId(p.id)])).filter((q): q is PublicIdentity => q !== undefined);
-      pinIn({ version: 1, pins: pinned }, p);
-    }
+    for (const p of people) pinIn({ version: 1, pins: await pinsOf(pins, p) }, p);
   }
   for (const p of people) {
     const outcome = await pins.pin(p, { confirmChange: opts.acceptNewKey ?? false });
@@ -71,4 +74,22 @@ export async function acceptWorkspaceKeys(ctx: AppContext, policy: Policy): Prom
   await ctx.audit.append({ action: 'policy.accept', actor: actorOf(ctx), digest, keys: described });
   await ctx.acceptance.accept(digest, described);
   return { digest, keys: described };
+}
+
+/** What `people verify` shows: the listed person, their fingerprint, and whether they are pinned with this key. */
+export interface PersonCheck {
+  readonly person: PublicIdentity;
+  readonly fingerprint: string;
+  readonly pinned: boolean;
+}
+
+/**
+ * The workspace's entry for `who` (email or id) with its fingerprint, checked against the pins: E_KEY_CHANGED
+ * when it is not the key pinned for that email or id, the entry's refusal when it is unsigned or forged.
+ */
+export async function checkPerson(ctx: AppContext, who: string): Promise<PersonCheck> {
+  const person = await verifyIdentity(findPerson(await ctx.store.people(), who));
+  const pinned = ctx.pins ? await pinsOf(ctx.pins, person) : [];
+  pinIn({ version: 1, pins: pinned }, person);
+  return { person, fingerprint: fingerprint(person.id), pinned: pinned.length > 0 };
 }
