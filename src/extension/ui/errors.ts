@@ -48,6 +48,17 @@ function hinted(e: SensitivityError, file: vscode.Uri | undefined): { text: stri
       return { text: 'A new key for a known address may be an impostor: confirm the new id with them before replacing it.', actions: [] };
     case 'retry':
       return { text: 'Try again in a moment.', actions: [] };
+    case 'accept-new-key':
+      return { text: 'Compare fingerprints with them before accepting a new key.', actions: [] };
+    case 're-add-person':
+      return {
+        text: 'Ask them for their public identity again (Show My Identity → Copy, from this version), then add them.',
+        actions: [{ title: 'Add a Person…', command: COMMAND.addPerson }],
+      };
+    case 'accept-policy':
+      return { text: 'Check the fingerprints with whoever runs this workspace.', actions: [] };
+    case 'fix-permissions':
+      return { text: 'Make the folder yours and not writable by others, or remove it.', actions: [] };
     case 'choose-workspace':
     default:
       return { text: '', actions: [] };
