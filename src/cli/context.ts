@@ -6,8 +6,9 @@ import type { AuditEvent } from '../core/index.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { auditPath, readHomeIdentity, resolveHome } from '../node/home.js';
 import { auditLogSink, sessionIn, type Session } from '../node/session.js';
-import { findWorkspaceRoot, openWorkspace, type Workspace } from '../node/workspace.js';
+import { locateWorkspace, openWorkspace, type Workspace } from '../node/workspace.js';
 import { flagValue, type ParsedArgs } from './args.js';
+import { note } from './commands/command.js';
 import { promises as fs } from 'node:fs';
 
 export interface CliContext {
@@ -42,7 +43,11 @@ export function createContext(args: ParsedArgs, env: NodeJS.ProcessEnv = process
     home,
     cwd,
     workspace: memo(async () => {
-      if (!explicit) return openWorkspace(await findWorkspaceRoot(cwd));
+      if (!explicit) {
+        const { root, ignored } = await locateWorkspace(cwd);
+        for (const i of ignored) note(`sensitivity: warning: ignoring ${i.dir}: ${i.reason}`);
+        return openWorkspace(root);
+      }
       const dir = resolve(explicit);
       if (!(await fs.stat(dir).catch(() => undefined))?.isDirectory()) {
         throw new SensitivityError('E_NOT_FOUND', 'workspace folder does not exist', dir);
@@ -56,7 +61,7 @@ export function createContext(args: ParsedArgs, env: NodeJS.ProcessEnv = process
       throw new SensitivityError('E_NO_IDENTITY', `no identity in ${home}`, undefined, { details: { hint: 'create-identity' } });
     },
     audit: (event) => sink.append(event),
-    session: memo(async () => sessionIn(await ctx.workspace(), await identity(), sink, ctx.clock, home)),
+    session: memo(async () => sessionIn(await ctx.workspace(), await identity(), sink, ctx.clock, { home })),
   };
   return ctx;
 }

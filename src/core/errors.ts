@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   E_JUSTIFICATION_REQUIRED: 3,
   /** A format-1 file: it opens read-only until its owner writes it (which upgrades it to format 2). */
   E_READ_ONLY_FORMAT: 3,
+  /** The workspace policy names keys (recovery recipients) this user has not accepted (details: fingerprints). */
+  E_POLICY_UNACCEPTED: 3,
   // 4: invalid, corrupt or tampered input.
   E_FORMAT: 4,
   E_UNSUPPORTED_VERSION: 4,
@@ -36,6 +38,12 @@ export const ERROR_CODES = {
   E_WRITER_NOT_ALLOWED: 4,
   /** An older policy version than one this user has already seen for that content: a rollback. */
   E_ROLLBACK: 4,
+  /** A public identity without its self-signature (made before identities were signed): re-add it from its owner. */
+  E_IDENTITY_UNSIGNED: 4,
+  /** A public identity whose self-signature does not verify: a key, name or email was changed after it was signed. */
+  E_IDENTITY_SIGNATURE: 4,
+  /** A `.sensitivity/` folder another user owns or anyone may write: its policy and people are not used. */
+  E_WORKSPACE_UNSAFE: 4,
   // 1: anything else that is not the caller's fault.
   E_IDENTITY_EXISTS: 1,
   E_PERSON_UNKNOWN: 1,
@@ -73,6 +81,10 @@ export type ErrorHint =
   | 'confirm-replace'
   | 'reopen'
   | 'accept-restore'
+  | 'accept-new-key'
+  | 're-add-person'
+  | 'accept-policy'
+  | 'fix-permissions'
   | 'retry';
 
 /** Structured facts about an error, for hosts to render (names, labels, emails: untrusted, escape them). */

@@ -1,8 +1,9 @@
 /**
  * Identities: a name, an email and two key pairs — Ed25519 to sign policies (JWS `EdDSA`, RFC 8037)
- * and X25519 to receive file keys (JWE `ECDH-ES+A256KW`). Identified by RFC 7638 JWK thumbprints.
+ * and X25519 to receive file keys (JWE `ECDH-ES+A256KW`). Identified by RFC 7638 JWK thumbprints. The
+ * public half is a self-signed document: the Ed25519 key signs the name, email and both keys (`proof`).
  */
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { calculateJwkThumbprint, exportJWK, FlattenedSign, generateKeyPair, importJWK, type JWK } from 'jose';
 import { SensitivityError } from './errors.js';
 
 /** An OKP public key as JWK, with `kid` set to its own RFC 7638 thumbprint. */
@@ -29,6 +30,12 @@ export interface PublicIdentity {
   readonly enc: PublicOkpJwk & { readonly crv: 'X25519' };
   /** ISO 8601 creation time. */
   readonly created: string;
+  /**
+   * The self-signature: a JWS (`EdDSA`, detached payload, RFC 7515 Appendix F) by `sig` over
+   * `identityPayload`. Absent only on identities made before identities were signed; those are refused
+   * wherever someone else's identity is used (`verifyIdentity`).
+   */
+  readonly proof?: string;
 }
 
 /** A full identity, private keys included. */
@@ -55,13 +62,29 @@ async function okp(alg: 'EdDSA' | 'ECDH-ES+A256KW', crv: 'Ed25519' | 'X25519'): 
   return { pub, priv: { ...pub, d: privJwk.d as string } };
 }
 
-/** Creates a fresh identity with new Ed25519 and X25519 key pairs. */
+/** JWS `typ` of an identity's proof, so no other document signed by the same key passes for one. */
+export const IDENTITY_TYP = 'sensitivity-identity+json';
+
+/** What an identity's proof signs: its public fields in a fixed order, without whitespace. */
+export function identityPayload(p: PublicIdentity): Uint8Array {
+  const key = (k: PublicOkpJwk) => ({ kty: 'OKP', crv: k.crv, x: k.x, kid: k.kid });
+  return new TextEncoder().encode(JSON.stringify({ v: 1, id: p.id, name: p.name, email: p.email, sig: key(p.sig), enc: key(p.enc), created: p.created }));
+}
+
+/** The identity with its proof made by its own Ed25519 key (deterministic: RFC 8032 signatures are). */
+export async function signIdentity<I extends Identity>(identity: I): Promise<I> {
+  const key = await importJWK({ kty: 'OKP', crv: 'Ed25519', x: identity.sigPrivate.x, d: identity.sigPrivate.d }, 'EdDSA');
+  const jws = await new FlattenedSign(identityPayload(identity)).setProtectedHeader({ alg: 'EdDSA', typ: IDENTITY_TYP, kid: identity.sig.kid }).sign(key);
+  return { ...identity, proof: `${jws.protected}..${jws.signature}` };
+}
+
+/** Creates a fresh identity with new Ed25519 and X25519 key pairs, self-signed. */
 export async function createIdentity(name: string, email: string, now: Date = new Date()): Promise<Identity> {
   const trimmed = name.trim();
   if (!trimmed) throw new SensitivityError('E_USAGE', 'an identity needs a name');
   const sig = await okp('EdDSA', 'Ed25519');
   const enc = await okp('ECDH-ES+A256KW', 'X25519');
-  return {
+  return signIdentity({
     v: 1,
     id: sig.pub.kid,
     name: trimmed,
@@ -71,13 +94,13 @@ export async function createIdentity(name: string, email: string, now: Date = ne
     created: now.toISOString(),
     sigPrivate: sig.priv as Identity['sigPrivate'],
     encPrivate: enc.priv as Identity['encPrivate'],
-  };
+  });
 }
 
-/** The public half of an identity (drops the private keys). */
+/** The public half of an identity (drops the private keys; keeps the proof). */
 export function publicIdentity(identity: PublicIdentity): PublicIdentity {
-  const { v, id, name, email, sig, enc, created } = identity;
-  return { v, id, name, email, sig, enc, created };
+  const { v, id, name, email, sig, enc, created, proof } = identity;
+  return { v, id, name, email, sig, enc, created, ...(proof ? { proof } : {}) };
 }
 
 /** Re-exported for modules that hand JWKs to jose. */

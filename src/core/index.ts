@@ -19,8 +19,12 @@ export {
   parsePublicIdentity,
   removePerson,
   serializePeople,
+  verifyIdentity,
   type PeopleDirectory,
+  type RefusedPerson,
 } from './people.js';
+export * from './pins.js';
+export * from './workspace-keys.js';
 export { exportIdentity, IDENTITY_FILE_CTY, importIdentity, PBES2_ITERATIONS } from './identity-file.js';
 export * from './audit/index.js';
 export { compileGlobs, globToRegExp, matchesGlob } from './glob.js';

@@ -1,15 +1,25 @@
 /**
  * Strict identity validation and the people directory `.sensitivity/people.json`: the public identities
  * of the people files are shared with. Keys are checked against their RFC 7638 thumbprints, so a listed
- * `id` or `kid` cannot point at another key than the one it travels with.
+ * `id` or `kid` cannot point at another key than the one it travels with, and each identity's
+ * self-signature binds its name, email and encryption key to its signing key.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { base64url } from 'jose';
+import { base64url, flattenedVerify, importJWK } from 'jose';
 import { SensitivityError } from './errors.js';
-import { normalizeEmail, type Identity, type PrivateOkpJwk, type PublicIdentity, type PublicOkpJwk } from './identity.js';
+import {
+  IDENTITY_TYP,
+  identityPayload,
+  normalizeEmail,
+  signIdentity,
+  type Identity,
+  type PrivateOkpJwk,
+  type PublicIdentity,
+  type PublicOkpJwk,
+} from './identity.js';
 import { checkVersion, parseJsonText, validateSchema } from './policy/schema.js';
 
-const PUBLIC_FIELDS = ['v', 'id', 'name', 'email', 'sig', 'enc', 'created'] as const;
+const PUBLIC_FIELDS = ['v', 'id', 'name', 'email', 'sig', 'enc', 'created', 'proof'] as const;
 const OKP_LENGTH = 32;
 
 /**
@@ -61,7 +71,42 @@ export function parsePublicIdentity(json: unknown, options: { at?: string; what?
 /** A clean copy in a fixed key order (for output that diffs cleanly). */
 function canonicalIdentity(p: PublicIdentity): PublicIdentity {
   const okp = <K extends PublicOkpJwk>(k: K): K => ({ kty: 'OKP', crv: k.crv, x: k.x, kid: k.kid }) as K;
-  return { v: 1, id: p.id, name: p.name, email: p.email, sig: okp(p.sig), enc: okp(p.enc), created: p.created };
+  return { v: 1, id: p.id, name: p.name, email: p.email, sig: okp(p.sig), enc: okp(p.enc), created: p.created, ...(p.proof ? { proof: p.proof } : {}) };
+}
+
+/**
+ * Checks a (parsed) public identity's self-signature: E_IDENTITY_UNSIGNED without one (an identity made
+ * before identities were signed), E_IDENTITY_SIGNATURE when it does not verify with the identity's own
+ * signing key over its name, email and keys (one of them was changed after it was signed).
+ */
+export async function verifyIdentity(p: PublicIdentity, file?: string): Promise<PublicIdentity> {
+  const details = { hint: 're-add-person' as const, who: p.email, id: p.id };
+  if (!p.proof) {
+    throw new SensitivityError('E_IDENTITY_UNSIGNED', `the identity of ${p.email} is not self-signed (it was made before identities were signed)`, file, {
+      details,
+    });
+  }
+  const [head = '', , signature = ''] = p.proof.split('.');
+  let ok = false;
+  try {
+    const header = JSON.parse(new TextDecoder().decode(base64url.decode(head))) as Record<string, unknown>;
+    if (header.alg === 'EdDSA' && header.typ === IDENTITY_TYP && header.kid === p.id && p.id === p.sig.kid) {
+      const key = await importJWK({ kty: 'OKP', crv: 'Ed25519', x: p.sig.x }, 'EdDSA');
+      await flattenedVerify({ protected: head, payload: base64url.encode(identityPayload(p)), signature }, key, { algorithms: ['EdDSA'] });
+      ok = true;
+    }
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    throw new SensitivityError(
+      'E_IDENTITY_SIGNATURE',
+      `the identity of ${p.email} does not match its self-signature: its keys, name or email were changed after it was signed`,
+      file,
+      { details },
+    );
+  }
+  return p;
 }
 
 function isObject(v: unknown): v is Readonly<Record<string, unknown>> {
@@ -121,38 +166,61 @@ export async function parseIdentity(json: unknown, file?: string): Promise<Ident
     matches = false;
   }
   if (!matches) throw invalid('invalid identity', 'a private key does not belong to its public key', file);
-  return { ...pub, sigPrivate, encPrivate };
+  // Your own identity is (re-)signed here, so identities made before signing existed get their proof.
+  return signIdentity({ ...pub, sigPrivate, encPrivate });
+}
+
+/** A listed identity that is not used: unsigned, or its self-signature does not verify. Kept in the file as it is. */
+export interface RefusedPerson {
+  readonly entry: PublicIdentity;
+  readonly error: SensitivityError;
 }
 
 /** `.sensitivity/people.json`. */
 export interface PeopleDirectory {
   readonly version: 1;
+  /** The people whose self-signatures verify: the only ones files are shared with. */
   readonly people: readonly PublicIdentity[];
+  /** Entries refused (unsigned or not matching their signature): naming one says why, writing keeps them. */
+  readonly refused?: readonly RefusedPerson[];
 }
 
 export const EMPTY_PEOPLE: PeopleDirectory = { version: 1, people: [] };
 
+const listed = (dir: PeopleDirectory): readonly PublicIdentity[] => [...dir.people, ...(dir.refused ?? []).map((r) => r.entry)];
+
 /**
  * Parses people.json (undefined text: no file yet, an empty directory). Every entry is validated as
- * `parsePublicIdentity` does; one id or email listed twice is refused. E_IDENTITY_INVALID otherwise.
+ * `parsePublicIdentity` does (E_IDENTITY_INVALID for the whole file otherwise); one id or email listed
+ * twice is refused. An entry whose self-signature is missing or does not verify is set aside in `refused`.
  */
-export function parsePeople(text: string | undefined, file?: string): PeopleDirectory {
+export async function parsePeople(text: string | undefined, file?: string): Promise<PeopleDirectory> {
   if (text === undefined) return EMPTY_PEOPLE;
   const what = 'invalid people directory';
   const json = parseJsonText(text, 'E_IDENTITY_INVALID', what, file);
   checkVersion(json, 1, what, file);
   const raw = validateSchema<{ people: unknown[] }>('people', json, 'E_IDENTITY_INVALID', what, file);
-  const people = raw.people.map((p, i) => parsePublicIdentity(p, { at: `/people/${i}`, what, file }));
-  people.forEach((p, i) => {
-    const j = people.findIndex((q) => q.id === p.id || q.email === p.email);
+  const all = raw.people.map((p, i) => parsePublicIdentity(p, { at: `/people/${i}`, what, file }));
+  all.forEach((p, i) => {
+    const j = all.findIndex((q) => q.id === p.id || q.email === p.email);
     if (j !== i) throw invalid(what, `/people/${i}: ${p.email} is listed twice (also /people/${j}); keep one`, file);
   });
-  return { version: 1, people };
+  const people: PublicIdentity[] = [];
+  const refused: RefusedPerson[] = [];
+  for (const entry of all) {
+    try {
+      people.push(await verifyIdentity(entry, file));
+    } catch (e) {
+      if (!(e instanceof SensitivityError)) throw e;
+      refused.push({ entry, error: e });
+    }
+  }
+  return refused.length ? { version: 1, people, refused } : { version: 1, people };
 }
 
-/** people.json text: people sorted by email then id, 2-space JSON, trailing newline (clean git diffs). */
+/** people.json text: people (refused ones too, unchanged) sorted by email then id, 2-space JSON, trailing newline. */
 export function serializePeople(dir: PeopleDirectory): string {
-  const people = [...dir.people].sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const people = [...listed(dir)].sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return JSON.stringify({ version: 1, people: people.map(canonicalIdentity) }, null, 2) + '\n';
 }
 
@@ -161,7 +229,7 @@ export function serializePeople(dir: PeopleDirectory): string {
  * refused (E_EXISTS) unless `replace`: it may be an impostor, or a new identity that old files do not know.
  */
 export function addPerson(dir: PeopleDirectory, person: PublicIdentity, options: { replace?: boolean } = {}): PeopleDirectory {
-  const clash = dir.people.find((p) => p.email === person.email && p.id !== person.id);
+  const clash = listed(dir).find((p) => p.email === person.email && p.id !== person.id);
   if (clash && !options.replace) {
     throw new SensitivityError(
       'E_EXISTS',
@@ -171,20 +239,27 @@ export function addPerson(dir: PeopleDirectory, person: PublicIdentity, options:
       { details: { hint: 'confirm-replace', email: person.email, listedId: clash.id, newId: person.id } },
     );
   }
-  const others = dir.people.filter((p) => p.id !== person.id && p.email !== person.email);
-  return { version: 1, people: [...others, person] };
+  const other = (p: PublicIdentity) => p.id !== person.id && p.email !== person.email;
+  const refused = (dir.refused ?? []).filter((r) => other(r.entry));
+  return { version: 1, people: [...dir.people.filter(other), person], ...(refused.length ? { refused } : {}) };
 }
 
 /** Removes a person by email or id; E_PERSON_UNKNOWN when not listed. */
 export function removePerson(dir: PeopleDirectory, emailOrId: string): PeopleDirectory {
   const p = findPerson(dir, emailOrId);
-  return { version: 1, people: dir.people.filter((q) => q.id !== p.id) };
+  return { version: 1, people: dir.people.filter((q) => q.id !== p.id), ...(dir.refused ? { refused: dir.refused } : {}) };
 }
 
-/** The person with this email (case-insensitive) or identity id; E_PERSON_UNKNOWN with the fix otherwise. */
+/**
+ * The person with this email (case-insensitive) or identity id; E_PERSON_UNKNOWN with the fix otherwise.
+ * A refused entry (unsigned, or not matching its signature) raises its refusal: it is never used.
+ */
 export function findPerson(dir: PeopleDirectory, emailOrId: string): PublicIdentity {
   const q = emailOrId.trim();
-  const found = dir.people.find((p) => p.id === q) ?? dir.people.find((p) => p.email === q.toLowerCase());
+  const match = (list: readonly PublicIdentity[]) => list.find((p) => p.id === q) ?? list.find((p) => p.email === q.toLowerCase());
+  const found = match(dir.people);
   if (found) return found;
+  const refused = dir.refused?.find((r) => match([r.entry]));
+  if (refused) throw refused.error;
   throw new SensitivityError('E_PERSON_UNKNOWN', `${q} is not in the workspace's people directory`, undefined, { details: { hint: 'add-person', who: q } });
 }

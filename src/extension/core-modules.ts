@@ -1,7 +1,7 @@
 /** What the extension uses from the core and the Node adapters; loaded lazily through `loadCore()`. */
 export * as app from '../core/app/index.js';
 export { parseExpiry } from '../core/expiry.js';
-export { findWorkspaceRoot, openWorkspace, type Workspace } from '../node/workspace.js';
+export { findWorkspaceRoot, openWorkspace, unsafeReason, type Workspace } from '../node/workspace.js';
 export { auditPath, identityPath, readHomeIdentity, resolveHome } from '../node/home.js';
 export { writeFileAtomic } from '../node/node-io.js';
 export { auditLogSink, sessionIn, type Session } from '../node/session.js';
@@ -21,4 +21,5 @@ export {
   importIdentity,
   parseIdentity,
   parsePublicIdentity,
+  fingerprint,
 } from '../core/index.js';

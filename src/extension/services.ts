@@ -40,15 +40,25 @@ async function isDir(p: string): Promise<boolean> {
 }
 
 /**
- * The nearest ancestor of `file` holding `.sensitivity/`, not above its workspace folder; else the
- * workspace folder itself; outside any folder, the CLI's rule (nearest `.sensitivity/` or git root).
- * A workspace folder's own URI is governed by that folder.
+ * The nearest ancestor of `file` holding a `.sensitivity/` of yours, not above its workspace folder; else
+ * the workspace folder itself; outside any folder, the CLI's rule (no higher than the git root). A
+ * `.sensitivity/` another user owns or anyone may write is passed over (`warn` hears it). A workspace
+ * folder's own URI is governed by that folder.
  */
-export async function governingRoot(file: vscode.Uri, core: () => Promise<Core>): Promise<string> {
+export async function governingRoot(
+  file: vscode.Uri,
+  core: () => Promise<Core>,
+  warn: (dir: string, reason: string) => void = () => undefined,
+): Promise<string> {
   const { folder, start } = startOf(file);
   if (!folder) return (await core()).findWorkspaceRoot(start);
   for (let dir = start; dir.startsWith(folder); dir = dirname(dir)) {
-    if (await isDir(join(dir, WORKSPACE_DIR))) return dir;
+    const marker = join(dir, WORKSPACE_DIR);
+    if (await isDir(marker)) {
+      const reason = await (await core()).unsafeReason(marker);
+      if (reason === undefined) return dir;
+      warn(marker, reason);
+    }
     if (dir === folder || dirname(dir) === dir) break;
   }
   return folder;
@@ -74,7 +84,10 @@ export function createServices(context: vscode.ExtensionContext, log: vscode.Log
     const key = `${folder}\0${start}`;
     let root = roots.get(key);
     if (!root) {
-      root = governingRoot(uri, loadCore);
+      root = governingRoot(uri, loadCore, (dir, reason) => {
+        log.warn(`ignoring ${dir}: ${reason}`);
+        void vscode.window.showWarningMessage(`Sensitivity ignores ${dir}: ${reason}. Its policy and people are not used.`);
+      });
       roots.set(key, root);
     }
     return root;
@@ -91,7 +104,10 @@ export function createServices(context: vscode.ExtensionContext, log: vscode.Log
     audit,
     async session(uri) {
       const core = await loadCore();
-      return core.sessionIn(core.openWorkspace(await rootOf(uri)), await identities.get(), await sink, undefined, core.resolveHome());
+      // Pins and accepted workspace keys live in $SENSITIVITY_HOME, shared with the CLI. In restricted mode
+      // (Workspace Trust not granted) the workspace policy's keys are never used.
+      const trust = { home: core.resolveHome(), workspaceKeys: vscode.workspace.isTrusted ? ('ask' as const) : ('ignore' as const) };
+      return core.sessionIn(core.openWorkspace(await rootOf(uri)), await identities.get(), await sink, undefined, trust);
     },
   };
   const contentFindings = new FindingsRegistry();

@@ -1,10 +1,11 @@
 /** What both hosts act with: the core's AppContext over a workspace on disk, an identity and the home audit log. */
-import type { AppContext, AuditSink } from '../core/app/index.js';
+import type { AppContext, AuditSink, KeyAcceptance } from '../core/app/index.js';
 import { isSensitivityError, SensitivityError } from '../core/errors.js';
 import type { Identity } from '../core/identity.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { appendAudit } from './audit-log.js';
 import { homeVersionMemory } from './versions.js';
+import { homeAcceptance, homePins } from './trust-store.js';
 import type { Workspace } from './workspace.js';
 
 /** An AppContext bound to a workspace folder (hosts convert their paths with `workspace.relPath`). */
@@ -33,7 +34,23 @@ export function auditLogSink(path: string, clock: Clock = systemClock): AuditSin
   };
 }
 
-/** A session acting as `identity` in `workspace`, recording to `audit`; with `home`, remembering policy versions seen there. */
-export function sessionIn(workspace: Workspace, identity: Identity | undefined, audit: AuditSink, clock: Clock = systemClock, home?: string): Session {
-  return { workspace, files: workspace.files, store: workspace, audit, clock, identity, ...(home !== undefined ? { versions: homeVersionMemory(home) } : {}) };
+/** Where a session keeps what its user trusts: the home folder, and whether workspace keys are used ('ignore': VS Code's restricted mode). */
+export interface TrustHome {
+  readonly home: string;
+  readonly workspaceKeys?: KeyAcceptance['mode'];
+}
+
+/**
+ * A session acting as `identity` in `workspace`, recording to `audit`; with `trust`, people are pinned, policy versions
+ * remembered and workspace keys accepted in that home folder (without it nothing is pinned and no workspace key accepted).
+ */
+export function sessionIn(workspace: Workspace, identity: Identity | undefined, audit: AuditSink, clock: Clock = systemClock, trust?: TrustHome): Session {
+  const base = { workspace, files: workspace.files, store: workspace, audit, clock, identity };
+  if (!trust) return base;
+  return {
+    ...base,
+    pins: homePins(trust.home),
+    acceptance: homeAcceptance(trust.home, trust.workspaceKeys ?? 'ask', clock),
+    versions: homeVersionMemory(trust.home),
+  };
 }

@@ -1,6 +1,8 @@
 /**
  * A workspace on disk: the folder holding `.sensitivity/` with its policy, people directory and labels
  * manifest. Reads validate through the core; writes are atomic. Shared by the CLI and the extension host.
+ * The boundary: a workspace is found no higher than the git root, and a `.sensitivity/` folder another
+ * user owns (or anyone may write) is never used — a shared parent folder cannot take a workspace over.
  */
 import { promises as fs } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -28,15 +30,62 @@ async function isDir(p: string): Promise<boolean> {
   return (await fs.stat(p).catch(() => undefined))?.isDirectory() ?? false;
 }
 
-/** Nearest ancestor of `start` holding `.sensitivity/`, else the nearest git root, else `start`. */
-export async function findWorkspaceRoot(start: string): Promise<string> {
-  for (const marker of [WORKSPACE_DIR, '.git']) {
-    for (let dir = resolve(start); ; dir = dirname(dir)) {
-      if (await isDir(join(dir, marker))) return dir;
-      if (dirname(dir) === dir) break;
-    }
+/** Why a `.sensitivity/` folder is not used, or undefined when it is safe: owned by this user, not writable by all. */
+export async function unsafeReason(dir: string): Promise<string | undefined> {
+  const st = await fs.stat(dir).catch(() => undefined);
+  if (!st) return undefined;
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) return `it belongs to another user (uid ${st.uid})`;
+  if ((st.mode & 0o002) !== 0) return 'anyone may write to it';
+  return undefined;
+}
+
+/** A `.sensitivity/` folder passed over while looking for the workspace, and why. */
+export interface IgnoredFolder {
+  readonly dir: string;
+  readonly reason: string;
+}
+
+/** The nearest git root above `start` (a `.git` folder, or a worktree's `.git` file), if any. */
+async function gitRoot(start: string): Promise<string | undefined> {
+  for (let dir = resolve(start); ; dir = dirname(dir)) {
+    if (await fs.stat(join(dir, '.git')).catch(() => undefined)) return dir;
+    if (dirname(dir) === dir) return undefined;
   }
-  return resolve(start);
+}
+
+/**
+ * The workspace of `start`: the nearest ancestor holding a safe `.sensitivity/` no higher than the git
+ * root, else the git root, else `start`. Unsafe `.sensitivity/` folders met on the way are listed in
+ * `ignored` (hosts warn); without a git root the walk goes up to the file system's root.
+ */
+export async function locateWorkspace(start: string): Promise<{ root: string; ignored: IgnoredFolder[] }> {
+  const git = await gitRoot(start);
+  const ignored: IgnoredFolder[] = [];
+  for (let dir = resolve(start); ; dir = dirname(dir)) {
+    const marker = join(dir, WORKSPACE_DIR);
+    if (await isDir(marker)) {
+      const reason = await unsafeReason(marker);
+      if (reason === undefined) return { root: dir, ignored };
+      ignored.push({ dir: marker, reason });
+    }
+    if (dir === git || dirname(dir) === dir) break;
+  }
+  return { root: git ?? resolve(start), ignored };
+}
+
+/** The root `locateWorkspace` finds (its warnings dropped). */
+export async function findWorkspaceRoot(start: string): Promise<string> {
+  return (await locateWorkspace(start)).root;
+}
+
+/** E_WORKSPACE_UNSAFE when the `.sensitivity/` folder of `root` is not safe to read or write. */
+export async function requireSafeWorkspace(root: string): Promise<void> {
+  const dir = join(root, WORKSPACE_DIR);
+  const reason = await unsafeReason(dir);
+  if (reason !== undefined) {
+    throw new SensitivityError('E_WORKSPACE_UNSAFE', `is not used: ${reason}`, dir, { details: { hint: 'fix-permissions' } });
+  }
 }
 
 /** Runs `parse` (sync or async), naming `path` in any SensitivityError it raises. */
@@ -55,7 +104,8 @@ export function parsingFile<T>(path: string, parse: () => T): T {
 /** The workspace rooted at `root` (its `.sensitivity/` folder is created on the first write). */
 export function openWorkspace(root: string): Workspace {
   const file = (name: string) => join(root, WORKSPACE_DIR, name);
-  const read = async <T>(name: string, parse: (text: string | undefined, path: string) => T): Promise<T> => {
+  const read = async <T>(name: string, parse: (text: string | undefined, path: string) => T | Promise<T>): Promise<T> => {
+    await requireSafeWorkspace(root);
     const path = file(name);
     const text = await readTextIfExists(path);
     return parsingFile(path, () => parse(text, path));
@@ -63,11 +113,12 @@ export function openWorkspace(root: string): Workspace {
   /** Read-modify-write of one of the workspace files under its lock: no concurrent change is lost. */
   const update = async <T>(
     name: string,
-    parse: (text: string | undefined, path: string) => T,
+    parse: (text: string | undefined, path: string) => T | Promise<T>,
     serialize: (value: T) => string,
     change: (value: T) => Promise<T | undefined> | T | undefined,
   ) => {
     await fs.mkdir(join(root, WORKSPACE_DIR), { recursive: true });
+    await requireSafeWorkspace(root);
     return withLock(file(name), async () => {
       const current = await read(name, parse);
       const next = await change(current);

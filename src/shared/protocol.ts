@@ -41,6 +41,8 @@ export interface PersonView {
   readonly recovery: boolean;
   /** This is you. */
   readonly you: boolean;
+  /** The identity's fingerprint (six groups of five digits) to compare with the person. */
+  readonly fingerprint: string;
 }
 
 /** What you may ask the host to do with a file (the host checks again before acting). */

@@ -125,7 +125,11 @@ function peopleCell(row: FileRow): HTMLElement {
     const until = row.expires ? `, ${row.expired ? 'expired' : 'until'} ${date(row.expires)}` : '';
     const item = el(
       'li',
-      { class: 'person', 'data-person': p.id, title: `${p.email} — ${p.rights.map((r) => RIGHT_WORDS[r]).join(', ') || 'no rights'}` },
+      {
+        class: 'person',
+        'data-person': p.id,
+        title: `${p.email} — ${p.rights.map((r) => RIGHT_WORDS[r]).join(', ') || 'no rights'}\nfingerprint ${p.fingerprint}`,
+      },
       el('span', { class: 'who' }, personName(p)),
       ' ',
       el('span', { class: 'role' }, `${p.role}${until}`),
@@ -268,6 +272,11 @@ export function personViewElement(person: PersonView, lines: readonly AccessLine
       { class: 'person-head' },
       el('h2', {}, `What ${name}${person.you ? ' (you)' : ''} can open`),
       el('span', { class: 'muted' }, `${person.email} · ${plural(lines.length, 'protected file')}`),
+      el(
+        'span',
+        { class: 'muted fingerprint', title: 'Compare with what they see in Show My Identity (or sensitivity id show)' },
+        `fingerprint ${person.fingerprint}`,
+      ),
       revocable > 0
         ? el(
             'vscode-button',

@@ -165,8 +165,8 @@ describe('parseIdentity (private keys included)', () => {
 });
 
 describe('people directory', () => {
-  it('no file yet is empty; add, find by email (any case) or id, serialize sorted, round-trip', () => {
-    const dir = addPerson(addPerson(parsePeople(undefined), bobPub), alicePub);
+  it('no file yet is empty; add, find by email (any case) or id, serialize sorted, round-trip', async () => {
+    const dir = addPerson(addPerson(await parsePeople(undefined), bobPub), alicePub);
     assert.equal(findPerson(dir, 'BOB@example.com ').id, bob.id);
     assert.equal(findPerson(dir, alice.id).email, 'alice@example.com');
     const text = serializePeople(dir);
@@ -175,8 +175,8 @@ describe('people directory', () => {
       JSON.parse(text).people.map((p: PublicIdentity) => p.email),
       ['alice@example.com', 'bob@example.com'],
     );
-    assert.deepEqual(parsePeople(text), { version: 1, people: [alicePub, bobPub] });
-    assert.equal(serializePeople(parsePeople(text)), text);
+    assert.deepEqual(await parsePeople(text), { version: 1, people: [alicePub, bobPub] });
+    assert.equal(serializePeople(await parsePeople(text)), text);
     assert.deepEqual(EMPTY_PEOPLE.people, [], 'input not mutated');
   });
 
@@ -214,19 +214,19 @@ describe('people directory', () => {
 
   it('refuses a bad file: JSON, shape, a forged entry (named by pointer), duplicates, a newer version', async () => {
     const good = JSON.parse(serializePeople(addPerson(addPerson(EMPTY_PEOPLE, alicePub), bobPub)));
-    throwsCode(() => parsePeople('{"version":1,'), 'E_IDENTITY_INVALID', /not valid JSON/);
-    throwsCode(() => parsePeople('{"version":1}'), 'E_IDENTITY_INVALID', /\/people: is required/);
-    throwsCode(() => parsePeople(JSON.stringify({ version: 1, people: {} })), 'E_IDENTITY_INVALID', /\/people: must be an array/);
+    await rejectsCode(parsePeople('{"version":1,'), 'E_IDENTITY_INVALID', /not valid JSON/);
+    await rejectsCode(parsePeople('{"version":1}'), 'E_IDENTITY_INVALID', /\/people: is required/);
+    await rejectsCode(parsePeople(JSON.stringify({ version: 1, people: {} })), 'E_IDENTITY_INVALID', /\/people: must be an array/);
     const forged = JSON.parse(JSON.stringify(good)) as { people: Loose[] };
     forged.people[1]!.enc.x = forged.people[0]!.enc.x;
-    throwsCode(() => parsePeople(JSON.stringify(forged), 'people.json'), 'E_IDENTITY_INVALID', /\/people\/1\/enc\/kid: is not the RFC 7638 thumbprint/);
-    throwsCode(
-      () => parsePeople(JSON.stringify({ version: 1, people: [good.people[0], good.people[0]] })),
+    await rejectsCode(parsePeople(JSON.stringify(forged), 'people.json'), 'E_IDENTITY_INVALID', /\/people\/1\/enc\/kid: is not the RFC 7638 thumbprint/);
+    await rejectsCode(
+      parsePeople(JSON.stringify({ version: 1, people: [good.people[0], good.people[0]] })),
       'E_IDENTITY_INVALID',
       /\/people\/1: alice@example\.com is listed twice/,
     );
     const other = publicIdentity(await createIdentity('Alice 2', 'alice@example.com'));
-    throwsCode(() => parsePeople(JSON.stringify({ version: 1, people: [good.people[0], other] })), 'E_IDENTITY_INVALID', /listed twice/);
-    throwsCode(() => parsePeople(JSON.stringify({ version: 3, people: [] })), 'E_UNSUPPORTED_VERSION');
+    await rejectsCode(parsePeople(JSON.stringify({ version: 1, people: [good.people[0], other] })), 'E_IDENTITY_INVALID', /listed twice/);
+    await rejectsCode(parsePeople(JSON.stringify({ version: 3, people: [] })), 'E_UNSUPPORTED_VERSION');
   });
 });

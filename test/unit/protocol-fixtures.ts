@@ -4,7 +4,18 @@ import type { FileRow, PersonView } from '../../src/shared/protocol.js';
 
 /** A grantee (Viewer unless `extra` says otherwise); its id is `id`, its email `<id>@example.com` unless given. */
 export function person(id: string, extra: Partial<PersonView> = {}): PersonView {
-  return { id, name: id, email: `${id}@example.com`, role: 'Viewer', rights: ['VIEW', 'VIEWRIGHTSDATA'], owner: false, recovery: false, you: false, ...extra };
+  return {
+    id,
+    name: id,
+    email: `${id}@example.com`,
+    role: 'Viewer',
+    rights: ['VIEW', 'VIEWRIGHTSDATA'],
+    owner: false,
+    recovery: false,
+    you: false,
+    fingerprint: '00000 00000 00000 00000 00000 00000',
+    ...extra,
+  };
 }
 
 /** A protected row offering nothing, labeled Confidential, unless `extra` says otherwise. */

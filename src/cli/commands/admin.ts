@@ -2,7 +2,8 @@
 import { promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
 import { SensitivityError } from '../../core/errors.js';
-import { flattenLabels, parsePolicy, verifyAuditLog } from '../../core/index.js';
+import { acceptWorkspaceKeys } from '../../core/app/index.js';
+import { describeWorkspaceKeys, flattenLabels, parsePolicy, verifyAuditLog, workspaceKeys, workspaceKeysDigest } from '../../core/index.js';
 import { auditPath } from '../../node/home.js';
 import { readTextIfExists } from '../../node/node-io.js';
 import { parsingFile } from '../../node/workspace.js';
@@ -60,6 +61,32 @@ export const adminCommands: Command[] = [
       }
       if (policy.mandatory?.length) out(`Mandatory labels for: ${policy.mandatory.join(', ')}`);
       out(`Downgrades need a justification: ${policy.requireDowngradeJustification ? 'yes' : 'no'}`);
+      const keys = workspaceKeys(policy);
+      if (keys.length) {
+        const s = await ctx.session();
+        const accepted = await s.acceptance?.isAccepted(workspaceKeysDigest(keys));
+        out(`Workspace keys (${accepted ? 'accepted by you' : 'NOT accepted by you: protect refuses until `sensitivity policy accept`'}):`);
+        for (const line of describeWorkspaceKeys(keys)) out(`  ${line}`);
+      }
+    },
+  },
+  {
+    name: 'policy accept',
+    usage: 'policy accept',
+    summary: "accept the workspace policy's keys (recovery recipients) for you, after checking the fingerprints it prints",
+    help: 'A workspace policy that names recovery recipients (Co-Owners of every file protected here) takes effect only once you accept that exact set; a later change to it must be accepted again.\n',
+    flags: {},
+    async run(ctx) {
+      const s = await ctx.session();
+      const policy = await s.workspace.policy();
+      if (workspaceKeys(policy).length === 0) {
+        out('The workspace policy names no recovery recipients: nothing to accept.');
+        return;
+      }
+      const { keys, digest } = await acceptWorkspaceKeys(s, policy);
+      out('Accepted, for every file you protect in workspaces with exactly these keys:');
+      for (const line of keys) out(`  ${line}`);
+      out(`(key set ${digest}, recorded in your audit log)`);
     },
   },
   {

@@ -3,8 +3,8 @@ import { promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
 import { SensitivityError } from '../../core/errors.js';
 import { createIdentity, publicIdentity, type PublicIdentity } from '../../core/identity.js';
-import { addToPeople } from '../../core/app/index.js';
-import { exportIdentity, importIdentity, parsePublicIdentity } from '../../core/index.js';
+import { addToPeople, checkPerson } from '../../core/app/index.js';
+import { exportIdentity, fingerprint, importIdentity, parsePublicIdentity } from '../../core/index.js';
 import { identityPath, writeHomeIdentity } from '../../node/home.js';
 import { readTextIfExists, requireAbsent, writeFileAtomic } from '../../node/node-io.js';
 import { parsingFile } from '../../node/workspace.js';
@@ -21,7 +21,17 @@ function printIdentity(p: PublicIdentity): void {
   out(`Email:   ${p.email}`);
   out(`Id:      ${p.id}`);
   out(`Created: ${p.created}`);
+  out(`Fingerprint: ${fingerprint(p.id)}`);
 }
+
+const PIN_WORDS = {
+  new: 'pinned now: a different key for them will be refused until you confirm it',
+  same: 'the key you had pinned for them',
+  changed: 'replaces the key you had pinned for them (you confirmed the change)',
+} as const;
+
+/** `--accept-new-key`: the flag that confirms a person's changed key (see `people verify`). */
+export const ACCEPT_NEW_KEY = { 'accept-new-key': {} } as const;
 
 async function refuseToReplace(home: string, what: string): Promise<void> {
   if ((await readTextIfExists(identityPath(home))) !== undefined) {
@@ -99,17 +109,34 @@ export const idCommands: Command[] = [
   },
   {
     name: 'people add',
-    usage: 'people add FILE|- [--replace]',
-    summary: "add a person's public identity (from `id show --json`) to .sensitivity/people.json",
-    flags: { replace: {} },
+    usage: 'people add FILE|- [--replace] [--accept-new-key]',
+    summary: "add a person's public identity (from `id show --json`) to .sensitivity/people.json, and pin it",
+    help: '--replace: another key is listed for that email in this workspace. --accept-new-key: you pinned another key for them and compared the new fingerprint with them.\n',
+    flags: { replace: {}, ...ACCEPT_NEW_KEY },
     async run(ctx, args) {
       const [file] = needPositionals(args, 1, 'FILE (or - for standard input)');
       const text = file === '-' ? await readStdin() : await fs.readFile(resolve(file!), 'utf8');
       const name = file === '-' ? '<stdin>' : file!;
       const person = await parsingFile(name, () => parsePublicIdentity(parseJson(text, 'pass what `sensitivity id show --json` prints')));
       const s = await ctx.session();
-      await addToPeople(s, person, { replace: hasFlag(args, 'replace') });
+      let pinned: keyof typeof PIN_WORDS = 'same';
+      await addToPeople(s, person, { replace: hasFlag(args, 'replace'), acceptNewKey: hasFlag(args, 'accept-new-key'), onPin: (_p, o) => (pinned = o) });
       out(`Added ${describe(person)} (id ${person.id}) to ${s.workspace.absPath('.sensitivity/people.json')}`);
+      out(`Fingerprint: ${fingerprint(person.id)} — ${PIN_WORDS[pinned]}`);
+    },
+  },
+  {
+    name: 'people verify',
+    usage: 'people verify EMAIL',
+    summary: "show a person's fingerprint to compare with what their `sensitivity id show` prints (exit 4 when it is not the key you pinned)",
+    flags: {},
+    async run(ctx, args) {
+      const [who] = needPositionals(args, 1, 'EMAIL');
+      const check = await checkPerson(await ctx.session(), who!);
+      out(`${describe(check.person)}`);
+      out(`Fingerprint: ${check.fingerprint}`);
+      out(check.pinned ? 'Pinned: yes, this is the key you pinned for them' : 'Pinned: not yet (pinned when you first share with them or add them)');
+      out('Compare the fingerprint with them in person or on a call: it must match what `sensitivity id show` prints for them.');
     },
   },
 ];

@@ -4,8 +4,20 @@ import * as app from '../../core/app/index.js';
 import { SensitivityError } from '../../core/errors.js';
 import { parseExpiry } from '../../core/expiry.js';
 import type { Session } from '../../node/session.js';
-import { flagValue, flagValues, hasFlag, needPositionals } from '../args.js';
+import { fingerprint } from '../../core/fingerprint.js';
+import type { PublicIdentity } from '../../core/identity.js';
+import { flagValue, flagValues, hasFlag, needPositionals, type ParsedArgs } from '../args.js';
 import { out, outJson, stdoutSink, type Command } from './command.js';
+import { ACCEPT_NEW_KEY } from './id.js';
+
+/** Pin options from the command line; each person's fingerprint is printed as it is used (compare them). */
+function pinOptions(args: ParsedArgs): app.PinOptions {
+  const words = { new: 'first use, pinned now', same: 'pinned', changed: 'NEW KEY, accepted and pinned' };
+  return {
+    acceptNewKey: hasFlag(args, 'accept-new-key'),
+    onPin: (p: PublicIdentity, outcome) => out(`  ${p.name} <${p.email}>  fingerprint ${fingerprint(p.id)}  (${words[outcome]})`),
+  };
+}
 
 /** The workspace-relative path of a file named on the command line. */
 export const relOf = (s: Session, file: string): string => s.workspace.relPath(resolve(file));
@@ -25,7 +37,10 @@ function printInfo(i: app.ProtectedInfo): void {
   out(`Issued:     ${i.issued}`);
   out(`Expires:    ${i.expires ?? 'never'}${i.expired ? ' (EXPIRED)' : ''}`);
   out('Access:');
-  for (const g of i.grants) out(`  ${g.name ? `${g.name} <${g.email}>` : g.email}  ${g.role}${g.recovery ? ' (recovery)' : ''}  ${g.rights.join(' ')}`);
+  for (const g of i.grants) {
+    out(`  ${g.name ? `${g.name} <${g.email}>` : g.email}  ${g.role}${g.recovery ? ' (recovery)' : ''}  ${g.rights.join(' ')}`);
+    out(`    fingerprint ${g.fingerprint}`);
+  }
   out(`You:        ${i.denied ? `no access — ${i.denied.reason}` : i.yourRights.join(' ')}`);
   out(`Format:     envelope v${i.version}, content id ${i.contentId}`);
   if (i.lastWrittenBy) out(`Written:    last by ${app.signerWords(i.lastWrittenBy.signer)} at ${i.lastWrittenBy.at}`);
@@ -38,10 +53,17 @@ function printInfo(i: app.ProtectedInfo): void {
 export const protectCommands: Command[] = [
   {
     name: 'protect',
-    usage: 'protect FILE... [--label LABEL] [--grant EMAIL=ROLE]... [--expires DATE|Nd] [--keep] [--justification TEXT]',
+    usage: 'protect FILE... [--label LABEL] [--grant EMAIL=ROLE]... [--expires DATE|Nd] [--keep] [--justification TEXT] [--accept-new-key]',
     summary: 'encrypt files into FILE.protected for you (Co-Owner) and the people granted',
     help: "Roles: Viewer, Reviewer, Co-Author, Co-Owner (and the policy's custom roles). The label's protection defaults add grants and expiry.\n",
-    flags: { label: { value: true }, grant: { value: true, repeat: true }, expires: { value: true }, keep: {}, justification: { value: true } },
+    flags: {
+      label: { value: true },
+      grant: { value: true, repeat: true },
+      expires: { value: true },
+      keep: {},
+      justification: { value: true },
+      ...ACCEPT_NEW_KEY,
+    },
     async run(ctx, args) {
       const files = needPositionals(args, 1, 'FILE');
       const grants = flagValues(args, 'grant').map(parseGrant);
@@ -56,6 +78,7 @@ export const protectCommands: Command[] = [
           ...(label ? { label } : {}),
           ...(exp ? { expires: parseExpiry(exp, ctx.clock.now()) } : {}),
           ...(justification ? { justification } : {}),
+          ...pinOptions(args),
         });
         const who = info.policy.grants.map((g) => g.email).join(', ');
         out(`${f}.protected: ${info.policy.label.name}; access: ${who}`);
@@ -101,13 +124,13 @@ export const protectCommands: Command[] = [
   },
   {
     name: 'grant',
-    usage: 'grant FILE.protected EMAIL=ROLE...',
-    summary: 'give people a role on a protected file (needs OWNER)',
-    flags: {},
+    usage: 'grant FILE.protected EMAIL=ROLE... [--accept-new-key]',
+    summary: 'give people a role on a protected file (needs OWNER); prints their fingerprints',
+    flags: { ...ACCEPT_NEW_KEY },
     async run(ctx, args) {
       const [f, ...specs] = needPositionals(args, 2, 'FILE.protected and at least one EMAIL=ROLE');
       const s = await ctx.session();
-      await app.grant(s, relOf(s, f!), specs.map(parseGrant));
+      await app.grant(s, relOf(s, f!), specs.map(parseGrant), pinOptions(args));
       out(`${f}: granted ${specs.join(', ')}`);
     },
   },

@@ -4,11 +4,17 @@ import { actorOf, timeAndChance } from './context.js';
 import type { AppContext } from './ports.js';
 import { grantRequests, type GrantSpec } from './protect.js';
 import { rewriteProtected } from './rewrite.js';
+import { trustPeople, type PinOptions } from './trust.js';
 
-/** Grants `specs` on the protected file at `path`. */
-export async function grant(ctx: AppContext, path: string, specs: readonly GrantSpec[]): Promise<EnvelopeInfo> {
+/** Grants `specs` on the protected file at `path`; the people must be self-signed and are pinned (see `trustPeople`). */
+export async function grant(ctx: AppContext, path: string, specs: readonly GrantSpec[], opts: PinOptions = {}): Promise<EnvelopeInfo> {
   const [policy, people] = await Promise.all([ctx.store.policy(), ctx.store.people()]);
   const requests = grantRequests(policy, people, specs);
+  await trustPeople(
+    ctx,
+    requests.map((r) => r.person),
+    opts,
+  );
   return rewriteProtected(
     ctx,
     path,

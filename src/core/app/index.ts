@@ -2,7 +2,7 @@
  * The application layer: the rules of every operation, one file each, over the ports in `ports.ts`. The
  * CLI and the extension call these and nothing below them, so a rule is enforced in one place.
  */
-export type { AppContext, AuditSink, Cancellable, DirEntry, FileAccess, PinStore, ReadHandle, VersionMemory, WorkspaceStore } from './ports.js';
+export type { AppContext, AuditSink, Cancellable, DirEntry, FileAccess, KeyAcceptance, PinStore, ReadHandle, VersionMemory, WorkspaceStore } from './ports.js';
 export { accessEntries, inspect, signerWords, type AccessEntry, type PolicyVersionView, type ProtectedInfo, type SignerView } from './inspect.js';
 export { protect, grantRequests, type GrantSpec, type ProtectRequest } from './protect.js';
 export { unprotect } from './unprotect.js';
@@ -18,3 +18,4 @@ export { addToPeople } from './people.js';
 export { merge, type MergeOutcome, type MergeRequest, type MergeSides, type TextMerge } from './merge.js';
 export { labelCopy, moveLabel, pasteOutcome, type PasteOutcome } from './follow.js';
 export { openVersion } from './open-version.js';
+export { acceptedRecovery, acceptWorkspaceKeys, checkPerson, trustPeople, type PersonCheck, type PinOptions } from './trust.js';

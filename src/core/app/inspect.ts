@@ -1,9 +1,9 @@
 /** `inspect`: what a protected file says about itself, from its header alone (no key needed). */
 import { policySubject, readEnvelopeHeader, type EnvelopeHeader, type EnvelopeInfo, type EnvelopeLabel } from '../envelope/index.js';
 import { isSensitivityError, type ErrorCode } from '../errors.js';
+import { fingerprint } from '../fingerprint.js';
 import { isProtectedPath } from '../paths.js';
 import { decideAccess, normalizeRights, roleOfRights, type Right } from '../rights.js';
-import { fingerprint } from '../fingerprint.js';
 import { requireProtectedPath, withHandle } from './context.js';
 import type { AppContext } from './ports.js';
 import { seenAbove } from './versions.js';
@@ -16,6 +16,8 @@ export interface AccessEntry {
   readonly role: string;
   readonly rights: readonly Right[];
   readonly recovery: boolean;
+  /** The identity's fingerprint (six groups of five digits), to compare with what the person sees. */
+  readonly fingerprint: string;
 }
 
 /**
@@ -96,6 +98,7 @@ export function accessEntries(info: EnvelopeHeader | EnvelopeInfo): AccessEntry[
     role: roleOfRights(g.rights),
     rights: normalizeRights(g.rights),
     recovery: g.recovery === true,
+    fingerprint: fingerprint(g.id),
   }));
 }
 

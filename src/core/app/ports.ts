@@ -82,6 +82,18 @@ export interface PinStore {
   pin(identity: PublicIdentity, options?: { readonly confirmChange?: boolean }): Promise<'new' | 'same' | 'changed'>;
 }
 
+/**
+ * The sets of workspace keys (recovery recipients, trust anchors) this user has accepted, by digest (home
+ * folder, never the workspace): a workspace policy's keys take effect only once accepted.
+ */
+export interface KeyAcceptance {
+  /** 'ignore': the workspace's keys are never used here (VS Code's restricted mode); files are protected without them. */
+  readonly mode: 'ask' | 'ignore';
+  isAccepted(digest: string): Promise<boolean>;
+  /** Records the acceptance of the key set with this digest (`what`: the fingerprints shown, kept for the record). */
+  accept(digest: string, what: readonly string[]): Promise<void>;
+}
+
 /** The highest policy version this user has seen per content id (home folder): a lower one is a rollback. */
 export interface VersionMemory {
   highest(contentId: string): Promise<number | undefined>;
@@ -98,10 +110,12 @@ export interface AppContext {
   readonly random?: RandomSource;
   /** Absent when the user has no identity yet: reads of headers and labels still work. */
   readonly identity: Identity | undefined;
-  /** The user's pins (issue 9, being built): absent means nothing is pinned, so no key is shown as verified. */
+  /** The user's pins: absent means nothing is pinned, so no key is shown as verified (and none is pinned). */
   readonly pins?: PinStore;
   /** Policy versions seen (issue 9, being built): absent means no rollback check. */
   readonly versions?: VersionMemory;
+  /** Accepted workspace keys: absent means none is accepted (a policy naming recovery recipients stops protect until accepted). */
+  readonly acceptance?: KeyAcceptance;
 }
 
 /** Long-running file work: cancelled through `signal` (E_CANCELLED, nothing written), progress in bytes read. */

@@ -2,7 +2,6 @@
 import type { GrantRequest } from '../envelope/index.js';
 import { protect as sealEnvelope, type EnvelopeInfo } from '../envelope/index.js';
 import { SensitivityError } from '../errors.js';
-import type { PublicIdentity } from '../identity.js';
 import { getLabel, removePath } from '../labels/index.js';
 import { baseName, isProtectedPath, protectedPathOf } from '../paths.js';
 import { findPerson, type PeopleDirectory } from '../people.js';
@@ -10,6 +9,7 @@ import { defaultExpiry, findLabel, isDowngrade, resolveProtectionGrants, type Po
 import { rightsOfRole, roleOfRights } from '../rights.js';
 import { actorOf, timeAndChance, envelopeLabelOf, mediaTypeOf, requireIdentity, watched, withHandle } from './context.js';
 import type { AppContext, Cancellable } from './ports.js';
+import { acceptedRecovery, trustPeople, type PinOptions } from './trust.js';
 
 /** A grant as people write it: an email (or identity id) and a role name. */
 export interface GrantSpec {
@@ -17,7 +17,7 @@ export interface GrantSpec {
   readonly role: string;
 }
 
-export interface ProtectRequest extends Cancellable {
+export interface ProtectRequest extends Cancellable, PinOptions {
   /** Label query; default: the file's manifest label, else the policy's default label. */
   readonly label?: string;
   readonly grants?: readonly GrantSpec[];
@@ -35,7 +35,8 @@ export function grantRequests(policy: Policy, people: PeopleDirectory, specs: re
 
 /**
  * Protects the plain file at `path` into `path.protected` (created exclusively: an existing or racing file
- * there is never overwritten). The owner is always Co-Owner. The event is recorded before the envelope is
+ * there is never overwritten). The owner is always Co-Owner; grantees must be self-signed and are pinned
+ * (a changed key is refused unless `acceptNewKey`); the policy's recovery recipients only once accepted. The event is recorded before the envelope is
  * put in place, so an unrecordable protect leaves nothing behind.
  */
 export async function protect(ctx: AppContext, path: string, req: ProtectRequest = {}): Promise<{ output: string; info: EnvelopeInfo }> {
@@ -62,6 +63,12 @@ export async function protect(ctx: AppContext, path: string, req: ProtectRequest
   const explicit = grantRequests(policy, people, req.grants ?? []);
   // Explicit grants win over the label's defaults for the same person.
   const grants = [...defaults.filter((d) => !explicit.some((e) => e.person.id === d.person.id)), ...explicit];
+  const recovery = await acceptedRecovery(ctx, policy);
+  await trustPeople(
+    ctx,
+    grants.map((g) => g.person),
+    req,
+  );
   const expires = req.expires ?? defaultExpiry(label, ctx.clock.now());
   const info = await withHandle(ctx, path, (h) =>
     ctx.files.create(
@@ -72,7 +79,7 @@ export async function protect(ctx: AppContext, path: string, req: ProtectRequest
           owner,
           label: envelopeLabelOf(label),
           grants,
-          recovery: (policy.recovery ?? []) as PublicIdentity[],
+          recovery,
           ...(expires ? { expires } : {}),
           renewable: label.protection?.expiry?.ownerCanRenew === true,
           innerName: baseName(path),

@@ -28,6 +28,7 @@ export const AUDIT_ACTIONS = [
   'people.remove',
   'people.change',
   'policy.accept',
+  'pin.change',
   'audit.repair',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -159,6 +159,8 @@ export function resolveProtectionGrants(policy: Policy, label: PolicyLabel | str
   const named = (email: string, role: string): PublicIdentity => {
     const person = people.people.find((p) => p.email === email);
     if (person) return person;
+    const refused = people.refused?.find((r) => r.entry.email === email);
+    if (refused) throw refused.error;
     throw new SensitivityError(
       'E_PERSON_UNKNOWN',
       `the label ${l.displayName} grants ${role} to ${email}, who is not in the workspace's people directory`,

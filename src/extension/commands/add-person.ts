@@ -9,7 +9,8 @@ import { SensitivityError } from '../../core/errors.js';
 import type { PublicIdentity } from '../../core/identity.js';
 import type { Services } from '../services.js';
 import { showError } from '../ui/errors.js';
-import { activeFile, parseArgs } from './targets.js';
+import { activeFile, Cancelled, parseArgs } from './targets.js';
+import { TrustConfirmation } from './trust-confirm.js';
 
 export interface AddPersonOptions {
   /** The public identity, as an object or its JSON text. */
@@ -55,10 +56,18 @@ export async function addPerson(services: Services, ...args: unknown[]): Promise
     if (typeof json === 'string') json = parseJson(json);
     const core = await services.core();
     const person = core.parsePublicIdentity(json);
-    await core.app.addToPeople(await services.session(folder), person, { replace: options.replace ?? false });
-    if (options.person === undefined) void vscode.window.showInformationMessage(`Added ${person.name} <${person.email}> to this workspace's people.`);
+    const session = await services.session(folder);
+    await new TrustConfirmation(services).run(session, ({ acceptNewKey }) =>
+      core.app.addToPeople(session, person, { replace: options.replace ?? false, acceptNewKey }),
+    );
+    if (options.person === undefined) {
+      void vscode.window.showInformationMessage(`Added ${person.name} <${person.email}> to this workspace's people.`, {
+        detail: `Fingerprint ${core.fingerprint(person.id)}: compare it with what they see in Show My Identity.`,
+      });
+    }
     return person;
   } catch (e) {
+    if (e instanceof Cancelled) return undefined;
     void showError(services, e);
     return undefined;
   }

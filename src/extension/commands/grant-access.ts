@@ -9,6 +9,7 @@ import type { Services } from '../services.js';
 import { ensureIdentity } from '../ui/identity-setup.js';
 import { pickPeople, pickRole } from '../ui/prompts.js';
 import { CANCELLED, parseArgs, resolveTargets, runBatch, type BatchResult } from './targets.js';
+import { TrustConfirmation } from './trust-confirm.js';
 
 export interface GrantAccessOptions {
   readonly grants: readonly GrantSpec[];
@@ -29,6 +30,7 @@ async function askGrants(services: Services, files: readonly vscode.Uri[]): Prom
   const what = files.length === 1 ? basename(files[0]!.fsPath) : `${files.length} files`;
   const picked = await pickPeople(people, {
     title: `Grant Access to ${what} (1/2)`,
+    fingerprint: core.fingerprint,
     exclude: new Set([...granted, ...(session.identity ? [session.identity.id, session.identity.email.toLowerCase()] : [])]),
   });
   if (!picked) return undefined;
@@ -43,13 +45,20 @@ export async function grantAccess(services: Services, ...args: unknown[]): Promi
   if (!(await ensureIdentity(services, 'share protected files'))) return CANCELLED;
   const grants = options.grants ?? (await askGrants(services, files));
   if (!grants || grants.length === 0) return CANCELLED;
-  const { app } = await services.core();
+  const { app, fingerprint } = await services.core();
+  const trust = new TrustConfirmation(services);
+  const used = new Map<string, string>();
   const result = await runBatch(services, 'Granting access', files, async (file) => {
     const s = await services.session(file);
-    await app.grant(s, s.workspace.relPath(file.fsPath), grants);
+    await trust.run(s, ({ acceptNewKey }) =>
+      app.grant(s, s.workspace.relPath(file.fsPath), grants, { acceptNewKey, onPin: (p) => used.set(p.email, fingerprint(p.id)) }),
+    );
   });
   if (result.done.length > 0) {
-    vscode.window.setStatusBarMessage(`$(person-add) Granted ${grants.map((g) => `${g.who} (${g.role})`).join(', ')}`, 4000);
+    // The fingerprints used, to compare with the people (they see theirs in Show My Identity).
+    const shown = [...used].map(([email, fp]) => `${email}: ${fp}`).join('; ');
+    services.log.info(`granted ${grants.map((g) => `${g.who} (${g.role})`).join(', ')}; fingerprints ${shown}`);
+    vscode.window.setStatusBarMessage(`$(person-add) Granted ${grants.map((g) => `${g.who} (${g.role})`).join(', ')} — fingerprints ${shown}`, 8000);
   }
   return result;
 }

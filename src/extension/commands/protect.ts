@@ -14,6 +14,7 @@ import { pickPeople, pickRole } from '../ui/prompts.js';
 import { saveDirty, swapEditors } from '../protected/editor-swap.js';
 import { isEnvelopeUri } from '../protected/uris.js';
 import { Justification } from './justified.js';
+import { TrustConfirmation } from './trust-confirm.js';
 import { CANCELLED, parseArgs, resolveTargets, runBatch, type BatchResult } from './targets.js';
 
 export interface ProtectOptions {
@@ -48,6 +49,7 @@ async function askProtection(services: Services, files: readonly vscode.Uri[]): 
   const me = session.identity;
   const picked = await pickPeople(people, {
     title: `Protect ${what} (2/3): Who Else May Open It?`,
+    fingerprint: core.fingerprint,
     exclude: new Set(me ? [me.id, me.email.toLowerCase()] : []),
     allowNone: true,
   });
@@ -78,18 +80,22 @@ export async function protect(services: Services, ...args: unknown[]): Promise<B
   const expires = request.expires ? parseExpiry(request.expires, new Date()) : undefined;
   await saveDirty(files);
   const justification = new Justification(request.justification);
+  const trust = new TrustConfirmation(services);
   const result = await runBatch(services, 'Protecting', files, async (file, step) => {
     const session = await services.session(file);
     const { output } = await justification.run((j) =>
-      app.protect(session, session.workspace.relPath(file.fsPath), {
-        ...(request.label ? { label: request.label } : {}),
-        ...(request.grants ? { grants: request.grants } : {}),
-        ...(expires ? { expires } : {}),
-        ...(j ? { justification: j } : {}),
-        keep,
-        signal: step.signal,
-        onProgress: step.onProgress,
-      }),
+      trust.run(session, ({ acceptNewKey }) =>
+        app.protect(session, session.workspace.relPath(file.fsPath), {
+          ...(request.label ? { label: request.label } : {}),
+          ...(request.grants ? { grants: request.grants } : {}),
+          ...(expires ? { expires } : {}),
+          ...(j ? { justification: j } : {}),
+          keep,
+          acceptNewKey,
+          signal: step.signal,
+          onProgress: step.onProgress,
+        }),
+      ),
     );
     const envelope = vscode.Uri.file(session.workspace.absPath(output));
     if (!keep) await swapEditors([file], envelope);

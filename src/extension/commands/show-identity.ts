@@ -38,7 +38,9 @@ export async function showIdentity(services: Services, ...args: unknown[]): Prom
     void vscode.window
       .showInformationMessage(
         `Your identity: ${pub.name} <${pub.email}>`,
-        { detail: `Id ${pub.id}, created ${new Date(pub.created).toLocaleDateString()}` },
+        {
+          detail: `Fingerprint ${core.fingerprint(pub.id)} (others compare it when they share with you)\nId ${pub.id}, created ${new Date(pub.created).toLocaleDateString()}`,
+        },
         copy,
         addMe,
         backup,

@@ -4,6 +4,7 @@
  */
 import type { PolicyLabel } from '../../core/policy/types.js';
 import { RIGHTS, type Right } from '../../core/rights.js';
+import { fingerprint } from '../../core/fingerprint.js';
 import type { LabeledFile, ProtectedInfo } from '../../core/app/index.js';
 import type { FileRow, LabelView, PersonView } from '../../shared/protocol.js';
 
@@ -52,6 +53,7 @@ function people(info: ProtectedInfo, me: string | undefined): PersonView[] {
     owner: true,
     recovery: false,
     you: info.owner.id === me,
+    fingerprint: ownerGrant?.fingerprint ?? fingerprint(info.owner.id),
   };
   const others = info.grants
     .filter((g) => g.id !== info.owner.id)
@@ -64,6 +66,7 @@ function people(info: ProtectedInfo, me: string | undefined): PersonView[] {
       owner: false,
       recovery: g.recovery,
       you: g.id === me,
+      fingerprint: g.fingerprint,
     }));
   return [owner, ...others];
 }

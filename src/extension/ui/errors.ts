@@ -52,6 +52,17 @@ function hinted(e: SensitivityError, file: vscode.Uri | undefined): { text: stri
       return { text: 'Close the file without saving, reopen it, and make your change again (copy it first if you need it).', actions: [] };
     case 'accept-restore':
       return { text: 'If an owner restored this older copy on purpose, they accept it once with "sensitivity restore" in a terminal.', actions: [] };
+    case 'accept-new-key':
+      return { text: 'Compare fingerprints with them before accepting a new key.', actions: [] };
+    case 're-add-person':
+      return {
+        text: 'Ask them for their public identity again (Show My Identity → Copy, from this version), then add them.',
+        actions: [{ title: 'Add a Person…', command: COMMAND.addPerson }],
+      };
+    case 'accept-policy':
+      return { text: 'Check the fingerprints with whoever runs this workspace.', actions: [] };
+    case 'fix-permissions':
+      return { text: 'Make the folder yours and not writable by others, or remove it.', actions: [] };
     case 'choose-workspace':
     default:
       return { text: '', actions: [] };

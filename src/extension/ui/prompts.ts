@@ -42,7 +42,7 @@ const ADD_PERSON = '$(person-add) Add a person…';
  */
 export async function pickPeople(
   people: () => Promise<readonly PublicIdentity[]>,
-  opts: { title: string; exclude?: ReadonlySet<string>; allowNone?: boolean },
+  opts: { title: string; exclude?: ReadonlySet<string>; allowNone?: boolean; fingerprint?: (id: string) => string },
 ): Promise<PublicIdentity[] | undefined> {
   for (;;) {
     const byEmail = new Map<string, PublicIdentity>();
@@ -50,6 +50,7 @@ export async function pickPeople(
     const items: (vscode.QuickPickItem & { person?: PublicIdentity })[] = [...byEmail.values()].map((p) => ({
       label: `$(person) ${identityDisplay(p)}`,
       description: p.email,
+      ...(opts.fingerprint ? { detail: `fingerprint ${opts.fingerprint(p.id)}` } : {}),
       person: p,
     }));
     items.push({ label: ADD_PERSON, description: 'from their public identity (Copy Public Identity in Show My Identity)', alwaysShow: true });

@@ -5,22 +5,12 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as app from '../../../src/core/app/index.js';
-import { isSensitivityError, SensitivityError, type ErrorCode } from '../../../src/core/errors.js';
+import { SensitivityError } from '../../../src/core/errors.js';
 import { createIdentity, publicIdentity, type Identity } from '../../../src/core/identity.js';
 import { getLabel } from '../../../src/core/labels/index.js';
 import { addPerson, EMPTY_PEOPLE } from '../../../src/core/people.js';
 import { memorySink } from '../../../src/core/envelope/index.js';
-import { memoryContext, MemoryFiles, MemoryStore } from './memory-ports.js';
-
-async function rejectsCode(p: Promise<unknown>, code: ErrorCode): Promise<SensitivityError> {
-  let caught: unknown;
-  await p.then(
-    () => assert.fail(`expected ${code}, but it succeeded`),
-    (e: unknown) => (caught = e),
-  );
-  assert.ok(isSensitivityError(caught, code), `expected ${code}, got ${String(caught)}`);
-  return caught;
-}
+import { memoryContext, MemoryFiles, MemoryStore, rejectsCode } from './memory-ports.js';
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 

@@ -4,10 +4,22 @@
  * it), `create` fails with E_EXISTS if the path exists when the file would be put in place, nothing is
  * left behind by a failed write, locks serialise, and a failing audit sink fails the operation.
  */
-import { SensitivityError } from '../../../src/core/errors.js';
-import type { AppContext, AuditSink, DirEntry, FileAccess, ReadHandle, VersionMemory, WorkspaceStore } from '../../../src/core/app/index.js';
+import assert from 'node:assert/strict';
+import { isSensitivityError, SensitivityError, type ErrorCode } from '../../../src/core/errors.js';
+import type {
+  AppContext,
+  AuditSink,
+  DirEntry,
+  FileAccess,
+  KeyAcceptance,
+  PinStore,
+  ReadHandle,
+  VersionMemory,
+  WorkspaceStore,
+} from '../../../src/core/app/index.js';
 import type { AuditEvent } from '../../../src/core/audit/index.js';
-import type { Identity } from '../../../src/core/identity.js';
+import type { Identity, PublicIdentity } from '../../../src/core/identity.js';
+import { EMPTY_PINS, pinIn, pinnedByEmail, pinnedById, type PinBook } from '../../../src/core/pins.js';
 import { EMPTY_MANIFEST, type LabelsManifest } from '../../../src/core/labels/index.js';
 import { EMPTY_PEOPLE, type PeopleDirectory } from '../../../src/core/people.js';
 import { DEFAULT_POLICY, type Policy } from '../../../src/core/policy/index.js';
@@ -144,16 +156,51 @@ export class MemoryVersions implements VersionMemory {
   }
 }
 
-/** A context acting as `identity` over shared files and store, with its own audit sink. */
+/** One user's pins, in memory (the same rules as the home file: `pinIn`). */
+export class MemoryPins implements PinStore {
+  book: PinBook = EMPTY_PINS;
+  byId = async (id: string) => pinnedById(this.book, id);
+  byEmail = async (email: string) => pinnedByEmail(this.book, email);
+  async pin(identity: PublicIdentity, options?: { readonly confirmChange?: boolean }) {
+    const { outcome, book } = pinIn(this.book, identity, options?.confirmChange ?? false);
+    this.book = book;
+    return outcome;
+  }
+}
+
+/** One user's accepted workspace key sets, in memory. */
+export class MemoryAcceptance implements KeyAcceptance {
+  readonly accepted = new Map<string, readonly string[]>();
+  constructor(public mode: KeyAcceptance['mode'] = 'ask') {}
+  isAccepted = async (digest: string) => this.accepted.has(digest);
+  async accept(digest: string, what: readonly string[]) {
+    this.accepted.set(digest, what);
+  }
+}
+
+/** A context acting as `identity` over shared files and store, with its own audit sink, pins and accepted keys. */
 export function memoryContext(
   identity: Identity | undefined,
-  shared: { files?: MemoryFiles; store?: MemoryStore } = {},
-): AppContext & { files: MemoryFiles; store: MemoryStore; audit: MemoryAudit } {
+  shared: { files?: MemoryFiles; store?: MemoryStore; pins?: MemoryPins; acceptance?: MemoryAcceptance } = {},
+): AppContext & { files: MemoryFiles; store: MemoryStore; audit: MemoryAudit; pins: MemoryPins; acceptance: MemoryAcceptance } {
   return {
     files: shared.files ?? new MemoryFiles(),
     store: shared.store ?? new MemoryStore(),
     audit: new MemoryAudit(),
     clock: { now: () => new Date('2026-06-01T12:00:00.000Z') },
     identity,
+    pins: shared.pins ?? new MemoryPins(),
+    acceptance: shared.acceptance ?? new MemoryAcceptance(),
   };
+}
+
+/** Awaits `p` and asserts that it fails with `code`; returns the error. */
+export async function rejectsCode(p: Promise<unknown>, code: ErrorCode): Promise<SensitivityError> {
+  let caught: unknown;
+  await p.then(
+    () => assert.fail(`expected ${code}, but it succeeded`),
+    (e: unknown) => (caught = e),
+  );
+  assert.ok(isSensitivityError(caught, code), `expected ${code}, got ${String(caught)}`);
+  return caught;
 }

@@ -1,0 +1,84 @@
+/**
+ * Pins (in the manner of SSH's known_hosts and Signal's safety numbers): the identities this user has
+ * shared with or added, kept in their home folder. The first identity seen for an email or id is pinned;
+ * another key for a pinned email, or another email or encryption key for a pinned id, is a key change,
+ * refused until the user confirms it. The pure rules; hosts keep the book (src/node/pins.ts).
+ */
+import { SensitivityError } from './errors.js';
+import { fingerprint } from './fingerprint.js';
+import type { PublicIdentity } from './identity.js';
+import { parsePublicIdentity } from './people.js';
+import { checkVersion, parseJsonText } from './policy/schema.js';
+
+/** The pinned identities (`pins.json` in $SENSITIVITY_HOME). */
+export interface PinBook {
+  readonly version: 1;
+  readonly pins: readonly PublicIdentity[];
+}
+
+export type PinOutcome = 'new' | 'same' | 'changed';
+
+export const EMPTY_PINS: PinBook = { version: 1, pins: [] };
+
+/**
+ * Same person as pinned: same signing key (id) for the same email. A new encryption key under the same
+ * id is no change to confirm: the id's own key signed it (the caller verified the proof).
+ */
+const samePerson = (a: PublicIdentity, b: PublicIdentity) => a.id === b.id && a.email === b.email;
+
+/** The pinned identity with this id. */
+export const pinnedById = (book: PinBook, id: string) => book.pins.find((p) => p.id === id);
+
+/** The pinned identity with this (normalised) email. */
+export const pinnedByEmail = (book: PinBook, email: string) => book.pins.find((p) => p.email === email.trim().toLowerCase());
+
+/**
+ * Pins `identity` (its proof verified by the caller) in `book`: the outcome and the book to keep (for
+ * 'same', the newer signed document when it differs). A pinned email or id with other keys is E_KEY_CHANGED (details: both fingerprints) unless
+ * `confirmChange`: then the old pins of that email and id are replaced.
+ */
+export function pinIn(book: PinBook, identity: PublicIdentity, confirmChange = false): { outcome: PinOutcome; book: PinBook } {
+  const pinned = [pinnedByEmail(book, identity.email), pinnedById(book, identity.id)].filter((p): p is PublicIdentity => p !== undefined);
+  const others = book.pins.filter((p) => p.email !== identity.email && p.id !== identity.id);
+  const next: PinBook = { version: 1, pins: [...others, identity] };
+  if (pinned.length === 0) return { outcome: 'new', book: next };
+  const differing = pinned.find((p) => !samePerson(p, identity));
+  if (!differing) return { outcome: 'same', book: pinned[0]!.proof === identity.proof ? book : next };
+  if (!confirmChange) {
+    throw new SensitivityError(
+      'E_KEY_CHANGED',
+      `the key of ${identity.email} is not the one you pinned (pinned fingerprint ${fingerprint(differing.id)}${differing.email === identity.email ? '' : ` for ${differing.email}`}, ` +
+        `offered ${fingerprint(identity.id)}): it may be an impostor, or they made a new identity; compare fingerprints with them`,
+      undefined,
+      {
+        details: {
+          hint: 'accept-new-key',
+          email: identity.email,
+          pinnedEmail: differing.email,
+          pinnedId: differing.id,
+          pinnedFingerprint: fingerprint(differing.id),
+          newId: identity.id,
+          newFingerprint: fingerprint(identity.id),
+        },
+      },
+    );
+  }
+  return { outcome: 'changed', book: next };
+}
+
+/** Parses pins.json (undefined: no pins yet). E_IDENTITY_INVALID when damaged. */
+export function parsePins(text: string | undefined, file?: string): PinBook {
+  if (text === undefined) return EMPTY_PINS;
+  const what = 'invalid pins file';
+  const json = parseJsonText(text, 'E_IDENTITY_INVALID', what, file);
+  checkVersion(json, 1, what, file);
+  const pins = (json as { pins?: unknown }).pins;
+  if (!Array.isArray(pins)) throw new SensitivityError('E_IDENTITY_INVALID', `${what}: /pins: must be an array`, file);
+  return { version: 1, pins: pins.map((p, i) => parsePublicIdentity(p, { at: `/pins/${i}`, what, file })) };
+}
+
+/** pins.json text, sorted by email. */
+export function serializePins(book: PinBook): string {
+  const pins = [...book.pins].sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
+  return JSON.stringify({ version: 1, pins }, null, 2) + '\n';
+}
