@@ -95,12 +95,21 @@ function sessionFor(s: Session, cwd: string, file: string): { session: Session; 
   return { session: { ...s, files: nodeFiles(resolve(abs, '..')) }, rel: basename(abs) };
 }
 
+/**
+ * git shows every past version of a file: an old policy version in history is not a rollback of the working
+ * file, so history is read without the rollback memory (and leaves nothing in it).
+ */
+function historyReader(s: Session): Session {
+  const { versions, ...rest } = s;
+  return versions ? rest : s;
+}
+
 async function textconv(ctx: CliContext, file: string): Promise<void> {
   let s: Session | undefined;
   let rel = file;
   try {
     const found = sessionFor(await ctx.session(), ctx.cwd, file);
-    s = found.session;
+    s = historyReader(found.session);
     rel = found.rel;
     await app.openTo(s, rel, stdoutSink);
   } catch (e) {
