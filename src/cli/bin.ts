@@ -8,7 +8,7 @@
  * bundle), named after the bundle's digest, so a rebuilt bundle never meets an old cache, and after the
  * command's first word, as each holds the functions one run compiled: a protect's are not an `id new`'s.
  * V8 refuses a cache from another V8 version or other flags (then the bundle compiles as usual and the
- * cache is rewritten). A run without a usable cache writes one as it exits; when the folder is not
+ * cache is rewritten). A successful run without a usable cache writes one as it exits; when the folder is not
  * writable (a system-wide install), runs simply compile. Only node: built-ins load here.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,5 +47,6 @@ function writeCache(script: Script): void {
 const cachedData = readCache();
 // The bundle has no `import()` (esbuild.mjs turns them into require), which a vm.Script could not resolve.
 const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, ...(cachedData ? { cachedData } : {}) });
-if (!cachedData || script.cachedDataRejected) process.once('exit', () => writeCache(script));
+// Only a run that succeeded writes its cache: a mistyped command names no cache file.
+if (!cachedData || script.cachedDataRejected) process.once('exit', (code) => code === 0 && writeCache(script));
 (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, require, module, bundle, __dirname);
