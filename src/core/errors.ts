@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   E_MANIFEST_INVALID: 4,
   /** A pinned person's key differs from the one offered (details: both fingerprints); refused until confirmed. */
   E_KEY_CHANGED: 4,
+  /** An organisation certificate does not verify (signature, pinned key, issuer, times, identity). */
+  E_CERTIFICATE_INVALID: 4,
   // 1: anything else that is not the caller's fault.
   E_IDENTITY_EXISTS: 1,
   E_PERSON_UNKNOWN: 1,
