@@ -13,6 +13,7 @@ const HINTS: Readonly<Record<ErrorHint, string>> = {
   'add-person': 'ask them for the output of `sensitivity id show --json` and run `sensitivity people add FILE`',
   'confirm-replace': 'confirm the new id with them, then pass --replace',
   retry: 'try again',
+  'sign-in': 'sign in with `sensitivity login` (`sensitivity login --device` on a machine without a browser)',
 };
 
 /** One line for stderr: where, what, what to do, and the stable code. Untrusted parts escaped. */

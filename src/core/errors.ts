@@ -17,6 +17,12 @@ export const ERROR_CODES = {
   E_RIGHT_MISSING: 3,
   E_EXPIRED: 3,
   E_JUSTIFICATION_REQUIRED: 3,
+  /** Organisation sign-in: not signed in (or not for this audience); sign in. */
+  E_SIGNIN_REQUIRED: 3,
+  /** Organisation sign-in: the session expired and could not be refreshed; sign in again. */
+  E_TOKEN_EXPIRED: 3,
+  /** Organisation sign-in: the identity provider refused it (details: error, the OAuth error code). */
+  E_SIGNIN_FAILED: 3,
   // 4: invalid, corrupt or tampered input.
   E_FORMAT: 4,
   E_UNSUPPORTED_VERSION: 4,
@@ -44,6 +50,10 @@ export const ERROR_CODES = {
   E_LOCKED: 1,
   E_CANCELLED: 1,
   E_POLICY_MISMATCH: 1,
+  /** Organisation sign-in: the identity provider could not be reached (details: issuer). */
+  E_IDP_UNREACHABLE: 1,
+  /** Organisation sign-in: nobody finished the sign-in in the browser (or with the device code) in time. */
+  E_SIGNIN_TIMEOUT: 1,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -65,7 +75,8 @@ export type ErrorHint =
   | 'ask-owner'
   | 'add-person'
   | 'confirm-replace'
-  | 'retry';
+  | 'retry'
+  | 'sign-in';
 
 /** Structured facts about an error, for hosts to render (names, labels, emails: untrusted, escape them). */
 export interface ErrorDetails {
