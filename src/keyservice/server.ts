@@ -206,11 +206,11 @@ export class KeyService {
         throw e;
       }
       if (!secret) throw new HttpError('E_DECRYPT', DECRYPT_REASON);
-      await this.log.record({ action: 'key.decrypt', caller, decision: 'allow', ...base, ...ctx }, new Date());
+      await this.log.record({ action: 'key.decrypt', caller, decision: 'allow', ...base, ...ctx });
       return { value: secret.toString('base64') };
     } catch (e) {
       if (!(e instanceof HttpError) || e.code === 'E_LOG_FAILED') throw e;
-      await this.log.record({ action: 'key.decrypt', caller, decision: 'deny', code: e.code, reason: e.reason, ...base, ...ctx }, new Date());
+      await this.log.record({ action: 'key.decrypt', caller, decision: 'deny', code: e.code, reason: e.reason, ...base, ...ctx });
       throw e;
     }
   }
@@ -261,7 +261,7 @@ export class KeyService {
         now: new Date(),
         lifetimeSeconds: this.policy.directory?.certificateSeconds ?? 7 * 86400,
       });
-      await this.log.record({ action: 'directory.certify', caller, decision: 'allow', client, id: identity.id }, new Date());
+      await this.log.record({ action: 'directory.certify', caller, decision: 'allow', client, id: identity.id });
       await writeFileAtomic(this.certificateFile(identity.email), certificate, 0o644);
       return { certificate };
     } catch (e) {
@@ -275,7 +275,7 @@ export class KeyService {
         client,
         ...(identity ? { id: identity.id } : {}),
       };
-      await this.log.record(record, new Date());
+      await this.log.record(record);
       throw e;
     }
   }
