@@ -1,7 +1,7 @@
 /**
  * Bearer tokens: JWTs from the organisation's OIDC provider, verified with jose against the key set named
  * by the issuer's discovery document. createRemoteJWKSet refetches the set when a token names an unknown
- * `kid` (key rotation at the IdP), at most once per cooldown.
+ * `kid` (key rotation at the IdP), at most once per JWKS_COOLDOWN_MS.
  */
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { ServiceConfig } from './config.js';
@@ -21,6 +21,8 @@ const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 /** After a failed discovery, the next request tries again after this long. */
 const RETRY_MS = 2000;
 const FETCH_TIMEOUT_MS = 5000;
+/** A token naming an unknown `kid` refetches the IdP's key set at most this often (jose's default is 30 s). */
+export const JWKS_COOLDOWN_MS = 5000;
 
 type Oidc = ServiceConfig['oidc'];
 
@@ -89,5 +91,5 @@ async function discover(issuer: string): Promise<JWTVerifyGetKey> {
   if (typeof doc.issuer !== 'string' || doc.issuer.replace(/\/+$/, '') !== issuer || typeof doc.jwks_uri !== 'string') {
     throw new HttpError('E_IDP_UNAVAILABLE', 'the identity provider’s discovery document names another issuer or no key set');
   }
-  return createRemoteJWKSet(new URL(doc.jwks_uri), { timeoutDuration: FETCH_TIMEOUT_MS, cooldownDuration: 30_000 });
+  return createRemoteJWKSet(new URL(doc.jwks_uri), { timeoutDuration: FETCH_TIMEOUT_MS, cooldownDuration: JWKS_COOLDOWN_MS });
 }
