@@ -21,6 +21,12 @@ export const ERROR_CODES = {
   E_READ_ONLY_FORMAT: 3,
   /** The workspace policy names keys (recovery recipients) this user has not accepted (details: fingerprints). */
   E_POLICY_UNACCEPTED: 3,
+  /** Organisation sign-in: not signed in (or not for this audience); sign in. */
+  E_SIGNIN_REQUIRED: 3,
+  /** Organisation sign-in: the session expired and could not be refreshed; sign in again. */
+  E_TOKEN_EXPIRED: 3,
+  /** Organisation sign-in: the identity provider refused it (details: error, the OAuth error code). */
+  E_SIGNIN_FAILED: 3,
   // 4: invalid, corrupt or tampered input.
   E_FORMAT: 4,
   E_UNSUPPORTED_VERSION: 4,
@@ -44,6 +50,10 @@ export const ERROR_CODES = {
   E_IDENTITY_SIGNATURE: 4,
   /** A `.sensitivity/` folder another user owns or anyone may write: its policy and people are not used. */
   E_WORKSPACE_UNSAFE: 4,
+  /** An organisation certificate does not verify (signature, pinned key, issuer, times, identity). */
+  E_CERTIFICATE_INVALID: 4,
+  /** The key service's config file is not valid (the service keeps its last good one). */
+  E_CONFIG_INVALID: 4,
   // 1: anything else that is not the caller's fault.
   E_IDENTITY_EXISTS: 1,
   E_PERSON_UNKNOWN: 1,
@@ -58,6 +68,10 @@ export const ERROR_CODES = {
   E_POLICY_MISMATCH: 1,
   /** The protected file's policy changed (grant, revoke, expiry) since the writer opened it: reopen, then save. */
   E_FILE_CHANGED: 1,
+  /** Organisation sign-in: the identity provider could not be reached (details: issuer). */
+  E_IDP_UNREACHABLE: 1,
+  /** Organisation sign-in: nobody finished the sign-in in the browser (or with the device code) in time. */
+  E_SIGNIN_TIMEOUT: 1,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -85,7 +99,8 @@ export type ErrorHint =
   | 're-add-person'
   | 'accept-policy'
   | 'fix-permissions'
-  | 'retry';
+  | 'retry'
+  | 'sign-in';
 
 /** Structured facts about an error, for hosts to render (names, labels, emails: untrusted, escape them). */
 export interface ErrorDetails {

@@ -71,7 +71,7 @@ function isJson(text: string): boolean {
   }
 }
 
-async function appendLocked(path: string, event: AuditEvent, now: Date): Promise<void> {
+async function appendLocked(path: string, events: readonly AuditEvent[], now: Date): Promise<string[]> {
   // Read-write without O_APPEND: the entry is written at a position (over a torn tail, if any).
   const h = await fs.open(path, fsc.O_RDWR | fsc.O_CREAT, 0o600);
   try {
@@ -86,15 +86,21 @@ async function appendLocked(path: string, event: AuditEvent, now: Date): Promise
     const lines: string[] = [];
     let prev = tail.last;
     if (tail.torn) {
-      prev = await createAuditEntry(prev, await tornLineRepair(event.actor, tail.torn), now);
+      prev = await createAuditEntry(prev, await tornLineRepair(events[0]!.actor, tail.torn), now);
       lines.push(prev);
     }
-    lines.push(await createAuditEntry(prev, event, now));
+    const written: string[] = [];
+    for (const event of events) {
+      prev = await createAuditEntry(prev, event, now);
+      written.push(prev);
+    }
+    lines.push(...written);
     const bytes = Buffer.from((tail.needsLf ? '\n' : '') + lines.join('\n') + '\n', 'utf8');
     // One write at the end of the last whole line (over a torn tail), cut what is left of it, fsync.
     for (let off = 0; off < bytes.length;) off += (await h.write(bytes, off, bytes.length - off, tail.end + off)).bytesWritten;
     if (tail.end + bytes.length < size) await h.truncate(tail.end + bytes.length);
     await h.sync();
+    return written;
   } finally {
     await h.close();
   }
@@ -107,9 +113,18 @@ async function appendLocked(path: string, event: AuditEvent, now: Date): Promise
  * not one: the log needs attention), E_IO (the disk) — so the caller fails closed.
  */
 export async function appendAudit(path: string, event: AuditEvent, now: Date): Promise<void> {
+  await appendAuditEvents(path, [event], now);
+}
+
+/**
+ * appendAudit for several events at once (a busy service's group commit): one lock, one write, one fsync,
+ * all or none. Returns the lines written, in order.
+ */
+export async function appendAuditEvents(path: string, events: readonly AuditEvent[], now: Date): Promise<string[]> {
+  if (events.length === 0) return [];
   try {
     await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    await withLock(path, () => appendLocked(path, event, now));
+    return await withLock(path, () => appendLocked(path, events, now));
   } catch (e) {
     if (isSensitivityError(e)) throw e.withFile(path);
     const code = (e as NodeJS.ErrnoException).code;

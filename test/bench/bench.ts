@@ -5,9 +5,10 @@
  * (node-gcm.mjs). Each cell is the median of several runs, interleaved (every tool's run r before any
  * run r+1, the tools' order rotating), so a burst of load elsewhere hits all tools alike; CPU seconds
  * (user + system, all threads) are printed beside wall seconds because they vary far less with load.
- * Then the in-process envelope figures (envelope.bench.ts), the scan benchmark (scan.bench.ts), and the
+ * Then the in-process envelope figures (envelope.bench.ts), the scan benchmark (scan.bench.ts), the
  * extension's figures, measured inside the real extension host by the integration harness
- * (test/integration/bench.itest.ts through test/e2e/run-integration.ts; BENCH_EXTENSION=0 skips them).
+ * (test/integration/bench.itest.ts through test/e2e/run-integration.ts; BENCH_EXTENSION=0 skips them), and
+ * the key service behind nginx with a replica killed under load (keyservice.bench.ts).
  *
  * BENCH_SIZES=64,256,1024 (MiB) and BENCH_RUNS=5 (3 at 1 GiB and above) override the defaults.
  * `cat` writes to a file in every tool (stdout redirected), so all three pay the same page cache.
@@ -256,7 +257,8 @@ main()
   .finally(() => rmSync(dir, { recursive: true, force: true }))
   .then(
     () => {
-      process.exitCode = after('test/bench/envelope.bench.ts') || after('test/bench/scan.bench.ts') || extensionFigures();
+      process.exitCode =
+        after('test/bench/envelope.bench.ts') || after('test/bench/scan.bench.ts') || extensionFigures() || after('test/bench/keyservice.bench.ts');
     },
     (e: unknown) => {
       console.error(e);

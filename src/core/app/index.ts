@@ -2,7 +2,19 @@
  * The application layer: the rules of every operation, one file each, over the ports in `ports.ts`. The
  * CLI and the extension call these and nothing below them, so a rule is enforced in one place.
  */
-export type { AppContext, AuditSink, Cancellable, DirEntry, FileAccess, KeyAcceptance, PinStore, ReadHandle, VersionMemory, WorkspaceStore } from './ports.js';
+export type {
+  AppContext,
+  AuditSink,
+  Cancellable,
+  DirEntry,
+  FileAccess,
+  KeyAcceptance,
+  PinStore,
+  ReadHandle,
+  TokenSource,
+  VersionMemory,
+  WorkspaceStore,
+} from './ports.js';
 export { accessEntries, inspect, signerWords, type AccessEntry, type PolicyVersionView, type ProtectedInfo, type SignerView } from './inspect.js';
 export { protect, grantRequests, type GrantSpec, type ProtectRequest } from './protect.js';
 export { unprotect } from './unprotect.js';

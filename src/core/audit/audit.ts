@@ -30,6 +30,9 @@ export const AUDIT_ACTIONS = [
   'policy.accept',
   'pin.change',
   'audit.repair',
+  // The organisation key service's access log (docs/KEY-SERVICE.md).
+  'key.decrypt',
+  'directory.certify',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,0 +1,69 @@
+/**
+ * The key access log: one hash-chained JSON line per decrypt or certification request, the audit log's
+ * format and code (src/core/audit, src/node/audit-log.ts), so `key-service log --verify` is the audit
+ * log's verification. Replicas on one machine may share the file: appends take the audit log's lock.
+ * Under load, requests that arrive while a write is under way are written together by the next one
+ * (group commit: one lock, one fsync); each request still waits until its own line is on disk.
+ */
+import type { AuditEvent, JsonValue } from '../core/index.js';
+import { appendAuditEvents } from '../node/audit-log.js';
+import { HttpError } from './http-error.js';
+import type { Caller } from './tokens.js';
+
+export interface AccessRecord {
+  readonly action: 'key.decrypt' | 'directory.certify';
+  readonly caller: Caller | undefined;
+  readonly decision: 'allow' | 'deny';
+  /** The stable code of a denial. */
+  readonly code?: string;
+  readonly reason?: string;
+  readonly client: string;
+  readonly [detail: string]: JsonValue | Caller | undefined;
+}
+
+interface Pending {
+  readonly event: AuditEvent;
+  readonly done: (error?: unknown) => void;
+}
+
+export class AccessLog {
+  private queue: Pending[] = [];
+  private writing = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly stdout: boolean,
+  ) {}
+
+  /** Appends the record; E_LOG_FAILED when it cannot be written, so the request fails closed. */
+  record(r: AccessRecord): Promise<void> {
+    const { action, caller, ...details } = r;
+    const event = { action, actor: caller ? { id: caller.sub, email: caller.email } : null, ...(details as Record<string, JsonValue>) } as AuditEvent;
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ event, done: (e) => (e === undefined ? resolve() : reject(e)) });
+      if (!this.writing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.writing = true;
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        const lines = await appendAuditEvents(
+          this.file,
+          batch.map((p) => p.event),
+          new Date(),
+        );
+        if (this.stdout) process.stdout.write(lines.map((l) => l + '\n').join(''));
+        for (const p of batch) p.done();
+      } catch (e) {
+        process.stderr.write(`key-service: the access log could not be written: ${(e as Error).message}\n`);
+        const failed = new HttpError('E_LOG_FAILED', 'the key access log could not be written, so the request was not served; tell your administrator');
+        for (const p of batch) p.done(failed);
+      }
+    }
+    this.writing = false;
+  }
+}

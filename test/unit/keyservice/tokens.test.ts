@@ -1,0 +1,49 @@
+/**
+ * Token verification against the real test IdP (oidc-provider): an expired token is E_TOKEN_EXPIRED, and
+ * a key rotation at the IdP (a new signing key, same issuer) is picked up with no restart.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HttpError } from '../../../src/keyservice/http-error.js';
+import { JWKS_COOLDOWN_MS, TokenVerifier } from '../../../src/keyservice/tokens.js';
+import { newSigningKey, startIdp } from '../../support/idp.js';
+
+const oidcFor = (issuer: string, audience: string) => ({
+  issuer,
+  audience,
+  clockSkewSeconds: 0,
+  emailClaim: 'email',
+  groupsClaim: 'groups',
+  rolesClaim: 'roles',
+});
+
+const rejectsWith = (p: Promise<unknown>, code: string) => assert.rejects(p, (e: unknown) => e instanceof HttpError && e.code === code);
+
+test('tokens: claims, expiry and IdP key rotation', { timeout: 90_000 }, async () => {
+  const idp = await startIdp({ accessTokenTTL: 1 });
+  let rotated: Awaited<ReturnType<typeof startIdp>> | undefined;
+  try {
+    const verifier = new TokenVerifier(oidcFor(idp.issuer, idp.audience));
+    const token = await idp.tokenFor('bob@example.com');
+    const caller = await verifier.verify(`Bearer ${token}`);
+    assert.equal(caller.email, 'bob@example.com');
+    assert.deepEqual(caller.groups, ['staff', 'engineering']);
+    await sleep(2100);
+    await rejectsWith(verifier.verify(`Bearer ${token}`), 'E_TOKEN_EXPIRED');
+    await rejectsWith(new TokenVerifier(oidcFor(idp.issuer, 'urn:someone-else')).verify(`Bearer ${await idp.tokenFor('bob@example.com')}`), 'E_TOKEN_INVALID');
+
+    // The IdP rotates its signing key (same issuer and port); the verifier fetches the new key set.
+    const port = Number(new URL(idp.issuer).port);
+    await idp.stop();
+    rotated = await startIdp({ port, accessTokenTTL: 60, signingKeys: [await newSigningKey(), ...idp.signingKeys] });
+    const fresh = await rotated.tokenFor('alice@example.com');
+    await sleep(JWKS_COOLDOWN_MS + 100); // jose refetches for an unknown kid once the cooldown since its last fetch is over
+    assert.equal((await verifier.verify(`Bearer ${fresh}`)).email, 'alice@example.com');
+    await rotated.stop();
+    await rejectsWith(new TokenVerifier(oidcFor(idp.issuer, idp.audience)).verify(`Bearer ${fresh}`), 'E_IDP_UNAVAILABLE');
+  } finally {
+    await idp.stop();
+    await rotated?.stop();
+  }
+});
