@@ -6,7 +6,16 @@ import { idCommands } from './id.js';
 import { labelCommands } from './label.js';
 import { protectCommands } from './protect.js';
 import { scanCommands } from './scan.js';
+import { signinCommands } from './signin.js';
 
 export type { Command } from './command.js';
 
-export const COMMANDS: readonly Command[] = [...idCommands, ...labelCommands, ...protectCommands, ...scanCommands, ...gitCommands, ...adminCommands];
+export const COMMANDS: readonly Command[] = [
+  ...idCommands,
+  ...labelCommands,
+  ...protectCommands,
+  ...scanCommands,
+  ...gitCommands,
+  ...adminCommands,
+  ...signinCommands,
+];
