@@ -48,6 +48,8 @@ function hinted(e: SensitivityError, file: vscode.Uri | undefined): { text: stri
       return { text: 'A new key for a known address may be an impostor: confirm the new id with them before replacing it.', actions: [] };
     case 'retry':
       return { text: 'Try again in a moment.', actions: [] };
+    case 'sign-in':
+      return { text: '', actions: [{ title: 'Sign In…', command: COMMAND.signIn }] };
     case 'choose-workspace':
     default:
       return { text: '', actions: [] };
