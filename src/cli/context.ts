@@ -7,6 +7,8 @@ import { systemClock, type Clock } from '../core/ports.js';
 import { auditPath, readHomeIdentity, resolveHome } from '../node/home.js';
 import { auditLogSink, sessionIn, type Session } from '../node/session.js';
 import { findWorkspaceRoot, openWorkspace, type Workspace } from '../node/workspace.js';
+import { fileSessionStore, SignInTokens } from '../node/signin.js';
+import type { TokenSource } from '../core/app/ports.js';
 import { flagValue, type ParsedArgs } from './args.js';
 import { promises as fs } from 'node:fs';
 
@@ -23,6 +25,8 @@ export interface CliContext {
   audit(event: AuditEvent): Promise<void>;
   /** The application session: workspace, identity (if any), audit log. */
   session(): Promise<Session>;
+  /** Access tokens for the organisation's key service, from `sensitivity login` (E_SIGNIN_REQUIRED without one). */
+  readonly tokens: TokenSource;
 }
 
 function memo<T>(f: () => Promise<T>): () => Promise<T> {
@@ -57,6 +61,7 @@ export function createContext(args: ParsedArgs, env: NodeJS.ProcessEnv = process
     },
     audit: (event) => sink.append(event),
     session: memo(async () => sessionIn(await ctx.workspace(), await identity(), sink, ctx.clock)),
+    tokens: new SignInTokens(fileSessionStore(home), systemClock),
   };
   return ctx;
 }

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { statSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { CLI_CLIENT_ID, startIdp, type TestIdp } from '../../support/idp.js';
 import { collectExit, runCliAsync, spawnCli, tempDir } from './helpers.js';
 
@@ -146,6 +146,12 @@ describe('sensitivity login (real identity provider)', () => {
     assert.equal(existsSync(join(home, 'signin.json')), false);
   });
 
+  test('a client the identity provider does not know: E_SIGNIN_FAILED naming its OAuth error', async () => {
+    const r = await cli(['login', '--device', '--issuer', idp.issuer, '--client-id', 'not-registered'], join(dir.path, 'nobody'), dir.path);
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /refused the sign-in \(invalid_client.*\[E_SIGNIN_FAILED\]/);
+  });
+
   test('the identity provider is unreachable: E_IDP_UNREACHABLE; a plain-http issuer elsewhere is refused', async () => {
     const home = join(dir.path, 'offline');
     const r = await cli(['login', '--issuer', 'http://127.0.0.1:9', '--client-id', CLI_CLIENT_ID, '--no-browser'], home, dir.path);
@@ -178,7 +184,13 @@ describe('sensitivity token: refresh (access tokens live 3 s)', () => {
     assert.equal(r.code, 0, r.stderr);
     const second = r.stdout.trim();
     assert.notEqual(second, first);
-    const { payload } = await jwtVerify(second, createRemoteJWKSet(new URL(`${idp.issuer}/jwks`)), { issuer: idp.issuer, audience: AUDIENCE });
+    // Verified as of its issue time: on a loaded machine a 3 s token may be stale by the time the CLI has exited.
+    const issued = new Date(decodeJwt(second).iat! * 1000);
+    const { payload } = await jwtVerify(second, createRemoteJWKSet(new URL(`${idp.issuer}/jwks`)), {
+      issuer: idp.issuer,
+      audience: AUDIENCE,
+      currentDate: issued,
+    });
     assert.equal(payload.email, 'alice@example.com');
     assert.equal(stored(home).tokens[0]!.value, second);
     assert.equal(statSync(join(home, 'signin.json')).mode & 0o777, 0o600);
