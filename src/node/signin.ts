@@ -263,10 +263,13 @@ export async function signInWithBrowser(settings: OrgSettings, options: BrowserS
       resolve({ url, res });
     });
   });
-  const answer = (res: ServerResponse, ok: boolean, text: string) => {
-    res.writeHead(ok ? 200 : 400, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(PAGE(ok ? 'Signed in' : 'Sign-in failed', text));
-  };
+  /** Answers the browser; resolves once the page is handed to the socket (before the listener closes). */
+  const answer = (res: ServerResponse, ok: boolean, text: string) =>
+    new Promise<void>((resolve) => {
+      res.writeHead(ok ? 200 : 400, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(PAGE(ok ? 'Signed in' : 'Sign-in failed', text), () => resolve());
+      res.once('close', () => resolve());
+    });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -291,6 +294,8 @@ export async function signInWithBrowser(settings: OrgSettings, options: BrowserS
       );
       options.signal?.addEventListener('abort', () => reject(new SensitivityError('E_CANCELLED', 'the sign-in was cancelled')), { once: true });
     });
+    // A cancel after the sign-in finished rejects nobody's promise.
+    stopped.catch(() => undefined);
     const { url, res } = await Promise.race([callback, stopped]);
     // The code is exchanged against the redirect URI the IdP saw.
     const current = new URL(redirectUri);
@@ -300,10 +305,10 @@ export async function signInWithBrowser(settings: OrgSettings, options: BrowserS
         oidc.authorizationCodeGrant(config, current, { pkceCodeVerifier: verifier, expectedState: state }, { ...firstResource(settings) }),
       );
       const session = sessionFrom(settings, tokens, clock);
-      answer(res, true, 'You are signed in to your organisation. You can close this tab.');
+      await answer(res, true, 'You are signed in to your organisation. You can close this tab.');
       return session;
     } catch (e) {
-      answer(res, false, 'The sign-in did not complete; see the terminal or VS Code for the reason.');
+      await answer(res, false, 'The sign-in did not complete; see the terminal or VS Code for the reason.');
       throw e;
     }
   } finally {
