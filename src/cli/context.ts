@@ -7,6 +7,8 @@ import { systemClock, type Clock } from '../core/ports.js';
 import { auditPath, readHomeIdentity, resolveHome } from '../node/home.js';
 import { auditLogSink, sessionIn, type Session } from '../node/session.js';
 import { locateWorkspace, openWorkspace, type Workspace } from '../node/workspace.js';
+import { fileSessionStore, SignInTokens } from '../node/signin.js';
+import type { TokenSource } from '../core/app/ports.js';
 import { flagValue, type ParsedArgs } from './args.js';
 import { note } from './commands/command.js';
 import { promises as fs } from 'node:fs';
@@ -24,6 +26,8 @@ export interface CliContext {
   audit(event: AuditEvent): Promise<void>;
   /** The application session: workspace, identity (if any), audit log. */
   session(): Promise<Session>;
+  /** Access tokens for the organisation's key service, from `sensitivity login` (E_SIGNIN_REQUIRED without one). */
+  readonly tokens: TokenSource;
 }
 
 function memo<T>(f: () => Promise<T>): () => Promise<T> {
@@ -62,6 +66,7 @@ export function createContext(args: ParsedArgs, env: NodeJS.ProcessEnv = process
     },
     audit: (event) => sink.append(event),
     session: memo(async () => sessionIn(await ctx.workspace(), await identity(), sink, ctx.clock, { home })),
+    tokens: new SignInTokens(fileSessionStore(home), systemClock),
   };
   return ctx;
 }

@@ -63,6 +63,8 @@ function hinted(e: SensitivityError, file: vscode.Uri | undefined): { text: stri
       return { text: 'Check the fingerprints with whoever runs this workspace.', actions: [] };
     case 'fix-permissions':
       return { text: 'Make the folder yours and not writable by others, or remove it.', actions: [] };
+    case 'sign-in':
+      return { text: '', actions: [{ title: 'Sign In…', command: COMMAND.signIn }] };
     case 'choose-workspace':
     default:
       return { text: '', actions: [] };

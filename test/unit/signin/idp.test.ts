@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { KEY_SERVICE_AUDIENCE, startIdp, type TestIdp } from '../../support/idp.js';
+import { KEY_SERVICE_AUDIENCE, newSigningKey, startIdp, type TestIdp } from '../../support/idp.js';
 
 describe('test identity provider', () => {
   let idp: TestIdp;
@@ -33,6 +33,24 @@ describe('test identity provider', () => {
     });
     assert.deepEqual(payload.groups, ['staff', 'admins']);
     await assert.rejects(idp.tokenFor('mallory@example.com'), /IdP/);
+  });
+
+  test('key rotation: restarted on its port with a new key first, the IdP signs with it and still publishes the old one', async () => {
+    const first = await startIdp();
+    const port = Number(new URL(first.issuer).port);
+    const old = await first.tokenFor('alice@example.com');
+    await first.stop();
+    const rotated = await startIdp({ port, signingKeys: [await newSigningKey(), ...first.signingKeys] });
+    try {
+      assert.equal(rotated.issuer, first.issuer);
+      const jwks = createRemoteJWKSet(new URL(`${rotated.issuer}/jwks`));
+      const fresh = await rotated.tokenFor('alice@example.com');
+      assert.equal(decodeProtectedHeader(fresh).kid, rotated.signingKeys[0]!.kid);
+      assert.notEqual(decodeProtectedHeader(fresh).kid, decodeProtectedHeader(old).kid);
+      for (const t of [old, fresh]) await jwtVerify(t, jwks, { issuer: rotated.issuer, audience: KEY_SERVICE_AUDIENCE });
+    } finally {
+      await rotated.stop();
+    }
   });
 
   test('stop ends the process: the issuer no longer answers', async () => {
