@@ -13,6 +13,8 @@ const HINTS: Readonly<Record<ErrorHint, string>> = {
   'add-person': 'ask them for the output of `sensitivity id show --json` and run `sensitivity people add FILE`',
   'confirm-replace': 'confirm the new id with them, then pass --replace',
   retry: 'try again',
+  'sign-in': 'sign in again with `sensitivity login`',
+  'ask-admin': 'ask your administrator about the key service named here',
 };
 
 /** One line for stderr: where, what, what to do, and the stable code. Untrusted parts escaped. */

@@ -17,6 +17,14 @@ export const ERROR_CODES = {
   E_RIGHT_MISSING: 3,
   E_EXPIRED: 3,
   E_JUSTIFICATION_REQUIRED: 3,
+  /** A Double Key file needs an organisation sign-in: none, or the token was refused even after a refresh. */
+  E_SIGNIN_REQUIRED: 3,
+  /** The key service does not authorise this person for this key (its configuration decides). */
+  E_KEYSERVICE_DENIED: 3,
+  /** The key service has revoked this person, this content or this label. */
+  E_KEYSERVICE_REVOKED: 3,
+  /** The key version a Double Key file was sealed under is retired: the file opens for nobody. */
+  E_KEY_RETIRED: 3,
   // 4: invalid, corrupt or tampered input.
   E_FORMAT: 4,
   E_UNSUPPORTED_VERSION: 4,
@@ -28,6 +36,8 @@ export const ERROR_CODES = {
   E_MANIFEST_INVALID: 4,
   /** A pinned person's key differs from the one offered (details: both fingerprints); refused until confirmed. */
   E_KEY_CHANGED: 4,
+  /** A person's organisation certificate does not verify against the pinned certification key. */
+  E_CERTIFICATE_INVALID: 4,
   // 1: anything else that is not the caller's fault.
   E_IDENTITY_EXISTS: 1,
   E_PERSON_UNKNOWN: 1,
@@ -40,6 +50,10 @@ export const ERROR_CODES = {
   E_LOCKED: 1,
   E_CANCELLED: 1,
   E_POLICY_MISMATCH: 1,
+  /** The key service (or the organisation's directory) could not be reached, or failed (5xx). */
+  E_KEYSERVICE_UNREACHABLE: 1,
+  /** The key service answered something that is not the Double Key Encryption protocol. */
+  E_KEYSERVICE_PROTOCOL: 1,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -61,7 +75,9 @@ export type ErrorHint =
   | 'ask-owner'
   | 'add-person'
   | 'confirm-replace'
-  | 'retry';
+  | 'retry'
+  | 'sign-in'
+  | 'ask-admin';
 
 /** Structured facts about an error, for hosts to render (names, labels, emails: untrusted, escape them). */
 export interface ErrorDetails {

@@ -22,6 +22,16 @@ import {
   type Metadata,
   type RawHeader,
 } from './format.js';
+import {
+  doubleKeySlotOf,
+  noDoubleKeyAccess,
+  openDoubleKey,
+  sealDoubleKey,
+  DOUBLE_KEY_SLOT,
+  type DoubleKeyAccess,
+  type DoubleKeyClaim,
+  type DoubleKeyWrap,
+} from './double-key.js';
 import { ByteReader } from './io.js';
 import { bodyKeys, FILE_KEY_LENGTH, headerDigest, headerMac, keyCommitment, MAC_LENGTH, SALT_LENGTH } from './keys.js';
 import { grantClaim, ownerClaim, policySubject, signPolicy, verifyPolicy, type EnvelopeLabel, type EnvelopePolicy, type PolicyGrant } from './policy.js';
@@ -52,6 +62,8 @@ export interface ProtectOptions {
   /** Every random byte of the envelope comes from here; fixed only in test vectors. */
   readonly random?: RandomSource;
   readonly clock?: Clock;
+  /** Double Key: also encrypt to this key service's key (docs/FORMAT.md §Double Key). */
+  readonly doubleKey?: DoubleKeyWrap;
 }
 
 /** A slot as listed for display: its kind, and the recipient key's thumbprint for kinds we know. */
@@ -97,6 +109,8 @@ export interface OpenOptions {
    * anything is released. A random-access source's size is used when this is absent.
    */
   readonly sourceLength?: number;
+  /** The key service, for Double Key envelopes (and to re-seal their organisation half on a revoke or label change). */
+  readonly doubleKey?: DoubleKeyAccess;
 }
 
 /**
@@ -125,6 +139,7 @@ export interface ReplaceContentOptions {
   readonly random?: RandomSource;
   /** Exact number of bytes the new content yields. */
   readonly size: number;
+  readonly doubleKey?: DoubleKeyAccess;
 }
 
 /** Encrypts `source` into a new envelope on `sink`: header first, then the body chunk by chunk. */
@@ -140,17 +155,22 @@ export async function protect(source: EnvelopeSource, sink: ByteSink, options: P
   const exp = options.expires ? expirySeconds(options.expires, now) : undefined;
   await checkPerson(options.owner);
   const grants = await grantList(options.owner, options.grants ?? [], options.recovery ?? []);
-  const fileKey = take(random, FILE_KEY_LENGTH);
+  // The personal secret is the file key itself, unless Double Key derives the file key from it and an organisation secret.
+  const secret = take(random, FILE_KEY_LENGTH);
   const salt = take(random, SALT_LENGTH);
   const cid = base64url.encode(take(random, 16));
+  let fileKey = secret;
   try {
-    const policy = makePolicy(cid, options.label, options.owner, grants, now, exp, fileKey);
+    const dk = options.doubleKey ? await sealDoubleKey(options.doubleKey, secret, random, { contentId: cid, label: options.label.id }) : undefined;
+    fileKey = dk?.fileKey ?? secret;
+    const policy = makePolicy(cid, options.label, options.owner, grants, now, exp, fileKey, dk?.claim);
     const jws = await signPolicy(policy, options.owner);
-    const slots = await slotsFor(grants, fileKey, random, []);
+    const slots = await slotsFor(grants, secret, random, dk ? [dk.slot] : []);
     const meta = { name: options.innerName, type: contentType, policy: jws, slots };
     return await writeEnvelope(source, sink, fileKey, salt, chunkSize, options.size, meta, policy);
   } finally {
     fileKey.fill(0);
+    secret.fill(0);
   }
 }
 
@@ -207,20 +227,23 @@ export async function rewrapEnvelope(
   const reader = new ByteReader(source);
   try {
     const u = await unlock(reader, identity, 'OWNER', options);
-    const newKey = new Uint8Array(FILE_KEY_LENGTH);
+    const newSecret = new Uint8Array(FILE_KEY_LENGTH);
+    let newKey: Uint8Array = newSecret;
     try {
       const { grants, removed } = await changedGrants(u.policy.grants, identity, change);
       const rotate = removed > 0;
-      const fresh = rotate ? take(random, FILE_KEY_LENGTH) : u.fileKey;
-      newKey.set(fresh);
+      const fresh = rotate ? take(random, FILE_KEY_LENGTH) : u.secret;
+      newSecret.set(fresh);
       if (rotate) fresh.fill(0);
       const salt = take(random, SALT_LENGTH);
       const label = change.label ?? u.policy.label;
       if (change.label) checkLabel(change.label);
       const exp = change.expires === null ? undefined : change.expires ? expirySeconds(change.expires, now) : u.policy.exp;
-      const policy = makePolicy(u.policy.cid, label, identity, grants, now, exp, newKey);
+      const dk = await rewrapDoubleKey(u, newSecret, rotate, label, random, options.doubleKey);
+      newKey = dk.fileKey;
+      const policy = makePolicy(u.policy.cid, label, identity, grants, now, exp, newKey, dk.claim);
       const jws = await signPolicy(policy, identity);
-      const slots = await slotsFor(grants, newKey, random, rotate ? [] : u.raw.metadata.slots);
+      const slots = await slotsFor(grants, newSecret, random, dk.keep);
       const meta = { name: u.raw.metadata.name, type: u.raw.metadata.type, policy: jws, slots };
       const { header, body } = seal(newKey, salt, u.layout.chunkSize, u.layout.plaintextLength, meta);
       try {
@@ -232,6 +255,7 @@ export async function rewrapEnvelope(
       return info(layoutOf(header.length, u.layout.chunkSize, u.layout.plaintextLength), meta, policy);
     } finally {
       newKey.fill(0);
+      newSecret.fill(0);
       u.dispose();
     }
   } finally {
@@ -255,7 +279,10 @@ export async function replaceEnvelopeContent(
   const old = new ByteReader(envelope);
   let u: Unlocked;
   try {
-    u = await unlock(old, identity, 'EDIT', options.clock ? { clock: options.clock } : {});
+    u = await unlock(old, identity, 'EDIT', {
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.doubleKey ? { doubleKey: options.doubleKey } : {}),
+    });
   } finally {
     await old.close();
   }
@@ -273,6 +300,8 @@ interface Unlocked {
   readonly raw: RawHeader;
   readonly policy: EnvelopePolicy;
   readonly fileKey: Uint8Array;
+  /** The secret the reader's slot held: the file key itself, or its personal half for Double Key. */
+  readonly secret: Uint8Array;
   readonly body: BodyParams;
   readonly layout: EnvelopeLayout;
   readonly rights: readonly Right[];
@@ -294,14 +323,22 @@ async function unlock(reader: ByteReader, identity: Identity, right: Right, opti
     if (!d.allowed) throw new SensitivityError(d.code, d.reason);
     throw otherKeyError(policy);
   }
-  const fileKey = await unwrapSlot(slot, identity.encPrivate);
+  const secret = await unwrapSlot(slot, identity.encPrivate);
+  let fileKey = secret;
   try {
+    // Double Key: the signed policy is verified and access decided before the key service is asked for its half.
+    const dkSlot = doubleKeySlotOf(raw.metadata.slots);
+    const early = dkSlot ? await verifyPolicy(raw.metadata.policy) : undefined;
+    if (dkSlot && early) {
+      requireAccess(policySubject(early), identity.id, right, now);
+      fileKey = await openDoubleKey(dkSlot, early.dk, { contentId: early.cid, label: early.label.id }, secret, options.doubleKey);
+    }
     if (!equalBytes(keyCommitment(fileKey), raw.commitment)) throw integrityError();
     const keys = bodyKeys(fileKey, raw.salt);
     const macInput = raw.bytes.subarray(0, raw.bytes.length - MAC_LENGTH);
     if (!equalBytes(headerMac(keys.macKey, macInput), raw.mac)) throw integrityError();
-    const policy = await verifyPolicy(raw.metadata.policy);
-    if (policy.cmt !== base64url.encode(raw.commitment)) throw integrityError();
+    const policy = early ?? (await verifyPolicy(raw.metadata.policy));
+    if (policy.cmt !== base64url.encode(raw.commitment) || (policy.dk === undefined) !== (dkSlot === undefined)) throw integrityError();
     const encKids = new Set(policy.grants.map((g) => g.enc.kid));
     if (!raw.metadata.slots.every((s) => !isX25519Slot(s) || encKids.has(s.kid))) throw integrityError();
     const mine = policy.grants.find((g) => g.id === identity.id);
@@ -316,11 +353,13 @@ async function unlock(reader: ByteReader, identity: Identity, right: Right, opti
     keys.macKey.fill(0);
     const dispose = (): void => {
       fileKey.fill(0);
+      secret.fill(0);
       wipe(body);
     };
-    return { raw, policy, fileKey, body, layout, rights, dispose };
+    return { raw, policy, fileKey, secret, body, layout, rights, dispose };
   } catch (e) {
     fileKey.fill(0);
+    secret.fill(0);
     throw e;
   }
 }
@@ -377,6 +416,7 @@ function makePolicy(
   now: Date,
   exp: number | undefined,
   fileKey: Uint8Array,
+  dk?: DoubleKeyClaim,
 ): EnvelopePolicy {
   return {
     v: 1,
@@ -386,16 +426,39 @@ function makePolicy(
     grants,
     iat: Math.floor(now.getTime() / 1000),
     ...(exp !== undefined ? { exp } : {}),
+    ...(dk ? { dk: { url: dk.url, kid: dk.kid } } : {}),
     cmt: base64url.encode(keyCommitment(fileKey)),
   };
 }
 
+/**
+ * The Double Key half of a rewrap, and the slots to keep: unchanged, or re-sealed (a new organisation secret,
+ * to the service's newest key version) when the personal secret rotates or the label changes (the OAEP label
+ * names the label, for the service's revocation lists). Without Double Key the file key is the personal secret.
+ */
+async function rewrapDoubleKey(
+  u: Unlocked,
+  secret: Uint8Array,
+  rotate: boolean,
+  label: EnvelopeLabel,
+  random: RandomSource,
+  access: DoubleKeyAccess | undefined,
+): Promise<{ claim?: DoubleKeyClaim; keep: readonly Slot[]; fileKey: Uint8Array }> {
+  const keep = rotate ? [] : u.raw.metadata.slots;
+  const dk = u.policy.dk;
+  if (!dk) return { keep, fileKey: secret.slice() };
+  if (!rotate && label.id === u.policy.label.id) return { claim: dk, keep, fileKey: u.fileKey.slice() };
+  if (!access) throw noDoubleKeyAccess(dk.url);
+  const sealed = await sealDoubleKey(await access.wrap(dk.url), secret, random, { contentId: u.policy.cid, label: label.id });
+  return { claim: sealed.claim, keep: [...keep.filter((s) => s.kind !== DOUBLE_KEY_SLOT), sealed.slot], fileKey: sealed.fileKey };
+}
+
 /** One slot per grant, in grant order; a slot in `keep` for the same key is reused as is (same file key). */
-async function slotsFor(grants: readonly PolicyGrant[], fileKey: Uint8Array, random: RandomSource, keep: readonly Slot[]): Promise<Slot[]> {
+async function slotsFor(grants: readonly PolicyGrant[], secret: Uint8Array, random: RandomSource, keep: readonly Slot[]): Promise<Slot[]> {
   const slots: Slot[] = [];
   for (const g of grants) {
     const old = keep.find((s) => isX25519Slot(s) && s.kid === g.enc.kid);
-    slots.push(old ?? (await wrapSlot(fileKey, g.enc, random)));
+    slots.push(old ?? (await wrapSlot(secret, g.enc, random)));
   }
   // Kinds we cannot make (passphrase, hardware…) survive as long as the file key does.
   return [...slots, ...keep.filter((s) => !isX25519Slot(s))];

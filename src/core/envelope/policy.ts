@@ -7,6 +7,7 @@ import { integrityError } from '../errors.js';
 import type { Identity, PublicIdentity, PublicOkpJwk } from '../identity.js';
 import { isRight, normalizeRights, type AccessSubject, type Right } from '../rights.js';
 import { arr, B64U, formatError, int, json, obj, optStr, str, type Obj } from './check.js';
+import { parseDoubleKeyClaim, type DoubleKeyClaim } from './double-key.js';
 
 /** JWS `typ` of a policy, so no other document signed by the same key passes for one. */
 export const POLICY_TYP = 'sensitivity-policy+json';
@@ -48,6 +49,8 @@ export interface EnvelopePolicy {
   readonly grants: readonly PolicyGrant[];
   readonly iat: number;
   readonly exp?: number;
+  /** Double Key: the key service and key version the organisation secret is encrypted to (docs/FORMAT.md §Double Key). */
+  readonly dk?: DoubleKeyClaim;
   /** base64url key commitment: binds this policy to the file key it was signed for. */
   readonly cmt: string;
 }
@@ -178,6 +181,7 @@ function parsePolicy(v: unknown): EnvelopePolicy {
     grants,
     iat: int(o.iat, 'policy.iat'),
     ...(exp !== undefined ? { exp } : {}),
+    ...(o.dk !== undefined ? { dk: parseDoubleKeyClaim(o.dk) } : {}),
     cmt: str(o.cmt, 'policy.cmt', ID),
   };
 }
