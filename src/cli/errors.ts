@@ -13,7 +13,7 @@ const HINTS: Readonly<Record<ErrorHint, string>> = {
   'add-person': 'ask them for the output of `sensitivity id show --json` and run `sensitivity people add FILE`',
   'confirm-replace': 'confirm the new id with them, then pass --replace',
   retry: 'try again',
-  'sign-in': 'sign in again with `sensitivity login`',
+  'sign-in': 'sign in with `sensitivity login` (`sensitivity login --device` on a machine without a browser)',
   'ask-admin': 'ask your administrator about the key service named here',
 };
 

@@ -17,8 +17,12 @@ export const ERROR_CODES = {
   E_RIGHT_MISSING: 3,
   E_EXPIRED: 3,
   E_JUSTIFICATION_REQUIRED: 3,
-  /** A Double Key file needs an organisation sign-in: none, or the token was refused even after a refresh. */
+  /** Organisation sign-in: not signed in (or not for this audience); sign in. */
   E_SIGNIN_REQUIRED: 3,
+  /** Organisation sign-in: the session expired and could not be refreshed; sign in again. */
+  E_TOKEN_EXPIRED: 3,
+  /** Organisation sign-in: the identity provider refused it (details: error, the OAuth error code). */
+  E_SIGNIN_FAILED: 3,
   /** The key service does not authorise this person for this key (its configuration decides). */
   E_KEYSERVICE_DENIED: 3,
   /** The key service has revoked this person, this content or this label. */
@@ -50,6 +54,10 @@ export const ERROR_CODES = {
   E_LOCKED: 1,
   E_CANCELLED: 1,
   E_POLICY_MISMATCH: 1,
+  /** Organisation sign-in: the identity provider could not be reached (details: issuer). */
+  E_IDP_UNREACHABLE: 1,
+  /** Organisation sign-in: nobody finished the sign-in in the browser (or with the device code) in time. */
+  E_SIGNIN_TIMEOUT: 1,
   /** The key service (or the organisation's directory) could not be reached, or failed (5xx). */
   E_KEYSERVICE_UNREACHABLE: 1,
   /** The key service answered something that is not the Double Key Encryption protocol. */

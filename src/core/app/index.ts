@@ -2,7 +2,7 @@
  * The application layer: the rules of every operation, one file each, over the ports in `ports.ts`. The
  * CLI and the extension call these and nothing below them, so a rule is enforced in one place.
  */
-export type { AppContext, AuditSink, Cancellable, DirEntry, FileAccess, ReadHandle, WorkspaceStore } from './ports.js';
+export type { AppContext, AuditSink, Cancellable, DirEntry, FileAccess, ReadHandle, TokenSource, WorkspaceStore } from './ports.js';
 export { accessEntries, inspect, type AccessEntry, type ProtectedInfo } from './inspect.js';
 export { protect, grantRequests, type GrantSpec, type ProtectRequest } from './protect.js';
 export { unprotect } from './unprotect.js';

@@ -87,6 +87,21 @@ export interface VersionMemory {
   remember(contentId: string, version: number, options?: { readonly accept?: boolean }): Promise<void>;
 }
 
+/**
+ * The organisation sign-in (OIDC): access tokens for the key service. The CLI keeps its session under
+ * $SENSITIVITY_HOME (`sensitivity login`), the extension in SecretStorage behind its authentication provider.
+ */
+export interface TokenSource {
+  /**
+   * A current access token (a JWT whose `aud` is `audience`, the key service's), refreshed when it expired
+   * or when `fresh` (say, after the service answered 401). Raises E_SIGNIN_REQUIRED when nobody is signed
+   * in or the sign-in does not cover `audience`, E_TOKEN_EXPIRED when the session expired and could not be
+   * refreshed (both with hint 'sign-in'), E_IDP_UNREACHABLE when the identity provider cannot be reached.
+   * A host with a user at hand (VS Code) may ask them to sign in here instead of raising E_SIGNIN_REQUIRED.
+   */
+  token(audience: string, options?: { readonly fresh?: boolean }): Promise<string>;
+}
+
 /** Everything an operation acts with: who (identity), where (files, store), when (clock), and its record. */
 export interface AppContext {
   readonly files: FileAccess;
