@@ -26,6 +26,8 @@ const targets = [
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
     define: { __VERSION__: JSON.stringify(version) },
+    // The key service's native PKCS#11 binding loads from node_modules, only when a key-service command runs.
+    external: ['pkcs11js'],
   },
   {
     ...common,

@@ -23,7 +23,14 @@ const cli = {
   patterns: [{ group: ['**/extension/**', '**/webview/**'], message: 'The CLI must not import the extension or the webview.' }],
 };
 const extension = {
-  patterns: [{ group: ['**/cli/**'], message: 'The extension must not import the CLI: both call src/core/app.' }],
+  patterns: [
+    { group: ['**/cli/**'], message: 'The extension must not import the CLI: both call src/core/app.' },
+    { group: ['**/keyservice/**', 'pkcs11js'], message: 'The key service (and its native module) never loads in the extension.' },
+  ],
+};
+const keyservice = {
+  paths: [{ name: 'vscode', message: 'The key service runs without VS Code.' }],
+  patterns: [{ group: ['**/extension/**', '**/webview/**', '**/cli/**'], message: 'src/keyservice imports the core and src/node only.' }],
 };
 
 export default tseslint.config(
@@ -53,6 +60,10 @@ export default tseslint.config(
   {
     files: ['src/extension/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', extension] },
+  },
+  {
+    files: ['src/keyservice/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', keyservice] },
   },
   {
     // The protocol is shared by the extension host and the browser: types from host code only, no values.

@@ -23,9 +23,9 @@ function usage(): string {
   ].join('\n');
 }
 
-/** Finds the command named by the longest matching prefix of argv ("id new", "label set", "cat"). */
+/** Finds the command named by the longest matching prefix of argv ("key-service key list", "id new", "cat"). */
 function findCommand(argv: readonly string[]): { command: Command; rest: string[] } | undefined {
-  for (const n of [2, 1]) {
+  for (const n of [3, 2, 1]) {
     const name = argv.slice(0, n).join(' ');
     const command = COMMANDS.find((c) => c.name === name);
     if (command) return { command, rest: argv.slice(n) };

@@ -40,8 +40,10 @@ export const ERROR_CODES = {
   E_MANIFEST_INVALID: 4,
   /** A pinned person's key differs from the one offered (details: both fingerprints); refused until confirmed. */
   E_KEY_CHANGED: 4,
-  /** A person's organisation certificate does not verify against the pinned certification key. */
+  /** An organisation certificate does not verify (signature, pinned key, issuer, times, identity). */
   E_CERTIFICATE_INVALID: 4,
+  /** The key service's config file is not valid (the service keeps its last good one). */
+  E_CONFIG_INVALID: 4,
   // 1: anything else that is not the caller's fault.
   E_IDENTITY_EXISTS: 1,
   E_PERSON_UNKNOWN: 1,

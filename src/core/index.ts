@@ -23,6 +23,7 @@ export {
 } from './people.js';
 export { exportIdentity, IDENTITY_FILE_CTY, importIdentity, PBES2_ITERATIONS } from './identity-file.js';
 export * from './audit/index.js';
+export * from './org/index.js';
 export { compileGlobs, globToRegExp, matchesGlob } from './glob.js';
 export * from './envelope/index.js';
 export * from './detect/index.js';

@@ -71,7 +71,7 @@ function isJson(text: string): boolean {
   }
 }
 
-async function appendLocked(path: string, event: AuditEvent, now: Date): Promise<void> {
+async function appendLocked(path: string, event: AuditEvent, now: Date): Promise<string> {
   // Read-write without O_APPEND: the entry is written at a position (over a torn tail, if any).
   const h = await fs.open(path, fsc.O_RDWR | fsc.O_CREAT, 0o600);
   try {
@@ -95,6 +95,7 @@ async function appendLocked(path: string, event: AuditEvent, now: Date): Promise
     for (let off = 0; off < bytes.length;) off += (await h.write(bytes, off, bytes.length - off, tail.end + off)).bytesWritten;
     if (tail.end + bytes.length < size) await h.truncate(tail.end + bytes.length);
     await h.sync();
+    return lines.at(-1)!;
   } finally {
     await h.close();
   }
@@ -104,12 +105,12 @@ async function appendLocked(path: string, event: AuditEvent, now: Date): Promise
  * Appends one event to the log at `path` (created with mode 0600), chained to its last entry however
  * large; a torn last line is cut and its repair recorded (`audit.repair`) first. Throws when the entry
  * is not written — E_LOCKED (another writer held the lock too long), E_AUDIT_BROKEN (the last entry is
- * not one: the log needs attention), E_IO (the disk) — so the caller fails closed.
+ * not one: the log needs attention), E_IO (the disk) — so the caller fails closed. Returns the line written.
  */
-export async function appendAudit(path: string, event: AuditEvent, now: Date): Promise<void> {
+export async function appendAudit(path: string, event: AuditEvent, now: Date): Promise<string> {
   try {
     await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    await withLock(path, () => appendLocked(path, event, now));
+    return await withLock(path, () => appendLocked(path, event, now));
   } catch (e) {
     if (isSensitivityError(e)) throw e.withFile(path);
     const code = (e as NodeJS.ErrnoException).code;

@@ -27,6 +27,9 @@ export const AUDIT_ACTIONS = [
   'people.change',
   'policy.accept',
   'audit.repair',
+  // The organisation key service's access log (docs/KEY-SERVICE.md).
+  'key.decrypt',
+  'directory.certify',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,0 +1,111 @@
+/**
+ * Organisation certificates (docs/KEY-SERVICE.md, "The certified directory"): a compact JWS, typ
+ * `sensitivity-cert+jwt`, ES256, in which the organisation's key service binds a person's email (taken
+ * from their verified sign-in) to their public identity. The service signs inside its HSM, so signing
+ * goes through a `CertificateSigner`; clients verify against pinned keys with jose. Pure: WebCrypto only.
+ */
+import { base64url, calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { SensitivityError } from '../errors.js';
+import type { PublicIdentity } from '../identity.js';
+import { parsePublicIdentity } from '../people.js';
+
+export const CERTIFICATE_TYP = 'sensitivity-cert+jwt';
+/** Seconds of clock skew a verifier tolerates on `nbf` and `exp`. */
+export const CERTIFICATE_SKEW_SECONDS = 60;
+
+/** Signs a JWS signing input with ES256 and returns the raw `r || s` (64 bytes), as RFC 7518 §3.4 wants. */
+export interface CertificateSigner {
+  /** The RFC 7638 thumbprint of the signer's public key: the JWS `kid`. */
+  readonly kid: string;
+  sign(data: Uint8Array): Promise<Uint8Array>;
+}
+
+/** A verified certificate: the identity it certifies and who said so, until when. */
+export interface VerifiedCertificate {
+  readonly identity: PublicIdentity;
+  readonly issuer: string;
+  /** The certification key (thumbprint) that signed it. */
+  readonly kid: string;
+  readonly issuedAt: Date;
+  readonly notBefore: Date;
+  readonly expiresAt: Date;
+}
+
+const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+const enc = (v: unknown) => base64url.encode(new TextEncoder().encode(JSON.stringify(v)));
+
+/** Issues a certificate for `identity` (already validated, email already checked against the sign-in), valid for `lifetimeSeconds` from `now`. */
+export async function issueCertificate(
+  identity: PublicIdentity,
+  options: { readonly issuer: string; readonly signer: CertificateSigner; readonly now: Date; readonly lifetimeSeconds: number },
+): Promise<string> {
+  if (!Number.isSafeInteger(options.lifetimeSeconds) || options.lifetimeSeconds <= 0)
+    throw new RangeError('a certificate lifetime is a positive number of seconds');
+  const iat = seconds(options.now);
+  const header = { alg: 'ES256', typ: CERTIFICATE_TYP, kid: options.signer.kid };
+  const { id, name, email, sig, enc: encKey, created } = identity;
+  const payload = { iss: options.issuer, sub: email, email, name, id, sig, enc: encKey, created, iat, nbf: iat, exp: iat + options.lifetimeSeconds };
+  const input = `${enc(header)}.${enc(payload)}`;
+  const signature = await options.signer.sign(new TextEncoder().encode(input));
+  if (signature.length !== 64) throw new TypeError('an ES256 signature is 64 bytes (r || s)');
+  return `${input}.${base64url.encode(signature)}`;
+}
+
+const invalid = (why: string) => new SensitivityError('E_CERTIFICATE_INVALID', `the organisation certificate ${why}`);
+
+/** The `kid` of an EC P-256 public JWK: its RFC 7638 thumbprint. */
+export function certificationKeyId(jwk: JWK): Promise<string> {
+  return calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } as JWK, 'sha256');
+}
+
+/**
+ * Verifies a certificate against the pinned certification keys (EC P-256 public JWKs): header (`typ`,
+ * ES256 only, a `kid` naming a pinned key by thumbprint), signature, `iss` (when `issuer` is given),
+ * `nbf`/`exp` with CERTIFICATE_SKEW_SECONDS, the identity's shape and thumbprints, and the email (when
+ * `email` is given). E_CERTIFICATE_INVALID naming what failed.
+ */
+export async function verifyCertificate(
+  jws: string,
+  pinned: readonly JWK[],
+  options: { readonly now: Date; readonly issuer?: string; readonly email?: string },
+): Promise<VerifiedCertificate> {
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(jws);
+  } catch {
+    throw invalid('is not a compact JWS');
+  }
+  if (header.typ !== CERTIFICATE_TYP) throw invalid(`has type ${JSON.stringify(header.typ)}, not ${CERTIFICATE_TYP}`);
+  if (header.alg !== 'ES256') throw invalid('is not signed with ES256');
+  const kids = await Promise.all(pinned.map(certificationKeyId));
+  const i = kids.indexOf(String(header.kid));
+  if (i < 0) throw invalid('is signed by a key you have not pinned');
+  let payload: Uint8Array;
+  try {
+    const key = await importJWK({ kty: 'EC', crv: 'P-256', x: pinned[i]!.x, y: pinned[i]!.y } as JWK, 'ES256');
+    ({ payload } = await compactVerify(jws, key, { algorithms: ['ES256'] }));
+  } catch {
+    throw invalid('has a signature that does not verify');
+  }
+  let claims: Record<string, unknown>;
+  try {
+    claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
+  } catch {
+    throw invalid('has a payload that is not JSON');
+  }
+  const { iss, sub, iat, nbf, exp } = claims;
+  if (typeof iss !== 'string' || typeof iat !== 'number' || typeof nbf !== 'number' || typeof exp !== 'number') throw invalid('lacks iss, iat, nbf or exp');
+  if (options.issuer !== undefined && iss !== options.issuer) throw invalid(`was issued by ${iss}, not ${options.issuer}`);
+  const now = seconds(options.now);
+  if (nbf > now + CERTIFICATE_SKEW_SECONDS) throw invalid('is not valid yet');
+  if (exp <= now - CERTIFICATE_SKEW_SECONDS) throw invalid('has expired: renew it');
+  let identity: PublicIdentity;
+  try {
+    identity = parsePublicIdentity({ v: 1, id: claims.id, name: claims.name, email: claims.email, sig: claims.sig, enc: claims.enc, created: claims.created });
+  } catch (e) {
+    throw invalid(`certifies an invalid identity (${(e as Error).message})`);
+  }
+  if (sub !== identity.email) throw invalid('has a subject other than its email');
+  if (options.email !== undefined && identity.email !== options.email.trim().toLowerCase()) throw invalid(`certifies ${identity.email}, not ${options.email}`);
+  return { identity, issuer: iss, kid: kids[i]!, issuedAt: new Date(iat * 1000), notBefore: new Date(nbf * 1000), expiresAt: new Date(exp * 1000) };
+}

@@ -1,0 +1,369 @@
+/**
+ * The key service's HTTP face (docs/KEY-SERVICE.md): Microsoft's DKE protocol (`GET /{key}`,
+ * `POST /{key}/{keyId}/decrypt`) and the certified directory. Stateless: its state is the token, the
+ * config file and the files it writes (access log, certificates), so replicas run behind a load balancer.
+ */
+import { createHash } from 'node:crypto';
+import { watchFile, unwatchFile } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { fingerprint, issueCertificate, parsePublicIdentity, verifyCertificate, type PublicIdentity } from '../core/index.js';
+import { readTextIfExists, writeFileAtomic } from '../node/node-io.js';
+import { AccessLog, type AccessRecord } from './access-log.js';
+import { admits, authoriseDecrypt, checkRevocations, type RequestContext } from './authorise.js';
+import { parseConfig, restartOnlyChanges, type Policy, type ServiceConfig } from './config.js';
+import { RetiredError, Token, type KeyVersion } from './hsm.js';
+import { DECRYPT_REASON, HttpError } from './http-error.js';
+import { TokenVerifier, type Caller } from './tokens.js';
+
+const MAX_BODY = 64 * 1024;
+/** How long a key listing read from the token is reused (a rotation shows within this). */
+const KEYS_TTL_MS = 1000;
+/** How often the config file is checked for changes. */
+const CONFIG_POLL_MS = 250;
+/** OAEP label prefix binding a content id and label into a Double Key secret (docs/KEY-SERVICE.md, "Binding"). */
+const BINDING = 'sensitivity-dke/1';
+/** A content id or label: 1 to 256 characters, none a control character. */
+const isContextValue = (v: unknown): v is string => typeof v === 'string' && v.length >= 1 && v.length <= 256 && ![...v].some((c) => c < ' ' || c === '\u007f');
+
+/** The RSA-OAEP label for a request: empty for plain DKE, else the binding of content id and label. */
+export function oaepLabel(ctx: RequestContext): Uint8Array {
+  if (ctx.contentId === undefined) return new Uint8Array(0);
+  return Buffer.concat([Buffer.from(BINDING), Buffer.from([0]), Buffer.from(ctx.contentId, 'utf8'), Buffer.from([0]), Buffer.from(ctx.label ?? '', 'utf8')]);
+}
+
+/** Standard base64 (or base64url), strictly: anything else is not a value. */
+function decodeBase64(s: unknown): Buffer | undefined {
+  if (typeof s !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(s) || s.length === 0) return undefined;
+  const b = Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  return b.length === 0 ? undefined : b;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const bytes = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': bytes.length,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(bytes);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new HttpError('E_TOO_LARGE', 'the request body is larger than 64 KiB');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new HttpError('E_BAD_REQUEST', 'the body is not JSON');
+  }
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The decrypt body's members (docs/KEY-SERVICE.md); E_BAD_REQUEST / E_UNSUPPORTED_ALG otherwise. */
+function decryptRequest(raw: Buffer): { value: Buffer; ctx: RequestContext } {
+  const body = parseJson(raw);
+  if (!isObj(body)) throw new HttpError('E_BAD_REQUEST', 'the body is not a JSON object');
+  const extra = Object.keys(body).find((k) => !['alg', 'value', 'contentId', 'label'].includes(k));
+  if (extra !== undefined) throw new HttpError('E_BAD_REQUEST', `unknown member "${extra}"`);
+  if (body.alg !== 'RSA-OAEP-256') throw new HttpError('E_UNSUPPORTED_ALG', 'alg must be "RSA-OAEP-256"');
+  const value = decodeBase64(body.value);
+  if (!value) throw new HttpError('E_BAD_REQUEST', 'value must be base64');
+  const { contentId, label } = body;
+  for (const [name, v] of [
+    ['contentId', contentId],
+    ['label', label],
+  ] as const) {
+    if (v !== undefined && !isContextValue(v))
+      throw new HttpError('E_BAD_REQUEST', `${name} must be a string of 1 to 256 characters without control characters`);
+  }
+  if (label !== undefined && contentId === undefined) throw new HttpError('E_BAD_REQUEST', 'label needs contentId');
+  if (contentId !== undefined && label === undefined) throw new HttpError('E_BAD_REQUEST', 'contentId needs label');
+  return { value, ctx: { ...(typeof contentId === 'string' ? { contentId } : {}), ...(typeof label === 'string' ? { label } : {}) } };
+}
+
+export class KeyService {
+  private policy: Policy;
+  private readonly verifier: TokenVerifier;
+  private readonly log: AccessLog;
+  private readonly keys = new Map<string, { at: number; versions: KeyVersion[] }>();
+
+  constructor(
+    private readonly config: ServiceConfig,
+    private readonly token: Token,
+  ) {
+    this.policy = config.policy;
+    this.verifier = new TokenVerifier(config.oidc);
+    this.log = new AccessLog(config.accessLog.file, config.accessLog.stdout);
+  }
+
+  /** Takes the policy of a re-read config; says what else changed and needs a restart. */
+  reload(next: ServiceConfig): void {
+    this.policy = next.policy;
+    const fixed = restartOnlyChanges(this.config, next);
+    process.stderr.write(`key-service: config reloaded${fixed.length ? `; ${fixed.join(', ')} changed and take effect after a restart` : ''}\n`);
+  }
+
+  private async versions(name: string): Promise<KeyVersion[]> {
+    const hit = this.keys.get(name);
+    if (hit && Date.now() - hit.at < KEYS_TTL_MS) return hit.versions;
+    const versions = await this.token.list(name);
+    this.keys.set(name, { at: Date.now(), versions });
+    return versions;
+  }
+
+  private async rsaVersions(name: string): Promise<KeyVersion[]> {
+    const versions = (await this.versions(name)).filter((v) => v.type !== 'ec-p256');
+    if (versions.length === 0) throw new HttpError('E_KEY_UNKNOWN', `no key named "${name}"`);
+    return versions;
+  }
+
+  private client(req: IncomingMessage): string {
+    const forwarded = this.config.trustProxy
+      ? String(req.headers['x-forwarded-for'] ?? '')
+          .split(',')[0]!
+          .trim()
+      : '';
+    return forwarded || req.socket.remoteAddress || '';
+  }
+
+  /** Handles one request; never throws. */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      const parts = path.split('/').slice(1).map(decodeURIComponent);
+      const method = req.method ?? 'GET';
+      const route = (want: string) => {
+        if (method !== want) throw new HttpError('E_METHOD', `use ${want} here`);
+      };
+      if (parts[0] === 'directory' && parts.length === 1) {
+        if (method === 'GET') return send(res, 200, await this.directoryKeys());
+        route('POST');
+        return send(res, 200, await this.certify(req));
+      }
+      if (parts[0] === 'directory' && parts.length === 2) {
+        route('GET');
+        return send(res, 200, await this.certificate(parts[1]!));
+      }
+      if (parts.length === 1 && parts[0] !== '') {
+        route('GET');
+        return send(res, 200, await this.publicKey(parts[0]!));
+      }
+      if (parts.length === 3 && parts[2] === 'decrypt') {
+        route('POST');
+        return send(res, 200, await this.decrypt(req, parts[0]!, parts[1]!));
+      }
+      throw new HttpError('E_NOT_FOUND', 'no such route');
+    } catch (e) {
+      if (e instanceof HttpError) return send(res, e.status, { code: e.code, reason: e.reason });
+      process.stderr.write(`key-service: ${(e as Error).stack ?? String(e)}\n`);
+      return send(res, 500, { code: 'E_INTERNAL', reason: 'the key service failed; see its log' });
+    }
+  }
+
+  /** GET /{keyName}: the newest live version's public key, DKE's shape. */
+  private async publicKey(name: string): Promise<unknown> {
+    const live = (await this.rsaVersions(name)).filter((v) => !v.retired);
+    const newest = live.at(-1);
+    if (!newest) throw new HttpError('E_KEY_RETIRED', `every version of "${name}" is retired`);
+    const n = Buffer.from(newest.publicJwk.n as string, 'base64url').toString('base64');
+    const exp = new Date(Date.now() + this.policy.cacheSeconds * 1000).toISOString();
+    return { key: { kty: 'RSA', n, e: 65537, alg: 'RS256', kid: `${this.config.baseUrl}/${name}/${newest.keyId}` }, cache: { exp } };
+  }
+
+  /** POST /{keyName}/{keyId}/decrypt. */
+  private async decrypt(req: IncomingMessage, name: string, keyId: string): Promise<unknown> {
+    const body = await readBody(req);
+    const version = (await this.rsaVersions(name)).find((v) => v.keyId === keyId);
+    if (!version) throw new HttpError('E_KEY_VERSION_UNKNOWN', `key "${name}" has no version "${keyId}"`);
+    if (version.retired) throw new HttpError('E_KEY_RETIRED', `version ${version.version} of "${name}" is retired: what was sealed under it cannot be opened`);
+    const base = { keyName: name, keyVersion: version.version, keyId, client: this.client(req) };
+    let caller: Caller | undefined;
+    let ctx: RequestContext = {};
+    try {
+      caller = await this.verifier.verify(req.headers.authorization);
+      const parsed = decryptRequest(body);
+      ctx = parsed.ctx;
+      authoriseDecrypt(this.policy, name, caller, ctx);
+      let secret: Buffer | undefined;
+      try {
+        secret = this.token.decrypt(version, parsed.value, oaepLabel(ctx));
+      } catch (e) {
+        if (e instanceof RetiredError)
+          throw new HttpError('E_KEY_RETIRED', `version ${version.version} of "${name}" is retired: what was sealed under it cannot be opened`);
+        throw e;
+      }
+      if (!secret) throw new HttpError('E_DECRYPT', DECRYPT_REASON);
+      await this.log.record({ action: 'key.decrypt', caller, decision: 'allow', ...base, ...ctx }, new Date());
+      return { value: secret.toString('base64') };
+    } catch (e) {
+      if (!(e instanceof HttpError) || e.code === 'E_LOG_FAILED') throw e;
+      await this.log.record({ action: 'key.decrypt', caller, decision: 'deny', code: e.code, reason: e.reason, ...base, ...ctx }, new Date());
+      throw e;
+    }
+  }
+
+  private async certificationKeys(): Promise<KeyVersion[]> {
+    const d = this.config.directory;
+    if (!d) throw new HttpError('E_NOT_FOUND', 'this key service runs no directory');
+    return (await this.versions(d.key)).filter((v) => v.type === 'ec-p256' && !v.retired);
+  }
+
+  /** GET /directory: the certification public keys, newest first. */
+  private async directoryKeys(): Promise<unknown> {
+    const keys = (await this.certificationKeys()).reverse();
+    return { keys: keys.map((k) => ({ ...k.publicJwk, alg: 'ES256', use: 'sig', fingerprint: fingerprint(k.keyId) })) };
+  }
+
+  private certificateFile(email: string): string {
+    return join(this.config.directory!.folder, `${createHash('sha256').update(email).digest('hex')}.jws`);
+  }
+
+  /** POST /directory: certifies the caller's own identity. */
+  private async certify(req: IncomingMessage): Promise<unknown> {
+    const keys = await this.certificationKeys();
+    const signing = keys.at(-1);
+    if (!signing) throw new HttpError('E_NOT_FOUND', 'the directory has no certification key yet');
+    const body = await readBody(req);
+    const client = this.client(req);
+    let caller: Caller | undefined;
+    let identity: PublicIdentity | undefined;
+    try {
+      caller = await this.verifier.verify(req.headers.authorization);
+      const json = parseJson(body);
+      if (!isObj(json) || Object.keys(json).some((k) => k !== 'identity'))
+        throw new HttpError('E_BAD_REQUEST', 'the body is {"identity": <sensitivity id show --json>}');
+      try {
+        identity = parsePublicIdentity(json.identity);
+      } catch (e) {
+        throw new HttpError('E_BAD_REQUEST', (e as Error).message);
+      }
+      checkRevocations(caller, [this.policy.revoked], {});
+      const allow = this.policy.directory?.allow;
+      if (allow && !admits(allow, caller)) throw new HttpError('E_NOT_AUTHORISED', 'you are not among the people this directory certifies');
+      if (identity.email !== caller.email) throw new HttpError('E_NOT_AUTHORISED', `you signed in as ${caller.email}: you can only certify your own identity`);
+      const signer = { kid: signing.keyId, sign: async (data: Uint8Array) => new Uint8Array(this.token.sign(signing, data)) };
+      const certificate = await issueCertificate(identity, {
+        issuer: this.config.baseUrl,
+        signer,
+        now: new Date(),
+        lifetimeSeconds: this.policy.directory?.certificateSeconds ?? 7 * 86400,
+      });
+      await this.log.record({ action: 'directory.certify', caller, decision: 'allow', client, id: identity.id }, new Date());
+      await writeFileAtomic(this.certificateFile(identity.email), certificate, 0o644);
+      return { certificate };
+    } catch (e) {
+      if (!(e instanceof HttpError) || e.code === 'E_LOG_FAILED') throw e;
+      const record: AccessRecord = {
+        action: 'directory.certify',
+        caller,
+        decision: 'deny',
+        code: e.code,
+        reason: e.reason,
+        client,
+        ...(identity ? { id: identity.id } : {}),
+      };
+      await this.log.record(record, new Date());
+      throw e;
+    }
+  }
+
+  /** GET /directory/{email}: the current certificate, if it still verifies. */
+  private async certificate(email: string): Promise<unknown> {
+    const keys = await this.certificationKeys();
+    const normal = email.trim().toLowerCase();
+    const text = await readTextIfExists(this.certificateFile(normal));
+    const none = new HttpError('E_NOT_FOUND', `no current certificate for ${normal}`);
+    if (text === undefined) throw none;
+    try {
+      await verifyCertificate(
+        text,
+        keys.map((k) => k.publicJwk),
+        { now: new Date(), issuer: this.config.baseUrl, email: normal },
+      );
+    } catch {
+      throw none;
+    }
+    return { certificate: text };
+  }
+}
+
+/** The PIN from the file or environment variable the config names. */
+async function readPin(p: ServiceConfig['pkcs11']): Promise<string> {
+  const pin = p.pinFile !== undefined ? (await readFile(p.pinFile, 'utf8')).trim() : process.env[p.pinEnv];
+  if (!pin) throw new Error(`no token PIN: set ${p.pinEnv}${p.pinFile ? ` or fill ${p.pinFile}` : ''}`);
+  return pin;
+}
+
+/** Opens the token a config names. */
+export async function openToken(config: ServiceConfig): Promise<Token> {
+  return Token.open({ module: config.pkcs11.module, token: config.pkcs11.token, pin: await readPin(config.pkcs11) });
+}
+
+export async function loadConfig(file: string): Promise<ServiceConfig> {
+  return parseConfig(await readFile(file, 'utf8'), file);
+}
+
+/** A running service: its address, and how to stop it. */
+export interface RunningService {
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the service from a config file and watches the file: a valid edit takes effect within about a
+ * second, an invalid one is refused (the last good config stays) with the reason on stderr.
+ */
+export async function startService(configFile: string): Promise<RunningService> {
+  const config = await loadConfig(configFile);
+  const token = await openToken(config);
+  const service = new KeyService(config, token);
+  let lastText = await readFile(configFile, 'utf8');
+  const onChange = () => {
+    readFile(configFile, 'utf8').then(
+      (text) => {
+        if (text === lastText) return;
+        lastText = text;
+        try {
+          service.reload(parseConfig(text, configFile));
+        } catch (e) {
+          process.stderr.write(`key-service: config not reloaded, keeping the last good one: ${(e as Error).message}\n`);
+        }
+      },
+      (e: Error) => process.stderr.write(`key-service: config not readable, keeping the last good one: ${e.message}\n`),
+    );
+  };
+  watchFile(configFile, { interval: CONFIG_POLL_MS }, onChange);
+  const server = createServer((req, res) => void service.handle(req, res));
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.listen.port, config.listen.host, resolve);
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.listen.port;
+  return {
+    url: `http://${config.listen.host}:${port}`,
+    server,
+    close: async () => {
+      unwatchFile(configFile, onChange);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      token.close();
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Bearer tokens: JWTs from the organisation's OIDC provider, verified with jose against the key set named
+ * by the issuer's discovery document. createRemoteJWKSet refetches the set when a token names an unknown
+ * `kid` (key rotation at the IdP), at most once per cooldown.
+ */
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { ServiceConfig } from './config.js';
+import { HttpError } from './http-error.js';
+
+/** The signed-in caller, as the token says. */
+export interface Caller {
+  readonly sub: string;
+  /** Lower-cased. */
+  readonly email: string;
+  readonly groups: readonly string[];
+  readonly roles: readonly string[];
+}
+
+/** Asymmetric JWS algorithms only: a shared-secret token could be minted by anyone holding the secret. */
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+/** After a failed discovery, the next request tries again after this long. */
+const RETRY_MS = 2000;
+const FETCH_TIMEOUT_MS = 5000;
+
+type Oidc = ServiceConfig['oidc'];
+
+export class TokenVerifier {
+  private jwks: Promise<JWTVerifyGetKey> | undefined;
+  private failedAt = 0;
+
+  constructor(private readonly oidc: Oidc) {}
+
+  private keySet(): Promise<JWTVerifyGetKey> {
+    if (this.jwks === undefined && Date.now() - this.failedAt >= RETRY_MS) {
+      this.jwks = discover(this.oidc.issuer).catch((e: unknown) => {
+        this.jwks = undefined;
+        this.failedAt = Date.now();
+        throw e;
+      });
+    }
+    return this.jwks ?? Promise.reject(new HttpError('E_IDP_UNAVAILABLE', 'the identity provider could not be reached; try again shortly'));
+  }
+
+  /** The caller behind an `Authorization` header value; HttpError 401 (or 503 when the IdP is down). */
+  async verify(authorization: string | undefined): Promise<Caller> {
+    const m = /^Bearer ([A-Za-z0-9_.~+/=-]+)$/.exec(authorization ?? '');
+    if (!m) throw new HttpError('E_TOKEN_MISSING', 'send the access token from your sign-in as "Authorization: Bearer TOKEN"');
+    const jwks = await this.keySet();
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(m[1]!, jwks, {
+        issuer: this.oidc.issuer,
+        audience: this.oidc.audience,
+        clockTolerance: this.oidc.clockSkewSeconds,
+        algorithms: ALGORITHMS,
+        requiredClaims: ['exp', 'sub'],
+      }));
+    } catch (e) {
+      if (e instanceof errors.JWTExpired) throw new HttpError('E_TOKEN_EXPIRED', 'the access token has expired: refresh it or sign in again');
+      if (e instanceof errors.JWKSTimeout || !(e instanceof errors.JOSEError)) {
+        throw new HttpError('E_IDP_UNAVAILABLE', 'the identity provider’s keys could not be fetched; try again shortly');
+      }
+      throw new HttpError('E_TOKEN_INVALID', `the access token is not valid here (${e.code})`);
+    }
+    const email = payload[this.oidc.emailClaim];
+    if (typeof email !== 'string' || !email.includes('@')) throw new HttpError('E_TOKEN_INVALID', `the access token has no "${this.oidc.emailClaim}" claim`);
+    if (payload.email_verified === false) throw new HttpError('E_TOKEN_INVALID', 'the access token’s email is not verified');
+    return {
+      sub: payload.sub!,
+      email: email.trim().toLowerCase(),
+      groups: strings(payload[this.oidc.groupsClaim]),
+      roles: strings(payload[this.oidc.rolesClaim]),
+    };
+  }
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
+
+/** OpenID Connect Discovery 1.0 §4: the document at the issuer's well-known path, naming the same issuer. */
+async function discover(issuer: string): Promise<JWTVerifyGetKey> {
+  let doc: { issuer?: unknown; jwks_uri?: unknown };
+  try {
+    const res = await fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    doc = (await res.json()) as typeof doc;
+  } catch {
+    throw new HttpError('E_IDP_UNAVAILABLE', 'the identity provider’s discovery document could not be fetched; try again shortly');
+  }
+  if (typeof doc.issuer !== 'string' || doc.issuer.replace(/\/+$/, '') !== issuer || typeof doc.jwks_uri !== 'string') {
+    throw new HttpError('E_IDP_UNAVAILABLE', 'the identity provider’s discovery document names another issuer or no key set');
+  }
+  return createRemoteJWKSet(new URL(doc.jwks_uri), { timeoutDuration: FETCH_TIMEOUT_MS, cooldownDuration: 30_000 });
+}
