@@ -24,6 +24,7 @@ export {
   doubleKeyAccess,
   fromBase64,
   isServiceUrl,
+  noDoubleKeyAccess,
   oaepLabel,
   toBase64,
   DOUBLE_KEY_ALG,
