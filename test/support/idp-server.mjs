@@ -41,6 +41,8 @@ const provider = new Provider(issuer, {
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
   scopes: ['openid', 'offline_access', 'email', 'profile', 'groups'],
   pkce: { required: () => true },
+  // The ID token carries the scopes' claims (email, name, groups): the access token is for the key service, not userinfo.
+  conformIdTokenClaims: false,
   ttl: {
     AccessToken: options.accessTokenTTL,
     AuthorizationCode: 60,

@@ -7,6 +7,7 @@ import { keyServiceCommands } from './key-service.js';
 import { labelCommands } from './label.js';
 import { protectCommands } from './protect.js';
 import { scanCommands } from './scan.js';
+import { signinCommands } from './signin.js';
 
 export type { Command } from './command.js';
 
@@ -18,4 +19,5 @@ export const COMMANDS: readonly Command[] = [
   ...gitCommands,
   ...adminCommands,
   ...keyServiceCommands,
+  ...signinCommands,
 ];
