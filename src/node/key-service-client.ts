@@ -71,12 +71,23 @@ export function httpKeyServiceClient(options: KeyServiceClientOptions = {}): Key
   function failure(a: Answer, service: string): SensitivityError {
     const code = typeof a.body?.code === 'string' ? a.body.code : '';
     const known = SERVICE_CODES[code];
-    if (known) return new SensitivityError(known.code, `the key service at ${service} ${known.say}`, undefined, { details: { service, ...(known.hint ? { hint: known.hint } : {}) } });
+    if (known)
+      return new SensitivityError(known.code, `the key service at ${service} ${known.say}`, undefined, {
+        details: { service, ...(known.hint ? { hint: known.hint } : {}) },
+      });
     if (code === 'E_DECRYPT') return integrityError();
-    if (a.status >= 500) return new SensitivityError('E_KEYSERVICE_UNREACHABLE', `the key service at ${service} failed (HTTP ${a.status})`, undefined, { details: { hint: 'retry', service } });
-    return new SensitivityError('E_KEYSERVICE_PROTOCOL', `the key service at ${service} answered HTTP ${a.status}${code ? ` ${code}` : ''}, which this program does not expect`, undefined, {
-      details: { hint: 'ask-admin', service },
-    });
+    if (a.status >= 500)
+      return new SensitivityError('E_KEYSERVICE_UNREACHABLE', `the key service at ${service} failed (HTTP ${a.status})`, undefined, {
+        details: { hint: 'retry', service },
+      });
+    return new SensitivityError(
+      'E_KEYSERVICE_PROTOCOL',
+      `the key service at ${service} answered HTTP ${a.status}${code ? ` ${code}` : ''}, which this program does not expect`,
+      undefined,
+      {
+        details: { hint: 'ask-admin', service },
+      },
+    );
   }
 
   return {
@@ -103,7 +114,11 @@ export function httpKeyServiceClient(options: KeyServiceClientOptions = {}): Key
       let a: Answer | undefined;
       for (const fresh of [false, true]) {
         const token = await options.tokens.token(service, { fresh });
-        a = await call(`${kid}/decrypt`, service, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' }, body });
+        a = await call(`${kid}/decrypt`, service, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+          body,
+        });
         if (a.status !== 401) break;
       }
       if (a!.status === 200 && typeof a!.body?.value === 'string') {
@@ -134,7 +149,9 @@ function parsePublicKey(body: Record<string, unknown> | undefined, service: stri
     if (!e) throw new TypeError('exponent');
     return { kid: k.kid, key: { kty: 'RSA', n, e } };
   } catch {
-    throw new SensitivityError('E_KEYSERVICE_PROTOCOL', `the key service at ${service} did not answer with an RSA public key`, undefined, { details: { hint: 'ask-admin', service } });
+    throw new SensitivityError('E_KEYSERVICE_PROTOCOL', `the key service at ${service} did not answer with an RSA public key`, undefined, {
+      details: { hint: 'ask-admin', service },
+    });
   }
 }
 

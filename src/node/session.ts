@@ -1,6 +1,7 @@
 /** What both hosts act with: the core's AppContext over a workspace on disk, an identity and the home audit log. */
 import type { AppContext, AuditSink } from '../core/app/index.js';
 import { isSensitivityError, SensitivityError } from '../core/errors.js';
+import type { KeyServiceClient } from '../core/envelope/index.js';
 import type { Identity } from '../core/identity.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { appendAudit } from './audit-log.js';
@@ -32,7 +33,13 @@ export function auditLogSink(path: string, clock: Clock = systemClock): AuditSin
   };
 }
 
-/** A session acting as `identity` in `workspace`, recording to `audit`. */
-export function sessionIn(workspace: Workspace, identity: Identity | undefined, audit: AuditSink, clock: Clock = systemClock): Session {
-  return { workspace, files: workspace.files, store: workspace, audit, clock, identity };
+/** A session acting as `identity` in `workspace`, recording to `audit`; `keyService` for Double Key files. */
+export function sessionIn(
+  workspace: Workspace,
+  identity: Identity | undefined,
+  audit: AuditSink,
+  clock: Clock = systemClock,
+  keyService?: KeyServiceClient,
+): Session {
+  return { workspace, files: workspace.files, store: workspace, audit, clock, identity, ...(keyService ? { keyService } : {}) };
 }

@@ -24,6 +24,7 @@ function printInfo(i: app.ProtectedInfo): void {
   out(`Owner:      ${i.owner.name} <${i.owner.email}>`);
   out(`Issued:     ${i.issued}`);
   out(`Expires:    ${i.expires ?? 'never'}${i.expired ? ' (EXPIRED)' : ''}`);
+  if (i.doubleKey) out(`Protection: Double Key — opening also needs the key service ${i.doubleKey.url} (key ${i.doubleKey.kid})`);
   out('Access:');
   for (const g of i.grants) out(`  ${g.name ? `${g.name} <${g.email}>` : g.email}  ${g.role}${g.recovery ? ' (recovery)' : ''}  ${g.rights.join(' ')}`);
   out(`You:        ${i.denied ? `no access — ${i.denied.reason}` : i.yourRights.join(' ')}`);

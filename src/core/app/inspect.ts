@@ -35,6 +35,8 @@ export interface ProtectedInfo {
   readonly yourRights: readonly Right[];
   /** Why the caller may not view, when they may not. */
   readonly denied: { readonly code: ErrorCode; readonly reason: string } | null;
+  /** Double Key: opening also needs this key service (`url` = `<service>/<keyName>`, `kid` its key version). */
+  readonly doubleKey: { readonly url: string; readonly kid: string } | null;
 }
 
 /** Access entries of a policy's grants, with role names. */
@@ -72,5 +74,6 @@ export async function inspect(ctx: AppContext, path: string): Promise<ProtectedI
     expired: h.policy.exp !== undefined && now.getTime() >= h.policy.exp * 1000,
     yourRights: view.rights,
     denied: view.allowed ? null : { code: view.code, reason: view.reason },
+    doubleKey: h.policy.dk ? { url: h.policy.dk.url, kid: h.policy.dk.kid } : null,
   };
 }
