@@ -28,9 +28,7 @@ export async function rsaKeyPair(kid: string, bits = 3072): Promise<RsaKeyPair> 
 
 /** RSA-OAEP-256 decryption with a private JWK and the OAEP label of `content`, as the key service does it. */
 export async function rsaDecrypt(privateJwk: Record<string, string>, value: Uint8Array, content: DoubleKeyContent): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey('jwk', { ...privateJwk, kty: 'RSA', alg: 'RSA-OAEP-256' }, { name: 'RSA-OAEP', hash: 'SHA-256' }, false, [
-    'decrypt',
-  ]);
+  const key = await importPrivate(privateJwk);
   const label = oaepLabel(content) as Uint8Array<ArrayBuffer>;
   return new Uint8Array(await crypto.subtle.decrypt({ name: 'RSA-OAEP', label }, key, value as Uint8Array<ArrayBuffer>));
 }
@@ -63,7 +61,47 @@ export class LocalKeyService implements KeyServiceClient {
     return rsaDecrypt(pair.privateJwk, value, content);
   }
 
+  /** Every organisation-secret ciphertext made through `access()`, in order (for vector files). */
+  readonly sealed: Uint8Array[] = [];
+  /** Ciphertexts to serve instead of fresh ones (RSA-OAEP is randomised): each must decrypt to the secret it stands for. */
+  replay: Uint8Array[] = [];
+
+  /** The envelope's view of this service: encryption in WebCrypto, recorded, or replayed from a vector file. */
   access(): DoubleKeyAccess {
-    return doubleKeyAccess(this);
+    const base = doubleKeyAccess(this);
+    return {
+      unwrap: base.unwrap,
+      wrap: async (url) => {
+        const wrap = await base.wrap(url);
+        const pair = this.versions.get(url)!.find((p) => p.kid === wrap.kid)!;
+        return {
+          ...wrap,
+          encrypt: async (secret, label) => {
+            const replayed = this.replay.shift();
+            const out = replayed ?? (await wrap.encrypt(secret, label));
+            if (replayed) {
+              const key = await importPrivate(pair.privateJwk);
+              const opened = new Uint8Array(
+                await crypto.subtle.decrypt({ name: 'RSA-OAEP', label: label as Uint8Array<ArrayBuffer> }, key, replayed as Uint8Array<ArrayBuffer>),
+              );
+              if (opened.join() !== secret.join()) throw new Error('a replayed ciphertext does not hold the secret it stands for');
+            }
+            this.sealed.push(out);
+            return out;
+          },
+        };
+      },
+    };
   }
+
+  /** A service holding the given key versions (from a vector file), newest last per key name. */
+  static of(versions: Readonly<Record<string, readonly RsaKeyPair[]>>): LocalKeyService {
+    const s = new LocalKeyService();
+    for (const [url, pairs] of Object.entries(versions)) s.versions.set(url, [...pairs]);
+    return s;
+  }
+}
+
+function importPrivate(privateJwk: Record<string, string>): Promise<CryptoKey> {
+  return crypto.subtle.importKey('jwk', { ...privateJwk, kty: 'RSA', alg: 'RSA-OAEP-256' }, { name: 'RSA-OAEP', hash: 'SHA-256' }, false, ['decrypt']);
 }
