@@ -29,6 +29,8 @@ export const ERROR_CODES = {
   E_KEYSERVICE_REVOKED: 3,
   /** The key version a Double Key file was sealed under is retired: the file opens for nobody. */
   E_KEY_RETIRED: 3,
+  /** A format-1 file: it opens read-only until its owner writes it (which upgrades it to format 2). */
+  E_READ_ONLY_FORMAT: 3,
   // 4: invalid, corrupt or tampered input.
   E_FORMAT: 4,
   E_UNSUPPORTED_VERSION: 4,
@@ -44,6 +46,12 @@ export const ERROR_CODES = {
   E_CERTIFICATE_INVALID: 4,
   /** The key service's config file is not valid (the service keeps its last good one). */
   E_CONFIG_INVALID: 4,
+  /** A policy version not signed by an OWNER of the version it replaces, or a broken chain of versions (envelope v2). */
+  E_LINEAGE: 4,
+  /** The body was written by someone the policy does not grant EDIT (envelope v2). */
+  E_WRITER_NOT_ALLOWED: 4,
+  /** An older policy version than one this user has already seen for that content: a rollback. */
+  E_ROLLBACK: 4,
   // 1: anything else that is not the caller's fault.
   E_IDENTITY_EXISTS: 1,
   E_PERSON_UNKNOWN: 1,
@@ -64,6 +72,8 @@ export const ERROR_CODES = {
   E_KEYSERVICE_UNREACHABLE: 1,
   /** The key service answered something that is not the Double Key Encryption protocol. */
   E_KEYSERVICE_PROTOCOL: 1,
+  /** The protected file's policy changed (grant, revoke, expiry) since the writer opened it: reopen, then save. */
+  E_FILE_CHANGED: 1,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -87,7 +97,9 @@ export type ErrorHint =
   | 'confirm-replace'
   | 'retry'
   | 'sign-in'
-  | 'ask-admin';
+  | 'ask-admin'
+  | 'reopen'
+  | 'accept-restore';
 
 /** Structured facts about an error, for hosts to render (names, labels, emails: untrusted, escape them). */
 export interface ErrorDetails {

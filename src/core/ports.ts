@@ -34,3 +34,12 @@ export interface RandomAccessSource {
 export interface ByteSink {
   write(chunk: Uint8Array): Promise<void>;
 }
+
+/**
+ * A sink that can also overwrite bytes it has already written (a file being written, memory): how an
+ * envelope writer fills in the space it reserved for its signature once the body is written.
+ */
+export interface PatchableSink extends ByteSink {
+  /** Overwrites `chunk.length` bytes at `position`, all of which were written before. */
+  writeAt(chunk: Uint8Array, position: number): Promise<void>;
+}

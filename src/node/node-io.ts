@@ -11,7 +11,7 @@
 import { constants as fsc, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ReadHandle } from '../core/app/index.js';
-import type { ByteSink } from '../core/ports.js';
+import type { PatchableSink } from '../core/ports.js';
 import { SensitivityError } from '../core/errors.js';
 import { randomAccessFile } from './file-reader.js';
 import { sweepOnce, tempPathFor } from './temp.js';
@@ -56,7 +56,7 @@ export async function withReadHandle<T>(path: string, f: (file: ReadHandle) => P
 
 /** A file being written through a temp file: write through `sink`, then `commit()` or `abort()`. */
 export interface AtomicFile {
-  readonly sink: ByteSink;
+  readonly sink: PatchableSink;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }
@@ -90,6 +90,10 @@ async function openTemp(path: string, mode: number, place: Placement): Promise<A
       async write(chunk) {
         let off = 0;
         while (off < chunk.length) off += (await handle.write(chunk, off, chunk.length - off)).bytesWritten;
+      },
+      async writeAt(chunk, position) {
+        let off = 0;
+        while (off < chunk.length) off += (await handle.write(chunk, off, chunk.length - off, position + off)).bytesWritten;
       },
     },
     async commit() {
@@ -134,7 +138,7 @@ export interface WriteOptions<T> {
   readonly beforeCommit?: (result: T) => Promise<void>;
 }
 
-async function produceInto<T>(f: AtomicFile, produce: (sink: ByteSink) => Promise<T>, opts: WriteOptions<T>): Promise<T> {
+async function produceInto<T>(f: AtomicFile, produce: (sink: PatchableSink) => Promise<T>, opts: WriteOptions<T>): Promise<T> {
   try {
     const result = await produce(f.sink);
     await opts.beforeCommit?.(result);
@@ -147,12 +151,12 @@ async function produceInto<T>(f: AtomicFile, produce: (sink: ByteSink) => Promis
 }
 
 /** Runs `produce` into a temp file renamed over `path` when it resolves, removed when it throws. */
-export async function withAtomicFile<T>(path: string, produce: (sink: ByteSink) => Promise<T>, opts: WriteOptions<T> = {}): Promise<T> {
+export async function withAtomicFile<T>(path: string, produce: (sink: PatchableSink) => Promise<T>, opts: WriteOptions<T> = {}): Promise<T> {
   return produceInto(await openAtomic(path, opts.mode), produce, opts);
 }
 
 /** Runs `produce` into a new file at `path` (exclusive: E_EXISTS and nothing overwritten if the name is taken meanwhile). */
-export async function createExclusive<T>(path: string, produce: (sink: ByteSink) => Promise<T>, opts: WriteOptions<T> = {}): Promise<T> {
+export async function createExclusive<T>(path: string, produce: (sink: PatchableSink) => Promise<T>, opts: WriteOptions<T> = {}): Promise<T> {
   return produceInto(await openExclusive(path, opts.mode), produce, opts);
 }
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEnvelope, protect, rewrapEnvelope } from '../../src/core/envelope/index.js';
 import { createIdentity, publicIdentity } from '../../src/core/identity.js';
-import type { ByteSink } from '../../src/core/ports.js';
+import type { PatchableSink } from '../../src/core/ports.js';
 import { withFileSource } from '../../src/node/file-reader.js';
 
 const MiB = 1 << 20;
@@ -19,13 +19,17 @@ const runs = Number(process.env.BENCH_RUNS ?? 3);
 const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'sensitivity-envelope-bench-'));
 const LABEL = { id: 'confidential', name: 'Confidential' };
 
-async function toFile<T>(path: string, f: (sink: ByteSink) => Promise<T>): Promise<T> {
+async function toFile<T>(path: string, f: (sink: PatchableSink) => Promise<T>): Promise<T> {
   const h = await fs.open(path, 'w');
   try {
     return await f({
       async write(chunk) {
         let off = 0;
         while (off < chunk.length) off += (await h.write(chunk, off, chunk.length - off)).bytesWritten;
+      },
+      async writeAt(chunk, position) {
+        let off = 0;
+        while (off < chunk.length) off += (await h.write(chunk, off, chunk.length - off, position + off)).bytesWritten;
       },
     });
   } finally {

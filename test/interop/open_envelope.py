@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
-"""An independent reader of the sensitivity envelope v1, written from docs/FORMAT.md.
+"""An independent reader of the sensitivity envelope, formats 1 and 2, written from docs/FORMAT.md.
 
-JOSE parts with python3-jwcrypto (Debian 1.1): the policy JWS is verified with the owner's public JWK
-given on the command line (not the one in the header), and the grantee's slot is unwrapped with their
-private JWK. The rest (HKDF, commitment, header MAC, STREAM AES-256-GCM body) with python3-cryptography.
+JOSE parts with python3-jwcrypto (Debian 1.1): the first policy (format 1: the only one; format 2: version
+1 of the lineage) is verified with the protecting owner's public JWK given on the command line (not the one
+in the header); in format 2 each later version is verified with the key it names, which must have held
+OWNER in the version before, and the write signature with the writer's key, which the policy must grant
+EDIT. The grantee's slot is unwrapped with their private JWK. The rest (HKDF, commitment, header MAC, chunk
+digests, STREAM AES-256-GCM body) with python3-cryptography and hashlib.
 
-Double Key (FORMAT.md §Double Key): the grantee's slot holds the personal secret; the "double-key" slot is
+Double Key (FORMAT.md §14): the grantee's slot holds the personal secret; the "double-key" slot is
 opened with the key service's RSA private JWK (RSA-OAEP-256 with the OAEP label that binds content id and
 label, python3-cryptography), and the file key is HKDF-SHA256 of both halves.
 
 usage: open_envelope.py ENVELOPE OWNER_PUBLIC_JWK_JSON GRANTEE_PRIVATE_JWK_JSON [SERVICE_PRIVATE_JWK_JSON]
-prints JSON: {"fileKey": hex, "policy": {...}, "plaintext": hex, "jwsHeader": {...}, "jweHeader": {...}}
-(and, for Double Key, "personal" and "organisation": hex)
+prints JSON: {"fileKey": hex, "policy": {...}, "plaintext": hex, "jwsHeader": {...}, "jweHeader": {...},
+              "versions": [int...], "writer": kid or null} (and, for Double Key, "personal" and "organisation": hex)
 exits 1 with a message on stderr when any check fails.
 """
 import base64
@@ -28,6 +31,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
 from jwcrypto import jwe, jwk, jws
 
 MAGIC = b"\x89SNS\r\n\x1a\n"
+SIGNATURE_SPACE = 1024
 FIXED = struct.Struct(">8sHIQ32s32sI")  # magic, version, chunk size, plaintext length, salt, commitment, metadata length
 INFO = b"sensitivity-envelope-v1 "
 
@@ -41,24 +45,77 @@ def expand(prk, what, length):
     return HKDFExpand(hashes.SHA256(), length, INFO + what).derive(prk)
 
 
+def b64u(raw):
+    return jwk.base64url_encode(raw)
+
+
+def verified(compact, key, typ):
+    """A compact JWS verified with `key` (alg EdDSA, RFC 8037): its claims and protected header."""
+    signed = jws.JWS()
+    signed.deserialize(compact)
+    signed.verify(key, alg="EdDSA")
+    header = signed.jose_header
+    header = json.loads(header) if isinstance(header, str) else header
+    if header.get("typ") != typ or header.get("kid") != key.thumbprint():
+        fail(f"{typ}: wrong typ or kid")
+    return json.loads(signed.payload), header
+
+
+def named_key(claims_key):
+    """The Ed25519 public key a document names, after checking its kid is its RFC 7638 thumbprint."""
+    key = jwk.JWK(kty="OKP", crv="Ed25519", x=claims_key["x"])
+    if key.thumbprint() != claims_key["kid"]:
+        fail("a key's kid is not its thumbprint")
+    return key
+
+
+def holds(policy, kid, right):
+    return any(g["id"] == kid and right in g["rights"] for g in policy["grants"])
+
+
 def main():
     path, owner_json, grantee_json = sys.argv[1:4]
     service_json = sys.argv[4] if len(sys.argv) > 4 else None
     data = open(path, "rb").read()
     magic, version, chunk_size, length, salt, commitment, meta_len = FIXED.unpack_from(data, 0)
-    if magic != MAGIC or version != 1:
-        fail("not an envelope v1")
+    if magic != MAGIC or version not in (1, 2):
+        fail("not an envelope of format 1 or 2")
     header_len = FIXED.size + meta_len + 32
     header = data[:header_len]
     meta = json.loads(header[FIXED.size:FIXED.size + meta_len].decode("utf-8"))
 
-    # The policy: a compact JWS, alg EdDSA (RFC 8037), verified with the owner key we were given.
+    # The policy: compact JWSs, alg EdDSA (RFC 8037). The first is verified with the owner key we were given.
     owner = jwk.JWK(**json.loads(owner_json))
-    signed = jws.JWS()
-    signed.deserialize(meta["policy"])
-    signed.verify(owner, alg="EdDSA")
-    policy = json.loads(signed.payload)
-    jws_header = signed.jose_header
+    chain = meta.get("lineage", []) + [meta["policy"]] if version == 2 else [meta["policy"]]
+    policy, jws_header = verified(chain[0], owner, "sensitivity-policy+json")
+    if version == 2 and (policy["ver"] != 1 or "prev" in policy or not holds(policy, policy["owner"]["id"], "OWNER")):
+        fail("lineage: version 1 is not signed by an owner it names")
+    versions = [policy.get("ver")]
+    for before_jws, compact in zip(chain, chain[1:]):
+        before = policy
+        signer = json.loads(jwk.base64url_decode(compact.split(".")[1]))["owner"]["sig"]
+        if not holds(before, signer["kid"], "OWNER"):
+            fail("lineage: a version is signed by a key that was not an owner before")
+        policy, jws_header = verified(compact, named_key(signer), "sensitivity-policy+json")
+        if policy["cid"] != before["cid"] or policy["ver"] <= before["ver"]:
+            fail("lineage: versions out of order")
+        if policy["prev"] != b64u(hashlib.sha256(before_jws.encode("ascii")).digest()):
+            fail("lineage: prev does not name the version before")
+        versions.append(policy["ver"])
+
+    # Format 2: the write block after the header: chunk digests, then the writer's signature over them.
+    count = max(1, -(-length // chunk_size))
+    body_at, digests, writer, write = header_len, None, None, None
+    if version == 2:
+        digests = data[header_len:header_len + 32 * count]
+        (sig_len,) = struct.unpack_from(">H", data, header_len + 32 * count)
+        signature = data[header_len + 32 * count + 2:header_len + 32 * count + 2 + sig_len].decode("ascii")
+        unsigned = json.loads(jwk.base64url_decode(signature.split(".")[1]))
+        write, _ = verified(signature, named_key(unsigned["sig"]), "sensitivity-write+json")
+        writer = write["sig"]["kid"]
+        if not holds(policy, writer, "EDIT"):
+            fail("the writer is not granted EDIT")
+        body_at = header_len + 32 * count + SIGNATURE_SPACE
 
     # The grantee's slot: a compact JWE, ECDH-ES+A256KW with A256GCM, to their X25519 key.
     grantee = jwk.JWK(**json.loads(grantee_json))
@@ -103,19 +160,22 @@ def main():
     prefix = expand(prk, b"nonce prefix", 7)
     if not hmac.compare_digest(hmac.new(mac_key, header[:-32], hashlib.sha256).digest(), header[-32:]):
         fail("header MAC mismatch")
-    if policy["cmt"] != jwk.base64url_encode(commitment):
+    if policy["cmt"] != b64u(commitment):
         fail("policy is not bound to this file key")
+    if version == 2 and (write["hdr"] != b64u(hashlib.sha256(header).digest()) or write["chunks"] != b64u(hashlib.sha256(digests).digest())):
+        fail("the write signature does not cover this header and body")
 
     # STREAM body: nonce = prefix(7) || counter u32 BE || last flag; AAD = SHA-256(header).
     aad = hashlib.sha256(header).digest()
-    count = max(1, -(-length // chunk_size))
     aes = AESGCM(content_key)
-    out, at = bytearray(), header_len
+    out, at = bytearray(), body_at
     for i in range(count):
         size = chunk_size if i < count - 1 else length - (count - 1) * chunk_size
         sealed = data[at:at + size + 16]
         if len(sealed) != size + 16:
             fail("truncated")
+        if digests is not None and hashlib.sha256(sealed).digest() != digests[32 * i:32 * i + 32]:
+            fail(f"chunk {i} does not match its signed digest")
         nonce = prefix + struct.pack(">IB", i, 1 if i == count - 1 else 0)
         out += aes.decrypt(nonce, sealed, aad)
         at += size + 16
@@ -126,7 +186,9 @@ def main():
         "fileKey": file_key.hex(),
         "policy": policy,
         "plaintext": bytes(out).hex(),
-        "jwsHeader": json.loads(jws_header) if isinstance(jws_header, str) else jws_header,
+        "jwsHeader": jws_header,
+        "versions": versions,
+        "writer": writer,
         "jweHeader": json.loads(jwe_header) if isinstance(jwe_header, str) else jwe_header,
         **halves,
     }))

@@ -7,71 +7,81 @@ import { isSensitivityError } from '../../src/core/errors.js';
 import { bytesToHex, fixedRandom, hexToBytes } from '../vectors/fixtures.js';
 import { expectedDerivations, runVector, type ProtectVector, type RewrapVector, type VectorFile } from '../vectors/vectors.js';
 
-const file = JSON.parse(readFileSync('test/vectors/envelope-v1.json', 'utf8')) as VectorFile;
-const people = file.identities;
-const byName = new Map(file.vectors.map((v) => [v.name, v]));
 const clock = (iso: string) => ({ now: () => new Date(iso) });
 
-async function make(v: ProtectVector | RewrapVector): Promise<{ bytes: Uint8Array; leftover: number }> {
-  const random = fixedRandom(v.random);
-  const inputs = new Map(file.vectors.map((x) => [x.name, hexToBytes(x.expect.envelope)]));
-  return { bytes: await runVector(v, people, random, inputs), leftover: random.remaining() };
-}
+// Format 2 is written: its vectors are checked both ways. Format 1 is only read: its stored bytes must still open.
+for (const version of [2, 1] as const) {
+  const file = JSON.parse(readFileSync(`test/vectors/envelope-v${version}.json`, 'utf8')) as VectorFile;
+  const people = file.identities;
+  const byName = new Map(file.vectors.map((v) => [v.name, v]));
 
-/** The plaintext a vector's envelope holds (rewraps keep their input's). */
-function plaintextOf(v: ProtectVector | RewrapVector): string {
-  return v.operation === 'protect' ? v.plaintext : plaintextOf(byName.get(v.input)!);
-}
-
-describe('envelope v1 test vectors', () => {
-  it('has the vectors FORMAT.md describes', () => {
-    assert.deepEqual(
-      file.vectors.map((v) => v.name),
-      ['empty-owner-only', 'two-full-chunks', 'four-chunks-grants-recovery-expiry', 'grant-bob-keeps-key', 'revoke-bob-rotates-key'],
-    );
-  });
-
-  for (const v of file.vectors) {
-    describe(v.name, () => {
-      it('fixed inputs reproduce the exact envelope bytes, consuming exactly the listed randomness', async () => {
-        const { bytes, leftover } = await make(v);
-        assert.equal(bytesToHex(bytes), v.expect.envelope);
-        assert.equal(leftover, 0);
-      });
-
-      it('records the key schedule values the bytes imply', () => {
-        assert.deepEqual(expectedDerivations(hexToBytes(v.expect.envelope), v.expect.fileKey), v.expect);
-        assert.equal(v.expect.envelope.slice(108, 172), v.expect.commitment, 'commitment at offset 54');
-      });
-
-      it('opens to the plaintext for every grantee, with their rights', async () => {
-        const envelope = hexToBytes(v.expect.envelope);
-        const header = await readEnvelopeHeader(byteSourceOf(envelope));
-        assert.equal(header.authenticated, false);
-        assert.equal(header.layout.envelopeLength, envelope.length);
-        for (const grant of header.policy.grants) {
-          const who = Object.values(people).find((p) => p.id === grant.id)!;
-          const sink = memorySink();
-          const opened = await openEnvelope(byteSourceOf(envelope, 5), sink, who, { clock: clock(v.now), sourceLength: envelope.length });
-          assert.equal(bytesToHex(sink.bytes()), plaintextOf(v));
-          assert.deepEqual(opened.rights, grant.rights);
-        }
-      });
-    });
+  async function make(v: ProtectVector | RewrapVector): Promise<{ bytes: Uint8Array; leftover: number }> {
+    const random = fixedRandom(v.random);
+    const inputs = new Map(file.vectors.map((x) => [x.name, hexToBytes(x.expect.envelope)]));
+    return { bytes: await runVector(v, people, random, inputs), leftover: random.remaining() };
   }
 
-  it('a revoked person holds no slot in the rotated file', async () => {
-    const v = byName.get('revoke-bob-rotates-key')!;
-    const before = byName.get(v.operation === 'rewrap' ? v.input : '')!;
-    assert.notEqual(v.expect.fileKey, before.expect.fileKey, 'revoke rotates the file key');
-    await assert.rejects(openEnvelope(byteSourceOf(hexToBytes(v.expect.envelope)), null, people.bob!, { clock: clock(v.now) }), (e) =>
-      isSensitivityError(e, 'E_NOT_GRANTEE'),
-    );
-  });
+  /** The plaintext a vector's envelope holds (rewraps keep their input's). */
+  function plaintextOf(v: ProtectVector | RewrapVector): string {
+    return v.operation === 'protect' ? v.plaintext : plaintextOf(byName.get(v.input)!);
+  }
 
-  it('a grant keeps the file key', () => {
-    const v = byName.get('grant-bob-keeps-key')!;
-    assert.equal(v.expect.fileKey, byName.get('empty-owner-only')!.expect.fileKey);
-    assert.notEqual(v.expect.salt, byName.get('empty-owner-only')!.expect.salt, 'but a fresh salt: a fresh content key');
+  describe(`envelope v${version} test vectors`, () => {
+    it('has the vectors FORMAT.md describes', () => {
+      assert.deepEqual(
+        file.vectors.map((v) => v.name),
+        ['empty-owner-only', 'two-full-chunks', 'four-chunks-grants-recovery-expiry', 'grant-bob-keeps-key', 'revoke-bob-rotates-key'],
+      );
+    });
+
+    for (const v of file.vectors) {
+      describe(v.name, () => {
+        it(
+          'fixed inputs reproduce the exact envelope bytes, consuming exactly the listed randomness',
+          { skip: version === 1 && 'format 1 is no longer written' },
+          async () => {
+            const { bytes, leftover } = await make(v);
+            assert.equal(bytesToHex(bytes), v.expect.envelope);
+            assert.equal(leftover, 0);
+          },
+        );
+
+        it('records the key schedule values the bytes imply', () => {
+          assert.deepEqual(expectedDerivations(hexToBytes(v.expect.envelope), v.expect.fileKey), v.expect);
+          assert.equal(v.expect.envelope.slice(108, 172), v.expect.commitment, 'commitment at offset 54');
+        });
+
+        it('opens to the plaintext for every grantee, with their rights', async () => {
+          const envelope = hexToBytes(v.expect.envelope);
+          const header = await readEnvelopeHeader(byteSourceOf(envelope));
+          assert.equal(header.authenticated, false);
+          assert.equal(header.layout.version, version);
+          assert.equal(header.layout.envelopeLength, envelope.length);
+          assert.equal(header.lastWrite?.id, version === 2 ? header.policy.owner.id : undefined, 'format 2: the owner signed the write');
+          for (const grant of header.policy.grants) {
+            const who = Object.values(people).find((p) => p.id === grant.id)!;
+            const sink = memorySink();
+            const opened = await openEnvelope(byteSourceOf(envelope, 5), sink, who, { clock: clock(v.now), sourceLength: envelope.length });
+            assert.equal(bytesToHex(sink.bytes()), plaintextOf(v));
+            assert.deepEqual(opened.rights, grant.rights);
+          }
+        });
+      });
+    }
+
+    it('a revoked person holds no slot in the rotated file', async () => {
+      const v = byName.get('revoke-bob-rotates-key')!;
+      const before = byName.get(v.operation === 'rewrap' ? v.input : '')!;
+      assert.notEqual(v.expect.fileKey, before.expect.fileKey, 'revoke rotates the file key');
+      await assert.rejects(openEnvelope(byteSourceOf(hexToBytes(v.expect.envelope)), null, people.bob!, { clock: clock(v.now) }), (e) =>
+        isSensitivityError(e, 'E_NOT_GRANTEE'),
+      );
+    });
+
+    it('a grant keeps the file key', () => {
+      const v = byName.get('grant-bob-keeps-key')!;
+      assert.equal(v.expect.fileKey, byName.get('empty-owner-only')!.expect.fileKey);
+      assert.notEqual(v.expect.salt, byName.get('empty-owner-only')!.expect.salt, 'but a fresh salt: a fresh content key');
+    });
   });
-});
+}

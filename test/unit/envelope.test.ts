@@ -260,7 +260,7 @@ describe('envelope', () => {
       const env = await seal(data, { random: r, grants: [{ person: publicIdentity(bob), rights: viewer }] });
       const fileKey = r.served().slice(0, 32);
       const future = { kind: 'passphrase-argon2id', salt: 'AAAA', wrapped: 'BBBB' };
-      const withFuture = await reseal(env, fileKey, (m) => ({ ...m, slots: [future, ...m.slots] }));
+      const withFuture = await reseal(env, fileKey, (m) => ({ ...m, slots: [future, ...m.slots] }), alice);
       assert.deepEqual((await open(withFuture, bob)).plaintext, data);
       const h = await readEnvelopeHeader(byteSourceOf(withFuture));
       assert.deepEqual(h.slots[0], { kind: 'passphrase-argon2id' });
@@ -276,11 +276,11 @@ describe('envelope', () => {
       const fileKey = r.served().slice(0, 32);
       let deep: unknown = 'bottom';
       for (let i = 0; i < 3000; i++) deep = { d: deep };
-      const hostile = await reseal(env, fileKey, (m) => ({ ...m, slots: [{ kind: 'x-deep', deep }, ...m.slots] }));
+      const hostile = await reseal(env, fileKey, (m) => ({ ...m, slots: [{ kind: 'x-deep', deep }, ...m.slots] }), alice);
       await rejects(readEnvelopeHeader(byteSourceOf(hostile)), 'E_FORMAT', 4);
       await rejects(open(hostile, bob), 'E_FORMAT', 4);
       await rejects(rewrap(hostile, alice, { grant: [{ person: publicIdentity(carol), rights: viewer }] }), 'E_FORMAT', 4);
-      const fine = await reseal(env, fileKey, (m) => ({ ...m, slots: [{ kind: 'x-shallow', a: { b: { c: [1, 2] } } }, ...m.slots] }));
+      const fine = await reseal(env, fileKey, (m) => ({ ...m, slots: [{ kind: 'x-shallow', a: { b: { c: [1, 2] } } }, ...m.slots] }), alice);
       assert.ok((await readEnvelopeHeader(byteSourceOf(fine))).slots.some((s) => s.kind === 'x-shallow'));
     });
 
@@ -289,7 +289,7 @@ describe('envelope', () => {
       const env = await seal(random(10), { random: r, grants: [{ person: publicIdentity(bob), rights: viewer }] });
       const fileKey = r.served().slice(0, 32);
       const stray = { kind: 'x25519-jwe', kid: dave.enc.kid, jwe: slotJwe(env, bob) };
-      await rejects(open(await reseal(env, fileKey, (m) => ({ ...m, slots: [...m.slots, stray] })), bob), 'E_INTEGRITY', 4);
+      await rejects(open(await reseal(env, fileKey, (m) => ({ ...m, slots: [...m.slots, stray] }), alice), bob), 'E_INTEGRITY', 4);
     });
   });
 
@@ -300,10 +300,10 @@ describe('envelope', () => {
     });
 
     it('an unknown version is E_UNSUPPORTED_VERSION (exit 4)', async () => {
-      const v2 = env.slice();
-      v2[9] = 2;
-      await rejects(open(v2, alice), 'E_UNSUPPORTED_VERSION', 4);
-      await rejects(readEnvelopeHeader(byteSourceOf(v2)), 'E_UNSUPPORTED_VERSION', 4);
+      const v3 = env.slice();
+      v3[9] = 3;
+      await rejects(open(v3, alice), 'E_UNSUPPORTED_VERSION', 4);
+      await rejects(readEnvelopeHeader(byteSourceOf(v3)), 'E_UNSUPPORTED_VERSION', 4);
     });
 
     it('not an envelope, empty, or a truncated header is E_FORMAT', async () => {

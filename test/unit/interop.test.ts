@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { byteSourceOf, memorySink, protect, readEnvelopeHeader } from '../../src/core/envelope/index.js';
 import { createIdentity, publicIdentity, type Identity } from '../../src/core/identity.js';
-import { bytesToHex, drbg, hexToBytes } from '../vectors/fixtures.js';
+import { bytesToHex, drbg, hexToBytes, partsOf, reseal } from '../vectors/fixtures.js';
 import type { DoubleKeyVectorFile } from '../vectors/double-key-vectors.js';
 import type { VectorFile } from '../vectors/vectors.js';
 
@@ -37,6 +37,8 @@ interface PyResult {
         plaintext: string;
         jwsHeader: Record<string, unknown>;
         jweHeader: Record<string, unknown>;
+        versions: (number | null)[];
+        writer: string | null;
         personal?: string;
         organisation?: string;
       }
@@ -71,24 +73,28 @@ describe('interop with python3-jwcrypto', () => {
     return { status: r.status, stderr: r.stderr, ...(r.status === 0 ? { out: JSON.parse(r.stdout) as PyResult['out'] } : {}) };
   }
 
-  it("opens every test vector for every grantee, finding the vector's file key", async () => {
-    const file = JSON.parse(readFileSync('test/vectors/envelope-v1.json', 'utf8')) as VectorFile;
-    const byId = new Map(Object.values(file.identities).map((p) => [p.id, p]));
-    for (const v of file.vectors) {
-      const envelope = hexToBytes(v.expect.envelope);
-      const header = await readEnvelopeHeader(byteSourceOf(envelope));
-      const owner = byId.get(header.policy.owner.id)!;
-      for (const g of header.policy.grants) {
-        const r = run(envelope, owner.sig, byId.get(g.id)!.encPrivate);
-        assert.equal(r.status, 0, `${v.name}/${g.email}: ${r.stderr}`);
-        assert.equal(r.out!.fileKey, v.expect.fileKey, `${v.name}/${g.email}`);
-        assert.deepEqual(r.out!.policy, header.policy);
-        assert.deepEqual(r.out!.jwsHeader, { alg: 'EdDSA', typ: 'sensitivity-policy+json', kid: owner.sig.kid });
-        assert.equal(r.out!.jweHeader.alg, 'ECDH-ES+A256KW');
-        assert.equal(r.out!.jweHeader.enc, 'A256GCM');
+  for (const version of [1, 2]) {
+    it(`opens every format-${version} test vector for every grantee, finding the vector's file key, lineage and writer`, async () => {
+      const file = JSON.parse(readFileSync(`test/vectors/envelope-v${version}.json`, 'utf8')) as VectorFile;
+      const byId = new Map(Object.values(file.identities).map((p) => [p.id, p]));
+      for (const v of file.vectors) {
+        const envelope = hexToBytes(v.expect.envelope);
+        const header = await readEnvelopeHeader(byteSourceOf(envelope));
+        const owner = byId.get((header.lineage[0] ?? header.policy).owner.id)!;
+        for (const g of header.policy.grants) {
+          const r = run(envelope, owner.sig, byId.get(g.id)!.encPrivate);
+          assert.equal(r.status, 0, `${v.name}/${g.email}: ${r.stderr}`);
+          assert.equal(r.out!.fileKey, v.expect.fileKey, `${v.name}/${g.email}`);
+          assert.deepEqual(r.out!.policy, header.policy);
+          assert.deepEqual(r.out!.jwsHeader, { alg: 'EdDSA', typ: 'sensitivity-policy+json', kid: header.policy.owner.sig.kid });
+          assert.deepEqual(r.out!.versions, version === 1 ? [null] : [...header.lineage, header.policy].map((p) => p.ver));
+          assert.equal(r.out!.writer, header.lastWrite?.id ?? null);
+          assert.equal(r.out!.jweHeader.alg, 'ECDH-ES+A256KW');
+          assert.equal(r.out!.jweHeader.enc, 'A256GCM');
+        }
       }
-    }
-  });
+    });
+  }
 
   it("opens every Double Key vector for every grantee with the key service's private key (RSA-OAEP-256, OAEP label), finding both halves", async () => {
     const file = JSON.parse(readFileSync('test/vectors/double-key.json', 'utf8')) as DoubleKeyVectorFile;
@@ -146,6 +152,16 @@ describe('interop with python3-jwcrypto', () => {
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.out!.fileKey, fileKey);
       assert.equal(r.out!.plaintext, bytesToHex(data));
+    });
+
+    it('the independent side refuses a body rewritten by a Viewer, and one whose chunk does not match its digest', async () => {
+      const fileKeyBytes = hexToBytes(fileKey);
+      const byViewer = await reseal(envelope, fileKeyBytes, (m) => m, bob);
+      assert.match(run(byViewer, alice.sig, bob.encPrivate).stderr, /not granted EDIT/);
+      const { headerLength } = partsOf(envelope, 64 * 1024);
+      const swapped = envelope.slice();
+      swapped[headerLength]! ^= 1; // first chunk: checked against its signed digest before decryption
+      assert.match(run(swapped, alice.sig, bob.encPrivate).stderr, /chunk 0 does not match its signed digest/);
     });
 
     it('the independent side really checks: wrong owner key, non-grantee key, tampered MAC all fail', () => {

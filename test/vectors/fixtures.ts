@@ -6,7 +6,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import { byteSourceOf, memorySink } from '../../src/core/envelope/index.js';
-import { chunkCountOf, encodeHeader, readHeader, type Metadata } from '../../src/core/envelope/format.js';
+import { chunkCountOf, encodeHeader, encodeWriteBlock, readHeader, readWriteBlock, writeBlockLengthOf, type Metadata } from '../../src/core/envelope/format.js';
+import { signWrite } from '../../src/core/envelope/write.js';
 import { ByteReader } from '../../src/core/envelope/io.js';
 import { bodyKeys, headerDigest } from '../../src/core/envelope/keys.js';
 import { reencryptBody } from '../../src/core/envelope/stream.js';
@@ -85,10 +86,15 @@ export { bytesToHex, hexToBytes };
 
 // ---- helpers shared by the envelope tests ----
 
-/** Test-only: rewrites an envelope's metadata as a holder of `fileKey` could (valid MAC, body re-encrypted). */
-export async function reseal(envelope: Uint8Array, fileKey: Uint8Array, edit: (meta: Metadata) => Metadata): Promise<Uint8Array> {
+/**
+ * Test-only: rewrites an envelope's metadata as a holder of `fileKey` could (valid MAC, body re-encrypted),
+ * and signs the write as `writer` (format 2: whoever rewrites a body signs it; readers judge whether they may).
+ */
+export async function reseal(envelope: Uint8Array, fileKey: Uint8Array, edit: (meta: Metadata) => Metadata, writer: Identity): Promise<Uint8Array> {
   const reader = new ByteReader(byteSourceOf(envelope));
   const raw = await readHeader(reader);
+  const chunkCount = chunkCountOf(raw.plaintextLength, raw.chunkSize);
+  const old = await readWriteBlock(reader, chunkCount);
   const params = (header: Uint8Array) => {
     const k = bodyKeys(fileKey, raw.salt);
     return {
@@ -97,20 +103,25 @@ export async function reseal(envelope: Uint8Array, fileKey: Uint8Array, edit: (m
       aad: headerDigest(header),
       chunkSize: raw.chunkSize,
       plaintextLength: raw.plaintextLength,
-      chunkCount: chunkCountOf(raw.plaintextLength, raw.chunkSize),
+      chunkCount,
     };
   };
   const header = encodeHeader({ ...raw, metadata: edit(raw.metadata) }, bodyKeys(fileKey, raw.salt).macKey);
   const sink = memorySink();
   await sink.write(header);
-  await reencryptBody(reader, sink, params(raw.bytes), params(header));
+  await sink.write(new Uint8Array(writeBlockLengthOf(chunkCount)));
+  const digests = await reencryptBody(reader, sink, { ...params(raw.bytes), digests: old.digests }, params(header));
+  await sink.writeAt(encodeWriteBlock({ digests, signature: await signWrite(writer, header, digests, new Date()) }), header.length);
   return sink.bytes();
 }
 
-/** Offsets and lengths of an envelope's parts (docs/FORMAT.md §Header). */
+/** Offsets of an envelope's parts (docs/FORMAT.md §Header): the bytes before the body (header, and in format 2 the write block), and each chunk. */
 export function partsOf(envelope: Uint8Array, chunkSize: number): { headerLength: number; chunks: [number, number][] } {
-  const metaLength = new DataView(envelope.buffer, envelope.byteOffset).getUint32(86);
-  const headerLength = 90 + metaLength + 32;
+  const view = new DataView(envelope.buffer, envelope.byteOffset);
+  const metaLength = view.getUint32(86);
+  const plaintextLength = Number(view.getBigUint64(14));
+  const writeBlock = view.getUint16(8) === 2 ? writeBlockLengthOf(chunkCountOf(plaintextLength, chunkSize)) : 0;
+  const headerLength = 90 + metaLength + 32 + writeBlock;
   const chunks: [number, number][] = [];
   for (let at = headerLength; at < envelope.length; at += chunkSize + 16) chunks.push([at, Math.min(envelope.length, at + chunkSize + 16)]);
   return { headerLength, chunks };

@@ -67,7 +67,8 @@ for (const cs of [64 * 1024, 256 * 1024, MIB]) {
     sealed = [];
     await protect(
       zeros(64 * 1024),
-      { write: async (c) => void sealed.push(c) },
+      // The write block is the second write, patched in place once the body is written.
+      { write: async (c) => void sealed.push(c), writeAt: async (c) => void (sealed[1] = c) },
       { owner, label: { id: 'l', name: 'L' }, innerName: 'x', size: total, chunkSize: cs },
     );
   });

@@ -42,7 +42,15 @@ const DENIALS: ReadonlySet<ErrorCode> = new Set([
   'E_KEYSERVICE_REVOKED',
   'E_KEY_RETIRED',
 ]);
-const REFUSALS: ReadonlySet<ErrorCode> = new Set(['E_INTEGRITY', 'E_FORMAT', 'E_UNSUPPORTED_VERSION', 'E_POLICY_INVALID']);
+const REFUSALS: ReadonlySet<ErrorCode> = new Set([
+  'E_INTEGRITY',
+  'E_FORMAT',
+  'E_UNSUPPORTED_VERSION',
+  'E_POLICY_INVALID',
+  'E_LINEAGE',
+  'E_WRITER_NOT_ALLOWED',
+  'E_ROLLBACK',
+]);
 
 /**
  * Runs `f` on the protected file at `path`. A denial is recorded as `open.denied`, a tampered or corrupt

@@ -2,12 +2,14 @@
  * The application layer: the rules of every operation, one file each, over the ports in `ports.ts`. The
  * CLI and the extension call these and nothing below them, so a rule is enforced in one place.
  */
-export type { AppContext, AuditSink, Cancellable, DirEntry, FileAccess, ReadHandle, TokenSource, WorkspaceStore } from './ports.js';
+export type { AppContext, AuditSink, Cancellable, DirEntry, FileAccess, PinStore, ReadHandle, TokenSource, VersionMemory, WorkspaceStore } from './ports.js';
 export { accessEntries, inspect, type AccessEntry, type ProtectedInfo } from './inspect.js';
 export { protect, grantRequests, type GrantSpec, type ProtectRequest } from './protect.js';
 export { unprotect } from './unprotect.js';
 export { open, openTo } from './open.js';
-export { save } from './save.js';
+export { save, type SaveOptions } from './save.js';
+export { setExpiry } from './expiry.js';
+export { acceptRestore } from './restore.js';
 export { grant } from './grant.js';
 export { revoke } from './revoke.js';
 export { labeledPlain, labelOf, removeFileLabel, setFileLabel, type LabeledFile } from './label.js';

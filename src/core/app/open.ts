@@ -6,16 +6,20 @@ import { decideAccess, denialError, type Right } from '../rights.js';
 import { policySubject } from '../envelope/index.js';
 import { actorOf, guarded, requireIdentity, requireProtectedPath, withHandle, keyServiceOf } from './context.js';
 import type { AppContext, ReadHandle } from './ports.js';
+import { checkNotRolledBack, rememberVersion } from './versions.js';
 
 /**
- * Decides VIEW from the signed policy and records the open before a byte is decrypted: an open that cannot
- * be recorded releases nothing. (The envelope re-decides from the authenticated header while opening.)
+ * Decides VIEW from the signed policy, refuses a rollback (an older policy version than this user has
+ * seen), and records the open before a byte is decrypted: an open that cannot be recorded releases
+ * nothing. (The envelope re-decides from the authenticated header while opening.)
  */
 export async function recordOpen(ctx: AppContext, path: string, h: ReadHandle): Promise<void> {
   const header = await readEnvelopeHeader(h);
   const d = decideAccess(policySubject(header.policy), ctx.identity?.id, 'VIEW', ctx.clock.now());
   if (!d.allowed) throw denialError(d);
+  await checkNotRolledBack(ctx, header);
   await ctx.audit.append({ action: 'open', actor: actorOf(ctx), file: path });
+  await rememberVersion(ctx, header);
 }
 
 /**

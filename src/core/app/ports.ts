@@ -9,7 +9,7 @@ import type { LabelsManifest } from '../labels/index.js';
 import type { PeopleDirectory } from '../people.js';
 import type { Policy } from '../policy/index.js';
 import type { KeyServiceClient } from '../envelope/index.js';
-import type { ByteSink, Clock, RandomAccessSource, RandomSource } from '../ports.js';
+import type { Clock, PatchableSink, RandomAccessSource, RandomSource } from '../ports.js';
 
 /**
  * A file opened for reading: read at any offset through one descriptor, so one handle serves a whole
@@ -37,9 +37,9 @@ export interface FileAccess {
    * Creates a new file from what `produce` writes: E_EXISTS if `path` exists when the file is put in
    * place (never overwritten, however late it appeared); nothing is left behind when `produce` throws.
    */
-  create<T>(path: string, mode: number, produce: (sink: ByteSink) => Promise<T>): Promise<T>;
+  create<T>(path: string, mode: number, produce: (sink: PatchableSink) => Promise<T>): Promise<T>;
   /** Replaces `path` (which must exist) with what `produce` writes, atomically. */
-  replace<T>(path: string, mode: number, produce: (sink: ByteSink) => Promise<T>): Promise<T>;
+  replace<T>(path: string, mode: number, produce: (sink: PatchableSink) => Promise<T>): Promise<T>;
   /** Removes a file (no error when it is already gone). */
   remove(path: string): Promise<void>;
   /** Runs `f` holding the exclusive lock of `path` (between processes too; a crashed holder's lock is broken). */

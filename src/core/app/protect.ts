@@ -81,6 +81,7 @@ export async function protect(ctx: AppContext, path: string, req: ProtectRequest
         recovery: (policy.recovery ?? []) as PublicIdentity[],
         ...(expires ? { expires } : {}),
         ...(doubleKey ? { doubleKey } : {}),
+        renewable: label.protection?.expiry?.ownerCanRenew === true,
         innerName: baseName(path),
         contentType: mediaTypeOf(path),
         size: h.size,

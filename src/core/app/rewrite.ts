@@ -1,35 +1,76 @@
-/** The one way a protected file is rewritten in place: locked, read through one handle, replaced atomically. */
+/** The one way a protected file is rewritten in place: locked, read through one handle, re-checked, replaced atomically. */
 import type { AuditEvent } from '../audit/index.js';
-import type { ByteSink, RandomAccessSource } from '../ports.js';
+import { readEnvelopeHeader, type EnvelopeInfo } from '../envelope/index.js';
+import { SensitivityError } from '../errors.js';
+import type { PatchableSink, RandomAccessSource } from '../ports.js';
 import type { Right } from '../rights.js';
 import type { Identity } from '../identity.js';
 import { isProtectedPath } from '../paths.js';
 import { guarded, requireIdentity, requireProtectedPath, withHandle } from './context.js';
 import type { AppContext } from './ports.js';
+import { checkNotRolledBack, rememberVersion } from './versions.js';
+
+/** Magic, version, sizes and the salt: a fresh random salt on every write makes these bytes name one write. */
+const WRITE_ID_LENGTH = 54;
+
+export interface RewriteOptions {
+  /** An owner accepting a file older than one they have seen (a deliberate restore): no rollback check. */
+  readonly acceptRollback?: boolean;
+}
 
 /**
  * Rewrites the protected file at `path` as the context's identity through `transform` (which checks
- * `right` as it opens the old envelope) under the file's lock, keeping its permission bits. `event` is recorded before the new envelope
- * replaces the old one, so an unrecordable change does not take effect.
+ * `right` as it opens the old envelope) under the file's lock, keeping its permission bits. A rollback
+ * (an older policy version than this user has seen) is refused. Just before the new envelope replaces the
+ * old one, the file is re-checked: if anything replaced it meanwhile (a writer that does not take our lock,
+ * such as git) nothing is written (E_FILE_CHANGED). `event` is recorded before the replacement, so an
+ * unrecordable change does not take effect; the new policy version is remembered after it.
  */
-export async function rewriteProtected<T>(
+export async function rewriteProtected(
   ctx: AppContext,
   path: string,
   right: Right,
-  transform: (old: RandomAccessSource, sink: ByteSink, as: Identity) => Promise<T>,
-  event: (result: T) => AuditEvent,
-): Promise<T> {
+  transform: (old: RandomAccessSource, sink: PatchableSink, as: Identity) => Promise<EnvelopeInfo>,
+  event: (result: EnvelopeInfo) => AuditEvent,
+  options: RewriteOptions = {},
+): Promise<EnvelopeInfo> {
   const id = requireIdentity(ctx);
   requireProtectedPath(path, isProtectedPath(path));
-  return guarded(ctx, path, right, () =>
+  const result = await guarded(ctx, path, right, () =>
     ctx.files.withLock(path, () =>
-      withHandle(ctx, path, (h) =>
-        ctx.files.replace(path, h.mode, async (sink) => {
+      withHandle(ctx, path, async (h) => {
+        if (!options.acceptRollback) await checkNotRolledBack(ctx, await readEnvelopeHeader(h));
+        const before = await writeId(h);
+        return ctx.files.replace(path, h.mode, async (sink) => {
           const result = await transform(h, sink, id);
+          const now = await withHandle(ctx, path, writeId);
+          if (!now.every((b, i) => b === before[i])) {
+            throw new SensitivityError(
+              'E_FILE_CHANGED',
+              'was replaced by another program while it was being written; nothing was saved: reopen it, then try again',
+              undefined,
+              {
+                details: { hint: 'reopen' },
+              },
+            );
+          }
           await ctx.audit.append(event(result));
           return result;
-        }),
-      ),
+        });
+      }),
     ),
   );
+  await rememberVersion(ctx, result);
+  return result;
+}
+
+async function writeId(h: RandomAccessSource): Promise<Uint8Array> {
+  const buf = new Uint8Array(WRITE_ID_LENGTH);
+  let got = 0;
+  while (got < buf.length) {
+    const n = await h.read(buf.subarray(got), got);
+    if (n === 0) break;
+    got += n;
+  }
+  return buf.subarray(0, got);
 }

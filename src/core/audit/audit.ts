@@ -19,6 +19,8 @@ export const AUDIT_ACTIONS = [
   'edit',
   'grant',
   'revoke',
+  'expiry',
+  'restore',
   'identity.create',
   'identity.import',
   'identity.export',

@@ -7,7 +7,16 @@ import { equalBytes } from '@noble/ciphers/utils.js';
 import { base64url, calculateJwkThumbprint } from 'jose';
 import { integrityError, SensitivityError } from '../errors.js';
 import type { Identity, PublicIdentity } from '../identity.js';
-import { systemClock, secureRandom, type ByteSink, type ByteSource, type Clock, type RandomAccessSource, type RandomSource } from '../ports.js';
+import {
+  systemClock,
+  secureRandom,
+  type ByteSink,
+  type ByteSource,
+  type Clock,
+  type PatchableSink,
+  type RandomAccessSource,
+  type RandomSource,
+} from '../ports.js';
 import { decideAccess, normalizeRights, requireAccess, type Right } from '../rights.js';
 import {
   checkSizes,
@@ -16,8 +25,12 @@ import {
   encodeHeader,
   isInnerName,
   isMediaType,
+  encodeWriteBlock,
   layoutOf,
   readHeader,
+  readWriteBlock,
+  VERSION,
+  writeBlockLengthOf,
   type EnvelopeLayout,
   type Metadata,
   type RawHeader,
@@ -34,9 +47,22 @@ import {
 } from './double-key.js';
 import { ByteReader } from './io.js';
 import { bodyKeys, FILE_KEY_LENGTH, headerDigest, headerMac, keyCommitment, MAC_LENGTH, SALT_LENGTH } from './keys.js';
-import { grantClaim, ownerClaim, policySubject, signPolicy, verifyPolicy, type EnvelopeLabel, type EnvelopePolicy, type PolicyGrant } from './policy.js';
+import {
+  grantClaim,
+  holdsOwner,
+  ownerClaim,
+  policyDigest,
+  policySubject,
+  signPolicy,
+  verifyLineage,
+  verifyPolicy,
+  type EnvelopeLabel,
+  type EnvelopePolicy,
+  type PolicyGrant,
+} from './policy.js';
 import { isX25519Slot, unwrapSlot, wrapSlot, type Slot } from './slots.js';
 import { decryptBody, encryptBody, reencryptBody, type BodyParams } from './stream.js';
+import { signWrite, verifyWrite } from './write.js';
 
 /** A person to grant, with their rights (must include VIEW: without it a slot would be pointless). */
 export interface GrantRequest {
@@ -52,6 +78,8 @@ export interface ProtectOptions {
   /** The label policy's recovery recipients: granted Co-Owner, marked `recovery`. */
   readonly recovery?: readonly PublicIdentity[];
   readonly expires?: Date;
+  /** Holders of OWNER may extend the expiry even after it passed (the label's `expiry.ownerCanRenew`). */
+  readonly renewable?: boolean;
   /** The inner file's name (no directories); stays visible. */
   readonly innerName: string;
   /** Media type of the content; default application/octet-stream. Stays visible. */
@@ -82,6 +110,17 @@ export interface EnvelopeInfo {
   readonly innerName: string;
   readonly contentType: string;
   readonly policy: EnvelopePolicy;
+  /** Format 2: b64u SHA-256 of the current policy JWS (what a writer re-checks before replacing the file). */
+  readonly policyDigest: string;
+  /** Format 2: the verified policy versions the current one replaces, oldest first (empty in format 1). */
+  readonly lineage: readonly EnvelopePolicy[];
+  /**
+   * Format 2: the content id and the digest of policy version 1 — the line of versions a reader tracks for
+   * rollback (a forged first version with the same content id is another line). Undefined in format 1.
+   */
+  readonly lineageId?: string;
+  /** Format 2: who signed the last write of the body (identity id, granted EDIT) and when (seconds); null in format 1. */
+  readonly lastWrite: { readonly id: string; readonly at: number } | null;
   readonly slots: readonly SlotInfo[];
 }
 
@@ -102,6 +141,11 @@ export interface OpenedEnvelope extends EnvelopeInfo {
 
 export interface OpenOptions {
   readonly clock?: Clock;
+  /**
+   * The `policyDigest` the caller read when it started (a save of content opened earlier): E_FILE_CHANGED
+   * if the file's policy is another one now (a revoke or grant happened meanwhile).
+   */
+  readonly expectPolicy?: string;
   /** The right the caller is about to exercise (default VIEW; unprotect asks EXPORT). Checked before any decryption. */
   readonly right?: Right;
   /**
@@ -126,8 +170,10 @@ export interface EnvelopeChange {
   /** Identity ids or emails of grantees to remove (E_PERSON_UNKNOWN if one has no grant). */
   readonly revoke?: readonly string[];
   readonly label?: EnvelopeLabel;
-  /** A new expiry, or null to remove it. */
+  /** A new expiry, or null to remove it. Holders of OWNER may extend an expired file whose policy says `renew`. */
   readonly expires?: Date | null;
+  /** The new policy version is at least this (an owner accepting a restored older copy re-signs above what readers saw). */
+  readonly minVersion?: number;
 }
 
 export interface RewrapOptions extends Omit<OpenOptions, 'right'> {
@@ -136,14 +182,19 @@ export interface RewrapOptions extends Omit<OpenOptions, 'right'> {
 
 export interface ReplaceContentOptions {
   readonly clock?: Clock;
+  /** See OpenOptions.expectPolicy. */
+  readonly expectPolicy?: string;
   readonly random?: RandomSource;
   /** Exact number of bytes the new content yields. */
   readonly size: number;
   readonly doubleKey?: DoubleKeyAccess;
 }
 
-/** Encrypts `source` into a new envelope on `sink`: header first, then the body chunk by chunk. */
-export async function protect(source: EnvelopeSource, sink: ByteSink, options: ProtectOptions): Promise<EnvelopeInfo> {
+/**
+ * Encrypts `source` into a new envelope on `sink`: header, reserved write block, the body chunk by chunk,
+ * then the owner's write signature into the reserved space.
+ */
+export async function protect(source: EnvelopeSource, sink: PatchableSink, options: ProtectOptions): Promise<EnvelopeInfo> {
   const random = options.random ?? secureRandom;
   const now = (options.clock ?? systemClock).now();
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -163,24 +214,29 @@ export async function protect(source: EnvelopeSource, sink: ByteSink, options: P
   try {
     const dk = options.doubleKey ? await sealDoubleKey(options.doubleKey, secret, random, { contentId: cid, label: options.label.id }) : undefined;
     fileKey = dk?.fileKey ?? secret;
-    const policy = makePolicy(cid, options.label, options.owner, grants, now, exp, fileKey, dk?.claim);
+    const policy = makePolicy({ cid, ver: 1 }, options.label, options.owner, grants, now, { exp, renew: options.renewable === true }, fileKey, dk?.claim);
     const jws = await signPolicy(policy, options.owner);
     const slots = await slotsFor(grants, secret, random, dk ? [dk.slot] : []);
-    const meta = { name: options.innerName, type: contentType, policy: jws, slots };
-    return await writeEnvelope(source, sink, fileKey, salt, chunkSize, options.size, meta, policy);
+    const meta = { name: options.innerName, type: contentType, policy: jws, lineage: [], slots };
+    return await writeEnvelope(source, sink, fileKey, salt, chunkSize, options.size, meta, [policy], options.owner, now);
   } finally {
     fileKey.fill(0);
     secret.fill(0);
   }
 }
 
-/** Reads and signature-checks a header without any key (see EnvelopeHeader for what that does NOT prove). */
+/**
+ * Reads and checks a header without any key (see EnvelopeHeader for what that does NOT prove): the policy
+ * signature, and in format 2 the whole lineage and the write signature (whose writer must hold EDIT).
+ */
 export async function readEnvelopeHeader(source: EnvelopeSource): Promise<EnvelopeHeader> {
   const reader = new ByteReader(source);
   try {
     const raw = await readHeader(reader);
-    const policy = await verifyPolicy(raw.metadata.policy);
-    return { ...info(layoutOf(raw.bytes.length, raw.chunkSize, raw.plaintextLength), raw.metadata, policy), authenticated: false };
+    const chain = await verifiedChain(raw);
+    const layout = layoutOf(raw.version, raw.bytes.length, raw.chunkSize, raw.plaintextLength);
+    const write = raw.version === 2 ? await verifiedWrite(reader, raw, layout, chain.at(-1)!) : undefined;
+    return { ...info(layout, raw.metadata, chain, write?.lastWrite ?? null), authenticated: false };
   } finally {
     await reader.close();
   }
@@ -204,7 +260,7 @@ export async function openEnvelope(source: EnvelopeSource, sink: ByteSink | null
     } finally {
       u.dispose();
     }
-    return { ...info(u.layout, u.raw.metadata, u.policy), rights: u.rights };
+    return { ...info(u.layout, u.raw.metadata, u.chain, u.lastWrite), rights: u.rights };
   } finally {
     await reader.close();
   }
@@ -212,12 +268,14 @@ export async function openEnvelope(source: EnvelopeSource, sink: ByteSink | null
 
 /**
  * Applies an owner's change (needs OWNER) and writes the new envelope to `sink`, re-encrypting the body as
- * it streams. The signer becomes the owner of record. Grant, label and expiry changes keep the file key (and
- * the existing slots); any revoke rotates it, so old slots — and any copy of them — open nothing new.
+ * it streams. The signer becomes the owner of record and signs the next policy version, chained to the
+ * current one. Grant, label and expiry changes keep the file key (and the existing slots); any revoke, and
+ * any grantee's new encryption key, rotates it, so old slots — and any copy of them — open nothing new. A
+ * format-1 file comes out in format 2, its lineage starting at version 1.
  */
 export async function rewrapEnvelope(
   source: EnvelopeSource,
-  sink: ByteSink,
+  sink: PatchableSink,
   identity: Identity,
   change: EnvelopeChange,
   options: RewrapOptions = {},
@@ -226,12 +284,11 @@ export async function rewrapEnvelope(
   const now = (options.clock ?? systemClock).now();
   const reader = new ByteReader(source);
   try {
-    const u = await unlock(reader, identity, 'OWNER', options);
+    const u = await unlock(reader, identity, 'OWNER', { ...options, renewing: change.expires !== undefined });
     const newSecret = new Uint8Array(FILE_KEY_LENGTH);
     let newKey: Uint8Array = newSecret;
     try {
-      const { grants, removed } = await changedGrants(u.policy.grants, identity, change);
-      const rotate = removed > 0;
+      const { grants, rotate } = await changedGrants(u.policy.grants, identity, change);
       const fresh = rotate ? take(random, FILE_KEY_LENGTH) : u.secret;
       newSecret.set(fresh);
       if (rotate) fresh.fill(0);
@@ -241,18 +298,22 @@ export async function rewrapEnvelope(
       const exp = change.expires === null ? undefined : change.expires ? expirySeconds(change.expires, now) : u.policy.exp;
       const dk = await rewrapDoubleKey(u, newSecret, rotate, label, random, options.doubleKey);
       newKey = dk.fileKey;
-      const policy = makePolicy(u.policy.cid, label, identity, grants, now, exp, newKey, dk.claim);
+      const policy = makePolicy(nextVersion(u, change.minVersion), label, identity, grants, now, { exp, renew: u.policy.renew === true }, newKey, dk.claim);
       const jws = await signPolicy(policy, identity);
       const slots = await slotsFor(grants, newSecret, random, dk.keep);
-      const meta = { name: u.raw.metadata.name, type: u.raw.metadata.type, policy: jws, slots };
+      const lineage = u.raw.version === 2 ? [...(u.raw.metadata.lineage ?? []), u.raw.metadata.policy] : [];
+      const meta = { name: u.raw.metadata.name, type: u.raw.metadata.type, policy: jws, lineage, slots };
+      const chain = u.raw.version === 2 ? [...u.chain, policy] : [policy];
       const { header, body } = seal(newKey, salt, u.layout.chunkSize, u.layout.plaintextLength, meta);
       try {
         await sink.write(header);
-        await reencryptBody(reader, sink, u.body, body);
+        await sink.write(new Uint8Array(writeBlockLengthOf(body.chunkCount)));
+        const digests = await reencryptBody(reader, sink, u.body, body);
+        const lastWrite = await signInto(sink, header, digests, identity, now);
+        return info(layoutOf(VERSION, header.length, u.layout.chunkSize, u.layout.plaintextLength), meta, chain, lastWrite);
       } finally {
         wipe(body);
       }
-      return info(layoutOf(header.length, u.layout.chunkSize, u.layout.plaintextLength), meta, policy);
     } finally {
       newKey.fill(0);
       newSecret.fill(0);
@@ -265,30 +326,54 @@ export async function rewrapEnvelope(
 
 /**
  * Writes `content` as the new body of the envelope whose header `envelope` yields (needs EDIT): same file
- * key, policy and slots, a fresh salt (so a fresh content key: no nonce is ever reused). Only the old
- * header is read. This is how an editor saves a protected file without being its owner.
+ * key, policy, lineage and slots, a fresh salt (so a fresh content key: no nonce is ever reused), signed by
+ * the writer. Only the old header is read. This is how an editor saves a protected file without being its
+ * owner. A format-1 file is read-only (E_READ_ONLY_FORMAT) except to its owners, whose save upgrades it:
+ * they sign policy version 1 of a format-2 lineage, same grants and file key.
  */
 export async function replaceEnvelopeContent(
   envelope: EnvelopeSource,
   content: EnvelopeSource,
-  sink: ByteSink,
+  sink: PatchableSink,
   identity: Identity,
   options: ReplaceContentOptions,
 ): Promise<EnvelopeInfo> {
   const random = options.random ?? secureRandom;
+  const now = (options.clock ?? systemClock).now();
   const old = new ByteReader(envelope);
   let u: Unlocked;
   try {
     u = await unlock(old, identity, 'EDIT', {
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.doubleKey ? { doubleKey: options.doubleKey } : {}),
+      ...(options.expectPolicy ? { expectPolicy: options.expectPolicy } : {}),
     });
   } finally {
     await old.close();
   }
   try {
     checkSizes(u.layout.chunkSize, options.size);
-    return await writeEnvelope(content, sink, u.fileKey, take(random, SALT_LENGTH), u.layout.chunkSize, options.size, u.raw.metadata, u.policy);
+    const salt = take(random, SALT_LENGTH);
+    if (u.raw.version === 2)
+      return await writeEnvelope(content, sink, u.fileKey, salt, u.layout.chunkSize, options.size, u.raw.metadata, u.chain, identity, now);
+    if (!holdsOwner(u.policy, identity.id)) {
+      throw new SensitivityError(
+        'E_READ_ONLY_FORMAT',
+        `was written in protected-file format 1, which opens read-only; ask an owner, ${u.policy.owner.email}, to save it once`,
+      );
+    }
+    const policy = makePolicy(
+      { cid: u.policy.cid, ver: 1 },
+      u.policy.label,
+      identity,
+      u.policy.grants,
+      now,
+      { exp: u.policy.exp, renew: false },
+      u.fileKey,
+      u.policy.dk,
+    );
+    const meta = { ...u.raw.metadata, policy: await signPolicy(policy, identity), lineage: [] };
+    return await writeEnvelope(content, sink, u.fileKey, salt, u.layout.chunkSize, options.size, meta, [policy], identity, now);
   } finally {
     u.dispose();
   }
@@ -299,6 +384,9 @@ export async function replaceEnvelopeContent(
 interface Unlocked {
   readonly raw: RawHeader;
   readonly policy: EnvelopePolicy;
+  /** The verified policy versions, oldest first, `policy` last (just `policy` in format 1). */
+  readonly chain: readonly EnvelopePolicy[];
+  readonly lastWrite: EnvelopeInfo['lastWrite'];
   readonly fileKey: Uint8Array;
   /** The secret the reader's slot held: the file key itself, or its personal half for Double Key. */
   readonly secret: Uint8Array;
@@ -308,14 +396,46 @@ interface Unlocked {
   dispose(): void;
 }
 
+interface UnlockOptions extends OpenOptions {
+  /** An owner changing the expiry: allowed past it when the policy says `renew`. */
+  readonly renewing?: boolean;
+}
+
+/** Format 2: the verified lineage with the current policy last; format 1: the policy alone. */
+async function verifiedChain(raw: RawHeader): Promise<EnvelopePolicy[]> {
+  if (raw.version === 1) return [await verifyPolicy(raw.metadata.policy)];
+  return verifyLineage([...(raw.metadata.lineage ?? []), raw.metadata.policy]);
+}
+
+/** Reads the write block after the header and checks its signature and that its writer holds EDIT (E_WRITER_NOT_ALLOWED). */
+async function verifiedWrite(
+  reader: ByteReader,
+  raw: RawHeader,
+  layout: EnvelopeLayout,
+  policy: EnvelopePolicy,
+): Promise<{ digests: Uint8Array; lastWrite: NonNullable<EnvelopeInfo['lastWrite']> }> {
+  const block = await readWriteBlock(reader, layout.chunkCount);
+  const claims = await verifyWrite(block.signature, raw.bytes, block.digests);
+  if (!policy.grants.some((g) => g.id === claims.sig.kid && g.rights.includes('EDIT'))) {
+    throw new SensitivityError('E_WRITER_NOT_ALLOWED', 'its content was last written by someone its policy does not allow to edit it; do not trust it');
+  }
+  return { digests: block.digests, lastWrite: { id: claims.sig.kid, at: claims.iat } };
+}
+
+/** The version claims of the policy that replaces the unlocked one: the next number (at least `min`), chained by digest. */
+function nextVersion(u: Unlocked, min = 0): { cid: string; ver: number; prev?: string } {
+  if (u.raw.version === 1) return { cid: u.policy.cid, ver: 1 };
+  return { cid: u.policy.cid, ver: Math.max(u.policy.ver! + 1, min), prev: policyDigest(u.raw.metadata.policy) };
+}
+
 /** Reads the header and runs every check before the body (see the module comment for the order). */
-async function unlock(reader: ByteReader, identity: Identity, right: Right, options: OpenOptions): Promise<Unlocked> {
+async function unlock(reader: ByteReader, identity: Identity, right: Right, options: UnlockOptions): Promise<Unlocked> {
   const now = (options.clock ?? systemClock).now();
   const raw = await readHeader(reader);
   const slot = raw.metadata.slots.find((s) => isX25519Slot(s) && s.kid === identity.enc.kid);
   if (!slot || !isX25519Slot(slot)) {
     // No key for us: the signed policy (no file key needed) still says whom to ask.
-    const policy = await verifyPolicy(raw.metadata.policy);
+    const policy = (await verifiedChain(raw)).at(-1)!;
     const mine = policy.grants.find((g) => g.id === identity.id);
     // The signed policy promises this key a slot: its absence means the slot list was edited.
     if (mine && mine.enc.kid === identity.enc.kid) throw integrityError();
@@ -323,40 +443,49 @@ async function unlock(reader: ByteReader, identity: Identity, right: Right, opti
     if (!d.allowed) throw new SensitivityError(d.code, d.reason);
     throw otherKeyError(policy);
   }
+  const decide = (policy: EnvelopePolicy): readonly Right[] => {
+    const subject = policySubject(policy);
+    const renew = options.renewing === true && policy.renew === true && holdsOwner(policy, identity.id);
+    return requireAccess(renew ? { ...subject, expires: undefined } : subject, identity.id, right, now);
+  };
   const secret = await unwrapSlot(slot, identity.encPrivate);
   let fileKey = secret;
   try {
     // Double Key: the signed policy is verified and access decided before the key service is asked for its half.
     const dkSlot = doubleKeySlotOf(raw.metadata.slots);
-    const early = dkSlot ? await verifyPolicy(raw.metadata.policy) : undefined;
-    if (dkSlot && early) {
-      requireAccess(policySubject(early), identity.id, right, now);
-      fileKey = await openDoubleKey(dkSlot, early.dk, { contentId: early.cid, label: early.label.id }, secret, options.doubleKey);
+    const early = dkSlot ? await verifiedChain(raw) : undefined;
+    const current = early?.at(-1);
+    if (dkSlot && current) {
+      decide(current);
+      fileKey = await openDoubleKey(dkSlot, current.dk, { contentId: current.cid, label: current.label.id }, secret, options.doubleKey);
     }
     if (!equalBytes(keyCommitment(fileKey), raw.commitment)) throw integrityError();
     const keys = bodyKeys(fileKey, raw.salt);
     const macInput = raw.bytes.subarray(0, raw.bytes.length - MAC_LENGTH);
     if (!equalBytes(headerMac(keys.macKey, macInput), raw.mac)) throw integrityError();
-    const policy = early ?? (await verifyPolicy(raw.metadata.policy));
+    const chain = early ?? (await verifiedChain(raw));
+    const policy = chain.at(-1)!;
     if (policy.cmt !== base64url.encode(raw.commitment) || (policy.dk === undefined) !== (dkSlot === undefined)) throw integrityError();
     const encKids = new Set(policy.grants.map((g) => g.enc.kid));
     if (!raw.metadata.slots.every((s) => !isX25519Slot(s) || encKids.has(s.kid))) throw integrityError();
+    if (options.expectPolicy !== undefined && options.expectPolicy !== policyDigest(raw.metadata.policy)) throw changedError();
     const mine = policy.grants.find((g) => g.id === identity.id);
     if (mine && mine.enc.kid !== identity.enc.kid) {
       throw otherKeyError(policy);
     }
-    const rights = requireAccess(policySubject(policy), identity.id, right, now);
-    const layout = layoutOf(raw.bytes.length, raw.chunkSize, raw.plaintextLength);
+    const rights = decide(policy);
+    const layout = layoutOf(raw.version, raw.bytes.length, raw.chunkSize, raw.plaintextLength);
     const sourceLength = options.sourceLength ?? reader.randomAccess?.size;
     if (sourceLength !== undefined && sourceLength !== layout.envelopeLength) throw integrityError();
-    const body = bodyParams(keys.contentKey, keys.noncePrefix, raw.bytes, raw.chunkSize, raw.plaintextLength);
+    const write = raw.version === 2 ? await verifiedWrite(reader, raw, layout, policy) : undefined;
+    const body = bodyParams(keys.contentKey, keys.noncePrefix, raw.bytes, raw.chunkSize, raw.plaintextLength, write?.digests);
     keys.macKey.fill(0);
     const dispose = (): void => {
       fileKey.fill(0);
       secret.fill(0);
       wipe(body);
     };
-    return { raw, policy, fileKey, secret, body, layout, rights, dispose };
+    return { raw, policy, chain, lastWrite: write?.lastWrite ?? null, fileKey, secret, body, layout, rights, dispose };
   } catch (e) {
     fileKey.fill(0);
     secret.fill(0);
@@ -364,44 +493,88 @@ async function unlock(reader: ByteReader, identity: Identity, right: Right, opti
   }
 }
 
+/** The file's policy is not the one its writer started from. */
+function changedError(): SensitivityError {
+  return new SensitivityError(
+    'E_FILE_CHANGED',
+    'its access was changed (a grant, revoke or expiry) since you opened it; nothing was saved: reopen it, then save again',
+    undefined,
+    {
+      details: { hint: 'reopen' },
+    },
+  );
+}
+
 /** The policy grants this identity id, but to an older or other X25519 key than the one presented. */
 function otherKeyError(policy: EnvelopePolicy): SensitivityError {
   return new SensitivityError('E_NOT_GRANTEE', `your grant names another encryption key than yours; ask the owner, ${policy.owner.email}, to grant you again`);
 }
 
-function bodyParams(contentKey: Uint8Array, noncePrefix: Uint8Array, header: Uint8Array, chunkSize: number, plaintextLength: number): BodyParams {
-  return { contentKey, noncePrefix, aad: headerDigest(header), chunkSize, plaintextLength, chunkCount: chunkCountOf(plaintextLength, chunkSize) };
+function bodyParams(
+  contentKey: Uint8Array,
+  noncePrefix: Uint8Array,
+  header: Uint8Array,
+  chunkSize: number,
+  plaintextLength: number,
+  digests?: Uint8Array,
+): BodyParams {
+  return {
+    contentKey,
+    noncePrefix,
+    aad: headerDigest(header),
+    chunkSize,
+    plaintextLength,
+    chunkCount: chunkCountOf(plaintextLength, chunkSize),
+    ...(digests ? { digests } : {}),
+  };
 }
 
-/** Builds the MAC'd header and the parameters its body is encrypted under. */
+/** Builds the MAC'd format-2 header and the parameters its body is encrypted under. */
 function seal(fileKey: Uint8Array, salt: Uint8Array, chunkSize: number, plaintextLength: number, metadata: Metadata): { header: Uint8Array; body: BodyParams } {
   const keys = bodyKeys(fileKey, salt);
-  const header = encodeHeader({ chunkSize, plaintextLength, salt, commitment: keyCommitment(fileKey), metadata }, keys.macKey);
+  const header = encodeHeader({ version: VERSION, chunkSize, plaintextLength, salt, commitment: keyCommitment(fileKey), metadata }, keys.macKey);
   keys.macKey.fill(0);
   return { header, body: bodyParams(keys.contentKey, keys.noncePrefix, header, chunkSize, plaintextLength) };
 }
 
-/** Writes a header and a body encrypted from `source` (exactly `size` bytes) under a fresh salt. */
+/** Signs a written body and fills in its reserved write block (right after the header). */
+async function signInto(
+  sink: PatchableSink,
+  header: Uint8Array,
+  digests: Uint8Array,
+  writer: Identity,
+  now: Date,
+): Promise<NonNullable<EnvelopeInfo['lastWrite']>> {
+  const signature = await signWrite(writer, header, digests, now);
+  await sink.writeAt(encodeWriteBlock({ digests, signature }), header.length);
+  return { id: writer.id, at: Math.floor(now.getTime() / 1000) };
+}
+
+/** Writes a header, a reserved write block, a body encrypted from `source` (exactly `size` bytes) under a fresh salt, then the write signature. */
 async function writeEnvelope(
   source: EnvelopeSource,
-  sink: ByteSink,
+  sink: PatchableSink,
   fileKey: Uint8Array,
   salt: Uint8Array,
   chunkSize: number,
   size: number,
   meta: Metadata,
-  policy: EnvelopePolicy,
+  chain: readonly EnvelopePolicy[],
+  writer: Identity,
+  now: Date,
 ): Promise<EnvelopeInfo> {
   const { header, body } = seal(fileKey, salt, chunkSize, size, meta);
   const reader = new ByteReader(source);
   try {
     await sink.write(header);
-    await encryptBody(reader, sink, body);
+    await sink.write(new Uint8Array(writeBlockLengthOf(body.chunkCount)));
+    const digests = await encryptBody(reader, sink, body);
+    const lastWrite = await signInto(sink, header, digests, writer, now);
+    return info(layoutOf(VERSION, header.length, chunkSize, size), meta, chain, lastWrite);
   } finally {
     await reader.close();
     wipe(body);
   }
-  return info(layoutOf(header.length, chunkSize, size), meta, policy);
 }
 
 function wipe(body: BodyParams): void {
@@ -409,23 +582,26 @@ function wipe(body: BodyParams): void {
 }
 
 function makePolicy(
-  cid: string,
+  version: { readonly cid: string; readonly ver: number; readonly prev?: string },
   label: EnvelopeLabel,
   owner: Identity,
   grants: readonly PolicyGrant[],
   now: Date,
-  exp: number | undefined,
+  expiry: { readonly exp: number | undefined; readonly renew: boolean },
   fileKey: Uint8Array,
   dk?: DoubleKeyClaim,
 ): EnvelopePolicy {
   return {
-    v: 1,
-    cid,
+    v: 2,
+    ver: version.ver,
+    ...(version.prev !== undefined ? { prev: version.prev } : {}),
+    cid: version.cid,
     label: { id: label.id, name: label.name },
     owner: ownerClaim(owner),
     grants,
     iat: Math.floor(now.getTime() / 1000),
-    ...(exp !== undefined ? { exp } : {}),
+    ...(expiry.exp !== undefined ? { exp: expiry.exp } : {}),
+    ...(expiry.renew ? { renew: true as const } : {}),
     ...(dk ? { dk: { url: dk.url, kid: dk.kid } } : {}),
     cmt: base64url.encode(keyCommitment(fileKey)),
   };
@@ -483,8 +659,8 @@ async function grantList(owner: Identity, grants: readonly GrantRequest[], recov
   return list;
 }
 
-/** The grants after a change, and how many were removed. */
-async function changedGrants(current: readonly PolicyGrant[], actor: Identity, change: EnvelopeChange): Promise<{ grants: PolicyGrant[]; removed: number }> {
+/** The grants after a change, and whether the file key must rotate (someone removed, or a grantee's encryption key replaced). */
+async function changedGrants(current: readonly PolicyGrant[], actor: Identity, change: EnvelopeChange): Promise<{ grants: PolicyGrant[]; rotate: boolean }> {
   let grants = [...current];
   for (const who of change.revoke ?? []) {
     const key = who.trim().toLowerCase();
@@ -493,16 +669,18 @@ async function changedGrants(current: readonly PolicyGrant[], actor: Identity, c
     if (hit.some((g) => g.id === actor.id)) throw new SensitivityError('E_USAGE', 'you cannot revoke your own access');
     grants = grants.filter((g) => !hit.includes(g));
   }
-  const removed = current.length - grants.length;
+  let rotate = current.length > grants.length;
   for (const { person, rights } of change.grant ?? []) {
     if (person.id === actor.id) throw new SensitivityError('E_USAGE', 'you cannot change your own grant');
     await checkPerson(person);
     const i = grants.findIndex((g) => g.id === person.id);
     const claim = grantClaim(person, checkRights(rights, person), i >= 0 && grants[i]!.recovery === true);
+    // A new encryption key for someone already granted: whoever holds the old one must lose the file key.
+    if (i >= 0 && grants[i]!.enc.kid !== claim.enc.kid) rotate = true;
     if (i >= 0) grants[i] = claim;
     else grants.push(claim);
   }
-  return { grants, removed };
+  return { grants, rotate };
 }
 
 function checkRights(rights: readonly Right[], person: PublicIdentity): Right[] {
@@ -535,13 +713,19 @@ function take(random: RandomSource, n: number): Uint8Array {
   return b;
 }
 
-function info(layout: EnvelopeLayout, meta: Metadata, policy: EnvelopePolicy): EnvelopeInfo {
+function info(layout: EnvelopeLayout, meta: Metadata, chain: readonly EnvelopePolicy[], lastWrite: EnvelopeInfo['lastWrite']): EnvelopeInfo {
+  const policy = chain.at(-1)!;
+  const genesis = meta.lineage?.[0] ?? meta.policy;
   return {
     authenticated: true,
     layout,
     innerName: meta.name,
     contentType: meta.type,
     policy,
+    policyDigest: policyDigest(meta.policy),
+    lineage: chain.slice(0, -1),
+    ...(layout.version === 2 ? { lineageId: `${policy.cid}.${policyDigest(genesis)}` } : {}),
+    lastWrite,
     slots: meta.slots.map((s) => (isX25519Slot(s) ? { kind: s.kind, kid: s.kid } : { kind: s.kind })),
   };
 }

@@ -1,8 +1,9 @@
 /**
- * Envelope v1 header bytes (docs/FORMAT.md §Header): a fixed binary part, the metadata JSON, and an
- * HMAC-SHA256 over both. Integers are big-endian.
+ * Envelope header bytes (docs/FORMAT.md §Header): a fixed binary part, the metadata JSON, and an
+ * HMAC-SHA256 over both; in format 2 then the write block (chunk digests and the writer's signature).
+ * Integers are big-endian.
  *
- *   0  8  magic "\x89SNS\r\n\x1a\n"       8  2  version = 1
+ *   0  8  magic "\x89SNS\r\n\x1a\n"       8  2  version = 2 (1 is still read)
  *  10  4  chunk size (plaintext bytes)    14  8  plaintext length
  *  22 32  HKDF salt                       54 32  key commitment
  *  86  4  metadata length n               90  n  metadata JSON (UTF-8)
@@ -16,7 +17,9 @@ import { checkSlots, parseSlot, type Slot } from './slots.js';
 
 /** PNG-style magic: the high byte and CR LF / ^Z catch 7-bit and newline-mangling transfers. */
 export const MAGIC = Uint8Array.of(0x89, 0x53, 0x4e, 0x53, 0x0d, 0x0a, 0x1a, 0x0a);
-export const VERSION = 1;
+/** The version written; format 1 is still read (docs/FORMAT.md §14). */
+export const VERSION = 2;
+const LEGACY_VERSION = 1;
 export const FIXED_LENGTH = 90;
 export const TAG_LENGTH = 16;
 export const MIN_CHUNK_SIZE = 64;
@@ -35,10 +38,13 @@ export interface Metadata {
   readonly type: string;
   /** The owner-signed policy, compact JWS. */
   readonly policy: string;
+  /** Format 2: the policy versions this one replaces, oldest first (compact JWSs); absent in format 1. */
+  readonly lineage?: readonly string[];
   readonly slots: readonly Slot[];
 }
 
 export interface HeaderFields {
+  readonly version: 1 | 2;
   readonly chunkSize: number;
   readonly plaintextLength: number;
   readonly salt: Uint8Array;
@@ -54,9 +60,11 @@ export interface RawHeader extends HeaderFields {
 
 /** Sizes of an envelope, all derived from authenticated header fields. */
 export interface EnvelopeLayout {
-  readonly version: 1;
-  /** Bytes before the body (fixed part, metadata, MAC). */
+  readonly version: 1 | 2;
+  /** Bytes of the header (fixed part, metadata, MAC): what the MAC and every chunk's associated data cover. */
   readonly headerLength: number;
+  /** Bytes of the write block after the header (format 2: chunk digests and the writer's signature; 0 in format 1). */
+  readonly writeBlockLength: number;
   readonly chunkSize: number;
   /** Body chunks; at least 1 (an empty file has one empty final chunk). */
   readonly chunkCount: number;
@@ -69,9 +77,56 @@ export function chunkCountOf(plaintextLength: number, chunkSize: number): number
   return Math.max(1, Math.ceil(plaintextLength / chunkSize));
 }
 
-export function layoutOf(headerLength: number, chunkSize: number, plaintextLength: number): EnvelopeLayout {
+export function layoutOf(version: 1 | 2, headerLength: number, chunkSize: number, plaintextLength: number): EnvelopeLayout {
   const chunkCount = chunkCountOf(plaintextLength, chunkSize);
-  return { version: 1, headerLength, chunkSize, chunkCount, plaintextLength, envelopeLength: headerLength + plaintextLength + chunkCount * TAG_LENGTH };
+  const writeBlockLength = version === 1 ? 0 : writeBlockLengthOf(chunkCount);
+  return {
+    version,
+    headerLength,
+    writeBlockLength,
+    chunkSize,
+    chunkCount,
+    plaintextLength,
+    envelopeLength: headerLength + writeBlockLength + plaintextLength + chunkCount * TAG_LENGTH,
+  };
+}
+
+/** Bytes reserved for the write signature (length-prefixed, zero-padded) after the chunk digests. */
+export const WRITE_SIGNATURE_SPACE = 1024;
+export const DIGEST_LENGTH = 32;
+
+/** The write block: one SHA-256 per sealed chunk, then the signature space. */
+export const writeBlockLengthOf = (chunkCount: number): number => chunkCount * DIGEST_LENGTH + WRITE_SIGNATURE_SPACE;
+
+/** A write block: the chunk digests and the writer's signature over them and the header. */
+export interface WriteBlock {
+  readonly digests: Uint8Array;
+  readonly signature: string;
+}
+
+/** Serializes a write block: digests || u16 signature length || signature (ASCII) || zero padding. */
+export function encodeWriteBlock(block: WriteBlock): Uint8Array {
+  const sig = new TextEncoder().encode(block.signature);
+  if (sig.length > WRITE_SIGNATURE_SPACE - 2) throw new RangeError('the write signature does not fit its space');
+  const out = new Uint8Array(block.digests.length + WRITE_SIGNATURE_SPACE);
+  out.set(block.digests);
+  new DataView(out.buffer).setUint16(block.digests.length, sig.length);
+  out.set(sig, block.digests.length + 2);
+  return out;
+}
+
+/** Reads the write block of a body of `chunkCount` chunks: E_FORMAT when truncated or malformed. */
+export async function readWriteBlock(reader: ByteReader, chunkCount: number): Promise<WriteBlock> {
+  const length = writeBlockLengthOf(chunkCount);
+  const bytes = await reader.read(length, new Uint8Array(length));
+  if (bytes.length < length) throw formatError('the write block is truncated');
+  const at = chunkCount * DIGEST_LENGTH;
+  const n = new DataView(bytes.buffer, bytes.byteOffset).getUint16(at);
+  const end = at + 2 + n;
+  if (end > bytes.length || bytes.subarray(end).some((b) => b !== 0)) throw formatError('the write signature is malformed');
+  const signature = new TextDecoder().decode(bytes.subarray(at + 2, end));
+  str(signature, 'the write signature', COMPACT_JWS, WRITE_SIGNATURE_SPACE);
+  return { digests: bytes.slice(0, at), signature };
 }
 
 /** RangeError unless the chunk size and length fit the format (callers' mistakes, not bad input). */
@@ -97,13 +152,13 @@ export function isMediaType(type: string): boolean {
 
 /** Serializes and MACs a header. */
 export function encodeHeader(f: HeaderFields, macKey: Uint8Array): Uint8Array {
-  const { name, type, policy, slots } = f.metadata;
-  const meta = new TextEncoder().encode(JSON.stringify({ name, type, policy, slots }));
+  const { name, type, policy, lineage, slots } = f.metadata;
+  const meta = new TextEncoder().encode(JSON.stringify({ name, type, policy, ...(f.version === 2 ? { lineage: lineage ?? [] } : {}), slots }));
   if (meta.length > MAX_METADATA_LENGTH) throw new SensitivityError('E_USAGE', 'too many grantees for one protected file');
   const out = new Uint8Array(FIXED_LENGTH + meta.length + MAC_LENGTH);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
-  view.setUint16(8, VERSION);
+  view.setUint16(8, f.version);
   view.setUint32(10, f.chunkSize);
   view.setBigUint64(14, BigInt(f.plaintextLength));
   out.set(f.salt, 22);
@@ -119,7 +174,7 @@ export async function readHeader(reader: ByteReader): Promise<RawHeader> {
   const start = await reader.read(10);
   if (start.length < 10 || !MAGIC.every((b, i) => start[i] === b)) throw formatError('it does not start with the protected-file signature');
   const version = (start[8]! << 8) | start[9]!;
-  if (version !== VERSION) {
+  if (version !== VERSION && version !== LEGACY_VERSION) {
     throw new SensitivityError(
       'E_UNSUPPORTED_VERSION',
       `protected-file format version ${version} is not supported (this tool reads version ${VERSION}); update it`,
@@ -143,17 +198,18 @@ export async function readHeader(reader: ByteReader): Promise<RawHeader> {
   bytes.set(fixed);
   bytes.set(tail, FIXED_LENGTH);
   return {
+    version: version as 1 | 2,
     chunkSize,
     plaintextLength: Number(length),
     salt: bytes.slice(22, 22 + SALT_LENGTH),
     commitment: bytes.slice(54, 54 + COMMITMENT_LENGTH),
-    metadata: parseMetadata(tail.subarray(0, metaLength)),
+    metadata: parseMetadata(tail.subarray(0, metaLength), version),
     bytes,
     mac: bytes.slice(FIXED_LENGTH + metaLength),
   };
 }
 
-function parseMetadata(raw: Uint8Array): Metadata {
+function parseMetadata(raw: Uint8Array, version: 1 | 2): Metadata {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
@@ -164,7 +220,8 @@ function parseMetadata(raw: Uint8Array): Metadata {
   const name = str(o.name, 'the inner file name', { test: isInnerName });
   const type = str(o.type, 'the content type', { test: isMediaType });
   const policy = str(o.policy, 'the policy', COMPACT_JWS, MAX_METADATA_LENGTH);
+  const lineage = version === 2 ? arr(o.lineage, 'the lineage').map((p, i) => str(p, `lineage ${i}`, COMPACT_JWS, MAX_METADATA_LENGTH)) : undefined;
   const slots = arr(o.slots, 'the slots').map((s, i) => parseSlot(s, `slot ${i}`));
   checkSlots(slots);
-  return { name, type, policy, slots };
+  return { name, type, policy, ...(lineage ? { lineage } : {}), slots };
 }

@@ -4,7 +4,7 @@
  * one, copied once otherwise; random-access sources are read at an offset into the caller's buffer), and
  * in-memory sources and sinks for hosts that already hold the bytes.
  */
-import type { ByteSink, ByteSource, RandomAccessSource } from '../ports.js';
+import type { ByteSource, PatchableSink, RandomAccessSource } from '../ports.js';
 
 /** A random-access source read in full: `readFully` loops over short reads and stops only at the end. */
 export interface ExactSource {
@@ -156,7 +156,7 @@ export async function* byteSourceOf(bytes: Uint8Array, pieceSize = 64 * 1024): A
 }
 
 /** A sink that keeps everything written to it; `bytes()` joins it once. */
-export interface MemorySink extends ByteSink {
+export interface MemorySink extends PatchableSink {
   readonly length: number;
   bytes(): Uint8Array;
 }
@@ -172,6 +172,17 @@ export function memorySink(): MemorySink {
     async write(chunk) {
       parts.push(chunk.slice());
       length += chunk.length;
+    },
+    async writeAt(chunk, position) {
+      if (position < 0 || position + chunk.length > length) throw new RangeError('writeAt beyond what was written');
+      // Patch the parts the range spans (written parts are private copies).
+      let start = 0;
+      for (const p of parts) {
+        const from = Math.max(position, start);
+        const to = Math.min(position + chunk.length, start + p.length);
+        if (from < to) p.set(chunk.subarray(from - position, to - position), from - start);
+        start += p.length;
+      }
     },
     bytes() {
       const out = new Uint8Array(length);

@@ -1,13 +1,16 @@
 /**
  * The envelope's usage policy: claims signed by the owner as a compact JWS, `alg: "EdDSA"` (RFC 7515,
- * RFC 8037 — not jose 6's "Ed25519" identifier, which python3-jwcrypto 1.1 refuses).
+ * RFC 8037 — not jose 6's "Ed25519" identifier, which python3-jwcrypto 1.1 refuses). Format 2 numbers
+ * the versions of a file's policy and chains each to the one it replaces (its lineage, docs/FORMAT.md §3).
  */
-import { base64url, calculateJwkThumbprint, CompactSign, compactVerify, importJWK } from 'jose';
-import { integrityError } from '../errors.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { base64url } from 'jose';
+import { integrityError, SensitivityError } from '../errors.js';
 import type { Identity, PublicIdentity, PublicOkpJwk } from '../identity.js';
 import { isRight, normalizeRights, type AccessSubject, type Right } from '../rights.js';
-import { arr, B64U, formatError, int, json, obj, optStr, str, type Obj } from './check.js';
+import { arr, B64U, formatError, int, obj, optStr, str, type Obj } from './check.js';
 import { parseDoubleKeyClaim, type DoubleKeyClaim } from './double-key.js';
+import { ID, jwsParts, signEdDSA, thumbprintMatches, verifyEdDSA } from './jws.js';
 
 /** JWS `typ` of a policy, so no other document signed by the same key passes for one. */
 export const POLICY_TYP = 'sensitivity-policy+json';
@@ -41,7 +44,12 @@ export interface PolicyGrant {
 
 /** The signed policy claims (docs/FORMAT.md §Policy). Times are seconds since the epoch. */
 export interface EnvelopePolicy {
-  readonly v: 1;
+  /** Claims version: 1 in format-1 files, 2 in format 2. */
+  readonly v: 1 | 2;
+  /** Format 2: this policy's version, 1 for the one that protected the file, higher for each change. */
+  readonly ver?: number;
+  /** Format 2, versions after the first: b64u SHA-256 of the policy JWS this one replaces. */
+  readonly prev?: string;
   /** Content id: stays with the content across grant, revoke and edits. */
   readonly cid: string;
   readonly label: EnvelopeLabel;
@@ -49,7 +57,9 @@ export interface EnvelopePolicy {
   readonly grants: readonly PolicyGrant[];
   readonly iat: number;
   readonly exp?: number;
-  /** Double Key: the key service and key version the organisation secret is encrypted to (docs/FORMAT.md §Double Key). */
+  /** Format 2: after `exp`, holders of OWNER may still extend it (the label's `expiry.ownerCanRenew`). */
+  readonly renew?: true;
+  /** Double Key: the key service and key version the organisation secret is encrypted to (docs/FORMAT.md §14). */
   readonly dk?: DoubleKeyClaim;
   /** base64url key commitment: binds this policy to the file key it was signed for. */
   readonly cmt: string;
@@ -87,8 +97,7 @@ function okp<J extends SigJwk | EncJwk>(j: J): J {
 
 /** Signs the claims with the owner's Ed25519 key (deterministic: RFC 8032 signatures are). */
 export async function signPolicy(policy: EnvelopePolicy, owner: Identity): Promise<string> {
-  const key = await importJWK({ kty: 'OKP', crv: 'Ed25519', x: owner.sigPrivate.x, d: owner.sigPrivate.d }, 'EdDSA');
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(policy))).setProtectedHeader({ alg: 'EdDSA', typ: POLICY_TYP, kid: owner.sig.kid }).sign(key);
+  return signEdDSA(policy, POLICY_TYP, owner);
 }
 
 /**
@@ -96,39 +105,16 @@ export async function signPolicy(policy: EnvelopePolicy, owner: Identity): Promi
  * a bad signature, header or key thumbprint is the fixed E_INTEGRITY.
  */
 export async function verifyPolicy(jws: string): Promise<EnvelopePolicy> {
-  const [head = '', payload = ''] = jws.split('.');
-  const claims = parsePolicy(json(decodeUtf8(payload, 'policy'), 'policy'));
-  const header = obj(json(decodeUtf8(head, 'policy header'), 'policy header'), 'policy header');
-  const { sig } = claims.owner;
-  if (header.alg !== 'EdDSA' || header.typ !== POLICY_TYP || header.kid !== sig.kid || claims.owner.id !== sig.kid) throw integrityError();
-  if (!(await thumbprintMatches(sig)) || !(await allMatch(claims.grants.map((g) => g.enc)))) throw integrityError();
-  try {
-    const key = await importJWK({ kty: 'OKP', crv: 'Ed25519', x: sig.x }, 'EdDSA');
-    await compactVerify(jws, key, { algorithms: ['EdDSA'] });
-  } catch {
-    throw integrityError();
-  }
+  const { header, payload } = jwsParts(jws, 'policy');
+  const claims = parsePolicy(payload);
+  if (claims.owner.id !== claims.owner.sig.kid || !(await allMatch(claims.grants.map((g) => g.enc)))) throw integrityError();
+  await verifyEdDSA(jws, header, POLICY_TYP, claims.owner.sig);
   return claims;
-}
-
-async function thumbprintMatches(j: SigJwk | EncJwk): Promise<boolean> {
-  return (await calculateJwkThumbprint({ kty: j.kty, crv: j.crv, x: j.x }, 'sha256')) === j.kid;
 }
 
 async function allMatch(keys: readonly EncJwk[]): Promise<boolean> {
   return (await Promise.all(keys.map(thumbprintMatches))).every(Boolean);
 }
-
-function decodeUtf8(segment: string, at: string): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(base64url.decode(segment));
-  } catch {
-    throw formatError(`${at} is not base64url UTF-8`);
-  }
-}
-
-/** 32 bytes in base64url: an RFC 7638 SHA-256 thumbprint, or an X25519 / Ed25519 public key. */
-const ID = /^[A-Za-z0-9_-]{43}$/;
 
 function parseJwk<C extends 'Ed25519' | 'X25519'>(v: unknown, crv: C, at: string): PublicOkpJwk & { readonly crv: C } {
   const o = obj(v, at);
@@ -159,7 +145,11 @@ function parseGrant(v: unknown, at: string): PolicyGrant {
 /** Checks the shape of decoded claims (not their signature). */
 function parsePolicy(v: unknown): EnvelopePolicy {
   const o: Obj = obj(v, 'policy');
-  if (o.v !== 1) throw formatError('policy version is not 1');
+  if (o.v !== 1 && o.v !== 2) throw formatError('policy version is not 1 or 2');
+  const ver = o.v === 2 ? int(o.ver, 'policy.ver') : undefined;
+  if (ver !== undefined && ver < 1) throw formatError('policy.ver is not positive');
+  const prev = o.v === 2 && o.prev !== undefined ? str(o.prev, 'policy.prev', ID) : undefined;
+  if (o.v === 2 && o.renew !== undefined && o.renew !== true) throw formatError('policy.renew is malformed');
   const label = obj(o.label, 'policy.label');
   const owner = obj(o.owner, 'policy.owner');
   const grants = arr(o.grants, 'policy.grants').map((g, i) => parseGrant(g, `policy.grants[${i}]`));
@@ -169,7 +159,9 @@ function parsePolicy(v: unknown): EnvelopePolicy {
   }
   const exp = o.exp === undefined ? undefined : int(o.exp, 'policy.exp');
   return {
-    v: 1,
+    v: o.v,
+    ...(ver !== undefined ? { ver } : {}),
+    ...(prev !== undefined ? { prev } : {}),
     cid: str(o.cid, 'policy.cid', B64U, 64),
     label: { id: str(label.id, 'policy.label.id'), name: str(label.name, 'policy.label.name') },
     owner: {
@@ -181,7 +173,43 @@ function parsePolicy(v: unknown): EnvelopePolicy {
     grants,
     iat: int(o.iat, 'policy.iat'),
     ...(exp !== undefined ? { exp } : {}),
+    ...(o.v === 2 && o.renew === true ? { renew: true as const } : {}),
     ...(o.dk !== undefined ? { dk: parseDoubleKeyClaim(o.dk) } : {}),
     cmt: str(o.cmt, 'policy.cmt', ID),
   };
+}
+
+/** b64u SHA-256 of a policy JWS's ASCII bytes: how a version names the one it replaces (`prev`). */
+export function policyDigest(jws: string): string {
+  return base64url.encode(sha256(new TextEncoder().encode(jws)));
+}
+
+/** True when the grant of `id` in `policy` holds OWNER. */
+export const holdsOwner = (policy: EnvelopePolicy, id: string): boolean => policy.grants.some((g) => g.id === id && g.rights.includes('OWNER'));
+
+function lineageError(why: string): SensitivityError {
+  return new SensitivityError('E_LINEAGE', `the protected file's access policy ${why}: it was not changed by an owner; do not trust it`);
+}
+
+/**
+ * Verifies a format-2 policy chain, oldest first, the current policy last (docs/FORMAT.md §3): every
+ * signature (E_INTEGRITY), and the lineage (E_LINEAGE): version 1 has no `prev` and is signed by a key
+ * it grants OWNER; each later version has the same `cid`, a higher `ver`, `prev` naming the one
+ * before, and is signed by a key that held OWNER in it. Returns the claims in the same order.
+ */
+export async function verifyLineage(chain: readonly string[]): Promise<EnvelopePolicy[]> {
+  const policies = await Promise.all(chain.map(verifyPolicy));
+  policies.forEach((p, i) => {
+    if (p.v !== 2 || p.ver === undefined) throw lineageError('mixes format versions');
+    if (i === 0) {
+      if (p.ver !== 1 || p.prev !== undefined) throw lineageError('does not start at version 1');
+      if (!holdsOwner(p, p.owner.id)) throw lineageError('was first signed by someone it does not make an owner');
+      return;
+    }
+    const before = policies[i - 1]!;
+    if (p.cid !== before.cid) throw lineageError('mixes versions of different files');
+    if (p.ver <= before.ver! || p.prev !== policyDigest(chain[i - 1]!)) throw lineageError(`version ${p.ver} does not follow version ${before.ver}`);
+    if (!holdsOwner(before, p.owner.id)) throw lineageError(`version ${p.ver} is signed by a key that was not an owner in version ${before.ver}`);
+  });
+  return policies;
 }

@@ -10,11 +10,16 @@
  * copies its input when called, so a buffer is free again as soon as its chunk is handed over); a stream
  * source is read in order. Results are written strictly in order, each only once it authenticates, and
  * the last only once the source is known to end with it.
+ *
+ * Signed writes (format 2) add one thing, here in one place (`digestOf`): a writer records the SHA-256 of
+ * each sealed chunk for its signature, and a reader checks each sealed chunk against the signed digest
+ * before its plaintext is released. WebCrypto hashes on the same thread pool, alongside the decryption.
  */
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { integrityError, SensitivityError } from '../errors.js';
 import type { ByteSink } from '../ports.js';
 import type { ByteReader } from './io.js';
-import { TAG_LENGTH } from './format.js';
+import { DIGEST_LENGTH, TAG_LENGTH } from './format.js';
 
 /** Chunks in flight (read, in WebCrypto, or waiting to be written): 4 keeps two cores busy (docs/FORMAT.md §Chunk size). */
 const WINDOW = 4;
@@ -28,7 +33,17 @@ export interface BodyParams {
   readonly chunkSize: number;
   readonly plaintextLength: number;
   readonly chunkCount: number;
+  /** Format 2, reading: the signed SHA-256 of every sealed chunk (chunkCount × 32 bytes), each checked before release. */
+  readonly digests?: Uint8Array;
 }
+
+/** SHA-256 of a sealed chunk (ciphertext || tag), computed on WebCrypto's pool; `sealed` is copied at the call. */
+async function digestOf(sealed: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', sealed as Uint8Array<ArrayBuffer>));
+}
+
+/** A body's chunk digests as a writer collects them (chunkCount × 32 bytes, in order). */
+const newDigestList = (p: BodyParams): Uint8Array => new Uint8Array(p.chunkCount * DIGEST_LENGTH);
 
 /** STREAM nonce for chunk `i` of `count`. */
 export function chunkNonce(prefix: Uint8Array, i: number, count: number): Uint8Array<ArrayBuffer> {
@@ -68,13 +83,27 @@ async function sealChunk(c: BodyCipher, i: number, plain: Uint8Array): Promise<U
   return new Uint8Array(await crypto.subtle.encrypt(gcmParams(c, i), c.key, plain as Uint8Array<ArrayBuffer>));
 }
 
-/** Decrypts and authenticates chunk `i` (copied before this returns); any failure is the fixed E_INTEGRITY. */
+/**
+ * Decrypts and authenticates chunk `i` (copied before this returns), and checks it against its signed digest
+ * when the body has them; any failure is the fixed E_INTEGRITY.
+ */
 async function openChunk(c: BodyCipher, i: number, sealed: Uint8Array): Promise<Uint8Array> {
+  const digest = c.p.digests ? digestOf(sealed) : undefined;
   try {
-    return new Uint8Array(await crypto.subtle.decrypt(gcmParams(c, i), c.key, sealed as Uint8Array<ArrayBuffer>));
+    const plain = new Uint8Array(await crypto.subtle.decrypt(gcmParams(c, i), c.key, sealed as Uint8Array<ArrayBuffer>));
+    if (digest && !equalBytes(await digest, c.p.digests!.subarray(i * DIGEST_LENGTH, (i + 1) * DIGEST_LENGTH))) throw integrityError();
+    return plain;
   } catch {
+    await digest?.catch(() => undefined);
     throw integrityError();
   }
+}
+
+/** Seals chunk `i` and records its digest in `digests`. */
+async function sealRecorded(c: BodyCipher, i: number, plain: Uint8Array, digests: Uint8Array): Promise<Uint8Array> {
+  const sealed = await sealChunk(c, i, plain);
+  digests.set(await digestOf(sealed), i * DIGEST_LENGTH);
+  return sealed;
 }
 
 /** Reads the `count` input pieces of a body: piece i is `lengthOf(i)` bytes; `short` is the error when the source disagrees. */
@@ -159,17 +188,22 @@ async function pipeline(
 
 const sealedInput = (p: BodyParams): BodyInput => ({ count: p.chunkCount, lengthOf: (i) => sealedLength(p, i), short: integrityError });
 
-/** Encrypts exactly `plaintextLength` bytes from `reader` into `sink`; E_IO if the source is shorter or longer. */
-export async function encryptBody(reader: ByteReader, sink: ByteSink, p: BodyParams): Promise<void> {
+/**
+ * Encrypts exactly `plaintextLength` bytes from `reader` into `sink`; E_IO if the source is shorter or longer.
+ * Resolves to the sealed chunks' digests (for the write signature).
+ */
+export async function encryptBody(reader: ByteReader, sink: ByteSink, p: BodyParams): Promise<Uint8Array> {
   const changed = () => new SensitivityError('E_IO', 'the file changed while it was being protected; try again');
   if (reader.randomAccess && reader.randomAccess.size - reader.position !== p.plaintextLength) throw changed();
   const c = await bodyCipher(p, 'encrypt');
+  const digests = newDigestList(p);
   await pipeline(
     reader,
     { count: p.chunkCount, lengthOf: (i) => plainLength(p, i), short: changed },
-    (i, plain) => sealChunk(c, i, plain),
+    (i, plain) => sealRecorded(c, i, plain, digests),
     (out) => sink.write(out),
   );
+  return digests;
 }
 
 /** Decrypts the body into `sink` (or only authenticates it when `sink` is null). */
@@ -178,14 +212,16 @@ export async function decryptBody(reader: ByteReader, sink: ByteSink | null, p: 
   await pipeline(reader, sealedInput(p), (i, sealed) => openChunk(c, i, sealed), sink ? (out) => sink.write(out) : null);
 }
 
-/** Decrypts a body under `from` and re-encrypts it under `to` (same chunking), chunk by chunk. */
-export async function reencryptBody(reader: ByteReader, sink: ByteSink, from: BodyParams, to: BodyParams): Promise<void> {
+/** Decrypts a body under `from` and re-encrypts it under `to` (same chunking), chunk by chunk; resolves to the new digests. */
+export async function reencryptBody(reader: ByteReader, sink: ByteSink, from: BodyParams, to: BodyParams): Promise<Uint8Array> {
   if (from.chunkSize !== to.chunkSize || from.plaintextLength !== to.plaintextLength) throw new RangeError('re-encryption keeps the chunking');
   const [a, b] = await Promise.all([bodyCipher(from, 'decrypt'), bodyCipher(to, 'encrypt')]);
+  const digests = newDigestList(to);
   await pipeline(
     reader,
     sealedInput(from),
-    async (i, sealed) => sealChunk(b, i, await openChunk(a, i, sealed)),
+    async (i, sealed) => sealRecorded(b, i, await openChunk(a, i, sealed), digests),
     (out) => sink.write(out),
   );
+  return digests;
 }

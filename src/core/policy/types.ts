@@ -17,6 +17,8 @@ export interface LabelProtection {
   readonly grants?: readonly ProtectionGrant[];
   /** Content expires this many days after it is protected. */
   readonly expiresDays?: number;
+  /** `ownerCanRenew`: owners and recovery recipients may extend the expiry after it passed. */
+  readonly expiry?: { readonly ownerCanRenew?: boolean };
   /** Double Key Encryption: files also need the organisation's key service (`<service>/<keyName>`) to open. */
   readonly doubleKey?: { readonly url: string };
 }

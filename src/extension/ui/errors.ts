@@ -48,6 +48,10 @@ function hinted(e: SensitivityError, file: vscode.Uri | undefined): { text: stri
       return { text: 'A new key for a known address may be an impostor: confirm the new id with them before replacing it.', actions: [] };
     case 'retry':
       return { text: 'Try again in a moment.', actions: [] };
+    case 'reopen':
+      return { text: 'Close the file without saving, reopen it, and make your change again (copy it first if you need it).', actions: [] };
+    case 'accept-restore':
+      return { text: 'If an owner restored this older copy on purpose, they accept it once with "sensitivity restore" in a terminal.', actions: [] };
     case 'choose-workspace':
     default:
       return { text: '', actions: [] };

@@ -11,22 +11,12 @@ import type { Identity } from '../../../src/core/identity.js';
 import { EMPTY_MANIFEST, type LabelsManifest } from '../../../src/core/labels/index.js';
 import { EMPTY_PEOPLE, type PeopleDirectory } from '../../../src/core/people.js';
 import { DEFAULT_POLICY, type Policy } from '../../../src/core/policy/index.js';
-import type { ByteSink } from '../../../src/core/ports.js';
-import { randomAccessOf } from '../../../src/core/envelope/index.js';
+import type { PatchableSink } from '../../../src/core/ports.js';
+import { memorySink, randomAccessOf } from '../../../src/core/envelope/index.js';
 
 interface MemFile {
   bytes: Uint8Array;
   mode: number;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** A tiny promise queue per key: the in-memory lock. */
@@ -71,21 +61,21 @@ export class MemoryFiles implements FileAccess {
     return this.files.has(path) || [...this.files.keys()].some((k) => k.startsWith(`${path}/`));
   }
 
-  async #write<T>(path: string, mode: number, produce: (sink: ByteSink) => Promise<T>, exclusive: boolean): Promise<T> {
-    const parts: Uint8Array[] = [];
-    const result = await produce({ write: async (c) => void parts.push(c.slice()) });
+  async #write<T>(path: string, mode: number, produce: (sink: PatchableSink) => Promise<T>, exclusive: boolean): Promise<T> {
+    const sink = memorySink();
+    const result = await produce(sink);
     this.beforeCommit?.(path);
     if (exclusive && this.files.has(path)) throw new SensitivityError('E_EXISTS', 'already exists', path);
     if (!exclusive && !this.files.has(path)) throw new SensitivityError('E_NOT_FOUND', 'no such file; check the path', path);
-    this.files.set(path, { bytes: concat(parts), mode });
+    this.files.set(path, { bytes: sink.bytes(), mode });
     return result;
   }
 
-  create<T>(path: string, mode: number, produce: (sink: ByteSink) => Promise<T>): Promise<T> {
+  create<T>(path: string, mode: number, produce: (sink: PatchableSink) => Promise<T>): Promise<T> {
     return this.#write(path, mode, produce, true);
   }
 
-  replace<T>(path: string, mode: number, produce: (sink: ByteSink) => Promise<T>): Promise<T> {
+  replace<T>(path: string, mode: number, produce: (sink: PatchableSink) => Promise<T>): Promise<T> {
     return this.#write(path, mode, produce, false);
   }
 
