@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { watchFile, unwatchFile } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { fingerprint, issueCertificate, parsePublicIdentity, verifyCertificate, type PublicIdentity } from '../core/index.js';
@@ -329,6 +329,7 @@ export interface RunningService {
  */
 export async function startService(configFile: string): Promise<RunningService> {
   const config = await loadConfig(configFile);
+  if (config.directory) await mkdir(config.directory.folder, { recursive: true, mode: 0o755 });
   const token = await openToken(config);
   const service = new KeyService(config, token);
   let lastText = await readFile(configFile, 'utf8');

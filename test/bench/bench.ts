@@ -5,7 +5,8 @@
  * (node-gcm.mjs). Each cell is the median of several runs, interleaved (every tool's run r before any
  * run r+1, the tools' order rotating), so a burst of load elsewhere hits all tools alike; CPU seconds
  * (user + system, all threads) are printed beside wall seconds because they vary far less with load.
- * Then the in-process envelope figures (envelope.bench.ts) and the scan benchmark (scan.bench.ts).
+ * Then the in-process envelope figures (envelope.bench.ts), the scan benchmark (scan.bench.ts) and the
+ * key service behind nginx with a replica killed under load (keyservice.bench.ts).
  *
  * BENCH_SIZES=64,256,1024 (MiB) and BENCH_RUNS=5 (3 at 1 GiB and above) override the defaults.
  * `cat` writes to a file in every tool (stdout redirected), so all three pay the same page cache.
@@ -228,7 +229,7 @@ main()
   .finally(() => rmSync(dir, { recursive: true, force: true }))
   .then(
     () => {
-      process.exitCode = after('test/bench/envelope.bench.ts') || after('test/bench/scan.bench.ts');
+      process.exitCode = after('test/bench/envelope.bench.ts') || after('test/bench/scan.bench.ts') || after('test/bench/keyservice.bench.ts');
     },
     (e: unknown) => {
       console.error(e);

@@ -1,0 +1,169 @@
+/**
+ * A real key service for tests (docs/KEY-SERVICE.md): a private SoftHSM2 token, keys generated in it by
+ * the real CLI (`sensitivity key-service key create`), a config file, and `sensitivity key-service serve`
+ * as a separate process in its own process group on a free 127.0.0.1 port. Needs dist/cli.js (npm test
+ * builds it) and an IdP (test/support/idp.ts).
+ *
+ *   const idp = await startIdp();
+ *   const ks = await startKeyService({ idp, keys: { Finance: { allow: { groups: ['finance'] } } } });
+ *   try { … fetch(`${ks.url}/Finance`) … } finally { await ks.stop(); await idp.stop(); }
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { writeFileSync, renameSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { createSoftHsm, type SoftHsm } from './softhsm.js';
+
+export const CLI = resolve('dist/cli.js');
+
+/** The config's JSON (docs/KEY-SERVICE.md, "Config reference"). */
+export type KeyServiceConfig = Record<string, unknown> & { keys: Record<string, unknown> };
+
+export interface KeyServiceOptions {
+  readonly idp: { readonly issuer: string; readonly audience: string };
+  /** Key name → its policy (`{allow, revoked}`); each gets an rsa-3072 key in the token. */
+  readonly keys: Record<string, unknown>;
+  /** Extra top-level settings (revoked, cacheSeconds, trustProxy…). */
+  readonly extra?: Record<string, unknown>;
+  /** Runs the directory with an ec-p256 certification key named "certification" (default true). */
+  readonly directory?: boolean;
+  /** Reuse a token (another replica); keys are then not created again. */
+  readonly hsm?: SoftHsm;
+  /** Reuse a folder for config, log and certificates (replicas share them). */
+  readonly dir?: string;
+  /** Default: a free port. */
+  readonly port?: number;
+  /** The address clients use (default: the service's own). */
+  readonly baseUrl?: string;
+}
+
+export interface TestKeyService {
+  readonly url: string;
+  readonly port: number;
+  readonly hsm: SoftHsm;
+  readonly dir: string;
+  readonly configFile: string;
+  readonly logFile: string;
+  readonly process: ChildProcess;
+  /** The config as last written. */
+  config(): KeyServiceConfig;
+  /** Rewrites the config file atomically (the service picks it up within about a second). */
+  writeConfig(config: KeyServiceConfig): void;
+  /** Runs `sensitivity key-service …ARGS` synchronously (`key …` commands get `--config FILE`). */
+  cli(args: readonly string[]): { code: number; stdout: string; stderr: string };
+  /** The service's stderr so far. */
+  stderr(): string;
+  /** SIGTERM to the process group (SIGKILL after 3 s); removes the token and files unless shared. */
+  stop(): Promise<void>;
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => running.forEach((c) => killGroup(c, 'SIGKILL')));
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+export async function startKeyService(options: KeyServiceOptions): Promise<TestKeyService> {
+  const port = options.port ?? (await freePort());
+  const ownHsm = options.hsm === undefined;
+  const hsm = options.hsm ?? createSoftHsm();
+  const dir = options.dir ?? hsm.dir;
+  const configFile = join(dir, `key-service-${port}.json`);
+  const logFile = join(dir, 'access.log');
+  const withDirectory = options.directory ?? true;
+  let current: KeyServiceConfig = {
+    listen: { host: '127.0.0.1', port },
+    baseUrl: options.baseUrl ?? `http://127.0.0.1:${port}`,
+    pkcs11: { module: hsm.module, token: hsm.token },
+    oidc: { issuer: options.idp.issuer, audience: options.idp.audience, clockSkewSeconds: 5 },
+    accessLog: { file: logFile, stdout: false },
+    keys: options.keys,
+    ...(withDirectory ? { directory: { key: 'certification', folder: join(dir, 'certificates'), certificateSeconds: 3600 } } : {}),
+    ...options.extra,
+  };
+  const write = (c: KeyServiceConfig) => {
+    const tmp = `${configFile}.tmp`;
+    writeFileSync(tmp, JSON.stringify(c, null, 2));
+    renameSync(tmp, configFile);
+    current = c;
+  };
+  write(current);
+  const cli = (args: readonly string[]) => {
+    const config = args[0] === 'key' ? ['--config', configFile] : [];
+    const r = spawnSync(process.execPath, [CLI, 'key-service', ...args, ...config], { env: hsm.env, encoding: 'utf8', input: '' });
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  };
+  if (ownHsm) {
+    for (const name of Object.keys(options.keys)) {
+      const r = cli(['key', 'create', name]);
+      if (r.code !== 0) throw new Error(`key create ${name} failed: ${r.stderr}`);
+    }
+    if (withDirectory) {
+      const r = cli(['key', 'create', 'certification', '--type', 'ec-p256']);
+      if (r.code !== 0) throw new Error(`key create certification failed: ${r.stderr}`);
+    }
+  }
+  const child = spawn(process.execPath, [CLI, 'key-service', 'serve', '--config', configFile], {
+    env: hsm.env,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  running.add(child);
+  let stderr = '';
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the key service did not start within 15 s: ${stderr}`)), 15_000);
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stderr = (stderr + d).slice(-20_000);
+      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the key service exited (${code}) before listening: ${stderr}`));
+    });
+  });
+  const stop = async () => {
+    if (running.delete(child)) {
+      killGroup(child, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (ownHsm && options.dir === undefined) hsm.dispose();
+  };
+  return {
+    url,
+    port: Number(new URL(url).port),
+    hsm,
+    dir,
+    configFile,
+    logFile,
+    process: child,
+    config: () => current,
+    writeConfig: write,
+    cli,
+    stderr: () => stderr,
+    stop,
+  };
+}
