@@ -14,6 +14,11 @@ export interface SensitivityApi {
   decorationOf(uri: vscode.Uri): Promise<vscode.FileDecoration | undefined>;
   /** Lets content detection (issue 5) tell the status bar and the access panel what a file holds. */
   registerFindingsProvider(provider: FindingsProvider): vscode.Disposable;
+  /**
+   * A current access token for the organisation's key service `audience` (organisation sign-in): refreshed
+   * when needed; asks the user to sign in when there is no session (see TokenSource in src/core/app/ports.ts).
+   */
+  organisationToken(audience: string): Promise<string>;
   /** Resolves when the automatic labels that saves so far started (the policy's `apply` rules) are written or declined. */
   autoLabelsSettled(): Promise<void>;
 }

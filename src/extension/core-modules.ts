@@ -6,6 +6,7 @@ export { auditPath, identityPath, readHomeIdentity, resolveHome } from '../node/
 export { writeFileAtomic } from '../node/node-io.js';
 export { auditLogSink, sessionIn, type Session } from '../node/session.js';
 export { scanPaths } from '../node/scan.js';
+export * as signin from '../node/signin.js';
 export { createIdentity, publicIdentity } from '../core/identity.js';
 export { rightsOfRole, roleOfRights, BUILTIN_ROLES } from '../core/rights.js';
 export {

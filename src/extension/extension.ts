@@ -35,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): SensitivityApi {
   context.subscriptions.push(
     log,
     identities,
+    services.organisation,
     services.labels,
     services.contentFindings,
     registerCommands(services),
@@ -63,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): SensitivityApi {
     decorationOf: async (uri) => (await decorations.provideFileDecoration(uri)) ?? undefined,
     registerFindingsProvider: (provider) => services.contentFindings.register(provider),
     autoLabelsSettled: () => detection.autoLabelsSettled(),
+    organisationToken: (audience) => services.organisation.tokens.token(audience),
   };
 }
 

@@ -12,6 +12,7 @@ import { loadCore, type Core } from './core.js';
 import { FindingsRegistry, type ContentFindings } from './findings.js';
 import type { IdentityStore } from './identity-store.js';
 import { LabelIndex } from './label-index.js';
+import { OrganisationSignIn } from './organisation.js';
 import { envelopeUriOf } from './protected/uris.js';
 
 export interface Services {
@@ -33,6 +34,8 @@ export interface Services {
   audit(event: AuditEvent): Promise<void>;
   /** A session acting on `uri` as you (identity may be absent: reads and inspections still work). */
   session(uri: vscode.Uri): Promise<Session>;
+  /** The organisation sign-in (authentication provider) and its tokens for the key service (`organisation.tokens`). */
+  readonly organisation: OrganisationSignIn;
 }
 
 async function isDir(p: string): Promise<boolean> {
@@ -83,6 +86,7 @@ export function createServices(context: vscode.ExtensionContext, log: vscode.Log
   const audit = async (event: AuditEvent) => (await sink).append(event);
   const base: Omit<Services, 'labels' | 'contentFindings' | 'findings'> = {
     context,
+    organisation: new OrganisationSignIn(context.secrets),
     log,
     identities,
     core: loadCore,

@@ -229,7 +229,7 @@ const firstResource = (settings: OrgSettings): Record<string, string> => (settin
 
 export interface BrowserSignInOptions {
   /** Shows or opens the authorization URL (the CLI prints it, VS Code opens it). */
-  readonly open: (url: string) => Promise<void> | void;
+  readonly open: (url: string) => PromiseLike<unknown> | unknown;
   /** Milliseconds to wait for the browser to come back (default five minutes): then E_SIGNIN_TIMEOUT. */
   readonly timeoutMs?: number;
   /** Aborts the wait (E_CANCELLED). */

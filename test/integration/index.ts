@@ -13,6 +13,7 @@ import './protected.itest.js';
 import './panel.itest.js';
 import './detect.itest.js';
 import './follow.itest.js';
+import './organisation.itest.js';
 
 /** Called by VS Code's extension host; rejecting makes the workbench report exit code 1. */
 export async function run(): Promise<void> {

@@ -35,8 +35,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 
 export const CLI_CLIENT_ID = 'sensitivity-cli';
@@ -72,6 +71,8 @@ export interface IdpOptions {
   readonly users?: readonly TestUser[];
   /** Startup wait in milliseconds (default 15 000). */
   readonly startTimeoutMs?: number;
+  /** The repository root, where test/support/idp-server.mjs and node_modules are (default: the working directory). */
+  readonly root?: string;
 }
 
 export interface TokenSet {
@@ -79,6 +80,11 @@ export interface TokenSet {
   readonly refresh_token?: string;
   readonly id_token?: string;
   readonly expires_in: number;
+}
+
+export interface BrowseOptions {
+  /** Click Cancel on the login page instead of signing in. */
+  readonly cancel?: boolean;
 }
 
 export interface TestIdp {
@@ -89,17 +95,19 @@ export interface TestIdp {
   tokenFor(user: string, audience?: string): Promise<string>;
   /** The whole token response of that flow (scope `openid email profile groups offline_access`). */
   tokensFor(user: string, audience?: string, clientId?: string): Promise<TokenSet>;
-  /** Drives the browser step from `authorizationUrl` as `user`: returns the redirect to the client (with code or error). */
-  signIn(authorizationUrl: string, user: string): Promise<URL>;
+  /**
+   * Drives the browser step from `authorizationUrl` as `user`: returns the redirect to the client (with
+   * code, or error=access_denied when `cancel` clicks the login page's Cancel link).
+   */
+  signIn(authorizationUrl: string, user: string, options?: BrowseOptions): Promise<URL>;
   /** signIn, then requests that redirect (the client's loopback listener) and returns its response body. */
-  completeLogin(authorizationUrl: string, user: string): Promise<string>;
+  completeLogin(authorizationUrl: string, user: string, options?: BrowseOptions): Promise<string>;
   /** Opens `verificationUri` (verification_uri_complete) as `user` and confirms the device code. */
   approveDevice(verificationUri: string, user: string): Promise<void>;
   /** Stops the process group; idempotent. */
   stop(): Promise<void>;
 }
 
-const SERVER = join(dirname(fileURLToPath(import.meta.url)), 'idp-server.mjs');
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
@@ -140,7 +148,8 @@ export async function startIdp(options: IdpOptions = {}): Promise<TestIdp> {
     clients: [client(CLI_CLIENT_ID), client(VSCODE_CLIENT_ID)],
   };
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
-  const child = spawn(process.execPath, [SERVER, JSON.stringify(config)], {
+  const server = join(resolve(options.root ?? '.'), 'test', 'support', 'idp-server.mjs');
+  const child = spawn(process.execPath, [server, JSON.stringify(config)], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...env, NODE_ENV: 'test' },
@@ -186,7 +195,7 @@ export async function startIdp(options: IdpOptions = {}): Promise<TestIdp> {
     throw e;
   }
 
-  const signIn = (url: string, user: string) => new Browser(issuer).signIn(url, user);
+  const signIn = (url: string, user: string, browse: BrowseOptions = {}) => new Browser(issuer).signIn(url, user, browse);
 
   const tokensFor = async (user: string, aud = audience, clientId = CLI_CLIENT_ID): Promise<TokenSet> => {
     const verifier = randomBytes(32).toString('base64url');
@@ -229,8 +238,8 @@ export async function startIdp(options: IdpOptions = {}): Promise<TestIdp> {
     tokensFor,
     tokenFor: async (user, aud) => (await tokensFor(user, aud)).access_token,
     signIn,
-    async completeLogin(url, user) {
-      const back = await signIn(url, user);
+    async completeLogin(url, user, browse) {
+      const back = await signIn(url, user, browse);
       return (await fetch(back)).text();
     },
     approveDevice: (url, user) => new Browser(issuer).approveDevice(url, user),
@@ -246,19 +255,19 @@ class Browser {
     this.origin = new URL(issuer).origin;
   }
 
-  async signIn(url: string, user: string): Promise<URL> {
-    const end = await this.walk(new URL(url), user);
+  async signIn(url: string, user: string, options: BrowseOptions): Promise<URL> {
+    const end = await this.walk(new URL(url), user, options);
     if (!end) throw new Error('the sign-in ended at the IdP instead of redirecting to the client');
     return end;
   }
 
   async approveDevice(url: string, user: string): Promise<void> {
-    const end = await this.walk(new URL(url), user);
+    const end = await this.walk(new URL(url), user, {});
     if (end) throw new Error(`the device confirmation left the IdP: ${end.href}`);
   }
 
   /** Follows pages and forms until a redirect leaves the IdP (returned) or a page has no form (undefined). */
-  private async walk(start: URL, user: string): Promise<URL | undefined> {
+  private async walk(start: URL, user: string, options: BrowseOptions): Promise<URL | undefined> {
     let res = await this.request(start);
     let here = start;
     for (let step = 0; step < 30; step++) {
@@ -271,6 +280,12 @@ class Browser {
       }
       const html = await res.text();
       if (res.status !== 200) throw new Error(`the IdP answered ${res.status} at ${here.pathname}: ${strip(html)}`);
+      const abort = /<a href="([^"]*\/abort)"/.exec(html);
+      if (options.cancel && abort) {
+        here = new URL(unescapeHtml(abort[1]!), here);
+        res = await this.request(here);
+        continue;
+      }
       const form = /<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/i.exec(html);
       if (!form) {
         if (/error/i.test(html) && !/success/i.test(html)) throw new Error(`the IdP showed an error at ${here.pathname}: ${strip(html)}`);

@@ -20,6 +20,8 @@ export const COMMAND = {
   importIdentity: 'sensitivity.importIdentity',
   addPerson: 'sensitivity.addPerson',
   copyBlocked: 'sensitivity.copyBlocked',
+  signIn: 'sensitivity.signIn',
+  signOut: 'sensitivity.signOut',
 } as const;
 
 export type CommandId = (typeof COMMAND)[keyof typeof COMMAND];
@@ -42,4 +44,6 @@ export const COMMAND_TITLES: Readonly<Record<CommandId, string>> = {
   [COMMAND.importIdentity]: 'Import My Identity…',
   [COMMAND.addPerson]: 'Add a Person…',
   [COMMAND.copyBlocked]: 'Copy (Not Allowed by Your Rights)',
+  [COMMAND.signIn]: 'Sign In to Your Organisation…',
+  [COMMAND.signOut]: 'Sign Out of Your Organisation',
 };

@@ -21,6 +21,7 @@ import { revokeAccess } from './revoke-access.js';
 import { scanWorkspace } from './scan-workspace.js';
 import { showAccessPanel } from './show-access-panel.js';
 import { showIdentity } from './show-identity.js';
+import { signIn, signOut } from './sign-in.js';
 import { unprotect } from './unprotect.js';
 
 export interface CommandSpec {
@@ -45,6 +46,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: COMMAND.importIdentity, run: importIdentity },
   { id: COMMAND.addPerson, run: addPerson },
   { id: COMMAND.copyBlocked, run: copyBlocked },
+  { id: COMMAND.signIn, run: signIn },
+  { id: COMMAND.signOut, run: signOut },
 ];
 
 /** Registers every command of the table; the returned disposable unregisters them all. */

@@ -52,6 +52,12 @@ function hinted(e: SensitivityError, file: vscode.Uri | undefined): { text: stri
       return { text: 'Close the file without saving, reopen it, and make your change again (copy it first if you need it).', actions: [] };
     case 'accept-restore':
       return { text: 'If an owner restored this older copy on purpose, they accept it once with "sensitivity restore" in a terminal.', actions: [] };
+    case 'sign-in':
+      return { text: '', actions: [{ title: 'Sign In…', command: COMMAND.signIn }] };
+    case 'ask-admin': {
+      const service = typeof e.details.service === 'string' ? ` (${showable(e.details.service)})` : '';
+      return { text: `Nothing was opened or written. Ask your administrator about the organisation's key service${service}.`, actions: [] };
+    }
     case 'choose-workspace':
     default:
       return { text: '', actions: [] };

@@ -118,6 +118,16 @@ describe('sensitivity login (real identity provider)', () => {
     assert.equal(existsSync(join(home, 'signin.json')), false);
   });
 
+  test('the user cancels at the identity provider: E_CANCELLED, nothing stored', async () => {
+    const home = join(dir.path, 'cancel');
+    const r = await loginDriven(home, dir.path, ['--issuer', idp.issuer, '--client-id', CLI_CLIENT_ID, '--no-browser'], /^ {2}(http\S+)$/m, (m) =>
+      idp.completeLogin(m[1]!, 'alice@example.com', { cancel: true }),
+    );
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cancelled at the identity provider.*\[E_CANCELLED\]/);
+    assert.equal(existsSync(join(home, 'signin.json')), false);
+  });
+
   test('the identity provider is unreachable: E_IDP_UNREACHABLE; a plain-http issuer elsewhere is refused', async () => {
     const home = join(dir.path, 'offline');
     const r = await cli(['login', '--issuer', 'http://127.0.0.1:9', '--client-id', CLI_CLIENT_ID, '--no-browser'], home, dir.path);
