@@ -5,22 +5,12 @@
  * and the `sensitivity` CLI as Alice (owner) and Bob (grantee).
  */
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLI_CLIENT_ID, startIdp, type TestIdp } from '../../support/idp.js';
-import { createSoftHsm, type SoftHsm } from '../../support/softhsm.js';
-import { CLI, introduce, loginDriven, makePerson, tempDir, type Person } from './helpers.js';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+import { freePort, startKeyService, type KeyServiceConfig, type TestKeyService } from '../../support/key-service.js';
+import { introduce, loginDriven, makePerson, tempDir, type Person } from './helpers.js';
 
 interface LogLine {
   readonly actor?: { readonly email?: string } | null;
@@ -31,49 +21,32 @@ interface LogLine {
 describe('Double Key with a real key service, HSM and identity provider', () => {
   const dir = tempDir('sensitivity-dk-');
   const ws = join(dir.path, 'ws');
-  const configFile = join(dir.path, 'key-service.json');
-  const accessLog = join(dir.path, 'access.jsonl');
-  let hsm: SoftHsm;
+  const state = join(dir.path, 'service');
   let idp: TestIdp;
-  let service: ChildProcess | undefined;
+  let service: TestKeyService | undefined;
+  let port: number;
   let base: string;
-  let config: Record<string, unknown>;
+  let config: KeyServiceConfig;
   let alice: Person, bob: Person;
 
+  /** Starts the key service (again: same token, port, config and log). */
+  async function startService(): Promise<void> {
+    service = await startKeyService({
+      idp: { issuer: idp.issuer, audience: base },
+      keys: { finance: { allow: { domains: ['example.com'] } } },
+      port,
+      dir: state,
+      ...(service ? { hsm: service.hsm } : {}),
+    });
+  }
   const ks = (args: readonly string[]) => {
-    const r = runWithEnv([...args, '--config', configFile]);
+    const r = service!.cli(args);
     assert.equal(r.code, 0, r.stderr);
     return r.stdout;
   };
-  function runWithEnv(args: readonly string[]) {
-    const r = spawnSync(process.execPath, [CLI, 'key-service', ...args], { env: hsm.env, encoding: 'utf8' });
-    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-  }
-  const writeConfig = (c: Record<string, unknown>) => writeFileSync(configFile, JSON.stringify(c, null, 2));
-
-  async function startService(): Promise<void> {
-    const child = spawn(process.execPath, [CLI, 'key-service', 'serve', '--config', configFile], { env: hsm.env, stdio: ['ignore', 'ignore', 'pipe'] });
-    service = child;
-    await new Promise<void>((resolve, reject) => {
-      let err = '';
-      child.stderr!.on('data', (b: Buffer) => {
-        err += b.toString('utf8');
-        if (/listening on/.test(err)) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`the key service exited (${code}): ${err}`)));
-    });
-  }
-  async function stopService(): Promise<void> {
-    const child = service;
-    service = undefined;
-    if (!child || child.exitCode !== null) return;
-    const gone = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await gone;
-  }
   const log = (): LogLine[] =>
-    existsSync(accessLog)
-      ? readFileSync(accessLog, 'utf8')
+    existsSync(service!.logFile)
+      ? readFileSync(service!.logFile, 'utf8')
           .split('\n')
           .filter(Boolean)
           .map((l) => JSON.parse(l) as LogLine)
@@ -95,21 +68,12 @@ describe('Double Key with a real key service, HSM and identity provider', () => 
       .sort();
 
   before(async () => {
-    hsm = createSoftHsm();
     idp = await startIdp({ accessTokenTTL: 600 });
-    const port = await freePort();
+    port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    config = {
-      listen: { host: '127.0.0.1', port },
-      baseUrl: base,
-      pkcs11: { module: hsm.module, token: hsm.token },
-      oidc: { issuer: idp.issuer, audience: base },
-      accessLog: { file: accessLog, stdout: false },
-      keys: { finance: { allow: { domains: ['example.com'] } } },
-    };
-    writeConfig(config);
-    ks(['key', 'create', 'finance']);
+    mkdirSync(state, { recursive: true });
     await startService();
+    config = service!.config();
 
     mkdirSync(join(ws, '.sensitivity'), { recursive: true });
     writeFileSync(
@@ -129,9 +93,9 @@ describe('Double Key with a real key service, HSM and identity provider', () => 
     await Promise.all([login(alice, 'alice@example.com'), login(bob, 'bob@example.com')]);
   });
   after(async () => {
-    await stopService();
+    await service?.stop();
+    service?.hsm.dispose();
     await idp?.stop();
-    hsm?.dispose();
     dir.dispose();
   });
 
@@ -150,7 +114,7 @@ describe('Double Key with a real key service, HSM and identity provider', () => 
   });
 
   test("the administrator revokes Bob in the service's config: his next open fails within seconds, his slot intact (log: denied)", async () => {
-    writeConfig({ ...config, revoked: { people: ['bob@example.com'] } });
+    service!.writeConfig({ ...config, revoked: { people: ['bob@example.com'] } });
     const t0 = Date.now();
     let r = bob.run(['cat', 'budget.csv.protected']);
     while (r.code === 0 && Date.now() - t0 < 10_000) {
@@ -166,11 +130,11 @@ describe('Double Key with a real key service, HSM and identity provider', () => 
     // Alice still opens it; Bob's grant is still in the file.
     assert.equal(alice.run(['cat', 'budget.csv.protected']).code, 0);
     assert.match(alice.run(['inspect', 'budget.csv.protected']).stdout.toString(), /bob@example\.com/);
-    writeConfig(config);
+    service!.writeConfig(config);
   });
 
   test('service down: a clear error, and nothing written (open, unprotect, protect)', async () => {
-    await stopService();
+    await service!.stop();
     try {
       const before = files();
       const r = bob.run(['cat', 'budget.csv.protected']);
@@ -225,7 +189,7 @@ describe('Double Key with a real key service, HSM and identity provider', () => 
     assert.equal(alice.run(['cat', 'old.txt.protected']).code, 0);
     ks(['key', 'rotate', 'finance']);
     ks(['key', 'retire', 'finance', '1', '--yes']);
-    await stopService();
+    await service!.stop();
     await startService();
     const r = alice.run(['cat', 'old.txt.protected']);
     assert.equal(r.code, 3, r.stderr);
