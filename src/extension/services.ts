@@ -83,10 +83,13 @@ export function createServices(context: vscode.ExtensionContext, log: vscode.Log
     return root;
   };
   const sink = loadCore().then((core) => core.auditLogSink(core.auditPath(core.resolveHome())));
+  const organisation = new OrganisationSignIn(context.secrets);
+  // Double Key files: the key service, with tokens from the organisation sign-in (which asks the user when needed).
+  const keyService = loadCore().then((core) => core.httpKeyServiceClient({ tokens: organisation.tokens }));
   const audit = async (event: AuditEvent) => (await sink).append(event);
   const base: Omit<Services, 'labels' | 'contentFindings' | 'findings'> = {
     context,
-    organisation: new OrganisationSignIn(context.secrets),
+    organisation,
     log,
     identities,
     core: loadCore,
@@ -95,7 +98,7 @@ export function createServices(context: vscode.ExtensionContext, log: vscode.Log
     audit,
     async session(uri) {
       const core = await loadCore();
-      return core.sessionIn(core.openWorkspace(await rootOf(uri)), await identities.get(), await sink);
+      return core.sessionIn(core.openWorkspace(await rootOf(uri)), await identities.get(), await sink, undefined, await keyService);
     },
   };
   const contentFindings = new FindingsRegistry();
