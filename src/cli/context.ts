@@ -5,6 +5,7 @@ import type { Identity } from '../core/identity.js';
 import type { AuditEvent } from '../core/index.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { auditPath, readHomeIdentity, resolveHome } from '../node/home.js';
+import { httpKeyServiceClient } from '../node/key-service-client.js';
 import { auditLogSink, sessionIn, type Session } from '../node/session.js';
 import { locateWorkspace, openWorkspace, type Workspace } from '../node/workspace.js';
 import { fileSessionStore, SignInTokens } from '../node/signin.js';
@@ -65,7 +66,11 @@ export function createContext(args: ParsedArgs, env: NodeJS.ProcessEnv = process
       throw new SensitivityError('E_NO_IDENTITY', `no identity in ${home}`, undefined, { details: { hint: 'create-identity' } });
     },
     audit: (event) => sink.append(event),
-    session: memo(async () => sessionIn(await ctx.workspace(), await identity(), sink, ctx.clock, { home })),
+    session: memo(async () => {
+      // Double Key files: the key service, with tokens from `sensitivity login`.
+      const keyService = httpKeyServiceClient({ tokens: ctx.tokens, clock: systemClock });
+      return sessionIn(await ctx.workspace(), await identity(), sink, ctx.clock, { home }, keyService);
+    }),
     tokens: new SignInTokens(fileSessionStore(home), systemClock),
   };
   return ctx;

@@ -20,6 +20,7 @@ const HINTS: Readonly<Record<ErrorHint, string>> = {
   reopen: 'run the command again on the file as it is now',
   'accept-restore': 'an owner who restored it on purpose runs `sensitivity restore FILE.protected` once',
   'sign-in': 'sign in with `sensitivity login` (`sensitivity login --device` on a machine without a browser)',
+  'ask-admin': 'ask your administrator about the key service named here',
 };
 
 /** One line for stderr: where, what, what to do, and the stable code. Untrusted parts escaped. */

@@ -27,6 +27,12 @@ export const ERROR_CODES = {
   E_TOKEN_EXPIRED: 3,
   /** Organisation sign-in: the identity provider refused it (details: error, the OAuth error code). */
   E_SIGNIN_FAILED: 3,
+  /** The key service does not authorise this person for this key (its configuration decides). */
+  E_KEYSERVICE_DENIED: 3,
+  /** The key service has revoked this person, this content or this label. */
+  E_KEYSERVICE_REVOKED: 3,
+  /** The key version a Double Key file was sealed under is retired: the file opens for nobody. */
+  E_KEY_RETIRED: 3,
   // 4: invalid, corrupt or tampered input.
   E_FORMAT: 4,
   E_UNSUPPORTED_VERSION: 4,
@@ -72,6 +78,10 @@ export const ERROR_CODES = {
   E_IDP_UNREACHABLE: 1,
   /** Organisation sign-in: nobody finished the sign-in in the browser (or with the device code) in time. */
   E_SIGNIN_TIMEOUT: 1,
+  /** The key service (or the organisation's directory) could not be reached, or failed (5xx). */
+  E_KEYSERVICE_UNREACHABLE: 1,
+  /** The key service answered something that is not the Double Key Encryption protocol. */
+  E_KEYSERVICE_PROTOCOL: 1,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -100,7 +110,8 @@ export type ErrorHint =
   | 'accept-policy'
   | 'fix-permissions'
   | 'retry'
-  | 'sign-in';
+  | 'sign-in'
+  | 'ask-admin';
 
 /** Structured facts about an error, for hosts to render (names, labels, emails: untrusted, escape them). */
 export interface ErrorDetails {

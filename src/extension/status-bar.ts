@@ -57,6 +57,7 @@ export function tooltipOf(f: FileLabel, outranked?: Outranked): vscode.MarkdownS
     if (p.expires)
       lines.push(`${p.expired ? '$(error) Expired' : 'Expires'} ${escapeMarkdown(new Date(p.expires).toLocaleString())} (${relativeDays(p.expires)})  `);
     lines.push(`Access: ${p.grants.length} ${p.grants.length === 1 ? 'person' : 'people'}`);
+    if (p.doubleKey) lines.push('', `$(key) **Double Key**: opening also needs your organisation's key service, ${escapeMarkdown(p.doubleKey.url)}`);
   } else if (f.setBy) {
     lines.push('', `Labeled by ${escapeMarkdown(identityDisplay(f.setBy))}${f.setAt ? ` on ${escapeMarkdown(new Date(f.setAt).toLocaleDateString())}` : ''}`);
     if (f.justification) lines.push('', `Justification: _${escapeMarkdown(f.justification)}_`);

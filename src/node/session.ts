@@ -1,6 +1,7 @@
 /** What both hosts act with: the core's AppContext over a workspace on disk, an identity and the home audit log. */
 import type { AppContext, AuditSink, KeyAcceptance } from '../core/app/index.js';
 import { isSensitivityError, SensitivityError } from '../core/errors.js';
+import type { KeyServiceClient } from '../core/envelope/index.js';
 import type { Identity } from '../core/identity.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { appendAudit } from './audit-log.js';
@@ -42,10 +43,18 @@ export interface TrustHome {
 
 /**
  * A session acting as `identity` in `workspace`, recording to `audit`; with `trust`, people are pinned, policy versions
- * remembered and workspace keys accepted in that home folder (without it nothing is pinned and no workspace key accepted).
+ * remembered and workspace keys accepted in that home folder (without it nothing is pinned and no workspace key accepted);
+ * `keyService` for Double Key files.
  */
-export function sessionIn(workspace: Workspace, identity: Identity | undefined, audit: AuditSink, clock: Clock = systemClock, trust?: TrustHome): Session {
-  const base = { workspace, files: workspace.files, store: workspace, audit, clock, identity };
+export function sessionIn(
+  workspace: Workspace,
+  identity: Identity | undefined,
+  audit: AuditSink,
+  clock: Clock = systemClock,
+  trust?: TrustHome,
+  keyService?: KeyServiceClient,
+): Session {
+  const base = { workspace, files: workspace.files, store: workspace, audit, clock, identity, ...(keyService ? { keyService } : {}) };
   if (!trust) return base;
   return {
     ...base,

@@ -8,11 +8,16 @@ OWNER in the version before, and the write signature with the writer's key, whic
 EDIT. The grantee's slot is unwrapped with their private JWK. The rest (HKDF, commitment, header MAC, chunk
 digests, STREAM AES-256-GCM body) with python3-cryptography and hashlib.
 
-usage: open_envelope.py ENVELOPE OWNER_PUBLIC_JWK_JSON GRANTEE_PRIVATE_JWK_JSON
+Double Key (FORMAT.md §14): the grantee's slot holds the personal secret; the "double-key" slot is
+opened with the key service's RSA private JWK (RSA-OAEP-256 with the OAEP label that binds content id and
+label, python3-cryptography), and the file key is HKDF-SHA256 of both halves.
+
+usage: open_envelope.py ENVELOPE OWNER_PUBLIC_JWK_JSON GRANTEE_PRIVATE_JWK_JSON [SERVICE_PRIVATE_JWK_JSON]
 prints JSON: {"fileKey": hex, "policy": {...}, "plaintext": hex, "jwsHeader": {...}, "jweHeader": {...},
-              "versions": [int...], "writer": kid or null}
+              "versions": [int...], "writer": kid or null} (and, for Double Key, "personal" and "organisation": hex)
 exits 1 with a message on stderr when any check fails.
 """
+import base64
 import hashlib
 import hmac
 import json
@@ -20,6 +25,7 @@ import struct
 import sys
 
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
 from jwcrypto import jwe, jwk, jws
@@ -69,6 +75,7 @@ def holds(policy, kid, right):
 
 def main():
     path, owner_json, grantee_json = sys.argv[1:4]
+    service_json = sys.argv[4] if len(sys.argv) > 4 else None
     data = open(path, "rb").read()
     magic, version, chunk_size, length, salt, commitment, meta_len = FIXED.unpack_from(data, 0)
     if magic != MAGIC or version not in (1, 2):
@@ -123,6 +130,26 @@ def main():
     if len(file_key) != 32:
         fail("file key is not 32 bytes")
 
+    # Double Key: the slot held the personal half; the key service opens the organisation half.
+    halves = {}
+    double = [s for s in meta["slots"] if s.get("kind") == "double-key"]
+    if double:
+        dk = policy.get("dk")
+        if len(double) != 1 or dk is None or dk["kid"] != double[0]["kid"] or not dk["kid"].startswith(dk["url"] + "/"):
+            fail("double-key slot does not match the signed policy")
+        if service_json is None:
+            fail("double key: the key service's private key is needed")
+        service = jwk.JWK(**json.loads(service_json))
+        label = b"sensitivity-dke/1\x00" + policy["cid"].encode() + b"\x00" + policy["label"]["id"].encode()
+        oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=label)
+        organisation = service.get_op_key("unwrapKey").decrypt(base64.b64decode(double[0]["value"], validate=True), oaep)
+        if len(organisation) != 32:
+            fail("organisation secret is not 32 bytes")
+        halves = {"personal": file_key.hex(), "organisation": organisation.hex()}
+        file_key = HKDF(hashes.SHA256(), 32, salt=None, info=INFO + b"double key").derive(file_key + organisation)
+    elif "dk" in policy:
+        fail("the signed policy names a key service but there is no double-key slot")
+
     # Key commitment, header MAC, policy binding — all before any decryption.
     expected = HKDF(hashes.SHA256(), 32, salt=None, info=INFO + b"key commitment").derive(file_key)
     if not hmac.compare_digest(expected, commitment):
@@ -163,6 +190,7 @@ def main():
         "versions": versions,
         "writer": writer,
         "jweHeader": json.loads(jwe_header) if isinstance(jwe_header, str) else jwe_header,
+        **halves,
     }))
 
 

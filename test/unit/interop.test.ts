@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { byteSourceOf, memorySink, protect, readEnvelopeHeader } from '../../src/core/envelope/index.js';
 import { createIdentity, publicIdentity, type Identity } from '../../src/core/identity.js';
 import { bytesToHex, drbg, hexToBytes, partsOf, reseal } from '../vectors/fixtures.js';
+import type { DoubleKeyVectorFile } from '../vectors/double-key-vectors.js';
 import type { VectorFile } from '../vectors/vectors.js';
 
 const SCRIPT = 'test/interop/open_envelope.py';
@@ -38,6 +39,8 @@ interface PyResult {
         jweHeader: Record<string, unknown>;
         versions: (number | null)[];
         writer: string | null;
+        personal?: string;
+        organisation?: string;
       }
     | undefined;
 }
@@ -52,7 +55,7 @@ describe('interop with python3-jwcrypto', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  function run(envelope: Uint8Array, ownerPublic: Identity['sig'], granteePrivate: Identity['encPrivate']): PyResult {
+  function run(envelope: Uint8Array, ownerPublic: Identity['sig'], granteePrivate: Identity['encPrivate'], servicePrivate?: Record<string, string>): PyResult {
     const file = join(dir, `e${n++}.protected`);
     writeFileSync(file, envelope);
     const { kty, crv, x } = ownerPublic;
@@ -63,6 +66,7 @@ describe('interop with python3-jwcrypto', () => {
         file,
         JSON.stringify({ kty, crv, x }),
         JSON.stringify({ kty: granteePrivate.kty, crv: granteePrivate.crv, x: granteePrivate.x, d: granteePrivate.d }),
+        ...(servicePrivate ? [JSON.stringify(servicePrivate)] : []),
       ],
       { encoding: 'utf8' },
     );
@@ -91,6 +95,30 @@ describe('interop with python3-jwcrypto', () => {
       }
     });
   }
+
+  it("opens every Double Key vector for every grantee with the key service's private key (RSA-OAEP-256, OAEP label), finding both halves", async () => {
+    const file = JSON.parse(readFileSync('test/vectors/double-key.json', 'utf8')) as DoubleKeyVectorFile;
+    const byId = new Map(Object.values(file.identities).map((p) => [p.id, p]));
+    const keys = Object.values(file.keyService).flat();
+    for (const v of file.vectors) {
+      const envelope = hexToBytes(v.expect.envelope);
+      const header = await readEnvelopeHeader(byteSourceOf(envelope));
+      const service = keys.find((k) => k.kid === header.policy.dk!.kid)!;
+      const owner = byId.get(header.policy.owner.id)!;
+      for (const g of header.policy.grants) {
+        const r = run(envelope, owner.sig, byId.get(g.id)!.encPrivate, service.privateJwk);
+        assert.equal(r.status, 0, `${v.name}/${g.email}: ${r.stderr}`);
+        assert.equal(r.out!.fileKey, v.expect.fileKey, `${v.name}/${g.email}`);
+        assert.equal(r.out!.personal, v.halves.personal);
+        assert.equal(r.out!.organisation, v.halves.organisation);
+      }
+      // Without the service's key, or with another version's, the independent reader cannot open it either.
+      const grantee = byId.get(header.policy.grants[0]!.id)!;
+      assert.match(run(envelope, owner.sig, grantee.encPrivate).stderr, /private key is needed/);
+      const other = keys.find((k) => k.kid !== service.kid)!;
+      assert.notEqual(run(envelope, owner.sig, grantee.encPrivate, other.privateJwk).status, 0);
+    }
+  });
 
   describe('a fresh multi-chunk envelope', () => {
     let alice: Identity, bob: Identity, eve: Identity;

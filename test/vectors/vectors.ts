@@ -1,7 +1,7 @@
 /** Shape of test/vectors/envelope-v1.json, and the derived values each vector records (docs/FORMAT.md §Keys). */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { bodyKeys, headerDigest, keyCommitment } from '../../src/core/envelope/keys.js';
-import { byteSourceOf, memorySink, protect, rewrapEnvelope, type EnvelopeLabel } from '../../src/core/envelope/index.js';
+import { byteSourceOf, memorySink, protect, rewrapEnvelope, type DoubleKeyAccess, type EnvelopeLabel } from '../../src/core/envelope/index.js';
 import type { Identity } from '../../src/core/identity.js';
 import type { RandomSource } from '../../src/core/ports.js';
 import type { Right } from '../../src/core/rights.js';
@@ -80,6 +80,7 @@ export async function runVector(
   people: Readonly<Record<string, Identity>>,
   random: RandomSource,
   inputs: ReadonlyMap<string, Uint8Array>,
+  doubleKey?: { readonly url?: string; readonly access: DoubleKeyAccess },
 ): Promise<Uint8Array> {
   const sink = memorySink();
   const clock = { now: () => new Date(v.now) };
@@ -99,11 +100,12 @@ export async function runVector(
       chunkSize: v.chunkSize,
       random,
       clock,
+      ...(doubleKey?.url ? { doubleKey: await doubleKey.access.wrap(doubleKey.url) } : {}),
     });
   } else {
     const input = inputs.get(v.input) ?? assertNever(v.input);
     const change = { ...(v.change.revoke ? { revoke: v.change.revoke } : {}), ...(v.change.grant ? { grant: grants(v.change.grant) } : {}) };
-    await rewrapEnvelope(byteSourceOf(input, 13), sink, person(v.actor), change, { random, clock });
+    await rewrapEnvelope(byteSourceOf(input, 13), sink, person(v.actor), change, { random, clock, ...(doubleKey ? { doubleKey: doubleKey.access } : {}) });
   }
   return sink.bytes();
 }

@@ -36,6 +36,7 @@ function printInfo(i: app.ProtectedInfo): void {
   out(i.signedBy.verified ? `Owner:      ${app.signerWords(i.signedBy)}` : `Owner:      signed by ${app.signerWords(i.signedBy)}`);
   out(`Issued:     ${i.issued}`);
   out(`Expires:    ${i.expires ?? 'never'}${i.expired ? ' (EXPIRED)' : ''}`);
+  if (i.doubleKey) out(`Protection: Double Key — opening also needs the key service ${i.doubleKey.url} (key ${i.doubleKey.kid})`);
   out('Access:');
   for (const g of i.grants) {
     out(`  ${g.name ? `${g.name} <${g.email}>` : g.email}  ${g.role}${g.recovery ? ' (recovery)' : ''}  ${g.rights.join(' ')}`);

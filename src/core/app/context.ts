@@ -1,6 +1,6 @@
 /** Helpers every operation shares: who acts, how denials and refusals are recorded, how long work is watched. */
 import type { AuditActor } from '../audit/index.js';
-import { observed, type EnvelopeLabel } from '../envelope/index.js';
+import { doubleKeyAccess, observed, type DoubleKeyAccess, type EnvelopeLabel } from '../envelope/index.js';
 import { cancelledError, isSensitivityError, SensitivityError, type ErrorCode } from '../errors.js';
 import type { Identity } from '../identity.js';
 import { extName } from '../paths.js';
@@ -21,13 +21,27 @@ export const timeAndChance = (ctx: AppContext): { clock: Clock; random?: RandomS
   ...(ctx.random ? { random: ctx.random } : {}),
 });
 
+/** The key service as the envelope functions take it, for Double Key files. */
+export const keyServiceOf = (ctx: AppContext): { doubleKey?: DoubleKeyAccess } => (ctx.keyService ? { doubleKey: doubleKeyAccess(ctx.keyService) } : {});
+
 /** The audit log's actor for this context. */
 export const actorOf = (ctx: AppContext): AuditActor | null => (ctx.identity ? { id: ctx.identity.id, email: ctx.identity.email } : null);
 
 /** How a label travels inside an envelope. */
 export const envelopeLabelOf = (l: PolicyLabel): EnvelopeLabel => ({ id: l.id, name: l.displayName ?? l.name });
 
-const DENIALS: ReadonlySet<ErrorCode> = new Set(['E_NO_IDENTITY', 'E_NOT_GRANTEE', 'E_RIGHT_MISSING', 'E_EXPIRED']);
+const DENIALS: ReadonlySet<ErrorCode> = new Set([
+  'E_NO_IDENTITY',
+  'E_NOT_GRANTEE',
+  'E_RIGHT_MISSING',
+  'E_EXPIRED',
+  // Double Key: the organisation's key service said no.
+  'E_SIGNIN_REQUIRED',
+  'E_TOKEN_EXPIRED',
+  'E_KEYSERVICE_DENIED',
+  'E_KEYSERVICE_REVOKED',
+  'E_KEY_RETIRED',
+]);
 const REFUSALS: ReadonlySet<ErrorCode> = new Set([
   'E_INTEGRITY',
   'E_FORMAT',

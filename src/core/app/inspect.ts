@@ -70,6 +70,8 @@ export interface ProtectedInfo {
   readonly rollback: { readonly seen: number } | null;
   /** Format 1: opens read-only until an owner saves it (which upgrades it); null otherwise. */
   readonly notice: string | null;
+  /** Double Key: opening also needs this key service (`url` = `<service>/<keyName>`, `kid` its key version). */
+  readonly doubleKey: { readonly url: string; readonly kid: string } | null;
 }
 
 /** How a signing key appears to this user: verified only through their pins (absent pins: nothing is verified). */
@@ -138,5 +140,6 @@ export async function inspect(ctx: AppContext, path: string): Promise<ProtectedI
       : null,
     rollback: seen === undefined ? null : { seen },
     notice: h.layout.version === 1 ? FORMAT_1_NOTICE : null,
+    doubleKey: h.policy.dk ? { url: h.policy.dk.url, kid: h.policy.dk.kid } : null,
   };
 }

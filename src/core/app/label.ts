@@ -4,7 +4,7 @@ import { SensitivityError } from '../errors.js';
 import { getLabel, removeLabel as removeManifestLabel, setLabel, type LabelChange, type ManifestEntry } from '../labels/index.js';
 import { isProtectedPath } from '../paths.js';
 import { findLabel, isDowngrade, type Policy } from '../policy/index.js';
-import { actorOf, timeAndChance, envelopeLabelOf, requireIdentity } from './context.js';
+import { actorOf, keyServiceOf, timeAndChance, envelopeLabelOf, requireIdentity } from './context.js';
 import { inspect, type ProtectedInfo } from './inspect.js';
 import type { AppContext } from './ports.js';
 import { rewriteProtected } from './rewrite.js';
@@ -72,7 +72,7 @@ export async function setFileLabel(ctx: AppContext, path: string, query: string,
       ctx,
       path,
       'OWNER',
-      (old, sink, as) => rewrapEnvelope(old, sink, as, { label: envelopeLabelOf(label) }, timeAndChance(ctx)),
+      (old, sink, as) => rewrapEnvelope(old, sink, as, { label: envelopeLabelOf(label) }, { ...timeAndChance(ctx), ...keyServiceOf(ctx) }),
       () => ({ action: 'label.set', actor: actorOf(ctx), file: path, from, to: label.id, direction, ...justification }),
     );
     return { from, to: label.id, direction };

@@ -6,7 +6,7 @@
 import { type EnvelopeLabel, type EnvelopePolicy, memorySink, openEnvelope, randomAccessOf, replaceEnvelopeContent } from '../envelope/index.js';
 import { SensitivityError } from '../errors.js';
 import type { Identity } from '../identity.js';
-import { actorOf, guarded, requireIdentity, timeAndChance, withHandle } from './context.js';
+import { actorOf, guarded, requireIdentity, keyServiceOf, timeAndChance, withHandle } from './context.js';
 import type { AppContext, ReadHandle } from './ports.js';
 
 /** The three plaintexts of a merge. */
@@ -43,7 +43,7 @@ const readers = (policy: EnvelopePolicy): string =>
 
 async function decrypt(ctx: AppContext, id: Identity, h: ReadHandle): Promise<{ content: Uint8Array; policy: EnvelopePolicy }> {
   const sink = memorySink();
-  const opened = await openEnvelope(h, sink, id, { right: 'EDIT', clock: ctx.clock });
+  const opened = await openEnvelope(h, sink, id, { right: 'EDIT', clock: ctx.clock, ...keyServiceOf(ctx) });
   return { content: sink.bytes(), policy: opened.policy };
 }
 
@@ -77,7 +77,7 @@ export async function merge(ctx: AppContext, req: MergeRequest): Promise<MergeOu
         const { merged, conflicts } = await req.merge({ base: base.content, ours: ours.content, theirs: theirs.content });
         plain.push(merged);
         await ctx.files.replace(paths.ours, h.mode, async (sink) => {
-          await replaceEnvelopeContent(h, randomAccessOf(merged), sink, id, { size: merged.length, ...timeAndChance(ctx) });
+          await replaceEnvelopeContent(h, randomAccessOf(merged), sink, id, { size: merged.length, ...timeAndChance(ctx), ...keyServiceOf(ctx) });
           await ctx.audit.append({ action: 'edit', actor: actorOf(ctx), file, size: merged.length, merge: true, conflicts });
         });
         return { conflicts, label: ours.policy.label };

@@ -1,7 +1,7 @@
 /** `openVersion`: the plaintext of another version of a protected file (git's HEAD or index), from its bytes. Needs VIEW. */
 import { memorySink, openEnvelope, randomAccessOf, type EnvelopeInfo } from '../envelope/index.js';
 import type { Right } from '../rights.js';
-import { guarded, requireIdentity } from './context.js';
+import { guarded, requireIdentity, keyServiceOf } from './context.js';
 import { recordOpen } from './open.js';
 import type { AppContext, ReadHandle } from './ports.js';
 
@@ -19,7 +19,7 @@ export async function openVersion(
   const sink = memorySink();
   const opened = await guarded(ctx, path, 'VIEW', async () => {
     await recordOpen(ctx, path, h);
-    return openEnvelope(h, sink, id, { clock: ctx.clock });
+    return openEnvelope(h, sink, id, { clock: ctx.clock, ...keyServiceOf(ctx) });
   });
   return { content: sink.bytes(), rights: opened.rights, info: opened };
 }

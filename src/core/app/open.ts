@@ -4,7 +4,7 @@ import { isProtectedPath } from '../paths.js';
 import type { ByteSink } from '../ports.js';
 import { decideAccess, denialError, type Right } from '../rights.js';
 import { policySubject } from '../envelope/index.js';
-import { actorOf, guarded, requireIdentity, requireProtectedPath, withHandle } from './context.js';
+import { actorOf, guarded, requireIdentity, requireProtectedPath, withHandle, keyServiceOf } from './context.js';
 import type { AppContext, ReadHandle } from './ports.js';
 import { checkNotRolledBack, rememberVersion } from './versions.js';
 
@@ -33,7 +33,7 @@ export async function openTo(ctx: AppContext, path: string, sink: ByteSink): Pro
   return guarded(ctx, path, 'VIEW', () =>
     withHandle(ctx, path, async (h) => {
       await recordOpen(ctx, path, h);
-      return openEnvelope(h, sink, id, { clock: ctx.clock });
+      return openEnvelope(h, sink, id, { clock: ctx.clock, ...keyServiceOf(ctx) });
     }),
   );
 }
@@ -46,7 +46,7 @@ export async function open(ctx: AppContext, path: string): Promise<{ content: Ui
   const opened = await guarded(ctx, path, 'VIEW', () =>
     withHandle(ctx, path, async (h) => {
       await recordOpen(ctx, path, h);
-      return openEnvelope(h, sink, id, { clock: ctx.clock });
+      return openEnvelope(h, sink, id, { clock: ctx.clock, ...keyServiceOf(ctx) });
     }),
   );
   return { content: sink.bytes(), rights: opened.rights, info: opened };

@@ -8,6 +8,7 @@ import type { Identity, PublicIdentity } from '../identity.js';
 import type { LabelsManifest } from '../labels/index.js';
 import type { PeopleDirectory } from '../people.js';
 import type { Policy } from '../policy/index.js';
+import type { KeyServiceClient } from '../envelope/index.js';
 import type { Clock, PatchableSink, RandomAccessSource, RandomSource } from '../ports.js';
 
 /**
@@ -131,6 +132,8 @@ export interface AppContext {
   readonly versions?: VersionMemory;
   /** Accepted workspace keys: absent means none is accepted (a policy naming recovery recipients stops protect until accepted). */
   readonly acceptance?: KeyAcceptance;
+  /** The organisation key service, for Double Key files (issue 10): absent means they cannot be protected or opened here. */
+  readonly keyService?: KeyServiceClient;
 }
 
 /** Long-running file work: cancelled through `signal` (E_CANCELLED, nothing written), progress in bytes read. */

@@ -1,13 +1,13 @@
 /** `protect`: a plain file becomes `FILE.protected`, sealed for its owner, the label's default grantees and the people named. */
 import type { GrantRequest } from '../envelope/index.js';
-import { protect as sealEnvelope, type EnvelopeInfo } from '../envelope/index.js';
+import { noDoubleKeyAccess, protect as sealEnvelope, type DoubleKeyWrap, type EnvelopeInfo } from '../envelope/index.js';
 import { SensitivityError } from '../errors.js';
 import { getLabel, removePath } from '../labels/index.js';
 import { baseName, isProtectedPath, protectedPathOf } from '../paths.js';
 import { findPerson, type PeopleDirectory } from '../people.js';
 import { defaultExpiry, findLabel, isDowngrade, resolveProtectionGrants, type Policy } from '../policy/index.js';
 import { rightsOfRole, roleOfRights } from '../rights.js';
-import { actorOf, timeAndChance, envelopeLabelOf, mediaTypeOf, requireIdentity, watched, withHandle } from './context.js';
+import { actorOf, timeAndChance, envelopeLabelOf, keyServiceOf, mediaTypeOf, requireIdentity, watched, withHandle } from './context.js';
 import type { AppContext, Cancellable } from './ports.js';
 import { acceptedRecovery, trustPeople, type PinOptions } from './trust.js';
 
@@ -31,6 +31,14 @@ export interface ProtectRequest extends Cancellable, PinOptions {
 /** Resolves grant specs against the people directory and the policy's roles. */
 export function grantRequests(policy: Policy, people: PeopleDirectory, specs: readonly GrantSpec[]): GrantRequest[] {
   return specs.map((g) => ({ person: findPerson(people, g.who), rights: rightsOfRole(g.role, policy.roles ?? {}) }));
+}
+
+/** For a Double Key label: the key service's newest key for `url` (E_KEYSERVICE_* when it cannot be had). */
+async function doubleKeyWrapOf(ctx: AppContext, url: string | undefined): Promise<DoubleKeyWrap | undefined> {
+  if (!url) return undefined;
+  const access = keyServiceOf(ctx).doubleKey;
+  if (!access) throw noDoubleKeyAccess(url);
+  return access.wrap(url);
 }
 
 /**
@@ -70,6 +78,7 @@ export async function protect(ctx: AppContext, path: string, req: ProtectRequest
     req,
   );
   const expires = req.expires ?? defaultExpiry(label, ctx.clock.now());
+  const doubleKey = await doubleKeyWrapOf(ctx, label.protection?.doubleKey?.url);
   const info = await withHandle(ctx, path, (h) =>
     ctx.files.create(
       output,
@@ -81,6 +90,7 @@ export async function protect(ctx: AppContext, path: string, req: ProtectRequest
           grants,
           recovery,
           ...(expires ? { expires } : {}),
+          ...(doubleKey ? { doubleKey } : {}),
           renewable: label.protection?.expiry?.ownerCanRenew === true,
           innerName: baseName(path),
           contentType: mediaTypeOf(path),

@@ -3,7 +3,7 @@ import { openEnvelope } from '../envelope/index.js';
 import { setLabel } from '../labels/index.js';
 import { isProtectedPath, plainPathOf } from '../paths.js';
 import { findLabel, type Policy, type PolicyLabel } from '../policy/index.js';
-import { actorOf, guarded, requireIdentity, requireProtectedPath, watched, withHandle } from './context.js';
+import { actorOf, guarded, requireIdentity, requireProtectedPath, watched, withHandle, keyServiceOf } from './context.js';
 import type { AppContext, Cancellable } from './ports.js';
 
 /** The policy's applicable label with this id, if the policy still knows it. */
@@ -30,7 +30,7 @@ export async function unprotect(ctx: AppContext, path: string, opts: { keep?: bo
         output,
         h.mode,
         async (sink) => {
-          const result = await openEnvelope(watched(h, opts, path), sink, id, { right: 'EXPORT', clock: ctx.clock });
+          const result = await openEnvelope(watched(h, opts, path), sink, id, { right: 'EXPORT', clock: ctx.clock, ...keyServiceOf(ctx) });
           await ctx.audit.append({ action: 'unprotect', actor: actorOf(ctx), file: path, label: result.policy.label.id });
           return result;
         },

@@ -35,6 +35,16 @@ import {
   type Metadata,
   type RawHeader,
 } from './format.js';
+import {
+  doubleKeySlotOf,
+  noDoubleKeyAccess,
+  openDoubleKey,
+  sealDoubleKey,
+  DOUBLE_KEY_SLOT,
+  type DoubleKeyAccess,
+  type DoubleKeyClaim,
+  type DoubleKeyWrap,
+} from './double-key.js';
 import { ByteReader } from './io.js';
 import { bodyKeys, FILE_KEY_LENGTH, headerDigest, headerMac, keyCommitment, MAC_LENGTH, SALT_LENGTH } from './keys.js';
 import {
@@ -80,6 +90,8 @@ export interface ProtectOptions {
   /** Every random byte of the envelope comes from here; fixed only in test vectors. */
   readonly random?: RandomSource;
   readonly clock?: Clock;
+  /** Double Key: also encrypt to this key service's key (docs/FORMAT.md §Double Key). */
+  readonly doubleKey?: DoubleKeyWrap;
 }
 
 /** A slot as listed for display: its kind, and the recipient key's thumbprint for kinds we know. */
@@ -141,6 +153,8 @@ export interface OpenOptions {
    * anything is released. A random-access source's size is used when this is absent.
    */
   readonly sourceLength?: number;
+  /** The key service, for Double Key envelopes (and to re-seal their organisation half on a revoke or label change). */
+  readonly doubleKey?: DoubleKeyAccess;
 }
 
 /**
@@ -173,6 +187,7 @@ export interface ReplaceContentOptions {
   readonly random?: RandomSource;
   /** Exact number of bytes the new content yields. */
   readonly size: number;
+  readonly doubleKey?: DoubleKeyAccess;
 }
 
 /**
@@ -191,17 +206,22 @@ export async function protect(source: EnvelopeSource, sink: PatchableSink, optio
   const exp = options.expires ? expirySeconds(options.expires, now) : undefined;
   await checkPerson(options.owner);
   const grants = await grantList(options.owner, options.grants ?? [], options.recovery ?? []);
-  const fileKey = take(random, FILE_KEY_LENGTH);
+  // The personal secret is the file key itself, unless Double Key derives the file key from it and an organisation secret.
+  const secret = take(random, FILE_KEY_LENGTH);
   const salt = take(random, SALT_LENGTH);
   const cid = base64url.encode(take(random, 16));
+  let fileKey = secret;
   try {
-    const policy = makePolicy({ cid, ver: 1 }, options.label, options.owner, grants, now, { exp, renew: options.renewable === true }, fileKey);
+    const dk = options.doubleKey ? await sealDoubleKey(options.doubleKey, secret, random, { contentId: cid, label: options.label.id }) : undefined;
+    fileKey = dk?.fileKey ?? secret;
+    const policy = makePolicy({ cid, ver: 1 }, options.label, options.owner, grants, now, { exp, renew: options.renewable === true }, fileKey, dk?.claim);
     const jws = await signPolicy(policy, options.owner);
-    const slots = await slotsFor(grants, fileKey, random, []);
+    const slots = await slotsFor(grants, secret, random, dk ? [dk.slot] : []);
     const meta = { name: options.innerName, type: contentType, policy: jws, lineage: [], slots };
     return await writeEnvelope(source, sink, fileKey, salt, chunkSize, options.size, meta, [policy], options.owner, now);
   } finally {
     fileKey.fill(0);
+    secret.fill(0);
   }
 }
 
@@ -265,19 +285,22 @@ export async function rewrapEnvelope(
   const reader = new ByteReader(source);
   try {
     const u = await unlock(reader, identity, 'OWNER', { ...options, renewing: change.expires !== undefined });
-    const newKey = new Uint8Array(FILE_KEY_LENGTH);
+    const newSecret = new Uint8Array(FILE_KEY_LENGTH);
+    let newKey: Uint8Array = newSecret;
     try {
       const { grants, rotate } = await changedGrants(u.policy.grants, identity, change);
-      const fresh = rotate ? take(random, FILE_KEY_LENGTH) : u.fileKey;
-      newKey.set(fresh);
+      const fresh = rotate ? take(random, FILE_KEY_LENGTH) : u.secret;
+      newSecret.set(fresh);
       if (rotate) fresh.fill(0);
       const salt = take(random, SALT_LENGTH);
       const label = change.label ?? u.policy.label;
       if (change.label) checkLabel(change.label);
       const exp = change.expires === null ? undefined : change.expires ? expirySeconds(change.expires, now) : u.policy.exp;
-      const policy = makePolicy(nextVersion(u, change.minVersion), label, identity, grants, now, { exp, renew: u.policy.renew === true }, newKey);
+      const dk = await rewrapDoubleKey(u, newSecret, rotate, label, random, options.doubleKey);
+      newKey = dk.fileKey;
+      const policy = makePolicy(nextVersion(u, change.minVersion), label, identity, grants, now, { exp, renew: u.policy.renew === true }, newKey, dk.claim);
       const jws = await signPolicy(policy, identity);
-      const slots = await slotsFor(grants, newKey, random, rotate ? [] : u.raw.metadata.slots);
+      const slots = await slotsFor(grants, newSecret, random, dk.keep);
       const lineage = u.raw.version === 2 ? [...(u.raw.metadata.lineage ?? []), u.raw.metadata.policy] : [];
       const meta = { name: u.raw.metadata.name, type: u.raw.metadata.type, policy: jws, lineage, slots };
       const chain = u.raw.version === 2 ? [...u.chain, policy] : [policy];
@@ -293,6 +316,7 @@ export async function rewrapEnvelope(
       }
     } finally {
       newKey.fill(0);
+      newSecret.fill(0);
       u.dispose();
     }
   } finally {
@@ -321,6 +345,7 @@ export async function replaceEnvelopeContent(
   try {
     u = await unlock(old, identity, 'EDIT', {
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.doubleKey ? { doubleKey: options.doubleKey } : {}),
       ...(options.expectPolicy ? { expectPolicy: options.expectPolicy } : {}),
     });
   } finally {
@@ -337,7 +362,16 @@ export async function replaceEnvelopeContent(
         `was written in protected-file format 1, which opens read-only; ask an owner, ${u.policy.owner.email}, to save it once`,
       );
     }
-    const policy = makePolicy({ cid: u.policy.cid, ver: 1 }, u.policy.label, identity, u.policy.grants, now, { exp: u.policy.exp, renew: false }, u.fileKey);
+    const policy = makePolicy(
+      { cid: u.policy.cid, ver: 1 },
+      u.policy.label,
+      identity,
+      u.policy.grants,
+      now,
+      { exp: u.policy.exp, renew: false },
+      u.fileKey,
+      u.policy.dk,
+    );
     const meta = { ...u.raw.metadata, policy: await signPolicy(policy, identity), lineage: [] };
     return await writeEnvelope(content, sink, u.fileKey, salt, u.layout.chunkSize, options.size, meta, [policy], identity, now);
   } finally {
@@ -354,6 +388,8 @@ interface Unlocked {
   readonly chain: readonly EnvelopePolicy[];
   readonly lastWrite: EnvelopeInfo['lastWrite'];
   readonly fileKey: Uint8Array;
+  /** The secret the reader's slot held: the file key itself, or its personal half for Double Key. */
+  readonly secret: Uint8Array;
   readonly body: BodyParams;
   readonly layout: EnvelopeLayout;
   readonly rights: readonly Right[];
@@ -407,15 +443,29 @@ async function unlock(reader: ByteReader, identity: Identity, right: Right, opti
     if (!d.allowed) throw new SensitivityError(d.code, d.reason);
     throw otherKeyError(policy);
   }
-  const fileKey = await unwrapSlot(slot, identity.encPrivate);
+  const decide = (policy: EnvelopePolicy): readonly Right[] => {
+    const subject = policySubject(policy);
+    const renew = options.renewing === true && policy.renew === true && holdsOwner(policy, identity.id);
+    return requireAccess(renew ? { ...subject, expires: undefined } : subject, identity.id, right, now);
+  };
+  const secret = await unwrapSlot(slot, identity.encPrivate);
+  let fileKey = secret;
   try {
+    // Double Key: the signed policy is verified and access decided before the key service is asked for its half.
+    const dkSlot = doubleKeySlotOf(raw.metadata.slots);
+    const early = dkSlot ? await verifiedChain(raw) : undefined;
+    const current = early?.at(-1);
+    if (dkSlot && current) {
+      decide(current);
+      fileKey = await openDoubleKey(dkSlot, current.dk, { contentId: current.cid, label: current.label.id }, secret, options.doubleKey);
+    }
     if (!equalBytes(keyCommitment(fileKey), raw.commitment)) throw integrityError();
     const keys = bodyKeys(fileKey, raw.salt);
     const macInput = raw.bytes.subarray(0, raw.bytes.length - MAC_LENGTH);
     if (!equalBytes(headerMac(keys.macKey, macInput), raw.mac)) throw integrityError();
-    const chain = await verifiedChain(raw);
+    const chain = early ?? (await verifiedChain(raw));
     const policy = chain.at(-1)!;
-    if (policy.cmt !== base64url.encode(raw.commitment)) throw integrityError();
+    if (policy.cmt !== base64url.encode(raw.commitment) || (policy.dk === undefined) !== (dkSlot === undefined)) throw integrityError();
     const encKids = new Set(policy.grants.map((g) => g.enc.kid));
     if (!raw.metadata.slots.every((s) => !isX25519Slot(s) || encKids.has(s.kid))) throw integrityError();
     if (options.expectPolicy !== undefined && options.expectPolicy !== policyDigest(raw.metadata.policy)) throw changedError();
@@ -423,9 +473,7 @@ async function unlock(reader: ByteReader, identity: Identity, right: Right, opti
     if (mine && mine.enc.kid !== identity.enc.kid) {
       throw otherKeyError(policy);
     }
-    const subject = policySubject(policy);
-    const renew = options.renewing === true && policy.renew === true && holdsOwner(policy, identity.id);
-    const rights = requireAccess(renew ? { ...subject, expires: undefined } : subject, identity.id, right, now);
+    const rights = decide(policy);
     const layout = layoutOf(raw.version, raw.bytes.length, raw.chunkSize, raw.plaintextLength);
     const sourceLength = options.sourceLength ?? reader.randomAccess?.size;
     if (sourceLength !== undefined && sourceLength !== layout.envelopeLength) throw integrityError();
@@ -434,11 +482,13 @@ async function unlock(reader: ByteReader, identity: Identity, right: Right, opti
     keys.macKey.fill(0);
     const dispose = (): void => {
       fileKey.fill(0);
+      secret.fill(0);
       wipe(body);
     };
-    return { raw, policy, chain, lastWrite: write?.lastWrite ?? null, fileKey, body, layout, rights, dispose };
+    return { raw, policy, chain, lastWrite: write?.lastWrite ?? null, fileKey, secret, body, layout, rights, dispose };
   } catch (e) {
     fileKey.fill(0);
+    secret.fill(0);
     throw e;
   }
 }
@@ -539,6 +589,7 @@ function makePolicy(
   now: Date,
   expiry: { readonly exp: number | undefined; readonly renew: boolean },
   fileKey: Uint8Array,
+  dk?: DoubleKeyClaim,
 ): EnvelopePolicy {
   return {
     v: 2,
@@ -551,16 +602,39 @@ function makePolicy(
     iat: Math.floor(now.getTime() / 1000),
     ...(expiry.exp !== undefined ? { exp: expiry.exp } : {}),
     ...(expiry.renew ? { renew: true as const } : {}),
+    ...(dk ? { dk: { url: dk.url, kid: dk.kid } } : {}),
     cmt: base64url.encode(keyCommitment(fileKey)),
   };
 }
 
+/**
+ * The Double Key half of a rewrap, and the slots to keep: unchanged, or re-sealed (a new organisation secret,
+ * to the service's newest key version) when the personal secret rotates or the label changes (the OAEP label
+ * names the label, for the service's revocation lists). Without Double Key the file key is the personal secret.
+ */
+async function rewrapDoubleKey(
+  u: Unlocked,
+  secret: Uint8Array,
+  rotate: boolean,
+  label: EnvelopeLabel,
+  random: RandomSource,
+  access: DoubleKeyAccess | undefined,
+): Promise<{ claim?: DoubleKeyClaim; keep: readonly Slot[]; fileKey: Uint8Array }> {
+  const keep = rotate ? [] : u.raw.metadata.slots;
+  const dk = u.policy.dk;
+  if (!dk) return { keep, fileKey: secret.slice() };
+  if (!rotate && label.id === u.policy.label.id) return { claim: dk, keep, fileKey: u.fileKey.slice() };
+  if (!access) throw noDoubleKeyAccess(dk.url);
+  const sealed = await sealDoubleKey(await access.wrap(dk.url), secret, random, { contentId: u.policy.cid, label: label.id });
+  return { claim: sealed.claim, keep: [...keep.filter((s) => s.kind !== DOUBLE_KEY_SLOT), sealed.slot], fileKey: sealed.fileKey };
+}
+
 /** One slot per grant, in grant order; a slot in `keep` for the same key is reused as is (same file key). */
-async function slotsFor(grants: readonly PolicyGrant[], fileKey: Uint8Array, random: RandomSource, keep: readonly Slot[]): Promise<Slot[]> {
+async function slotsFor(grants: readonly PolicyGrant[], secret: Uint8Array, random: RandomSource, keep: readonly Slot[]): Promise<Slot[]> {
   const slots: Slot[] = [];
   for (const g of grants) {
     const old = keep.find((s) => isX25519Slot(s) && s.kid === g.enc.kid);
-    slots.push(old ?? (await wrapSlot(fileKey, g.enc, random)));
+    slots.push(old ?? (await wrapSlot(secret, g.enc, random)));
   }
   // Kinds we cannot make (passphrase, hardware…) survive as long as the file key does.
   return [...slots, ...keep.filter((s) => !isX25519Slot(s))];

@@ -20,6 +20,21 @@ export {
   type RewrapOptions,
   type SlotInfo,
 } from './envelope.js';
+export {
+  doubleKeyAccess,
+  fromBase64,
+  isServiceUrl,
+  noDoubleKeyAccess,
+  oaepLabel,
+  toBase64,
+  DOUBLE_KEY_ALG,
+  type DoubleKeyAccess,
+  type DoubleKeyClaim,
+  type DoubleKeyContent,
+  type DoubleKeyWrap,
+  type KeyServiceClient,
+  type RsaPublicJwk,
+} from './double-key.js';
 export { DEFAULT_CHUNK_SIZE, VERSION as ENVELOPE_VERSION, type EnvelopeLayout } from './format.js';
 export { byteSourceOf, memorySink, observed, randomAccessOf, type MemorySink } from './io.js';
 export { policySubject, type EnvelopeLabel, type EnvelopePolicy, type PolicyGrant, type PolicyOwner } from './policy.js';

@@ -9,6 +9,7 @@ import { integrityError, SensitivityError } from '../errors.js';
 import type { Identity, PublicIdentity, PublicOkpJwk } from '../identity.js';
 import { isRight, normalizeRights, type AccessSubject, type Right } from '../rights.js';
 import { arr, B64U, formatError, int, obj, optStr, str, type Obj } from './check.js';
+import { parseDoubleKeyClaim, type DoubleKeyClaim } from './double-key.js';
 import { ID, jwsParts, signEdDSA, thumbprintMatches, verifyEdDSA } from './jws.js';
 
 /** JWS `typ` of a policy, so no other document signed by the same key passes for one. */
@@ -58,6 +59,8 @@ export interface EnvelopePolicy {
   readonly exp?: number;
   /** Format 2: after `exp`, holders of OWNER may still extend it (the label's `expiry.ownerCanRenew`). */
   readonly renew?: true;
+  /** Double Key: the key service and key version the organisation secret is encrypted to (docs/FORMAT.md §14). */
+  readonly dk?: DoubleKeyClaim;
   /** base64url key commitment: binds this policy to the file key it was signed for. */
   readonly cmt: string;
 }
@@ -171,6 +174,7 @@ function parsePolicy(v: unknown): EnvelopePolicy {
     iat: int(o.iat, 'policy.iat'),
     ...(exp !== undefined ? { exp } : {}),
     ...(o.v === 2 && o.renew === true ? { renew: true as const } : {}),
+    ...(o.dk !== undefined ? { dk: parseDoubleKeyClaim(o.dk) } : {}),
     cmt: str(o.cmt, 'policy.cmt', ID),
   };
 }

@@ -19,6 +19,15 @@ export interface LabelProtection {
   readonly expiresDays?: number;
   /** `ownerCanRenew`: owners and recovery recipients may extend the expiry after it passed. */
   readonly expiry?: { readonly ownerCanRenew?: boolean };
+  /** Double Key Encryption: files also need the organisation's key service (`<service>/<keyName>`) to open. */
+  readonly doubleKey?: { readonly url: string };
+}
+
+/** The organisation whose directory certifies people (`GET <url>/directory/<email>`). */
+export interface Organisation {
+  readonly url: string;
+  /** Fingerprint (six groups of five digits) the organisation's certification key must have; else pinned on first use. */
+  readonly certificationKey?: string;
 }
 
 /** A label as written in the policy. */
@@ -50,6 +59,8 @@ export interface Policy {
   readonly paste?: PastePolicy;
   /** Custom roles: name → rights. */
   readonly roles?: Readonly<Record<string, readonly Right[]>>;
+  /** The organisation that certifies people and runs the key service (issue 10). */
+  readonly organisation?: Organisation;
   /** Organisation keys added to every protected file as Co-Owner (the Rights Management super user). */
   readonly recovery?: readonly PublicIdentity[];
   readonly detection?: DetectionPolicy;

@@ -4,18 +4,19 @@
 // Regenerate: UPDATE_GENERATED=1 node scripts/run-unit-tests.mjs policy-schema
 "use strict";
 export const policy = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://sensitivity-labels.dev/schemas/policy.schema.json","title":"Sensitivity label policy","description":"The label policy of a workspace (.sensitivity/policy.json): which sensitivity labels exist, from least to most sensitive, how files carrying them are protected, and the rules around them. Without this file the embedded default policy applies (see `sensitivity policy show --json`).","type":"object","required":["version","labels"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"The JSON Schema this file follows (for editors; ignored by sensitivity)."},"version":{"const":1,"description":"Format version of this policy file. Must be 1."},"labels":{"type":"array","minItems":1,"description":"The labels, ordered from least to most sensitive: a label later in the list has a higher priority, so moving a file to an earlier label is a downgrade. Sublabels are ordered within their parent.","items":{"$ref":"#/definitions/label"}},"defaultLabel":{"$ref":"#/definitions/labelId","description":"Id of the label given to new files and to files protected without --label. Must be an applicable label (not a parent with sublabels)."},"mandatory":{"type":"array","description":"gitignore-style globs of workspace-relative paths that must carry a label, e.g. \"docs/**\" or \"*.{csv,xlsx}\". A pattern without a slash matches at any depth; \"!pattern\" exempts paths; the last matching pattern wins.","items":{"type":"string","minLength":1},"examples":[["**/*.csv","contracts/","!contracts/templates/"]]},"requireDowngradeJustification":{"type":"boolean","description":"When true, lowering a file's label (or removing it) is refused unless a justification is given; the justification is recorded in labels.json and in the audit log.","default":false},"paste":{"type":"string","enum":["recommend","apply","block"],"description":"Text copied from a labeled or protected file and pasted into a file with a lower label (or none): recommend offers, at the paste, to raise the target's label to the source's; apply raises it; block refuses the paste until the target carries the source's label. Copy from a protected file without EXTRACT is refused whatever this says.","default":"recommend"},"roles":{"type":"object","description":"Custom roles: a role name mapped to the usage rights it grants. Built-in roles (Viewer, Reviewer, Co-Author, Co-Owner) cannot be redefined. Usable in protection grants and with `--grant EMAIL=ROLE`.","propertyNames":{"pattern":"^[A-Za-z][A-Za-z0-9 _-]{0,39}$","patternErrorMessage":"A role name starts with a letter and has at most 40 letters, digits, spaces, '_' or '-'."},"additionalProperties":{"type":"array","minItems":1,"uniqueItems":true,"description":"Usage rights of this role. VIEW is enforced by encryption; the others are enforced by sensitivity's clients. OWNER implies every right.","items":{"type":"string","$ref":"#/definitions/right"}},"examples":[{"Printer":["VIEW","VIEWRIGHTSDATA","PRINT"]}]},"recovery":{"type":"array","description":"Recovery recipients (the Rights Management super user): public identities of organisation keys added to every protected file with Co-Owner rights, so that a lost personal key loses no data. Paste the output of `sensitivity id show --json` of each recovery identity.","items":{"$ref":"#/definitions/publicIdentity"}},"detection":{"$ref":"#/definitions/detection"}},"definitions":{"labelId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","patternErrorMessage":"A label id has 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit (no spaces or slashes).","description":"Stable id of a label: stored in labels.json and inside protected files, so it must never change once used. Rename a label through its name instead."},"color":{"type":"string","pattern":"^(#[0-9A-Fa-f]{6}|[A-Za-z][A-Za-z0-9-]*(\\.[A-Za-z0-9-]+)+)$","patternErrorMessage":"Use \"#rrggbb\" or a theme color id such as \"charts.red\".","description":"Color of the label in the status bar and the Explorer: \"#rrggbb\", or a theme color id such as \"charts.red\", \"charts.orange\", \"charts.yellow\", \"charts.green\", \"charts.blue\" or \"charts.purple\" (theme colors follow the user's theme). Sublabels without a color take their parent's.","examples":["charts.red","#d13438"]},"right":{"type":"string","enum":["VIEW","EDIT","EXTRACT","PRINT","EXPORT","VIEWRIGHTSDATA","EDITRIGHTSDATA","OWNER"],"description":"A usage right: VIEW (open and read), EDIT (change and save), EXTRACT (copy content out), PRINT, EXPORT (unprotect or save as plain), VIEWRIGHTSDATA (see who has access), EDITRIGHTSDATA (change access), OWNER (every right)."},"protection":{"type":"object","additionalProperties":false,"description":"How files with this label are protected (encrypted into FILE.protected) by default.","properties":{"required":{"type":"boolean","description":"When true, files with this label should be protected, not merely labeled: editors warn about a plain file carrying it.","default":false},"grants":{"type":"array","description":"Who is granted access when a file is protected with this label, besides its owner (always Co-Owner) and the recovery recipients. Explicit --grant options win over these for the same person.","items":{"type":"object","required":["to","role"],"additionalProperties":false,"properties":{"to":{"type":"string","pattern":"^(\\*|@[^\\s@<>]+\\.[^\\s@<>]+|[^\\s@<>]+@[^\\s@<>]+\\.[^\\s@<>]+)$","patternErrorMessage":"Use an email address, \"@domain\" (everyone in the people directory at that domain) or \"*\" (everyone in the people directory).","description":"An email address (that person must be in .sensitivity/people.json), \"@example.com\" (everyone in the people directory with an address at that domain) or \"*\" (everyone in the people directory).","examples":["*","@example.com","security@example.com"]},"role":{"type":"string","minLength":1,"description":"A built-in role (Viewer, Reviewer, Co-Author, Co-Owner) or a custom role from \"roles\".","examples":["Viewer","Reviewer","Co-Author","Co-Owner"]}}}},"expiresDays":{"type":"integer","minimum":1,"maximum":36500,"description":"Content expires this many days after it is protected. Overridden by `protect --expires`. Its owners can change the expiry before it passes (`sensitivity expiry`); after it, the content opens for nobody unless expiry.ownerCanRenew."},"expiry":{"type":"object","additionalProperties":false,"description":"What may happen to the expiry of content protected with this label.","properties":{"ownerCanRenew":{"type":"boolean","default":false,"description":"When true, the owners and recovery recipients of an expired file can still extend its expiry (`sensitivity expiry FILE DATE`), so expired content is not lost. Recorded, signed, in each file protected with this label."}}}}},"labelBase":{"type":"object","required":["id","name"],"properties":{"id":{"$ref":"#/definitions/labelId"},"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\\\]*[^/\\\\\\s][^/\\\\]*$","patternErrorMessage":"A label name cannot be blank or contain '/' or '\\' (they separate a parent from its sublabel).","description":"Name shown to people, e.g. \"Confidential\". A sublabel is shown as \"Parent / Name\" and chosen as \"Parent/Name\"."},"description":{"type":"string","maxLength":1024,"description":"Tooltip: when to use this label. Shown in the status bar, the label picker and `sensitivity policy show`."},"color":{"$ref":"#/definitions/color"},"protection":{"$ref":"#/definitions/protection"}}},"label":{"description":"A sensitivity label. A label with sublabels is a group: only its sublabels can be applied.","type":"object","allOf":[{"$ref":"#/definitions/labelBase"}],"properties":{"id":true,"name":true,"description":true,"color":true,"protection":true,"sublabels":{"type":"array","minItems":1,"description":"Sublabels, from least to most sensitive. When present, the label itself cannot be applied: people choose one of these. One level only.","items":{"$ref":"#/definitions/sublabel"}}},"additionalProperties":false},"sublabel":{"description":"A sublabel: applied as \"Parent/Name\".","type":"object","allOf":[{"$ref":"#/definitions/labelBase"}],"properties":{"id":true,"name":true,"description":true,"color":true,"protection":true},"additionalProperties":false},"okpPublicKey":{"type":"object","required":["kty","crv","x","kid"],"additionalProperties":false,"properties":{"kty":{"const":"OKP"},"crv":{"type":"string"},"x":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"A 32-byte key in base64url (43 characters).","description":"The public key: 32 bytes in base64url."},"kid":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"The RFC 7638 SHA-256 thumbprint of the key, in base64url (43 characters).","description":"The RFC 7638 SHA-256 thumbprint of this key."}}},"publicIdentity":{"type":"object","description":"A public identity, exactly as `sensitivity id show --json` prints it.","required":["v","id","name","email","sig","enc","created"],"additionalProperties":false,"properties":{"v":{"const":1},"id":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"The identity id: the RFC 7638 thumbprint of its signing key (43 base64url characters).","description":"The identity's id: the RFC 7638 thumbprint of its signing key."},"name":{"type":"string","minLength":1,"maxLength":256},"email":{"type":"string","minLength":3,"maxLength":320},"sig":{"description":"Ed25519 public key that signs protected files' policies.","type":"object","allOf":[{"$ref":"#/definitions/okpPublicKey"}],"properties":{"crv":{"const":"Ed25519"}}},"enc":{"description":"X25519 public key that file keys are wrapped to.","type":"object","allOf":[{"$ref":"#/definitions/okpPublicKey"}],"properties":{"crv":{"const":"X25519"}}},"created":{"$ref":"#/definitions/dateTime","description":"When the identity was created."},"proof":{"type":"string","pattern":"^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$","patternErrorMessage":"The identity's self-signature: a compact JWS with detached payload (header..signature), as `sensitivity id show --json` prints it.","description":"The identity's self-signature: a JWS (EdDSA, detached payload, RFC 7515 Appendix F) by its own Ed25519 key over its name, email and both keys. Identities without one are refused."}}},"dateTime":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$","patternErrorMessage":"An RFC 3339 date-time such as 2025-01-31T12:00:00.000Z.","description":"An RFC 3339 date-time."},"confidence":{"type":"string","enum":["low","medium","high"]},"detection":{"type":"object","additionalProperties":false,"description":"Sensitive information detection: which content types suggest (or apply) which label.","properties":{"exclude":{"type":"array","description":"gitignore-style globs of workspace-relative paths never scanned (in addition to .gitignore).","items":{"type":"string","minLength":1},"examples":[["**/*.min.js","test/fixtures/"]]},"customTypes":{"type":"array","description":"Sensitive information types of your own, found by a regular expression.","items":{"type":"object","required":["id","name","pattern"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,63}$","patternErrorMessage":"A type id has lower-case letters, digits, '.', '_' or '-'.","description":"Id of this type, named in rules' \"types\"."},"name":{"type":"string","minLength":1,"description":"Name shown in diagnostics."},"pattern":{"type":"string","minLength":1,"description":"A JavaScript regular expression (source, no /delimiters/; escape backslashes for JSON: \"\\\\d{6}\")."},"flags":{"type":"string","pattern":"^[imsu]*$","patternErrorMessage":"Only the flags i, m, s and u are allowed (matching is always global).","description":"Regular expression flags besides the global flag, e.g. \"i\"."},"keywords":{"type":"array","items":{"type":"string","minLength":1},"description":"When given, a match only counts with one of these words nearby (corroborative evidence)."},"keywordDistance":{"type":"integer","minimum":1,"maximum":10000,"description":"How many characters around a match are searched for a keyword."},"validator":{"type":"string","enum":["none","luhn","mod97","ssn","entropy"],"description":"A check that cuts false positives: luhn (card numbers), mod97 (IBAN), ssn (US social security numbers), entropy (random-looking secrets)."},"dateTime":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$","patternErrorMessage":"An RFC 3339 date-time such as 2025-01-31T12:00:00.000Z.","description":"An RFC 3339 date-time."},"confidence":{"$ref":"#/definitions/confidence","description":"Confidence of a match of this type."}}}},"rules":{"type":"array","description":"Auto-labeling rules: content holding these types should carry at least this label.","items":{"type":"object","required":["types","minLabel","action"],"additionalProperties":false,"properties":{"types":{"type":"array","minItems":1,"items":{"type":"string","minLength":1},"description":"Sensitive information type ids, built-in (e.g. \"private-key\", \"credit-card\") or from customTypes."},"minLabel":{"$ref":"#/definitions/labelId","description":"Id of the least label such content should carry. A parent label means any of its sublabels."},"action":{"type":"string","enum":["recommend","apply"],"description":"recommend: show a diagnostic with a fix; apply: label automatically (never over a person's choice, never downwards)."},"minConfidence":{"$ref":"#/definitions/confidence","description":"Ignore matches below this confidence."},"minCount":{"type":"integer","minimum":1,"description":"How many matches it takes (default 1)."}}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://sensitivity-labels.dev/schemas/policy.schema.json","title":"Sensitivity label policy","description":"The label policy of a workspace (.sensitivity/policy.json): which sensitivity labels exist, from least to most sensitive, how files carrying them are protected, and the rules around them. Without this file the embedded default policy applies (see `sensitivity policy show --json`).","type":"object","required":["version","labels"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"The JSON Schema this file follows (for editors; ignored by sensitivity)."},"version":{"const":1,"description":"Format version of this policy file. Must be 1."},"labels":{"type":"array","minItems":1,"description":"The labels, ordered from least to most sensitive: a label later in the list has a higher priority, so moving a file to an earlier label is a downgrade. Sublabels are ordered within their parent.","items":{"$ref":"#/definitions/label"}},"defaultLabel":{"$ref":"#/definitions/labelId","description":"Id of the label given to new files and to files protected without --label. Must be an applicable label (not a parent with sublabels)."},"mandatory":{"type":"array","description":"gitignore-style globs of workspace-relative paths that must carry a label, e.g. \"docs/**\" or \"*.{csv,xlsx}\". A pattern without a slash matches at any depth; \"!pattern\" exempts paths; the last matching pattern wins.","items":{"type":"string","minLength":1},"examples":[["**/*.csv","contracts/","!contracts/templates/"]]},"requireDowngradeJustification":{"type":"boolean","description":"When true, lowering a file's label (or removing it) is refused unless a justification is given; the justification is recorded in labels.json and in the audit log.","default":false},"paste":{"type":"string","enum":["recommend","apply","block"],"description":"Text copied from a labeled or protected file and pasted into a file with a lower label (or none): recommend offers, at the paste, to raise the target's label to the source's; apply raises it; block refuses the paste until the target carries the source's label. Copy from a protected file without EXTRACT is refused whatever this says.","default":"recommend"},"roles":{"type":"object","description":"Custom roles: a role name mapped to the usage rights it grants. Built-in roles (Viewer, Reviewer, Co-Author, Co-Owner) cannot be redefined. Usable in protection grants and with `--grant EMAIL=ROLE`.","propertyNames":{"pattern":"^[A-Za-z][A-Za-z0-9 _-]{0,39}$","patternErrorMessage":"A role name starts with a letter and has at most 40 letters, digits, spaces, '_' or '-'."},"additionalProperties":{"type":"array","minItems":1,"uniqueItems":true,"description":"Usage rights of this role. VIEW is enforced by encryption; the others are enforced by sensitivity's clients. OWNER implies every right.","items":{"type":"string","$ref":"#/definitions/right"}},"examples":[{"Printer":["VIEW","VIEWRIGHTSDATA","PRINT"]}]},"organisation":{"type":"object","required":["url"],"additionalProperties":false,"description":"The organisation whose directory certifies people: `--grant EMAIL=ROLE` then finds the person through `GET <url>/directory/<email>` and accepts them only with a certificate that verifies against the organisation's certification key (pinned per user on first use). Access to Double Key files also depends on the organisation's key service.","properties":{"url":{"type":"string","pattern":"^(https://[a-z0-9.-]+(:[0-9]{1,5})?|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?)(/[A-Za-z0-9._~-]+)*$","patternErrorMessage":"Use the organisation's service URL, e.g. \"https://keys.example.com\" (https, or http on the loopback address for tests).","description":"The organisation's key service, which also serves its certified directory.","examples":["https://keys.example.com"]},"certificationKey":{"type":"string","pattern":"^[0-9]{5}( [0-9]{5}){5}$","patternErrorMessage":"Use the fingerprint as the organisation publishes it: six groups of five digits.","description":"Fingerprint of the organisation's certification key (six groups of five digits). When given, the key the directory offers must have it; otherwise each user pins the key on first use, its fingerprint shown."}}},"recovery":{"type":"array","description":"Recovery recipients (the Rights Management super user): public identities of organisation keys added to every protected file with Co-Owner rights, so that a lost personal key loses no data. Paste the output of `sensitivity id show --json` of each recovery identity.","items":{"$ref":"#/definitions/publicIdentity"}},"detection":{"$ref":"#/definitions/detection"}},"definitions":{"labelId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","patternErrorMessage":"A label id has 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit (no spaces or slashes).","description":"Stable id of a label: stored in labels.json and inside protected files, so it must never change once used. Rename a label through its name instead."},"color":{"type":"string","pattern":"^(#[0-9A-Fa-f]{6}|[A-Za-z][A-Za-z0-9-]*(\\.[A-Za-z0-9-]+)+)$","patternErrorMessage":"Use \"#rrggbb\" or a theme color id such as \"charts.red\".","description":"Color of the label in the status bar and the Explorer: \"#rrggbb\", or a theme color id such as \"charts.red\", \"charts.orange\", \"charts.yellow\", \"charts.green\", \"charts.blue\" or \"charts.purple\" (theme colors follow the user's theme). Sublabels without a color take their parent's.","examples":["charts.red","#d13438"]},"right":{"type":"string","enum":["VIEW","EDIT","EXTRACT","PRINT","EXPORT","VIEWRIGHTSDATA","EDITRIGHTSDATA","OWNER"],"description":"A usage right: VIEW (open and read), EDIT (change and save), EXTRACT (copy content out), PRINT, EXPORT (unprotect or save as plain), VIEWRIGHTSDATA (see who has access), EDITRIGHTSDATA (change access), OWNER (every right)."},"protection":{"type":"object","additionalProperties":false,"description":"How files with this label are protected (encrypted into FILE.protected) by default.","properties":{"required":{"type":"boolean","description":"When true, files with this label should be protected, not merely labeled: editors warn about a plain file carrying it.","default":false},"grants":{"type":"array","description":"Who is granted access when a file is protected with this label, besides its owner (always Co-Owner) and the recovery recipients. Explicit --grant options win over these for the same person.","items":{"type":"object","required":["to","role"],"additionalProperties":false,"properties":{"to":{"type":"string","pattern":"^(\\*|@[^\\s@<>]+\\.[^\\s@<>]+|[^\\s@<>]+@[^\\s@<>]+\\.[^\\s@<>]+)$","patternErrorMessage":"Use an email address, \"@domain\" (everyone in the people directory at that domain) or \"*\" (everyone in the people directory).","description":"An email address (that person must be in .sensitivity/people.json), \"@example.com\" (everyone in the people directory with an address at that domain) or \"*\" (everyone in the people directory).","examples":["*","@example.com","security@example.com"]},"role":{"type":"string","minLength":1,"description":"A built-in role (Viewer, Reviewer, Co-Author, Co-Owner) or a custom role from \"roles\".","examples":["Viewer","Reviewer","Co-Author","Co-Owner"]}}}},"expiresDays":{"type":"integer","minimum":1,"maximum":36500,"description":"Content expires this many days after it is protected. Overridden by `protect --expires`. Its owners can change the expiry before it passes (`sensitivity expiry`); after it, the content opens for nobody unless expiry.ownerCanRenew."},"expiry":{"type":"object","additionalProperties":false,"description":"What may happen to the expiry of content protected with this label.","properties":{"ownerCanRenew":{"type":"boolean","default":false,"description":"When true, the owners and recovery recipients of an expired file can still extend its expiry (`sensitivity expiry FILE DATE`), so expired content is not lost. Recorded, signed, in each file protected with this label."}}},"doubleKey":{"type":"object","required":["url"],"additionalProperties":false,"description":"Double Key Encryption: files with this label also need the organisation's key service to open. The file key is derived from a personal secret (wrapped to each grantee) and an organisation secret (encrypted to the key service's RSA key), so neither the service alone nor a person alone can open the file, and revoking someone at the service locks every copy at once. See docs/FORMAT.md, Double Key.","properties":{"url":{"type":"string","pattern":"^(https://[a-z0-9.-]+(:[0-9]{1,5})?|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?)(/[A-Za-z0-9._~-]+)+$","patternErrorMessage":"Use the key service's URL followed by the key name, e.g. \"https://keys.example.com/finance\" (https, or http on the loopback address for tests).","description":"The key service's URL and the key name: `<service>/<keyName>`, as in Microsoft's Double Key Encryption (`GET <service>/<keyName>` gives the public key).","examples":["https://keys.example.com/finance"]}}}}},"labelBase":{"type":"object","required":["id","name"],"properties":{"id":{"$ref":"#/definitions/labelId"},"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\\\]*[^/\\\\\\s][^/\\\\]*$","patternErrorMessage":"A label name cannot be blank or contain '/' or '\\' (they separate a parent from its sublabel).","description":"Name shown to people, e.g. \"Confidential\". A sublabel is shown as \"Parent / Name\" and chosen as \"Parent/Name\"."},"description":{"type":"string","maxLength":1024,"description":"Tooltip: when to use this label. Shown in the status bar, the label picker and `sensitivity policy show`."},"color":{"$ref":"#/definitions/color"},"protection":{"$ref":"#/definitions/protection"}}},"label":{"description":"A sensitivity label. A label with sublabels is a group: only its sublabels can be applied.","type":"object","allOf":[{"$ref":"#/definitions/labelBase"}],"properties":{"id":true,"name":true,"description":true,"color":true,"protection":true,"sublabels":{"type":"array","minItems":1,"description":"Sublabels, from least to most sensitive. When present, the label itself cannot be applied: people choose one of these. One level only.","items":{"$ref":"#/definitions/sublabel"}}},"additionalProperties":false},"sublabel":{"description":"A sublabel: applied as \"Parent/Name\".","type":"object","allOf":[{"$ref":"#/definitions/labelBase"}],"properties":{"id":true,"name":true,"description":true,"color":true,"protection":true},"additionalProperties":false},"okpPublicKey":{"type":"object","required":["kty","crv","x","kid"],"additionalProperties":false,"properties":{"kty":{"const":"OKP"},"crv":{"type":"string"},"x":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"A 32-byte key in base64url (43 characters).","description":"The public key: 32 bytes in base64url."},"kid":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"The RFC 7638 SHA-256 thumbprint of the key, in base64url (43 characters).","description":"The RFC 7638 SHA-256 thumbprint of this key."}}},"publicIdentity":{"type":"object","description":"A public identity, exactly as `sensitivity id show --json` prints it.","required":["v","id","name","email","sig","enc","created"],"additionalProperties":false,"properties":{"v":{"const":1},"id":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"The identity id: the RFC 7638 thumbprint of its signing key (43 base64url characters).","description":"The identity's id: the RFC 7638 thumbprint of its signing key."},"name":{"type":"string","minLength":1,"maxLength":256},"email":{"type":"string","minLength":3,"maxLength":320},"sig":{"description":"Ed25519 public key that signs protected files' policies.","type":"object","allOf":[{"$ref":"#/definitions/okpPublicKey"}],"properties":{"crv":{"const":"Ed25519"}}},"enc":{"description":"X25519 public key that file keys are wrapped to.","type":"object","allOf":[{"$ref":"#/definitions/okpPublicKey"}],"properties":{"crv":{"const":"X25519"}}},"created":{"$ref":"#/definitions/dateTime","description":"When the identity was created."},"proof":{"type":"string","pattern":"^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$","patternErrorMessage":"The identity's self-signature: a compact JWS with detached payload (header..signature), as `sensitivity id show --json` prints it.","description":"The identity's self-signature: a JWS (EdDSA, detached payload, RFC 7515 Appendix F) by its own Ed25519 key over its name, email and both keys. Identities without one are refused."}}},"dateTime":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$","patternErrorMessage":"An RFC 3339 date-time such as 2025-01-31T12:00:00.000Z.","description":"An RFC 3339 date-time."},"confidence":{"type":"string","enum":["low","medium","high"]},"detection":{"type":"object","additionalProperties":false,"description":"Sensitive information detection: which content types suggest (or apply) which label.","properties":{"exclude":{"type":"array","description":"gitignore-style globs of workspace-relative paths never scanned (in addition to .gitignore).","items":{"type":"string","minLength":1},"examples":[["**/*.min.js","test/fixtures/"]]},"customTypes":{"type":"array","description":"Sensitive information types of your own, found by a regular expression.","items":{"type":"object","required":["id","name","pattern"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,63}$","patternErrorMessage":"A type id has lower-case letters, digits, '.', '_' or '-'.","description":"Id of this type, named in rules' \"types\"."},"name":{"type":"string","minLength":1,"description":"Name shown in diagnostics."},"pattern":{"type":"string","minLength":1,"description":"A JavaScript regular expression (source, no /delimiters/; escape backslashes for JSON: \"\\\\d{6}\")."},"flags":{"type":"string","pattern":"^[imsu]*$","patternErrorMessage":"Only the flags i, m, s and u are allowed (matching is always global).","description":"Regular expression flags besides the global flag, e.g. \"i\"."},"keywords":{"type":"array","items":{"type":"string","minLength":1},"description":"When given, a match only counts with one of these words nearby (corroborative evidence)."},"keywordDistance":{"type":"integer","minimum":1,"maximum":10000,"description":"How many characters around a match are searched for a keyword."},"validator":{"type":"string","enum":["none","luhn","mod97","ssn","entropy"],"description":"A check that cuts false positives: luhn (card numbers), mod97 (IBAN), ssn (US social security numbers), entropy (random-looking secrets)."},"dateTime":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$","patternErrorMessage":"An RFC 3339 date-time such as 2025-01-31T12:00:00.000Z.","description":"An RFC 3339 date-time."},"confidence":{"$ref":"#/definitions/confidence","description":"Confidence of a match of this type."}}}},"rules":{"type":"array","description":"Auto-labeling rules: content holding these types should carry at least this label.","items":{"type":"object","required":["types","minLabel","action"],"additionalProperties":false,"properties":{"types":{"type":"array","minItems":1,"items":{"type":"string","minLength":1},"description":"Sensitive information type ids, built-in (e.g. \"private-key\", \"credit-card\") or from customTypes."},"minLabel":{"$ref":"#/definitions/labelId","description":"Id of the least label such content should carry. A parent label means any of its sublabels."},"action":{"type":"string","enum":["recommend","apply"],"description":"recommend: show a diagnostic with a fix; apply: label automatically (never over a person's choice, never downwards)."},"minConfidence":{"$ref":"#/definitions/confidence","description":"Ignore matches below this confidence."},"minCount":{"type":"integer","minimum":1,"description":"How many matches it takes (default 1)."}}}}}}}};
 const schema14 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","patternErrorMessage":"A label id has 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit (no spaces or slashes).","description":"Stable id of a label: stored in labels.json and inside protected files, so it must never change once used. Rename a label through its name instead."};
 const schema19 = {"type":"string","enum":["VIEW","EDIT","EXTRACT","PRINT","EXPORT","VIEWRIGHTSDATA","EDITRIGHTSDATA","OWNER"],"description":"A usage right: VIEW (open and read), EDIT (change and save), EXTRACT (copy content out), PRINT, EXPORT (unprotect or save as plain), VIEWRIGHTSDATA (see who has access), EDITRIGHTSDATA (change access), OWNER (every right)."};
 const func2 = Object.prototype.hasOwnProperty;
 const schema12 = {"description":"A sensitivity label. A label with sublabels is a group: only its sublabels can be applied.","type":"object","allOf":[{"$ref":"#/definitions/labelBase"}],"properties":{"id":true,"name":true,"description":true,"color":true,"protection":true,"sublabels":{"type":"array","minItems":1,"description":"Sublabels, from least to most sensitive. When present, the label itself cannot be applied: people choose one of these. One level only.","items":{"$ref":"#/definitions/sublabel"}}},"additionalProperties":false};
 const schema13 = {"type":"object","required":["id","name"],"properties":{"id":{"$ref":"#/definitions/labelId"},"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\\\]*[^/\\\\\\s][^/\\\\]*$","patternErrorMessage":"A label name cannot be blank or contain '/' or '\\' (they separate a parent from its sublabel).","description":"Name shown to people, e.g. \"Confidential\". A sublabel is shown as \"Parent / Name\" and chosen as \"Parent/Name\"."},"description":{"type":"string","maxLength":1024,"description":"Tooltip: when to use this label. Shown in the status bar, the label picker and `sensitivity policy show`."},"color":{"$ref":"#/definitions/color"},"protection":{"$ref":"#/definitions/protection"}}};
 const schema15 = {"type":"string","pattern":"^(#[0-9A-Fa-f]{6}|[A-Za-z][A-Za-z0-9-]*(\\.[A-Za-z0-9-]+)+)$","patternErrorMessage":"Use \"#rrggbb\" or a theme color id such as \"charts.red\".","description":"Color of the label in the status bar and the Explorer: \"#rrggbb\", or a theme color id such as \"charts.red\", \"charts.orange\", \"charts.yellow\", \"charts.green\", \"charts.blue\" or \"charts.purple\" (theme colors follow the user's theme). Sublabels without a color take their parent's.","examples":["charts.red","#d13438"]};
-const schema16 = {"type":"object","additionalProperties":false,"description":"How files with this label are protected (encrypted into FILE.protected) by default.","properties":{"required":{"type":"boolean","description":"When true, files with this label should be protected, not merely labeled: editors warn about a plain file carrying it.","default":false},"grants":{"type":"array","description":"Who is granted access when a file is protected with this label, besides its owner (always Co-Owner) and the recovery recipients. Explicit --grant options win over these for the same person.","items":{"type":"object","required":["to","role"],"additionalProperties":false,"properties":{"to":{"type":"string","pattern":"^(\\*|@[^\\s@<>]+\\.[^\\s@<>]+|[^\\s@<>]+@[^\\s@<>]+\\.[^\\s@<>]+)$","patternErrorMessage":"Use an email address, \"@domain\" (everyone in the people directory at that domain) or \"*\" (everyone in the people directory).","description":"An email address (that person must be in .sensitivity/people.json), \"@example.com\" (everyone in the people directory with an address at that domain) or \"*\" (everyone in the people directory).","examples":["*","@example.com","security@example.com"]},"role":{"type":"string","minLength":1,"description":"A built-in role (Viewer, Reviewer, Co-Author, Co-Owner) or a custom role from \"roles\".","examples":["Viewer","Reviewer","Co-Author","Co-Owner"]}}}},"expiresDays":{"type":"integer","minimum":1,"maximum":36500,"description":"Content expires this many days after it is protected. Overridden by `protect --expires`. Its owners can change the expiry before it passes (`sensitivity expiry`); after it, the content opens for nobody unless expiry.ownerCanRenew."},"expiry":{"type":"object","additionalProperties":false,"description":"What may happen to the expiry of content protected with this label.","properties":{"ownerCanRenew":{"type":"boolean","default":false,"description":"When true, the owners and recovery recipients of an expired file can still extend its expiry (`sensitivity expiry FILE DATE`), so expired content is not lost. Recorded, signed, in each file protected with this label."}}}}};
+const schema16 = {"type":"object","additionalProperties":false,"description":"How files with this label are protected (encrypted into FILE.protected) by default.","properties":{"required":{"type":"boolean","description":"When true, files with this label should be protected, not merely labeled: editors warn about a plain file carrying it.","default":false},"grants":{"type":"array","description":"Who is granted access when a file is protected with this label, besides its owner (always Co-Owner) and the recovery recipients. Explicit --grant options win over these for the same person.","items":{"type":"object","required":["to","role"],"additionalProperties":false,"properties":{"to":{"type":"string","pattern":"^(\\*|@[^\\s@<>]+\\.[^\\s@<>]+|[^\\s@<>]+@[^\\s@<>]+\\.[^\\s@<>]+)$","patternErrorMessage":"Use an email address, \"@domain\" (everyone in the people directory at that domain) or \"*\" (everyone in the people directory).","description":"An email address (that person must be in .sensitivity/people.json), \"@example.com\" (everyone in the people directory with an address at that domain) or \"*\" (everyone in the people directory).","examples":["*","@example.com","security@example.com"]},"role":{"type":"string","minLength":1,"description":"A built-in role (Viewer, Reviewer, Co-Author, Co-Owner) or a custom role from \"roles\".","examples":["Viewer","Reviewer","Co-Author","Co-Owner"]}}}},"expiresDays":{"type":"integer","minimum":1,"maximum":36500,"description":"Content expires this many days after it is protected. Overridden by `protect --expires`. Its owners can change the expiry before it passes (`sensitivity expiry`); after it, the content opens for nobody unless expiry.ownerCanRenew."},"expiry":{"type":"object","additionalProperties":false,"description":"What may happen to the expiry of content protected with this label.","properties":{"ownerCanRenew":{"type":"boolean","default":false,"description":"When true, the owners and recovery recipients of an expired file can still extend its expiry (`sensitivity expiry FILE DATE`), so expired content is not lost. Recorded, signed, in each file protected with this label."}}},"doubleKey":{"type":"object","required":["url"],"additionalProperties":false,"description":"Double Key Encryption: files with this label also need the organisation's key service to open. The file key is derived from a personal secret (wrapped to each grantee) and an organisation secret (encrypted to the key service's RSA key), so neither the service alone nor a person alone can open the file, and revoking someone at the service locks every copy at once. See docs/FORMAT.md, Double Key.","properties":{"url":{"type":"string","pattern":"^(https://[a-z0-9.-]+(:[0-9]{1,5})?|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?)(/[A-Za-z0-9._~-]+)+$","patternErrorMessage":"Use the key service's URL followed by the key name, e.g. \"https://keys.example.com/finance\" (https, or http on the loopback address for tests).","description":"The key service's URL and the key name: `<service>/<keyName>`, as in Microsoft's Double Key Encryption (`GET <service>/<keyName>` gives the public key).","examples":["https://keys.example.com/finance"]}}}}};
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "u");
 const pattern1 = new RegExp("^[^/\\\\]*[^/\\\\\\s][^/\\\\]*$", "u");
 const pattern2 = new RegExp("^(#[0-9A-Fa-f]{6}|[A-Za-z][A-Za-z0-9-]*(\\.[A-Za-z0-9-]+)+)$", "u");
 const pattern3 = new RegExp("^(\\*|@[^\\s@<>]+\\.[^\\s@<>]+|[^\\s@<>]+@[^\\s@<>]+\\.[^\\s@<>]+)$", "u");
+const pattern4 = new RegExp("^(https://[a-z0-9.-]+(:[0-9]{1,5})?|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?)(/[A-Za-z0-9._~-]+)+$", "u");
 
 function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -134,7 +135,7 @@ if(errors === _errs15){
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 const _errs17 = errors;
 for(const key0 in data4){
-if(!((((key0 === "required") || (key0 === "grants")) || (key0 === "expiresDays")) || (key0 === "expiry"))){
+if(!(((((key0 === "required") || (key0 === "grants")) || (key0 === "expiresDays")) || (key0 === "expiry")) || (key0 === "doubleKey"))){
 validate12.errors = [{instancePath:instancePath+"/protection",schemaPath:"#/definitions/protection/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema16,data:data4}];
 return false;
 break;
@@ -308,6 +309,57 @@ var valid4 = _errs32 === errors;
 else {
 var valid4 = true;
 }
+if(valid4){
+if(data4.doubleKey !== undefined){
+let data13 = data4.doubleKey;
+const _errs37 = errors;
+if(errors === _errs37){
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+let missing2;
+if((data13.url === undefined) && (missing2 = "url")){
+validate12.errors = [{instancePath:instancePath+"/protection/doubleKey",schemaPath:"#/definitions/protection/properties/doubleKey/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema16.properties.doubleKey.required,parentSchema:schema16.properties.doubleKey,data:data13}];
+return false;
+}
+else {
+const _errs39 = errors;
+for(const key3 in data13){
+if(!(key3 === "url")){
+validate12.errors = [{instancePath:instancePath+"/protection/doubleKey",schemaPath:"#/definitions/protection/properties/doubleKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.doubleKey,data:data13}];
+return false;
+break;
+}
+}
+if(_errs39 === errors){
+if(data13.url !== undefined){
+let data14 = data13.url;
+const _errs40 = errors;
+if(errors === _errs40){
+if(typeof data14 === "string"){
+if(!pattern4.test(data14)){
+validate12.errors = [{instancePath:instancePath+"/protection/doubleKey/url",schemaPath:"#/definitions/protection/properties/doubleKey/properties/url/pattern",keyword:"pattern",params:{pattern: "^(https://[a-z0-9.-]+(:[0-9]{1,5})?|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?)(/[A-Za-z0-9._~-]+)+$"},message:"must match pattern \""+"^(https://[a-z0-9.-]+(:[0-9]{1,5})?|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?)(/[A-Za-z0-9._~-]+)+$"+"\"",schema:"^(https://[a-z0-9.-]+(:[0-9]{1,5})?|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?)(/[A-Za-z0-9._~-]+)+$",parentSchema:schema16.properties.doubleKey.properties.url,data:data14}];
+return false;
+}
+}
+else {
+validate12.errors = [{instancePath:instancePath+"/protection/doubleKey/url",schemaPath:"#/definitions/protection/properties/doubleKey/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.doubleKey.properties.url.type,parentSchema:schema16.properties.doubleKey.properties.url,data:data14}];
+return false;
+}
+}
+}
+}
+}
+}
+else {
+validate12.errors = [{instancePath:instancePath+"/protection/doubleKey",schemaPath:"#/definitions/protection/properties/doubleKey/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.doubleKey.type,parentSchema:schema16.properties.doubleKey,data:data13}];
+return false;
+}
+}
+var valid4 = _errs37 === errors;
+}
+else {
+var valid4 = true;
+}
+}
 }
 }
 }
@@ -430,9 +482,9 @@ return errors === 0;
 const schema20 = {"type":"object","description":"A public identity, exactly as `sensitivity id show --json` prints it.","required":["v","id","name","email","sig","enc","created"],"additionalProperties":false,"properties":{"v":{"const":1},"id":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"The identity id: the RFC 7638 thumbprint of its signing key (43 base64url characters).","description":"The identity's id: the RFC 7638 thumbprint of its signing key."},"name":{"type":"string","minLength":1,"maxLength":256},"email":{"type":"string","minLength":3,"maxLength":320},"sig":{"description":"Ed25519 public key that signs protected files' policies.","type":"object","allOf":[{"$ref":"#/definitions/okpPublicKey"}],"properties":{"crv":{"const":"Ed25519"}}},"enc":{"description":"X25519 public key that file keys are wrapped to.","type":"object","allOf":[{"$ref":"#/definitions/okpPublicKey"}],"properties":{"crv":{"const":"X25519"}}},"created":{"$ref":"#/definitions/dateTime","description":"When the identity was created."},"proof":{"type":"string","pattern":"^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$","patternErrorMessage":"The identity's self-signature: a compact JWS with detached payload (header..signature), as `sensitivity id show --json` prints it.","description":"The identity's self-signature: a JWS (EdDSA, detached payload, RFC 7515 Appendix F) by its own Ed25519 key over its name, email and both keys. Identities without one are refused."}}};
 const schema21 = {"type":"object","required":["kty","crv","x","kid"],"additionalProperties":false,"properties":{"kty":{"const":"OKP"},"crv":{"type":"string"},"x":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"A 32-byte key in base64url (43 characters).","description":"The public key: 32 bytes in base64url."},"kid":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"The RFC 7638 SHA-256 thumbprint of the key, in base64url (43 characters).","description":"The RFC 7638 SHA-256 thumbprint of this key."}}};
 const schema23 = {"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$","patternErrorMessage":"An RFC 3339 date-time such as 2025-01-31T12:00:00.000Z.","description":"An RFC 3339 date-time."};
-const pattern6 = new RegExp("^[A-Za-z0-9_-]{43}$", "u");
-const pattern11 = new RegExp("^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$", "u");
-const pattern12 = new RegExp("^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$", "u");
+const pattern9 = new RegExp("^[A-Za-z0-9_-]{43}$", "u");
+const pattern14 = new RegExp("^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$", "u");
+const pattern15 = new RegExp("^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$", "u");
 
 function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -472,7 +524,7 @@ let data1 = data.id;
 const _errs3 = errors;
 if(errors === _errs3){
 if(typeof data1 === "string"){
-if(!pattern6.test(data1)){
+if(!pattern9.test(data1)){
 validate18.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema20.properties.id,data:data1}];
 return false;
 }
@@ -594,7 +646,7 @@ let data7 = data4.x;
 const _errs19 = errors;
 if(errors === _errs19){
 if(typeof data7 === "string"){
-if(!pattern6.test(data7)){
+if(!pattern9.test(data7)){
 validate18.errors = [{instancePath:instancePath+"/sig/x",schemaPath:"#/definitions/okpPublicKey/properties/x/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema21.properties.x,data:data7}];
 return false;
 }
@@ -615,7 +667,7 @@ let data8 = data4.kid;
 const _errs22 = errors;
 if(errors === _errs22){
 if(typeof data8 === "string"){
-if(!pattern6.test(data8)){
+if(!pattern9.test(data8)){
 validate18.errors = [{instancePath:instancePath+"/sig/kid",schemaPath:"#/definitions/okpPublicKey/properties/kid/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema21.properties.kid,data:data8}];
 return false;
 }
@@ -714,7 +766,7 @@ let data13 = data10.x;
 const _errs35 = errors;
 if(errors === _errs35){
 if(typeof data13 === "string"){
-if(!pattern6.test(data13)){
+if(!pattern9.test(data13)){
 validate18.errors = [{instancePath:instancePath+"/enc/x",schemaPath:"#/definitions/okpPublicKey/properties/x/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema21.properties.x,data:data13}];
 return false;
 }
@@ -735,7 +787,7 @@ let data14 = data10.kid;
 const _errs38 = errors;
 if(errors === _errs38){
 if(typeof data14 === "string"){
-if(!pattern6.test(data14)){
+if(!pattern9.test(data14)){
 validate18.errors = [{instancePath:instancePath+"/enc/kid",schemaPath:"#/definitions/okpPublicKey/properties/kid/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema21.properties.kid,data:data14}];
 return false;
 }
@@ -788,7 +840,7 @@ const _errs42 = errors;
 const _errs43 = errors;
 if(errors === _errs43){
 if(typeof data16 === "string"){
-if(!pattern11.test(data16)){
+if(!pattern14.test(data16)){
 validate18.errors = [{instancePath:instancePath+"/created",schemaPath:"#/definitions/dateTime/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"+"\"",schema:"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$",parentSchema:schema23,data:data16}];
 return false;
 }
@@ -809,7 +861,7 @@ let data17 = data.proof;
 const _errs46 = errors;
 if(errors === _errs46){
 if(typeof data17 === "string"){
-if(!pattern12.test(data17)){
+if(!pattern15.test(data17)){
 validate18.errors = [{instancePath:instancePath+"/proof",schemaPath:"#/properties/proof/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$"+"\"",schema:"^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$",parentSchema:schema20.properties.proof,data:data17}];
 return false;
 }
@@ -845,8 +897,8 @@ return errors === 0;
 
 const schema24 = {"type":"object","additionalProperties":false,"description":"Sensitive information detection: which content types suggest (or apply) which label.","properties":{"exclude":{"type":"array","description":"gitignore-style globs of workspace-relative paths never scanned (in addition to .gitignore).","items":{"type":"string","minLength":1},"examples":[["**/*.min.js","test/fixtures/"]]},"customTypes":{"type":"array","description":"Sensitive information types of your own, found by a regular expression.","items":{"type":"object","required":["id","name","pattern"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,63}$","patternErrorMessage":"A type id has lower-case letters, digits, '.', '_' or '-'.","description":"Id of this type, named in rules' \"types\"."},"name":{"type":"string","minLength":1,"description":"Name shown in diagnostics."},"pattern":{"type":"string","minLength":1,"description":"A JavaScript regular expression (source, no /delimiters/; escape backslashes for JSON: \"\\\\d{6}\")."},"flags":{"type":"string","pattern":"^[imsu]*$","patternErrorMessage":"Only the flags i, m, s and u are allowed (matching is always global).","description":"Regular expression flags besides the global flag, e.g. \"i\"."},"keywords":{"type":"array","items":{"type":"string","minLength":1},"description":"When given, a match only counts with one of these words nearby (corroborative evidence)."},"keywordDistance":{"type":"integer","minimum":1,"maximum":10000,"description":"How many characters around a match are searched for a keyword."},"validator":{"type":"string","enum":["none","luhn","mod97","ssn","entropy"],"description":"A check that cuts false positives: luhn (card numbers), mod97 (IBAN), ssn (US social security numbers), entropy (random-looking secrets)."},"dateTime":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$","patternErrorMessage":"An RFC 3339 date-time such as 2025-01-31T12:00:00.000Z.","description":"An RFC 3339 date-time."},"confidence":{"$ref":"#/definitions/confidence","description":"Confidence of a match of this type."}}}},"rules":{"type":"array","description":"Auto-labeling rules: content holding these types should carry at least this label.","items":{"type":"object","required":["types","minLabel","action"],"additionalProperties":false,"properties":{"types":{"type":"array","minItems":1,"items":{"type":"string","minLength":1},"description":"Sensitive information type ids, built-in (e.g. \"private-key\", \"credit-card\") or from customTypes."},"minLabel":{"$ref":"#/definitions/labelId","description":"Id of the least label such content should carry. A parent label means any of its sublabels."},"action":{"type":"string","enum":["recommend","apply"],"description":"recommend: show a diagnostic with a fix; apply: label automatically (never over a person's choice, never downwards)."},"minConfidence":{"$ref":"#/definitions/confidence","description":"Ignore matches below this confidence."},"minCount":{"type":"integer","minimum":1,"description":"How many matches it takes (default 1)."}}}}}};
 const schema25 = {"type":"string","enum":["low","medium","high"]};
-const pattern13 = new RegExp("^[a-z0-9][a-z0-9._-]{0,63}$", "u");
-const pattern14 = new RegExp("^[imsu]*$", "u");
+const pattern16 = new RegExp("^[a-z0-9][a-z0-9._-]{0,63}$", "u");
+const pattern17 = new RegExp("^[imsu]*$", "u");
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -933,7 +985,7 @@ let data4 = data3.id;
 const _errs11 = errors;
 if(errors === _errs11){
 if(typeof data4 === "string"){
-if(!pattern13.test(data4)){
+if(!pattern16.test(data4)){
 validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/id",schemaPath:"#/properties/customTypes/items/properties/id/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,63}$"+"\"",schema:"^[a-z0-9][a-z0-9._-]{0,63}$",parentSchema:schema24.properties.customTypes.items.properties.id,data:data4}];
 return false;
 }
@@ -996,7 +1048,7 @@ let data7 = data3.flags;
 const _errs18 = errors;
 if(errors === _errs18){
 if(typeof data7 === "string"){
-if(!pattern14.test(data7)){
+if(!pattern17.test(data7)){
 validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/flags",schemaPath:"#/properties/customTypes/items/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[imsu]*$"},message:"must match pattern \""+"^[imsu]*$"+"\"",schema:"^[imsu]*$",parentSchema:schema24.properties.customTypes.items.properties.flags,data:data7}];
 return false;
 }
@@ -1100,7 +1152,7 @@ let data12 = data3.dateTime;
 const _errs29 = errors;
 if(errors === _errs29){
 if(typeof data12 === "string"){
-if(!pattern11.test(data12)){
+if(!pattern14.test(data12)){
 validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/dateTime",schemaPath:"#/properties/customTypes/items/properties/dateTime/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"+"\"",schema:"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$",parentSchema:schema24.properties.customTypes.items.properties.dateTime,data:data12}];
 return false;
 }
@@ -1354,7 +1406,9 @@ validate20.errors = vErrors;
 return errors === 0;
 }
 
-const pattern5 = new RegExp("^[A-Za-z][A-Za-z0-9 _-]{0,39}$", "u");
+const pattern6 = new RegExp("^[A-Za-z][A-Za-z0-9 _-]{0,39}$", "u");
+const pattern7 = new RegExp("^(https://[a-z0-9.-]+(:[0-9]{1,5})?|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?)(/[A-Za-z0-9._~-]+)*$", "u");
+const pattern8 = new RegExp("^[0-9]{5}( [0-9]{5}){5}$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://sensitivity-labels.dev/schemas/policy.schema.json" */;
@@ -1539,7 +1593,7 @@ for(const key1 in data9){
 const _errs22 = errors;
 if(errors === _errs22){
 if(typeof key1 === "string"){
-if(!pattern5.test(key1)){
+if(!pattern6.test(key1)){
 const err0 = {instancePath:instancePath+"/roles",schemaPath:"#/properties/roles/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9 _-]{0,39}$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9 _-]{0,39}$"+"\"",schema:"^[A-Za-z][A-Za-z0-9 _-]{0,39}$",parentSchema:schema11.properties.roles.propertyNames,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err0];
@@ -1644,27 +1698,73 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data.recovery !== undefined){
-let data12 = data.recovery;
+if(data.organisation !== undefined){
+let data12 = data.organisation;
 const _errs31 = errors;
 if(errors === _errs31){
-if(Array.isArray(data12)){
-var valid9 = true;
-const len3 = data12.length;
-for(let i4=0; i4<len3; i4++){
-const _errs33 = errors;
-if(!(validate18(data12[i4], {instancePath:instancePath+"/recovery/" + i4,parentData:data12,parentDataProperty:i4,rootData}))){
-vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
-errors = vErrors.length;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+let missing1;
+if((data12.url === undefined) && (missing1 = "url")){
+validate10.errors = [{instancePath:instancePath+"/organisation",schemaPath:"#/properties/organisation/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema11.properties.organisation.required,parentSchema:schema11.properties.organisation,data:data12}];
+return false;
 }
-var valid9 = _errs33 === errors;
-if(!valid9){
+else {
+const _errs33 = errors;
+for(const key3 in data12){
+if(!((key3 === "url") || (key3 === "certificationKey"))){
+validate10.errors = [{instancePath:instancePath+"/organisation",schemaPath:"#/properties/organisation/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.organisation,data:data12}];
+return false;
 break;
+}
+}
+if(_errs33 === errors){
+if(data12.url !== undefined){
+let data13 = data12.url;
+const _errs34 = errors;
+if(errors === _errs34){
+if(typeof data13 === "string"){
+if(!pattern7.test(data13)){
+validate10.errors = [{instancePath:instancePath+"/organisation/url",schemaPath:"#/properties/organisation/properties/url/pattern",keyword:"pattern",params:{pattern: "^(https://[a-z0-9.-]+(:[0-9]{1,5})?|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?)(/[A-Za-z0-9._~-]+)*$"},message:"must match pattern \""+"^(https://[a-z0-9.-]+(:[0-9]{1,5})?|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?)(/[A-Za-z0-9._~-]+)*$"+"\"",schema:"^(https://[a-z0-9.-]+(:[0-9]{1,5})?|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?)(/[A-Za-z0-9._~-]+)*$",parentSchema:schema11.properties.organisation.properties.url,data:data13}];
+return false;
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/organisation/url",schemaPath:"#/properties/organisation/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.organisation.properties.url.type,parentSchema:schema11.properties.organisation.properties.url,data:data13}];
+return false;
+}
+}
+var valid9 = _errs34 === errors;
+}
+else {
+var valid9 = true;
+}
+if(valid9){
+if(data12.certificationKey !== undefined){
+let data14 = data12.certificationKey;
+const _errs37 = errors;
+if(errors === _errs37){
+if(typeof data14 === "string"){
+if(!pattern8.test(data14)){
+validate10.errors = [{instancePath:instancePath+"/organisation/certificationKey",schemaPath:"#/properties/organisation/properties/certificationKey/pattern",keyword:"pattern",params:{pattern: "^[0-9]{5}( [0-9]{5}){5}$"},message:"must match pattern \""+"^[0-9]{5}( [0-9]{5}){5}$"+"\"",schema:"^[0-9]{5}( [0-9]{5}){5}$",parentSchema:schema11.properties.organisation.properties.certificationKey,data:data14}];
+return false;
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/organisation/certificationKey",schemaPath:"#/properties/organisation/properties/certificationKey/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.organisation.properties.certificationKey.type,parentSchema:schema11.properties.organisation.properties.certificationKey,data:data14}];
+return false;
+}
+}
+var valid9 = _errs37 === errors;
+}
+else {
+var valid9 = true;
+}
+}
 }
 }
 }
 else {
-validate10.errors = [{instancePath:instancePath+"/recovery",schemaPath:"#/properties/recovery/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.recovery.type,parentSchema:schema11.properties.recovery,data:data12}];
+validate10.errors = [{instancePath:instancePath+"/organisation",schemaPath:"#/properties/organisation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.organisation.type,parentSchema:schema11.properties.organisation,data:data12}];
 return false;
 }
 }
@@ -1674,16 +1774,47 @@ else {
 var valid0 = true;
 }
 if(valid0){
+if(data.recovery !== undefined){
+let data15 = data.recovery;
+const _errs40 = errors;
+if(errors === _errs40){
+if(Array.isArray(data15)){
+var valid10 = true;
+const len3 = data15.length;
+for(let i4=0; i4<len3; i4++){
+const _errs42 = errors;
+if(!(validate18(data15[i4], {instancePath:instancePath+"/recovery/" + i4,parentData:data15,parentDataProperty:i4,rootData}))){
+vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);
+errors = vErrors.length;
+}
+var valid10 = _errs42 === errors;
+if(!valid10){
+break;
+}
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/recovery",schemaPath:"#/properties/recovery/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.recovery.type,parentSchema:schema11.properties.recovery,data:data15}];
+return false;
+}
+}
+var valid0 = _errs40 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
 if(data.detection !== undefined){
-const _errs34 = errors;
+const _errs43 = errors;
 if(!(validate20(data.detection, {instancePath:instancePath+"/detection",parentData:data,parentDataProperty:"detection",rootData}))){
 vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
 errors = vErrors.length;
 }
-var valid0 = _errs34 === errors;
+var valid0 = _errs43 === errors;
 }
 else {
 var valid0 = true;
+}
 }
 }
 }
@@ -1746,7 +1877,7 @@ let data1 = data.id;
 const _errs3 = errors;
 if(errors === _errs3){
 if(typeof data1 === "string"){
-if(!pattern6.test(data1)){
+if(!pattern9.test(data1)){
 validate22.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema20.properties.id,data:data1}];
 return false;
 }
@@ -1868,7 +1999,7 @@ let data7 = data4.x;
 const _errs19 = errors;
 if(errors === _errs19){
 if(typeof data7 === "string"){
-if(!pattern6.test(data7)){
+if(!pattern9.test(data7)){
 validate22.errors = [{instancePath:instancePath+"/sig/x",schemaPath:"#/definitions/okpPublicKey/properties/x/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema21.properties.x,data:data7}];
 return false;
 }
@@ -1889,7 +2020,7 @@ let data8 = data4.kid;
 const _errs22 = errors;
 if(errors === _errs22){
 if(typeof data8 === "string"){
-if(!pattern6.test(data8)){
+if(!pattern9.test(data8)){
 validate22.errors = [{instancePath:instancePath+"/sig/kid",schemaPath:"#/definitions/okpPublicKey/properties/kid/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema21.properties.kid,data:data8}];
 return false;
 }
@@ -1988,7 +2119,7 @@ let data13 = data10.x;
 const _errs35 = errors;
 if(errors === _errs35){
 if(typeof data13 === "string"){
-if(!pattern6.test(data13)){
+if(!pattern9.test(data13)){
 validate22.errors = [{instancePath:instancePath+"/enc/x",schemaPath:"#/definitions/okpPublicKey/properties/x/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema21.properties.x,data:data13}];
 return false;
 }
@@ -2009,7 +2140,7 @@ let data14 = data10.kid;
 const _errs38 = errors;
 if(errors === _errs38){
 if(typeof data14 === "string"){
-if(!pattern6.test(data14)){
+if(!pattern9.test(data14)){
 validate22.errors = [{instancePath:instancePath+"/enc/kid",schemaPath:"#/definitions/okpPublicKey/properties/kid/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema21.properties.kid,data:data14}];
 return false;
 }
@@ -2062,7 +2193,7 @@ const _errs42 = errors;
 const _errs43 = errors;
 if(errors === _errs43){
 if(typeof data16 === "string"){
-if(!pattern11.test(data16)){
+if(!pattern14.test(data16)){
 validate22.errors = [{instancePath:instancePath+"/created",schemaPath:"#/definitions/dateTime/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"+"\"",schema:"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$",parentSchema:schema23,data:data16}];
 return false;
 }
@@ -2083,7 +2214,7 @@ let data17 = data.proof;
 const _errs46 = errors;
 if(errors === _errs46){
 if(typeof data17 === "string"){
-if(!pattern12.test(data17)){
+if(!pattern15.test(data17)){
 validate22.errors = [{instancePath:instancePath+"/proof",schemaPath:"#/properties/proof/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$"+"\"",schema:"^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$",parentSchema:schema20.properties.proof,data:data17}];
 return false;
 }
@@ -2310,7 +2441,7 @@ const _errs24 = errors;
 const _errs25 = errors;
 if(errors === _errs25){
 if(typeof data9 === "string"){
-if(!pattern11.test(data9)){
+if(!pattern14.test(data9)){
 validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/setAt",schemaPath:"https://sensitivity-labels.dev/schemas/policy.schema.json#/definitions/dateTime/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"+"\"",schema:"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$",parentSchema:schema23,data:data9}];
 return false;
 }

@@ -31,6 +31,11 @@ export function inspectMarkdown(info: ProtectedInfo): string {
     `| Content | ${cell(info.contentType)}, ${info.size.toLocaleString()} bytes |`,
     `| Content id | ${cell(info.contentId)} |`,
     `| Format | envelope v${info.version} |`,
+    ...(info.doubleKey
+      ? [
+          `| Protection | **Double Key**: opening also needs your organisation's key service, ${cell(info.doubleKey.url)} (key ${cell(info.doubleKey.kid)}), which can revoke access at any time |`,
+        ]
+      : []),
     `| Your rights | ${info.yourRights.length ? info.yourRights.map((r) => RIGHT_WORDS[r]).join(', ') : 'none'} |`,
     ...(info.denied ? [`| Why you cannot open it | ${cell(info.denied.reason)} |`] : []),
     '',

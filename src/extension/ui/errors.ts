@@ -65,6 +65,10 @@ function hinted(e: SensitivityError, file: vscode.Uri | undefined): { text: stri
       return { text: 'Make the folder yours and not writable by others, or remove it.', actions: [] };
     case 'sign-in':
       return { text: '', actions: [{ title: 'Sign In…', command: COMMAND.signIn }] };
+    case 'ask-admin': {
+      const service = typeof e.details.service === 'string' ? ` (${showable(e.details.service)})` : '';
+      return { text: `Nothing was opened or written. Ask your administrator about the organisation's key service${service}.`, actions: [] };
+    }
     case 'choose-workspace':
     default:
       return { text: '', actions: [] };

@@ -78,3 +78,21 @@ export function collectExit(child: ChildProcess): Promise<{ code: number; stdout
   child.stderr?.on('data', (b: Buffer) => (err += b.toString('utf8')));
   return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: err })));
 }
+
+/** Starts `sensitivity login ARGS`, waits for the line that `pick` recognises on stderr, hands it to `act`. */
+export async function loginDriven(home: string, cwd: string, args: readonly string[], pick: RegExp, act: (match: RegExpMatchArray) => Promise<unknown>) {
+  const child = spawnCli(['login', ...args], { home, cwd }, 'pipe');
+  const done = collectExit(child);
+  let err = '';
+  const found = await new Promise<RegExpMatchArray>((resolve, reject) => {
+    child.stderr!.on('data', (b: Buffer) => {
+      err += b.toString('utf8');
+      const m = err.match(pick);
+      if (m) resolve(m);
+    });
+    void done.then((r) => reject(new Error(`login ended (${r.code}) before showing ${pick}: ${r.stderr}`)));
+  });
+  await act(found);
+  const r = await done;
+  return { code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
+}

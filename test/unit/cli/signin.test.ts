@@ -8,27 +8,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { CLI_CLIENT_ID, startIdp, type TestIdp } from '../../support/idp.js';
-import { collectExit, runCliAsync, spawnCli, tempDir } from './helpers.js';
+import { loginDriven, runCliAsync, tempDir } from './helpers.js';
 
 const AUDIENCE = 'http://127.0.0.1:9/keys';
-
-/** Starts `sensitivity login ARGS`, waits for the line that `pick` recognises on stderr, hands it to `act`. */
-async function loginDriven(home: string, cwd: string, args: readonly string[], pick: RegExp, act: (match: RegExpMatchArray) => Promise<unknown>) {
-  const child = spawnCli(['login', ...args], { home, cwd }, 'pipe');
-  const done = collectExit(child);
-  let err = '';
-  const found = await new Promise<RegExpMatchArray>((resolve, reject) => {
-    child.stderr!.on('data', (b: Buffer) => {
-      err += b.toString('utf8');
-      const m = err.match(pick);
-      if (m) resolve(m);
-    });
-    void done.then((r) => reject(new Error(`login ended (${r.code}) before showing ${pick}: ${r.stderr}`)));
-  });
-  await act(found);
-  const r = await done;
-  return { code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
-}
 
 const browserLogin = (idp: TestIdp, home: string, cwd: string, user: string, extra: readonly string[] = []) =>
   loginDriven(home, cwd, ['--issuer', idp.issuer, '--client-id', CLI_CLIENT_ID, '--audience', AUDIENCE, ...extra], /^ {2}(http\S+)$/m, (m) =>

@@ -1,0 +1,162 @@
+/**
+ * The client of an organisation key service (docs/KEY-SERVICE.md, Microsoft's Double Key Encryption
+ * protocol): `GET <service>/<keyName>` for the public key (cached until the service's `cache.exp`), and
+ * `POST <kid>/decrypt` with a bearer token from the organisation sign-in. Every failure is a stable code:
+ * unreachable (E_KEYSERVICE_UNREACHABLE), sign-in (E_SIGNIN_REQUIRED after one refresh), not authorised
+ * (E_KEYSERVICE_DENIED), revoked (E_KEYSERVICE_REVOKED), retired key (E_KEY_RETIRED), anything else the
+ * protocol does not say (E_KEYSERVICE_PROTOCOL). Tokens and secrets are never logged or put in messages.
+ */
+import { base64url } from 'jose';
+import type { TokenSource } from '../core/app/index.js';
+import { DOUBLE_KEY_ALG, fromBase64, toBase64, type DoubleKeyContent, type KeyServiceClient, type RsaPublicJwk } from '../core/envelope/index.js';
+import { integrityError, isSensitivityError, SensitivityError, type ErrorCode, type ErrorHint } from '../core/errors.js';
+import { systemClock, type Clock } from '../core/ports.js';
+
+export interface KeyServiceClientOptions {
+  /** The organisation sign-in; without one, decrypting is E_SIGNIN_REQUIRED. */
+  readonly tokens?: TokenSource | undefined;
+  readonly clock?: Clock;
+  /** Per request (default 10 s): a service that does not answer in time is unreachable. */
+  readonly timeoutMs?: number;
+}
+
+/** The audience of a key service's tokens: its base URL (`<service>` of `<service>/<keyName>[/<keyId>]`). */
+export function serviceOf(url: string, segments: number): string {
+  return url.split('/').slice(0, -segments).join('/');
+}
+
+/** The service's JSON error codes, and what they mean here. */
+const SERVICE_CODES: Readonly<Record<string, { code: ErrorCode; hint?: ErrorHint; say: string }>> = {
+  E_NOT_AUTHORISED: { code: 'E_KEYSERVICE_DENIED', hint: 'ask-admin', say: 'does not authorise you for this key' },
+  E_REVOKED: { code: 'E_KEYSERVICE_REVOKED', hint: 'ask-admin', say: 'has revoked your access to this file' },
+  E_KEY_RETIRED: { code: 'E_KEY_RETIRED', hint: 'ask-admin', say: 'has retired the key this file was protected with: it opens for nobody any more' },
+  E_KEY_UNKNOWN: { code: 'E_KEY_RETIRED', hint: 'ask-admin', say: 'does not have the key this file was protected with' },
+  E_KEY_VERSION_UNKNOWN: { code: 'E_KEY_RETIRED', hint: 'ask-admin', say: 'does not have the key version this file was protected with' },
+  E_IDP_UNAVAILABLE: { code: 'E_KEYSERVICE_UNREACHABLE', hint: 'retry', say: 'cannot reach the identity provider' },
+  E_LOG_FAILED: { code: 'E_KEYSERVICE_UNREACHABLE', hint: 'retry', say: 'cannot write its access log' },
+};
+const TOKEN_CODES = new Set(['E_TOKEN_MISSING', 'E_TOKEN_INVALID', 'E_TOKEN_EXPIRED']);
+
+interface Answer {
+  readonly status: number;
+  readonly body: Record<string, unknown> | undefined;
+}
+
+/** A KeyServiceClient over HTTP(S), for the CLI and the extension. */
+export function httpKeyServiceClient(options: KeyServiceClientOptions = {}): KeyServiceClient {
+  const clock = options.clock ?? systemClock;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const cache = new Map<string, { kid: string; key: RsaPublicJwk; until: number }>();
+
+  async function call(url: string, service: string, init: RequestInit): Promise<Answer> {
+    let res: Response;
+    try {
+      res = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
+    } catch (e) {
+      throw new SensitivityError('E_KEYSERVICE_UNREACHABLE', `the key service at ${service} cannot be reached`, undefined, {
+        cause: e,
+        details: { hint: 'retry', service },
+      });
+    }
+    let body: Record<string, unknown> | undefined;
+    try {
+      const parsed: unknown = await res.json();
+      body = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    } catch {
+      body = undefined;
+    }
+    return { status: res.status, body };
+  }
+
+  function failure(a: Answer, service: string): SensitivityError {
+    const code = typeof a.body?.code === 'string' ? a.body.code : '';
+    const known = SERVICE_CODES[code];
+    if (known)
+      return new SensitivityError(known.code, `the key service at ${service} ${known.say}`, undefined, {
+        details: { service, ...(known.hint ? { hint: known.hint } : {}) },
+      });
+    if (code === 'E_DECRYPT') return integrityError();
+    if (a.status >= 500)
+      return new SensitivityError('E_KEYSERVICE_UNREACHABLE', `the key service at ${service} failed (HTTP ${a.status})`, undefined, {
+        details: { hint: 'retry', service },
+      });
+    return new SensitivityError(
+      'E_KEYSERVICE_PROTOCOL',
+      `the key service at ${service} answered HTTP ${a.status}${code ? ` ${code}` : ''}, which this program does not expect`,
+      undefined,
+      {
+        details: { hint: 'ask-admin', service },
+      },
+    );
+  }
+
+  return {
+    async publicKey(url) {
+      const hit = cache.get(url);
+      if (hit && hit.until > clock.now().getTime()) return { kid: hit.kid, key: hit.key };
+      const service = serviceOf(url, 1);
+      const a = await call(url, service, { headers: { accept: 'application/json' } });
+      if (a.status !== 200) throw failure(a, service);
+      const parsed = parsePublicKey(a.body, service);
+      const exp = Date.parse(String((a.body?.cache as Record<string, unknown> | undefined)?.exp));
+      if (Number.isFinite(exp)) cache.set(url, { ...parsed, until: exp });
+      return parsed;
+    },
+
+    async decrypt(kid: string, value: Uint8Array, content: DoubleKeyContent) {
+      const service = serviceOf(kid, 2);
+      if (!options.tokens) {
+        throw new SensitivityError('E_SIGNIN_REQUIRED', `this file needs the key service at ${service}: sign in to your organisation first`, undefined, {
+          details: { hint: 'sign-in', service },
+        });
+      }
+      const body = JSON.stringify({ alg: DOUBLE_KEY_ALG, value: toBase64(value), contentId: content.contentId, label: content.label });
+      let a: Answer | undefined;
+      for (const fresh of [false, true]) {
+        const token = await options.tokens.token(service, { fresh });
+        a = await call(`${kid}/decrypt`, service, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+          body,
+        });
+        if (a.status !== 401) break;
+      }
+      if (a!.status === 200 && typeof a!.body?.value === 'string') {
+        try {
+          return fromBase64(a!.body.value);
+        } catch (e) {
+          if (isSensitivityError(e)) throw failure({ status: 200, body: undefined }, service);
+          throw e;
+        }
+      }
+      if (a!.status === 401 || TOKEN_CODES.has(String(a!.body?.code))) {
+        throw new SensitivityError('E_SIGNIN_REQUIRED', `the key service at ${service} did not accept your sign-in, even a fresh one`, undefined, {
+          details: { hint: 'sign-in', service },
+        });
+      }
+      throw failure(a!, service);
+    },
+  };
+}
+
+/** `{"key":{"kty":"RSA","n":<base64>,"e":65537,"kid":…}}` → the kid and a JWK (E_KEYSERVICE_PROTOCOL otherwise). */
+function parsePublicKey(body: Record<string, unknown> | undefined, service: string): { kid: string; key: RsaPublicJwk } {
+  const k = body?.key as Record<string, unknown> | undefined;
+  try {
+    if (!k || k.kty !== 'RSA' || typeof k.n !== 'string' || typeof k.kid !== 'string') throw new TypeError('shape');
+    const n = base64url.encode(fromBase64(k.n.replaceAll('-', '+').replaceAll('_', '/')));
+    const e = typeof k.e === 'number' && Number.isSafeInteger(k.e) && k.e > 1 ? base64url.encode(bigEndian(k.e)) : typeof k.e === 'string' ? k.e : undefined;
+    if (!e) throw new TypeError('exponent');
+    return { kid: k.kid, key: { kty: 'RSA', n, e } };
+  } catch {
+    throw new SensitivityError('E_KEYSERVICE_PROTOCOL', `the key service at ${service} did not answer with an RSA public key`, undefined, {
+      details: { hint: 'ask-admin', service },
+    });
+  }
+}
+
+function bigEndian(n: number): Uint8Array {
+  const out: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) out.unshift(v % 256);
+  return Uint8Array.from(out);
+}
