@@ -1,8 +1,10 @@
 /**
- * A protected file opened first, before anything else of the workspace (issue 12): the breadcrumbs then
- * ask about the folder above the workspace through the protected scheme, and that answer must not become
- * the workspace's root. The access panel opened next lists the workspace's plain labeled files, and "Add a
- * Person…" writes the workspace's own `.sensitivity/people.json`, not one in the folder above.
+ * A protected file opened first, before anything else of the workspace (issue 12): a question about the
+ * folder above the workspace (what the breadcrumbs asked when they showed the absolute path) must not
+ * become the workspace's root. The access panel opened next lists the workspace's plain labeled files, and "Add a
+ * Person…" writes the workspace's own `.sensitivity/people.json`, not one in the folder above. The
+ * protected editor's breadcrumbs read the workspace-relative path, and "Reveal in Explorer" selects the
+ * `.protected` file.
  */
 import * as assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
@@ -10,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { PROTECTED_FILE } from '../../scripts/lib/demo.js';
 import { createIdentity, publicIdentity } from '../../src/core/index.js';
 import { importCliIdentity } from './steps.js';
-import { useWorkbench } from './workbench.js';
+import { exactly, useWorkbench } from './workbench.js';
 
 const { scenario } = useWorkbench();
 const PROTECTED = `${PROTECTED_FILE}.protected`;
@@ -20,7 +22,22 @@ scenario('a protected file opened first, then the panel, then a person added', a
   // Opened before anything else: Alice is its owner, so it opens as text, with breadcrumbs.
   await wb.openFile(PROTECTED);
   await wb.page.locator('.monaco-editor .view-lines', { hasText: 'EMEA' }).first().waitFor();
-  await wb.page.locator('.breadcrumbs-control .monaco-breadcrumb-item').first().waitFor();
+  // The breadcrumbs read like the Explorer: the workspace-relative path, no folder above the workspace.
+  const crumbs = wb.page.locator('.breadcrumbs-control .monaco-breadcrumb-item .label-name');
+  await crumbs
+    .filter({ hasText: exactly('q3-forecast.md') })
+    .first()
+    .waitFor();
+  assert.deepEqual((await crumbs.allInnerTexts()).slice(0, 2), ['finance', 'q3-forecast.md']);
+  await wb.screenshot('protected-editor-breadcrumbs');
+
+  // "Reveal in Explorer" shows the .protected file behind the editor.
+  await wb.runCommand('Sensitivity: Reveal in Explorer');
+  await wb.page
+    .locator('.explorer-folders-view .monaco-list-row[aria-selected="true"]', {
+      has: wb.page.locator('.label-name', { hasText: exactly(PROTECTED.split('/').pop()!) }),
+    })
+    .waitFor();
 
   await wb.runCommand('Sensitivity: Show Access Panel');
   const panel = wb.webview();
