@@ -31,14 +31,6 @@ scenario('a protected file opened first, then the panel, then a person added', a
   assert.deepEqual((await crumbs.allInnerTexts()).slice(0, 2), ['finance', 'q3-forecast.md']);
   await wb.screenshot('protected-editor-breadcrumbs');
 
-  // "Reveal in Explorer" shows the .protected file behind the editor.
-  await wb.runCommand('Sensitivity: Reveal in Explorer');
-  await wb.page
-    .locator('.explorer-folders-view .monaco-list-row[aria-selected="true"]', {
-      has: wb.page.locator('.label-name', { hasText: exactly(PROTECTED.split('/').pop()!) }),
-    })
-    .waitFor();
-
   await wb.runCommand('Sensitivity: Show Access Panel');
   const panel = wb.webview();
   const row = (path: string) => panel.locator(`vscode-data-grid-row[data-path="${path}"]`);
@@ -64,4 +56,13 @@ scenario('a protected file opened first, then the panel, then a person added', a
   const people = JSON.parse(await fs.readFile(join(wb.demo.folder, '.sensitivity/people.json'), 'utf8')) as unknown;
   assert.match(JSON.stringify(people), /carol@example\.com/);
   assert.equal(existsSync(join(dirname(wb.demo.folder), '.sensitivity')), false, 'nothing was written above the workspace');
+
+  // "Reveal in Explorer" from the protected editor selects the .protected file behind it.
+  await wb.page.locator('.editor-group-container .tab', { hasText: 'q3-forecast.md' }).first().click();
+  await wb.runCommand('Sensitivity: Reveal in Explorer');
+  await wb.page
+    .locator('.explorer-folders-view .monaco-list-row[aria-selected="true"]', {
+      has: wb.page.locator('.label-name', { hasText: exactly('q3-forecast.md.protected') }),
+    })
+    .waitFor();
 });
