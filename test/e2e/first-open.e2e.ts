@@ -3,8 +3,8 @@
  * folder above the workspace (what the breadcrumbs asked when they showed the absolute path) must not
  * become the workspace's root. The access panel opened next lists the workspace's plain labeled files, and "Add a
  * Person…" writes the workspace's own `.sensitivity/people.json`, not one in the folder above. The
- * protected editor's breadcrumbs read the workspace-relative path, and "Reveal in Explorer" selects the
- * `.protected` file.
+ * protected editor's breadcrumbs read the workspace-relative path; "Reveal in Explorer" from a panel row
+ * and from the protected editor selects the file in the Explorer.
  */
 import * as assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
@@ -57,12 +57,15 @@ scenario('a protected file opened first, then the panel, then a person added', a
   assert.match(JSON.stringify(people), /carol@example\.com/);
   assert.equal(existsSync(join(dirname(wb.demo.folder), '.sensitivity')), false, 'nothing was written above the workspace');
 
+  // "Reveal in Explorer" from a row of the access panel (its context menu) selects that file.
+  await row('notes.md').locator('vscode-data-grid-cell').first().click({ button: 'right' });
+  await wb.page.locator('.context-view .monaco-menu .action-label', { hasText: exactly('Reveal in Explorer') }).click();
+  const selected = (name: string) =>
+    wb.page.locator('.explorer-folders-view .monaco-list-row[aria-selected="true"]', { has: wb.page.locator('.label-name', { hasText: exactly(name) }) });
+  await selected('notes.md').waitFor();
+
   // "Reveal in Explorer" from the protected editor selects the .protected file behind it.
   await wb.page.locator('.editor-group-container .tab', { hasText: 'q3-forecast.md' }).first().click();
   await wb.runCommand('Sensitivity: Reveal in Explorer');
-  await wb.page
-    .locator('.explorer-folders-view .monaco-list-row[aria-selected="true"]', {
-      has: wb.page.locator('.label-name', { hasText: exactly('q3-forecast.md.protected') }),
-    })
-    .waitFor();
+  await selected('q3-forecast.md.protected').waitFor();
 });
