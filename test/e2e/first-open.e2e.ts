@@ -43,7 +43,10 @@ scenario('a protected file opened first, then the panel, then a person added', a
   await fs.writeFile(card, JSON.stringify(carol));
   await wb.runCommand('Sensitivity: Add a Person…');
   await wb.quickPickItems().filter({ hasText: 'From a file…' }).first().click();
-  // code-server's own file dialog is a quick input that takes a path.
+  // code-server's own file dialog is a quick input that takes a path. It writes its starting folder into
+  // the input, then lists it: typed before that, the path was appended to the folder (a loaded run).
+  await wb.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Public Identity File' }).waitFor();
+  await wb.quickPickItems().filter({ hasText: 'carol.json' }).first().waitFor();
   const input = wb.page.locator('.quick-input-widget input');
   await input.fill(card);
   await wb.quickPickItems().filter({ hasText: 'carol.json' }).first().waitFor();
