@@ -188,7 +188,13 @@ function actionsCell(row: FileRow): HTMLElement {
 export function fileRowElement(row: FileRow, labels: ReadonlyMap<string, LabelView>): HTMLElement {
   return el(
     'vscode-data-grid-row',
-    { 'row-type': 'default', 'data-path': row.path, class: row.problem ? 'problem' : undefined },
+    {
+      'row-type': 'default',
+      'data-path': row.path,
+      class: row.problem ? 'problem' : undefined,
+      // VS Code's context menu on the row (Reveal in Explorer) receives this object.
+      'data-vscode-context': JSON.stringify({ webviewSection: 'file', path: row.path, preventDefaultContextMenuItems: true }),
+    },
     fileCell(row),
     cell(2, labelChip(row.label, labels)),
     protectionCell(row),

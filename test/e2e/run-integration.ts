@@ -92,9 +92,15 @@ async function main(): Promise<number> {
       };
       page.on('console', onConsole);
       page.on('pageerror', (e) => consoleLog.push(`[pageerror] ${e.message}`));
-      await page.goto(workbenchUrl(server, folder, { extensionDevelopmentPath: REPO_ROOT, extensionTestsPath: TESTS_BUNDLE }));
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+      // What the run waits for is the exit code, under the run's one bound: the page's "load" event (all of
+      // the workbench's scripts) is no milestone of its own, and its 30 s default failed a run on a loaded
+      // machine. `commit` only waits for code-server's answer.
+      await page.goto(workbenchUrl(server, folder, { extensionDevelopmentPath: REPO_ROOT, extensionTestsPath: TESTS_BUNDLE }), {
+        waitUntil: 'commit',
+        timeout: timeoutMs,
+      });
       const code = await Promise.race([exitCode, timedOut]);
       clearTimeout(timer);
       if (code !== 0) await page.screenshot({ path: join(out, 'failure.png') }).catch(() => undefined);

@@ -11,6 +11,12 @@ suite('activation', () => {
     assert.equal((ext.packageJSON as { main: string }).main, './dist/extension.js');
   });
 
+  test('engines.vscode claims the VS Code these tests run in, and nothing older', () => {
+    // The manifest's floor is the oldest version tested: this one (README, docs/EXTENSION.md say so too).
+    const [major, minor] = vscode.version.split('.');
+    assert.equal((extension().packageJSON as { engines: { vscode: string } }).engines.vscode, `^${major}.${minor}.0`);
+  });
+
   test('every contributed command is registered', async () => {
     await activateExtension();
     const registered = new Set(await vscode.commands.getCommands(true));

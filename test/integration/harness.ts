@@ -85,8 +85,9 @@ function withTimeout(fn: Fn, ms: number, what: string): Promise<void> {
   return Promise.race([Promise.resolve().then(fn), timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Hooks get the same stretched bound as tests: a loaded run once spent 20 s in one `closeAllEditors`. */
 async function runHooks(hooks: readonly Fn[], what: string): Promise<void> {
-  for (const h of hooks) await withTimeout(h, DEFAULT_TIMEOUT_MS, what);
+  for (const h of hooks) await withTimeout(h, DEFAULT_TIMEOUT_MS * LOAD_SLACK, what);
 }
 
 /** The error's message and stack, indented, for the detail lines. */

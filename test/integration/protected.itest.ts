@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Identity } from '../../src/core/index.js';
 import { afterEach, before, suite, test } from './harness.js';
-import { closeAllEditors, saveDocument, waitFor } from './helpers.js';
+import { closeAllEditors, saveDocument, waitFor, workspaceRoot, writeFixture } from './helpers.js';
 import { addPeople, api, auditLog, auditSince, ensurePolicy, freshFile, manifest, person, useIdentity, type AuditLine } from './sensitivity.js';
 
 interface BatchResult {
@@ -27,7 +27,13 @@ interface Info {
 
 const SCHEME = 'sensitivity-protected';
 const MAGIC = Buffer.from([0x89, 0x53, 0x4e, 0x53, 0x0d, 0x0a, 0x1a, 0x0a]);
-const editorUri = (envelope: vscode.Uri) => vscode.Uri.from({ scheme: SCHEME, path: envelope.path.slice(0, -'.protected'.length) });
+/** The editor URI of an envelope in the workspace: its workspace-relative inner path, the folder in the query. */
+const editorUri = (envelope: vscode.Uri) =>
+  vscode.Uri.from({
+    scheme: SCHEME,
+    path: `/${vscode.workspace.asRelativePath(envelope, false).slice(0, -'.protected'.length)}`,
+    query: JSON.stringify({ root: workspaceRoot().path }),
+  });
 const marker = (what: string) => `${what}-${Math.random().toString(36).slice(2, 10)}`;
 
 async function protect(uri: vscode.Uri, options: object): Promise<vscode.Uri> {
@@ -152,6 +158,22 @@ suite('protected files', () => {
     assert.equal(status.text, '$(lock) Confidential / Specific People');
     assert.match(status.tooltip, /Owner: Alice/);
     assert.match(status.tooltip, /You may: everything/);
+  });
+
+  test('the editor of a protected file in a sub-folder is named by its workspace-relative path (breadcrumbs read like the Explorer)', async () => {
+    const folder = marker('deep');
+    const plain = await writeFixture(`${folder}/plan.md`, '# Plan\n');
+    const envelope = await protect(plain, { label: 'general', grants: [] });
+    await open(envelope);
+    const editor = await waitFor(() => vscode.window.activeTextEditor?.document.uri.scheme === SCHEME && vscode.window.activeTextEditor, 'the editor');
+    const uri = editor.document.uri;
+    assert.equal(uri.path, `/${folder}/plan.md`, 'no folder above the workspace in the path the breadcrumbs show');
+    assert.equal(uri.toString(), editorUri(envelope).toString());
+    // The breadcrumbs' folder segment lists what the scheme sees there: the protected file by its inner name.
+    const parent = vscode.Uri.joinPath(uri, '..');
+    assert.equal((await vscode.workspace.fs.stat(parent)).type, vscode.FileType.Directory);
+    assert.deepEqual(await vscode.workspace.fs.readDirectory(parent), [['plan.md', vscode.FileType.File]]);
+    assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), '# Plan\n');
   });
 
   test('edit and save: the disk holds an envelope (never the plaintext) and reopening shows the edit', async () => {

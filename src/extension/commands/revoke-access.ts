@@ -48,7 +48,8 @@ export async function revokeAccess(services: Services, ...args: unknown[]): Prom
   const file = files[0]!;
   const name = basename(file.fsPath);
   const interactive = picked === undefined || options.confirm === true;
-  const leaving = interactive ? (await services.labels.protectedInfo(file)).grants.filter((g) => who.includes(g.email) || who.includes(g.id)) : [];
+  // Named as people, also when the caller passed identity ids (the panel's Revoke All): never an id on screen.
+  const leaving = (await services.labels.protectedInfo(file).catch(() => undefined))?.grants.filter((g) => who.includes(g.email) || who.includes(g.id)) ?? [];
   const names = leaving.length > 0 ? leaving.map((g) => identityDisplay(g)).join(', ') : who.join(', ');
   if (
     interactive &&

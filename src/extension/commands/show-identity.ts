@@ -48,7 +48,7 @@ export async function showIdentity(services: Services, ...args: unknown[]): Prom
       .then(async (b) => {
         if (b === copy) {
           await vscode.env.clipboard.writeText(JSON.stringify(pub, null, 2));
-          void vscode.window.showInformationMessage('Copied. Others add you with "Sensitivity: Add a Person…" (or `sensitivity people add`).');
+          void vscode.window.showInformationMessage('Copied. Others add you with "Sensitivity: Add a Person…" (or "sensitivity people add" in a terminal).');
         } else if (b === addMe) {
           await vscode.commands.executeCommand(COMMAND.addPerson, { person: pub });
         } else if (b === backup) {

@@ -14,3 +14,8 @@ export type { PanelFinding } from './model.js';
 export async function showAccessPanel(context: vscode.ExtensionContext, services: PanelServices): Promise<AccessPanelHandle> {
   return AccessPanel.show(context, services);
 }
+
+/** The file of a row the open access panel shows, if any. */
+export function fileOnScreen(path: string): vscode.Uri | undefined {
+  return AccessPanel.fileOnScreen(path);
+}

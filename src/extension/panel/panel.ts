@@ -51,6 +51,12 @@ export class AccessPanel implements AccessPanelHandle, vscode.Disposable {
   readyCount = 0;
   rejectedCount = 0;
 
+  /** The file of a row the open panel shows (what a right-click on the row names), if any. */
+  static fileOnScreen(path: string): vscode.Uri | undefined {
+    const open = AccessPanel.current;
+    return open?.onScreen.has(path) ? open.index.uriOf(path) : undefined;
+  }
+
   /** Reveals the open panel, or opens one and starts indexing. */
   static show(context: vscode.ExtensionContext, services: PanelServices): AccessPanel {
     if (AccessPanel.current) {

@@ -10,7 +10,7 @@ import { isSensitivityError } from '../../core/errors.js';
 import type { ProtectedInfo } from '../../core/app/index.js';
 import type { Services } from '../services.js';
 import { describeError } from '../ui/errors.js';
-import { envelopeUriOf, PROTECTED_EXT, PROTECTED_SCHEME } from './uris.js';
+import { diskUriOf, envelopeUriOf, PROTECTED_EXT, PROTECTED_SCHEME } from './uris.js';
 
 /** Turns a core failure into the FileSystemError VS Code shows in the editor, in our words. */
 function fsError(e: unknown, uri: vscode.Uri): vscode.FileSystemError {
@@ -47,8 +47,13 @@ export class ProtectedFileSystem implements vscode.FileSystemProvider, vscode.Di
   async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
     const envelope = envelopeUriOf(uri);
     try {
+      // A folder of the breadcrumbs is the folder itself on disk; a file is its envelope.
+      const folder = await fs.stat(diskUriOf(uri).fsPath).then(
+        (st) => (st.isDirectory() ? st : undefined),
+        () => undefined,
+      );
+      if (folder) return { type: vscode.FileType.Directory, ctime: folder.ctimeMs, mtime: folder.mtimeMs, size: 0 };
       const st = await fs.stat(envelope.fsPath);
-      if (st.isDirectory()) return { type: vscode.FileType.Directory, ctime: st.ctimeMs, mtime: st.mtimeMs, size: 0 };
       const info = await this.inspect(envelope).catch(() => undefined);
       // Without EDIT (or once expired) the editor is read-only; a damaged header is read-only too.
       const writable = info !== undefined && info.denied === null && info.yourRights.includes('EDIT');
@@ -108,7 +113,7 @@ export class ProtectedFileSystem implements vscode.FileSystemProvider, vscode.Di
   /** Lists a folder as this scheme sees it: sub-folders and the inner names of protected files. */
   async readDirectory(uri: vscode.Uri): Promise<[string, vscode.FileType][]> {
     try {
-      const entries = await fs.readdir(uri.fsPath, { withFileTypes: true });
+      const entries = await fs.readdir(diskUriOf(uri).fsPath, { withFileTypes: true });
       const out: [string, vscode.FileType][] = [];
       for (const e of entries) {
         if (e.isDirectory()) out.push([e.name, vscode.FileType.Directory]);
