@@ -43,8 +43,21 @@ export async function issueCertificate(
     throw new RangeError('a certificate lifetime is a positive number of seconds');
   const iat = seconds(options.now);
   const header = { alg: 'ES256', typ: CERTIFICATE_TYP, kid: options.signer.kid };
-  const { id, name, email, sig, enc: encKey, created } = identity;
-  const payload = { iss: options.issuer, sub: email, email, name, id, sig, enc: encKey, created, iat, nbf: iat, exp: iat + options.lifetimeSeconds };
+  const { id, name, email, sig, enc: encKey, created, proof } = identity;
+  const payload = {
+    iss: options.issuer,
+    sub: email,
+    email,
+    name,
+    id,
+    sig,
+    enc: encKey,
+    created,
+    ...(proof ? { proof } : {}),
+    iat,
+    nbf: iat,
+    exp: iat + options.lifetimeSeconds,
+  };
   const input = `${enc(header)}.${enc(payload)}`;
   const signature = await options.signer.sign(new TextEncoder().encode(input));
   if (signature.length !== 64) throw new TypeError('an ES256 signature is 64 bytes (r || s)');
@@ -101,7 +114,8 @@ export async function verifyCertificate(
   if (exp <= now - CERTIFICATE_SKEW_SECONDS) throw invalid('has expired: renew it');
   let identity: PublicIdentity;
   try {
-    identity = parsePublicIdentity({ v: 1, id: claims.id, name: claims.name, email: claims.email, sig: claims.sig, enc: claims.enc, created: claims.created });
+    const { id, name, email, sig, enc: encKey, created, proof } = claims;
+    identity = parsePublicIdentity({ v: 1, id, name, email, sig, enc: encKey, created, ...(proof === undefined ? {} : { proof }) });
   } catch (e) {
     throw invalid(`certifies an invalid identity (${(e as Error).message})`);
   }

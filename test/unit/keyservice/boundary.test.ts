@@ -7,6 +7,6 @@ test('dist/extension.js holds no key service code and never loads pkcs11js', () 
   const bundle = readFileSync('dist/extension.js', 'utf8');
   assert.doesNotMatch(bundle, /pkcs11/i);
   assert.doesNotMatch(bundle, /src\/keyservice\//);
-  const cli = readFileSync('dist/cli.js', 'utf8');
+  const cli = readFileSync('dist/cli-main.js', 'utf8');
   assert.match(cli, /require\("pkcs11js"\)/, 'the CLI loads it from node_modules (external), only for key-service commands');
 });
