@@ -53,8 +53,8 @@ suite('access panel', () => {
       force: true,
     }))!;
     assert.ok(me?.id, 'createIdentity returned no identity');
-    bob = await createIdentity('Bob Reader', 'bob@example.com');
-    carol = await createIdentity('Carol Owner', 'carol@example.com');
+    bob = await createIdentity('Bob Reader', 'bob.reader@example.com');
+    carol = await createIdentity('Carol Owner', 'carol.owner@example.com');
     const ws = openWorkspace(workspaceRoot().fsPath);
     await ws.updatePeople((people) =>
       [publicIdentity(me), publicIdentity(bob), publicIdentity(carol)].reduce((d, p) => addPerson(d, p, { replace: true }), people),
@@ -116,7 +116,7 @@ suite('access panel', () => {
       plan.people.map((p) => [p.email, p.role, p.you]),
       [
         ['alice@example.com', 'Owner', true],
-        ['bob@example.com', 'Viewer', false],
+        ['bob.reader@example.com', 'Viewer', false],
       ],
     );
     assert.deepEqual(plan.people[1]!.rights, ['VIEW', 'VIEWRIGHTSDATA']);
@@ -124,11 +124,11 @@ suite('access panel', () => {
     assert.deepEqual(plan.actions, { applyLabel: true, protect: false, grant: true, revoke: true });
 
     const shared = (await rowWhen(SHARED, () => true, 'shared.md.protected'))!;
-    assert.equal(shared.owner?.email, 'carol@example.com');
+    assert.equal(shared.owner?.email, 'carol.owner@example.com');
     assert.deepEqual(
       shared.people.map((p) => [p.email, p.role]),
       [
-        ['carol@example.com', 'Owner'],
+        ['carol.owner@example.com', 'Owner'],
         ['alice@example.com', 'Reviewer'],
       ],
     );
