@@ -3,7 +3,7 @@
  * CLI and the extension call these and nothing below them, so a rule is enforced in one place.
  */
 export type { AppContext, AuditSink, Cancellable, DirEntry, FileAccess, PinStore, ReadHandle, VersionMemory, WorkspaceStore } from './ports.js';
-export { accessEntries, inspect, signerWords, type AccessEntry, type PolicyVersionView, type ProtectedInfo, type SignerView } from './inspect.js';
+export { accessEntries, inspect, type AccessEntry, type PolicyVersionView, type ProtectedInfo, type SignerView } from './inspect.js';
 export { protect, grantRequests, type GrantSpec, type ProtectRequest } from './protect.js';
 export { unprotect } from './unprotect.js';
 export { open, openTo } from './open.js';

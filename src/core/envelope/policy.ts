@@ -68,6 +68,7 @@ export function policySubject(policy: EnvelopePolicy): AccessSubject {
     owner: { kid: policy.owner.id, email: policy.owner.email, name: policy.owner.name },
     grants: policy.grants.map((g) => ({ kid: g.id, email: g.email, rights: g.rights })),
     expires: policy.exp,
+    renewable: policy.renew === true,
   };
 }
 
