@@ -12,3 +12,17 @@ const visible = (c: string): string => (c === '\n' ? '\\n' : c === '\r' ? '\\r' 
 
 /** `text` with every unsafe character replaced by a visible escape (tab kept). */
 export const showable = (text: string): string => text.replace(UNSAFE, visible);
+
+/** A signer as inspect reports it (`SignerView` in src/core/app/inspect.ts). */
+interface Signer {
+  readonly fingerprint: string;
+  readonly verified: boolean;
+  readonly email?: string;
+  readonly name?: string;
+}
+
+/** The words for a signer: the person when their key is pinned, else "an unverified key" and its fingerprint (issue 9). */
+export function signerWords(v: Signer): string {
+  if (v.verified) return `${v.name ? `${v.name} <${v.email}>` : v.email} (verified, ${v.fingerprint})`;
+  return `an unverified key ${v.fingerprint}${v.email ? ` (claims to be ${v.email})` : ''}`;
+}

@@ -48,6 +48,8 @@ export interface AccessSubject {
   readonly grants: readonly { readonly kid: string; readonly email: string; readonly rights: readonly Right[] }[];
   /** Expiry as seconds since the epoch, if any. */
   readonly expires?: number | undefined;
+  /** Owners may still extend the expiry after it passed (the file's signed `renew`). */
+  readonly renewable?: boolean | undefined;
   readonly owner: { readonly kid: string; readonly email: string; readonly name?: string | undefined };
 }
 
@@ -79,7 +81,11 @@ export function decideAccess(subject: AccessSubject, kid: string | undefined, ri
   }
   if (subject.expires !== undefined && now.getTime() >= subject.expires * 1000) {
     const when = new Date(subject.expires * 1000).toISOString();
-    return { allowed: false, code: 'E_EXPIRED', reason: `access expired on ${when}`, rights, details: { ...details, expired: when } };
+    // Say what is true: either an owner can still extend it, or nobody can open it again.
+    const reason = subject.renewable
+      ? `access expired on ${when}; an owner (${owner}) can still extend it`
+      : `access expired on ${when}; it cannot be extended, so nobody can open it any more, its owners included`;
+    return { allowed: false, code: 'E_EXPIRED', reason, rights, details: { ...details, expired: when, renewable: subject.renewable ? 'yes' : 'no' } };
   }
   if (!rights.includes(right)) {
     return {

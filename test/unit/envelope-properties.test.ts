@@ -9,7 +9,8 @@ import fc from 'fast-check';
 import { byteSourceOf, memorySink, openEnvelope, protect, rewrapEnvelope } from '../../src/core/envelope/index.js';
 import { INTEGRITY_MESSAGE, isSensitivityError } from '../../src/core/errors.js';
 import { createIdentity, publicIdentity, type Identity } from '../../src/core/identity.js';
-import { partsOf } from '../vectors/fixtures.js';
+import type { Metadata } from '../../src/core/envelope/format.js';
+import { drbg as drbgFor, partsOf, reseal } from '../vectors/fixtures.js';
 
 const NOW = { now: () => new Date('2026-01-01T00:00:00Z') };
 const RUNS = Number(process.env.ENVELOPE_PROPERTY_RUNS ?? 100);
@@ -181,5 +182,51 @@ describe('envelope properties', () => {
       const spliced = new Uint8Array(Buffer.concat([env.subarray(0, partsOf(env, 64).headerLength), donor.subarray(partsOf(donor, 64).headerLength)]));
       await assertRejectedSafely(env, spliced, data, 64, 64);
     }
+  });
+
+  it('format 2 fields: any edit of the lineage or the policy version, re-MACed and re-signed by a grantee holding the file key, is refused (exit 4)', async () => {
+    const random = drbgFor('lineage matrix');
+    const data = new Uint8Array(300).fill(3);
+    const sink = memorySink();
+    await protect(byteSourceOf(data), sink, {
+      owner: alice,
+      label: { id: 'secret', name: 'Secret' },
+      grants: [{ person: publicIdentity(bob), rights: ['VIEW'] }],
+      innerName: 'data.bin',
+      size: data.length,
+      chunkSize: 64,
+      clock: NOW,
+      random,
+    });
+    const fileKey = random.served().slice(0, 32);
+    // Two more versions under the same file key (grants and labels keep it).
+    let env = sink.bytes();
+    for (const name of ['Two', 'Three']) {
+      const next = memorySink();
+      await rewrapEnvelope(byteSourceOf(env), next, alice, { label: { id: name.toLowerCase(), name } }, { clock: NOW });
+      env = next.bytes();
+    }
+    const edits: Record<string, (m: Metadata) => Metadata> = {
+      'lineage emptied': (m) => ({ ...m, lineage: [] }),
+      'first version dropped': (m) => ({ ...m, lineage: m.lineage!.slice(1) }),
+      'versions swapped': (m) => ({ ...m, lineage: [...m.lineage!].reverse() }),
+      'older policy as current': (m) => ({ ...m, policy: m.lineage![1]!, lineage: m.lineage!.slice(0, 1).concat(m.policy) }),
+      'version repeated': (m) => ({ ...m, lineage: [...m.lineage!, m.lineage![1]!] }),
+      'lineage missing': (m) => {
+        const { lineage: _dropped, ...rest } = m;
+        return rest;
+      },
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...Object.keys(edits)), fc.constantFrom(alice, bob), async (edit, writer) => {
+        const damaged = await reseal(env, fileKey, edits[edit]!, writer);
+        const e = await openEnvelope(byteSourceOf(damaged), null, bob, { clock: NOW }).then(
+          () => undefined,
+          (x: unknown) => x,
+        );
+        assertExit4(e);
+      }),
+      { numRuns: Math.min(RUNS, 30) },
+    );
   });
 });

@@ -20,6 +20,7 @@ import {
   rewrapEnvelope,
 } from '../../src/core/envelope/index.js';
 import { policyDigest, signPolicy, type EnvelopePolicy } from '../../src/core/envelope/policy.js';
+import { signerWords } from '../../src/core/display.js';
 import { isSensitivityError, type ErrorCode } from '../../src/core/errors.js';
 import { createIdentity, publicIdentity, type Identity, type PublicIdentity } from '../../src/core/identity.js';
 import { addPerson, EMPTY_PEOPLE } from '../../src/core/people.js';
@@ -161,7 +162,7 @@ describe('attack 1: forged ownership', () => {
     const forged = await app.inspect(ctx, 'invoice.txt.protected');
     assert.equal(forged.signedBy.verified, false);
     assert.equal(forged.signedBy.fingerprint, fingerprint(mallory.id));
-    assert.match(app.signerWords(forged.signedBy), /^an unverified key \d{5}( \d{5}){5} \(claims to be alice@example\.com\)$/);
+    assert.match(signerWords(forged.signedBy), /^an unverified key \d{5}( \d{5}){5} \(claims to be alice@example\.com\)$/);
     const genuine = await app.inspect(ctx, 'plan.md.protected');
     assert.equal(genuine.signedBy.verified, true);
     assert.equal(genuine.signedBy.email, 'alice@example.com');
@@ -348,6 +349,10 @@ describe('expiry an owner can change', () => {
     const late = '2026-08-01T00:00:00Z';
     const fixed = await expiring(false);
     await rejects(app.setExpiry(at(fixed, alice, late), 'e.txt.protected', new Date('2027-01-01T00:00:00Z')), 'E_EXPIRED');
+    const closed = await app.open(at(fixed, bob, late), 'e.txt.protected').catch((e: unknown) => e);
+    assert.match(String((closed as Error).message), /cannot be extended, so nobody can open it any more/);
+    const open = await app.open(at(await expiring(true), bob, late), 'e.txt.protected').catch((e: unknown) => e);
+    assert.match(String((open as Error).message), /an owner \(Alice <alice@example\.com>\) can still extend it/);
     const renewable = await expiring(true);
     await rejects(app.setExpiry(at(renewable, bob, late), 'e.txt.protected', new Date('2027-01-01T00:00:00Z')), 'E_EXPIRED');
     await app.setExpiry(at(renewable, alice, late), 'e.txt.protected', new Date('2027-01-01T00:00:00Z'));

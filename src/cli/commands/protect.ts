@@ -1,6 +1,7 @@
 /** `sensitivity protect|unprotect|cat|inspect|grant|revoke`: protected envelopes and who may open them. */
 import { resolve } from 'node:path';
 import * as app from '../../core/app/index.js';
+import { signerWords } from '../../core/display.js';
 import { SensitivityError } from '../../core/errors.js';
 import { parseExpiry } from '../../core/expiry.js';
 import type { Session } from '../../node/session.js';
@@ -33,7 +34,7 @@ function printInfo(i: app.ProtectedInfo): void {
   out(`File:       ${i.file}`);
   out(`Inner file: ${i.innerName} (${i.contentType}, ${i.size} bytes)`);
   out(`Label:      ${i.label.name}`);
-  out(i.signedBy.verified ? `Owner:      ${app.signerWords(i.signedBy)}` : `Owner:      signed by ${app.signerWords(i.signedBy)}`);
+  out(i.signedBy.verified ? `Owner:      ${signerWords(i.signedBy)}` : `Owner:      signed by ${signerWords(i.signedBy)}`);
   out(`Issued:     ${i.issued}`);
   out(`Expires:    ${i.expires ?? 'never'}${i.expired ? ' (EXPIRED)' : ''}`);
   if (i.doubleKey) out(`Protection: Double Key — opening also needs the key service ${i.doubleKey.url} (key ${i.doubleKey.kid})`);
@@ -44,9 +45,9 @@ function printInfo(i: app.ProtectedInfo): void {
   }
   out(`You:        ${i.denied ? `no access — ${i.denied.reason}` : i.yourRights.join(' ')}`);
   out(`Format:     envelope v${i.version}, content id ${i.contentId}`);
-  if (i.lastWrittenBy) out(`Written:    last by ${app.signerWords(i.lastWrittenBy.signer)} at ${i.lastWrittenBy.at}`);
+  if (i.lastWrittenBy) out(`Written:    last by ${signerWords(i.lastWrittenBy.signer)} at ${i.lastWrittenBy.at}`);
   if (i.lineage.length > 0) out('Lineage:');
-  for (const v of i.lineage) out(`  version ${v.version}  ${v.issued}  signed by ${app.signerWords(v.signer)}`);
+  for (const v of i.lineage) out(`  version ${v.version}  ${v.issued}  signed by ${signerWords(v.signer)}`);
   if (i.rollback) out(`WARNING:    this is policy version ${i.lineage.at(-1)?.version}, but you have seen version ${i.rollback.seen}: a rollback?`);
   if (i.notice) out(`Notice:     ${i.notice}`);
 }

@@ -15,7 +15,7 @@ export type {
   VersionMemory,
   WorkspaceStore,
 } from './ports.js';
-export { accessEntries, inspect, signerWords, type AccessEntry, type PolicyVersionView, type ProtectedInfo, type SignerView } from './inspect.js';
+export { accessEntries, inspect, type AccessEntry, type PolicyVersionView, type ProtectedInfo, type SignerView } from './inspect.js';
 export { protect, grantRequests, type GrantSpec, type ProtectRequest } from './protect.js';
 export { unprotect } from './unprotect.js';
 export { open, openTo } from './open.js';

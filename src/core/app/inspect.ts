@@ -81,13 +81,6 @@ export async function signerView(ctx: AppContext, id: string, claimed?: { readon
   return { id, fingerprint: fingerprint(id), verified: pinned !== undefined, ...(who ? { email: who.email, ...(who.name ? { name: who.name } : {}) } : {}) };
 }
 
-/** The words for a signer: the person when verified, else "an unverified key" and its fingerprint. */
-export function signerWords(v: SignerView): string {
-  return v.verified
-    ? `${v.name ? `${v.name} <${v.email}>` : v.email} (verified, ${v.fingerprint})`
-    : `an unverified key ${v.fingerprint}${v.email ? ` (claims to be ${v.email})` : ''}`;
-}
-
 /** The format-1 notice. */
 export const FORMAT_1_NOTICE = 'protected-file format 1: opens read-only; an owner saving it upgrades it to format 2';
 

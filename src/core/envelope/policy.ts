@@ -59,7 +59,7 @@ export interface EnvelopePolicy {
   readonly exp?: number;
   /** Format 2: after `exp`, holders of OWNER may still extend it (the label's `expiry.ownerCanRenew`). */
   readonly renew?: true;
-  /** Double Key: the key service and key version the organisation secret is encrypted to (docs/FORMAT.md §14). */
+  /** Double Key: the key service and key version the organisation secret is encrypted to (docs/FORMAT.md §15). */
   readonly dk?: DoubleKeyClaim;
   /** base64url key commitment: binds this policy to the file key it was signed for. */
   readonly cmt: string;
@@ -71,6 +71,7 @@ export function policySubject(policy: EnvelopePolicy): AccessSubject {
     owner: { kid: policy.owner.id, email: policy.owner.email, name: policy.owner.name },
     grants: policy.grants.map((g) => ({ kid: g.id, email: g.email, rights: g.rights })),
     expires: policy.exp,
+    renewable: policy.renew === true,
   };
 }
 

@@ -25,6 +25,8 @@ function fsError(e: unknown, uri: vscode.Uri): vscode.FileSystemError {
 export class ProtectedFileSystem implements vscode.FileSystemProvider, vscode.Disposable {
   private readonly changes = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
   readonly onDidChangeFile = this.changes.event;
+  /** The policy each envelope had when its content was last read here: a save re-checks it (issue 9: a save racing a revoke fails cleanly). */
+  private readonly openedPolicy = new Map<string, string>();
 
   constructor(
     private readonly services: Services,
@@ -81,7 +83,8 @@ export class ProtectedFileSystem implements vscode.FileSystemProvider, vscode.Di
     try {
       const { app } = await this.services.core();
       const s = await this.services.session(envelope);
-      const { content } = await app.open(s, s.workspace.relPath(envelope.fsPath));
+      const { content, info } = await app.open(s, s.workspace.relPath(envelope.fsPath));
+      this.openedPolicy.set(envelope.fsPath, info.policyDigest);
       return content;
     } catch (e) {
       throw fsError(e, uri);
@@ -103,7 +106,9 @@ export class ProtectedFileSystem implements vscode.FileSystemProvider, vscode.Di
     try {
       const { app } = await this.services.core();
       const s = await this.services.session(envelope);
-      await app.save(s, s.workspace.relPath(envelope.fsPath), content);
+      const expectPolicy = this.openedPolicy.get(envelope.fsPath);
+      const saved = await app.save(s, s.workspace.relPath(envelope.fsPath), content, expectPolicy ? { expectPolicy } : {});
+      this.openedPolicy.set(envelope.fsPath, saved.policyDigest);
     } catch (e) {
       throw fsError(e, uri);
     }
