@@ -166,8 +166,14 @@ describe('attack 1: forged ownership', () => {
     const genuine = await app.inspect(ctx, 'plan.md.protected');
     assert.equal(genuine.signedBy.verified, true);
     assert.equal(genuine.signedBy.email, 'alice@example.com');
-    // Without pins nothing is verified, not even the real Alice.
+    // Without pins nothing is verified, not even the real Alice; but Alice knows her own key.
     assert.equal((await app.inspect(memoryContext(bob, { files }), 'plan.md.protected')).signedBy.verified, false);
+    assert.equal((await app.inspect(memoryContext(alice, { files }), 'plan.md.protected')).signedBy.verified, true);
+    assert.equal(
+      (await app.inspect(memoryContext(alice, { files }), 'invoice.txt.protected')).signedBy.verified,
+      false,
+      'a forgery claiming Alice is not hers',
+    );
   });
 });
 

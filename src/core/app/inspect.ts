@@ -21,9 +21,9 @@ export interface AccessEntry {
 }
 
 /**
- * Who signed something (a policy version, a write), as far as this user can tell: `verified` only when
- * their pins know this key as that person (then `email` and `name` are the pinned ones); otherwise the
- * document's own claim, which anyone could have written, and the key's fingerprint to compare.
+ * Who signed something (a policy version, a write), as far as this user can tell: `verified` only when it is
+ * their own key or their pins know this key as that person (then `email` and `name` are theirs or the pinned
+ * ones); otherwise the document's own claim, which anyone could have written, and the key's fingerprint to compare.
  */
 export interface SignerView {
   readonly id: string;
@@ -114,11 +114,11 @@ export function restoreRefusal(info: ProtectedInfo): SensitivityError | undefine
   );
 }
 
-/** How a signing key appears to this user: verified only through their pins (absent pins: nothing is verified). */
+/** How a signing key appears to this user: verified when it is their own key or their pins know it (absent pins: only their own). */
 export async function signerView(ctx: AppContext, id: string, claimed?: { readonly email: string; readonly name?: string }): Promise<SignerView> {
-  const pinned = await ctx.pins?.byId(id);
-  const who = pinned ?? claimed;
-  return { id, fingerprint: fingerprint(id), verified: pinned !== undefined, ...(who ? { email: who.email, ...(who.name ? { name: who.name } : {}) } : {}) };
+  const known = ctx.identity?.id === id ? ctx.identity : await ctx.pins?.byId(id);
+  const who = known ?? claimed;
+  return { id, fingerprint: fingerprint(id), verified: known !== undefined, ...(who ? { email: who.email, ...(who.name ? { name: who.name } : {}) } : {}) };
 }
 
 /** The format-1 notice. */
