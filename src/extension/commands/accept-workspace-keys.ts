@@ -24,11 +24,13 @@ export async function acceptWorkspaceKeys(services: Services, ...args: unknown[]
   }
   if (!vscode.workspace.isTrusted) {
     const manage = 'Manage Workspace Trust';
-    const picked = await vscode.window.showWarningMessage(
-      "This workspace is in Restricted Mode: its policy's recovery keys are not used, so there is nothing to accept. Trust the workspace first if you know who runs it.",
-      manage,
-    );
-    if (picked === manage) await vscode.commands.executeCommand('workbench.trust.manage');
+    // Not awaited: the command's answer does not wait for someone to dismiss a notification.
+    void vscode.window
+      .showWarningMessage(
+        "This workspace is in Restricted Mode: its policy's recovery keys are not used, so there is nothing to accept. Trust the workspace first if you know who runs it.",
+        manage,
+      )
+      .then((picked) => picked === manage && vscode.commands.executeCommand('workbench.trust.manage'));
     return undefined;
   }
   const { app } = await services.core();
