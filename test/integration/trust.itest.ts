@@ -36,6 +36,7 @@ let bob: Identity;
 let carol: Identity;
 let panel: AccessPanelHandle | undefined;
 
+const activeTab = () => vscode.window.tabGroups.activeTabGroup.activeTab?.input;
 const read = (path: string) => fs.readFile(join(workspaceRoot().fsPath, path)).catch(() => undefined);
 const readHome = (path: string) => fs.readFile(path).catch(() => undefined);
 
@@ -309,6 +310,11 @@ suite('trust (issue 9)', () => {
     const editor = vscode.Uri.from({ scheme: 'sensitivity-protected', path: uri.path.slice(0, -'.protected'.length) });
     await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(editor)), /older version of its access policy \(version 1\).*version 2/);
     await waitFor(async () => (await inspect(path)).rollback?.seen === 2, 'inspect to see the rollback');
+    // Opened, it stays on the page that says why (an owner's file would otherwise open as text).
+    await vscode.commands.executeCommand('vscode.open', uri);
+    await waitFor(() => activeTab() instanceof vscode.TabInputCustom && (activeTab() as vscode.TabInputCustom).uri.fsPath === uri.fsPath, 'the refusal page');
+    assert.ok(!vscode.window.visibleTextEditors.some((e) => e.document.uri.scheme === 'sensitivity-protected'), 'no plaintext editor');
+    await closeAllEditors();
     const row = await rowWhen(path, (r) => r.rollback !== null, 'the rollback in the panel');
     assert.deepEqual(row.rollback, { version: 1, seen: 2 });
     assert.equal(row.actions.restore, true);
@@ -326,6 +332,12 @@ suite('trust (issue 9)', () => {
     assert.equal(info.rollback, null);
     assert.equal(info.lineage.at(-1)?.version, 3);
     assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(editor)), '# rolled.md\n');
+    await vscode.commands.executeCommand('vscode.open', uri);
+    await waitFor(
+      () => activeTab() instanceof vscode.TabInputText && (activeTab() as vscode.TabInputText).uri.scheme === 'sensitivity-protected',
+      'the text editor',
+    );
+    await closeAllEditors();
     await rowWhen(path, (r) => r.rollback === null && !r.actions.restore, 'the panel without the rollback');
   });
 });
