@@ -44,6 +44,8 @@ export interface StartOptions {
    * as checked here, for the workbench to honour an extensionDevelopmentPath payload at all.
    */
   readonly smokeTestDriver?: boolean;
+  /** Keep Workspace Trust on (the folder then opens in Restricted Mode until trusted); off by default. */
+  readonly workspaceTrust?: boolean;
 }
 
 /** User settings that keep the workbench quiet and deterministic (no welcome page, tips, update checks). */
@@ -162,7 +164,7 @@ export async function startCodeServer(install: CodeServerInstall, dirs: RunDirs,
     'none',
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--user-data-dir',
     dirs.userData,

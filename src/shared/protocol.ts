@@ -45,12 +45,32 @@ export interface PersonView {
   readonly fingerprint: string;
 }
 
+/**
+ * Who signed something (a policy version, a write), as far as you can tell (issue 9): `verified` only when
+ * your pins know the key as that person; otherwise the document's own claim, which anyone could write.
+ */
+export interface SignerRow {
+  readonly verified: boolean;
+  /** The key's fingerprint (six groups of five digits). */
+  readonly fingerprint: string;
+  /** The pinned person's name or email when verified, else what the document claims (untrusted), or null. */
+  readonly name: string | null;
+  /** The whole verdict in words ("Alice <alice@example.com> (verified, …)" / "an unverified key … (claims to be …)"). */
+  readonly words: string;
+}
+
 /** What you may ask the host to do with a file (the host checks again before acting). */
 export interface FileActions {
+  /** False for a file whose header fails its checks (a problem row): there is nothing to open. */
+  readonly open: boolean;
   readonly applyLabel: boolean;
   readonly protect: boolean;
   readonly grant: boolean;
   readonly revoke: boolean;
+  /** Change when the content expires (owners; after expiry only when the policy lets owners renew). */
+  readonly expiry: boolean;
+  /** Accept this older copy as the current version (an owner, on a rollback). */
+  readonly restore: boolean;
 }
 
 /** One labeled or protected file. `path` is its key in every request. */
@@ -78,8 +98,16 @@ export interface FileRow {
   readonly labeledAt: string | null;
   /** Content that needs a higher label than the file has (issue 5), or null. */
   readonly findings: { readonly count: number; readonly recommended: string } | null;
-  /** Why the file could not be read (damaged header, unknown version), or null. */
+  /** Why the file could not be read (damaged header, unknown version, a broken lineage or write signature), or null. */
   readonly problem: string | null;
+  /** The stable error code of the problem (E_LINEAGE, E_WRITER_NOT_ALLOWED, E_INTEGRITY…), or null. */
+  readonly problemCode: string | null;
+  /** Who signed the protected file's current access policy, or null for plain files. */
+  readonly signedBy: SignerRow | null;
+  /** Who last wrote a protected file's content, and when (ISO 8601); null for plain and format-1 files. */
+  readonly lastWrittenBy: { readonly signer: SignerRow; readonly at: string } | null;
+  /** An older copy than one you have opened (E_ROLLBACK): its policy version and the highest you have seen. */
+  readonly rollback: { readonly version: number; readonly seen: number } | null;
   readonly actions: FileActions;
 }
 
@@ -111,6 +139,10 @@ export interface Requests {
   revoke: { params: { path: string; personId: string }; result: null };
   /** Stop sharing every file you own with one person (the person view; the host asks first). */
   revokeAll: { params: { personId: string }; result: null };
+  /** Change when a protected file expires (the host asks how long, and checks you may). */
+  changeExpiry: { params: { path: string }; result: null };
+  /** Accept an older copy of a protected file as its current version (the host asks first). */
+  acceptRestore: { params: { path: string }; result: null };
   createIdentity: { params: Record<string, never>; result: null };
   /** Bring in the identity the CLI or another machine uses. */
   importIdentity: { params: Record<string, never>; result: null };
@@ -186,6 +218,8 @@ const REQUEST_TYPES: readonly RequestType[] = [
   'grant',
   'revoke',
   'revokeAll',
+  'changeExpiry',
+  'acceptRestore',
   'createIdentity',
   'importIdentity',
 ];
@@ -239,14 +273,15 @@ function checkParams(type: RequestType, p: Fields, ctx: ValidationContext): Chec
     }
     case 'openFile':
     case 'protect':
-    case 'grant': {
+    case 'grant':
+    case 'changeExpiry':
+    case 'acceptRestore': {
       const k = keys(p, ['path']);
       if (k) return k;
       const row = knownPath(p.path, ctx);
       if (!isRow(row)) return row;
-      if (type === 'protect' && !row.actions.protect) return 'protect is not allowed on this file';
-      if (type === 'grant' && !row.actions.grant) return 'grant is not allowed on this file';
-      return null;
+      const allowed = { openFile: 'open', protect: 'protect', grant: 'grant', changeExpiry: 'expiry', acceptRestore: 'restore' } as const;
+      return row.actions[allowed[type]] ? null : `${type} is not allowed on this file`;
     }
     case 'revoke': {
       const k = keys(p, ['path', 'personId']) ?? boundedString(p.personId, 'personId', MAX_ID_LENGTH);

@@ -355,6 +355,10 @@ document.addEventListener('click', (e) => {
       return void ask('protect', { path });
     case 'grant':
       return void ask('grant', { path });
+    case 'changeExpiry':
+      return void ask('changeExpiry', { path });
+    case 'acceptRestore':
+      return void ask('acceptRestore', { path });
     case 'revoke': {
       const personId = action.getAttribute('data-person');
       if (personId) void ask('revoke', { path, personId });
@@ -363,9 +367,12 @@ document.addEventListener('click', (e) => {
   }
 });
 
+/** A row's file when it can be opened (a problem row cannot: there is nothing to open). */
+const openable = (path: string | undefined) => (path && model?.files.find((f) => f.path === path)?.actions.open ? path : undefined);
+
 grid.addEventListener('dblclick', (e) => {
   const target = e.target instanceof Element ? e.target : null;
-  const path = target && !target.closest('vscode-button') ? pathOf(target) : undefined;
+  const path = openable(target && !target.closest('vscode-button') ? pathOf(target) : undefined);
   if (path) void ask('openFile', { path });
 });
 
@@ -375,7 +382,7 @@ grid.addEventListener('keydown', (e) => {
   // Enter on a cell opens its file; on a header it sorts; keys on buttons are theirs.
   if (!target || target.tagName !== 'VSCODE-DATA-GRID-CELL') return;
   if (sortBy(target)) return e.preventDefault();
-  const path = e.key === 'Enter' ? pathOf(target) : undefined;
+  const path = openable(e.key === 'Enter' ? pathOf(target) : undefined);
   if (path) {
     e.preventDefault();
     void ask('openFile', { path });

@@ -3,7 +3,7 @@
  * as markup: file names and people's names are data, not HTML.
  */
 import { composite, cssColor, parseColor, readableTextColor } from '../shared/color.js';
-import type { FileRow, LabelView, PersonView } from '../shared/protocol.js';
+import type { FileRow, LabelView, PersonView, SignerRow } from '../shared/protocol.js';
 import { RIGHT_WORDS } from '../shared/words.js';
 import type { AccessLine, ColumnId, SortColumn, Summary, UiState } from './filter.js';
 
@@ -93,7 +93,28 @@ function fileCell(row: FileRow): HTMLElement {
     el('span', { class: 'name' }, row.path.slice(slash + 1)),
   );
   const notes: Child[] = [];
-  if (row.problem) notes.push(el('div', { class: 'note error' }, row.problem));
+  if (row.problem) {
+    notes.push(
+      el(
+        'div',
+        { class: 'note error problem-text' },
+        row.problemCode ? el('code', { class: 'code' }, row.problemCode) : null,
+        row.problemCode ? ' ' : null,
+        row.problem,
+      ),
+    );
+  }
+  if (row.rollback) {
+    const { version, seen } = row.rollback;
+    notes.push(
+      el(
+        'div',
+        { class: 'note error rollback', title: 'An older copy (from git, a merge or a backup) may still let in people whose access was revoked.' },
+        el('code', { class: 'code' }, 'E_ROLLBACK'),
+        ` older copy: access version ${version}, you have opened version ${seen}`,
+      ),
+    );
+  }
   if (row.findings) {
     const n = row.findings.count;
     notes.push(el('div', { class: 'note warning' }, `Content needs ${row.findings.recommended} (${n} finding${n === 1 ? '' : 's'})`));
@@ -101,12 +122,34 @@ function fileCell(row: FileRow): HTMLElement {
   return cell(1, path, ...notes);
 }
 
+/** Who signed, in a few words (the whole verdict, fingerprint included, is the title). */
+function signerNote(kind: 'signed' | 'written', s: SignerRow, at?: string): HTMLElement {
+  const what = kind === 'signed' ? 'access signed by' : 'last written by';
+  const who = s.verified ? `${s.name ?? s.fingerprint} ✓` : `an unverified key ${s.fingerprint.split(' ').slice(0, 2).join(' ')}…`;
+  return el(
+    'div',
+    {
+      class: `note signer ${s.verified ? 'verified' : 'unverified'}`,
+      'data-signer': kind,
+      title: `${what} ${s.words}${at ? `, ${new Date(at).toLocaleString()}` : ''}`,
+    },
+    `${what} ${who}`,
+  );
+}
+
 function protectionCell(row: FileRow): HTMLElement {
   if (!row.protected) return cell(3, el('span', { class: 'muted' }, 'Label only'));
   const until = row.expires
     ? el('div', { class: row.expired ? 'note error' : 'note muted' }, `${row.expired ? 'expired' : 'until'} ${date(row.expires)}`)
     : null;
-  return cell(3, el('span', { class: 'lock', 'aria-hidden': 'true' }), el('span', {}, 'Protected'), until);
+  return cell(
+    3,
+    el('span', { class: 'lock', 'aria-hidden': 'true' }),
+    el('span', {}, 'Protected'),
+    until,
+    row.signedBy && signerNote('signed', row.signedBy),
+    row.lastWrittenBy && signerNote('written', row.lastWrittenBy.signer, row.lastWrittenBy.at),
+  );
 }
 
 function personName(p: PersonView): string {
@@ -176,10 +219,12 @@ function actionsCell(row: FileRow): HTMLElement {
     el(
       'div',
       { class: 'actions' },
-      button('openFile', 'Open', `Open ${name}`),
+      a.open && button('openFile', 'Open', `Open ${name}`),
+      a.restore && button('acceptRestore', 'Restore…', `Accept this older copy of ${name} as its current version`, 'primary'),
       a.applyLabel && button('applyLabel', 'Label…', `Change the label of ${name}`),
       a.protect && button('protect', 'Protect', `Protect ${name}`),
       a.grant && button('grant', 'Grant…', `Grant access to ${name}`),
+      a.expiry && button('changeExpiry', 'Expiry…', `Change when ${name} expires`),
     ),
   );
 }

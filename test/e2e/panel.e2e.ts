@@ -55,6 +55,12 @@ scenario('access panel lists two people with different roles', async (wb) => {
   );
   assert.match(await row.locator('.chip').innerText(), /Highly Confidential/);
   assert.match(await row.innerText(), /Protected/);
+  // Issue 9: who signed the access policy and who last wrote the content (your own key: verified), the whole verdict in the tooltip.
+  const signed = row.locator('.signer[data-signer="signed"]');
+  assert.equal(await signed.innerText(), 'access signed by Alice Example ✓');
+  assert.match((await signed.getAttribute('title')) ?? '', /Alice Example <alice@example\.com> \(verified, \d{5}( \d{5}){5}\)/);
+  assert.equal(await row.locator('.signer[data-signer="written"]').innerText(), 'last written by Alice Example ✓');
+  await row.locator('vscode-button[data-action="changeExpiry"]').waitFor();
   assert.ok((await pathsOf(rowsOf(panel))).length >= 4, 'the labeled demo files are listed');
   await wb.runCommand('Notifications: Clear All Notifications');
   await useTheme(wb, 'Light Modern', 'vscode-light');

@@ -4,7 +4,7 @@
  * the workbench is opened with an extensionDevelopmentPath / extensionTestsPath payload and reports the
  * tests' outcome through `window.codeAutomationExit` (smoke-test driver). Exits non-zero on failure,
  * naming each failed test. Env: SENSITIVITY_ITEST_GREP filters tests, SENSITIVITY_ITEST_VERBOSE=1
- * prints all browser console output, SENSITIVITY_ITEST_BENCH=1 adds the bench suite (bench.itest.ts, run by `npm run bench`), SENSITIVITY_ITEST_TIMEOUT (s) bounds the run (default 900: a loaded machine takes several times as long).
+ * prints all browser console output, SENSITIVITY_ITEST_BENCH=1 adds the bench suite (bench.itest.ts, run by `npm run bench`), SENSITIVITY_ITEST_RESTRICTED=1 opens the workspace in Restricted Mode and runs only the restricted-mode suite, SENSITIVITY_ITEST_TIMEOUT (s) bounds the run (default 900: a loaded machine takes several times as long).
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +36,14 @@ function sourceMapper(): (text: string) => string {
     });
 }
 
+/** Workspace Trust on, with no prompt: the workspace stays in Restricted Mode (the restricted-mode suite). */
+const RESTRICTED_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+  'security.workspace.trust.emptyWindow': false,
+};
+
 /** Console errors worth showing: not the offline gallery, missing resources or the absent vsda module (E2E.md: harmless). */
 const isRelevantError = (line: string) =>
   line.startsWith('[error]') && !/ENOTFOUND open-vsx\.org|Failed to load resource|vsda|Canceled|authentication provider/.test(line);
@@ -57,7 +65,9 @@ async function main(): Promise<number> {
   let server: RunningServer | undefined;
   const started = Date.now();
   try {
-    const dirs = runDirs(root);
+    // SENSITIVITY_ITEST_RESTRICTED=1: Workspace Trust on and the folder never trusted, so it opens in Restricted Mode.
+    const restricted = process.env.SENSITIVITY_ITEST_RESTRICTED === '1';
+    const dirs = runDirs(root, restricted ? RESTRICTED_SETTINGS : {});
     const folder = join(root, 'workspace');
     cpSync(FIXTURE, folder, { recursive: true });
     const home = join(root, 'sensitivity-home');
@@ -65,9 +75,11 @@ async function main(): Promise<number> {
     server = await startCodeServer(install, dirs, {
       folder,
       smokeTestDriver: true,
+      workspaceTrust: restricted,
       env: {
+        SENSITIVITY_ITEST_RESTRICTED: restricted ? '1' : '',
         SENSITIVITY_HOME: home,
-        SENSITIVITY_ITEST_GREP: process.env.SENSITIVITY_ITEST_GREP ?? '',
+        SENSITIVITY_ITEST_GREP: process.env.SENSITIVITY_ITEST_GREP || (restricted ? 'restricted mode' : ''),
         SENSITIVITY_ITEST_BENCH: process.env.SENSITIVITY_ITEST_BENCH ?? '',
       },
     });

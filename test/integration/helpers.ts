@@ -98,3 +98,57 @@ export async function waitFor<T>(
 export async function saveDocument(doc: vscode.TextDocument, what = 'the document to be saved'): Promise<void> {
   await waitFor(async () => (await doc.save()) || !doc.isDirty, what, { intervalMs: 200 });
 }
+
+/** A modal dialog the extension showed (`showWarningMessage(…, { modal: true, detail }, …items)`). */
+export interface ModalSeen {
+  readonly message: string;
+  readonly detail: string;
+  readonly items: readonly string[];
+}
+
+/** How a test answers the extension's dialogs: each returns the choice, or undefined to dismiss. */
+export interface DialogAnswers {
+  modal?(m: ModalSeen): string | undefined;
+  quickPick?(items: readonly vscode.QuickPickItem[], options: vscode.QuickPickOptions | undefined): vscode.QuickPickItem | undefined;
+  inputBox?(options: vscode.InputBoxOptions | undefined): Promise<string | undefined> | string | undefined;
+}
+
+type DialogWindow = {
+  showWarningMessage: (message: string, ...rest: unknown[]) => Thenable<unknown>;
+  showQuickPick: (items: unknown, options?: vscode.QuickPickOptions) => Thenable<unknown>;
+  showInputBox: (options?: vscode.InputBoxOptions) => Thenable<string | undefined>;
+};
+
+/**
+ * Runs `run` while `answers` answer the extension's modal dialogs, quick picks and input boxes, and returns the
+ * modals shown. The extension host cannot click a modal (the UI tests can): this replaces only those dialog
+ * functions, on the `vscode` API object that VS Code gives the extension and its tests alike (one per
+ * extension), and puts them back after. Every other call (non-modal messages) goes to VS Code.
+ */
+export async function withDialogs<T>(answers: DialogAnswers, run: () => Thenable<T>): Promise<{ result: T; modals: ModalSeen[] }> {
+  const window = vscode.window as unknown as DialogWindow;
+  const original = { showWarningMessage: window.showWarningMessage, showQuickPick: window.showQuickPick, showInputBox: window.showInputBox };
+  const modals: ModalSeen[] = [];
+  window.showWarningMessage = (message, ...rest) => {
+    const [options, ...items] = rest;
+    if (!answers.modal || typeof options !== 'object' || options === null || !(options as vscode.MessageOptions).modal) {
+      return original.showWarningMessage.call(window, message, ...rest);
+    }
+    const seen = { message, detail: (options as vscode.MessageOptions).detail ?? '', items: items.filter((i): i is string => typeof i === 'string') };
+    modals.push(seen);
+    return Promise.resolve(answers.modal(seen));
+  };
+  if (answers.quickPick) {
+    const pick = answers.quickPick;
+    window.showQuickPick = async (items, options) => pick(await (items as Thenable<vscode.QuickPickItem[]> | vscode.QuickPickItem[]), options);
+  }
+  if (answers.inputBox) {
+    const input = answers.inputBox;
+    window.showInputBox = async (options) => input(options);
+  }
+  try {
+    return { result: await run(), modals };
+  } finally {
+    Object.assign(window, original);
+  }
+}

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { validateWebviewMessage, type FileRow, type LabelView } from '../../src/shared/protocol.js';
 import { accessOf, everyone, summarize } from '../../src/webview/filter.js';
-import { person, row } from './protocol-fixtures.js';
+import { OPEN_ONLY, person, row } from './protocol-fixtures.js';
 
 const label = (id: string, rank: number): LabelView => ({
   id,
@@ -16,7 +16,7 @@ const label = (id: string, rank: number): LabelView => ({
 });
 const LABELS = [label('public', 0), label('general', 1), label('confidential', 2)];
 const NOW = new Date('2026-06-01T12:00:00Z');
-const ACTIONS = { applyLabel: true, protect: false, grant: true, revoke: true };
+const ACTIONS = { ...OPEN_ONLY, applyLabel: true, grant: true, revoke: true };
 const alice = person('alice', { owner: true, role: 'Owner', rights: ['OWNER'], you: true });
 const bob = person('bob');
 const carol = person('carol', { role: 'Co-Author', rights: ['VIEW', 'EDIT', 'EXTRACT', 'PRINT', 'VIEWRIGHTSDATA'] });

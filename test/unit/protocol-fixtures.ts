@@ -18,7 +18,10 @@ export function person(id: string, extra: Partial<PersonView> = {}): PersonView 
   };
 }
 
-/** A protected row offering nothing, labeled Confidential, unless `extra` says otherwise. */
+/** What a row offers when `actions` names nothing else: opening it. */
+export const OPEN_ONLY: FileRow['actions'] = { open: true, applyLabel: false, protect: false, grant: false, revoke: false, expiry: false, restore: false };
+
+/** A protected row offering only to open it, labeled Confidential, unless `extra` says otherwise. */
 export function row(path: string, extra: Partial<FileRow> = {}): FileRow {
-  return { ...problemRow(path, ''), label: { id: 'confidential', name: 'Confidential' }, labelRank: 2, problem: null, ...extra };
+  return { ...problemRow(path, ''), label: { id: 'confidential', name: 'Confidential' }, labelRank: 2, problem: null, actions: OPEN_ONLY, ...extra };
 }

@@ -3,22 +3,27 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { MAX_ID_LENGTH, MAX_PATH_LENGTH, PROTOCOL_VERSION, validateWebviewMessage, type ValidationContext } from '../../src/shared/protocol.js';
-import { person, row } from './protocol-fixtures.js';
+import { problemRow } from '../../src/extension/panel/model.js';
+import { OPEN_ONLY, person, row } from './protocol-fixtures.js';
 
 const OWNED = 'docs/plan.md.protected';
 const SHARED = 'docs/shared.md.protected';
 const PLAIN = 'src/config.ts';
+const ROLLED_BACK = 'docs/old.md.protected';
+const BROKEN = 'docs/forged.md.protected';
 const ctx: ValidationContext = {
   files: new Map([
     [
       OWNED,
       row(OWNED, {
         people: [person('alice', { owner: true, role: 'Owner', you: true }), person('bob'), person('org', { recovery: true, role: 'Recovery' })],
-        actions: { applyLabel: true, protect: false, grant: true, revoke: true },
+        actions: { ...OPEN_ONLY, applyLabel: true, protect: false, grant: true, revoke: true, expiry: true },
       }),
     ],
+    [ROLLED_BACK, row(ROLLED_BACK, { rollback: { version: 1, seen: 2 }, actions: { ...OPEN_ONLY, restore: true } })],
+    [BROKEN, problemRow(BROKEN, 'a policy version not signed by an owner of the one before', 'E_LINEAGE')],
     [SHARED, row(SHARED, { people: [person('carol', { owner: true, role: 'Owner' }), person('alice', { you: true })] })],
-    [PLAIN, row(PLAIN, { protected: false, actions: { applyLabel: true, protect: true, grant: false, revoke: false } })],
+    [PLAIN, row(PLAIN, { protected: false, actions: { ...OPEN_ONLY, applyLabel: true, protect: true, grant: false, revoke: false } })],
   ]),
 };
 
@@ -47,6 +52,8 @@ describe('validateWebviewMessage', () => {
     accepts(request('applyLabel', { path: PLAIN }));
     accepts(request('protect', { path: PLAIN }));
     accepts(request('grant', { path: OWNED }));
+    accepts(request('changeExpiry', { path: OWNED }));
+    accepts(request('acceptRestore', { path: ROLLED_BACK }));
     const v = accepts(request('revoke', { path: OWNED, personId: 'bob' }, 7));
     assert.deepEqual(v.ok && v.message, { type: 'revoke', id: 7, params: { path: OWNED, personId: 'bob' } });
   });
@@ -119,6 +126,14 @@ describe('validateWebviewMessage', () => {
     rejects(request('grant', { path: PLAIN }), /grant is not allowed/);
     rejects(request('applyLabel', { path: SHARED }), /applyLabel is not allowed/);
     rejects(request('revoke', { path: SHARED, personId: 'alice' }), /revoke is not allowed/);
+    rejects(request('changeExpiry', { path: SHARED }), /changeExpiry is not allowed/);
+    rejects(request('acceptRestore', { path: OWNED }), /acceptRestore is not allowed/);
+    rejects(request('changeExpiry', { path: OWNED, expires: 'never' }), /unexpected field/);
+  });
+
+  it('a file whose header fails its checks (a forged lineage) is a problem row: nothing to open, nothing to do', () => {
+    rejects(request('openFile', { path: BROKEN }), /openFile is not allowed/);
+    for (const type of ['applyLabel', 'grant', 'changeExpiry', 'acceptRestore']) rejects(request(type, { path: BROKEN }), /is not allowed/);
   });
 
   it('rejects revoking someone not granted, the owner, or a recovery key', () => {
@@ -162,6 +177,8 @@ describe('validateWebviewMessage', () => {
       'protect',
       'grant',
       'revoke',
+      'changeExpiry',
+      'acceptRestore',
       'createIdentity',
       'importIdentity',
       'x',
@@ -171,7 +188,7 @@ describe('validateWebviewMessage', () => {
         type,
         id: fc.oneof(fc.nat(), fc.anything()),
         params: fc.oneof(
-          fc.record({ path: fc.oneof(fc.string(), fc.constantFrom(OWNED, SHARED, PLAIN)), personId: fc.string() }, { requiredKeys: [] }),
+          fc.record({ path: fc.oneof(fc.string(), fc.constantFrom(OWNED, SHARED, PLAIN, ROLLED_BACK, BROKEN)), personId: fc.string() }, { requiredKeys: [] }),
           fc.anything(),
         ),
         protocol: fc.anything(),

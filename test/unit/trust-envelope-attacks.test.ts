@@ -166,8 +166,14 @@ describe('attack 1: forged ownership', () => {
     const genuine = await app.inspect(ctx, 'plan.md.protected');
     assert.equal(genuine.signedBy.verified, true);
     assert.equal(genuine.signedBy.email, 'alice@example.com');
-    // Without pins nothing is verified, not even the real Alice.
+    // Without pins nothing is verified, not even the real Alice; but Alice knows her own key.
     assert.equal((await app.inspect(memoryContext(bob, { files }), 'plan.md.protected')).signedBy.verified, false);
+    assert.equal((await app.inspect(memoryContext(alice, { files }), 'plan.md.protected')).signedBy.verified, true);
+    assert.equal(
+      (await app.inspect(memoryContext(alice, { files }), 'invoice.txt.protected')).signedBy.verified,
+      false,
+      'a forgery claiming Alice is not hers',
+    );
   });
 });
 
@@ -281,9 +287,13 @@ describe('attack 5: revocation that sticks', () => {
     assert.deepEqual((await app.inspect(asCarol, 'plan.md.protected')).rollback, { seen: 2 });
     await rejects(app.save(asAlice, 'plan.md.protected', te.encode('x')), 'E_ROLLBACK');
     await rejects(app.acceptRestore({ ...memoryContext(bob, { files, store }), versions: new MemoryVersions() }, 'plan.md.protected'), 'E_RIGHT_MISSING');
+    // What hosts offer before asking (VS Code's Restore…): owners only, and only for a rollback.
+    assert.equal(app.restoreRefusal(await app.inspect(asCarol, 'plan.md.protected'))?.code, 'E_RIGHT_MISSING');
+    assert.equal(app.restoreRefusal(await app.inspect(asAlice, 'plan.md.protected')), undefined);
     // Alice meant it: she re-signs it above what she has seen, and Carol accepts that.
     const accepted = await app.acceptRestore(asAlice, 'plan.md.protected');
     assert.equal(accepted.policy.ver, 3);
+    assert.equal(app.restoreRefusal(await app.inspect(asAlice, 'plan.md.protected'))?.code, 'E_USAGE');
     assert.equal(new TextDecoder().decode((await app.open(asCarol, 'plan.md.protected')).content), 'the plan: ship on Friday');
   });
 
@@ -338,6 +348,9 @@ describe('expiry an owner can change', () => {
   it('an owner extends or removes it before it passes; a Viewer cannot', async () => {
     const files = await expiring(false);
     await rejects(app.setExpiry(at(files, bob, '2026-06-10T00:00:00Z'), 'e.txt.protected', new Date('2027-01-01T00:00:00Z')), 'E_RIGHT_MISSING');
+    // What hosts say before asking for a date agrees with the operation.
+    assert.equal(app.expiryRefusal(await app.inspect(at(files, bob, '2026-06-10T00:00:00Z'), 'e.txt.protected'))?.code, 'E_RIGHT_MISSING');
+    assert.equal(app.expiryRefusal(await app.inspect(at(files, alice, '2026-06-10T00:00:00Z'), 'e.txt.protected')), undefined);
     const info = await app.setExpiry(at(files, alice, '2026-06-10T00:00:00Z'), 'e.txt.protected', new Date('2027-01-01T00:00:00Z'));
     assert.equal(info.policy.exp, Date.parse('2027-01-01T00:00:00Z') / 1000);
     assert.equal((await app.open(at(files, bob, '2026-08-01T00:00:00Z'), 'e.txt.protected')).content.length, 8);
@@ -349,12 +362,17 @@ describe('expiry an owner can change', () => {
     const late = '2026-08-01T00:00:00Z';
     const fixed = await expiring(false);
     await rejects(app.setExpiry(at(fixed, alice, late), 'e.txt.protected', new Date('2027-01-01T00:00:00Z')), 'E_EXPIRED');
+    const refusal = app.expiryRefusal(await app.inspect(at(fixed, alice, late), 'e.txt.protected'));
+    assert.equal(refusal?.code, 'E_EXPIRED');
+    assert.match(refusal.message, /cannot be extended/);
     const closed = await app.open(at(fixed, bob, late), 'e.txt.protected').catch((e: unknown) => e);
     assert.match(String((closed as Error).message), /cannot be extended, so nobody can open it any more/);
     const open = await app.open(at(await expiring(true), bob, late), 'e.txt.protected').catch((e: unknown) => e);
     assert.match(String((open as Error).message), /an owner \(Alice <alice@example\.com>\) can still extend it/);
     const renewable = await expiring(true);
     await rejects(app.setExpiry(at(renewable, bob, late), 'e.txt.protected', new Date('2027-01-01T00:00:00Z')), 'E_EXPIRED');
+    assert.equal(app.expiryRefusal(await app.inspect(at(renewable, alice, late), 'e.txt.protected')), undefined);
+    assert.equal(app.expiryRefusal(await app.inspect(at(renewable, bob, late), 'e.txt.protected'))?.code, 'E_RIGHT_MISSING');
     await app.setExpiry(at(renewable, alice, late), 'e.txt.protected', new Date('2027-01-01T00:00:00Z'));
     assert.equal((await app.open(at(renewable, bob, late), 'e.txt.protected')).content.length, 8);
   });

@@ -15,13 +15,25 @@ export type {
   VersionMemory,
   WorkspaceStore,
 } from './ports.js';
-export { accessEntries, inspect, type AccessEntry, type PolicyVersionView, type ProtectedInfo, type SignerView } from './inspect.js';
+export {
+  accessEntries,
+  expiryRefusal,
+  inspect,
+  mayAcceptRestore,
+  mayChangeExpiry,
+  restoreRefusal,
+  type AccessEntry,
+  type PolicyVersionView,
+  type ProtectedInfo,
+  type SignerView,
+} from './inspect.js';
 export { protect, grantRequests, type GrantSpec, type ProtectRequest } from './protect.js';
 export { unprotect } from './unprotect.js';
 export { open, openTo } from './open.js';
 export { save, type SaveOptions } from './save.js';
 export { setExpiry } from './expiry.js';
 export { acceptRestore } from './restore.js';
+export { rollbackError } from './versions.js';
 export { grant } from './grant.js';
 export { revoke } from './revoke.js';
 export { labeledPlain, labelOf, removeFileLabel, setFileLabel, type LabeledFile } from './label.js';

@@ -1,6 +1,6 @@
 /** `inspect`: what a protected file says about itself, from its header alone (no key needed). */
 import { policySubject, readEnvelopeHeader, type EnvelopeHeader, type EnvelopeInfo, type EnvelopeLabel } from '../envelope/index.js';
-import { isSensitivityError, type ErrorCode } from '../errors.js';
+import { isSensitivityError, SensitivityError, type ErrorCode } from '../errors.js';
 import { fingerprint } from '../fingerprint.js';
 import { isProtectedPath } from '../paths.js';
 import { decideAccess, normalizeRights, roleOfRights, type Right } from '../rights.js';
@@ -21,9 +21,9 @@ export interface AccessEntry {
 }
 
 /**
- * Who signed something (a policy version, a write), as far as this user can tell: `verified` only when
- * their pins know this key as that person (then `email` and `name` are the pinned ones); otherwise the
- * document's own claim, which anyone could have written, and the key's fingerprint to compare.
+ * Who signed something (a policy version, a write), as far as this user can tell: `verified` only when it is
+ * their own key or their pins know this key as that person (then `email` and `name` are theirs or the pinned
+ * ones); otherwise the document's own claim, which anyone could have written, and the key's fingerprint to compare.
  */
 export interface SignerView {
   readonly id: string;
@@ -56,6 +56,8 @@ export interface ProtectedInfo {
   readonly issued: string;
   readonly expires: string | null;
   readonly expired: boolean;
+  /** Owners (and recovery recipients) may still extend the expiry after it passed (the signed policy's `renew`). */
+  readonly renewable: boolean;
   /** The caller's rights (empty without identity or grant). */
   readonly yourRights: readonly Right[];
   /** Why the caller may not view, when they may not. */
@@ -74,11 +76,49 @@ export interface ProtectedInfo {
   readonly doubleKey: { readonly url: string; readonly kid: string } | null;
 }
 
-/** How a signing key appears to this user: verified only through their pins (absent pins: nothing is verified). */
+/**
+ * Whether the caller may change the file's expiry (`setExpiry`): holders of OWNER, before it passes, or after
+ * it when the policy is renewable. The operation decides again from the authenticated header.
+ */
+export function mayChangeExpiry(info: Pick<ProtectedInfo, 'yourRights' | 'expired' | 'renewable'>): boolean {
+  return info.yourRights.includes('OWNER') && (!info.expired || info.renewable);
+}
+
+/** Whether the caller may accept this older copy as the current version (`acceptRestore`: OWNER in it). */
+export function mayAcceptRestore(info: Pick<ProtectedInfo, 'yourRights' | 'rollback'>): boolean {
+  return info.rollback !== null && info.yourRights.includes('OWNER');
+}
+
+const ownerWords = (info: ProtectedInfo) => (info.owner.name ? `${info.owner.name} <${info.owner.email}>` : info.owner.email);
+
+/** Why the caller may not change the file's expiry, said before asking them for a date; undefined when they may. */
+export function expiryRefusal(info: ProtectedInfo): SensitivityError | undefined {
+  if (mayChangeExpiry(info)) return undefined;
+  if (info.expired && !info.renewable && info.denied?.code === 'E_EXPIRED') return new SensitivityError('E_EXPIRED', info.denied.reason, info.file);
+  return new SensitivityError('E_RIGHT_MISSING', `only an owner can change when it expires; ask the owner, ${ownerWords(info)}`, info.file, {
+    details: { hint: 'ask-owner', owner: ownerWords(info), ownerEmail: info.owner.email },
+  });
+}
+
+/** Why the caller may not accept this copy as the current version, said before asking them; undefined when they may. */
+export function restoreRefusal(info: ProtectedInfo): SensitivityError | undefined {
+  if (mayAcceptRestore(info)) return undefined;
+  if (info.rollback === null) return new SensitivityError('E_USAGE', 'is not older than a version you have opened: there is nothing to accept', info.file);
+  return new SensitivityError(
+    'E_RIGHT_MISSING',
+    `only an owner can accept an older copy as the current version; ask the owner, ${ownerWords(info)}`,
+    info.file,
+    {
+      details: { hint: 'ask-owner', owner: ownerWords(info), ownerEmail: info.owner.email },
+    },
+  );
+}
+
+/** How a signing key appears to this user: verified when it is their own key or their pins know it (absent pins: only their own). */
 export async function signerView(ctx: AppContext, id: string, claimed?: { readonly email: string; readonly name?: string }): Promise<SignerView> {
-  const pinned = await ctx.pins?.byId(id);
-  const who = pinned ?? claimed;
-  return { id, fingerprint: fingerprint(id), verified: pinned !== undefined, ...(who ? { email: who.email, ...(who.name ? { name: who.name } : {}) } : {}) };
+  const known = ctx.identity?.id === id ? ctx.identity : await ctx.pins?.byId(id);
+  const who = known ?? claimed;
+  return { id, fingerprint: fingerprint(id), verified: known !== undefined, ...(who ? { email: who.email, ...(who.name ? { name: who.name } : {}) } : {}) };
 }
 
 /** The format-1 notice. */
@@ -124,6 +164,7 @@ export async function inspect(ctx: AppContext, path: string): Promise<ProtectedI
     issued: new Date(h.policy.iat * 1000).toISOString(),
     expires: h.policy.exp === undefined ? null : new Date(h.policy.exp * 1000).toISOString(),
     expired: h.policy.exp !== undefined && now.getTime() >= h.policy.exp * 1000,
+    renewable: h.policy.renew === true,
     yourRights: view.rights,
     denied: view.allowed ? null : { code: view.code, reason: view.reason },
     signedBy: await signerView(ctx, h.policy.owner.id, h.policy.owner),

@@ -12,11 +12,16 @@ import type { AppContext } from './ports.js';
 export async function checkNotRolledBack(ctx: AppContext, info: EnvelopeHeader | EnvelopeInfo): Promise<void> {
   const seen = await seenAbove(ctx, info);
   if (seen === undefined) return;
-  throw new SensitivityError(
+  throw rollbackError(info.policy.ver ?? 0, seen, info.policy.owner.email);
+}
+
+/** The E_ROLLBACK refusal: `version` is older than the version `seen` of its line. */
+export function rollbackError(version: number, seen: number, owner: string): SensitivityError {
+  return new SensitivityError(
     'E_ROLLBACK',
-    `is an older version of its access policy (version ${info.policy.ver}) than one you have opened before (version ${seen}): it may have been restored from an old copy that still lets revoked people in; if an owner restored it on purpose, they accept it once`,
+    `is an older version of its access policy (version ${version}) than one you have opened before (version ${seen}): it may have been restored from an old copy that still lets revoked people in; if an owner restored it on purpose, they accept it once`,
     undefined,
-    { details: { hint: 'accept-restore', version: info.policy.ver ?? 0, seen, owner: info.policy.owner.email } },
+    { details: { hint: 'accept-restore', version, seen, owner } },
   );
 }
 

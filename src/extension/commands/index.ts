@@ -6,8 +6,11 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services.js';
 import { COMMAND, type CommandId } from './ids.js';
+import { acceptRestore } from './accept-restore.js';
+import { acceptWorkspaceKeys } from './accept-workspace-keys.js';
 import { addPerson } from './add-person.js';
 import { applyLabel } from './apply-label.js';
+import { changeExpiry } from './change-expiry.js';
 import { copyBlocked } from './copy-blocked.js';
 import { createIdentity } from './create-identity.js';
 import { exportIdentity } from './export-identity.js';
@@ -38,6 +41,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: COMMAND.revokeAccess, run: revokeAccess },
   { id: COMMAND.showAccessPanel, run: showAccessPanel },
   { id: COMMAND.inspect, run: inspect },
+  { id: COMMAND.changeExpiry, run: changeExpiry },
+  { id: COMMAND.acceptRestore, run: acceptRestore },
+  { id: COMMAND.acceptWorkspaceKeys, run: acceptWorkspaceKeys },
   { id: COMMAND.scanWorkspace, run: scanWorkspace },
   { id: COMMAND.revealInExplorer, run: revealInExplorer },
   { id: COMMAND.showIdentity, run: showIdentity },

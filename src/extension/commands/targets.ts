@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { isSensitivityError } from '../../core/errors.js';
+import type { ProtectedInfo } from '../../core/app/index.js';
 import type { Services } from '../services.js';
 import { describeError, showError } from '../ui/errors.js';
 import { envelopeUriOf, isEnvelopeUri, PROTECTED_EXT, PROTECTED_SCHEME } from '../protected/uris.js';
@@ -172,4 +173,25 @@ export async function runBatch(
       .then((b) => b && services.log.show());
   }
   return { done, failed, cancelled };
+}
+
+/**
+ * The header of protected `file` as you see it, when the core's rule for an owner's action (`refusal`) lets
+ * you act: said before anything is asked. Otherwise the refusal is the command's failure, shown as any other.
+ */
+export async function headerForAction(
+  services: Services,
+  title: string,
+  file: vscode.Uri,
+  refusal: (info: ProtectedInfo) => Error | undefined,
+): Promise<{ readonly info: ProtectedInfo } | { readonly refused: BatchResult }> {
+  let error: unknown;
+  try {
+    const info = await services.labels.protectedInfo(file);
+    error = refusal(info);
+    if (!error) return { info };
+  } catch (e) {
+    error = e;
+  }
+  return { refused: await runBatch(services, title, [file], () => Promise.reject(error)) };
 }

@@ -29,8 +29,8 @@ async function confirmNewKey(e: SensitivityError): Promise<boolean> {
   return picked === accept;
 }
 
-/** Asks to accept the workspace policy's keys, their fingerprints shown. */
-async function confirmWorkspaceKeys(e: SensitivityError): Promise<boolean> {
+/** Asks to accept the workspace policy's keys (from an E_POLICY_UNACCEPTED), their fingerprints shown. */
+export async function confirmWorkspaceKeys(e: SensitivityError): Promise<boolean> {
   const keys = Array.isArray(e.details.keys) ? e.details.keys : [];
   const accept = 'Accept These Keys';
   const picked = await vscode.window.showWarningMessage(

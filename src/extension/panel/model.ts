@@ -5,8 +5,9 @@
 import type { PolicyLabel } from '../../core/policy/types.js';
 import { RIGHTS, type Right } from '../../core/rights.js';
 import { fingerprint } from '../../core/fingerprint.js';
-import type { LabeledFile, ProtectedInfo } from '../../core/app/index.js';
-import type { FileRow, LabelView, PersonView } from '../../shared/protocol.js';
+import { mayAcceptRestore, mayChangeExpiry, type LabeledFile, type ProtectedInfo, type SignerView } from '../../core/app/index.js';
+import { signerWords } from '../../core/display.js';
+import type { FileActions, FileRow, LabelView, PersonView, SignerRow } from '../../shared/protocol.js';
 
 /** Content findings for a file (issue 5): how many, and the label the content needs. */
 export interface PanelFinding {
@@ -48,7 +49,8 @@ function people(info: ProtectedInfo, me: string | undefined): PersonView[] {
     id: info.owner.id,
     name: info.owner.name || null,
     email: info.owner.email,
-    role: 'Owner',
+    // "Owner" only for a key your pins know as that person (issue 9); anyone can sign a policy claiming a name.
+    role: info.signedBy.verified ? 'Owner' : 'Owner (unverified key)',
     rights: ownerGrant ? [...ownerGrant.rights] : [],
     owner: true,
     recovery: false,
@@ -71,6 +73,13 @@ function people(info: ProtectedInfo, me: string | undefined): PersonView[] {
   return [owner, ...others];
 }
 
+/** A signer as the panel shows it: the verdict in words, for the row's detail and tooltip. */
+function signerRow(v: SignerView): SignerRow {
+  return { verified: v.verified, fingerprint: v.fingerprint, name: v.name ?? v.email ?? null, words: signerWords(v) };
+}
+
+const NO_ACTIONS: FileActions = { open: false, applyLabel: false, protect: false, grant: false, revoke: false, expiry: false, restore: false };
+
 function findingsOf(label: string | undefined, finding: PanelFinding | undefined, labels: ReadonlyMap<string, PolicyLabel>): FileRow['findings'] {
   if (!finding || finding.count === 0) return null;
   const needed = labels.get(finding.minimumLabel);
@@ -89,6 +98,7 @@ export function fileRow(file: LabeledFile, ctx: RowContext, finding?: PanelFindi
     labelRank: known?.rank ?? -1,
     findings: findingsOf(file.label.id, finding, ctx.labels),
     problem: null,
+    problemCode: null,
   };
   const info = file.protected;
   if (!info) {
@@ -107,7 +117,10 @@ export function fileRow(file: LabeledFile, ctx: RowContext, finding?: PanelFindi
       denied: null,
       labeledBy: by,
       labeledAt: file.setAt ?? null,
-      actions: { applyLabel: canAct, protect: canAct, grant: false, revoke: false },
+      signedBy: null,
+      lastWrittenBy: null,
+      rollback: null,
+      actions: { ...NO_ACTIONS, open: true, applyLabel: canAct, protect: canAct },
     };
   }
   const list = people(info, ctx.me);
@@ -127,12 +140,26 @@ export function fileRow(file: LabeledFile, ctx: RowContext, finding?: PanelFindi
     denied: info.denied ? (ctx.explain ?? String)(info.denied.reason) : null,
     labeledBy: null,
     labeledAt: null,
-    actions: { applyLabel: owns, protect: false, grant: owns, revoke: owns && list.some((p) => !p.owner && !p.recovery) },
+    signedBy: signerRow(info.signedBy),
+    lastWrittenBy: info.lastWrittenBy ? { signer: signerRow(info.lastWrittenBy.signer), at: info.lastWrittenBy.at } : null,
+    rollback: info.rollback ? { version: info.lineage.at(-1)?.version ?? 0, seen: info.rollback.seen } : null,
+    actions: {
+      open: true,
+      applyLabel: owns,
+      protect: false,
+      grant: owns,
+      revoke: owns && list.some((p) => !p.owner && !p.recovery),
+      expiry: ctx.me !== undefined && mayChangeExpiry(info),
+      restore: ctx.me !== undefined && mayAcceptRestore(info),
+    },
   };
 }
 
-/** A row for a protected file whose header could not be read: shown, so a damaged file is not silently missing. */
-export function problemRow(path: string, message: string): FileRow {
+/**
+ * A row for a protected file whose header could not be read or fails its checks (a broken lineage, a writer
+ * without EDIT): shown with its stable code, so a damaged or forged file is not silently missing, and not openable.
+ */
+export function problemRow(path: string, message: string, code: string | null = null): FileRow {
   return {
     path,
     label: null,
@@ -149,6 +176,10 @@ export function problemRow(path: string, message: string): FileRow {
     labeledAt: null,
     findings: null,
     problem: message,
-    actions: { applyLabel: false, protect: false, grant: false, revoke: false },
+    problemCode: code,
+    signedBy: null,
+    lastWrittenBy: null,
+    rollback: null,
+    actions: NO_ACTIONS,
   };
 }

@@ -167,6 +167,14 @@ export class AccessPanel implements AccessPanelHandle, vscode.Disposable {
     return uri;
   }
 
+  /** A handler that runs the extension's `command` on the row's file (the command asks and checks what it needs). */
+  private onFile(command: string): (params: { path: string }) => Promise<null> {
+    return async ({ path }) => {
+      await vscode.commands.executeCommand(command, this.uri(path));
+      return null;
+    };
+  }
+
   private readonly handlers: Handlers = {
     refresh: async () => {
       void this.index.refresh();
@@ -185,18 +193,14 @@ export class AccessPanel implements AccessPanelHandle, vscode.Disposable {
       await vscode.commands.executeCommand(PANEL_COMMANDS.applyLabel, ...(path ? [this.uri(path)] : []));
       return null;
     },
-    protect: async ({ path }) => {
-      await vscode.commands.executeCommand(PANEL_COMMANDS.protect, this.uri(path));
-      return null;
-    },
-    grant: async ({ path }) => {
-      await vscode.commands.executeCommand(PANEL_COMMANDS.grant, this.uri(path));
-      return null;
-    },
+    protect: this.onFile(PANEL_COMMANDS.protect),
+    grant: this.onFile(PANEL_COMMANDS.grant),
     revoke: async ({ path, personId }) => {
       await vscode.commands.executeCommand(PANEL_COMMANDS.revoke, this.uri(path), { who: [personId], confirm: true });
       return null;
     },
+    changeExpiry: this.onFile(PANEL_COMMANDS.changeExpiry),
+    acceptRestore: this.onFile(PANEL_COMMANDS.acceptRestore),
     revokeAll: async ({ personId }) => {
       const files = revocableFiles(this.onScreen.values(), personId);
       const person = files[0]?.people.find((p) => p.id === personId);

@@ -25,6 +25,8 @@ export const PANEL_COMMANDS = {
   protect: COMMAND.protect,
   grant: COMMAND.grantAccess,
   revoke: COMMAND.revokeAccess,
+  changeExpiry: COMMAND.changeExpiry,
+  acceptRestore: COMMAND.acceptRestore,
   createIdentity: COMMAND.createIdentity,
   importIdentity: COMMAND.importIdentity,
 } as const;

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { flattenLabels } from '../../core/policy/labels.js';
 import type { PolicyLabel } from '../../core/policy/types.js';
 import { inspect, labeledPlain, type LabeledFile, type ProtectedInfo } from '../../core/app/index.js';
+import { isSensitivityError } from '../../core/errors.js';
 import { PROTECTED_EXT } from '../../core/paths.js';
 import type { Session } from '../../node/session.js';
 import type { FileRow, LabelView, ViewModel } from '../../shared/protocol.js';
@@ -41,6 +42,8 @@ interface Entry {
   readonly uri: vscode.Uri;
   readonly file?: LabeledFile;
   readonly problem?: string;
+  /** The stable code of `problem`, when the core raised one. */
+  readonly problemCode?: string;
   readonly finding?: PanelFinding;
 }
 
@@ -135,7 +138,7 @@ export class WorkspaceIndex implements vscode.Disposable {
   }
 
   private row(key: string, e: Entry): FileRow {
-    if (!e.file) return problemRow(key, e.problem ?? 'unreadable');
+    if (!e.file) return problemRow(key, e.problem ?? 'unreadable', e.problemCode);
     const ctx: RowContext = { prefix: e.folder.prefix, labels: e.folder.byId, me: this.me, explain: sentence };
     return fileRow(e.file, ctx, e.finding);
   }
@@ -260,7 +263,7 @@ export class WorkspaceIndex implements vscode.Disposable {
       return [f.prefix + rel, { folder: f, uri, file: { path: rel, label: info.label, protected: info } }];
     } catch (e) {
       this.headers.delete(uri.fsPath);
-      return [f.prefix + rel, { folder: f, uri, problem: describeError(e).message }];
+      return [f.prefix + rel, { folder: f, uri, problem: describeError(e).message, ...(isSensitivityError(e) ? { problemCode: e.code } : {}) }];
     }
   }
 

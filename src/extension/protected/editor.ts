@@ -10,6 +10,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { isSensitivityError } from '../../core/errors.js';
 import type { ProtectedInfo } from '../../core/app/index.js';
+import { rollbackError } from '../../core/app/versions.js';
 import type { Services } from '../services.js';
 import { describeError, sentence } from '../ui/errors.js';
 import { BASE_STYLE, escapeHtml, LOCK_SVG, page } from '../ui/html.js';
@@ -35,12 +36,14 @@ export async function routeOf(inspect: (uri: vscode.Uri) => Promise<ProtectedInf
     return { kind: 'denied', error };
   }
   if (info.denied) return { kind: 'denied', info, error: info.denied };
+  // An older copy than one you have opened: refused before anything is decrypted (issue 9).
+  if (info.rollback) return { kind: 'denied', info, error: rollbackError(info.lineage.at(-1)?.version ?? 0, info.rollback.seen, info.owner.email) };
   const r = info.yourRights;
   return r.includes('EDIT') || r.includes('EXTRACT') ? { kind: 'text', info } : { kind: 'viewOnly', info };
 }
 
 /** Messages the pages may post; anything else is ignored (the page renders file metadata: treat it as untrusted). */
-const PAGE_ACTIONS = ['inspect', 'createIdentity', 'importIdentity', 'requestAccess', 'retry'] as const;
+const PAGE_ACTIONS = ['inspect', 'createIdentity', 'importIdentity', 'requestAccess', 'retry', 'acceptRestore', 'changeExpiry'] as const;
 type PageAction = (typeof PAGE_ACTIONS)[number];
 
 function isPageMessage(m: unknown): m is { action: PageAction } {
@@ -58,12 +61,24 @@ const vscode = acquireVsCodeApi();
 for (const b of document.querySelectorAll('button[data-action]')) b.addEventListener('click', () => vscode.postMessage({ action: b.dataset.action }));
 `;
 
-/** The page shown when the file does not open for you: why, and whom to ask. */
-function deniedPage(webview: vscode.Webview, envelope: vscode.Uri, route: Extract<Route, { kind: 'denied' }>): string {
+/** What an owner can do about a refusal from the page itself: accept a restored copy, or extend an expiry. */
+export interface OwnerRemedies {
+  readonly restore: boolean;
+  readonly expiry: boolean;
+}
+
+/** The page shown when the file does not open for you: why (with its stable code), whom to ask, and what an owner can do. */
+function deniedPage(webview: vscode.Webview, envelope: vscode.Uri, route: Extract<Route, { kind: 'denied' }>, remedies: OwnerRemedies): string {
   const name = basename(envelope.fsPath);
   const info = route.info;
   const code = isSensitivityError(route.error) ? route.error.code : info?.denied?.code;
   const reason = info?.denied ? sentence(info.denied.reason) : describeError(route.error, envelope).message;
+  const remedy =
+    code === 'E_ROLLBACK' && remedies.restore
+      ? button('acceptRestore', 'Accept This Version (Restore)…')
+      : code === 'E_EXPIRED' && remedies.expiry
+        ? button('changeExpiry', 'Change Expiry…')
+        : '';
   const rows = info
     ? `<dl>
 <dt>Label</dt><dd>${escapeHtml(info.label.name)}</dd>
@@ -75,13 +90,14 @@ ${info.expires ? `<dt>${info.expired ? 'Expired' : 'Expires'}</dt><dd>${escapeHt
     code === 'E_NO_IDENTITY'
       ? button('createIdentity', 'Create Identity…') + button('importIdentity', 'Import Identity…', true)
       : info
-        ? button('requestAccess', `Ask ${info.owner.name || info.owner.email} for Access`) + button('inspect', 'Inspect', true)
+        ? remedy || button('requestAccess', `Ask ${info.owner.name || info.owner.email} for Access`) + button('inspect', 'Inspect', true)
         : '';
   return page(webview, {
     title: name,
     style: BASE_STYLE,
     body: `<h1>${LOCK_SVG}${escapeHtml(name)} did not open</h1>
 <div class="banner error" role="alert">${escapeHtml(reason)}</div>
+${code ? `<p class="muted">Code <code id="error-code">${escapeHtml(code)}</code></p>` : ''}
 ${rows}
 <div>${buttons}${button('retry', 'Try Again', true)}</div>`,
     script: ACTION_SCRIPT,
@@ -133,6 +149,13 @@ export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvi
     return { uri, dispose: () => undefined };
   }
 
+  /** What you could do about a refusal as an owner (decided again by the operation). */
+  private async remedies(info: ProtectedInfo | undefined): Promise<OwnerRemedies> {
+    if (!info) return { restore: false, expiry: false };
+    const { app } = await this.services.core();
+    return { restore: app.mayAcceptRestore(info), expiry: app.mayChangeExpiry(info) };
+  }
+
   async resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): Promise<void> {
     // A side of a Source Control diff (or a git version) shows as a read-only plaintext diff instead.
     if (await claimVersionEditor(document.uri, panel)) return;
@@ -159,7 +182,7 @@ export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvi
           const text = new TextDecoder().decode(content);
           panel.webview.html = viewOnlyPage(panel.webview, envelope, route.info, text, await renderMarkdown(route.info.innerName, text));
         } catch (error) {
-          panel.webview.html = deniedPage(panel.webview, envelope, { kind: 'denied', info: route.info, error });
+          panel.webview.html = deniedPage(panel.webview, envelope, { kind: 'denied', info: route.info, error }, await this.remedies(route.info));
         }
         return;
       }
@@ -169,7 +192,7 @@ export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvi
         const s = await this.services.session(envelope);
         await app.open(s, s.workspace.relPath(envelope.fsPath)).catch(() => undefined);
       }
-      panel.webview.html = deniedPage(panel.webview, envelope, route);
+      panel.webview.html = deniedPage(panel.webview, envelope, route, await this.remedies(route.info));
     };
     subscriptions.push(
       panel.webview.onDidReceiveMessage(async (m: unknown) => {
@@ -189,6 +212,12 @@ export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvi
             );
           case 'retry':
             return render();
+          case 'acceptRestore':
+          case 'changeExpiry': {
+            const command = m.action === 'acceptRestore' ? COMMAND.acceptRestore : COMMAND.changeExpiry;
+            const result = await vscode.commands.executeCommand<{ done: string[] } | undefined>(command, envelope);
+            return result?.done.length ? render() : undefined;
+          }
         }
       }),
       // A new identity may open the file: route again.

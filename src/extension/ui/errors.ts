@@ -13,6 +13,8 @@ import { COMMAND } from '../commands/ids.js';
 interface ErrorAction {
   readonly title: string;
   readonly command: string;
+  /** The command is given the file the error concerns. */
+  readonly withFile?: boolean;
 }
 
 const CREATE_IDENTITY: ErrorAction = { title: 'Create Identity…', command: COMMAND.createIdentity };
@@ -38,7 +40,7 @@ function hinted(e: SensitivityError, file: vscode.Uri | undefined): { text: stri
     case 'verify-audit':
       return { text: 'Nothing was done. Check the disk and the audit log (run "sensitivity audit --verify" in a terminal).', actions: [] };
     case 'ask-owner':
-      return { text: '', actions: file ? [{ title: 'Inspect', command: COMMAND.inspect }] : [] };
+      return { text: '', actions: file ? [{ title: 'Inspect', command: COMMAND.inspect, withFile: true }] : [] };
     case 'add-person':
       return {
         text: 'Ask them for their public identity (Show My Identity → Copy), then add them.',
@@ -51,7 +53,11 @@ function hinted(e: SensitivityError, file: vscode.Uri | undefined): { text: stri
     case 'reopen':
       return { text: 'Close the file without saving, reopen it, and make your change again (copy it first if you need it).', actions: [] };
     case 'accept-restore':
-      return { text: 'If an owner restored this older copy on purpose, they accept it once with "sensitivity restore" in a terminal.', actions: [] };
+      return {
+        // The core's message already says that an owner who restored it on purpose accepts it once.
+        text: '',
+        actions: file ? [{ title: 'Accept This Version (Restore)…', command: COMMAND.acceptRestore, withFile: true }] : [],
+      };
     case 'accept-new-key':
       return { text: 'Compare fingerprints with them before accepting a new key.', actions: [] };
     case 're-add-person':
@@ -60,7 +66,10 @@ function hinted(e: SensitivityError, file: vscode.Uri | undefined): { text: stri
         actions: [{ title: 'Add a Person…', command: COMMAND.addPerson }],
       };
     case 'accept-policy':
-      return { text: 'Check the fingerprints with whoever runs this workspace.', actions: [] };
+      return {
+        text: 'Check the fingerprints with whoever runs this workspace.',
+        actions: [{ title: 'Review Workspace Keys…', command: COMMAND.acceptWorkspaceKeys, withFile: true }],
+      };
     case 'fix-permissions':
       return { text: 'Make the folder yours and not writable by others, or remove it.', actions: [] };
     case 'sign-in':
@@ -105,5 +114,5 @@ export async function showError(services: Services, e: unknown, file?: vscode.Ur
   else services.log.warn(`${e.code}: ${message}`);
   const picked = await vscode.window.showErrorMessage(message, ...actions.map((a) => a.title));
   const action = actions.find((a) => a.title === picked);
-  if (action) await vscode.commands.executeCommand(action.command, ...(action.command === COMMAND.inspect && file ? [file] : []));
+  if (action) await vscode.commands.executeCommand(action.command, ...(action.withFile && file ? [file] : []));
 }
