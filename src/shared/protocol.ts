@@ -81,6 +81,8 @@ export interface FileRow {
   /** Why the file could not be read (damaged header, unknown version), or null. */
   readonly problem: string | null;
   readonly actions: FileActions;
+  /** A Double Key file (issue 10): access also depends on the organisation's key service at `url` (`host` for short). */
+  readonly doubleKey?: { readonly host: string; readonly url: string } | null;
 }
 
 /** The whole panel state the host owns. */

@@ -106,7 +106,17 @@ function protectionCell(row: FileRow): HTMLElement {
   const until = row.expires
     ? el('div', { class: row.expired ? 'note error' : 'note muted' }, `${row.expired ? 'expired' : 'until'} ${date(row.expires)}`)
     : null;
-  return cell(3, el('span', { class: 'lock', 'aria-hidden': 'true' }), el('span', {}, 'Protected'), until);
+  const doubleKey = row.doubleKey
+    ? el(
+        'div',
+        {
+          class: 'note muted double-key',
+          title: `Opening also needs your organisation's key service, ${row.doubleKey.url}, which can revoke access at any time`,
+        },
+        `Double Key — access also depends on ${row.doubleKey.host}`,
+      )
+    : null;
+  return cell(3, el('span', { class: 'lock', 'aria-hidden': 'true' }), el('span', {}, 'Protected'), until, doubleKey);
 }
 
 function personName(p: PersonView): string {

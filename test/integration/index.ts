@@ -15,6 +15,7 @@ import './detect.itest.js';
 import './follow.itest.js';
 import './bench.itest.js';
 import './organisation.itest.js';
+import './double-key.itest.js';
 
 /** Called by VS Code's extension host; rejecting makes the workbench report exit code 1. */
 export async function run(): Promise<void> {

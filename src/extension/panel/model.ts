@@ -128,6 +128,7 @@ export function fileRow(file: LabeledFile, ctx: RowContext, finding?: PanelFindi
     labeledBy: null,
     labeledAt: null,
     actions: { applyLabel: owns, protect: false, grant: owns, revoke: owns && list.some((p) => !p.owner && !p.recovery) },
+    doubleKey: info.doubleKey ? { host: new URL(info.doubleKey.url).host, url: info.doubleKey.url } : null,
   };
 }
 
