@@ -15,6 +15,7 @@ import { startIdp, VSCODE_CLIENT_ID, type TestIdp } from '../support/idp.js';
 import { doubleKeyPolicy, freePort, startKeyService, type KeyServiceConfig, type TestKeyService } from '../support/key-service.js';
 import { after, before, suite, test } from './harness.js';
 import { closeAllEditors, extension, waitFor, workspaceRoot, writeFixture } from './helpers.js';
+import { publicIdentity } from '../../src/core/identity.js';
 import { api, auditLog, auditSince, person, useIdentity } from './sensitivity.js';
 
 /** A workspace of its own inside the fixture (its own `.sensitivity/`), so the shared test policy stays as it is. */
@@ -43,7 +44,6 @@ suite('Double Key files in VS Code', () => {
       idp: { issuer: idp.issuer, audience: base },
       keys: { finance: { allow: { domains: ['example.com'] } } },
       port,
-      directory: false,
       cli: join(root, 'dist/cli.js'),
       node: NODE,
     });
@@ -51,7 +51,7 @@ suite('Double Key files in VS Code', () => {
     await settings().update('issuer', idp.issuer, vscode.ConfigurationTarget.Global);
     await settings().update('clientId', VSCODE_CLIENT_ID, vscode.ConfigurationTarget.Global);
     await settings().update('audiences', [base], vscode.ConfigurationTarget.Global);
-    await writeFixture(`${DIR}/.sensitivity/policy.json`, JSON.stringify(doubleKeyPolicy(base)));
+    await writeFixture(`${DIR}/.sensitivity/policy.json`, JSON.stringify({ ...doubleKeyPolicy(base), organisation: { url: base } }));
     await useIdentity(await person('alice'));
     const plain = await writeFixture(`${DIR}/budget.csv`, `q1,${secret}\n`);
     // Protecting needs only the service's public key: no sign-in yet.
@@ -130,6 +130,36 @@ suite('Double Key files in VS Code', () => {
         `an open.denied entry with E_KEYSERVICE_REVOKED (got ${JSON.stringify(denied.map((e) => e.code))})`,
       );
       service.writeConfig(config);
+    },
+    { timeoutMs: 60_000 },
+  );
+
+  test(
+    'Add a Person from the organisation directory: Bob, certified by the directory, joins people.json',
+    async () => {
+      // Bob publishes his identity with his own sign-in (what `sensitivity id publish` does).
+      const bob = publicIdentity(await person('bob'));
+      const token = await idp.tokenFor('bob@example.com', base);
+      const published = await fetch(`${base}/directory`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ identity: bob }),
+      });
+      assert.equal(published.status, 200);
+      const added = await vscode.commands.executeCommand<{ id: string } | undefined>('sensitivity.addPerson', {
+        fromDirectory: 'bob@example.com',
+        folder: envelope, // a file of that workspace: its people.json gets the person
+      });
+      assert.equal(added?.id, bob.id);
+      const people = await fs.readFile(join(workspaceRoot().fsPath, DIR, '.sensitivity/people.json'), 'utf8');
+      assert.ok(people.includes(bob.id), 'people.json lists the certified Bob');
+      // Nobody certified: refused in words, nothing added.
+      const nobody = await vscode.commands.executeCommand('sensitivity.addPerson', {
+        fromDirectory: 'nobody@example.com',
+        folder: envelope,
+      });
+      assert.equal(nobody, undefined);
+      assert.ok(!(await fs.readFile(join(workspaceRoot().fsPath, DIR, '.sensitivity/people.json'), 'utf8')).includes('nobody@'));
     },
     { timeoutMs: 60_000 },
   );
