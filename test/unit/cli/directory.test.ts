@@ -211,6 +211,17 @@ describe('the certified directory: grant by email to someone never met', () => {
       assert.equal(r.code, 4, r.stderr);
       assert.match(r.stderr, /\[E_ORG_KEY_CHANGED\]/);
       assert.ok(r.stderr.includes(orgFingerprint) && r.stderr.includes(fingerprint(kid)), 'both fingerprints named');
+      // Confirming the new key (--accept-new-key) still checks the person: the impostor's certificate carries an
+      // identity whose self-signature fails, and the organisation key pinned stays the real one.
+      writeFileSync(join(ws, 'impostor.txt'), 'x');
+      const accepted = await run(alice, ['protect', 'impostor.txt', '--grant', 'carol@example.com=Viewer', '--accept-new-key'], ws);
+      assert.equal(accepted.code, 4, accepted.stderr);
+      assert.match(accepted.stderr, /\[E_IDENTITY_SIGNATURE\]/);
+      const pins = JSON.parse(readFileSync(join(alice.home, 'pins.json'), 'utf8')) as { organisations: { fingerprint: string }[] };
+      assert.deepEqual(
+        pins.organisations.map((o) => o.fingerprint),
+        [orgFingerprint],
+      );
       // A newcomer whose workspace policy names the organisation's fingerprint.
       writePolicy({ url: base, certificationKey: orgFingerprint });
       const frank = stranger();
