@@ -46,10 +46,14 @@ export function organisationOf(policy: Policy): Organisation {
  * fingerprint, else the pinned one, else pinned now — `acceptNewKey` re-pins a changed key when the policy
  * names none), the certificate (signature, issuer = the organisation's URL, times, email) and the
  * identity's self-signature. Nothing is pinned unless all of it verifies. The person is not pinned here.
+ * Not where the workspace's keys are ignored (Restricted Mode): E_USAGE.
  */
 export async function certifiedPerson(ctx: AppContext, org: Organisation, email: string, opts: PinOptions = {}): Promise<CertifiedPerson> {
   const directory = ctx.directory;
   if (!directory) throw new SensitivityError('E_USAGE', `the organisation's directory at ${org.url} cannot be used here`);
+  // The organisation comes with the workspace's policy: where its keys are not used (VS Code's Restricted Mode), neither is it.
+  if (ctx.acceptance?.mode === 'ignore')
+    throw new SensitivityError('E_USAGE', `this workspace is not trusted, so its organisation's directory (${org.url}) is not used`);
   const [offered, jws] = await Promise.all([directory.certificationKeys(org.url), directory.certificate(org.url, email)]);
   const offeredFingerprints = await Promise.all(offered.map(keyFingerprint));
   const pinned = await ctx.organisations?.get(org.url);
