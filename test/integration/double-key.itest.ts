@@ -20,8 +20,8 @@ import { api, auditLog, auditSince, person, useIdentity } from './sensitivity.js
 
 /** A workspace of its own inside the fixture (its own `.sensitivity/`), so the shared test policy stays as it is. */
 const DIR = `double-key-${Date.now().toString(36)}`;
-/** The Node the CLI bundle and pkcs11js were built for (the extension host runs code-server's own). */
-const NODE = process.env.SENSITIVITY_ITEST_NODE ?? '/usr/bin/node';
+/** The Node pkcs11js was built for: the launcher's (the extension host runs code-server's own Node). */
+const NODE = process.env.SENSITIVITY_ITEST_NODE || 'node';
 
 suite('Double Key files in VS Code', () => {
   let idp: TestIdp;
