@@ -5,7 +5,7 @@ import type { Identity } from '../core/identity.js';
 import type { AuditEvent } from '../core/index.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { auditPath, readHomeIdentity, resolveHome } from '../node/home.js';
-import { httpKeyServiceClient } from '../node/key-service-client.js';
+import { httpKeyServiceClient, httpOrganisationDirectory, type HttpOrganisationDirectory } from '../node/key-service-client.js';
 import { auditLogSink, sessionIn, type Session } from '../node/session.js';
 import { locateWorkspace, openWorkspace, type Workspace } from '../node/workspace.js';
 import { fileSessionStore, SignInTokens } from '../node/signin.js';
@@ -29,6 +29,8 @@ export interface CliContext {
   session(): Promise<Session>;
   /** Access tokens for the organisation's key service, from `sensitivity login` (E_SIGNIN_REQUIRED without one). */
   readonly tokens: TokenSource;
+  /** The organisation's certified directory (used when the workspace policy names an organisation). */
+  readonly directory: HttpOrganisationDirectory;
 }
 
 function memo<T>(f: () => Promise<T>): () => Promise<T> {
@@ -43,6 +45,7 @@ export function createContext(args: ParsedArgs, env: NodeJS.ProcessEnv = process
   const explicit = flagValue(args, 'workspace');
   const identity = memo(() => readHomeIdentity(home));
   const sink = auditLogSink(auditPath(home), systemClock);
+  const tokens = new SignInTokens(fileSessionStore(home), systemClock);
   const ctx: CliContext = {
     clock: systemClock,
     home,
@@ -69,9 +72,10 @@ export function createContext(args: ParsedArgs, env: NodeJS.ProcessEnv = process
     session: memo(async () => {
       // Double Key files: the key service, with tokens from `sensitivity login`.
       const keyService = httpKeyServiceClient({ tokens: ctx.tokens, clock: systemClock });
-      return sessionIn(await ctx.workspace(), await identity(), sink, ctx.clock, { home }, keyService);
+      return sessionIn(await ctx.workspace(), await identity(), sink, ctx.clock, { home }, keyService, ctx.directory);
     }),
-    tokens: new SignInTokens(fileSessionStore(home), systemClock),
+    tokens,
+    directory: httpOrganisationDirectory({ tokens }),
   };
   return ctx;
 }

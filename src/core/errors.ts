@@ -58,6 +58,8 @@ export const ERROR_CODES = {
   E_WORKSPACE_UNSAFE: 4,
   /** An organisation certificate does not verify (signature, pinned key, issuer, times, identity). */
   E_CERTIFICATE_INVALID: 4,
+  /** The organisation's certification key is not the one pinned (or the one the workspace policy names); details: both fingerprints. */
+  E_ORG_KEY_CHANGED: 4,
   /** The key service's config file is not valid (the service keeps its last good one). */
   E_CONFIG_INVALID: 4,
   // 1: anything else that is not the caller's fault.
@@ -82,6 +84,8 @@ export const ERROR_CODES = {
   E_KEYSERVICE_UNREACHABLE: 1,
   /** The key service answered something that is not the Double Key Encryption protocol. */
   E_KEYSERVICE_PROTOCOL: 1,
+  /** The organisation's directory has no (current) certificate for that email: they have not published their identity. */
+  E_DIRECTORY_NOT_LISTED: 1,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -14,6 +14,17 @@ import { checkVersion, parseJsonText } from './policy/schema.js';
 export interface PinBook {
   readonly version: 1;
   readonly pins: readonly PublicIdentity[];
+  /** Organisations' certification keys, pinned on first use of their directory. */
+  readonly organisations?: readonly PinnedOrganisation[];
+}
+
+/** An organisation's certification key (EC P-256 public JWK), pinned for its service URL. */
+export interface PinnedOrganisation {
+  readonly url: string;
+  readonly key: { readonly kty: 'EC'; readonly crv: 'P-256'; readonly x: string; readonly y: string };
+  /** The key's RFC 7638 thumbprint as six groups of five digits. */
+  readonly fingerprint: string;
+  readonly pinnedAt: string;
 }
 
 export type PinOutcome = 'new' | 'same' | 'changed';
@@ -40,7 +51,7 @@ export const pinnedByEmail = (book: PinBook, email: string) => book.pins.find((p
 export function pinIn(book: PinBook, identity: PublicIdentity, confirmChange = false): { outcome: PinOutcome; book: PinBook } {
   const pinned = [pinnedByEmail(book, identity.email), pinnedById(book, identity.id)].filter((p): p is PublicIdentity => p !== undefined);
   const others = book.pins.filter((p) => p.email !== identity.email && p.id !== identity.id);
-  const next: PinBook = { version: 1, pins: [...others, identity] };
+  const next: PinBook = { ...book, pins: [...others, identity] };
   if (pinned.length === 0) return { outcome: 'new', book: next };
   const differing = pinned.find((p) => !samePerson(p, identity));
   if (!differing) return { outcome: 'same', book: pinned[0]!.proof === identity.proof ? book : next };
@@ -74,11 +85,43 @@ export function parsePins(text: string | undefined, file?: string): PinBook {
   checkVersion(json, 1, what, file);
   const pins = (json as { pins?: unknown }).pins;
   if (!Array.isArray(pins)) throw new SensitivityError('E_IDENTITY_INVALID', `${what}: /pins: must be an array`, file);
-  return { version: 1, pins: pins.map((p, i) => parsePublicIdentity(p, { at: `/pins/${i}`, what, file })) };
+  const organisations = parseOrganisations((json as { organisations?: unknown }).organisations, what, file);
+  return { version: 1, pins: pins.map((p, i) => parsePublicIdentity(p, { at: `/pins/${i}`, what, file })), ...(organisations ? { organisations } : {}) };
+}
+
+const b64url = (v: unknown, bytes: number) => typeof v === 'string' && v.length === Math.ceil((bytes * 4) / 3) && /^[A-Za-z0-9_-]+$/.test(v);
+
+function parseOrganisations(v: unknown, what: string, file: string | undefined): PinnedOrganisation[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v)) throw new SensitivityError('E_IDENTITY_INVALID', `${what}: /organisations: must be an array`, file);
+  return v.map((o: unknown, i) => {
+    const { url, key, fingerprint: fp, pinnedAt } = (o ?? {}) as Record<string, unknown>;
+    const k = (key ?? {}) as Record<string, unknown>;
+    if (
+      typeof url !== 'string' ||
+      typeof fp !== 'string' ||
+      typeof pinnedAt !== 'string' ||
+      k.kty !== 'EC' ||
+      k.crv !== 'P-256' ||
+      !b64url(k.x, 32) ||
+      !b64url(k.y, 32)
+    ) {
+      throw new SensitivityError('E_IDENTITY_INVALID', `${what}: /organisations/${i}: must be {url, key (EC P-256), fingerprint, pinnedAt}`, file);
+    }
+    return { url, key: { kty: 'EC', crv: 'P-256', x: k.x as string, y: k.y as string }, fingerprint: fp, pinnedAt };
+  });
+}
+
+/** The certification key pinned for the organisation at `url`. */
+export const pinnedOrganisation = (book: PinBook, url: string) => book.organisations?.find((o) => o.url === url);
+
+/** `book` with `org` pinned for its URL (replacing an older pin of that URL). */
+export function withOrganisation(book: PinBook, org: PinnedOrganisation): PinBook {
+  return { ...book, organisations: [...(book.organisations ?? []).filter((o) => o.url !== org.url), org] };
 }
 
 /** pins.json text, sorted by email. */
 export function serializePins(book: PinBook): string {
   const pins = [...book.pins].sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
-  return JSON.stringify({ version: 1, pins }, null, 2) + '\n';
+  return JSON.stringify({ version: 1, pins, ...(book.organisations?.length ? { organisations: book.organisations } : {}) }, null, 2) + '\n';
 }

@@ -99,6 +99,8 @@ export function createServices(context: vscode.ExtensionContext, log: vscode.Log
   const organisation = new OrganisationSignIn(context.secrets);
   // Double Key files: the key service, with tokens from the organisation sign-in (which asks the user when needed).
   const keyService = loadCore().then((core) => core.httpKeyServiceClient({ tokens: organisation.tokens }));
+  // The organisation's certified directory (when the workspace policy names an organisation).
+  const directory = loadCore().then((core) => core.httpOrganisationDirectory({ tokens: organisation.tokens }));
   const audit = async (event: AuditEvent) => (await sink).append(event);
   const base: Omit<Services, 'labels' | 'contentFindings' | 'findings'> = {
     context,
@@ -114,7 +116,7 @@ export function createServices(context: vscode.ExtensionContext, log: vscode.Log
       // Pins and accepted workspace keys live in $SENSITIVITY_HOME, shared with the CLI. In restricted mode
       // (Workspace Trust not granted) the workspace policy's keys are never used.
       const trust = { home: core.resolveHome(), workspaceKeys: vscode.workspace.isTrusted ? ('ask' as const) : ('ignore' as const) };
-      return core.sessionIn(core.openWorkspace(await rootOf(uri)), await identities.get(), await sink, undefined, trust, await keyService);
+      return core.sessionIn(core.openWorkspace(await rootOf(uri)), await identities.get(), await sink, undefined, trust, await keyService, await directory);
     },
   };
   const contentFindings = new FindingsRegistry();

@@ -7,7 +7,8 @@
  * protocol does not say (E_KEYSERVICE_PROTOCOL). Tokens and secrets are never logged or put in messages.
  */
 import { base64url } from 'jose';
-import type { TokenSource } from '../core/app/index.js';
+import type { OrganisationDirectory, TokenSource } from '../core/app/index.js';
+import type { PublicIdentity } from '../core/identity.js';
 import { DOUBLE_KEY_ALG, fromBase64, toBase64, type DoubleKeyContent, type KeyServiceClient, type RsaPublicJwk } from '../core/envelope/index.js';
 import { integrityError, isSensitivityError, SensitivityError, type ErrorCode, type ErrorHint } from '../core/errors.js';
 import { systemClock, type Clock } from '../core/ports.js';
@@ -42,60 +43,59 @@ interface Answer {
   readonly body: Record<string, unknown> | undefined;
 }
 
+/** One JSON request to a service at `service`; a network failure or timeout is E_KEYSERVICE_UNREACHABLE. */
+async function call(url: string, service: string, init: RequestInit, timeoutMs: number, what = 'the key service'): Promise<Answer> {
+  let res: Response;
+  try {
+    res = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
+  } catch (e) {
+    throw new SensitivityError('E_KEYSERVICE_UNREACHABLE', `${what} at ${service} cannot be reached`, undefined, {
+      cause: e,
+      details: { hint: 'retry', service },
+    });
+  }
+  let body: Record<string, unknown> | undefined;
+  try {
+    const parsed: unknown = await res.json();
+    body = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    body = undefined;
+  }
+  return { status: res.status, body };
+}
+
+/** A service's answer other than success, as a stable code: its own code when it says one, unreachable for 5xx, the protocol error otherwise. */
+function failure(a: Answer, service: string, what = 'the key service'): SensitivityError {
+  const code = typeof a.body?.code === 'string' ? a.body.code : '';
+  const known = SERVICE_CODES[code];
+  if (known)
+    return new SensitivityError(known.code, `${what} at ${service} ${known.say}`, undefined, {
+      details: { service, ...(known.hint ? { hint: known.hint } : {}) },
+    });
+  if (code === 'E_DECRYPT') return integrityError();
+  if (a.status >= 500)
+    return new SensitivityError('E_KEYSERVICE_UNREACHABLE', `${what} at ${service} failed (HTTP ${a.status})`, undefined, {
+      details: { hint: 'retry', service },
+    });
+  return protocolError(service, `answered HTTP ${a.status}${code ? ` ${code}` : ''}, which this program does not expect`, what);
+}
+
+function protocolError(service: string, said: string, what = 'the key service'): SensitivityError {
+  return new SensitivityError('E_KEYSERVICE_PROTOCOL', `${what} at ${service} ${said}`, undefined, { details: { hint: 'ask-admin', service } });
+}
+
 /** A KeyServiceClient over HTTP(S), for the CLI and the extension. */
 export function httpKeyServiceClient(options: KeyServiceClientOptions = {}): KeyServiceClient {
   const clock = options.clock ?? systemClock;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const cache = new Map<string, { kid: string; key: RsaPublicJwk; until: number }>();
 
-  async function call(url: string, service: string, init: RequestInit): Promise<Answer> {
-    let res: Response;
-    try {
-      res = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
-    } catch (e) {
-      throw new SensitivityError('E_KEYSERVICE_UNREACHABLE', `the key service at ${service} cannot be reached`, undefined, {
-        cause: e,
-        details: { hint: 'retry', service },
-      });
-    }
-    let body: Record<string, unknown> | undefined;
-    try {
-      const parsed: unknown = await res.json();
-      body = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
-    } catch {
-      body = undefined;
-    }
-    return { status: res.status, body };
-  }
-
-  function failure(a: Answer, service: string): SensitivityError {
-    const code = typeof a.body?.code === 'string' ? a.body.code : '';
-    const known = SERVICE_CODES[code];
-    if (known)
-      return new SensitivityError(known.code, `the key service at ${service} ${known.say}`, undefined, {
-        details: { service, ...(known.hint ? { hint: known.hint } : {}) },
-      });
-    if (code === 'E_DECRYPT') return integrityError();
-    if (a.status >= 500)
-      return new SensitivityError('E_KEYSERVICE_UNREACHABLE', `the key service at ${service} failed (HTTP ${a.status})`, undefined, {
-        details: { hint: 'retry', service },
-      });
-    return new SensitivityError(
-      'E_KEYSERVICE_PROTOCOL',
-      `the key service at ${service} answered HTTP ${a.status}${code ? ` ${code}` : ''}, which this program does not expect`,
-      undefined,
-      {
-        details: { hint: 'ask-admin', service },
-      },
-    );
-  }
-
   return {
     async publicKey(url) {
       const hit = cache.get(url);
       if (hit && hit.until > clock.now().getTime()) return { kid: hit.kid, key: hit.key };
       const service = serviceOf(url, 1);
-      const a = await call(url, service, { headers: { accept: 'application/json' } });
+      const a = await call(url, service, { headers: { accept: 'application/json' } }, timeoutMs);
       if (a.status !== 200) throw failure(a, service);
       const parsed = parsePublicKey(a.body, service);
       const exp = Date.parse(String((a.body?.cache as Record<string, unknown> | undefined)?.exp));
@@ -114,11 +114,16 @@ export function httpKeyServiceClient(options: KeyServiceClientOptions = {}): Key
       let a: Answer | undefined;
       for (const fresh of [false, true]) {
         const token = await options.tokens.token(service, { fresh });
-        a = await call(`${kid}/decrypt`, service, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
-          body,
-        });
+        a = await call(
+          `${kid}/decrypt`,
+          service,
+          {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+            body,
+          },
+          timeoutMs,
+        );
         if (a.status !== 401) break;
       }
       if (a!.status === 200 && typeof a!.body?.value === 'string') {
@@ -149,9 +154,7 @@ function parsePublicKey(body: Record<string, unknown> | undefined, service: stri
     if (!e) throw new TypeError('exponent');
     return { kid: k.kid, key: { kty: 'RSA', n, e } };
   } catch {
-    throw new SensitivityError('E_KEYSERVICE_PROTOCOL', `the key service at ${service} did not answer with an RSA public key`, undefined, {
-      details: { hint: 'ask-admin', service },
-    });
+    throw protocolError(service, 'did not answer with an RSA public key');
   }
 }
 
@@ -159,4 +162,74 @@ function bigEndian(n: number): Uint8Array {
   const out: number[] = [];
   for (let v = n; v > 0; v = Math.floor(v / 256)) out.unshift(v % 256);
   return Uint8Array.from(out);
+}
+
+/** The organisation's certified directory over HTTP(S) (docs/KEY-SERVICE.md), and publishing one's own identity to it. */
+export interface HttpOrganisationDirectory extends OrganisationDirectory {
+  /** POST <url>/directory with a sign-in token: certifies the signed-in person's own identity; the certificate. */
+  publish(url: string, identity: PublicIdentity): Promise<string>;
+}
+
+const DIRECTORY = "the organisation's directory";
+
+export function httpOrganisationDirectory(options: KeyServiceClientOptions = {}): HttpOrganisationDirectory {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const get = (url: string, path: string) => call(`${url}/directory${path}`, url, { headers: { accept: 'application/json' } }, timeoutMs, DIRECTORY);
+  const certificateOf = (a: Answer, url: string): string => {
+    if (typeof a.body?.certificate !== 'string') throw protocolError(url, 'did not answer with a certificate', DIRECTORY);
+    return a.body.certificate;
+  };
+  return {
+    async certificationKeys(url) {
+      const a = await get(url, '');
+      if (a.status !== 200) throw failure(a, url, DIRECTORY);
+      const keys = a.body?.keys;
+      if (!Array.isArray(keys)) throw protocolError(url, 'did not answer with its certification keys', DIRECTORY);
+      return keys
+        .filter(
+          (k): k is Record<string, unknown> =>
+            typeof k === 'object' && k !== null && k.kty === 'EC' && k.crv === 'P-256' && typeof k.x === 'string' && typeof k.y === 'string',
+        )
+        .map((k) => ({ kty: 'EC' as const, crv: 'P-256' as const, x: k.x as string, y: k.y as string }));
+    },
+    async certificate(url, email) {
+      const a = await get(url, `/${encodeURIComponent(email.trim().toLowerCase())}`);
+      if (a.status === 404 && a.body?.code === 'E_NOT_FOUND') {
+        throw new SensitivityError(
+          'E_DIRECTORY_NOT_LISTED',
+          `${email} has no current certificate in ${DIRECTORY} at ${url}: they have not published their identity, or it expired`,
+          undefined,
+          {
+            details: { hint: 'add-person', who: email, service: url },
+          },
+        );
+      }
+      if (a.status !== 200) throw failure(a, url, DIRECTORY);
+      return certificateOf(a, url);
+    },
+    async publish(url, identity) {
+      if (!options.tokens)
+        throw new SensitivityError('E_SIGNIN_REQUIRED', `publishing to ${DIRECTORY} at ${url} needs a sign-in`, undefined, {
+          details: { hint: 'sign-in', service: url },
+        });
+      const token = await options.tokens.token(url);
+      const a = await call(
+        `${url}/directory`,
+        url,
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify({ identity }),
+        },
+        timeoutMs,
+        DIRECTORY,
+      );
+      if (a.status === 401)
+        throw new SensitivityError('E_SIGNIN_REQUIRED', `${DIRECTORY} at ${url} did not accept your sign-in`, undefined, {
+          details: { hint: 'sign-in', service: url },
+        });
+      if (a.status !== 200) throw failure(a, url, DIRECTORY);
+      return certificateOf(a, url);
+    },
+  };
 }

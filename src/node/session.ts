@@ -1,12 +1,12 @@
 /** What both hosts act with: the core's AppContext over a workspace on disk, an identity and the home audit log. */
-import type { AppContext, AuditSink, KeyAcceptance } from '../core/app/index.js';
+import type { AppContext, AuditSink, KeyAcceptance, OrganisationDirectory } from '../core/app/index.js';
 import { isSensitivityError, SensitivityError } from '../core/errors.js';
 import type { KeyServiceClient } from '../core/envelope/index.js';
 import type { Identity } from '../core/identity.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { appendAudit } from './audit-log.js';
 import { homeVersionMemory } from './versions.js';
-import { homeAcceptance, homePins } from './trust-store.js';
+import { homeAcceptance, homeOrganisationPins, homePins } from './trust-store.js';
 import type { Workspace } from './workspace.js';
 
 /** An AppContext bound to a workspace folder (hosts convert their paths with `workspace.relPath`). */
@@ -44,7 +44,7 @@ export interface TrustHome {
 /**
  * A session acting as `identity` in `workspace`, recording to `audit`; with `trust`, people are pinned, policy versions
  * remembered and workspace keys accepted in that home folder (without it nothing is pinned and no workspace key accepted);
- * `keyService` for Double Key files.
+ * `keyService` for Double Key files, `directory` for the organisation's certified directory.
  */
 export function sessionIn(
   workspace: Workspace,
@@ -53,13 +53,24 @@ export function sessionIn(
   clock: Clock = systemClock,
   trust?: TrustHome,
   keyService?: KeyServiceClient,
+  directory?: OrganisationDirectory,
 ): Session {
-  const base = { workspace, files: workspace.files, store: workspace, audit, clock, identity, ...(keyService ? { keyService } : {}) };
+  const base = {
+    workspace,
+    files: workspace.files,
+    store: workspace,
+    audit,
+    clock,
+    identity,
+    ...(keyService ? { keyService } : {}),
+    ...(directory ? { directory } : {}),
+  };
   if (!trust) return base;
   return {
     ...base,
     pins: homePins(trust.home),
     acceptance: homeAcceptance(trust.home, trust.workspaceKeys ?? 'ask', clock),
     versions: homeVersionMemory(trust.home),
+    organisations: homeOrganisationPins(trust.home, clock),
   };
 }

@@ -5,9 +5,9 @@
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { KeyAcceptance, PinStore } from '../core/app/index.js';
+import type { KeyAcceptance, OrganisationPins, PinStore } from '../core/app/index.js';
 import { SensitivityError } from '../core/errors.js';
-import { parsePins, pinIn, pinnedByEmail, pinnedById, serializePins, type PinBook } from '../core/pins.js';
+import { parsePins, pinIn, pinnedByEmail, pinnedById, pinnedOrganisation, serializePins, withOrganisation, type PinBook } from '../core/pins.js';
 import { checkVersion, parseJsonText } from '../core/policy/schema.js';
 import { withLock } from './lock.js';
 import { readTextIfExists, writeFileAtomic } from './node-io.js';
@@ -53,6 +53,28 @@ export function homePins(home: string): PinStore {
           const { outcome, book: next } = pinIn(book, identity, options?.confirmChange ?? false);
           return { result: outcome, ...(next === book ? {} : { next }) };
         },
+      ),
+  };
+}
+
+/** The organisations' certification keys pinned in `home/pins.json` (beside the people). */
+export function homeOrganisationPins(home: string, clock: { now(): Date } = { now: () => new Date() }): OrganisationPins {
+  const path = pinsPath(home);
+  return {
+    async get(url) {
+      const text = await readTextIfExists(path);
+      return pinnedOrganisation(
+        parsingFile(path, () => parsePins(text, path)),
+        url,
+      );
+    },
+    pin: (url, key, fingerprint) =>
+      updateHomeFile(
+        home,
+        path,
+        (t) => parsePins(t, path),
+        serializePins,
+        (book) => ({ result: undefined, next: withOrganisation(book, { url, key, fingerprint, pinnedAt: clock.now().toISOString() }) }),
       ),
   };
 }

@@ -109,6 +109,8 @@ export interface FileRow {
   /** An older copy than one you have opened (E_ROLLBACK): its policy version and the highest you have seen. */
   readonly rollback: { readonly version: number; readonly seen: number } | null;
   readonly actions: FileActions;
+  /** A Double Key file (issue 10): access also depends on the organisation's key service at `url` (`host` for short). */
+  readonly doubleKey?: { readonly host: string; readonly url: string } | null;
 }
 
 /** The whole panel state the host owns. */

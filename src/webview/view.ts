@@ -142,11 +142,22 @@ function protectionCell(row: FileRow): HTMLElement {
   const until = row.expires
     ? el('div', { class: row.expired ? 'note error' : 'note muted' }, `${row.expired ? 'expired' : 'until'} ${date(row.expires)}`)
     : null;
+  const doubleKey = row.doubleKey
+    ? el(
+        'div',
+        {
+          class: 'note muted double-key',
+          title: `Opening also needs your organisation's key service, ${row.doubleKey.url}, which can revoke access at any time`,
+        },
+        `Double Key — access also depends on ${row.doubleKey.host}`,
+      )
+    : null;
   return cell(
     3,
     el('span', { class: 'lock', 'aria-hidden': 'true' }),
     el('span', {}, 'Protected'),
     until,
+    doubleKey,
     row.signedBy && signerNote('signed', row.signedBy),
     row.lastWrittenBy && signerNote('written', row.lastWrittenBy.signer, row.lastWrittenBy.at),
   );

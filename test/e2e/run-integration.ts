@@ -81,6 +81,8 @@ async function main(): Promise<number> {
         SENSITIVITY_HOME: home,
         SENSITIVITY_ITEST_GREP: process.env.SENSITIVITY_ITEST_GREP || (restricted ? 'restricted mode' : ''),
         SENSITIVITY_ITEST_BENCH: process.env.SENSITIVITY_ITEST_BENCH ?? '',
+        // The Node this launcher runs on, which native test servers (the key service's pkcs11js) were built for.
+        SENSITIVITY_ITEST_NODE: process.execPath,
       },
     });
     const context = await launchChromium(join(root, 'chromium'));

@@ -17,6 +17,7 @@ import './bench.itest.js';
 import './organisation.itest.js';
 import './trust.itest.js';
 import './restricted.itest.js';
+import './double-key.itest.js';
 
 /** Called by VS Code's extension host; rejecting makes the workbench report exit code 1. */
 export async function run(): Promise<void> {

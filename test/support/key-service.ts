@@ -35,6 +35,10 @@ export interface KeyServiceOptions {
   readonly port?: number;
   /** The address clients use (default: the service's own). */
   readonly baseUrl?: string;
+  /** The CLI bundle to run (default: dist/cli.js under the working directory; the extension host passes its own). */
+  readonly cli?: string;
+  /** The Node binary (default this process's; the extension host, on another Node, passes the one pkcs11js was built for). */
+  readonly node?: string;
 }
 
 export interface TestKeyService {
@@ -88,6 +92,8 @@ export async function startKeyService(options: KeyServiceOptions): Promise<TestK
   const configFile = join(dir, `key-service-${port}.json`);
   const logFile = join(dir, 'access.log');
   const withDirectory = options.directory ?? true;
+  const cliPath = options.cli ?? CLI;
+  const nodePath = options.node ?? process.execPath;
   let current: KeyServiceConfig = {
     listen: { host: '127.0.0.1', port },
     baseUrl: options.baseUrl ?? `http://127.0.0.1:${port}`,
@@ -107,7 +113,7 @@ export async function startKeyService(options: KeyServiceOptions): Promise<TestK
   write(current);
   const cli = (args: readonly string[]) => {
     const config = args[0] === 'key' ? ['--config', configFile] : [];
-    const r = spawnSync(process.execPath, [CLI, 'key-service', ...args, ...config], { env: hsm.env, encoding: 'utf8', input: '' });
+    const r = spawnSync(nodePath, [cliPath, 'key-service', ...args, ...config], { env: hsm.env, encoding: 'utf8', input: '' });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   };
   if (ownHsm) {
@@ -120,7 +126,7 @@ export async function startKeyService(options: KeyServiceOptions): Promise<TestK
       if (r.code !== 0) throw new Error(`key create certification failed: ${r.stderr}`);
     }
   }
-  const child = spawn(process.execPath, [CLI, 'key-service', 'serve', '--config', configFile], {
+  const child = spawn(nodePath, [cliPath, 'key-service', 'serve', '--config', configFile], {
     env: hsm.env,
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -165,5 +171,17 @@ export async function startKeyService(options: KeyServiceOptions): Promise<TestK
     cli,
     stderr: () => stderr,
     stop,
+  };
+}
+
+/** A workspace policy with a General label and a Double Key "Finance" label sealed to `<base>/finance`. */
+export function doubleKeyPolicy(base: string): Record<string, unknown> {
+  return {
+    version: 1,
+    labels: [
+      { id: 'general', name: 'General' },
+      { id: 'finance', name: 'Finance', protection: { doubleKey: { url: `${base}/finance` } } },
+    ],
+    defaultLabel: 'general',
   };
 }

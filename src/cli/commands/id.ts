@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
 import { SensitivityError } from '../../core/errors.js';
 import { createIdentity, publicIdentity, type PublicIdentity } from '../../core/identity.js';
-import { addToPeople, checkPerson } from '../../core/app/index.js';
+import { addToPeople, certifiedPerson, checkPerson, organisationOf, type CertifiedPerson } from '../../core/app/index.js';
 import { exportIdentity, fingerprint, importIdentity, parsePublicIdentity } from '../../core/index.js';
 import { identityPath, writeHomeIdentity } from '../../node/home.js';
 import { readTextIfExists, requireAbsent, writeFileAtomic } from '../../node/node-io.js';
@@ -32,6 +32,15 @@ const PIN_WORDS = {
 
 /** `--accept-new-key`: the flag that confirms a person's changed key (see `people verify`). */
 export const ACCEPT_NEW_KEY = { 'accept-new-key': {} } as const;
+
+const ORG_PIN_WORDS = { new: 'first use, pinned now', same: 'pinned', changed: 'NEW KEY, accepted and pinned' } as const;
+
+/** What the organisation's directory vouched for, and under which certification key (compare its fingerprint with your administrator). */
+export function printCertified(found: CertifiedPerson): void {
+  const c = found.certificate;
+  out(`  ${describe(found.identity)}  certified by ${c.issuer} until ${c.expiresAt.toISOString()}`);
+  out(`    organisation key fingerprint ${found.organisationKey.fingerprint}  (${ORG_PIN_WORDS[found.organisationKey.pinned]})`);
+}
 
 async function refuseToReplace(home: string, what: string): Promise<void> {
   if ((await readTextIfExists(identityPath(home))) !== undefined) {
@@ -74,6 +83,19 @@ export const idCommands: Command[] = [
     },
   },
   {
+    name: 'id publish',
+    usage: 'id publish',
+    summary: 'have the organisation the workspace names certify your identity in its directory (needs `sensitivity login`), so others can grant you by email',
+    flags: {},
+    async run(ctx) {
+      const me = publicIdentity(await ctx.requireIdentity());
+      const org = organisationOf(await (await ctx.workspace()).policy());
+      await ctx.directory.publish(org.url, me);
+      out(`Published ${describe(me)} (fingerprint ${fingerprint(me.id)}) to the directory of ${org.url}.`);
+      out('Certificates are short-lived: publish again when yours is about to expire.');
+    },
+  },
+  {
     name: 'id export',
     usage: 'id export FILE [--force]',
     summary: 'write your identity, private keys included, to a passphrase-protected file',
@@ -109,18 +131,30 @@ export const idCommands: Command[] = [
   },
   {
     name: 'people add',
-    usage: 'people add FILE|- [--replace] [--accept-new-key]',
-    summary: "add a person's public identity (from `id show --json`) to .sensitivity/people.json, and pin it",
-    help: '--replace: another key is listed for that email in this workspace. --accept-new-key: you pinned another key for them and compared the new fingerprint with them.\n',
-    flags: { replace: {}, ...ACCEPT_NEW_KEY },
+    usage: 'people add FILE|- | --from-directory EMAIL [--replace] [--accept-new-key]',
+    summary: "add a person's public identity (from `id show --json`, or certified by the organisation's directory) to .sensitivity/people.json, and pin it",
+    help:
+      "--from-directory EMAIL: fetch their certificate from the organisation the workspace policy names (`organisation.url`) and accept it only when it verifies against the organisation's certification key (pinned on first use). " +
+      '--replace: another key is listed for that email in this workspace. --accept-new-key: you pinned another key for them (or for the organisation) and compared the new fingerprint.\n',
+    flags: { replace: {}, 'from-directory': { value: true }, ...ACCEPT_NEW_KEY },
     async run(ctx, args) {
-      const [file] = needPositionals(args, 1, 'FILE (or - for standard input)');
-      const text = file === '-' ? await readStdin() : await fs.readFile(resolve(file!), 'utf8');
-      const name = file === '-' ? '<stdin>' : file!;
-      const person = await parsingFile(name, () => parsePublicIdentity(parseJson(text, 'pass what `sensitivity id show --json` prints')));
+      const email = flagValue(args, 'from-directory');
       const s = await ctx.session();
+      const acceptNewKey = hasFlag(args, 'accept-new-key');
+      let person: PublicIdentity;
+      if (email !== undefined) {
+        if (args.positionals.length > 0) throw new SensitivityError('E_USAGE', 'give either FILE or --from-directory EMAIL');
+        const found = await certifiedPerson(s, organisationOf(await s.store.policy()), email, { acceptNewKey });
+        printCertified(found);
+        person = found.identity;
+      } else {
+        const [file] = needPositionals(args, 1, 'FILE (or - for standard input)');
+        const text = file === '-' ? await readStdin() : await fs.readFile(resolve(file!), 'utf8');
+        const name = file === '-' ? '<stdin>' : file!;
+        person = await parsingFile(name, () => parsePublicIdentity(parseJson(text, 'pass what `sensitivity id show --json` prints')));
+      }
       let pinned: keyof typeof PIN_WORDS = 'same';
-      await addToPeople(s, person, { replace: hasFlag(args, 'replace'), acceptNewKey: hasFlag(args, 'accept-new-key'), onPin: (_p, o) => (pinned = o) });
+      await addToPeople(s, person, { replace: hasFlag(args, 'replace'), acceptNewKey, onPin: (_p, o) => (pinned = o) });
       out(`Added ${describe(person)} (id ${person.id}) to ${s.workspace.absPath('.sensitivity/people.json')}`);
       out(`Fingerprint: ${fingerprint(person.id)} — ${PIN_WORDS[pinned]}`);
     },

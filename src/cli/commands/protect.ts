@@ -9,7 +9,7 @@ import { fingerprint } from '../../core/fingerprint.js';
 import type { PublicIdentity } from '../../core/identity.js';
 import { flagValue, flagValues, hasFlag, needPositionals, type ParsedArgs } from '../args.js';
 import { out, outJson, stdoutSink, type Command } from './command.js';
-import { ACCEPT_NEW_KEY } from './id.js';
+import { ACCEPT_NEW_KEY, printCertified } from './id.js';
 
 /** Pin options from the command line; each person's fingerprint is printed as it is used (compare them). */
 function pinOptions(args: ParsedArgs): app.PinOptions {
@@ -17,6 +17,7 @@ function pinOptions(args: ParsedArgs): app.PinOptions {
   return {
     acceptNewKey: hasFlag(args, 'accept-new-key'),
     onPin: (p: PublicIdentity, outcome) => out(`  ${p.name} <${p.email}>  fingerprint ${fingerprint(p.id)}  (${words[outcome]})`),
+    onCertified: printCertified,
   };
 }
 

@@ -9,7 +9,7 @@ import { trustPeople, type PinOptions } from './trust.js';
 /** Grants `specs` on the protected file at `path`; the people must be self-signed and are pinned (see `trustPeople`). */
 export async function grant(ctx: AppContext, path: string, specs: readonly GrantSpec[], opts: PinOptions = {}): Promise<EnvelopeInfo> {
   const [policy, people] = await Promise.all([ctx.store.policy(), ctx.store.people()]);
-  const requests = grantRequests(policy, people, specs);
+  const requests = await grantRequests(ctx, policy, people, specs, opts);
   await trustPeople(
     ctx,
     requests.map((r) => r.person),

@@ -9,6 +9,9 @@ export type {
   DirEntry,
   FileAccess,
   KeyAcceptance,
+  OrganisationDirectory,
+  OrganisationKey,
+  OrganisationPins,
   PinStore,
   ReadHandle,
   TokenSource,
@@ -39,6 +42,7 @@ export { revoke } from './revoke.js';
 export { labeledPlain, labelOf, removeFileLabel, setFileLabel, type LabeledFile } from './label.js';
 export { list, type Listing, type UnreadableFile } from './list.js';
 export { addToPeople } from './people.js';
+export { certifiedPerson, findGrantee, organisationOf, type CertifiedPerson } from './directory.js';
 export { merge, type MergeOutcome, type MergeRequest, type MergeSides, type TextMerge } from './merge.js';
 export { labelCopy, moveLabel, pasteOutcome, type PasteOutcome } from './follow.js';
 export { openVersion } from './open-version.js';

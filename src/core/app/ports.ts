@@ -117,6 +117,34 @@ export interface TokenSource {
   token(audience: string, options?: { readonly fresh?: boolean }): Promise<string>;
 }
 
+/**
+ * The organisation's certified directory (docs/KEY-SERVICE.md): `GET <url>/directory` and
+ * `GET <url>/directory/<email>`. Unreachable (or 5xx) is E_KEYSERVICE_UNREACHABLE; no certificate for that
+ * email is E_DIRECTORY_NOT_LISTED; an answer outside the protocol is E_KEYSERVICE_PROTOCOL.
+ */
+export interface OrganisationDirectory {
+  /** The certification public keys the organisation offers (EC P-256 JWKs). */
+  certificationKeys(url: string): Promise<readonly OrganisationKey[]>;
+  /** The current certificate (compact JWS) of `email`, unverified. */
+  certificate(url: string, email: string): Promise<string>;
+}
+
+/** An EC P-256 public key as a directory offers it. */
+export interface OrganisationKey {
+  readonly kty: 'EC';
+  readonly crv: 'P-256';
+  readonly x: string;
+  readonly y: string;
+}
+
+/** The organisations' certification keys this user has pinned (home folder, `pins.json`), one per service URL. */
+export interface OrganisationPins {
+  /** The key pinned for `url`, with its fingerprint. */
+  get(url: string): Promise<{ readonly key: OrganisationKey; readonly fingerprint: string } | undefined>;
+  /** Pins `key` for `url` (only when nothing is pinned for it yet: a change is never made here). */
+  pin(url: string, key: OrganisationKey, fingerprint: string): Promise<void>;
+}
+
 /** Everything an operation acts with: who (identity), where (files, store), when (clock), and its record. */
 export interface AppContext {
   readonly files: FileAccess;
@@ -134,6 +162,10 @@ export interface AppContext {
   readonly acceptance?: KeyAcceptance;
   /** The organisation key service, for Double Key files (issue 10): absent means they cannot be protected or opened here. */
   readonly keyService?: KeyServiceClient;
+  /** The organisation's certified directory: absent means people come from people.json and pins only. */
+  readonly directory?: OrganisationDirectory;
+  /** Pinned organisation certification keys: absent means a directory's key is never trusted. */
+  readonly organisations?: OrganisationPins;
 }
 
 /** Long-running file work: cancelled through `signal` (E_CANCELLED, nothing written), progress in bytes read. */

@@ -4,10 +4,11 @@ import { noDoubleKeyAccess, protect as sealEnvelope, type DoubleKeyWrap, type En
 import { SensitivityError } from '../errors.js';
 import { getLabel, removePath } from '../labels/index.js';
 import { baseName, isProtectedPath, protectedPathOf } from '../paths.js';
-import { findPerson, type PeopleDirectory } from '../people.js';
+import type { PeopleDirectory } from '../people.js';
 import { defaultExpiry, findLabel, isDowngrade, resolveProtectionGrants, type Policy } from '../policy/index.js';
 import { rightsOfRole, roleOfRights } from '../rights.js';
 import { actorOf, timeAndChance, envelopeLabelOf, keyServiceOf, mediaTypeOf, requireIdentity, watched, withHandle } from './context.js';
+import { findGrantee } from './directory.js';
 import type { AppContext, Cancellable } from './ports.js';
 import { acceptedRecovery, trustPeople, type PinOptions } from './trust.js';
 
@@ -28,9 +29,18 @@ export interface ProtectRequest extends Cancellable, PinOptions {
   readonly justification?: string;
 }
 
-/** Resolves grant specs against the people directory and the policy's roles. */
-export function grantRequests(policy: Policy, people: PeopleDirectory, specs: readonly GrantSpec[]): GrantRequest[] {
-  return specs.map((g) => ({ person: findPerson(people, g.who), rights: rightsOfRole(g.role, policy.roles ?? {}) }));
+/** Resolves grant specs against the policy's roles and the people directory (or the organisation's, see `findGrantee`). */
+export async function grantRequests(
+  ctx: AppContext,
+  policy: Policy,
+  people: PeopleDirectory,
+  specs: readonly GrantSpec[],
+  opts: PinOptions = {},
+): Promise<GrantRequest[]> {
+  const rights = specs.map((g) => rightsOfRole(g.role, policy.roles ?? {}));
+  const out: GrantRequest[] = [];
+  for (const [i, g] of specs.entries()) out.push({ person: await findGrantee(ctx, policy, people, g.who, opts), rights: rights[i]! });
+  return out;
 }
 
 /** For a Double Key label: the key service's newest key for `url` (E_KEYSERVICE_* when it cannot be had). */
@@ -68,7 +78,7 @@ export async function protect(ctx: AppContext, path: string, req: ProtectRequest
     });
   }
   const defaults = resolveProtectionGrants(policy, label, people);
-  const explicit = grantRequests(policy, people, req.grants ?? []);
+  const explicit = await grantRequests(ctx, policy, people, req.grants ?? [], req);
   // Explicit grants win over the label's defaults for the same person.
   const grants = [...defaults.filter((d) => !explicit.some((e) => e.person.id === d.person.id)), ...explicit];
   const recovery = await acceptedRecovery(ctx, policy);

@@ -11,12 +11,18 @@ import { pinIn } from '../pins.js';
 import type { Policy } from '../policy/index.js';
 import { describeWorkspaceKeys, workspaceKeys, workspaceKeysDigest } from '../workspace-keys.js';
 import { actorOf } from './context.js';
+import type { CertifiedPerson } from './directory.js';
 import type { AppContext, PinStore } from './ports.js';
 
-/** What to do about people's keys: `acceptNewKey` confirms a change from the pinned key; `onPin` hears each outcome. */
+/**
+ * What to do about people's keys: `acceptNewKey` confirms a change from the pinned key (a person's, or an
+ * organisation's certification key the policy does not fix); `onPin` hears each outcome, `onCertified` each
+ * person found in the organisation's directory.
+ */
 export interface PinOptions {
   readonly acceptNewKey?: boolean;
   readonly onPin?: (person: PublicIdentity, outcome: 'new' | 'same' | 'changed') => void;
+  readonly onCertified?: (found: CertifiedPerson) => void;
 }
 
 /** The pins for `p`'s email and for its id (none, one, or two different ones). */

@@ -12,4 +12,4 @@ export {
   minimumApplicableLabel,
 } from './labels.js';
 export { customRoles, defaultExpiry, isMandatory, parsePolicy, resolveProtectionGrants } from './policy.js';
-export type { LabelDefinition, LabelProtection, PastePolicy, Policy, PolicyLabel, ProtectionGrant } from './types.js';
+export type { LabelDefinition, LabelProtection, Organisation, PastePolicy, Policy, PolicyLabel, ProtectionGrant } from './types.js';

@@ -152,6 +152,7 @@ export function fileRow(file: LabeledFile, ctx: RowContext, finding?: PanelFindi
       expiry: ctx.me !== undefined && mayChangeExpiry(info),
       restore: ctx.me !== undefined && mayAcceptRestore(info),
     },
+    doubleKey: info.doubleKey ? { host: new URL(info.doubleKey.url).host, url: info.doubleKey.url } : null,
   };
 }
 

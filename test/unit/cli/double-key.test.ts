@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLI_CLIENT_ID, startIdp, type TestIdp } from '../../support/idp.js';
-import { freePort, startKeyService, type KeyServiceConfig, type TestKeyService } from '../../support/key-service.js';
+import { doubleKeyPolicy, freePort, startKeyService, type KeyServiceConfig, type TestKeyService } from '../../support/key-service.js';
 import { introduce, loginDriven, makePerson, tempDir, type Person } from './helpers.js';
 
 interface LogLine {
@@ -76,17 +76,7 @@ describe('Double Key with a real key service, HSM and identity provider', () => 
     config = service!.config();
 
     mkdirSync(join(ws, '.sensitivity'), { recursive: true });
-    writeFileSync(
-      join(ws, '.sensitivity', 'policy.json'),
-      JSON.stringify({
-        version: 1,
-        labels: [
-          { id: 'general', name: 'General' },
-          { id: 'finance', name: 'Finance', protection: { doubleKey: { url: `${base}/finance` } } },
-        ],
-        defaultLabel: 'general',
-      }),
-    );
+    writeFileSync(join(ws, '.sensitivity', 'policy.json'), JSON.stringify(doubleKeyPolicy(base)));
     alice = makePerson(dir.path, ws, 'Alice', 'alice@example.com');
     bob = makePerson(dir.path, ws, 'Bob', 'bob@example.com');
     introduce(alice, bob);
