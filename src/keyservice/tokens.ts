@@ -4,6 +4,7 @@
  * `kid` (key rotation at the IdP), at most once per JWKS_COOLDOWN_MS.
  */
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { systemClock, type Clock } from '../core/ports.js';
 import type { ServiceConfig } from './config.js';
 import { HttpError } from './http-error.js';
 
@@ -30,7 +31,10 @@ export class TokenVerifier {
   private jwks: Promise<JWTVerifyGetKey> | undefined;
   private failedAt = 0;
 
-  constructor(private readonly oidc: Oidc) {}
+  constructor(
+    private readonly oidc: Oidc,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   private keySet(): Promise<JWTVerifyGetKey> {
     if (this.jwks === undefined && Date.now() - this.failedAt >= RETRY_MS) {
@@ -54,6 +58,7 @@ export class TokenVerifier {
         issuer: this.oidc.issuer,
         audience: this.oidc.audience,
         clockTolerance: this.oidc.clockSkewSeconds,
+        currentDate: this.clock.now(),
         algorithms: ALGORITHMS,
         requiredClaims: ['exp', 'sub'],
       }));

@@ -248,8 +248,13 @@ function renderEmpty(m: ViewModel): boolean {
   return m.status === 'no-folder' || m.status === 'error' || m.files.length === 0;
 }
 
-/** The path and column of the focused cell, to put focus back after the rows are rebuilt. */
+/**
+ * The path and column of the focused cell, to put focus back after the rows are rebuilt. Only while the
+ * panel has the keyboard: a document keeps its active element when the window loses focus, and a refresh
+ * in the background (a file changed) must not take focus from a quick pick, a dialog or an editor.
+ */
 function focusedCell(): { path: string; column: string } | undefined {
+  if (!document.hasFocus()) return undefined;
   const active = document.activeElement;
   const row = active?.closest('vscode-data-grid-row[data-path]');
   const c = active?.closest('vscode-data-grid-cell');

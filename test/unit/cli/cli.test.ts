@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import * as app from '../../../src/core/app/index.js';
+import { auditPath, readHomeIdentity } from '../../../src/node/home.js';
+import { auditLogSink, sessionIn } from '../../../src/node/session.js';
+import { openWorkspace } from '../../../src/node/workspace.js';
 import { introduce, makePerson, tempDir, type Person } from './helpers.js';
 
 const SECRET = 'the launch date is 2027-03-01 and the code word is BLUEBIRD\n';
@@ -167,16 +171,23 @@ describe('sensitivity CLI', () => {
   });
 
   it('enforces expiry (exit 3) once the expiry time has passed', async () => {
+    // No waiting for a deadline to pass (a loaded machine starts a subprocess seconds late): one file
+    // expires in an hour, another was protected two hours ago, by the same code with the clock set back,
+    // and expired an hour ago.
     write('soon.txt', 'short-lived\n');
-    // Generous slack: on a loaded machine the subprocess may start seconds late.
-    const expires = new Date(Date.now() + 6000);
-    const p = alice.run(['protect', 'soon.txt', '--label', 'General', '--expires', expires.toISOString()]);
+    const later = new Date(Date.now() + 3_600_000);
+    const p = alice.run(['protect', 'soon.txt', '--label', 'General', '--expires', later.toISOString()]);
     assert.equal(p.code, 0, p.stderr);
     assert.equal(alice.run(['cat', 'soon.txt.protected']).code, 0, 'opens before it expires');
-    await new Promise((r) => setTimeout(r, Math.max(0, expires.getTime() - Date.now()) + 200));
-    const r = alice.run(['cat', 'soon.txt.protected']);
-    assert.equal(r.code, 3);
+
+    write('past.txt', 'short-lived\n');
+    const twoHoursAgo = { now: () => new Date(Date.now() - 7_200_000) };
+    const s = sessionIn(openWorkspace(ws), await readHomeIdentity(alice.home), auditLogSink(auditPath(alice.home)), twoHoursAgo);
+    await app.protect(s, 'past.txt', { label: 'General', expires: new Date(Date.now() - 3_600_000) });
+    const r = alice.run(['cat', 'past.txt.protected']);
+    assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /expired/);
+    assert.equal(r.stdout, '', 'nothing released');
   });
 
   it('keeps a hash-chained audit log that detects an edited entry', () => {
