@@ -54,8 +54,13 @@ async function protectedFile(name: string, options: object): Promise<string> {
 
 const inspect = (path: string) => vscode.commands.executeCommand<ProtectedInfo>('sensitivity.inspect', workspaceUri(path), { quiet: true });
 
+/** The open access panel; opened again when a test closed it (closing all editors closes the panel too). */
 async function openPanel(): Promise<AccessPanelHandle> {
-  panel ??= await vscode.commands.executeCommand<AccessPanelHandle>('sensitivity.showAccessPanel');
+  if (!panel) {
+    const opened = await vscode.commands.executeCommand<AccessPanelHandle>('sensitivity.showAccessPanel');
+    opened.panel.onDidDispose(() => panel === opened && (panel = undefined));
+    panel = opened;
+  }
   return panel;
 }
 
@@ -331,6 +336,8 @@ suite('trust (issue 9)', () => {
     const info = await inspect(path);
     assert.equal(info.rollback, null);
     assert.equal(info.lineage.at(-1)?.version, 3);
+    // The open panel follows the file on disk.
+    await rowWhen(path, (r) => r.rollback === null && !r.actions.restore, 'the panel without the rollback');
     assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(editor)), '# rolled.md\n');
     await vscode.commands.executeCommand('vscode.open', uri);
     await waitFor(
@@ -338,6 +345,5 @@ suite('trust (issue 9)', () => {
       'the text editor',
     );
     await closeAllEditors();
-    await rowWhen(path, (r) => r.rollback === null && !r.actions.restore, 'the panel without the rollback');
   });
 });
