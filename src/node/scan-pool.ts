@@ -26,6 +26,12 @@ export type ScanResult = { readonly binary: true } | { readonly binary: false; r
 /** Below this many bytes in all, one thread scans faster than a pool can start (~50 ms a worker). */
 const POOL_MIN_BYTES = 4 << 20;
 
+/**
+ * Files handed to each worker ahead of its answers: the next file is already queued when it finishes one,
+ * so no worker waits a round trip through this thread between files (most files are small).
+ */
+const IN_FLIGHT = 2;
+
 /** A file handed to a worker, and its answer. */
 export interface Request {
   readonly id: number;
@@ -82,20 +88,23 @@ export async function scanFiles(
       workers.map(
         (w) =>
           new Promise<void>((resolve, reject) => {
+            let inFlight = 0;
             const give = () => {
               if (opts.signal?.aborted) return reject(new Error('scan cancelled'));
-              if (next >= order.length) return resolve();
+              if (next >= order.length) return inFlight === 0 ? resolve() : undefined;
               const id = order[next++]!;
+              inFlight++;
               w.postMessage({ id, abs: jobs[id]!.abs } satisfies Request);
             };
             w.on('message', (m: Reply) => {
               if (m.error !== undefined) return reject(new Error(m.error));
+              inFlight--;
               results[m.id] = m.result!;
               give();
             });
             w.once('error', reject);
             w.once('exit', (code) => reject(new Error(`a scan worker stopped (exit ${code})`)));
-            give();
+            for (let k = 0; k < IN_FLIGHT; k++) give();
           }),
       ),
     );

@@ -54,6 +54,22 @@ function excludeGlob(): string {
   return `{${globs.join(',')}}`;
 }
 
+/**
+ * The session for one indexing run: pinned people looked up once per signer, not once per header (each
+ * lookup reads the home's pins file). A snapshot taken as the run starts; the next run reads them again.
+ */
+function runSession(session: Session): Session {
+  const pins = session.pins;
+  if (!pins) return session;
+  const byId = new Map<string, ReturnType<typeof pins.byId>>();
+  const lookup = (id: string) => {
+    let hit = byId.get(id);
+    if (!hit) byId.set(id, (hit = pins.byId(id)));
+    return hit;
+  };
+  return { ...session, pins: { ...pins, byId: lookup } };
+}
+
 /** Runs `f` over `items` with at most `limit` in flight; stops taking new items once `token` is cancelled. */
 async function pool<T>(items: readonly T[], limit: number, token: vscode.CancellationToken, f: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -189,14 +205,16 @@ export class WorkspaceIndex implements vscode.Disposable {
           })),
         ),
       );
+      const sessions = new Map(loaded.map((f) => [f, runSession(f.session)]));
       const all = found.flat();
       const seen = new Set<string>();
       let done = 0;
       let lastProgress = 0;
-      let lastModel = Date.now();
+      // The first rows are shown as soon as they are read; then at most every PARTIAL_MODEL_MS.
+      let lastModel = 0;
       this.progressed.fire({ done, total: all.length });
       await pool(all, CONCURRENCY, token, async ({ f, uri }) => {
-        const [key, entry] = await this.protectedEntry(f, uri);
+        const [key, entry] = await this.protectedEntry(f, uri, sessions.get(f));
         if (token.isCancellationRequested) return;
         entries.set(key, entry);
         seen.add(key);
@@ -256,10 +274,10 @@ export class WorkspaceIndex implements vscode.Disposable {
   }
 
   /** One protected file from its header alone (no key needed); a damaged one becomes a problem row. */
-  private async protectedEntry(f: Folder, uri: vscode.Uri): Promise<[string, Entry]> {
+  private async protectedEntry(f: Folder, uri: vscode.Uri, session = f.session): Promise<[string, Entry]> {
     const rel = f.session.workspace.relPath(uri.fsPath);
     try {
-      const info = await this.inspect(f.session, uri.fsPath);
+      const info = await this.inspect(session, uri.fsPath);
       return [f.prefix + rel, { folder: f, uri, file: { path: rel, label: info.label, protected: info } }];
     } catch (e) {
       this.headers.delete(uri.fsPath);

@@ -16,6 +16,7 @@ import { describeError, sentence } from '../ui/errors.js';
 import { BASE_STYLE, escapeHtml, LOCK_SVG, page } from '../ui/html.js';
 import { RIGHT_WORDS } from '../../shared/words.js';
 import { claimVersionEditor } from '../scm/diffs.js';
+import { prefetch } from './handoff.js';
 import { editorUriOf } from './uris.js';
 import { COMMAND } from '../commands/ids.js';
 
@@ -146,6 +147,12 @@ export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvi
   ) {}
 
   openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {
+    // Routed and decrypted while VS Code builds the editor; the text editor's read takes the plaintext.
+    if (uri.scheme === 'file') {
+      void routeOf(this.inspect, uri).then((route) => {
+        if (route.kind === 'text') prefetch(this.services, uri);
+      });
+    }
     return { uri, dispose: () => undefined };
   }
 
