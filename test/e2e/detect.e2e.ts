@@ -33,9 +33,7 @@ scenario('a typed card number is underlined and explained on hover', async (wb) 
   await wb.page.keyboard.type(`Customer card number: ${CARD}`);
   const squiggle = editor.locator('.squiggly-warning').first();
   await squiggle.waitFor();
-  await squiggle.hover({ force: true });
-  const hover = wb.page.locator('.monaco-hover', { hasText: 'this file should be at least Confidential' }).first();
-  await hover.waitFor();
+  const hover = await wb.hoverFor(squiggle, 'this file should be at least Confidential', { force: true });
   assert.match(await hover.innerText(), /\*\*\*\* \*\*\*\* \*\*\*\* 6467/);
   assert.doesNotMatch(await hover.innerText(), /4539/);
   await wb.screenshot('detect-hover');
@@ -52,9 +50,7 @@ scenario('the Problems panel lists the finding', async (wb) => {
 
 scenario('the quick fix applies the label the content needs', async (wb) => {
   const editor = wb.page.locator('.editor-group-container .monaco-editor').first();
-  await editor.locator('.squiggly-warning').first().hover({ force: true });
-  const hover = wb.page.locator('.monaco-hover', { hasText: MESSAGE.slice(0, 20) }).first();
-  await hover.waitFor();
+  const hover = await wb.hoverFor(editor.locator('.squiggly-warning').first(), MESSAGE.slice(0, 20), { force: true });
   await hover.locator('.action-container', { hasText: 'Quick Fix' }).first().click();
   const fix = wb.page.locator('.action-widget .monaco-list-row', { hasText: exactly('Apply label Confidential / All Employees') }).first();
   await fix.waitFor();

@@ -74,8 +74,7 @@ scenario('label a file from the palette and see the status bar', async (wb) => {
   await item.filter({ hasText: 'General' }).waitFor();
   assert.match(await item.innerText(), /General/);
   assert.match((await item.getAttribute('aria-label')) ?? '', /Sensitivity label General/);
-  await item.hover();
-  await wb.page.locator('.monaco-hover', { hasText: 'Business data not intended for public consumption' }).first().waitFor();
+  await wb.hoverFor(item, 'Business data not intended for public consumption');
   await wb.screenshot('status-bar-label');
   await wb.page.keyboard.press('Escape');
 });
@@ -110,8 +109,7 @@ scenario('open a protected file and read its plaintext in the editor', async (wb
   const item = wb.statusBarItem();
   await item.filter({ hasText: 'Highly Confidential' }).waitFor();
   assert.match((await item.getAttribute('aria-label')) ?? '', /protected/);
-  await item.hover();
-  await wb.page.locator('.monaco-hover', { hasText: 'Owner: Alice Example' }).first().waitFor();
+  await wb.hoverFor(item, 'Owner: Alice Example');
   await wb.screenshot('protected-file-open');
   await wb.page.keyboard.press('Escape');
 });

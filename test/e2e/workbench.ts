@@ -35,6 +35,12 @@ export interface Workbench {
   notificationFrom(source: string): Locator;
   /** The rows of the open quick pick / quick input. */
   quickPickItems(): Locator;
+  /**
+   * Hovers `target` until a hover holding `text` shows, and returns it. A hover that opened on stale content
+   * (a tooltip updated a moment later) or never opened (the pointer arrived while the element re-rendered)
+   * is dismissed and asked for again, within one bound.
+   */
+  hoverFor(target: Locator, text: string, options?: { force?: boolean }): Promise<Locator>;
   /** Opens a workspace file through Quick Open (Ctrl+P). */
   openFile(relativePath: string): Promise<void>;
   /** The active webview's content frame (E2E.md: two nested iframes). */
@@ -135,6 +141,21 @@ function workbench(page: Page, server: RunningServer, demo: DemoWorkspace, conte
     notification: (text) => page.locator('.notifications-toasts .notification-list-item-message', { hasText: text }),
     notificationFrom: (source) => page.locator(`.notifications-toasts .monaco-list-row[aria-label*="source: ${source},"]`),
     quickPickItems,
+    async hoverFor(target, text, options) {
+      const hover = page.locator('.monaco-hover', { hasText: text }).first();
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        await target.hover(options);
+        try {
+          await hover.waitFor({ timeout: 10_000 });
+          return hover;
+        } catch (e) {
+          if (Date.now() > deadline) throw e;
+          await page.keyboard.press('Escape');
+          await page.mouse.move(0, 0);
+        }
+      }
+    },
     async openFile(relativePath) {
       await page.keyboard.press('Control+P');
       await quickInput.locator('input').fill(relativePath);
