@@ -343,10 +343,11 @@ suite('detect', () => {
     await writeFixture('ignored-dir/.gitignore', 'secret-*.txt\n');
     const ignored = await writeFixture(`ignored-dir/secret-${Date.now().toString(36)}.txt`, `Card number: ${CARD}\n`);
     const control = await writeFixture(`ignored-dir/open-${Date.now().toString(36)}.txt`, `Card number: ${CARD}\n`);
-    await openFile(rel(ignored));
+    const { document: ignoredDoc } = await openFile(rel(ignored));
     await openFile(rel(control));
     await diagnostics(control, (ds) => ds.length > 0, 'the diagnostic of the file .gitignore does not name');
-    await new Promise((r) => setTimeout(r, 500));
+    const skipped = await waitFor(() => lastUpdate(ignoredDoc), 'the update of the file .gitignore names');
+    assert.equal(skipped.mode, 'skipped');
     assert.deepEqual(ours(ignored), []);
   });
 

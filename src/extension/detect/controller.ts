@@ -186,6 +186,7 @@ export class DetectionController implements vscode.Disposable {
     if (generation !== st.generation || doc.isClosed) return;
     if (!engine || !scope || scope.skip) {
       this.clear(st);
+      if (scope?.skip) this.measure(doc, performance.now(), { mode: 'skipped', reason: scope.skip });
       return;
     }
     // From here on nothing awaits: the text read is exactly the one the recorded edits describe.
@@ -213,17 +214,22 @@ export class DetectionController implements vscode.Disposable {
     const assessment = engine.assess(findings, scope.policy, scope.current, scope.automatic);
     st.result = { version: doc.version, scope, assessment };
     this.publish(st, engine);
-    const ended = performance.now();
-    performance.clearMeasures(UPDATE_MEASURE);
-    performance.measure(UPDATE_MEASURE, {
-      start: started,
-      end: ended,
-      detail: { uri: doc.uri.toString(), version: doc.version, mode: update.mode, scanned: update.scanned, length, findings: findings.length },
-    });
+    const ms = this.measure(doc, started, { mode: update.mode, scanned: update.scanned, length, findings: findings.length });
     this.services.log.trace(
-      `scanned ${basename(doc.uri.path)} v${doc.version}: ${update.mode} (${update.reason ?? `${update.scanned} of ${length} characters`}), ${findings.length} findings, ${(ended - started).toFixed(2)} ms`,
+      `scanned ${basename(doc.uri.path)} v${doc.version}: ${update.mode} (${update.reason ?? `${update.scanned} of ${length} characters`}), ${findings.length} findings, ${ms.toFixed(2)} ms`,
     );
     this.announce(st, scope, assessment);
+  }
+
+  /**
+   * Records a document's update as a User Timing measure (only the latest is kept; tests and the benchmark observe
+   * them): how it was scanned, or `mode: 'skipped'` and why not. Returns its duration in milliseconds.
+   */
+  private measure(doc: vscode.TextDocument, started: number, detail: { mode: string; reason?: string; scanned?: number; length?: number; findings?: number }): number {
+    const ended = performance.now();
+    performance.clearMeasures(UPDATE_MEASURE);
+    performance.measure(UPDATE_MEASURE, { start: started, end: ended, detail: { uri: doc.uri.toString(), version: doc.version, ...detail } });
+    return ended - started;
   }
 
   /** A finding with the document positions of its offsets. */
