@@ -57,12 +57,17 @@ export function shownLabel(l: PolicyLabel): ShownLabel {
   };
 }
 
+/** The context key listing rolled-back envelopes (`resourcePath in sensitivity.rolledBack` in package.json's menus). */
+const ROLLED_BACK_CONTEXT = 'sensitivity.rolledBack';
+
 export class LabelIndex implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.Uri[] | undefined>();
   /** Fires with the URIs whose label may have changed (disk and editor URIs), or undefined for "any file". */
   readonly onDidChange = this.changed.event;
   private readonly roots = new Map<string, RootState>();
   private readonly envelopes = new Map<string, Promise<ProtectedInfo>>();
+  /** URI paths of envelopes older than a version you have opened (E_ROLLBACK), as the `ROLLED_BACK_CONTEXT` key. */
+  private readonly rolledBack = new Set<string>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly services: Omit<Services, 'labels' | 'contentFindings' | 'findings'>) {
@@ -162,10 +167,21 @@ export class LabelIndex implements vscode.Disposable {
         const s = await this.services.session(disk);
         return app.inspect(s, s.workspace.relPath(disk.fsPath));
       })();
-      info.catch(() => this.envelopes.delete(disk.fsPath));
+      info.then(
+        (i) => this.noteRollback(disk, i.rollback !== null),
+        () => this.envelopes.delete(disk.fsPath),
+      );
       this.envelopes.set(disk.fsPath, info);
     }
     return info;
+  }
+
+  /** Keeps the Explorer's "Accept Restored Version" entry on exactly the rolled-back envelopes seen so far. */
+  private noteRollback(disk: vscode.Uri, rolledBack: boolean): void {
+    if (rolledBack === this.rolledBack.has(disk.path)) return;
+    if (rolledBack) this.rolledBack.add(disk.path);
+    else this.rolledBack.delete(disk.path);
+    void vscode.commands.executeCommand('setContext', ROLLED_BACK_CONTEXT, [...this.rolledBack]);
   }
 
   /** What `uri` carries (a plain file, an envelope or an editor URI of one); undefined outside file schemes. */
