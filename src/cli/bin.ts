@@ -14,6 +14,7 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Module } from 'node:module';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 
 /** The bundle's SHA-256 (hex, first 16), set by esbuild.mjs once the bundle is built; '' in watch mode (no cache). */
@@ -44,6 +45,9 @@ function writeCache(script: Script): void {
   }
 }
 
+// The bundle paces young-generation collections on large bodies (`paceCollections`, src/node/file-reader.ts):
+// set before it compiles, so its code cache is made and checked under the same flags.
+setFlagsFromString('--expose-gc');
 const cachedData = readCache();
 // The bundle has no `import()` (esbuild.mjs turns them into require), which a vm.Script could not resolve.
 const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, ...(cachedData ? { cachedData } : {}) });

@@ -1,5 +1,7 @@
 /** The `sensitivity` command: parses argv, runs one command from the table, maps errors to exit codes. */
+import { runInNewContext } from 'node:vm';
 import { isSensitivityError } from '../core/errors.js';
+import { paceCollections } from '../node/file-reader.js';
 import { parseArgs } from './args.js';
 import { foreignErrorLine } from './errors.js';
 import { terminalSafe } from './terminal.js';
@@ -76,6 +78,9 @@ function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
 // Only run when executed (the bundle's entry), not when imported by tests.
 if (require.main === module) {
   quietOnClosedPipe(process.stdout);
+  // dist/cli.js exposes `gc` to new contexts (--expose-gc); imported by tests or run otherwise, there is none.
+  const gc = runInNewContext('gc') as ((options: { type: 'minor' }) => void) | undefined;
+  if (typeof gc === 'function') paceCollections(() => gc({ type: 'minor' }));
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
