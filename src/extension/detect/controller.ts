@@ -225,7 +225,11 @@ export class DetectionController implements vscode.Disposable {
    * Records a document's update as a User Timing measure (only the latest is kept; tests and the benchmark observe
    * them): how it was scanned, or `mode: 'skipped'` and why not. Returns its duration in milliseconds.
    */
-  private measure(doc: vscode.TextDocument, started: number, detail: { mode: string; reason?: string; scanned?: number; length?: number; findings?: number }): number {
+  private measure(
+    doc: vscode.TextDocument,
+    started: number,
+    detail: { mode: string; reason?: string; scanned?: number; length?: number; findings?: number },
+  ): number {
     const ended = performance.now();
     performance.clearMeasures(UPDATE_MEASURE);
     performance.measure(UPDATE_MEASURE, { start: started, end: ended, detail: { uri: doc.uri.toString(), version: doc.version, ...detail } });
