@@ -1,8 +1,9 @@
 /**
  * The keys a workspace policy asks its users to trust: recovery recipients (Co-Owner of every file
- * protected there). A policy comes with the workspace — a clone, a commit, a parent folder — so its keys
- * take effect only once this user has accepted exactly that set, by digest, with fingerprints shown.
- * (Trust anchors, such as an organisation's certification key, join this list when policies carry them.)
+ * protected there) and the organisation it names (whose certification key vouches for the people granted by
+ * email, and whose key service Double Key files depend on). A policy comes with the workspace — a clone, a
+ * commit, a parent folder — so its keys take effect only once this user has accepted exactly that set, by
+ * digest, with fingerprints shown.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base64url } from 'jose';
@@ -11,23 +12,35 @@ import type { PublicIdentity } from './identity.js';
 import type { Policy } from './policy/index.js';
 
 /** One key a policy asks to be trusted, and in which role. */
-export interface WorkspaceKey {
-  readonly role: 'recovery';
-  readonly identity: PublicIdentity;
+export type WorkspaceKey =
+  | { readonly role: 'recovery'; readonly identity: PublicIdentity }
+  /** The organisation at `url`, whose certification key has `fingerprint` (six groups of five digits). */
+  | { readonly role: 'organisation'; readonly url: string; readonly fingerprint: string };
+
+/**
+ * The policy's keys, in policy order: its recovery recipients, then its organisation with the fingerprint of
+ * its certification key — the policy's own `certificationKey`, else `organisationKey` (the one pinned, or the
+ * one the directory offers); without either, the organisation is left out (it cannot be accepted yet).
+ */
+export function workspaceKeys(policy: Policy, organisationKey?: string): WorkspaceKey[] {
+  const keys: WorkspaceKey[] = (policy.recovery ?? []).map((identity) => ({ role: 'recovery' as const, identity }));
+  const org = policy.organisation;
+  const print = org?.certificationKey ?? organisationKey;
+  if (org && print) keys.push({ role: 'organisation', url: org.url, fingerprint: print });
+  return keys;
 }
 
-/** The policy's keys, in policy order. */
-export function workspaceKeys(policy: Policy): WorkspaceKey[] {
-  return (policy.recovery ?? []).map((identity) => ({ role: 'recovery' as const, identity }));
-}
+const line = (k: WorkspaceKey) =>
+  k.role === 'recovery' ? `${k.role} ${k.identity.id} ${k.identity.email} ${k.identity.enc.x}` : `${k.role} ${k.url} ${k.fingerprint}`;
 
-/** What acceptance is keyed by: SHA-256 (base64url) over the sorted "role id email enc-key" lines of the set. */
+/** What acceptance is keyed by: SHA-256 (base64url) over the sorted "role id email enc-key" / "organisation url fingerprint" lines of the set. */
 export function workspaceKeysDigest(keys: readonly WorkspaceKey[]): string {
-  const lines = keys.map((k) => `${k.role} ${k.identity.id} ${k.identity.email} ${k.identity.enc.x}`).sort();
-  return base64url.encode(sha256(new TextEncoder().encode(lines.join('\n'))));
+  return base64url.encode(sha256(new TextEncoder().encode(keys.map(line).sort().join('\n'))));
 }
 
-/** One line per key as people compare them: "recovery  Name <email>  12345 67890 …". */
+/** One line per key as people compare them: "recovery  Name <email>  12345 67890 …", "organisation  https://…  12345 67890 …". */
 export function describeWorkspaceKeys(keys: readonly WorkspaceKey[]): string[] {
-  return keys.map((k) => `${k.role}  ${k.identity.name} <${k.identity.email}>  ${fingerprint(k.identity.id)}`);
+  return keys.map((k) =>
+    k.role === 'recovery' ? `${k.role}  ${k.identity.name} <${k.identity.email}>  ${fingerprint(k.identity.id)}` : `${k.role}  ${k.url}  ${k.fingerprint}`,
+  );
 }

@@ -280,12 +280,14 @@ export class KeyService {
     }
   }
 
-  /** GET /directory/{email}: the current certificate, if it still verifies. */
+  /** GET /directory/{email}: the current certificate, if it still verifies and the person is not revoked. */
   private async certificate(email: string): Promise<unknown> {
     const keys = await this.certificationKeys();
     const normal = email.trim().toLowerCase();
-    const text = await readTextIfExists(this.certificateFile(normal));
     const none = new HttpError('E_NOT_FOUND', `no current certificate for ${normal}`);
+    // A revoked person is no longer vouched for: clients stop granting to them at once, whatever their certificate's lifetime.
+    if (this.policy.revoked.people.includes(normal)) throw none;
+    const text = await readTextIfExists(this.certificateFile(normal));
     if (text === undefined) throw none;
     try {
       await verifyCertificate(

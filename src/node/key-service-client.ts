@@ -197,7 +197,7 @@ export function httpOrganisationDirectory(options: KeyServiceClientOptions = {})
       if (a.status === 404 && a.body?.code === 'E_NOT_FOUND') {
         throw new SensitivityError(
           'E_DIRECTORY_NOT_LISTED',
-          `${email} has no current certificate in ${DIRECTORY} at ${url}: they have not published their identity, or it expired`,
+          `${email} has no current certificate in ${DIRECTORY} at ${url}: they have not published their identity, it expired, or the organisation revoked them`,
           undefined,
           {
             details: { hint: 'add-person', who: email, service: url },

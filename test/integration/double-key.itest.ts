@@ -4,7 +4,8 @@
  * was built for) and the oidc-provider IdP. The extension signs in through its authentication provider
  * (the IdP's login and consent forms driven over HTTP), opens the file and reads its plaintext; the access
  * panel marks it; then the administrator revokes the person in the service's config and the next open is
- * refused with E_KEYSERVICE_REVOKED, in words.
+ * refused with E_KEYSERVICE_REVOKED, in words. The workspace names the organisation, so nothing uses it until
+ * the user accepts it in the Accept Workspace Keys modal, which shows its certification key's fingerprint.
  */
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
@@ -14,7 +15,7 @@ import type { AccessPanelHandle } from '../../src/extension/panel/index.js';
 import { startIdp, VSCODE_CLIENT_ID, type TestIdp } from '../support/idp.js';
 import { doubleKeyPolicy, freePort, startKeyService, type KeyServiceConfig, type TestKeyService } from '../support/key-service.js';
 import { after, before, suite, test } from './harness.js';
-import { closeAllEditors, extension, waitFor, workspaceRoot, writeFixture } from './helpers.js';
+import { closeAllEditors, extension, waitFor, withDialogs, workspaceRoot, writeFixture } from './helpers.js';
 import { publicIdentity } from '../../src/core/identity.js';
 import { api, auditLog, auditSince, person, useIdentity } from './sensitivity.js';
 
@@ -54,8 +55,25 @@ suite('Double Key files in VS Code', () => {
     await writeFixture(`${DIR}/.sensitivity/policy.json`, JSON.stringify({ ...doubleKeyPolicy(base), organisation: { url: base } }));
     await useIdentity(await person('alice'));
     const plain = await writeFixture(`${DIR}/budget.csv`, `q1,${secret}\n`);
-    // Protecting needs only the service's public key: no sign-in yet.
-    const r = await vscode.commands.executeCommand<{ done: string[]; failed: unknown[] }>('sensitivity.protect', plain, { label: 'finance', grants: [] });
+    const offered = (await (await fetch(`${base}/directory`)).json()) as { keys: { fingerprint: string }[] };
+    const orgLine = `organisation  ${base}  ${offered.keys[0]!.fingerprint}`;
+    // Protecting needs only the service's public key (no sign-in yet), and the organisation accepted: declined, nothing is protected.
+    const protect = () =>
+      vscode.commands.executeCommand<{ done: string[]; failed: unknown[]; cancelled?: boolean }>('sensitivity.protect', plain, {
+        label: 'finance',
+        grants: [],
+      });
+    const declined = await withDialogs({ modal: () => undefined }, protect);
+    assert.equal(declined.result.cancelled, true);
+    assert.equal(declined.modals.length, 1);
+    assert.ok(declined.modals[0]!.detail.includes(orgLine), `the modal shows the organisation's fingerprint: ${declined.modals[0]!.detail}`);
+    assert.deepEqual(declined.result.done, []);
+    const accepted = await withDialogs({ modal: (m) => m.items[0] }, () =>
+      vscode.commands.executeCommand<{ keys: string[] } | undefined>('sensitivity.acceptWorkspaceKeys', plain),
+    );
+    assert.deepEqual(accepted.result?.keys, [orgLine]);
+    assert.ok(accepted.modals[0]!.detail.includes(orgLine));
+    const r = await protect();
     assert.deepEqual(r?.failed, []);
     envelope = vscode.Uri.file(r.done[0]!);
   });

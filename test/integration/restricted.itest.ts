@@ -1,7 +1,8 @@
 /**
- * Restricted Mode (Workspace Trust not granted) in the real extension host: the workspace policy's recovery
- * keys are never used — protect proceeds for you and the people you name only, nothing is asked and nothing
- * can be accepted. Registered only when SENSITIVITY_ITEST_RESTRICTED=1: the launcher then keeps Workspace
+ * Restricted Mode (Workspace Trust not granted) in the real extension host: the workspace policy's keys are
+ * never used — recovery keys: protect proceeds for you and the people you name only; its organisation: a grant
+ * by email is resolved from people.json, its directory never asked — nothing is asked and nothing can be
+ * accepted. Registered only when SENSITIVITY_ITEST_RESTRICTED=1: the launcher then keeps Workspace
  * Trust on and never trusts the folder (every other suite runs trusted, with Workspace Trust off).
  */
 import * as assert from 'node:assert/strict';
@@ -52,6 +53,33 @@ if (process.env.SENSITIVITY_ITEST_RESTRICTED === '1') {
       assert.equal(accepted.result, undefined, 'nothing to accept in Restricted Mode');
       assert.deepEqual(accepted.modals, []);
       assert.equal(await fs.stat(acceptedKeysPath(resolveHome())).catch(() => undefined), undefined, 'no accepted-keys.json written');
+    });
+
+    test("an untrusted workspace's organisation is not used: a grant by email comes from people.json, its directory is never asked", async () => {
+      const bob = publicIdentity(await createIdentity('Bob Restricted', 'bob.restricted@example.com'));
+      const dir = `restricted-org-${Date.now().toString(36)}`;
+      // Nothing listens on the discard port: any use of the organisation would fail.
+      await writeFixture(
+        `${dir}/.sensitivity/policy.json`,
+        JSON.stringify({
+          version: 1,
+          labels: [{ id: 'confidential', name: 'Confidential' }],
+          defaultLabel: 'confidential',
+          organisation: { url: 'http://127.0.0.1:9' },
+        }),
+      );
+      await writeFixture(`${dir}/.sensitivity/people.json`, JSON.stringify({ version: 1, people: [bob] }));
+      const plain = await writeFixture(`${dir}/plan.md`, '# plan\n');
+      const { result, modals } = await withDialogs({ modal: () => undefined }, () =>
+        vscode.commands.executeCommand<BatchResult>('sensitivity.protect', plain, { label: 'confidential', grants: [{ who: bob.email, role: 'Viewer' }] }),
+      );
+      assert.deepEqual(result.failed, []);
+      assert.deepEqual(modals, [], 'nothing asked');
+      const info = (await vscode.commands.executeCommand<ProtectedInfo>('sensitivity.inspect', vscode.Uri.file(result.done[0]!), { quiet: true }))!;
+      assert.ok(
+        info.grants.some((g) => g.id === bob.id),
+        "Bob from people.json, not the organisation's directory",
+      );
     });
   });
 }

@@ -2,8 +2,8 @@
 import { promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
 import { SensitivityError } from '../../core/errors.js';
-import { acceptWorkspaceKeys } from '../../core/app/index.js';
-import { describeWorkspaceKeys, flattenLabels, parsePolicy, verifyAuditLog, workspaceKeys, workspaceKeysDigest } from '../../core/index.js';
+import { acceptWorkspaceKeys, reviewWorkspaceKeys } from '../../core/app/index.js';
+import { flattenLabels, parsePolicy, verifyAuditLog } from '../../core/index.js';
 import { auditPath } from '../../node/home.js';
 import { readTextIfExists } from '../../node/node-io.js';
 import { parsingFile } from '../../node/workspace.js';
@@ -61,31 +61,34 @@ export const adminCommands: Command[] = [
       }
       if (policy.mandatory?.length) out(`Mandatory labels for: ${policy.mandatory.join(', ')}`);
       out(`Downgrades need a justification: ${policy.requireDowngradeJustification ? 'yes' : 'no'}`);
-      const keys = workspaceKeys(policy);
-      if (keys.length) {
-        const s = await ctx.session();
-        const accepted = await s.acceptance?.isAccepted(workspaceKeysDigest(keys));
-        out(`Workspace keys (${accepted ? 'accepted by you' : 'NOT accepted by you: protect refuses until `sensitivity policy accept`'}):`);
-        for (const line of describeWorkspaceKeys(keys)) out(`  ${line}`);
+      if (policy.recovery?.length || policy.organisation) {
+        const review = await reviewWorkspaceKeys(await ctx.session(), policy);
+        out(`Workspace keys (${review.accepted ? 'accepted by you' : 'NOT accepted by you: what needs them is refused until `sensitivity policy accept`'}):`);
+        for (const line of review.keys) out(`  ${line}`);
+        if (review.organisation?.pinned) out(`  (the organisation's key you accepted before: ${review.organisation.pinned})`);
       }
     },
   },
   {
     name: 'policy accept',
     usage: 'policy accept',
-    summary: "accept the workspace policy's keys (recovery recipients) for you, after checking the fingerprints it prints",
-    help: 'A workspace policy that names recovery recipients (Co-Owners of every file protected here) takes effect only once you accept that exact set; a later change to it must be accepted again.\n',
+    summary: "accept the workspace policy's keys (recovery recipients, organisation) for you, after checking the fingerprints it prints",
+    help:
+      "A workspace policy's recovery recipients (Co-Owners of every file protected here) and its organisation (whose certification key vouches for the people you grant to by email, and whose key service Double Key files need) " +
+      'take effect only once you accept that exact set; a later change to it, or a new certification key at the organisation, must be accepted again. ' +
+      "`sensitivity policy show` prints them first (the organisation's key as its directory offers it now).\n",
     flags: {},
     async run(ctx) {
       const s = await ctx.session();
       const policy = await s.workspace.policy();
-      if (workspaceKeys(policy).length === 0) {
-        out('The workspace policy names no recovery recipients: nothing to accept.');
+      if (!policy.recovery?.length && !policy.organisation) {
+        out('The workspace policy names no recovery recipients and no organisation: nothing to accept.');
         return;
       }
-      const { keys, digest } = await acceptWorkspaceKeys(s, policy);
-      out('Accepted, for every file you protect in workspaces with exactly these keys:');
+      const { keys, digest, organisation } = await acceptWorkspaceKeys(s, policy);
+      out('Accepted, in workspaces with exactly these keys:');
       for (const line of keys) out(`  ${line}`);
+      if (organisation?.pinned) out(`  (replaces the organisation's key you accepted before: ${organisation.pinned})`);
       out(`(key set ${digest}, recorded in your audit log)`);
     },
   },

@@ -33,13 +33,11 @@ const PIN_WORDS = {
 /** `--accept-new-key`: the flag that confirms a person's changed key (see `people verify`). */
 export const ACCEPT_NEW_KEY = { 'accept-new-key': {} } as const;
 
-const ORG_PIN_WORDS = { new: 'first use, pinned now', same: 'pinned', changed: 'NEW KEY, accepted and pinned' } as const;
-
 /** What the organisation's directory vouched for, and under which certification key (compare its fingerprint with your administrator). */
 export function printCertified(found: CertifiedPerson): void {
   const c = found.certificate;
   out(`  ${describe(found.identity)}  certified by ${c.issuer} until ${c.expiresAt.toISOString()}`);
-  out(`    organisation key fingerprint ${found.organisationKey.fingerprint}  (${ORG_PIN_WORDS[found.organisationKey.pinned]})`);
+  out(`    organisation key fingerprint ${found.organisationKey.fingerprint}  (accepted with the workspace's keys)`);
 }
 
 async function refuseToReplace(home: string, what: string): Promise<void> {
@@ -134,8 +132,8 @@ export const idCommands: Command[] = [
     usage: 'people add FILE|- | --from-directory EMAIL [--replace] [--accept-new-key]',
     summary: "add a person's public identity (from `id show --json`, or certified by the organisation's directory) to .sensitivity/people.json, and pin it",
     help:
-      "--from-directory EMAIL: fetch their certificate from the organisation the workspace policy names (`organisation.url`) and accept it only when it verifies against the organisation's certification key (pinned on first use). " +
-      '--replace: another key is listed for that email in this workspace. --accept-new-key: you pinned another key for them (or for the organisation) and compared the new fingerprint.\n',
+      "--from-directory EMAIL: fetch their certificate from the organisation the workspace policy names (`organisation.url`) and accept it only when it verifies against the organisation's certification key you accepted (`sensitivity policy accept`). " +
+      '--replace: another key is listed for that email in this workspace. --accept-new-key: you pinned another key for them and compared the new fingerprint.\n',
     flags: { replace: {}, 'from-directory': { value: true }, ...ACCEPT_NEW_KEY },
     async run(ctx, args) {
       const email = flagValue(args, 'from-directory');
@@ -144,7 +142,7 @@ export const idCommands: Command[] = [
       let person: PublicIdentity;
       if (email !== undefined) {
         if (args.positionals.length > 0) throw new SensitivityError('E_USAGE', 'give either FILE or --from-directory EMAIL');
-        const found = await certifiedPerson(s, organisationOf(await s.store.policy()), email, { acceptNewKey });
+        const found = await certifiedPerson(s, await s.store.policy(), email);
         printCertified(found);
         person = found.identity;
       } else {

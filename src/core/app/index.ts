@@ -42,8 +42,17 @@ export { revoke } from './revoke.js';
 export { labeledPlain, labelOf, removeFileLabel, setFileLabel, type LabeledFile } from './label.js';
 export { list, type Listing, type UnreadableFile } from './list.js';
 export { addToPeople } from './people.js';
-export { certifiedPerson, findGrantee, organisationOf, type CertifiedPerson } from './directory.js';
+export { certifiedPerson, findGrantee, type CertifiedPerson } from './directory.js';
 export { merge, type MergeOutcome, type MergeRequest, type MergeSides, type TextMerge } from './merge.js';
 export { labelCopy, moveLabel, pasteOutcome, type PasteOutcome } from './follow.js';
 export { openVersion } from './open-version.js';
-export { acceptedRecovery, acceptWorkspaceKeys, checkPerson, trustPeople, type PersonCheck, type PinOptions } from './trust.js';
+export { checkPerson, trustPeople, type PersonCheck, type PinOptions } from './trust.js';
+export {
+  acceptedOrganisation,
+  acceptedRecovery,
+  acceptWorkspaceKeys,
+  organisationOf,
+  reviewWorkspaceKeys,
+  type AcceptedOrganisation,
+  type WorkspaceKeysReview,
+} from './workspace-keys.js';

@@ -84,7 +84,7 @@ export interface PinStore {
 }
 
 /**
- * The sets of workspace keys (recovery recipients, trust anchors) this user has accepted, by digest (home
+ * The sets of workspace keys (recovery recipients, the organisation) this user has accepted, by digest (home
  * folder, never the workspace): a workspace policy's keys take effect only once accepted.
  */
 export interface KeyAcceptance {
@@ -141,7 +141,7 @@ export interface OrganisationKey {
 export interface OrganisationPins {
   /** The key pinned for `url`, with its fingerprint. */
   get(url: string): Promise<{ readonly key: OrganisationKey; readonly fingerprint: string } | undefined>;
-  /** Pins `key` for `url` (only when nothing is pinned for it yet: a change is never made here). */
+  /** Pins `key` for `url`, replacing an older pin: only when the user accepts the workspace's keys. */
   pin(url: string, key: OrganisationKey, fingerprint: string): Promise<void>;
 }
 
@@ -164,7 +164,7 @@ export interface AppContext {
   readonly keyService?: KeyServiceClient;
   /** The organisation's certified directory: absent means people come from people.json and pins only. */
   readonly directory?: OrganisationDirectory;
-  /** Pinned organisation certification keys: absent means a directory's key is never trusted. */
+  /** Organisation certification keys accepted with a workspace's keys: absent means a directory's key is never trusted. */
   readonly organisations?: OrganisationPins;
 }
 

@@ -10,7 +10,8 @@ import { rightsOfRole, roleOfRights } from '../rights.js';
 import { actorOf, timeAndChance, envelopeLabelOf, keyServiceOf, mediaTypeOf, requireIdentity, watched, withHandle } from './context.js';
 import { findGrantee } from './directory.js';
 import type { AppContext, Cancellable } from './ports.js';
-import { acceptedRecovery, trustPeople, type PinOptions } from './trust.js';
+import { trustPeople, type PinOptions } from './trust.js';
+import { acceptedOrganisation, acceptedRecovery } from './workspace-keys.js';
 
 /** A grant as people write it: an email (or identity id) and a role name. */
 export interface GrantSpec {
@@ -43,9 +44,13 @@ export async function grantRequests(
   return out;
 }
 
-/** For a Double Key label: the key service's newest key for `url` (E_KEYSERVICE_* when it cannot be had). */
-async function doubleKeyWrapOf(ctx: AppContext, url: string | undefined): Promise<DoubleKeyWrap | undefined> {
+/**
+ * For a Double Key label: the key service's newest key for `url` (E_KEYSERVICE_* when it cannot be had). In a
+ * workspace that names an organisation, only once this user accepted it (see `acceptedOrganisation`).
+ */
+async function doubleKeyWrapOf(ctx: AppContext, policy: Policy, url: string | undefined): Promise<DoubleKeyWrap | undefined> {
   if (!url) return undefined;
+  if (policy.organisation) await acceptedOrganisation(ctx, policy);
   const access = keyServiceOf(ctx).doubleKey;
   if (!access) throw noDoubleKeyAccess(url);
   return access.wrap(url);
@@ -88,7 +93,7 @@ export async function protect(ctx: AppContext, path: string, req: ProtectRequest
     req,
   );
   const expires = req.expires ?? defaultExpiry(label, ctx.clock.now());
-  const doubleKey = await doubleKeyWrapOf(ctx, label.protection?.doubleKey?.url);
+  const doubleKey = await doubleKeyWrapOf(ctx, policy, label.protection?.doubleKey?.url);
   const info = await withHandle(ctx, path, (h) =>
     ctx.files.create(
       output,

@@ -1,23 +1,20 @@
 /**
  * Whom an operation believes: people are used only with a verified self-signature and, when the host
- * keeps pins, as pinned (first use pins, a changed key is refused until confirmed); a workspace policy's
- * keys only once this user accepted them.
+ * keeps pins, as pinned (first use pins, a changed key is refused until confirmed). A workspace policy's
+ * keys are accepted in workspace-keys.ts.
  */
-import { SensitivityError } from '../errors.js';
 import type { PublicIdentity } from '../identity.js';
 import { fingerprint } from '../fingerprint.js';
 import { findPerson, verifyIdentity } from '../people.js';
 import { pinIn } from '../pins.js';
-import type { Policy } from '../policy/index.js';
-import { describeWorkspaceKeys, workspaceKeys, workspaceKeysDigest } from '../workspace-keys.js';
 import { actorOf } from './context.js';
 import type { CertifiedPerson } from './directory.js';
 import type { AppContext, PinStore } from './ports.js';
 
 /**
- * What to do about people's keys: `acceptNewKey` confirms a change from the pinned key (a person's, or an
- * organisation's certification key the policy does not fix); `onPin` hears each outcome, `onCertified` each
- * person found in the organisation's directory.
+ * What to do about people's keys: `acceptNewKey` confirms a change from a person's pinned key (an
+ * organisation's key changes only by accepting the workspace's keys again); `onPin` hears each outcome,
+ * `onCertified` each person found in the organisation's directory.
  */
 export interface PinOptions {
   readonly acceptNewKey?: boolean;
@@ -47,39 +44,6 @@ export async function trustPeople(ctx: AppContext, people: readonly PublicIdenti
     if (outcome === 'changed') await ctx.audit.append({ action: 'pin.change', actor: actorOf(ctx), person: { id: p.id, email: p.email, name: p.name } });
     opts.onPin?.(p, outcome);
   }
-}
-
-/**
- * The recovery recipients a protect adds: the policy's, self-signatures verified, when this user accepted
- * that exact set (E_POLICY_UNACCEPTED with their fingerprints otherwise); none when the host ignores
- * workspace keys (VS Code's restricted mode).
- */
-export async function acceptedRecovery(ctx: AppContext, policy: Policy): Promise<PublicIdentity[]> {
-  const keys = workspaceKeys(policy);
-  if (keys.length === 0 || ctx.acceptance?.mode === 'ignore') return [];
-  for (const k of keys) await verifyIdentity(k.identity);
-  const digest = workspaceKeysDigest(keys);
-  if (ctx.acceptance && (await ctx.acceptance.isAccepted(digest))) return keys.map((k) => k.identity);
-  throw new SensitivityError(
-    'E_POLICY_UNACCEPTED',
-    `the workspace policy names keys you have not accepted (${describeWorkspaceKeys(keys).join('; ')}); files are not protected for them until you accept them`,
-    undefined,
-    { details: { hint: 'accept-policy', digest, keys: describeWorkspaceKeys(keys) } },
-  );
-}
-
-/** Accepts the policy's keys (verified first) for this user, recorded; returns what was accepted. */
-export async function acceptWorkspaceKeys(ctx: AppContext, policy: Policy): Promise<{ digest: string; keys: string[] }> {
-  const keys = workspaceKeys(policy);
-  for (const k of keys) await verifyIdentity(k.identity);
-  const digest = workspaceKeysDigest(keys);
-  const described = describeWorkspaceKeys(keys);
-  if (!ctx.acceptance || ctx.acceptance.mode === 'ignore') {
-    throw new SensitivityError('E_USAGE', 'workspace keys cannot be accepted here (the workspace is not trusted)');
-  }
-  await ctx.audit.append({ action: 'policy.accept', actor: actorOf(ctx), digest, keys: described });
-  await ctx.acceptance.accept(digest, described);
-  return { digest, keys: described };
 }
 
 /** What `people verify` shows: the listed person, their fingerprint, and whether they are pinned with this key. */

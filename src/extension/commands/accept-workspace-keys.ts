@@ -1,10 +1,10 @@
 /**
- * `sensitivity.acceptWorkspaceKeys (target?: Uri)`: accepts the recovery keys the workspace policy names (Co-Owners
- * of every file protected there), after a modal that shows their fingerprints; recorded for you in
- * `$SENSITIVITY_HOME`, once per set of keys. Never in Restricted Mode: an untrusted workspace's keys are not used.
+ * `sensitivity.acceptWorkspaceKeys (target?: Uri)`: accepts the keys the workspace policy names — recovery keys
+ * (Co-Owners of every file protected there) and its organisation (the certification key that vouches for people
+ * granted by email, as its directory offers it now) — after a modal that shows their fingerprints; recorded for
+ * you in `$SENSITIVITY_HOME`, once per set of keys. Never in Restricted Mode: an untrusted workspace's keys are not used.
  */
 import * as vscode from 'vscode';
-import { isSensitivityError } from '../../core/errors.js';
 import type { Services } from '../services.js';
 import { showError } from '../ui/errors.js';
 import { parseArgs } from './targets.js';
@@ -27,7 +27,7 @@ export async function acceptWorkspaceKeys(services: Services, ...args: unknown[]
     // Not awaited: the command's answer does not wait for someone to dismiss a notification.
     void vscode.window
       .showWarningMessage(
-        "This workspace is in Restricted Mode: its policy's recovery keys are not used, so there is nothing to accept. Trust the workspace first if you know who runs it.",
+        "This workspace is in Restricted Mode: its policy's keys (recovery keys, organisation) are not used, so there is nothing to accept. Trust the workspace first if you know who runs it.",
         manage,
       )
       .then((picked) => picked === manage && vscode.commands.executeCommand('workbench.trust.manage'));
@@ -37,19 +37,19 @@ export async function acceptWorkspaceKeys(services: Services, ...args: unknown[]
   try {
     const s = await services.session(target);
     const policy = await s.store.policy();
-    try {
-      const used = await app.acceptedRecovery(s, policy);
+    const review = await app.reviewWorkspaceKeys(s, policy);
+    if (review.keys.length === 0 || review.accepted) {
       void vscode.window.showInformationMessage(
-        used.length === 0 ? 'This workspace policy names no recovery keys.' : "You have already accepted this workspace policy's recovery keys.",
+        review.keys.length === 0
+          ? 'This workspace policy names no recovery keys and no organisation.'
+          : "You have already accepted this workspace policy's keys.",
       );
       return undefined;
-    } catch (e) {
-      if (!isSensitivityError(e, 'E_POLICY_UNACCEPTED')) throw e;
-      if (!(await confirmWorkspaceKeys(e))) return undefined;
     }
-    const accepted = await app.acceptWorkspaceKeys(s, policy);
+    if (!(await confirmWorkspaceKeys(review))) return undefined;
+    const accepted = await app.acceptWorkspaceKeys(s, policy, { digest: review.digest });
     void vscode.window.showInformationMessage(
-      `Accepted ${accepted.keys.length === 1 ? 'the recovery key' : `${accepted.keys.length} recovery keys`} of this workspace: files you protect here are protected for ${accepted.keys.length === 1 ? 'it' : 'them'} too.`,
+      `Accepted ${accepted.keys.length === 1 ? 'the key' : `${accepted.keys.length} keys`} of this workspace: ${accepted.keys.map((k) => k.split('  ')[0]).join(', ')}.`,
     );
     return { keys: accepted.keys };
   } catch (e) {

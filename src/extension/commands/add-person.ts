@@ -62,7 +62,10 @@ export async function addPerson(services: Services, ...args: unknown[]): Promise
   try {
     const core = await services.core();
     const session = await services.session(folder);
-    const organisation = (await session.store.policy()).organisation;
+    const policy = await session.store.policy();
+    const organisation = policy.organisation;
+    // One confirmation for the batch: the workspace's keys (the organisation) and a changed key of the person.
+    const trust = new TrustConfirmation(services);
     let source: unknown = options.fromDirectory !== undefined ? { fromDirectory: options.fromDirectory } : options.person;
     if (source === undefined) {
       source = uris?.[0] ? await fs.readFile(uris[0].fsPath, 'utf8') : await askSource(services, organisation?.url);
@@ -71,15 +74,14 @@ export async function addPerson(services: Services, ...args: unknown[]): Promise
     let certified: string | undefined;
     let person: PublicIdentity;
     if (isDirectoryLookup(source)) {
-      const found = await core.app.certifiedPerson(session, core.app.organisationOf(await session.store.policy()), source.fromDirectory);
+      const email = source.fromDirectory;
+      const found = await trust.run(session, () => core.app.certifiedPerson(session, policy, email));
       person = found.identity;
-      certified = `Certified by ${found.certificate.issuer} (organisation key fingerprint ${found.organisationKey.fingerprint}${found.organisationKey.pinned === 'new' ? ', pinned now' : ''}). `;
+      certified = `Certified by ${found.certificate.issuer} (organisation key fingerprint ${found.organisationKey.fingerprint}). `;
     } else {
       person = core.parsePublicIdentity(typeof source === 'string' ? parseJson(source) : source);
     }
-    await new TrustConfirmation(services).run(session, ({ acceptNewKey }) =>
-      core.app.addToPeople(session, person, { replace: options.replace ?? false, acceptNewKey }),
-    );
+    await trust.run(session, ({ acceptNewKey }) => core.app.addToPeople(session, person, { replace: options.replace ?? false, acceptNewKey }));
     if (options.person === undefined) {
       void vscode.window.showInformationMessage(`Added ${person.name} <${person.email}> to this workspace's people.`, {
         detail: `${certified ?? ''}Fingerprint ${core.fingerprint(person.id)}: compare it with what they see in Show My Identity.`,

@@ -41,7 +41,7 @@ export const COMMAND_TITLES: Readonly<Record<CommandId, string>> = {
   [COMMAND.inspect]: 'Inspect Protected File',
   [COMMAND.changeExpiry]: 'Change Expiry (Extend or End Access)…',
   [COMMAND.acceptRestore]: 'Accept Restored Version (Rollback)…',
-  [COMMAND.acceptWorkspaceKeys]: 'Accept Workspace Recovery Keys…',
+  [COMMAND.acceptWorkspaceKeys]: 'Accept Workspace Keys…',
   [COMMAND.scanWorkspace]: 'Scan Workspace for Sensitive Content',
   [COMMAND.revealInExplorer]: 'Reveal in Explorer',
   [COMMAND.showIdentity]: 'Show My Identity',

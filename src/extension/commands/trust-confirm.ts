@@ -1,7 +1,8 @@
 /**
  * Runs an operation that uses people's keys or the workspace's; when it stops on a changed key
- * (E_KEY_CHANGED) or on workspace keys not accepted yet (E_POLICY_UNACCEPTED), asks in a modal that shows
- * the fingerprints, and runs it again once confirmed (Cancelled when dismissed). Once per batch.
+ * (E_KEY_CHANGED), on workspace keys not accepted yet (E_POLICY_UNACCEPTED) or on an organisation key other
+ * than the one accepted (E_ORG_KEY_CHANGED), asks in a modal that shows the fingerprints, and runs it again
+ * once confirmed (Cancelled when dismissed). Once per batch.
  */
 import * as vscode from 'vscode';
 import { isSensitivityError, type SensitivityError } from '../../core/errors.js';
@@ -29,27 +30,34 @@ async function confirmNewKey(e: SensitivityError): Promise<boolean> {
   return picked === accept;
 }
 
-/** Asks to accept the workspace policy's keys (from an E_POLICY_UNACCEPTED), their fingerprints shown. */
-export async function confirmWorkspaceKeys(e: SensitivityError): Promise<boolean> {
-  const keys = Array.isArray(e.details.keys) ? e.details.keys : [];
+/** Asks to accept the workspace policy's keys as `reviewWorkspaceKeys` shows them, their fingerprints shown. */
+export async function confirmWorkspaceKeys(review: {
+  readonly keys: readonly string[];
+  readonly organisation?: { readonly pinned?: string };
+}): Promise<boolean> {
   const accept = 'Accept These Keys';
+  const previous = review.organisation?.pinned ? `\n\nThe organisation's key you accepted before: ${review.organisation.pinned}` : '';
   const picked = await vscode.window.showWarningMessage(
-    'This workspace policy adds recovery keys: Co-Owners of every file you protect here.',
+    'This workspace policy names keys you have not accepted.',
     {
       modal: true,
-      detail: `${keys.join('\n')}\n\nAccept them only if you know who holds them: check the fingerprints with whoever runs this workspace. Until then nothing is protected here.`,
+      detail:
+        `${review.keys.join('\n')}${previous}\n\n` +
+        'A recovery key becomes a Co-Owner of every file you protect here; the organisation certifies the people you grant to by email and runs the key service Double Key files need. ' +
+        "Accept them only if you know who holds them: check the fingerprints with whoever runs this workspace (the organisation's with your administrator). Until then, what needs them is refused.",
     },
     accept,
   );
   return picked === accept;
 }
 
-/** The batch's answers: a changed key accepted once stays accepted for the batch. */
+/** The batch's answers: a changed key accepted once stays accepted for the batch; the workspace's keys are asked about once. */
 export class TrustConfirmation {
   private acceptNewKey = false;
+  private askedWorkspaceKeys = false;
   constructor(private readonly services: Services) {}
 
-  /** Runs `act`, asking and retrying on a changed key or unaccepted workspace keys. */
+  /** Runs `act`, asking and retrying on a changed key, unaccepted workspace keys or a changed organisation key. */
   async run<T>(session: Session, act: (opts: { acceptNewKey: boolean }) => Promise<T>): Promise<T> {
     for (;;) {
       try {
@@ -58,10 +66,14 @@ export class TrustConfirmation {
         if (isSensitivityError(e, 'E_KEY_CHANGED') && !this.acceptNewKey) {
           if (!(await confirmNewKey(e))) throw new Cancelled();
           this.acceptNewKey = true;
-        } else if (isSensitivityError(e, 'E_POLICY_UNACCEPTED')) {
-          if (!(await confirmWorkspaceKeys(e))) throw new Cancelled();
+        } else if ((isSensitivityError(e, 'E_POLICY_UNACCEPTED') || isSensitivityError(e, 'E_ORG_KEY_CHANGED')) && !this.askedWorkspaceKeys) {
+          this.askedWorkspaceKeys = true;
           const { app } = await this.services.core();
-          await app.acceptWorkspaceKeys(session, await session.store.policy());
+          const policy = await session.store.policy();
+          const review = await app.reviewWorkspaceKeys(session, policy);
+          if (review.accepted) throw e;
+          if (!(await confirmWorkspaceKeys(review))) throw new Cancelled();
+          await app.acceptWorkspaceKeys(session, policy, { digest: review.digest });
         } else {
           throw e;
         }
