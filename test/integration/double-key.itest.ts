@@ -57,7 +57,8 @@ suite('Double Key files in VS Code', () => {
     const plain = await writeFixture(`${DIR}/budget.csv`, `q1,${secret}\n`);
     const offered = (await (await fetch(`${base}/directory`)).json()) as { keys: { fingerprint: string }[] };
     const orgLine = `organisation  ${base}  ${offered.keys[0]!.fingerprint}`;
-    // Protecting needs only the service's public key (no sign-in yet), and the organisation accepted: declined, nothing is protected.
+    const serviceLine = `Double Key service  ${base}/finance`;
+    // Protecting needs only the service's public key (no sign-in yet), and the organisation and the service accepted: declined, nothing is protected.
     const protect = () =>
       vscode.commands.executeCommand<{ done: string[]; failed: unknown[]; cancelled?: boolean }>('sensitivity.protect', plain, {
         label: 'finance',
@@ -71,8 +72,8 @@ suite('Double Key files in VS Code', () => {
     const accepted = await withDialogs({ modal: (m) => m.items[0] }, () =>
       vscode.commands.executeCommand<{ keys: string[] } | undefined>('sensitivity.acceptWorkspaceKeys', plain),
     );
-    assert.deepEqual(accepted.result?.keys, [orgLine]);
-    assert.ok(accepted.modals[0]!.detail.includes(orgLine));
+    assert.deepEqual(accepted.result?.keys, [orgLine, serviceLine]);
+    assert.ok(accepted.modals[0]!.detail.includes(orgLine) && accepted.modals[0]!.detail.includes(serviceLine), accepted.modals[0]!.detail);
     const r = await protect();
     assert.deepEqual(r?.failed, []);
     envelope = vscode.Uri.file(r.done[0]!);

@@ -61,8 +61,8 @@ export const adminCommands: Command[] = [
       }
       if (policy.mandatory?.length) out(`Mandatory labels for: ${policy.mandatory.join(', ')}`);
       out(`Downgrades need a justification: ${policy.requireDowngradeJustification ? 'yes' : 'no'}`);
-      if (policy.recovery?.length || policy.organisation) {
-        const review = await reviewWorkspaceKeys(await ctx.session(), policy);
+      const review = await reviewWorkspaceKeys(await ctx.session(), policy);
+      if (review.keys.length > 0) {
         out(`Workspace keys (${review.accepted ? 'accepted by you' : 'NOT accepted by you: what needs them is refused until `sensitivity policy accept`'}):`);
         for (const line of review.keys) out(`  ${line}`);
         if (review.organisation?.pinned) out(`  (the organisation's key you accepted before: ${review.organisation.pinned})`);
@@ -72,20 +72,21 @@ export const adminCommands: Command[] = [
   {
     name: 'policy accept',
     usage: 'policy accept',
-    summary: "accept the workspace policy's keys (recovery recipients, organisation) for you, after checking the fingerprints it prints",
+    summary: "accept the workspace policy's keys (recovery recipients, organisation, Double Key services) for you, after checking the fingerprints it prints",
     help:
-      "A workspace policy's recovery recipients (Co-Owners of every file protected here) and its organisation (whose certification key vouches for the people you grant to by email, and whose key service Double Key files need) " +
+      "A workspace policy's recovery recipients (Co-Owners of every file protected here), its organisation (whose certification key vouches for the people you grant to by email) and the Double Key services its labels name (which every file protected under them depends on) " +
       'take effect only once you accept that exact set; a later change to it, or a new certification key at the organisation, must be accepted again. ' +
       "`sensitivity policy show` prints them first (the organisation's key as its directory offers it now).\n",
     flags: {},
     async run(ctx) {
       const s = await ctx.session();
       const policy = await s.workspace.policy();
-      if (!policy.recovery?.length && !policy.organisation) {
-        out('The workspace policy names no recovery recipients and no organisation: nothing to accept.');
+      const review = await reviewWorkspaceKeys(s, policy);
+      if (review.keys.length === 0) {
+        out('The workspace policy names no recovery recipients, organisation or Double Key service: nothing to accept.');
         return;
       }
-      const { keys, digest, organisation } = await acceptWorkspaceKeys(s, policy);
+      const { keys, digest, organisation } = await acceptWorkspaceKeys(s, policy, { digest: review.digest });
       out('Accepted, in workspaces with exactly these keys:');
       for (const line of keys) out(`  ${line}`);
       if (organisation?.pinned) out(`  (replaces the organisation's key you accepted before: ${organisation.pinned})`);

@@ -11,7 +11,7 @@ import { actorOf, timeAndChance, envelopeLabelOf, keyServiceOf, mediaTypeOf, req
 import { findGrantee } from './directory.js';
 import type { AppContext, Cancellable } from './ports.js';
 import { trustPeople, type PinOptions } from './trust.js';
-import { acceptedOrganisation, acceptedRecovery } from './workspace-keys.js';
+import { acceptedKeyService, acceptedRecovery } from './workspace-keys.js';
 
 /** A grant as people write it: an email (or identity id) and a role name. */
 export interface GrantSpec {
@@ -45,12 +45,12 @@ export async function grantRequests(
 }
 
 /**
- * For a Double Key label: the key service's newest key for `url` (E_KEYSERVICE_* when it cannot be had). In a
- * workspace that names an organisation, only once this user accepted it (see `acceptedOrganisation`).
+ * For a Double Key label: the key service's newest key for `url` (E_KEYSERVICE_* when it cannot be had), only
+ * once this user accepted the workspace's keys, which name that service (see `acceptedKeyService`).
  */
 async function doubleKeyWrapOf(ctx: AppContext, policy: Policy, url: string | undefined): Promise<DoubleKeyWrap | undefined> {
   if (!url) return undefined;
-  if (policy.organisation) await acceptedOrganisation(ctx, policy);
+  await acceptedKeyService(ctx, policy, url);
   const access = keyServiceOf(ctx).doubleKey;
   if (!access) throw noDoubleKeyAccess(url);
   return access.wrap(url);

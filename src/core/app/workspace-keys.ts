@@ -53,7 +53,8 @@ async function offeredKey(ctx: AppContext, org: Organisation): Promise<{ key: Or
   return { key: offered[i], fingerprint: prints[i]! };
 }
 
-const untrusted = () => new SensitivityError('E_USAGE', 'this workspace is not trusted, so its keys (recovery recipients, organisation) are not used here');
+const untrusted = () =>
+  new SensitivityError('E_USAGE', 'this workspace is not trusted, so its keys (recovery recipients, organisation, Double Key services) are not used here');
 
 /**
  * The policy's keys with their fingerprints, the organisation's as its directory offers it now (network only
@@ -167,4 +168,15 @@ export async function acceptedOrganisation(ctx: AppContext, policy: Policy): Pro
   if (ctx.acceptance?.mode === 'ignore') throw new SensitivityError('E_USAGE', `this workspace is not trusted, so its organisation (${org.url}) is not used`);
   const { key, fingerprint: print } = await requireAccepted(ctx, policy);
   return { url: org.url, key: key!, fingerprint: print! };
+}
+
+/**
+ * The Double Key service at `url` (named by one of the policy's labels), once this user accepted the policy's
+ * keys, offline: a workspace's policy cannot make files depend on a service nobody agreed to. E_USAGE where
+ * the workspace's keys are ignored (Restricted Mode), E_POLICY_UNACCEPTED until accepted, and the organisation's
+ * checks (`acceptedOrganisation`) when the policy names one.
+ */
+export async function acceptedKeyService(ctx: AppContext, policy: Policy, url: string): Promise<void> {
+  if (ctx.acceptance?.mode === 'ignore') throw new SensitivityError('E_USAGE', `this workspace is not trusted, so its Double Key service (${url}) is not used`);
+  await requireAccepted(ctx, policy);
 }

@@ -1,7 +1,8 @@
 /**
  * `sensitivity.acceptWorkspaceKeys (target?: Uri)`: accepts the keys the workspace policy names — recovery keys
- * (Co-Owners of every file protected there) and its organisation (the certification key that vouches for people
- * granted by email, as its directory offers it now) — after a modal that shows their fingerprints; recorded for
+ * (Co-Owners of every file protected there), its organisation (the certification key that vouches for people
+ * granted by email, as its directory offers it now) and the Double Key services its labels name — after a modal
+ * that shows their fingerprints; recorded for
  * you in `$SENSITIVITY_HOME`, once per set of keys. Never in Restricted Mode: an untrusted workspace's keys are not used.
  */
 import * as vscode from 'vscode';
@@ -27,7 +28,7 @@ export async function acceptWorkspaceKeys(services: Services, ...args: unknown[]
     // Not awaited: the command's answer does not wait for someone to dismiss a notification.
     void vscode.window
       .showWarningMessage(
-        "This workspace is in Restricted Mode: its policy's keys (recovery keys, organisation) are not used, so there is nothing to accept. Trust the workspace first if you know who runs it.",
+        "This workspace is in Restricted Mode: its policy's keys (recovery keys, organisation, Double Key services) are not used, so there is nothing to accept. Trust the workspace first if you know who runs it.",
         manage,
       )
       .then((picked) => picked === manage && vscode.commands.executeCommand('workbench.trust.manage'));
@@ -41,7 +42,7 @@ export async function acceptWorkspaceKeys(services: Services, ...args: unknown[]
     if (review.keys.length === 0 || review.accepted) {
       void vscode.window.showInformationMessage(
         review.keys.length === 0
-          ? 'This workspace policy names no recovery keys and no organisation.'
+          ? 'This workspace policy names no recovery keys, organisation or Double Key service.'
           : "You have already accepted this workspace policy's keys.",
       );
       return undefined;

@@ -89,8 +89,18 @@ describe('Double Key with a real key service, HSM and identity provider', () => 
     dir.dispose();
   });
 
-  test('Alice protects a Double Key file for Bob; Bob opens it (access log: allowed)', () => {
+  test('Alice protects a Double Key file for Bob once she accepted the service the policy names; Bob opens it (access log: allowed)', () => {
     writeFileSync(join(ws, 'budget.csv'), 'q1,100\nq2,200\n');
+    // The workspace's policy alone does not make her files depend on a key service: she accepts it first.
+    const refused = alice.run(['protect', 'budget.csv', '--label', 'finance', '--grant', 'bob@example.com=Viewer']);
+    assert.equal(refused.code, 3, refused.stderr);
+    assert.match(refused.stderr, /E_POLICY_UNACCEPTED/);
+    assert.ok(refused.stderr.includes(`Double Key service  ${base}/finance`), refused.stderr);
+    assert.deepEqual(files(), ['budget.csv']);
+    const shown = alice.run(['policy', 'show']);
+    assert.ok(shown.stdout.toString().includes(`Double Key service  ${base}/finance`), shown.stdout.toString());
+    const accepted = alice.run(['policy', 'accept']);
+    assert.equal(accepted.code, 0, accepted.stderr);
     const p = alice.run(['protect', 'budget.csv', '--label', 'finance', '--grant', 'bob@example.com=Viewer']);
     assert.equal(p.code, 0, p.stderr);
     const info = JSON.parse(alice.run(['inspect', 'budget.csv.protected', '--json']).stdout) as { doubleKey?: { url: string; kid: string } };
