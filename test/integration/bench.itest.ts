@@ -102,6 +102,8 @@ if (process.env.SENSITIVITY_ITEST_BENCH === '1') {
           return uri;
         };
         const times: number[] = [];
+        // Its editor URI opened directly (a restored tab): no routing editor, the file system's read and the editor.
+        const direct: number[] = [];
         const docs: number[] = [];
         // The floor: the same text as a plain file of the same language, opened the same ways (VS Code's own cost here).
         const plain: number[] = [];
@@ -109,6 +111,8 @@ if (process.env.SENSITIVITY_ITEST_BENCH === '1') {
         for (let i = 0; i < OPEN_RUNS; i++) {
           const e = await envelope(`plan-${i}.md`);
           times.push(await inEditor(e, editorUriOf(e)));
+          const d = editorUriOf(await envelope(`direct-${i}.md`));
+          direct.push(await inEditor(d, d));
           const p = await plainFile(`plain-${i}.md`);
           plain.push(await inEditor(p, p));
           docs.push(await asDocument(editorUriOf(await envelope(`doc-${i}.md`))));
@@ -116,6 +120,7 @@ if (process.env.SENSITIVITY_ITEST_BENCH === '1') {
         }
         report('open-1MiB-first-ms', times[0]!, 'ms');
         report('open-1MiB-median-ms', median(times), 'ms');
+        report('open-1MiB-editor-uri-median-ms', median(direct), 'ms');
         report('open-1MiB-plain-median-ms', median(plain), 'ms');
         report('document-1MiB-median-ms', median(docs), 'ms');
         report('document-1MiB-plain-median-ms', median(plainDocs), 'ms');

@@ -7,7 +7,10 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
+import * as app from '../../src/core/app/index.js';
 import type { Identity } from '../../src/core/index.js';
+import { sessionIn } from '../../src/node/session.js';
+import { openWorkspace } from '../../src/node/workspace.js';
 import { afterEach, before, suite, test } from './harness.js';
 import { closeAllEditors, saveDocument, waitFor, workspaceRoot, writeFixture } from './helpers.js';
 import { addPeople, api, auditLog, auditSince, ensurePolicy, freshFile, manifest, person, useIdentity, type AuditLine } from './sensitivity.js';
@@ -196,6 +199,30 @@ suite('protected files', () => {
     assert.ok(reread.startsWith(`${edit}\n# Notes`), 'the edit is in the envelope');
     await open(envelope);
     await waitFor(() => vscode.window.activeTextEditor?.document.getText().includes(edit), 'the reopened editor to show the edit');
+  });
+
+  test('plaintext decrypted for an open is never served once the envelope changed on disk: the open document shows the new text', async () => {
+    // A .txt file: the Markdown extension reads .md documents on its own, which would take the prepared plaintext first.
+    const secret = marker('SECRET');
+    const envelope = await protect(await freshFile('handoff', '.txt', `${secret}\n`), { label: 'confidential-specific-people', grants: [] });
+    await open(envelope);
+    const uri = editorUri(envelope);
+    const editor = await waitFor(() => {
+      const e = vscode.window.activeTextEditor;
+      return e?.document.uri.toString() === uri.toString() && e.document.getText().includes(secret) && e;
+    }, 'the text editor');
+    // Opened again from the Explorer, the file is decrypted for the file system's next read (handoff.ts); the
+    // document is open and unchanged, so no read follows yet: the plaintext waits, recorded as an open.
+    const before = (await auditLog()).length;
+    await open(envelope);
+    await waitFor(async () => (await auditSince(before)).some((e) => e.action === 'open'), 'the plaintext to be prepared for the next read');
+    // Then the envelope changes on disk (another window, the CLI, a pull): VS Code reloads the document through
+    // the file system, whose read must decrypt the new envelope, not hand over the plaintext prepared before.
+    const changed = marker('CHANGED');
+    const s = sessionIn(openWorkspace(workspaceRoot().fsPath), alice, { append: async () => undefined });
+    await app.save(s, s.workspace.relPath(envelope.fsPath), new TextEncoder().encode(`${changed}\n`));
+    await waitFor(() => editor.document.getText().includes(changed), 'the open document to show the new text');
+    assert.ok(!editor.document.getText().includes(secret));
   });
 
   test('without EDIT the file opens read-only (Readonly stat, writes refused)', async () => {

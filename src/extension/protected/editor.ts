@@ -2,7 +2,7 @@
  * What opening `notes.md.protected` does. A custom editor claims `*.protected` and routes by your rights,
  * decided from the signed header before anything is decrypted:
  * - EDIT or EXTRACT: the plaintext opens in a normal text editor (`sensitivity-protected:` scheme, the inner
- *   file's language), read-only without EDIT; this custom editor closes itself;
+ *   file's language), read-only without EDIT; this custom editor closes before its page is ever built;
  * - VIEW only: a read-only page that offers no copy, select or print (client-side, see README);
  * - no access, expired, no identity or a damaged file: a page saying why and who the owner is.
  */
@@ -139,21 +139,72 @@ async function renderMarkdown(innerName: string, text: string): Promise<string |
   return typeof html === 'string' ? html : undefined;
 }
 
-/** The custom editor for `*.protected`: routes each open as described above. */
-export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvider {
+/**
+ * Opens the text editor of `envelope` in `column` (the active one when undefined) and resolves as soon as its
+ * tab is the active one there, before the text has loaded (or once the open settles, if that comes first).
+ */
+async function showText(envelope: vscode.Uri, column: vscode.ViewColumn | undefined): Promise<void> {
+  const target = editorUriOf(envelope).toString();
+  const shown = () =>
+    vscode.window.tabGroups.all.some((g) => {
+      const input = (column === undefined ? g.isActive : g.viewColumn === column) ? g.activeTab?.input : undefined;
+      return input instanceof vscode.TabInputText && input.uri.toString() === target;
+    });
+  if (shown()) return;
+  const subscriptions: vscode.Disposable[] = [];
+  const tabShown = new Promise<void>((resolve) => subscriptions.push(vscode.window.tabGroups.onDidChangeTabs(() => shown() && resolve())));
+  const opened = Promise.resolve(
+    vscode.commands.executeCommand('vscode.open', editorUriOf(envelope), { viewColumn: column ?? vscode.ViewColumn.Active, preview: false }),
+  );
+  // A failure after the tab is there shows in the text editor itself.
+  void opened.catch(() => undefined);
+  try {
+    await Promise.race([opened, tabShown]);
+  } finally {
+    vscode.Disposable.from(...subscriptions).dispose();
+  }
+}
+
+/** The one column whose active tab is the routing editor of `envelope` (none for a side of a diff). */
+function routingColumn(envelope: vscode.Uri): vscode.ViewColumn | undefined {
+  const columns = vscode.window.tabGroups.all
+    .filter((g) => {
+      const input = g.activeTab?.input;
+      return input instanceof vscode.TabInputCustom && input.viewType === PROTECTED_EDITOR_VIEW_TYPE && input.uri.toString() === envelope.toString();
+    })
+    .map((g) => g.viewColumn);
+  return columns.length === 1 ? columns[0] : undefined;
+}
+
+/** A routed file: `early` settles once a file that opens as text has its text editor's tab (or at once otherwise). */
+interface RoutingDocument extends vscode.CustomDocument {
+  readonly early: Promise<void>;
+}
+
+/**
+ * The custom editor for `*.protected`: routes each open as described above. A file that opens as text never
+ * gets this editor's webview: VS Code calls openCustomDocument as soon as the routing editor's tab is there,
+ * and that already starts decrypting (handoff.ts) and opens the text editor in the tab's column;
+ * resolveCustomEditor then closes the routing editor before returning, and VS Code builds a custom editor's
+ * webview only after that returns, never for a disposed one.
+ */
+export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvider<RoutingDocument> {
   constructor(
     private readonly services: Services,
     private readonly inspect: (uri: vscode.Uri) => Promise<ProtectedInfo>,
   ) {}
 
-  openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {
-    // Routed and decrypted while VS Code builds the editor; the text editor's read takes the plaintext.
-    if (uri.scheme === 'file') {
-      void routeOf(this.inspect, uri).then((route) => {
-        if (route.kind === 'text') prefetch(this.services, uri);
-      });
-    }
-    return { uri, dispose: () => undefined };
+  openCustomDocument(uri: vscode.Uri): RoutingDocument {
+    const early =
+      uri.scheme === 'file'
+        ? routeOf(this.inspect, uri).then(async (route) => {
+            if (route.kind !== 'text') return;
+            prefetch(this.services, uri);
+            const column = routingColumn(uri);
+            if (column !== undefined) await showText(uri, column);
+          })
+        : Promise.resolve();
+    return { uri, early: early.catch(() => undefined), dispose: () => undefined };
   }
 
   /** What you could do about a refusal as an owner (decided again by the operation). */
@@ -163,7 +214,8 @@ export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvi
     return { restore: app.mayAcceptRestore(info), expiry: app.mayChangeExpiry(info) };
   }
 
-  async resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): Promise<void> {
+  async resolveCustomEditor(document: RoutingDocument, panel: vscode.WebviewPanel): Promise<void> {
+    await document.early;
     // A side of a Source Control diff (or a git version) shows as a read-only plaintext diff instead.
     if (await claimVersionEditor(document.uri, panel)) return;
     const envelope = document.uri;
@@ -173,11 +225,8 @@ export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvi
     const render = async (): Promise<void> => {
       const route = await routeOf(this.inspect, envelope);
       if (route.kind === 'text') {
-        // Same column, same preview state: the text editor takes this editor's place.
-        await vscode.commands.executeCommand('vscode.open', editorUriOf(envelope), {
-          viewColumn: panel.viewColumn ?? vscode.ViewColumn.Active,
-          preview: false,
-        });
+        // The text editor takes this editor's place (opened already when openCustomDocument found the column).
+        await showText(envelope, panel.viewColumn);
         panel.dispose();
         return;
       }

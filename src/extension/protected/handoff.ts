@@ -1,9 +1,10 @@
 /**
  * Opening `notes.md.protected` from the Explorer goes through the routing editor (editor.ts) before the
  * text editor reads the plaintext through the file system (file-system.ts). The plaintext is decrypted as
- * soon as the route is known, while VS Code is still building the editors, and handed to the file
+ * soon as the route is known, while VS Code is still opening the text editor, and handed to the file
  * system's next read of that file: in memory only, to one read, for a few seconds at most (then zeroed),
- * and only while the envelope on disk is still the one that was decrypted (same inode, size, times).
+ * and only while the envelope on disk is still the one that was decrypted (same inode, size, times; the
+ * stamp is taken before the decryption opens the file, so a change during it shows too).
  */
 import { promises as fs } from 'node:fs';
 import type * as vscode from 'vscode';
