@@ -2,14 +2,13 @@
  * Scanning many files on every core: a pool of worker threads, one per core, each reading, sniffing,
  * decoding and scanning the files it is handed, largest first (so one big file does not finish last on
  * one core). Results come back in the order the files were given, and each file is scanned by the same
- * code as in one thread (`scanBytes`: `scannerFor(detection).scan(fileText(bytes))`, and `fileText` reads
- * exactly the characters `decodeText` reads), so findings are the same byte for byte. Small batches are
- * scanned in this thread: starting workers costs more than they would save.
+ * code as in one thread (`scanBytes`: `scannerFor(detection).scan(decodeText(bytes))`), so findings are
+ * the same byte for byte. Small batches are scanned in this thread: starting workers costs more than they
+ * would save.
  *
  * The workers run scan-worker.ts (bundled as dist/scan-worker.js; run from source under tsx in tests).
  * worker_threads is loaded only when a pool starts: at the top it cost every CLI start ~4 ms of CPU.
  */
-import { isAscii, isUtf8, transcode } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -52,43 +51,7 @@ export interface Reply {
 /** The one way a file's bytes are scanned, in this thread or a worker. */
 export function scanBytes(detection: DetectionPolicy | undefined, bytes: Uint8Array): BytesResult {
   if (isProbablyBinary(bytes)) return { binary: true };
-  return { binary: false, findings: scannerFor(detection).scan(fileText(bytes)) };
-}
-
-/**
- * V8 gives every string over ~128 KiB its own mapping in large-object space, and the page faults of
- * filling it made decoding such a file cost as much as scanning it (about 8 ms a MiB here). Node copies
- * strings of at least this many characters (its EXTERN_APEX) to external memory instead, which malloc
- * reuses; shorter large texts are padded up to it and sliced back (a slice shares its parent's characters).
- */
-const EXTERNAL_MIN = 0xfbee9;
-/** Texts of at least this many characters take the external route. */
-const LARGE_TEXT = 64 * 1024;
-const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
-let padding: Buffer | undefined;
-
-/** `bytes` (latin1) or `utf16` (ucs2) as a string of `chars` characters, built off the V8 heap when large. */
-function stringOf(bytes: Buffer, chars: number, utf16: boolean): string {
-  const unit = utf16 ? 2 : 1;
-  const slice = (b: Buffer, end: number) => b.toString(utf16 ? 'utf16le' : 'latin1', 0, end);
-  if (chars < LARGE_TEXT || chars >= EXTERNAL_MIN) return slice(bytes, chars * unit);
-  padding ??= Buffer.allocUnsafeSlow(2 * EXTERNAL_MIN);
-  bytes.copy(padding, 0, 0, chars * unit);
-  return slice(padding, EXTERNAL_MIN * unit).slice(0, chars);
-}
-
-/**
- * A text file's bytes as `decodeText` reads them, character for character, only faster: ASCII as latin1,
- * valid UTF-8 transcoded (one valid reading, so the same characters), anything else (UTF-16, bad bytes
- * that become U+FFFD) through `decodeText` itself.
- */
-export function fileText(bytes: Uint8Array): string {
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (isAscii(b)) return stringOf(b, b.length, false);
-  const body = UTF8_BOM.every((x, i) => b[i] === x) ? b.subarray(UTF8_BOM.length) : b;
-  if (!isUtf8(body)) return decodeText(bytes);
-  const utf16 = transcode(body, 'utf8', 'ucs2');
-  return stringOf(utf16, utf16.length / 2, true);
+  return { binary: false, findings: scannerFor(detection).scan(decodeText(bytes)) };
 }
 
 /** A worker running scan-worker: dist/scan-worker.js beside the bundle, or from source under tsx (tests). */

@@ -1,14 +1,13 @@
 /**
  * The scan pool: worker threads find exactly what one thread finds, in the order the files were given, and
- * its fast path (fileText: ASCII as latin1, valid UTF-8 transcoded, large texts off the V8 heap) finds what
- * the straightforward `scanText(decodeText(bytes))` finds, byte for byte.
+ * that is what the straightforward `scanText(decodeText(bytes))` finds, byte for byte.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decodeText, isProbablyBinary, scanText } from '../../src/core/index.js';
-import { fileText, scanBytes, scanFiles, type ScanJob } from '../../src/node/scan-pool.js';
+import { scanBytes, scanFiles, type ScanJob } from '../../src/node/scan-pool.js';
 import { scanPaths } from '../../src/node/scan.js';
 import { openWorkspace } from '../../src/node/workspace.js';
 import { mixedText, rng } from '../corpus/generate.js';
@@ -42,7 +41,7 @@ describe('scan pool', () => {
       const bytes = readFileSync(j.abs);
       return isProbablyBinary(bytes) ? { binary: true } : { binary: false, findings: scanText(decodeText(bytes)) };
     });
-    assert.deepEqual(alone, straightforward, 'the fast path finds what scanText(decodeText(bytes)) finds');
+    assert.deepEqual(alone, straightforward, 'the pool path finds what scanText(decodeText(bytes)) finds');
     assert.ok(alone.filter((r) => 'findings' in r && r.findings.length > 0).length >= 5, 'the corpus has findings to compare');
     assert.ok(
       alone.some((r) => r.binary),
@@ -80,46 +79,5 @@ describe('scan pool', () => {
 
   it('a file that cannot be read fails the scan', async () => {
     await assert.rejects(scanFiles(undefined, [...jobs, { abs: join(ws, 'missing.txt'), size: 1 }], { workers: 2 }), /ENOENT|no such file/);
-  });
-
-  describe('fileText reads every text as decodeText does', () => {
-    const r = rng(12);
-    // Findings after multi-byte characters, with CRLF line ends, in texts small, large (64 KiB to 1 MiB, built
-    // off the V8 heap by padding) and over 1 MiB; and the encodings and bad bytes that take the slow road.
-    const text = (size: number, unicode: boolean, crlf = false) => {
-      const t = mixedText(r, size, { spacing: 2_000, unicode });
-      return crlf ? t.replace(/\n/g, '\r\n') : t;
-    };
-    const cases: [string, Uint8Array][] = [
-      ['empty', new Uint8Array(0)],
-      ['ASCII, small', Buffer.from(text(5_000, false))],
-      ['ASCII, CRLF, 200 KB', Buffer.from(text(200_000, false, true))],
-      ['ASCII, just under and over 64 KiB', Buffer.from(text(65_535, false).padEnd(65_535, ' ') + '\n' + text(2_000, false))],
-      ['ASCII, 1.2 MB', Buffer.from(text(1_200_000, false))],
-      ['UTF-8 multi-byte, small', Buffer.from('Grüße, 東京 😀\n' + text(5_000, true))],
-      ['UTF-8 multi-byte, CRLF, 300 KB', Buffer.from('😀'.repeat(1000) + text(300_000, true, true))],
-      ['UTF-8 multi-byte, 2.5 MB', Buffer.from(text(2_500_000, true))],
-      ['UTF-8 with a BOM', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('é ' + text(100_000, true))])],
-      ['a BOM alone', Buffer.from([0xef, 0xbb, 0xbf])],
-      ['two BOMs', Buffer.from('\ufeff\ufeff' + text(3_000, false))],
-      ['UTF-16LE', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('é ' + text(3_000, true), 'utf16le')])],
-      ['UTF-16BE', Buffer.from([0xfe, 0xff, ...Buffer.from('é ' + text(3_000, false), 'utf16le').swap16()])],
-      ['latin1 bytes (bad UTF-8)', Buffer.from('café ' + text(100_000, false), 'latin1')],
-      [
-        'a lone continuation byte, an overlong, a surrogate, a cut sequence',
-        Buffer.concat([Buffer.from([0x80, 0xc0, 0xaf, 0xed, 0xa0, 0x80]), Buffer.from(text(3_000, false)), Buffer.from([0xe6, 0x9d])]),
-      ],
-    ];
-    for (const [name, bytes] of cases)
-      it(name, () => {
-        const expected = decodeText(bytes);
-        assert.equal(fileText(bytes), expected);
-        const found = scanBytes(undefined, bytes);
-        assert.deepEqual(found, isProbablyBinary(bytes) ? { binary: true } : { binary: false, findings: scanText(expected) });
-      });
-    it('the cases hold findings past multi-byte characters and CRLF', () => {
-      const withFindings = cases.filter(([n, b]) => /multi-byte|CRLF/.test(n) && scanText(decodeText(b)).length > 0);
-      assert.ok(withFindings.length >= 3, withFindings.map(([n]) => n).join(', '));
-    });
   });
 });
