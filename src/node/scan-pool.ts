@@ -2,8 +2,9 @@
  * Scanning many files on every core: a pool of worker threads, one per core, each reading, sniffing,
  * decoding and scanning the files it is handed, largest first (so one big file does not finish last on
  * one core). Results come back in the order the files were given, and each file is scanned by the same
- * code as in one thread (`scannerFor(detection).scan(decodeText(bytes))`), so findings are the same byte
- * for byte. Small batches are scanned in this thread: starting workers costs more than they would save.
+ * code as in one thread (`scanBytes`: `scannerFor(detection).scan(decodeText(bytes))`), so findings are
+ * the same byte for byte. Small batches are scanned in this thread: starting workers costs more than they
+ * would save.
  *
  * The workers run scan-worker.ts (bundled as dist/scan-worker.js; run from source under tsx in tests).
  * worker_threads is loaded only when a pool starts: at the top it cost every CLI start ~4 ms of CPU.
@@ -20,8 +21,10 @@ export interface ScanJob {
   readonly size: number;
 }
 
-/** What scanning one file found: its findings, or that it is binary (not scanned). */
-export type ScanResult = { readonly binary: true } | { readonly binary: false; readonly findings: Finding[] };
+/** What scanning one file's bytes found: its findings, or that it is binary (not scanned). */
+export type BytesResult = { readonly binary: true } | { readonly binary: false; readonly findings: Finding[] };
+/** A file's result in a pool: also, that a policy pattern ran out of time on it (CUSTOM_PATTERN_TIMEOUT_MS). */
+export type ScanResult = BytesResult | { readonly binary: false; readonly timedOut: true };
 
 /** Below this many bytes in all, one thread scans faster than a pool can start (~50 ms a worker). */
 const POOL_MIN_BYTES = 4 << 20;
@@ -37,6 +40,8 @@ export interface Request {
   readonly id: number;
   readonly abs: string;
 }
+/** What a worker sends once it is ready for files. */
+export const READY = 'ready';
 export interface Reply {
   readonly id: number;
   readonly result?: ScanResult;
@@ -44,7 +49,7 @@ export interface Reply {
 }
 
 /** The one way a file's bytes are scanned, in this thread or a worker. */
-export function scanBytes(detection: DetectionPolicy | undefined, bytes: Uint8Array): ScanResult {
+export function scanBytes(detection: DetectionPolicy | undefined, bytes: Uint8Array): BytesResult {
   if (isProbablyBinary(bytes)) return { binary: true };
   return { binary: false, findings: scannerFor(detection).scan(decodeText(bytes)) };
 }
@@ -60,17 +65,27 @@ async function startWorker(detection: DetectionPolicy | undefined): Promise<Work
 }
 
 /**
+ * How long one file may take in a worker when the policy has patterns of its own, which may backtrack
+ * without end (`(a+)+$`): then the worker is stopped, the file skipped with a reason, and a new worker goes on.
+ * Built-in detectors run in linear time and are never cut short, so their findings never depend on load.
+ */
+export const CUSTOM_PATTERN_TIMEOUT_MS = 60_000;
+
+/**
  * Scans `jobs` with `detection`; results in the order of `jobs`. `workers` overrides the pool size (0: in
- * this thread); by default one worker per core when the batch is large enough to pay for them.
+ * this thread); by default one worker per core when the batch is large enough to pay for them, and at
+ * least one when the policy has patterns of its own, so that `fileTimeoutMs` can stop one that never ends.
  */
 export async function scanFiles(
   detection: DetectionPolicy | undefined,
   jobs: readonly ScanJob[],
-  opts: { workers?: number; signal?: AbortSignal } = {},
+  opts: { workers?: number; signal?: AbortSignal; fileTimeoutMs?: number } = {},
 ): Promise<ScanResult[]> {
   const total = jobs.reduce((a, j) => a + j.size, 0);
-  const auto = total >= POOL_MIN_BYTES && jobs.length > 1 ? availableParallelism() : 0;
+  const custom = (detection?.customTypes?.length ?? 0) > 0;
+  const auto = total >= POOL_MIN_BYTES && jobs.length > 1 ? availableParallelism() : custom ? 1 : 0;
   const n = Math.min(opts.workers ?? auto, jobs.length);
+  const timeout = opts.fileTimeoutMs ?? (custom ? CUSTOM_PATTERN_TIMEOUT_MS : undefined);
   const results: ScanResult[] = new Array<ScanResult>(jobs.length);
   if (n < 1) {
     for (const [i, j] of jobs.entries()) {
@@ -79,37 +94,63 @@ export async function scanFiles(
     }
     return results;
   }
-  // Largest first; each worker takes the next file when it is done with one.
+  // Largest first; each worker takes the next file when it is done with one (or one a stopped worker left).
   const order = jobs.map((_, i) => i).sort((a, b) => jobs[b]!.size - jobs[a]!.size || a - b);
   let next = 0;
-  const workers = await Promise.all(Array.from({ length: n }, () => startWorker(detection)));
+  const left: number[] = [];
+  const live = new Set<Worker>();
+  const lane = () =>
+    new Promise<void>((resolve, reject) => {
+      let w: Worker;
+      let inFlight: number[] = [];
+      let timer: NodeJS.Timeout | undefined;
+      // The oldest file in flight is the one the worker is on: its clock starts when the one before it is answered.
+      const arm = () => {
+        clearTimeout(timer);
+        if (timeout !== undefined && inFlight.length > 0) timer = setTimeout(stop, timeout);
+      };
+      const give = () => {
+        if (opts.signal?.aborted) return reject(new Error('scan cancelled'));
+        const id = left.shift() ?? (next < order.length ? order[next++] : undefined);
+        if (id === undefined) return inFlight.length === 0 ? resolve() : undefined;
+        inFlight.push(id);
+        if (inFlight.length === 1) arm();
+        w.postMessage({ id, abs: jobs[id]!.abs } satisfies Request);
+      };
+      const stop = () => {
+        const [id, ...rest] = inFlight;
+        results[id!] = { binary: false, timedOut: true };
+        left.push(...rest);
+        inFlight = [];
+        w.removeAllListeners();
+        live.delete(w);
+        void w.terminate();
+        start();
+      };
+      const start = () =>
+        startWorker(detection).then((started) => {
+          w = started;
+          live.add(w);
+          w.on('message', (m: Reply | typeof READY) => {
+            if (m === READY) {
+              for (let k = 0; k < IN_FLIGHT; k++) give();
+              return;
+            }
+            if (m.error !== undefined) return reject(new Error(m.error));
+            inFlight.shift();
+            results[m.id] = m.result!;
+            arm();
+            give();
+          });
+          w.once('error', reject);
+          w.once('exit', (code) => reject(new Error(`a scan worker stopped (exit ${code})`)));
+        }, reject);
+      start();
+    });
   try {
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve, reject) => {
-            let inFlight = 0;
-            const give = () => {
-              if (opts.signal?.aborted) return reject(new Error('scan cancelled'));
-              if (next >= order.length) return inFlight === 0 ? resolve() : undefined;
-              const id = order[next++]!;
-              inFlight++;
-              w.postMessage({ id, abs: jobs[id]!.abs } satisfies Request);
-            };
-            w.on('message', (m: Reply) => {
-              if (m.error !== undefined) return reject(new Error(m.error));
-              inFlight--;
-              results[m.id] = m.result!;
-              give();
-            });
-            w.once('error', reject);
-            w.once('exit', (code) => reject(new Error(`a scan worker stopped (exit ${code})`)));
-            for (let k = 0; k < IN_FLIGHT; k++) give();
-          }),
-      ),
-    );
+    await Promise.all(Array.from({ length: n }, lane));
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await Promise.all([...live].map((w) => w.terminate()));
   }
   return results;
 }

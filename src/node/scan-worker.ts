@@ -1,8 +1,8 @@
-/** A scan pool's worker (scan-pool.ts): scans each file it is handed and answers with the result. */
+/** A scan pool's worker (scan-pool.ts): says it is ready, then scans each file it is handed and answers with the result. */
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { DetectionPolicy } from '../core/index.js';
-import { scanBytes, type Reply, type Request } from './scan-pool.js';
+import { scannerFor, type DetectionPolicy } from '../core/index.js';
+import { READY, scanBytes, type Reply, type Request } from './scan-pool.js';
 
 const detection = (workerData as { detection?: DetectionPolicy }).detection;
 parentPort!.on('message', ({ id, abs }: Request) => {
@@ -14,3 +14,6 @@ parentPort!.on('message', ({ id, abs }: Request) => {
   }
   parentPort!.postMessage(reply);
 });
+// Compiled and listening: a file's time limit counts from here, not from a start-up slowed by load.
+scannerFor(detection);
+parentPort!.postMessage(READY);

@@ -20,7 +20,7 @@ import {
 } from '../core/index.js';
 import { ALWAYS_SKIPPED_DIRS, PROTECTED_EXT } from '../core/paths.js';
 import { withReadHandle } from './node-io.js';
-import { scanFiles, type ScanJob } from './scan-pool.js';
+import { CUSTOM_PATTERN_TIMEOUT_MS, scanFiles, type ScanJob } from './scan-pool.js';
 import type { Workspace } from './workspace.js';
 
 /** Larger files are skipped with a note: secrets live in source and config, not in 100 MB dumps. */
@@ -127,8 +127,9 @@ export async function scanPaths(ws: Workspace, targets: readonly string[], opts:
   let k = 0;
   for (const q of queued) {
     const r = q.reason === undefined ? results[k++]! : undefined;
-    if (!r || r.binary) {
-      report.skipped.push({ path: q.rel, reason: q.reason ?? 'binary' });
+    if (!r || r.binary || 'timedOut' in r) {
+      const timedOut = `a policy pattern ran over ${CUSTOM_PATTERN_TIMEOUT_MS / 1000} s on it`;
+      report.skipped.push({ path: q.rel, reason: q.reason ?? (r?.binary === false ? timedOut : 'binary') });
       continue;
     }
     report.scanned++;

@@ -11,19 +11,19 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CANDIDATE_PATTERNS } from '../../src/core/detect/builtins.js';
-import { decodeText, isProbablyBinary, scanText } from '../../src/core/detect/index.js';
+import { scanText } from '../../src/core/detect/index.js';
+import { scanBytes } from '../../src/node/scan-pool.js';
 import { mixedText, rng } from '../corpus/generate.js';
 
 const MiB = 1 << 20;
 const MB = 1e6;
 
-/** Reads, sniffs, decodes and scans each file; returns the number of findings. */
+/** Reads, sniffs, decodes and scans each file as the product does (scanBytes); returns the number of findings. */
 function scanFiles(files: readonly string[]): number {
   let n = 0;
   for (const f of files) {
-    const bytes = readFileSync(f);
-    if (isProbablyBinary(bytes)) continue;
-    n += scanText(decodeText(bytes)).length;
+    const r = scanBytes(undefined, readFileSync(f));
+    if (!r.binary) n += r.findings.length;
   }
   return n;
 }

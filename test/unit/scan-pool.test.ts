@@ -1,9 +1,13 @@
-/** The scan pool: worker threads find exactly what one thread finds, in the order the files were given. */
+/**
+ * The scan pool: worker threads find exactly what one thread finds, in the order the files were given, and
+ * that is what the straightforward `scanText(decodeText(bytes))` finds, byte for byte.
+ */
 import assert from 'node:assert/strict';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { scanFiles, type ScanJob } from '../../src/node/scan-pool.js';
+import { decodeText, isProbablyBinary, scanText } from '../../src/core/index.js';
+import { scanBytes, scanFiles, type ScanJob } from '../../src/node/scan-pool.js';
 import { scanPaths } from '../../src/node/scan.js';
 import { openWorkspace } from '../../src/node/workspace.js';
 import { mixedText, rng } from '../corpus/generate.js';
@@ -33,7 +37,12 @@ describe('scan pool', () => {
 
   it('finds the same findings in the same order with 1, 2 and 3 workers as in this thread', async () => {
     const alone = await scanFiles(undefined, jobs, { workers: 0 });
-    assert.ok(alone.filter((r) => !r.binary && r.findings.length > 0).length >= 5, 'the corpus has findings to compare');
+    const straightforward = jobs.map((j) => {
+      const bytes = readFileSync(j.abs);
+      return isProbablyBinary(bytes) ? { binary: true } : { binary: false, findings: scanText(decodeText(bytes)) };
+    });
+    assert.deepEqual(alone, straightforward, 'the pool path finds what scanText(decodeText(bytes)) finds');
+    assert.ok(alone.filter((r) => 'findings' in r && r.findings.length > 0).length >= 5, 'the corpus has findings to compare');
     assert.ok(
       alone.some((r) => r.binary),
       'and a binary file',
@@ -44,15 +53,28 @@ describe('scan pool', () => {
   it('scanPaths over a folder (pooled: over 4 MiB) reports what the single-thread scan reports', async () => {
     const report = await scanPaths(openWorkspace(ws), [ws]);
     const alone = await scanFiles(undefined, jobs, { workers: 0 });
-    const withFindings = alone.filter((r) => !r.binary && r.findings.length > 0).length;
+    const withFindings = alone.filter((r) => 'findings' in r && r.findings.length > 0).length;
     assert.equal(report.files.length, withFindings);
     assert.equal(report.scanned, alone.filter((r) => !r.binary).length);
     assert.deepEqual(report.skipped, [{ path: 'src/blob.bin', reason: 'binary' }]);
     for (const f of report.files) {
       const i = jobs.findIndex((j) => j.abs === join(ws, f.path));
       const r = alone[i]!;
-      assert.deepEqual(f.findings, r.binary ? [] : r.findings, f.path);
+      assert.deepEqual(f.findings, 'findings' in r ? r.findings : [], f.path);
     }
+  });
+
+  it('a policy pattern that backtracks without end costs its file, not the scan', async () => {
+    const detection = { customTypes: [{ id: 'runaway', name: 'Runaway', pattern: '(a+)+$' }] };
+    const hang = join(ws, 'runaway.txt');
+    writeFileSync(hang, 'a'.repeat(64) + '!');
+    const others = jobs.filter((j) => j.size < 100_000);
+    const queue = [others[0]!, { abs: hang, size: statSync(hang).size }, ...others.slice(1)];
+    // One worker, so the file queued behind the runaway one must move to the worker that replaces it.
+    const results = await scanFiles(detection, queue, { workers: 1, fileTimeoutMs: 5_000 });
+    assert.deepEqual(results[1], { binary: false, timedOut: true });
+    const expected = [others[0]!, ...others.slice(1)].map((j) => scanBytes(detection, readFileSync(j.abs)));
+    assert.deepEqual([results[0], ...results.slice(2)], expected);
   });
 
   it('a file that cannot be read fails the scan', async () => {
