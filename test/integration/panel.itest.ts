@@ -215,6 +215,52 @@ suite('access panel', () => {
   });
 
   test(
+    "the file search decides which envelopes are listed: the panel's exclude, files.exclude, symbolic links",
+    async () => {
+      const root = workspaceRoot().fsPath;
+      const source = join(root, SHARED);
+      const at = (rel: string) => join(root, dir, 'listing', rel);
+      await fs.mkdir(at('skipped'), { recursive: true });
+      await fs.mkdir(at('kept'), { recursive: true });
+      await fs.mkdir(join(root, `${dir}-elsewhere`), { recursive: true });
+      await Promise.all(
+        [at('skipped/a.md.protected'), at('kept/b.md.protected'), at('kept/c.md.protected'), join(root, `${dir}-elsewhere`, 'd.md.protected')].map((p) =>
+          fs.copyFile(source, p),
+        ),
+      );
+      // Behind a symbolic link: the walk does not follow it, the search does.
+      await fs.symlink(join(root, `${dir}-elsewhere`), at('linked'));
+      const sensitivity = vscode.workspace.getConfiguration('sensitivity');
+      const files = vscode.workspace.getConfiguration('files');
+      const listed = async (id: number) => {
+        await panel.receive({ type: 'refresh', id, params: {} });
+        return (await panel.settled()).files
+          .map((f) => f.path)
+          .filter((p) => p.startsWith(`${dir}/listing/`))
+          .sort();
+      };
+      try {
+        // The panel's own exclude: neither the walk nor the search lists what it names.
+        await sensitivity.update('accessPanel.exclude', ['**/skipped/**'], vscode.ConfigurationTarget.Global);
+        assert.deepEqual(await listed(30), [
+          `${dir}/listing/kept/b.md.protected`,
+          `${dir}/listing/kept/c.md.protected`,
+          `${dir}/listing/linked/d.md.protected`,
+        ]);
+        // files.exclude applies too, and a row the search no longer lists goes, though an earlier run read it.
+        await files.update('exclude', { '**/kept/c.md.protected': true }, vscode.ConfigurationTarget.Global);
+        assert.deepEqual(await listed(31), [`${dir}/listing/kept/b.md.protected`, `${dir}/listing/linked/d.md.protected`]);
+      } finally {
+        await sensitivity.update('accessPanel.exclude', undefined, vscode.ConfigurationTarget.Global);
+        await files.update('exclude', undefined, vscode.ConfigurationTarget.Global);
+        await fs.rm(join(root, dir, 'listing'), { recursive: true });
+        await fs.rm(join(root, `${dir}-elsewhere`), { recursive: true });
+      }
+    },
+    { timeoutMs: 60_000 },
+  );
+
+  test(
     'indexing can be cancelled and resumed',
     async () => {
       const source = join(workspaceRoot().fsPath, SHARED);

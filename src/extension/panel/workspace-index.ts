@@ -13,6 +13,7 @@ import { PROTECTED_EXT } from '../../core/paths.js';
 import type { Session } from '../../node/session.js';
 import type { FileRow, LabelView, ViewModel } from '../../shared/protocol.js';
 import { describeError, sentence } from '../ui/errors.js';
+import { discoverEnvelopes, envelopesUnder } from './discovery.js';
 import { fileRow, labelViews, problemRow, type PanelFinding, type RowContext } from './model.js';
 import type { PanelServices } from './services.js';
 
@@ -26,8 +27,6 @@ const PROGRESS_MS = 100;
 const PARTIAL_MODEL_MS = 1000;
 /** More changed envelopes than this at once and the index re-reads everything. */
 const BURST = 100;
-/** Never indexed, whatever the settings say. */
-const ALWAYS_EXCLUDED = ['**/node_modules/**', '**/.git/**'];
 
 interface Folder {
   readonly folder: vscode.WorkspaceFolder;
@@ -47,13 +46,6 @@ interface Entry {
   readonly finding?: PanelFinding;
 }
 
-/** The glob of files the index skips: the setting `sensitivity.accessPanel.exclude` plus node_modules and .git. */
-function excludeGlob(): string {
-  const configured = vscode.workspace.getConfiguration('sensitivity').get<string[]>('accessPanel.exclude', []);
-  const globs = [...ALWAYS_EXCLUDED, ...configured.filter((g) => typeof g === 'string' && g.length > 0)];
-  return `{${globs.join(',')}}`;
-}
-
 /**
  * The session for one indexing run: pinned people looked up once per signer, not once per header (each
  * lookup reads the home's pins file). A snapshot taken as the run starts; the next run reads them again.
@@ -70,13 +62,10 @@ function runSession(session: Session): Session {
   return { ...session, pins: { ...pins, byId: lookup } };
 }
 
-/** Runs `f` over `items` with at most `limit` in flight; stops taking new items once `token` is cancelled. */
-async function pool<T>(items: readonly T[], limit: number, token: vscode.CancellationToken, f: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && !token.isCancellationRequested) await f(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+/** The folder `uri` is in, among those being indexed. */
+function folderOf(folders: readonly Folder[], uri: vscode.Uri): Folder | undefined {
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  return folder && folders.find((f) => f.folder.uri.toString() === folder.uri.toString());
 }
 
 export class WorkspaceIndex implements vscode.Disposable {
@@ -197,40 +186,47 @@ export class WorkspaceIndex implements vscode.Disposable {
       for (const f of loaded) for (const [k, e] of await this.plainEntries(f)) entries.set(k, e);
       this.entries = entries;
       this.changedModel();
-      const found = await Promise.all(
-        loaded.map(async (f) =>
-          (await vscode.workspace.findFiles(new vscode.RelativePattern(f.folder, `**/*${PROTECTED_EXT}`), excludeGlob(), undefined, token)).map((uri) => ({
-            f,
-            uri,
-          })),
-        ),
-      );
       const sessions = new Map(loaded.map((f) => [f, runSession(f.session)]));
-      const all = found.flat();
-      const seen = new Set<string>();
+      const discovery = discoverEnvelopes(
+        loaded.map((f) => f.folder.uri),
+        token,
+      );
       let done = 0;
       let lastProgress = 0;
       // The first rows are shown as soon as they are read; then at most every PARTIAL_MODEL_MS.
       let lastModel = 0;
-      this.progressed.fire({ done, total: all.length });
-      await pool(all, CONCURRENCY, token, async ({ f, uri }) => {
-        const [key, entry] = await this.protectedEntry(f, uri, sessions.get(f));
-        if (token.isCancellationRequested) return;
-        entries.set(key, entry);
-        seen.add(key);
-        done++;
-        const now = Date.now();
-        if (now - lastProgress >= PROGRESS_MS || done === all.length) {
-          lastProgress = now;
-          this.progressed.fire({ done, total: all.length });
+      let listed: ReadonlySet<string> | undefined;
+      void discovery.listed.then(
+        (l) => (listed = l),
+        () => undefined,
+      );
+      this.progressed.fire({ done, total: 0 });
+      const reader = async () => {
+        for (let uri = await discovery.next(); uri && !token.isCancellationRequested; uri = await discovery.next()) {
+          const f = folderOf(loaded, uri);
+          // Found by the quick walk, not listed by the search (excluded): not read.
+          if (!f || (listed && !listed.has(uri.fsPath))) continue;
+          const [key, entry] = await this.protectedEntry(f, uri, sessions.get(f));
+          if (token.isCancellationRequested) return;
+          entries.set(key, entry);
+          done++;
+          const now = Date.now();
+          if (now - lastProgress >= PROGRESS_MS) {
+            lastProgress = now;
+            this.progressed.fire({ done, total: discovery.found });
+          }
+          if (now - lastModel >= PARTIAL_MODEL_MS) {
+            lastModel = now;
+            this.changedModel();
+          }
         }
-        if (now - lastModel >= PARTIAL_MODEL_MS) {
-          lastModel = now;
-          this.changedModel();
-        }
-      });
+      };
+      await Promise.all([discovery.listed, ...Array.from({ length: CONCURRENCY }, reader)]);
+      const listedPaths = await discovery.listed;
+      this.progressed.fire({ done, total: discovery.found });
       if (token.isCancellationRequested) return;
-      for (const [k] of previous) if (!seen.has(k)) entries.delete(k);
+      // Rows of an earlier run, or of the quick walk, that the search does not list.
+      for (const [k, e] of entries) if (e.uri.path.endsWith(PROTECTED_EXT) && !listedPaths.has(e.uri.fsPath)) entries.delete(k);
       this.status = 'ready';
     } catch (e) {
       if (token.isCancellationRequested) return;
@@ -318,8 +314,7 @@ export class WorkspaceIndex implements vscode.Disposable {
         () => false,
       );
       if (!isDir) continue;
-      const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(vscode.Uri.file(path), `**/*${PROTECTED_EXT}`), excludeGlob());
-      found.push(...uris.map((u) => u.fsPath));
+      found.push(...(await envelopesUnder(path)));
     }
     return found;
   }
@@ -379,8 +374,7 @@ export class WorkspaceIndex implements vscode.Disposable {
   }
 
   private async updateEnvelope(uri: vscode.Uri): Promise<void> {
-    const folder = vscode.workspace.getWorkspaceFolder(uri);
-    const f = folder && this.folders.find((x) => x.folder.uri.toString() === folder.uri.toString());
+    const f = folderOf(this.folders, uri);
     if (!f) return;
     const exists = await vscode.workspace.fs.stat(uri).then(
       () => true,
