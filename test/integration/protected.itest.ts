@@ -225,6 +225,20 @@ suite('protected files', () => {
     assert.ok(!editor.document.getText().includes(secret));
   });
 
+  test('reads of one protected file at once each get the whole plaintext, each a copy of its own', async () => {
+    // The Markdown extension reads a closed .md file through the file system several times at once; those
+    // reads join one decryption (handoff.ts InFlight, whose sharing the unit tests pin down deterministically).
+    const text = `${marker('BURST')}\n`.repeat(20_000);
+    const envelope = await protect(await freshFile('burst', '.txt', text), { label: 'confidential-specific-people', grants: [] });
+    const before = (await auditLog()).length;
+    const reads = await Promise.all([1, 2, 3, 4].map(() => vscode.workspace.fs.readFile(editorUri(envelope))));
+    for (const bytes of reads) assert.equal(new TextDecoder().decode(bytes), text);
+    reads[0]!.fill(0);
+    assert.equal(new TextDecoder().decode(reads[1]), text, 'zeroing one reader’s bytes leaves the others’');
+    const opens = (await auditSince(before)).filter((e) => e.action === 'open').length;
+    assert.ok(opens >= 1 && opens <= 4, `each decryption is audited (${opens} opens for 4 reads)`);
+  });
+
   test('without EDIT the file opens read-only (Readonly stat, writes refused)', async () => {
     const { envelope, secret } = await protectedNote([{ who: 'erin@example.com', role: 'Reader' }]);
     await useIdentity(erin);

@@ -10,7 +10,7 @@ import { isSensitivityError } from '../../core/errors.js';
 import type { ProtectedInfo } from '../../core/app/index.js';
 import type { Services } from '../services.js';
 import { describeError } from '../ui/errors.js';
-import { decrypt, take } from './handoff.js';
+import { decryptShared, take } from './handoff.js';
 import { diskUriOf, envelopeUriOf, PROTECTED_EXT, PROTECTED_SCHEME } from './uris.js';
 
 /** Turns a core failure into the FileSystemError VS Code shows in the editor, in our words. */
@@ -83,7 +83,7 @@ export class ProtectedFileSystem implements vscode.FileSystemProvider, vscode.Di
     }
     try {
       // Opened from the Explorer, the routing editor has already decrypted it (handoff.ts).
-      const { content, policyDigest } = (await take(envelope.fsPath)) ?? (await decrypt(this.services, envelope));
+      const { content, policyDigest } = (await take(envelope.fsPath)) ?? (await decryptShared(this.services, envelope));
       this.openedPolicy.set(envelope.fsPath, policyDigest);
       return content;
     } catch (e) {

@@ -5,6 +5,11 @@
  * system's next read of that file: in memory only, to one read, for a few seconds at most (then zeroed),
  * and only while the envelope on disk is still the one that was decrypted (same inode, size, times; the
  * stamp is taken before the decryption opens the file, so a change during it shows too).
+ *
+ * Reads that arrive while the same version of a file is being decrypted join that decryption (`decryptShared`):
+ * the Markdown extension re-reads a closed `.md` document through the file system, several times at once, and
+ * each read was a full decryption and an `open` in the audit log. Each reader gets its own copy; the shared
+ * plaintext is zeroed once the last of them has it. Nothing is kept after the decryption ends.
  */
 import { promises as fs } from 'node:fs';
 import type * as vscode from 'vscode';
@@ -36,7 +41,7 @@ async function stampOf(path: string): Promise<string | undefined> {
 const zero = (p: Promise<Plaintext | undefined>) => void p.then((t) => t?.content.fill(0));
 
 /** Decrypts the envelope as you, recording the open (app.open). */
-export async function decrypt(services: Services, envelope: vscode.Uri): Promise<Plaintext> {
+async function decrypt(services: Services, envelope: vscode.Uri): Promise<Plaintext> {
   const { app } = await services.core();
   const s = await services.session(envelope);
   const { content, info } = await app.open(s, s.workspace.relPath(envelope.fsPath));
@@ -69,4 +74,51 @@ export async function take(path: string): Promise<Plaintext | undefined> {
   if (plaintext && before !== undefined && before === now) return plaintext;
   zero(p.plaintext);
   return undefined;
+}
+
+/**
+ * One run of a job per key and version at a time: a call while the same version of the same key is running
+ * joins that run. Every caller gets `copy` of the result; `release` is given the shared result once the last
+ * caller has its copy. A finished run is forgotten at once (later calls start their own). An undefined
+ * version (the file is gone) is never shared.
+ */
+export class InFlight<T> {
+  private readonly running = new Map<string, { readonly version: string; readonly result: Promise<T>; callers: number }>();
+
+  constructor(
+    private readonly copy: (result: T) => T,
+    private readonly release: (result: T) => void,
+  ) {}
+
+  async run(key: string, version: string | undefined, start: () => Promise<T>): Promise<T> {
+    let run = this.running.get(key);
+    if (version === undefined || run?.version !== version) {
+      const started = (run = { version: version ?? '', result: start(), callers: 0 });
+      const forget = () => void (this.running.get(key) === started && this.running.delete(key));
+      // Registered before any caller awaits it, so it runs first: a call after the result starts anew.
+      started.result.then(forget, forget);
+      if (version !== undefined) this.running.set(key, started);
+    }
+    const joined = run;
+    joined.callers++;
+    try {
+      return this.copy(await joined.result);
+    } finally {
+      if (--joined.callers === 0) joined.result.then(this.release, () => undefined);
+    }
+  }
+}
+
+const decrypting = new InFlight<Plaintext>(
+  (p) => ({ ...p, content: p.content.slice() }),
+  (p) => p.content.fill(0),
+);
+
+/**
+ * Decrypts the envelope as you (recording the open), or joins a decryption of the same version of it that is
+ * already running: one decryption and one audit entry for a burst of reads. Resolves to a copy of its own.
+ */
+export async function decryptShared(services: Services, envelope: vscode.Uri): Promise<Plaintext> {
+  const path = envelope.fsPath;
+  return decrypting.run(path, await stampOf(path), () => decrypt(services, envelope));
 }
