@@ -38,8 +38,12 @@ function keepFreedMemory(): void {
   void new Uint8Array(THRESHOLD_BLOCK);
 }
 
-/** Positional reads of a large file between two paced collections (see `paceCollections`): 8 chunks of 1 MiB. */
-const READS_PER_COLLECTION = 8;
+/**
+ * Positional reads of a large file between two paced collections (see `paceCollections`): 4 chunks of 1 MiB.
+ * Every 8 left a 1 GiB revoke (a decryption and an encryption per chunk) at 134–137 MiB; every 4 holds it at
+ * 114–116 MiB and `cat` at 103–110 (from 113–119), at the same CPU time.
+ */
+const READS_PER_COLLECTION = 4;
 
 let collectYoung: (() => void) | undefined;
 
@@ -48,7 +52,7 @@ let collectYoung: (() => void) | undefined;
  * V8's heap, a few bytes each inside it: V8 collects them only once external memory has grown by about
  * 64 MiB since the last collection, so a 1 GiB protect peaked at 137 MiB RSS and `cat` at 131 (issue 11's bar:
  * 128). A young-generation collection every few chunks frees them while they are still young, cheaply
- * (the young generation holds little else): 99 MiB and 116 MiB. `collect` is the host's `gc({ type: 'minor' })`;
+ * (the young generation holds little else): 91 MiB and 103–110 MiB. `collect` is the host's `gc({ type: 'minor' })`;
  * only the CLI, a process of its own, hands it over — the extension host is not ours to pace.
  */
 export function paceCollections(collect: () => void): void {

@@ -2,13 +2,21 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { createWriteStream, promises as fs, readdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, promises as fs, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { handleSource, withFileSource } from '../../src/node/file-reader.js';
 import { tempDir } from './cli/helpers.js';
 
-const openFds = () => readdirSync('/proc/self/fd').length;
+/** This process's descriptors open on `path` (other descriptors come and go: tsx's compiler service, say). */
+const fdsOn = (path: string) =>
+  readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path;
+    } catch {
+      return false;
+    }
+  }).length;
 
 describe('file reader', () => {
   const tmp = tempDir();
@@ -36,7 +44,9 @@ describe('file reader', () => {
     const writer = new Promise<void>((resolve, reject) => {
       const w = createWriteStream(fifo);
       w.on('error', reject);
-      w.end(Buffer.from('through a pipe'), resolve);
+      // Closed, not only finished: the next test counts this process's open descriptors.
+      w.on('close', resolve);
+      w.end(Buffer.from('through a pipe'));
     });
     const handle = await fs.open(fifo, 'r');
     try {
@@ -55,12 +65,12 @@ describe('file reader', () => {
   it('withFileSource closes the file whatever happens', async () => {
     const path = join(tmp.path, 'small.txt');
     writeFileSync(path, 'x');
-    const before = openFds();
     await assert.rejects(
-      withFileSource(path, () => Promise.reject(new Error('boom'))),
-      /boom/,
+      withFileSource(path, () => Promise.reject(new Error(`boom with ${fdsOn(path)} open`))),
+      /boom with 1 open/,
     );
-    await withFileSource(path, async () => undefined);
-    assert.equal(openFds(), before);
+    assert.equal(fdsOn(path), 0);
+    await withFileSource(path, async () => assert.equal(fdsOn(path), 1));
+    assert.equal(fdsOn(path), 0);
   });
 });
