@@ -235,7 +235,7 @@ async function main(): Promise<void> {
     `Load average (1 min) ${fmt(load0[0]!)} at the start, ${fmt(loadavg()[0]!)} at the end, on ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores: wall times are only as steady as that; CPU seconds much more so.`,
   );
   console.log(
-    'revoke fsyncs its rewrite (it replaces the only copy), as node:crypto does everywhere; protect and unprotect --keep do not (the source stays), nor does age.',
+    "revoke fsyncs its rewrite (it replaces the only copy), and so does node:crypto's re-encryption; protect and unprotect --keep do not (the source stays), nor do node:crypto's, nor does age.",
   );
   if (!hasAge) console.log('(age is not installed: apt-get install age to compare with it)');
 }
