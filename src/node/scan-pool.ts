@@ -9,6 +9,7 @@
  * The workers run scan-worker.ts (bundled as dist/scan-worker.js; run from source under tsx in tests).
  * worker_threads is loaded only when a pool starts: at the top it cost every CLI start ~4 ms of CPU.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +53,35 @@ export interface Reply {
 export function scanBytes(detection: DetectionPolicy | undefined, bytes: Uint8Array): BytesResult {
   if (isProbablyBinary(bytes)) return { binary: true };
   return { binary: false, findings: scannerFor(detection).scan(decodeText(bytes)) };
+}
+
+let readBuffer = new Uint8Array(0);
+
+/**
+ * A file's bytes, read into one buffer reused from file to file: a view valid until the next call. Each
+ * fresh buffer of `readFileSync` costs page faults, and on this project's test VM they made reading cost
+ * three times the CPU (0.3 against 0.1 CPU-seconds for 128 MiB).
+ */
+export function readReusing(abs: string): Uint8Array {
+  // One byte more than the size: the read that returns 0 (the end) then needs no bigger buffer.
+  const fd = openSync(abs, 'r');
+  try {
+    const want = fstatSync(fd).size + 1;
+    if (want > readBuffer.length) readBuffer = new Uint8Array(Math.max(want, 2 * readBuffer.length));
+    // Read to the end, as readFileSync does, even when the file grew after its size was taken.
+    for (let n = 0; ;) {
+      if (n === readBuffer.length) {
+        const bigger = new Uint8Array(2 * n);
+        bigger.set(readBuffer);
+        readBuffer = bigger;
+      }
+      const k = readSync(fd, readBuffer, n, readBuffer.length - n, null);
+      if (k === 0) return readBuffer.subarray(0, n);
+      n += k;
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A worker running scan-worker: dist/scan-worker.js beside the bundle, or from source under tsx (tests). */

@@ -97,6 +97,18 @@ describe('payment cards', () => {
     one('card 4539 1488 0343 6467 12 26', 'credit-card', '4539 1488 0343 6467');
   });
 
+  it('finds a card or an SSN inside a longer run of digit groups (windows of 9 or 13–19 digits only are judged)', () => {
+    // Short groups before: the windows of 3, 6, 10 digits are skipped, not the card after them.
+    one('ref 12 345 4539 1488 0343 6467', 'credit-card', '4539 1488 0343 6467');
+    one('call 555 123 4567 card 4539 1488 0343 6467', 'credit-card', '4539 1488 0343 6467');
+    one('ssn 536 22 1234 12', 'us-ssn', '536 22 1234');
+    // 13 digits (4-4-4-1) and 19 (4-4-4-4-3): the shortest and longest windows still judged.
+    one('card 4539 1488 0343 3', 'credit-card', '4539 1488 0343 3');
+    one('card 4539 1488 0343 6468 451', 'credit-card', '4539 1488 0343 6468 451');
+    // After a country code the digits are an IBAN's, never a card.
+    none('DE89 3704 0044 0532 0130 00', 'credit-card');
+  });
+
   it('near misses: Luhn failures, no issuer, odd groupings, decimals, words, UUIDs', () => {
     none('Card number: 4539 1488 0343 6468', 'credit-card');
     none('id 1234567812345670', 'credit-card');
