@@ -31,21 +31,25 @@ export type ScanResult = BytesResult | { readonly binary: false; readonly timedO
 const POOL_MIN_BYTES = 4 << 20;
 
 /**
- * Files handed to each worker ahead of its answers: the next file is already queued when it finishes one,
- * so no worker waits a round trip through this thread between files (most files are small).
+ * Batches handed to each worker ahead of its answers: the next is already queued when it finishes one, so
+ * no worker waits a round trip through this thread.
  */
 const IN_FLIGHT = 2;
 
-/** A file handed to a worker, and its answer. */
+/**
+ * Small files go to a worker together, up to about this many bytes a batch: a message per file cost each
+ * file a wake-up of this thread and of the worker (most files are small), ~15% of a pool's time.
+ */
+const BATCH_BYTES = 256 * 1024;
+
+/** Files handed to a worker, and its answer: a result per file, in the same order. */
 export interface Request {
-  readonly id: number;
-  readonly abs: string;
+  readonly paths: readonly string[];
 }
 /** What a worker sends once it is ready for files. */
 export const READY = 'ready';
 export interface Reply {
-  readonly id: number;
-  readonly result?: ScanResult;
+  readonly results?: ScanResult[];
   readonly error?: string;
 }
 
@@ -124,33 +128,46 @@ export async function scanFiles(
     }
     return results;
   }
-  // Largest first; each worker takes the next file when it is done with one (or one a stopped worker left).
+  // Largest first; each worker takes the next batch when it is done with one (or a file a stopped worker left).
   const order = jobs.map((_, i) => i).sort((a, b) => jobs[b]!.size - jobs[a]!.size || a - b);
   let next = 0;
   const left: number[] = [];
+  // With a time limit, one file a batch: the limit then times that file alone.
+  const batchBytes = timeout === undefined ? BATCH_BYTES : 0;
+  const take = (): number[] => {
+    const batch: number[] = [];
+    for (let bytes = 0; batch.length === 0 || bytes < batchBytes;) {
+      const id = left.shift() ?? (next < order.length ? order[next++] : undefined);
+      if (id === undefined) break;
+      batch.push(id);
+      bytes += jobs[id]!.size;
+    }
+    return batch;
+  };
   const live = new Set<Worker>();
   const lane = () =>
     new Promise<void>((resolve, reject) => {
       let w: Worker;
-      let inFlight: number[] = [];
+      let inFlight: number[][] = [];
       let timer: NodeJS.Timeout | undefined;
-      // The oldest file in flight is the one the worker is on: its clock starts when the one before it is answered.
+      // The oldest batch in flight is the one the worker is on: its clock starts when the one before it is answered.
       const arm = () => {
         clearTimeout(timer);
         if (timeout !== undefined && inFlight.length > 0) timer = setTimeout(stop, timeout);
       };
       const give = () => {
         if (opts.signal?.aborted) return reject(new Error('scan cancelled'));
-        const id = left.shift() ?? (next < order.length ? order[next++] : undefined);
-        if (id === undefined) return inFlight.length === 0 ? resolve() : undefined;
-        inFlight.push(id);
+        const ids = take();
+        if (ids.length === 0) return inFlight.length === 0 ? resolve() : undefined;
+        inFlight.push(ids);
         if (inFlight.length === 1) arm();
-        w.postMessage({ id, abs: jobs[id]!.abs } satisfies Request);
+        w.postMessage({ paths: ids.map((id) => jobs[id]!.abs) } satisfies Request);
       };
+      // Only with a time limit, so the oldest batch is one file: that file is skipped, the others go to the next worker.
       const stop = () => {
-        const [id, ...rest] = inFlight;
-        results[id!] = { binary: false, timedOut: true };
-        left.push(...rest);
+        const [oldest, ...rest] = inFlight;
+        results[oldest![0]!] = { binary: false, timedOut: true };
+        left.push(...rest.flat());
         inFlight = [];
         w.removeAllListeners();
         live.delete(w);
@@ -167,8 +184,7 @@ export async function scanFiles(
               return;
             }
             if (m.error !== undefined) return reject(new Error(m.error));
-            inFlight.shift();
-            results[m.id] = m.result!;
+            inFlight.shift()!.forEach((id, k) => (results[id] = m.results![k]!));
             arm();
             give();
           });

@@ -89,23 +89,23 @@ export const numbers: Detector = {
         } else break;
       }
       const length = end - runStart;
-      if (plain) {
-        if ((length === 9 || (length >= 13 && length <= 19)) && numberEndOk(text, end)) {
-          const run = text.slice(runStart, end);
-          const hit = length === 9 ? judgeSsn(text, [run], run, '', runStart, end) : judgeCard(text, [run], run, runStart, end);
-          if (hit) out.push(hit);
-        }
-        continue;
-      }
-      judgeGroups(text, runStart, end, out);
+      if (!plain) judgeGroups(text, runStart, end, out);
+      else if ((length === 9 || (length >= 13 && length <= 19)) && numberEndOk(text, end)) judgePlain(text, runStart, end, out);
     }
   },
 };
 
+/** A run of 9 or 13 to 19 digits alone: an SSN or a card. Apart from the hot loop, as judgeGroups is. */
+function judgePlain(text: string, runStart: number, runEnd: number, out: Hit[]): void {
+  const run = text.slice(runStart, runEnd);
+  const hit = run.length === 9 ? judgeSsn(text, [run], run, '', runStart, runEnd) : judgeCard(text, [run], run, runStart, runEnd);
+  if (hit) out.push(hit);
+}
+
 /**
  * A run with separators (`4111 1111 1111 1111`, `078-05-1120`, a phone number) from `runStart` to `runEnd`: the
- * first window of whole groups that is a card or an SSN. Apart from the hot loop, so that loop stays small and
- * V8 optimizes it once.
+ * first window of whole groups that is a card or an SSN. Apart from the hot loop, so that the loop stays small:
+ * V8 then optimizes it once or twice per thread instead of a dozen times at ~100 ms each.
  */
 function judgeGroups(text: string, runStart: number, runEnd: number, out: Hit[]): void {
   // The regex only starts after an allowed character; the walk back may have gone further.
