@@ -15,6 +15,7 @@ import {
 } from '../../src/core/detect/index.js';
 import { cardIssuer, crc32, luhn, mod97, validIban, validSsn } from '../../src/core/detect/validators.js';
 import { maskValue, shannonEntropy } from '../../src/core/detect/text.js';
+import { offsetsOf } from '../../src/core/detect/detector.js';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { fakeAwsKeyId, fakeAwsSecret, fakeCard, fakeGithubToken, fakeIban, fakeJwt, fakeSsn, privateKeys, rng } from '../corpus/generate.js';
 
@@ -42,6 +43,25 @@ function none(text: string, type: string): void {
 }
 
 const r = rng(20240601);
+
+describe('offsetsOf', () => {
+  it('finds what a plain left-to-right search finds, whichever part of the needle it searches for', () => {
+    const plain = (text: string, needle: string): number[] => {
+      const out: number[] = [];
+      for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + needle.length)) out.push(i);
+      return out;
+    };
+    const pr = rng(7);
+    for (const needle of ['-----END ', 'aaa', 'aba', 'Private-MAC: ']) {
+      const alphabet = [...new Set(needle + 'x')];
+      for (let t = 0; t < 300; t++) {
+        const text = Array.from({ length: Math.floor(pr() * 60) }, () => (pr() < 0.1 ? needle : alphabet[Math.floor(pr() * alphabet.length)])).join('');
+        for (let rareAt = 0; rareAt < needle.length; rareAt++)
+          assert.deepEqual(offsetsOf(text, needle, rareAt), plain(text, needle), `${needle} ${rareAt} ${text}`);
+      }
+    }
+  });
+});
 
 describe('validators', () => {
   it('Luhn, issuer ranges and lengths', () => {
