@@ -1,9 +1,9 @@
 /**
  * Scanning many files on every core: a pool of worker threads, one per core, each reading, sniffing,
  * decoding and scanning the files it is handed, largest first (so one big file does not finish last on
- * one core), small ones in batches. Results come back in the order the files were given, and each file is scanned by the same
- * code as in one thread (`scanBytes`: `scannerFor(detection).scan(decodeText(bytes))`), so findings are
- * the same byte for byte. Small scans stay in this thread: starting workers costs more than they would
+ * one core), small ones in batches. Results come back in the order the files were given, and each file is
+ * scanned by the same code as in one thread (`scanBytes`: `scannerFor(detection).scan(decodeText(bytes))`),
+ * so findings are the same byte for byte. Small scans stay in this thread: starting workers costs more than they would
  * save.
  *
  * The workers run scan-worker.ts (bundled as dist/scan-worker.js; run from source under tsx in tests).
@@ -67,9 +67,9 @@ let readBuffer = new Uint8Array(0);
  * three times the CPU (0.3 against 0.1 CPU-seconds for 128 MiB).
  */
 export function readReusing(abs: string): Uint8Array {
-  // One byte more than the size: the read that returns 0 (the end) then needs no bigger buffer.
   const fd = openSync(abs, 'r');
   try {
+    // One byte more than the size: the read that returns 0 (the end) then needs no bigger buffer.
     const want = fstatSync(fd).size + 1;
     if (want > readBuffer.length) readBuffer = new Uint8Array(Math.max(want, 2 * readBuffer.length));
     // Read to the end, as readFileSync does, even when the file grew after its size was taken.
