@@ -1,16 +1,15 @@
-/** A scan pool's worker (scan-pool.ts): says it is ready, then scans each file it is handed and answers with the result. */
-import { readFileSync } from 'node:fs';
+/** A scan pool's worker (scan-pool.ts): says it is ready, then scans each batch of files it is handed and answers with their results. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { scannerFor, type DetectionPolicy } from '../core/index.js';
-import { READY, scanBytes, type Reply, type Request } from './scan-pool.js';
+import { READY, readReusing, scanBytes, type Reply, type Request } from './scan-pool.js';
 
 const detection = (workerData as { detection?: DetectionPolicy }).detection;
-parentPort!.on('message', ({ id, abs }: Request) => {
+parentPort!.on('message', ({ paths }: Request) => {
   let reply: Reply;
   try {
-    reply = { id, result: scanBytes(detection, readFileSync(abs)) };
+    reply = { results: paths.map((abs) => scanBytes(detection, readReusing(abs))) };
   } catch (e) {
-    reply = { id, error: e instanceof Error ? e.message : String(e) };
+    reply = { error: e instanceof Error ? e.message : String(e) };
   }
   parentPort!.postMessage(reply);
 });

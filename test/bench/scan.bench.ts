@@ -12,17 +12,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CANDIDATE_PATTERNS } from '../../src/core/detect/builtins.js';
 import { scanText } from '../../src/core/detect/index.js';
-import { scanBytes } from '../../src/node/scan-pool.js';
+import { readReusing, scanBytes } from '../../src/node/scan-pool.js';
 import { mixedText, rng } from '../corpus/generate.js';
 
 const MiB = 1 << 20;
 const MB = 1e6;
 
-/** Reads, sniffs, decodes and scans each file as the product does (scanBytes); returns the number of findings. */
+/** Reads, sniffs, decodes and scans each file as the product's workers do; returns the number of findings. */
 function scanFiles(files: readonly string[]): number {
   let n = 0;
   for (const f of files) {
-    const r = scanBytes(undefined, readFileSync(f));
+    const r = scanBytes(undefined, readReusing(f));
     if (!r.binary) n += r.findings.length;
   }
   return n;

@@ -58,13 +58,15 @@ describe('Slack: every token and webhook shape, validated by structure', () => {
       );
     });
   }
-  it('webhooks: incoming, workflow (four path segments), trigger', () => {
+  it('webhooks: incoming, workflow (four path segments), trigger, alone in their text (past the gate on k.com/)', () => {
     for (const url of [
       `hooks.slack.com/services/T${chars(r, UPPER, 8)}/B${chars(r, UPPER, 10)}/${secret(24)}`,
       `hooks.slack.com/workflows/T${chars(r, UPPER, 9)}/A${chars(r, UPPER, 10)}/${chars(r, DIGITS, 18)}/${secret(24)}`,
       `hooks.slack.com/triggers/T${chars(r, UPPER, 9)}/${chars(r, DIGITS, 13)}/${chars(r, HEX, 32)}`,
-    ])
+    ]) {
+      assert.ok(!url.includes('xox') && !url.includes('xapp-'), 'no token prefix opens the gate instead');
       found(`url: https://${url}`, 'slack-token', url);
+    }
   });
   it('near misses: placeholder, no numeric ids, unknown prefix, short webhook secret; the documentation webhook is a sample', () => {
     missed('SLACK_TOKEN=xoxb-your-token-here', 'slack-token');

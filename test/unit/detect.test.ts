@@ -15,6 +15,7 @@ import {
 } from '../../src/core/detect/index.js';
 import { cardIssuer, crc32, luhn, mod97, validIban, validSsn } from '../../src/core/detect/validators.js';
 import { maskValue, shannonEntropy } from '../../src/core/detect/text.js';
+import { offsetsOf } from '../../src/core/detect/detector.js';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { fakeAwsKeyId, fakeAwsSecret, fakeCard, fakeGithubToken, fakeIban, fakeJwt, fakeSsn, privateKeys, rng } from '../corpus/generate.js';
 
@@ -42,6 +43,25 @@ function none(text: string, type: string): void {
 }
 
 const r = rng(20240601);
+
+describe('offsetsOf', () => {
+  it('finds what a plain left-to-right search finds, whichever part of the needle it searches for', () => {
+    const plain = (text: string, needle: string): number[] => {
+      const out: number[] = [];
+      for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + needle.length)) out.push(i);
+      return out;
+    };
+    const pr = rng(7);
+    for (const needle of ['-----END ', 'aaa', 'aba', 'Private-MAC: ']) {
+      const alphabet = [...new Set(needle + 'x')];
+      for (let t = 0; t < 300; t++) {
+        const text = Array.from({ length: Math.floor(pr() * 60) }, () => (pr() < 0.1 ? needle : alphabet[Math.floor(pr() * alphabet.length)])).join('');
+        for (let rareAt = 0; rareAt < needle.length; rareAt++)
+          assert.deepEqual(offsetsOf(text, needle, rareAt), plain(text, needle), `${needle} ${rareAt} ${text}`);
+      }
+    }
+  });
+});
 
 describe('validators', () => {
   it('Luhn, issuer ranges and lengths', () => {
@@ -95,6 +115,18 @@ describe('payment cards', () => {
 
   it('finds a card followed by more digits after a space (4 groups, then an expiry)', () => {
     one('card 4539 1488 0343 6467 12 26', 'credit-card', '4539 1488 0343 6467');
+  });
+
+  it('finds a card or an SSN inside a longer run of digit groups (windows of 9 or 13–19 digits only are judged)', () => {
+    // Short groups before: the windows of 3, 6, 10 digits are skipped, not the card after them.
+    one('ref 12 345 4539 1488 0343 6467', 'credit-card', '4539 1488 0343 6467');
+    one('call 555 123 4567 card 4539 1488 0343 6467', 'credit-card', '4539 1488 0343 6467');
+    one('ssn 536 22 1234 12', 'us-ssn', '536 22 1234');
+    // 13 digits (4-4-4-1) and 19 (4-4-4-4-3): the shortest and longest windows still judged.
+    one('card 4539 1488 0343 3', 'credit-card', '4539 1488 0343 3');
+    one('card 4539 1488 0343 6468 451', 'credit-card', '4539 1488 0343 6468 451');
+    // After a country code the digits are an IBAN's, never a card.
+    none('DE89 3704 0044 0532 0130 00', 'credit-card');
   });
 
   it('near misses: Luhn failures, no issuer, odd groupings, decimals, words, UUIDs', () => {

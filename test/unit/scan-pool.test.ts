@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decodeText, isProbablyBinary, scanText } from '../../src/core/index.js';
-import { scanBytes, scanFiles, type ScanJob } from '../../src/node/scan-pool.js';
+import { readReusing, scanBytes, scanFiles, type ScanJob } from '../../src/node/scan-pool.js';
 import { scanPaths } from '../../src/node/scan.js';
 import { openWorkspace } from '../../src/node/workspace.js';
 import { mixedText, rng } from '../corpus/generate.js';
@@ -75,6 +75,13 @@ describe('scan pool', () => {
     assert.deepEqual(results[1], { binary: false, timedOut: true });
     const expected = [others[0]!, ...others.slice(1)].map((j) => scanBytes(detection, readFileSync(j.abs)));
     assert.deepEqual([results[0], ...results.slice(2)], expected);
+  });
+
+  it('reads each file whole into its reused buffer, larger and smaller in turn, as readFileSync does', () => {
+    // Largest first grows the buffer once; a smaller file after it must not show the larger one's tail.
+    for (const j of [...jobs].sort((a, b) => b.size - a.size)) assert.deepEqual(Buffer.from(readReusing(j.abs)), readFileSync(j.abs), j.abs);
+    for (const j of jobs) assert.deepEqual(Buffer.from(readReusing(j.abs)), readFileSync(j.abs), j.abs);
+    assert.throws(() => readReusing(join(ws, 'missing.txt')), /ENOENT/);
   });
 
   it('a file that cannot be read fails the scan', async () => {

@@ -111,10 +111,20 @@ export function indexWithin(text: string, needle: string, from: number, reach: n
   return i === -1 ? -1 : from + i;
 }
 
-/** Every offset of `needle` in `text`, ascending (one pass, for many lookups). */
-export function offsetsOf(text: string, needle: string): number[] {
+/**
+ * Every offset of `needle` in `text`, ascending, none overlapping the one before (one pass, for many
+ * lookups). It searches for the part of `needle` from `rareAt` on and checks the rest before it: `indexOf`
+ * is slow when a needle starts with a common character (`-----END ` 6× slower than `END `).
+ */
+export function offsetsOf(text: string, needle: string, rareAt = 0): number[] {
   const out: number[] = [];
-  for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + needle.length)) out.push(i);
+  const part = needle.slice(rareAt);
+  for (let i = text.indexOf(part, rareAt); i !== -1;) {
+    const at = i - rareAt;
+    const found = text.startsWith(needle, at);
+    if (found) out.push(at);
+    i = text.indexOf(part, found ? i + needle.length : i + 1);
+  }
   return out;
 }
 

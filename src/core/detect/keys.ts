@@ -37,7 +37,7 @@ export const privateKeys: Detector = {
         const label = m[1]!;
         const bodyStart = start + m[0].length;
         const endMarker = `-----END ${label}-----`;
-        ends ??= offsetsOf(text, '-----END ');
+        ends ??= offsetsOf(text, '-----END ', 5);
         const endAt = firstFrom(ends, bodyStart, MAX_KEY, (at) => text.startsWith(endMarker, at));
         const complete = endAt !== -1;
         const body = pemBody(text.slice(bodyStart, complete ? endAt : bodyStart + 512));

@@ -98,11 +98,8 @@ function validateSlack(v: string): Verdict | undefined {
     : undefined;
 }
 
-export const slack = tokenDetector(TYPES.slack, SLACK, (c) => isAlnum(c) || c === 45, validateSlack, { keepStart: 5, keepEnd: 2 }, [
-  'xox',
-  'xapp-',
-  'hooks.slack.com',
-]);
+// `k.com/` stands for `hooks.slack.com/`: searching for the whole URL cost 3× as much in text without it.
+export const slack = tokenDetector(TYPES.slack, SLACK, (c) => isAlnum(c) || c === 45, validateSlack, { keepStart: 5, keepEnd: 2 }, ['xox', 'xapp-', 'k.com/']);
 
 // ---- Stripe, Google ----------------------------------------------------------------------------
 
