@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: protect, unprotect, cat and revoke through the real `sensitivity` CLI (whole processes,
  * as a user runs them) beside, on the same file in the same run: `age` (its revoke is decrypt | encrypt,
- * as age has no rewrap) and node:crypto's plain streaming AES-256-GCM with the same chunking
- * (node-gcm.mjs). Each cell is the median of several runs, interleaved (every tool's run r before any
+ * as age has no rewrap) and node:crypto's AES-256-GCM with the same chunking in one thread, at its fastest
+ * (node-gcm.mjs: the floor of a Node process doing the bulk work alone, without signatures). Each cell is the median of several runs, interleaved (every tool's run r before any
  * run r+1, the tools' order rotating), so a burst of load elsewhere hits all tools alike; CPU seconds
  * (user + system, all threads) are printed beside wall seconds because they vary far less with load.
  * Then the in-process envelope figures (envelope.bench.ts), the scan benchmark (scan.bench.ts), the
