@@ -3,8 +3,8 @@
  * decoding and scanning the files it is handed, largest first (so one big file does not finish last on
  * one core), small ones in batches. Results come back in the order the files were given, and each file is
  * scanned by the same code as in one thread (`scanBytes`: `scannerFor(detection).scan(decodeText(bytes))`),
- * so findings are the same byte for byte. Small scans stay in this thread: starting workers costs more than they would
- * save.
+ * so findings are the same byte for byte. Small scans stay in this thread: starting workers costs more
+ * than they would save.
  *
  * The workers run scan-worker.ts (bundled as dist/scan-worker.js; run from source under tsx in tests).
  * worker_threads is loaded only when a pool starts: at the top it cost every CLI start ~4 ms of CPU.

@@ -6,8 +6,8 @@
  * it meets them, skipping what the same globs exclude as far as they translate to the core's glob matcher
  * (`files.exclude` entries that are not simply `true` are left to the search). When the search answers,
  * the walk stops, anything it missed is handed out, and `listed` holds the search's answer: rows it does
- * not list (found by the walk, or left from an earlier run) are dropped by the caller. The walk never follows symbolic links (the search does, and its answer adds
- * what lies behind them).
+ * not list (found by the walk, or left from an earlier run) are dropped by the caller. The walk never
+ * follows symbolic links (the search does, and its answer adds what lies behind them).
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +23,9 @@ function excludeGlobs(): string[] {
   const configured = vscode.workspace.getConfiguration('sensitivity').get<string[]>('accessPanel.exclude', []);
   return [...ALWAYS_SKIPPED.map((d) => `**/${d}/**`), ...configured.filter((g) => typeof g === 'string' && g.length > 0)];
 }
+
+/** The search's exclude: one glob of all of them. */
+const searchExclude = (): string => `{${excludeGlobs().join(',')}}`;
 
 /**
  * The quick walk's test for a folder-relative path (a folder's ends with `/`): VS Code's globs match the
@@ -112,7 +115,7 @@ export function discoverEnvelopes(folders: readonly vscode.Uri[], token: vscode.
     const skip = quickExclude(folder);
     if (skip) void walk(folder.fsPath, '', skip, queue, walking.token);
   }
-  const exclude = `{${excludeGlobs().join(',')}}`;
+  const exclude = searchExclude();
   const listed = Promise.all(folders.map((f) => vscode.workspace.findFiles(new vscode.RelativePattern(f, `**/*${PROTECTED_EXT}`), exclude, undefined, token)))
     .then((lists) => {
       const uris = lists.flat();
@@ -136,6 +139,6 @@ export function discoverEnvelopes(folders: readonly vscode.Uri[], token: vscode.
 
 /** Envelopes inside `path` (a folder just created or moved in), as the search lists them. */
 export async function envelopesUnder(path: string): Promise<string[]> {
-  const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(vscode.Uri.file(path), `**/*${PROTECTED_EXT}`), `{${excludeGlobs().join(',')}}`);
+  const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(vscode.Uri.file(path), `**/*${PROTECTED_EXT}`), searchExclude());
   return uris.map((u) => u.fsPath);
 }
