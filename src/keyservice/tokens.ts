@@ -49,7 +49,8 @@ export class TokenVerifier {
 
   /** The caller behind an `Authorization` header value; HttpError 401 (or 503 when the IdP is down). */
   async verify(authorization: string | undefined): Promise<Caller> {
-    const m = /^Bearer ([A-Za-z0-9_.~+/=-]+)$/.exec(authorization ?? '');
+    // RFC 7235 §2.1: the scheme is case-insensitive ("bearer" is as good as "Bearer").
+    const m = /^Bearer +([A-Za-z0-9_.~+/=-]+) *$/i.exec(authorization ?? '');
     if (!m) throw new HttpError('E_TOKEN_MISSING', 'send the access token from your sign-in as "Authorization: Bearer TOKEN"');
     const jwks = await this.keySet();
     let payload: JWTPayload;
