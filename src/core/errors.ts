@@ -84,8 +84,10 @@ export const ERROR_CODES = {
   E_IDP_UNREACHABLE: 1,
   /** Organisation sign-in: nobody finished the sign-in in the browser (or with the device code) in time. */
   E_SIGNIN_TIMEOUT: 1,
-  /** The key service (or the organisation's directory) could not be reached, or failed (5xx). */
+  /** The key service (or the organisation's directory) could not be reached (no connection). */
   E_KEYSERVICE_UNREACHABLE: 1,
+  /** The key service answered that it cannot serve right now (5xx: its token, identity provider or log failed), or did not answer in time: try again; nothing was written. */
+  E_KEYSERVICE_UNAVAILABLE: 1,
   /** The key service answered something that is not the Double Key Encryption protocol. */
   E_KEYSERVICE_PROTOCOL: 1,
   /** The organisation's directory has no (current) certificate for that email: they have not published their identity. */
