@@ -39,7 +39,7 @@ export { acceptRestore } from './restore.js';
 export { rollbackError } from './versions.js';
 export { grant } from './grant.js';
 export { revoke } from './revoke.js';
-export { labeledPlain, labelOf, removeFileLabel, setFileLabel, type LabeledFile } from './label.js';
+export { labeledPlain, labelOf, removeFileLabel, setFileLabel, type LabelApplied, type LabeledFile, type SetFileLabelOptions } from './label.js';
 export { list, type Listing, type UnreadableFile } from './list.js';
 export { addToPeople } from './people.js';
 export { certifiedPerson, findGrantee, type CertifiedPerson } from './directory.js';
