@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   E_RIGHT_MISSING: 3,
   E_EXPIRED: 3,
   E_JUSTIFICATION_REQUIRED: 3,
+  /** The label's protection is required: applying it to a plain file protects the file (details: label). */
+  E_PROTECTION_REQUIRED: 3,
   /** A format-1 file: it opens read-only until its owner migrates it on purpose (`sensitivity migrate`). */
   E_READ_ONLY_FORMAT: 3,
   /** The workspace policy names keys (recovery recipients) this user has not accepted (details: fingerprints). */
@@ -107,6 +109,7 @@ export type ErrorHint =
   | 'create-identity'
   | 'choose-label'
   | 'give-justification'
+  | 'protect-with-label'
   | 'choose-workspace'
   | 'move-output'
   | 'verify-audit'
