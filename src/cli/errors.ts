@@ -6,6 +6,7 @@ const HINTS: Readonly<Record<ErrorHint, string>> = {
   'create-identity': 'create one with `sensitivity id new --name NAME --email EMAIL`, or import one with `sensitivity id import FILE`',
   'choose-label': 'pass --label LABEL (`sensitivity policy show` lists them)',
   'give-justification': 'pass --justification TEXT',
+  'protect-with-label': 'add --protect to protect it now (--grant EMAIL=ROLE names people), or run `sensitivity protect FILE --label LABEL`',
   'choose-workspace': 'pass --workspace DIR',
   'move-output': 'move it away first; nothing was overwritten',
   'verify-audit': 'run `sensitivity audit --verify` and check the disk; nothing was done',

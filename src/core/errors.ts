@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   E_RIGHT_MISSING: 3,
   E_EXPIRED: 3,
   E_JUSTIFICATION_REQUIRED: 3,
+  /** The label's protection is required: applying it to a plain file protects the file (details: label). */
+  E_PROTECTION_REQUIRED: 3,
   /** A format-1 file: it opens read-only until its owner migrates it on purpose (`sensitivity migrate`). */
   E_READ_ONLY_FORMAT: 3,
   /** The workspace policy names keys (recovery recipients) this user has not accepted (details: fingerprints). */
@@ -84,8 +86,10 @@ export const ERROR_CODES = {
   E_IDP_UNREACHABLE: 1,
   /** Organisation sign-in: nobody finished the sign-in in the browser (or with the device code) in time. */
   E_SIGNIN_TIMEOUT: 1,
-  /** The key service (or the organisation's directory) could not be reached, or failed (5xx). */
+  /** The key service (or the organisation's directory) could not be reached (no connection). */
   E_KEYSERVICE_UNREACHABLE: 1,
+  /** The key service answered that it cannot serve right now (5xx: its token, identity provider or log failed), or did not answer in time: try again; nothing was written. */
+  E_KEYSERVICE_UNAVAILABLE: 1,
   /** The key service answered something that is not the Double Key Encryption protocol. */
   E_KEYSERVICE_PROTOCOL: 1,
   /** The organisation's directory has no (current) certificate for that email: they have not published their identity. */
@@ -105,6 +109,7 @@ export type ErrorHint =
   | 'create-identity'
   | 'choose-label'
   | 'give-justification'
+  | 'protect-with-label'
   | 'choose-workspace'
   | 'move-output'
   | 'verify-audit'

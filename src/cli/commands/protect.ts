@@ -13,7 +13,7 @@ import { note, out, outJson, stdoutSink, type Command } from './command.js';
 import { ACCEPT_NEW_KEY, printCertified } from './id.js';
 
 /** Pin options from the command line; each person's fingerprint is printed as it is used (compare them). */
-function pinOptions(args: ParsedArgs): app.PinOptions {
+export function pinOptions(args: ParsedArgs): app.PinOptions {
   const words = { new: 'first use, pinned now', same: 'pinned', changed: 'NEW KEY, accepted and pinned' };
   return {
     acceptNewKey: hasFlag(args, 'accept-new-key'),

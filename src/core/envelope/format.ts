@@ -130,10 +130,22 @@ export function encodeWriteBlock(block: WriteBlock): Uint8Array {
   return out;
 }
 
-/** Reads the write block of a body of `chunkCount` chunks: E_FORMAT when truncated or malformed. */
+/**
+ * The most chunks a format-2 body may have: its digests (32 bytes each) are held in memory while reading, so
+ * the write block stays within 1 GiB (32 TiB of content at the default 1 MiB chunks).
+ */
+export const MAX_WRITTEN_CHUNKS = 2 ** 25;
+
+/**
+ * Reads the write block of a body of `chunkCount` chunks: E_FORMAT when beyond the format's limit, longer than
+ * what the source still holds, or malformed. Nothing is allocated for bytes the source does not have.
+ */
 export async function readWriteBlock(reader: ByteReader, chunkCount: number): Promise<WriteBlock> {
+  if (chunkCount > MAX_WRITTEN_CHUNKS) throw formatError('the content length is out of range');
   const length = writeBlockLengthOf(chunkCount);
-  const bytes = await reader.read(length, new Uint8Array(length));
+  const random = reader.randomAccess;
+  if (random && random.size - reader.position < length) throw formatError('the write block is truncated');
+  const bytes = await reader.read(length);
   if (bytes.length < length) throw formatError('the write block is truncated');
   const at = chunkCount * DIGEST_LENGTH;
   const n = new DataView(bytes.buffer, bytes.byteOffset).getUint16(at);
@@ -149,8 +161,8 @@ export function checkSizes(chunkSize: number, plaintextLength: number): void {
   if (!Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
     throw new RangeError(`chunkSize must be an integer in [${MIN_CHUNK_SIZE}, ${MAX_CHUNK_SIZE}]`);
   }
-  if (!Number.isSafeInteger(plaintextLength) || plaintextLength < 0 || chunkCountOf(plaintextLength, chunkSize) > MAX_CHUNKS) {
-    throw new RangeError('size must be a non-negative safe integer within 2^32 chunks');
+  if (!Number.isSafeInteger(plaintextLength) || plaintextLength < 0 || chunkCountOf(plaintextLength, chunkSize) > MAX_WRITTEN_CHUNKS) {
+    throw new RangeError('size must be a non-negative safe integer within 2^25 chunks');
   }
 }
 
