@@ -272,6 +272,31 @@ export async function readEnvelopeHeader(source: EnvelopeSource): Promise<Envelo
   }
 }
 
+/** The access history a header declares (EnvelopeInfo's fields of that name), verified without any key. */
+export interface EnvelopeHistory {
+  readonly version: 1 | 2;
+  readonly policy: EnvelopePolicy;
+  readonly lineageId?: string;
+  readonly history: readonly string[];
+}
+
+/**
+ * Reads a header and verifies its policy chain (signatures, lineage, witness receipts' versions) and nothing
+ * after it — not the write block, not the body: how git's history of a file is read as a witness, from the
+ * first bytes of each committed version.
+ */
+export async function readEnvelopeHistory(source: EnvelopeSource): Promise<EnvelopeHistory> {
+  const reader = new ByteReader(source);
+  try {
+    const raw = await readHeader(reader);
+    const chain = await verifiedChain(raw);
+    const { policy, lineageId, history } = info(layoutOf(raw.version, raw.bytes.length, raw.chunkSize, raw.plaintextLength), raw.metadata, chain, null);
+    return { version: raw.version, policy, ...(lineageId !== undefined ? { lineageId } : {}), history };
+  } finally {
+    await reader.close();
+  }
+}
+
 /**
  * Opens an envelope for `identity`: authenticates the header, decides access for `options.right`
  * (E_NOT_GRANTEE, E_EXPIRED, E_RIGHT_MISSING), then streams plaintext to `sink` chunk by chunk, each chunk
