@@ -61,7 +61,7 @@ async function main(): Promise<void> {
       '',
       `workspace:  ${demo.folder}`,
       demo.labeled
-        ? `you: a new identity (SENSITIVITY_HOME=${demo.yourHome}): the walkthrough opens with "Create your identity".\nAlice's and Bob's homes (the CLI as them): ${demo.home}, ${demo.otherHome}`
+        ? `you: a new identity (SENSITIVITY_HOME=${demo.yourHome}): create it first (the README in the editor says how).\nAlice's and Bob's homes (the CLI as them): ${demo.home}, ${demo.otherHome}`
         : `note: ${demo.note ?? 'no labels'}; build the CLI (${CLI}) and restart for labels and a protected file`,
       ...(demo.git ? [`git: ${demo.git}`] : []),
       `log:        ${server.dirs.log}`,
