@@ -3,7 +3,7 @@
  * and gpg on the same 4-byte file; then `git log -p` of a protected file with 30 revisions (git's textconv driver
  * installed, its cache off: 59 driver runs) beside the same history of a plain file and 60 × `node -e 0`. Every
  * figure is the median of interleaved runs (each row's run r before any run r+1), measured in this run.
- * Run: node --import tsx test/bench/start.bench.ts (after `node esbuild.mjs`); BENCH_START_RUNS=9 (default),
+ * Run: node --import tsx test/bench/start.bench.ts (after `node esbuild.mjs`); BENCH_START_RUNS=7 (default),
  * BENCH_LOG_RUNS=3 (default).
  */
 import { spawnSync } from 'node:child_process';
@@ -82,17 +82,22 @@ function setUp(): void {
 interface Row {
   name: string;
   cmd: string[];
-  prepare?: () => void;
+  /** A file removed before each run (protect's output). */
+  remove?: string;
 }
 
-/** Medians of `n` interleaved runs of every row (the rows' order rotating), so load elsewhere hits all alike. */
-function medians(rows: readonly Row[], n: number): Map<string, { wall: number; cpu: number }> {
+/**
+ * Medians of `n` interleaved samples of every row (the rows' order rotating), so load elsewhere hits all alike;
+ * each sample times `batch` runs in one shell loop and divides (GNU time counts in hundredths of a second).
+ */
+function medians(rows: readonly Row[], n: number, batch: number): Map<string, { wall: number; cpu: number }> {
   const runs = new Map<string, Run[]>(rows.map((r) => [r.name, []]));
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < rows.length; k++) {
       const row = rows[(k + i) % rows.length]!;
-      row.prepare?.();
-      runs.get(row.name)!.push(timeCommand(row.cmd, { cwd: repo, env }));
+      const loop = `i=0; while [ $i -lt ${batch} ]; do ${row.remove ? 'rm -f "$R"; ' : ''}"$@" >/dev/null || exit 1; i=$((i+1)); done`;
+      const r = timeCommand(['sh', '-c', loop, 'sh', ...row.cmd], { cwd: repo, env: { ...env, R: row.remove ?? '' } });
+      runs.get(row.name)!.push({ wall: r.wall / batch, cpu: r.cpu / batch, rssMiB: r.rssMiB });
     }
   }
   return new Map([...runs].map(([name, rs]) => [name, { wall: median(rs.map((r) => r.wall)), cpu: median(rs.map((r) => r.cpu)) }]));
@@ -110,15 +115,15 @@ function main(): void {
     { name: 'sensitivity cat (4 B)', cmd: [node, cli, 'cat', 'tiny.txt.protected'] },
     { name: 'sensitivity label get', cmd: [node, cli, 'label', 'get', 'tiny.txt.protected'] },
     { name: 'sensitivity inspect', cmd: [node, cli, 'inspect', 'tiny.txt.protected'] },
-    { name: 'sensitivity protect (4 B)', cmd: [node, cli, 'protect', 'tiny.txt', '--keep'], prepare: () => rmSync(join(repo, 'tiny.txt.protected')) },
+    { name: 'sensitivity protect (4 B)', cmd: [node, cli, 'protect', 'tiny.txt', '--keep'], remove: join(repo, 'tiny.txt.protected') },
     ...(has('age') ? [{ name: 'age -d (4 B)', cmd: ['age', '-d', '-i', join(dir, 'age.key'), join(dir, 'tiny.age')] }] : []),
     ...(has('gpg') ? [{ name: 'gpg -d (4 B)', cmd: ['gpg', '--batch', '-q', '-d', join(dir, 'tiny.gpg')] }] : []),
   ];
-  const startRuns = Number(process.env.BENCH_START_RUNS ?? 9);
-  const m = medians(small, startRuns);
+  const startRuns = Number(process.env.BENCH_START_RUNS ?? 7);
+  const m = medians(small, startRuns, 5);
   const base = m.get('node -e 0')!;
   console.log(
-    `\nStart cost: medians of ${startRuns} interleaved runs; ×node = this row's time / node -e 0's (issue 24's bar: 1.5 for textconv, cat, label get, inspect)`,
+    `\nStart cost: medians of ${startRuns} interleaved samples of 5 runs each; ×node = this row's time / node -e 0's (issue 24's bar: 1.5 for textconv, cat, label get, inspect)`,
   );
   console.log(['command'.padEnd(32), 'wall s', ' CPU s', '×node wall', '×node CPU'].join('  '));
   for (const row of small) {
@@ -136,7 +141,7 @@ function main(): void {
     throw new Error('git log -p did not show the plaintext: is the textconv driver installed?');
   }
   const logRuns = Number(process.env.BENCH_LOG_RUNS ?? 3);
-  const g = medians(log, logRuns);
+  const g = medians(log, logRuns, 1);
   const bar = { wall: 60 * g.get('node -e 0')!.wall, cpu: 60 * g.get('node -e 0')!.cpu };
   console.log(
     `\ngit log -p (textconv driver, cache off: ${2 * REVISIONS - 1} driver runs): medians of ${logRuns} interleaved runs; ×60 node = this / (60 × node -e 0) (bar: 1.5)`,
