@@ -29,8 +29,11 @@ export interface DemoWorkspace {
 export const ALICE = { name: 'Alice Example', email: 'alice@example.com' };
 export const BOB = { name: 'Bob Example', email: 'bob@example.com' };
 
-/** Files of the demo: relative path → content; `label` is applied with `sensitivity label set`. */
-export const DEMO_FILES: ReadonlyArray<{ path: string; content: string; label?: string }> = [
+/**
+ * Files of the demo: relative path → content; `label` is applied with `sensitivity label set` (with `--protect`
+ * for a label whose protection is required: it protects the file, so `notes.md` becomes `notes.md.protected`).
+ */
+export const DEMO_FILES: ReadonlyArray<{ path: string; content: string; label?: string; protect?: true }> = [
   {
     path: 'README.md',
     content: [
@@ -51,6 +54,7 @@ export const DEMO_FILES: ReadonlyArray<{ path: string; content: string; label?: 
     path: 'notes.md',
     content: '# Meeting notes\n\nCustomer escalation: contract renewal at risk, see finance.\n',
     label: 'Confidential/All Employees',
+    protect: true,
   },
   { path: 'src/app.ts', content: 'export const greeting = (name: string) => `Hello, ${name}`;\n' },
   {
@@ -103,7 +107,7 @@ export async function createDemoWorkspace(root: string, { useCli = true }: { use
   for (const who of [home, otherHome]) {
     await cli(['people', 'add', '-'], folder, home, await cli(['id', 'show', '--json'], folder, who));
   }
-  for (const f of DEMO_FILES) if (f.label) await cli(['label', 'set', f.path, '--label', f.label], folder, home);
+  for (const f of DEMO_FILES) if (f.label) await cli(['label', 'set', f.path, '--label', f.label, ...(f.protect ? ['--protect'] : [])], folder, home);
   await cli(['protect', PROTECTED_FILE, '--label', PROTECTED_LABEL, '--grant', `${BOB.email}=Viewer`], folder, home);
   return { folder, home, otherHome, labeled: true };
 }

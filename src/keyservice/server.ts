@@ -13,8 +13,8 @@ import { readTextIfExists, writeFileAtomic } from '../node/node-io.js';
 import { AccessLog, type AccessRecord } from './access-log.js';
 import { admits, authoriseDecrypt, checkRevocations, type RequestContext } from './authorise.js';
 import { parseConfig, restartOnlyChanges, type Policy, type ServiceConfig } from './config.js';
-import { RetiredError, Token, type KeyVersion } from './hsm.js';
-import { DECRYPT_REASON, HttpError } from './http-error.js';
+import { RetiredError, Token, TokenUnavailableError, type KeyVersion } from './hsm.js';
+import { DECRYPT_REASON, HttpError, hsmUnavailable, RETRY_AFTER_SECONDS } from './http-error.js';
 import { TokenVerifier, type Caller } from './tokens.js';
 
 const MAX_BODY = 64 * 1024;
@@ -47,8 +47,14 @@ function send(res: ServerResponse, status: number, body: unknown): void {
     'content-length': bytes.length,
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
+    ...(status === 503 ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {}),
   });
   res.end(bytes);
+}
+
+/** A token fault as the HTTP answer it is (503), anything else unchanged. */
+function asHttp(e: unknown): unknown {
+  return e instanceof TokenUnavailableError ? hsmUnavailable() : e;
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -119,7 +125,9 @@ export class KeyService {
   private async versions(name: string): Promise<KeyVersion[]> {
     const hit = this.keys.get(name);
     if (hit && Date.now() - hit.at < KEYS_TTL_MS) return hit.versions;
-    const versions = await this.token.list(name);
+    const versions = await this.token.list(name).catch((e: unknown) => {
+      throw asHttp(e);
+    });
     this.keys.set(name, { at: Date.now(), versions });
     return versions;
   }
@@ -148,6 +156,11 @@ export class KeyService {
       const route = (want: string) => {
         if (method !== want) throw new HttpError('E_METHOD', `use ${want} here`);
       };
+      if (parts[0] === 'ready' && parts.length === 1) {
+        route('GET');
+        if (!(await this.token.ready())) throw hsmUnavailable();
+        return send(res, 200, { status: 'ready' });
+      }
       if (parts[0] === 'directory' && parts.length === 1) {
         if (method === 'GET') return send(res, 200, await this.directoryKeys());
         route('POST');
@@ -199,11 +212,11 @@ export class KeyService {
       authoriseDecrypt(this.policy, name, caller, ctx);
       let secret: Buffer | undefined;
       try {
-        secret = this.token.decrypt(version, parsed.value, oaepLabel(ctx));
+        secret = await this.token.decrypt(version, parsed.value, oaepLabel(ctx));
       } catch (e) {
         if (e instanceof RetiredError)
           throw new HttpError('E_KEY_RETIRED', `version ${version.version} of "${name}" is retired: what was sealed under it cannot be opened`);
-        throw e;
+        throw asHttp(e);
       }
       if (!secret) throw new HttpError('E_DECRYPT', DECRYPT_REASON);
       await this.log.record({ action: 'key.decrypt', caller, decision: 'allow', ...base, ...ctx });
@@ -254,7 +267,15 @@ export class KeyService {
       const allow = this.policy.directory?.allow;
       if (allow && !admits(allow, caller)) throw new HttpError('E_NOT_AUTHORISED', 'you are not among the people this directory certifies');
       if (identity.email !== caller.email) throw new HttpError('E_NOT_AUTHORISED', `you signed in as ${caller.email}: you can only certify your own identity`);
-      const signer = { kid: signing.keyId, sign: async (data: Uint8Array) => new Uint8Array(this.token.sign(signing, data)) };
+      const signer = {
+        kid: signing.keyId,
+        sign: async (data: Uint8Array) =>
+          new Uint8Array(
+            await this.token.sign(signing, data).catch((e: unknown) => {
+              throw asHttp(e);
+            }),
+          ),
+      };
       const certificate = await issueCertificate(identity, {
         issuer: this.config.baseUrl,
         signer,
@@ -311,7 +332,7 @@ async function readPin(p: ServiceConfig['pkcs11']): Promise<string> {
 
 /** Opens the token a config names. */
 export async function openToken(config: ServiceConfig): Promise<Token> {
-  return Token.open({ module: config.pkcs11.module, token: config.pkcs11.token, pin: await readPin(config.pkcs11) });
+  return Token.open({ module: config.pkcs11.module, token: config.pkcs11.token, pin: await readPin(config.pkcs11), sessions: config.pkcs11.sessions });
 }
 
 export async function loadConfig(file: string): Promise<ServiceConfig> {

@@ -19,6 +19,7 @@ export {
   type ReplaceContentOptions,
   type RewrapOptions,
   type SlotInfo,
+  type WitnessHook,
 } from './envelope.js';
 export {
   doubleKeyAccess,
@@ -35,6 +36,6 @@ export {
   type KeyServiceClient,
   type RsaPublicJwk,
 } from './double-key.js';
-export { DEFAULT_CHUNK_SIZE, VERSION as ENVELOPE_VERSION, type EnvelopeLayout } from './format.js';
+export { DEFAULT_CHUNK_SIZE, VERSION as ENVELOPE_VERSION, type EnvelopeLayout, type WitnessEntry } from './format.js';
 export { byteSourceOf, memorySink, observed, randomAccessOf, type MemorySink } from './io.js';
-export { policySubject, type EnvelopeLabel, type EnvelopePolicy, type PolicyGrant, type PolicyOwner } from './policy.js';
+export { policyDigest, policySubject, type EnvelopeLabel, type EnvelopePolicy, type PolicyGrant, type PolicyOwner } from './policy.js';
