@@ -68,13 +68,13 @@ const CURL_LINE = /(?:^|[\s;&|(`])(?:curl|wget|xh|http)[ \t]/;
 const REGISTRY_LOGIN_LINE = /(?:^|[\s;&|(`])(?:docker|podman|nerdctl|buildah|skopeo|oras|helm[ \t]+registry)[ \t]+login\b/;
 const MYSQL_LINE = /(?:^|[\s;&|(`])mysql(?:dump|admin|sh)?[ \t]/;
 const SSHPASS_LINE = /(?:^|[\s;&|(`])sshpass[ \t]*$/;
-/** How many lines back a command may start before the flag (`\`-continued lines). */
+/** How many lines back a command may start before the flag (`\`-continued lines); at most 1000 characters (DETECTOR_REACH). */
 const CONTINUED_LINES = 8;
 
 /** The command before the flag at `at`: its line, and the lines before it that end in a `\` continuation. */
 function commandBefore(text: string, at: number): string {
   let start = lineStartNear(text, at, 300);
-  for (let n = 0; n < CONTINUED_LINES && start >= 2 && at - start < 900; n++) {
+  for (let n = 0; n < CONTINUED_LINES && start >= 2 && at - start < 700; n++) {
     const prevEnd = text.charCodeAt(start - 2) === 13 ? start - 2 : start - 1;
     if (text.charCodeAt(prevEnd - 1) !== 92) break;
     start = lineStartNear(text, prevEnd, 300);
