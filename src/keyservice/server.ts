@@ -93,7 +93,7 @@ function parseJson(body: Buffer): unknown {
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The decrypt body's members (docs/KEY-SERVICE.md); E_BAD_REQUEST / E_UNSUPPORTED_ALG otherwise. */
-function decryptRequest(raw: Buffer): { value: Buffer; ctx: RequestContext } {
+export function decryptRequest(raw: Buffer): { value: Buffer; ctx: RequestContext } {
   const body = parseJson(raw);
   if (!isObj(body)) throw new HttpError('E_BAD_REQUEST', 'the body is not a JSON object');
   const extra = Object.keys(body).find((k) => !['alg', 'value', 'contentId', 'label'].includes(k));
