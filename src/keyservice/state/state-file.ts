@@ -20,7 +20,15 @@ const isRevocation = (v: unknown): v is Revocation =>
   ['people', 'contentIds', 'labels'].includes((v as Revocation).kind) &&
   typeof (v as Revocation).value === 'string';
 
+/** The last line of a text file, if it has one (how a rotated log's successor learns where the chain stands). */
+async function lastLine(file: string): Promise<string | undefined> {
+  const text = await readTextIfExists(file).catch(() => undefined);
+  return text?.trimEnd().split('\n').at(-1) || undefined;
+}
+
 export function fileState(folder: string, logFile: string, certificates: string | undefined): ServiceState {
+  /** The log's last line as this process last saw it: a log renamed away (rotated) is continued, not restarted. */
+  let lastLogged: Promise<string | undefined> | undefined;
   const revocationsFile = join(folder, 'revocations.json');
   const headsFile = join(folder, 'witness-heads.json');
   const heads = async (): Promise<Record<string, WitnessHead>> => {
@@ -58,7 +66,12 @@ export function fileState(folder: string, logFile: string, certificates: string 
         if (head?.pd !== claim.pd) await writeFileAtomic(headsFile, JSON.stringify({ ...all, [claim.line]: { pd: claim.pd, ver: claim.ver } }) + '\n', 0o644);
         return { registered: true, head };
       }),
-    appendLog: (events: readonly AuditEvent[], now: Date) => appendAuditEvents(logFile, events, now),
+    async appendLog(events: readonly AuditEvent[], now: Date) {
+      lastLogged ??= lastLine(logFile);
+      const lines = await appendAuditEvents(logFile, events, now, await lastLogged);
+      lastLogged = Promise.resolve(lines.at(-1));
+      return lines;
+    },
     logText: () => readFile(logFile, 'utf8'),
     close: async () => undefined,
   };
