@@ -46,6 +46,8 @@ export interface ServiceConfig {
   readonly oidc: {
     readonly issuer: string;
     readonly audience: string;
+    /** The authorization server named in the 401 challenge (`authorization="…"`; default the issuer). */
+    readonly authorization: string;
     readonly clockSkewSeconds: number;
     readonly emailClaim: string;
     readonly groupsClaim: string;
@@ -169,7 +171,7 @@ export function parseConfig(text: string, file: string): ServiceConfig {
   const r = Reader.root(json, file).only('listen', 'baseUrl', 'trustProxy', 'pkcs11', 'oidc', 'accessLog', 'keys', 'revoked', 'cacheSeconds', 'directory');
   const listen = r.obj('listen').only('host', 'port');
   const p = r.obj('pkcs11').only('module', 'token', 'pinEnv', 'pinFile', 'sessions');
-  const o = r.obj('oidc').only('issuer', 'audience', 'clockSkewSeconds', 'emailClaim', 'groupsClaim', 'rolesClaim');
+  const o = r.obj('oidc').only('issuer', 'audience', 'authorization', 'clockSkewSeconds', 'emailClaim', 'groupsClaim', 'rolesClaim');
   const log = r.obj('accessLog').only('file', 'stdout');
   const keys = new Map<string, KeyPolicy>();
   for (const [name, k] of r.entries('keys')) {
@@ -194,6 +196,7 @@ export function parseConfig(text: string, file: string): ServiceConfig {
     oidc: {
       issuer: o.url('issuer'),
       audience: o.str('audience'),
+      authorization: o.has('authorization') ? o.url('authorization') : o.url('issuer'),
       clockSkewSeconds: o.int('clockSkewSeconds', 60, 0, 300),
       emailClaim: o.str('emailClaim', 'email'),
       groupsClaim: o.str('groupsClaim', 'groups'),
