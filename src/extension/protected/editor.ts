@@ -10,7 +10,6 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { isSensitivityError } from '../../core/errors.js';
 import type { ProtectedInfo } from '../../core/app/index.js';
-import { rollbackError } from '../../core/app/versions.js';
 import type { Services } from '../services.js';
 import { describeError, sentence } from '../ui/errors.js';
 import { BASE_STYLE, escapeHtml, LOCK_SVG, page } from '../ui/html.js';
@@ -37,8 +36,7 @@ export async function routeOf(inspect: (uri: vscode.Uri) => Promise<ProtectedInf
     return { kind: 'denied', error };
   }
   if (info.denied) return { kind: 'denied', info, error: info.denied };
-  // An older copy than one you have opened: refused before anything is decrypted (issue 9).
-  if (info.rollback) return { kind: 'denied', info, error: rollbackError(info.lineage.at(-1)?.version ?? 0, info.rollback.seen, info.owner.email) };
+  // An older copy than one you have opened reads, read-only (issue 20: the file system refuses to build on it).
   const r = info.yourRights;
   return r.includes('EDIT') || r.includes('EXTRACT') ? { kind: 'text', info } : { kind: 'viewOnly', info };
 }
