@@ -301,7 +301,15 @@ export const TARGETS: readonly Target[] = [
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const issuer = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-      const oidc = { issuer, audience: 'urn:sensitivity:key-service', clockSkewSeconds: 0, emailClaim: 'email', groupsClaim: 'groups', rolesClaim: 'roles' };
+      const oidc = {
+        issuer,
+        audience: 'urn:sensitivity:key-service',
+        authorization: issuer,
+        clockSkewSeconds: 0,
+        emailClaim: 'email',
+        groupsClaim: 'groups',
+        rolesClaim: 'roles',
+      };
       const verifier = new TokenVerifier(oidc, { now: () => new Date('2026-01-01T00:10:00Z') });
       const sign = (claims: Uint8Array) =>
         new CompactSign(new TextEncoder().encode(text(claims).replaceAll('ISSUER', issuer)))
