@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { REPO_ROOT } from './lib/provision.js';
 
 const MAX_BYTES = 1024 * 1024;
@@ -96,7 +96,7 @@ export function packageExtension(): { path: string; bytes: number; entries: stri
     '--no-dependencies',
     '--no-rewrite-relative-links',
     '--readme-path',
-    readme,
+    relative(REPO_ROOT, readme),
     '--allow-missing-repository',
     '--allow-package-secrets',
     'slack',
