@@ -35,8 +35,11 @@ export interface DemoWorkspace {
 export const ALICE = { name: 'Alice Example', email: 'alice@example.com' };
 export const BOB = { name: 'Bob Example', email: 'bob@example.com' };
 
-/** Files of the demo: relative path → content; `label` is applied with `sensitivity label set`. */
-export const DEMO_FILES: ReadonlyArray<{ path: string; content: string; label?: string }> = [
+/**
+ * Files of the demo: relative path → content; `label` is applied with `sensitivity label set` (with `--protect`
+ * for a label whose protection is required: it protects the file, so `notes.md` becomes `notes.md.protected`).
+ */
+export const DEMO_FILES: ReadonlyArray<{ path: string; content: string; label?: string; protect?: true }> = [
   {
     path: 'README.md',
     content: [
@@ -47,7 +50,8 @@ export const DEMO_FILES: ReadonlyArray<{ path: string; content: string; label?: 
       '1. Create your identity: Welcome → Open Walkthrough… → "Get Started with Sensitivity Labels",',
       '   or F1 → "Sensitivity: Create My Identity…".',
       '2. Label a file: click the label in the status bar, or right-click a file in the Explorer.',
-      '3. Protect `notes.md` and share it with Bob (Add a Person is not needed: he is in this workspace).',
+      '3. Protect a file (right-click → Protect (Encrypt)…) and share it with Bob: he is already one of this',
+      "   workspace's people. `notes.md.protected` is Confidential / All Employees: that label protects.",
       '4. F1 → "Sensitivity: Show Access Panel": who can open what. Alice is "an unverified key" to you',
       "   until you pin her key; `finance/q3-forecast.md.protected` is hers and Bob's, so it tells you why",
       '   it does not open for you.',
@@ -64,6 +68,7 @@ export const DEMO_FILES: ReadonlyArray<{ path: string; content: string; label?: 
     path: 'notes.md',
     content: '# Meeting notes\n\nCustomer escalation: contract renewal at risk, see finance.\n',
     label: 'Confidential/All Employees',
+    protect: true,
   },
   { path: 'src/app.ts', content: 'export const greeting = (name: string) => `Hello, ${name}`;\n' },
   {
@@ -138,7 +143,7 @@ export async function createDemoWorkspace(root: string, { useCli = true }: { use
   for (const who of [home, otherHome]) {
     await cli(['people', 'add', '-'], folder, home, await cli(['id', 'show', '--json'], folder, who));
   }
-  for (const f of DEMO_FILES) if (f.label) await cli(['label', 'set', f.path, '--label', f.label], folder, home);
+  for (const f of DEMO_FILES) if (f.label) await cli(['label', 'set', f.path, '--label', f.label, ...(f.protect ? ['--protect'] : [])], folder, home);
   await cli(['protect', PROTECTED_FILE, '--label', PROTECTED_LABEL, '--grant', `${BOB.email}=Viewer`], folder, home);
   return { ...homes, labeled: true, git: await commitAll(folder) };
 }

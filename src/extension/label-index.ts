@@ -36,8 +36,8 @@ export interface FileLabel {
   readonly justification?: string;
   /** The policy requires a label here and the file has none. */
   readonly missingMandatory: boolean;
-  /** The label asks for protection and the file is plain. */
-  readonly protectionRecommended: boolean;
+  /** The label requires protection and the file is still plaintext: a warning until it is protected. */
+  readonly protectionMissing: boolean;
 }
 
 interface RootState {
@@ -203,7 +203,7 @@ export class LabelIndex implements vscode.Disposable {
         label: known ? shownLabel(known) : { id: info.label.id, displayName: info.label.name },
         protected: info,
         missingMandatory: false,
-        protectionRecommended: false,
+        protectionMissing: false,
       };
     }
     const core = await this.services.core();
@@ -216,7 +216,7 @@ export class LabelIndex implements vscode.Disposable {
       ...(entry ? { label: known ? shownLabel(known) : { id: entry.label, displayName: entry.label }, setBy: entry.setBy, setAt: entry.setAt } : {}),
       ...(entry?.justification ? { justification: entry.justification } : {}),
       missingMandatory: !entry && core.isMandatory(await root.policy, rel),
-      protectionRecommended: known?.protection?.required === true,
+      protectionMissing: known !== undefined && core.requiresProtection(known),
     };
   }
 

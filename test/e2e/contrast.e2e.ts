@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { promises as fs, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, PROTECTED_FILE } from '../../scripts/lib/demo.js';
+import { CLI, PROTECTED_FILE, PROTECTED_LABEL } from '../../scripts/lib/demo.js';
 import { cleanEnv } from '../../scripts/lib/processes.js';
 import { artifactsDir } from './browser.js';
 import { decodePng, hex, measuredContrast, type Box } from './pixels.js';
@@ -20,7 +20,7 @@ import { useWorkbench, type Workbench } from './workbench.js';
 const { scenario } = useWorkbench({ newcomer: true });
 const PROTECTED = `${PROTECTED_FILE}.protected`;
 /** Explorer rows whose badges are measured: one per label of the demo, a protected one among them. */
-const BADGED = ['README.md', 'docs/roadmap.md', 'notes.md.protected', PROTECTED];
+const BADGED = ['README.md', 'docs/roadmap.md', 'notes.md.protected', 'src/app.ts.protected', PROTECTED];
 
 interface Measure {
   readonly theme: string;
@@ -86,7 +86,7 @@ async function measureTheme(wb: Workbench, theme: Theme): Promise<Measure[]> {
 
 scenario('every panel text and Explorer badge reads at 4.5:1 in all six built-in themes, switched live', async (wb) => {
   // A file expiring within 7 days (as Alice, with the CLI) and content above its label: both warnings drawn.
-  execFileSync(process.execPath, [CLI, 'protect', 'notes.md', '--grant', 'bob@example.com=Viewer', '--expires', '3d'], {
+  execFileSync(process.execPath, [CLI, 'protect', 'src/app.ts', '--label', PROTECTED_LABEL, '--grant', 'bob@example.com=Viewer', '--expires', '3d'], {
     cwd: wb.demo.folder,
     env: cleanEnv({ SENSITIVITY_HOME: wb.demo.home }),
   });

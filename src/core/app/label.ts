@@ -1,12 +1,13 @@
 /** `label`: set, remove and read the label of a file — in the manifest for plain files, in the envelope for protected ones. */
 import { rewrapEnvelope } from '../envelope/index.js';
 import { SensitivityError } from '../errors.js';
-import { getLabel, removeLabel as removeManifestLabel, setLabel, type LabelChange, type ManifestEntry } from '../labels/index.js';
+import { directionOf, getLabel, removeLabel as removeManifestLabel, setLabel, type LabelChange, type ManifestEntry } from '../labels/index.js';
 import { isProtectedPath } from '../paths.js';
-import { findLabel, isDowngrade, type Policy } from '../policy/index.js';
+import { findLabel, requiresProtection, type Policy } from '../policy/index.js';
 import { actorOf, keyServiceOf, timeAndChance, envelopeLabelOf, requireIdentity } from './context.js';
 import { inspect, type ProtectedInfo } from './inspect.js';
 import type { AppContext } from './ports.js';
+import { protect, type ProtectRequest } from './protect.js';
 import { rewriteProtected } from './rewrite.js';
 
 /** A labeled file, plain or protected, as listings show it. */
@@ -53,16 +54,49 @@ export async function labelOf(ctx: AppContext, path: string): Promise<LabeledFil
   return entry ? labeledPlain(await ctx.store.policy(), path, entry) : undefined;
 }
 
-/** Applies a label to a plain file (manifest, under its lock) or a protected one (re-signed envelope; needs OWNER). */
-export async function setFileLabel(ctx: AppContext, path: string, query: string, opts: { justification?: string } = {}): Promise<LabelChange> {
+export interface SetFileLabelOptions {
+  readonly justification?: string;
+  /**
+   * How to protect a plain file when the label's protection is required (encrypt on label): the grants and
+   * options of `protect`, whose label is this one. Without it such a label is refused (E_PROTECTION_REQUIRED).
+   */
+  readonly protect?: Omit<ProtectRequest, 'label' | 'justification'>;
+  /**
+   * The plain file is a byte-for-byte copy of this plain file and takes its label as it stands (labels follow
+   * content): a label requiring protection is recorded, and shows as a warning until the copy is protected.
+   */
+  readonly copyOf?: string;
+}
+
+/** What applying a label did: the change, and for a label that protects, the protected file written. */
+export interface LabelApplied extends LabelChange {
+  readonly protectedAs?: string;
+}
+
+/**
+ * Applies a label to a plain file (manifest, under its lock) or a protected one (re-signed envelope; needs
+ * OWNER). A label whose protection is required is never recorded on a plain file: with `opts.protect` the
+ * file is protected under it in the same step, else E_PROTECTION_REQUIRED and nothing changes.
+ */
+export async function setFileLabel(ctx: AppContext, path: string, query: string, opts: SetFileLabelOptions = {}): Promise<LabelApplied> {
   const policy = await ctx.store.policy();
   const label = findLabel(policy, query, { applicable: true });
   const id = requireIdentity(ctx);
   const justification = opts.justification?.trim() ? { justification: opts.justification.trim() } : {};
+  if (!isProtectedPath(path) && requiresProtection(label) && !opts.copyOf) {
+    if (!opts.protect) {
+      throw new SensitivityError('E_PROTECTION_REQUIRED', `${label.displayName} requires protection: applying it protects the file`, path, {
+        details: { hint: 'protect-with-label', label: label.path },
+      });
+    }
+    const from = getLabel(await ctx.store.manifest(), path)?.label;
+    const { output } = await protect(ctx, path, { ...opts.protect, label: label.id, ...justification });
+    return { ...(from ? { from } : {}), to: label.id, direction: directionOf(policy, from, label.id), protectedAs: output };
+  }
   if (isProtectedPath(path)) {
     const info = await inspect(ctx, path);
     const from = info.label.id;
-    const direction = from === label.id ? 'same' : isDowngrade(policy, from, label.id) ? 'downgrade' : 'upgrade';
+    const direction = directionOf(policy, from, label.id);
     if (direction === 'downgrade' && policy.requireDowngradeJustification && !justification.justification) {
       throw new SensitivityError('E_JUSTIFICATION_REQUIRED', `lowering the label from ${info.label.name} to ${label.name} needs a justification`, path, {
         details: { hint: 'give-justification', from: info.label.name, to: label.name },
