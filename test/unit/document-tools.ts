@@ -4,7 +4,8 @@
  * what it writes; our code only reads and labels the results.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Runs a command in `dir` (bounded), returning its stdout. */
@@ -15,9 +16,17 @@ export function runIn(dir: string, cmd: string, args: readonly string[]): string
 /** Debian's python3 (python3-docx, python3-openpyxl) running `code` in `dir`. */
 export const python = (dir: string, code: string): string => runIn(dir, '/usr/bin/python3', ['-c', code]);
 
-/** LibreOffice headless with a private profile in `dir` (runs sharing one profile fail). */
-export const soffice = (dir: string, args: readonly string[]): string =>
-  runIn(dir, 'soffice', [`-env:UserInstallation=file://${dir}/lo-profile`, '--headless', ...args]);
+let profile: string | undefined;
+
+/** LibreOffice headless in `dir`, with a profile of this process's own (runs sharing one fail), removed at exit. */
+export function soffice(dir: string, args: readonly string[]): string {
+  if (!profile) {
+    const made = mkdtempSync(join(tmpdir(), 'sensitivity-lo-'));
+    process.on('exit', () => rmSync(made, { recursive: true, force: true }));
+    profile = made;
+  }
+  return runIn(dir, 'soffice', [`-env:UserInstallation=file://${profile}`, '--headless', ...args]);
+}
 
 const xml = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -66,6 +75,7 @@ export function makePptx(dir: string, name: string, slides: readonly string[]): 
     `<?xml version="1.0" encoding="UTF-8"?><office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" office:version="1.2" office:mimetype="application/vnd.oasis.opendocument.presentation"><office:body><office:presentation>${pages}</office:presentation></office:body></office:document>`,
   );
   soffice(dir, ['--convert-to', 'pptx', `${base}.fodp`]);
+  rmSync(join(dir, `${base}.fodp`));
 }
 
 /** `name`.pdf by LibreOffice Writer from plain text (each form feed starts a page). */
@@ -73,4 +83,5 @@ export function makePdf(dir: string, name: string, text: string): void {
   const base = name.replace(/\.pdf$/, '');
   writeFileSync(join(dir, `${base}.txt`), text);
   soffice(dir, ['--convert-to', 'pdf', `${base}.txt`]);
+  rmSync(join(dir, `${base}.txt`));
 }

@@ -62,7 +62,7 @@ export function labeledDocument(policy: Policy, path: string, inside: LabelInsid
   const tenant = policy.purview?.tenantId.toLowerCase();
   return {
     path,
-    label: inside.policyLabel ? envelopeLabelOf(inside.policyLabel) : { id: m.labelId, name: m.name ?? m.labelId, unknown: true },
+    label: inside.policyLabel ? envelopeLabelOf(inside.policyLabel) : { id: m.labelId, name: m.name ? `${m.name} (${m.labelId})` : m.labelId, unknown: true },
     protected: null,
     ...(m.setDate ? { setAt: m.setDate } : {}),
     document: {

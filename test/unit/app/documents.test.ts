@@ -122,7 +122,7 @@ describe('app: labels inside documents', () => {
     ws.files.put('other.docx', word('99999999-9999-4999-8999-999999999999', 'Secret Project'));
     assert.equal((await app.labelOf(ws.ctx, 'known.docx'))?.label.id, 'general');
     const other = await app.labelOf(ws.ctx, 'other.docx');
-    assert.deepEqual(other?.label, { id: '99999999-9999-4999-8999-999999999999', name: 'Secret Project', unknown: true });
+    assert.deepEqual(other?.label, { id: '99999999-9999-4999-8999-999999999999', name: 'Secret Project (99999999-9999-4999-8999-999999999999)', unknown: true });
     assert.equal(other?.setAt, '2025-05-05T05:05:05Z');
     // Without any Purview settings in the policy the label inside is still read.
     const plain = workspace(DEFAULT_POLICY);
