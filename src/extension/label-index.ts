@@ -39,8 +39,8 @@ export interface FileLabel {
   readonly document?: LabeledFile['document'];
   /** The policy requires a label here and the file has none. */
   readonly missingMandatory: boolean;
-  /** The label asks for protection and the file is plain. */
-  readonly protectionRecommended: boolean;
+  /** The label requires protection and the file is still plaintext: a warning until it is protected. */
+  readonly protectionMissing: boolean;
 }
 
 interface RootState {
@@ -228,17 +228,18 @@ export class LabelIndex implements vscode.Disposable {
     // A label the file carries itself (envelope, document): the policy's view of it, else its own name.
     const carried = (l: { id: string; name: string }) => {
       const known = labels.get(l.id);
-      return { label: known ? shownLabel(known) : { id: l.id, displayName: l.name }, recommended: known?.protection?.required === true };
+      return { label: known ? shownLabel(known) : { id: l.id, displayName: l.name }, known };
     };
     if (isEnvelopeUri(disk)) {
       const info = await this.protectedInfo(disk);
-      return { ...file, label: carried(info.label).label, protected: info, protectionRecommended: false };
+      return { ...file, label: carried(info.label).label, protected: info, protectionMissing: false };
     }
     const core = await this.services.core();
     const inside = documentKindOf(rel) ? await this.labelInside(disk) : undefined;
     if (inside) {
-      const { label, recommended } = carried(inside.label);
-      return { ...file, label, ...(inside.setAt ? { setAt: inside.setAt } : {}), document: inside.document, protectionRecommended: recommended };
+      const { label, known } = carried(inside.label);
+      const protectionMissing = known !== undefined && core.requiresProtection(known);
+      return { ...file, label, ...(inside.setAt ? { setAt: inside.setAt } : {}), document: inside.document, protectionMissing };
     }
     const entry = core.getLabel(await root.manifest, rel);
     const known = entry ? labels.get(entry.label) : undefined;
@@ -249,7 +250,7 @@ export class LabelIndex implements vscode.Disposable {
       ...(entry ? { label: known ? shownLabel(known) : { id: entry.label, displayName: entry.label }, setBy: entry.setBy, setAt: entry.setAt } : {}),
       ...(entry?.justification ? { justification: entry.justification } : {}),
       missingMandatory: !entry && core.isMandatory(await root.policy, rel),
-      protectionRecommended: known?.protection?.required === true,
+      protectionMissing: known !== undefined && core.requiresProtection(known),
     };
   }
 

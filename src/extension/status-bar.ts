@@ -75,7 +75,8 @@ export function tooltipOf(f: FileLabel, outranked?: Outranked): vscode.MarkdownS
     lines.push('', `Labeled by ${escapeMarkdown(identityDisplay(f.setBy))}${f.setAt ? ` on ${escapeMarkdown(new Date(f.setAt).toLocaleDateString())}` : ''}`);
     if (f.justification) lines.push('', `Justification: _${escapeMarkdown(f.justification)}_`);
   }
-  if (f.protectionRecommended) lines.push('', '$(shield) This label asks for protection: this file is not protected yet.');
+  if (f.protectionMissing)
+    lines.push('', `$(warning) **Not protected yet**: ${escapeMarkdown(f.label?.displayName ?? '')} requires protection, and this file is still plaintext.`);
   if (outranked)
     lines.push('', `$(warning) Its content (${escapeMarkdown(outranked.summary)}) needs at least **${escapeMarkdown(outranked.needs.displayName)}**.`);
   const links = [commandLink(f.label ? 'Change label' : 'Apply a label', COMMAND.applyLabel, [f.uri])];
@@ -133,12 +134,16 @@ export class LabelStatusBar implements vscode.Disposable {
       this.shown = false;
       return;
     }
-    this.item.text = (f.label ? `${f.protected ? '$(lock)' : '$(tag)'} ${f.label.displayName}` : '$(tag) No label') + (outranked ? ' $(warning)' : '');
-    this.item.backgroundColor = f.missingMandatory || outranked ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    const warn = f.missingMandatory || outranked !== undefined || f.protectionMissing;
+    this.item.text =
+      (f.label ? `${f.protected ? '$(lock)' : '$(tag)'} ${f.label.displayName}` : '$(tag) No label') + (outranked || f.protectionMissing ? ' $(warning)' : '');
+    this.item.backgroundColor = warn ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.tooltip = tooltipOf(f, outranked);
     this.item.command = { title: 'Change Label', command: COMMAND.applyLabel, arguments: [f.uri] };
     this.item.accessibilityInformation = {
-      label: f.label ? `Sensitivity label ${f.label.displayName}${f.protected ? ', protected' : ''}` : 'No sensitivity label; one is required',
+      label: f.label
+        ? `Sensitivity label ${f.label.displayName}${f.protected ? ', protected' : f.protectionMissing ? ', not protected yet though the label requires it' : ''}`
+        : 'No sensitivity label; one is required',
     };
     this.item.show();
     this.shown = true;

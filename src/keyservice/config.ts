@@ -4,7 +4,7 @@
  * the service runs; the rest (listen address, token, IdP, log, directory folder) needs a restart.
  */
 import { SensitivityError } from '../core/errors.js';
-import { isKeyName } from './names.js';
+import { isKeyName, RESERVED_NAMES } from './names.js';
 
 /** Who a rule admits: anyone matching any list. */
 export interface AllowRules {
@@ -42,10 +42,12 @@ export interface ServiceConfig {
   readonly baseUrl: string;
   /** Take the client address from X-Forwarded-For (only behind a proxy you run). */
   readonly trustProxy: boolean;
-  readonly pkcs11: { readonly module: string; readonly token: string; readonly pinEnv: string; readonly pinFile?: string };
+  readonly pkcs11: { readonly module: string; readonly token: string; readonly pinEnv: string; readonly pinFile?: string; readonly sessions: number };
   readonly oidc: {
     readonly issuer: string;
     readonly audience: string;
+    /** The authorization server named in the 401 challenge (`authorization="…"`; default the issuer). */
+    readonly authorization: string;
     readonly clockSkewSeconds: number;
     readonly emailClaim: string;
     readonly groupsClaim: string;
@@ -168,12 +170,13 @@ export function parseConfig(text: string, file: string): ServiceConfig {
   }
   const r = Reader.root(json, file).only('listen', 'baseUrl', 'trustProxy', 'pkcs11', 'oidc', 'accessLog', 'keys', 'revoked', 'cacheSeconds', 'directory');
   const listen = r.obj('listen').only('host', 'port');
-  const p = r.obj('pkcs11').only('module', 'token', 'pinEnv', 'pinFile');
-  const o = r.obj('oidc').only('issuer', 'audience', 'clockSkewSeconds', 'emailClaim', 'groupsClaim', 'rolesClaim');
+  const p = r.obj('pkcs11').only('module', 'token', 'pinEnv', 'pinFile', 'sessions');
+  const o = r.obj('oidc').only('issuer', 'audience', 'authorization', 'clockSkewSeconds', 'emailClaim', 'groupsClaim', 'rolesClaim');
   const log = r.obj('accessLog').only('file', 'stdout');
   const keys = new Map<string, KeyPolicy>();
   for (const [name, k] of r.entries('keys')) {
-    if (!isKeyName(name) || name === 'directory') throw fail(file, `/keys/${name}`, 'is not a key name (letters, digits, . _ -; at most 64; not "directory")');
+    if (!isKeyName(name))
+      throw fail(file, `/keys/${name}`, `is not a key name (letters, digits, . _ -; at most 64; not ${RESERVED_NAMES.map((n) => `"${n}"`).join(', ')})`);
     k.only('allow', 'revoked');
     keys.set(name, { allow: allowRules(k.obj('allow')), revoked: revocations(k.has('revoked') ? k.obj('revoked') : undefined) });
   }
@@ -183,10 +186,17 @@ export function parseConfig(text: string, file: string): ServiceConfig {
     listen: { host: listen.str('host', '127.0.0.1'), port: listen.int('port', 0, 0, 65535) },
     baseUrl: r.url('baseUrl'),
     trustProxy: r.bool('trustProxy', false),
-    pkcs11: { module: p.str('module'), token: p.str('token'), pinEnv: p.str('pinEnv', 'SENSITIVITY_KS_PIN'), ...(pinFile ? { pinFile } : {}) },
+    pkcs11: {
+      module: p.str('module'),
+      token: p.str('token'),
+      pinEnv: p.str('pinEnv', 'SENSITIVITY_KS_PIN'),
+      ...(pinFile ? { pinFile } : {}),
+      sessions: p.int('sessions', 4, 1, 64),
+    },
     oidc: {
       issuer: o.url('issuer'),
       audience: o.str('audience'),
+      authorization: o.has('authorization') ? o.url('authorization') : o.url('issuer'),
       clockSkewSeconds: o.int('clockSkewSeconds', 60, 0, 300),
       emailClaim: o.str('emailClaim', 'email'),
       groupsClaim: o.str('groupsClaim', 'groups'),

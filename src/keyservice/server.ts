@@ -8,13 +8,13 @@ import { watchFile, unwatchFile } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { fingerprint, issueCertificate, parsePublicIdentity, verifyCertificate, type PublicIdentity } from '../core/index.js';
+import { fingerprint, issueCertificate, parsePublicIdentity, verifyCertificate, verifyIdentity, type PublicIdentity } from '../core/index.js';
 import { readTextIfExists, writeFileAtomic } from '../node/node-io.js';
 import { AccessLog, type AccessRecord } from './access-log.js';
 import { admits, authoriseDecrypt, checkRevocations, type RequestContext } from './authorise.js';
 import { parseConfig, restartOnlyChanges, type Policy, type ServiceConfig } from './config.js';
-import { RetiredError, Token, type KeyVersion } from './hsm.js';
-import { DECRYPT_REASON, HttpError } from './http-error.js';
+import { RetiredError, Token, TokenUnavailableError, type KeyVersion } from './hsm.js';
+import { DECRYPT_REASON, HttpError, hsmUnavailable, RETRY_AFTER_SECONDS } from './http-error.js';
 import { TokenVerifier, type Caller } from './tokens.js';
 
 const MAX_BODY = 64 * 1024;
@@ -40,15 +40,33 @@ function decodeBase64(s: unknown): Buffer | undefined {
   return b.length === 0 ? undefined : b;
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
   const bytes = Buffer.from(JSON.stringify(body));
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': bytes.length,
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
+    ...(status === 503 ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {}),
+    ...headers,
   });
   res.end(bytes);
+}
+
+/** `cache.exp` as the reference service writes it: UTC, to the second, no zone designator (`yyyy-MM-ddTHH:mm:ss`). */
+export function cacheExp(at: Date): string {
+  return at.toISOString().slice(0, 19);
+}
+
+/** A request whose client went away (aborted mid-body, connection reset): nothing to answer, nothing to report. */
+function aborted(req: IncomingMessage, e: unknown): boolean {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return req.readableAborted || code === 'ECONNRESET' || code === 'ECONNABORTED' || (e instanceof Error && e.message === 'aborted');
+}
+
+/** A token fault as the HTTP answer it is (503), anything else unchanged. */
+function asHttp(e: unknown): unknown {
+  return e instanceof TokenUnavailableError ? hsmUnavailable() : e;
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -73,7 +91,7 @@ function parseJson(body: Buffer): unknown {
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The decrypt body's members (docs/KEY-SERVICE.md); E_BAD_REQUEST / E_UNSUPPORTED_ALG otherwise. */
-function decryptRequest(raw: Buffer): { value: Buffer; ctx: RequestContext } {
+export function decryptRequest(raw: Buffer): { value: Buffer; ctx: RequestContext } {
   const body = parseJson(raw);
   if (!isObj(body)) throw new HttpError('E_BAD_REQUEST', 'the body is not a JSON object');
   const extra = Object.keys(body).find((k) => !['alg', 'value', 'contentId', 'label'].includes(k));
@@ -119,7 +137,9 @@ export class KeyService {
   private async versions(name: string): Promise<KeyVersion[]> {
     const hit = this.keys.get(name);
     if (hit && Date.now() - hit.at < KEYS_TTL_MS) return hit.versions;
-    const versions = await this.token.list(name);
+    const versions = await this.token.list(name).catch((e: unknown) => {
+      throw asHttp(e);
+    });
     this.keys.set(name, { at: Date.now(), versions });
     return versions;
   }
@@ -139,35 +159,60 @@ export class KeyService {
     return forwarded || req.socket.remoteAddress || '';
   }
 
+  /**
+   * A 401's challenge (RFC 6750 §3), as Microsoft's DKE clients and test tool read it: the realm, the
+   * authorization server and the resource (the audience to ask a token for) as quoted parameters of
+   * `WWW-Authenticate: Bearer`, and — as the reference service also sends them — as headers of their own.
+   */
+  private challenge(e: HttpError): Record<string, string> {
+    const { authorization, audience } = this.config.oidc;
+    const quoted = (v: string) => `"${v.replace(/["\\,]/g, '')}"`;
+    const error = e.code === 'E_TOKEN_MISSING' ? '' : `, error="invalid_token"`;
+    return {
+      'www-authenticate': `Bearer realm=${quoted(this.config.baseUrl)}, authorization=${quoted(authorization)}, resource=${quoted(audience)}${error}`,
+      resource: audience,
+      authorization,
+    };
+  }
+
   /** Handles one request; never throws. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       const parts = path.split('/').slice(1).map(decodeURIComponent);
+      // The service's own route words match in any case, as the reference service's (ASP.NET) routes do; key names and ids do not.
+      const word = (i: number) => parts[i]?.toLowerCase();
       const method = req.method ?? 'GET';
       const route = (want: string) => {
         if (method !== want) throw new HttpError('E_METHOD', `use ${want} here`);
       };
-      if (parts[0] === 'directory' && parts.length === 1) {
+      if (word(0) === 'ready' && parts.length === 1) {
+        route('GET');
+        if (!(await this.token.ready())) throw hsmUnavailable();
+        return send(res, 200, { status: 'ready' });
+      }
+      if (word(0) === 'directory' && parts.length === 1) {
         if (method === 'GET') return send(res, 200, await this.directoryKeys());
         route('POST');
         return send(res, 200, await this.certify(req));
       }
-      if (parts[0] === 'directory' && parts.length === 2) {
+      if (word(0) === 'directory' && parts.length === 2) {
         route('GET');
         return send(res, 200, await this.certificate(parts[1]!));
       }
       if (parts.length === 1 && parts[0] !== '') {
         route('GET');
-        return send(res, 200, await this.publicKey(parts[0]!));
+        const seconds = this.policy.cacheSeconds;
+        return send(res, 200, await this.publicKey(parts[0]!), seconds > 0 ? { 'cache-control': `public, max-age=${seconds}` } : {});
       }
-      if (parts.length === 3 && parts[2] === 'decrypt') {
+      if (parts.length === 3 && word(2) === 'decrypt') {
         route('POST');
         return send(res, 200, await this.decrypt(req, parts[0]!, parts[1]!));
       }
       throw new HttpError('E_NOT_FOUND', 'no such route');
     } catch (e) {
-      if (e instanceof HttpError) return send(res, e.status, { code: e.code, reason: e.reason });
+      if (e instanceof HttpError) return send(res, e.status, { code: e.code, reason: e.reason }, e.status === 401 ? this.challenge(e) : {});
+      if (aborted(req, e)) return void res.destroy();
       process.stderr.write(`key-service: ${(e as Error).stack ?? String(e)}\n`);
       return send(res, 500, { code: 'E_INTERNAL', reason: 'the key service failed; see its log' });
     }
@@ -179,7 +224,7 @@ export class KeyService {
     const newest = live.at(-1);
     if (!newest) throw new HttpError('E_KEY_RETIRED', `every version of "${name}" is retired`);
     const n = Buffer.from(newest.publicJwk.n as string, 'base64url').toString('base64');
-    const exp = new Date(Date.now() + this.policy.cacheSeconds * 1000).toISOString();
+    const exp = cacheExp(new Date(Date.now() + this.policy.cacheSeconds * 1000));
     return { key: { kty: 'RSA', n, e: 65537, alg: 'RS256', kid: `${this.config.baseUrl}/${name}/${newest.keyId}` }, cache: { exp } };
   }
 
@@ -196,14 +241,16 @@ export class KeyService {
       caller = await this.verifier.verify(req.headers.authorization);
       const parsed = decryptRequest(body);
       ctx = parsed.ctx;
+      if (parsed.value.length !== Buffer.from(version.publicJwk.n as string, 'base64url').length)
+        throw new HttpError('E_BAD_REQUEST', `value must be ${Buffer.from(version.publicJwk.n as string, 'base64url').length} bytes, the size of this key`);
       authoriseDecrypt(this.policy, name, caller, ctx);
       let secret: Buffer | undefined;
       try {
-        secret = this.token.decrypt(version, parsed.value, oaepLabel(ctx));
+        secret = await this.token.decrypt(version, parsed.value, oaepLabel(ctx));
       } catch (e) {
         if (e instanceof RetiredError)
           throw new HttpError('E_KEY_RETIRED', `version ${version.version} of "${name}" is retired: what was sealed under it cannot be opened`);
-        throw e;
+        throw asHttp(e);
       }
       if (!secret) throw new HttpError('E_DECRYPT', DECRYPT_REASON);
       await this.log.record({ action: 'key.decrypt', caller, decision: 'allow', ...base, ...ctx });
@@ -246,7 +293,8 @@ export class KeyService {
       if (!isObj(json) || Object.keys(json).some((k) => k !== 'identity'))
         throw new HttpError('E_BAD_REQUEST', 'the body is {"identity": <sensitivity id show --json>}');
       try {
-        identity = parsePublicIdentity(json.identity);
+        // The identity's own self-signature must verify (or exist): the directory certifies nothing its owner did not sign.
+        identity = await verifyIdentity(parsePublicIdentity(json.identity));
       } catch (e) {
         throw new HttpError('E_BAD_REQUEST', (e as Error).message);
       }
@@ -254,7 +302,15 @@ export class KeyService {
       const allow = this.policy.directory?.allow;
       if (allow && !admits(allow, caller)) throw new HttpError('E_NOT_AUTHORISED', 'you are not among the people this directory certifies');
       if (identity.email !== caller.email) throw new HttpError('E_NOT_AUTHORISED', `you signed in as ${caller.email}: you can only certify your own identity`);
-      const signer = { kid: signing.keyId, sign: async (data: Uint8Array) => new Uint8Array(this.token.sign(signing, data)) };
+      const signer = {
+        kid: signing.keyId,
+        sign: async (data: Uint8Array) =>
+          new Uint8Array(
+            await this.token.sign(signing, data).catch((e: unknown) => {
+              throw asHttp(e);
+            }),
+          ),
+      };
       const certificate = await issueCertificate(identity, {
         issuer: this.config.baseUrl,
         signer,
@@ -311,7 +367,7 @@ async function readPin(p: ServiceConfig['pkcs11']): Promise<string> {
 
 /** Opens the token a config names. */
 export async function openToken(config: ServiceConfig): Promise<Token> {
-  return Token.open({ module: config.pkcs11.module, token: config.pkcs11.token, pin: await readPin(config.pkcs11) });
+  return Token.open({ module: config.pkcs11.module, token: config.pkcs11.token, pin: await readPin(config.pkcs11), sessions: config.pkcs11.sessions });
 }
 
 export async function loadConfig(file: string): Promise<ServiceConfig> {

@@ -11,6 +11,12 @@ import type { ByteSource, RandomAccessSource } from '../core/ports.js';
 /** Stream reads of a non-regular file: large pieces keep syscalls off the hot path. */
 const STREAM_PIECE = 1 << 20;
 
+/**
+ * The most one positional read asks for: Node aborts the process (a native assertion) on a single read of
+ * 2 GiB or more, so larger buffers are filled by several reads (callers loop over short reads).
+ */
+const MAX_READ = 1 << 30;
+
 /** Files at least this large are worth raising the allocator's trim threshold for (see `keepFreedMemory`). */
 const LARGE_FILE = 8 << 20;
 
@@ -68,7 +74,7 @@ export function randomAccessFile(handle: FileHandle, size: number): RandomAccess
     size,
     read: async (buf, position) => {
       if (large && collectYoung && ++reads % READS_PER_COLLECTION === 0) collectYoung();
-      return (await handle.read(buf, 0, buf.length, position)).bytesRead;
+      return (await handle.read(buf, 0, Math.min(buf.length, MAX_READ), position)).bytesRead;
     },
   };
 }

@@ -9,9 +9,11 @@
  *   try { … fetch(`${ks.url}/Finance`) … } finally { await ks.stop(); await idp.stop(); }
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
 import { writeFileSync, renameSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { startIdp, type TestIdp } from './idp.js';
 import { createSoftHsm, type SoftHsm } from './softhsm.js';
 
 export const CLI = resolve('dist/cli.js');
@@ -184,4 +186,39 @@ export function doubleKeyPolicy(base: string): Record<string, unknown> {
     ],
     defaultLabel: 'general',
   };
+}
+
+/** A `GET /{keyName}` answer (the DKE shape). */
+export interface PublicKeyResponse {
+  key: { kty: string; n: string; e: number; alg: string; kid: string };
+  cache: { exp: string };
+}
+
+/** Encrypts `secret` to a `GET /{keyName}` answer's key (RSA-OAEP-256, standard base64), as a Double Key client does. */
+export function sealTo(pub: PublicKeyResponse, secret: Buffer, oaepLabel?: Buffer): string {
+  const key = createPublicKey({ key: { kty: 'RSA', n: Buffer.from(pub.key.n, 'base64').toString('base64url'), e: 'AQAB' }, format: 'jwk' });
+  return publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', ...(oaepLabel ? { oaepLabel } : {}) }, secret).toString('base64');
+}
+
+/** An IdP, a key service with one key `name` for the `finance` group, Alice's token and the key's public half. */
+export interface FinanceService {
+  readonly idp: TestIdp;
+  readonly ks: TestKeyService;
+  /** Alice's access token (she is in `finance`). */
+  readonly token: string;
+  readonly pub: PublicKeyResponse;
+  stop(): Promise<void>;
+}
+
+export async function startFinanceService(name: string, options: Partial<KeyServiceOptions> = {}): Promise<FinanceService> {
+  const idp = await startIdp();
+  try {
+    const ks = await startKeyService({ idp, keys: { [name]: { allow: { groups: ['finance'] } } }, ...options });
+    const token = await idp.tokenFor('alice@example.com');
+    const pub = (await (await fetch(`${ks.url}/${name}`)).json()) as PublicKeyResponse;
+    return { idp, ks, token, pub, stop: async () => (await ks.stop(), await idp.stop()) };
+  } catch (e) {
+    await idp.stop();
+    throw e;
+  }
 }

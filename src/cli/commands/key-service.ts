@@ -129,7 +129,7 @@ export const keyServiceCommands: Command[] = [
         }
         const question = `Retiring ${name} v${version} destroys its private key: every file sealed under it becomes unreadable, for everyone, for good.\nType the key name to confirm: `;
         if (!hasFlag(args, 'yes') && !(await confirmed(question, name!))) throw new SensitivityError('E_CANCELLED', 'not retired');
-        token.retire(name!, version);
+        await token.retire(v);
         out(`retired ${name} v${version} (${v.keyId})`);
       });
     },

@@ -5,13 +5,14 @@
  */
 import { rewrapEnvelope } from '../envelope/index.js';
 import { SensitivityError } from '../errors.js';
-import { getLabel, removeLabel as removeManifestLabel, removePath, setLabel, type LabelChange, type ManifestEntry } from '../labels/index.js';
+import { directionOf, getLabel, removeLabel as removeManifestLabel, removePath, setLabel, type LabelChange, type ManifestEntry } from '../labels/index.js';
 import { isProtectedPath } from '../paths.js';
-import { findLabel, isDowngrade, type Policy, type PolicyLabel } from '../policy/index.js';
+import { findLabel, requiresProtection, type Policy, type PolicyLabel } from '../policy/index.js';
 import { actorOf, keyServiceOf, timeAndChance, envelopeLabelOf, requireIdentity } from './context.js';
 import { isDocumentPath, labelGoesInside, labelInside, writeLabelInside, type LabelInside } from './document-label.js';
 import { inspect, type ProtectedInfo } from './inspect.js';
 import type { AppContext } from './ports.js';
+import { protect, type ProtectRequest } from './protect.js';
 import { rewriteProtected } from './rewrite.js';
 
 /** A labeled file, plain or protected, as listings show it. */
@@ -100,15 +101,15 @@ export async function labelOf(ctx: AppContext, path: string): Promise<LabeledFil
   return plainLabelOf(ctx, path);
 }
 
-/** The direction of a change from `from` to `to`, and E_JUSTIFICATION_REQUIRED for an unjustified downgrade the policy forbids. */
-function directionOf(
+/** The direction of a change from `from` to `to` (none: a removal), and E_JUSTIFICATION_REQUIRED for an unjustified downgrade the policy forbids. */
+function justifiedDirection(
   policy: Policy,
   path: string,
   from: LabeledFile['label'] | undefined,
   to: PolicyLabel | undefined,
   justified: boolean,
 ): LabelChange['direction'] {
-  const direction = from === undefined ? 'new' : from.id === to?.id ? 'same' : isDowngrade(policy, from.id, to?.id) ? 'downgrade' : 'upgrade';
+  const direction = to ? directionOf(policy, from?.id, to.id) : 'downgrade';
   if (direction === 'downgrade' && policy.requireDowngradeJustification && !justified) {
     const what = to ? `lowering the label from ${from!.name} to ${to.displayName}` : `removing the label ${from!.name} is a downgrade and`;
     throw new SensitivityError('E_JUSTIFICATION_REQUIRED', `${what} needs a justification`, path, {
@@ -130,7 +131,7 @@ async function setDocumentLabel(
   justification: { justification?: string },
 ): Promise<LabelChange> {
   const current = await plainLabelOf(ctx, path, policy);
-  const direction = directionOf(policy, path, current?.label, label, !!justification.justification);
+  const direction = justifiedDirection(policy, path, current?.label, label, !!justification.justification);
   const change: LabelChange = { ...(current ? { from: current.label.id } : {}), to: label.id, direction };
   const event = () => ctx.audit.append({ action: 'label.set', actor: actorOf(ctx), file: path, ...change, ...justification });
   const inside = labelGoesInside(policy, path, label);
@@ -162,16 +163,51 @@ async function setDocumentLabel(
   return change;
 }
 
-/** Applies a label to a plain file (manifest, under its lock) or a protected one (re-signed envelope; needs OWNER). */
-export async function setFileLabel(ctx: AppContext, path: string, query: string, opts: { justification?: string } = {}): Promise<LabelChange> {
+export interface SetFileLabelOptions {
+  readonly justification?: string;
+  /**
+   * How to protect a plain file when the label's protection is required (encrypt on label): the grants and
+   * options of `protect`, whose label is this one. Without it such a label is refused (E_PROTECTION_REQUIRED).
+   */
+  readonly protect?: Omit<ProtectRequest, 'label' | 'justification'>;
+  /**
+   * The plain file is a byte-for-byte copy of this plain file and takes its label as it stands (labels follow
+   * content): a label requiring protection is recorded, and shows as a warning until the copy is protected.
+   */
+  readonly copyOf?: string;
+}
+
+/** What applying a label did: the change, and for a label that protects, the protected file written. */
+export interface LabelApplied extends LabelChange {
+  readonly protectedAs?: string;
+}
+
+/**
+ * Applies a label to a plain file (manifest, under its lock) or a protected one (re-signed envelope; needs
+ * OWNER). A label whose protection is required is never recorded on a plain file: with `opts.protect` the
+ * file is protected under it in the same step, else E_PROTECTION_REQUIRED and nothing changes.
+ */
+export async function setFileLabel(ctx: AppContext, path: string, query: string, opts: SetFileLabelOptions = {}): Promise<LabelApplied> {
   const policy = await ctx.store.policy();
   const label = findLabel(policy, query, { applicable: true });
   const id = requireIdentity(ctx);
   const justification = opts.justification?.trim() ? { justification: opts.justification.trim() } : {};
+  if (!isProtectedPath(path) && requiresProtection(label) && !opts.copyOf) {
+    if (!opts.protect) {
+      throw new SensitivityError('E_PROTECTION_REQUIRED', `${label.displayName} requires protection: applying it protects the file`, path, {
+        details: { hint: 'protect-with-label', label: label.path },
+      });
+    }
+    const from = (await plainLabelOf(ctx, path, policy))?.label.id;
+    // A document keeps the label inside too, so Office shows it once the file is unprotected.
+    if (labelGoesInside(policy, path, label)) await writeLabelInside(ctx, policy, path, label, 'Privileged', async () => undefined);
+    const { output } = await protect(ctx, path, { ...opts.protect, label: label.id, ...justification });
+    return { ...(from ? { from } : {}), to: label.id, direction: directionOf(policy, from, label.id), protectedAs: output };
+  }
   if (isProtectedPath(path)) {
     const info = await inspect(ctx, path);
     const from = info.label.id;
-    const direction = from === label.id ? 'same' : isDowngrade(policy, from, label.id) ? 'downgrade' : 'upgrade';
+    const direction = directionOf(policy, from, label.id);
     if (direction === 'downgrade' && policy.requireDowngradeJustification && !justification.justification) {
       throw new SensitivityError('E_JUSTIFICATION_REQUIRED', `lowering the label from ${info.label.name} to ${label.name} needs a justification`, path, {
         details: { hint: 'give-justification', from: info.label.name, to: label.name },
@@ -213,7 +249,7 @@ export async function removeFileLabel(ctx: AppContext, path: string, opts: { jus
     if (current.document?.foreignTenant) {
       throw new SensitivityError('E_USAGE', "the document's label was set by another organisation; only it can remove it", path);
     }
-    directionOf(policy, path, current.label, undefined, !!justification.justification);
+    justifiedDirection(policy, path, current.label, undefined, !!justification.justification);
     await writeLabelInside(ctx, policy, path, null, 'Privileged', () =>
       ctx.audit.append({ action: 'label.remove', actor: actorOf(ctx), file: path, from: current.label.id, direction: 'downgrade', ...justification }),
     );

@@ -10,7 +10,7 @@
  *  90+n 32 header MAC
  */
 import { SensitivityError } from '../errors.js';
-import { arr, COMPACT_JWS, formatError, json, obj, str } from './check.js';
+import { arr, B64U, COMPACT_JWS, formatError, json, obj, str } from './check.js';
 import type { ByteReader } from './io.js';
 import { COMMITMENT_LENGTH, headerMac, MAC_LENGTH, SALT_LENGTH } from './keys.js';
 import { checkSlots, parseSlot, type Slot } from './slots.js';
@@ -40,8 +40,23 @@ export interface Metadata {
   readonly policy: string;
   /** Format 2: the policy versions this one replaces, oldest first (compact JWSs); absent in format 1. */
   readonly lineage?: readonly string[];
+  /** Format 2, optional: witness receipts for policy versions of the chain (docs/FORMAT.md §16); absent when none. */
+  readonly witness?: readonly WitnessEntry[];
   readonly slots: readonly Slot[];
 }
+
+/**
+ * A witness's receipt for one policy version (docs/FORMAT.md §16): `pd` names the version (its policy digest),
+ * `kind` the witness (readers skip kinds they do not know), `value` its receipt, opaque here.
+ */
+export interface WitnessEntry {
+  readonly pd: string;
+  readonly kind: string;
+  readonly value: string;
+}
+
+/** A receipt's size limit: a compact JWS with a certificate chain fits easily. */
+const MAX_WITNESS_VALUE = 64 * 1024;
 
 export interface HeaderFields {
   readonly version: 1 | 2;
@@ -115,10 +130,22 @@ export function encodeWriteBlock(block: WriteBlock): Uint8Array {
   return out;
 }
 
-/** Reads the write block of a body of `chunkCount` chunks: E_FORMAT when truncated or malformed. */
+/**
+ * The most chunks a format-2 body may have: its digests (32 bytes each) are held in memory while reading, so
+ * the write block stays within 1 GiB (32 TiB of content at the default 1 MiB chunks).
+ */
+export const MAX_WRITTEN_CHUNKS = 2 ** 25;
+
+/**
+ * Reads the write block of a body of `chunkCount` chunks: E_FORMAT when beyond the format's limit, longer than
+ * what the source still holds, or malformed. Nothing is allocated for bytes the source does not have.
+ */
 export async function readWriteBlock(reader: ByteReader, chunkCount: number): Promise<WriteBlock> {
+  if (chunkCount > MAX_WRITTEN_CHUNKS) throw formatError('the content length is out of range');
   const length = writeBlockLengthOf(chunkCount);
-  const bytes = await reader.read(length, new Uint8Array(length));
+  const random = reader.randomAccess;
+  if (random && random.size - reader.position < length) throw formatError('the write block is truncated');
+  const bytes = await reader.read(length);
   if (bytes.length < length) throw formatError('the write block is truncated');
   const at = chunkCount * DIGEST_LENGTH;
   const n = new DataView(bytes.buffer, bytes.byteOffset).getUint16(at);
@@ -134,8 +161,8 @@ export function checkSizes(chunkSize: number, plaintextLength: number): void {
   if (!Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
     throw new RangeError(`chunkSize must be an integer in [${MIN_CHUNK_SIZE}, ${MAX_CHUNK_SIZE}]`);
   }
-  if (!Number.isSafeInteger(plaintextLength) || plaintextLength < 0 || chunkCountOf(plaintextLength, chunkSize) > MAX_CHUNKS) {
-    throw new RangeError('size must be a non-negative safe integer within 2^32 chunks');
+  if (!Number.isSafeInteger(plaintextLength) || plaintextLength < 0 || chunkCountOf(plaintextLength, chunkSize) > MAX_WRITTEN_CHUNKS) {
+    throw new RangeError('size must be a non-negative safe integer within 2^25 chunks');
   }
 }
 
@@ -152,8 +179,9 @@ export function isMediaType(type: string): boolean {
 
 /** Serializes and MACs a header. */
 export function encodeHeader(f: HeaderFields, macKey: Uint8Array): Uint8Array {
-  const { name, type, policy, lineage, slots } = f.metadata;
-  const meta = new TextEncoder().encode(JSON.stringify({ name, type, policy, ...(f.version === 2 ? { lineage: lineage ?? [] } : {}), slots }));
+  const { name, type, policy, lineage, witness, slots } = f.metadata;
+  const history = f.version === 2 ? { lineage: lineage ?? [], ...(witness && witness.length > 0 ? { witness } : {}) } : {};
+  const meta = new TextEncoder().encode(JSON.stringify({ name, type, policy, ...history, slots }));
   if (meta.length > MAX_METADATA_LENGTH) throw new SensitivityError('E_USAGE', 'too many grantees for one protected file');
   const out = new Uint8Array(FIXED_LENGTH + meta.length + MAC_LENGTH);
   const view = new DataView(out.buffer);
@@ -221,7 +249,18 @@ function parseMetadata(raw: Uint8Array, version: 1 | 2): Metadata {
   const type = str(o.type, 'the content type', { test: isMediaType });
   const policy = str(o.policy, 'the policy', COMPACT_JWS, MAX_METADATA_LENGTH);
   const lineage = version === 2 ? arr(o.lineage, 'the lineage').map((p, i) => str(p, `lineage ${i}`, COMPACT_JWS, MAX_METADATA_LENGTH)) : undefined;
+  const witness =
+    version === 2 && o.witness !== undefined ? arr(o.witness, 'the witness receipts').map((w, i) => parseWitness(w, `witness receipt ${i}`)) : undefined;
   const slots = arr(o.slots, 'the slots').map((s, i) => parseSlot(s, `slot ${i}`));
   checkSlots(slots);
-  return { name, type, policy, ...(lineage ? { lineage } : {}), slots };
+  return { name, type, policy, ...(lineage ? { lineage } : {}), ...(witness ? { witness } : {}), slots };
+}
+
+function parseWitness(v: unknown, at: string): WitnessEntry {
+  const o = obj(v, at);
+  return {
+    pd: str(o.pd, `${at}.pd`, B64U, 43),
+    kind: str(o.kind, `${at}.kind`, undefined, 64),
+    value: str(o.value, `${at}.value`, undefined, MAX_WITNESS_VALUE),
+  };
 }

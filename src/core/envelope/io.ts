@@ -28,6 +28,20 @@ function exact(source: RandomAccessSource): ExactSource {
   };
 }
 
+/** `parts` (of `length` bytes in all) in one buffer. */
+function joined(parts: readonly Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Streamed reads larger than this are buffered in steps of this size (see `ByteReader.read`). */
+const STREAM_STEP = 16 * 1024 * 1024;
+
 const isRandomAccess = (s: ByteSource | RandomAccessSource): s is RandomAccessSource => !(Symbol.asyncIterator in s);
 
 /**
@@ -59,13 +73,16 @@ export class ByteReader {
    */
   async read(n: number, into?: Uint8Array): Promise<Uint8Array> {
     if (this.randomAccess) {
-      const out = into ? into.subarray(0, n) : new Uint8Array(n);
+      // Never more than the source holds: a length read from the file allocates nothing it does not have.
+      const want = Math.min(n, Math.max(0, this.randomAccess.size - this.position));
+      const out = into ? into.subarray(0, want) : new Uint8Array(want);
       const got = await this.randomAccess.readFully(out, this.position);
       this.position += got;
       return out.subarray(0, got);
     }
     // Fast path: the request fits in the current piece (or the source has ended): no copy.
     if (!(await this.#fill()) || this.#piece.length >= n) return this.#take(n);
+    if (!into && n > STREAM_STEP) return this.#readInSteps(n);
     const out = into ? into.subarray(0, n) : new Uint8Array(n);
     let got = 0;
     while (got < n && (this.#piece.length > 0 || (await this.#fill()))) {
@@ -89,6 +106,19 @@ export class ByteReader {
       this.#done = true;
       await this.#it?.return?.();
     }
+  }
+
+  /** A large read from a stream, buffered step by step: memory follows the bytes that arrive, not the `n` asked for. */
+  async #readInSteps(n: number): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    let got = 0;
+    while (got < n) {
+      const part = await this.read(Math.min(STREAM_STEP, n - got));
+      if (part.length === 0) break;
+      parts.push(part);
+      got += part.length;
+    }
+    return joined(parts, got);
   }
 
   #take(n: number): Uint8Array {
@@ -184,14 +214,6 @@ export function memorySink(): MemorySink {
         start += p.length;
       }
     },
-    bytes() {
-      const out = new Uint8Array(length);
-      let o = 0;
-      for (const p of parts) {
-        out.set(p, o);
-        o += p.length;
-      }
-      return out;
-    },
+    bytes: () => joined(parts, length),
   };
 }

@@ -18,9 +18,16 @@ import { makeDocx, makePdf, runIn } from '../document-tools.js';
 import { memoryContext, MemoryFiles, MemoryStore, rejectsCode } from './memory-ports.js';
 
 const TENANT = 'cb46c030-1825-4e81-a295-151c039dbf02';
-const GUIDS = { general: '11111111-1111-4111-8111-111111111111', 'confidential-all-employees': '22222222-2222-4222-8222-222222222222' } as const;
+const GUIDS = {
+  general: '11111111-1111-4111-8111-111111111111',
+  'confidential-all-employees': '22222222-2222-4222-8222-222222222222',
+  'highly-confidential-all-employees': '33333333-3333-4333-8333-333333333333',
+} as const;
 
-/** The default policy with Purview GUIDs on General and Confidential / All Employees. */
+/**
+ * The default policy with Purview GUIDs on General, Confidential / All Employees (here without required
+ * protection, so it labels without encrypting) and Highly Confidential / All Employees (protection required).
+ */
 const POLICY: Policy = {
   ...DEFAULT_POLICY,
   requireDowngradeJustification: true,
@@ -28,7 +35,14 @@ const POLICY: Policy = {
   labels: DEFAULT_POLICY.labels.map((l) => ({
     ...l,
     ...(l.id === 'general' ? { purviewId: GUIDS.general } : {}),
-    ...(l.sublabels ? { sublabels: l.sublabels.map((s) => (s.id === 'confidential-all-employees' ? { ...s, purviewId: GUIDS[s.id] } : s)) } : {}),
+    ...(l.sublabels
+      ? {
+          sublabels: l.sublabels.map((s) => {
+            if (s.id === 'confidential-all-employees') return { id: s.id, name: s.name, purviewId: GUIDS[s.id] };
+            return s.id === 'highly-confidential-all-employees' ? { ...s, purviewId: GUIDS[s.id] } : s;
+          }),
+        }
+      : {}),
   })),
 };
 
@@ -122,7 +136,11 @@ describe('app: labels inside documents', () => {
     ws.files.put('other.docx', word('99999999-9999-4999-8999-999999999999', 'Secret Project'));
     assert.equal((await app.labelOf(ws.ctx, 'known.docx'))?.label.id, 'general');
     const other = await app.labelOf(ws.ctx, 'other.docx');
-    assert.deepEqual(other?.label, { id: '99999999-9999-4999-8999-999999999999', name: 'Secret Project (99999999-9999-4999-8999-999999999999)', unknown: true });
+    assert.deepEqual(other?.label, {
+      id: '99999999-9999-4999-8999-999999999999',
+      name: 'Secret Project (99999999-9999-4999-8999-999999999999)',
+      unknown: true,
+    });
     assert.equal(other?.setAt, '2025-05-05T05:05:05Z');
     // Without any Purview settings in the policy the label inside is still read.
     const plain = workspace(DEFAULT_POLICY);
@@ -152,5 +170,21 @@ describe('app: labels inside documents', () => {
     await app.setFileLabel(ws.ctx, 'docs/plan.docx', 'Confidential/All Employees');
     const { info } = await app.protect(ws.ctx, 'docs/plan.docx');
     assert.equal(info.policy.label.id, 'confidential-all-employees');
+  });
+
+  it('a label that protects: the .docx inside the envelope carries it too, and the header shows it without decrypting', async () => {
+    const ws = workspace();
+    const applied = await app.setFileLabel(ws.ctx, 'docs/plan.docx', 'Highly Confidential/All Employees', { protect: {} });
+    assert.equal(applied.protectedAs, 'docs/plan.docx.protected');
+    const header = await app.inspect(memoryContext(undefined, { files: ws.files, store: ws.store }), 'docs/plan.docx.protected');
+    assert.equal(header.label.id, 'highly-confidential-all-employees', 'read from the header, with no identity to decrypt');
+    await app.unprotect(ws.ctx, 'docs/plan.docx.protected');
+    assert.deepEqual(
+      readDocumentLabels(ws.files.files.get('docs/plan.docx')!.bytes, 'word').map((l) => l.labelId),
+      [GUIDS['highly-confidential-all-employees']],
+      'the document itself carries the label (Office shows it once unprotected)',
+    );
+    assert.equal((await app.labelOf(ws.ctx, 'docs/plan.docx'))?.label.id, 'highly-confidential-all-employees');
+    assert.equal(getLabel(ws.store.manifestValue, 'docs/plan.docx'), undefined, 'one store: nothing in labels.json');
   });
 });

@@ -6,7 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { isSensitivityError, SensitivityError, type ErrorCode } from '../../../src/core/errors.js';
+import { relate } from '../../../src/core/app/versions.js';
 import type {
+  HistoryHead,
   AppContext,
   AuditSink,
   DirEntry,
@@ -144,15 +146,18 @@ export class MemoryAudit implements AuditSink {
   }
 }
 
-/** Policy versions seen, in memory (like `src/node/versions.ts`). */
+/** Access-history heads seen, in memory (the same rule as `src/node/versions.ts`: only a head that extends replaces). */
 export class MemoryVersions implements VersionMemory {
-  readonly seen = new Map<string, number>();
-  async highest(lineageId: string): Promise<number | undefined> {
-    return this.seen.get(lineageId);
+  readonly heads = new Map<string, HistoryHead>();
+  async head(lineId: string): Promise<HistoryHead | undefined> {
+    return this.heads.get(lineId);
   }
-  async remember(lineageId: string, version: number, options: { readonly accept?: boolean } = {}): Promise<void> {
-    const known = this.seen.get(lineageId);
-    if (known === undefined || version > known || options.accept) this.seen.set(lineageId, version);
+  async seenInFormat2(cid: string): Promise<boolean> {
+    return [...this.heads.keys()].some((line) => line.startsWith(`${cid}.`));
+  }
+  async remember(lineId: string, head: HistoryHead): Promise<void> {
+    const r = relate(this.heads.get(lineId), head.history);
+    if (r === 'new' || r === 'extends') this.heads.set(lineId, head);
   }
 }
 
