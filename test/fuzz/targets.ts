@@ -266,8 +266,9 @@ export const TARGETS: readonly Target[] = [
     async run(input) {
       writeFileSync(versionsPath(versionsHome), input);
       const memory = homeVersionMemory(versionsHome);
-      await memory.highest('cid-1.digest-1');
-      await memory.remember('cid-3.digest-3', 2);
+      await memory.head('line-1');
+      await memory.seenInFormat2('cid-1');
+      await memory.remember('line-3', { history: ['digest-5', 'digest-6'], signer: { id: 'fuzz', email: 'fuzz@example.com' } });
     },
     accepts: coded,
   },
