@@ -1,9 +1,10 @@
 /** `unprotect`: `FILE.protected` back to the plain `FILE` (needs EXPORT); the label moves to the manifest. */
-import { openEnvelope } from '../envelope/index.js';
+import { openEnvelope, readEnvelopeHeader } from '../envelope/index.js';
 import { setLabel } from '../labels/index.js';
 import { isProtectedPath, plainPathOf } from '../paths.js';
 import { findLabel, type Policy, type PolicyLabel } from '../policy/index.js';
 import { actorOf, guarded, requireIdentity, requireProtectedPath, watched, withHandle, keyServiceOf } from './context.js';
+import { checkHistory } from './versions.js';
 import type { AppContext, Cancellable } from './ports.js';
 
 /** The policy's applicable label with this id, if the policy still knows it. */
@@ -25,8 +26,10 @@ export async function unprotect(ctx: AppContext, path: string, opts: { keep?: bo
   requireProtectedPath(path, isProtectedPath(path));
   const output = plainPathOf(path);
   const opened = await guarded(ctx, path, 'EXPORT', () =>
-    withHandle(ctx, path, (h) =>
-      ctx.files.create(
+    withHandle(ctx, path, async (h) => {
+      // A fork or a format-1 stand-in is not exported as the file's content; an older version is (it reads).
+      await checkHistory(ctx, path, await readEnvelopeHeader(h), 'read');
+      return ctx.files.create(
         output,
         h.mode,
         async (sink) => {
@@ -35,8 +38,8 @@ export async function unprotect(ctx: AppContext, path: string, opts: { keep?: bo
           return result;
         },
         { durable: !opts.keep },
-      ),
-    ),
+      );
+    }),
   );
   const policy = await ctx.store.policy();
   const known = knownLabel(policy, opened.policy.label.id);
