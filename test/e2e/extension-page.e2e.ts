@@ -12,47 +12,44 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
-import { after, before } from 'node:test';
+import { after } from 'node:test';
 import { REPO_ROOT } from '../../scripts/lib/provision.js';
 import { packageExtension } from '../../scripts/package.js';
 import { useWorkbench } from './workbench.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sensitivity-page-'));
 let server: Server | undefined;
-let vsix = '';
 const served: string[] = [];
 
-before(
-  async () => {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-      {
-        stdio: 'ignore',
-      },
-    );
-    const https = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
-      const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'https://x').pathname)).replace(/^\/+/, '');
-      if (!path.startsWith('media/screenshots/')) {
-        res.writeHead(404).end();
-        return;
-      }
-      served.push(path);
-      res.writeHead(200, { 'content-type': 'image/jpeg' }).end(readFileSync(join(REPO_ROOT, path)));
-    });
-    server = https;
-    await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
-    const url = `https://127.0.0.1:${(https.address() as AddressInfo).port}`;
-    vsix = packageExtension({ out: join(dir, 'page.vsix'), imagesUrl: url }).path;
-  },
-  { timeout: 300_000 },
-);
+/** Starts the HTTPS server of the page's pictures and packages a .vsix whose page points at it. */
+async function packageWithLocalPictures(): Promise<string> {
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const https = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'https://x').pathname)).replace(/^\/+/, '');
+    if (!path.startsWith('media/screenshots/')) {
+      res.writeHead(404).end();
+      return;
+    }
+    served.push(path);
+    res.writeHead(200, { 'content-type': 'image/jpeg' }).end(readFileSync(join(REPO_ROOT, path)));
+  });
+  server = https;
+  await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
+  return packageExtension({ out: join(dir, 'page.vsix'), imagesUrl: `https://127.0.0.1:${(https.address() as AddressInfo).port}` }).path;
+}
+
 after(() => {
   server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const { scenario } = useWorkbench({ vsix: () => vsix, ignoreHTTPSErrors: true });
+const { scenario } = useWorkbench({ vsix: packageWithLocalPictures, ignoreHTTPSErrors: true });
 
 scenario('the Extensions view shows a user’s page whose pictures all load', async (wb) => {
   await wb.runCommand('Extensions: Show Installed Extensions');

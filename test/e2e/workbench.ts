@@ -62,15 +62,15 @@ export interface WorkbenchOptions {
   readonly newcomer?: boolean;
   /** Git on, as `npm start` has it (the tests' default is off: its decorations mix into the label badges). */
   readonly git?: boolean;
-  /** The .vsix to install, when the file builds its own (asked once the file's earlier `before` hooks ran). */
-  readonly vsix?: () => string;
+  /** Builds the .vsix to install, when the file packages its own (called when the workbench starts). */
+  readonly vsix?: () => Promise<string>;
   /** Chromium accepts self-signed certificates (a test's own HTTPS server). */
   readonly ignoreHTTPSErrors?: boolean;
 }
 
 /** Starts everything and waits for the workbench, the status bar and the explorer to be on screen. */
 export async function openWorkbench({ newcomer = false, git = false, vsix: ownVsix, ignoreHTTPSErrors = false }: WorkbenchOptions = {}): Promise<Workbench> {
-  const vsix = ownVsix?.() ?? process.env.SENSITIVITY_VSIX ?? vsixPath();
+  const vsix = (await ownVsix?.()) ?? process.env.SENSITIVITY_VSIX ?? vsixPath();
   if (!existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run package\` (npm run test:e2e does)`);
   const install = await provisionCodeServer();
   const root = mkdtempSync(join(tmpdir(), 'sensitivity-e2e-'));
