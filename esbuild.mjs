@@ -57,8 +57,9 @@ const targets = [
   {
     ...common,
     // The CLI's code, run by dist/cli.js (below). The scan pool (src/node/scan-pool.ts) starts its workers
-    // from scan-worker.js beside it.
-    entryPoints: { 'cli-main': 'src/cli/main.ts', 'scan-worker': 'src/node/scan-worker.ts' },
+    // from scan-worker.js beside it; pdf-text.js (pdf.js, by far the largest part) loads only when a scan
+    // meets a PDF (src/node/pdf-text-loader.ts), for the CLI and the extension alike.
+    entryPoints: { 'cli-main': 'src/cli/main.ts', 'scan-worker': 'src/node/scan-worker.ts', 'pdf-text': 'src/node/pdf-text.ts' },
     outdir: 'dist',
     ...cliOptions,
     // In watch mode no routes: every command group loads (the table changes under it).
