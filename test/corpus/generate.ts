@@ -1035,6 +1035,10 @@ const WILD_NEAR_MISSES: Readonly<Record<string, readonly Maker[]>> = {
             undefined,
             'placeholder',
           ),
+        () => snip(`this.${pick(r, ['reset', 'add', 'change'])}Password = "@@";`, `#${pick(r, ['reset', 'add', 'change'])}-password`, undefined, 'a selector'),
+        () => snip('ChangePassword = "@@"', `arn:aws:iam::${chars(r, DIGITS, 12)}:policy/${chars(r, UPPER, 1)}${chars(r, LOWER, 8)}`, undefined, 'an ARN'),
+        () =>
+          snip(`${pick(r, ['DB_PASSWORD', 'API_TOKEN'])}="@@"`, `'$${chars(r, UPPER, 8)}_${pick(r, ['PASSWORD', 'TOKEN'])}'`, undefined, 'a shell variable'),
       ])(),
     ),
   ],

@@ -41,6 +41,10 @@ export interface KeyServiceOptions {
   readonly cli?: string;
   /** The Node binary (default this process's; the extension host, on another Node, passes the one pkcs11js was built for). */
   readonly node?: string;
+  /** Another replica of that service: the same token, folder and config file, this one on its own port (`serve --listen`). */
+  readonly replicaOf?: TestKeyService;
+  /** Extra environment for the service (e.g. SENSITIVITY_KS_DATABASE_URL). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface TestKeyService {
@@ -88,10 +92,12 @@ export function freePort(): Promise<number> {
 
 export async function startKeyService(options: KeyServiceOptions): Promise<TestKeyService> {
   const port = options.port ?? (await freePort());
-  const ownHsm = options.hsm === undefined;
-  const hsm = options.hsm ?? createSoftHsm();
-  const dir = options.dir ?? hsm.dir;
-  const configFile = join(dir, `key-service-${port}.json`);
+  const replica = options.replicaOf;
+  const ownHsm = options.hsm === undefined && replica === undefined;
+  const hsm = replica?.hsm ?? options.hsm ?? createSoftHsm();
+  const dir = replica?.dir ?? options.dir ?? hsm.dir;
+  const configFile = replica?.configFile ?? join(dir, `key-service-${port}.json`);
+  const env = { ...hsm.env, ...options.env };
   const logFile = join(dir, 'access.log');
   const withDirectory = options.directory ?? true;
   const cliPath = options.cli ?? CLI;
@@ -112,10 +118,11 @@ export async function startKeyService(options: KeyServiceOptions): Promise<TestK
     renameSync(tmp, configFile);
     current = c;
   };
-  write(current);
+  if (replica) current = replica.config();
+  else write(current);
   const cli = (args: readonly string[]) => {
-    const config = args[0] === 'key' ? ['--config', configFile] : [];
-    const r = spawnSync(nodePath, [cliPath, 'key-service', ...args, ...config], { env: hsm.env, encoding: 'utf8', input: '' });
+    const config = args[0] === 'key' || args[0] === 'revoke' ? ['--config', configFile] : [];
+    const r = spawnSync(nodePath, [cliPath, 'key-service', ...args, ...config], { env, encoding: 'utf8', input: '' });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   };
   if (ownHsm) {
@@ -128,8 +135,9 @@ export async function startKeyService(options: KeyServiceOptions): Promise<TestK
       if (r.code !== 0) throw new Error(`key create certification failed: ${r.stderr}`);
     }
   }
-  const child = spawn(nodePath, [cliPath, 'key-service', 'serve', '--config', configFile], {
-    env: hsm.env,
+  const listen = replica ? ['--listen', `127.0.0.1:${port}`] : [];
+  const child = spawn(nodePath, [cliPath, 'key-service', 'serve', '--config', configFile, ...listen], {
+    env,
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

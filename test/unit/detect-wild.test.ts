@@ -232,6 +232,14 @@ describe('placeholders and published samples, by rule and by a sourced list', ()
     silent('redis://app:mypassword@cache:6379');
     assert.ok(find('postgres://postgres:postgres@db:5432/app', 'url-credential').every((f) => f.confidence === 'low'));
   });
+  it('labels, selectors, ARNs and shell variables under password names are not passwords', () => {
+    silent(`${chars(r, LOWER, 6)}Label:"Username:",passwordLabel:"Password:",rememberLabel:"Remember me:"`);
+    silent(`this.resetPassword = "#reset-password";`);
+    silent(`ChangePassword = "arn:aws:iam::${chars(r, DIGITS, 12)}:policy/ChangePassword"`);
+    silent(`- echo 'export DB_PASSWORD="'$${chars(r, UPPER, 8)}_PASSWORD'"' >> .env`);
+    const pw = `su${chars(r, LOWER, 3)}$${chars(r, LOWER, 5)}${chars(r, DIGITS, 2)}`;
+    found(`password = "${pw}"`, 'secret-assignment', pw); // a '$' inside a password is still a password
+  });
   it('a name ending in Secrets names resources; a _NO_AUTH name with a URL without credentials is an address', () => {
     silent(`kubernetesSecrets = "prod-db-credentials-${chars(r, HEX, 10)}"`);
     silent(`HTTP_PROXY_NO_AUTH = "socks5://proxy.corp.internal:1080"`);

@@ -176,7 +176,8 @@ function routingColumn(envelope: vscode.Uri): vscode.ViewColumn | undefined {
 
 /** A routed file: `early` settles once a file that opens as text has its text editor's tab (or at once otherwise). */
 interface RoutingDocument extends vscode.CustomDocument {
-  readonly early: Promise<void>;
+  /** Settles once the early route is taken; holds the decryption's error when a file that routes to text cannot be read. */
+  readonly early: Promise<unknown>;
 }
 
 /**
@@ -196,10 +197,13 @@ export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvi
     const early =
       uri.scheme === 'file'
         ? routeOf(this.inspect, uri).then(async (route) => {
-            if (route.kind !== 'text') return;
-            prefetch(this.services, uri);
+            if (route.kind !== 'text') return undefined;
+            // Decrypted before the text editor opens: a damaged file says why on this page, at the first open.
+            const failure = await prefetch(this.services, uri);
+            if (failure !== undefined) return failure;
             const column = routingColumn(uri);
             if (column !== undefined) await showText(uri, column);
+            return undefined;
           })
         : Promise.resolve();
     return { uri, early: early.catch(() => undefined), dispose: () => undefined };
@@ -213,7 +217,8 @@ export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvi
   }
 
   async resolveCustomEditor(document: RoutingDocument, panel: vscode.WebviewPanel): Promise<void> {
-    await document.early;
+    // The first render uses the early route's decryption; later ones (Try Again) check again.
+    let early: { failure: unknown } | undefined = { failure: await document.early };
     // A side of a Source Control diff (or a git version) shows as a read-only plaintext diff instead.
     if (await claimVersionEditor(document.uri, panel)) return;
     const envelope = document.uri;
@@ -222,6 +227,12 @@ export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvi
     panel.onDidDispose(() => vscode.Disposable.from(...subscriptions).dispose());
     const render = async (): Promise<void> => {
       const route = await routeOf(this.inspect, envelope);
+      const failure = early ? early.failure : route.kind === 'text' ? await prefetch(this.services, envelope) : undefined;
+      early = undefined;
+      if (route.kind === 'text' && failure !== undefined) {
+        panel.webview.html = deniedPage(panel.webview, envelope, { kind: 'denied', info: route.info, error: failure }, await this.remedies(route.info));
+        return;
+      }
       if (route.kind === 'text') {
         // The text editor takes this editor's place (opened already when openCustomDocument found the column).
         await showText(envelope, panel.viewColumn);
