@@ -1,5 +1,6 @@
 /** `sensitivity label set|get|list`: labels of plain files (manifest) and protected ones (envelope). */
 import { resolve } from 'node:path';
+import { ownerWords } from '../../core/display.js';
 import { SensitivityError } from '../../core/errors.js';
 import * as app from '../../core/app/index.js';
 import { flagValue, hasFlag, needPositionals } from '../args.js';
@@ -15,13 +16,15 @@ function labelJson(f: LabeledFile) {
     label: { id: f.label.id, name: f.label.name },
     ...(f.label.unknown ? { unknownLabel: true } : {}),
     protected: f.protected !== null,
-    ...(f.protected ? { owner: f.protected.owner.email, expires: f.protected.expires } : { setBy: f.setBy?.email ?? null, setAt: f.setAt ?? null }),
+    ...(f.protected
+      ? { owner: f.protected.owner.email, ownerVerified: f.protected.signedBy.verified, expires: f.protected.expires }
+      : { setBy: f.setBy?.email ?? null, setAt: f.setAt ?? null }),
     ...(f.justification ? { justification: f.justification } : {}),
   };
 }
 
 function labelLine(f: LabeledFile): string {
-  const lock = f.protected ? ` [protected, owner ${f.protected.owner.email}${f.protected.expires ? `, expires ${f.protected.expires}` : ''}]` : '';
+  const lock = f.protected ? ` [protected, ${ownerWords(f.protected.signedBy).line}${f.protected.expires ? `, expires ${f.protected.expires}` : ''}]` : '';
   return `${f.path}\t${f.label.name}${f.label.unknown ? ' (not in the policy)' : ''}${lock}`;
 }
 

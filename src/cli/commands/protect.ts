@@ -1,7 +1,7 @@
 /** `sensitivity protect|unprotect|cat|inspect|grant|revoke`: protected envelopes and who may open them. */
 import { resolve } from 'node:path';
 import * as app from '../../core/app/index.js';
-import { signerWords } from '../../core/display.js';
+import { ownerWords, signerWords } from '../../core/display.js';
 import { SensitivityError } from '../../core/errors.js';
 import { parseExpiry } from '../../core/expiry.js';
 import type { Session } from '../../node/session.js';
@@ -35,7 +35,8 @@ function printInfo(i: app.ProtectedInfo): void {
   out(`File:       ${i.file}`);
   out(`Inner file: ${i.innerName} (${i.contentType}, ${i.size} bytes)`);
   out(`Label:      ${i.label.name}`);
-  out(i.signedBy.verified ? `Owner:      ${signerWords(i.signedBy)}` : `Owner:      signed by ${signerWords(i.signedBy)}`);
+  const owner = ownerWords(i.signedBy);
+  out(`${`${owner.title}:`.padEnd(12)}${owner.who}`);
   out(`Issued:     ${i.issued}`);
   out(`Expires:    ${i.expires ?? 'never'}${i.expired ? ' (EXPIRED)' : ''}`);
   if (i.doubleKey) out(`Protection: Double Key — opening also needs the key service ${i.doubleKey.url} (key ${i.doubleKey.kid})`);

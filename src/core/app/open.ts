@@ -6,6 +6,7 @@ import { decideAccess, denialError, type Right } from '../rights.js';
 import { policySubject } from '../envelope/index.js';
 import { actorOf, guarded, requireIdentity, requireProtectedPath, withHandle, keyServiceOf } from './context.js';
 import type { AppContext, ReadHandle } from './ports.js';
+import { signerView } from './inspect.js';
 import { checkNotRolledBack, rememberVersion } from './versions.js';
 
 /**
@@ -15,7 +16,8 @@ import { checkNotRolledBack, rememberVersion } from './versions.js';
  */
 export async function recordOpen(ctx: AppContext, path: string, h: ReadHandle): Promise<void> {
   const header = await readEnvelopeHeader(h);
-  const d = decideAccess(policySubject(header.policy), ctx.identity?.id, 'VIEW', ctx.clock.now());
+  const signer = await signerView(ctx, header.policy.owner.id, header.policy.owner);
+  const d = decideAccess(policySubject(header.policy), ctx.identity?.id, 'VIEW', ctx.clock.now(), signer);
   if (!d.allowed) throw denialError(d);
   await checkNotRolledBack(ctx, header);
   await ctx.audit.append({ action: 'open', actor: actorOf(ctx), file: path });

@@ -5,6 +5,7 @@
  */
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { base64url, calculateJwkThumbprint } from 'jose';
+import { ownerWords, unverifiedSigner } from '../display.js';
 import { integrityError, SensitivityError } from '../errors.js';
 import type { Identity, PublicIdentity } from '../identity.js';
 import {
@@ -359,7 +360,7 @@ export async function replaceEnvelopeContent(
     if (!holdsOwner(u.policy, identity.id)) {
       throw new SensitivityError(
         'E_READ_ONLY_FORMAT',
-        `was written in protected-file format 1, which opens read-only; ask an owner, ${u.policy.owner.email}, to save it once`,
+        `was written in protected-file format 1, which opens read-only; ask ${ownerWords(unverifiedSigner(u.policy.owner.id, u.policy.owner)).ask} to save it once`,
       );
     }
     const policy = makePolicy(
@@ -507,7 +508,8 @@ function changedError(): SensitivityError {
 
 /** The policy grants this identity id, but to an older or other X25519 key than the one presented. */
 function otherKeyError(policy: EnvelopePolicy): SensitivityError {
-  return new SensitivityError('E_NOT_GRANTEE', `your grant names another encryption key than yours; ask the owner, ${policy.owner.email}, to grant you again`);
+  const ask = ownerWords(unverifiedSigner(policy.owner.id, policy.owner)).ask;
+  return new SensitivityError('E_NOT_GRANTEE', `your grant names another encryption key than yours; ask ${ask} to grant you again`);
 }
 
 function bodyParams(
