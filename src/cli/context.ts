@@ -8,7 +8,6 @@ import { auditPath, readHomeIdentity, resolveHome } from '../node/home.js';
 import { httpKeyServiceClient, httpOrganisationDirectory, type HttpOrganisationDirectory } from '../node/key-service-client.js';
 import { auditLogSink, sessionIn, type Session } from '../node/session.js';
 import { locateWorkspace, openWorkspace, type Workspace } from '../node/workspace.js';
-import { fileSessionStore, SignInTokens } from '../node/signin.js';
 import type { TokenSource } from '../core/app/ports.js';
 import { flagValue, type ParsedArgs } from './args.js';
 import { note } from './commands/command.js';
@@ -45,7 +44,14 @@ export function createContext(args: ParsedArgs, env: NodeJS.ProcessEnv = process
   const explicit = flagValue(args, 'workspace');
   const identity = memo(() => readHomeIdentity(home));
   const sink = auditLogSink(auditPath(home), systemClock);
-  const tokens = new SignInTokens(fileSessionStore(home), systemClock);
+  // The sign-in client (node:http, openid-client) loads only when a Double Key file or the directory asks for a token.
+  let signIn: Promise<TokenSource> | undefined;
+  const tokens: TokenSource = {
+    async token(audience, options) {
+      signIn ??= import('../node/signin.js').then(({ fileSessionStore, SignInTokens }) => new SignInTokens(fileSessionStore(home), systemClock));
+      return (await signIn).token(audience, options);
+    },
+  };
   const ctx: CliContext = {
     clock: systemClock,
     home,

@@ -6,6 +6,7 @@ const HINTS: Readonly<Record<ErrorHint, string>> = {
   'create-identity': 'create one with `sensitivity id new --name NAME --email EMAIL`, or import one with `sensitivity id import FILE`',
   'choose-label': 'pass --label LABEL (`sensitivity policy show` lists them)',
   'give-justification': 'pass --justification TEXT',
+  'protect-with-label': 'add --protect to protect it now (--grant EMAIL=ROLE names people), or run `sensitivity protect FILE --label LABEL`',
   'choose-workspace': 'pass --workspace DIR',
   'move-output': 'move it away first; nothing was overwritten',
   'verify-audit': 'run `sensitivity audit --verify` and check the disk; nothing was done',
@@ -19,6 +20,7 @@ const HINTS: Readonly<Record<ErrorHint, string>> = {
   retry: 'try again',
   reopen: 'run the command again on the file as it is now',
   'accept-restore': 'an owner who restored it on purpose runs `sensitivity restore FILE.protected` once',
+  migrate: 'an owner who checked it is the genuine file runs `sensitivity migrate FILE.protected` once',
   'sign-in': 'sign in with `sensitivity login` (`sensitivity login --device` on a machine without a browser)',
   'ask-admin': 'ask your administrator about the key service named here',
   'protect-anew':

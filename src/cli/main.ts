@@ -1,19 +1,23 @@
-/** The `sensitivity` command: parses argv, runs one command from the table, maps errors to exit codes. */
+/**
+ * The `sensitivity` command: parses argv, runs one command from the table, maps errors to exit codes. Only the
+ * group of the command that runs is loaded (commands/index.ts), found through the routes esbuild.mjs bakes in.
+ */
 import { runInNewContext } from 'node:vm';
 import { isSensitivityError } from '../core/errors.js';
 import { paceCollections } from '../node/file-reader.js';
 import { parseArgs } from './args.js';
 import { foreignErrorLine } from './errors.js';
 import { terminalSafe } from './terminal.js';
-import { COMMANDS, type Command } from './commands/index.js';
-import { createContext } from './context.js';
+import { allCommands, COMMAND_GROUPS, type Command } from './commands/index.js';
 
 declare const __VERSION__: string;
+/** Command name → its group in COMMAND_GROUPS (esbuild.mjs, from commandRoutes()); {} in watch mode: every group loads. */
+declare const __COMMAND_ROUTES__: Readonly<Record<string, number>>;
 
 const GLOBAL_FLAGS = { workspace: { value: true }, help: {} } as const;
 
-function usage(): string {
-  const lines = COMMANDS.map((c) => `  sensitivity ${c.usage}\n      ${c.summary}`);
+async function usage(): Promise<string> {
+  const lines = (await allCommands()).map((c) => `  sensitivity ${c.usage}\n      ${c.summary}`);
   return [
     'sensitivity — classify files with sensitivity labels and protect them with rights management',
     '',
@@ -27,11 +31,21 @@ function usage(): string {
   ].join('\n');
 }
 
-/** Finds the command named by the longest matching prefix of argv ("key-service key list", "id new", "cat"). */
-function findCommand(argv: readonly string[]): { command: Command; rest: string[] } | undefined {
+/** The commands worth looking at for argv: its routed group's alone, else (a name the routes do not know) all. */
+async function candidates(argv: readonly string[]): Promise<readonly Command[]> {
   for (const n of [3, 2, 1]) {
     const name = argv.slice(0, n).join(' ');
-    const command = COMMANDS.find((c) => c.name === name);
+    if (Object.hasOwn(__COMMAND_ROUTES__, name)) return COMMAND_GROUPS[__COMMAND_ROUTES__[name]!]!();
+  }
+  return allCommands();
+}
+
+/** Finds the command named by the longest matching prefix of argv ("key-service key list", "id new", "cat"). */
+async function findCommand(argv: readonly string[]): Promise<{ command: Command; rest: string[] } | undefined> {
+  const commands = await candidates(argv);
+  for (const n of [3, 2, 1]) {
+    const name = argv.slice(0, n).join(' ');
+    const command = commands.find((c) => c.name === name);
     if (command) return { command, rest: argv.slice(n) };
   }
   return undefined;
@@ -43,10 +57,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`sensitivity ${__VERSION__}\n`);
     return 0;
   }
-  const found = findCommand(argv);
+  const found = await findCommand(argv);
   if (!found) {
     const help = argv.length === 0 || argv[0] === '--help' || argv[0] === 'help';
-    (help ? process.stdout : process.stderr).write(usage() + '\n');
+    (help ? process.stdout : process.stderr).write((await usage()) + '\n');
     if (!help) process.stderr.write('\n' + terminalSafe(`sensitivity: unknown command "${argv.join(' ')}"`) + '\n');
     return help ? 0 : 2;
   }
@@ -57,6 +71,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`Usage: sensitivity ${command.usage}\n\n${command.summary}\n${command.help ?? ''}`);
       return 0;
     }
+    // Loaded here, not above: `--version`, `--help` and usage errors never evaluate the session's modules.
+    const { createContext } = await import('./context.js');
     const ctx = createContext(args);
     return (await command.run(ctx, args)) ?? 0;
   } catch (e) {

@@ -17,7 +17,9 @@ export const ERROR_CODES = {
   E_RIGHT_MISSING: 3,
   E_EXPIRED: 3,
   E_JUSTIFICATION_REQUIRED: 3,
-  /** A format-1 file: it opens read-only until its owner writes it (which upgrades it to format 2). */
+  /** The label's protection is required: applying it to a plain file protects the file (details: label). */
+  E_PROTECTION_REQUIRED: 3,
+  /** A format-1 file: it opens read-only until its owner migrates it on purpose (`sensitivity migrate`). */
   E_READ_ONLY_FORMAT: 3,
   /** The workspace policy names keys (recovery recipients) this user has not accepted (details: fingerprints). */
   E_POLICY_UNACCEPTED: 3,
@@ -48,8 +50,12 @@ export const ERROR_CODES = {
   E_LINEAGE: 4,
   /** The body was written by someone the policy does not grant EDIT (envelope v2). */
   E_WRITER_NOT_ALLOWED: 4,
-  /** An older policy version than one this user has already seen for that content: a rollback. */
+  /** Building on (saving, granting, revoking, merging) an older policy version than one this user or git has seen: a rollback. */
   E_ROLLBACK: 4,
+  /** A policy version that does not extend the history this user (or git) has seen of the file: a fork (details: both heads). */
+  E_FORK: 4,
+  /** A format-1 file standing in for a format-2 one (a format-2 policy in it, or a content id seen in format 2). */
+  E_DOWNGRADE: 4,
   /** A public identity without its self-signature (made before identities were signed): re-add it from its owner. */
   E_IDENTITY_UNSIGNED: 4,
   /** A public identity whose self-signature does not verify: a key, name or email was changed after it was signed. */
@@ -62,6 +68,12 @@ export const ERROR_CODES = {
   E_ORG_KEY_CHANGED: 4,
   /** The key service's config file is not valid (the service keeps its last good one). */
   E_CONFIG_INVALID: 4,
+  /** An Office document or PDF that cannot be parsed (truncated, corrupt, not what its name says): nothing was written to it. */
+  E_DOCUMENT_INVALID: 4,
+  /** An encrypted Office document or PDF: its text and label cannot be read or written without its password. */
+  E_DOCUMENT_ENCRYPTED: 4,
+  /** A document past a safety bound (a zip bomb's expansion, a part or a file too large): refused, not read. */
+  E_DOCUMENT_LIMIT: 4,
   // 1: anything else that is not the caller's fault.
   E_IDENTITY_EXISTS: 1,
   E_PERSON_UNKNOWN: 1,
@@ -82,8 +94,10 @@ export const ERROR_CODES = {
   E_IDP_UNREACHABLE: 1,
   /** Organisation sign-in: nobody finished the sign-in in the browser (or with the device code) in time. */
   E_SIGNIN_TIMEOUT: 1,
-  /** The key service (or the organisation's directory) could not be reached, or failed (5xx). */
+  /** The key service (or the organisation's directory) could not be reached (no connection). */
   E_KEYSERVICE_UNREACHABLE: 1,
+  /** The key service answered that it cannot serve right now (5xx: its token, identity provider or log failed), or did not answer in time: try again; nothing was written. */
+  E_KEYSERVICE_UNAVAILABLE: 1,
   /** The key service answered something that is not the Double Key Encryption protocol. */
   E_KEYSERVICE_PROTOCOL: 1,
   /** The organisation's directory has no (current) certificate for that email: they have not published their identity. */
@@ -103,6 +117,7 @@ export type ErrorHint =
   | 'create-identity'
   | 'choose-label'
   | 'give-justification'
+  | 'protect-with-label'
   | 'choose-workspace'
   | 'move-output'
   | 'verify-audit'
@@ -111,6 +126,7 @@ export type ErrorHint =
   | 'confirm-replace'
   | 'reopen'
   | 'accept-restore'
+  | 'migrate'
   | 'accept-new-key'
   | 're-add-person'
   | 'accept-policy'

@@ -16,6 +16,8 @@ export {
   flattenLabels,
   getLabel,
   isMandatory,
+  requiresProtection,
+  recommendedLabel,
   labelDisplayName,
   removePath,
   renamePath,

@@ -1,6 +1,6 @@
 /**
- * Explorer (and tab) decorations: a badge and color per label, a lock for protected files, a warning
- * mark for files the policy wants labeled. Kept current by the label index's watchers.
+ * Explorer (and tab) decorations: a badge and color per label (protected files too, said in the tooltip), a
+ * warning mark for files the policy wants labeled. Kept current by the label index's watchers.
  */
 import * as vscode from 'vscode';
 import type { FileLabel, LabelIndex } from './label-index.js';
@@ -19,10 +19,10 @@ export function badgeOf(displayName: string): string {
 
 /** The decoration of one file, or undefined when there is nothing to show. */
 export function decorationOf(f: FileLabel): vscode.FileDecoration | undefined {
-  if (f.protected && f.label) {
-    const d = new vscode.FileDecoration('🔒', `Protected · ${f.label.displayName}`, decorationColor(f.label.color));
-    return d;
-  }
+  // A protected file keeps its label letters (badges are text in the workbench font, where a lock emoji is a
+  // box without an emoji font); the lock is in its tooltip, its `.protected` name and the status bar's $(lock).
+  if (f.protected && f.label)
+    return new vscode.FileDecoration(badgeOf(f.label.displayName), `Protected (encrypted) · ${f.label.displayName}`, decorationColor(f.label.color));
   if (f.label) return new vscode.FileDecoration(badgeOf(f.label.displayName), f.label.displayName, decorationColor(f.label.color));
   if (f.missingMandatory)
     return new vscode.FileDecoration('!', 'Needs a sensitivity label (workspace policy)', new vscode.ThemeColor('list.warningForeground'));

@@ -63,11 +63,17 @@ export function tooltipOf(f: FileLabel, outranked?: Outranked): vscode.MarkdownS
       lines.push(`${p.expired ? '$(error) Expired' : 'Expires'} ${escapeMarkdown(new Date(p.expires).toLocaleString())} (${relativeDays(p.expires)})  `);
     lines.push(`Access: ${p.grants.length} ${p.grants.length === 1 ? 'person' : 'people'}`);
     if (p.doubleKey) lines.push('', `$(key) **Double Key**: opening also needs your organisation's key service, ${escapeMarkdown(p.doubleKey.url)}`);
+  } else if (f.document) {
+    lines.push('', `Carried inside the document as Microsoft Purview label \`${escapeMarkdown(f.document.purviewId)}\`, where Office reads it`);
+    if (f.label?.rank === undefined) lines.push('', "$(warning) This label is not in the workspace's policy.");
+    if (f.document.foreignTenant) lines.push('', `$(warning) Set by another organisation (tenant \`${escapeMarkdown(f.document.tenantId)}\`).`);
+    if (f.setAt) lines.push('', `Labeled on ${escapeMarkdown(new Date(f.setAt).toLocaleDateString())}`);
   } else if (f.setBy) {
     lines.push('', `Labeled by ${escapeMarkdown(identityDisplay(f.setBy))}${f.setAt ? ` on ${escapeMarkdown(new Date(f.setAt).toLocaleDateString())}` : ''}`);
     if (f.justification) lines.push('', `Justification: _${escapeMarkdown(f.justification)}_`);
   }
-  if (f.protectionRecommended) lines.push('', '$(shield) This label asks for protection: this file is not protected yet.');
+  if (f.protectionMissing)
+    lines.push('', `$(warning) **Not protected yet**: ${escapeMarkdown(f.label?.displayName ?? '')} requires protection, and this file is still plaintext.`);
   if (outranked)
     lines.push('', `$(warning) Its content (${escapeMarkdown(outranked.summary)}) needs at least **${escapeMarkdown(outranked.needs.displayName)}**.`);
   const links = [commandLink(f.label ? 'Change label' : 'Apply a label', COMMAND.applyLabel, [f.uri])];
@@ -125,12 +131,16 @@ export class LabelStatusBar implements vscode.Disposable {
       this.shown = false;
       return;
     }
-    this.item.text = (f.label ? `${f.protected ? '$(lock)' : '$(tag)'} ${f.label.displayName}` : '$(tag) No label') + (outranked ? ' $(warning)' : '');
-    this.item.backgroundColor = f.missingMandatory || outranked ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    const warn = f.missingMandatory || outranked !== undefined || f.protectionMissing;
+    this.item.text =
+      (f.label ? `${f.protected ? '$(lock)' : '$(tag)'} ${f.label.displayName}` : '$(tag) No label') + (outranked || f.protectionMissing ? ' $(warning)' : '');
+    this.item.backgroundColor = warn ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.tooltip = tooltipOf(f, outranked);
     this.item.command = { title: 'Change Label', command: COMMAND.applyLabel, arguments: [f.uri] };
     this.item.accessibilityInformation = {
-      label: f.label ? `Sensitivity label ${f.label.displayName}${f.protected ? ', protected' : ''}` : 'No sensitivity label; one is required',
+      label: f.label
+        ? `Sensitivity label ${f.label.displayName}${f.protected ? ', protected' : f.protectionMissing ? ', not protected yet though the label requires it' : ''}`
+        : 'No sensitivity label; one is required',
     };
     this.item.show();
     this.shown = true;

@@ -15,6 +15,8 @@ export const HTTP_CODES = {
   E_METHOD: 405,
   E_TOO_LARGE: 413,
   E_IDP_UNAVAILABLE: 503,
+  E_HSM_UNAVAILABLE: 503,
+  E_STATE_UNAVAILABLE: 503,
   E_LOG_FAILED: 503,
   E_INTERNAL: 500,
 } as const;
@@ -34,6 +36,14 @@ export class HttpError extends Error {
   get status(): number {
     return HTTP_CODES[this.code];
   }
+}
+
+/** Seconds a client (or a load balancer) should wait before retrying a 503. */
+export const RETRY_AFTER_SECONDS = 1;
+
+/** The token failed: a fault, answered 503 so that clients retry and load balancers fail over. */
+export function hsmUnavailable(): HttpError {
+  return new HttpError('E_HSM_UNAVAILABLE', 'the key service cannot reach its key token right now; try again shortly');
 }
 
 /** The one reason for every value that does not decrypt, whatever failed. */

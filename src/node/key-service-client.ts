@@ -2,7 +2,8 @@
  * The client of an organisation key service (docs/KEY-SERVICE.md, Microsoft's Double Key Encryption
  * protocol): `GET <service>/<keyName>` for the public key (cached until the service's `cache.exp`), and
  * `POST <kid>/decrypt` with a bearer token from the organisation sign-in. Every failure is a stable code:
- * unreachable (E_KEYSERVICE_UNREACHABLE), sign-in (E_SIGNIN_REQUIRED after one refresh), not authorised
+ * unreachable (E_KEYSERVICE_UNREACHABLE), a 5xx or no answer in time (E_KEYSERVICE_UNAVAILABLE: a fault at
+ * the service, never a verdict about the key), sign-in (E_SIGNIN_REQUIRED after one refresh), not authorised
  * (E_KEYSERVICE_DENIED), revoked (E_KEYSERVICE_REVOKED), retired key (E_KEY_RETIRED), anything else the
  * protocol does not say (E_KEYSERVICE_PROTOCOL). Tokens and secrets are never logged or put in messages.
  */
@@ -33,8 +34,9 @@ const SERVICE_CODES: Readonly<Record<string, { code: ErrorCode; hint?: ErrorHint
   E_KEY_RETIRED: { code: 'E_KEY_RETIRED', hint: 'ask-admin', say: 'has retired the key this file was protected with: it opens for nobody any more' },
   E_KEY_UNKNOWN: { code: 'E_KEY_RETIRED', hint: 'ask-admin', say: 'does not have the key this file was protected with' },
   E_KEY_VERSION_UNKNOWN: { code: 'E_KEY_RETIRED', hint: 'ask-admin', say: 'does not have the key version this file was protected with' },
-  E_IDP_UNAVAILABLE: { code: 'E_KEYSERVICE_UNREACHABLE', hint: 'retry', say: 'cannot reach the identity provider' },
-  E_LOG_FAILED: { code: 'E_KEYSERVICE_UNREACHABLE', hint: 'retry', say: 'cannot write its access log' },
+  E_IDP_UNAVAILABLE: { code: 'E_KEYSERVICE_UNAVAILABLE', hint: 'retry', say: 'cannot reach the identity provider; try again shortly' },
+  E_HSM_UNAVAILABLE: { code: 'E_KEYSERVICE_UNAVAILABLE', hint: 'retry', say: 'cannot reach its key token right now; try again shortly' },
+  E_LOG_FAILED: { code: 'E_KEYSERVICE_UNAVAILABLE', hint: 'retry', say: 'cannot write its access log; try again shortly' },
 };
 const TOKEN_CODES = new Set(['E_TOKEN_MISSING', 'E_TOKEN_INVALID', 'E_TOKEN_EXPIRED']);
 
@@ -43,16 +45,19 @@ interface Answer {
   readonly body: Record<string, unknown> | undefined;
 }
 
-/** One JSON request to a service at `service`; a network failure or timeout is E_KEYSERVICE_UNREACHABLE. */
+/** One JSON request to a service at `service`; no connection is E_KEYSERVICE_UNREACHABLE, no answer in time E_KEYSERVICE_UNAVAILABLE. */
 async function call(url: string, service: string, init: RequestInit, timeoutMs: number, what = 'the key service'): Promise<Answer> {
   let res: Response;
   try {
     res = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
   } catch (e) {
-    throw new SensitivityError('E_KEYSERVICE_UNREACHABLE', `${what} at ${service} cannot be reached`, undefined, {
-      cause: e,
-      details: { hint: 'retry', service },
-    });
+    const late = e instanceof Error && e.name === 'TimeoutError';
+    throw new SensitivityError(
+      late ? 'E_KEYSERVICE_UNAVAILABLE' : 'E_KEYSERVICE_UNREACHABLE',
+      late ? `${what} at ${service} did not answer within ${timeoutMs / 1000} s; try again shortly` : `${what} at ${service} cannot be reached`,
+      undefined,
+      { cause: e, details: { hint: 'retry', service } },
+    );
   }
   let body: Record<string, unknown> | undefined;
   try {
@@ -64,19 +69,24 @@ async function call(url: string, service: string, init: RequestInit, timeoutMs: 
   return { status: res.status, body };
 }
 
-/** A service's answer other than success, as a stable code: its own code when it says one, unreachable for 5xx, the protocol error otherwise. */
+/**
+ * A service's answer other than success, as a stable code: any 5xx is E_KEYSERVICE_UNAVAILABLE (a fault:
+ * whatever its body says, never a verdict such as "retired"), else the service's own code when it says
+ * one, the protocol error otherwise.
+ */
 function failure(a: Answer, service: string, what = 'the key service'): SensitivityError {
   const code = typeof a.body?.code === 'string' ? a.body.code : '';
-  const known = SERVICE_CODES[code];
+  const said = SERVICE_CODES[code];
+  const known = a.status < 500 || said?.code === 'E_KEYSERVICE_UNAVAILABLE' ? said : undefined;
   if (known)
     return new SensitivityError(known.code, `${what} at ${service} ${known.say}`, undefined, {
       details: { service, ...(known.hint ? { hint: known.hint } : {}) },
     });
-  if (code === 'E_DECRYPT') return integrityError();
   if (a.status >= 500)
-    return new SensitivityError('E_KEYSERVICE_UNREACHABLE', `${what} at ${service} failed (HTTP ${a.status})`, undefined, {
+    return new SensitivityError('E_KEYSERVICE_UNAVAILABLE', `${what} at ${service} failed (HTTP ${a.status}); try again shortly`, undefined, {
       details: { hint: 'retry', service },
     });
+  if (code === 'E_DECRYPT') return integrityError();
   return protocolError(service, `answered HTTP ${a.status}${code ? ` ${code}` : ''}, which this program does not expect`, what);
 }
 
@@ -98,7 +108,7 @@ export function httpKeyServiceClient(options: KeyServiceClientOptions = {}): Key
       const a = await call(url, service, { headers: { accept: 'application/json' } }, timeoutMs);
       if (a.status !== 200) throw failure(a, service);
       const parsed = parsePublicKey(a.body, service);
-      const exp = Date.parse(String((a.body?.cache as Record<string, unknown> | undefined)?.exp));
+      const exp = parseCacheExp((a.body?.cache as Record<string, unknown> | undefined)?.exp);
       if (Number.isFinite(exp)) cache.set(url, { ...parsed, until: exp });
       return parsed;
     },
@@ -156,6 +166,12 @@ function parsePublicKey(body: Record<string, unknown> | undefined, service: stri
   } catch {
     throw protocolError(service, 'did not answer with an RSA public key');
   }
+}
+
+/** `cache.exp`: the reference service writes UTC without a zone (`2020-11-21T21:15:55`), which is UTC, not local time. */
+function parseCacheExp(v: unknown): number {
+  if (typeof v !== 'string') return NaN;
+  return Date.parse(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?$/.test(v) ? `${v}Z` : v);
 }
 
 function bigEndian(n: number): Uint8Array {

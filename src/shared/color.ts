@@ -71,19 +71,38 @@ export function readableTextColor(background: Rgb): '#000000' | '#ffffff' {
 /** Which theme a color default is for (VS Code's `contributes.colors` defaults). */
 export type ThemeKind = 'dark' | 'light' | 'highContrast' | 'highContrastLight';
 
+/** The opacity VS Code draws file decoration badges at (workbench CSS `.monaco-icon-label:after { opacity: .75 }`). */
+export const BADGE_OPACITY = 0.75;
+
+/** The contrast of `color` drawn at `opacity` over `background`, as the eye sees it: the text is blended in first. */
+export function renderedContrast(color: Rgba, background: Rgb, opacity = 1): number {
+  return contrastRatio(composite({ ...color, a: color.a * opacity }, background), background);
+}
+
 /**
  * The extension's label colors, contributed as `sensitivity.label<Hue>` (package.json `contributes.colors`
- * holds these same defaults; a unit test checks both, and their contrast of at least 4.5:1 on every
- * built-in theme's side bar, editor and tab backgrounds). VS Code's own `charts.*` colors are translucent
- * or too dark on Dark Modern, so policies naming them get these instead.
+ * holds these same defaults; a unit test checks both, and that a badge letter drawn in them at
+ * {@link BADGE_OPACITY} keeps a contrast of at least 4.5:1 on every built-in theme's side bar, list hover and
+ * selection, editor and tab backgrounds). VS Code's own `charts.*` colors are translucent or too dark on Dark
+ * Modern, so policies naming them get these instead.
  */
 export const LABEL_COLORS: Readonly<Record<string, { readonly id: string; readonly defaults: Readonly<Record<ThemeKind, string>> }>> = {
-  'charts.red': { id: 'sensitivity.labelRed', defaults: { dark: '#F48771', light: '#B5200D', highContrast: '#FF8A80', highContrastLight: '#A51C0B' } },
-  'charts.orange': { id: 'sensitivity.labelOrange', defaults: { dark: '#F0A35E', light: '#9A4A00', highContrast: '#FFB366', highContrastLight: '#8A4500' } },
-  'charts.yellow': { id: 'sensitivity.labelYellow', defaults: { dark: '#E2C08D', light: '#7A5D00', highContrast: '#FFE066', highContrastLight: '#6B5200' } },
-  'charts.green': { id: 'sensitivity.labelGreen', defaults: { dark: '#89D185', light: '#2C6E31', highContrast: '#8CFF8C', highContrastLight: '#1B6420' } },
-  'charts.blue': { id: 'sensitivity.labelBlue', defaults: { dark: '#75BEFF', light: '#0059A8', highContrast: '#6FC3FF', highContrastLight: '#0F4A85' } },
-  'charts.purple': { id: 'sensitivity.labelPurple', defaults: { dark: '#D7A3F5', light: '#7A35B0', highContrast: '#E0A0FF', highContrastLight: '#6F2DA8' } },
+  'charts.red': { id: 'sensitivity.labelRed', defaults: { dark: '#F8B5A7', light: '#8A180A', highContrast: '#FF8A80', highContrastLight: '#A51C0B' } },
+  'charts.orange': { id: 'sensitivity.labelOrange', defaults: { dark: '#F4BA86', light: '#643000', highContrast: '#FFB366', highContrastLight: '#763B00' } },
+  'charts.yellow': { id: 'sensitivity.labelYellow', defaults: { dark: '#E2C08D', light: '#4A3800', highContrast: '#FFE066', highContrastLight: '#594400' } },
+  'charts.green': { id: 'sensitivity.labelGreen', defaults: { dark: '#94D590', light: '#1B441E', highContrast: '#8CFF8C', highContrastLight: '#17541B' } },
+  'charts.blue': { id: 'sensitivity.labelBlue', defaults: { dark: '#91CBFF', light: '#003F78', highContrast: '#6FC3FF', highContrastLight: '#0F4A85' } },
+  'charts.purple': { id: 'sensitivity.labelPurple', defaults: { dark: '#E0B8F7', light: '#57267D', highContrast: '#E0A0FF', highContrastLight: '#6B2BA2' } },
+};
+
+/**
+ * Text colors of the access panel's warnings and refusals ("expiring", "No access"): the themes' own
+ * `editorWarning.foreground` and `errorForeground` read at 2.5–3.4:1 in Light Modern, so the panel draws
+ * with these, contributed like the label colors and checked the same way (full opacity).
+ */
+export const TEXT_COLORS: Readonly<Record<'warning' | 'error', { readonly id: string; readonly defaults: Readonly<Record<ThemeKind, string>> }>> = {
+  warning: { id: 'sensitivity.warningForeground', defaults: { dark: '#CCA700', light: '#815C03', highContrast: '#FFD370', highContrastLight: '#895503' } },
+  error: { id: 'sensitivity.errorForeground', defaults: { dark: '#F48771', light: '#A1260D', highContrast: '#F48771', highContrastLight: '#B5200D' } },
 };
 
 /** The theme color id to draw a policy color with: a `charts.*` hue becomes the extension's own label color. */

@@ -389,11 +389,15 @@ grid.addEventListener('keydown', (e) => {
   }
 });
 
-// Theme switches change the colors theme ids resolve to (VS Code sets them on <html>, and a class on <body>); chips pick their text color again.
+// Theme switches change the colors theme ids resolve to (VS Code sets them on <html>, and a class on <body>);
+// every chip (the summary's and the rows') picks its text color again.
 let repaint = 0;
 const themeChanged = new MutationObserver(() => {
   cancelAnimationFrame(repaint);
-  repaint = requestAnimationFrame(() => renderRows());
+  repaint = requestAnimationFrame(() => {
+    if (model) renderSummary(model);
+    renderRows();
+  });
 });
 themeChanged.observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
 themeChanged.observe(document.body, { attributes: true, attributeFilter: ['class'] });

@@ -5,7 +5,8 @@
  * (node-gcm.mjs: the floor of a Node process doing the bulk work alone, without signatures). Each cell is the median of several runs, interleaved (every tool's run r before any
  * run r+1, the tools' order rotating), so a burst of load elsewhere hits all tools alike; CPU seconds
  * (user + system, all threads) are printed beside wall seconds because they vary far less with load.
- * Then the in-process envelope figures (envelope.bench.ts), the scan benchmark (scan.bench.ts), the
+ * Then the start cost of small commands and `git log -p` of a protected file (start.bench.ts), the in-process
+ * envelope figures (envelope.bench.ts), the scan benchmark (scan.bench.ts), the
  * extension's figures, measured inside the real extension host by the integration harness
  * (test/integration/bench.itest.ts through test/e2e/run-integration.ts; BENCH_EXTENSION=0 skips them), and
  * the key service behind nginx with a replica killed under load (keyservice.bench.ts).
@@ -19,6 +20,7 @@ import { closeSync, copyFileSync, cpSync, createReadStream, mkdirSync, mkdtempSy
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_CHUNK_SIZE } from '../../src/core/envelope/index.js';
+import { median, timeCommand, type Run } from './timing.js';
 
 const MiB = 1 << 20;
 const sizes = (process.env.BENCH_SIZES ?? '64,256,1024').split(',').map((s) => Number(s) * MiB);
@@ -34,12 +36,6 @@ const OPS = ['protect', 'unprotect', 'cat', 'revoke'] as const;
 type Tool = (typeof TOOLS)[number];
 type Op = (typeof OPS)[number];
 
-interface Run {
-  wall: number;
-  cpu: number;
-  rssMiB: number;
-}
-
 /** A command to time: `prepare` runs untimed before it; `stdout` receives its standard output; `home`: SENSITIVITY_HOME (Alice's by default). */
 interface Job {
   cmd: string[];
@@ -48,23 +44,10 @@ interface Job {
   home?: string;
 }
 
-/** Runs a command under GNU time: wall seconds, CPU seconds (user + system, children included) and peak RSS. */
+/** Runs a job in the bench's workspace (timing.ts): wall and CPU seconds, peak RSS. */
 function measure(job: Job, home = job.home ?? homes.alice): Run {
   job.prepare?.();
-  const out = job.stdout ? openSync(job.stdout, 'w') : 'ignore';
-  try {
-    const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...job.cmd], {
-      env: { ...process.env, SENSITIVITY_HOME: home },
-      cwd: ws,
-      stdio: ['ignore', out, 'pipe'],
-      encoding: 'utf8',
-    });
-    if (r.status !== 0) throw new Error(`${job.cmd.join(' ')} failed (${r.status}): ${r.stderr}`);
-    const [wall, user, sys, kb] = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
-    return { wall: wall!, cpu: user! + sys!, rssMiB: kb! / 1024 };
-  } finally {
-    if (typeof out === 'number') closeSync(out);
-  }
+  return timeCommand(job.cmd, { cwd: ws, env: { ...process.env, SENSITIVITY_HOME: home }, ...(job.stdout ? { stdout: job.stdout } : {}) });
 }
 
 function cli1(home: string, ...args: string[]): string {
@@ -90,7 +73,6 @@ const rm =
   (...paths: string[]) =>
   () =>
     paths.forEach((p) => rmSync(p, { force: true }));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const p = (name: string) => join(ws, name);
 
 /** Every tool's command for every operation, over the reference files made by `prepareSize`. */
@@ -218,19 +200,7 @@ async function main(): Promise<void> {
     )();
   }
 
-  // What every `sensitivity` run pays before its first byte: Node's start, the CLI, the identity, the audit record.
-  writeFileSync(p('tiny.txt'), 'tiny');
-  const fixed: Run[] = [];
-  for (let i = 0; i < 5; i++) fixed.push(measure({ cmd: [node, cli, 'protect', 'tiny.txt', '--keep'], prepare: rm(p('tiny.txt.protected')) }));
-  const version: Run[] = [];
-  for (let i = 0; i < 5; i++) version.push(measure({ cmd: [node, cli, '--version'] }));
-  const bare: Run[] = [];
-  for (let i = 0; i < 5; i++) bare.push(measure({ cmd: [node, '-e', '0'] }));
-
   console.log(`×age, ×node: that tool's median time / this row's (above 1 = faster than it). ${notes.join('; ')}.`);
-  console.log(
-    `Fixed cost of one sensitivity run (protect of a 4-byte file): ${fmt(median(fixed.map((x) => x.wall)))} s wall, ${fmt(median(fixed.map((x) => x.cpu)))} s CPU; of \`sensitivity --version\`: ${fmt(median(version.map((x) => x.wall)))} s, ${fmt(median(version.map((x) => x.cpu)))} s CPU; of \`node -e 0\`: ${fmt(median(bare.map((x) => x.wall)))} s, ${fmt(median(bare.map((x) => x.cpu)))} s CPU.`,
-  );
   console.log(
     `Load average (1 min) ${fmt(load0[0]!)} at the start, ${fmt(loadavg()[0]!)} at the end, on ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores: wall times are only as steady as that; CPU seconds much more so.`,
   );
@@ -277,7 +247,11 @@ main()
   .then(
     () => {
       process.exitCode =
-        after('test/bench/envelope.bench.ts') || after('test/bench/scan.bench.ts') || extensionFigures() || after('test/bench/keyservice.bench.ts');
+        after('test/bench/start.bench.ts') ||
+        after('test/bench/envelope.bench.ts') ||
+        after('test/bench/scan.bench.ts') ||
+        extensionFigures() ||
+        after('test/bench/keyservice.bench.ts');
     },
     (e: unknown) => {
       console.error(e);

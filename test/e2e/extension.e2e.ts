@@ -96,7 +96,7 @@ scenario('protect from the Explorer context menu and see the lock badge', async 
     .filter({ has: wb.page.locator('.label-name', { hasText: exactly('Reviewer') }) })
     .first()
     .click();
-  await waitForBadge(wb, 'docs/roadmap.md.protected', '🔒');
+  await waitForBadge(wb, 'docs/roadmap.md.protected', 'C');
   await (await wb.explorerItem('docs/roadmap.md.protected')).hover();
   await wb.screenshot('explorer-protected-badge');
 });

@@ -35,7 +35,7 @@ scenario('a protected file opened first, then the panel, then a person added', a
   const panel = wb.webview();
   const row = (path: string) => panel.locator(`vscode-data-grid-row[data-path="${path}"]`);
   await row(PROTECTED).locator('vscode-data-grid-cell').first().waitFor();
-  await row('notes.md').waitFor();
+  await row('notes.md.protected').waitFor();
   await row('README.md').waitFor();
 
   const carol = publicIdentity(await createIdentity('Carol Example', 'carol@example.com'));
@@ -61,11 +61,11 @@ scenario('a protected file opened first, then the panel, then a person added', a
   assert.equal(existsSync(join(dirname(wb.demo.folder), '.sensitivity')), false, 'nothing was written above the workspace');
 
   // "Reveal in Explorer" from a row of the access panel (its context menu) selects that file.
-  await row('notes.md').locator('vscode-data-grid-cell').first().click({ button: 'right' });
+  await row('notes.md.protected').locator('vscode-data-grid-cell').first().click({ button: 'right' });
   await wb.page.locator('.context-view .monaco-menu .action-label', { hasText: exactly('Reveal in Explorer') }).click();
   const selected = (name: string) =>
     wb.page.locator('.explorer-folders-view .monaco-list-row[aria-selected="true"]', { has: wb.page.locator('.label-name', { hasText: exactly(name) }) });
-  await selected('notes.md').waitFor();
+  await selected('notes.md.protected').waitFor();
 
   // "Reveal in Explorer" from the protected editor selects the .protected file behind it.
   await wb.page.locator('.editor-group-container .tab', { hasText: 'q3-forecast.md' }).first().click();

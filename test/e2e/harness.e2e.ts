@@ -13,7 +13,7 @@ scenario('palette runs Show My Identity', async (wb) => {
 });
 
 scenario('status bar shows the label item on a labeled file', async (wb) => {
-  await wb.openFile('notes.md');
+  await wb.openFile('docs/roadmap.md');
   const item = wb.statusBarItem();
   await item.waitFor();
   assert.notEqual((await item.innerText()).trim(), '', 'the status bar item has no text');
@@ -36,11 +36,11 @@ scenario('access panel webview lists and filters the demo files', async (wb) => 
   await wb.runCommand('Sensitivity: Show Access Panel');
   const panel = wb.webview();
   const rows = panel.locator('vscode-data-grid-row[data-path]');
-  await panel.locator('vscode-data-grid-row[data-path="notes.md"]').waitFor();
+  await panel.locator('vscode-data-grid-row[data-path="notes.md.protected"]').waitFor();
   await panel.locator('vscode-data-grid-row[data-path="docs/roadmap.md"]').waitFor();
   await wb.screenshot('access-panel');
   // Typing goes into the text field's shadow-DOM input (Playwright's CSS pierces open shadow roots).
   await panel.locator('#filter-text input').fill('roadmap');
-  await panel.locator('vscode-data-grid-row[data-path="notes.md"]').waitFor({ state: 'detached' });
+  await panel.locator('vscode-data-grid-row[data-path="notes.md.protected"]').waitFor({ state: 'detached' });
   assert.deepEqual(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-path'))), ['docs/roadmap.md']);
 });

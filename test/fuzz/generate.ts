@@ -89,8 +89,9 @@ async function workspaceFiles(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'sensitivity-fuzz-seed-'));
   try {
     const memory = homeVersionMemory(tmp);
-    await memory.remember('cid-1.digest-1', 3);
-    await memory.remember('cid-2.digest-2', 1);
+    const signer = { id: alice.id, email: alice.email };
+    await memory.remember('line-1', { history: ['digest-1', 'digest-2', 'digest-3'], signer });
+    await memory.remember('line-2', { history: ['digest-4'], signer });
     put('versions', 'two.json', readFileSync(versionsPath(tmp)));
     const log = join(tmp, 'audit.log');
     const actor = { id: alice.id, email: alice.email };

@@ -135,8 +135,8 @@ suite('protected files', () => {
     assert.equal((await manifest())[vscode.workspace.asRelativePath(plain, false)], undefined, 'the label moved into the envelope');
     const a = await api();
     const decoration = await waitFor(() => a.decorationOf(envelope), 'a decoration');
-    assert.equal(decoration.badge, '🔒');
-    assert.match(decoration.tooltip ?? '', /Protected · Confidential \/ Specific People/);
+    assert.equal(decoration.badge, 'C', 'a protected file keeps its label letter (no emoji: issue 22)');
+    assert.match(decoration.tooltip ?? '', /Protected \(encrypted\) · Confidential \/ Specific People/);
     const [entry] = await auditSince(before);
     assert.equal(entry?.action, 'protect');
     assert.deepEqual((entry?.grantees as { email: string; role: string }[]).map((g) => `${g.email}=${g.role}`).sort(), [

@@ -268,7 +268,7 @@ describe('attack 5: revocation that sticks', () => {
     await rejects(app.save({ ...memoryContext(carol, { files: racing, store }) }, 'plan.md.protected', te.encode('late')), 'E_FILE_CHANGED');
   });
 
-  it('a file rolled back to an older policy version is refused (E_ROLLBACK) until an owner accepts the restore', async () => {
+  it('a file rolled back to an older policy version reads as older but nothing is built on it (E_ROLLBACK) until an owner restores it', async () => {
     const files = new MemoryFiles();
     const store = new MemoryStore();
     store.peopleValue = [alice, bob, carol].reduce((p, who) => addPerson(p, publicIdentity(who)), EMPTY_PEOPLE);
@@ -281,35 +281,63 @@ describe('attack 5: revocation that sticks', () => {
     await app.open(asCarol, 'plan.md.protected');
     await app.revoke(asAlice, 'plan.md.protected', [bob.email]);
     await app.open(asCarol, 'plan.md.protected'); // Carol has seen version 2
+    const v2 = files.files.get('plan.md.protected')!.bytes;
+    assert.equal((await readEnvelopeHeader(randomAccessOf(v2))).policy.ver, 2);
     // Bob restores the old copy (git revert, a backup): version 1, which still grants him.
     files.put('plan.md.protected', env);
-    await rejects(app.open(asCarol, 'plan.md.protected'), 'E_ROLLBACK');
+    assert.deepEqual((await app.open(asCarol, 'plan.md.protected')).standing, { older: { seen: 2, by: 'memory' } });
     assert.deepEqual((await app.inspect(asCarol, 'plan.md.protected')).rollback, { seen: 2 });
+    await rejects(app.save(asCarol, 'plan.md.protected', te.encode('x')), 'E_ROLLBACK');
     await rejects(app.save(asAlice, 'plan.md.protected', te.encode('x')), 'E_ROLLBACK');
-    await rejects(app.acceptRestore({ ...memoryContext(bob, { files, store }), versions: new MemoryVersions() }, 'plan.md.protected'), 'E_RIGHT_MISSING');
-    // What hosts offer before asking (VS Code's Restore…): owners only, and only for a rollback.
+    await rejects(app.grant(asAlice, 'plan.md.protected', [{ who: carol.email, role: 'Co-Owner' }]), 'E_ROLLBACK');
+    await rejects(
+      app.acceptRestore({ ...memoryContext(bob, { files, store }), versions: new MemoryVersions() }, 'plan.md.protected', { onto: v2 }),
+      'E_RIGHT_MISSING',
+    );
+    // What hosts offer before asking (VS Code's Restore…): owners only, and only for an older copy.
     assert.equal(app.restoreRefusal(await app.inspect(asCarol, 'plan.md.protected'))?.code, 'E_RIGHT_MISSING');
     assert.equal(app.restoreRefusal(await app.inspect(asAlice, 'plan.md.protected')), undefined);
-    // Alice meant it: she re-signs it above what she has seen, and Carol accepts that.
+    // Carol is no owner: her memory keeps no signed history, and without git or --onto there is nothing to build on.
+    await rejects(app.acceptRestore(asCarol, 'plan.md.protected'), 'E_USAGE');
+    // Alice meant it: the copy's access becomes version 3 of the real history (kept with her memory since her
+    // revoke: no git needed), which Carol accepts.
     const accepted = await app.acceptRestore(asAlice, 'plan.md.protected');
+    assert.deepEqual(await aliceVersions.signed(accepted.lineageId!), accepted.signed);
     assert.equal(accepted.policy.ver, 3);
+    assert.ok(
+      accepted.policy.grants.some((g) => g.id === bob.id),
+      "the copy's grants, deliberately",
+    );
     assert.equal(app.restoreRefusal(await app.inspect(asAlice, 'plan.md.protected'))?.code, 'E_USAGE');
-    assert.equal(new TextDecoder().decode((await app.open(asCarol, 'plan.md.protected')).content), 'the plan: ship on Friday');
+    const read = await app.open(asCarol, 'plan.md.protected');
+    assert.equal(new TextDecoder().decode(read.content), 'the plan: ship on Friday');
+    assert.deepEqual(read.standing, {});
   });
 
-  it('the Node memory keeps the highest version in $SENSITIVITY_HOME, atomically, and lowers it only when accepted', async () => {
+  it('the Node memory keeps each head in $SENSITIVITY_HOME, atomically; only a head that extends it replaces it', async () => {
     const home = join(dir, 'home');
     const m = homeVersionMemory(home);
-    assert.equal(await m.highest('x'), undefined);
-    await m.remember('x', 3);
-    await m.remember('x', 2);
-    assert.equal(await homeVersionMemory(home).highest('x'), 3);
-    await Promise.all([m.remember('y', 1), m.remember('z', 5), m.remember('x', 4)]);
-    assert.deepEqual(JSON.parse(readFileSync(join(home, 'versions.json'), 'utf8')).seen, { x: 4, y: 1, z: 5 });
-    await m.remember('x', 1, { accept: true });
-    assert.equal(await m.highest('x'), 1);
-    writeFileSync(join(home, 'versions.json'), '{"v":1,"seen":{"x":-1}}');
-    await rejects(m.highest('x'), 'E_FORMAT');
+    const line = `cid.${'a'.repeat(43)}`;
+    const d = (c: string) => c.repeat(43);
+    const by = { id: 'x', email: 'a@example.com' };
+    assert.equal(await m.head(line), undefined);
+    await m.remember(line, { history: [d('a'), d('b'), d('c')], signer: by });
+    await m.remember(line, { history: [d('a'), d('b')], signer: by }); // older: ignored
+    await m.remember(line, { history: [d('a'), d('x'), d('y'), d('z')], signer: by }); // a fork: ignored
+    assert.deepEqual((await homeVersionMemory(home).head(line))?.history, [d('a'), d('b'), d('c')]);
+    const other = (n: number) => `c${n}.${'b'.repeat(43)}`;
+    await Promise.all([
+      m.remember(other(1), { history: [d('q')], signer: by }),
+      m.remember(other(2), { history: [d('r')], signer: by }),
+      m.remember(line, { history: [d('a'), d('b'), d('c'), d('e')], signer: by }),
+    ]);
+    const saved = JSON.parse(readFileSync(join(home, 'versions.json'), 'utf8')) as { heads: Record<string, { history: string[] }> };
+    assert.deepEqual(Object.keys(saved.heads).sort(), [line, other(1), other(2)].sort());
+    assert.equal(saved.heads[line]!.history.length, 4);
+    assert.ok(await m.seenInFormat2('cid'));
+    assert.ok(!(await m.seenInFormat2('ci')));
+    writeFileSync(join(home, 'versions.json'), '{"v":2,"heads":{"x":{"history":[1]}}}');
+    await rejects(m.head(line), 'E_FORMAT');
   });
 
   it("replacing a grantee's encryption key rotates the file key", async () => {
@@ -389,18 +417,25 @@ describe('format 1 compatibility', () => {
   const [owner, reviewer] = [file.identities.alice!, file.identities.carol!];
   const then = { now: () => new Date(v.now) };
 
-  it("opens read-only with a notice; a Reviewer cannot save it (E_READ_ONLY_FORMAT); its owner's save upgrades it to format 2", async () => {
+  it('opens read-only with a notice; nobody saves it, its owner included (E_READ_ONLY_FORMAT); only a deliberate migration writes format 2', async () => {
     const files = new MemoryFiles();
     files.put('plan.md.protected', env);
     const shown = await app.inspect({ ...memoryContext(reviewer, { files }), clock: then }, 'plan.md.protected');
     assert.equal(shown.version, 1);
     assert.match(shown.notice ?? '', /read-only/);
-    await rejects(
-      replaceEnvelopeContent(randomAccessOf(env), byteSourceOf(te.encode('x')), memorySink(), reviewer, { size: 1, clock: then }),
-      'E_READ_ONLY_FORMAT',
-    );
+    assert.doesNotMatch(shown.notice ?? '', /save (it|the file)|saving it/, 'the notice never tells anyone to save it');
+    for (const who of [reviewer, owner]) {
+      await rejects(
+        replaceEnvelopeContent(randomAccessOf(env), byteSourceOf(te.encode('x')), memorySink(), who, { size: 1, clock: then }),
+        'E_READ_ONLY_FORMAT',
+      );
+      await rejects(
+        rewrapEnvelope(randomAccessOf(env), memorySink(), who, { revoke: [reviewer.email] }, { clock: then }),
+        who === owner ? 'E_READ_ONLY_FORMAT' : 'E_RIGHT_MISSING',
+      );
+    }
     const sink = memorySink();
-    await replaceEnvelopeContent(randomAccessOf(env), byteSourceOf(te.encode('upgraded')), sink, owner, { size: 8, clock: then });
+    await rewrapEnvelope(randomAccessOf(env), sink, owner, { migrate: true }, { clock: then });
     const h = await readEnvelopeHeader(randomAccessOf(sink.bytes()));
     assert.equal(h.layout.version, 2);
     assert.equal(h.policy.ver, 1);
@@ -408,6 +443,6 @@ describe('format 1 compatibility', () => {
     assert.equal(h.lineageId, `${h.policy.cid}.${policyDigest(readPolicyJws(sink.bytes()))}`);
     const opened = memorySink();
     await openEnvelope(randomAccessOf(sink.bytes()), opened, reviewer, { clock: then });
-    assert.equal(new TextDecoder().decode(opened.bytes()), 'upgraded');
+    assert.equal(new TextDecoder().decode(opened.bytes()), new TextDecoder().decode(hexToBytes((v as { plaintext: string }).plaintext)));
   });
 });

@@ -1,11 +1,12 @@
-/** `sensitivity label set|get|list`: labels of plain files (manifest) and protected ones (envelope). */
+/** `sensitivity label set|get|list`: labels of plain files (manifest or inside Office documents and PDFs) and protected ones (envelope). */
 import { resolve } from 'node:path';
 import { ownerWords } from '../../core/display.js';
-import { SensitivityError } from '../../core/errors.js';
+import { isSensitivityError, SensitivityError } from '../../core/errors.js';
 import * as app from '../../core/app/index.js';
-import { flagValue, hasFlag, needPositionals } from '../args.js';
+import { flagValue, flagValues, hasFlag, needPositionals } from '../args.js';
 import { note, out, outJson, type Command } from './command.js';
-import { relOf } from './protect.js';
+import { ACCEPT_NEW_KEY } from './id.js';
+import { parseGrant, pinOptions, relOf } from './protect.js';
 
 type LabeledFile = app.LabeledFile;
 
@@ -20,29 +21,62 @@ function labelJson(f: LabeledFile) {
       ? { owner: f.protected.owner.email, ownerVerified: f.protected.signedBy.verified, expires: f.protected.expires }
       : { setBy: f.setBy?.email ?? null, setAt: f.setAt ?? null }),
     ...(f.justification ? { justification: f.justification } : {}),
+    ...(f.document
+      ? {
+          inDocument: {
+            purviewId: f.document.purviewId,
+            tenantId: f.document.tenantId,
+            ...(f.document.method ? { method: f.document.method } : {}),
+            ...(f.document.foreignTenant ? { foreignTenant: true } : {}),
+          },
+        }
+      : {}),
   };
+}
+
+/** E_PROTECTION_REQUIRED said with the exact command that applies the label by protecting the file. */
+function protectionRefused(e: SensitivityError, file: string, query: string): SensitivityError {
+  const run = `sensitivity label set ${shellWord(file)} --label ${shellWord(query)} --protect`;
+  return new SensitivityError(e.code, `${e.message}; nothing was changed. Run \`${run}\` (add --grant EMAIL=ROLE to name people)`, e.file);
+}
+
+/** A word for a shell command line: quoted unless plainly safe. */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./@=:-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 function labelLine(f: LabeledFile): string {
   const lock = f.protected ? ` [protected, ${ownerWords(f.protected.signedBy).line}${f.protected.expires ? `, expires ${f.protected.expires}` : ''}]` : '';
-  return `${f.path}\t${f.label.name}${f.label.unknown ? ' (not in the policy)' : ''}${lock}`;
+  const inside = f.document
+    ? ` [inside the document, Purview label ${f.document.purviewId}${f.document.foreignTenant ? `, another organisation's (tenant ${f.document.tenantId})` : ''}]`
+    : '';
+  return `${f.path}\t${f.label.name}${f.label.unknown ? ' (not in the policy)' : ''}${lock}${inside}`;
 }
 
 export const labelCommands: Command[] = [
   {
     name: 'label set',
-    usage: 'label set FILE... --label LABEL [--justification TEXT]',
+    usage: 'label set FILE... --label LABEL [--justification TEXT] [--protect [--grant EMAIL=ROLE]... [--keep] [--accept-new-key]]',
     summary: 'label files ("Confidential/All Employees", a label id or name); lowering a label needs a justification',
-    flags: { label: { value: true }, justification: { value: true } },
+    help: 'A label whose protection is required is applied by protecting the file (FILE.protected), as `protect --label` does: pass --protect.\n',
+    flags: { label: { value: true }, justification: { value: true }, protect: {}, grant: { value: true, repeat: true }, keep: {}, ...ACCEPT_NEW_KEY },
     async run(ctx, args) {
       const files = needPositionals(args, 1, 'FILE');
       const query = flagValue(args, 'label');
       if (!query) throw new SensitivityError('E_USAGE', 'label set needs a label', undefined, { details: { hint: 'choose-label' } });
       const justification = flagValue(args, 'justification');
+      const protect = hasFlag(args, 'protect')
+        ? { grants: flagValues(args, 'grant').map(parseGrant), keep: hasFlag(args, 'keep'), ...pinOptions(args) }
+        : undefined;
       const s = await ctx.session();
       for (const f of files) {
-        const change = await app.setFileLabel(s, relOf(s, f), query, justification ? { justification } : {});
-        out(`${f}: ${change.from ? `${change.from} → ` : ''}${change.to}${change.direction === 'downgrade' ? ' (downgrade, justified)' : ''}`);
+        const change = await app
+          .setFileLabel(s, relOf(s, f), query, { ...(justification ? { justification } : {}), ...(protect ? { protect } : {}) })
+          .catch((e: unknown) => {
+            throw isSensitivityError(e, 'E_PROTECTION_REQUIRED') ? protectionRefused(e, f, query) : e;
+          });
+        const to = change.protectedAs ? `${change.to} (protected: ${s.workspace.absPath(change.protectedAs)})` : change.to;
+        out(`${f}: ${change.from ? `${change.from} → ` : ''}${to}${change.direction === 'downgrade' ? ' (downgrade, justified)' : ''}`);
       }
     },
   },

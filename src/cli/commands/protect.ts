@@ -1,4 +1,5 @@
 /** `sensitivity protect|unprotect|cat|inspect|grant|revoke`: protected envelopes and who may open them. */
+import { promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
 import * as app from '../../core/app/index.js';
 import { ownerWords, signerWords } from '../../core/display.js';
@@ -8,11 +9,11 @@ import type { Session } from '../../node/session.js';
 import { fingerprint } from '../../core/fingerprint.js';
 import type { PublicIdentity } from '../../core/identity.js';
 import { flagValue, flagValues, hasFlag, needPositionals, type ParsedArgs } from '../args.js';
-import { out, outJson, stdoutSink, type Command } from './command.js';
+import { note, out, outJson, stdoutSink, type Command } from './command.js';
 import { ACCEPT_NEW_KEY, printCertified } from './id.js';
 
 /** Pin options from the command line; each person's fingerprint is printed as it is used (compare them). */
-function pinOptions(args: ParsedArgs): app.PinOptions {
+export function pinOptions(args: ParsedArgs): app.PinOptions {
   const words = { new: 'first use, pinned now', same: 'pinned', changed: 'NEW KEY, accepted and pinned' };
   return {
     acceptNewKey: hasFlag(args, 'accept-new-key'),
@@ -36,7 +37,8 @@ function printInfo(i: app.ProtectedInfo): void {
   out(`Inner file: ${i.innerName} (${i.contentType}, ${i.size} bytes)`);
   out(`Label:      ${i.label.name}`);
   const owner = ownerWords(i.signedBy);
-  out(`${`${owner.title}:`.padEnd(12)}${owner.who}`);
+  if (i.version === 1) out(`Policy:     format 1, signed by ${signerWords(i.signedBy)}; with no history or writer signature, any grantee may have written it`);
+  else out(`${`${owner.title}:`.padEnd(12)}${owner.who}`);
   out(`Issued:     ${i.issued}`);
   out(`Expires:    ${i.expires ?? 'never'}${i.expired ? ' (EXPIRED)' : ''}`);
   if (i.doubleKey) out(`Protection: Double Key — opening also needs the key service ${i.doubleKey.url} (key ${i.doubleKey.kid})`);
@@ -50,7 +52,8 @@ function printInfo(i: app.ProtectedInfo): void {
   if (i.lastWrittenBy) out(`Written:    last by ${signerWords(i.lastWrittenBy.signer)} at ${i.lastWrittenBy.at}`);
   if (i.lineage.length > 0) out('Lineage:');
   for (const v of i.lineage) out(`  version ${v.version}  ${v.issued}  signed by ${signerWords(v.signer)}`);
-  if (i.rollback) out(`WARNING:    this is policy version ${i.lineage.at(-1)?.version}, but you have seen version ${i.rollback.seen}: a rollback?`);
+  if (i.rollback)
+    out(`Older:      this is policy version ${i.lineage.at(-1)?.version}, but you have seen version ${i.rollback.seen}: readable, nothing is built on it`);
   if (i.notice) out(`Notice:     ${i.notice}`);
 }
 
@@ -110,7 +113,13 @@ export const protectCommands: Command[] = [
     async run(ctx, args) {
       const [f] = needPositionals(args, 1, 'FILE.protected');
       const s = await ctx.session();
-      await app.openTo(s, relOf(s, f!), stdoutSink);
+      const { standing } = await app.openTo(s, relOf(s, f!), stdoutSink);
+      if (standing.older) {
+        const where = standing.older.by === 'git' ? "git's history holds" : 'you have seen';
+        note(
+          `sensitivity: ${f}: an older version of its access policy than the newest ${where} (version ${standing.older.seen}): read-only, nothing is saved, granted or revoked on it`,
+        );
+      }
     },
   },
   {
@@ -165,14 +174,32 @@ export const protectCommands: Command[] = [
   },
   {
     name: 'restore',
-    usage: 'restore FILE.protected',
-    summary: 'accept an older copy you restored on purpose (needs OWNER): re-signs it above every version you have seen',
+    usage: 'restore FILE.protected [--onto NEWEST.protected]',
+    summary: 'accept an older copy you restored on purpose (needs OWNER): its access is re-signed as the next version of the newest history seen',
+    help:
+      'The newest version to build on is found in git (any branch) unless --onto names a copy of it. The restored\n' +
+      "file gets this copy's grants, label and expiry under a new file key, as a version every reader accepts.\n",
+    flags: { onto: { value: true } },
+    async run(ctx, args) {
+      const [f] = needPositionals(args, 1, 'FILE.protected');
+      const s = await ctx.session();
+      const ontoPath = flagValue(args, 'onto');
+      const onto = ontoPath === undefined ? undefined : new Uint8Array(await fs.readFile(resolve(ctx.cwd, ontoPath)));
+      const info = await app.acceptRestore(s, relOf(s, f!), onto ? { onto } : {});
+      out(`${f}: accepted as policy version ${info.policy.ver}`);
+    },
+  },
+  {
+    name: 'migrate',
+    usage: 'migrate FILE.protected',
+    summary: 'move a format-1 file you own to format 2 on purpose (needs OWNER; its signer must be you or pinned)',
+    help: 'Format 1 has no history and no writer signature, so nothing else is ever written on it. Migrate only a file you know\nis the genuine one: a content id already seen in format 2 (here or in git) is refused (E_DOWNGRADE).\n',
     flags: {},
     async run(ctx, args) {
       const [f] = needPositionals(args, 1, 'FILE.protected');
       const s = await ctx.session();
-      const info = await app.acceptRestore(s, relOf(s, f!));
-      out(`${f}: accepted as policy version ${info.policy.ver}`);
+      await app.migrate(s, relOf(s, f!));
+      out(`${f}: migrated to format 2 (policy version 1)`);
     },
   },
 ];

@@ -50,6 +50,8 @@ const REFUSALS: ReadonlySet<ErrorCode> = new Set([
   'E_LINEAGE',
   'E_WRITER_NOT_ALLOWED',
   'E_ROLLBACK',
+  'E_FORK',
+  'E_DOWNGRADE',
 ]);
 
 /**

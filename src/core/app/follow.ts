@@ -51,7 +51,7 @@ export async function labelCopy(ctx: AppContext, copy: string): Promise<{ source
     if (content.length > 0 && sameBytes(other, content)) best = { path, label: entry.label };
   }
   if (!best || rankOrUnknown(policy, best.label) === -Infinity) return undefined;
-  return { source: best.path, change: await setFileLabel(ctx, copy, best.label) };
+  return { source: best.path, change: await setFileLabel(ctx, copy, best.label, { copyOf: best.path }) };
 }
 
 /**

@@ -6,8 +6,11 @@ export type {
   AppContext,
   AuditSink,
   Cancellable,
+  CommittedVersion,
   DirEntry,
   FileAccess,
+  HistoryHead,
+  HistoryWitness,
   KeyAcceptance,
   OrganisationDirectory,
   OrganisationKey,
@@ -32,14 +35,26 @@ export {
 } from './inspect.js';
 export { protect, grantRequests, type GrantSpec, type ProtectRequest } from './protect.js';
 export { unprotect } from './unprotect.js';
-export { open, openTo } from './open.js';
+export { open, openTo, type Opened } from './open.js';
 export { save, type SaveOptions } from './save.js';
 export { setExpiry } from './expiry.js';
-export { acceptRestore } from './restore.js';
-export { rollbackError } from './versions.js';
+export { acceptRestore, type RestoreOptions } from './restore.js';
+export { migrate } from './migrate.js';
+export { relate, rollbackError, witnessedHead, type Relation, type Standing } from './versions.js';
 export { grant } from './grant.js';
 export { revoke } from './revoke.js';
-export { labeledPlain, labelOf, removeFileLabel, setFileLabel, type LabeledFile } from './label.js';
+export {
+  labeledDocument,
+  labeledPlain,
+  labelOf,
+  plainLabelOf,
+  removeFileLabel,
+  setFileLabel,
+  type LabelApplied,
+  type LabeledFile,
+  type SetFileLabelOptions,
+} from './label.js';
+export { isDocumentPath, labelInsideBytes, type LabelInside } from './document-label.js';
 export { list, type Listing, type UnreadableFile } from './list.js';
 export { addToPeople } from './people.js';
 export { certifiedPerson, findGrantee, type CertifiedPerson } from './directory.js';

@@ -7,7 +7,7 @@ import { isProtectedPath } from '../paths.js';
 import { decideAccess, normalizeRights, roleOfRights, type Right } from '../rights.js';
 import { requireProtectedPath, withHandle } from './context.js';
 import type { AppContext } from './ports.js';
-import { seenAbove } from './versions.js';
+import { checkHistory } from './versions.js';
 
 /** One grantee as shown to people (inspect, the access panel). */
 export interface AccessEntry {
@@ -69,9 +69,9 @@ export interface ProtectedInfo {
   readonly lineage: readonly PolicyVersionView[];
   /** Format 2: who last wrote the content, and when (null in format 1). */
   readonly lastWrittenBy: { readonly signer: SignerView; readonly at: string } | null;
-  /** The highest policy version this user has seen of this file when it is above this one (a rollback), else null. */
+  /** The newest policy version this user has seen of this file's history when this one is older (read-only here), else null. */
   readonly rollback: { readonly seen: number } | null;
-  /** Format 1: opens read-only until an owner saves it (which upgrades it); null otherwise. */
+  /** Format 1: read-only until an owner migrates it on purpose; null otherwise. */
   readonly notice: string | null;
   /** Double Key: opening also needs this key service (`url` = `<service>/<keyName>`, `kid` its key version). */
   readonly doubleKey: { readonly url: string; readonly kid: string } | null;
@@ -118,7 +118,8 @@ export async function signerView(ctx: AppContext, id: string, claimed?: { readon
 }
 
 /** The format-1 notice. */
-export const FORMAT_1_NOTICE = 'protected-file format 1: opens read-only; an owner saving it upgrades it to format 2';
+export const FORMAT_1_NOTICE =
+  'protected-file format 1: read-only, with no history and no writer signature, so nothing is saved, granted or revoked on it; an owner who knows it is the genuine file can migrate it on purpose (sensitivity migrate)';
 
 /** Access entries of a policy's grants, with role names. */
 export function accessEntries(info: EnvelopeHeader | EnvelopeInfo): AccessEntry[] {
@@ -147,7 +148,11 @@ export async function inspect(ctx: AppContext, path: string): Promise<ProtectedI
   const lineage = await Promise.all(
     chain.map(async (p) => ({ version: p.ver!, signer: await signerView(ctx, p.owner.id, p.owner), issued: new Date(p.iat * 1000).toISOString() })),
   );
-  const seen = await seenAbove(ctx, h);
+  // Memory only (git is asked when the file is opened or built on): listings of thousands of files stay cheap.
+  const { history: _git, ...memoryOnly } = ctx;
+  const standing = await checkHistory(memoryOnly, path, h, 'read').catch((e: unknown) => {
+    throw isSensitivityError(e) ? e.withFile(path) : e;
+  });
   return {
     file: path,
     version: h.layout.version,
@@ -169,7 +174,7 @@ export async function inspect(ctx: AppContext, path: string): Promise<ProtectedI
     lastWrittenBy: h.lastWrite
       ? { signer: await signerView(ctx, h.lastWrite.id, grantOf(h.lastWrite.id)), at: new Date(h.lastWrite.at * 1000).toISOString() }
       : null,
-    rollback: seen === undefined ? null : { seen },
+    rollback: standing.older ? { seen: standing.older.seen } : null,
     notice: h.layout.version === 1 ? FORMAT_1_NOTICE : null,
     doubleKey: h.policy.dk ? { url: h.policy.dk.url, kid: h.policy.dk.kid } : null,
   };

@@ -1,5 +1,5 @@
 /** `open`: the plaintext of a protected file, to a stream (`cat`) or into memory (editors). Needs VIEW. */
-import { memorySink, openEnvelope, readEnvelopeHeader, type EnvelopeInfo } from '../envelope/index.js';
+import { memorySink, openEnvelope, readEnvelopeHeader, type EnvelopeInfo, type OpenedEnvelope } from '../envelope/index.js';
 import { isProtectedPath } from '../paths.js';
 import type { ByteSink } from '../ports.js';
 import { decideAccess, denialError, type Right } from '../rights.js';
@@ -7,21 +7,32 @@ import { policySubject } from '../envelope/index.js';
 import { actorOf, guarded, requireIdentity, requireProtectedPath, withHandle, keyServiceOf } from './context.js';
 import type { AppContext, ReadHandle } from './ports.js';
 import { signerView } from './inspect.js';
-import { checkNotRolledBack, rememberVersion } from './versions.js';
+import { checkHistory, rememberVersion, type Standing } from './versions.js';
+
+/** An opened file's envelope, and how it stands to the newest version of its history seen (an older copy says so). */
+export interface Opened extends OpenedEnvelope {
+  readonly standing: Standing;
+}
 
 /**
- * Decides VIEW from the signed policy, refuses a rollback (an older policy version than this user has
- * seen), and records the open before a byte is decrypted: an open that cannot be recorded releases
- * nothing. (The envelope re-decides from the authenticated header while opening.)
+ * Decides VIEW from the signed policy, judges the version against the access history seen (a fork or a
+ * downgrade is refused; an older copy reads, and says so), records the open, then decrypts: an open that
+ * cannot be recorded releases nothing. The history's head is remembered only once the body authenticated.
+ * (The envelope re-decides from the authenticated header while opening.) `path` names the file for the
+ * audit record and git's witness; `h` holds the version read (the file, or a blob of it).
  */
-export async function recordOpen(ctx: AppContext, path: string, h: ReadHandle): Promise<void> {
+export async function openHandle(ctx: AppContext, path: string, h: ReadHandle, sink: ByteSink | null): Promise<Opened> {
+  const id = requireIdentity(ctx);
   const header = await readEnvelopeHeader(h);
+  // History first: a fork that revoked the reader says it is a fork, not "ask the owner" (its signer).
+  const standing = await checkHistory(ctx, path, header, 'read');
   const signer = await signerView(ctx, header.policy.owner.id, header.policy.owner);
   const d = decideAccess(policySubject(header.policy), ctx.identity?.id, 'VIEW', ctx.clock.now(), signer);
   if (!d.allowed) throw denialError(d);
-  await checkNotRolledBack(ctx, header);
   await ctx.audit.append({ action: 'open', actor: actorOf(ctx), file: path });
-  await rememberVersion(ctx, header);
+  const opened = await openEnvelope(h, sink, id, { clock: ctx.clock, ...keyServiceOf(ctx) });
+  await rememberVersion(ctx, opened);
+  return { ...opened, standing };
 }
 
 /**
@@ -29,27 +40,17 @@ export async function recordOpen(ctx: AppContext, path: string, h: ReadHandle): 
  * file whose size disagrees with its header (truncated, extended, swapped) releases nothing, and each chunk
  * is released only once it authenticates (docs/FORMAT.md, security notes).
  */
-export async function openTo(ctx: AppContext, path: string, sink: ByteSink): Promise<EnvelopeInfo> {
-  const id = requireIdentity(ctx);
+export async function openTo(ctx: AppContext, path: string, sink: ByteSink): Promise<Opened> {
+  requireIdentity(ctx);
   requireProtectedPath(path, isProtectedPath(path));
-  return guarded(ctx, path, 'VIEW', () =>
-    withHandle(ctx, path, async (h) => {
-      await recordOpen(ctx, path, h);
-      return openEnvelope(h, sink, id, { clock: ctx.clock, ...keyServiceOf(ctx) });
-    }),
-  );
+  return guarded(ctx, path, 'VIEW', () => withHandle(ctx, path, (h) => openHandle(ctx, path, h, sink)));
 }
 
 /** The whole plaintext of a protected file in memory, authenticated, with the caller's rights (editors). */
-export async function open(ctx: AppContext, path: string): Promise<{ content: Uint8Array; rights: readonly Right[]; info: EnvelopeInfo }> {
-  const id = requireIdentity(ctx);
+export async function open(ctx: AppContext, path: string): Promise<{ content: Uint8Array; rights: readonly Right[]; info: EnvelopeInfo; standing: Standing }> {
+  requireIdentity(ctx);
   requireProtectedPath(path, isProtectedPath(path));
   const sink = memorySink();
-  const opened = await guarded(ctx, path, 'VIEW', () =>
-    withHandle(ctx, path, async (h) => {
-      await recordOpen(ctx, path, h);
-      return openEnvelope(h, sink, id, { clock: ctx.clock, ...keyServiceOf(ctx) });
-    }),
-  );
-  return { content: sink.bytes(), rights: opened.rights, info: opened };
+  const opened = await guarded(ctx, path, 'VIEW', () => withHandle(ctx, path, (h) => openHandle(ctx, path, h, sink)));
+  return { content: sink.bytes(), rights: opened.rights, info: opened, standing: opened.standing };
 }

@@ -8,7 +8,7 @@ import type { Identity, PublicIdentity } from '../identity.js';
 import type { LabelsManifest } from '../labels/index.js';
 import type { PeopleDirectory } from '../people.js';
 import type { Policy } from '../policy/index.js';
-import type { KeyServiceClient } from '../envelope/index.js';
+import type { KeyServiceClient, SignedHistory } from '../envelope/index.js';
 import type { Clock, PatchableSink, RandomAccessSource, RandomSource } from '../ports.js';
 
 /**
@@ -95,11 +95,52 @@ export interface KeyAcceptance {
   accept(digest: string, what: readonly string[]): Promise<void>;
 }
 
-/** The highest policy version this user has seen per content id (home folder): a lower one is a rollback. */
+/** The head of a file's access history: its policy versions' digests, version 1 first, and who signed the last. */
+export interface HistoryHead {
+  /** b64u SHA-256 of each policy version's JWS (`EnvelopeInfo.history`); its length is the head's version. */
+  readonly history: readonly string[];
+  /** Who signed the head: identity id and the email the policy claims (shown, not trusted). */
+  readonly signer: { readonly id: string; readonly email: string };
+}
+
+/**
+ * The head of each file's access history this user has accepted (home folder, never the workspace), per line
+ * (`EnvelopeInfo.lineageId`): a version that does not extend it is a fork, one it extends is older.
+ */
 export interface VersionMemory {
-  highest(contentId: string): Promise<number | undefined>;
-  /** Records `version` when higher than what is remembered; `accept` also lowers it (an owner's deliberate restore). */
-  remember(contentId: string, version: number, options?: { readonly accept?: boolean }): Promise<void>;
+  head(lineId: string): Promise<HistoryHead | undefined>;
+  /**
+   * Records `head` when it extends the remembered one (or none is remembered); an older or forked head changes
+   * nothing. `signed`, the head's signed history, is kept with it (for owners: what a restore builds on).
+   */
+  remember(lineId: string, head: HistoryHead, signed?: SignedHistory): Promise<void>;
+  /** The signed history kept with the remembered head, if one was. */
+  signed(lineId: string): Promise<SignedHistory | undefined>;
+  /** True when a format-2 file with this content id was accepted (a format-1 file with it is a downgrade). */
+  seenInFormat2(cid: string): Promise<boolean>;
+}
+
+/** One version of a file in git's history, as a witness of its access history. */
+export interface CommittedVersion extends HistoryHead {
+  /** git's blob id (what caches key on, and how `HistoryWitness.read` finds it). */
+  readonly blob: string;
+  readonly cid: string;
+  /** Format 2: the line (`EnvelopeInfo.lineageId`); undefined in format 1 (then `history` is empty). */
+  readonly lineId?: string;
+}
+
+/**
+ * git's own history of a file, as a witness for readers who never saw a newer version (a fresh clone). Absent,
+ * or outside a repository, it knows nothing ([]).
+ */
+export interface HistoryWitness {
+  /**
+   * The versions of `path` committed before the working tree, oldest first ('head': HEAD's ancestry), or on
+   * every branch ('all', any order: where an owner's restore looks for the newest version to build on).
+   */
+  committed(path: string, scope: 'head' | 'all'): Promise<readonly CommittedVersion[]>;
+  /** The envelope bytes of a committed version. */
+  read(blob: string): Promise<Uint8Array>;
 }
 
 /**
@@ -156,8 +197,10 @@ export interface AppContext {
   readonly identity: Identity | undefined;
   /** The user's pins: absent means nothing is pinned, so no key is shown as verified (and none is pinned). */
   readonly pins?: PinStore;
-  /** Policy versions seen (issue 9, being built): absent means no rollback check. */
+  /** The access-history heads this user accepted: absent means no rollback or fork check from memory. */
   readonly versions?: VersionMemory;
+  /** git's history of the workspace's files: absent means no witness beyond memory. */
+  readonly history?: HistoryWitness;
   /** Accepted workspace keys: absent means none is accepted (a policy naming recovery recipients stops protect until accepted). */
   readonly acceptance?: KeyAcceptance;
   /** The organisation key service, for Double Key files (issue 10): absent means they cannot be protected or opened here. */

@@ -8,20 +8,21 @@ import type { Identity } from '../identity.js';
 import { isProtectedPath } from '../paths.js';
 import { guarded, requireIdentity, requireProtectedPath, withHandle } from './context.js';
 import type { AppContext } from './ports.js';
-import { checkNotRolledBack, rememberVersion } from './versions.js';
+import { checkHistory, rememberVersion } from './versions.js';
 
 /** Magic, version, sizes and the salt: a fresh random salt on every write makes these bytes name one write. */
 const WRITE_ID_LENGTH = 54;
 
 export interface RewriteOptions {
-  /** An owner accepting a file older than one they have seen (a deliberate restore): no rollback check. */
+  /** An owner restoring an older or forked copy on purpose (its new version extends the newest history): no history check. */
   readonly acceptRollback?: boolean;
 }
 
 /**
  * Rewrites the protected file at `path` as the context's identity through `transform` (which checks
- * `right` as it opens the old envelope) under the file's lock, keeping its permission bits. A rollback
- * (an older policy version than this user has seen) is refused. Just before the new envelope replaces the
+ * `right` as it opens the old envelope) under the file's lock, keeping its permission bits. Building on a
+ * version that is not the newest of its history seen (E_ROLLBACK), a fork of it (E_FORK) or a format-1 copy of
+ * a format-2 file (E_DOWNGRADE) is refused. Just before the new envelope replaces the
  * old one, the file is re-checked: if anything replaced it meanwhile (a writer that does not take our lock,
  * such as git) nothing is written (E_FILE_CHANGED). `event` is recorded before the replacement, so an
  * unrecordable change does not take effect; the new policy version is remembered after it.
@@ -39,7 +40,7 @@ export async function rewriteProtected(
   const result = await guarded(ctx, path, right, () =>
     ctx.files.withLock(path, () =>
       withHandle(ctx, path, async (h) => {
-        if (!options.acceptRollback) await checkNotRolledBack(ctx, await readEnvelopeHeader(h));
+        if (!options.acceptRollback) await checkHistory(ctx, path, await readEnvelopeHeader(h), 'build');
         const before = await writeId(h);
         return ctx.files.replace(path, h.mode, async (sink) => {
           const result = await transform(h, sink, id);

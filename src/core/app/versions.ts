@@ -1,38 +1,134 @@
 /**
- * Rollback: a reader remembers the highest policy version it has seen of each line of versions
- * (`EnvelopeInfo.lineageId`: content id and first version) and refuses an older one — an older copy
- * restored by git, a backup or a merge may still grant people since revoked. An owner who restores a copy
- * on purpose re-signs it above what was seen (`acceptRestore`).
+ * Access history (docs/FORMAT.md §14.4): a reader remembers the head of each file's history it accepted — the
+ * digest of every policy version, not only the newest number — and takes a version only if it extends that
+ * head. One that does not is a fork (E_FORK), whoever signed it; one the head extends is an older copy, which
+ * can be read but not built on (E_ROLLBACK). git's history of the file is a second witness, for readers who
+ * never saw the newer version. A format-1 file whose content id was seen in format 2 is a downgrade.
  */
-import type { EnvelopeHeader, EnvelopeInfo } from '../envelope/index.js';
+import { holdsOwner, type EnvelopeHeader, type EnvelopeInfo } from '../envelope/index.js';
 import { SensitivityError } from '../errors.js';
-import type { AppContext } from './ports.js';
+import { fingerprint } from '../fingerprint.js';
+import type { AppContext, CommittedVersion, HistoryHead } from './ports.js';
 
-/** E_ROLLBACK when `info` is an older policy version than this user has seen of its line (nothing checked without memory or in format 1). */
-export async function checkNotRolledBack(ctx: AppContext, info: EnvelopeHeader | EnvelopeInfo): Promise<void> {
-  const seen = await seenAbove(ctx, info);
-  if (seen === undefined) return;
-  throw rollbackError(info.policy.ver ?? 0, seen, info.policy.owner.email);
+/** How a history stands to a head: first seen, the same, extending it, an ancestor of it, or a fork. */
+export type Relation = 'new' | 'same' | 'extends' | 'older' | 'fork';
+
+/**
+ * How `history` (policy digests, version 1 first) stands to `head`. Digests chain (each version names the one
+ * before, and numbers advance by one), so comparing the digests at one position decides.
+ */
+export function relate(head: HistoryHead | undefined, history: readonly string[]): Relation {
+  if (!head) return 'new';
+  const known = head.history;
+  const at = Math.min(known.length, history.length) - 1;
+  if (at < 0) return history.length === 0 ? 'same' : 'extends';
+  if (known[at] !== history[at]) return 'fork';
+  return history.length === known.length ? 'same' : history.length > known.length ? 'extends' : 'older';
 }
 
-/** The E_ROLLBACK refusal: `version` is older than the version `seen` of its line. */
+/** The head a file's committed versions witness for `lineId`: each version extending the one before takes over; forks in history are skipped. */
+export function witnessedHead(committed: readonly CommittedVersion[], lineId: string): CommittedVersion | undefined {
+  let head: CommittedVersion | undefined;
+  for (const v of committed) {
+    if (v.lineId !== lineId) continue;
+    const r = relate(head, v.history);
+    if (r === 'new' || r === 'extends') head = v;
+  }
+  return head;
+}
+
+/** Where a head was seen. */
+export type Witness = 'memory' | 'git';
+
+/** How a file's version stands to the newest seen: undefined when it is the newest (or nothing is known). */
+export interface Standing {
+  /** The newest version seen when it is newer than this file's (an older copy: readable, not to build on), and where. */
+  readonly older?: { readonly seen: number; readonly by: Witness };
+}
+
+/** The head of `header`'s own history, as memory stores it. */
+export const headOf = (header: EnvelopeHeader | EnvelopeInfo): HistoryHead => ({
+  history: header.history,
+  signer: { id: header.policy.owner.id, email: header.policy.owner.email },
+});
+
+/**
+ * Judges `header`, the version of `path` about to be read ('read') or built on ('build': save, grant, revoke,
+ * expiry, merge): E_DOWNGRADE for a format-1 file whose content id memory or git knows in format 2; E_FORK
+ * for a version that does not extend a head memory or git holds; E_ROLLBACK to build on an older one. Reading
+ * an older one is allowed and said (`Standing.older`).
+ */
+export async function checkHistory(ctx: AppContext, path: string, header: EnvelopeHeader | EnvelopeInfo, use: 'read' | 'build'): Promise<Standing> {
+  const committed = ctx.history ? await ctx.history.committed(path, 'head') : [];
+  if (header.lineageId === undefined) {
+    const cid = header.policy.cid;
+    if ((await ctx.versions?.seenInFormat2(cid)) || committed.some((v) => v.lineId !== undefined && v.cid === cid)) throw downgradeError();
+    return {};
+  }
+  const heads: [HistoryHead | undefined, Witness][] = [
+    [await ctx.versions?.head(header.lineageId), 'memory'],
+    [witnessedHead(committed, header.lineageId), 'git'],
+  ];
+  let older: Standing['older'];
+  for (const [head, by] of heads) {
+    const r = relate(head, header.history);
+    if (r === 'fork') throw forkError(header, head!, by);
+    if (r === 'older' && (!older || head!.history.length > older.seen)) older = { seen: head!.history.length, by };
+  }
+  if (older && use === 'build') throw rollbackError(header.history.length, older.seen, header.policy.owner.email);
+  return older ? { older } : {};
+}
+
+/**
+ * Remembers `info`'s history head once its body authenticated (a no-op without memory, in format 1, or when it
+ * extends nothing); for an owner, with its signed history, so a later restore can build on it without git.
+ */
+export async function rememberVersion(ctx: AppContext, info: EnvelopeInfo): Promise<void> {
+  if (!ctx.versions || info.lineageId === undefined) return;
+  const owner = ctx.identity !== undefined && holdsOwner(info.policy, ctx.identity.id);
+  await ctx.versions.remember(info.lineageId, headOf(info), owner ? info.signed : undefined);
+}
+
+/** The E_ROLLBACK refusal: building on `version`, older than the version `seen` of its history. */
 export function rollbackError(version: number, seen: number, owner: string): SensitivityError {
   return new SensitivityError(
     'E_ROLLBACK',
-    `is an older version of its access policy (version ${version}) than one you have opened before (version ${seen}): it may have been restored from an old copy that still lets revoked people in; if an owner restored it on purpose, they accept it once`,
+    `is an older version of its access policy (version ${version}) than one you or git have seen (version ${seen}): it can be read, but nothing is saved, granted, revoked or merged on it, since it may still let in people removed since; if an owner restored it on purpose, they accept it once (sensitivity restore)`,
     undefined,
     { details: { hint: 'accept-restore', version, seen, owner } },
   );
 }
 
-/** The highest version seen of `info`'s line when it is above `info`'s own, else undefined. */
-export async function seenAbove(ctx: AppContext, info: EnvelopeHeader | EnvelopeInfo): Promise<number | undefined> {
-  if (!ctx.versions || info.lineageId === undefined) return undefined;
-  const seen = await ctx.versions.highest(info.lineageId);
-  return seen !== undefined && seen > info.policy.ver! ? seen : undefined;
+/** E_FORK, naming both heads and their signers (claimed emails and key fingerprints). */
+function forkError(header: EnvelopeHeader | EnvelopeInfo, head: HistoryHead, by: Witness): SensitivityError {
+  const theirs = headOf(header);
+  const words = (h: HistoryHead) =>
+    `version ${h.history.length} (${(h.history.at(-1) ?? '').slice(0, 12)}) signed by a key claiming ${h.signer.email}, ${fingerprint(h.signer.id)}`;
+  const where = by === 'memory' ? 'you have seen' : "git's history of this file holds";
+  return new SensitivityError(
+    'E_FORK',
+    `does not extend the access history ${where}: this file is ${words(theirs)}, but ${where} ${words(head)}. Someone built on an older copy (a former owner's, perhaps); do not trust it`,
+    undefined,
+    {
+      details: {
+        witness: by,
+        version: theirs.history.length,
+        head: theirs.history.at(-1) ?? '',
+        signer: theirs.signer.email,
+        signerId: theirs.signer.id,
+        seenVersion: head.history.length,
+        seenHead: head.history.at(-1) ?? '',
+        seenSigner: head.signer.email,
+        seenSignerId: head.signer.id,
+      },
+    },
+  );
 }
 
-/** Remembers `info`'s policy version as seen (a no-op without memory or in format 1). */
-export async function rememberVersion(ctx: AppContext, info: EnvelopeHeader | EnvelopeInfo): Promise<void> {
-  if (ctx.versions && info.lineageId !== undefined) await ctx.versions.remember(info.lineageId, info.policy.ver!);
+/** E_DOWNGRADE: a format-1 file with the content id of a format-2 one. */
+function downgradeError(): SensitivityError {
+  return new SensitivityError(
+    'E_DOWNGRADE',
+    'is in the old format 1, but this file has been seen in format 2: it is an old copy or a re-emitted one without its history and writer signature; do not trust it (nothing is built on it)',
+  );
 }

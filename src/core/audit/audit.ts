@@ -21,6 +21,7 @@ export const AUDIT_ACTIONS = [
   'revoke',
   'expiry',
   'restore',
+  'migrate',
   'identity.create',
   'identity.import',
   'identity.export',

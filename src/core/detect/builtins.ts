@@ -39,6 +39,23 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   emails,
 ];
 
+/** Credentials: whoever holds them acts as their owner, so no fix may widen who can read them. */
+export const CREDENTIAL_TYPES: readonly string[] = [
+  'private-key',
+  'aws-access-key',
+  'github-token',
+  'slack-token',
+  'stripe-key',
+  'google-api-key',
+  'azure-storage-key',
+  'azure-client-secret',
+  'connection-string-credential',
+  'url-credential',
+  'command-credential',
+  'secret-assignment',
+  'jwt',
+];
+
 /** The built-in types in a stable order. */
 export const BUILTIN_TYPES: readonly InfoType[] = Object.values(TYPES);
 

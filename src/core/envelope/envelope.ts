@@ -35,6 +35,7 @@ import {
   type EnvelopeLayout,
   type Metadata,
   type RawHeader,
+  type WitnessEntry,
 } from './format.js';
 import {
   doubleKeySlotOf,
@@ -93,6 +94,8 @@ export interface ProtectOptions {
   readonly clock?: Clock;
   /** Double Key: also encrypt to this key service's key (docs/FORMAT.md §Double Key). */
   readonly doubleKey?: DoubleKeyWrap;
+  /** A witness for policy version 1 (docs/FORMAT.md §16). */
+  readonly witness?: WitnessHook;
 }
 
 /** A slot as listed for display: its kind, and the recipient key's thumbprint for kinds we know. */
@@ -122,6 +125,12 @@ export interface EnvelopeInfo {
   readonly lineageId?: string;
   /** Format 2: who signed the last write of the body (identity id, granted EDIT) and when (seconds); null in format 1. */
   readonly lastWrite: { readonly id: string; readonly at: number } | null;
+  /** Format 2: b64u SHA-256 of every policy version's JWS, version 1 first, the current last (empty in format 1). */
+  readonly history: readonly string[];
+  /** Format 2: the witness receipts the envelope carries (docs/FORMAT.md §16), each naming a version of `history`. */
+  readonly witness: readonly WitnessEntry[];
+  /** The signed history as it stands in the header (what a restore builds on; public, like everything here). */
+  readonly signed: SignedHistory;
   readonly slots: readonly SlotInfo[];
 }
 
@@ -173,12 +182,41 @@ export interface EnvelopeChange {
   readonly label?: EnvelopeLabel;
   /** A new expiry, or null to remove it. Holders of OWNER may extend an expired file whose policy says `renew`. */
   readonly expires?: Date | null;
-  /** The new policy version is at least this (an owner accepting a restored older copy re-signs above what readers saw). */
-  readonly minVersion?: number;
+  /**
+   * Format 1 only: its owner migrates it on purpose to format 2 (a new lineage at version 1, same grants). Every
+   * other write of a format-1 file is E_READ_ONLY_FORMAT: format 1 has no writer signature and no history.
+   */
+  readonly migrate?: true;
+  /**
+   * An owner restoring this (older or forked) copy on purpose: the new version extends this newer history
+   * instead (its policy and lineage, the same line), with this copy's grants, label and expiry, under a new
+   * file key. The signer must hold OWNER in the newer history's head and in this copy.
+   */
+  readonly onto?: SignedHistory;
 }
+
+/** A file's signed access history as the header carries it: the policy JWS, the versions it replaces, their receipts. */
+export interface SignedHistory {
+  readonly policy: string;
+  readonly lineage: readonly string[];
+  readonly witness: readonly WitnessEntry[];
+}
+
+/**
+ * Called once a new policy version is signed, before it is sealed into the header: a witness (the organisation's
+ * key service, issue 21) registers the version and returns its receipt, which travels in the envelope.
+ */
+export type WitnessHook = (version: {
+  readonly policy: string;
+  readonly digest: string;
+  readonly ver: number;
+  readonly lineage: readonly string[];
+}) => Promise<WitnessEntry | undefined>;
 
 export interface RewrapOptions extends Omit<OpenOptions, 'right'> {
   readonly random?: RandomSource;
+  /** A witness for the new policy version (docs/FORMAT.md §16). */
+  readonly witness?: WitnessHook;
 }
 
 export interface ReplaceContentOptions {
@@ -218,7 +256,8 @@ export async function protect(source: EnvelopeSource, sink: PatchableSink, optio
     const policy = makePolicy({ cid, ver: 1 }, options.label, options.owner, grants, now, { exp, renew: options.renewable === true }, fileKey, dk?.claim);
     const jws = await signPolicy(policy, options.owner);
     const slots = await slotsFor(grants, secret, random, dk ? [dk.slot] : []);
-    const meta = { name: options.innerName, type: contentType, policy: jws, lineage: [], slots };
+    const witness = await witnessed(options.witness, jws, [], [], 1);
+    const meta = { name: options.innerName, type: contentType, policy: jws, lineage: [], ...(witness.length > 0 ? { witness } : {}), slots };
     return await writeEnvelope(source, sink, fileKey, salt, chunkSize, options.size, meta, [policy], options.owner, now);
   } finally {
     fileKey.fill(0);
@@ -238,6 +277,31 @@ export async function readEnvelopeHeader(source: EnvelopeSource): Promise<Envelo
     const layout = layoutOf(raw.version, raw.bytes.length, raw.chunkSize, raw.plaintextLength);
     const write = raw.version === 2 ? await verifiedWrite(reader, raw, layout, chain.at(-1)!) : undefined;
     return { ...info(layout, raw.metadata, chain, write?.lastWrite ?? null), authenticated: false };
+  } finally {
+    await reader.close();
+  }
+}
+
+/** The access history a header declares (EnvelopeInfo's fields of that name), verified without any key. */
+export interface EnvelopeHistory {
+  readonly version: 1 | 2;
+  readonly policy: EnvelopePolicy;
+  readonly lineageId?: string;
+  readonly history: readonly string[];
+}
+
+/**
+ * Reads a header and verifies its policy chain (signatures, lineage, witness receipts' versions) and nothing
+ * after it — not the write block, not the body: how git's history of a file is read as a witness, from the
+ * first bytes of each committed version.
+ */
+export async function readEnvelopeHistory(source: EnvelopeSource): Promise<EnvelopeHistory> {
+  const reader = new ByteReader(source);
+  try {
+    const raw = await readHeader(reader);
+    const chain = await verifiedChain(raw);
+    const { policy, lineageId, history } = info(layoutOf(raw.version, raw.bytes.length, raw.chunkSize, raw.plaintextLength), raw.metadata, chain, null);
+    return { version: raw.version, policy, ...(lineageId !== undefined ? { lineageId } : {}), history };
   } finally {
     await reader.close();
   }
@@ -272,7 +336,8 @@ export async function openEnvelope(source: EnvelopeSource, sink: ByteSink | null
  * it streams. The signer becomes the owner of record and signs the next policy version, chained to the
  * current one. Grant, label and expiry changes keep the file key (and the existing slots); any revoke, and
  * any grantee's new encryption key, rotates it, so old slots — and any copy of them — open nothing new. A
- * format-1 file comes out in format 2, its lineage starting at version 1.
+ * format-1 file is E_READ_ONLY_FORMAT unless the change is its migration, which comes out in format 2, its
+ * lineage starting at version 1.
  */
 export async function rewrapEnvelope(
   source: EnvelopeSource,
@@ -286,10 +351,16 @@ export async function rewrapEnvelope(
   const reader = new ByteReader(source);
   try {
     const u = await unlock(reader, identity, 'OWNER', { ...options, renewing: change.expires !== undefined });
+    if (u.raw.version === 1 && !change.migrate) throw readOnlyFormat(u.policy);
+    if (u.raw.version !== 1 && change.migrate) throw new SensitivityError('E_USAGE', 'is already in format 2: there is nothing to migrate');
+    const base = change.onto ? await ontoChain(u, change.onto, identity) : undefined;
     const newSecret = new Uint8Array(FILE_KEY_LENGTH);
     let newKey: Uint8Array = newSecret;
     try {
-      const { grants, rotate } = await changedGrants(u.policy.grants, identity, change);
+      const changed = await changedGrants(u.policy.grants, identity, change);
+      const { grants } = changed;
+      // A restore onto a newer history rotates too: people removed in between held this copy's key.
+      const rotate = changed.rotate || base !== undefined;
       const fresh = rotate ? take(random, FILE_KEY_LENGTH) : u.secret;
       newSecret.set(fresh);
       if (rotate) fresh.fill(0);
@@ -299,12 +370,16 @@ export async function rewrapEnvelope(
       const exp = change.expires === null ? undefined : change.expires ? expirySeconds(change.expires, now) : u.policy.exp;
       const dk = await rewrapDoubleKey(u, newSecret, rotate, label, random, options.doubleKey);
       newKey = dk.fileKey;
-      const policy = makePolicy(nextVersion(u, change.minVersion), label, identity, grants, now, { exp, renew: u.policy.renew === true }, newKey, dk.claim);
+      // The history this version extends: the copy's own, a newer one it is restored onto, or none (migration).
+      const from = base ?? (u.raw.version === 2 ? { ...u.raw.metadata, lineage: u.raw.metadata.lineage ?? [], chain: u.chain } : undefined);
+      const lineage = from ? [...from.lineage, from.policy] : [];
+      const version = from ? { cid: u.policy.cid, ver: from.chain.at(-1)!.ver! + 1, prev: policyDigest(from.policy) } : { cid: u.policy.cid, ver: 1 };
+      const policy = makePolicy(version, label, identity, grants, now, { exp, renew: u.policy.renew === true }, newKey, dk.claim);
       const jws = await signPolicy(policy, identity);
       const slots = await slotsFor(grants, newSecret, random, dk.keep);
-      const lineage = u.raw.version === 2 ? [...(u.raw.metadata.lineage ?? []), u.raw.metadata.policy] : [];
-      const meta = { name: u.raw.metadata.name, type: u.raw.metadata.type, policy: jws, lineage, slots };
-      const chain = u.raw.version === 2 ? [...u.chain, policy] : [policy];
+      const witness = await witnessed(options.witness, jws, lineage, from?.witness ?? [], policy.ver!);
+      const meta = { name: u.raw.metadata.name, type: u.raw.metadata.type, policy: jws, lineage, ...(witness.length > 0 ? { witness } : {}), slots };
+      const chain = from ? [...from.chain, policy] : [policy];
       const { header, body } = seal(newKey, salt, u.layout.chunkSize, u.layout.plaintextLength, meta);
       try {
         await sink.write(header);
@@ -329,8 +404,8 @@ export async function rewrapEnvelope(
  * Writes `content` as the new body of the envelope whose header `envelope` yields (needs EDIT): same file
  * key, policy, lineage and slots, a fresh salt (so a fresh content key: no nonce is ever reused), signed by
  * the writer. Only the old header is read. This is how an editor saves a protected file without being its
- * owner. A format-1 file is read-only (E_READ_ONLY_FORMAT) except to its owners, whose save upgrades it:
- * they sign policy version 1 of a format-2 lineage, same grants and file key.
+ * owner. A format-1 file is read-only (E_READ_ONLY_FORMAT) for everyone: only a deliberate migration
+ * (`rewrapEnvelope` with `migrate`) writes it again, never a save.
  */
 export async function replaceEnvelopeContent(
   envelope: EnvelopeSource,
@@ -353,28 +428,10 @@ export async function replaceEnvelopeContent(
     await old.close();
   }
   try {
+    if (u.raw.version === 1) throw readOnlyFormat(u.policy);
     checkSizes(u.layout.chunkSize, options.size);
     const salt = take(random, SALT_LENGTH);
-    if (u.raw.version === 2)
-      return await writeEnvelope(content, sink, u.fileKey, salt, u.layout.chunkSize, options.size, u.raw.metadata, u.chain, identity, now);
-    if (!holdsOwner(u.policy, identity.id)) {
-      throw new SensitivityError(
-        'E_READ_ONLY_FORMAT',
-        `was written in protected-file format 1, which opens read-only; ask ${ownerWords(unverifiedSigner(u.policy.owner.id, u.policy.owner)).ask} to save it once`,
-      );
-    }
-    const policy = makePolicy(
-      { cid: u.policy.cid, ver: 1 },
-      u.policy.label,
-      identity,
-      u.policy.grants,
-      now,
-      { exp: u.policy.exp, renew: false },
-      u.fileKey,
-      u.policy.dk,
-    );
-    const meta = { ...u.raw.metadata, policy: await signPolicy(policy, identity), lineage: [] };
-    return await writeEnvelope(content, sink, u.fileKey, salt, u.layout.chunkSize, options.size, meta, [policy], identity, now);
+    return await writeEnvelope(content, sink, u.fileKey, salt, u.layout.chunkSize, options.size, u.raw.metadata, u.chain, identity, now);
   } finally {
     u.dispose();
   }
@@ -402,10 +459,81 @@ interface UnlockOptions extends OpenOptions {
   readonly renewing?: boolean;
 }
 
-/** Format 2: the verified lineage with the current policy last; format 1: the policy alone. */
+/**
+ * Format 2: the verified lineage with the current policy last, and witness receipts that each name one of its
+ * versions; format 1: the policy alone, which must be a format-1 policy (a format-2 policy in a format-1
+ * envelope is someone re-emitting a current file without its writer signature and history: E_DOWNGRADE).
+ */
 async function verifiedChain(raw: RawHeader): Promise<EnvelopePolicy[]> {
-  if (raw.version === 1) return [await verifyPolicy(raw.metadata.policy)];
-  return verifyLineage([...(raw.metadata.lineage ?? []), raw.metadata.policy]);
+  if (raw.version === 1) {
+    const policy = await verifyPolicy(raw.metadata.policy);
+    if (policy.v !== 1) {
+      throw new SensitivityError(
+        'E_DOWNGRADE',
+        'is a format-2 access policy re-emitted in the old format 1, without its history and writer signature: do not trust it',
+      );
+    }
+    return [policy];
+  }
+  return verifiedHistory(raw.metadata.lineage ?? [], raw.metadata.policy, raw.metadata.witness ?? []);
+}
+
+/** A format-2 chain verified (§14.2), and its witness receipts each naming one of its versions, once per kind (§16). */
+async function verifiedHistory(lineage: readonly string[], policy: string, witness: readonly WitnessEntry[]): Promise<EnvelopePolicy[]> {
+  const jws = [...lineage, policy];
+  const chain = await verifyLineage(jws);
+  const digests = new Set(jws.map(policyDigest));
+  const named = witness.map((w) => `${w.pd} ${w.kind}`);
+  if (!witness.every((w) => digests.has(w.pd)) || new Set(named).size !== named.length) {
+    throw new SensitivityError('E_FORMAT', 'not a valid protected file: a witness receipt names no version of its access policy, or one twice');
+  }
+  return chain;
+}
+
+/** E_READ_ONLY_FORMAT: nothing is built on a format-1 file but its owner's deliberate migration. */
+function readOnlyFormat(policy: EnvelopePolicy): SensitivityError {
+  return new SensitivityError(
+    'E_READ_ONLY_FORMAT',
+    `was written in protected-file format 1, which opens read-only: nothing is saved, granted or revoked on it; an owner (the file says ${policy.owner.email}) can migrate it on purpose with \`sensitivity migrate\``,
+    undefined,
+    { details: { hint: 'migrate' } },
+  );
+}
+
+/**
+ * The newer history a restore builds on (`EnvelopeChange.onto`): verified, the same line as the copy (same
+ * content id and version 1), and its head held by an owner who is the one restoring (E_RIGHT_MISSING otherwise).
+ */
+async function ontoChain(
+  u: Unlocked,
+  onto: SignedHistory,
+  identity: Identity,
+): Promise<{ policy: string; lineage: readonly string[]; witness: readonly WitnessEntry[]; chain: EnvelopePolicy[] }> {
+  if (u.raw.version !== 2) throw readOnlyFormat(u.policy);
+  const chain = await verifiedHistory(onto.lineage, onto.policy, onto.witness);
+  const lineage = onto.lineage;
+  if (policyDigest(lineage[0] ?? onto.policy) !== policyDigest((u.raw.metadata.lineage ?? [])[0] ?? u.raw.metadata.policy)) {
+    throw new SensitivityError('E_USAGE', 'the newer version given is not a version of this file');
+  }
+  if (!holdsOwner(chain.at(-1)!, identity.id)) {
+    const head = chain.at(-1)!.owner;
+    throw new SensitivityError('E_RIGHT_MISSING', `only an owner of its newest version can restore it; ask ${ownerWords(unverifiedSigner(head.id, head)).ask}`);
+  }
+  return { policy: onto.policy, lineage, witness: onto.witness, chain };
+}
+
+/** The witness receipts of a new version's envelope: those of the versions it keeps, and the hook's for the new one. */
+async function witnessed(
+  hook: WitnessHook | undefined,
+  policy: string,
+  lineage: readonly string[],
+  kept: readonly WitnessEntry[],
+  ver: number,
+): Promise<WitnessEntry[]> {
+  const digests = new Set(lineage.map(policyDigest));
+  const entries = kept.filter((w) => digests.has(w.pd));
+  const fresh = hook ? await hook({ policy, digest: policyDigest(policy), ver, lineage }) : undefined;
+  return fresh ? [...entries, fresh] : entries;
 }
 
 /** Reads the write block after the header and checks its signature and that its writer holds EDIT (E_WRITER_NOT_ALLOWED). */
@@ -421,12 +549,6 @@ async function verifiedWrite(
     throw new SensitivityError('E_WRITER_NOT_ALLOWED', 'its content was last written by someone its policy does not allow to edit it; do not trust it');
   }
   return { digests: block.digests, lastWrite: { id: claims.sig.kid, at: claims.iat } };
-}
-
-/** The version claims of the policy that replaces the unlocked one: the next number (at least `min`), chained by digest. */
-function nextVersion(u: Unlocked, min = 0): { cid: string; ver: number; prev?: string } {
-  if (u.raw.version === 1) return { cid: u.policy.cid, ver: 1 };
-  return { cid: u.policy.cid, ver: Math.max(u.policy.ver! + 1, min), prev: policyDigest(u.raw.metadata.policy) };
 }
 
 /** Reads the header and runs every check before the body (see the module comment for the order). */
@@ -718,6 +840,7 @@ function take(random: RandomSource, n: number): Uint8Array {
 function info(layout: EnvelopeLayout, meta: Metadata, chain: readonly EnvelopePolicy[], lastWrite: EnvelopeInfo['lastWrite']): EnvelopeInfo {
   const policy = chain.at(-1)!;
   const genesis = meta.lineage?.[0] ?? meta.policy;
+  const history = layout.version === 2 ? [...(meta.lineage ?? []), meta.policy].map(policyDigest) : [];
   return {
     authenticated: true,
     layout,
@@ -728,6 +851,9 @@ function info(layout: EnvelopeLayout, meta: Metadata, chain: readonly EnvelopePo
     lineage: chain.slice(0, -1),
     ...(layout.version === 2 ? { lineageId: `${policy.cid}.${policyDigest(genesis)}` } : {}),
     lastWrite,
+    history,
+    witness: meta.witness ?? [],
+    signed: { policy: meta.policy, lineage: meta.lineage ?? [], witness: meta.witness ?? [] },
     slots: meta.slots.map((s) => (isX25519Slot(s) ? { kind: s.kind, kid: s.kid } : { kind: s.kind })),
   };
 }

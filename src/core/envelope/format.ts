@@ -10,7 +10,7 @@
  *  90+n 32 header MAC
  */
 import { SensitivityError } from '../errors.js';
-import { arr, COMPACT_JWS, formatError, json, obj, str } from './check.js';
+import { arr, B64U, COMPACT_JWS, formatError, json, obj, str } from './check.js';
 import type { ByteReader } from './io.js';
 import { COMMITMENT_LENGTH, headerMac, MAC_LENGTH, SALT_LENGTH } from './keys.js';
 import { checkSlots, parseSlot, type Slot } from './slots.js';
@@ -40,8 +40,23 @@ export interface Metadata {
   readonly policy: string;
   /** Format 2: the policy versions this one replaces, oldest first (compact JWSs); absent in format 1. */
   readonly lineage?: readonly string[];
+  /** Format 2, optional: witness receipts for policy versions of the chain (docs/FORMAT.md §16); absent when none. */
+  readonly witness?: readonly WitnessEntry[];
   readonly slots: readonly Slot[];
 }
+
+/**
+ * A witness's receipt for one policy version (docs/FORMAT.md §16): `pd` names the version (its policy digest),
+ * `kind` the witness (readers skip kinds they do not know), `value` its receipt, opaque here.
+ */
+export interface WitnessEntry {
+  readonly pd: string;
+  readonly kind: string;
+  readonly value: string;
+}
+
+/** A receipt's size limit: a compact JWS with a certificate chain fits easily. */
+const MAX_WITNESS_VALUE = 64 * 1024;
 
 export interface HeaderFields {
   readonly version: 1 | 2;
@@ -163,11 +178,12 @@ export function isMediaType(type: string): boolean {
 }
 
 /**
- * Why the metadata does not fit, given its size without the lineage: the grants alone (E_USAGE), or the
- * history of access changes (E_HISTORY_FULL: the format keeps every version, and cannot drop the oldest).
+ * Why the metadata does not fit, given its size without the history (lineage, witness): the grants alone
+ * (E_USAGE), or the history of access changes (E_HISTORY_FULL: the format keeps every version, and cannot
+ * drop the oldest).
  */
-function metadataFull(withoutLineage: number): SensitivityError {
-  if (withoutLineage > MAX_METADATA_LENGTH) return new SensitivityError('E_USAGE', 'too many grantees for one protected file (its header is limited to 1 MiB)');
+function metadataFull(withoutHistory: number): SensitivityError {
+  if (withoutHistory > MAX_METADATA_LENGTH) return new SensitivityError('E_USAGE', 'too many grantees for one protected file (its header is limited to 1 MiB)');
   return new SensitivityError(
     'E_HISTORY_FULL',
     'its history of access changes has reached the 1 MiB the format allows, so this change cannot be recorded (nothing was changed)',
@@ -178,9 +194,13 @@ function metadataFull(withoutLineage: number): SensitivityError {
 
 /** Serializes and MACs a header. */
 export function encodeHeader(f: HeaderFields, macKey: Uint8Array): Uint8Array {
-  const { name, type, policy, lineage, slots } = f.metadata;
-  const meta = new TextEncoder().encode(JSON.stringify({ name, type, policy, ...(f.version === 2 ? { lineage: lineage ?? [] } : {}), slots }));
-  if (meta.length > MAX_METADATA_LENGTH) throw metadataFull(meta.length - JSON.stringify(lineage ?? []).length + 2);
+  const { name, type, policy, lineage, witness, slots } = f.metadata;
+  const history = f.version === 2 ? { lineage: lineage ?? [], ...(witness && witness.length > 0 ? { witness } : {}) } : {};
+  const meta = new TextEncoder().encode(JSON.stringify({ name, type, policy, ...history, slots }));
+  if (meta.length > MAX_METADATA_LENGTH) {
+    const withoutHistory = new TextEncoder().encode(JSON.stringify({ name, type, policy, ...(f.version === 2 ? { lineage: [] } : {}), slots })).length;
+    throw metadataFull(withoutHistory);
+  }
   const out = new Uint8Array(FIXED_LENGTH + meta.length + MAC_LENGTH);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
@@ -247,7 +267,18 @@ function parseMetadata(raw: Uint8Array, version: 1 | 2): Metadata {
   const type = str(o.type, 'the content type', { test: isMediaType });
   const policy = str(o.policy, 'the policy', COMPACT_JWS, MAX_METADATA_LENGTH);
   const lineage = version === 2 ? arr(o.lineage, 'the lineage').map((p, i) => str(p, `lineage ${i}`, COMPACT_JWS, MAX_METADATA_LENGTH)) : undefined;
+  const witness =
+    version === 2 && o.witness !== undefined ? arr(o.witness, 'the witness receipts').map((w, i) => parseWitness(w, `witness receipt ${i}`)) : undefined;
   const slots = arr(o.slots, 'the slots').map((s, i) => parseSlot(s, `slot ${i}`));
   checkSlots(slots);
-  return { name, type, policy, ...(lineage ? { lineage } : {}), slots };
+  return { name, type, policy, ...(lineage ? { lineage } : {}), ...(witness ? { witness } : {}), slots };
+}
+
+function parseWitness(v: unknown, at: string): WitnessEntry {
+  const o = obj(v, at);
+  return {
+    pd: str(o.pd, `${at}.pd`, B64U, 43),
+    kind: str(o.kind, `${at}.kind`, undefined, 64),
+    value: str(o.value, `${at}.value`, undefined, MAX_WITNESS_VALUE),
+  };
 }

@@ -6,11 +6,13 @@ export {
   openEnvelope,
   protect,
   readEnvelopeHeader,
+  readEnvelopeHistory,
   replaceEnvelopeContent,
   rewrapEnvelope,
   type EnvelopeChange,
   type EnvelopeSource,
   type EnvelopeHeader,
+  type EnvelopeHistory,
   type EnvelopeInfo,
   type GrantRequest,
   type OpenedEnvelope,
@@ -18,7 +20,9 @@ export {
   type ProtectOptions,
   type ReplaceContentOptions,
   type RewrapOptions,
+  type SignedHistory,
   type SlotInfo,
+  type WitnessHook,
 } from './envelope.js';
 export {
   doubleKeyAccess,
@@ -35,6 +39,6 @@ export {
   type KeyServiceClient,
   type RsaPublicJwk,
 } from './double-key.js';
-export { DEFAULT_CHUNK_SIZE, VERSION as ENVELOPE_VERSION, type EnvelopeLayout } from './format.js';
+export { DEFAULT_CHUNK_SIZE, VERSION as ENVELOPE_VERSION, type EnvelopeLayout, type WitnessEntry } from './format.js';
 export { byteSourceOf, memorySink, observed, randomAccessOf, type MemorySink } from './io.js';
-export { policySubject, type EnvelopeLabel, type EnvelopePolicy, type PolicyGrant, type PolicyOwner } from './policy.js';
+export { holdsOwner, policyDigest, policySubject, type EnvelopeLabel, type EnvelopePolicy, type PolicyGrant, type PolicyOwner } from './policy.js';

@@ -195,7 +195,7 @@ function lineageError(why: string): SensitivityError {
 /**
  * Verifies a format-2 policy chain, oldest first, the current policy last (docs/FORMAT.md §3): every
  * signature (E_INTEGRITY), and the lineage (E_LINEAGE): version 1 has no `prev` and is signed by a key
- * it grants OWNER; each later version has the same `cid`, a higher `ver`, `prev` naming the one
+ * it grants OWNER; each later version has the same `cid`, `ver` one more, `prev` naming the one
  * before, and is signed by a key that held OWNER in it. Returns the claims in the same order.
  */
 export async function verifyLineage(chain: readonly string[]): Promise<EnvelopePolicy[]> {
@@ -209,7 +209,8 @@ export async function verifyLineage(chain: readonly string[]): Promise<EnvelopeP
     }
     const before = policies[i - 1]!;
     if (p.cid !== before.cid) throw lineageError('mixes versions of different files');
-    if (p.ver <= before.ver! || p.prev !== policyDigest(chain[i - 1]!)) throw lineageError(`version ${p.ver} does not follow version ${before.ver}`);
+    // One more than the version before, never a jump: a number nobody can push out of reach of the real history.
+    if (p.ver !== before.ver! + 1 || p.prev !== policyDigest(chain[i - 1]!)) throw lineageError(`version ${p.ver} does not follow version ${before.ver}`);
     if (!holdsOwner(before, p.owner.id)) throw lineageError(`version ${p.ver} is signed by a key that was not an owner in version ${before.ver}`);
   });
   return policies;

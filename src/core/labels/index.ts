@@ -1,5 +1,6 @@
 /** The labels manifest of plain files (`.sensitivity/labels.json`). */
 export {
+  directionOf,
   EMPTY_MANIFEST,
   getLabel,
   normalizeRelPath,

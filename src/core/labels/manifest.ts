@@ -31,6 +31,11 @@ export interface LabelsManifest {
 
 export type LabelDirection = 'upgrade' | 'downgrade' | 'same' | 'new';
 
+/** The direction of a change from label `from` (undefined: none) to `to`, by the policy's priority. */
+export function directionOf(policy: Policy, from: string | undefined, to: string): LabelDirection {
+  return from === undefined ? 'new' : from === to ? 'same' : isDowngrade(policy, from, to) ? 'downgrade' : 'upgrade';
+}
+
 /** What a `setLabel` changed: label ids, and the direction by the policy's priority. */
 export interface LabelChange {
   readonly from?: string;
@@ -136,7 +141,7 @@ export function setLabel(
   const { policy } = options;
   const target = findLabel(policy, label, { applicable: true });
   const from = entryAt(manifest, p)?.label;
-  const direction: LabelDirection = from === undefined ? 'new' : from === target.id ? 'same' : isDowngrade(policy, from, target.id) ? 'downgrade' : 'upgrade';
+  const direction = directionOf(policy, from, target.id);
   const change: LabelChange = { ...(from !== undefined ? { from } : {}), to: target.id, direction };
   if (direction === 'same') return { manifest, change };
   const justification = options.justification?.trim();

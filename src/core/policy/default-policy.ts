@@ -5,22 +5,11 @@
  * No default expiry: expired content opens for nobody, owner and recovery keys included, so losing access
  * by default must be an organisation's explicit choice.
  */
+import { CREDENTIAL_TYPES } from '../detect/builtins.js';
 import type { Policy } from './types.js';
 
-/** Credentials: whoever holds them acts as their owner. */
-const CREDENTIAL_TYPES = [
-  'private-key',
-  'aws-access-key',
-  'github-token',
-  'slack-token',
-  'stripe-key',
-  'google-api-key',
-  'azure-storage-key',
-  'azure-client-secret',
-  'connection-string-credential',
-  'url-credential',
-  'command-credential',
-];
+/** Credentials that also look like ordinary values often enough to need medium confidence. */
+const LOOSE_CREDENTIALS = ['secret-assignment', 'jwt'];
 
 function deepFreeze<T>(o: T): T {
   if (typeof o === 'object' && o !== null) {
@@ -94,8 +83,8 @@ export const DEFAULT_POLICY: Policy = deepFreeze({
   detection: {
     exclude: ['.sensitivity/', '.git/', 'node_modules/'],
     rules: [
-      { types: CREDENTIAL_TYPES, minLabel: 'highly-confidential', action: 'recommend' },
-      { types: ['secret-assignment', 'jwt'], minLabel: 'highly-confidential', action: 'recommend', minConfidence: 'medium' },
+      { types: CREDENTIAL_TYPES.filter((t) => !LOOSE_CREDENTIALS.includes(t)), minLabel: 'highly-confidential', action: 'recommend' },
+      { types: LOOSE_CREDENTIALS, minLabel: 'highly-confidential', action: 'recommend', minConfidence: 'medium' },
       { types: ['credit-card', 'iban', 'us-ssn'], minLabel: 'confidential', action: 'recommend' },
       { types: ['email-list'], minLabel: 'confidential', action: 'recommend', minConfidence: 'medium' },
     ],

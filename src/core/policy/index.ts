@@ -5,11 +5,14 @@ export {
   compareLabels,
   findLabel,
   flattenLabels,
+  grantsGroups,
   isDowngrade,
   labelDisplayName,
   labelRank,
   rankOrUnknown,
   minimumApplicableLabel,
+  recommendedLabel,
+  requiresProtection,
 } from './labels.js';
 export { customRoles, defaultExpiry, isMandatory, parsePolicy, resolveProtectionGrants } from './policy.js';
 export type { LabelDefinition, LabelProtection, Organisation, PastePolicy, Policy, PolicyLabel, ProtectionGrant } from './types.js';

@@ -26,6 +26,7 @@ export function flattenLabels(policy: Policy): readonly PolicyLabel[] {
       applicable: !l.sublabels?.length,
       rank: out.length,
       ...(l.protection ? { protection: l.protection } : {}),
+      ...(l.purviewId ? { purviewId: l.purviewId.toLowerCase() } : {}),
     });
   };
   for (const l of policy.labels) {
@@ -89,6 +90,27 @@ export function applicableLabel(policy: Policy, query: string): PolicyLabel {
 export function minimumApplicableLabel(policy: Policy, id: string): PolicyLabel {
   const l = findLabel(policy, id);
   return l.applicable ? l : findLabel(policy, l.sublabels![0]!);
+}
+
+/** True when a file under `label` must be protected, not merely labeled: applying it to a plain file protects the file. */
+export function requiresProtection(label: Pick<PolicyLabel, 'protection'>): boolean {
+  return label.protection?.required === true;
+}
+
+/** True when `label`'s protection grants a group by default: `*` (everyone in the directory) or `@domain`. */
+export function grantsGroups(label: Pick<PolicyLabel, 'protection'>): boolean {
+  return (label.protection?.grants ?? []).some((g) => g.to === '*' || g.to.startsWith('@'));
+}
+
+/**
+ * The label to recommend for content that needs at least `id`: the least sensitive applicable one, except that
+ * for credentials (`narrow`) a label that grants a group by default is skipped, so the fix never hands a
+ * secret to everyone. Falls back to `minimumApplicableLabel` when every candidate grants a group.
+ */
+export function recommendedLabel(policy: Policy, id: string, opts: { narrow?: boolean } = {}): PolicyLabel {
+  const least = minimumApplicableLabel(policy, id);
+  if (!opts.narrow || !grantsGroups(least)) return least;
+  return flattenLabels(policy).find((l) => l.applicable && l.rank >= least.rank && !grantsGroups(l)) ?? least;
 }
 
 /** Priority of a label (by id or query): higher is more sensitive. E_LABEL_UNKNOWN when it is not in the policy. */

@@ -1,7 +1,9 @@
 /**
- * `sensitivity.applyLabel (target?: Uri | Uri[], options?: { label, justification, reason })`: applies or
+ * `sensitivity.applyLabel (target?: Uri | Uri[], options?: { label, justification, reason, grants })`: applies or
  * changes the label of plain files (the manifest) and protected ones (their envelope; needs OWNER).
  * Without `options.label` the label quick pick asks; a downgrade the policy wants justified asks why.
+ * A label whose protection is required protects plain files in the same gesture (the core's rule): who else may
+ * open them is asked, the label's default grants shown (`options.grants` answers it); cancelling applies nothing.
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
@@ -9,7 +11,13 @@ import type { Services } from '../services.js';
 import { confirmChange, reportWithUndo } from '../ui/confirm.js';
 import { ensureIdentity } from '../ui/identity-setup.js';
 import { pickLabel } from '../ui/label-picker.js';
+import type { GrantSpec } from '../../core/app/index.js';
+import type { PolicyLabel } from '../../core/index.js';
+import { saveDirty, swapEditors } from '../protected/editor-swap.js';
+import { isEnvelopeUri } from '../protected/uris.js';
 import { Justification } from './justified.js';
+import { askGrants } from './protect.js';
+import { TrustConfirmation } from './trust-confirm.js';
 import { CANCELLED, parseArgs, resolveTargets, runBatch, type BatchResult } from './targets.js';
 import { COMMAND } from './ids.js';
 
@@ -19,6 +27,43 @@ export interface ApplyLabelOptions {
   readonly justification: string;
   /** Why the picker is shown (e.g. a mandatory label on save), used as its title. */
   readonly reason: string;
+  /** For a label that protects: people and roles besides its default grants (not asked then). */
+  readonly grants: readonly GrantSpec[];
+}
+
+/** How plain files are protected when the label applied requires it: who else may open them, and whether the plain file stays. */
+interface LabelProtection {
+  readonly grants: readonly GrantSpec[];
+  readonly keep: boolean;
+}
+
+/**
+ * For a label whose protection is required and plain files among `files`: how to protect them (who else may open
+ * them, asked unless `grants` is given). Undefined when nothing needs protecting; `CANCELLED` when cancelled.
+ */
+async function protectionFor(
+  services: Services,
+  files: readonly vscode.Uri[],
+  query: string,
+  grants: readonly GrantSpec[] | undefined,
+): Promise<LabelProtection | BatchResult | undefined> {
+  const plain = files.filter((f) => !isEnvelopeUri(f));
+  if (plain.length === 0) return undefined;
+  const [core, policy] = await Promise.all([services.core(), services.labels.policyOf(plain[0]!)]);
+  let label: PolicyLabel;
+  try {
+    label = core.findLabel(policy, query, { applicable: true });
+  } catch {
+    return undefined; // An unknown label fails in the batch, in the core's words.
+  }
+  if (!core.requiresProtection(label)) return undefined;
+  const what = plain.length === 1 ? basename(plain[0]!.fsPath) : `${plain.length} files`;
+  const asked =
+    grants ??
+    (await askGrants(services, plain, label, (step) => `${label.displayName} Protects ${what} (${step}/2)${step === 1 ? ': Who Else May Open It?' : ''}`));
+  if (!asked) return CANCELLED;
+  await saveDirty(plain);
+  return { grants: asked, keep: vscode.workspace.getConfiguration('sensitivity').get<boolean>('protect.keepOriginal', false) };
 }
 
 export async function applyLabel(services: Services, ...args: unknown[]): Promise<BatchResult> {
@@ -53,11 +98,27 @@ export async function applyLabel(services: Services, ...args: unknown[]): Promis
     }
   }
   if (!(await ensureIdentity(services, 'label files'))) return CANCELLED;
+  const protection = await protectionFor(services, files, label, options.grants);
+  if (protection && 'cancelled' in protection) return CANCELLED;
   const { app } = await services.core();
   const justification = new Justification(options.justification);
-  const result = await runBatch(services, 'Applying sensitivity label', files, async (file) => {
+  const trust = new TrustConfirmation(services);
+  const result = await runBatch(services, protection ? 'Labeling and protecting' : 'Applying sensitivity label', files, async (file, step) => {
     const session = await services.session(file);
-    await justification.run((j) => app.setFileLabel(session, session.workspace.relPath(file.fsPath), label, j ? { justification: j } : {}));
+    const change = await justification.run((j) =>
+      trust.run(session, ({ acceptNewKey }) =>
+        app.setFileLabel(session, session.workspace.relPath(file.fsPath), label, {
+          ...(j ? { justification: j } : {}),
+          ...(protection
+            ? { protect: { grants: protection.grants, keep: protection.keep, acceptNewKey, signal: step.signal, onProgress: step.onProgress } }
+            : {}),
+        }),
+      ),
+    );
+    if (!change.protectedAs) return undefined;
+    const envelope = vscode.Uri.file(session.workspace.absPath(change.protectedAs));
+    if (!protection?.keep) await swapEditors([file], envelope);
+    return envelope;
   });
   if (undo && result.done.length === 1) {
     const back = undo;

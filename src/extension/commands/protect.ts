@@ -7,6 +7,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { GrantSpec } from '../../core/app/index.js';
+import type { PolicyLabel } from '../../core/index.js';
 import type { Services } from '../services.js';
 import { ensureIdentity } from '../ui/identity-setup.js';
 import { pickLabel } from '../ui/label-picker.js';
@@ -29,6 +30,38 @@ export interface ProtectOptions {
   readonly justification: string;
 }
 
+/** A label's default grants in words: "everyone in the people directory (Co-Author)"; empty when it has none. */
+export function defaultGrantWords(label: PolicyLabel): string {
+  const who = (to: string) => (to === '*' ? 'everyone in the people directory' : to.startsWith('@') ? `everyone at ${to.slice(1)}` : to);
+  return (label.protection?.grants ?? []).map((g) => `${who(g.to)} (${g.role})`).join(', ');
+}
+
+/**
+ * Asks who else may open `files` protected under `label` (people, then their role), the label's default
+ * grants shown; `step` numbers the two questions in the title. Undefined when cancelled.
+ */
+export async function askGrants(
+  services: Services,
+  files: readonly vscode.Uri[],
+  label: PolicyLabel,
+  title: (step: 1 | 2) => string,
+): Promise<GrantSpec[] | undefined> {
+  const [core, policy, session] = await Promise.all([services.core(), services.labels.policyOf(files[0]!), services.session(files[0]!)]);
+  const defaults = defaultGrantWords(label);
+  const me = session.identity;
+  const picked = await pickPeople(async () => (await session.workspace.people()).people, {
+    title: title(1),
+    fingerprint: core.fingerprint,
+    exclude: new Set(me ? [me.id, me.email.toLowerCase()] : []),
+    allowNone: true,
+    placeHolder: `${label.displayName} grants ${defaults || 'nobody else'} besides you (Co-Owner). Pick more people, or none`,
+  });
+  if (!picked) return undefined;
+  if (picked.length === 0) return [];
+  const role = await pickRole(core, policy, `${title(2)}: Role of ${picked.length === 1 ? picked[0]!.name : `${picked.length} People`}`);
+  return role ? picked.map((p) => ({ who: p.email, role })) : undefined;
+}
+
 /** Asks label, people and role; undefined when cancelled. */
 async function askProtection(services: Services, files: readonly vscode.Uri[]): Promise<{ label: string; grants: GrantSpec[] } | undefined> {
   const [core, policy, current] = await Promise.all([
@@ -44,20 +77,8 @@ async function askProtection(services: Services, files: readonly vscode.Uri[]): 
     ...(current?.label ? { current: current.label.id } : {}),
   });
   if (!label) return undefined;
-  const session = await services.session(files[0]!);
-  const people = async () => (await session.workspace.people()).people;
-  const me = session.identity;
-  const picked = await pickPeople(people, {
-    title: `Protect ${what} (2/3): Who Else May Open It?`,
-    fingerprint: core.fingerprint,
-    exclude: new Set(me ? [me.id, me.email.toLowerCase()] : []),
-    allowNone: true,
-  });
-  if (!picked) return undefined;
-  if (picked.length === 0) return { label: label.id, grants: [] };
-  const role = await pickRole(core, policy, `Protect ${what} (3/3): Role of ${picked.length === 1 ? picked[0]!.name : `${picked.length} People`}`);
-  if (!role) return undefined;
-  return { label: label.id, grants: picked.map((p) => ({ who: p.email, role })) };
+  const grants = await askGrants(services, files, label, (step) => (step === 1 ? `Protect ${what} (2/3): Who Else May Open It?` : `Protect ${what} (3/3)`));
+  return grants && { label: label.id, grants };
 }
 
 export async function protect(services: Services, ...args: unknown[]): Promise<BatchResult> {

@@ -7,7 +7,8 @@ import {
   evaluate,
   findLabel,
   rankOrUnknown,
-  minimumApplicableLabel,
+  CREDENTIAL_TYPES,
+  recommendedLabel,
   type DetectionRule,
   type Evaluation,
   type Finding,
@@ -19,14 +20,21 @@ import {
 export interface CurrentLabel {
   readonly id: string;
   readonly displayName: string;
+  /** The label's protection is required and the file is still plaintext: its findings stay warnings until protected. */
+  readonly unprotected?: boolean;
 }
 
 /** A finding that a triggered rule counts, with the most sensitive label such a rule asks for. */
 export interface Counted {
   readonly finding: Finding;
   readonly need: PolicyLabel;
-  /** The need is more sensitive than the file's label (or the file has none, or one the policy does not know). */
+  /**
+   * The need is more sensitive than the file's label (or the file has none, or one the policy does not know), or
+   * the file's label requires protection and the file is still plaintext.
+   */
   readonly outranks: boolean;
+  /** Outranked only because the file's label requires protection and the file is still plaintext. */
+  readonly plaintext?: true;
 }
 
 export interface Assessment {
@@ -34,7 +42,10 @@ export interface Assessment {
   readonly counted: readonly Counted[];
   /** What the content needs (the evaluation's required label), when a rule triggered. */
   readonly required?: PolicyLabel;
-  /** The least sensitive label a person can apply that satisfies `required` (its first sublabel for a parent). */
+  /**
+   * The label to recommend for `required`: the least sensitive one a person can apply (its first sublabel for a
+   * parent), never one that grants a group by default when the content holds a credential.
+   */
   readonly target?: PolicyLabel;
   /** "Payment card number (2), AWS access key": what `counted` holds, never the values. */
   readonly summary: string;
@@ -68,13 +79,16 @@ export function assess(findings: readonly Finding[], policy: Policy, current: Cu
   const currentRank = current ? rankOrUnknown(policy, current.id) : -Infinity;
   const counted = findings.flatMap((f) => {
     const need = needs.get(f);
-    return need ? [{ finding: f, need, outranks: currentRank < need.rank }] : [];
+    if (!need) return [];
+    const below = currentRank < need.rank;
+    return [{ finding: f, need, outranks: below || current?.unprotected === true, ...(!below && current?.unprotected ? { plaintext: true as const } : {}) }];
   });
   const requiredId = evaluation.required?.labelId;
+  const credential = evaluation.required?.findings.some((f) => CREDENTIAL_TYPES.includes(f.typeId)) === true;
   return {
     evaluation,
     counted,
-    ...(requiredId ? { required: findLabel(policy, requiredId), target: minimumApplicableLabel(policy, requiredId) } : {}),
+    ...(requiredId ? { required: findLabel(policy, requiredId), target: recommendedLabel(policy, requiredId, { narrow: credential }) } : {}),
     summary: summarize(counted.map((c) => c.finding)),
     testNumbers: findings.filter((f) => f.typeId === CARD_TYPE && f.confidence === 'low' && !needs.has(f)),
   };
@@ -97,6 +111,7 @@ export function messageOf(c: Counted, current: CurrentLabel | undefined, a: Asse
   const why =
     c.finding.why.length > 0 ? `. ${c.finding.confidence[0]!.toUpperCase()}${c.finding.confidence.slice(1)} confidence: ${c.finding.why.join(', ')}` : '';
   if (!c.outranks) return `${what} — needs at least ${c.need.displayName}; this file is ${current?.displayName}${why}`;
+  if (c.plaintext) return `${what} — this file is ${current?.displayName}, a label that requires protection, but it is still plaintext: protect it${why}`;
   const now = current ? `it is ${current.displayName}` : 'it has no label';
   const onSave = a.evaluation.action === 'apply' && a.target ? `; saving labels it ${a.target.displayName}` : '';
   return `${what} — this file should be at least ${c.need.displayName} (${now}${onSave})${why}`;

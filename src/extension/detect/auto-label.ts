@@ -1,7 +1,8 @@
 /**
  * The policy's `apply` rules at work: saving a file whose content needs a label labels it with the least
  * label that satisfies the rule — only a file without a label, or one an `apply` rule labeled before
- * (never a label a person chose), and never downwards (the core's `evaluate` decides). Audited as
+ * (never a label a person chose), and never downwards (the core's `evaluate` decides); a label whose protection is
+ * required goes through Apply Label, which protects the file once the person says who else may open it. Audited as
  * `label.auto`, with the types that triggered it. It starts when the save does, on the text being saved,
  * without holding the save up: VS Code fails a save whose participants take more than 1.5 s, which a
  * loaded machine reaches (issue 12). The mandatory-label prompt after the save waits for `settled()`.
@@ -74,13 +75,22 @@ export class AutoLabeler {
         this.tellNoIdentity(doc, a.target.displayName);
         return undefined;
       }
+      const core = await this.services.core();
+      if (core.requiresProtection(a.target)) {
+        // Encrypt on label: this label protects the file, so the person says who else may open it (or cancels:
+        // nothing is applied and the findings stay warnings). Not awaited: the save does not wait for the answer.
+        void vscode.commands.executeCommand(COMMAND.applyLabel, scope.disk, {
+          label: a.target.id,
+          reason: `The workspace policy labels ${basename(path)} ${a.target.displayName}`,
+        });
+        return undefined;
+      }
       const triggering = a.evaluation.required.findings;
       const session = automaticSession(await this.services.session(scope.disk), {
         types: [...new Set(triggering.map((f) => f.typeId))],
         count: triggering.length,
       });
-      const { app } = await this.services.core();
-      await app.setFileLabel(session, session.workspace.relPath(scope.disk.fsPath), a.target.id);
+      await core.app.setFileLabel(session, session.workspace.relPath(scope.disk.fsPath), a.target.id);
       await rememberAutomaticLabel(this.services, scope.disk);
       // The manifest changed under the label index's cache: the mandatory-label check after the save must see it.
       this.services.labels.invalidateAll();

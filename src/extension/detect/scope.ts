@@ -51,7 +51,7 @@ export class Scopes {
     return {
       disk: f.uri,
       policy,
-      ...(f.label ? { current: { id: f.label.id, displayName: f.label.displayName } } : {}),
+      ...(f.label ? { current: { id: f.label.id, displayName: f.label.displayName, ...(f.protectionMissing ? { unprotected: true } : {}) } } : {}),
       automatic: !isProtected && f.label !== undefined && this.autoLabels.isAutomatic(f.uri.fsPath, f.label.id, f.setAt),
       protected: isProtected,
       ...(skip ? { skip } : {}),

@@ -35,6 +35,8 @@ function hinted(e: SensitivityError, file: vscode.Uri | undefined): { text: stri
       return { text: 'Choose a label first.', actions: file ? [{ title: 'Apply Label…', command: COMMAND.applyLabel }] : [] };
     case 'give-justification':
       return { text: 'Give a reason for lowering the label.', actions: [] };
+    case 'protect-with-label':
+      return { text: 'Applying this label protects the file.', actions: file ? [{ title: 'Protect…', command: COMMAND.protect, withFile: true }] : [] };
     case 'move-output':
       return { text: 'Move that file away first; nothing was overwritten.', actions: [] };
     case 'verify-audit':

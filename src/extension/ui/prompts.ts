@@ -42,7 +42,7 @@ const ADD_PERSON = '$(person-add) Add a person…';
  */
 export async function pickPeople(
   people: () => Promise<readonly PublicIdentity[]>,
-  opts: { title: string; exclude?: ReadonlySet<string>; allowNone?: boolean; fingerprint?: (id: string) => string },
+  opts: { title: string; exclude?: ReadonlySet<string>; allowNone?: boolean; fingerprint?: (id: string) => string; placeHolder?: string },
 ): Promise<PublicIdentity[] | undefined> {
   for (;;) {
     const byEmail = new Map<string, PublicIdentity>();
@@ -59,11 +59,12 @@ export async function pickPeople(
       canPickMany: true,
       matchOnDescription: true,
       placeHolder:
-        byEmail.size === 0
+        opts.placeHolder ??
+        (byEmail.size === 0
           ? "Nobody else is in this workspace's people yet: add a person"
           : opts.allowNone
             ? "Pick people to grant access (none: only you and the label's defaults)"
-            : 'Pick people',
+            : 'Pick people'),
     });
     if (!picked) return undefined;
     if (picked.some((p) => p.label === ADD_PERSON)) {

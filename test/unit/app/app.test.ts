@@ -7,7 +7,8 @@ import { before, describe, it } from 'node:test';
 import * as app from '../../../src/core/app/index.js';
 import { SensitivityError } from '../../../src/core/errors.js';
 import { createIdentity, publicIdentity, type Identity } from '../../../src/core/identity.js';
-import { getLabel } from '../../../src/core/labels/index.js';
+import { getLabel, setLabel } from '../../../src/core/labels/index.js';
+import { DEFAULT_POLICY } from '../../../src/core/policy/index.js';
 import { addPerson, EMPTY_PEOPLE } from '../../../src/core/people.js';
 import { memorySink } from '../../../src/core/envelope/index.js';
 import { memoryContext, MemoryFiles, MemoryStore, rejectsCode } from './memory-ports.js';
@@ -39,8 +40,11 @@ describe('app: protect', () => {
     const ws = workspace();
     const a = ws.as(alice);
     ws.files.put('docs/plan.md', '# plan', 0o640);
-    await app.setFileLabel(a, 'docs/plan.md', 'Confidential/All Employees');
-    const { output, info } = await app.protect(a, 'docs/plan.md', { grants: [{ who: 'bob@example.com', role: 'Viewer' }] });
+    await app.setFileLabel(a, 'docs/plan.md', 'General');
+    const { output, info } = await app.protect(a, 'docs/plan.md', {
+      label: 'Confidential/All Employees',
+      grants: [{ who: 'bob@example.com', role: 'Viewer' }],
+    });
     assert.equal(output, 'docs/plan.md.protected');
     assert.equal(info.policy.label.id, 'confidential-all-employees');
     assert.deepEqual(info.policy.grants.map((g) => g.email).sort(), ['alice@example.com', 'bob@example.com']);
@@ -74,7 +78,11 @@ describe('app: protect', () => {
     ws.files.put('a.txt', 'x');
     const e = await rejectsCode(app.protect(ws.as(undefined), 'a.txt'), 'E_NO_IDENTITY');
     assert.equal(e.details.hint, 'create-identity');
-    await app.setFileLabel(ws.as(alice), 'a.txt', 'highly-confidential-all-employees');
+    // Labeled before its label required protection (say, from git): the manifest says so, the file is plain.
+    ws.store.manifestValue = setLabel(ws.store.manifestValue, 'a.txt', 'highly-confidential-all-employees', alice, {
+      policy: DEFAULT_POLICY,
+      now: new Date(),
+    }).manifest;
     const down = await rejectsCode(app.protect(ws.as(alice), 'a.txt', { label: 'general' }), 'E_JUSTIFICATION_REQUIRED');
     assert.equal(down.details.hint, 'give-justification');
     await rejectsCode(app.protect(ws.as(alice), 'a.txt.protected'), 'E_USAGE');
@@ -204,6 +212,57 @@ describe('app: grant, revoke, labels of protected files', () => {
     assert.deepEqual(change, { from: 'highly-confidential-all-employees', to: 'general', direction: 'downgrade' });
     assert.equal((await app.labelOf(a, 'x.txt.protected'))?.label.id, 'general');
     await rejectsCode(app.removeFileLabel(a, 'x.txt.protected'), 'E_USAGE');
+  });
+});
+
+describe('app: encrypt on label', () => {
+  it('refuses a label whose protection is required on a plain file, changing nothing (E_PROTECTION_REQUIRED)', async () => {
+    const ws = workspace();
+    const a = ws.as(alice);
+    ws.files.put('plan.md', 'launch');
+    const e = await rejectsCode(app.setFileLabel(a, 'plan.md', 'Confidential/All Employees'), 'E_PROTECTION_REQUIRED');
+    assert.equal(e.details.hint, 'protect-with-label');
+    assert.equal(e.details.label, 'Confidential/All Employees');
+    assert.equal(getLabel(ws.store.manifestValue, 'plan.md'), undefined, 'no label recorded');
+    assert.equal(ws.files.text('plan.md'), 'launch');
+    assert.equal(ws.files.files.has('plan.md.protected'), false);
+    assert.deepEqual(a.audit.actions(), []);
+  });
+
+  it('protects the file under the label in the same step, with its default grants and the people named', async () => {
+    const ws = workspace();
+    const a = ws.as(alice);
+    ws.files.put('plan.md', 'launch');
+    await app.setFileLabel(a, 'plan.md', 'General');
+    const change = await app.setFileLabel(a, 'plan.md', 'Confidential/Specific People', {
+      protect: { grants: [{ who: 'bob@example.com', role: 'Reviewer' }] },
+    });
+    assert.deepEqual(change, { from: 'general', to: 'confidential-specific-people', direction: 'upgrade', protectedAs: 'plan.md.protected' });
+    assert.equal(ws.files.files.has('plan.md'), false, 'no plaintext left');
+    const info = await app.inspect(a, 'plan.md.protected');
+    assert.equal(info.label.id, 'confidential-specific-people');
+    assert.deepEqual(info.grants.map((g) => `${g.email} ${g.role}`).sort(), ['alice@example.com Co-Owner', 'bob@example.com Reviewer']);
+    assert.equal(getLabel(ws.store.manifestValue, 'plan.md'), undefined, 'the label lives in the envelope');
+    assert.deepEqual(a.audit.actions(), ['label.set', 'protect']);
+    // All Employees grants everyone in the directory by default.
+    ws.files.put('b.md', 'b');
+    await app.setFileLabel(a, 'b.md', 'Confidential/All Employees', { protect: {} });
+    assert.deepEqual((await app.inspect(a, 'b.md.protected')).grants.map((g) => `${g.email} ${g.role}`).sort(), [
+      'alice@example.com Co-Owner',
+      'bob@example.com Co-Author',
+    ]);
+  });
+
+  it('applies labels without required protection as before, and relabels protected files in their envelope', async () => {
+    const ws = workspace();
+    const a = ws.as(alice);
+    ws.files.put('a.md', 'a');
+    assert.equal((await app.setFileLabel(a, 'a.md', 'General', { protect: {} })).protectedAs, undefined, 'General does not protect');
+    assert.equal(ws.files.text('a.md'), 'a');
+    await app.protect(a, 'a.md', { label: 'Confidential/Specific People' });
+    const up = await app.setFileLabel(a, 'a.md.protected', 'Highly Confidential/Specific People');
+    assert.equal(up.protectedAs, undefined);
+    assert.equal((await app.inspect(a, 'a.md.protected')).label.id, 'highly-confidential-specific-people');
   });
 });
 

@@ -4,7 +4,7 @@ import { before, describe, it } from 'node:test';
 import * as app from '../../../src/core/app/index.js';
 import { isSensitivityError } from '../../../src/core/errors.js';
 import { createIdentity, type Identity } from '../../../src/core/identity.js';
-import { getLabel } from '../../../src/core/labels/index.js';
+import { getLabel, setLabel } from '../../../src/core/labels/index.js';
 import { DEFAULT_POLICY } from '../../../src/core/policy/index.js';
 import { memoryContext, MemoryFiles, MemoryStore } from './memory-ports.js';
 
@@ -19,7 +19,8 @@ async function labeled(files: Record<string, [string, string | undefined]>) {
   const ctx = memoryContext(alice, ws);
   for (const [path, [content, label]] of Object.entries(files)) {
     ws.files.put(path, content);
-    if (label) await app.setFileLabel(ctx, path, label);
+    // Entries as git brings them: labels requiring protection on plain files included (they show as warnings).
+    if (label) ws.store.manifestValue = setLabel(ws.store.manifestValue, path, label, alice, { policy: DEFAULT_POLICY, now: new Date() }).manifest;
   }
   return { ...ws, ctx, labelOf: (p: string) => getLabel(ws.store.manifestValue, p)?.label };
 }

@@ -6,7 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { isSensitivityError, SensitivityError, type ErrorCode } from '../../../src/core/errors.js';
+import { relate } from '../../../src/core/app/versions.js';
 import type {
+  HistoryHead,
   AppContext,
   AuditSink,
   DirEntry,
@@ -24,7 +26,7 @@ import { EMPTY_MANIFEST, type LabelsManifest } from '../../../src/core/labels/in
 import { EMPTY_PEOPLE, type PeopleDirectory } from '../../../src/core/people.js';
 import { DEFAULT_POLICY, type Policy } from '../../../src/core/policy/index.js';
 import type { PatchableSink } from '../../../src/core/ports.js';
-import { memorySink, randomAccessOf } from '../../../src/core/envelope/index.js';
+import { memorySink, randomAccessOf, type SignedHistory } from '../../../src/core/envelope/index.js';
 
 interface MemFile {
   bytes: Uint8Array;
@@ -144,15 +146,25 @@ export class MemoryAudit implements AuditSink {
   }
 }
 
-/** Policy versions seen, in memory (like `src/node/versions.ts`). */
+/** Access-history heads seen, in memory (the same rule as `src/node/versions.ts`: only a head that extends replaces). */
 export class MemoryVersions implements VersionMemory {
-  readonly seen = new Map<string, number>();
-  async highest(lineageId: string): Promise<number | undefined> {
-    return this.seen.get(lineageId);
+  readonly heads = new Map<string, HistoryHead>();
+  async head(lineId: string): Promise<HistoryHead | undefined> {
+    return this.heads.get(lineId);
   }
-  async remember(lineageId: string, version: number, options: { readonly accept?: boolean } = {}): Promise<void> {
-    const known = this.seen.get(lineageId);
-    if (known === undefined || version > known || options.accept) this.seen.set(lineageId, version);
+  async seenInFormat2(cid: string): Promise<boolean> {
+    return [...this.heads.keys()].some((line) => line.startsWith(`${cid}.`));
+  }
+  readonly kept = new Map<string, SignedHistory>();
+  async remember(lineId: string, head: HistoryHead, signed?: SignedHistory): Promise<void> {
+    const r = relate(this.heads.get(lineId), head.history);
+    if (r !== 'new' && r !== 'extends') return;
+    this.heads.set(lineId, head);
+    if (signed) this.kept.set(lineId, signed);
+    else this.kept.delete(lineId);
+  }
+  async signed(lineId: string): Promise<SignedHistory | undefined> {
+    return this.kept.get(lineId);
   }
 }
 

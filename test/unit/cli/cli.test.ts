@@ -77,10 +77,10 @@ describe('sensitivity CLI', () => {
 
   it('labels plain files, refuses a downgrade without justification, and lists them', () => {
     write('plan.md', '# plan\n');
-    assert.equal(alice.run(['label', 'set', 'plan.md', '--label', 'Confidential/All Employees']).code, 0);
+    assert.equal(alice.run(['label', 'set', 'plan.md', '--label', 'General']).code, 0);
     const get = alice.run(['label', 'get', 'plan.md', '--json']);
     assert.equal(get.code, 0, get.stderr);
-    assert.match(get.stdout, /All Employees/);
+    assert.match(get.stdout, /General/);
     const down = alice.run(['label', 'set', 'plan.md', '--label', 'Public']);
     assert.equal(down.code, 3);
     assert.match(down.stderr, /plan\.md/);
@@ -91,6 +91,25 @@ describe('sensitivity CLI', () => {
     const list = alice.run(['label', 'list', '--json']);
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /plan\.md/);
+  });
+
+  it('applies a label whose protection is required by protecting the file (--protect), else refuses with the command to run', () => {
+    write('launch.md', '# launch\n');
+    const refused = alice.run(['label', 'set', 'launch.md', '--label', 'Confidential/Specific People']);
+    assert.equal(refused.code, 3);
+    assert.match(refused.stderr, /launch\.md: Confidential \/ Specific People requires protection/);
+    assert.match(refused.stderr, /Run `sensitivity label set launch\.md --label 'Confidential\/Specific People' --protect`/);
+    assert.match(refused.stderr, /\[E_PROTECTION_REQUIRED\]/);
+    assert.match(alice.run(['label', 'get', 'launch.md']).stdout, /\(no label\)/, 'nothing was labeled');
+    const done = alice.run(['label', 'set', 'launch.md', '--label', 'Confidential/Specific People', '--protect', '--grant', 'bob@example.com=Viewer']);
+    assert.equal(done.code, 0, done.stderr);
+    assert.match(done.stdout, /launch\.md: confidential-specific-people \(protected: .*launch\.md\.protected\)/);
+    assert.equal(existsSync(join(ws, 'launch.md')), false, 'no plaintext left');
+    const inspected = alice.run(['inspect', 'launch.md.protected', '--json']);
+    assert.equal(inspected.code, 0, inspected.stderr);
+    const info = JSON.parse(inspected.stdout) as { label: { id: string }; grants: { email: string; role: string }[] };
+    assert.equal(info.label.id, 'confidential-specific-people');
+    assert.deepEqual(info.grants.map((g) => `${g.email} ${g.role}`).sort(), ['alice@example.com Co-Owner', 'bob@example.com Viewer']);
   });
 
   it('refuses a parent label that has sublabels (usage error)', () => {

@@ -133,7 +133,7 @@ describe('the certified directory: grant by email to someone never met', () => {
     const token = Token.open({ module: service.hsm.module, token: service.hsm.token, pin: service.hsm.pin });
     try {
       const [key] = await token.list('certification');
-      const signer = { kid: key!.keyId, sign: async (d: Uint8Array) => new Uint8Array(token.sign(key!, d)) };
+      const signer = { kid: key!.keyId, sign: async (d: Uint8Array) => new Uint8Array(await token.sign(key!, d)) };
       return await issueCertificate(identity, { issuer: base, signer, now: new Date(Date.now() - agoSeconds * 1000), lifetimeSeconds: 600 });
     } finally {
       token.close();

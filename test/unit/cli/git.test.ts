@@ -180,19 +180,22 @@ describe('sensitivity git: diff, log and merge of protected files', () => {
     ok(alice, ['merge', '--abort']);
   });
 
-  it('refuses a merge that would widen access (the sides differ in who may read) and keeps ours', async () => {
+  it('refuses a merge when both branches changed who may access it independently, and keeps ours', async () => {
     fromMain();
     ok(alice, ['reset', '-q', '--hard', 'HEAD~1']);
+    // Alice on two machines (no shared memory): a grant on one branch, an expiry change on the other.
+    const elsewhere = async () => sessionIn(openWorkspace(repo), await readHomeIdentity(alice.home), auditLogSink(auditPath(alice.home)));
     await branch('wider', async () => {
-      assert.equal(alice.run(['grant', 'plan.md.protected', 'carol@example.com=Viewer']).code, 0);
+      await app.grant(await elsewhere(), 'plan.md.protected', [{ who: 'carol@example.com', role: 'Viewer' }]);
       await save(alice, replaceLine(revised, 'line one', 'line one, now carol can read it'));
     });
+    await app.setExpiry(await elsewhere(), 'plan.md.protected', new Date(Date.now() + 30 * 86_400_000));
     await save(alice, replaceLine(revised, 'line three, revised', 'line three, on main'));
     ok(alice, ['commit', '-qam', 'main change']);
     const ours = readFileSync(join(repo, 'plan.md.protected'));
     const r = git(alice, ['merge', '--no-edit', 'wider']);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /differ in who may read them, so merging would widen access.*\[E_POLICY_MISMATCH\]/);
+    assert.match(r.stderr, /both branches changed who may access it.*\[E_POLICY_MISMATCH\]/);
     assert.match(ok(alice, ['status', '--porcelain']), /^UU plan\.md\.protected$/m);
     assert.deepEqual(readFileSync(join(repo, 'plan.md.protected')), ours, "git's default conflict: ours, untouched");
     ok(alice, ['merge', '--abort']);
@@ -256,13 +259,13 @@ describe('sensitivity label mv after git mv', () => {
     mkdirSync(join(ws, '.sensitivity'), { recursive: true });
     const ada = makePerson(tmp.path, ws, 'Ada', 'ada@example.com');
     writeFileSync(join(ws, 'a.md'), 'x\n');
-    assert.equal(ada.run(['label', 'set', 'a.md', '--label', 'Confidential/All Employees']).code, 0);
+    assert.equal(ada.run(['label', 'set', 'a.md', '--label', 'General']).code, 0);
     assert.equal(spawnSync('git', ['init', '-q'], { cwd: ws }).status, 0);
     assert.equal(spawnSync('git', ['add', 'a.md'], { cwd: ws }).status, 0);
     assert.equal(spawnSync('git', ['mv', 'a.md', 'b.md'], { cwd: ws }).status, 0);
     const r = ada.run(['label', 'mv', 'a.md', 'b.md']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(ada.run(['label', 'get', 'b.md']).stdout, /b\.md\tConfidential \/ All Employees/);
+    assert.match(ada.run(['label', 'get', 'b.md']).stdout, /b\.md\tGeneral/);
     const again = ada.run(['label', 'mv', 'a.md', 'b.md']);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /a\.md: has no label to move \[E_NOT_FOUND\]/);

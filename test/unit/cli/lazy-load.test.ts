@@ -1,0 +1,50 @@
+/**
+ * The built CLI loads only the command group it runs (issue 24): every command of the sources' table is routed
+ * by dist/cli.js to the same usage its --help always printed, and a command that needs neither the sign-in
+ * client nor the key service never loads node:http.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { allCommands } from '../../../src/cli/commands/index.js';
+import { CLI, makePerson, runCliAsync, tempDir } from './helpers.js';
+
+describe('lazy loading of the CLI', () => {
+  const tmp = tempDir('sensitivity-lazy-');
+  after(() => tmp.dispose());
+
+  it('routes every command of the table to its own --help (a new command needs no second list)', async () => {
+    const commands = await allCommands();
+    assert.ok(commands.length > 20);
+    const runs = await Promise.all(commands.map((c) => runCliAsync([...c.name.split(' '), '--help'], { home: tmp.path, cwd: tmp.path })));
+    commands.forEach((c, i) => {
+      const r = runs[i]!;
+      assert.equal(r.code, 0, `${c.name}: ${r.stderr}`);
+      assert.equal(r.stdout.toString('utf8'), `Usage: sensitivity ${c.usage}\n\n${c.summary}\n${c.help ?? ''}`, c.name);
+    });
+  });
+
+  it('a git textconv, a label get and --version never load node:http (the sign-in client and key service stay unloaded)', () => {
+    const ws = join(tmp.path, 'ws');
+    mkdirSync(join(ws, '.sensitivity'), { recursive: true });
+    const alice = makePerson(tmp.path, ws, 'Alice', 'alice@example.com');
+    writeFileSync(join(ws, 'note.md'), 'hello\n');
+    assert.equal(alice.run(['protect', 'note.md']).code, 0);
+    // Prints, as the process exits, the built-in modules it loaded.
+    const probe = join(tmp.path, 'probe.cjs');
+    writeFileSync(probe, "process.on('exit', () => process.stderr.write('\\nLOADED ' + process.moduleLoadList.join(',') + '\\n'));\n");
+    for (const args of [['git', 'textconv', 'note.md.protected'], ['label', 'get', 'note.md.protected'], ['--version']]) {
+      const r = spawnSync(process.execPath, ['--require', probe, CLI, ...args], {
+        cwd: ws,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', SENSITIVITY_HOME: alice.home },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const loaded = r.stderr.split('\nLOADED ')[1]!.split(',');
+      assert.ok(loaded.includes('NativeModule fs'), 'the probe saw the module list');
+      assert.ok(!loaded.includes('NativeModule http'), `${args.join(' ')} loaded node:http`);
+    }
+  });
+});
