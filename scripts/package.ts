@@ -1,13 +1,18 @@
 /**
  * `npm run package`: production bundles, then `vsce package --no-dependencies` (everything is bundled),
- * then checks the .vsix: under 1 MiB, no source maps, no tests, nothing outside the shipped set.
+ * then checks the .vsix: under its budget, no source maps, no tests, nothing outside the shipped set.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './lib/provision.js';
 
-const MAX_BYTES = 1024 * 1024;
+/**
+ * 1 MiB for the extension, plus 0.25 MiB for dist/pdf-text.js (pdf.js, ~0.5 MB compressed, loaded only when a
+ * scan meets a PDF; issue 23): the text of PDFs is scanned in VS Code too. Dropping it from .vscodeignore
+ * takes the .vsix back under 1 MiB, and PDFs are then skipped (E_DOCUMENT_UNAVAILABLE) in VS Code only.
+ */
+const MAX_BYTES = 1.25 * 1024 * 1024;
 // What a .vsix may hold: vsce's manifest files plus what .vscodeignore lets through.
 const SHIPPED = [
   /^extension\/package\.json$/,
@@ -69,7 +74,7 @@ export function packageExtension(): { path: string; bytes: number; entries: stri
   const entries = zipEntries(readFileSync(out));
   const unexpected = entries.filter((e) => !SHIPPED.some((re) => re.test(e)));
   if (unexpected.length > 0) throw new Error(`${out} ships unexpected files: ${unexpected.join(', ')} (fix .vscodeignore)`);
-  if (bytes > MAX_BYTES) throw new Error(`${out} is ${bytes} bytes, over the 1 MiB budget`);
+  if (bytes > MAX_BYTES) throw new Error(`${out} is ${bytes} bytes, over its ${MAX_BYTES / 1024 / 1024} MiB budget`);
   return { path: out, bytes, entries };
 }
 
