@@ -18,8 +18,9 @@ const cliOptions = {
   // `import()` becomes a lazily evaluated part of the bundle (a command group, a built-in loaded late): dist/cli.js
   // runs this bundle as a vm.Script, where import() would need an experimental loader option.
   supported: { 'dynamic-import': false },
-  // The key service's native PKCS#11 binding loads from node_modules, only when a key-service command runs.
-  external: ['pkcs11js'],
+  // The key service's native PKCS#11 binding and its PostgreSQL client load from node_modules, only when a
+  // key-service command runs (and pg only when the config names a database).
+  external: ['pkcs11js', 'pg'],
 };
 
 /**

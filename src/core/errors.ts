@@ -64,6 +64,8 @@ export const ERROR_CODES = {
   E_WORKSPACE_UNSAFE: 4,
   /** An organisation certificate does not verify (signature, pinned key, issuer, times, identity). */
   E_CERTIFICATE_INVALID: 4,
+  /** An organisation witness receipt does not verify (signature, pinned key, issuer, or another file or version). */
+  E_WITNESS_INVALID: 4,
   /** The organisation's certification key is not the one pinned (or the one the workspace policy names); details: both fingerprints. */
   E_ORG_KEY_CHANGED: 4,
   /** The key service's config file is not valid (the service keeps its last good one). */

@@ -64,9 +64,14 @@ export const PURVIEW_GENERAL = '2096f6a2-d2f7-48be-b329-b73aaa526e5d';
  */
 export const TEST_POLICY: Policy = {
   ...DEFAULT_POLICY,
+  // Internal: a label above General that does not protect, for tests of labeling itself (encrypt on label aside).
   // Office documents and PDFs labeled General carry it inside (documents.itest.ts); other files are unaffected.
   purview: { tenantId: PURVIEW_TENANT },
-  labels: DEFAULT_POLICY.labels.map((l) => (l.id === 'general' ? { ...l, purviewId: PURVIEW_GENERAL } : l)),
+  labels: [
+    ...DEFAULT_POLICY.labels.slice(0, 2).map((l) => (l.id === 'general' ? { ...l, purviewId: PURVIEW_GENERAL } : l)),
+    { id: 'internal', name: 'Internal', color: 'charts.purple' },
+    ...DEFAULT_POLICY.labels.slice(2),
+  ],
   defaultLabel: 'general',
   mandatory: ['mandatory/'],
   requireDowngradeJustification: true,

@@ -129,7 +129,10 @@ function judgeSecret(password: boolean, value: string, form: string): Verdict | 
   if (/^[$<]|^%(?:\(\w+\))?[sdifr]$|^%\w+%$|\{\{|\$\{/.test(value) || /^(?:(?:https?|file):\/\/|data:)/i.test(value) || /\s/.test(value)) return undefined;
   // A URL without user info is an address (a URL with one is a url-credential's to report).
   if (/^[a-z][a-z0-9+.-]{1,31}:\/\/[^@]*$/i.test(value)) return undefined;
-  if (/^[a-z]+(?:[-_.:/][a-z]+)*$/i.test(value) && /pass|pwd|secret|token|key|credential/i.test(value)) return undefined; // names a secret, is none
+  // Words naming a secret (`db-password`), also as a selector or anchor (`#add-password`): names, not secrets.
+  if (/^[#.]?[a-z]+(?:[-_.:/][a-z]+)*$/i.test(value) && /pass|pwd|secret|token|key|credential/i.test(value)) return undefined;
+  // An AWS ARN names a resource; `$NAME` inside a value is the shell's variable, not a literal.
+  if (/^arn:aws[a-z-]*:/.test(value) || /\$\{?[A-Z_][A-Z0-9_]{2,}/.test(value)) return undefined;
   const h = shannonEntropy(value);
   // A path (/Users/me, ./bin, C:\tools) is words and slashes; random base64 may start with '/' too.
   if (/^(?:\/|\.\.?\/|~\/|[A-Za-z]:\\)/.test(value) && h < 4.2) return undefined;
@@ -240,7 +243,9 @@ const FORMS: readonly Form[] = [
     what: 'assignment',
     bare: 'entry',
     connection: true,
-    at: (text, _nameStart, nameEnd, sep) => {
+    at: (text, nameStart, nameEnd, sep) => {
+      // `"Password:"`: the text of a label ending in a colon, not a name and its operator.
+      if (text[sep] === ':' && sep === nameEnd && quoteBefore(text, nameStart) && text[sep + 1] === text[nameStart - 1]) return -1;
       // Back to the operator's first character: closing quotes and brackets, spaces, then the operator.
       let i = nameEnd;
       while ('"\'`]'.includes(text[i] ?? ' ')) i++;

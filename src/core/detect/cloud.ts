@@ -83,6 +83,8 @@ const KEY_END = /[A-Za-z0-9+/]==/g;
 const KEY_NAME = /(?:ccount|torage)[-_ ]?key/i;
 /** The name at the end of the line before the key, the value to come: `AccountKey =`, `{ "AccountKey",`. */
 const KEY_NAME_OPEN = /(?:ccount|torage)[-_ ]?key["'`]?[ \t]*[:=,(]?[ \t]*\r?$/i;
+/** `SharedAccessKey=` and 44 base64 characters (32 bytes), in an Azure messaging or IoT connection string. */
+const SHARED_ACCESS_KEY = /[Ss]hared[Aa]ccess[Kk]ey=([A-Za-z0-9+/]{43}=)/g;
 const LATIN1 = new TextDecoder('latin1');
 const isB64Body = (c: number): boolean => isAlnum(c) || c === 43 || c === 47;
 
@@ -109,7 +111,7 @@ function keyContext(text: string, start: number, end: number): string | undefine
 
 export const azure: Detector = {
   types: [TYPES.azure],
-  candidates: [KEY_END, SAS_VERSION],
+  candidates: [KEY_END, SHARED_ACCESS_KEY, SAS_VERSION],
   find(text, out) {
     // Every key ends in '==' (64 bytes, and 88 characters encoded again): found with indexOf, then read backwards.
     for (let i = text.indexOf('=='); i !== -1; i = text.indexOf('==', i + 2)) {
@@ -130,6 +132,23 @@ export const azure: Detector = {
         ...(sampleVerdict(run) ?? { confidence: 'high', why: [context, decodes] }),
       });
     }
+    // Service Bus, Event Hubs and IoT Hub connection strings: a shared access key (32 bytes) beside its name.
+    if (text.includes('dAccessKey='))
+      forEach(SHARED_ACCESS_KEY, text, (m) => {
+        const start = m.index + m[0].length - m[1]!.length;
+        const end = start + m[1]!.length;
+        const line = lineAround(text, start, end, 300);
+        if (decodeBase64(m[1]!)?.length !== 32 || isB64Code(text.charCodeAt(end)) || !/SharedAccessKeyName=/i.test(line) || isPlaceholder(m[1]!)) return;
+        out.push({
+          type: TYPES.azure,
+          start,
+          end,
+          priority: P_TOKEN,
+          reveal: { keepEnd: 2 },
+          confidence: 'high',
+          why: ['SharedAccessKey= beside SharedAccessKeyName= (Service Bus, Event Hubs, IoT Hub)', WHY.decodes('a 32-byte key')],
+        });
+      });
     // A shared access signature: `sv=<date>` and a `sig=` on the same line.
     const seen = new Set<number>();
     // Gates name a rare part of the literal: `includes` is fastest when its first character is rare in text.

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as app from '../../../src/core/app/index.js';
@@ -150,6 +150,8 @@ describe('history nobody can rewrite (issue 20), through the CLI and git', () =>
     refused(alice.run(['grant', f, 'bob@example.com=Viewer']), 'E_FORK');
     // Bob never opened the file (a fresh clone): git's history holds version 3, which Dave's does not extend.
     refused(bob.run(['cat', f]), 'E_FORK');
+    refused(bob.run(['unprotect', f]), 'E_FORK');
+    assert.ok(existsSync(join(repo, '.git', 'sensitivity-history.json')), "git's versions are cached by blob id");
     // The genuine version 3 is not locked out: it opens, and its owner builds on it.
     git(['checkout', 'HEAD~1', '--', f]);
     assert.equal(ok(carol.run(['cat', f])).stdout, 'version one\n');
