@@ -18,8 +18,9 @@ const cliOptions = {
   // `import()` becomes a lazily evaluated part of the bundle (a command group, a built-in loaded late): dist/cli.js
   // runs this bundle as a vm.Script, where import() would need an experimental loader option.
   supported: { 'dynamic-import': false },
-  // The key service's native PKCS#11 binding loads from node_modules, only when a key-service command runs.
-  external: ['pkcs11js'],
+  // The key service's native PKCS#11 binding and its PostgreSQL client load from node_modules, only when a
+  // key-service command runs (and pg only when the config names a database).
+  external: ['pkcs11js', 'pg'],
 };
 
 /**
@@ -56,8 +57,9 @@ const targets = [
   {
     ...common,
     // The CLI's code, run by dist/cli.js (below). The scan pool (src/node/scan-pool.ts) starts its workers
-    // from scan-worker.js beside it.
-    entryPoints: { 'cli-main': 'src/cli/main.ts', 'scan-worker': 'src/node/scan-worker.ts' },
+    // from scan-worker.js beside it; pdf-text.js (pdf.js, by far the largest part) loads only when a scan
+    // meets a PDF (src/node/pdf-text-loader.ts), for the CLI and the extension alike.
+    entryPoints: { 'cli-main': 'src/cli/main.ts', 'scan-worker': 'src/node/scan-worker.ts', 'pdf-text': 'src/node/pdf-text.ts' },
     outdir: 'dist',
     ...cliOptions,
     // In watch mode no routes: every command group loads (the table changes under it).

@@ -1,10 +1,11 @@
 /**
  * `npm run package`: production bundles, then `vsce package --no-dependencies` (everything is bundled),
- * then checks the .vsix: under 1 MiB, no source maps, no tests, nothing outside the shipped set.
+ * then checks the .vsix: under 1 MiB, no source maps, no tests, nothing outside the shipped set. The
+ * extension's page (its packed README) is the user's page, docs/extension-page.md, not the developer README.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { REPO_ROOT } from './lib/provision.js';
 
 const MAX_BYTES = 1024 * 1024;
@@ -13,7 +14,7 @@ const SHIPPED = [
   /^extension\/package\.json$/,
   /^extension\/(readme|changelog)\.md$/i,
   /^extension\/LICENSE(\.txt)?$/i,
-  /^extension\/dist\/(extension|webview|scan-worker)\.js$/,
+  /^extension\/dist\/(extension|webview|scan-worker|pdf-text)\.js$/,
   /^extension\/dist\/[^/]+\.(json|css)$/,
   /^extension\/media\//,
   /^extension\.vsixmanifest$/,
@@ -44,12 +45,47 @@ function zipEntries(zip: Buffer): string[] {
   return names;
 }
 
+/** The user's page of the extension; its settings list and pictures are filled in when packaging. */
+export const EXTENSION_PAGE = join(REPO_ROOT, 'docs/extension-page.md');
+const SETTINGS_MARKER = /^<!-- settings:.*-->$/m;
+
+interface Setting {
+  readonly default?: unknown;
+  readonly description?: string;
+  readonly markdownDescription?: string;
+}
+
+/** One line per contributed setting: its key, its default and what it does. */
+function settingsList(): string {
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, Setting> } } };
+  return Object.entries(pkg.contributes.configuration.properties)
+    .map(([key, s]) => `- \`${key}\` (default \`${JSON.stringify(s.default)}\`): ${(s.markdownDescription ?? s.description ?? '').replace(/\n+/g, ' ')}`)
+    .join('\n');
+}
+
+/**
+ * The page as VS Code shows it: the Extensions view renders a README under `img-src https: data:` (checked in
+ * VS Code 1.139), so a picture packed beside it never loads there; and with no repository to serve them, no
+ * https URL exists. Each picture is inlined as a data: URL (JPEG only: vsce refuses SVG data URLs).
+ */
+export function extensionPage(): string {
+  const source = readFileSync(EXTENSION_PAGE, 'utf8');
+  if (!SETTINGS_MARKER.test(source)) throw new Error(`${EXTENSION_PAGE} lost its settings marker`);
+  return source.replace(SETTINGS_MARKER, settingsList()).replace(/!\[([^\]]*)\]\(([^)\s]+\.jpe?g)\)/g, (_, alt: string, src: string) => {
+    const data = readFileSync(resolve(dirname(EXTENSION_PAGE), src)).toString('base64');
+    return `![${alt}](data:image/jpeg;base64,${data})`;
+  });
+}
+
 /** Builds the production bundles and packages them; throws when the .vsix breaks the budget or ships extra files. */
 export function packageExtension(): { path: string; bytes: number; entries: string[] } {
   const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: REPO_ROOT, stdio: 'inherit' });
   run(process.execPath, ['esbuild.mjs', '--production']);
   const out = vsixPath();
-  // No repository URL exists to rewrite README links against: keep them relative (images must ship under media/).
+  const readme = join(REPO_ROOT, 'dist/extension-page/README.md');
+  mkdirSync(dirname(readme), { recursive: true });
+  writeFileSync(readme, extensionPage());
+  // No repository URL exists to rewrite links against: the page's pictures are data: URLs, its links absolute.
   const vsce = join(REPO_ROOT, 'node_modules/@vscode/vsce/vsce');
   // vsce's secret scan flags the detectors' allowlist of published samples (Slack's documentation webhook,
   // T00000000/B00000000/XXXX…, src/core/detect/samples.ts): a documented placeholder, not a secret. Only that
@@ -59,6 +95,8 @@ export function packageExtension(): { path: string; bytes: number; entries: stri
     'package',
     '--no-dependencies',
     '--no-rewrite-relative-links',
+    '--readme-path',
+    relative(REPO_ROOT, readme),
     '--allow-missing-repository',
     '--allow-package-secrets',
     'slack',

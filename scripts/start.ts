@@ -28,8 +28,9 @@ async function main(): Promise<void> {
   if (dev) execFileSync(process.execPath, ['esbuild.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
   const vsix = dev ? undefined : packageExtension();
   const install = await provisionCodeServer();
-  // The demo opens on its README (startupEditor "readme"), unlike the tests' empty editor area.
-  const dirs = runDirs(join(root, 'code-server'), { 'workbench.startupEditor': 'readme' });
+  // The demo opens on its README (startupEditor "readme"), unlike the tests' empty editor area, with Git on
+  // (the demo is a repository: Source Control shows protected files' changes in plaintext).
+  const dirs = runDirs(join(root, 'code-server'), { 'workbench.startupEditor': 'readme', 'git.enabled': true });
   if (vsix) await installExtension(install, dirs, vsix.path);
 
   let demo: DemoWorkspace;
@@ -47,7 +48,8 @@ async function main(): Promise<void> {
     port: Number(process.env.PORT ?? 8080),
     // Checked: without the smoke-test driver option code-server ignores the extensionDevelopmentPath payload.
     smokeTestDriver: dev,
-    env: { SENSITIVITY_HOME: demo.home },
+    // You are a newcomer with a home of your own: the README and the walkthrough start with your identity.
+    env: { SENSITIVITY_HOME: demo.yourHome },
   });
   const url = dev ? workbenchUrl(server, demo.folder, { extensionDevelopmentPath: REPO_ROOT }) : `${server.url}/`;
   console.log(
@@ -59,8 +61,9 @@ async function main(): Promise<void> {
       '',
       `workspace:  ${demo.folder}`,
       demo.labeled
-        ? `you are Alice (SENSITIVITY_HOME=${demo.home}): in VS Code, F1 → "Sensitivity: Import My Identity…" → "The CLI's identity".\nBob's home: ${demo.otherHome}`
+        ? `you: a new identity (SENSITIVITY_HOME=${demo.yourHome}): create it first (the README in the editor says how).\nAlice's and Bob's homes (the CLI as them): ${demo.home}, ${demo.otherHome}`
         : `note: ${demo.note ?? 'no labels'}; build the CLI (${CLI}) and restart for labels and a protected file`,
+      ...(demo.git ? [`git: ${demo.git}`] : []),
       `log:        ${server.dirs.log}`,
       `On a remote machine? Forward the port: ssh -L ${server.port}:127.0.0.1:${server.port} HOST. Ctrl-C stops.`,
     ].join('\n'),

@@ -1,7 +1,9 @@
 /**
- * The demo workspace, created on the fly for `npm start` and the UI tests: a few files, labels on some,
- * one protected file, and two people (you, Alice, and Bob). Labels, identities and protection come from
- * the `sensitivity` CLI (dist/cli.js, the contract of issue 2); without it the folder holds plain files.
+ * The demo workspace, created on the fly for `npm start` and the UI tests: a git repository of a few files,
+ * labels on some, one protected file, and two colleagues, Alice and Bob. Labels, identities and protection
+ * come from the `sensitivity` CLI (dist/cli.js, the contract of issue 2) run as Alice; without it the folder
+ * holds plain files. `npm start` opens it with an empty home of your own (you create your identity, as the
+ * README says); the UI tests open it as Alice.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -16,14 +18,18 @@ export const CLI = join(REPO_ROOT, 'dist/cli.js');
 export interface DemoWorkspace {
   /** The folder VS Code opens. */
   readonly folder: string;
-  /** SENSITIVITY_HOME of "you" (Alice); pass it to code-server's environment. */
+  /** SENSITIVITY_HOME of Alice, whose CLI made the demo (the UI tests become her: "The CLI's identity"). */
   readonly home: string;
+  /** An empty SENSITIVITY_HOME for a newcomer (`npm start`): no identity, nobody pinned. */
+  readonly yourHome: string;
   /** SENSITIVITY_HOME of Bob, the second person. */
   readonly otherHome: string;
   /** Whether labels, identities and the protected file exist (false while dist/cli.js is missing). */
   readonly labeled: boolean;
   /** Why `labeled` is false. */
   readonly note?: string;
+  /** Why the folder is not a git repository (git missing or failing); undefined when it is one. */
+  readonly git?: string | undefined;
 }
 
 export const ALICE = { name: 'Alice Example', email: 'alice@example.com' };
@@ -39,12 +45,20 @@ export const DEMO_FILES: ReadonlyArray<{ path: string; content: string; label?: 
     content: [
       '# Sensitivity Labels demo',
       '',
-      'You are Alice: F1 → "Sensitivity: Import My Identity…" → "The CLI\'s identity". Then:',
+      'Alice and Bob are colleagues who already label and protect their files here; you are new.',
       '',
-      '- The status bar shows the label of the active file; click it to change the label.',
-      '- Right-click a file in the explorer: apply a label, protect it.',
-      '- `finance/q3-forecast.md.protected` is encrypted for Alice (Co-Owner) and Bob (Viewer): open it.',
-      '- F1 → "Sensitivity:" lists every command.',
+      '1. Create your identity: Welcome → Open Walkthrough… → "Get Started with Sensitivity Labels",',
+      '   or F1 → "Sensitivity: Create My Identity…".',
+      '2. Label a file: click the label in the status bar, or right-click a file in the Explorer.',
+      '3. Protect a file (right-click → Protect (Encrypt)…) and share it with Bob: he is already one of this',
+      "   workspace's people. `notes.md.protected` is Confidential / All Employees: that label protects.",
+      '4. F1 → "Sensitivity: Show Access Panel": who can open what. Alice is "an unverified key" to you',
+      "   until you pin her key; `finance/q3-forecast.md.protected` is hers and Bob's, so it tells you why",
+      '   it does not open for you.',
+      '5. This folder is a git repository: change a protected file you can open, and Source Control shows',
+      '   the change in plaintext, decrypted in memory.',
+      '',
+      'F1 → "Sensitivity:" lists every command.',
       '',
     ].join('\n'),
     label: 'Public',
@@ -86,11 +100,26 @@ async function cli(args: readonly string[], cwd: string, home: string, input?: s
   }
 }
 
-/** Creates the demo under `root` (workspace/, home-alice/, home-bob/); `useCli: false` writes plain files only. */
+/** Makes `folder` a git repository with everything committed (as Alice), when git is there; else says why not. */
+async function commitAll(folder: string): Promise<string | undefined> {
+  const git = (...args: string[]) =>
+    promisify(execFile)('git', ['-c', `user.name=${ALICE.name}`, '-c', `user.email=${ALICE.email}`, ...args], { cwd: folder, env: cleanEnv() });
+  try {
+    await git('init', '-q', '-b', 'main');
+    await git('add', '-A');
+    await git('commit', '-q', '-m', 'Demo workspace');
+    return undefined;
+  } catch (e) {
+    return `not a git repository (git: ${e instanceof Error ? e.message : String(e)})`;
+  }
+}
+
+/** Creates the demo under `root` (workspace/, home-alice/, home-bob/, home-you/); `useCli: false` writes plain files only. */
 export async function createDemoWorkspace(root: string, { useCli = true }: { useCli?: boolean } = {}): Promise<DemoWorkspace> {
   const folder = join(root, 'workspace');
   const home = join(root, 'home-alice');
   const otherHome = join(root, 'home-bob');
+  const yourHome = join(root, 'home-you');
   for (const f of DEMO_FILES) {
     mkdirSync(dirname(join(folder, f.path)), { recursive: true });
     writeFileSync(join(folder, f.path), f.content);
@@ -98,9 +127,16 @@ export async function createDemoWorkspace(root: string, { useCli = true }: { use
   mkdirSync(join(folder, '.sensitivity'), { recursive: true });
   mkdirSync(home, { recursive: true, mode: 0o700 });
   mkdirSync(otherHome, { recursive: true, mode: 0o700 });
-  if (!useCli) return { folder, home, otherHome, labeled: false, note: 'created without the CLI' };
+  mkdirSync(yourHome, { recursive: true, mode: 0o700 });
+  const homes = { folder, home, otherHome, yourHome };
+  if (!useCli) return { ...homes, labeled: false, note: 'created without the CLI', git: await commitAll(folder) };
   if (!existsSync(CLI)) {
-    return { folder, home, otherHome, labeled: false, note: `${CLI} is missing (build the CLI first): the demo has no labels, identities or protected file` };
+    return {
+      ...homes,
+      labeled: false,
+      note: `${CLI} is missing (build the CLI first): the demo has no labels, identities or protected file`,
+      git: await commitAll(folder),
+    };
   }
   await cli(['id', 'new', '--name', ALICE.name, '--email', ALICE.email], folder, home);
   await cli(['id', 'new', '--name', BOB.name, '--email', BOB.email], folder, otherHome);
@@ -109,5 +145,5 @@ export async function createDemoWorkspace(root: string, { useCli = true }: { use
   }
   for (const f of DEMO_FILES) if (f.label) await cli(['label', 'set', f.path, '--label', f.label, ...(f.protect ? ['--protect'] : [])], folder, home);
   await cli(['protect', PROTECTED_FILE, '--label', PROTECTED_LABEL, '--grant', `${BOB.email}=Viewer`], folder, home);
-  return { folder, home, otherHome, labeled: true };
+  return { ...homes, labeled: true, git: await commitAll(folder) };
 }

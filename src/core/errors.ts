@@ -68,6 +68,12 @@ export const ERROR_CODES = {
   E_ORG_KEY_CHANGED: 4,
   /** The key service's config file is not valid (the service keeps its last good one). */
   E_CONFIG_INVALID: 4,
+  /** An Office document or PDF that cannot be parsed (truncated, corrupt, not what its name says): nothing was written to it. */
+  E_DOCUMENT_INVALID: 4,
+  /** An encrypted Office document or PDF: its text and label cannot be read or written without its password. */
+  E_DOCUMENT_ENCRYPTED: 4,
+  /** A document past a safety bound (a zip bomb's expansion, a part or a file too large): refused, not read. */
+  E_DOCUMENT_LIMIT: 4,
   // 1: anything else that is not the caller's fault.
   E_IDENTITY_EXISTS: 1,
   E_PERSON_UNKNOWN: 1,

@@ -14,6 +14,7 @@ import type { IdentityStore } from './identity-store.js';
 import { LabelIndex } from './label-index.js';
 import { OrganisationSignIn } from './organisation.js';
 import { envelopeUriOf } from './protected/uris.js';
+import { completingSteps } from './walkthrough.js';
 
 export interface Services {
   readonly context: vscode.ExtensionContext;
@@ -95,7 +96,8 @@ export function createServices(context: vscode.ExtensionContext, log: vscode.Log
     }
     return root;
   };
-  const sink = loadCore().then((core) => core.auditLogSink(core.auditPath(core.resolveHome())));
+  // Every successful operation is audited: that is also when a walkthrough step is done.
+  const sink = loadCore().then((core) => completingSteps(core.auditLogSink(core.auditPath(core.resolveHome()))));
   const organisation = new OrganisationSignIn(context.secrets);
   // Double Key files: the key service, with tokens from the organisation sign-in (which asks the user when needed).
   const keyService = loadCore().then((core) => core.httpKeyServiceClient({ tokens: organisation.tokens }));

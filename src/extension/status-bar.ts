@@ -66,6 +66,11 @@ export function tooltipOf(f: FileLabel, outranked?: Outranked): vscode.MarkdownS
       lines.push(`${p.expired ? '$(error) Expired' : 'Expires'} ${escapeMarkdown(new Date(p.expires).toLocaleString())} (${relativeDays(p.expires)})  `);
     lines.push(`Access: ${p.grants.length} ${p.grants.length === 1 ? 'person' : 'people'}`);
     if (p.doubleKey) lines.push('', `$(key) **Double Key**: opening also needs your organisation's key service, ${escapeMarkdown(p.doubleKey.url)}`);
+  } else if (f.document) {
+    lines.push('', `Carried inside the document as Microsoft Purview label \`${escapeMarkdown(f.document.purviewId)}\`, where Office reads it`);
+    if (f.label?.rank === undefined) lines.push('', "$(warning) This label is not in the workspace's policy.");
+    if (f.document.foreignTenant) lines.push('', `$(warning) Set by another organisation (tenant \`${escapeMarkdown(f.document.tenantId)}\`).`);
+    if (f.setAt) lines.push('', `Labeled on ${escapeMarkdown(new Date(f.setAt).toLocaleDateString())}`);
   } else if (f.setBy) {
     lines.push('', `Labeled by ${escapeMarkdown(identityDisplay(f.setBy))}${f.setAt ? ` on ${escapeMarkdown(new Date(f.setAt).toLocaleDateString())}` : ''}`);
     if (f.justification) lines.push('', `Justification: _${escapeMarkdown(f.justification)}_`);

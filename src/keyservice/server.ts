@@ -3,18 +3,18 @@
  * `POST /{key}/{keyId}/decrypt`) and the certified directory. Stateless: its state is the token, the
  * config file and the files it writes (access log, certificates), so replicas run behind a load balancer.
  */
-import { createHash } from 'node:crypto';
 import { watchFile, unwatchFile } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { join } from 'node:path';
-import { fingerprint, issueCertificate, parsePublicIdentity, verifyCertificate, type PublicIdentity } from '../core/index.js';
-import { readTextIfExists, writeFileAtomic } from '../node/node-io.js';
+import { fingerprint, issueCertificate, parsePublicIdentity, verifyCertificate, verifyIdentity, type PublicIdentity } from '../core/index.js';
 import { AccessLog, type AccessRecord } from './access-log.js';
 import { admits, authoriseDecrypt, checkRevocations, type RequestContext } from './authorise.js';
-import { parseConfig, restartOnlyChanges, type Policy, type ServiceConfig } from './config.js';
+import { parseConfig, restartOnlyChanges, type Policy, type Revocations, type ServiceConfig } from './config.js';
 import { RetiredError, Token, TokenUnavailableError, type KeyVersion } from './hsm.js';
 import { DECRYPT_REASON, HttpError, hsmUnavailable, RETRY_AFTER_SECONDS } from './http-error.js';
+import { ALL_KEYS, revocationsFor, type Revocation, type ServiceState } from './state/port.js';
+import { fileState } from './state/state-file.js';
+import { postgresState } from './state/postgres.js';
 import { TokenVerifier, type Caller } from './tokens.js';
 
 const MAX_BODY = 64 * 1024;
@@ -22,6 +22,8 @@ const MAX_BODY = 64 * 1024;
 const KEYS_TTL_MS = 1000;
 /** How often the config file is checked for changes. */
 const CONFIG_POLL_MS = 250;
+/** How long run-time revocations read from the shared state are reused (a revocation takes effect within this). */
+const REVOCATIONS_TTL_MS = 1000;
 /** OAEP label prefix binding a content id and label into a Double Key secret (docs/KEY-SERVICE.md, "Binding"). */
 const BINDING = 'sensitivity-dke/1';
 /** A content id or label: 1 to 256 characters, none a control character. */
@@ -40,7 +42,7 @@ function decodeBase64(s: unknown): Buffer | undefined {
   return b.length === 0 ? undefined : b;
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
   const bytes = Buffer.from(JSON.stringify(body));
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -48,8 +50,20 @@ function send(res: ServerResponse, status: number, body: unknown): void {
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
     ...(status === 503 ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {}),
+    ...headers,
   });
   res.end(bytes);
+}
+
+/** `cache.exp` as the reference service writes it: UTC, to the second, no zone designator (`yyyy-MM-ddTHH:mm:ss`). */
+export function cacheExp(at: Date): string {
+  return at.toISOString().slice(0, 19);
+}
+
+/** A request whose client went away (aborted mid-body, connection reset): nothing to answer, nothing to report. */
+function aborted(req: IncomingMessage, e: unknown): boolean {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return req.readableAborted || code === 'ECONNRESET' || code === 'ECONNABORTED' || (e instanceof Error && e.message === 'aborted');
 }
 
 /** A token fault as the HTTP answer it is (503), anything else unchanged. */
@@ -79,7 +93,7 @@ function parseJson(body: Buffer): unknown {
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The decrypt body's members (docs/KEY-SERVICE.md); E_BAD_REQUEST / E_UNSUPPORTED_ALG otherwise. */
-function decryptRequest(raw: Buffer): { value: Buffer; ctx: RequestContext } {
+export function decryptRequest(raw: Buffer): { value: Buffer; ctx: RequestContext } {
   const body = parseJson(raw);
   if (!isObj(body)) throw new HttpError('E_BAD_REQUEST', 'the body is not a JSON object');
   const extra = Object.keys(body).find((k) => !['alg', 'value', 'contentId', 'label'].includes(k));
@@ -106,13 +120,43 @@ export class KeyService {
   private readonly log: AccessLog;
   private readonly keys = new Map<string, { at: number; versions: KeyVersion[] }>();
 
+  private revoked: { at: number; all: Promise<readonly Revocation[]> } | undefined;
+
   constructor(
     private readonly config: ServiceConfig,
     private readonly token: Token,
+    private readonly state: ServiceState,
   ) {
     this.policy = config.policy;
     this.verifier = new TokenVerifier(config.oidc);
-    this.log = new AccessLog(config.accessLog.file, config.accessLog.stdout);
+    this.log = new AccessLog(state, config.accessLog.stdout);
+  }
+
+  /**
+   * The config's policy with the run-time revocations of the shared state added (re-read at most every
+   * REVOCATIONS_TTL_MS). A state that cannot be read is a fault (503 E_STATE_UNAVAILABLE), never "not revoked".
+   */
+  private async currentPolicy(): Promise<Policy> {
+    if (!this.revoked || Date.now() - this.revoked.at >= REVOCATIONS_TTL_MS) {
+      const all = this.state.revocations();
+      all.catch(() => (this.revoked = undefined));
+      this.revoked = { at: Date.now(), all };
+    }
+    let all: readonly Revocation[];
+    try {
+      all = await this.revoked.all;
+    } catch (e) {
+      process.stderr.write(`key-service: the shared state (${this.state.where}) could not be read: ${(e as Error).message}\n`);
+      throw new HttpError('E_STATE_UNAVAILABLE', 'the key service cannot read its shared state right now; try again shortly');
+    }
+    if (all.length === 0) return this.policy;
+    const merge = (a: Revocations, b: Revocations): Revocations => ({
+      people: [...a.people, ...b.people.map((p) => p.toLowerCase())],
+      contentIds: [...a.contentIds, ...b.contentIds],
+      labels: [...a.labels, ...b.labels],
+    });
+    const keys = new Map([...this.policy.keys].map(([name, k]) => [name, { ...k, revoked: merge(k.revoked, revocationsFor(all, name)) }]));
+    return { ...this.policy, keys, revoked: merge(this.policy.revoked, revocationsFor(all, undefined)) };
   }
 
   /** Takes the policy of a re-read config; says what else changed and needs a restart. */
@@ -147,40 +191,60 @@ export class KeyService {
     return forwarded || req.socket.remoteAddress || '';
   }
 
+  /**
+   * A 401's challenge (RFC 6750 §3), as Microsoft's DKE clients and test tool read it: the realm, the
+   * authorization server and the resource (the audience to ask a token for) as quoted parameters of
+   * `WWW-Authenticate: Bearer`, and — as the reference service also sends them — as headers of their own.
+   */
+  private challenge(e: HttpError): Record<string, string> {
+    const { authorization, audience } = this.config.oidc;
+    const quoted = (v: string) => `"${v.replace(/["\\,]/g, '')}"`;
+    const error = e.code === 'E_TOKEN_MISSING' ? '' : `, error="invalid_token"`;
+    return {
+      'www-authenticate': `Bearer realm=${quoted(this.config.baseUrl)}, authorization=${quoted(authorization)}, resource=${quoted(audience)}${error}`,
+      resource: audience,
+      authorization,
+    };
+  }
+
   /** Handles one request; never throws. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       const parts = path.split('/').slice(1).map(decodeURIComponent);
+      // The service's own route words match in any case, as the reference service's (ASP.NET) routes do; key names and ids do not.
+      const word = (i: number) => parts[i]?.toLowerCase();
       const method = req.method ?? 'GET';
       const route = (want: string) => {
         if (method !== want) throw new HttpError('E_METHOD', `use ${want} here`);
       };
-      if (parts[0] === 'ready' && parts.length === 1) {
+      if (word(0) === 'ready' && parts.length === 1) {
         route('GET');
         if (!(await this.token.ready())) throw hsmUnavailable();
         return send(res, 200, { status: 'ready' });
       }
-      if (parts[0] === 'directory' && parts.length === 1) {
+      if (word(0) === 'directory' && parts.length === 1) {
         if (method === 'GET') return send(res, 200, await this.directoryKeys());
         route('POST');
         return send(res, 200, await this.certify(req));
       }
-      if (parts[0] === 'directory' && parts.length === 2) {
+      if (word(0) === 'directory' && parts.length === 2) {
         route('GET');
         return send(res, 200, await this.certificate(parts[1]!));
       }
       if (parts.length === 1 && parts[0] !== '') {
         route('GET');
-        return send(res, 200, await this.publicKey(parts[0]!));
+        const seconds = this.policy.cacheSeconds;
+        return send(res, 200, await this.publicKey(parts[0]!), seconds > 0 ? { 'cache-control': `public, max-age=${seconds}` } : {});
       }
-      if (parts.length === 3 && parts[2] === 'decrypt') {
+      if (parts.length === 3 && word(2) === 'decrypt') {
         route('POST');
         return send(res, 200, await this.decrypt(req, parts[0]!, parts[1]!));
       }
       throw new HttpError('E_NOT_FOUND', 'no such route');
     } catch (e) {
-      if (e instanceof HttpError) return send(res, e.status, { code: e.code, reason: e.reason });
+      if (e instanceof HttpError) return send(res, e.status, { code: e.code, reason: e.reason }, e.status === 401 ? this.challenge(e) : {});
+      if (aborted(req, e)) return void res.destroy();
       process.stderr.write(`key-service: ${(e as Error).stack ?? String(e)}\n`);
       return send(res, 500, { code: 'E_INTERNAL', reason: 'the key service failed; see its log' });
     }
@@ -192,7 +256,7 @@ export class KeyService {
     const newest = live.at(-1);
     if (!newest) throw new HttpError('E_KEY_RETIRED', `every version of "${name}" is retired`);
     const n = Buffer.from(newest.publicJwk.n as string, 'base64url').toString('base64');
-    const exp = new Date(Date.now() + this.policy.cacheSeconds * 1000).toISOString();
+    const exp = cacheExp(new Date(Date.now() + this.policy.cacheSeconds * 1000));
     return { key: { kty: 'RSA', n, e: 65537, alg: 'RS256', kid: `${this.config.baseUrl}/${name}/${newest.keyId}` }, cache: { exp } };
   }
 
@@ -209,7 +273,9 @@ export class KeyService {
       caller = await this.verifier.verify(req.headers.authorization);
       const parsed = decryptRequest(body);
       ctx = parsed.ctx;
-      authoriseDecrypt(this.policy, name, caller, ctx);
+      if (parsed.value.length !== Buffer.from(version.publicJwk.n as string, 'base64url').length)
+        throw new HttpError('E_BAD_REQUEST', `value must be ${Buffer.from(version.publicJwk.n as string, 'base64url').length} bytes, the size of this key`);
+      authoriseDecrypt(await this.currentPolicy(), name, caller, ctx);
       let secret: Buffer | undefined;
       try {
         secret = await this.token.decrypt(version, parsed.value, oaepLabel(ctx));
@@ -240,10 +306,6 @@ export class KeyService {
     return { keys: keys.map((k) => ({ ...k.publicJwk, alg: 'ES256', use: 'sig', fingerprint: fingerprint(k.keyId) })) };
   }
 
-  private certificateFile(email: string): string {
-    return join(this.config.directory!.folder, `${createHash('sha256').update(email).digest('hex')}.jws`);
-  }
-
   /** POST /directory: certifies the caller's own identity. */
   private async certify(req: IncomingMessage): Promise<unknown> {
     const keys = await this.certificationKeys();
@@ -259,12 +321,14 @@ export class KeyService {
       if (!isObj(json) || Object.keys(json).some((k) => k !== 'identity'))
         throw new HttpError('E_BAD_REQUEST', 'the body is {"identity": <sensitivity id show --json>}');
       try {
-        identity = parsePublicIdentity(json.identity);
+        // The identity's own self-signature must verify (or exist): the directory certifies nothing its owner did not sign.
+        identity = await verifyIdentity(parsePublicIdentity(json.identity));
       } catch (e) {
         throw new HttpError('E_BAD_REQUEST', (e as Error).message);
       }
-      checkRevocations(caller, [this.policy.revoked], {});
-      const allow = this.policy.directory?.allow;
+      const policy = await this.currentPolicy();
+      checkRevocations(caller, [policy.revoked], {});
+      const allow = policy.directory?.allow;
       if (allow && !admits(allow, caller)) throw new HttpError('E_NOT_AUTHORISED', 'you are not among the people this directory certifies');
       if (identity.email !== caller.email) throw new HttpError('E_NOT_AUTHORISED', `you signed in as ${caller.email}: you can only certify your own identity`);
       const signer = {
@@ -280,10 +344,10 @@ export class KeyService {
         issuer: this.config.baseUrl,
         signer,
         now: new Date(),
-        lifetimeSeconds: this.policy.directory?.certificateSeconds ?? 7 * 86400,
+        lifetimeSeconds: policy.directory?.certificateSeconds ?? 7 * 86400,
       });
       await this.log.record({ action: 'directory.certify', caller, decision: 'allow', client, id: identity.id });
-      await writeFileAtomic(this.certificateFile(identity.email), certificate, 0o644);
+      await this.state.putCertificate(identity.email, certificate);
       return { certificate };
     } catch (e) {
       if (!(e instanceof HttpError) || e.code === 'E_LOG_FAILED') throw e;
@@ -307,8 +371,8 @@ export class KeyService {
     const normal = email.trim().toLowerCase();
     const none = new HttpError('E_NOT_FOUND', `no current certificate for ${normal}`);
     // A revoked person is no longer vouched for: clients stop granting to them at once, whatever their certificate's lifetime.
-    if (this.policy.revoked.people.includes(normal)) throw none;
-    const text = await readTextIfExists(this.certificateFile(normal));
+    if ((await this.currentPolicy()).revoked.people.includes(normal)) throw none;
+    const text = await this.state.certificate(normal);
     if (text === undefined) throw none;
     try {
       await verifyCertificate(
@@ -339,6 +403,18 @@ export async function loadConfig(file: string): Promise<ServiceConfig> {
   return parseConfig(await readFile(file, 'utf8'), file);
 }
 
+/** Opens the shared state a config names: PostgreSQL (its URL from the config or the environment variable it names) or files. */
+export async function openState(config: ServiceConfig): Promise<ServiceState> {
+  const s = config.state;
+  if (s.kind === 'file') return fileState(s.folder, config.accessLog.file!, config.directory?.folder);
+  const url = s.url ?? process.env[s.urlEnv];
+  if (!url) throw new Error(`no database: set ${s.urlEnv} to its postgres:// URL (or state.postgres.url in the config)`);
+  return postgresState(url);
+}
+
+/** The run-time revocation scope for `key` (every key when undefined). */
+export const revocationScope = (key: string | undefined): string => key ?? ALL_KEYS;
+
 /** A running service: its address, and how to stop it. */
 export interface RunningService {
   readonly url: string;
@@ -350,11 +426,13 @@ export interface RunningService {
  * Starts the service from a config file and watches the file: a valid edit takes effect within about a
  * second, an invalid one is refused (the last good config stays) with the reason on stderr.
  */
-export async function startService(configFile: string): Promise<RunningService> {
-  const config = await loadConfig(configFile);
-  if (config.directory) await mkdir(config.directory.folder, { recursive: true, mode: 0o755 });
+export async function startService(configFile: string, listen?: { host: string; port: number }): Promise<RunningService> {
+  const loaded = await loadConfig(configFile);
+  const config = listen ? { ...loaded, listen } : loaded;
+  if (config.directory && config.state.kind === 'file') await mkdir(config.directory.folder, { recursive: true, mode: 0o755 });
   const token = await openToken(config);
-  const service = new KeyService(config, token);
+  const state = await openState(config);
+  const service = new KeyService(config, token, state);
   let lastText = await readFile(configFile, 'utf8');
   const onChange = () => {
     readFile(configFile, 'utf8').then(
@@ -362,7 +440,8 @@ export async function startService(configFile: string): Promise<RunningService> 
         if (text === lastText) return;
         lastText = text;
         try {
-          service.reload(parseConfig(text, configFile));
+          const next = parseConfig(text, configFile);
+          service.reload(listen ? { ...next, listen } : next);
         } catch (e) {
           process.stderr.write(`key-service: config not reloaded, keeping the last good one: ${(e as Error).message}\n`);
         }
@@ -388,6 +467,7 @@ export async function startService(configFile: string): Promise<RunningService> 
       server.closeAllConnections();
       await closed;
       token.close();
+      await state.close();
     },
   };
 }

@@ -27,9 +27,16 @@ export const JWKS_COOLDOWN_MS = 5000;
 
 type Oidc = ServiceConfig['oidc'];
 
+/** Verified tokens are remembered (by their exact text) for at most this long, and never past their `exp`. */
+const REMEMBER_MS = 60_000;
+/** At most this many remembered tokens; the memory is emptied when it is full. */
+const REMEMBER_MAX = 10_000;
+
 export class TokenVerifier {
   private jwks: Promise<JWTVerifyGetKey> | undefined;
   private failedAt = 0;
+  /** Tokens already verified: a client reuses its token for every request until it expires, and a signature check costs more than the rest of a request. */
+  private readonly verified = new Map<string, { caller: Caller; until: number }>();
 
   constructor(
     private readonly oidc: Oidc,
@@ -49,12 +56,24 @@ export class TokenVerifier {
 
   /** The caller behind an `Authorization` header value; HttpError 401 (or 503 when the IdP is down). */
   async verify(authorization: string | undefined): Promise<Caller> {
-    const m = /^Bearer ([A-Za-z0-9_.~+/=-]+)$/.exec(authorization ?? '');
+    // RFC 7235 §2.1: the scheme is case-insensitive ("bearer" is as good as "Bearer").
+    const m = /^Bearer +([A-Za-z0-9_.~+/=-]+) *$/i.exec(authorization ?? '');
     if (!m) throw new HttpError('E_TOKEN_MISSING', 'send the access token from your sign-in as "Authorization: Bearer TOKEN"');
+    const now = this.clock.now().getTime();
+    const known = this.verified.get(m[1]!);
+    if (known && now < known.until) return known.caller;
+    const caller = await this.check(m[1]!);
+    if (this.verified.size >= REMEMBER_MAX) this.verified.clear();
+    this.verified.set(m[1]!, { caller: caller.caller, until: Math.min(now + REMEMBER_MS, caller.exp * 1000) });
+    return caller.caller;
+  }
+
+  /** The full check of one token: signature, issuer, audience, times, claims. */
+  private async check(token: string): Promise<{ caller: Caller; exp: number }> {
     const jwks = await this.keySet();
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(m[1]!, jwks, {
+      ({ payload } = await jwtVerify(token, jwks, {
         issuer: this.oidc.issuer,
         audience: this.oidc.audience,
         clockTolerance: this.oidc.clockSkewSeconds,
@@ -73,10 +92,13 @@ export class TokenVerifier {
     if (typeof email !== 'string' || !email.includes('@')) throw new HttpError('E_TOKEN_INVALID', `the access token has no "${this.oidc.emailClaim}" claim`);
     if (payload.email_verified === false) throw new HttpError('E_TOKEN_INVALID', 'the access token’s email is not verified');
     return {
-      sub: payload.sub!,
-      email: email.trim().toLowerCase(),
-      groups: strings(payload[this.oidc.groupsClaim]),
-      roles: strings(payload[this.oidc.rolesClaim]),
+      caller: {
+        sub: payload.sub!,
+        email: email.trim().toLowerCase(),
+        groups: strings(payload[this.oidc.groupsClaim]),
+        roles: strings(payload[this.oidc.rolesClaim]),
+      },
+      exp: payload.exp!,
     };
   }
 }

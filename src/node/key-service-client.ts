@@ -108,7 +108,7 @@ export function httpKeyServiceClient(options: KeyServiceClientOptions = {}): Key
       const a = await call(url, service, { headers: { accept: 'application/json' } }, timeoutMs);
       if (a.status !== 200) throw failure(a, service);
       const parsed = parsePublicKey(a.body, service);
-      const exp = Date.parse(String((a.body?.cache as Record<string, unknown> | undefined)?.exp));
+      const exp = parseCacheExp((a.body?.cache as Record<string, unknown> | undefined)?.exp);
       if (Number.isFinite(exp)) cache.set(url, { ...parsed, until: exp });
       return parsed;
     },
@@ -166,6 +166,12 @@ function parsePublicKey(body: Record<string, unknown> | undefined, service: stri
   } catch {
     throw protocolError(service, 'did not answer with an RSA public key');
   }
+}
+
+/** `cache.exp`: the reference service writes UTC without a zone (`2020-11-21T21:15:55`), which is UTC, not local time. */
+function parseCacheExp(v: unknown): number {
+  if (typeof v !== 'string') return NaN;
+  return Date.parse(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?$/.test(v) ? `${v}Z` : v);
 }
 
 function bigEndian(n: number): Uint8Array {

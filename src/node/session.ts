@@ -5,6 +5,7 @@ import type { KeyServiceClient } from '../core/envelope/index.js';
 import type { Identity } from '../core/identity.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { appendAudit } from './audit-log.js';
+import { gitHistoryWitness } from './git-history.js';
 import { homeVersionMemory } from './versions.js';
 import { homeAcceptance, homeOrganisationPins, homePins } from './trust-store.js';
 import type { Workspace } from './workspace.js';
@@ -42,8 +43,8 @@ export interface TrustHome {
 }
 
 /**
- * A session acting as `identity` in `workspace`, recording to `audit`; with `trust`, people are pinned, policy versions
- * remembered and workspace keys accepted in that home folder (without it nothing is pinned and no workspace key accepted);
+ * A session acting as `identity` in `workspace`, recording to `audit`; with `trust`, people are pinned, access-history
+ * heads remembered (git's history of the workspace a second witness) and workspace keys accepted in that home folder (without it nothing is pinned and no workspace key accepted);
  * `keyService` for Double Key files, `directory` for the organisation's certified directory.
  */
 export function sessionIn(
@@ -71,6 +72,7 @@ export function sessionIn(
     pins: homePins(trust.home),
     acceptance: homeAcceptance(trust.home, trust.workspaceKeys ?? 'ask', clock),
     versions: homeVersionMemory(trust.home),
+    history: gitHistoryWitness(workspace.root),
     organisations: homeOrganisationPins(trust.home, clock),
   };
 }

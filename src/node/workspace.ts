@@ -2,9 +2,12 @@
  * A workspace on disk: the folder holding `.sensitivity/` with its policy, people directory and labels
  * manifest. Reads validate through the core; writes are atomic. Shared by the CLI and the extension host.
  * The boundary: a workspace is found no higher than the git root, and a `.sensitivity/` folder another
- * user owns (or anyone may write) is never used — a shared parent folder cannot take a workspace over.
+ * user owns (or anyone may write) is never used — a shared parent folder cannot take a workspace over;
+ * neither the folder nor the files in it are followed through symbolic links (a committed link could
+ * point at a file someone else edits, with no diff in the repository).
  */
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { SensitivityError } from '../core/errors.js';
 import { DEFAULT_POLICY, parseManifest, parsePeople, parsePolicy, serializeManifest, serializePeople } from '../core/index.js';
@@ -12,7 +15,7 @@ import type { FileAccess, WorkspaceStore } from '../core/app/index.js';
 import { WORKSPACE_DIR } from '../core/paths.js';
 import { absolutePath, nodeFiles, relativePath } from './files.js';
 import { withLock } from './lock.js';
-import { readTextIfExists, writeFileAtomic } from './node-io.js';
+import { writeFileAtomic } from './node-io.js';
 
 export { WORKSPACE_DIR };
 
@@ -30,10 +33,15 @@ async function isDir(p: string): Promise<boolean> {
   return (await fs.stat(p).catch(() => undefined))?.isDirectory() ?? false;
 }
 
-/** Why a `.sensitivity/` folder is not used, or undefined when it is safe: owned by this user, not writable by all. */
+/**
+ * Why a `.sensitivity/` folder is not used, or undefined when it is safe: a folder (not a symbolic link: a
+ * committed link could point anywhere, into a folder someone else controls), owned by this user, not
+ * writable by all.
+ */
 export async function unsafeReason(dir: string): Promise<string | undefined> {
-  const st = await fs.stat(dir).catch(() => undefined);
+  const st = await fs.lstat(dir).catch(() => undefined);
   if (!st) return undefined;
+  if (st.isSymbolicLink()) return 'it is a symbolic link (workspace files are never followed through links)';
   const uid = process.getuid?.();
   if (uid !== undefined && st.uid !== uid) return `it belongs to another user (uid ${st.uid})`;
   if ((st.mode & 0o002) !== 0) return 'anyone may write to it';
@@ -88,6 +96,34 @@ export async function requireSafeWorkspace(root: string): Promise<void> {
   }
 }
 
+/**
+ * A file of the workspace's own (policy, people, labels), or undefined when absent: E_WORKSPACE_UNSAFE when
+ * it is a symbolic link (not followed: O_NOFOLLOW, so nothing can swap one in after a check), not a regular
+ * file, or another user's.
+ */
+export async function readWorkspaceFile(path: string): Promise<string | undefined> {
+  const unsafe = (why: string) =>
+    new SensitivityError('E_WORKSPACE_UNSAFE', `is not used: ${why}; replace it with the file itself`, path, { details: { hint: 'fix-permissions' } });
+  let handle: FileHandle;
+  try {
+    handle = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') throw unsafe('it is a symbolic link (workspace files are never followed through links)');
+    throw e;
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw unsafe('it is not a regular file');
+    const uid = process.getuid?.();
+    if (uid !== undefined && st.uid !== uid) throw unsafe(`it belongs to another user (uid ${st.uid})`);
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Runs `parse` (sync or async), naming `path` in any SensitivityError it raises. */
 export function parsingFile<T>(path: string, parse: () => T): T {
   const rethrow = (e: unknown): never => {
@@ -107,7 +143,7 @@ export function openWorkspace(root: string): Workspace {
   const read = async <T>(name: string, parse: (text: string | undefined, path: string) => T | Promise<T>): Promise<T> => {
     await requireSafeWorkspace(root);
     const path = file(name);
-    const text = await readTextIfExists(path);
+    const text = await readWorkspaceFile(path);
     return parsingFile(path, () => parse(text, path));
   };
   /** Read-modify-write of one of the workspace files under its lock: no concurrent change is lost. */

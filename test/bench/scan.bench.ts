@@ -1,8 +1,9 @@
 /**
  * Scan throughput: `scanText` over a generated mixed-text corpus (256 MiB by default; SCAN_BENCH_MIB
  * overrides), file by file as a scanner reads it, beside ripgrep searching the detectors' first-pass
- * patterns (CANDIDATE_PATTERNS) over the same files in the same run, and `sensitivity scan` itself (dist/cli.js,
- * its worker-thread pool). Prints MB/s and the ratios.
+ * patterns (CANDIDATE_PATTERNS) over the same files in the same run, `sensitivity scan` itself (dist/cli.js,
+ * its worker-thread pool), and secretlint (its recommended preset, the peer users already run) over the same
+ * texts in memory. Prints MB/s, the ratios, and findings per type beside secretlint's per rule.
  * Run: node --import tsx test/bench/scan.bench.ts   (the corpus goes to a temp dir, deleted after).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -10,6 +11,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lintSource } from '@secretlint/core';
+import { creator as secretlintRecommended } from '@secretlint/secretlint-rule-preset-recommend';
 import { CANDIDATE_PATTERNS } from '../../src/core/detect/builtins.js';
 import { scanText } from '../../src/core/detect/index.js';
 import { readReusing, scanBytes } from '../../src/node/scan-pool.js';
@@ -164,7 +167,28 @@ async function main(): Promise<void> {
     const single = await best(3, () => inProcess(scanFiles(files)));
     rows.push(['scanText: read + decode + scan, 1 thread', single]);
     const texts = files.map((f) => readFileSync(f, 'utf8'));
-    rows.push(['scanText: scan only (text in memory), 1 thread', await best(3, () => inProcess(texts.reduce((n, t) => n + scanText(t).length, 0)))]);
+    const ours = new Map<string, number>();
+    const inMemory = await best(3, () => {
+      ours.clear();
+      for (const t of texts) for (const f of scanText(t)) if (f.confidence !== 'low') ours.set(f.typeId, (ours.get(f.typeId) ?? 0) + 1);
+      return inProcess([...ours.values()].reduce((a, b) => a + b, 0));
+    });
+    rows.push(['scanText: scan only (text in memory), 1 thread', inMemory]);
+    // secretlint's recommended preset over the same texts, in this process (its lintSource, as its CLI runs it per file).
+    const theirs = new Map<string, number>();
+    const config = { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: secretlintRecommended }] };
+    const peer = await best(Number(process.env.SCAN_BENCH_PEER_RUNS ?? 1), async () => {
+      theirs.clear();
+      for (const [i, content] of texts.entries()) {
+        const r = await lintSource({ source: { filePath: files[i]!, content, ext: '', contentType: 'text' }, options: { config, maskSecrets: true } });
+        for (const m of r.messages) {
+          const rule = `${m.ruleId.replace('@secretlint/secretlint-rule-', '')}:${m.messageId}`;
+          theirs.set(rule, (theirs.get(rule) ?? 0) + 1);
+        }
+      }
+      return inProcess([...theirs.values()].reduce((a, b) => a + b, 0));
+    });
+    rows.push(['secretlint 12, recommended preset: scan only (text in memory), 1 thread', peer]);
     const workers = Math.max(1, cpus().length);
     const parallel = await best(3, () => scanParallel(dir, files, workers));
     rows.push([`scanText: read + decode + scan, ${workers} processes`, parallel]);
@@ -209,6 +233,14 @@ async function main(): Promise<void> {
     } else {
       console.log('(ripgrep is not installed: apt-get install ripgrep to compare with it)');
     }
+    const list = (m: Map<string, number>) =>
+      [...m]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ');
+    console.log(`findings per type at medium or above (scanText): ${list(ours)}`);
+    console.log(`secretlint findings per rule:message: ${list(theirs)}`);
+    console.log(`per CPU-second: scanText / secretlint ${mbs(inMemory.cpu) && mbs(peer.cpu) ? `${(mbs(inMemory.cpu)! / mbs(peer.cpu)!).toFixed(2)}×` : '-'}`);
     // What the editor pays per rescan of a whole document (the extension rescans on change, debounced).
     const lat: string[] = [];
     for (const kib of [10, 100, 1024, 10 * 1024]) {

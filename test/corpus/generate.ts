@@ -46,6 +46,8 @@ export interface Snippet {
   readonly decoy?: string | undefined;
   /** For near misses: the type whose negative it is (the false-alarm rate counts per type). */
   readonly decoyOf?: string;
+  /** The family of shapes met in the wild it belongs to (issue 25), when it is one of them. */
+  readonly family?: string;
 }
 
 /** Builds a snippet from a template whose `@@` marks where `value` goes. */
@@ -175,8 +177,8 @@ const fakeSlack = (r: Rng): string =>
   pick(r, [
     () => `xoxb-${slackId(r)}-${slackId(r)}-${chars(r, ALNUM, 24)}`,
     () => `xoxp-${slackId(r)}-${slackId(r)}-${slackId(r)}-${chars(r, HEX, 32)}`,
-    () => `xoxp-${chars(r, DIGITS, int(r, 3, 10))}-${chars(r, DIGITS, int(r, 3, 10))}-${chars(r, DIGITS, int(r, 3, 10))}-${chars(r, HEX, int(r, 6, 12))}`,
-    () => `xoxs-${chars(r, DIGITS, int(r, 3, 10))}-${chars(r, DIGITS, int(r, 3, 10))}-${chars(r, DIGITS, int(r, 3, 10))}-${chars(r, HEX, int(r, 6, 64))}`,
+    () => `xoxp-${chars(r, DIGITS, int(r, 5, 10))}-${chars(r, DIGITS, int(r, 5, 10))}-${chars(r, DIGITS, int(r, 5, 10))}-${chars(r, HEX, int(r, 6, 12))}`,
+    () => `xoxs-${chars(r, DIGITS, int(r, 5, 10))}-${chars(r, DIGITS, int(r, 5, 10))}-${chars(r, DIGITS, int(r, 5, 10))}-${chars(r, HEX, int(r, 6, 64))}`,
     () => `xoxb-${chars(r, DIGITS, int(r, 8, 12))}-${chars(r, ALNUM, 24)}`,
     () => `xapp-1-A${chars(r, UPPER + DIGITS, 10)}-${chars(r, DIGITS, 13)}-${chars(r, HEX, 64)}`,
     () => `xoxe.xoxp-1-${chars(r, ALNUM, 166)}`,
@@ -420,8 +422,8 @@ const assignStyles = (name: string): string[] => [
   `  ${name}: @@`,
 ];
 
-/** Positives: each makes one snippet holding one value of its type. */
-export const POSITIVES: Readonly<Record<string, Maker>> = {
+/** Positives in the formats as documented: each makes one snippet holding one value of its type. */
+const DOCUMENTED: Readonly<Record<string, Maker>> = {
   'credit-card': (r) =>
     snip(
       pick(r, ['Card number: @@ exp 04/27', 'cc=@@', '"pan": "@@",', 'Paid with VISA @@ on 2024-03-02', '@@', 'customer,@@,ok']),
@@ -568,8 +570,8 @@ export const POSITIVES: Readonly<Record<string, Maker>> = {
     ])(),
 };
 
-/** Near misses: the shape of a type without being one (must not be reported at medium or high). */
-export const NEAR_MISSES: Readonly<Record<string, Maker>> = {
+/** Near misses of the documented formats: the shape of a type without being one (must not be reported at medium or high). */
+const DOCUMENTED_NEAR_MISSES: Readonly<Record<string, Maker>> = {
   'credit-card': (r) =>
     pick(r, [
       () => {
@@ -791,12 +793,270 @@ export const NEAR_MISSES: Readonly<Record<string, Maker>> = {
   jwt: (r) =>
     pick(r, [
       () => snip('token @@', `eyJ${chars(r, ALNUM, 20)}.${chars(r, ALNUM, 30)}.${chars(r, ALNUM, 43)}`, undefined, 'header is not JSON'),
-      () => snip('token @@', `${b64url({ typ: 'JWT' })}.${b64url({ sub: '1' })}.${chars(r, ALNUM, 43)}`, undefined, 'no alg'),
+      () => snip('token @@', `${b64url({ ver: 2 })}.${b64url({ sub: '1' })}.${chars(r, ALNUM, 43)}`, undefined, 'no alg and no JOSE parameter'),
       () => snip('data @@', `${b64url({ alg: 'HS256' })}.${b64url({ sub: '1' })}.abc`, undefined, 'signature too short'),
       () => snip('part @@', `${b64url({ alg: 'HS256', typ: 'JWT' })}.${chars(r, ALNUM, 40)}`, undefined, 'unsigned, payload not JSON'),
       () => snip('blob: @@', Buffer.from(`eyJ${chars(r, ALNUM, 40)}`).toString('base64'), undefined, 'base64 of a non-JWT'),
     ])(),
 };
+
+// ---- shapes met in the wild (issue 25) ----------------------------------------------------------
+// Families generated from each issuer's grammar as tokens appear in real code and commands, beside near
+// misses of the same families. Only outside cases (other projects' test suites) measure generalisation:
+// these check that the rules hold across a family, not that they fit unseen data.
+
+/** A family: a name and a maker; the snippet it makes carries the family's name. */
+const family =
+  (name: string, make: Maker): Maker =>
+  (r) => ({ ...make(r), family: name });
+
+/** The IANA JOSE header parameters a header without `alg` may carry instead (RFC 7515 §4.1, RFC 7516 §4.1, RFC 7797). */
+const joseHeaderWithoutAlg = (r: Rng): Record<string, unknown> =>
+  pick(r, [
+    () => ({ typ: pick(r, ['JWT', 'at+jwt', 'JOSE']) }),
+    () => ({ kid: `${chars(r, LOWER, 4)}-${chars(r, HEX, 8)}` }),
+    () => ({ cty: 'JWT', typ: 'JWT' }),
+    () => ({ enc: pick(r, ['A256GCM', 'A128CBC-HS256']) }),
+    () => ({ b64: false, crit: ['b64'] }),
+    () => ({ x5t: chars(r, ALNUM, 27) }),
+    () => ({ jku: `https://${chars(r, LOWER, 6)}.internal/jwks.json` }),
+  ])();
+/** A JWT whose JOSE header names registered parameters but no `alg`, signed or two-part. */
+const fakeJwtWithoutAlg = (r: Rng): string => {
+  const body = b64url({ sub: chars(r, DIGITS, 8), iat: 1_700_000_000 + int(r, 0, 9e6), scope: pick(r, ['read', 'admin']) });
+  return `${b64url(joseHeaderWithoutAlg(r))}.${body}${r() < 0.8 ? `.${Buffer.from(chars(r, ALNUM, 32)).toString('base64url')}` : ''}`;
+};
+/** base64 of `v` as encoders write it: standard, unpadded, URL-safe, or wrapped at 76 columns (GNU base64, MIME). */
+const wrapBase64 = (r: Rng, v: string): string => {
+  const std = Buffer.from(v).toString('base64');
+  return pick(r, [() => std, () => std.replace(/=+$/, ''), () => Buffer.from(v).toString('base64url'), () => std.match(/.{1,76}/g)!.join('\n    ')])();
+};
+const slackId5 = (r: Rng): string => chars(r, DIGITS, int(r, 5, 13));
+/** A random 64-byte key, base64: what an Azure storage account key decodes to. */
+const keyHeader = (r: Rng): string =>
+  pick(r, ['X-Api-Key', 'x-api-key', 'apikey', 'Api-Token', 'Token', `X-${pick(r, ['Octopus', 'Acme', 'Vault'])}-ApiKey`, 'X-Auth-Token', 'PRIVATE-TOKEN']);
+/** A value with digits and letters, as API keys are: hex, a UUID, or base62. */
+const apiKeyValue = (r: Rng): string => pick(r, [() => chars(r, HEX, int(r, 16, 40)), () => uuid(r), () => chars(r, ALNUM, int(r, 20, 40)) + int(r, 0, 9)])();
+const urlPassword = (r: Rng): string => chars(r, ALNUM, int(r, 10, 20));
+
+const WILD: Readonly<Record<string, readonly Maker[]>> = {
+  jwt: [
+    family('JWT, JOSE header without alg', (r) => snip(pick(r, ['id_token=@@', '"access_token": "@@"', 'Cookie: session=@@']), fakeJwtWithoutAlg(r), 'jwt')),
+    family('JWT wrapped in base64 (standard, unpadded, URL-safe, 76 columns)', (r) =>
+      snip(pick(r, ['data:\n  token: @@', 'AUTH_COOKIE=@@', '  "blob": "@@"']), wrapBase64(r, r() < 0.5 ? fakeJwt(r) : fakeJwtWithoutAlg(r)), 'jwt'),
+    ),
+  ],
+  'slack-token': [
+    family('Slack legacy token, version and three ids', (r) =>
+      snip(
+        'SLACK_TOKEN=@@',
+        `${pick(r, ['xoxa', 'xoxr', 'xoxp'])}-2-${slackId5(r)}-${slackId5(r)}-${slackId5(r)}-${chars(r, HEX, int(r, 10, 40))}`,
+        'slack-token',
+      ),
+    ),
+    family('Slack two numeric segments', (r) =>
+      snip('token: "@@"', `${pick(r, ['xoxa', 'xoxb', 'xoxo'])}-${chars(r, DIGITS, int(r, 8, 12))}-${chars(r, DIGITS, int(r, 10, 13))}`, 'slack-token'),
+    ),
+    family('Slack app-level token, shorter secret', (r) =>
+      snip('SLACK_APP_TOKEN=@@', `xapp-1-A${chars(r, UPPER + DIGITS, 10)}-${chars(r, DIGITS, 13)}-${chars(r, HEX, int(r, 20, 60))}`, 'slack-token'),
+    ),
+  ],
+  'command-credential': [
+    family('curl Authorization header without a scheme', (r) =>
+      snip(pick(r, ['curl -H "Authorization: @@" https://api.internal/v1', "curl --header 'Authorization:  @@'"]), apiKeyValue(r), 'command-credential'),
+    ),
+    family('curl Authorization: Api-Token', (r) =>
+      snip('curl -H "Authorization: Api-Token @@" --request PUT https://api.internal/', chars(r, HEX, 40), 'command-credential'),
+    ),
+    family('curl key header (apikey, X-…-ApiKey, Token)', (r) =>
+      snip(`curl -X GET https://api.internal/ \\\n     -H "${keyHeader(r)}: @@" \\\n     -H "Accept: application/json"`, apiKeyValue(r), 'command-credential'),
+    ),
+    family('curl Authorization: Basic, empty password', (r) =>
+      snip(
+        "curl -H 'Authorization: Basic @@' https://auth.internal/token",
+        Buffer.from(`${chars(r, LOWER, int(r, 6, 12))}:`).toString('base64'),
+        'command-credential',
+      ),
+    ),
+    family('curl OpenShift sha256~ token', (r) =>
+      snip('curl -H "Authorization: @@" https://api.cluster.internal:6443/apis', `sha256~${chars(r, ALNUM + '_-', 43)}`, 'command-credential'),
+    ),
+    family('curl -u after a line continuation', (r) =>
+      snip(
+        `curl -k -X POST https://svc.internal/rest \\\n  -H 'Content-type: text/plain' \\\n  ${pick(r, ['-u', '--user'])} ${pick(r, ['dev', 'svc'])}:@@`,
+        urlPassword(r),
+        'command-credential',
+      ),
+    ),
+    family('curl -u with an empty user or password', (r) => {
+      const v = urlPassword(r);
+      return r() < 0.5
+        ? snip('curl -u ":@@" https://search.internal:9200', v, 'command-credential')
+        : snip('curl -u "@@:" https://search.internal:9200', v, 'command-credential');
+    }),
+    family('curl -u with braces or a quoted password part', (r) =>
+      pick(r, [
+        () => snip(`curl -X POST --user "{${uuid(r)}}":"{@@}" https://api.internal/`, urlPassword(r), 'command-credential'),
+        () => snip(`curl --user ${pick(r, ['kevin', 'ops'])}:'@@' -X PATCH https://api.internal/`, urlPassword(r), 'command-credential'),
+        () => snip(`curl --user "${pick(r, ['kevin', 'ops'])}":"@@" https://api.internal/`, urlPassword(r), 'command-credential'),
+      ])(),
+    ),
+  ],
+  'azure-storage-key': [
+    family('Azure storage key outside an assignment', (r) => {
+      const key = fakeAzureKey(r);
+      return pick(r, [
+        () => snip('var settings = new Dictionary<string, string> { { "AccountName", "acct" }, { "AccountKey", "@@" } };', key, 'azure-storage-key'),
+        () => snip('Assert.AreEqual("@@", credentials.AccountKey);', key, 'azure-storage-key'),
+        () => snip('storage_account_key =\n    "@@"', key, 'azure-storage-key'),
+        () => snip('az storage blob upload --account-name acct --account-key "@@" -f build.zip', key, 'azure-storage-key'),
+        () =>
+          snip(
+            'kind: Secret\ndata:\n  azurestorageaccountname: YWNjdA==\n  azurestorageaccountkey: @@',
+            Buffer.from(key).toString('base64'),
+            'azure-storage-key',
+          ),
+      ])();
+    }),
+  ],
+  'url-credential': [
+    family('URL credentials, host without a dot', (r) =>
+      snip(
+        `${pick(r, ['postgres', 'amqp', 'redis', 'mongodb'])}://${pick(r, ['app', 'svc'])}:@@@${pick(r, ['pgmaster', 'rabbit', 'cache01', 'db'])}:${int(r, 1000, 9999)}/x`,
+        urlPassword(r),
+        'url-credential',
+      ),
+    ),
+  ],
+  'connection-string-credential': [
+    family('JDBC ;user=…;password=… without Server=', (r) =>
+      snip(
+        `jdbc:sqlserver://${pick(r, ['dbhost', 'sql01.internal'])}:1433;databaseName=shop;user=${pick(r, ['svc', 'app'])};password=@@;encrypt=true`,
+        urlPassword(r),
+        'connection-string-credential',
+      ),
+    ),
+  ],
+  'github-token': [
+    family('GitHub stateless installation token ghs_<app id>_<JWT>', (r) =>
+      snip('GITHUB_TOKEN=@@', `ghs_${chars(r, DIGITS, int(r, 5, 8))}_${fakeJwt(r)}`, 'github-token'),
+    ),
+    family('GitHub ghs_ longer than 36 characters', (r) => snip('  token: @@', `ghs_${chars(r, ALNUM, int(r, 80, 120))}`, 'github-token')),
+  ],
+};
+
+const WILD_NEAR_MISSES: Readonly<Record<string, readonly Maker[]>> = {
+  jwt: [
+    family('JWT, JOSE header without alg', (r) =>
+      snip(
+        'cursor @@',
+        `${b64url({ [pick(r, ['page', 'offset', 'v'])]: int(r, 1, 99) })}.${b64url({ sub: '1' })}.${chars(r, ALNUM, 43)}`,
+        undefined,
+        'header names no JOSE parameter',
+      ),
+    ),
+    family('JWT wrapped in base64 (standard, unpadded, URL-safe, 76 columns)', (r) =>
+      snip('blob: @@', wrapBase64(r, `${b64url({ page: 2 })}.${b64url({ sub: '1' })}`), undefined, 'base64 of dotted JSON that is no JWT'),
+    ),
+  ],
+  'slack-token': [
+    family('Slack legacy token, version and three ids', (r) =>
+      snip('token = "@@"', `xoxp-${chars(r, DIGITS, 4)}-${chars(r, DIGITS, 4)}-${chars(r, DIGITS, 4)}-${chars(r, HEX, 32)}`, undefined, '4-digit legacy ids'),
+    ),
+    family('Slack two numeric segments', (r) => snip('token: "@@"', `xoxb-${chars(r, DIGITS, 5)}-${chars(r, DIGITS, 5)}`, undefined, 'segments too short')),
+  ],
+  'command-credential': [
+    family('curl -u with an empty user or password', (r) =>
+      snip(
+        'curl -u @@ https://api.internal/',
+        pick(r, ['username:token', 'username:password', 'admin:admin', '":"', 'user:mypassword', 'ci:REPLACE_WITH_PASSWORD']),
+        undefined,
+        'placeholder or identical user and password',
+      ),
+    ),
+    family('curl Authorization header without a scheme', (r) =>
+      snip(
+        pick(r, ['headers = { Authorization: @@ }', 'req.Header.Set("Authorization", @@)']),
+        pick(r, ['request.headers.authorization', 'getToken()', 'this.session.accessToken']),
+        undefined,
+        'code, not a token',
+      ),
+    ),
+    family('curl key header (apikey, X-…-ApiKey, Token)', (r) =>
+      snip(
+        `curl -H "${keyHeader(r)}: @@" https://api.internal/`,
+        pick(r, ['$API_KEY', '<your-api-key>', 'YOUR_API_KEY', '${TOKEN}']),
+        undefined,
+        'variable or placeholder',
+      ),
+    ),
+  ],
+  'azure-storage-key': [
+    family('Azure storage key outside an assignment', (r) =>
+      snip('"signature": "@@",', fakeAzureKey(r), undefined, 'a 64-byte value with no storage key name near it'),
+    ),
+  ],
+  'url-credential': [
+    family('URL credentials, host without a dot', (r) =>
+      snip(
+        `${pick(r, ['postgres', 'redis'])}://@@@db:5432/x`,
+        pick(r, ['username:password', 'user:mypassword', 'app:REPLACE_WITH_PASSWORD', 'admin:changeme']),
+        undefined,
+        'placeholder credentials',
+      ),
+    ),
+  ],
+  'aws-access-key': [
+    family('AWS key id placeholder', (r) =>
+      snip('aws_access_key_id = @@', `${pick(r, ['AKIA', 'ASIA'])}${pick(r, ['X', 'Y', '0'])!.repeat(16)}`, undefined, 'one character repeated'),
+    ),
+  ],
+  'secret-assignment': [
+    family('resource names and flags under secret-like names', (r) =>
+      pick(r, [
+        () =>
+          snip(
+            `${pick(r, ['kubernetesSecrets', 'APP_SECRETS', 'vaultSecrets'])} = "@@"`,
+            `${pick(r, ['prod', 'stage'])}-db-credentials-${chars(r, HEX, 10)}`,
+            undefined,
+            'a name ending in Secrets names resources',
+          ),
+        () =>
+          snip(
+            `${pick(r, ['PROXY_URL_NO_AUTH', 'REGISTRY_NO_AUTH'])} = "@@"`,
+            `${pick(r, ['socks5', 'http', 'tcp'])}://${chars(r, LOWER, 6)}.internal:${int(r, 1000, 9999)}`,
+            undefined,
+            '_NO_AUTH: a URL without credentials',
+          ),
+        () =>
+          snip(
+            `${pick(r, ['DB_PASSWORD', 'password', 'smtp_pass'])}=@@`,
+            pick(r, ['mypassword', 'REPLACE_WITH_PASSWORD', 'replace-with-your-password', 'my_secret_123']),
+            undefined,
+            'placeholder',
+          ),
+        () => snip(`this.${pick(r, ['reset', 'add', 'change'])}Password = "@@";`, `#${pick(r, ['reset', 'add', 'change'])}-password`, undefined, 'a selector'),
+        () => snip('ChangePassword = "@@"', `arn:aws:iam::${chars(r, DIGITS, 12)}:policy/${chars(r, UPPER, 1)}${chars(r, LOWER, 8)}`, undefined, 'an ARN'),
+        () =>
+          snip(`${pick(r, ['DB_PASSWORD', 'API_TOKEN'])}="@@"`, `'$${chars(r, UPPER, 8)}_${pick(r, ['PASSWORD', 'TOKEN'])}'`, undefined, 'a shell variable'),
+      ])(),
+    ),
+  ],
+  'github-token': [
+    family('GitHub stateless installation token ghs_<app id>_<JWT>', (r) =>
+      snip('token @@', `ghs_${chars(r, DIGITS, 6)}_eyJ${chars(r, ALNUM, 30)}.${chars(r, ALNUM, 20)}`, undefined, 'not a JWT after the app id'),
+    ),
+  ],
+};
+
+/** Half the time a documented shape, half a wild family where the type has any. */
+const mixed = (documented: Readonly<Record<string, Maker>>, wild: Readonly<Record<string, readonly Maker[]>>): Readonly<Record<string, Maker>> =>
+  Object.fromEntries(Object.entries(documented).map(([type, make]) => [type, (r: Rng) => (wild[type] && r() < 0.5 ? pick(r, wild[type])(r) : make(r))]));
+
+/** Positives: each makes one snippet holding one value of its type, documented or wild. */
+export const POSITIVES = mixed(DOCUMENTED, WILD);
+/** Near misses: the shape of a type without being one (must not be reported at medium or high). */
+export const NEAR_MISSES = mixed(DOCUMENTED_NEAR_MISSES, WILD_NEAR_MISSES);
 
 /** A CSV of people with more distinct addresses than the email-list threshold. */
 export function emailListSnippets(r: Rng, n = int(r, 12, 40)): Snippet[] {

@@ -1,7 +1,7 @@
 /**
  * Sensitive content as people see it (packaged .vsix, demo workspace, you are Alice): a card number typed
  * into a General file is underlined, listed in the Problems panel and explained on hover, and the quick
- * fix applies the label the content needs. Screenshots: detect-hover, detect-problems-panel,
+ * fix applies the label the content needs (which protects the file: who else may open it is asked first). Screenshots: detect-hover, detect-problems-panel,
  * detect-quick-fix-applied.
  */
 import * as assert from 'node:assert/strict';
@@ -56,6 +56,9 @@ scenario('the quick fix applies the label the content needs', async (wb) => {
   await fix.waitFor();
   await wb.screenshot('detect-quick-fix-menu');
   await fix.click();
+  // The label protects: who else may open the file is asked (its default grants shown), then the file is protected.
+  await wb.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Confidential / All Employees Protects roadmap.md' }).waitFor();
+  await wb.page.keyboard.press('Enter');
   await wb.statusBarItem().filter({ hasText: 'Confidential / All Employees' }).waitFor();
   // The finding stays listed, as information now that the label fits.
   await editor.locator('.squiggly-info').first().waitFor();

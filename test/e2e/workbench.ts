@@ -53,8 +53,19 @@ export interface Workbench {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How a test file's workbench starts. */
+export interface WorkbenchOptions {
+  /**
+   * As `npm start` does: you are a newcomer (an empty SENSITIVITY_HOME, no identity; Alice and Bob are other
+   * people). Otherwise the tests' default: the CLI's home (Alice).
+   */
+  readonly newcomer?: boolean;
+  /** Git on, as `npm start` has it (the tests' default is off: its decorations mix into the label badges). */
+  readonly git?: boolean;
+}
+
 /** Starts everything and waits for the workbench, the status bar and the explorer to be on screen. */
-export async function openWorkbench(): Promise<Workbench> {
+export async function openWorkbench({ newcomer = false, git = false }: WorkbenchOptions = {}): Promise<Workbench> {
   const vsix = process.env.SENSITIVITY_VSIX ?? vsixPath();
   if (!existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run package\` (npm run test:e2e does)`);
   const install = await provisionCodeServer();
@@ -62,10 +73,10 @@ export async function openWorkbench(): Promise<Workbench> {
   let server: RunningServer | undefined;
   let context: BrowserContext | undefined;
   try {
-    const dirs = runDirs(root);
+    const dirs = runDirs(root, { 'git.enabled': git });
     await installExtension(install, dirs, vsix);
     const demo = await createDemoWorkspace(root);
-    server = await startCodeServer(install, dirs, { folder: demo.folder, env: { SENSITIVITY_HOME: demo.home } });
+    server = await startCodeServer(install, dirs, { folder: demo.folder, env: { SENSITIVITY_HOME: newcomer ? demo.yourHome : demo.home } });
     context = await launchChromium(join(root, 'chromium'));
     const page = context.pages()[0] ?? (await context.newPage());
     // Bounds only catch a hang: every step waits for what it needs, and a loaded machine (two cores shared
@@ -199,11 +210,11 @@ const slug = (s: string) =>
  * returns `scenario(name, fn)`: a test that runs `fn` on that workbench and always saves a screenshot
  * (`<name>.png`, or `<name>.FAILED.png` on failure). Scenarios of a file share the workbench, in order.
  */
-export function useWorkbench(): { scenario(name: string, fn: (wb: Workbench) => Promise<void>): void } {
+export function useWorkbench(options: WorkbenchOptions = {}): { scenario(name: string, fn: (wb: Workbench) => Promise<void>): void } {
   let wb: Workbench | undefined;
   before(
     async () => {
-      wb = await openWorkbench();
+      wb = await openWorkbench(options);
     },
     { timeout: 420_000 },
   );

@@ -9,10 +9,10 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { DEFAULT_POLICY, type Policy } from '../../src/core/index.js';
+import { DEFAULT_POLICY, type LabelDefinition, type Policy } from '../../src/core/index.js';
 import type { AccessPanelHandle } from '../../src/extension/panel/index.js';
 import { after, afterEach, before, suite, test } from './harness.js';
-import { closeAllEditors, openFile, saveDocument, waitFor, workspaceRoot, workspaceUri, writeFixture } from './helpers.js';
+import { closeAllEditors, openFile, saveDocument, waitFor, withDialogs, workspaceRoot, workspaceUri, writeFixture } from './helpers.js';
 import { api, auditLog, auditSince, ensurePolicy, freshFile, manifest, person, useIdentity } from './sensitivity.js';
 
 const SOURCE = 'Sensitivity';
@@ -27,6 +27,7 @@ const ours = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d
 interface BatchResult {
   readonly done: string[];
   readonly failed: { file: string; message: string }[];
+  readonly cancelled: boolean;
 }
 
 async function apply(uri: vscode.Uri, label: string): Promise<void> {
@@ -71,8 +72,17 @@ function lastUpdate(doc: vscode.TextDocument): { duration: number; mode: string;
 }
 
 /** A workspace subfolder with its own policy whose rules `apply`: cards need Confidential, AWS keys Highly Confidential. */
+/** Labels as given, none of them requiring protection: the auto-label tests are about the rules, not encrypt on label. */
+const withoutRequiredProtection = (labels: readonly LabelDefinition[]): LabelDefinition[] =>
+  labels.map((l) => ({
+    ...l,
+    ...(l.protection ? { protection: { ...l.protection, required: false } } : {}),
+    ...(l.sublabels ? { sublabels: withoutRequiredProtection(l.sublabels) } : {}),
+  }));
+
 const AUTO_POLICY: Policy = {
   ...DEFAULT_POLICY,
+  labels: withoutRequiredProtection(DEFAULT_POLICY.labels),
   requireDowngradeJustification: false,
   detection: {
     rules: [
@@ -130,23 +140,28 @@ suite('detect', () => {
     const titles = actions.map((x) => x.title).filter((t) => /label|Protect/.test(t));
     assert.deepEqual(titles, ['Apply label Confidential / All Employees', 'Choose a sensitivity label…', 'Protect this file…']);
     const fix = actions.find((x) => x.title === 'Apply label Confidential / All Employees')!;
+    const run = () => vscode.commands.executeCommand<BatchResult>(fix.command!.command, ...(fix.command!.arguments ?? []));
     const before = (await auditLog()).length;
-    await vscode.commands.executeCommand(fix.command!.command, ...(fix.command!.arguments ?? []));
-    assert.equal((await manifest())[rel(uri)]?.label, 'confidential-all-employees');
+    // Encrypt on label: the label protects, so the fix asks who else may open the file, its default grants shown.
+    const asked: string[] = [];
+    const cancelled = await withDialogs({ quickPick: (_items, o) => (asked.push(`${o?.title} | ${o?.placeHolder}`), undefined) }, run);
+    assert.equal(cancelled.result.cancelled, true);
+    assert.match(
+      asked[0]!,
+      /^Confidential \/ All Employees Protects payments-.*\.md \(1\/2\): Who Else May Open It\? \| .*everyone in the people directory \(Co-Author\)/,
+    );
+    assert.equal((await manifest())[rel(uri)]?.label, 'general', 'cancelled: the label is not applied');
+    assert.deepEqual(await auditSince(before), []);
+    const done = await withDialogs({ quickPick: () => [] }, run);
+    assert.deepEqual(done.result.failed, []);
+    assert.equal((await manifest())[rel(uri)], undefined, 'the label lives in the envelope');
+    await assert.rejects(fs.stat(uri.fsPath), 'no plaintext left');
     assert.deepEqual(
-      (await auditSince(before)).map((e) => [e.action, e.file, e.from, e.to, e.direction]),
-      [['label.set', rel(uri), 'general', 'confidential-all-employees', 'upgrade']],
+      (await auditSince(before)).filter((e) => e.action !== 'open').map((e) => [e.action, e.file, e.label]),
+      [['protect', `${rel(uri)}.protected`, 'confidential-all-employees']],
     );
-    const [info] = await diagnostics(
-      uri,
-      (ds) => ds[0]?.severity === vscode.DiagnosticSeverity.Information,
-      'the finding to become information once the label fits',
-    );
-    assert.equal(
-      info!.message,
-      'Payment card number (**** **** **** 6467) — needs at least Confidential; this file is Confidential / All Employees. High confidence: Luhn checksum passed, Visa issuer range and length, context keyword nearby',
-    );
-    await waitFor(async () => !(await a.statusBar()).text.endsWith('$(warning)'), 'the status bar warning to go');
+    // Its editor now shows the protected file (opened, so audited as an open).
+    await waitFor(async () => (await a.statusBar()).text === '$(lock) Confidential / All Employees', 'the status bar to show the protected file');
   });
 
   test('the access panel shows what content needs, for files on disk and as one types', async () => {
@@ -249,12 +264,13 @@ suite('detect', () => {
       await typeAt(editor, 1, `\naws,${AWS_KEY}`);
       await diagnostics(uri, (ds) => ds.some((x) => x.code === 'aws-access-key'), 'the AWS key diagnostic');
       await saveDocument(editor.document, 'saved again');
-      await waitFor(async () => (await autoManifest())[name]?.label === 'highly-confidential-all-employees', 'the raised automatic label');
+      // A credential: the label that grants no group by default.
+      await waitFor(async () => (await autoManifest())[name]?.label === 'highly-confidential-specific-people', 'the raised automatic label');
       assert.deepEqual(
         (await auditSince(before)).filter((e) => e.file === name).map((e) => [e.action, e.to, e.direction]),
         [
           ['label.auto', 'confidential-all-employees', 'new'],
-          ['label.auto', 'highly-confidential-all-employees', 'upgrade'],
+          ['label.auto', 'highly-confidential-specific-people', 'upgrade'],
         ],
       );
     },
@@ -279,6 +295,42 @@ suite('detect', () => {
       [['label.auto', 'general', 'confidential-all-employees', 'upgrade']],
     );
   });
+
+  test(
+    'an apply rule whose label requires protection asks who else may open the file, then protects it',
+    async () => {
+      await writeFixture(
+        'autop/.sensitivity/policy.json',
+        JSON.stringify({ ...DEFAULT_POLICY, detection: { rules: [{ types: ['credit-card'], minLabel: 'confidential', action: 'apply' }] } }),
+      );
+      const uri = await writeFixture(`autop/cards-${Date.now().toString(36)}.csv`, 'name,card\n');
+      const editor = await openFile(rel(uri));
+      await typeAt(editor, 1, `alice,${CARD}`);
+      await diagnostics(uri, (ds) => ds.length > 0, 'the card diagnostic');
+      const titles: string[] = [];
+      await withDialogs({ quickPick: (_items, o) => (titles.push(o?.title ?? ''), []) }, async () => {
+        await saveDocument(editor.document, 'saved');
+        await waitFor(
+          async () =>
+            fs.stat(`${uri.fsPath}.protected`).then(
+              () => true,
+              () => false,
+            ),
+          'the file to be protected',
+        );
+      });
+      assert.match(titles[0]!, /^Confidential \/ All Employees Protects cards-/);
+      await waitFor(
+        async () =>
+          fs.stat(uri.fsPath).then(
+            () => false,
+            () => true,
+          ),
+        'the plaintext to go',
+      );
+    },
+    { timeoutMs: 40_000 },
+  );
 
   test('an apply rule never changes a label a person chose: it warns instead', async () => {
     const uri = await writeFixture(`auto/chosen-${Date.now().toString(36)}.csv`, 'name,card\n');
@@ -321,7 +373,7 @@ suite('detect', () => {
       );
       assert.deepEqual(
         actions.map((x) => x.title).filter((t) => /label|Protect/.test(t)),
-        ['Apply label Highly Confidential / All Employees', 'Choose a sensitivity label…'],
+        ['Apply label Highly Confidential / Specific People', 'Choose a sensitivity label…'],
       );
     },
     { timeoutMs: 30_000 },

@@ -24,16 +24,16 @@ suite('labels follow the content', () => {
     'a duplicate keeps the label of its original, a rename moves it',
     async () => {
       const original = await freshFile('budget', '.md', 'Q3 budget: 1.2M\n');
-      await apply(original, 'Confidential/All Employees');
+      await apply(original, 'Internal');
       const copy = workspaceUri(rel(original).replace('.md', ' copy.md'));
       await vscode.workspace.fs.copy(original, copy);
-      await waitFor(async () => (await labelIn(copy)) === 'confidential-all-employees', 'the copy to take the label of its original', { timeoutMs: 15_000 });
+      await waitFor(async () => (await labelIn(copy)) === 'internal', 'the copy to take the label of its original', { timeoutMs: 15_000 });
 
       const moved = workspaceUri(rel(copy).replace(' copy.md', '-moved.md'));
       const edit = new vscode.WorkspaceEdit();
       edit.renameFile(copy, moved);
       assert.equal(await vscode.workspace.applyEdit(edit), true);
-      await waitFor(async () => (await labelIn(moved)) === 'confidential-all-employees', 'the label to follow the rename');
+      await waitFor(async () => (await labelIn(moved)) === 'internal', 'the label to follow the rename');
       assert.equal(await labelIn(copy), undefined);
     },
     { timeoutMs: 30_000 },

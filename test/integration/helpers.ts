@@ -109,7 +109,11 @@ export interface ModalSeen {
 /** How a test answers the extension's dialogs: each returns the choice, or undefined to dismiss. */
 export interface DialogAnswers {
   modal?(m: ModalSeen): string | undefined;
-  quickPick?(items: readonly vscode.QuickPickItem[], options: vscode.QuickPickOptions | undefined): vscode.QuickPickItem | undefined;
+  /** A list answers a many-choice pick (an empty list: none picked). */
+  quickPick?(
+    items: readonly vscode.QuickPickItem[],
+    options: vscode.QuickPickOptions | undefined,
+  ): vscode.QuickPickItem | readonly vscode.QuickPickItem[] | undefined;
   inputBox?(options: vscode.InputBoxOptions | undefined): Promise<string | undefined> | string | undefined;
 }
 

@@ -80,8 +80,8 @@ suite('labels', () => {
     assert.equal(picked.cancelled, false);
     assert.equal((await manifest())[rel(uri)]?.label, 'general');
     const before = (await auditLog()).length;
-    await apply(uri, { label: 'Confidential/All Employees' });
-    assert.equal((await manifest())[rel(uri)]?.label, 'confidential-all-employees');
+    await apply(uri, { label: 'Internal' });
+    assert.equal((await manifest())[rel(uri)]?.label, 'internal');
     const [entry] = await auditSince(before);
     assert.equal(entry?.direction, 'upgrade');
   });
@@ -90,7 +90,7 @@ suite('labels', () => {
     'a downgrade asks for a justification: dismissing it changes nothing, giving one records it',
     async () => {
       const uri = await freshFile('downgrade', '.md', 'x\n');
-      await apply(uri, { label: 'highly-confidential-all-employees' });
+      await apply(uri, { label: 'internal' });
       const before = (await auditLog()).length;
       let settled = false;
       const pending = apply(uri, { label: 'public' }).finally(() => (settled = true));
@@ -105,7 +105,7 @@ suite('labels', () => {
       );
       const cancelled = await pending;
       assert.equal(cancelled.cancelled, true);
-      assert.equal((await manifest())[rel(uri)]?.label, 'highly-confidential-all-employees');
+      assert.equal((await manifest())[rel(uri)]?.label, 'internal');
       assert.deepEqual(await auditSince(before), [], 'nothing is audited for a cancelled change');
 
       const done = await apply(uri, { label: 'public', justification: 'Published in the annual report' });
@@ -162,17 +162,17 @@ suite('labels', () => {
 
   test('renames and deletes in VS Code keep labels.json in step; decorations follow', async () => {
     const from = await freshFile('moving', '.md', 'x\n');
-    await apply(from, { label: 'confidential-all-employees' });
+    await apply(from, { label: 'internal' });
     const to = vscode.Uri.joinPath(workspaceRoot(), `moved-${Date.now()}.md`);
     const rename = new vscode.WorkspaceEdit();
     rename.renameFile(from, to);
     assert.equal(await vscode.workspace.applyEdit(rename), true);
     await waitFor(async () => {
       const m = await manifest();
-      return m[rel(to)]?.label === 'confidential-all-employees' && m[rel(from)] === undefined;
+      return m[rel(to)]?.label === 'internal' && m[rel(from)] === undefined;
     }, 'the label to follow the rename');
     const a = await api();
-    await waitFor(async () => (await a.decorationOf(to))?.badge === 'C', 'the moved file to carry the C badge');
+    await waitFor(async () => (await a.decorationOf(to))?.badge === 'I', 'the moved file to carry the I badge');
     const del = new vscode.WorkspaceEdit();
     del.deleteFile(to);
     assert.equal(await vscode.workspace.applyEdit(del), true);
@@ -191,12 +191,43 @@ suite('labels', () => {
     await waitFor(async () => (await a.decorationOf(uri))?.badge === 'HC', 'the HC badge after the external change');
   });
 
+  test('a label that requires protection protects the file in the same step; a plaintext file under one stays a warning', async () => {
+    const uri = await freshFile('launch', '.md', 'launch plan\n');
+    await apply(uri, { label: 'general' });
+    const before = (await auditLog()).length;
+    const done = await apply(uri, { label: 'Confidential/Specific People', grants: [] });
+    assert.deepEqual(done.failed, []);
+    assert.equal(done.done[0], `${uri.fsPath}.protected`);
+    await assert.rejects(fs.stat(uri.fsPath), 'no plaintext left');
+    assert.equal((await manifest())[rel(uri)], undefined, 'the label lives in the envelope');
+    assert.deepEqual(
+      (await auditSince(before)).map((e) => [e.action, e.file]),
+      [['protect', `${rel(uri)}.protected`]],
+    );
+
+    // Labeled before (git, an older version): the status bar warns until the file is protected.
+    const legacy = await freshFile('legacy', '.md', 'x\n');
+    await apply(legacy, { label: 'general' });
+    const path = vscode.Uri.joinPath(workspaceRoot(), '.sensitivity/labels.json').fsPath;
+    const m = JSON.parse(await fs.readFile(path, 'utf8')) as { files: Record<string, { label: string }> };
+    m.files[rel(legacy)]!.label = 'confidential-all-employees';
+    await fs.writeFile(path, JSON.stringify(m, null, 2));
+    const a = await api();
+    await waitFor(async () => (await a.labelOf(legacy))?.protectionMissing, 'the label index to read the changed labels.json');
+    await openFile(rel(legacy));
+    const s = await waitFor(async () => {
+      const st = await a.statusBar();
+      return st.text === '$(tag) Confidential / All Employees $(warning)' && st;
+    }, 'the status bar to warn about the plaintext file');
+    assert.match(s.tooltip, /Not protected yet/);
+  });
+
   test('content findings that outrank the label show in the status bar', async () => {
     const uri = await freshFile('cards', '.csv', 'name,card\n');
     await apply(uri, { label: 'general' });
     const a = await api();
     const registration = a.registerFindingsProvider(async (u) =>
-      u.toString() === uri.toString() ? { count: 2, minimumLabel: 'confidential-all-employees', summary: '2 payment card numbers' } : undefined,
+      u.toString() === uri.toString() ? { count: 2, minimumLabel: 'internal', summary: '2 payment card numbers' } : undefined,
     );
     try {
       await openFile(rel(uri));
@@ -205,9 +236,9 @@ suite('labels', () => {
         return st.text.endsWith('$(warning)') && st;
       }, 'the status bar to warn about the content');
       assert.match(s.tooltip, /2 payment card numbers/);
-      assert.match(s.tooltip, /needs at least \*\*Confidential \/ All Employees\*\*/);
-      await apply(uri, { label: 'highly-confidential-all-employees' });
-      await waitFor(async () => (await a.statusBar()).text === '$(tag) Highly Confidential / All Employees', 'the warning to go once the label is high enough');
+      assert.match(s.tooltip, /needs at least \*\*Internal\*\*/);
+      await apply(uri, { label: 'internal' });
+      await waitFor(async () => (await a.statusBar()).text === '$(tag) Internal', 'the warning to go once the label is high enough');
     } finally {
       registration.dispose();
     }

@@ -60,6 +60,8 @@ export async function addPeople(...identities: Identity[]): Promise<void> {
  */
 export const TEST_POLICY: Policy = {
   ...DEFAULT_POLICY,
+  // Internal: a label above General that does not protect, for tests of labeling itself (encrypt on label aside).
+  labels: [...DEFAULT_POLICY.labels.slice(0, 2), { id: 'internal', name: 'Internal', color: 'charts.purple' }, ...DEFAULT_POLICY.labels.slice(2)],
   defaultLabel: 'general',
   mandatory: ['mandatory/'],
   requireDowngradeJustification: true,

@@ -304,7 +304,7 @@ suite('trust (issue 9)', () => {
     assert.equal(notMine?.ok, false);
   });
 
-  test('a rollback is refused with why; the owner accepts it after a modal, and it opens again', async () => {
+  test('an older copy reads, read-only, and says so; the owner restores it after a modal, and it is writable again', async () => {
     const path = await protectedFile('rolled.md', { grants: [{ who: carol.email, role: 'Viewer' }] });
     const old = (await read(path))!;
     const uri = workspaceUri(path);
@@ -313,13 +313,10 @@ suite('trust (issue 9)', () => {
     // Carol restores the old copy (a git revert, a backup): version 1, which still lets her in.
     await fs.writeFile(uri.fsPath, old);
     const editor = vscode.Uri.from({ scheme: 'sensitivity-protected', path: uri.path.slice(0, -'.protected'.length) });
-    await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(editor)), /older version of its access policy \(version 1\).*version 2/);
-    await waitFor(async () => (await inspect(path)).rollback?.seen === 2, 'inspect to see the rollback');
-    // Opened, it stays on the page that says why (an owner's file would otherwise open as text).
-    await vscode.commands.executeCommand('vscode.open', uri);
-    await waitFor(() => activeTab() instanceof vscode.TabInputCustom && (activeTab() as vscode.TabInputCustom).uri.fsPath === uri.fsPath, 'the refusal page');
-    assert.ok(!vscode.window.visibleTextEditors.some((e) => e.document.uri.scheme === 'sensitivity-protected'), 'no plaintext editor');
-    await closeAllEditors();
+    await waitFor(async () => (await inspect(path)).rollback?.seen === 2, 'inspect to see the older copy');
+    // Reading works (issue 20, P3); building on it does not: the editor is read-only.
+    assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(editor)), '# rolled.md\n');
+    assert.equal((await vscode.workspace.fs.stat(editor)).permissions, vscode.FilePermission.Readonly);
     const row = await rowWhen(path, (r) => r.rollback !== null, 'the rollback in the panel');
     assert.deepEqual(row.rollback, { version: 1, seen: 2 });
     assert.equal(row.actions.restore, true);

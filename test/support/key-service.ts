@@ -9,9 +9,11 @@
  *   try { … fetch(`${ks.url}/Finance`) … } finally { await ks.stop(); await idp.stop(); }
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
 import { writeFileSync, renameSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { startIdp, type TestIdp } from './idp.js';
 import { createSoftHsm, type SoftHsm } from './softhsm.js';
 
 export const CLI = resolve('dist/cli.js');
@@ -39,6 +41,10 @@ export interface KeyServiceOptions {
   readonly cli?: string;
   /** The Node binary (default this process's; the extension host, on another Node, passes the one pkcs11js was built for). */
   readonly node?: string;
+  /** Another replica of that service: the same token, folder and config file, this one on its own port (`serve --listen`). */
+  readonly replicaOf?: TestKeyService;
+  /** Extra environment for the service (e.g. SENSITIVITY_KS_DATABASE_URL). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface TestKeyService {
@@ -86,10 +92,12 @@ export function freePort(): Promise<number> {
 
 export async function startKeyService(options: KeyServiceOptions): Promise<TestKeyService> {
   const port = options.port ?? (await freePort());
-  const ownHsm = options.hsm === undefined;
-  const hsm = options.hsm ?? createSoftHsm();
-  const dir = options.dir ?? hsm.dir;
-  const configFile = join(dir, `key-service-${port}.json`);
+  const replica = options.replicaOf;
+  const ownHsm = options.hsm === undefined && replica === undefined;
+  const hsm = replica?.hsm ?? options.hsm ?? createSoftHsm();
+  const dir = replica?.dir ?? options.dir ?? hsm.dir;
+  const configFile = replica?.configFile ?? join(dir, `key-service-${port}.json`);
+  const env = { ...hsm.env, ...options.env };
   const logFile = join(dir, 'access.log');
   const withDirectory = options.directory ?? true;
   const cliPath = options.cli ?? CLI;
@@ -110,10 +118,11 @@ export async function startKeyService(options: KeyServiceOptions): Promise<TestK
     renameSync(tmp, configFile);
     current = c;
   };
-  write(current);
+  if (replica) current = replica.config();
+  else write(current);
   const cli = (args: readonly string[]) => {
-    const config = args[0] === 'key' ? ['--config', configFile] : [];
-    const r = spawnSync(nodePath, [cliPath, 'key-service', ...args, ...config], { env: hsm.env, encoding: 'utf8', input: '' });
+    const config = args[0] === 'key' || args[0] === 'revoke' ? ['--config', configFile] : [];
+    const r = spawnSync(nodePath, [cliPath, 'key-service', ...args, ...config], { env, encoding: 'utf8', input: '' });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   };
   if (ownHsm) {
@@ -126,8 +135,9 @@ export async function startKeyService(options: KeyServiceOptions): Promise<TestK
       if (r.code !== 0) throw new Error(`key create certification failed: ${r.stderr}`);
     }
   }
-  const child = spawn(nodePath, [cliPath, 'key-service', 'serve', '--config', configFile], {
-    env: hsm.env,
+  const listen = replica ? ['--listen', `127.0.0.1:${port}`] : [];
+  const child = spawn(nodePath, [cliPath, 'key-service', 'serve', '--config', configFile, ...listen], {
+    env,
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -184,4 +194,39 @@ export function doubleKeyPolicy(base: string): Record<string, unknown> {
     ],
     defaultLabel: 'general',
   };
+}
+
+/** A `GET /{keyName}` answer (the DKE shape). */
+export interface PublicKeyResponse {
+  key: { kty: string; n: string; e: number; alg: string; kid: string };
+  cache: { exp: string };
+}
+
+/** Encrypts `secret` to a `GET /{keyName}` answer's key (RSA-OAEP-256, standard base64), as a Double Key client does. */
+export function sealTo(pub: PublicKeyResponse, secret: Buffer, oaepLabel?: Buffer): string {
+  const key = createPublicKey({ key: { kty: 'RSA', n: Buffer.from(pub.key.n, 'base64').toString('base64url'), e: 'AQAB' }, format: 'jwk' });
+  return publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', ...(oaepLabel ? { oaepLabel } : {}) }, secret).toString('base64');
+}
+
+/** An IdP, a key service with one key `name` for the `finance` group, Alice's token and the key's public half. */
+export interface FinanceService {
+  readonly idp: TestIdp;
+  readonly ks: TestKeyService;
+  /** Alice's access token (she is in `finance`). */
+  readonly token: string;
+  readonly pub: PublicKeyResponse;
+  stop(): Promise<void>;
+}
+
+export async function startFinanceService(name: string, options: Partial<KeyServiceOptions> = {}): Promise<FinanceService> {
+  const idp = await startIdp();
+  try {
+    const ks = await startKeyService({ idp, keys: { [name]: { allow: { groups: ['finance'] } } }, ...options });
+    const token = await idp.tokenFor('alice@example.com');
+    const pub = (await (await fetch(`${ks.url}/${name}`)).json()) as PublicKeyResponse;
+    return { idp, ks, token, pub, stop: async () => (await ks.stop(), await idp.stop()) };
+  } catch (e) {
+    await idp.stop();
+    throw e;
+  }
 }

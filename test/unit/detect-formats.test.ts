@@ -38,8 +38,9 @@ describe('Slack: every token and webhook shape, validated by structure', () => {
   const shapes: Record<string, string> = {
     bot: `xoxb-${id()}-${id()}-${secret(24)}`,
     user: `xoxp-${id()}-${id()}-${id()}-${chars(r, HEX, 32)}`,
-    'legacy user, short segments': `xoxp-123-4567-89012-${chars(r, HEX, 8)}`,
-    'legacy session': `xoxs-1234-5678-9012-${chars(r, HEX, 10)}`,
+    'legacy user, short segments': `xoxp-52342-234243-89012-${chars(r, HEX, 8)}`,
+    'legacy session': `xoxs-${chars(r, DIGITS, 6)}-${chars(r, DIGITS, 9)}-${chars(r, DIGITS, 10)}-${chars(r, HEX, 10)}`,
+    'legacy workspace, version 2': `xoxa-2-${chars(r, DIGITS, 9)}-${chars(r, DIGITS, 11)}-${chars(r, DIGITS, 13)}-${chars(r, HEX, 18)}`,
     'legacy bot': `xoxb-${chars(r, DIGITS, 10)}-${secret(24)}`,
     'app-level': `xapp-1-A${chars(r, UPPER + DIGITS, 10)}-${chars(r, DIGITS, 13)}-${chars(r, HEX, 64)}`,
     'rotating access': `xoxe.xoxp-1-${secret(166)}`,

@@ -425,10 +425,10 @@ describe('JWT', () => {
     one(`t=${none_} `, 'jwt', none_);
   });
 
-  it('near misses: header not JSON, no alg, signature too short', () => {
+  it('near misses: header not JSON, no JOSE parameter at all, signature too short', () => {
     none(`eyJhbGciOiJIUzI1.eyJzdWIiOiIx.${'a'.repeat(43)}`, 'jwt');
     const sig = createHmac('sha256', 'k').update('x').digest('base64url');
-    none(`${b64url({ typ: 'JWT' })}.${b64url({ sub: '1' })}.${sig}`, 'jwt');
+    none(`${b64url({ page: 2 })}.${b64url({ sub: '1' })}.${sig}`, 'jwt');
     none(`${b64url({ alg: 'HS256' })}.${b64url({ sub: '1' })}.abc`, 'jwt');
   });
 });
@@ -546,6 +546,14 @@ describe('adversarial input', () => {
       ibanDashes: 'DE89-3704-'.repeat(n / 10),
       dockerEnv: '\nENV TOKEN '.repeat(n / 11),
       typedNames: 'token: string '.repeat(n / 14),
+      storageKeyNames: 'AccountKey = \n'.repeat(n / 14),
+      storageKeyRuns: 'account_key ' + 'A'.repeat(n),
+      statelessGithubStarts: 'ghs_1_eyJ'.repeat(n / 9),
+      longGithubRun: 'ghs_' + 'a'.repeat(n),
+      wrappedBase64Lines: ('ZXlK' + 'A'.repeat(72) + '\n').repeat(n / 77),
+      continuedCurlLines: 'curl \\\n'.repeat(n / 8) + ' -u a:b',
+      curlHeaders: 'curl -H "X-Api-Key: '.repeat(n / 20),
+      curlUserQuotes: 'curl -u "'.repeat(n / 9),
     };
     for (const [name, text] of Object.entries(cases)) {
       const t = performance.now();

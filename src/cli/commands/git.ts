@@ -97,11 +97,11 @@ function sessionFor(s: Session, cwd: string, file: string): { session: Session; 
 
 /**
  * git shows every past version of a file: an old policy version in history is not a rollback of the working
- * file, so history is read without the rollback memory (and leaves nothing in it).
+ * file, so history is read without the access-history memory or git's witness (and leaves nothing in memory).
  */
 function historyReader(s: Session): Session {
-  const { versions, ...rest } = s;
-  return versions ? rest : s;
+  const { versions: _memory, history: _git, ...rest } = s;
+  return rest;
 }
 
 async function textconv(ctx: CliContext, file: string): Promise<void> {

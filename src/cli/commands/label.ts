@@ -1,4 +1,4 @@
-/** `sensitivity label set|get|list`: labels of plain files (manifest) and protected ones (envelope). */
+/** `sensitivity label set|get|list`: labels of plain files (manifest or inside Office documents and PDFs) and protected ones (envelope). */
 import { resolve } from 'node:path';
 import { isSensitivityError, SensitivityError } from '../../core/errors.js';
 import * as app from '../../core/app/index.js';
@@ -18,6 +18,16 @@ function labelJson(f: LabeledFile) {
     protected: f.protected !== null,
     ...(f.protected ? { owner: f.protected.owner.email, expires: f.protected.expires } : { setBy: f.setBy?.email ?? null, setAt: f.setAt ?? null }),
     ...(f.justification ? { justification: f.justification } : {}),
+    ...(f.document
+      ? {
+          inDocument: {
+            purviewId: f.document.purviewId,
+            tenantId: f.document.tenantId,
+            ...(f.document.method ? { method: f.document.method } : {}),
+            ...(f.document.foreignTenant ? { foreignTenant: true } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -34,7 +44,10 @@ function shellWord(s: string): string {
 
 function labelLine(f: LabeledFile): string {
   const lock = f.protected ? ` [protected, owner ${f.protected.owner.email}${f.protected.expires ? `, expires ${f.protected.expires}` : ''}]` : '';
-  return `${f.path}\t${f.label.name}${f.label.unknown ? ' (not in the policy)' : ''}${lock}`;
+  const inside = f.document
+    ? ` [inside the document, Purview label ${f.document.purviewId}${f.document.foreignTenant ? `, another organisation's (tenant ${f.document.tenantId})` : ''}]`
+    : '';
+  return `${f.path}\t${f.label.name}${f.label.unknown ? ' (not in the policy)' : ''}${lock}${inside}`;
 }
 
 export const labelCommands: Command[] = [

@@ -23,9 +23,10 @@ export interface Opened extends OpenedEnvelope {
 export async function openHandle(ctx: AppContext, path: string, h: ReadHandle, sink: ByteSink | null): Promise<Opened> {
   const id = requireIdentity(ctx);
   const header = await readEnvelopeHeader(h);
+  // History first: a fork that revoked the reader says it is a fork, not "ask the owner" (its signer).
+  const standing = await checkHistory(ctx, path, header, 'read');
   const d = decideAccess(policySubject(header.policy), ctx.identity?.id, 'VIEW', ctx.clock.now());
   if (!d.allowed) throw denialError(d);
-  const standing = await checkHistory(ctx, path, header, 'read');
   await ctx.audit.append({ action: 'open', actor: actorOf(ctx), file: path });
   const opened = await openEnvelope(h, sink, id, { clock: ctx.clock, ...keyServiceOf(ctx) });
   await rememberVersion(ctx, opened);

@@ -9,6 +9,7 @@ import { defaultExpiry, findLabel, isDowngrade, resolveProtectionGrants, type Po
 import { rightsOfRole, roleOfRights } from '../rights.js';
 import { actorOf, timeAndChance, envelopeLabelOf, keyServiceOf, mediaTypeOf, requireIdentity, watched, withHandle } from './context.js';
 import { findGrantee } from './directory.js';
+import { plainLabelOf } from './label.js';
 import type { AppContext, Cancellable } from './ports.js';
 import { trustPeople, type PinOptions } from './trust.js';
 import { acceptedKeyService, acceptedRecovery } from './workspace-keys.js';
@@ -67,7 +68,9 @@ export async function protect(ctx: AppContext, path: string, req: ProtectRequest
   if (isProtectedPath(path)) throw new SensitivityError('E_USAGE', 'is already protected', path);
   const output = protectedPathOf(path);
   const [policy, people, manifest] = await Promise.all([ctx.store.policy(), ctx.store.people(), ctx.store.manifest()]);
-  const current = getLabel(manifest, path);
+  const inManifest = getLabel(manifest, path);
+  // A document's label inside it counts first (labels.json holds no entry for it then).
+  const current = (await plainLabelOf(ctx, path, policy).then((f) => (f ? { label: f.label.id } : undefined))) ?? inManifest;
   const query = req.label ?? current?.label ?? policy.defaultLabel;
   if (!query) throw new SensitivityError('E_USAGE', 'has no label and the policy has no default label', path, { details: { hint: 'choose-label' } });
   const label = findLabel(policy, query, { applicable: true });
@@ -129,7 +132,7 @@ export async function protect(ctx: AppContext, path: string, req: ProtectRequest
   });
   if (!req.keep) {
     await ctx.files.remove(path);
-    if (current) await ctx.store.updateManifest((m) => (getLabel(m, path) ? removePath(m, path) : undefined));
+    if (inManifest) await ctx.store.updateManifest((m) => (getLabel(m, path) ? removePath(m, path) : undefined));
   }
   return { output, info };
 }

@@ -51,7 +51,7 @@ const SECRET_TAIL =
   /^(?:value|val|str|b64|base64|hex|raw|plain|prod|production|dev|development|staging|stage|live|local|old|new|current|primary|secondary|main|key|base|phrase|word|confirm|confirmation|repeat|again|encoded|encrypted|\d+|v\d+)$/;
 /** Words before the secret word that make it public or not a credential (CSRF tokens, public keys, page tokens). */
 const NOT_SECRET =
-  /^(?:public|publishable|pub|csrf|xsrf|antiforgery|anti|forgery|authenticity|page|next|prev|continuation|cursor|sync|pagination|idempotency|cancellation|max|min|num|count|reset)$|^_?(?:csrf|xsrf)/;
+  /^(?:public|publishable|pub|csrf|xsrf|antiforgery|anti|forgery|authenticity|page|next|prev|continuation|cursor|sync|pagination|idempotency|cancellation|max|min|num|count|reset|no|without|noauth)$|^_?(?:csrf|xsrf)/;
 const CODE_VALUE = /^[A-Za-z_$][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)*(?:\(|\[|$)/;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const NEGATED_CODE = /^(?:!+[A-Za-z_$][\w$]*(?:[.(?]|$)|\()/;
@@ -89,7 +89,10 @@ function secretName(name: string): { password: boolean } | undefined {
     const key = QUALIFIED_KEY.test(word) || ((word === 'key' || word === 'keys') && i > 0 && QUALIFIER.test(w[i - 1]!));
     const pass = word === 'pass' && (w.length === 1 || (i > 0 && PASS_OWNER.test(w[i - 1]!)));
     if (key || pass || SECRET_WORD.test(word) || (COMPOUND_SECRET.test(word) && !NOT_SECRET.test(word))) {
+      // `PROXY_URL_NO_AUTH`, `publicKey`, `csrfToken`: a word before it says it is no credential.
       if (w.slice(0, i).some((x) => NOT_SECRET.test(x))) return undefined;
+      // `kubernetesSecrets`, `DB_SECRETS`: a name ending in the plural names a store or its resource names, not a value.
+      if (i === w.length - 1 && raw === 'secrets' && w.length > 1) return undefined;
       return { password: pass || PASSWORD_WORD.test(word) || /pass(?:wd|word)$/.test(word) };
     }
     if (!SECRET_TAIL.test(raw)) return undefined;
@@ -124,7 +127,12 @@ function valueAt(text: string, i: number, bareStops: string): Value | undefined 
 function judgeSecret(password: boolean, value: string, form: string): Verdict | undefined {
   if (value.length < 6 || isPlaceholder(value) || /^\d+$/.test(value)) return undefined;
   if (/^[$<]|^%(?:\(\w+\))?[sdifr]$|^%\w+%$|\{\{|\$\{/.test(value) || /^(?:(?:https?|file):\/\/|data:)/i.test(value) || /\s/.test(value)) return undefined;
-  if (/^[a-z]+(?:[-_.:/][a-z]+)*$/i.test(value) && /pass|pwd|secret|token|key|credential/i.test(value)) return undefined; // names a secret, is none
+  // A URL without user info is an address (a URL with one is a url-credential's to report).
+  if (/^[a-z][a-z0-9+.-]{1,31}:\/\/[^@]*$/i.test(value)) return undefined;
+  // Words naming a secret (`db-password`), also as a selector or anchor (`#add-password`): names, not secrets.
+  if (/^[#.]?[a-z]+(?:[-_.:/][a-z]+)*$/i.test(value) && /pass|pwd|secret|token|key|credential/i.test(value)) return undefined;
+  // An AWS ARN names a resource; `$NAME` inside a value is the shell's variable, not a literal.
+  if (/^arn:aws[a-z-]*:/.test(value) || /\$\{?[A-Z_][A-Z0-9_]{2,}/.test(value)) return undefined;
   const h = shannonEntropy(value);
   // A path (/Users/me, ./bin, C:\tools) is words and slashes; random base64 may start with '/' too.
   if (/^(?:\/|\.\.?\/|~\/|[A-Za-z]:\\)/.test(value) && h < 4.2) return undefined;
@@ -235,7 +243,9 @@ const FORMS: readonly Form[] = [
     what: 'assignment',
     bare: 'entry',
     connection: true,
-    at: (text, _nameStart, nameEnd, sep) => {
+    at: (text, nameStart, nameEnd, sep) => {
+      // `"Password:"`: the text of a label ending in a colon, not a name and its operator.
+      if (text[sep] === ':' && sep === nameEnd && quoteBefore(text, nameStart) && text[sep + 1] === text[nameStart - 1]) return -1;
       // Back to the operator's first character: closing quotes and brackets, spaces, then the operator.
       let i = nameEnd;
       while ('"\'`]'.includes(text[i] ?? ' ')) i++;

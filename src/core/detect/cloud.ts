@@ -1,7 +1,7 @@
 /** Cloud credentials: AWS access key ids and secret keys, Azure storage keys, SAS tokens and Entra ID client secrets. */
 import { decodeBase64, isPlaceholder, shannonEntropy } from './text.js';
 import { P_TOKEN, TYPES, WHY, bounded, forEach, indexWithin, isAlnum, isB64Code, lineAround, lineStartNear, type Detector, type Verdict } from './detector.js';
-import { sampleVerdict } from './samples.js';
+import { placeholderVerdict, sampleVerdict } from './samples.js';
 
 // ---- AWS ---------------------------------------------------------------------------------------
 
@@ -38,7 +38,7 @@ export const aws: Detector = {
       const start = m.index;
       const end = start + 20;
       if (!bounded(text, start, end, isAlnum)) return;
-      const sample = sampleVerdict(m[0]);
+      const sample = sampleVerdict(m[0]) ?? placeholderVerdict(m[0].slice(4));
       const prefix = AWS_PREFIX[m[0].slice(0, 4)]!;
       out.push({
         type: TYPES.aws,
@@ -69,23 +69,67 @@ export const aws: Detector = {
 
 /** How far from `sv=` a shared access signature's `sig=` may be, on the same line. */
 const SAS_REACH = 800;
-// Starts on the literal `ccount`, which V8 skips to fast; the A or a before it is checked after.
-const ACCOUNT_KEY = /ccount[Kk]ey[ \t]{0,8}=[ \t]{0,8}([A-Za-z0-9+/]{86}==)/g;
 const SAS_VERSION = /[?&;"' ]sv=20\d\d-\d\d-\d\d[&"';]/g;
 const SAS_SIG = /[?&]sig=([A-Za-z0-9%+/]{40,}(?:%3[Dd]|=)*)/;
+/**
+ * What the pass looks for first: the padding that ends every key (88 base64 characters of 64 bytes, or 120
+ * when encoded again). Also the candidate ripgrep runs: `[…]{86}==` beside the other patterns made it 20× slower.
+ */
+const KEY_END = /[A-Za-z0-9+/]==/g;
+/**
+ * A name that says "storage account key" wherever the key sits: `AccountKey=`, `{ "AccountKey", "…" }`,
+ * `--account-key`, `AZURE_STORAGE_KEY`, `azurestorageaccountkey:` (Kubernetes' Azure Files secret).
+ */
+const KEY_NAME = /(?:ccount|torage)[-_ ]?key/i;
+/** The name at the end of the line before the key, the value to come: `AccountKey =`, `{ "AccountKey",`. */
+const KEY_NAME_OPEN = /(?:ccount|torage)[-_ ]?key["'`]?[ \t]*[:=,(]?[ \t]*\r?$/i;
+const LATIN1 = new TextDecoder('latin1');
+const isB64Body = (c: number): boolean => isAlnum(c) || c === 43 || c === 47;
+
+/** Is `run` an account key (88 base64 characters of 64 bytes), or that key base64-encoded again? Says which. */
+function accountKey(run: string): string | undefined {
+  if (run.length === 88) return decodeBase64(run)?.length === 64 ? WHY.decodes('a 64-byte key') : undefined;
+  const inner = decodeBase64(run);
+  const text = inner && LATIN1.decode(inner);
+  return text?.length === 88 && /^[A-Za-z0-9+/]{86}==$/.test(text) && decodeBase64(text)?.length === 64
+    ? WHY.decodes('a base64-encoded 64-byte key (a Kubernetes Secret field)')
+    : undefined;
+}
+
+/** Why the key at [start, end) is a storage account key by its context, or undefined: a key name on its line or ending the line before. */
+function keyContext(text: string, start: number, end: number): string | undefined {
+  const ls = lineStartNear(text, start, 300);
+  const le = indexWithin(text, '\n', end, 300);
+  const line = text.slice(ls, le === -1 ? Math.min(text.length, end + 300) : le);
+  if (/[Aa]ccount[Kk]ey[ \t]{0,8}=[ \t]{0,8}$/.test(text.slice(Math.max(ls, start - 32), start))) return 'AccountKey= field';
+  if (KEY_NAME.test(line)) return 'a storage account key name on its line';
+  if (ls > 0 && KEY_NAME_OPEN.test(text.slice(lineStartNear(text, ls - 1, 300), ls - 1))) return 'a storage account key name on the line before';
+  return undefined;
+}
 
 export const azure: Detector = {
   types: [TYPES.azure],
-  candidates: [ACCOUNT_KEY, SAS_VERSION],
+  candidates: [KEY_END, SAS_VERSION],
   find(text, out) {
-    forEach(ACCOUNT_KEY, text, (m) => {
-      if (m.index === 0 || (text[m.index - 1] !== 'A' && text[m.index - 1] !== 'a')) return;
-      const start = m.index + m[0].length - 88;
-      const key = decodeBase64(m[1]!);
-      if (key?.length !== 64 || isB64Code(text.charCodeAt(start + 88)) || isPlaceholder(m[1]!)) return;
-      const verdict = sampleVerdict(m[1]!) ?? { confidence: 'high', why: ['AccountKey= field', WHY.decodes('a 64-byte key')] };
-      out.push({ type: TYPES.azure, start, end: start + 88, priority: P_TOKEN, reveal: { keepEnd: 2 }, ...verdict });
-    });
+    // Every key ends in '==' (64 bytes, and 88 characters encoded again): found with indexOf, then read backwards.
+    for (let i = text.indexOf('=='); i !== -1; i = text.indexOf('==', i + 2)) {
+      let start = i;
+      while (start > 0 && i - start <= 118 && isB64Body(text.charCodeAt(start - 1))) start--;
+      const length = i + 2 - start;
+      if ((length !== 88 && length !== 120) || isB64Body(text.charCodeAt(start - 1)) || isB64Code(text.charCodeAt(i + 2))) continue;
+      const run = text.slice(start, i + 2);
+      const decodes = accountKey(run);
+      const context = decodes && keyContext(text, start, i + 2);
+      if (!context || isPlaceholder(run)) continue;
+      out.push({
+        type: TYPES.azure,
+        start,
+        end: i + 2,
+        priority: P_TOKEN,
+        reveal: { keepEnd: 2 },
+        ...(sampleVerdict(run) ?? { confidence: 'high', why: [context, decodes] }),
+      });
+    }
     // A shared access signature: `sv=<date>` and a `sig=` on the same line.
     const seen = new Set<number>();
     // Gates name a rare part of the literal: `includes` is fastest when its first character is rare in text.

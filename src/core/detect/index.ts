@@ -17,3 +17,4 @@ export { counts, DEFAULT_MIN_CONFIDENCE, evaluate, type EvaluateOptions, type Ev
 export { toSarif, type FileScan, type SarifLog, type SarifOptions } from './sarif.js';
 export { BINARY_SNIFF_BYTES, decodeText, isProbablyBinary } from './binary.js';
 export { createIgnoreMatcher, parseGitignore, type IgnoreFile, type IgnoreMatcher } from './ignore.js';
+export { canMoveSecret, ignoresDotEnv, moveSecretOut, parseDotEnv, type SecretMove, type SecretSpan } from './secret-move.js';

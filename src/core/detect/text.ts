@@ -118,19 +118,40 @@ export class LineCursor {
 
 /** Words that mark a value as a stand-in rather than a real secret. */
 const PLACEHOLDER =
-  /^(?:changeme|change_?me|password|passwd|secret|example|sample|dummy|fake|placeholder|redacted|null|none|undefined|true|false|test|testing|todo|tbd|admin|root|user|username|default|empty|string|value|xxx+|\*+|\.+|-+)$|example|your[_-]?|<[^>]*>|\$\{|\{\{|%\(|^\$[A-Za-z_({]|^%[a-z]$|^%[A-Za-z_]+%$|^\{[^}]*\}$|^\[[^\]]*\]$|^process\.env|^os\.environ|^env\(|x{5,}|(?:\*){3,}|\.\.\.|insert|replace[_-]?me|put[_-]?your|dummy|placeholder|redacted|changeme|not[_-]?a[_-]?(?:real[_-]?)?(?:secret|key|token|password)|notasecret|(?:^|[^a-z])(?:fake|mock)(?:[^a-z]|$)/i;
+  /^(?:changeme|change_?me|password|passwd|secret|example|sample|dummy|fake|placeholder|redacted|null|none|undefined|true|false|test|testing|todo|tbd|admin|root|user|username|default|empty|string|value|token|key|apikey|api_key|xxx+|\*+|\.+|-+)$|example|your[_-]?|<[^>]*>|\$\{|\{\{|%\(|^\$[A-Za-z_({]|^%[a-z]$|^%[A-Za-z_]+%$|^\{[^}]*\}$|^\[[^\]]*\]$|^process\.env|^os\.environ|^env\(|x{5,}|(?:\*){3,}|\.\.\.|insert|replace[_-]?me|put[_-]?your|dummy|placeholder|redacted|changeme|not[_-]?a[_-]?(?:real[_-]?)?(?:secret|key|token|password)|notasecret|(?:^|[^a-z])(?:fake|mock)(?:[^a-z]|$)/i;
+/** `REPLACE_WITH_PASSWORD`, `replace-this`, `to_be_filled`, `enter-your-key`: an instruction, not a value. */
+const INSTRUCTION =
+  /(?:^|[^a-z])(?:replace|fill)[_-]?(?:with|this|in|me)?(?:[^a-z]|$)|to[_-]?be[_-]?(?:replaced|filled|set|changed)|^(?:enter|set|add|paste)[_-]/i;
+/** `mypassword`, `my_secret`, `the-token`, `new_api_key1`: a possessive and the word for a secret. */
+const NAMED_STANDIN =
+  /^(?:my|your|our|the|some|a|new|test|sample|default)[_-]?(?:password|passwd|pass|pwd|secret|token|key|api[_-]?key|access[_-]?key|passphrase)[_-]?\d{0,4}$/i;
 
-/** True for values such as `changeme`, `<password>`, `${DB_PASS}`, `xxxxxx`, `your-api-key`, `dummy-token`, `not-a-real-secret`. */
-export function isPlaceholder(value: string): boolean {
-  return PLACEHOLDER.test(value) || hasLongRun(value) || isSequence(value);
+/**
+ * Why `value` is a stand-in rather than a real secret, or undefined when it may be one: one character
+ * repeated, a run of six, an ascending sequence, a placeholder word (`changeme`, `example`, `<…>`,
+ * `${…}`), an instruction (`REPLACE_WITH_PASSWORD`) or a possessive name (`mypassword`).
+ */
+export function placeholderReason(value: string): string | undefined {
+  if (value.length > 1 && hasLongRun(value, value.length)) return 'one character repeated';
+  if (PLACEHOLDER.test(value)) return 'placeholder word or template';
+  if (hasLongRun(value, 6)) return 'a run of one character';
+  if (isSequence(value)) return 'an ascending sequence';
+  if (INSTRUCTION.test(value)) return 'an instruction to replace it';
+  if (NAMED_STANDIN.test(value)) return 'names a secret instead of being one';
+  return undefined;
 }
 
-/** Six or more of the same character in a row (`aaaaaa`, `000000`). */
-function hasLongRun(s: string): boolean {
+/** True for values such as `changeme`, `<password>`, `${DB_PASS}`, `xxxxxx`, `your-api-key`, `dummy-token`, `not-a-real-secret`, `REPLACE_ME`, `mypassword`. */
+export function isPlaceholder(value: string): boolean {
+  return placeholderReason(value) !== undefined;
+}
+
+/** `n` or more of the same character in a row (`aaaaaa`, `000000`). */
+function hasLongRun(s: string, n: number): boolean {
   let run = 1;
   for (let i = 1; i < s.length; i++) {
     run = s.charCodeAt(i) === s.charCodeAt(i - 1) ? run + 1 : 1;
-    if (run >= 6) return true;
+    if (run >= n) return true;
   }
   return false;
 }

@@ -128,6 +128,8 @@ export interface EnvelopeInfo {
   readonly history: readonly string[];
   /** Format 2: the witness receipts the envelope carries (docs/FORMAT.md §16), each naming a version of `history`. */
   readonly witness: readonly WitnessEntry[];
+  /** The signed history as it stands in the header (what a restore builds on; public, like everything here). */
+  readonly signed: SignedHistory;
   readonly slots: readonly SlotInfo[];
 }
 
@@ -189,7 +191,14 @@ export interface EnvelopeChange {
    * instead (its policy and lineage, the same line), with this copy's grants, label and expiry, under a new
    * file key. The signer must hold OWNER in the newer history's head and in this copy.
    */
-  readonly onto?: EnvelopeSource;
+  readonly onto?: SignedHistory;
+}
+
+/** A file's signed access history as the header carries it: the policy JWS, the versions it replaces, their receipts. */
+export interface SignedHistory {
+  readonly policy: string;
+  readonly lineage: readonly string[];
+  readonly witness: readonly WitnessEntry[];
 }
 
 /**
@@ -267,6 +276,31 @@ export async function readEnvelopeHeader(source: EnvelopeSource): Promise<Envelo
     const layout = layoutOf(raw.version, raw.bytes.length, raw.chunkSize, raw.plaintextLength);
     const write = raw.version === 2 ? await verifiedWrite(reader, raw, layout, chain.at(-1)!) : undefined;
     return { ...info(layout, raw.metadata, chain, write?.lastWrite ?? null), authenticated: false };
+  } finally {
+    await reader.close();
+  }
+}
+
+/** The access history a header declares (EnvelopeInfo's fields of that name), verified without any key. */
+export interface EnvelopeHistory {
+  readonly version: 1 | 2;
+  readonly policy: EnvelopePolicy;
+  readonly lineageId?: string;
+  readonly history: readonly string[];
+}
+
+/**
+ * Reads a header and verifies its policy chain (signatures, lineage, witness receipts' versions) and nothing
+ * after it — not the write block, not the body: how git's history of a file is read as a witness, from the
+ * first bytes of each committed version.
+ */
+export async function readEnvelopeHistory(source: EnvelopeSource): Promise<EnvelopeHistory> {
+  const reader = new ByteReader(source);
+  try {
+    const raw = await readHeader(reader);
+    const chain = await verifiedChain(raw);
+    const { policy, lineageId, history } = info(layoutOf(raw.version, raw.bytes.length, raw.chunkSize, raw.plaintextLength), raw.metadata, chain, null);
+    return { version: raw.version, policy, ...(lineageId !== undefined ? { lineageId } : {}), history };
   } finally {
     await reader.close();
   }
@@ -440,11 +474,16 @@ async function verifiedChain(raw: RawHeader): Promise<EnvelopePolicy[]> {
     }
     return [policy];
   }
-  const jws = [...(raw.metadata.lineage ?? []), raw.metadata.policy];
+  return verifiedHistory(raw.metadata.lineage ?? [], raw.metadata.policy, raw.metadata.witness ?? []);
+}
+
+/** A format-2 chain verified (§14.2), and its witness receipts each naming one of its versions, once per kind (§16). */
+async function verifiedHistory(lineage: readonly string[], policy: string, witness: readonly WitnessEntry[]): Promise<EnvelopePolicy[]> {
+  const jws = [...lineage, policy];
   const chain = await verifyLineage(jws);
   const digests = new Set(jws.map(policyDigest));
-  const named = (raw.metadata.witness ?? []).map((w) => `${w.pd} ${w.kind}`);
-  if (!(raw.metadata.witness ?? []).every((w) => digests.has(w.pd)) || new Set(named).size !== named.length) {
+  const named = witness.map((w) => `${w.pd} ${w.kind}`);
+  if (!witness.every((w) => digests.has(w.pd)) || new Set(named).size !== named.length) {
     throw new SensitivityError('E_FORMAT', 'not a valid protected file: a witness receipt names no version of its access policy, or one twice');
   }
   return chain;
@@ -466,22 +505,19 @@ function readOnlyFormat(policy: EnvelopePolicy): SensitivityError {
  */
 async function ontoChain(
   u: Unlocked,
-  onto: EnvelopeSource,
+  onto: SignedHistory,
   identity: Identity,
 ): Promise<{ policy: string; lineage: readonly string[]; witness: readonly WitnessEntry[]; chain: EnvelopePolicy[] }> {
   if (u.raw.version !== 2) throw readOnlyFormat(u.policy);
-  const reader = new ByteReader(onto);
-  const raw = await readHeader(reader).finally(() => reader.close());
-  if (raw.version !== 2) throw new SensitivityError('E_USAGE', 'the newer version given is not in format 2');
-  const chain = await verifiedChain(raw);
-  const lineage = raw.metadata.lineage ?? [];
-  if (policyDigest(lineage[0] ?? raw.metadata.policy) !== policyDigest((u.raw.metadata.lineage ?? [])[0] ?? u.raw.metadata.policy)) {
+  const chain = await verifiedHistory(onto.lineage, onto.policy, onto.witness);
+  const lineage = onto.lineage;
+  if (policyDigest(lineage[0] ?? onto.policy) !== policyDigest((u.raw.metadata.lineage ?? [])[0] ?? u.raw.metadata.policy)) {
     throw new SensitivityError('E_USAGE', 'the newer version given is not a version of this file');
   }
   if (!holdsOwner(chain.at(-1)!, identity.id)) {
     throw new SensitivityError('E_RIGHT_MISSING', `only an owner of its newest version can restore it; ask the owner, ${chain.at(-1)!.owner.email}`);
   }
-  return { policy: raw.metadata.policy, lineage, witness: raw.metadata.witness ?? [], chain };
+  return { policy: onto.policy, lineage, witness: onto.witness, chain };
 }
 
 /** The witness receipts of a new version's envelope: those of the versions it keeps, and the hook's for the new one. */
@@ -814,6 +850,7 @@ function info(layout: EnvelopeLayout, meta: Metadata, chain: readonly EnvelopePo
     lastWrite,
     history,
     witness: meta.witness ?? [],
+    signed: { policy: meta.policy, lineage: meta.lineage ?? [], witness: meta.witness ?? [] },
     slots: meta.slots.map((s) => (isX25519Slot(s) ? { kind: s.kind, kid: s.kid } : { kind: s.kind })),
   };
 }

@@ -40,12 +40,15 @@ export async function createIdentity(services: Services, ...args: unknown[]): Pr
     if (replace !== 'Replace') return undefined;
   }
   const core = await services.core();
+  // Both defaults first: a pause between the two boxes (git runs) hands focus back to whatever opened them
+  // (the walkthrough), and what the user types next is lost.
+  const [gitName, gitEmail] = await Promise.all([options.name ?? gitConfig('user.name'), options.email ?? gitConfig('user.email')]);
   const name =
     options.name ??
     (await vscode.window.showInputBox({
       title: 'Create Sensitivity Identity (1/2)',
       prompt: 'Your name, as people you share files with will see it',
-      value: (await gitConfig('user.name')) ?? '',
+      value: gitName ?? '',
       validateInput: (v) => (v.trim() ? undefined : 'Enter a name'),
       ignoreFocusOut: true,
     }));
@@ -55,7 +58,7 @@ export async function createIdentity(services: Services, ...args: unknown[]): Pr
     (await vscode.window.showInputBox({
       title: 'Create Sensitivity Identity (2/2)',
       prompt: 'Your email address: people grant you access by it',
-      value: (await gitConfig('user.email')) ?? '',
+      value: gitEmail ?? '',
       validateInput: (v) => (/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(v.trim()) ? undefined : 'Enter an email address'),
       ignoreFocusOut: true,
     }));

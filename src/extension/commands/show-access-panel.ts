@@ -3,8 +3,11 @@
  * loaded on first use only.
  */
 import type { Services } from '../services.js';
+import { completeStep } from '../walkthrough.js';
 
 export async function showAccessPanel(services: Services): Promise<unknown> {
   const panel = await import('../panel/index.js');
-  return panel.showAccessPanel(services.context, services);
+  const shown = await panel.showAccessPanel(services.context, services);
+  completeStep('panel');
+  return shown;
 }

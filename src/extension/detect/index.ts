@@ -23,7 +23,10 @@ export function registerDetection(services: Services): vscode.Disposable & { aut
     controller,
     vscode.languages.registerCodeActionsProvider(
       [{ scheme: 'file' }, { scheme: PROTECTED_SCHEME }],
-      new SensitivityQuickFixes((doc) => controller.resultOf(doc)),
+      new SensitivityQuickFixes(
+        (doc) => controller.resultOf(doc),
+        () => controller.engine(),
+      ),
       SensitivityQuickFixes.metadata,
     ),
     vscode.workspace.onWillSaveTextDocument((e) => labeler.onWillSave(e)),

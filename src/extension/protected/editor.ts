@@ -10,7 +10,6 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { isSensitivityError } from '../../core/errors.js';
 import type { ProtectedInfo } from '../../core/app/index.js';
-import { rollbackError } from '../../core/app/versions.js';
 import type { Services } from '../services.js';
 import { describeError, sentence } from '../ui/errors.js';
 import { BASE_STYLE, escapeHtml, LOCK_SVG, page } from '../ui/html.js';
@@ -37,8 +36,7 @@ export async function routeOf(inspect: (uri: vscode.Uri) => Promise<ProtectedInf
     return { kind: 'denied', error };
   }
   if (info.denied) return { kind: 'denied', info, error: info.denied };
-  // An older copy than one you have opened: refused before anything is decrypted (issue 9).
-  if (info.rollback) return { kind: 'denied', info, error: rollbackError(info.lineage.at(-1)?.version ?? 0, info.rollback.seen, info.owner.email) };
+  // An older copy than one you have opened reads, read-only (issue 20: the file system refuses to build on it).
   const r = info.yourRights;
   return r.includes('EDIT') || r.includes('EXTRACT') ? { kind: 'text', info } : { kind: 'viewOnly', info };
 }
@@ -178,7 +176,8 @@ function routingColumn(envelope: vscode.Uri): vscode.ViewColumn | undefined {
 
 /** A routed file: `early` settles once a file that opens as text has its text editor's tab (or at once otherwise). */
 interface RoutingDocument extends vscode.CustomDocument {
-  readonly early: Promise<void>;
+  /** Settles once the early route is taken; holds the decryption's error when a file that routes to text cannot be read. */
+  readonly early: Promise<unknown>;
 }
 
 /**
@@ -198,10 +197,13 @@ export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvi
     const early =
       uri.scheme === 'file'
         ? routeOf(this.inspect, uri).then(async (route) => {
-            if (route.kind !== 'text') return;
-            prefetch(this.services, uri);
+            if (route.kind !== 'text') return undefined;
+            // Decrypted before the text editor opens: a damaged file says why on this page, at the first open.
+            const failure = await prefetch(this.services, uri);
+            if (failure !== undefined) return failure;
             const column = routingColumn(uri);
             if (column !== undefined) await showText(uri, column);
+            return undefined;
           })
         : Promise.resolve();
     return { uri, early: early.catch(() => undefined), dispose: () => undefined };
@@ -215,7 +217,8 @@ export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvi
   }
 
   async resolveCustomEditor(document: RoutingDocument, panel: vscode.WebviewPanel): Promise<void> {
-    await document.early;
+    // The first render uses the early route's decryption; later ones (Try Again) check again.
+    let early: { failure: unknown } | undefined = { failure: await document.early };
     // A side of a Source Control diff (or a git version) shows as a read-only plaintext diff instead.
     if (await claimVersionEditor(document.uri, panel)) return;
     const envelope = document.uri;
@@ -224,6 +227,12 @@ export class ProtectedEditorProvider implements vscode.CustomReadonlyEditorProvi
     panel.onDidDispose(() => vscode.Disposable.from(...subscriptions).dispose());
     const render = async (): Promise<void> => {
       const route = await routeOf(this.inspect, envelope);
+      const failure = early ? early.failure : route.kind === 'text' ? await prefetch(this.services, envelope) : undefined;
+      early = undefined;
+      if (route.kind === 'text' && failure !== undefined) {
+        panel.webview.html = deniedPage(panel.webview, envelope, { kind: 'denied', info: route.info, error: failure }, await this.remedies(route.info));
+        return;
+      }
       if (route.kind === 'text') {
         // The text editor takes this editor's place (opened already when openCustomDocument found the column).
         await showText(envelope, panel.viewColumn);

@@ -28,6 +28,8 @@ interface Pending {
   readonly stamp: Promise<string | undefined>;
   readonly plaintext: Promise<Plaintext | undefined>;
   readonly timer: ReturnType<typeof setTimeout>;
+  /** The decryption's error, or undefined once it succeeded. */
+  readonly failure: Promise<unknown>;
 }
 
 const pending = new Map<string, Pending>();
@@ -48,19 +50,36 @@ async function decrypt(services: Services, envelope: vscode.Uri): Promise<Plaint
   return { content, policyDigest: info.policyDigest };
 }
 
-/** Starts decrypting `envelope` for the next `take` of it (once per file at a time). */
-export function prefetch(services: Services, envelope: vscode.Uri): void {
+/**
+ * Starts decrypting `envelope` for the next `take` of it (once per file at a time). Resolves with the failure
+ * when it cannot be decrypted (a damaged file, say), so the opener can say why at once instead of opening a
+ * text editor whose read fails; a failure is not kept for the next attempt.
+ */
+export function prefetch(services: Services, envelope: vscode.Uri): Promise<unknown> {
   const path = envelope.fsPath;
-  if (pending.has(path)) return;
+  const running = pending.get(path);
+  if (running) return running.failure;
   // Stamped before the read starts: a change during the read shows as a different stamp at `take`.
   const stamp = stampOf(path);
-  const plaintext = stamp.then(() => decrypt(services, envelope)).catch(() => undefined);
+  const attempt = stamp.then(() => decrypt(services, envelope));
+  const plaintext = attempt.catch(() => undefined);
+  const failure = attempt.then(
+    () => undefined,
+    (e: unknown) => {
+      if (pending.get(path)?.failure === failure) {
+        clearTimeout(timer);
+        pending.delete(path);
+      }
+      return e;
+    },
+  );
   const timer = setTimeout(() => {
     if (pending.get(path)?.timer !== timer) return;
     pending.delete(path);
     zero(plaintext);
   }, WAIT_MS);
-  pending.set(path, { stamp, plaintext, timer });
+  pending.set(path, { stamp, plaintext, timer, failure });
+  return failure;
 }
 
 /** The prefetched plaintext of the envelope at `path`, if it is there and still current; the caller decrypts otherwise. */

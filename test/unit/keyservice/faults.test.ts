@@ -6,21 +6,15 @@
  * again by itself (the module re-initialised), having said so once on stderr.
  */
 import assert from 'node:assert/strict';
-import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isSensitivityError } from '../../../src/core/errors.js';
 import { httpKeyServiceClient } from '../../../src/node/key-service-client.js';
-import { startIdp, type TestIdp } from '../../support/idp.js';
-import { startKeyService, type TestKeyService } from '../../support/key-service.js';
+import { sealTo, startFinanceService, type FinanceService, type PublicKeyResponse, type TestKeyService } from '../../support/key-service.js';
 
 const KEY = 'Finance';
-
-interface PublicKeyResponse {
-  key: { n: string; kid: string };
-}
 
 async function call(url: string, token?: string, body?: unknown): Promise<{ status: number; code: unknown; retryAfter: string | null }> {
   const res = await fetch(url, {
@@ -33,29 +27,17 @@ async function call(url: string, token?: string, body?: unknown): Promise<{ stat
 }
 
 describe('key service: a token that vanishes for a moment', { timeout: 120_000 }, () => {
-  let idp: TestIdp;
+  let f: FinanceService;
   let ks: TestKeyService;
   let token: string;
   let pub: PublicKeyResponse;
-
   before(async () => {
-    idp = await startIdp();
-    ks = await startKeyService({ idp, keys: { [KEY]: { allow: { groups: ['finance'] } } }, directory: false });
-    token = await idp.tokenFor('alice@example.com');
-    pub = (await (await fetch(`${ks.url}/${KEY}`)).json()) as PublicKeyResponse;
+    f = await startFinanceService(KEY, { directory: false });
+    ({ ks, token, pub } = f);
   });
-  after(async () => {
-    await ks?.stop();
-    await idp?.stop();
-  });
+  after(() => f?.stop());
 
-  const sealed = () => {
-    const key = createPublicKey({ key: { kty: 'RSA', n: Buffer.from(pub.key.n, 'base64').toString('base64url'), e: 'AQAB' }, format: 'jwk' });
-    return {
-      alg: 'RSA-OAEP-256',
-      value: publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, Buffer.alloc(32, 9)).toString('base64'),
-    };
-  };
+  const sealed = () => ({ alg: 'RSA-OAEP-256', value: sealTo(pub, Buffer.alloc(32, 9)) });
   const decryptUrl = () => `${ks.url}/${KEY}/${pub.key.kid.split('/').at(-1)!}/decrypt`;
 
   it('a value the key cannot decrypt (>= n) is E_DECRYPT, not a fault', async () => {

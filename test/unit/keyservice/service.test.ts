@@ -4,28 +4,16 @@
  * status, live revocation by config edit, rotation and retirement, the access log, the directory.
  */
 import assert from 'node:assert/strict';
-import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { createIdentity, publicIdentity, verifyCertificate } from '../../../src/core/index.js';
 import { startIdp, type TestIdp } from '../../support/idp.js';
-import { startKeyService, type TestKeyService } from '../../support/key-service.js';
+import { sealTo, startKeyService, type PublicKeyResponse, type TestKeyService } from '../../support/key-service.js';
 
 const BINDING = 'sensitivity-dke/1';
 const label = (contentId: string, labelId: string) => Buffer.concat([Buffer.from(`${BINDING}\0${contentId}\0`), Buffer.from(labelId)]);
-
-interface PublicKeyResponse {
-  key: { kty: string; n: string; e: number; alg: string; kid: string };
-  cache: { exp: string };
-}
-
-/** Encrypts `secret` to a GET /{key} response's key, as a Double Key client does. */
-function seal(pub: PublicKeyResponse, secret: Buffer, oaepLabel?: Buffer): string {
-  const key = createPublicKey({ key: { kty: 'RSA', n: Buffer.from(pub.key.n, 'base64').toString('base64url'), e: 'AQAB' }, format: 'jwk' });
-  return publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', ...(oaepLabel ? { oaepLabel } : {}) }, secret).toString('base64');
-}
 
 async function call(url: string, init: { method?: string; token?: string; body?: unknown } = {}): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(url, {
@@ -74,7 +62,7 @@ describe('key service', { timeout: 180_000 }, () => {
   const decryptUrl = (keyId = pub.key.kid.split('/').at(-1)!) => `${ks.url}/${KEY}/${keyId}/decrypt`;
   const body = (secret: Buffer, contentId = 'c-1', labelId = 'confidential') => ({
     alg: 'RSA-OAEP-256',
-    value: seal(pub, secret, label(contentId, labelId)),
+    value: sealTo(pub, secret, label(contentId, labelId)),
     contentId,
     label: labelId,
   });
@@ -92,7 +80,8 @@ describe('key service', { timeout: 180_000 }, () => {
     assert.equal(Buffer.from(key.n, 'base64').length, 384);
     const thumbprint = await calculateJwkThumbprint({ kty: 'RSA', e: 'AQAB', n: Buffer.from(key.n, 'base64').toString('base64url') } as JWK);
     assert.equal(key.kid, `${ks.url}/${KEY}/${thumbprint}`);
-    assert.ok(Date.parse(cache.exp) > Date.now() + 3600_000, 'cacheable for the configured time (a day by default)');
+    assert.match(cache.exp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/, 'the reference service’s format: UTC to the second, no zone');
+    assert.ok(Date.parse(`${cache.exp}Z`) > Date.now() + 3600_000, 'cacheable for the configured time (a day by default)');
   });
 
   it('POST …/decrypt gives back the secret to an authorised caller, bound to its content id and label', async () => {
@@ -102,7 +91,7 @@ describe('key service', { timeout: 180_000 }, () => {
     assert.deepEqual(Object.keys(r.json), ['value']);
     assert.equal(Buffer.from(r.json.value as string, 'base64').toString(), secret.toString());
     // Plain DKE (no content id, no label): the empty OAEP label.
-    const plain = await call(decryptUrl(), { token: admin, body: { alg: 'RSA-OAEP-256', value: seal(pub, secret) } });
+    const plain = await call(decryptUrl(), { token: admin, body: { alg: 'RSA-OAEP-256', value: sealTo(pub, secret) } });
     assert.equal(plain.status, 200, JSON.stringify(plain.json));
     assert.equal(Buffer.from(plain.json.value as string, 'base64').toString(), secret.toString());
   });

@@ -12,6 +12,7 @@ import { newSigningKey, startIdp } from '../../support/idp.js';
 const oidcFor = (issuer: string, audience: string) => ({
   issuer,
   audience,
+  authorization: issuer,
   clockSkewSeconds: 0,
   emailClaim: 'email',
   groupsClaim: 'groups',
@@ -28,6 +29,7 @@ test('tokens: claims, expiry and IdP key rotation', { timeout: 90_000 }, async (
     const token = await idp.tokenFor('bob@example.com');
     const caller = await verifier.verify(`Bearer ${token}`);
     assert.equal(caller.email, 'bob@example.com');
+    assert.equal((await verifier.verify(`bearer ${token}`)).email, 'bob@example.com', 'the scheme is case-insensitive (RFC 7235)');
     assert.deepEqual(caller.groups, ['staff', 'engineering']);
     // The same token a minute and a bit later (a clock moved on, not a wait: a loaded machine may take
     // seconds between issue and check).
