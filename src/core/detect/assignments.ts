@@ -3,7 +3,7 @@
  * common language and configuration format (the FORMS table), and passwords in connection strings.
  */
 import { isPlaceholder, isWordCode, shannonEntropy } from './text.js';
-import { awsSecretVerdict } from './cloud.js';
+import { awsSecretVerdict, sharedAccessKey } from './cloud.js';
 import { WEAK_PASSWORDS } from './credentials.js';
 import {
   P_ASSIGNMENT,
@@ -280,7 +280,7 @@ function elementText(text: string, from: number, name: string): Value | undefine
 }
 
 export const assignments: Detector = {
-  types: [TYPES.assignment, TYPES.connection, TYPES.aws],
+  types: [TYPES.assignment, TYPES.connection, TYPES.aws, TYPES.azure],
   candidates: [SECRET_KEY, DOCKER_ENV],
   find(text, out) {
     const report = (name: string, kind: { password: boolean }, v: Value, form: string): void => {
@@ -300,6 +300,13 @@ export const assignments: Detector = {
       for (const form of FORMS) {
         const after = form.at(text, nameStart, nameEnd, sep);
         if (after === -1) continue;
+        if (form.connection && text[after - 1] === '=' && /^SharedAccessKey$/i.test(name)) {
+          const hit = sharedAccessKey(text, after);
+          if (hit) {
+            out.push(hit);
+            return;
+          }
+        }
         if (form.connection && text[after - 1] === '=' && CONN_NAME.test(name) && (nameStart === 0 || !isWordCode(text.charCodeAt(nameStart - 1)))) {
           const hit = connectionPassword(text, nameStart, after);
           if (hit) {
