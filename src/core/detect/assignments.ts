@@ -61,6 +61,7 @@ const CONN_NAME = /^(?:password|pwd)$/i;
 const CONN_CONTEXT =
   /(?:server|data source|host|hostaddr|address|addr|initial catalog|database|dbname|user id|uid|user|username|dsn|provider|endpoint|port)[ \t]*=/i;
 const CONN_USER = /(?:user id|uid|user|username)[ \t]*=/i;
+const CONN_USER_VALUE = /(?:user id|uid|user|username)[ \t]*=[ \t]*([^;\s"'`]+)/i;
 /** A libpq/ODBC key=value connection string separated by spaces: `host=db user=app password=…`. */
 const LIBPQ = /(?:^|[\s"'])(?:host|hostaddr|dbname|user)=[^\s=]+[ \t]+\S/;
 
@@ -156,6 +157,8 @@ function connectionPassword(text: string, nameStart: number, after: number): Hit
   if (!v) return undefined;
   const value = text.slice(v.start, v.end);
   if (value.length === 0 || isPlaceholder(value) || WEAK_PASSWORDS.test(value)) return undefined;
+  // The same word as user and password (`User Id=app;Password=app`): a local default, not a secret.
+  if (CONN_USER_VALUE.exec(line)?.[1] === value) return undefined;
   const user = CONN_USER.test(line) && value.length >= 4;
   const why = [
     spaced ? 'key=value connection string (libpq/ODBC)' : 'Password= in a ;-separated connection string',
