@@ -17,6 +17,7 @@ const oidcFor = (issuer: string, audience: string) => ({
   emailClaim: 'email',
   groupsClaim: 'groups',
   rolesClaim: 'roles',
+  serviceAccounts: {},
 });
 
 const rejectsWith = (p: Promise<unknown>, code: string) => assert.rejects(p, (e: unknown) => e instanceof HttpError && e.code === code);
