@@ -10,6 +10,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promises as fs } from 'node:fs';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { importPKCS8 } from 'jose';
 import * as oidc from 'openid-client';
 import type { TokenSource } from '../core/app/ports.js';
 import { SensitivityError } from '../core/errors.js';
@@ -62,12 +64,15 @@ export interface SignInSession {
  */
 export interface MachineSignIn {
   readonly grant: 'client_credentials' | 'token_exchange';
+  /** Client credentials authenticated by a signed assertion (`private_key_jwt`): the secret is a PEM private key. */
+  readonly privateKeyJwt?: boolean;
   readonly file?: string;
 }
 
 /** The environment variables a machine's secret comes from when no file is named. */
 export const MACHINE_ENV = {
   clientSecret: 'SENSITIVITY_CLIENT_SECRET',
+  clientKeyFile: 'SENSITIVITY_CLIENT_KEY_FILE',
   subjectToken: 'SENSITIVITY_SUBJECT_TOKEN',
   subjectTokenFile: 'SENSITIVITY_SUBJECT_TOKEN_FILE',
 } as const;
@@ -396,26 +401,42 @@ export async function signInWithDeviceCode(
 
 /** The machine's secret: from its file, else the environment (E_USAGE naming both when neither has it). */
 async function machineSecret(machine: MachineSignIn, env: NodeJS.ProcessEnv): Promise<string> {
-  const exchange = machine.grant === 'token_exchange';
-  const file = machine.file ?? (exchange ? env[MACHINE_ENV.subjectTokenFile] : undefined);
+  const what =
+    machine.grant === 'token_exchange'
+      ? { name: "the CI's OIDC token", fileEnv: MACHINE_ENV.subjectTokenFile, valueEnv: MACHINE_ENV.subjectToken, flag: '--subject-token-file' }
+      : machine.privateKeyJwt
+        ? { name: "the client's private key", fileEnv: MACHINE_ENV.clientKeyFile, valueEnv: undefined, flag: '--client-key-file' }
+        : { name: 'the client secret', fileEnv: undefined, valueEnv: MACHINE_ENV.clientSecret, flag: '--client-secret-file' };
+  const file = machine.file ?? (what.fileEnv ? env[what.fileEnv] : undefined);
   let value: string | undefined;
   if (file !== undefined) {
     try {
       value = await fs.readFile(file, 'utf8');
     } catch (e) {
-      throw new SensitivityError('E_USAGE', `the ${exchange ? "CI's token" : 'client secret'} cannot be read from ${file}`, file, { cause: e });
+      throw new SensitivityError('E_USAGE', `${what.name} cannot be read from ${file}`, file, { cause: e });
     }
-  } else value = env[exchange ? MACHINE_ENV.subjectToken : MACHINE_ENV.clientSecret];
+  } else value = what.valueEnv ? env[what.valueEnv] : undefined;
   value = value?.trim();
   if (!value) {
-    throw new SensitivityError(
-      'E_USAGE',
-      exchange
-        ? `token exchange needs the CI's OIDC token: --subject-token-file FILE, $${MACHINE_ENV.subjectTokenFile} or $${MACHINE_ENV.subjectToken}`
-        : `client credentials need the client secret: --client-secret-file FILE or $${MACHINE_ENV.clientSecret}`,
-    );
+    const sources = [`${what.flag} FILE`, ...[what.fileEnv, what.valueEnv].filter((v) => v !== undefined).map((v) => `$${v}`)];
+    throw new SensitivityError('E_USAGE', `signing in as a machine needs ${what.name}: ${sources.join(' or ')}`);
   }
   return value;
+}
+
+/** How a machine's client authenticates: its secret (`client_secret_basic`) or an assertion signed with its key (`private_key_jwt`, RFC 7523). */
+async function clientAuthOf(machine: MachineSignIn, secret: string): Promise<oidc.ClientAuth> {
+  if (!machine.privateKeyJwt) return oidc.ClientSecretBasic(secret);
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(secret);
+  } catch (e) {
+    throw new SensitivityError('E_USAGE', "the client's private key is not a PEM private key", machine.file, { cause: e });
+  }
+  const alg =
+    key.asymmetricKeyType === 'rsa' ? 'RS256' : key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1' ? 'ES256' : undefined;
+  if (!alg) throw new SensitivityError('E_USAGE', "the client's private key must be RSA or EC P-256", machine.file);
+  return oidc.PrivateKeyJwt(await importPKCS8(key.export({ format: 'pem', type: 'pkcs8' }).toString(), alg));
 }
 
 /** One access token for a machine, for `audience` (none: the IdP's default), by its grant. */
@@ -423,7 +444,7 @@ async function machineGrant(settings: OrgSettings, machine: MachineSignIn, audie
   const secret = await machineSecret(machine, env);
   const resource: Record<string, string> = audience ? { resource: audience } : {};
   if (machine.grant === 'client_credentials') {
-    const config = await discover(settings, oidc.ClientSecretBasic(secret));
+    const config = await discover(settings, await clientAuthOf(machine, secret));
     return guarded(settings.issuer, () => oidc.clientCredentialsGrant(config, resource));
   }
   const config = await discover(settings);

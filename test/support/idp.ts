@@ -43,6 +43,8 @@ export const VSCODE_CLIENT_ID = 'sensitivity-vscode';
 /** A confidential client for machines (client credentials, `client_secret_basic`); its tokens' `sub` is its id. */
 export const MACHINE_CLIENT_ID = 'ci-deploy';
 export const MACHINE_CLIENT_SECRET = 'test-machine-secret-2f6c0b7a';
+/** A confidential client for machines that authenticates with a signed assertion (`private_key_jwt`), when `machineKey` is given. */
+export const KEY_MACHINE_CLIENT_ID = 'ci-signer';
 /** A public client that a CI's own OIDC token is exchanged for (RFC 8693), when `federation` names the CI. */
 export const FEDERATED_CLIENT_ID = 'ci-federated';
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -77,6 +79,8 @@ export interface IdpOptions {
   readonly users?: readonly TestUser[];
   /** Startup wait in milliseconds (default 15 000). */
   readonly startTimeoutMs?: number;
+  /** The public JWK of KEY_MACHINE_CLIENT_ID (`private_key_jwt`); without it that client is not registered. */
+  readonly machineKey?: JWK;
   /** Trust for token exchange: a CI issuer, the subject it must name and its public keys (FEDERATED_CLIENT_ID). */
   readonly federation?: { readonly issuer: string; readonly subject: string; readonly keys: readonly JWK[] };
   /** The repository root, where test/support/idp-server.mjs and node_modules are (default: the working directory). */
@@ -164,6 +168,18 @@ export async function startIdp(options: IdpOptions = {}): Promise<TestIdp> {
         response_types: [],
         redirect_uris: [],
       },
+      ...(options.machineKey
+        ? [
+            {
+              client_id: KEY_MACHINE_CLIENT_ID,
+              token_endpoint_auth_method: 'private_key_jwt',
+              jwks: { keys: [options.machineKey] },
+              grant_types: ['client_credentials'],
+              response_types: [],
+              redirect_uris: [],
+            },
+          ]
+        : []),
       { client_id: FEDERATED_CLIENT_ID, token_endpoint_auth_method: 'none', grant_types: [TOKEN_EXCHANGE_GRANT], response_types: [], redirect_uris: [] },
     ],
     ...(options.federation ? { federation: { [FEDERATED_CLIENT_ID]: options.federation } } : {}),

@@ -69,22 +69,26 @@ function machineFrom(args: Parameters<Command['run']>[1]): MachineSignIn | undef
   const exchange = hasFlag(args, 'token-exchange');
   if ((credentials || exchange) && (hasFlag(args, 'device') || (credentials && exchange)))
     throw new SensitivityError('E_USAGE', 'choose one of --device, --client-credentials and --token-exchange');
-  if (flagValue(args, 'client-secret-file') !== undefined && !credentials)
-    throw new SensitivityError('E_USAGE', '--client-secret-file goes with --client-credentials');
-  if (flagValue(args, 'subject-token-file') !== undefined && !exchange)
-    throw new SensitivityError('E_USAGE', '--subject-token-file goes with --token-exchange');
-  const file = flagValue(args, credentials ? 'client-secret-file' : 'subject-token-file');
-  const withFile = file !== undefined ? { file: resolve(file) } : {};
-  if (credentials) return { grant: 'client_credentials', ...withFile };
-  if (exchange) return { grant: 'token_exchange', ...withFile };
-  return undefined;
+  const secretFile = flagValue(args, 'client-secret-file');
+  const keyFile = flagValue(args, 'client-key-file');
+  const tokenFile = flagValue(args, 'subject-token-file');
+  if ((secretFile !== undefined || keyFile !== undefined) && !credentials)
+    throw new SensitivityError('E_USAGE', '--client-secret-file and --client-key-file go with --client-credentials');
+  if (tokenFile !== undefined && !exchange) throw new SensitivityError('E_USAGE', '--subject-token-file goes with --token-exchange');
+  if (secretFile !== undefined && keyFile !== undefined) throw new SensitivityError('E_USAGE', 'choose one of --client-secret-file and --client-key-file');
+  const withFile = (file: string | undefined) => (file !== undefined ? { file: resolve(file) } : {});
+  if (exchange) return { grant: 'token_exchange', ...withFile(tokenFile) };
+  if (!credentials) return undefined;
+  // A private key (private_key_jwt) when one is named, by flag or environment, and no secret file.
+  const privateKeyJwt = keyFile !== undefined || (secretFile === undefined && process.env[MACHINE_ENV.clientKeyFile] !== undefined);
+  return privateKeyJwt ? { grant: 'client_credentials', privateKeyJwt, ...withFile(keyFile) } : { grant: 'client_credentials', ...withFile(secretFile) };
 }
 
 export const signinCommands: Command[] = [
   {
     name: 'login',
     usage:
-      'login [--issuer URL --client-id ID] [--audience URI]... [--device | --client-credentials [--client-secret-file FILE] | --token-exchange [--subject-token-file FILE]] [--no-browser] [--timeout SECONDS]',
+      'login [--issuer URL --client-id ID] [--audience URI]... [--device | --client-credentials [--client-secret-file FILE | --client-key-file FILE] | --token-exchange [--subject-token-file FILE]] [--no-browser] [--timeout SECONDS]',
     summary: "sign in to your organisation's identity provider (OIDC), for its key service",
     help: [
       'Opens the identity provider in your browser (authorization code with PKCE, answered on',
@@ -95,7 +99,9 @@ export const signinCommands: Command[] = [
       '',
       'Machines (a service account, a CI job) sign in without a person:',
       '  --client-credentials  OAuth 2.0 client credentials: the client secret comes from',
-      `                        --client-secret-file FILE or $${MACHINE_ENV.clientSecret}.`,
+      `                        --client-secret-file FILE or $${MACHINE_ENV.clientSecret}; or the client`,
+      '                        signs an assertion (private_key_jwt) with a PEM key (RSA or EC P-256)',
+      `                        from --client-key-file FILE or $${MACHINE_ENV.clientKeyFile}.`,
       "  --token-exchange      the CI's own OIDC token exchanged for an access token (RFC 8693, as",
       '                        workload identity federation does): from --subject-token-file FILE,',
       `                        $${MACHINE_ENV.subjectTokenFile} or $${MACHINE_ENV.subjectToken}.`,
@@ -110,6 +116,7 @@ export const signinCommands: Command[] = [
       device: {},
       'client-credentials': {},
       'client-secret-file': { value: true },
+      'client-key-file': { value: true },
       'token-exchange': {},
       'subject-token-file': { value: true },
       'no-browser': {},

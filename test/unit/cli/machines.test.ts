@@ -5,11 +5,20 @@
  * job's own OIDC token is exchanged and opens it too. The key service knows them as service accounts.
  */
 import * as assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { importJWK, SignJWT, type JWK } from 'jose';
-import { FEDERATED_CLIENT_ID, MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET, newSigningKey, startIdp, type TestIdp } from '../../support/idp.js';
+import {
+  FEDERATED_CLIENT_ID,
+  KEY_MACHINE_CLIENT_ID,
+  MACHINE_CLIENT_ID,
+  MACHINE_CLIENT_SECRET,
+  newSigningKey,
+  startIdp,
+  type TestIdp,
+} from '../../support/idp.js';
 import { doubleKeyPolicy, freePort, startKeyService, type TestKeyService } from '../../support/key-service.js';
 import { CLI_CLIENT_ID } from '../../support/idp.js';
 import { introduce, loginDriven, makePerson, tempDir, type Person } from './helpers.js';
@@ -30,7 +39,9 @@ describe('machines sign in (client credentials, token exchange) and open Double 
   let service: TestKeyService;
   let base: string;
   let ciKey: JWK;
-  let alice: Person, deploy: Person, pipeline: Person, stranger: Person;
+  let alice: Person, deploy: Person, pipeline: Person, signer: Person, stranger: Person;
+  /** The key-signing machine's key pair (EC P-256): PEM for the machine, public JWK for the IdP. */
+  const signerKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 
   /** A CI's OIDC token (as GitHub Actions or GitLab mint one) for the IdP, signed with the CI's key. */
   const ciToken = async (sub = CI_SUBJECT, key = ciKey) =>
@@ -51,19 +62,20 @@ describe('machines sign in (client credentials, token exchange) and open Double 
   before(async () => {
     ciKey = await newSigningKey();
     const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...ciPublic } = ciKey;
-    idp = await startIdp({ federation: { issuer: CI_ISSUER, subject: CI_SUBJECT, keys: [ciPublic] } });
+    const machineKey = { ...(signerKey.publicKey.export({ format: 'jwk' }) as JWK), alg: 'ES256', use: 'sig' };
+    idp = await startIdp({ machineKey, federation: { issuer: CI_ISSUER, subject: CI_SUBJECT, keys: [ciPublic] } });
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     service = await startKeyService({
       idp: { issuer: idp.issuer, audience: base },
-      keys: { finance: { allow: { domains: ['example.com'], serviceAccounts: ['deploy-bot', 'ci-pipeline'] } } },
+      keys: { finance: { allow: { domains: ['example.com'], serviceAccounts: ['deploy-bot', 'ci-pipeline', 'signer-bot'] } } },
       port,
       extra: {
         oidc: {
           issuer: idp.issuer,
           audience: base,
           clockSkewSeconds: 5,
-          serviceAccounts: { 'deploy-bot': MACHINE_CLIENT_ID, 'ci-pipeline': FEDERATED_CLIENT_ID },
+          serviceAccounts: { 'deploy-bot': MACHINE_CLIENT_ID, 'ci-pipeline': FEDERATED_CLIENT_ID, 'signer-bot': KEY_MACHINE_CLIENT_ID },
         },
       },
     });
@@ -72,8 +84,9 @@ describe('machines sign in (client credentials, token exchange) and open Double 
     alice = makePerson(dir.path, ws, 'Alice', 'alice@example.com');
     deploy = makePerson(dir.path, ws, 'Deploy', 'deploy-bot@example.com');
     pipeline = makePerson(dir.path, ws, 'Pipeline', 'ci-pipeline@example.com');
+    signer = makePerson(dir.path, ws, 'Signer', 'signer-bot@example.com');
     stranger = makePerson(dir.path, ws, 'Stranger', 'stranger@example.com');
-    for (const p of [deploy, pipeline, stranger]) introduce(alice, p);
+    for (const p of [deploy, pipeline, signer, stranger]) introduce(alice, p);
     // Alice signs in as a person does, accepts the workspace's key service, and protects a file for the machines.
     const r = await loginDriven(
       alice.home,
@@ -94,6 +107,8 @@ describe('machines sign in (client credentials, token exchange) and open Double 
       'deploy-bot@example.com=Viewer',
       '--grant',
       'ci-pipeline@example.com=Viewer',
+      '--grant',
+      'signer-bot@example.com=Viewer',
     ]);
     assert.equal(p.code, 0, p.stderr);
   });
@@ -136,6 +151,39 @@ describe('machines sign in (client credentials, token exchange) and open Double 
       now.tokens.every((t) => !old.includes(t.value)),
       'a fresh token was used',
     );
+  });
+
+  test('a service account signs in with private_key_jwt (an assertion signed with its EC key) and opens the file', () => {
+    const keyFile = join(dir.path, 'signer.pem');
+    writeFileSync(keyFile, signerKey.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+    const login = signer.run([
+      'login',
+      '--client-credentials',
+      '--client-key-file',
+      keyFile,
+      '--issuer',
+      idp.issuer,
+      '--client-id',
+      KEY_MACHINE_CLIENT_ID,
+      '--audience',
+      base,
+    ]);
+    assert.equal(login.code, 0, login.stderr);
+    assert.match(login.stdout, /as the service account ci-signer/);
+    assert.ok(!readFileSync(join(signer.home, 'signin.json'), 'utf8').includes('PRIVATE KEY'), 'the key is never copied');
+    const cat = signer.run(['cat', 'release.env.protected']);
+    assert.equal(cat.code, 0, cat.stderr);
+    assert.equal(cat.stdout, 'DEPLOY_KEY=42\n');
+    const last = log().at(-1)!;
+    assert.deepEqual([last.actor, last.serviceAccount], [{ id: KEY_MACHINE_CLIENT_ID, email: '' }, 'signer-bot']);
+    // Another key signing for that client is refused by the IdP.
+    const other = join(dir.path, 'other.pem');
+    writeFileSync(other, generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+    const r = stranger.run(['login', '--client-credentials', '--issuer', idp.issuer, '--client-id', KEY_MACHINE_CLIENT_ID, '--audience', base], {
+      env: { SENSITIVITY_CLIENT_KEY_FILE: other },
+    });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /invalid_client[\s\S]*E_SIGNIN_FAILED/);
   });
 
   test('a wrong client secret is refused by the identity provider (E_SIGNIN_FAILED), nothing stored', () => {
