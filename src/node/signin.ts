@@ -515,21 +515,27 @@ export class SignInTokens implements TokenSource {
     return session.tokens.find((t) => matches(t, audience, session) && now < t.refreshAt)?.value;
   }
 
+  /** A new token for `audience`, kept in the store: a machine runs its grant again, a person's refresh token is used. */
   private async refresh(session: SignInSession, audience: string): Promise<AccessToken> {
+    const res = await (session.machine
+      ? machineGrant(session.settings, session.machine, audience || undefined, process.env)
+      : this.refreshGrant(session, audience));
+    const token = accessToken(res, this.clock.now().getTime());
+    const others = session.tokens.filter((t) => !matches(t, audience, session));
+    const refreshToken = res.refresh_token ?? session.refreshToken;
+    await this.store.save({ ...session, ...(refreshToken ? { refreshToken } : {}), tokens: [...others, token] });
+    return token;
+  }
+
+  private async refreshGrant(session: SignInSession, audience: string): Promise<TokenResponse> {
     const { settings } = session;
-    if (session.machine) {
-      const token = accessToken(await machineGrant(settings, session.machine, audience || undefined, process.env), this.clock.now().getTime());
-      await this.store.save({ ...session, tokens: [...session.tokens.filter((t) => !matches(t, audience, session)), token] });
-      return token;
-    }
     if (!session.refreshToken) {
       throw new SensitivityError('E_TOKEN_EXPIRED', 'your organisation sign-in expired (no refresh token was issued)', undefined, { details: signInAgain });
     }
     const refreshToken = session.refreshToken;
     const config = await discover(settings);
-    let res: TokenResponse;
     try {
-      res = await guarded(settings.issuer, () => oidc.refreshTokenGrant(config, refreshToken, audience ? { resource: audience } : {}));
+      return await guarded(settings.issuer, () => oidc.refreshTokenGrant(config, refreshToken, audience ? { resource: audience } : {}));
     } catch (e) {
       if (e instanceof SensitivityError && e.code === 'E_SIGNIN_FAILED') {
         const error = e.details.error;
@@ -545,10 +551,6 @@ export class SignInTokens implements TokenSource {
       }
       throw e;
     }
-    const token = accessToken(res, this.clock.now().getTime());
-    const others = session.tokens.filter((t) => !matches(t, audience, session));
-    await this.store.save({ ...session, refreshToken: res.refresh_token ?? refreshToken, tokens: [...others, token] });
-    return token;
   }
 }
 
