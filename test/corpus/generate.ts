@@ -916,6 +916,12 @@ const WILD: Readonly<Record<string, readonly Maker[]>> = {
             Buffer.from(key).toString('base64'),
             'azure-storage-key',
           ),
+        () =>
+          snip(
+            `Endpoint=sb://${chars(r, LOWER, 8)}.servicebus.windows.net/;SharedAccessKeyName=${pick(r, ['RootManageSharedAccessKey', 'send', 'listen'])};SharedAccessKey=@@`,
+            Buffer.from(Array.from({ length: 32 }, () => int(r, 0, 255))).toString('base64'),
+            'azure-storage-key',
+          ),
       ])();
     }),
   ],
