@@ -121,7 +121,7 @@ suite('protected files', () => {
     await useIdentity(alice);
   });
 
-  test('Protect replaces the plain file with an envelope: no plaintext on disk, lock badge, audited', async () => {
+  test('Protect replaces the plain file with an envelope: no plaintext on disk, its label letter kept as badge, audited', async () => {
     const secret = marker('SECRET');
     const plain = await freshFile('protect-me', '.md', `# Plan\n${secret}\n`);
     await vscode.commands.executeCommand('sensitivity.applyLabel', plain, { label: 'general' });
