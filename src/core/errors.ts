@@ -88,6 +88,8 @@ export const ERROR_CODES = {
   E_LOCKED: 1,
   E_CANCELLED: 1,
   E_POLICY_MISMATCH: 1,
+  /** The file's history of access changes fills the format's 1 MiB of metadata: no further change fits; protect its content anew. */
+  E_HISTORY_FULL: 1,
   /** The protected file's policy changed (grant, revoke, expiry) since the writer opened it: reopen, then save. */
   E_FILE_CHANGED: 1,
   /** Organisation sign-in: the identity provider could not be reached (details: issuer). */
@@ -135,7 +137,8 @@ export type ErrorHint =
   | 'fix-permissions'
   | 'retry'
   | 'sign-in'
-  | 'ask-admin';
+  | 'ask-admin'
+  | 'protect-anew';
 
 /** Structured facts about an error, for hosts to render (names, labels, emails: untrusted, escape them). */
 export interface ErrorDetails {

@@ -144,6 +144,16 @@ export class KeyService {
     this.log = new AccessLog(state, config.accessLog.stdout);
   }
 
+  /** A shared-state operation; its failure is a fault (503 E_STATE_UNAVAILABLE, one line on stderr), never an answer. */
+  private async fromState<T>(what: string, op: Promise<T>): Promise<T> {
+    try {
+      return await op;
+    } catch (e) {
+      process.stderr.write(`key-service: the shared state (${this.state.where}) failed to ${what}: ${(e as Error).message}\n`);
+      throw new HttpError('E_STATE_UNAVAILABLE', 'the key service cannot reach its shared state right now; try again shortly');
+    }
+  }
+
   /**
    * The config's policy with the run-time revocations of the shared state added (re-read at most every
    * REVOCATIONS_TTL_MS). A state that cannot be read is a fault (503 E_STATE_UNAVAILABLE), never "not revoked".
@@ -154,13 +164,7 @@ export class KeyService {
       all.catch(() => (this.revoked = undefined));
       this.revoked = { at: Date.now(), all };
     }
-    let all: readonly Revocation[];
-    try {
-      all = await this.revoked.all;
-    } catch (e) {
-      process.stderr.write(`key-service: the shared state (${this.state.where}) could not be read: ${(e as Error).message}\n`);
-      throw new HttpError('E_STATE_UNAVAILABLE', 'the key service cannot read its shared state right now; try again shortly');
-    }
+    const all = await this.fromState('read revocations', this.revoked.all);
     if (all.length === 0) return this.policy;
     const merge = (a: Revocations, b: Revocations): Revocations => ({
       people: [...a.people, ...b.people.map((p) => p.toLowerCase())],
@@ -242,7 +246,7 @@ export class KeyService {
       }
       if (word(0) === 'witness' && parts.length === 2) {
         route('GET');
-        const head = await this.state.head(parts[1]!);
+        const head = await this.fromState('read a witness head', this.state.head(parts[1]!));
         if (!head) throw new HttpError('E_NOT_FOUND', 'the witness has registered no version of that file');
         return send(res, 200, { head });
       }
@@ -362,7 +366,7 @@ export class KeyService {
         lifetimeSeconds: policy.directory?.certificateSeconds ?? 7 * 86400,
       });
       await this.log.record({ action: 'directory.certify', caller, decision: 'allow', client, id: identity.id });
-      await this.state.putCertificate(identity.email, certificate);
+      await this.fromState('store a certificate', this.state.putCertificate(identity.email, certificate));
       return { certificate };
     } catch (e) {
       if (!(e instanceof HttpError) || e.code === 'E_LOG_FAILED') throw e;
@@ -416,10 +420,7 @@ export class KeyService {
       const c: WitnessClaim = { line: json.line, pd: json.pd, prev: json.prev, ver: json.ver };
       claim = c;
       checkRevocations(caller, [(await this.currentPolicy()).revoked], { contentId: c.line });
-      const { registered, head } = await this.state.registerHead(c).catch((e: unknown) => {
-        process.stderr.write(`key-service: the shared state (${this.state.where}) could not register a witness head: ${(e as Error).message}\n`);
-        throw new HttpError('E_STATE_UNAVAILABLE', 'the key service cannot reach its shared state right now; try again shortly');
-      });
+      const { registered, head } = await this.fromState('register a witness head', this.state.registerHead(c));
       if (!registered) {
         const reason = `version ${c.ver} does not extend the version ${head!.ver} the organisation registered for this file: a fork or an old copy`;
         await this.log.record({ action: 'witness.register', caller, decision: 'deny', code: 'E_FORK', reason, client, line: c.line, ver: c.ver });
@@ -450,7 +451,7 @@ export class KeyService {
     const none = new HttpError('E_NOT_FOUND', `no current certificate for ${normal}`);
     // A revoked person is no longer vouched for: clients stop granting to them at once, whatever their certificate's lifetime.
     if ((await this.currentPolicy()).revoked.people.includes(normal)) throw none;
-    const text = await this.state.certificate(normal);
+    const text = await this.fromState('read a certificate', this.state.certificate(normal));
     if (text === undefined) throw none;
     try {
       await verifyCertificate(
