@@ -64,28 +64,42 @@ function settingsList(): string {
 }
 
 /**
- * The page as VS Code shows it: the Extensions view renders a README under `img-src https: data:` (checked in
- * VS Code 1.139), so a picture packed beside it never loads there; and with no repository to serve them, no
- * https URL exists. Each picture is inlined as a data: URL (JPEG only: vsce refuses SVG data URLs).
+ * Where the page's pictures are served from: VS Code's Extensions view keeps only http(s) images in a README
+ * (its sanitizer drops relative and data: sources; checked in VS Code 1.139) and its CSP allows https: only,
+ * so a picture packed beside the README never shows. `SENSITIVITY_PAGE_IMAGES_URL`, else the raw files of
+ * package.json's GitHub `repository` (as vsce's --baseImagesUrl would); none: the page has no pictures.
  */
-export function extensionPage(): string {
+export function pageImagesUrl(): string | undefined {
+  if (process.env.SENSITIVITY_PAGE_IMAGES_URL) return process.env.SENSITIVITY_PAGE_IMAGES_URL.replace(/\/$/, '');
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { repository?: string | { url?: string } };
+  const repo = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
+  const github = repo && /github\.com[/:]([\w.-]+\/[\w.-]+?)(\.git)?$/.exec(repo)?.[1];
+  return github ? `https://github.com/${github}/raw/HEAD` : undefined;
+}
+
+/** The page as VS Code shows it: the settings list filled in, each picture an absolute https URL (or left out). */
+export function extensionPage(imagesUrl = pageImagesUrl()): string {
   const source = readFileSync(EXTENSION_PAGE, 'utf8');
   if (!SETTINGS_MARKER.test(source)) throw new Error(`${EXTENSION_PAGE} lost its settings marker`);
-  return source.replace(SETTINGS_MARKER, settingsList()).replace(/!\[([^\]]*)\]\(([^)\s]+\.jpe?g)\)/g, (_, alt: string, src: string) => {
-    const data = readFileSync(resolve(dirname(EXTENSION_PAGE), src)).toString('base64');
-    return `![${alt}](data:image/jpeg;base64,${data})`;
-  });
+  return source
+    .replace(SETTINGS_MARKER, settingsList())
+    .replace(/^!\[([^\]]*)\]\(([^)\s]+)\)\n\n/gm, (_, alt: string, src: string) =>
+      imagesUrl ? `![${alt}](${imagesUrl}/${relative(REPO_ROOT, resolve(dirname(EXTENSION_PAGE), src))})\n\n` : '',
+    );
 }
 
 /** Builds the production bundles and packages them; throws when the .vsix breaks the budget or ships extra files. */
-export function packageExtension(): { path: string; bytes: number; entries: string[] } {
+export function packageExtension({ out = vsixPath(), imagesUrl = pageImagesUrl() }: { out?: string; imagesUrl?: string | undefined } = {}): {
+  path: string;
+  bytes: number;
+  entries: string[];
+} {
   const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: REPO_ROOT, stdio: 'inherit' });
   run(process.execPath, ['esbuild.mjs', '--production']);
-  const out = vsixPath();
   const readme = join(REPO_ROOT, 'dist/extension-page/README.md');
   mkdirSync(dirname(readme), { recursive: true });
-  writeFileSync(readme, extensionPage());
-  // No repository URL exists to rewrite links against: the page's pictures are data: URLs, its links absolute.
+  writeFileSync(readme, extensionPage(imagesUrl));
+  if (!imagesUrl) console.warn('package: no SENSITIVITY_PAGE_IMAGES_URL or GitHub repository in package.json: the extension page has no pictures');
   const vsce = join(REPO_ROOT, 'node_modules/@vscode/vsce/vsce');
   // vsce's secret scan flags the detectors' allowlist of published samples (Slack's documentation webhook,
   // T00000000/B00000000/XXXX…, src/core/detect/samples.ts): a documented placeholder, not a secret. Only that

@@ -6,7 +6,19 @@
 import { watchFile, unwatchFile } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { fingerprint, issueCertificate, parsePublicIdentity, verifyCertificate, verifyIdentity, type PublicIdentity } from '../core/index.js';
+import {
+  fingerprint,
+  isWitnessClaim,
+  issueCertificate,
+  issueWitnessReceipt,
+  parsePublicIdentity,
+  verifyCertificate,
+  verifyIdentity,
+  WITNESS_KIND,
+  type CertificateSigner,
+  type PublicIdentity,
+  type WitnessClaim,
+} from '../core/index.js';
 import { AccessLog, type AccessRecord } from './access-log.js';
 import { admits, authoriseDecrypt, checkRevocations, type RequestContext } from './authorise.js';
 import { parseConfig, restartOnlyChanges, type Policy, type Revocations, type ServiceConfig } from './config.js';
@@ -223,6 +235,17 @@ export class KeyService {
         if (!(await this.token.ready())) throw hsmUnavailable();
         return send(res, 200, { status: 'ready' });
       }
+      if (word(0) === 'witness' && parts.length === 1) {
+        route('POST');
+        const r = await this.witness(req);
+        return send(res, r.status, r.body);
+      }
+      if (word(0) === 'witness' && parts.length === 2) {
+        route('GET');
+        const head = await this.state.head(parts[1]!);
+        if (!head) throw new HttpError('E_NOT_FOUND', 'the witness has registered no version of that file');
+        return send(res, 200, { head });
+      }
       if (word(0) === 'directory' && parts.length === 1) {
         if (method === 'GET') return send(res, 200, await this.directoryKeys());
         route('POST');
@@ -331,15 +354,7 @@ export class KeyService {
       const allow = policy.directory?.allow;
       if (allow && !admits(allow, caller)) throw new HttpError('E_NOT_AUTHORISED', 'you are not among the people this directory certifies');
       if (identity.email !== caller.email) throw new HttpError('E_NOT_AUTHORISED', `you signed in as ${caller.email}: you can only certify your own identity`);
-      const signer = {
-        kid: signing.keyId,
-        sign: async (data: Uint8Array) =>
-          new Uint8Array(
-            await this.token.sign(signing, data).catch((e: unknown) => {
-              throw asHttp(e);
-            }),
-          ),
-      };
+      const signer = this.signer(signing);
       const certificate = await issueCertificate(identity, {
         issuer: this.config.baseUrl,
         signer,
@@ -361,6 +376,69 @@ export class KeyService {
         ...(identity ? { id: identity.id } : {}),
       };
       await this.log.record(record);
+      throw e;
+    }
+  }
+
+  /** The organisation's certification key as a signer (inside the token). */
+  private signer(key: KeyVersion): CertificateSigner {
+    return {
+      kid: key.keyId,
+      sign: async (data: Uint8Array) =>
+        new Uint8Array(
+          await this.token.sign(key, data).catch((e: unknown) => {
+            throw asHttp(e);
+          }),
+        ),
+    };
+  }
+
+  /**
+   * POST /witness: registers one access-policy version of a file's line when it extends the head held
+   * (docs/KEY-SERVICE.md, "The witness"); 200 with a receipt signed by the certification key, or 409
+   * E_FORK with the head it does not extend. Any signed-in person who is not revoked may register.
+   */
+  private async witness(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
+    const signing = (await this.certificationKeys()).at(-1);
+    if (!signing) throw new HttpError('E_NOT_FOUND', 'the witness has no certification key yet');
+    const body = await readBody(req);
+    const client = this.client(req);
+    let caller: Caller | undefined;
+    let claim: WitnessClaim | undefined;
+    try {
+      caller = await this.verifier.verify(req.headers.authorization);
+      const json = parseJson(body);
+      if (!isObj(json) || Object.keys(json).some((k) => !['line', 'pd', 'prev', 'ver'].includes(k)) || !isWitnessClaim(json))
+        throw new HttpError(
+          'E_BAD_REQUEST',
+          'the body is {"line", "pd", "prev", "ver"}: the content id, b64u SHA-256 digests (prev null for version 1), the version',
+        );
+      const c: WitnessClaim = { line: json.line, pd: json.pd, prev: json.prev, ver: json.ver };
+      claim = c;
+      checkRevocations(caller, [(await this.currentPolicy()).revoked], { contentId: c.line });
+      const { registered, head } = await this.state.registerHead(c).catch((e: unknown) => {
+        process.stderr.write(`key-service: the shared state (${this.state.where}) could not register a witness head: ${(e as Error).message}\n`);
+        throw new HttpError('E_STATE_UNAVAILABLE', 'the key service cannot reach its shared state right now; try again shortly');
+      });
+      if (!registered) {
+        const reason = `version ${c.ver} does not extend the version ${head!.ver} the organisation registered for this file: a fork or an old copy`;
+        await this.log.record({ action: 'witness.register', caller, decision: 'deny', code: 'E_FORK', reason, client, line: c.line, ver: c.ver });
+        return { status: 409, body: { code: 'E_FORK', reason, head } };
+      }
+      const receipt = await issueWitnessReceipt(c, { issuer: this.config.baseUrl, signer: this.signer(signing), now: new Date() });
+      await this.log.record({ action: 'witness.register', caller, decision: 'allow', client, line: c.line, ver: c.ver });
+      return { status: 200, body: { kind: WITNESS_KIND, receipt } };
+    } catch (e) {
+      if (!(e instanceof HttpError) || e.code === 'E_LOG_FAILED') throw e;
+      await this.log.record({
+        action: 'witness.register',
+        caller,
+        decision: 'deny',
+        code: e.code,
+        reason: e.reason,
+        client,
+        ...(claim ? { line: claim.line, ver: claim.ver } : {}),
+      });
       throw e;
     }
   }

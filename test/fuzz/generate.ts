@@ -89,9 +89,10 @@ async function workspaceFiles(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'sensitivity-fuzz-seed-'));
   try {
     const memory = homeVersionMemory(tmp);
+    const d = (c: string) => c.repeat(43);
     const signer = { id: alice.id, email: alice.email };
-    await memory.remember('line-1', { history: ['digest-1', 'digest-2', 'digest-3'], signer });
-    await memory.remember('line-2', { history: ['digest-4'], signer });
+    await memory.remember(`cid-1.${d('a')}`, { history: [d('b'), d('c'), d('d')], signer });
+    await memory.remember(`cid-2.${d('e')}`, { history: [d('f')], signer });
     put('versions', 'two.json', readFileSync(versionsPath(tmp)));
     const log = join(tmp, 'audit.log');
     const actor = { id: alice.id, email: alice.email };

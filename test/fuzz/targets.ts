@@ -266,9 +266,10 @@ export const TARGETS: readonly Target[] = [
     async run(input) {
       writeFileSync(versionsPath(versionsHome), input);
       const memory = homeVersionMemory(versionsHome);
-      await memory.head('line-1');
-      await memory.seenInFormat2('cid-1');
-      await memory.remember('line-3', { history: ['digest-5', 'digest-6'], signer: { id: 'fuzz', email: 'fuzz@example.com' } });
+      await memory.head(`cid-1.${'a'.repeat(43)}`);
+      await memory.seenInFormat2('cid-2');
+      await memory.signed(`cid-1.${'a'.repeat(43)}`);
+      await memory.remember(`cid-3.${'g'.repeat(43)}`, { history: ['h'.repeat(43), 'i'.repeat(43)], signer: { id: 'x', email: 'x@example.com' } });
     },
     accepts: coded,
   },

@@ -129,7 +129,7 @@ suite('access panel', () => {
       shared.people.map((p) => [p.email, p.role]),
       [
         // Carol's key is in people.json but not pinned here (nobody granted to her): her claim is not verified (issue 9).
-        ['carol.owner@example.com', 'Owner (unverified key)'],
+        ['carol.owner@example.com', 'Signer (unverified key)'],
         ['alice@example.com', 'Reviewer'],
       ],
     );

@@ -190,10 +190,23 @@ suite('trust (issue 9)', () => {
     assert.equal(theirs.signedBy?.fingerprint, fingerprint(dave.id));
     assert.match(
       theirs.signedBy?.words ?? '',
-      new RegExp(`^an unverified key ${fingerprint(dave.id)} \\(claims to be ${dave.email.replace(/\./g, '\\.')}\\)$`),
+      new RegExp(`^an unverified key ${fingerprint(dave.id)} claiming ${dave.name} <${dave.email.replace(/\./g, '\\.')}>$`),
     );
-    assert.equal(theirs.people[0]?.role, 'Owner (unverified key)');
+    assert.equal(theirs.people[0]?.role, 'Signer (unverified key)');
     assert.equal(theirs.actions.open, true);
+
+    // The Inspect report names the owner only when verified (issue 20): Dave's key is not.
+    const report = async (path: string) => {
+      const file = workspaceUri(path);
+      await vscode.commands.executeCommand('sensitivity.inspect', file);
+      const markdown = (await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: 'sensitivity-inspect', path: `${file.path}.md` }))).getText();
+      return markdown.replace(/\\(.)/g, '$1'); // Markdown escapes undone, to compare with the words
+    };
+    const daves = await report(`${dir}/daves.md.protected`);
+    assert.doesNotMatch(daves, /\| Owner \||_\(owner\)_/);
+    assert.ok(daves.includes(`| Signed by | an unverified key ${fingerprint(dave.id)} claiming ${dave.name} <${dave.email}> |`), daves);
+    assert.ok(daves.includes('_(signer (unverified key))_'), daves);
+    assert.match(await report(mine), /\| Owner \| .+ \(verified, \d{5}/);
   });
 
   test('a forged file (a Viewer re-signed it as owner; a Viewer rewrote its body) is a problem row with its code, not openable', async () => {

@@ -9,7 +9,7 @@
  *   try { … fetch(`${ks.url}/Finance`) … } finally { await ks.stop(); await idp.stop(); }
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
+import { constants, createHash, createPublicKey, publicEncrypt } from 'node:crypto';
 import { writeFileSync, renameSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -229,4 +229,13 @@ export async function startFinanceService(name: string, options: Partial<KeyServ
     await idp.stop();
     throw e;
   }
+}
+
+/** A stand-in for a policy version's digest (b64u SHA-256 of its JWS), for the witness's tests. */
+export const pd = (s: string): string => createHash('sha256').update(s).digest('base64url');
+
+/** POST /witness with a bearer token; the status and the JSON answer. */
+export async function registerAtWitness(url: string, token: string, claim: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const r = await fetch(`${url}/witness`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(claim) });
+  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
 }

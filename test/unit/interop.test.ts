@@ -15,6 +15,7 @@ import { asFormat1, forgedNext, format1Policy, headerOf } from './history-fixtur
 import { createIdentity, publicIdentity, type Identity } from '../../src/core/identity.js';
 import { bytesToHex, drbg, hexToBytes, partsOf, reseal } from '../vectors/fixtures.js';
 import type { DoubleKeyVectorFile } from '../vectors/double-key-vectors.js';
+import { historyPeople, type HistoryVectorFile } from '../vectors/history.js';
 import type { VectorFile } from '../vectors/vectors.js';
 
 const SCRIPT = 'test/interop/open_envelope.py';
@@ -105,6 +106,16 @@ describe('interop with python3-jwcrypto', () => {
       }
     });
   }
+
+  it('judges the access-history vectors as FORMAT.md says: each relation to a seen head, the fork refused, the receipt checked', async () => {
+    const file = JSON.parse(readFileSync('test/vectors/history.json', 'utf8')) as HistoryVectorFile;
+    const { alice, carol } = await historyPeople();
+    for (const r of file.relations) {
+      const out = run(hexToBytes(file.envelopes[r.history]!), alice.sig, carol.encPrivate, undefined, ['--seen', JSON.stringify(file.histories[r.head])]);
+      if (r.relation === 'fork') assert.match(out.stderr, /fork/, `${r.head} → ${r.history}`);
+      else assert.equal(out.out?.standing, r.relation, `${r.head} → ${r.history}: ${out.stderr}`);
+    }
+  });
 
   it("opens every Double Key vector for every grantee with the key service's private key (RSA-OAEP-256, OAEP label), finding both halves", async () => {
     const file = JSON.parse(readFileSync('test/vectors/double-key.json', 'utf8')) as DoubleKeyVectorFile;

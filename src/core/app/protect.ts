@@ -85,7 +85,10 @@ export async function protect(ctx: AppContext, path: string, req: ProtectRequest
       details: { hint: 'give-justification', from: current.label, to: label.name },
     });
   }
-  const defaults = resolveProtectionGrants(policy, label, people);
+  // The label's default grantees are found as a person named by email would be (through the organisation's
+  // directory when the workspace names one), then verified and pinned with the rest below.
+  const defaults: GrantRequest[] = [];
+  for (const d of resolveProtectionGrants(policy, label, people)) defaults.push({ ...d, person: await findGrantee(ctx, policy, people, d.person.email, req) });
   const explicit = await grantRequests(ctx, policy, people, req.grants ?? [], req);
   // Explicit grants win over the label's defaults for the same person.
   const grants = [...defaults.filter((d) => !explicit.some((e) => e.person.id === d.person.id)), ...explicit];

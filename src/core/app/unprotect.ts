@@ -1,11 +1,12 @@
 /** `unprotect`: `FILE.protected` back to the plain `FILE` (needs EXPORT); the label moves to the manifest, or inside a document. */
-import { openEnvelope } from '../envelope/index.js';
+import { openEnvelope, readEnvelopeHeader } from '../envelope/index.js';
 import { isSensitivityError } from '../errors.js';
 import { setLabel } from '../labels/index.js';
 import { isProtectedPath, plainPathOf } from '../paths.js';
 import { findLabel, type Policy, type PolicyLabel } from '../policy/index.js';
 import { actorOf, guarded, requireIdentity, requireProtectedPath, watched, withHandle, keyServiceOf } from './context.js';
 import { labelGoesInside, labelInside, writeLabelInside } from './document-label.js';
+import { checkHistory } from './versions.js';
 import type { AppContext, Cancellable } from './ports.js';
 
 /** Puts `label` inside the unprotected document unless it is there already; false when the document cannot take it. */
@@ -39,8 +40,10 @@ export async function unprotect(ctx: AppContext, path: string, opts: { keep?: bo
   requireProtectedPath(path, isProtectedPath(path));
   const output = plainPathOf(path);
   const opened = await guarded(ctx, path, 'EXPORT', () =>
-    withHandle(ctx, path, (h) =>
-      ctx.files.create(
+    withHandle(ctx, path, async (h) => {
+      // A fork or a format-1 stand-in is not exported as the file's content; an older version is (it reads).
+      await checkHistory(ctx, path, await readEnvelopeHeader(h), 'read');
+      return ctx.files.create(
         output,
         h.mode,
         async (sink) => {
@@ -49,8 +52,8 @@ export async function unprotect(ctx: AppContext, path: string, opts: { keep?: bo
           return result;
         },
         { durable: !opts.keep },
-      ),
-    ),
+      );
+    }),
   );
   const policy = await ctx.store.policy();
   const known = knownLabel(policy, opened.policy.label.id);

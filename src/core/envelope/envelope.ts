@@ -5,6 +5,7 @@
  */
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { base64url, calculateJwkThumbprint } from 'jose';
+import { ownerWords, unverifiedSigner } from '../display.js';
 import { integrityError, SensitivityError } from '../errors.js';
 import type { Identity, PublicIdentity } from '../identity.js';
 import {
@@ -515,7 +516,8 @@ async function ontoChain(
     throw new SensitivityError('E_USAGE', 'the newer version given is not a version of this file');
   }
   if (!holdsOwner(chain.at(-1)!, identity.id)) {
-    throw new SensitivityError('E_RIGHT_MISSING', `only an owner of its newest version can restore it; ask the owner, ${chain.at(-1)!.owner.email}`);
+    const head = chain.at(-1)!.owner;
+    throw new SensitivityError('E_RIGHT_MISSING', `only an owner of its newest version can restore it; ask ${ownerWords(unverifiedSigner(head.id, head)).ask}`);
   }
   return { policy: onto.policy, lineage, witness: onto.witness, chain };
 }
@@ -628,7 +630,8 @@ function changedError(): SensitivityError {
 
 /** The policy grants this identity id, but to an older or other X25519 key than the one presented. */
 function otherKeyError(policy: EnvelopePolicy): SensitivityError {
-  return new SensitivityError('E_NOT_GRANTEE', `your grant names another encryption key than yours; ask the owner, ${policy.owner.email}, to grant you again`);
+  const ask = ownerWords(unverifiedSigner(policy.owner.id, policy.owner)).ask;
+  return new SensitivityError('E_NOT_GRANTEE', `your grant names another encryption key than yours; ask ${ask} to grant you again`);
 }
 
 function bodyParams(

@@ -4,7 +4,7 @@
  * and the witness's access-history heads. Two adapters: files (state-file.ts; the embedded default for a
  * single replica, or replicas on one machine) and PostgreSQL (postgres.ts; replicas anywhere).
  */
-import type { AuditEvent } from '../../core/index.js';
+import type { AuditEvent, WitnessClaim, WitnessHead } from '../../core/index.js';
 import type { Revocations } from '../config.js';
 
 /** What a run-time revocation names. */
@@ -32,6 +32,13 @@ export interface ServiceState {
   certificate(email: string): Promise<string | undefined>;
   /** Appends events to the key access log as one transaction, chained to its last entry; the lines written. */
   appendLog(events: readonly AuditEvent[], now: Date): Promise<string[]>;
+  /** The witness's head for a line (a file's access history), if it registered any version of it. */
+  head(line: string): Promise<WitnessHead | undefined>;
+  /**
+   * Registers `claim` as the line's head when it extends the head held (core's `extendsWitnessHead`),
+   * atomically across replicas; the head it was judged against, and whether it was registered.
+   */
+  registerHead(claim: WitnessClaim): Promise<{ readonly registered: boolean; readonly head: WitnessHead | undefined }>;
   /** The whole access log, oldest first (for `key-service log --verify`). */
   logText(): Promise<string>;
   close(): Promise<void>;

@@ -6,7 +6,7 @@
  * together do not race). `pg` (node-postgres) loads only when the config names a database.
  */
 import type { Pool, PoolClient } from 'pg';
-import { createAuditEntry, type AuditEvent } from '../../core/index.js';
+import { createAuditEntry, extendsWitnessHead, type AuditEvent, type WitnessHead } from '../../core/index.js';
 import type { Revocation, RevocationKind, ServiceState } from './port.js';
 
 /** Advisory lock keys (any two fixed numbers of our own). */
@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS ks_revocations (
   PRIMARY KEY (scope, kind, value));
 CREATE TABLE IF NOT EXISTS ks_certificates (email text PRIMARY KEY, certificate text NOT NULL, at timestamptz NOT NULL DEFAULT now());
 CREATE TABLE IF NOT EXISTS ks_access_log (seq bigint PRIMARY KEY, line text NOT NULL);
+CREATE TABLE IF NOT EXISTS ks_witness_heads (line text PRIMARY KEY, pd text NOT NULL, ver integer NOT NULL, at timestamptz NOT NULL DEFAULT now());
 `;
 
 /** The connection string without its password, for messages. */
@@ -79,6 +80,23 @@ export async function postgresState(url: string, poolSize = 4): Promise<ServiceS
       const r = await pool.query<{ certificate: string }>('SELECT certificate FROM ks_certificates WHERE email = $1', [email]);
       return r.rows[0]?.certificate;
     },
+    async head(line) {
+      const r = await pool.query<WitnessHead>('SELECT pd, ver FROM ks_witness_heads WHERE line = $1', [line]);
+      return r.rows[0] ? { pd: r.rows[0].pd, ver: r.rows[0].ver } : undefined;
+    },
+    registerHead: (claim) =>
+      inTransaction(pool, async (c) => {
+        // One registration per line at a time, across replicas (also for a line's first, when there is no row to lock).
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [claim.line]);
+        const r = await c.query<WitnessHead>('SELECT pd, ver FROM ks_witness_heads WHERE line = $1', [claim.line]);
+        const head = r.rows[0] ? { pd: r.rows[0].pd, ver: r.rows[0].ver } : undefined;
+        if (!extendsWitnessHead(head, claim)) return { registered: false, head };
+        await c.query(
+          'INSERT INTO ks_witness_heads (line, pd, ver) VALUES ($1, $2, $3) ON CONFLICT (line) DO UPDATE SET pd = EXCLUDED.pd, ver = EXCLUDED.ver, at = now()',
+          [claim.line, claim.pd, claim.ver],
+        );
+        return { registered: true, head };
+      }),
     appendLog: (events: readonly AuditEvent[], now: Date) =>
       inTransaction(pool, async (c) => {
         await c.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);

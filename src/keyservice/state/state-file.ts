@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AuditEvent } from '../../core/index.js';
+import { extendsWitnessHead, type AuditEvent, type WitnessHead } from '../../core/index.js';
 import { appendAuditEvents } from '../../node/audit-log.js';
 import { withLock } from '../../node/lock.js';
 import { readTextIfExists, writeFileAtomic } from '../../node/node-io.js';
@@ -20,8 +20,21 @@ const isRevocation = (v: unknown): v is Revocation =>
   ['people', 'contentIds', 'labels'].includes((v as Revocation).kind) &&
   typeof (v as Revocation).value === 'string';
 
+/** The last line of a text file, if it has one (how a rotated log's successor learns where the chain stands). */
+async function lastLine(file: string): Promise<string | undefined> {
+  const text = await readTextIfExists(file).catch(() => undefined);
+  return text?.trimEnd().split('\n').at(-1) || undefined;
+}
+
 export function fileState(folder: string, logFile: string, certificates: string | undefined): ServiceState {
+  /** The log's last line as this process last saw it: a log renamed away (rotated) is continued, not restarted. */
+  let lastLogged: Promise<string | undefined> | undefined;
   const revocationsFile = join(folder, 'revocations.json');
+  const headsFile = join(folder, 'witness-heads.json');
+  const heads = async (): Promise<Record<string, WitnessHead>> => {
+    const text = await readTextIfExists(headsFile);
+    return text === undefined ? {} : (JSON.parse(text) as Record<string, WitnessHead>);
+  };
   const read = async (): Promise<Revocation[]> => {
     const text = await readTextIfExists(revocationsFile);
     if (text === undefined) return [];
@@ -44,7 +57,21 @@ export function fileState(folder: string, logFile: string, certificates: string 
       }),
     putCertificate: (email, certificate) => writeFileAtomic(certificateFile(email), certificate, 0o644),
     certificate: (email) => readTextIfExists(certificateFile(email)),
-    appendLog: (events: readonly AuditEvent[], now: Date) => appendAuditEvents(logFile, events, now),
+    head: async (line) => (await heads())[line],
+    registerHead: (claim) =>
+      withLock(headsFile, async () => {
+        const all = await heads();
+        const head = all[claim.line];
+        if (!extendsWitnessHead(head, claim)) return { registered: false, head };
+        if (head?.pd !== claim.pd) await writeFileAtomic(headsFile, JSON.stringify({ ...all, [claim.line]: { pd: claim.pd, ver: claim.ver } }) + '\n', 0o644);
+        return { registered: true, head };
+      }),
+    async appendLog(events: readonly AuditEvent[], now: Date) {
+      lastLogged ??= lastLine(logFile);
+      const lines = await appendAuditEvents(logFile, events, now, await lastLogged);
+      lastLogged = Promise.resolve(lines.at(-1));
+      return lines;
+    },
     logText: () => readFile(logFile, 'utf8'),
     close: async () => undefined,
   };

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createIdentity, publicIdentity } from '../../../src/core/index.js';
 import { startIdp, type TestIdp } from '../../support/idp.js';
-import { sealTo, startKeyService, type PublicKeyResponse, type TestKeyService } from '../../support/key-service.js';
+import { pd, registerAtWitness, sealTo, startKeyService, type PublicKeyResponse, type TestKeyService } from '../../support/key-service.js';
 import { hasPostgres, startPostgres, type TestPostgres } from '../../support/postgres.js';
 
 const KEY = 'Finance';
@@ -86,6 +86,22 @@ describe('key service: two replicas sharing PostgreSQL', { timeout: 180_000, ski
     assert.equal(r.status, 200, await r.text());
     const got = await fetch(`${b.url}/directory/alice@example.com`);
     assert.equal(got.status, 200);
+  });
+
+  it('the witness holds one head per file across replicas: of two racing versions 2, one is registered, the other is E_FORK', async () => {
+    const line = 'shared-content';
+    assert.equal((await registerAtWitness(a.url, token, { line, pd: pd('s1'), prev: null, ver: 1 })).status, 200);
+    let prev = pd('s1');
+    for (let ver = 2; ver <= 6; ver++) {
+      const claims = ['a', 'b'].map((r) => ({ line, pd: pd(`s${ver}-${r}`), prev, ver }));
+      const [x, y] = await Promise.all([registerAtWitness(a.url, token, claims[0]), registerAtWitness(b.url, token, claims[1])]);
+      assert.deepEqual([x.status, y.status].sort(), [200, 409], `version ${ver}: ${JSON.stringify([x.json, y.json])}`);
+      const winner = x.status === 200 ? claims[0]! : claims[1]!;
+      assert.deepEqual((x.status === 409 ? x : y).json.head, { pd: winner.pd, ver });
+      const head = (await (await fetch(`${b.url}/witness/${line}`)).json()) as { head: unknown };
+      assert.deepEqual(head.head, { pd: winner.pd, ver });
+      prev = winner.pd;
+    }
   });
 
   it('both replicas write one hash chain in the database', async () => {
