@@ -23,12 +23,15 @@ export type {
 } from './ports.js';
 export {
   accessEntries,
+  actionRefusal,
   expiryRefusal,
   inspect,
   mayAcceptRestore,
   mayChangeExpiry,
+  mayDo,
   restoreRefusal,
   type AccessEntry,
+  type FileAction,
   type PolicyVersionView,
   type ProtectedInfo,
   type SignerView,
