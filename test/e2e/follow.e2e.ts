@@ -94,7 +94,7 @@ scenario('a paste from Highly Confidential into General offers to raise the labe
   await page.locator('.action-widget .monaco-list-row', { hasText: 'Keep the label (give a reason)…' }).first().click();
   await page.locator('.quick-input-widget input').fill('Sample figures, already public');
   await page.keyboard.press('Enter');
-  await editor.locator('.squiggly-warning').waitFor({ state: 'detached' });
+  await editor.locator('.squiggly-warning').first().waitFor({ state: 'detached' }); // one per pasted line
   const audit = await fs.readFile(join(wb.demo.home, 'audit.jsonl'), 'utf8');
   assert.match(audit, /"action":"paste\.keep".*"justification":"Sample figures, already public"/);
 

@@ -18,7 +18,8 @@ const OTHER_REASON = 'Other (explain)…';
 export async function askJustification(what: string): Promise<string | undefined> {
   const title = 'Justify Lowering the Label';
   const prompt = `${what}. Your organisation's policy asks why; the reason is recorded in the audit log.`;
-  const picked = await vscode.window.showQuickPick([...DOWNGRADE_REASONS, OTHER_REASON], { title, placeHolder: prompt, ignoreFocusOut: true });
+  const items = [...DOWNGRADE_REASONS, OTHER_REASON].map((label) => ({ label }));
+  const picked = (await vscode.window.showQuickPick(items, { title, placeHolder: prompt, ignoreFocusOut: true }))?.label;
   if (picked !== OTHER_REASON) return picked;
   const own = await vscode.window.showInputBox({
     title,
