@@ -18,8 +18,9 @@ const cliOptions = {
   // `import()` becomes a lazily evaluated part of the bundle (a command group, a built-in loaded late): dist/cli.js
   // runs this bundle as a vm.Script, where import() would need an experimental loader option.
   supported: { 'dynamic-import': false },
-  // The key service's native PKCS#11 binding loads from node_modules, only when a key-service command runs.
-  external: ['pkcs11js'],
+  // The key service's native PKCS#11 binding and its PostgreSQL client load from node_modules, only when a
+  // key-service command runs (and pg only when the config names a database).
+  external: ['pkcs11js', 'pg'],
 };
 
 /**
@@ -66,6 +67,16 @@ const targets = [
     // 28% smaller and a run costs 2.6% fewer instructions (callgrind, issue 11); names stay readable.
     minifyWhitespace: true,
     minifySyntax: true,
+  },
+  {
+    ...common,
+    // pdf.js (by far the largest code we ship), loaded only when a scan meets a PDF (src/node/pdf-text-loader.ts),
+    // by the CLI and the extension alike; names minified too in production (it keeps the .vsix under its budget).
+    entryPoints: { 'pdf-text': 'src/node/pdf-text.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
   },
   {
     ...common,

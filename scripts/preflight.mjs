@@ -10,6 +10,7 @@ import { existsSync, readdirSync } from 'node:fs';
 
 const onPath = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 const python = (module) => spawnSync('/usr/bin/python3', ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
+const perl = (module) => spawnSync('perl', [`-M${module}`, '-e1'], { stdio: 'ignore' }).status === 0;
 const postgres = () => {
   try {
     return readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/postgres`));
@@ -36,6 +37,7 @@ export const REQUIREMENTS = [
   { pkg: 'poppler-utils', why: 'reading PDFs independently', ok: () => onPath('pdftotext') },
   { pkg: 'qpdf', why: 'checking PDFs', ok: () => onPath('qpdf') },
   { pkg: 'libreoffice-writer-nogui', why: 'Office documents written by another suite', ok: () => onPath('soffice') },
+  { pkg: 'libarchive-zip-perl', why: 'exiftool reading inside .docx/.xlsx/.pptx', ok: () => perl('Archive::Zip') },
   { pkg: 'gnupg', why: 'a benchmark baseline', ok: () => onPath('gpg') },
 ];
 

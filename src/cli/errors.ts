@@ -23,6 +23,8 @@ const HINTS: Readonly<Record<ErrorHint, string>> = {
   migrate: 'an owner who checked it is the genuine file runs `sensitivity migrate FILE.protected` once',
   'sign-in': 'sign in with `sensitivity login` (`sensitivity login --device` on a machine without a browser)',
   'ask-admin': 'ask your administrator about the key service named here',
+  'protect-anew':
+    'protect its content again as a new file, with the people who should have access: `sensitivity unprotect FILE.protected`, then `sensitivity protect FILE --grant EMAIL=ROLE…` (copies of the old file keep their old access)',
 };
 
 /** One line for stderr: where, what, what to do, and the stable code. Untrusted parts escaped. */

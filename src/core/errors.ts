@@ -64,10 +64,18 @@ export const ERROR_CODES = {
   E_WORKSPACE_UNSAFE: 4,
   /** An organisation certificate does not verify (signature, pinned key, issuer, times, identity). */
   E_CERTIFICATE_INVALID: 4,
+  /** An organisation witness receipt does not verify (signature, pinned key, issuer, or another file or version). */
+  E_WITNESS_INVALID: 4,
   /** The organisation's certification key is not the one pinned (or the one the workspace policy names); details: both fingerprints. */
   E_ORG_KEY_CHANGED: 4,
   /** The key service's config file is not valid (the service keeps its last good one). */
   E_CONFIG_INVALID: 4,
+  /** An Office document or PDF that cannot be parsed (truncated, corrupt, not what its name says): nothing was written to it. */
+  E_DOCUMENT_INVALID: 4,
+  /** An encrypted Office document or PDF: its text and label cannot be read or written without its password. */
+  E_DOCUMENT_ENCRYPTED: 4,
+  /** A document past a safety bound (a zip bomb's expansion, a part or a file too large): refused, not read. */
+  E_DOCUMENT_LIMIT: 4,
   // 1: anything else that is not the caller's fault.
   E_IDENTITY_EXISTS: 1,
   E_PERSON_UNKNOWN: 1,
@@ -80,6 +88,8 @@ export const ERROR_CODES = {
   E_LOCKED: 1,
   E_CANCELLED: 1,
   E_POLICY_MISMATCH: 1,
+  /** The file's history of access changes fills the format's 1 MiB of metadata: no further change fits; protect its content anew. */
+  E_HISTORY_FULL: 1,
   /** The protected file's policy changed (grant, revoke, expiry) since the writer opened it: reopen, then save. */
   E_FILE_CHANGED: 1,
   /** Organisation sign-in: the identity provider could not be reached (details: issuer). */
@@ -94,6 +104,8 @@ export const ERROR_CODES = {
   E_KEYSERVICE_PROTOCOL: 1,
   /** The organisation's directory has no (current) certificate for that email: they have not published their identity. */
   E_DIRECTORY_NOT_LISTED: 1,
+  /** This build cannot read that kind of document (a package without dist/pdf-text.js reads no PDF text). */
+  E_DOCUMENT_UNAVAILABLE: 1,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -125,7 +137,8 @@ export type ErrorHint =
   | 'fix-permissions'
   | 'retry'
   | 'sign-in'
-  | 'ask-admin';
+  | 'ask-admin'
+  | 'protect-anew';
 
 /** Structured facts about an error, for hosts to render (names, labels, emails: untrusted, escape them). */
 export interface ErrorDetails {

@@ -31,3 +31,4 @@ export * from './org/index.js';
 export { compileGlobs, globToRegExp, matchesGlob } from './glob.js';
 export * from './envelope/index.js';
 export * from './detect/index.js';
+export * from './documents/index.js';

@@ -2,6 +2,7 @@
  * Usage rights and roles, with Microsoft Purview's names, and the one access decision both hosts call.
  * Only VIEW is enforced by cryptography (no slot, no key); every other right is enforced here, by the client.
  */
+import { ownerWords, unverifiedSigner, type Signer } from './display.js';
 import { SensitivityError, type ErrorDetails } from './errors.js';
 
 export const RIGHTS = ['VIEW', 'EDIT', 'EXTRACT', 'PRINT', 'EXPORT', 'VIEWRIGHTSDATA', 'EDITRIGHTSDATA', 'OWNER'] as const;
@@ -68,8 +69,10 @@ export type AccessDecision = { readonly allowed: true; readonly rights: readonly
  * The one access decision: may the identity `kid` exercise `right` on this content at `now`?
  * Expiry binds everyone, owners included: the content itself has a lifetime.
  */
-export function decideAccess(subject: AccessSubject, kid: string | undefined, right: Right, now: Date): AccessDecision {
-  const owner = subject.owner.name ? `${subject.owner.name} <${subject.owner.email}>` : subject.owner.email;
+export function decideAccess(subject: AccessSubject, kid: string | undefined, right: Right, now: Date, signer?: Signer): AccessDecision {
+  // Who to ask: "the owner" only when the caller verified the signing key (`signer`, from their pins).
+  const words = ownerWords(signer ?? unverifiedSigner(subject.owner.kid, subject.owner));
+  const owner = words.who;
   if (kid === undefined) {
     return { allowed: false, code: 'E_NO_IDENTITY', reason: 'you have no identity yet', rights: [], details: { hint: 'create-identity' } };
   }
@@ -77,13 +80,13 @@ export function decideAccess(subject: AccessSubject, kid: string | undefined, ri
   const rights = grant ? normalizeRights(grant.rights) : [];
   const details = { hint: 'ask-owner', owner, ownerEmail: subject.owner.email, rights, right } as const;
   if (!grant) {
-    return { allowed: false, code: 'E_NOT_GRANTEE', reason: `you are not granted access; ask the owner, ${owner}`, rights, details };
+    return { allowed: false, code: 'E_NOT_GRANTEE', reason: `you are not granted access; ask ${words.ask}`, rights, details };
   }
   if (subject.expires !== undefined && now.getTime() >= subject.expires * 1000) {
     const when = new Date(subject.expires * 1000).toISOString();
     // Say what is true: either an owner can still extend it, or nobody can open it again.
     const reason = subject.renewable
-      ? `access expired on ${when}; an owner (${owner}) can still extend it`
+      ? `access expired on ${when}; an owner can still extend it: ask ${words.ask}`
       : `access expired on ${when}; it cannot be extended, so nobody can open it any more, its owners included`;
     return { allowed: false, code: 'E_EXPIRED', reason, rights, details: { ...details, expired: when, renewable: subject.renewable ? 'yes' : 'no' } };
   }
@@ -91,7 +94,7 @@ export function decideAccess(subject: AccessSubject, kid: string | undefined, ri
     return {
       allowed: false,
       code: 'E_RIGHT_MISSING',
-      reason: `your rights (${rights.join(', ')}) do not include ${right}; ask the owner, ${owner}`,
+      reason: `your rights (${rights.join(', ')}) do not include ${right}; ask ${words.ask}`,
       rights,
       details,
     };

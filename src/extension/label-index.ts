@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import { posixRelative } from '../node/paths.js';
 import type { LabelsManifest, Policy, PolicyLabel } from '../core/index.js';
-import type { FileAction, ProtectedInfo } from '../core/app/index.js';
+import type { FileAction, LabeledFile, ProtectedInfo } from '../core/app/index.js';
+import { documentKindOf } from '../core/documents/formats.js';
 import type { Services } from './services.js';
 import { editorUriOf, envelopeUriOf, isEnvelopeUri } from './protected/uris.js';
 
@@ -34,6 +35,8 @@ export interface FileLabel {
   readonly setBy?: { readonly email: string; readonly name?: string };
   readonly setAt?: string;
   readonly justification?: string;
+  /** For a label carried inside an Office document or PDF (MSIP metadata): its Purview label GUID and tenant. */
+  readonly document?: LabeledFile['document'];
   /** The policy requires a label here and the file has none. */
   readonly missingMandatory: boolean;
   /** The label requires protection and the file is still plaintext: a warning until it is protected. */
@@ -66,12 +69,17 @@ const ROLLED_BACK_CONTEXT = 'sensitivity.rolledBack';
  */
 const MAY_CONTEXT: Readonly<Record<FileAction, string>> = { share: 'sensitivity.mayShare', unprotect: 'sensitivity.mayUnprotect' };
 
+/** Office documents and PDFs, whose label may live inside them (src/core/documents/formats.ts). */
+export const DOCUMENT_GLOB = '**/*.{docx,docm,dotx,dotm,xlsx,xlsm,xltx,xltm,pptx,pptm,potx,potm,ppsx,ppsm,pdf,DOCX,XLSX,PPTX,PDF}';
+
 export class LabelIndex implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.Uri[] | undefined>();
   /** Fires with the URIs whose label may have changed (disk and editor URIs), or undefined for "any file". */
   readonly onDidChange = this.changed.event;
   private readonly roots = new Map<string, RootState>();
   private readonly envelopes = new Map<string, Promise<ProtectedInfo>>();
+  /** Labels inside documents, per file, until the file changes. */
+  private readonly documents = new Map<string, Promise<LabeledFile | undefined>>();
   /** URI paths of envelopes older than a version you have opened (E_ROLLBACK), as the `ROLLED_BACK_CONTEXT` key. */
   private readonly rolledBack = new Set<string>();
   /** URI paths (envelope and editor) of protected files on which you may act, per `MAY_CONTEXT` key. */
@@ -91,6 +99,7 @@ export class LabelIndex implements vscode.Disposable {
       this.changed.fire(undefined);
     };
     const onEnvelope = (uri: vscode.Uri) => this.invalidate([uri]);
+    const documents = vscode.workspace.createFileSystemWatcher(DOCUMENT_GLOB);
     this.subscriptions.push(
       settings,
       settingsDir,
@@ -103,6 +112,10 @@ export class LabelIndex implements vscode.Disposable {
       envelopes.onDidChange(onEnvelope),
       envelopes.onDidCreate(onEnvelope),
       envelopes.onDidDelete(onEnvelope),
+      documents,
+      documents.onDidChange(onEnvelope),
+      documents.onDidCreate(onEnvelope),
+      documents.onDidDelete(onEnvelope),
       services.identities.onDidChange(() => {
         this.envelopes.clear();
         this.changed.fire(undefined);
@@ -121,6 +134,7 @@ export class LabelIndex implements vscode.Disposable {
     for (const u of uris) {
       const disk = envelopeUriOf(u);
       this.envelopes.delete(disk.fsPath);
+      this.documents.delete(disk.fsPath);
       for (const root of this.roots.keys()) if (posixRelative(root, disk.fsPath) !== undefined) this.roots.delete(root);
       fired.push(disk);
       if (isEnvelopeUri(disk)) fired.push(editorUriOf(disk));
@@ -132,6 +146,7 @@ export class LabelIndex implements vscode.Disposable {
   invalidateAll(): void {
     this.roots.clear();
     this.envelopes.clear();
+    this.documents.clear();
     this.changed.fire(undefined);
   }
 
@@ -191,6 +206,22 @@ export class LabelIndex implements vscode.Disposable {
     return info;
   }
 
+  /** The label inside a document (Office, PDF), read once until the file changes; undefined when it carries none. */
+  private labelInside(disk: vscode.Uri): Promise<LabeledFile | undefined> {
+    let found = this.documents.get(disk.fsPath);
+    if (!found) {
+      found = (async () => {
+        const { app } = await this.services.core();
+        const s = await this.services.session(disk);
+        const f = await app.plainLabelOf(s, s.workspace.relPath(disk.fsPath));
+        return f?.document ? f : undefined;
+      })();
+      found.catch(() => this.documents.delete(disk.fsPath));
+      this.documents.set(disk.fsPath, found);
+    }
+    return found;
+  }
+
   /** Keeps the Explorer's "Accept Restored Version" entry on exactly the rolled-back envelopes seen so far. */
   private noteRollback(disk: vscode.Uri, rolledBack: boolean): void {
     if (rolledBack === this.rolledBack.has(disk.path)) return;
@@ -219,20 +250,23 @@ export class LabelIndex implements vscode.Disposable {
     if (rel === undefined || rel.startsWith('.sensitivity/')) return undefined;
     const root = this.root(rootPath);
     const labels = await root.labels;
+    const file = { uri: disk, root: rootPath, rel, missingMandatory: false };
+    // A label the file carries itself (envelope, document): the policy's view of it, else its own name.
+    const carried = (l: { id: string; name: string }) => {
+      const known = labels.get(l.id);
+      return { label: known ? shownLabel(known) : { id: l.id, displayName: l.name }, known };
+    };
     if (isEnvelopeUri(disk)) {
       const info = await this.protectedInfo(disk);
-      const known = labels.get(info.label.id);
-      return {
-        uri: disk,
-        root: rootPath,
-        rel,
-        label: known ? shownLabel(known) : { id: info.label.id, displayName: info.label.name },
-        protected: info,
-        missingMandatory: false,
-        protectionMissing: false,
-      };
+      return { ...file, label: carried(info.label).label, protected: info, protectionMissing: false };
     }
     const core = await this.services.core();
+    const inside = documentKindOf(rel) ? await this.labelInside(disk) : undefined;
+    if (inside) {
+      const { label, known } = carried(inside.label);
+      const protectionMissing = known !== undefined && core.requiresProtection(known);
+      return { ...file, label, ...(inside.setAt ? { setAt: inside.setAt } : {}), document: inside.document, protectionMissing };
+    }
     const entry = core.getLabel(await root.manifest, rel);
     const known = entry ? labels.get(entry.label) : undefined;
     return {

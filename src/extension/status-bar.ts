@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { escapeMarkdown } from './ui/markdown.js';
-import { signerWords } from '../core/display.js';
+import { ownerWords, signerWords } from '../core/display.js';
 import { RIGHT_WORDS } from '../shared/words.js';
 import type { FindingsRegistry } from './findings.js';
 import type { FileLabel, LabelIndex, ShownLabel } from './label-index.js';
@@ -53,11 +53,8 @@ export function tooltipOf(f: FileLabel, outranked?: Outranked): vscode.MarkdownS
   if (p) {
     const rights = p.yourRights.includes('OWNER') ? 'everything (owner)' : p.yourRights.map((r) => RIGHT_WORDS[r]).join(', ');
     lines.push('', '---', '');
-    lines.push(
-      p.signedBy.verified
-        ? `Owner: ${escapeMarkdown(identityDisplay(p.owner))}  `
-        : `Signed by an unverified key ${p.signedBy.fingerprint} (claims ${escapeMarkdown(p.owner.email)})  `,
-    );
+    const owner = ownerWords(p.signedBy);
+    lines.push(`${owner.title}: ${escapeMarkdown(owner.who)}  `);
     if (p.lastWrittenBy)
       lines.push(`Last written by ${escapeMarkdown(signerWords(p.lastWrittenBy.signer))}, ${escapeMarkdown(new Date(p.lastWrittenBy.at).toLocaleString())}  `);
     if (p.notice) lines.push(`$(info) ${escapeMarkdown(p.notice)}  `);
@@ -66,6 +63,11 @@ export function tooltipOf(f: FileLabel, outranked?: Outranked): vscode.MarkdownS
       lines.push(`${p.expired ? '$(error) Expired' : 'Expires'} ${escapeMarkdown(new Date(p.expires).toLocaleString())} (${relativeDays(p.expires)})  `);
     lines.push(`Access: ${p.grants.length} ${p.grants.length === 1 ? 'person' : 'people'}`);
     if (p.doubleKey) lines.push('', `$(key) **Double Key**: opening also needs your organisation's key service, ${escapeMarkdown(p.doubleKey.url)}`);
+  } else if (f.document) {
+    lines.push('', `Carried inside the document as Microsoft Purview label \`${escapeMarkdown(f.document.purviewId)}\`, where Office reads it`);
+    if (f.label?.rank === undefined) lines.push('', "$(warning) This label is not in the workspace's policy.");
+    if (f.document.foreignTenant) lines.push('', `$(warning) Set by another organisation (tenant \`${escapeMarkdown(f.document.tenantId)}\`).`);
+    if (f.setAt) lines.push('', `Labeled on ${escapeMarkdown(new Date(f.setAt).toLocaleDateString())}`);
   } else if (f.setBy) {
     lines.push('', `Labeled by ${escapeMarkdown(identityDisplay(f.setBy))}${f.setAt ? ` on ${escapeMarkdown(new Date(f.setAt).toLocaleDateString())}` : ''}`);
     if (f.justification) lines.push('', `Justification: _${escapeMarkdown(f.justification)}_`);
@@ -109,10 +111,14 @@ export class LabelStatusBar implements vscode.Disposable {
     void this.update();
   }
 
-  /** The active editor's file: a text editor's, or the protected-file page's (no text editor then). */
+  /**
+   * The active editor's file: a text editor's, or else the active tab's — the protected-file page, or a
+   * document VS Code shows as binary (a .docx, a .pdf: no text editor then).
+   */
   private activeUri(): vscode.Uri | undefined {
     const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-    const uri = vscode.window.activeTextEditor?.document.uri ?? (tab instanceof vscode.TabInputCustom ? tab.uri : undefined);
+    const tabUri = tab instanceof vscode.TabInputCustom || tab instanceof vscode.TabInputText ? tab.uri : undefined;
+    const uri = vscode.window.activeTextEditor?.document.uri ?? tabUri;
     return uri && (uri.scheme === 'file' || uri.scheme === PROTECTED_SCHEME) ? uri : undefined;
   }
 

@@ -1,17 +1,18 @@
 /**
  * The key access log: one hash-chained JSON line per decrypt or certification request, the audit log's
- * format and code (src/core/audit, src/node/audit-log.ts), so `key-service log --verify` is the audit
- * log's verification. Replicas on one machine may share the file: appends take the audit log's lock.
- * Under load, requests that arrive while a write is under way are written together by the next one
- * (group commit: one lock, one fsync); each request still waits until its own line is on disk.
+ * format and code (src/core/audit), so `key-service log --verify` is the audit log's verification. The
+ * lines go to the shared state (state/port.ts): a file (replicas on one machine share it under the audit
+ * log's lock) or PostgreSQL (one chain across every replica). Under load, requests that arrive while a
+ * write is under way are written together by the next one (group commit: one lock or transaction, one
+ * fsync); each request still waits until its own line is stored.
  */
 import type { AuditEvent, JsonValue } from '../core/index.js';
-import { appendAuditEvents } from '../node/audit-log.js';
 import { HttpError } from './http-error.js';
+import type { ServiceState } from './state/port.js';
 import type { Caller } from './tokens.js';
 
 export interface AccessRecord {
-  readonly action: 'key.decrypt' | 'directory.certify';
+  readonly action: 'key.decrypt' | 'directory.certify' | 'witness.register';
   readonly caller: Caller | undefined;
   readonly decision: 'allow' | 'deny';
   /** The stable code of a denial. */
@@ -31,7 +32,7 @@ export class AccessLog {
   private writing = false;
 
   constructor(
-    private readonly file: string,
+    private readonly state: ServiceState,
     private readonly stdout: boolean,
   ) {}
 
@@ -51,8 +52,7 @@ export class AccessLog {
       const batch = this.queue;
       this.queue = [];
       try {
-        const lines = await appendAuditEvents(
-          this.file,
+        const lines = await this.state.appendLog(
           batch.map((p) => p.event),
           new Date(),
         );

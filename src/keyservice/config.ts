@@ -3,6 +3,7 @@
  * `policy` part (who may use which key, revocations, cache and certificate lifetimes) is reloaded while
  * the service runs; the rest (listen address, token, IdP, log, directory folder) needs a restart.
  */
+import { dirname } from 'node:path';
 import { SensitivityError } from '../core/errors.js';
 import { isKeyName, RESERVED_NAMES } from './names.js';
 
@@ -53,7 +54,10 @@ export interface ServiceConfig {
     readonly groupsClaim: string;
     readonly rolesClaim: string;
   };
-  readonly accessLog: { readonly file: string; readonly stdout: boolean };
+  /** `file` is the log in file mode (with a database, the log is in the database and `file` is unused). */
+  readonly accessLog: { readonly file: string | undefined; readonly stdout: boolean };
+  /** Where the shared state lives: files in a folder (the default), or PostgreSQL (docs/KEY-SERVICE.md, "Shared state"). */
+  readonly state: { readonly kind: 'file'; readonly folder: string } | { readonly kind: 'postgres'; readonly url?: string; readonly urlEnv: string };
   /** The certification key (an ec-p256 key in the token) and where certificates are kept. */
   readonly directory?: { readonly key: string; readonly folder: string };
   readonly policy: Policy;
@@ -168,7 +172,19 @@ export function parseConfig(text: string, file: string): ServiceConfig {
   } catch (e) {
     throw fail(file, '', `is not JSON (${(e as Error).message})`);
   }
-  const r = Reader.root(json, file).only('listen', 'baseUrl', 'trustProxy', 'pkcs11', 'oidc', 'accessLog', 'keys', 'revoked', 'cacheSeconds', 'directory');
+  const r = Reader.root(json, file).only(
+    'listen',
+    'baseUrl',
+    'trustProxy',
+    'pkcs11',
+    'oidc',
+    'accessLog',
+    'keys',
+    'revoked',
+    'cacheSeconds',
+    'directory',
+    'state',
+  );
   const listen = r.obj('listen').only('host', 'port');
   const p = r.obj('pkcs11').only('module', 'token', 'pinEnv', 'pinFile', 'sessions');
   const o = r.obj('oidc').only('issuer', 'audience', 'authorization', 'clockSkewSeconds', 'emailClaim', 'groupsClaim', 'rolesClaim');
@@ -181,6 +197,14 @@ export function parseConfig(text: string, file: string): ServiceConfig {
     keys.set(name, { allow: allowRules(k.obj('allow')), revoked: revocations(k.has('revoked') ? k.obj('revoked') : undefined) });
   }
   const d = r.has('directory') ? r.obj('directory').only('key', 'folder', 'certificateSeconds', 'allow') : undefined;
+  const st = r.has('state') ? r.obj('state').only('folder', 'postgres') : undefined;
+  const pgr = st?.has('postgres') ? st.obj('postgres').only('url', 'urlEnv') : undefined;
+  if (st && pgr && st.has('folder')) throw fail(file, '/state', 'names a folder and a database: one or the other');
+  const logFile = pgr ? log.optStr('file') : log.str('file');
+  const pgUrl = pgr?.optStr('url');
+  const state: ServiceConfig['state'] = pgr
+    ? { kind: 'postgres', ...(pgUrl ? { url: pgUrl } : {}), urlEnv: pgr.str('urlEnv', 'SENSITIVITY_KS_DATABASE_URL') }
+    : { kind: 'file', folder: st?.optStr('folder') ?? dirname(logFile!) };
   const pinFile = p.optStr('pinFile');
   return {
     listen: { host: listen.str('host', '127.0.0.1'), port: listen.int('port', 0, 0, 65535) },
@@ -202,7 +226,8 @@ export function parseConfig(text: string, file: string): ServiceConfig {
       groupsClaim: o.str('groupsClaim', 'groups'),
       rolesClaim: o.str('rolesClaim', 'roles'),
     },
-    accessLog: { file: log.str('file'), stdout: log.bool('stdout', true) },
+    accessLog: { file: logFile, stdout: log.bool('stdout', true) },
+    state,
     ...(d ? { directory: { key: d.str('key'), folder: d.str('folder') } } : {}),
     policy: {
       keys,
@@ -230,6 +255,7 @@ export function restartOnlyChanges(a: ServiceConfig, b: ServiceConfig): string[]
     oidc: c.oidc,
     accessLog: c.accessLog,
     directory: c.directory,
+    state: c.state,
   });
   const x = fixed(a) as Record<string, unknown>;
   const y = fixed(b) as Record<string, unknown>;

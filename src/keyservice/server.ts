@@ -3,18 +3,30 @@
  * `POST /{key}/{keyId}/decrypt`) and the certified directory. Stateless: its state is the token, the
  * config file and the files it writes (access log, certificates), so replicas run behind a load balancer.
  */
-import { createHash } from 'node:crypto';
 import { watchFile, unwatchFile } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { join } from 'node:path';
-import { fingerprint, issueCertificate, parsePublicIdentity, verifyCertificate, verifyIdentity, type PublicIdentity } from '../core/index.js';
-import { readTextIfExists, writeFileAtomic } from '../node/node-io.js';
+import {
+  fingerprint,
+  isWitnessClaim,
+  issueCertificate,
+  issueWitnessReceipt,
+  parsePublicIdentity,
+  verifyCertificate,
+  verifyIdentity,
+  WITNESS_KIND,
+  type CertificateSigner,
+  type PublicIdentity,
+  type WitnessClaim,
+} from '../core/index.js';
 import { AccessLog, type AccessRecord } from './access-log.js';
 import { admits, authoriseDecrypt, checkRevocations, type RequestContext } from './authorise.js';
-import { parseConfig, restartOnlyChanges, type Policy, type ServiceConfig } from './config.js';
+import { parseConfig, restartOnlyChanges, type Policy, type Revocations, type ServiceConfig } from './config.js';
 import { RetiredError, Token, TokenUnavailableError, type KeyVersion } from './hsm.js';
 import { DECRYPT_REASON, HttpError, hsmUnavailable, RETRY_AFTER_SECONDS } from './http-error.js';
+import { ALL_KEYS, revocationsFor, type Revocation, type ServiceState } from './state/port.js';
+import { fileState } from './state/state-file.js';
+import { postgresState } from './state/postgres.js';
 import { TokenVerifier, type Caller } from './tokens.js';
 
 const MAX_BODY = 64 * 1024;
@@ -22,6 +34,8 @@ const MAX_BODY = 64 * 1024;
 const KEYS_TTL_MS = 1000;
 /** How often the config file is checked for changes. */
 const CONFIG_POLL_MS = 250;
+/** How long run-time revocations read from the shared state are reused (a revocation takes effect within this). */
+const REVOCATIONS_TTL_MS = 1000;
 /** OAEP label prefix binding a content id and label into a Double Key secret (docs/KEY-SERVICE.md, "Binding"). */
 const BINDING = 'sensitivity-dke/1';
 /** A content id or label: 1 to 256 characters, none a control character. */
@@ -118,13 +132,47 @@ export class KeyService {
   private readonly log: AccessLog;
   private readonly keys = new Map<string, { at: number; versions: KeyVersion[] }>();
 
+  private revoked: { at: number; all: Promise<readonly Revocation[]> } | undefined;
+
   constructor(
     private readonly config: ServiceConfig,
     private readonly token: Token,
+    private readonly state: ServiceState,
   ) {
     this.policy = config.policy;
     this.verifier = new TokenVerifier(config.oidc);
-    this.log = new AccessLog(config.accessLog.file, config.accessLog.stdout);
+    this.log = new AccessLog(state, config.accessLog.stdout);
+  }
+
+  /** A shared-state operation; its failure is a fault (503 E_STATE_UNAVAILABLE, one line on stderr), never an answer. */
+  private async fromState<T>(what: string, op: Promise<T>): Promise<T> {
+    try {
+      return await op;
+    } catch (e) {
+      process.stderr.write(`key-service: the shared state (${this.state.where}) failed to ${what}: ${(e as Error).message}\n`);
+      throw new HttpError('E_STATE_UNAVAILABLE', 'the key service cannot reach its shared state right now; try again shortly');
+    }
+  }
+
+  /**
+   * The config's policy with the run-time revocations of the shared state added (re-read at most every
+   * REVOCATIONS_TTL_MS). A state that cannot be read is a fault (503 E_STATE_UNAVAILABLE), never "not revoked".
+   */
+  private async currentPolicy(): Promise<Policy> {
+    if (!this.revoked || Date.now() - this.revoked.at >= REVOCATIONS_TTL_MS) {
+      const all = this.state.revocations();
+      all.catch(() => (this.revoked = undefined));
+      this.revoked = { at: Date.now(), all };
+    }
+    const all = await this.fromState('read revocations', this.revoked.all);
+    if (all.length === 0) return this.policy;
+    const merge = (a: Revocations, b: Revocations): Revocations => ({
+      people: [...a.people, ...b.people.map((p) => p.toLowerCase())],
+      contentIds: [...a.contentIds, ...b.contentIds],
+      labels: [...a.labels, ...b.labels],
+    });
+    const keys = new Map([...this.policy.keys].map(([name, k]) => [name, { ...k, revoked: merge(k.revoked, revocationsFor(all, name)) }]));
+    return { ...this.policy, keys, revoked: merge(this.policy.revoked, revocationsFor(all, undefined)) };
   }
 
   /** Takes the policy of a re-read config; says what else changed and needs a restart. */
@@ -191,6 +239,17 @@ export class KeyService {
         if (!(await this.token.ready())) throw hsmUnavailable();
         return send(res, 200, { status: 'ready' });
       }
+      if (word(0) === 'witness' && parts.length === 1) {
+        route('POST');
+        const r = await this.witness(req);
+        return send(res, r.status, r.body);
+      }
+      if (word(0) === 'witness' && parts.length === 2) {
+        route('GET');
+        const head = await this.fromState('read a witness head', this.state.head(parts[1]!));
+        if (!head) throw new HttpError('E_NOT_FOUND', 'the witness has registered no version of that file');
+        return send(res, 200, { head });
+      }
       if (word(0) === 'directory' && parts.length === 1) {
         if (method === 'GET') return send(res, 200, await this.directoryKeys());
         route('POST');
@@ -243,7 +302,7 @@ export class KeyService {
       ctx = parsed.ctx;
       if (parsed.value.length !== Buffer.from(version.publicJwk.n as string, 'base64url').length)
         throw new HttpError('E_BAD_REQUEST', `value must be ${Buffer.from(version.publicJwk.n as string, 'base64url').length} bytes, the size of this key`);
-      authoriseDecrypt(this.policy, name, caller, ctx);
+      authoriseDecrypt(await this.currentPolicy(), name, caller, ctx);
       let secret: Buffer | undefined;
       try {
         secret = await this.token.decrypt(version, parsed.value, oaepLabel(ctx));
@@ -274,10 +333,6 @@ export class KeyService {
     return { keys: keys.map((k) => ({ ...k.publicJwk, alg: 'ES256', use: 'sig', fingerprint: fingerprint(k.keyId) })) };
   }
 
-  private certificateFile(email: string): string {
-    return join(this.config.directory!.folder, `${createHash('sha256').update(email).digest('hex')}.jws`);
-  }
-
   /** POST /directory: certifies the caller's own identity. */
   private async certify(req: IncomingMessage): Promise<unknown> {
     const keys = await this.certificationKeys();
@@ -298,27 +353,20 @@ export class KeyService {
       } catch (e) {
         throw new HttpError('E_BAD_REQUEST', (e as Error).message);
       }
-      checkRevocations(caller, [this.policy.revoked], {});
-      const allow = this.policy.directory?.allow;
+      const policy = await this.currentPolicy();
+      checkRevocations(caller, [policy.revoked], {});
+      const allow = policy.directory?.allow;
       if (allow && !admits(allow, caller)) throw new HttpError('E_NOT_AUTHORISED', 'you are not among the people this directory certifies');
       if (identity.email !== caller.email) throw new HttpError('E_NOT_AUTHORISED', `you signed in as ${caller.email}: you can only certify your own identity`);
-      const signer = {
-        kid: signing.keyId,
-        sign: async (data: Uint8Array) =>
-          new Uint8Array(
-            await this.token.sign(signing, data).catch((e: unknown) => {
-              throw asHttp(e);
-            }),
-          ),
-      };
+      const signer = this.signer(signing);
       const certificate = await issueCertificate(identity, {
         issuer: this.config.baseUrl,
         signer,
         now: new Date(),
-        lifetimeSeconds: this.policy.directory?.certificateSeconds ?? 7 * 86400,
+        lifetimeSeconds: policy.directory?.certificateSeconds ?? 7 * 86400,
       });
       await this.log.record({ action: 'directory.certify', caller, decision: 'allow', client, id: identity.id });
-      await writeFileAtomic(this.certificateFile(identity.email), certificate, 0o644);
+      await this.fromState('store a certificate', this.state.putCertificate(identity.email, certificate));
       return { certificate };
     } catch (e) {
       if (!(e instanceof HttpError) || e.code === 'E_LOG_FAILED') throw e;
@@ -336,14 +384,74 @@ export class KeyService {
     }
   }
 
+  /** The organisation's certification key as a signer (inside the token). */
+  private signer(key: KeyVersion): CertificateSigner {
+    return {
+      kid: key.keyId,
+      sign: async (data: Uint8Array) =>
+        new Uint8Array(
+          await this.token.sign(key, data).catch((e: unknown) => {
+            throw asHttp(e);
+          }),
+        ),
+    };
+  }
+
+  /**
+   * POST /witness: registers one access-policy version of a file's line when it extends the head held
+   * (docs/KEY-SERVICE.md, "The witness"); 200 with a receipt signed by the certification key, or 409
+   * E_FORK with the head it does not extend. Any signed-in person who is not revoked may register.
+   */
+  private async witness(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
+    const signing = (await this.certificationKeys()).at(-1);
+    if (!signing) throw new HttpError('E_NOT_FOUND', 'the witness has no certification key yet');
+    const body = await readBody(req);
+    const client = this.client(req);
+    let caller: Caller | undefined;
+    let claim: WitnessClaim | undefined;
+    try {
+      caller = await this.verifier.verify(req.headers.authorization);
+      const json = parseJson(body);
+      if (!isObj(json) || Object.keys(json).some((k) => !['line', 'pd', 'prev', 'ver'].includes(k)) || !isWitnessClaim(json))
+        throw new HttpError(
+          'E_BAD_REQUEST',
+          'the body is {"line", "pd", "prev", "ver"}: the content id, b64u SHA-256 digests (prev null for version 1), the version',
+        );
+      const c: WitnessClaim = { line: json.line, pd: json.pd, prev: json.prev, ver: json.ver };
+      claim = c;
+      checkRevocations(caller, [(await this.currentPolicy()).revoked], { contentId: c.line });
+      const { registered, head } = await this.fromState('register a witness head', this.state.registerHead(c));
+      if (!registered) {
+        const reason = `version ${c.ver} does not extend the version ${head!.ver} the organisation registered for this file: a fork or an old copy`;
+        await this.log.record({ action: 'witness.register', caller, decision: 'deny', code: 'E_FORK', reason, client, line: c.line, ver: c.ver });
+        return { status: 409, body: { code: 'E_FORK', reason, head } };
+      }
+      const receipt = await issueWitnessReceipt(c, { issuer: this.config.baseUrl, signer: this.signer(signing), now: new Date() });
+      await this.log.record({ action: 'witness.register', caller, decision: 'allow', client, line: c.line, ver: c.ver });
+      return { status: 200, body: { kind: WITNESS_KIND, receipt } };
+    } catch (e) {
+      if (!(e instanceof HttpError) || e.code === 'E_LOG_FAILED') throw e;
+      await this.log.record({
+        action: 'witness.register',
+        caller,
+        decision: 'deny',
+        code: e.code,
+        reason: e.reason,
+        client,
+        ...(claim ? { line: claim.line, ver: claim.ver } : {}),
+      });
+      throw e;
+    }
+  }
+
   /** GET /directory/{email}: the current certificate, if it still verifies and the person is not revoked. */
   private async certificate(email: string): Promise<unknown> {
     const keys = await this.certificationKeys();
     const normal = email.trim().toLowerCase();
     const none = new HttpError('E_NOT_FOUND', `no current certificate for ${normal}`);
     // A revoked person is no longer vouched for: clients stop granting to them at once, whatever their certificate's lifetime.
-    if (this.policy.revoked.people.includes(normal)) throw none;
-    const text = await readTextIfExists(this.certificateFile(normal));
+    if ((await this.currentPolicy()).revoked.people.includes(normal)) throw none;
+    const text = await this.fromState('read a certificate', this.state.certificate(normal));
     if (text === undefined) throw none;
     try {
       await verifyCertificate(
@@ -374,6 +482,18 @@ export async function loadConfig(file: string): Promise<ServiceConfig> {
   return parseConfig(await readFile(file, 'utf8'), file);
 }
 
+/** Opens the shared state a config names: PostgreSQL (its URL from the config or the environment variable it names) or files. */
+export async function openState(config: ServiceConfig): Promise<ServiceState> {
+  const s = config.state;
+  if (s.kind === 'file') return fileState(s.folder, config.accessLog.file!, config.directory?.folder);
+  const url = s.url ?? process.env[s.urlEnv];
+  if (!url) throw new Error(`no database: set ${s.urlEnv} to its postgres:// URL (or state.postgres.url in the config)`);
+  return postgresState(url);
+}
+
+/** The run-time revocation scope for `key` (every key when undefined). */
+export const revocationScope = (key: string | undefined): string => key ?? ALL_KEYS;
+
 /** A running service: its address, and how to stop it. */
 export interface RunningService {
   readonly url: string;
@@ -385,11 +505,13 @@ export interface RunningService {
  * Starts the service from a config file and watches the file: a valid edit takes effect within about a
  * second, an invalid one is refused (the last good config stays) with the reason on stderr.
  */
-export async function startService(configFile: string): Promise<RunningService> {
-  const config = await loadConfig(configFile);
-  if (config.directory) await mkdir(config.directory.folder, { recursive: true, mode: 0o755 });
+export async function startService(configFile: string, listen?: { host: string; port: number }): Promise<RunningService> {
+  const loaded = await loadConfig(configFile);
+  const config = listen ? { ...loaded, listen } : loaded;
+  if (config.directory && config.state.kind === 'file') await mkdir(config.directory.folder, { recursive: true, mode: 0o755 });
   const token = await openToken(config);
-  const service = new KeyService(config, token);
+  const state = await openState(config);
+  const service = new KeyService(config, token, state);
   let lastText = await readFile(configFile, 'utf8');
   const onChange = () => {
     readFile(configFile, 'utf8').then(
@@ -397,7 +519,8 @@ export async function startService(configFile: string): Promise<RunningService> 
         if (text === lastText) return;
         lastText = text;
         try {
-          service.reload(parseConfig(text, configFile));
+          const next = parseConfig(text, configFile);
+          service.reload(listen ? { ...next, listen } : next);
         } catch (e) {
           process.stderr.write(`key-service: config not reloaded, keeping the last good one: ${(e as Error).message}\n`);
         }
@@ -423,6 +546,7 @@ export async function startService(configFile: string): Promise<RunningService> 
       server.closeAllConnections();
       await closed;
       token.close();
+      await state.close();
     },
   };
 }

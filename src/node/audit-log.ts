@@ -71,7 +71,7 @@ function isJson(text: string): boolean {
   }
 }
 
-async function appendLocked(path: string, events: readonly AuditEvent[], now: Date): Promise<string[]> {
+async function appendLocked(path: string, events: readonly AuditEvent[], now: Date, after: string | undefined): Promise<string[]> {
   // Read-write without O_APPEND: the entry is written at a position (over a torn tail, if any).
   const h = await fs.open(path, fsc.O_RDWR | fsc.O_CREAT, 0o600);
   try {
@@ -84,7 +84,8 @@ async function appendLocked(path: string, events: readonly AuditEvent[], now: Da
       );
     }
     const lines: string[] = [];
-    let prev = tail.last;
+    // An empty file after a rotation continues the chain of the file it replaced, when the caller knows its last line.
+    let prev = tail.last ?? after;
     if (tail.torn) {
       prev = await createAuditEntry(prev, await tornLineRepair(events[0]!.actor, tail.torn), now);
       lines.push(prev);
@@ -118,13 +119,14 @@ export async function appendAudit(path: string, event: AuditEvent, now: Date): P
 
 /**
  * appendAudit for several events at once (a busy service's group commit): one lock, one write, one fsync,
- * all or none. Returns the lines written, in order.
+ * all or none. Returns the lines written, in order. `after`: the last line of the file this one replaced
+ * (a rotated log), chained to when the file is new or empty, so the chain runs on across files.
  */
-export async function appendAuditEvents(path: string, events: readonly AuditEvent[], now: Date): Promise<string[]> {
+export async function appendAuditEvents(path: string, events: readonly AuditEvent[], now: Date, after?: string): Promise<string[]> {
   if (events.length === 0) return [];
   try {
     await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    return await withLock(path, () => appendLocked(path, events, now));
+    return await withLock(path, () => appendLocked(path, events, now, after));
   } catch (e) {
     if (isSensitivityError(e)) throw e.withFile(path);
     const code = (e as NodeJS.ErrnoException).code;

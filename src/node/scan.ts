@@ -18,8 +18,13 @@ import {
   type LabelsManifest,
   type Policy,
 } from '../core/index.js';
+import { labelInsideBytes } from '../core/app/document-label.js';
+import { documentKindOf, type DocumentKind } from '../core/documents/formats.js';
+import { documentText, scanPieces } from '../core/documents/text.js';
+import { isSensitivityError, SensitivityError } from '../core/errors.js';
 import { ALWAYS_SKIPPED_DIRS, PROTECTED_EXT } from '../core/paths.js';
 import { withReadHandle } from './node-io.js';
+import { pdfTextReader } from './pdf-text-loader.js';
 import { CUSTOM_PATTERN_TIMEOUT_MS, scanFiles, type ScanJob } from './scan-pool.js';
 import type { Workspace } from './workspace.js';
 
@@ -30,7 +35,8 @@ export interface ScanReport {
   readonly files: FileScan[];
   /** Text files scanned. */
   scanned: number;
-  readonly skipped: { readonly path: string; readonly reason: string }[];
+  /** Files not scanned and why; `code` for documents refused (E_DOCUMENT_INVALID, E_DOCUMENT_ENCRYPTED, E_DOCUMENT_LIMIT). */
+  readonly skipped: { readonly path: string; readonly reason: string; readonly code?: string }[];
   /** Files the policy's `mandatory` globs name that carry no label. */
   readonly unlabeledMandatory: string[];
 }
@@ -53,14 +59,59 @@ export function ranker(policy: Policy): (id: string) => number {
 
 /** Evaluates one text against the policy: findings and the label decision for its current label. */
 export function scanContent(policy: Policy, manifest: LabelsManifest, rel: string, text: string): FileScan {
-  return fileScanOf(policy, manifest, rel, scannerFor(policy.detection).scan(text));
+  return fileScanOf(policy, rel, scannerFor(policy.detection).scan(text), getLabel(manifest, rel)?.label);
 }
 
 /** The label decision for a file's findings under its current label. */
-function fileScanOf(policy: Policy, manifest: LabelsManifest, rel: string, findings: FileScan['findings']): FileScan {
-  const labelId = getLabel(manifest, rel)?.label;
+function fileScanOf(policy: Policy, rel: string, findings: FileScan['findings'], labelId: string | undefined): FileScan {
   const evaluation = evaluate(findings, labelId, { rank: ranker(policy), rules: policy.detection?.rules ?? [] });
   return { path: rel, findings, evaluation, ...(labelId ? { labelId } : {}) };
+}
+
+/** Longest a document's text may take to read (pdf.js on a hostile PDF): past it, skipped with E_DOCUMENT_LIMIT. */
+export const DOCUMENT_TIME_LIMIT_MS = 20_000;
+
+/**
+ * Scans one Office document or PDF: its text piece by piece (findings located by part and position), its
+ * label read from inside it (else the manifest's). A document that cannot be read within its bounds is
+ * skipped with its code, never scanned as bytes.
+ */
+async function scanDocument(
+  policy: Policy,
+  manifest: LabelsManifest,
+  abs: string,
+  rel: string,
+  kind: DocumentKind,
+): Promise<FileScan | { reason: string; code: string }> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const { size } = await fs.stat(abs);
+    if (size > MAX_SCAN_BYTES) return { reason: `larger than ${MAX_SCAN_BYTES / 1024 / 1024} MiB`, code: 'E_DOCUMENT_LIMIT' };
+    const bytes = await fs.readFile(abs);
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new SensitivityError('E_DOCUMENT_LIMIT', `its text took longer than ${DOCUMENT_TIME_LIMIT_MS / 1000} s to read`)),
+        DOCUMENT_TIME_LIMIT_MS,
+      );
+    });
+    const pieces = await Promise.race([documentText(bytes, kind, pdfTextReader), timeout]);
+    const scanner = scannerFor(policy.detection);
+    const findings = scanPieces(pieces, (t) => scanner.scan(t));
+    let labelId: string | undefined;
+    try {
+      const inside = labelInsideBytes(policy, rel, bytes);
+      // A label outside the policy ranks below every known one (its GUID is no policy id).
+      labelId = inside?.policyLabel?.id ?? inside?.metadata.labelId;
+    } catch {
+      // The text read, but its label metadata does not: it has no label inside.
+    }
+    return fileScanOf(policy, rel, findings, labelId ?? getLabel(manifest, rel)?.label);
+  } catch (e) {
+    if (isSensitivityError(e) && e.code.startsWith('E_DOCUMENT_')) return { reason: e.message, code: e.code };
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Scans `targets` (absolute files or folders inside the workspace). */
@@ -89,6 +140,11 @@ export async function scanPaths(ws: Workspace, targets: readonly string[], opts:
 
   const scanFile = async (abs: string, rel: string) => {
     if (rel.endsWith(PROTECTED_EXT) && (await isEnvelope(abs))) return;
+    const kind = documentKindOf(rel);
+    if (kind) {
+      documents.push({ abs, rel, kind });
+      return;
+    }
     if (isMandatory(policy, rel) && !getLabel(manifest, rel)) report.unlabeledMandatory.push(rel);
     const { size } = await fs.stat(abs);
     if (size > MAX_SCAN_BYTES) {
@@ -99,6 +155,8 @@ export async function scanPaths(ws: Workspace, targets: readonly string[], opts:
   };
   // Files are scanned after the walk, on every core (scan-pool.ts); skips keep their walk order.
   const queued: (ScanJob & { rel: string; reason?: string })[] = [];
+  // Office documents and PDFs: their text read out of them, in this thread, after the pool.
+  const documents: { abs: string; rel: string; kind: DocumentKind }[] = [];
 
   const walk = async (abs: string, rel: string): Promise<void> => {
     if (opts.signal?.aborted) throw new Error('scan cancelled');
@@ -133,7 +191,19 @@ export async function scanPaths(ws: Workspace, targets: readonly string[], opts:
       continue;
     }
     report.scanned++;
-    if (r.findings.length > 0) report.files.push(fileScanOf(policy, manifest, q.rel, r.findings));
+    if (r.findings.length > 0) report.files.push(fileScanOf(policy, q.rel, r.findings, getLabel(manifest, q.rel)?.label));
+  }
+  for (const d of documents) {
+    if (opts.signal?.aborted) throw new Error('scan cancelled');
+    const scanned = await scanDocument(policy, manifest, d.abs, d.rel, d.kind);
+    if ('code' in scanned) {
+      report.skipped.push({ path: d.rel, ...scanned });
+      if (isMandatory(policy, d.rel) && !getLabel(manifest, d.rel)) report.unlabeledMandatory.push(d.rel);
+      continue;
+    }
+    report.scanned++;
+    if (isMandatory(policy, d.rel) && !scanned.labelId) report.unlabeledMandatory.push(d.rel);
+    if (scanned.findings.length > 0) report.files.push(scanned);
   }
   report.files.sort((a, b) => a.path.localeCompare(b.path));
   return report;

@@ -9,11 +9,14 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { relate, type HistoryHead, type VersionMemory } from '../core/app/index.js';
+import type { SignedHistory } from '../core/envelope/index.js';
 import { SensitivityError } from '../core/errors.js';
 import { withLock } from './lock.js';
 import { readTextIfExists, writeFileAtomic } from './node-io.js';
 
 export const versionsPath = (home: string) => join(home, 'versions.json');
+/** Where the signed history of an owner's head is kept, one small file per line (named by it: letters, digits, `_-.`). */
+const signedPath = (home: string, lineId: string) => join(home, 'heads', `${lineId}.json`);
 
 type Heads = ReadonlyMap<string, HistoryHead>;
 
@@ -72,15 +75,31 @@ export function homeVersionMemory(home: string): VersionMemory {
     async seenInFormat2(cid) {
       return [...(await load()).keys()].some((line) => line.startsWith(`${cid}.`));
     },
-    async remember(lineId, head) {
+    async remember(lineId, head, signed) {
       if (!LINE.test(lineId) || !parseHead(head)) throw new TypeError('not a history head');
-      await fs.mkdir(home, { recursive: true, mode: 0o700 });
+      await fs.mkdir(join(home, 'heads'), { recursive: true, mode: 0o700 });
       await withLock(path, async () => {
         const heads = parse(await readTextIfExists(path), path);
         const r = relate(heads.get(lineId), head.history);
         if (r !== 'new' && r !== 'extends') return;
+        // The signed history always belongs to the head beside it: replaced with it, or removed.
+        if (signed) await writeFileAtomic(signedPath(home, lineId), JSON.stringify({ v: 1, line: lineId, signed }), 0o600);
+        else await fs.rm(signedPath(home, lineId), { force: true });
         await writeFileAtomic(path, serialise(new Map([...heads, [lineId, { history: [...head.history], signer: { ...head.signer } }]])), 0o600);
       });
+    },
+    async signed(lineId) {
+      if (!LINE.test(lineId)) return undefined;
+      try {
+        const f = JSON.parse((await readTextIfExists(signedPath(home, lineId))) ?? 'null') as { line?: unknown; signed?: Partial<SignedHistory> } | null;
+        const s = f?.signed;
+        const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+        if (f?.line !== lineId || typeof s?.policy !== 'string' || !strings(s.lineage) || !Array.isArray(s.witness)) return undefined;
+        // Verified again (signatures, lineage, receipts) by whoever builds on it.
+        return { policy: s.policy, lineage: s.lineage, witness: s.witness };
+      } catch {
+        return undefined;
+      }
     },
   };
 }

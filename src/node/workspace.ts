@@ -102,8 +102,10 @@ export async function requireSafeWorkspace(root: string): Promise<void> {
  * file, or another user's.
  */
 export async function readWorkspaceFile(path: string): Promise<string | undefined> {
-  const unsafe = (why: string) =>
-    new SensitivityError('E_WORKSPACE_UNSAFE', `is not used: ${why}; replace it with the file itself`, path, { details: { hint: 'fix-permissions' } });
+  const unsafe = (why: string, hint?: 'fix-permissions') =>
+    new SensitivityError('E_WORKSPACE_UNSAFE', `is not used: ${why}${hint ? '' : '; replace it with the file itself'}`, path, {
+      details: hint ? { hint } : {},
+    });
   let handle: FileHandle;
   try {
     handle = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -117,7 +119,7 @@ export async function readWorkspaceFile(path: string): Promise<string | undefine
     const st = await handle.stat();
     if (!st.isFile()) throw unsafe('it is not a regular file');
     const uid = process.getuid?.();
-    if (uid !== undefined && st.uid !== uid) throw unsafe(`it belongs to another user (uid ${st.uid})`);
+    if (uid !== undefined && st.uid !== uid) throw unsafe(`it belongs to another user (uid ${st.uid})`, 'fix-permissions');
     return await handle.readFile('utf8');
   } finally {
     await handle.close();

@@ -1,6 +1,6 @@
 /**
- * Where people wait on starts (issue 24): small `sensitivity` commands as whole processes beside `node -e 0`, age
- * and gpg on the same 4-byte file; then `git log -p` of a protected file with 30 revisions (git's textconv driver
+ * Where people wait on starts (issue 24): small `sensitivity` commands as whole processes beside `node -e 0`, the
+ * one-thread node:crypto floor (node-gcm.mjs), age and gpg on the same 4-byte file; then `git log -p` of a protected file with 30 revisions (git's textconv driver
  * installed, its cache off: 59 driver runs) beside the same history of a plain file and 60 × `node -e 0`. Every
  * figure is the median of interleaved runs (each row's run r before any run r+1), measured in this run.
  * Run: node --import tsx test/bench/start.bench.ts (after `node esbuild.mjs`); BENCH_START_RUNS=7 (default),
@@ -10,12 +10,14 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_CHUNK_SIZE } from '../../src/core/envelope/index.js';
 import { median, timeCommand, type Run } from './timing.js';
 
 const node = process.execPath;
 const cli = join(process.cwd(), 'dist', 'cli.js');
 const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'sensitivity-start-bench-'));
 const repo = join(dir, 'repo');
+const gcm = join(process.cwd(), 'test', 'bench', 'node-gcm.mjs');
 const REVISIONS = 30;
 const env: NodeJS.ProcessEnv = {
   ...process.env,
@@ -55,6 +57,7 @@ function setUp(): void {
     run('git', 'add', '-A');
     run('git', 'commit', '-q', '-m', `revision ${i}`);
   }
+  run(node, gcm, 'enc', join(repo, 'tiny.txt'), join(dir, 'tiny.enc'), String(DEFAULT_CHUNK_SIZE));
   if (has('age')) {
     run('age-keygen', '-o', join(dir, 'age.key'));
     const pub = run('age-keygen', '-y', join(dir, 'age.key')).trim();
@@ -116,18 +119,30 @@ function main(): void {
     { name: 'sensitivity label get', cmd: [node, cli, 'label', 'get', 'tiny.txt.protected'] },
     { name: 'sensitivity inspect', cmd: [node, cli, 'inspect', 'tiny.txt.protected'] },
     { name: 'sensitivity protect (4 B)', cmd: [node, cli, 'protect', 'tiny.txt', '--keep'], remove: join(repo, 'tiny.txt.protected') },
+    // Node parses NODE_EXTRA_CA_CERTS's certificates at every start, before any script: where it is set (as on
+    // the machines this was written on), it is a large part of node -e 0, so these rows show the ratio without it.
+    ...(process.env.NODE_EXTRA_CA_CERTS
+      ? [
+          { name: 'node -e 0, no extra CA certs', cmd: ['env', '-u', 'NODE_EXTRA_CA_CERTS', node, '-e', '0'] },
+          {
+            name: 'textconv, no extra CA certs',
+            cmd: ['env', '-u', 'NODE_EXTRA_CA_CERTS', node, cli, 'git', 'textconv', join(dir, 'XXXXXX_tiny.txt.protected')],
+          },
+        ]
+      : []),
+    { name: 'node:crypto floor cat (4 B)', cmd: [node, gcm, 'cat', join(dir, 'tiny.enc'), '-', String(DEFAULT_CHUNK_SIZE)] },
     ...(has('age') ? [{ name: 'age -d (4 B)', cmd: ['age', '-d', '-i', join(dir, 'age.key'), join(dir, 'tiny.age')] }] : []),
     ...(has('gpg') ? [{ name: 'gpg -d (4 B)', cmd: ['gpg', '--batch', '-q', '-d', join(dir, 'tiny.gpg')] }] : []),
   ];
   const startRuns = Number(process.env.BENCH_START_RUNS ?? 7);
   const m = medians(small, startRuns, 5);
-  const base = m.get('node -e 0')!;
   console.log(
-    `\nStart cost: medians of ${startRuns} interleaved samples of 5 runs each; ×node = this row's time / node -e 0's (issue 24's bar: 1.5 for textconv, cat, label get, inspect)`,
+    `\nStart cost: medians of ${startRuns} interleaved samples of 5 runs each; ×node = this row's time / node -e 0's (issue 24's bar: 1.5 for textconv, cat, label get, inspect); NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'not set'}`,
   );
   console.log(['command'.padEnd(32), 'wall s', ' CPU s', '×node wall', '×node CPU'].join('  '));
   for (const row of small) {
     const r = m.get(row.name)!;
+    const base = row.name.endsWith('no extra CA certs') ? m.get('node -e 0, no extra CA certs')! : m.get('node -e 0')!;
     console.log([row.name.padEnd(32), fmt(r.wall, 3), fmt(r.cpu, 3), fmt(r.wall / base.wall).padStart(10), fmt(r.cpu / base.cpu).padStart(9)].join('  '));
   }
 
@@ -159,5 +174,7 @@ function main(): void {
 try {
   main();
 } finally {
+  // gpg started an agent for the bench's keyring: stop it before its folder goes.
+  if (has('gpgconf')) spawnSync('gpgconf', ['--kill', 'gpg-agent'], { env, stdio: 'ignore' });
   rmSync(dir, { recursive: true, force: true });
 }

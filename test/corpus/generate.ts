@@ -916,6 +916,12 @@ const WILD: Readonly<Record<string, readonly Maker[]>> = {
             Buffer.from(key).toString('base64'),
             'azure-storage-key',
           ),
+        () =>
+          snip(
+            `Endpoint=sb://${chars(r, LOWER, 8)}.servicebus.windows.net/;SharedAccessKeyName=${pick(r, ['RootManageSharedAccessKey', 'send', 'listen'])};SharedAccessKey=@@`,
+            Buffer.from(Array.from({ length: 32 }, () => int(r, 0, 255))).toString('base64'),
+            'azure-storage-key',
+          ),
       ])();
     }),
   ],
@@ -1035,6 +1041,10 @@ const WILD_NEAR_MISSES: Readonly<Record<string, readonly Maker[]>> = {
             undefined,
             'placeholder',
           ),
+        () => snip(`this.${pick(r, ['reset', 'add', 'change'])}Password = "@@";`, `#${pick(r, ['reset', 'add', 'change'])}-password`, undefined, 'a selector'),
+        () => snip('ChangePassword = "@@"', `arn:aws:iam::${chars(r, DIGITS, 12)}:policy/${chars(r, UPPER, 1)}${chars(r, LOWER, 8)}`, undefined, 'an ARN'),
+        () =>
+          snip(`${pick(r, ['DB_PASSWORD', 'API_TOKEN'])}="@@"`, `'$${chars(r, UPPER, 8)}_${pick(r, ['PASSWORD', 'TOKEN'])}'`, undefined, 'a shell variable'),
       ])(),
     ),
   ],

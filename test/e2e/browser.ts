@@ -14,11 +14,15 @@ export function artifactsDir(sub: string): string {
   return dir;
 }
 
-/** Launches headless Chromium with a fresh profile in `profileDir` (launch() rejects --user-data-dir). */
-export async function launchChromium(profileDir: string): Promise<BrowserContext> {
+/**
+ * Launches headless Chromium with a fresh profile in `profileDir` (launch() rejects --user-data-dir);
+ * `ignoreHTTPSErrors` for a test's own self-signed server.
+ */
+export async function launchChromium(profileDir: string, { ignoreHTTPSErrors = false } = {}): Promise<BrowserContext> {
   return chromium.launchPersistentContext(profileDir, {
     executablePath: requireChromium(),
     headless: true,
+    ignoreHTTPSErrors,
     viewport: { width: 1400, height: 900 },
     args: [
       '--no-sandbox',

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { PROTECTED_FILE } from '../../scripts/lib/demo.js';
 import { useWorkbench } from './workbench.js';
 
-const { scenario } = useWorkbench({ newcomer: true });
+const { scenario } = useWorkbench({ newcomer: true, git: true });
 
 scenario('the demo is a git repository, and Git is on', async (wb) => {
   assert.equal(wb.demo.git, undefined, `the demo is a repository: ${wb.demo.git ?? ''}`);

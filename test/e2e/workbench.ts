@@ -57,25 +57,31 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export interface WorkbenchOptions {
   /**
    * As `npm start` does: you are a newcomer (an empty SENSITIVITY_HOME, no identity; Alice and Bob are other
-   * people) and Git is on. Otherwise the tests' default: the CLI's home (Alice), Git off.
+   * people). Otherwise the tests' default: the CLI's home (Alice).
    */
   readonly newcomer?: boolean;
+  /** Git on, as `npm start` has it (the tests' default is off: its decorations mix into the label badges). */
+  readonly git?: boolean;
+  /** Builds the .vsix to install, when the file packages its own (called when the workbench starts). */
+  readonly vsix?: () => Promise<string>;
+  /** Chromium accepts self-signed certificates (a test's own HTTPS server). */
+  readonly ignoreHTTPSErrors?: boolean;
 }
 
 /** Starts everything and waits for the workbench, the status bar and the explorer to be on screen. */
-export async function openWorkbench({ newcomer = false }: WorkbenchOptions = {}): Promise<Workbench> {
-  const vsix = process.env.SENSITIVITY_VSIX ?? vsixPath();
+export async function openWorkbench({ newcomer = false, git = false, vsix: ownVsix, ignoreHTTPSErrors = false }: WorkbenchOptions = {}): Promise<Workbench> {
+  const vsix = (await ownVsix?.()) ?? process.env.SENSITIVITY_VSIX ?? vsixPath();
   if (!existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run package\` (npm run test:e2e does)`);
   const install = await provisionCodeServer();
   const root = mkdtempSync(join(tmpdir(), 'sensitivity-e2e-'));
   let server: RunningServer | undefined;
   let context: BrowserContext | undefined;
   try {
-    const dirs = runDirs(root, newcomer ? { 'git.enabled': true } : {});
+    const dirs = runDirs(root, { 'git.enabled': git });
     await installExtension(install, dirs, vsix);
     const demo = await createDemoWorkspace(root);
     server = await startCodeServer(install, dirs, { folder: demo.folder, env: { SENSITIVITY_HOME: newcomer ? demo.yourHome : demo.home } });
-    context = await launchChromium(join(root, 'chromium'));
+    context = await launchChromium(join(root, 'chromium'), { ignoreHTTPSErrors });
     const page = context.pages()[0] ?? (await context.newPage());
     // Bounds only catch a hang: every step waits for what it needs, and a loaded machine (two cores shared
     // with other runs) takes several times as long as a quiet one.

@@ -89,8 +89,10 @@ async function workspaceFiles(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'sensitivity-fuzz-seed-'));
   try {
     const memory = homeVersionMemory(tmp);
-    await memory.remember('cid-1.digest-1', 3);
-    await memory.remember('cid-2.digest-2', 1);
+    const d = (c: string) => c.repeat(43);
+    const signer = { id: alice.id, email: alice.email };
+    await memory.remember(`cid-1.${d('a')}`, { history: [d('b'), d('c'), d('d')], signer });
+    await memory.remember(`cid-2.${d('e')}`, { history: [d('f')], signer });
     put('versions', 'two.json', readFileSync(versionsPath(tmp)));
     const log = join(tmp, 'audit.log');
     const actor = { id: alice.id, email: alice.email };

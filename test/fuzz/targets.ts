@@ -266,8 +266,10 @@ export const TARGETS: readonly Target[] = [
     async run(input) {
       writeFileSync(versionsPath(versionsHome), input);
       const memory = homeVersionMemory(versionsHome);
-      await memory.highest('cid-1.digest-1');
-      await memory.remember('cid-3.digest-3', 2);
+      await memory.head(`cid-1.${'a'.repeat(43)}`);
+      await memory.seenInFormat2('cid-2');
+      await memory.signed(`cid-1.${'a'.repeat(43)}`);
+      await memory.remember(`cid-3.${'g'.repeat(43)}`, { history: ['h'.repeat(43), 'i'.repeat(43)], signer: { id: 'x', email: 'x@example.com' } });
     },
     accepts: coded,
   },
@@ -301,7 +303,15 @@ export const TARGETS: readonly Target[] = [
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const issuer = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-      const oidc = { issuer, audience: 'urn:sensitivity:key-service', clockSkewSeconds: 0, emailClaim: 'email', groupsClaim: 'groups', rolesClaim: 'roles' };
+      const oidc = {
+        issuer,
+        audience: 'urn:sensitivity:key-service',
+        authorization: issuer,
+        clockSkewSeconds: 0,
+        emailClaim: 'email',
+        groupsClaim: 'groups',
+        rolesClaim: 'roles',
+      };
       const verifier = new TokenVerifier(oidc, { now: () => new Date('2026-01-01T00:10:00Z') });
       const sign = (claims: Uint8Array) =>
         new CompactSign(new TextEncoder().encode(text(claims).replaceAll('ISSUER', issuer)))

@@ -12,9 +12,17 @@ Double Key (FORMAT.md §14): the grantee's slot holds the personal secret; the "
 opened with the key service's RSA private JWK (RSA-OAEP-256 with the OAEP label that binds content id and
 label, python3-cryptography), and the file key is HKDF-SHA256 of both halves.
 
+History (FORMAT.md §14.2, §14.4, §14.6, §16): format 2 versions advance by exactly one; witness receipts
+name versions of the chain; a format-1 envelope must carry a format-1 policy (a format-2 policy in it is a
+downgrade). With --seen HISTORY_JSON (the policy digests, version 1 first, of the head a reader accepted for
+this line) a history that does not extend it, nor is an ancestor of it, is a fork; with --seen-cid CID (a
+content id seen in format 2) a format-1 envelope with that content id is a downgrade.
+
 usage: open_envelope.py ENVELOPE OWNER_PUBLIC_JWK_JSON GRANTEE_PRIVATE_JWK_JSON [SERVICE_PRIVATE_JWK_JSON]
+                        [--seen HISTORY_JSON] [--seen-cid CID]
 prints JSON: {"fileKey": hex, "policy": {...}, "plaintext": hex, "jwsHeader": {...}, "jweHeader": {...},
-              "versions": [int...], "writer": kid or null} (and, for Double Key, "personal" and "organisation": hex)
+              "versions": [int...], "writer": kid or null, "history": [b64u...], "standing": "new"|"same"|
+              "extends"|"older"} (and, for Double Key, "personal" and "organisation": hex)
 exits 1 with a message on stderr when any check fails.
 """
 import base64
@@ -73,9 +81,35 @@ def holds(policy, kid, right):
     return any(g["id"] == kid and right in g["rights"] for g in policy["grants"])
 
 
+def digest(compact):
+    return b64u(hashlib.sha256(compact.encode("ascii")).digest())
+
+
+def relate(seen, history):
+    """How `history` stands to the accepted head `seen` (FORMAT.md §14.4): one position decides."""
+    if seen is None:
+        return "new"
+    at = min(len(seen), len(history)) - 1
+    if at >= 0 and seen[at] != history[at]:
+        return "fork"
+    return "same" if len(history) == len(seen) else "extends" if len(history) > len(seen) else "older"
+
+
+def options(argv):
+    positional, flags = [], {}
+    it = iter(argv)
+    for a in it:
+        if a in ("--seen", "--seen-cid"):
+            flags[a] = next(it)
+        else:
+            positional.append(a)
+    return positional, flags
+
+
 def main():
-    path, owner_json, grantee_json = sys.argv[1:4]
-    service_json = sys.argv[4] if len(sys.argv) > 4 else None
+    positional, flags = options(sys.argv[1:])
+    path, owner_json, grantee_json = positional[:3]
+    service_json = positional[3] if len(positional) > 3 else None
     data = open(path, "rb").read()
     magic, version, chunk_size, length, salt, commitment, meta_len = FIXED.unpack_from(data, 0)
     if magic != MAGIC or version not in (1, 2):
@@ -88,6 +122,10 @@ def main():
     owner = jwk.JWK(**json.loads(owner_json))
     chain = meta.get("lineage", []) + [meta["policy"]] if version == 2 else [meta["policy"]]
     policy, jws_header = verified(chain[0], owner, "sensitivity-policy+json")
+    if version == 1 and policy.get("v") != 1:
+        fail("downgrade: a format-2 policy in a format-1 envelope")
+    if version == 1 and flags.get("--seen-cid") == policy["cid"]:
+        fail("downgrade: a format-1 envelope with a content id seen in format 2")
     if version == 2 and (policy["ver"] != 1 or "prev" in policy or not holds(policy, policy["owner"]["id"], "OWNER")):
         fail("lineage: version 1 is not signed by an owner it names")
     versions = [policy.get("ver")]
@@ -97,11 +135,19 @@ def main():
         if not holds(before, signer["kid"], "OWNER"):
             fail("lineage: a version is signed by a key that was not an owner before")
         policy, jws_header = verified(compact, named_key(signer), "sensitivity-policy+json")
-        if policy["cid"] != before["cid"] or policy["ver"] <= before["ver"]:
-            fail("lineage: versions out of order")
+        if policy["cid"] != before["cid"] or policy["ver"] != before["ver"] + 1:
+            fail("lineage: a version is not the one before plus one")
         if policy["prev"] != b64u(hashlib.sha256(before_jws.encode("ascii")).digest()):
             fail("lineage: prev does not name the version before")
         versions.append(policy["ver"])
+    history = [digest(c) for c in chain] if version == 2 else []
+    receipts = meta.get("witness", []) if version == 2 else []
+    named = [(w["pd"], w["kind"]) for w in receipts]
+    if any(pd not in history for pd, _ in named) or len(set(named)) != len(named):
+        fail("witness: a receipt names no version of the chain, or one twice")
+    standing = relate(json.loads(flags["--seen"]), history) if "--seen" in flags and version == 2 else "new"
+    if standing == "fork":
+        fail("fork: this history does not extend the one seen")
 
     # Format 2: the write block after the header: chunk digests, then the writer's signature over them.
     count = max(1, -(-length // chunk_size))
@@ -189,6 +235,8 @@ def main():
         "jwsHeader": jws_header,
         "versions": versions,
         "writer": writer,
+        "history": history,
+        "standing": standing,
         "jweHeader": json.loads(jwe_header) if isinstance(jwe_header, str) else jwe_header,
         **halves,
     }))

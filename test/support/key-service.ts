@@ -9,7 +9,7 @@
  *   try { … fetch(`${ks.url}/Finance`) … } finally { await ks.stop(); await idp.stop(); }
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
+import { constants, createHash, createPublicKey, publicEncrypt } from 'node:crypto';
 import { writeFileSync, renameSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -41,6 +41,10 @@ export interface KeyServiceOptions {
   readonly cli?: string;
   /** The Node binary (default this process's; the extension host, on another Node, passes the one pkcs11js was built for). */
   readonly node?: string;
+  /** Another replica of that service: the same token, folder and config file, this one on its own port (`serve --listen`). */
+  readonly replicaOf?: TestKeyService;
+  /** Extra environment for the service (e.g. SENSITIVITY_KS_DATABASE_URL). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface TestKeyService {
@@ -88,10 +92,12 @@ export function freePort(): Promise<number> {
 
 export async function startKeyService(options: KeyServiceOptions): Promise<TestKeyService> {
   const port = options.port ?? (await freePort());
-  const ownHsm = options.hsm === undefined;
-  const hsm = options.hsm ?? createSoftHsm();
-  const dir = options.dir ?? hsm.dir;
-  const configFile = join(dir, `key-service-${port}.json`);
+  const replica = options.replicaOf;
+  const ownHsm = options.hsm === undefined && replica === undefined;
+  const hsm = replica?.hsm ?? options.hsm ?? createSoftHsm();
+  const dir = replica?.dir ?? options.dir ?? hsm.dir;
+  const configFile = replica?.configFile ?? join(dir, `key-service-${port}.json`);
+  const env = { ...hsm.env, ...options.env };
   const logFile = join(dir, 'access.log');
   const withDirectory = options.directory ?? true;
   const cliPath = options.cli ?? CLI;
@@ -112,10 +118,11 @@ export async function startKeyService(options: KeyServiceOptions): Promise<TestK
     renameSync(tmp, configFile);
     current = c;
   };
-  write(current);
+  if (replica) current = replica.config();
+  else write(current);
   const cli = (args: readonly string[]) => {
-    const config = args[0] === 'key' ? ['--config', configFile] : [];
-    const r = spawnSync(nodePath, [cliPath, 'key-service', ...args, ...config], { env: hsm.env, encoding: 'utf8', input: '' });
+    const config = args[0] === 'key' || args[0] === 'revoke' ? ['--config', configFile] : [];
+    const r = spawnSync(nodePath, [cliPath, 'key-service', ...args, ...config], { env, encoding: 'utf8', input: '' });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   };
   if (ownHsm) {
@@ -128,8 +135,9 @@ export async function startKeyService(options: KeyServiceOptions): Promise<TestK
       if (r.code !== 0) throw new Error(`key create certification failed: ${r.stderr}`);
     }
   }
-  const child = spawn(nodePath, [cliPath, 'key-service', 'serve', '--config', configFile], {
-    env: hsm.env,
+  const listen = replica ? ['--listen', `127.0.0.1:${port}`] : [];
+  const child = spawn(nodePath, [cliPath, 'key-service', 'serve', '--config', configFile, ...listen], {
+    env,
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -221,4 +229,13 @@ export async function startFinanceService(name: string, options: Partial<KeyServ
     await idp.stop();
     throw e;
   }
+}
+
+/** A stand-in for a policy version's digest (b64u SHA-256 of its JWS), for the witness's tests. */
+export const pd = (s: string): string => createHash('sha256').update(s).digest('base64url');
+
+/** POST /witness with a bearer token; the status and the JSON answer. */
+export async function registerAtWitness(url: string, token: string, claim: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const r = await fetch(`${url}/witness`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(claim) });
+  return { status: r.status, json: (await r.json()) as Record<string, unknown> };
 }

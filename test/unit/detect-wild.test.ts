@@ -181,6 +181,19 @@ describe('Azure storage keys outside AccountKey=', () => {
     const f = found(`kind: Secret\ndata:\n  azurestorageaccountname: YWNjdA==\n  azurestorageaccountkey: ${k}\n`, 'azure-storage-key', k);
     assert.match(f.why[1]!, /Kubernetes Secret/);
   });
+  it('a shared access key of a Service Bus, Event Hubs or IoT Hub connection string (32 bytes beside SharedAccessKeyName=)', () => {
+    for (const host of [`sb://${chars(r, LOWER, 8)}.servicebus.windows.net/`, `${chars(r, LOWER, 8)}.azure-devices.net`]) {
+      const k = randomBytes(32).toString('base64');
+      const f = found(
+        `${host.startsWith('sb:') ? 'Endpoint' : 'HostName'}=${host};SharedAccessKeyName=${chars(r, LOWER, 6)};SharedAccessKey=${k}`,
+        'azure-storage-key',
+        k,
+      );
+      assert.deepEqual(f.why, ['SharedAccessKey= beside SharedAccessKeyName= (Service Bus, Event Hubs, IoT Hub)', 'decodes as a 32-byte key']);
+    }
+    silent('Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=Root;SharedAccessKey=<your-key>');
+    assert.deepEqual(find(`SharedAccessKeyName=Root;SharedAccessKey=${randomBytes(33).toString('base64')}`, 'azure-storage-key'), []);
+  });
   it('near misses: no key name near it, a name two lines up or closed on its line, a value of another length', () => {
     silent(`"signature": "${key()}",`);
     silent(`AccountName=acct;AccountKey=x;\n\n"signature": "${key()}"`);
@@ -229,8 +242,19 @@ describe('placeholders and published samples, by rule and by a sourced list', ()
     for (const v of ['REPLACE_WITH_PASSWORD', 'mypassword', 'my_secret_123', 'the-api-key', 'replace-with-your-token', 'to_be_filled'])
       silent(`DB_PASSWORD=${v}`);
     silent('postgres://username:password@db/app');
+    const same = `svc_${chars(r, LOWER, 6)}`;
+    silent(`Server=db;Database=app;User Id=${same};Password=${same};`);
+    silent(`psql "host=db dbname=app user=${same} password=${same}"`);
     silent('redis://app:mypassword@cache:6379');
     assert.ok(find('postgres://postgres:postgres@db:5432/app', 'url-credential').every((f) => f.confidence === 'low'));
+  });
+  it('labels, selectors, ARNs and shell variables under password names are not passwords', () => {
+    silent(`${chars(r, LOWER, 6)}Label:"Username:",passwordLabel:"Password:",rememberLabel:"Remember me:"`);
+    silent(`this.resetPassword = "#reset-password";`);
+    silent(`ChangePassword = "arn:aws:iam::${chars(r, DIGITS, 12)}:policy/ChangePassword"`);
+    silent(`- echo 'export DB_PASSWORD="'$${chars(r, UPPER, 8)}_PASSWORD'"' >> .env`);
+    const pw = `su${chars(r, LOWER, 3)}$${chars(r, LOWER, 5)}${chars(r, DIGITS, 2)}`;
+    found(`password = "${pw}"`, 'secret-assignment', pw); // a '$' inside a password is still a password
   });
   it('a name ending in Secrets names resources; a _NO_AUTH name with a URL without credentials is an address', () => {
     silent(`kubernetesSecrets = "prod-db-credentials-${chars(r, HEX, 10)}"`);

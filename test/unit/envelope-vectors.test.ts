@@ -5,6 +5,8 @@ import { describe, it } from 'node:test';
 import { byteSourceOf, memorySink, openEnvelope, readEnvelopeHeader } from '../../src/core/envelope/index.js';
 import { isSensitivityError } from '../../src/core/errors.js';
 import { bytesToHex, fixedRandom, hexToBytes } from '../vectors/fixtures.js';
+import { relate } from '../../src/core/app/index.js';
+import { makeHistory, type HistoryVectorFile } from '../vectors/history.js';
 import { expectedDerivations, runVector, type ProtectVector, type RewrapVector, type VectorFile } from '../vectors/vectors.js';
 
 const clock = (iso: string) => ({ now: () => new Date(iso) });
@@ -85,3 +87,24 @@ for (const version of [2, 1] as const) {
     });
   });
 }
+
+describe('access-history test vectors (test/vectors/history.json)', () => {
+  const file = JSON.parse(readFileSync('test/vectors/history.json', 'utf8')) as HistoryVectorFile;
+
+  it('fixed inputs make every envelope byte for byte; each states its history, receipt and relations', async () => {
+    const { envelopes } = await makeHistory();
+    assert.deepEqual(Object.keys(envelopes), Object.keys(file.envelopes));
+    for (const [name, hex] of Object.entries(file.envelopes)) {
+      assert.equal(bytesToHex(envelopes[name]!), hex, name);
+      const h = await readEnvelopeHeader(byteSourceOf(hexToBytes(hex)));
+      assert.deepEqual(h.history, file.histories[name], name);
+      assert.equal(h.policy.ver, h.history.length, `${name}: the version is the history's length`);
+    }
+    assert.deepEqual((await readEnvelopeHeader(byteSourceOf(hexToBytes(file.envelopes.v3!)))).witness, file.witness);
+    for (const r of file.relations) {
+      const head = { history: file.histories[r.head]!, signer: { id: '', email: '' } };
+      assert.equal(relate(head, file.histories[r.history]!), r.relation, `${r.head} → ${r.history}`);
+    }
+    assert.ok(file.relations.some((r) => r.head === 'v3' && r.history === 'fork' && r.relation === 'fork'));
+  });
+});

@@ -10,10 +10,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { byteSourceOf, memorySink, protect, readEnvelopeHeader } from '../../src/core/envelope/index.js';
+import { byteSourceOf, memorySink, policyDigest, protect, randomAccessOf, readEnvelopeHeader } from '../../src/core/envelope/index.js';
+import { asFormat1, forgedNext, format1Policy, headerOf } from './history-fixtures.js';
 import { createIdentity, publicIdentity, type Identity } from '../../src/core/identity.js';
 import { bytesToHex, drbg, hexToBytes, partsOf, reseal } from '../vectors/fixtures.js';
 import type { DoubleKeyVectorFile } from '../vectors/double-key-vectors.js';
+import { historyPeople, type HistoryVectorFile } from '../vectors/history.js';
 import type { VectorFile } from '../vectors/vectors.js';
 
 const SCRIPT = 'test/interop/open_envelope.py';
@@ -39,6 +41,8 @@ interface PyResult {
         jweHeader: Record<string, unknown>;
         versions: (number | null)[];
         writer: string | null;
+        history: string[];
+        standing: string;
         personal?: string;
         organisation?: string;
       }
@@ -55,7 +59,13 @@ describe('interop with python3-jwcrypto', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  function run(envelope: Uint8Array, ownerPublic: Identity['sig'], granteePrivate: Identity['encPrivate'], servicePrivate?: Record<string, string>): PyResult {
+  function run(
+    envelope: Uint8Array,
+    ownerPublic: Identity['sig'],
+    granteePrivate: Identity['encPrivate'],
+    servicePrivate?: Record<string, string>,
+    flags: readonly string[] = [],
+  ): PyResult {
     const file = join(dir, `e${n++}.protected`);
     writeFileSync(file, envelope);
     const { kty, crv, x } = ownerPublic;
@@ -67,6 +77,7 @@ describe('interop with python3-jwcrypto', () => {
         JSON.stringify({ kty, crv, x }),
         JSON.stringify({ kty: granteePrivate.kty, crv: granteePrivate.crv, x: granteePrivate.x, d: granteePrivate.d }),
         ...(servicePrivate ? [JSON.stringify(servicePrivate)] : []),
+        ...flags,
       ],
       { encoding: 'utf8' },
     );
@@ -95,6 +106,16 @@ describe('interop with python3-jwcrypto', () => {
       }
     });
   }
+
+  it('judges the access-history vectors as FORMAT.md says: each relation to a seen head, the fork refused, the receipt checked', async () => {
+    const file = JSON.parse(readFileSync('test/vectors/history.json', 'utf8')) as HistoryVectorFile;
+    const { alice, carol } = await historyPeople();
+    for (const r of file.relations) {
+      const out = run(hexToBytes(file.envelopes[r.history]!), alice.sig, carol.encPrivate, undefined, ['--seen', JSON.stringify(file.histories[r.head])]);
+      if (r.relation === 'fork') assert.match(out.stderr, /fork/, `${r.head} → ${r.history}`);
+      else assert.equal(out.out?.standing, r.relation, `${r.head} → ${r.history}: ${out.stderr}`);
+    }
+  });
 
   it("opens every Double Key vector for every grantee with the key service's private key (RSA-OAEP-256, OAEP label), finding both halves", async () => {
     const file = JSON.parse(readFileSync('test/vectors/double-key.json', 'utf8')) as DoubleKeyVectorFile;
@@ -162,6 +183,30 @@ describe('interop with python3-jwcrypto', () => {
       const swapped = envelope.slice();
       swapped[headerLength]! ^= 1; // first chunk: checked against its signed digest before decryption
       assert.match(run(swapped, alice.sig, bob.encPrivate).stderr, /chunk 0 does not match its signed digest/);
+    });
+
+    it('the independent side enforces history: a format-1 re-emit, a jump in versions, a fork of a seen head, a receipt naming no version', async () => {
+      const te = new TextEncoder();
+      const { claims, metadata } = await headerOf(envelope);
+      assert.match(run(await asFormat1(envelope, bob, te.encode('by bob')), alice.sig, bob.encPrivate).stderr, /downgrade: a format-2 policy/);
+      const formerV1 = await asFormat1(envelope, bob, te.encode('by bob'), await format1Policy(envelope, alice));
+      assert.equal(run(formerV1, alice.sig, bob.encPrivate).status, 0, 'a format-1 file nobody saw in format 2 still reads');
+      assert.match(
+        run(formerV1, alice.sig, bob.encPrivate, undefined, ['--seen-cid', claims.cid]).stderr,
+        /downgrade: a format-1 envelope with a content id seen/,
+      );
+      assert.match(run(await forgedNext(envelope, alice, 5), alice.sig, bob.encPrivate).stderr, /not the one before plus one/);
+      const [a, b] = await Promise.all(['A', 'B'].map((n) => forgedNext(envelope, alice, 2, (p) => ({ ...p, label: { id: 'c', name: n } }))));
+      const seen = run(a!, alice.sig, bob.encPrivate);
+      assert.equal(seen.status, 0, seen.stderr);
+      assert.deepEqual(seen.out!.history, [policyDigest(metadata.policy), (await readEnvelopeHeader(randomAccessOf(a!))).history[1]]);
+      const asSeen = ['--seen', JSON.stringify(seen.out!.history)];
+      assert.match(run(b!, alice.sig, bob.encPrivate, undefined, asSeen).stderr, /fork/);
+      assert.equal(run(envelope, alice.sig, bob.encPrivate, undefined, asSeen).out?.standing, 'older');
+      assert.equal(run(a!, alice.sig, bob.encPrivate, undefined, asSeen).out?.standing, 'same');
+      const receipt = (pd: string) => reseal(envelope, hexToBytes(fileKey), (m) => ({ ...m, witness: [{ pd, kind: 'test', value: 'receipt' }] }), alice);
+      assert.equal(run(await receipt(policyDigest(metadata.policy)), alice.sig, bob.encPrivate).status, 0);
+      assert.match(run(await receipt('A'.repeat(43)), alice.sig, bob.encPrivate).stderr, /witness: a receipt names no version/);
     });
 
     it('the independent side really checks: wrong owner key, non-grantee key, tampered MAC all fail', () => {

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import * as app from '../../core/app/index.js';
+import { ownerWords } from '../../core/display.js';
 import { isSensitivityError, SensitivityError } from '../../core/errors.js';
 import { nodeFiles } from '../../node/files.js';
 import { gitMergeFile, runGit } from '../../node/git.js';
@@ -84,7 +85,7 @@ async function placeholder(s: Session, rel: string, e: unknown): Promise<string>
   // The envelope's digest tells versions apart, so a change still shows as a changed line.
   const version = await envelopeDigest(s, rel).catch(() => 'unreadable');
   if (!info) return `[protected file — ${access} — ${why} — envelope ${version}]`;
-  return `[protected file ${info.innerName} — label ${info.label.name} — owner ${info.owner.name} <${info.owner.email}> — ${access} — ${why} — ${info.size} bytes, envelope ${version}]`;
+  return `[protected file ${info.innerName} — label ${info.label.name} — ${ownerWords(info.signedBy).line} — ${access} — ${why} — ${info.size} bytes, envelope ${version}]`;
 }
 
 /** A session whose files are the folder of git's file (git writes blobs to temporary files outside the workspace). */

@@ -2,7 +2,7 @@
  * The command table: every `sensitivity` command, by group, in the order `--help` lists them. A group's
  * module (and everything it imports) loads only when one of its commands runs (issue 24): `import()` here is
  * a lazily evaluated part of the one CLI bundle (esbuild.mjs), so a `git textconv` never evaluates the
- * key service, the detectors or the sign-in client. main.ts finds a command's group by its name through
+ * key service, the scan commands or the sign-in client. main.ts finds a command's group by its name through
  * the routes esbuild.mjs computes from this very table, so a command added to any group is found as is.
  */
 import type { Command } from './command.js';

@@ -53,15 +53,29 @@ async function confirmed(question: string, answer: string): Promise<boolean> {
 
 const CONFIG = { config: { value: true } } as const;
 
+/** `--listen HOST:PORT` (an IPv6 host in brackets), or undefined. */
+function listenFlag(args: ParsedArgs): { host: string; port: number } | undefined {
+  const v = flagValue(args, 'listen');
+  if (v === undefined) return undefined;
+  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(v);
+  const port = Number(m?.[2]);
+  if (!m || port > 65535) throw new SensitivityError('E_USAGE', '--listen is HOST:PORT, e.g. 127.0.0.1:8441');
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+const KINDS = { person: 'people', content: 'contentIds', label: 'labels' } as const;
+
 export const keyServiceCommands: Command[] = [
   {
     name: 'key-service serve',
-    usage: 'key-service serve --config FILE',
+    usage: 'key-service serve --config FILE [--listen HOST:PORT]',
     summary: 'run the organisation key service (Double Key Encryption protocol, certified directory)',
-    help: 'Config edits to keys, revocations and lifetimes take effect within a second, without a restart.\n',
-    flags: CONFIG,
+    help:
+      'Config edits to keys, revocations and lifetimes take effect within a second, without a restart.\n' +
+      "--listen overrides the config's listen address, so one config file serves every replica.\n",
+    flags: { ...CONFIG, listen: { value: true } },
     async run(_ctx, args) {
-      const running = await (await service()).startService(configFlag(args));
+      const running = await (await service()).startService(configFlag(args), listenFlag(args));
       note(`key-service: listening on ${running.url}`);
       await new Promise<void>((resolve) => {
         const stop = () => void running.close().then(resolve);
@@ -135,16 +149,58 @@ export const keyServiceCommands: Command[] = [
     },
   },
   {
-    name: 'key-service log',
-    usage: 'key-service log --verify FILE [--anchor HASH]',
-    summary: 'verify the key access log’s hash chain (exit 4 when broken)',
-    flags: { verify: {}, anchor: { value: true } },
+    name: 'key-service revoke',
+    usage: 'key-service revoke (--person EMAIL | --content ID | --label ID) --config FILE [--key NAME] [--undo]',
+    summary: 'revoke a person, a content id or a label in the shared state: every replica refuses within seconds',
+    help:
+      "Written once to the shared state (the state folder, or PostgreSQL), beside the config's own revoked lists;\n" +
+      'every replica reads it again within a second. --key limits it to one key; --undo lifts it.\n',
+    flags: { ...CONFIG, person: { value: true }, content: { value: true }, label: { value: true }, key: { value: true }, undo: {} },
     async run(_ctx, args) {
-      const [file] = needPositionals(args, 1, 'FILE');
+      const given = (Object.keys(KINDS) as (keyof typeof KINDS)[]).filter((k) => flagValue(args, k) !== undefined);
+      if (given.length !== 1) throw new SensitivityError('E_USAGE', 'pass one of --person EMAIL, --content ID, --label ID');
+      const kind = KINDS[given[0]!];
+      const raw = flagValue(args, given[0]!)!.trim();
+      const value = kind === 'people' ? raw.toLowerCase() : raw;
+      const ks = await service();
+      const state = await ks.openState(await ks.loadConfig(configFlag(args)));
+      try {
+        const undo = hasFlag(args, 'undo');
+        const changed = await state.revoke({ scope: ks.revocationScope(flagValue(args, 'key')), kind, value }, undo);
+        out(
+          `${changed ? (undo ? 'lifted' : 'revoked') : undo ? 'was not revoked' : 'already revoked'}: ${given[0]} ${value}${flagValue(args, 'key') ? ` for key ${flagValue(args, 'key')}` : ''} (${state.where})`,
+        );
+      } finally {
+        await state.close();
+      }
+    },
+  },
+  {
+    name: 'key-service log',
+    usage: 'key-service log --verify (FILE… | --config FILE) [--anchor HASH]',
+    summary: 'verify the key access log’s hash chain (exit 4 when broken); rotated files in order, or the shared state’s log',
+    flags: { verify: {}, anchor: { value: true }, ...CONFIG },
+    async run(_ctx, args) {
       if (!hasFlag(args, 'verify')) throw new SensitivityError('E_USAGE', 'pass --verify');
-      const text = await readFile(file!, 'utf8').catch(() => {
-        throw new SensitivityError('E_NOT_FOUND', 'no such log file', file);
-      });
+      const files = args.positionals;
+      if ((files.length === 0) === (flagValue(args, 'config') === undefined)) throw new SensitivityError('E_USAGE', 'pass the log FILE(s) or --config FILE');
+      let file = files.join(' + ');
+      let text = '';
+      if (files.length === 0) {
+        const ks = await service();
+        const state = await ks.openState(await ks.loadConfig(configFlag(args)));
+        file = state.where;
+        try {
+          text = await state.logText();
+        } finally {
+          await state.close();
+        }
+      }
+      // Rotated files, oldest first: the chain runs on from one file into the next.
+      for (const f of files)
+        text += await readFile(f, 'utf8').catch(() => {
+          throw new SensitivityError('E_NOT_FOUND', 'no such log file', f);
+        });
       const anchor = flagValue(args, 'anchor');
       const result = await verifyAuditLog(text, anchor ? { anchor } : {});
       if (!result.ok) throw new SensitivityError('E_AUDIT_BROKEN', `the access log is broken at line ${result.line}: ${result.reason}`, file);

@@ -1,5 +1,6 @@
-/** `sensitivity label set|get|list`: labels of plain files (manifest) and protected ones (envelope). */
+/** `sensitivity label set|get|list`: labels of plain files (manifest or inside Office documents and PDFs) and protected ones (envelope). */
 import { resolve } from 'node:path';
+import { ownerWords } from '../../core/display.js';
 import { isSensitivityError, SensitivityError } from '../../core/errors.js';
 import * as app from '../../core/app/index.js';
 import { flagValue, flagValues, hasFlag, needPositionals } from '../args.js';
@@ -16,8 +17,20 @@ function labelJson(f: LabeledFile) {
     label: { id: f.label.id, name: f.label.name },
     ...(f.label.unknown ? { unknownLabel: true } : {}),
     protected: f.protected !== null,
-    ...(f.protected ? { owner: f.protected.owner.email, expires: f.protected.expires } : { setBy: f.setBy?.email ?? null, setAt: f.setAt ?? null }),
+    ...(f.protected
+      ? { owner: f.protected.owner.email, ownerVerified: f.protected.signedBy.verified, expires: f.protected.expires }
+      : { setBy: f.setBy?.email ?? null, setAt: f.setAt ?? null }),
     ...(f.justification ? { justification: f.justification } : {}),
+    ...(f.document
+      ? {
+          inDocument: {
+            purviewId: f.document.purviewId,
+            tenantId: f.document.tenantId,
+            ...(f.document.method ? { method: f.document.method } : {}),
+            ...(f.document.foreignTenant ? { foreignTenant: true } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -33,8 +46,11 @@ function shellWord(s: string): string {
 }
 
 function labelLine(f: LabeledFile): string {
-  const lock = f.protected ? ` [protected, owner ${f.protected.owner.email}${f.protected.expires ? `, expires ${f.protected.expires}` : ''}]` : '';
-  return `${f.path}\t${f.label.name}${f.label.unknown ? ' (not in the policy)' : ''}${lock}`;
+  const lock = f.protected ? ` [protected, ${ownerWords(f.protected.signedBy).line}${f.protected.expires ? `, expires ${f.protected.expires}` : ''}]` : '';
+  const inside = f.document
+    ? ` [inside the document, Purview label ${f.document.purviewId}${f.document.foreignTenant ? `, another organisation's (tenant ${f.document.tenantId})` : ''}]`
+    : '';
+  return `${f.path}\t${f.label.name}${f.label.unknown ? ' (not in the policy)' : ''}${lock}${inside}`;
 }
 
 export const labelCommands: Command[] = [

@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
 import * as app from '../../core/app/index.js';
-import { signerWords } from '../../core/display.js';
+import { ownerWords, signerWords } from '../../core/display.js';
 import { SensitivityError } from '../../core/errors.js';
 import { parseExpiry } from '../../core/expiry.js';
 import type { Session } from '../../node/session.js';
@@ -36,8 +36,9 @@ function printInfo(i: app.ProtectedInfo): void {
   out(`File:       ${i.file}`);
   out(`Inner file: ${i.innerName} (${i.contentType}, ${i.size} bytes)`);
   out(`Label:      ${i.label.name}`);
+  const owner = ownerWords(i.signedBy);
   if (i.version === 1) out(`Policy:     format 1, signed by ${signerWords(i.signedBy)}; with no history or writer signature, any grantee may have written it`);
-  else out(i.signedBy.verified ? `Owner:      ${signerWords(i.signedBy)}` : `Owner:      signed by ${signerWords(i.signedBy)}`);
+  else out(`${`${owner.title}:`.padEnd(12)}${owner.who}`);
   out(`Issued:     ${i.issued}`);
   out(`Expires:    ${i.expires ?? 'never'}${i.expired ? ' (EXPIRED)' : ''}`);
   if (i.doubleKey) out(`Protection: Double Key — opening also needs the key service ${i.doubleKey.url} (key ${i.doubleKey.kid})`);

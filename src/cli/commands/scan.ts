@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SensitivityError } from '../../core/errors.js';
-import { labelDisplayName, scannerFor, toSarif, type FileScan, type Policy } from '../../core/index.js';
+import { labelDisplayName, scannerFor, toSarif, type FileScan, type Finding, type Policy } from '../../core/index.js';
 import { scanPaths, type ScanReport } from '../../node/scan.js';
 import { hasFlag } from '../args.js';
 import { note, out, outJson, type Command } from './command.js';
@@ -10,13 +10,17 @@ import { note, out, outJson, type Command } from './command.js';
 declare const __VERSION__: string;
 
 function describeFile(policy: Policy, f: FileScan): string[] {
-  const lines = f.findings.map(
-    (x) => `  ${x.line + 1}:${x.column + 1}  ${x.typeName} (${x.sample ? 'sample, ignored' : x.confidence})  ${x.excerpt}  — ${x.why.join(', ')}`,
-  );
+  const lines = f.findings.map((x) => `  ${whereOf(x)}  ${x.typeName} (${x.sample ? 'sample, ignored' : x.confidence})  ${x.excerpt}  — ${x.why.join(', ')}`);
   const ev = f.evaluation;
   const current = f.labelId ? labelDisplayName(policy, f.labelId) : 'no label';
   const verdict = ev?.outranks && ev.required ? `  → needs at least ${labelDisplayName(policy, ev.required.labelId)} (has ${current})` : `  label: ${current}`;
   return [f.path, ...lines, verdict];
+}
+
+/** Where a finding is: line:column in a text file; the part and position, then line:column in it, inside a document. */
+function whereOf(x: Finding): string {
+  const at = `${x.line + 1}:${x.column + 1}`;
+  return 'location' in x ? `${String(x.location)} ${at}` : at;
 }
 
 /** The stable JSON form of a scan (README documents it): findings carry masked excerpts only. */
@@ -38,6 +42,7 @@ function reportJson(policy: Policy, r: ScanReport) {
         sample: x.sample,
         line: x.line + 1,
         column: x.column + 1,
+        ...('location' in x ? { location: String(x.location) } : {}),
         excerpt: x.excerpt,
       })),
     })),

@@ -46,7 +46,18 @@ export { migrate } from './migrate.js';
 export { relate, rollbackError, witnessedHead, type Relation, type Standing } from './versions.js';
 export { grant } from './grant.js';
 export { revoke } from './revoke.js';
-export { labeledPlain, labelOf, removeFileLabel, setFileLabel, type LabelApplied, type LabeledFile, type SetFileLabelOptions } from './label.js';
+export {
+  labeledDocument,
+  labeledPlain,
+  labelOf,
+  plainLabelOf,
+  removeFileLabel,
+  setFileLabel,
+  type LabelApplied,
+  type LabeledFile,
+  type SetFileLabelOptions,
+} from './label.js';
+export { isDocumentPath, labelInsideBytes, type LabelInside } from './document-label.js';
 export { list, type Listing, type UnreadableFile } from './list.js';
 export { addToPeople } from './people.js';
 export { certifiedPerson, findGrantee, type CertifiedPerson } from './directory.js';

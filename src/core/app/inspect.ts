@@ -1,5 +1,6 @@
 /** `inspect`: what a protected file says about itself, from its header alone (no key needed). */
 import { policySubject, readEnvelopeHeader, type EnvelopeHeader, type EnvelopeInfo, type EnvelopeLabel } from '../envelope/index.js';
+import { ownerWords } from '../display.js';
 import { isSensitivityError, SensitivityError, type ErrorCode } from '../errors.js';
 import { fingerprint } from '../fingerprint.js';
 import { isProtectedPath } from '../paths.js';
@@ -90,14 +91,13 @@ export function mayAcceptRestore(info: Pick<ProtectedInfo, 'yourRights' | 'rollb
   return info.rollback !== null && info.yourRights.includes('OWNER');
 }
 
-const ownerWords = (info: ProtectedInfo) => (info.owner.name ? `${info.owner.name} <${info.owner.email}>` : info.owner.email);
-
 /** Why the caller may not change the file's expiry, said before asking them for a date; undefined when they may. */
 export function expiryRefusal(info: ProtectedInfo): SensitivityError | undefined {
   if (mayChangeExpiry(info)) return undefined;
   if (info.expired && !info.renewable && info.denied?.code === 'E_EXPIRED') return new SensitivityError('E_EXPIRED', info.denied.reason, info.file);
-  return new SensitivityError('E_RIGHT_MISSING', `only an owner can change when it expires; ask the owner, ${ownerWords(info)}`, info.file, {
-    details: { hint: 'ask-owner', owner: ownerWords(info), ownerEmail: info.owner.email },
+  const words = ownerWords(info.signedBy);
+  return new SensitivityError('E_RIGHT_MISSING', `only an owner can change when it expires; ask ${words.ask}`, info.file, {
+    details: { hint: 'ask-owner', owner: words.who, ownerEmail: info.owner.email },
   });
 }
 
@@ -105,14 +105,10 @@ export function expiryRefusal(info: ProtectedInfo): SensitivityError | undefined
 export function restoreRefusal(info: ProtectedInfo): SensitivityError | undefined {
   if (mayAcceptRestore(info)) return undefined;
   if (info.rollback === null) return new SensitivityError('E_USAGE', 'is not older than a version you have opened: there is nothing to accept', info.file);
-  return new SensitivityError(
-    'E_RIGHT_MISSING',
-    `only an owner can accept an older copy as the current version; ask the owner, ${ownerWords(info)}`,
-    info.file,
-    {
-      details: { hint: 'ask-owner', owner: ownerWords(info), ownerEmail: info.owner.email },
-    },
-  );
+  const words = ownerWords(info.signedBy);
+  return new SensitivityError('E_RIGHT_MISSING', `only an owner can accept an older copy as the current version; ask ${words.ask}`, info.file, {
+    details: { hint: 'ask-owner', owner: words.who, ownerEmail: info.owner.email },
+  });
 }
 
 /** What menus offer on a protected file, and the right each needs (the operation decides again from the header). */
@@ -129,8 +125,9 @@ export function actionRefusal(info: ProtectedInfo, action: FileAction): Sensitiv
   if (mayDo(info, action)) return undefined;
   const what = action === 'share' ? 'change who has access: only an owner can' : 'unprotect it: that needs the Export right (Co-Owner)';
   const why = info.denied ? `you cannot open this file, so you cannot ${what}` : `you cannot ${what}`;
-  return new SensitivityError(info.denied?.code ?? 'E_RIGHT_MISSING', `${why}; ask the owner, ${ownerWords(info)}`, info.file, {
-    details: { hint: 'ask-owner', owner: ownerWords(info), ownerEmail: info.owner.email },
+  const words = ownerWords(info.signedBy);
+  return new SensitivityError(info.denied?.code ?? 'E_RIGHT_MISSING', `${why}; ask ${words.ask}`, info.file, {
+    details: { hint: 'ask-owner', owner: words.who, ownerEmail: info.owner.email },
   });
 }
 
@@ -165,7 +162,8 @@ export async function inspect(ctx: AppContext, path: string): Promise<ProtectedI
     throw isSensitivityError(e) ? e.withFile(path) : e;
   });
   const now = ctx.clock.now();
-  const view = decideAccess(policySubject(h.policy), ctx.identity?.id, 'VIEW', now);
+  const signedBy = await signerView(ctx, h.policy.owner.id, h.policy.owner);
+  const view = decideAccess(policySubject(h.policy), ctx.identity?.id, 'VIEW', now, signedBy);
   const chain = h.layout.version === 2 ? [...h.lineage, h.policy] : [];
   const grantOf = (id: string) => h.policy.grants.find((g) => g.id === id);
   const lineage = await Promise.all(
@@ -197,7 +195,7 @@ export async function inspect(ctx: AppContext, path: string): Promise<ProtectedI
     renewable: h.policy.renew === true,
     yourRights: view.rights,
     denied: view.allowed ? null : { code: view.code, reason: view.reason },
-    signedBy: await signerView(ctx, h.policy.owner.id, h.policy.owner),
+    signedBy,
     lineage,
     lastWrittenBy:
       h.lastWrite && shown(h.lastWrite.id)

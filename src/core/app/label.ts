@@ -1,10 +1,15 @@
-/** `label`: set, remove and read the label of a file — in the manifest for plain files, in the envelope for protected ones. */
+/**
+ * `label`: set, remove and read the label of a file — in the envelope for protected files, inside the
+ * document for Office files and PDFs whose label maps to a Purview label (document-label.ts), in the
+ * manifest for everything else. One label per file: writing one store clears the other.
+ */
 import { rewrapEnvelope } from '../envelope/index.js';
 import { SensitivityError } from '../errors.js';
-import { directionOf, getLabel, removeLabel as removeManifestLabel, setLabel, type LabelChange, type ManifestEntry } from '../labels/index.js';
+import { directionOf, getLabel, removeLabel as removeManifestLabel, removePath, setLabel, type LabelChange, type ManifestEntry } from '../labels/index.js';
 import { isProtectedPath } from '../paths.js';
-import { findLabel, requiresProtection, type Policy } from '../policy/index.js';
+import { findLabel, requiresProtection, type Policy, type PolicyLabel } from '../policy/index.js';
 import { actorOf, keyServiceOf, timeAndChance, envelopeLabelOf, requireIdentity } from './context.js';
+import { isDocumentPath, labelGoesInside, labelInside, writeLabelInside, type LabelInside } from './document-label.js';
 import { inspect, type ProtectedInfo } from './inspect.js';
 import type { AppContext } from './ports.js';
 import { protect, type ProtectRequest } from './protect.js';
@@ -21,6 +26,14 @@ export interface LabeledFile {
   readonly setBy?: { readonly email: string; readonly name?: string };
   readonly setAt?: string;
   readonly justification?: string;
+  /** For a label carried inside the document (MSIP metadata): its Purview label and tenant, and how it was set. */
+  readonly document?: {
+    readonly purviewId: string;
+    readonly tenantId: string;
+    readonly method?: string;
+    /** Not the policy's tenant: set by another organisation. */
+    readonly foreignTenant?: true;
+  };
 }
 
 /** The label of a manifest entry as shown, flagged when the policy no longer knows it. */
@@ -44,14 +57,110 @@ export function labeledPlain(policy: Policy, path: string, entry: ManifestEntry)
   };
 }
 
-/** The label of the file at `path`: from its envelope when protected (authoritative), else from the manifest. */
+/** A label found inside a document as a LabeledFile: the policy's label for its Purview GUID, else its own name and GUID, flagged. */
+export function labeledDocument(policy: Policy, path: string, inside: LabelInside): LabeledFile {
+  const m = inside.metadata;
+  const tenant = policy.purview?.tenantId.toLowerCase();
+  return {
+    path,
+    label: inside.policyLabel ? envelopeLabelOf(inside.policyLabel) : { id: m.labelId, name: m.name ? `${m.name} (${m.labelId})` : m.labelId, unknown: true },
+    protected: null,
+    ...(m.setDate ? { setAt: m.setDate } : {}),
+    document: {
+      purviewId: m.labelId,
+      tenantId: m.siteId,
+      ...(m.method ? { method: m.method } : {}),
+      ...(tenant !== undefined && m.siteId !== tenant ? { foreignTenant: true as const } : {}),
+    },
+  };
+}
+
+/** The label inside a document, or undefined for other files and for documents that do not parse (they carry none we can read). */
+export async function readableInside(ctx: AppContext, policy: Policy, path: string): Promise<LabelInside | undefined> {
+  return labelInside(ctx, policy, path).catch((e: unknown) => {
+    if (e instanceof SensitivityError && e.code.startsWith('E_DOCUMENT_')) return undefined;
+    throw e;
+  });
+}
+
+/** The label of a plain file: inside it when it is a document carrying one, else from the manifest. */
+export async function plainLabelOf(ctx: AppContext, path: string, policy?: Policy): Promise<LabeledFile | undefined> {
+  const p = policy ?? (await ctx.store.policy());
+  const inside = await readableInside(ctx, p, path);
+  if (inside) return labeledDocument(p, path, inside);
+  const entry = getLabel(await ctx.store.manifest(), path);
+  return entry ? labeledPlain(p, path, entry) : undefined;
+}
+
+/** The label of the file at `path`: from its envelope when protected (authoritative), else inside the document, else from the manifest. */
 export async function labelOf(ctx: AppContext, path: string): Promise<LabeledFile | undefined> {
   if (isProtectedPath(path)) {
     const info = await inspect(ctx, path);
     return { path, label: info.label, protected: info };
   }
-  const entry = getLabel(await ctx.store.manifest(), path);
-  return entry ? labeledPlain(await ctx.store.policy(), path, entry) : undefined;
+  return plainLabelOf(ctx, path);
+}
+
+/** The direction of a change from `from` to `to` (none: a removal), and E_JUSTIFICATION_REQUIRED for an unjustified downgrade the policy forbids. */
+function justifiedDirection(
+  policy: Policy,
+  path: string,
+  from: LabeledFile['label'] | undefined,
+  to: PolicyLabel | undefined,
+  justified: boolean,
+): LabelChange['direction'] {
+  const direction = to ? directionOf(policy, from?.id, to.id) : 'downgrade';
+  if (direction === 'downgrade' && policy.requireDowngradeJustification && !justified) {
+    const what = to ? `lowering the label from ${from!.name} to ${to.displayName}` : `removing the label ${from!.name} is a downgrade and`;
+    throw new SensitivityError('E_JUSTIFICATION_REQUIRED', `${what} needs a justification`, path, {
+      details: { hint: 'give-justification', from: from!.name, ...(to ? { to: to.displayName } : {}) },
+    });
+  }
+  return direction;
+}
+
+/**
+ * Sets the label of a document whose label goes inside it (or whose current label is inside it): the
+ * document is rewritten with the MSIP metadata, any manifest entry for it dropped, the change audited.
+ */
+async function setDocumentLabel(
+  ctx: AppContext,
+  policy: Policy,
+  path: string,
+  label: PolicyLabel,
+  justification: { justification?: string },
+): Promise<LabelChange> {
+  const current = await plainLabelOf(ctx, path, policy);
+  const direction = justifiedDirection(policy, path, current?.label, label, !!justification.justification);
+  const change: LabelChange = { ...(current ? { from: current.label.id } : {}), to: label.id, direction };
+  const event = () => ctx.audit.append({ action: 'label.set', actor: actorOf(ctx), file: path, ...change, ...justification });
+  const inside = labelGoesInside(policy, path, label);
+  if (!inside && current?.document?.foreignTenant) {
+    throw new SensitivityError(
+      'E_USAGE',
+      `the document carries another organisation's label (${current.label.name}); only a label mapped to a Purview label can be set beside it`,
+      path,
+    );
+  }
+  if (direction === 'same' && inside === (current?.document !== undefined)) {
+    await event();
+    return change;
+  }
+  if (inside) await writeLabelInside(ctx, policy, path, label, 'Privileged', event);
+  else if (current?.document) await writeLabelInside(ctx, policy, path, null, 'Privileged', async () => undefined);
+  await ctx.store.updateManifest(async (m) => {
+    if (inside) return getLabel(m, path) ? removePath(m, path) : undefined;
+    const next = setLabel(
+      m,
+      path,
+      label.id,
+      { id: ctx.identity!.id, email: ctx.identity!.email, name: ctx.identity!.name },
+      { policy, now: ctx.clock.now(), force: true, ...justification },
+    );
+    await event();
+    return next.manifest;
+  });
+  return change;
 }
 
 export interface SetFileLabelOptions {
@@ -89,7 +198,9 @@ export async function setFileLabel(ctx: AppContext, path: string, query: string,
         details: { hint: 'protect-with-label', label: label.path },
       });
     }
-    const from = getLabel(await ctx.store.manifest(), path)?.label;
+    const from = (await plainLabelOf(ctx, path, policy))?.label.id;
+    // A document keeps the label inside too, so Office shows it once the file is unprotected.
+    if (labelGoesInside(policy, path, label)) await writeLabelInside(ctx, policy, path, label, 'Privileged', async () => undefined);
     const { output } = await protect(ctx, path, { ...opts.protect, label: label.id, ...justification });
     return { ...(from ? { from } : {}), to: label.id, direction: directionOf(policy, from, label.id), protectedAs: output };
   }
@@ -112,6 +223,9 @@ export async function setFileLabel(ctx: AppContext, path: string, query: string,
     return { from, to: label.id, direction };
   }
   if (!(await ctx.files.exists(path))) throw new SensitivityError('E_NOT_FOUND', 'no such file; check the path', path);
+  if (isDocumentPath(path) && (labelGoesInside(policy, path, label) || (await readableInside(ctx, policy, path)))) {
+    return setDocumentLabel(ctx, policy, path, label, justification);
+  }
   let change: LabelChange | undefined;
   await ctx.store.updateManifest(async (m) => {
     const next = setLabel(m, path, label.id, { id: id.id, email: id.email, name: id.name }, { policy, now: ctx.clock.now(), ...justification });
@@ -129,6 +243,18 @@ export async function removeFileLabel(ctx: AppContext, path: string, opts: { jus
   }
   const policy = await ctx.store.policy();
   const justification = opts.justification?.trim() ? { justification: opts.justification.trim() } : {};
+  const inside = await readableInside(ctx, policy, path);
+  if (inside) {
+    const current = labeledDocument(policy, path, inside);
+    if (current.document?.foreignTenant) {
+      throw new SensitivityError('E_USAGE', "the document's label was set by another organisation; only it can remove it", path);
+    }
+    justifiedDirection(policy, path, current.label, undefined, !!justification.justification);
+    await writeLabelInside(ctx, policy, path, null, 'Privileged', () =>
+      ctx.audit.append({ action: 'label.remove', actor: actorOf(ctx), file: path, from: current.label.id, direction: 'downgrade', ...justification }),
+    );
+    return;
+  }
   await ctx.store.updateManifest(async (m) => {
     const { manifest, change } = removeManifestLabel(m, path, { policy, ...justification });
     await ctx.audit.append({ action: 'label.remove', actor: actorOf(ctx), file: path, ...change, ...justification });

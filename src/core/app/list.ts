@@ -3,7 +3,8 @@ import { isSensitivityError, type ErrorCode } from '../errors.js';
 import { isProtectedPath, joinPath, SKIPPED_DIRS } from '../paths.js';
 import { checkCancelled } from './context.js';
 import { inspect } from './inspect.js';
-import { labeledPlain, type LabeledFile } from './label.js';
+import { isDocumentPath } from './document-label.js';
+import { labeledDocument, labeledPlain, readableInside, type LabeledFile } from './label.js';
 import type { AppContext, Cancellable } from './ports.js';
 
 /** A protected file that could not be read: listed with why, never silently dropped. */
@@ -22,7 +23,10 @@ export interface Listing {
 
 const byPath = <T extends { path: string }>(a: T, b: T) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
-/** Lists `dir` ("" for the whole workspace). Labels the policy no longer knows are kept and flagged. */
+/**
+ * Lists `dir` ("" for the whole workspace). Labels the policy no longer knows are kept and flagged; a
+ * document's label inside it wins over a manifest entry for it (which is then not listed).
+ */
 export async function list(ctx: AppContext, dir = '', opts: Cancellable & { onFile?: (path: string) => void } = {}): Promise<Listing> {
   const files: LabeledFile[] = [];
   const problems: UnreadableFile[] = [];
@@ -39,6 +43,15 @@ export async function list(ctx: AppContext, dir = '', opts: Cancellable & { onFi
       const p = joinPath(d, e.name);
       if (e.kind === 'dir') {
         if (!SKIPPED_DIRS.has(e.name)) await walk(p);
+      } else if (e.kind === 'file' && isDocumentPath(e.name)) {
+        checkCancelled(opts);
+        const inside = await readableInside(ctx, policy, p);
+        if (inside) {
+          const at = files.findIndex((f) => f.path === p);
+          if (at >= 0) files.splice(at, 1);
+          opts.onFile?.(p);
+          files.push(labeledDocument(policy, p, inside));
+        }
       } else if (e.kind === 'file' && isProtectedPath(e.name)) {
         opts.onFile?.(p);
         try {

@@ -6,6 +6,7 @@ import { decideAccess, denialError, type Right } from '../rights.js';
 import { policySubject } from '../envelope/index.js';
 import { actorOf, guarded, requireIdentity, requireProtectedPath, withHandle, keyServiceOf } from './context.js';
 import type { AppContext, ReadHandle } from './ports.js';
+import { signerView } from './inspect.js';
 import { checkHistory, rememberVersion, type Standing } from './versions.js';
 
 /** An opened file's envelope, and how it stands to the newest version of its history seen (an older copy says so). */
@@ -25,7 +26,8 @@ export async function openHandle(ctx: AppContext, path: string, h: ReadHandle, s
   const header = await readEnvelopeHeader(h);
   // History first: a fork that revoked the reader says it is a fork, not "ask the owner" (its signer).
   const standing = await checkHistory(ctx, path, header, 'read');
-  const d = decideAccess(policySubject(header.policy), ctx.identity?.id, 'VIEW', ctx.clock.now());
+  const signer = await signerView(ctx, header.policy.owner.id, header.policy.owner);
+  const d = decideAccess(policySubject(header.policy), ctx.identity?.id, 'VIEW', ctx.clock.now(), signer);
   if (!d.allowed) throw denialError(d);
   await ctx.audit.append({ action: 'open', actor: actorOf(ctx), file: path });
   const opened = await openEnvelope(h, sink, id, { clock: ctx.clock, ...keyServiceOf(ctx) });

@@ -8,7 +8,7 @@ import type { Identity, PublicIdentity } from '../identity.js';
 import type { LabelsManifest } from '../labels/index.js';
 import type { PeopleDirectory } from '../people.js';
 import type { Policy } from '../policy/index.js';
-import type { KeyServiceClient } from '../envelope/index.js';
+import type { KeyServiceClient, SignedHistory } from '../envelope/index.js';
 import type { Clock, PatchableSink, RandomAccessSource, RandomSource } from '../ports.js';
 
 /**
@@ -109,8 +109,13 @@ export interface HistoryHead {
  */
 export interface VersionMemory {
   head(lineId: string): Promise<HistoryHead | undefined>;
-  /** Records `head` when it extends the remembered one (or none is remembered); an older or forked head changes nothing. */
-  remember(lineId: string, head: HistoryHead): Promise<void>;
+  /**
+   * Records `head` when it extends the remembered one (or none is remembered); an older or forked head changes
+   * nothing. `signed`, the head's signed history, is kept with it (for owners: what a restore builds on).
+   */
+  remember(lineId: string, head: HistoryHead, signed?: SignedHistory): Promise<void>;
+  /** The signed history kept with the remembered head, if one was. */
+  signed(lineId: string): Promise<SignedHistory | undefined>;
   /** True when a format-2 file with this content id was accepted (a format-1 file with it is a downgrade). */
   seenInFormat2(cid: string): Promise<boolean>;
 }

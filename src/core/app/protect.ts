@@ -9,6 +9,7 @@ import { defaultExpiry, findLabel, isDowngrade, resolveProtectionGrants, type Po
 import { rightsOfRole, roleOfRights } from '../rights.js';
 import { actorOf, timeAndChance, envelopeLabelOf, keyServiceOf, mediaTypeOf, requireIdentity, watched, withHandle } from './context.js';
 import { findGrantee } from './directory.js';
+import { plainLabelOf } from './label.js';
 import type { AppContext, Cancellable } from './ports.js';
 import { trustPeople, type PinOptions } from './trust.js';
 import { acceptedKeyService, acceptedRecovery } from './workspace-keys.js';
@@ -67,7 +68,9 @@ export async function protect(ctx: AppContext, path: string, req: ProtectRequest
   if (isProtectedPath(path)) throw new SensitivityError('E_USAGE', 'is already protected', path);
   const output = protectedPathOf(path);
   const [policy, people, manifest] = await Promise.all([ctx.store.policy(), ctx.store.people(), ctx.store.manifest()]);
-  const current = getLabel(manifest, path);
+  const inManifest = getLabel(manifest, path);
+  // A document's label inside it counts first (labels.json holds no entry for it then).
+  const current = (await plainLabelOf(ctx, path, policy).then((f) => (f ? { label: f.label.id } : undefined))) ?? inManifest;
   const query = req.label ?? current?.label ?? policy.defaultLabel;
   if (!query) throw new SensitivityError('E_USAGE', 'has no label and the policy has no default label', path, { details: { hint: 'choose-label' } });
   const label = findLabel(policy, query, { applicable: true });
@@ -82,7 +85,10 @@ export async function protect(ctx: AppContext, path: string, req: ProtectRequest
       details: { hint: 'give-justification', from: current.label, to: label.name },
     });
   }
-  const defaults = resolveProtectionGrants(policy, label, people);
+  // The label's default grantees are found as a person named by email would be (through the organisation's
+  // directory when the workspace names one), then verified and pinned with the rest below.
+  const defaults: GrantRequest[] = [];
+  for (const d of resolveProtectionGrants(policy, label, people)) defaults.push({ ...d, person: await findGrantee(ctx, policy, people, d.person.email, req) });
   const explicit = await grantRequests(ctx, policy, people, req.grants ?? [], req);
   // Explicit grants win over the label's defaults for the same person.
   const grants = [...defaults.filter((d) => !explicit.some((e) => e.person.id === d.person.id)), ...explicit];
@@ -129,7 +135,7 @@ export async function protect(ctx: AppContext, path: string, req: ProtectRequest
   });
   if (!req.keep) {
     await ctx.files.remove(path);
-    if (current) await ctx.store.updateManifest((m) => (getLabel(m, path) ? removePath(m, path) : undefined));
+    if (inManifest) await ctx.store.updateManifest((m) => (getLabel(m, path) ? removePath(m, path) : undefined));
   }
   return { output, info };
 }

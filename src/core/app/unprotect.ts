@@ -1,10 +1,25 @@
-/** `unprotect`: `FILE.protected` back to the plain `FILE` (needs EXPORT); the label moves to the manifest. */
-import { openEnvelope } from '../envelope/index.js';
+/** `unprotect`: `FILE.protected` back to the plain `FILE` (needs EXPORT); the label moves to the manifest, or inside a document. */
+import { openEnvelope, readEnvelopeHeader } from '../envelope/index.js';
+import { isSensitivityError } from '../errors.js';
 import { setLabel } from '../labels/index.js';
 import { isProtectedPath, plainPathOf } from '../paths.js';
 import { findLabel, type Policy, type PolicyLabel } from '../policy/index.js';
 import { actorOf, guarded, requireIdentity, requireProtectedPath, watched, withHandle, keyServiceOf } from './context.js';
+import { labelGoesInside, labelInside, writeLabelInside } from './document-label.js';
+import { checkHistory } from './versions.js';
 import type { AppContext, Cancellable } from './ports.js';
+
+/** Puts `label` inside the unprotected document unless it is there already; false when the document cannot take it. */
+async function keepInside(ctx: AppContext, policy: Policy, path: string, label: PolicyLabel): Promise<boolean> {
+  try {
+    if ((await labelInside(ctx, policy, path))?.policyLabel?.id !== label.id)
+      await writeLabelInside(ctx, policy, path, label, 'Privileged', async () => undefined);
+    return true;
+  } catch (e) {
+    if (isSensitivityError(e) && e.code.startsWith('E_DOCUMENT_')) return false;
+    throw e;
+  }
+}
 
 /** The policy's applicable label with this id, if the policy still knows it. */
 function knownLabel(policy: Policy, id: string): PolicyLabel | undefined {
@@ -25,8 +40,10 @@ export async function unprotect(ctx: AppContext, path: string, opts: { keep?: bo
   requireProtectedPath(path, isProtectedPath(path));
   const output = plainPathOf(path);
   const opened = await guarded(ctx, path, 'EXPORT', () =>
-    withHandle(ctx, path, (h) =>
-      ctx.files.create(
+    withHandle(ctx, path, async (h) => {
+      // A fork or a format-1 stand-in is not exported as the file's content; an older version is (it reads).
+      await checkHistory(ctx, path, await readEnvelopeHeader(h), 'read');
+      return ctx.files.create(
         output,
         h.mode,
         async (sink) => {
@@ -35,12 +52,14 @@ export async function unprotect(ctx: AppContext, path: string, opts: { keep?: bo
           return result;
         },
         { durable: !opts.keep },
-      ),
-    ),
+      );
+    }),
   );
   const policy = await ctx.store.policy();
   const known = knownLabel(policy, opened.policy.label.id);
-  if (known) {
+  // A document whose label maps to Purview keeps it inside (written there when it differs); others in the manifest.
+  const inside = known && labelGoesInside(policy, output, known) && (await keepInside(ctx, policy, output, known));
+  if (known && !inside) {
     await ctx.store.updateManifest(
       (m) => setLabel(m, output, known.id, { id: id.id, email: id.email, name: id.name }, { policy, now: ctx.clock.now(), force: true }).manifest,
     );

@@ -5,7 +5,7 @@
  * can be read but not built on (E_ROLLBACK). git's history of the file is a second witness, for readers who
  * never saw the newer version. A format-1 file whose content id was seen in format 2 is a downgrade.
  */
-import type { EnvelopeHeader, EnvelopeInfo } from '../envelope/index.js';
+import { holdsOwner, type EnvelopeHeader, type EnvelopeInfo } from '../envelope/index.js';
 import { SensitivityError } from '../errors.js';
 import { fingerprint } from '../fingerprint.js';
 import type { AppContext, CommittedVersion, HistoryHead } from './ports.js';
@@ -79,9 +79,14 @@ export async function checkHistory(ctx: AppContext, path: string, header: Envelo
   return older ? { older } : {};
 }
 
-/** Remembers `info`'s history head once its body authenticated (a no-op without memory, in format 1, or when it extends nothing). */
+/**
+ * Remembers `info`'s history head once its body authenticated (a no-op without memory, in format 1, or when it
+ * extends nothing); for an owner, with its signed history, so a later restore can build on it without git.
+ */
 export async function rememberVersion(ctx: AppContext, info: EnvelopeInfo): Promise<void> {
-  if (ctx.versions && info.lineageId !== undefined) await ctx.versions.remember(info.lineageId, headOf(info));
+  if (!ctx.versions || info.lineageId === undefined) return;
+  const owner = ctx.identity !== undefined && holdsOwner(info.policy, ctx.identity.id);
+  await ctx.versions.remember(info.lineageId, headOf(info), owner ? info.signed : undefined);
 }
 
 /** The E_ROLLBACK refusal: building on `version`, older than the version `seen` of its history. */

@@ -36,6 +36,7 @@ export const AUDIT_ACTIONS = [
   // The organisation key service's access log (docs/KEY-SERVICE.md).
   'key.decrypt',
   'directory.certify',
+  'witness.register',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

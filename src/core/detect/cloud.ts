@@ -1,6 +1,20 @@
 /** Cloud credentials: AWS access key ids and secret keys, Azure storage keys, SAS tokens and Entra ID client secrets. */
 import { decodeBase64, isPlaceholder, shannonEntropy } from './text.js';
-import { P_TOKEN, TYPES, WHY, bounded, forEach, indexWithin, isAlnum, isB64Code, lineAround, lineStartNear, type Detector, type Verdict } from './detector.js';
+import {
+  P_TOKEN,
+  TYPES,
+  WHY,
+  bounded,
+  forEach,
+  indexWithin,
+  isAlnum,
+  isB64Code,
+  lineAround,
+  lineStartNear,
+  type Detector,
+  type Hit,
+  type Verdict,
+} from './detector.js';
 import { placeholderVerdict, sampleVerdict } from './samples.js';
 
 // ---- AWS ---------------------------------------------------------------------------------------
@@ -155,6 +169,26 @@ export const azure: Detector = {
       });
   },
 };
+
+/**
+ * The shared access key of a Service Bus, Event Hubs or IoT Hub connection string: `SharedAccessKey=` and 44
+ * base64 characters of 32 bytes, with `SharedAccessKeyName=` on the line. The assignments pass finds the name
+ * (`…Key=` is one of its secret names), so this costs no pass of its own; `after` is where the value starts.
+ */
+export function sharedAccessKey(text: string, after: number): Hit | undefined {
+  const value = /^[A-Za-z0-9+/]{43}=/.exec(text.slice(after, after + 45));
+  if (!value || isB64Code(text.charCodeAt(after + 44)) || decodeBase64(value[0])?.length !== 32 || isPlaceholder(value[0])) return undefined;
+  if (!/SharedAccessKeyName=/i.test(lineAround(text, after, after + 44, 300))) return undefined;
+  return {
+    type: TYPES.azure,
+    start: after,
+    end: after + 44,
+    priority: P_TOKEN,
+    reveal: { keepEnd: 2 },
+    confidence: 'high',
+    why: ['SharedAccessKey= beside SharedAccessKeyName= (Service Bus, Event Hubs, IoT Hub)', WHY.decodes('a 32-byte key')],
+  };
+}
 
 /** Characters of an Entra ID (Azure AD) client secret. */
 const isClientSecretCode = (c: number): boolean => isAlnum(c) || c === 95 || c === 126 || c === 46 || c === 45;

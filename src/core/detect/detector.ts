@@ -62,7 +62,11 @@ export const TYPES = {
   ),
   stripe: type('stripe-key', 'Stripe secret key', 'A live Stripe secret or restricted key (sk_live_, rk_live_).'),
   google: type('google-api-key', 'Google API key', 'A Google Cloud API key (AIza…).'),
-  azure: type('azure-storage-key', 'Azure storage key', 'An Azure storage account key (AccountKey=…) or shared access signature.'),
+  azure: type(
+    'azure-storage-key',
+    'Azure storage key',
+    'An Azure storage account key (AccountKey=…), a shared access key of a Service Bus, Event Hubs or IoT Hub connection string, or a shared access signature.',
+  ),
   azureClientSecret: type('azure-client-secret', 'Azure AD client secret', 'A Microsoft Entra ID (Azure AD) application client secret (…Q~…).'),
   connection: type('connection-string-credential', 'Password in a connection string', 'A password in a database or service connection string (Password=…).'),
   url: type('url-credential', 'Password in a URL', 'A password in a URL (scheme://user:password@host).'),

@@ -81,18 +81,22 @@ function validateJwt(v: string): Verdict | undefined {
     : { confidence: 'medium', why: ['encrypted or detached JWT', jose, 'payload is not JSON (encrypted or detached)'] };
 }
 
-/** Where a base64 run starting at `end` of a first line continues on the lines after it (encoders wrap at 64 or 76). */
+/**
+ * Where a base64 run continues on the lines after its first (encoders wrap at 64 or 76 columns): every line
+ * as wide as the first, the last one no wider; padding ends the run.
+ */
 function wrappedEnd(text: string, start: number, end: number): number {
+  const width = end - start;
+  if (!WRAP_WIDTHS.includes(width)) return end;
   let lineStart = start;
-  // A full-width line without padding continues on the next; padding ends the run.
-  while (end - start < MAX_WRAPPED && WRAP_WIDTHS.includes(end - lineStart) && text.charCodeAt(end - 1) !== 61) {
+  while (end - start < MAX_WRAPPED && end - lineStart === width && text.charCodeAt(end - 1) !== 61) {
     const next = text.charCodeAt(end) === 13 ? end + 2 : end + 1;
     if (text.charCodeAt(next - 1) !== 10) break;
     let from = next;
     while (from - next < 32 && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++; // indented (a YAML block)
     let e = from;
-    while (e < text.length && isWrappedCode(text.charCodeAt(e))) e++;
-    if (e === from) break;
+    while (e < text.length && e - from <= width && isWrappedCode(text.charCodeAt(e))) e++;
+    if (e === from || e - from > width) break;
     lineStart = from;
     end = e;
   }

@@ -5,6 +5,7 @@
  */
 import { equalBytes } from '@noble/ciphers/utils.js';
 import { base64url, calculateJwkThumbprint } from 'jose';
+import { ownerWords, unverifiedSigner } from '../display.js';
 import { integrityError, SensitivityError } from '../errors.js';
 import type { Identity, PublicIdentity } from '../identity.js';
 import {
@@ -128,6 +129,8 @@ export interface EnvelopeInfo {
   readonly history: readonly string[];
   /** Format 2: the witness receipts the envelope carries (docs/FORMAT.md §16), each naming a version of `history`. */
   readonly witness: readonly WitnessEntry[];
+  /** The signed history as it stands in the header (what a restore builds on; public, like everything here). */
+  readonly signed: SignedHistory;
   readonly slots: readonly SlotInfo[];
 }
 
@@ -189,7 +192,14 @@ export interface EnvelopeChange {
    * instead (its policy and lineage, the same line), with this copy's grants, label and expiry, under a new
    * file key. The signer must hold OWNER in the newer history's head and in this copy.
    */
-  readonly onto?: EnvelopeSource;
+  readonly onto?: SignedHistory;
+}
+
+/** A file's signed access history as the header carries it: the policy JWS, the versions it replaces, their receipts. */
+export interface SignedHistory {
+  readonly policy: string;
+  readonly lineage: readonly string[];
+  readonly witness: readonly WitnessEntry[];
 }
 
 /**
@@ -465,11 +475,16 @@ async function verifiedChain(raw: RawHeader): Promise<EnvelopePolicy[]> {
     }
     return [policy];
   }
-  const jws = [...(raw.metadata.lineage ?? []), raw.metadata.policy];
+  return verifiedHistory(raw.metadata.lineage ?? [], raw.metadata.policy, raw.metadata.witness ?? []);
+}
+
+/** A format-2 chain verified (§14.2), and its witness receipts each naming one of its versions, once per kind (§16). */
+async function verifiedHistory(lineage: readonly string[], policy: string, witness: readonly WitnessEntry[]): Promise<EnvelopePolicy[]> {
+  const jws = [...lineage, policy];
   const chain = await verifyLineage(jws);
   const digests = new Set(jws.map(policyDigest));
-  const named = (raw.metadata.witness ?? []).map((w) => `${w.pd} ${w.kind}`);
-  if (!(raw.metadata.witness ?? []).every((w) => digests.has(w.pd)) || new Set(named).size !== named.length) {
+  const named = witness.map((w) => `${w.pd} ${w.kind}`);
+  if (!witness.every((w) => digests.has(w.pd)) || new Set(named).size !== named.length) {
     throw new SensitivityError('E_FORMAT', 'not a valid protected file: a witness receipt names no version of its access policy, or one twice');
   }
   return chain;
@@ -491,22 +506,20 @@ function readOnlyFormat(policy: EnvelopePolicy): SensitivityError {
  */
 async function ontoChain(
   u: Unlocked,
-  onto: EnvelopeSource,
+  onto: SignedHistory,
   identity: Identity,
 ): Promise<{ policy: string; lineage: readonly string[]; witness: readonly WitnessEntry[]; chain: EnvelopePolicy[] }> {
   if (u.raw.version !== 2) throw readOnlyFormat(u.policy);
-  const reader = new ByteReader(onto);
-  const raw = await readHeader(reader).finally(() => reader.close());
-  if (raw.version !== 2) throw new SensitivityError('E_USAGE', 'the newer version given is not in format 2');
-  const chain = await verifiedChain(raw);
-  const lineage = raw.metadata.lineage ?? [];
-  if (policyDigest(lineage[0] ?? raw.metadata.policy) !== policyDigest((u.raw.metadata.lineage ?? [])[0] ?? u.raw.metadata.policy)) {
+  const chain = await verifiedHistory(onto.lineage, onto.policy, onto.witness);
+  const lineage = onto.lineage;
+  if (policyDigest(lineage[0] ?? onto.policy) !== policyDigest((u.raw.metadata.lineage ?? [])[0] ?? u.raw.metadata.policy)) {
     throw new SensitivityError('E_USAGE', 'the newer version given is not a version of this file');
   }
   if (!holdsOwner(chain.at(-1)!, identity.id)) {
-    throw new SensitivityError('E_RIGHT_MISSING', `only an owner of its newest version can restore it; ask the owner, ${chain.at(-1)!.owner.email}`);
+    const head = chain.at(-1)!.owner;
+    throw new SensitivityError('E_RIGHT_MISSING', `only an owner of its newest version can restore it; ask ${ownerWords(unverifiedSigner(head.id, head)).ask}`);
   }
-  return { policy: raw.metadata.policy, lineage, witness: raw.metadata.witness ?? [], chain };
+  return { policy: onto.policy, lineage, witness: onto.witness, chain };
 }
 
 /** The witness receipts of a new version's envelope: those of the versions it keeps, and the hook's for the new one. */
@@ -617,7 +630,8 @@ function changedError(): SensitivityError {
 
 /** The policy grants this identity id, but to an older or other X25519 key than the one presented. */
 function otherKeyError(policy: EnvelopePolicy): SensitivityError {
-  return new SensitivityError('E_NOT_GRANTEE', `your grant names another encryption key than yours; ask the owner, ${policy.owner.email}, to grant you again`);
+  const ask = ownerWords(unverifiedSigner(policy.owner.id, policy.owner)).ask;
+  return new SensitivityError('E_NOT_GRANTEE', `your grant names another encryption key than yours; ask ${ask} to grant you again`);
 }
 
 function bodyParams(
@@ -839,6 +853,7 @@ function info(layout: EnvelopeLayout, meta: Metadata, chain: readonly EnvelopePo
     lastWrite,
     history,
     witness: meta.witness ?? [],
+    signed: { policy: meta.policy, lineage: meta.lineage ?? [], witness: meta.witness ?? [] },
     slots: meta.slots.map((s) => (isX25519Slot(s) ? { kind: s.kind, kid: s.kid } : { kind: s.kind })),
   };
 }

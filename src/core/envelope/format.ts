@@ -177,12 +177,30 @@ export function isMediaType(type: string): boolean {
   return type.length > 0 && type.length <= 255 && [...type].every((c) => c >= ' ' && c <= '~');
 }
 
+/**
+ * Why the metadata does not fit, given its size without the history (lineage, witness): the grants alone
+ * (E_USAGE), or the history of access changes (E_HISTORY_FULL: the format keeps every version, and cannot
+ * drop the oldest).
+ */
+function metadataFull(withoutHistory: number): SensitivityError {
+  if (withoutHistory > MAX_METADATA_LENGTH) return new SensitivityError('E_USAGE', 'too many grantees for one protected file (its header is limited to 1 MiB)');
+  return new SensitivityError(
+    'E_HISTORY_FULL',
+    'its history of access changes has reached the 1 MiB the format allows, so this change cannot be recorded (nothing was changed)',
+    undefined,
+    { details: { hint: 'protect-anew' } },
+  );
+}
+
 /** Serializes and MACs a header. */
 export function encodeHeader(f: HeaderFields, macKey: Uint8Array): Uint8Array {
   const { name, type, policy, lineage, witness, slots } = f.metadata;
   const history = f.version === 2 ? { lineage: lineage ?? [], ...(witness && witness.length > 0 ? { witness } : {}) } : {};
   const meta = new TextEncoder().encode(JSON.stringify({ name, type, policy, ...history, slots }));
-  if (meta.length > MAX_METADATA_LENGTH) throw new SensitivityError('E_USAGE', 'too many grantees for one protected file');
+  if (meta.length > MAX_METADATA_LENGTH) {
+    const withoutHistory = new TextEncoder().encode(JSON.stringify({ name, type, policy, ...(f.version === 2 ? { lineage: [] } : {}), slots })).length;
+    throw metadataFull(withoutHistory);
+  }
   const out = new Uint8Array(FIXED_LENGTH + meta.length + MAC_LENGTH);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);

@@ -20,6 +20,7 @@ export {
   type ProtectOptions,
   type ReplaceContentOptions,
   type RewrapOptions,
+  type SignedHistory,
   type SlotInfo,
   type WitnessHook,
 } from './envelope.js';
@@ -40,4 +41,4 @@ export {
 } from './double-key.js';
 export { DEFAULT_CHUNK_SIZE, VERSION as ENVELOPE_VERSION, type EnvelopeLayout, type WitnessEntry } from './format.js';
 export { byteSourceOf, memorySink, observed, randomAccessOf, type MemorySink } from './io.js';
-export { policyDigest, policySubject, type EnvelopeLabel, type EnvelopePolicy, type PolicyGrant, type PolicyOwner } from './policy.js';
+export { holdsOwner, policyDigest, policySubject, type EnvelopeLabel, type EnvelopePolicy, type PolicyGrant, type PolicyOwner } from './policy.js';

@@ -4,21 +4,15 @@
  * from their verified sign-in) to their public identity. The service signs inside its HSM, so signing
  * goes through a `CertificateSigner`; clients verify against pinned keys with jose. Pure: WebCrypto only.
  */
-import { base64url, calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { SensitivityError } from '../errors.js';
 import type { PublicIdentity } from '../identity.js';
 import { parsePublicIdentity } from '../people.js';
+import { signOrgStatement, verifyOrgStatement, type CertificateSigner } from './org-jws.js';
 
 export const CERTIFICATE_TYP = 'sensitivity-cert+jwt';
 /** Seconds of clock skew a verifier tolerates on `nbf` and `exp`. */
 export const CERTIFICATE_SKEW_SECONDS = 60;
-
-/** Signs a JWS signing input with ES256 and returns the raw `r || s` (64 bytes), as RFC 7518 §3.4 wants. */
-export interface CertificateSigner {
-  /** The RFC 7638 thumbprint of the signer's public key: the JWS `kid`. */
-  readonly kid: string;
-  sign(data: Uint8Array): Promise<Uint8Array>;
-}
 
 /** A verified certificate: the identity it certifies and who said so, until when. */
 export interface VerifiedCertificate {
@@ -32,7 +26,6 @@ export interface VerifiedCertificate {
 }
 
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
-const enc = (v: unknown) => base64url.encode(new TextEncoder().encode(JSON.stringify(v)));
 
 /** Issues a certificate for `identity` (already validated, email already checked against the sign-in), valid for `lifetimeSeconds` from `now`. */
 export async function issueCertificate(
@@ -42,7 +35,6 @@ export async function issueCertificate(
   if (!Number.isSafeInteger(options.lifetimeSeconds) || options.lifetimeSeconds <= 0)
     throw new RangeError('a certificate lifetime is a positive number of seconds');
   const iat = seconds(options.now);
-  const header = { alg: 'ES256', typ: CERTIFICATE_TYP, kid: options.signer.kid };
   const { id, name, email, sig, enc: encKey, created, proof } = identity;
   const payload = {
     iss: options.issuer,
@@ -58,18 +50,10 @@ export async function issueCertificate(
     nbf: iat,
     exp: iat + options.lifetimeSeconds,
   };
-  const input = `${enc(header)}.${enc(payload)}`;
-  const signature = await options.signer.sign(new TextEncoder().encode(input));
-  if (signature.length !== 64) throw new TypeError('an ES256 signature is 64 bytes (r || s)');
-  return `${input}.${base64url.encode(signature)}`;
+  return signOrgStatement(CERTIFICATE_TYP, payload, options.signer);
 }
 
 const invalid = (why: string) => new SensitivityError('E_CERTIFICATE_INVALID', `the organisation certificate ${why}`);
-
-/** The `kid` of an EC P-256 public JWK: its RFC 7638 thumbprint. */
-export function certificationKeyId(jwk: JWK): Promise<string> {
-  return calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } as JWK, 'sha256');
-}
 
 /**
  * Verifies a certificate against the pinned certification keys (EC P-256 public JWKs): header (`typ`,
@@ -82,30 +66,7 @@ export async function verifyCertificate(
   pinned: readonly JWK[],
   options: { readonly now: Date; readonly issuer?: string; readonly email?: string },
 ): Promise<VerifiedCertificate> {
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  try {
-    header = decodeProtectedHeader(jws);
-  } catch {
-    throw invalid('is not a compact JWS');
-  }
-  if (header.typ !== CERTIFICATE_TYP) throw invalid(`has type ${JSON.stringify(header.typ)}, not ${CERTIFICATE_TYP}`);
-  if (header.alg !== 'ES256') throw invalid('is not signed with ES256');
-  const kids = await Promise.all(pinned.map(certificationKeyId));
-  const i = kids.indexOf(String(header.kid));
-  if (i < 0) throw invalid('is signed by a key you have not pinned');
-  let payload: Uint8Array;
-  try {
-    const key = await importJWK({ kty: 'EC', crv: 'P-256', x: pinned[i]!.x, y: pinned[i]!.y } as JWK, 'ES256');
-    ({ payload } = await compactVerify(jws, key, { algorithms: ['ES256'] }));
-  } catch {
-    throw invalid('has a signature that does not verify');
-  }
-  let claims: Record<string, unknown>;
-  try {
-    claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
-  } catch {
-    throw invalid('has a payload that is not JSON');
-  }
+  const { claims, kid } = await verifyOrgStatement(jws, CERTIFICATE_TYP, pinned, invalid);
   const { iss, sub, iat, nbf, exp } = claims;
   if (typeof iss !== 'string' || typeof iat !== 'number' || typeof nbf !== 'number' || typeof exp !== 'number') throw invalid('lacks iss, iat, nbf or exp');
   if (options.issuer !== undefined && iss !== options.issuer) throw invalid(`was issued by ${iss}, not ${options.issuer}`);
@@ -121,5 +82,5 @@ export async function verifyCertificate(
   }
   if (sub !== identity.email) throw invalid('has a subject other than its email');
   if (options.email !== undefined && identity.email !== options.email.trim().toLowerCase()) throw invalid(`certifies ${identity.email}, not ${options.email}`);
-  return { identity, issuer: iss, kid: kids[i]!, issuedAt: new Date(iat * 1000), notBefore: new Date(nbf * 1000), expiresAt: new Date(exp * 1000) };
+  return { identity, issuer: iss, kid, issuedAt: new Date(iat * 1000), notBefore: new Date(nbf * 1000), expiresAt: new Date(exp * 1000) };
 }

@@ -1,10 +1,14 @@
-/** The organisation's parts the clients share with the key service: certificates. */
+/** The organisation's parts the clients share with the key service: certificates and witness receipts. */
+export { CERTIFICATE_SKEW_SECONDS, CERTIFICATE_TYP, issueCertificate, verifyCertificate, type VerifiedCertificate } from './certificate.js';
+export { certificationKeyId, type CertificateSigner } from './org-jws.js';
 export {
-  CERTIFICATE_SKEW_SECONDS,
-  CERTIFICATE_TYP,
-  certificationKeyId,
-  issueCertificate,
-  verifyCertificate,
-  type CertificateSigner,
-  type VerifiedCertificate,
-} from './certificate.js';
+  extendsWitnessHead,
+  isWitnessClaim,
+  issueWitnessReceipt,
+  verifyWitnessReceipt,
+  WITNESS_KIND,
+  WITNESS_TYP,
+  type WitnessClaim,
+  type WitnessHead,
+  type VerifiedReceipt,
+} from './witness.js';

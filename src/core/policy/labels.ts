@@ -26,6 +26,7 @@ export function flattenLabels(policy: Policy): readonly PolicyLabel[] {
       applicable: !l.sublabels?.length,
       rank: out.length,
       ...(l.protection ? { protection: l.protection } : {}),
+      ...(l.purviewId ? { purviewId: l.purviewId.toLowerCase() } : {}),
     });
   };
   for (const l of policy.labels) {

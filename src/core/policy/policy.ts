@@ -29,6 +29,7 @@ function checkSemantics(policy: Policy, fail: (at: string, why: string) => never
   const labels = labelsWithPointers(policy);
   const seenIds = new Map<string, string>();
   const seenPaths = new Map<string, string>();
+  const seenGuids = new Map<string, string>();
   for (const { label, at, parent } of labels) {
     const other = seenIds.get(label.id);
     if (other) fail(`${at}/id`, `"${label.id}" is already the id of ${other}; ids must be unique`);
@@ -37,6 +38,10 @@ function checkSemantics(policy: Policy, fail: (at: string, why: string) => never
     const same = seenPaths.get(path);
     if (same) fail(`${at}/name`, `"${label.name}" is already the name of ${same}${parent ? ' under the same parent' : ''}; names must be unique`);
     seenPaths.set(path, at);
+    const guid = label.purviewId?.toLowerCase();
+    const twin = guid === undefined ? undefined : seenGuids.get(guid);
+    if (twin) fail(`${at}/purviewId`, `"${label.purviewId}" is already the Purview label of ${twin}; each maps to one label`);
+    if (guid !== undefined) seenGuids.set(guid, at);
     if (label.sublabels?.length && label.protection) {
       fail(`${at}/protection`, 'a label with sublabels cannot be applied, so its protection would never apply; put it on its sublabels');
     }

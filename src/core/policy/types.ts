@@ -40,6 +40,8 @@ export interface LabelDefinition {
   /** "#rrggbb" or a theme color id (e.g. "charts.red"). */
   readonly color?: string;
   readonly protection?: LabelProtection;
+  /** The matching Microsoft Purview label's GUID: documents carry this label inside as MSIP metadata. */
+  readonly purviewId?: string;
   /** When present the label is a group: only its sublabels can be applied. One level only. */
   readonly sublabels?: readonly LabelDefinition[];
 }
@@ -64,6 +66,14 @@ export interface Policy {
   /** Organisation keys added to every protected file as Co-Owner (the Rights Management super user). */
   readonly recovery?: readonly PublicIdentity[];
   readonly detection?: DetectionPolicy;
+  /** The Purview organisation whose label metadata documents carry (docs/DOCUMENTS.md). */
+  readonly purview?: PurviewSettings;
+}
+
+/** Where labels inside documents come from: the Entra tenant, and the LabelInfo opt-in ([MS-OFFCRYPTO] 2.6.3). */
+export interface PurviewSettings {
+  readonly tenantId: string;
+  readonly labelInfo?: boolean;
 }
 
 /**
@@ -90,4 +100,5 @@ export interface PolicyLabel {
   /** Priority: the index in the flattened order (higher is more sensitive). */
   readonly rank: number;
   readonly protection?: LabelProtection;
+  readonly purviewId?: string;
 }

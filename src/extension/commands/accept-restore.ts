@@ -1,7 +1,8 @@
 /**
  * `sensitivity.acceptRestore (target?: Uri)`: an owner accepts an older copy of a protected file (restored on
  * purpose from git, a merge or a backup) as its current version, after a modal that names both versions and
- * who the copy lets in. The policy is signed again above every version this user has seen (E_ROLLBACK no more).
+ * who the copy lets in. Its access is signed again as the next version of the newest history seen, under a new
+ * file key (E_ROLLBACK no more; docs/FORMAT.md §14.4).
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
@@ -23,7 +24,7 @@ async function confirmRestore(info: ProtectedInfo, name: string, seen: number): 
       detail:
         `This copy has version ${version} of its access policy; you have opened version ${seen}. ` +
         'An older copy (restored by git, a merge or a backup) may still let in people whose access was revoked since. ' +
-        `Accept it only if it was restored on purpose. It is signed again as version ${seen + 1}, so everyone who saw the newer version opens it too.\n\n` +
+        `Accept it only if it was restored on purpose. Its access is signed again as version ${seen + 1}, the next after the newest, under a new file key, so everyone who saw the newer version opens it too.\n\n` +
         `Who can open this copy:\n${people}`,
     },
     accept,

@@ -6,7 +6,7 @@ import type { PolicyLabel } from '../../core/policy/types.js';
 import { RIGHTS, type Right } from '../../core/rights.js';
 import { fingerprint } from '../../core/fingerprint.js';
 import { mayAcceptRestore, mayChangeExpiry, type LabeledFile, type ProtectedInfo, type SignerView } from '../../core/app/index.js';
-import { signerWords } from '../../core/display.js';
+import { ownerWords, signerWords } from '../../core/display.js';
 import type { FileActions, FileRow, LabelView, PersonView, SignerRow } from '../../shared/protocol.js';
 
 /** Content findings for a file (issue 5): how many, and the label the content needs. */
@@ -50,7 +50,7 @@ function people(info: ProtectedInfo, me: string | undefined): PersonView[] {
     name: info.owner.name || null,
     email: info.owner.email,
     // "Owner" only for a key your pins know as that person (issue 9); anyone can sign a policy claiming a name.
-    role: info.signedBy.verified ? 'Owner' : 'Owner (unverified key)',
+    role: ownerWords(info.signedBy).role,
     rights: ownerGrant ? [...ownerGrant.rights] : [],
     owner: true,
     recovery: false,

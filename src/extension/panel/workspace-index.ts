@@ -7,7 +7,8 @@ import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { flattenLabels } from '../../core/policy/labels.js';
 import type { PolicyLabel } from '../../core/policy/types.js';
-import { inspect, labeledPlain, type LabeledFile, type ProtectedInfo } from '../../core/app/index.js';
+import { inspect, labeledPlain, plainLabelOf, type LabeledFile, type ProtectedInfo } from '../../core/app/index.js';
+import { DOCUMENT_GLOB } from '../label-index.js';
 import { isSensitivityError } from '../../core/errors.js';
 import { PROTECTED_EXT } from '../../core/paths.js';
 import type { Session } from '../../node/session.js';
@@ -16,6 +17,9 @@ import { describeError, sentence } from '../ui/errors.js';
 import { discoverEnvelopes, envelopesUnder } from './discovery.js';
 import { fileRow, labelViews, problemRow, type PanelFinding, type RowContext } from './model.js';
 import type { PanelServices } from './services.js';
+
+/** Documents read for a label inside per folder and refresh, at most (each is read whole). */
+const MAX_DOCUMENTS = 2000;
 
 /** Quiet time after the last file event before the index re-reads (editors save in bursts). */
 export const DEBOUNCE_MS = 250;
@@ -261,6 +265,15 @@ export class WorkspaceIndex implements vscode.Disposable {
         out.set(f.prefix + rel, { folder: f, uri, file, ...(finding ? { finding } : {}) });
       }),
     );
+    // Office documents and PDFs may carry their label inside (it wins over a manifest entry).
+    const documents = await vscode.workspace.findFiles(new vscode.RelativePattern(f.folder, DOCUMENT_GLOB), undefined, MAX_DOCUMENTS);
+    for (const uri of documents) {
+      const rel = f.session.workspace.relPath(uri.fsPath);
+      const file = await plainLabelOf(f.session, rel, policy).catch(() => undefined);
+      if (!file?.document) continue;
+      const finding = await this.findings(uri);
+      out.set(f.prefix + rel, { folder: f, uri, file, ...(finding ? { finding } : {}) });
+    }
     return out;
   }
 

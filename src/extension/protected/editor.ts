@@ -8,9 +8,9 @@
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import { ownerWords } from '../../core/display.js';
 import { isSensitivityError } from '../../core/errors.js';
 import type { ProtectedInfo } from '../../core/app/index.js';
-import { rollbackError } from '../../core/app/versions.js';
 import type { Services } from '../services.js';
 import { describeError, sentence } from '../ui/errors.js';
 import { BASE_STYLE, escapeHtml, LOCK_SVG, page } from '../ui/html.js';
@@ -37,8 +37,7 @@ export async function routeOf(inspect: (uri: vscode.Uri) => Promise<ProtectedInf
     return { kind: 'denied', error };
   }
   if (info.denied) return { kind: 'denied', info, error: info.denied };
-  // An older copy than one you have opened: refused before anything is decrypted (issue 9).
-  if (info.rollback) return { kind: 'denied', info, error: rollbackError(info.lineage.at(-1)?.version ?? 0, info.rollback.seen, info.owner.email) };
+  // An older copy than one you have opened reads, read-only (issue 20: the file system refuses to build on it).
   const r = info.yourRights;
   return r.includes('EDIT') || r.includes('EXTRACT') ? { kind: 'text', info } : { kind: 'viewOnly', info };
 }
@@ -50,8 +49,6 @@ type PageAction = (typeof PAGE_ACTIONS)[number];
 function isPageMessage(m: unknown): m is { action: PageAction } {
   return typeof m === 'object' && m !== null && (PAGE_ACTIONS as readonly string[]).includes((m as { action?: unknown }).action as string);
 }
-
-const person = (p: { name?: string | undefined; email: string }) => (p.name ? `${p.name} <${p.email}>` : p.email);
 
 function button(action: PageAction, title: string, secondary = false): string {
   return `<button data-action="${action}"${secondary ? ' class="secondary"' : ''}>${escapeHtml(title)}</button>`;
@@ -83,7 +80,7 @@ function deniedPage(webview: vscode.Webview, envelope: vscode.Uri, route: Extrac
   const rows = info
     ? `<dl>
 <dt>Label</dt><dd>${escapeHtml(info.label.name)}</dd>
-<dt>Owner</dt><dd>${escapeHtml(person(info.owner))}</dd>
+<dt>${ownerWords(info.signedBy).title}</dt><dd>${escapeHtml(ownerWords(info.signedBy).who)}</dd>
 ${info.expires ? `<dt>${info.expired ? 'Expired' : 'Expires'}</dt><dd>${escapeHtml(new Date(info.expires).toLocaleString())}</dd>` : ''}
 </dl>`
     : '';
@@ -91,7 +88,7 @@ ${info.expires ? `<dt>${info.expired ? 'Expired' : 'Expires'}</dt><dd>${escapeHt
     code === 'E_NO_IDENTITY'
       ? button('createIdentity', 'Create Identity…') + button('importIdentity', 'Import Identity…', true)
       : info
-        ? remedy || button('requestAccess', `Ask ${info.owner.name || info.owner.email} for Access`) + button('inspect', 'Inspect', true)
+        ? remedy || button('requestAccess', `Ask ${escapeHtml(ownerWords(info.signedBy).short)} for Access`) + button('inspect', 'Inspect', true)
         : '';
   return page(webview, {
     title: name,
@@ -123,7 +120,7 @@ document.addEventListener('keydown', (e) => { if ((e.ctrlKey || e.metaKey) && ['
   return page(webview, {
     title: info.innerName,
     style,
-    body: `<div class="banner" role="note">${LOCK_SVG}<strong>${escapeHtml(info.label.name)}</strong> — read only. You may ${escapeHtml(info.yourRights.map((r) => RIGHT_WORDS[r]).join(', '))}, not edit or copy. Owner: ${escapeHtml(person(info.owner))}. ${button('inspect', 'Inspect', true)}</div>
+    body: `<div class="banner" role="note">${LOCK_SVG}<strong>${escapeHtml(info.label.name)}</strong> — read only. You may ${escapeHtml(info.yourRights.map((r) => RIGHT_WORDS[r]).join(', '))}, not edit or copy. ${ownerWords(info.signedBy).title}: ${escapeHtml(ownerWords(info.signedBy).who)}. ${button('inspect', 'Inspect', true)}</div>
 ${markdownHtml !== undefined ? `<article class="markdown" aria-label="${escapeHtml(basename(envelope.fsPath))}">${markdownHtml}</article>` : `<pre aria-label="${escapeHtml(basename(envelope.fsPath))}">${escapeHtml(text)}</pre>`}`,
     script,
   });

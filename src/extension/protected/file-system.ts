@@ -58,8 +58,8 @@ export class ProtectedFileSystem implements vscode.FileSystemProvider, vscode.Di
       if (folder) return { type: vscode.FileType.Directory, ctime: folder.ctimeMs, mtime: folder.mtimeMs, size: 0 };
       const st = await fs.stat(envelope.fsPath);
       const info = await this.inspect(envelope).catch(() => undefined);
-      // Without EDIT (or once expired) the editor is read-only; a damaged header is read-only too.
-      const writable = info !== undefined && info.denied === null && info.yourRights.includes('EDIT');
+      // Without EDIT (or once expired) the editor is read-only; a damaged header, or an older copy than one you have seen, too.
+      const writable = info !== undefined && info.denied === null && info.rollback === null && info.yourRights.includes('EDIT');
       return {
         type: vscode.FileType.File,
         ctime: st.ctimeMs,

@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { ProtectedInfo } from '../../core/app/index.js';
+import { ownerWords } from '../../core/display.js';
 import { RIGHT_WORDS } from '../../shared/words.js';
 import { escapeMarkdown } from '../ui/markdown.js';
 import { identityDisplay } from '../ui/people.js';
@@ -19,13 +20,14 @@ const cell = escapeMarkdown;
 /** The Markdown report for a protected file's header. */
 export function inspectMarkdown(info: ProtectedInfo): string {
   const date = (iso: string) => new Date(iso).toLocaleString();
+  const owner = ownerWords(info.signedBy);
   const lines = [
     `# ${cell(info.innerName)} (protected)`,
     '',
     `| | |`,
     `|---|---|`,
     `| Label | **${cell(info.label.name)}** (${cell(info.label.id)}) |`,
-    `| Owner | ${cell(identityDisplay(info.owner))} |`,
+    `| ${owner.title} | ${cell(owner.who)} |`,
     `| Issued | ${date(info.issued)} |`,
     `| Expires | ${info.expires ? `${date(info.expires)}${info.expired ? ' — **expired**' : ''}` : 'never'} |`,
     `| Content | ${cell(info.contentType)}, ${info.size.toLocaleString()} bytes |`,
@@ -45,7 +47,7 @@ export function inspectMarkdown(info: ProtectedInfo): string {
     '|---|---|---|',
     ...info.grants.map(
       (g) =>
-        `| ${cell(identityDisplay(g))}${g.recovery ? ' _(recovery)_' : ''}${g.id === info.owner.id ? ' _(owner)_' : ''} | ${cell(g.role)} | ${g.rights.map((r) => RIGHT_WORDS[r]).join(', ')} |`,
+        `| ${cell(identityDisplay(g))}${g.recovery ? ' _(recovery)_' : ''}${g.id === info.owner.id ? ` _(${owner.role.toLowerCase()})_` : ''} | ${cell(g.role)} | ${g.rights.map((r) => RIGHT_WORDS[r]).join(', ')} |`,
     ),
     '',
     '_Read from the signed header without decrypting the content. VIEW is enforced by encryption; the other rights by Sensitivity clients._',

@@ -74,6 +74,8 @@ function hinted(e: SensitivityError, file: vscode.Uri | undefined): { text: stri
       };
     case 'fix-permissions':
       return { text: 'Make the folder yours and not writable by others, or remove it.', actions: [] };
+    case 'protect-anew':
+      return { text: 'Protect its content again as a new file (Unprotect, then Protect with the people who should have access).', actions: [] };
     case 'sign-in':
       return { text: '', actions: [{ title: 'Sign In…', command: COMMAND.signIn }] };
     case 'ask-admin': {

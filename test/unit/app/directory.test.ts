@@ -13,6 +13,7 @@ import { fingerprint } from '../../../src/core/fingerprint.js';
 import { createIdentity, publicIdentity, type Identity } from '../../../src/core/identity.js';
 import { certificationKeyId, issueCertificate } from '../../../src/core/org/index.js';
 import { DEFAULT_POLICY, type Policy } from '../../../src/core/policy/index.js';
+import { addPerson, EMPTY_PEOPLE } from '../../../src/core/people.js';
 import { memoryContext, MemoryAcceptance, MemoryFiles, MemoryStore, rejectsCode } from './memory-ports.js';
 
 const URL_ = 'https://keys.example.com';
@@ -187,6 +188,27 @@ describe('the organisation is one of the workspace keys', () => {
     const s = setup(DEFAULT_POLICY);
     await rejectsCode(app.findGrantee(s.ctx, DEFAULT_POLICY, await s.ctx.store.people(), 'bob@example.com'), 'E_PERSON_UNKNOWN');
     assert.equal(s.directory.asked, 0);
+  });
+});
+
+describe("a label's default grants follow the rules of a person named by email (issue 20)", () => {
+  it('with an organisation, a default grantee comes from the directory, not from a key committed to people.json', async () => {
+    // The label grants Bob by default; a commit put another key under his address in people.json.
+    const general = ORG_POLICY.labels.find((l) => l.id === 'general')!;
+    const policy: Policy = {
+      ...ORG_POLICY,
+      labels: ORG_POLICY.labels.map((l) => (l === general ? { ...l, protection: { grants: [{ to: 'bob@example.com', role: 'Viewer' }] } } : l)),
+    };
+    const s = await accepted(policy);
+    (s.ctx.store as MemoryStore).peopleValue = addPerson(EMPTY_PEOPLE, publicIdentity(bobAgain));
+    s.files.put('plan.md', 'plan');
+    const { info } = await app.protect(s.ctx, 'plan.md', { label: 'general', keep: true });
+    assert.deepEqual(
+      info.policy.grants.filter((g) => g.email === 'bob@example.com').map((g) => g.id),
+      [bob.id],
+      'the certified Bob, not the key in people.json',
+    );
+    assert.ok(s.directory.asked > 0, 'the directory was asked');
   });
 });
 

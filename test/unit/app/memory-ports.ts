@@ -26,7 +26,7 @@ import { EMPTY_MANIFEST, type LabelsManifest } from '../../../src/core/labels/in
 import { EMPTY_PEOPLE, type PeopleDirectory } from '../../../src/core/people.js';
 import { DEFAULT_POLICY, type Policy } from '../../../src/core/policy/index.js';
 import type { PatchableSink } from '../../../src/core/ports.js';
-import { memorySink, randomAccessOf } from '../../../src/core/envelope/index.js';
+import { memorySink, randomAccessOf, type SignedHistory } from '../../../src/core/envelope/index.js';
 
 interface MemFile {
   bytes: Uint8Array;
@@ -155,9 +155,16 @@ export class MemoryVersions implements VersionMemory {
   async seenInFormat2(cid: string): Promise<boolean> {
     return [...this.heads.keys()].some((line) => line.startsWith(`${cid}.`));
   }
-  async remember(lineId: string, head: HistoryHead): Promise<void> {
+  readonly kept = new Map<string, SignedHistory>();
+  async remember(lineId: string, head: HistoryHead, signed?: SignedHistory): Promise<void> {
     const r = relate(this.heads.get(lineId), head.history);
-    if (r === 'new' || r === 'extends') this.heads.set(lineId, head);
+    if (r !== 'new' && r !== 'extends') return;
+    this.heads.set(lineId, head);
+    if (signed) this.kept.set(lineId, signed);
+    else this.kept.delete(lineId);
+  }
+  async signed(lineId: string): Promise<SignedHistory | undefined> {
+    return this.kept.get(lineId);
   }
 }
 

@@ -109,8 +109,14 @@ describe('sensitivity git: diff, log and merge of protected files', () => {
     assert.doesNotMatch(c.stdout, /BLUEBIRD|^[-+ ]line/m);
     assert.match(
       c.stdout,
-      /protected file plan\.md — label Highly Confidential \/ Specific People — owner Alice <alice@example\.com> — you have no access — E_NOT_GRANTEE — \d+ bytes, envelope [0-9a-f]{12}\]$/m,
+      /protected file plan\.md — label Highly Confidential \/ Specific People — signed by an unverified key \d{5}( \d{5}){5} claiming Alice <alice@example\.com> — you have no access — E_NOT_GRANTEE — \d+ bytes, envelope [0-9a-f]{12}\]$/m,
     );
+    // Carol has not pinned Alice's key: the line never calls her the owner (issue 20). Once pinned, it does.
+    const elsewhere = join(tmp.path, 'carol-pins');
+    mkdirSync(elsewhere);
+    const pinned = carol.run(['people', 'add', '-'], { input: alice.run(['id', 'show', '--json']).stdout, cwd: elsewhere });
+    assert.equal(pinned.code, 0, pinned.stderr);
+    assert.match(git(carol, ['diff']).stdout, /— owner Alice <alice@example\.com> \(verified, \d{5}( \d{5}){5}\) — you have no access/);
     assert.equal(c.stdout.match(/^[-+]\[protected file/gm)?.length, 2, 'the old and the new version, one line each');
     ok(alice, ['commit', '-qam', 'revise line three']);
   });

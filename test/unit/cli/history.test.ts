@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as app from '../../../src/core/app/index.js';
@@ -150,6 +150,8 @@ describe('history nobody can rewrite (issue 20), through the CLI and git', () =>
     refused(alice.run(['grant', f, 'bob@example.com=Viewer']), 'E_FORK');
     // Bob never opened the file (a fresh clone): git's history holds version 3, which Dave's does not extend.
     refused(bob.run(['cat', f]), 'E_FORK');
+    refused(bob.run(['unprotect', f]), 'E_FORK');
+    assert.ok(existsSync(join(repo, '.git', 'sensitivity-history.json')), "git's versions are cached by blob id");
     // The genuine version 3 is not locked out: it opens, and its owner builds on it.
     git(['checkout', 'HEAD~1', '--', f]);
     assert.equal(ok(carol.run(['cat', f])).stdout, 'version one\n');
@@ -206,6 +208,10 @@ describe('history nobody can rewrite (issue 20), through the CLI and git', () =>
     const read = ok(alice.run(['cat', f]));
     assert.equal(read.stdout, 'alpha\nbeta\ngamma, by carol\n');
     assert.match(read.stderr, /older version of its access policy/);
+    // Reading is fine; building on the older version is not (it would undo the branch's grant for whoever merges).
+    refused(alice.run(['grant', f, 'bob@example.com=Viewer']), 'E_ROLLBACK');
+    refused(alice.run(['expiry', f, '10d']), 'E_ROLLBACK');
+    refused(alice.run(['revoke', f, 'carol@example.com']), 'E_ROLLBACK');
     const merged = git(['merge', '--no-edit', 'share']);
     assert.doesNotMatch(merged, /E_ROLLBACK/);
     assert.equal(roles(f)['dave@example.com'], 'Viewer');

@@ -4,7 +4,7 @@
  * status, live revocation by config edit, rotation and retirement, the access log, the directory.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { calculateJwkThumbprint, type JWK } from 'jose';
@@ -233,5 +233,17 @@ describe('key service', { timeout: 180_000 }, () => {
     assert.equal(got.status, 200);
     assert.equal(got.json.certificate, r.json.certificate);
     assert.equal((await call(`${ks.url}/directory/carol@example.com`)).status, 404);
+  });
+
+  it('log rotation (file mode): the new file continues the chain of the old one, and both verify as one', async () => {
+    const rotated = `${ks.logFile}.1`;
+    renameSync(ks.logFile, rotated);
+    assert.equal((await call(decryptUrl(), { token: bob, body: body(Buffer.from('after rotation')) })).status, 200);
+    const oldLines = readFileSync(rotated, 'utf8').trim().split('\n');
+    const first = JSON.parse(readFileSync(ks.logFile, 'utf8').split('\n')[0]!) as { seq: number };
+    assert.equal(first.seq, (JSON.parse(oldLines.at(-1)!) as { seq: number }).seq + 1, 'not a new chain at seq 1');
+    const v = ks.cli(['log', '--verify', rotated, ks.logFile]);
+    assert.equal(v.code, 0, v.stderr);
+    assert.match(v.stdout, new RegExp(`${oldLines.length + 1} entries, chain intact`));
   });
 });

@@ -1,0 +1,51 @@
+/**
+ * The key service's shared state (docs/KEY-SERVICE.md, "Shared state"): what every replica must see the
+ * same — revocations written at run time, the directory's certificates, the key access log (one hash chain)
+ * and the witness's access-history heads. Two adapters: files (state-file.ts; the embedded default for a
+ * single replica, or replicas on one machine) and PostgreSQL (postgres.ts; replicas anywhere).
+ */
+import type { AuditEvent, WitnessClaim, WitnessHead } from '../../core/index.js';
+import type { Revocations } from '../config.js';
+
+/** What a run-time revocation names. */
+export type RevocationKind = 'people' | 'contentIds' | 'labels';
+
+/** One run-time revocation: of a person, a content id or a label, for every key (`scope` "*") or one key. */
+export interface Revocation {
+  readonly scope: string;
+  readonly kind: RevocationKind;
+  readonly value: string;
+}
+
+/** The scope of a revocation for every key (and the directory). */
+export const ALL_KEYS = '*';
+
+export interface ServiceState {
+  /** Where the state lives, for messages (a folder, or the database without its password). */
+  readonly where: string;
+  /** Every run-time revocation. */
+  revocations(): Promise<readonly Revocation[]>;
+  /** Adds (or, with `undo`, removes) a run-time revocation; true when that changed anything. */
+  revoke(r: Revocation, undo?: boolean): Promise<boolean>;
+  /** Keeps the newest certificate for an email (lower-cased). */
+  putCertificate(email: string, certificate: string): Promise<void>;
+  certificate(email: string): Promise<string | undefined>;
+  /** Appends events to the key access log as one transaction, chained to its last entry; the lines written. */
+  appendLog(events: readonly AuditEvent[], now: Date): Promise<string[]>;
+  /** The witness's head for a line (a file's access history), if it registered any version of it. */
+  head(line: string): Promise<WitnessHead | undefined>;
+  /**
+   * Registers `claim` as the line's head when it extends the head held (core's `extendsWitnessHead`),
+   * atomically across replicas; the head it was judged against, and whether it was registered.
+   */
+  registerHead(claim: WitnessClaim): Promise<{ readonly registered: boolean; readonly head: WitnessHead | undefined }>;
+  /** The whole access log, oldest first (for `key-service log --verify`). */
+  logText(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The run-time revocations for one key (or, with `key` undefined, for every key) as the config's lists. */
+export function revocationsFor(all: readonly Revocation[], key: string | undefined): Revocations {
+  const of = (kind: RevocationKind) => all.filter((r) => r.kind === kind && r.scope === (key ?? ALL_KEYS)).map((r) => r.value);
+  return { people: of('people'), contentIds: of('contentIds'), labels: of('labels') };
+}

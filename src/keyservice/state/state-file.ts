@@ -1,0 +1,78 @@
+/**
+ * The key service's state in files (the embedded default): run-time revocations in `revocations.json` in
+ * the state folder, certificates one file per email in the directory's folder, the access log a hash-chained
+ * file (the audit log's format and code). Replicas on one machine may share them: every write takes the
+ * audit log's cross-process lock and replaces files atomically.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { extendsWitnessHead, type AuditEvent, type WitnessHead } from '../../core/index.js';
+import { appendAuditEvents } from '../../node/audit-log.js';
+import { withLock } from '../../node/lock.js';
+import { readTextIfExists, writeFileAtomic } from '../../node/node-io.js';
+import type { Revocation, ServiceState } from './port.js';
+
+const isRevocation = (v: unknown): v is Revocation =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as Revocation).scope === 'string' &&
+  ['people', 'contentIds', 'labels'].includes((v as Revocation).kind) &&
+  typeof (v as Revocation).value === 'string';
+
+/** The last line of a text file, if it has one (how a rotated log's successor learns where the chain stands). */
+async function lastLine(file: string): Promise<string | undefined> {
+  const text = await readTextIfExists(file).catch(() => undefined);
+  return text?.trimEnd().split('\n').at(-1) || undefined;
+}
+
+export function fileState(folder: string, logFile: string, certificates: string | undefined): ServiceState {
+  /** The log's last line as this process last saw it: a log renamed away (rotated) is continued, not restarted. */
+  let lastLogged: Promise<string | undefined> | undefined;
+  const revocationsFile = join(folder, 'revocations.json');
+  const headsFile = join(folder, 'witness-heads.json');
+  const heads = async (): Promise<Record<string, WitnessHead>> => {
+    const text = await readTextIfExists(headsFile);
+    return text === undefined ? {} : (JSON.parse(text) as Record<string, WitnessHead>);
+  };
+  const read = async (): Promise<Revocation[]> => {
+    const text = await readTextIfExists(revocationsFile);
+    if (text === undefined) return [];
+    const json: unknown = JSON.parse(text);
+    if (!Array.isArray(json) || !json.every(isRevocation)) throw new Error(`${revocationsFile} is not a list of revocations`);
+    return json;
+  };
+  const certificateFile = (email: string) => join(certificates ?? folder, `${createHash('sha256').update(email).digest('hex')}.jws`);
+  return {
+    where: folder,
+    revocations: read,
+    revoke: (r, undo = false) =>
+      withLock(revocationsFile, async () => {
+        const all = await read();
+        const same = (x: Revocation) => x.scope === r.scope && x.kind === r.kind && x.value === r.value;
+        const next = undo ? all.filter((x) => !same(x)) : all.some(same) ? all : [...all, r];
+        if (next === all || next.length === all.length) return false;
+        await writeFileAtomic(revocationsFile, JSON.stringify(next, null, 2) + '\n', 0o644);
+        return true;
+      }),
+    putCertificate: (email, certificate) => writeFileAtomic(certificateFile(email), certificate, 0o644),
+    certificate: (email) => readTextIfExists(certificateFile(email)),
+    head: async (line) => (await heads())[line],
+    registerHead: (claim) =>
+      withLock(headsFile, async () => {
+        const all = await heads();
+        const head = all[claim.line];
+        if (!extendsWitnessHead(head, claim)) return { registered: false, head };
+        if (head?.pd !== claim.pd) await writeFileAtomic(headsFile, JSON.stringify({ ...all, [claim.line]: { pd: claim.pd, ver: claim.ver } }) + '\n', 0o644);
+        return { registered: true, head };
+      }),
+    async appendLog(events: readonly AuditEvent[], now: Date) {
+      lastLogged ??= lastLine(logFile);
+      const lines = await appendAuditEvents(logFile, events, now, await lastLogged);
+      lastLogged = Promise.resolve(lines.at(-1));
+      return lines;
+    },
+    logText: () => readFile(logFile, 'utf8'),
+    close: async () => undefined,
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * Shared state on PostgreSQL (docs/KEY-SERVICE.md, "Shared state"): a private PostgreSQL started by the test
+ * (as an ordinary user when run as root), two replicas of `key-service serve` from ONE config file (each with
+ * `--listen`), one SoftHSM2 token. A revocation written once (`key-service revoke`) is refused by both
+ * replicas within seconds and lifted the same way; a certificate published through one replica is served by
+ * the other; both replicas' decrypts form one hash chain in the database, which `key-service log --verify
+ * --config` checks.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createIdentity, publicIdentity } from '../../../src/core/index.js';
+import { startIdp, type TestIdp } from '../../support/idp.js';
+import { pd, registerAtWitness, sealTo, startKeyService, type PublicKeyResponse, type TestKeyService } from '../../support/key-service.js';
+import { hasPostgres, startPostgres, type TestPostgres } from '../../support/postgres.js';
+
+const KEY = 'Finance';
+
+describe('key service: two replicas sharing PostgreSQL', { timeout: 180_000, skip: !hasPostgres() && 'PostgreSQL 15 is not installed' }, () => {
+  let pg: TestPostgres;
+  let idp: TestIdp;
+  let a: TestKeyService;
+  let b: TestKeyService;
+  let token: string;
+  let pub: PublicKeyResponse;
+
+  before(async () => {
+    pg = await startPostgres();
+    idp = await startIdp();
+    const env = { SENSITIVITY_KS_DATABASE_URL: pg.url };
+    a = await startKeyService({ idp, keys: { [KEY]: { allow: { groups: ['finance'] } } }, env, extra: { state: { postgres: {} } } });
+    b = await startKeyService({ idp, keys: {}, env, replicaOf: a });
+    token = await idp.tokenFor('alice@example.com');
+    pub = (await (await fetch(`${a.url}/${KEY}`)).json()) as PublicKeyResponse;
+  });
+  after(async () => {
+    await b?.stop();
+    await a?.stop();
+    await idp?.stop();
+    await pg?.stop();
+  });
+
+  const decrypt = async (ks: TestKeyService) => {
+    const r = await fetch(`${ks.url}/${KEY}/${pub.key.kid.split('/').at(-1)!}/decrypt`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: JSON.stringify({ alg: 'RSA-OAEP-256', value: sealTo(pub, Buffer.alloc(32, 3)) }),
+    });
+    return { status: r.status, code: ((await r.json()) as { code?: string }).code };
+  };
+  /** Polls until both replicas answer `want`; the milliseconds it took. */
+  const bothAnswer = async (want: number) => {
+    const start = Date.now();
+    for (;;) {
+      const [x, y] = await Promise.all([decrypt(a), decrypt(b)]);
+      if (x.status === want && y.status === want) return { ms: Date.now() - start, code: x.code };
+      if (Date.now() - start > 10_000) assert.fail(`not both ${want} within 10 s: ${JSON.stringify([x, y])}`);
+      await sleep(100);
+    }
+  };
+
+  it('one config file serves both replicas, each on its own port', async () => {
+    assert.notEqual(a.port, b.port);
+    assert.equal(a.configFile, b.configFile);
+    assert.deepEqual(await Promise.all([decrypt(a), decrypt(b)]), [
+      { status: 200, code: undefined },
+      { status: 200, code: undefined },
+    ]);
+  });
+
+  it('a revocation written once is refused by both replicas within seconds, and lifted the same way', async (t) => {
+    const revoked = a.cli(['revoke', '--person', 'Alice@Example.com']);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.match(revoked.stdout, /revoked: person alice@example.com .*postgres:\/\//);
+    const refused = await bothAnswer(403);
+    assert.equal(refused.code, 'E_REVOKED');
+    t.diagnostic(`revocation to refusal by both replicas: ${refused.ms} ms`);
+    assert.equal(a.cli(['revoke', '--person', 'alice@example.com', '--undo']).code, 0);
+    await bothAnswer(200);
+    assert.equal(a.cli(['revoke', '--content', 'c-1', '--key', KEY]).code, 0, 'per key and per content id too');
+  });
+
+  it('a certificate published through one replica is served by the other', async () => {
+    const alice = publicIdentity(await createIdentity('Alice Example', 'alice@example.com'));
+    const r = await fetch(`${a.url}/directory`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ identity: alice }) });
+    assert.equal(r.status, 200, await r.text());
+    const got = await fetch(`${b.url}/directory/alice@example.com`);
+    assert.equal(got.status, 200);
+  });
+
+  it('the witness holds one head per file across replicas: of two racing versions 2, one is registered, the other is E_FORK', async () => {
+    const line = 'shared-content';
+    assert.equal((await registerAtWitness(a.url, token, { line, pd: pd('s1'), prev: null, ver: 1 })).status, 200);
+    let prev = pd('s1');
+    for (let ver = 2; ver <= 6; ver++) {
+      const claims = ['a', 'b'].map((r) => ({ line, pd: pd(`s${ver}-${r}`), prev, ver }));
+      const [x, y] = await Promise.all([registerAtWitness(a.url, token, claims[0]), registerAtWitness(b.url, token, claims[1])]);
+      assert.deepEqual([x.status, y.status].sort(), [200, 409], `version ${ver}: ${JSON.stringify([x.json, y.json])}`);
+      const winner = x.status === 200 ? claims[0]! : claims[1]!;
+      assert.deepEqual((x.status === 409 ? x : y).json.head, { pd: winner.pd, ver });
+      const head = (await (await fetch(`${b.url}/witness/${line}`)).json()) as { head: unknown };
+      assert.deepEqual(head.head, { pd: winner.pd, ver });
+      prev = winner.pd;
+    }
+  });
+
+  it('both replicas write one hash chain in the database', async () => {
+    await Promise.all(Array.from({ length: 10 }, (_, i) => decrypt(i % 2 ? a : b)));
+    const v = a.cli(['log', '--verify', '--config', a.configFile]);
+    assert.equal(v.code, 0, v.stderr);
+    const m = /(\d+) entries, chain intact/.exec(v.stdout);
+    assert.ok(m && Number(m[1]) >= 16, v.stdout);
+  });
+});
