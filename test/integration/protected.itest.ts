@@ -320,7 +320,7 @@ suite('protected files', () => {
       grants: [{ who: 'dave@example.com', role: 'Viewer' }],
     });
     assert.equal(result.failed[0]?.code, 'E_RIGHT_MISSING');
-    assert.match(result.failed[0]!.message, /OWNER/);
+    assert.match(result.failed[0]!.message, /only an owner can/); // said before any question, in people's words
   });
 
   test('Unprotect writes the plain file back (EXPORT), the label moves to labels.json; audited', async () => {
