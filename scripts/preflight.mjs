@@ -32,6 +32,11 @@ export const REQUIREMENTS = [
   { pkg: 'nginx', why: 'the key service’s load balancer', ok: () => onPath('nginx') || existsSync('/usr/sbin/nginx') },
   { pkg: 'postgresql', why: 'the key service replicas’ shared state', ok: postgres },
   { pkg: 'libimage-exiftool-perl', why: 'reading document labels independently', ok: () => onPath('exiftool') },
+  {
+    pkg: 'libarchive-zip-perl',
+    why: 'exiftool reading inside Office documents',
+    ok: () => spawnSync('perl', ['-MArchive::Zip', '-e1'], { stdio: 'ignore' }).status === 0,
+  },
   { pkg: 'python3-docx', why: 'writing Word documents independently', ok: () => python('docx') },
   { pkg: 'python3-openpyxl', why: 'writing Excel workbooks independently', ok: () => python('openpyxl') },
   { pkg: 'poppler-utils', why: 'reading PDFs independently', ok: () => onPath('pdftotext') },

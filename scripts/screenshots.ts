@@ -2,7 +2,7 @@
  * `node --import tsx scripts/screenshots.ts`: retakes the README's pictures from the last UI test run (after
  * `node --import tsx test/e2e/run-e2e.ts tour extension`): media/screenshots/*.jpg (scaled to 1120×720 by
  * Chromium, JPEG 80: they are what the README and the extension's page show) and docs/images/extension-*.png
- * (as taken). Fails naming every picture the run did not take.
+ * (those the run took; the others are named). Fails naming every README picture the run did not take.
  */
 import { copyFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,9 +28,11 @@ async function main(): Promise<void> {
   const more = readdirSync(docs)
     .filter((f) => f.startsWith('extension-') && f.endsWith('.png'))
     .map((f) => f.slice('extension-'.length, -'.png'.length));
-  const missing = [...Object.values(README_PICTURES), ...more].filter((n) => !existsSync(join(E2E, `${n}.png`)));
-  if (missing.length > 0) throw new Error(`not in ${E2E} (run the UI tests first): ${[...new Set(missing)].join(', ')}`);
-  for (const name of more) copyFileSync(join(E2E, `${name}.png`), join(docs, `extension-${name}.png`));
+  const missing = Object.values(README_PICTURES).filter((n) => !existsSync(join(E2E, `${n}.png`)));
+  if (missing.length > 0) throw new Error(`not in ${E2E} (run the UI tests first): ${missing.join(', ')}`);
+  const retaken = more.filter((n) => existsSync(join(E2E, `${n}.png`)));
+  for (const name of retaken) copyFileSync(join(E2E, `${name}.png`), join(docs, `extension-${name}.png`));
+  const kept = more.filter((n) => !retaken.includes(n));
   const browser = await chromium.launch({ executablePath: requireChromium(), args: ['--no-sandbox', '--disable-gpu'] });
   try {
     const page = await browser.newPage({ viewport: { width: 1120, height: 720 } });
@@ -42,7 +44,8 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
   }
-  console.log(`screenshots: ${Object.keys(README_PICTURES).length} README pictures, ${more.length} in docs/images`);
+  console.log(`screenshots: ${Object.keys(README_PICTURES).length} README pictures, ${retaken.length} in docs/images`);
+  if (kept.length > 0) console.log(`not retaken (this run did not take them): ${kept.map((n) => `extension-${n}.png`).join(', ')}`);
 }
 
 main().catch((e: unknown) => {

@@ -16,8 +16,11 @@ declare const __COMMAND_ROUTES__: Readonly<Record<string, number>>;
 
 const GLOBAL_FLAGS = { workspace: { value: true }, help: {} } as const;
 
+/** The usage lines of `commands`. */
+const usageLines = (commands: readonly Command[]) => commands.map((c) => `  sensitivity ${c.usage}\n      ${c.summary}`);
+
 async function usage(): Promise<string> {
-  const lines = (await allCommands()).map((c) => `  sensitivity ${c.usage}\n      ${c.summary}`);
+  const lines = usageLines(await allCommands());
   return [
     'sensitivity — classify files with sensitivity labels and protect them with rights management',
     '',
@@ -58,6 +61,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const found = await findCommand(argv);
+  // A group named alone or with --help ("sensitivity key-service --help"): its commands.
+  const group = !found && argv[0] && !argv[0].startsWith('-') ? (await allCommands()).filter((c) => c.name.startsWith(`${argv[0]} `)) : [];
+  if (group.length > 0 && argv.slice(1).every((a) => a === '--help' || a === 'help')) {
+    const help = argv.length > 1;
+    (help ? process.stdout : process.stderr).write(
+      `Usage:\n${usageLines(group).join('\n')}\n\nRun \`sensitivity ${argv[0]} COMMAND --help\` for one command's options.\n`,
+    );
+    return help ? 0 : 2;
+  }
   if (!found) {
     const help = argv.length === 0 || argv[0] === '--help' || argv[0] === 'help';
     (help ? process.stdout : process.stderr).write((await usage()) + '\n');

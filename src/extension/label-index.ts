@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { posixRelative } from '../node/paths.js';
 import type { LabelsManifest, Policy, PolicyLabel } from '../core/index.js';
-import type { LabeledFile, ProtectedInfo } from '../core/app/index.js';
+import type { FileAction, LabeledFile, ProtectedInfo } from '../core/app/index.js';
 import { documentKindOf } from '../core/documents/formats.js';
 import type { Services } from './services.js';
 import { editorUriOf, envelopeUriOf, isEnvelopeUri } from './protected/uris.js';
@@ -63,6 +63,12 @@ export function shownLabel(l: PolicyLabel): ShownLabel {
 /** The context key listing rolled-back envelopes (`resourcePath in sensitivity.rolledBack` in package.json's menus). */
 const ROLLED_BACK_CONTEXT = 'sensitivity.rolledBack';
 
+/**
+ * Context keys listing the protected files seen so far on which you may act (`resourcePath in sensitivity.mayShare`
+ * in package.json's menus), envelope and editor paths both: menus offer only what you may do (issue 22).
+ */
+const MAY_CONTEXT: Readonly<Record<FileAction, string>> = { share: 'sensitivity.mayShare', unprotect: 'sensitivity.mayUnprotect' };
+
 /** Office documents and PDFs, whose label may live inside them (src/core/documents/formats.ts). */
 export const DOCUMENT_GLOB = '**/*.{docx,docm,dotx,dotm,xlsx,xlsm,xltx,xltm,pptx,pptm,potx,potm,ppsx,ppsm,pdf,DOCX,XLSX,PPTX,PDF}';
 
@@ -76,6 +82,8 @@ export class LabelIndex implements vscode.Disposable {
   private readonly documents = new Map<string, Promise<LabeledFile | undefined>>();
   /** URI paths of envelopes older than a version you have opened (E_ROLLBACK), as the `ROLLED_BACK_CONTEXT` key. */
   private readonly rolledBack = new Set<string>();
+  /** URI paths (envelope and editor) of protected files on which you may act, per `MAY_CONTEXT` key. */
+  private readonly may: Record<FileAction, Set<string>> = { share: new Set(), unprotect: new Set() };
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly services: Omit<Services, 'labels' | 'contentFindings' | 'findings'>) {
@@ -183,8 +191,15 @@ export class LabelIndex implements vscode.Disposable {
         return app.inspect(s, s.workspace.relPath(disk.fsPath));
       })();
       info.then(
-        (i) => this.noteRollback(disk, i.rollback !== null),
-        () => this.envelopes.delete(disk.fsPath),
+        async (i) => {
+          this.noteRollback(disk, i.rollback !== null);
+          const { app } = await this.services.core();
+          for (const action of Object.keys(MAY_CONTEXT) as FileAction[]) this.noteMay(disk, action, app.mayDo(i, action));
+        },
+        () => {
+          this.envelopes.delete(disk.fsPath);
+          for (const action of Object.keys(MAY_CONTEXT) as FileAction[]) this.noteMay(disk, action, false);
+        },
       );
       this.envelopes.set(disk.fsPath, info);
     }
@@ -213,6 +228,17 @@ export class LabelIndex implements vscode.Disposable {
     if (rolledBack) this.rolledBack.add(disk.path);
     else this.rolledBack.delete(disk.path);
     void vscode.commands.executeCommand('setContext', ROLLED_BACK_CONTEXT, [...this.rolledBack]);
+  }
+
+  /** Keeps a `MAY_CONTEXT` key on exactly the protected files seen so far on which you may `action`. */
+  private noteMay(disk: vscode.Uri, action: FileAction, may: boolean): void {
+    const set = this.may[action];
+    if (may === set.has(disk.path)) return;
+    for (const path of [disk.path, editorUriOf(disk).path]) {
+      if (may) set.add(path);
+      else set.delete(path);
+    }
+    void vscode.commands.executeCommand('setContext', MAY_CONTEXT[action], [...set]);
   }
 
   /** What `uri` carries (a plain file, an envelope or an editor URI of one); undefined outside file schemes. */

@@ -11,8 +11,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lintSource } from '@secretlint/core';
-import { creator as secretlintRecommended } from '@secretlint/secretlint-rule-preset-recommend';
 import { CANDIDATE_PATTERNS } from '../../src/core/detect/builtins.js';
 import { scanText } from '../../src/core/detect/index.js';
 import { readReusing, scanBytes } from '../../src/node/scan-pool.js';
@@ -176,6 +174,10 @@ async function main(): Promise<void> {
     rows.push(['scanText: scan only (text in memory), 1 thread', inMemory]);
     // secretlint's recommended preset over the same texts, in this process (its lintSource, as its CLI runs it per file).
     const theirs = new Map<string, number>();
+    // Imported here, not at the top: the worker processes below load this file too, and secretlint's rules
+    // cost each of them CPU at start-up that is not scanning.
+    const { lintSource } = await import('@secretlint/core');
+    const { creator: secretlintRecommended } = await import('@secretlint/secretlint-rule-preset-recommend');
     const config = { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: secretlintRecommended }] };
     const peer = await best(Number(process.env.SCAN_BENCH_PEER_RUNS ?? 1), async () => {
       theirs.clear();

@@ -72,3 +72,19 @@ scenario('a protected file opened first, then the panel, then a person added', a
   await wb.runCommand('Sensitivity: Reveal in Explorer');
   await selected('q3-forecast.md.protected').waitFor();
 });
+
+scenario('a damaged protected file says so on its first open (not VS Code\'s "unexpected error")', async (wb) => {
+  // The same envelope with one byte of its last chunk changed: the header verifies, the body does not.
+  const bytes = await fs.readFile(join(wb.demo.folder, PROTECTED));
+  bytes[bytes.length - 20] = bytes[bytes.length - 20]! ^ 0x01;
+  await fs.writeFile(join(wb.demo.folder, 'finance/damaged.md.protected'), bytes);
+  await wb.page.keyboard.press('Control+P');
+  await wb.page.locator('.quick-input-widget input').fill('finance/damaged.md.protected');
+  await wb.quickPickItems().filter({ hasText: 'damaged.md.protected' }).first().waitFor();
+  await wb.page.keyboard.press('Enter');
+  const page = wb.webview();
+  await page.locator('h1', { hasText: 'damaged.md.protected did not open' }).waitFor();
+  assert.match(await page.locator('body').innerText(), /corrupt or has been tampered with/);
+  assert.equal(await wb.page.locator('.editor-group-container', { hasText: /unexpected error/i }).count(), 0);
+  await wb.screenshot('damaged-first-open');
+});

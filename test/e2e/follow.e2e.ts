@@ -82,9 +82,29 @@ scenario('a paste from Highly Confidential into General offers to raise the labe
   const offer = wb.notification(/The pasted text comes from a Highly Confidential \/ Specific People file; docs\/roadmap\.md is General/).first();
   await offer.waitFor();
   await wb.screenshot('paste-offers-label');
+
+  // Dismissing the toast does not forget the paste: the pasted range keeps a warning naming the source's label.
+  await page.keyboard.press('Escape');
+  const editor = page.locator('.editor-group-container .monaco-editor').first();
+  const hover = await wb.hoverFor(editor.locator('.squiggly-warning').first(), 'Pasted from', { force: true });
+  assert.match(await hover.innerText(), /labeled Highly Confidential \/ Specific People/);
+  await wb.screenshot('paste-diagnostic');
+  // Keeping the label needs a reason, recorded in the audit log; then the warning goes.
+  await hover.locator('.action-container', { hasText: 'Quick Fix' }).first().click();
+  await page.locator('.action-widget .monaco-list-row', { hasText: 'Keep the label (give a reason)…' }).first().click();
+  await page.locator('.quick-input-widget input').fill('Sample figures, already public');
+  await page.keyboard.press('Enter');
+  await editor.locator('.squiggly-warning').first().waitFor({ state: 'detached' }); // one per pasted line
+  const audit = await fs.readFile(join(wb.demo.home, 'audit.jsonl'), 'utf8');
+  assert.match(audit, /"action":"paste\.keep".*"justification":"Sample figures, already public"/);
+
+  // Pasted again and raised: the label protects, so who else may open the file is asked, then it is protected.
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Control+V');
   await page.locator('.notifications-toasts .monaco-button', { hasText: 'Raise Label to Highly Confidential / Specific People' }).first().click();
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Highly Confidential / Specific People Protects roadmap.md' }).waitFor();
+  await page.keyboard.press('Enter');
   await status.filter({ hasText: 'Highly Confidential' }).waitFor();
-  const manifest = JSON.parse(await fs.readFile(join(wb.demo.folder, '.sensitivity/labels.json'), 'utf8')) as { files: Record<string, { label: string }> };
-  assert.equal(manifest.files['docs/roadmap.md']?.label, 'highly-confidential-specific-people');
+  await fs.stat(join(wb.demo.folder, 'docs/roadmap.md.protected'));
   await wb.screenshot('paste-raised-label');
 });

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import { afterEach, before, suite, test } from './harness.js';
-import { closeAllEditors, openFile, saveDocument, waitFor, workspaceRoot, writeFixture } from './helpers.js';
+import { closeAllEditors, openFile, saveDocument, waitFor, withDialogs, workspaceRoot, writeFixture } from './helpers.js';
 import { api, auditLog, auditSince, ensurePolicy, freshFile, manifest, person, useIdentity } from './sensitivity.js';
 
 interface BatchResult {
@@ -189,6 +189,23 @@ suite('labels', () => {
     m.files[rel(uri)]!.label = 'highly-confidential-all-employees';
     await fs.writeFile(path, JSON.stringify(m, null, 2));
     await waitFor(async () => (await a.decorationOf(uri))?.badge === 'HC', 'the HC badge after the external change');
+  });
+
+  test('a downgrade offers preset reasons and "Other", whose words are asked next; the reason is recorded', async () => {
+    const uri = await freshFile('reasons', '.md', 'x\n');
+    await apply(uri, { label: 'internal' });
+    const offered: string[] = [];
+    await withDialogs(
+      { quickPick: (items) => (offered.push(...items.map((i) => i.label)), items.find((i) => i.label === 'Previous label was incorrect')) },
+      () => apply(uri, { label: 'public' }),
+    );
+    assert.deepEqual(offered, ['Previous label no longer applies', 'Previous label was incorrect', 'The content is already public', 'Other (explain)…']);
+    assert.equal((await manifest())[rel(uri)]?.justification, 'Previous label was incorrect');
+    await apply(uri, { label: 'internal' });
+    await withDialogs({ quickPick: (items) => items.find((i) => i.label.startsWith('Other')), inputBox: () => 'Draft for the press release' }, () =>
+      apply(uri, { label: 'general' }),
+    );
+    assert.equal((await manifest())[rel(uri)]?.justification, 'Draft for the press release');
   });
 
   test('a label that requires protection protects the file in the same step; a plaintext file under one stays a warning', async () => {

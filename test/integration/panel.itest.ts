@@ -15,7 +15,7 @@ import { openWorkspace } from '../../src/node/workspace.js';
 import type { AccessPanelHandle } from '../../src/extension/panel/index.js';
 import type { FileRow, ViewModel } from '../../src/shared/protocol.js';
 import { after, before, suite, test } from './harness.js';
-import { activateExtension, closeAllEditors, waitFor, workspaceRoot, writeFixture } from './helpers.js';
+import { activateExtension, closeAllEditors, waitFor, withDialogs, workspaceRoot, writeFixture } from './helpers.js';
 
 const dir = `panel-${Date.now().toString(36)}`;
 const PLAN = `${dir}/plan.md.protected`;
@@ -202,6 +202,22 @@ suite('access panel', () => {
     assert.deepEqual(late.yourRights, []);
     await fs.rm(join(workspaceRoot().fsPath, dir, 'late.txt.protected'));
     await waitFor(() => !rowOf(panel.model(), `${dir}/late.txt.protected`), 'late.txt.protected to disappear');
+  });
+
+  test('Share, Revoke and Unprotect refuse before asking anything on a file you may not change (Reviewer)', async () => {
+    const file = vscode.Uri.joinPath(workspaceRoot(), SHARED);
+    const asked: string[] = [];
+    for (const command of ['sensitivity.grantAccess', 'sensitivity.revokeAccess', 'sensitivity.unprotect']) {
+      const { result, modals } = await withDialogs(
+        { quickPick: (_i, o) => (asked.push(`${command}: ${o?.title}`), undefined), modal: (m) => (asked.push(`${command}: ${m.message}`), undefined) },
+        () => vscode.commands.executeCommand<{ failed: { code?: string; message: string }[] }>(command, file),
+      );
+      assert.deepEqual(modals, []);
+      assert.equal(result.failed[0]?.code, 'E_RIGHT_MISSING', command);
+      assert.match(result.failed[0]!.message, /only an owner can|Export right/);
+      assert.match(result.failed[0]!.message, /ask .*carol\.owner@example\.com/);
+    }
+    assert.deepEqual(asked, [], 'nothing was asked');
   });
 
   test('a damaged protected file is listed with its problem, not hidden', async () => {

@@ -121,7 +121,7 @@ suite('protected files', () => {
     await useIdentity(alice);
   });
 
-  test('Protect replaces the plain file with an envelope: no plaintext on disk, lock badge, audited', async () => {
+  test('Protect replaces the plain file with an envelope: no plaintext on disk, its label letter kept as badge, audited', async () => {
     const secret = marker('SECRET');
     const plain = await freshFile('protect-me', '.md', `# Plan\n${secret}\n`);
     await vscode.commands.executeCommand('sensitivity.applyLabel', plain, { label: 'general' });
@@ -320,7 +320,7 @@ suite('protected files', () => {
       grants: [{ who: 'dave@example.com', role: 'Viewer' }],
     });
     assert.equal(result.failed[0]?.code, 'E_RIGHT_MISSING');
-    assert.match(result.failed[0]!.message, /OWNER/);
+    assert.match(result.failed[0]!.message, /only an owner can/); // said before any question, in people's words
   });
 
   test('Unprotect writes the plain file back (EXPORT), the label moves to labels.json; audited', async () => {

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
 import { SensitivityError } from '../../core/errors.js';
 import { acceptWorkspaceKeys, reviewWorkspaceKeys } from '../../core/app/index.js';
-import { flattenLabels, parsePolicy, verifyAuditLog } from '../../core/index.js';
+import { flattenLabels, parsePolicy, requiresProtection, verifyAuditLog } from '../../core/index.js';
 import { auditPath } from '../../node/home.js';
 import { readTextIfExists } from '../../node/node-io.js';
 import { parsingFile } from '../../node/workspace.js';
@@ -57,7 +57,9 @@ export const adminCommands: Command[] = [
         const mark = l.id === policy.defaultLabel ? ' (default)' : '';
         const indent = l.parent ? '    ' : '  ';
         const note = l.applicable ? '' : ' — choose a sublabel';
-        out(`${indent}${l.name}${mark}  [${l.id}]${note}${l.description ? `\n${indent}  ${l.description}` : ''}`);
+        // One out() per line: each line is made terminal-safe, which shows a newline inside a line as `\n`.
+        out(`${indent}${l.name}${mark}  [${l.id}]${note}${requiresProtection(l) ? '  (protects: applying it encrypts the file)' : ''}`);
+        if (l.description) out(`${indent}  ${l.description}`);
       }
       if (policy.mandatory?.length) out(`Mandatory labels for: ${policy.mandatory.join(', ')}`);
       out(`Downgrades need a justification: ${policy.requireDowngradeJustification ? 'yes' : 'no'}`);

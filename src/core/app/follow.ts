@@ -86,3 +86,27 @@ export async function pasteOutcome(ctx: AppContext, target: string, sourceLabel:
   if (current && rankOrUnknown(policy, current.label.id) >= rank) return { kind: 'fine' };
   return { kind: policy.paste ?? 'recommend', source: findLabel(policy, sourceLabel), target: current?.label };
 }
+
+/**
+ * Keeps `target`'s label although text from a file labeled `sourceLabel` was pasted into it: only with a reason
+ * (E_JUSTIFICATION_REQUIRED without one), recorded in the audit log (`paste.keep`) before the host forgets the
+ * paste. Nothing to keep when the target's label is already at least the source's (E_USAGE).
+ */
+export async function keepLabelAfterPaste(ctx: AppContext, target: string, sourceLabel: string, justification: string): Promise<void> {
+  const reason = justification.trim();
+  if (!reason) {
+    throw new SensitivityError('E_JUSTIFICATION_REQUIRED', 'keeping the label under pasted text of a higher label needs a reason', target, {
+      details: { hint: 'give-justification' },
+    });
+  }
+  const outcome = await pasteOutcome(ctx, target, sourceLabel);
+  if (outcome.kind === 'fine') throw new SensitivityError('E_USAGE', 'its label is already at least that of the pasted text', target);
+  await ctx.audit.append({
+    action: 'paste.keep',
+    actor: actorOf(ctx),
+    file: target,
+    from: outcome.source.id,
+    to: outcome.target?.id ?? null,
+    justification: reason,
+  });
+}

@@ -23,12 +23,15 @@ export type {
 } from './ports.js';
 export {
   accessEntries,
+  actionRefusal,
   expiryRefusal,
   inspect,
   mayAcceptRestore,
   mayChangeExpiry,
+  mayDo,
   restoreRefusal,
   type AccessEntry,
+  type FileAction,
   type PolicyVersionView,
   type ProtectedInfo,
   type SignerView,
@@ -59,7 +62,7 @@ export { list, type Listing, type UnreadableFile } from './list.js';
 export { addToPeople } from './people.js';
 export { certifiedPerson, findGrantee, type CertifiedPerson } from './directory.js';
 export { merge, type MergeOutcome, type MergeRequest, type MergeSides, type TextMerge } from './merge.js';
-export { labelCopy, moveLabel, pasteOutcome, type PasteOutcome } from './follow.js';
+export { keepLabelAfterPaste, labelCopy, moveLabel, pasteOutcome, type PasteOutcome } from './follow.js';
 export { openVersion } from './open-version.js';
 export { checkPerson, trustPeople, type PersonCheck, type PinOptions } from './trust.js';
 export {

@@ -53,6 +53,7 @@ export interface ProtectedInfo {
   readonly contentId: string;
   readonly label: EnvelopeLabel;
   readonly owner: { readonly id: string; readonly email: string; readonly name: string };
+  /** Who has access: everyone for holders of VIEWRIGHTSDATA or OWNER, else only the owner and your own entry. */
   readonly grants: readonly AccessEntry[];
   readonly issued: string;
   readonly expires: string | null;
@@ -110,6 +111,26 @@ export function restoreRefusal(info: ProtectedInfo): SensitivityError | undefine
   });
 }
 
+/** What menus offer on a protected file, and the right each needs (the operation decides again from the header). */
+const ACTION_RIGHT = { share: 'OWNER', unprotect: 'EXPORT' } as const satisfies Record<string, Right>;
+export type FileAction = keyof typeof ACTION_RIGHT;
+
+/** Whether the caller may `action` the file: they can open it and hold the right it needs (OWNER holds every right). */
+export function mayDo(info: Pick<ProtectedInfo, 'yourRights' | 'denied'>, action: FileAction): boolean {
+  return info.denied === null && (info.yourRights.includes(ACTION_RIGHT[action]) || info.yourRights.includes('OWNER'));
+}
+
+/** Why the caller may not `action` the file, said before anything is asked of them; undefined when they may. */
+export function actionRefusal(info: ProtectedInfo, action: FileAction): SensitivityError | undefined {
+  if (mayDo(info, action)) return undefined;
+  const what = action === 'share' ? 'change who has access: only an owner can' : 'unprotect it: that needs the Export right (Co-Owner)';
+  const why = info.denied ? `you cannot open this file, so you cannot ${what}` : `you cannot ${what}`;
+  const words = ownerWords(info.signedBy);
+  return new SensitivityError(info.denied?.code ?? 'E_RIGHT_MISSING', `${why}; ask ${words.ask}`, info.file, {
+    details: { hint: 'ask-owner', owner: words.who, ownerEmail: info.owner.email },
+  });
+}
+
 /** How a signing key appears to this user: verified when it is their own key or their pins know it (absent pins: only their own). */
 export async function signerView(ctx: AppContext, id: string, claimed?: { readonly email: string; readonly name?: string }): Promise<SignerView> {
   const known = ctx.identity?.id === id ? ctx.identity : await ctx.pins?.byId(id);
@@ -153,6 +174,11 @@ export async function inspect(ctx: AppContext, path: string): Promise<ProtectedI
   const standing = await checkHistory(memoryOnly, path, h, 'read').catch((e: unknown) => {
     throw isSensitivityError(e) ? e.withFile(path) : e;
   });
+  // Who has access is rights data: only holders of VIEWRIGHTSDATA (or OWNER) see the list; anyone else sees
+  // the owner and their own entry, as Purview shows a person without access only whom to ask.
+  const mine = ctx.identity ? grantOf(ctx.identity.id) : undefined;
+  const seesAll = mine !== undefined && normalizeRights(mine.rights).some((r) => r === 'VIEWRIGHTSDATA' || r === 'OWNER');
+  const shown = (id: string) => seesAll || id === h.policy.owner.id || id === ctx.identity?.id;
   return {
     file: path,
     version: h.layout.version,
@@ -162,7 +188,7 @@ export async function inspect(ctx: AppContext, path: string): Promise<ProtectedI
     contentId: h.policy.cid,
     label: h.policy.label,
     owner: { id: h.policy.owner.id, email: h.policy.owner.email, name: h.policy.owner.name },
-    grants: accessEntries(h),
+    grants: accessEntries(h).filter((g) => shown(g.id)),
     issued: new Date(h.policy.iat * 1000).toISOString(),
     expires: h.policy.exp === undefined ? null : new Date(h.policy.exp * 1000).toISOString(),
     expired: h.policy.exp !== undefined && now.getTime() >= h.policy.exp * 1000,
@@ -171,9 +197,10 @@ export async function inspect(ctx: AppContext, path: string): Promise<ProtectedI
     denied: view.allowed ? null : { code: view.code, reason: view.reason },
     signedBy,
     lineage,
-    lastWrittenBy: h.lastWrite
-      ? { signer: await signerView(ctx, h.lastWrite.id, grantOf(h.lastWrite.id)), at: new Date(h.lastWrite.at * 1000).toISOString() }
-      : null,
+    lastWrittenBy:
+      h.lastWrite && shown(h.lastWrite.id)
+        ? { signer: await signerView(ctx, h.lastWrite.id, grantOf(h.lastWrite.id)), at: new Date(h.lastWrite.at * 1000).toISOString() }
+        : null,
     rollback: standing.older ? { seen: standing.older.seen } : null,
     notice: h.layout.version === 1 ? FORMAT_1_NOTICE : null,
     doubleKey: h.policy.dk ? { url: h.policy.dk.url, kid: h.policy.dk.kid } : null,

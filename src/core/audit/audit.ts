@@ -31,6 +31,8 @@ export const AUDIT_ACTIONS = [
   'policy.accept',
   'pin.change',
   'audit.repair',
+  /** Text of a higher label was pasted into a file whose label was kept, with the reason (issue 22). */
+  'paste.keep',
   // The organisation key service's access log (docs/KEY-SERVICE.md).
   'key.decrypt',
   'directory.certify',

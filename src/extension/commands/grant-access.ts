@@ -8,7 +8,7 @@ import type { GrantSpec } from '../../core/app/index.js';
 import type { Services } from '../services.js';
 import { ensureIdentity } from '../ui/identity-setup.js';
 import { pickPeople, pickRole } from '../ui/prompts.js';
-import { CANCELLED, parseArgs, resolveTargets, runBatch, type BatchResult } from './targets.js';
+import { CANCELLED, parseArgs, refusedUnlessMay, resolveTargets, runBatch, type BatchResult } from './targets.js';
 import { TrustConfirmation } from './trust-confirm.js';
 
 export interface GrantAccessOptions {
@@ -43,6 +43,9 @@ export async function grantAccess(services: Services, ...args: unknown[]): Promi
   const files = await resolveTargets(uris, 'protected', 'Grant Access');
   if (!files) return CANCELLED;
   if (!(await ensureIdentity(services, 'share protected files'))) return CANCELLED;
+  // Refused before the people and role questions when you may not change who has access.
+  const refused = await refusedUnlessMay(services, 'Granting access', files, 'share');
+  if (refused) return refused;
   const grants = options.grants ?? (await askGrants(services, files));
   if (!grants || grants.length === 0) return CANCELLED;
   const { app, fingerprint } = await services.core();

@@ -23,6 +23,7 @@ export const COMMAND = {
   importIdentity: 'sensitivity.importIdentity',
   addPerson: 'sensitivity.addPerson',
   copyBlocked: 'sensitivity.copyBlocked',
+  keepLabelAfterPaste: 'sensitivity.keepLabelAfterPaste',
   signIn: 'sensitivity.signIn',
   signOut: 'sensitivity.signOut',
 } as const;
@@ -50,6 +51,7 @@ export const COMMAND_TITLES: Readonly<Record<CommandId, string>> = {
   [COMMAND.importIdentity]: 'Import My Identity…',
   [COMMAND.addPerson]: 'Add a Person…',
   [COMMAND.copyBlocked]: 'Copy (Not Allowed by Your Rights)',
+  [COMMAND.keepLabelAfterPaste]: 'Keep the Label Under Pasted Text…',
   [COMMAND.signIn]: 'Sign In to Your Organisation…',
   [COMMAND.signOut]: 'Sign Out of Your Organisation',
 };

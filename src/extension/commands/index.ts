@@ -12,6 +12,7 @@ import { addPerson } from './add-person.js';
 import { applyLabel } from './apply-label.js';
 import { changeExpiry } from './change-expiry.js';
 import { copyBlocked } from './copy-blocked.js';
+import { keepLabelAfterPaste } from './keep-label-after-paste.js';
 import { createIdentity } from './create-identity.js';
 import { exportIdentity } from './export-identity.js';
 import { grantAccess } from './grant-access.js';
@@ -52,6 +53,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: COMMAND.importIdentity, run: importIdentity },
   { id: COMMAND.addPerson, run: addPerson },
   { id: COMMAND.copyBlocked, run: copyBlocked },
+  { id: COMMAND.keepLabelAfterPaste, run: keepLabelAfterPaste },
   { id: COMMAND.signIn, run: signIn },
   { id: COMMAND.signOut, run: signOut },
 ];

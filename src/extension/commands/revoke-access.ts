@@ -8,7 +8,7 @@ import type { Services } from '../services.js';
 import { confirmChange, reportWithUndo } from '../ui/confirm.js';
 import { ensureIdentity } from '../ui/identity-setup.js';
 import { identityDisplay } from '../ui/people.js';
-import { CANCELLED, parseArgs, resolveTargets, runBatch, type BatchResult } from './targets.js';
+import { CANCELLED, parseArgs, refusedUnlessMay, resolveTargets, runBatch, type BatchResult } from './targets.js';
 import { COMMAND } from './ids.js';
 
 export interface RevokeAccessOptions {
@@ -42,6 +42,8 @@ export async function revokeAccess(services: Services, ...args: unknown[]): Prom
   const files = await resolveTargets(uris, 'protected', 'Revoke Access', false);
   if (!files) return CANCELLED;
   if (!(await ensureIdentity(services, 'change access'))) return CANCELLED;
+  const refused = await refusedUnlessMay(services, 'Revoking access', files, 'share');
+  if (refused) return refused;
   const picked = options.who ?? (named.length > 0 ? named : undefined);
   const who = picked ?? (await askWho(services, files[0]!).catch(() => undefined));
   if (!who || who.length === 0) return CANCELLED;

@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { isSensitivityError } from '../../core/errors.js';
-import type { ProtectedInfo } from '../../core/app/index.js';
+import type { FileAction, ProtectedInfo } from '../../core/app/index.js';
 import type { Services } from '../services.js';
 import { describeError, showError } from '../ui/errors.js';
 import { envelopeUriOf, isEnvelopeUri, PROTECTED_EXT, PROTECTED_SCHEME } from '../protected/uris.js';
@@ -194,4 +194,17 @@ export async function headerForAction(
     error = e;
   }
   return { refused: await runBatch(services, title, [file], () => Promise.reject(error)) };
+}
+
+/**
+ * Refuses before anything is asked when you may not `action` one of the protected `files` (the first refusal is
+ * shown, in the core's words, with its follow-ups); undefined when you may act on all of them.
+ */
+export async function refusedUnlessMay(services: Services, title: string, files: readonly vscode.Uri[], action: FileAction): Promise<BatchResult | undefined> {
+  const { app } = await services.core();
+  for (const file of files) {
+    const header = await headerForAction(services, title, file, (info) => app.actionRefusal(info, action));
+    if ('refused' in header) return header.refused;
+  }
+  return undefined;
 }

@@ -10,7 +10,7 @@ import { confirmChange, reportWithUndo } from '../ui/confirm.js';
 import { ensureIdentity } from '../ui/identity-setup.js';
 import { saveDirty, swapEditors } from '../protected/editor-swap.js';
 import { editorUriOf, isEnvelopeUri } from '../protected/uris.js';
-import { CANCELLED, parseArgs, resolveTargets, runBatch, type BatchResult } from './targets.js';
+import { CANCELLED, parseArgs, refusedUnlessMay, resolveTargets, runBatch, type BatchResult } from './targets.js';
 import { COMMAND } from './ids.js';
 
 export interface UnprotectOptions {
@@ -22,6 +22,9 @@ export async function unprotect(services: Services, ...args: unknown[]): Promise
   const { uris, options } = parseArgs<UnprotectOptions>(args);
   const files = await resolveTargets(uris, 'protected', 'Unprotect Files');
   if (!files) return CANCELLED;
+  // Refused before the confirmation when you may not export one of them (no access, or no Export right).
+  const refused = await refusedUnlessMay(services, 'Unprotecting', files, 'unprotect');
+  if (refused) return refused;
   const what = files.length === 1 ? basename(files[0]!.fsPath) : `${files.length} files`;
   if (
     !options &&

@@ -2,7 +2,8 @@
  * Labels travel with pasted text (Office's label inheritance). Copying from a labeled or protected editor
  * attaches the source's label to the clipboard (in this window: VS Code keeps extension data transfer
  * items per window); pasting into a file with a lower label, or none, does what the policy's `paste` says:
- * - recommend (default): the text pastes, a notification offers to raise the label, and the paste widget
+ * - recommend (default): the text pastes, a notification offers to raise the label, the pasted range keeps a
+ *   warning until the label is raised or kept with a reason (pasted-labels.ts), and the paste widget
  *   offers "Paste and Raise Label to …" (`editor.action.pasteAs` with kind `text.sensitivity.raiseLabel`);
  * - apply: the text pastes and the label is raised;
  * - block: the paste inserts nothing and says why.
@@ -12,6 +13,8 @@ import * as vscode from 'vscode';
 import type { PasteOutcome } from '../../core/app/index.js';
 import type { Services } from '../services.js';
 import { envelopeUriOf, PROTECTED_SCHEME } from '../protected/uris.js';
+import { COMMAND } from '../commands/ids.js';
+import { PastedLabels } from './pasted-labels.js';
 
 /** The clipboard item that carries the source's label id. */
 export const LABEL_MIME = 'application/vnd.sensitivity-label+json';
@@ -35,8 +38,18 @@ class RaiseEdit extends vscode.DocumentPasteEdit {
   }
 }
 
+/** The range `text` takes once inserted at `at`. */
+function rangeOf(at: vscode.Position, text: string): [number, number, number, number] {
+  const lines = text.split(/\r?\n/);
+  const end = lines.length === 1 ? at.character + text.length : lines.at(-1)!.length;
+  return [at.line, at.character, at.line + lines.length - 1, end];
+}
+
 export class LabelPasteProvider implements vscode.DocumentPasteEditProvider<vscode.DocumentPasteEdit> {
-  constructor(private readonly services: Services) {}
+  constructor(
+    private readonly services: Services,
+    private readonly pasted: PastedLabels,
+  ) {}
 
   async prepareDocumentPaste(document: vscode.TextDocument, _ranges: readonly vscode.Range[], dataTransfer: vscode.DataTransfer): Promise<void> {
     const label = await this.services.labels.labelOf(document.uri).catch(() => undefined);
@@ -47,7 +60,7 @@ export class LabelPasteProvider implements vscode.DocumentPasteEditProvider<vsco
 
   async provideDocumentPasteEdits(
     document: vscode.TextDocument,
-    _ranges: readonly vscode.Range[],
+    ranges: readonly vscode.Range[],
     dataTransfer: vscode.DataTransfer,
     context: vscode.DocumentPasteEditContext,
   ): Promise<vscode.DocumentPasteEdit[] | undefined> {
@@ -60,6 +73,10 @@ export class LabelPasteProvider implements vscode.DocumentPasteEditProvider<vsco
     const name = vscode.workspace.asRelativePath(document.uri);
     const from = outcome.target ? `${outcome.target.name}` : 'no label';
     const automatic = context.triggerKind === vscode.DocumentPasteTriggerKind.Automatic;
+    // Until the label is raised or kept with a reason, the pasted range carries a warning (kept across reloads).
+    if (outcome.kind !== 'block' && automatic && ranges[0]) {
+      void this.pasted.add(document.uri, { label: outcome.source.id, labelName: to, from: copied.from, range: rangeOf(ranges[0].start, text) });
+    }
     switch (outcome.kind) {
       case 'block':
         if (automatic)
@@ -101,17 +118,10 @@ export class LabelPasteProvider implements vscode.DocumentPasteEditProvider<vsco
     }
   }
 
+  /** Raises the label through Apply Label: its checks, its audit entry, and for a label that protects, its question. */
   private async raise(uri: vscode.Uri, label: string, done?: string): Promise<void> {
-    try {
-      const { app } = await this.services.core();
-      const disk = envelopeUriOf(uri);
-      const s = await this.services.session(disk);
-      await app.setFileLabel(s, s.workspace.relPath(disk.fsPath), label);
-      this.services.labels.invalidate([disk]);
-      if (done) void vscode.window.showInformationMessage(done);
-    } catch (e) {
-      void vscode.window.showErrorMessage(`The label was not raised: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    const result = await vscode.commands.executeCommand<{ done: readonly string[] } | undefined>(COMMAND.applyLabel, envelopeUriOf(uri), { label });
+    if (done && result && result.done.length > 0) void vscode.window.showInformationMessage(done);
   }
 }
 
@@ -127,9 +137,15 @@ function parseCopied(text: string | undefined): CopiedLabel | undefined {
 
 /** Registers the copy and paste provider for files and protected editors. */
 export function registerLabelPaste(services: Services): vscode.Disposable {
-  return vscode.languages.registerDocumentPasteEditProvider([{ scheme: 'file' }, { scheme: PROTECTED_SCHEME }], new LabelPasteProvider(services), {
-    providedPasteEditKinds: [RAISE_KIND, BLOCKED_KIND],
-    copyMimeTypes: [LABEL_MIME],
-    pasteMimeTypes: [LABEL_MIME],
-  });
+  const selector = [{ scheme: 'file' }, { scheme: PROTECTED_SCHEME }];
+  const pasted = new PastedLabels(services);
+  return vscode.Disposable.from(
+    pasted,
+    vscode.languages.registerCodeActionsProvider(selector, pasted, PastedLabels.metadata),
+    vscode.languages.registerDocumentPasteEditProvider(selector, new LabelPasteProvider(services, pasted), {
+      providedPasteEditKinds: [RAISE_KIND, BLOCKED_KIND],
+      copyMimeTypes: [LABEL_MIME],
+      pasteMimeTypes: [LABEL_MIME],
+    }),
+  );
 }

@@ -7,17 +7,28 @@ import type { Core } from '../core.js';
 import { identityDisplay } from './people.js';
 import { COMMAND } from '../commands/ids.js';
 
-/** Asks why a label is being lowered (recorded in labels.json and the audit log); undefined when cancelled. */
-export function askJustification(what: string): Promise<string | undefined> {
-  return Promise.resolve(
-    vscode.window.showInputBox({
-      title: 'Justify Lowering the Label',
-      prompt: `${what}. Your organisation's policy asks why; the reason is recorded in the audit log.`,
-      placeHolder: 'e.g. Previous label was wrong; the content is already public',
-      ignoreFocusOut: true,
-      validateInput: (v) => (v.trim() ? undefined : 'A justification is required'),
-    }),
-  ).then((v) => v?.trim() || undefined);
+/** Purview's preset reasons for lowering a label; "Other" asks for one's own words. */
+export const DOWNGRADE_REASONS = ['Previous label no longer applies', 'Previous label was incorrect', 'The content is already public'] as const;
+const OTHER_REASON = 'Other (explain)…';
+
+/**
+ * Asks why a label is being lowered (recorded in labels.json and the audit log): a preset reason, or "Other"
+ * and the person's words. Undefined when cancelled.
+ */
+export async function askJustification(what: string): Promise<string | undefined> {
+  const title = 'Justify Lowering the Label';
+  const prompt = `${what}. Your organisation's policy asks why; the reason is recorded in the audit log.`;
+  const items = [...DOWNGRADE_REASONS, OTHER_REASON].map((label) => ({ label }));
+  const picked = (await vscode.window.showQuickPick(items, { title, placeHolder: prompt, ignoreFocusOut: true }))?.label;
+  if (picked !== OTHER_REASON) return picked;
+  const own = await vscode.window.showInputBox({
+    title,
+    prompt,
+    placeHolder: 'Why the lower label is right for this content',
+    ignoreFocusOut: true,
+    validateInput: (v) => (v.trim() ? undefined : 'A justification is required'),
+  });
+  return own?.trim() || undefined;
 }
 
 /** Asks for a role (built-in roles in Purview's order, then the policy's custom roles). */

@@ -266,6 +266,47 @@ describe('app: encrypt on label', () => {
   });
 });
 
+describe('app: only what you may do', () => {
+  it('says before anything is asked who may share or unprotect: owners share, Export unprotects, non-grantees neither', async () => {
+    const ws = workspace();
+    ws.files.put('plan.md', 'plan');
+    await app.protect(ws.as(alice), 'plan.md', { label: 'Confidential/Specific People', grants: [{ who: 'bob@example.com', role: 'Reviewer' }] });
+    const mine = await app.inspect(ws.as(alice), 'plan.md.protected');
+    assert.deepEqual([app.mayDo(mine, 'share'), app.mayDo(mine, 'unprotect')], [true, true]);
+    assert.equal(app.actionRefusal(mine, 'share'), undefined);
+    const bobs = await app.inspect(ws.as(bob), 'plan.md.protected');
+    assert.deepEqual([app.mayDo(bobs, 'share'), app.mayDo(bobs, 'unprotect')], [false, false]);
+    const share = app.actionRefusal(bobs, 'share')!;
+    assert.equal(share.code, 'E_RIGHT_MISSING');
+    // Whom to ask, in the core's one display of owners (an unverified key to Bob, who pinned nobody).
+    assert.match(share.message, /^you cannot change who has access: only an owner can; ask .*Alice <alice@example\.com>/);
+    assert.equal(share.details.hint, 'ask-owner');
+    assert.match(app.actionRefusal(bobs, 'unprotect')!.message, /needs the Export right/);
+    const malloryView = await app.inspect(ws.as(mallory), 'plan.md.protected');
+    const denied = app.actionRefusal(malloryView, 'unprotect')!;
+    assert.equal(denied.code, 'E_NOT_GRANTEE');
+    assert.match(denied.message, /^you cannot open this file, so you cannot unprotect it/);
+  });
+});
+
+describe('app: inspect hides the access list from people without access', () => {
+  it('shows a non-grantee only the owner; a grantee with VIEWRIGHTSDATA everyone', async () => {
+    const ws = workspace();
+    ws.files.put('plan.md', 'plan');
+    await app.protect(ws.as(alice), 'plan.md', { label: 'Confidential/Specific People', grants: [{ who: 'bob@example.com', role: 'Viewer' }] });
+    const outsider = await app.inspect(ws.as(mallory), 'plan.md.protected');
+    assert.equal(outsider.denied?.code, 'E_NOT_GRANTEE');
+    assert.deepEqual(
+      outsider.grants.map((g) => g.email),
+      ['alice@example.com'],
+      "no one else's email or role",
+    );
+    assert.equal(outsider.owner.email, 'alice@example.com');
+    const viewer = await app.inspect(ws.as(bob), 'plan.md.protected');
+    assert.deepEqual(viewer.grants.map((g) => g.email).sort(), ['alice@example.com', 'bob@example.com']);
+  });
+});
+
 describe('app: labels of plain files and listings', () => {
   it('keeps every label when twenty label changes run at once', async () => {
     const ws = workspace();

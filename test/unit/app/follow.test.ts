@@ -96,3 +96,19 @@ describe('app: openVersion (a version from git, decrypted in memory)', () => {
     await assert.rejects(app.openVersion(ws.ctx, 'plan.md.protected', tampered), (e) => isSensitivityError(e, 'E_INTEGRITY'));
   });
 });
+
+describe('app: keeping a label under pasted text', () => {
+  it('needs a reason and records it; refuses when the label is already high enough', async () => {
+    const ws = await labeled({ 'notes.md': ['x', 'general'] });
+    await assert.rejects(app.keepLabelAfterPaste(ws.ctx, 'notes.md', 'highly-confidential-specific-people', ' '), (e) =>
+      isSensitivityError(e, 'E_JUSTIFICATION_REQUIRED'),
+    );
+    await app.keepLabelAfterPaste(ws.ctx, 'notes.md', 'highly-confidential-specific-people', 'sample figures, already public');
+    const entry = ws.ctx.audit.events.at(-1)!;
+    assert.deepEqual(
+      [entry.action, entry.file, entry.from, entry.to, entry.justification],
+      ['paste.keep', 'notes.md', 'highly-confidential-specific-people', 'general', 'sample figures, already public'],
+    );
+    await assert.rejects(app.keepLabelAfterPaste(ws.ctx, 'notes.md', 'public', 'why not'), (e) => isSensitivityError(e, 'E_USAGE'));
+  });
+});

@@ -112,6 +112,20 @@ describe('sensitivity CLI', () => {
     assert.deepEqual(info.grants.map((g) => `${g.email} ${g.role}`).sort(), ['alice@example.com Co-Owner', 'bob@example.com Viewer']);
   });
 
+  it('group commands have --help (exit 0), a bare group lists its commands (exit 2); policy show prints no literal escapes', () => {
+    for (const group of ['key-service', 'label', 'people', 'id']) {
+      const r = alice.run([group, '--help']);
+      assert.equal(r.code, 0, `${group} --help: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`sensitivity ${group} \\S+`));
+    }
+    assert.equal(alice.run(['key-service']).code, 2);
+    const shown = alice.run(['policy', 'show']);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.doesNotMatch(shown.stdout, /\\n/);
+    assert.match(shown.stdout, /^ {4}Business data specifically prepared/m);
+    assert.match(shown.stdout, /All Employees {2}\[confidential-all-employees\] {2}\(protects: applying it encrypts the file\)/);
+  });
+
   it('refuses a parent label that has sublabels (usage error)', () => {
     write('parent.md', 'x');
     const r = alice.run(['label', 'set', 'parent.md', '--label', 'Confidential']);
