@@ -207,6 +207,7 @@ describe('machines sign in (client credentials, token exchange) and open Double 
     const login = pipeline.run(['login', '--token-exchange'], { env });
     assert.equal(login.code, 0, login.stderr);
     assert.match(login.stdout, /as the service account ci-federated/);
+    assert.ok(!readFileSync(join(pipeline.home, 'signin.json'), 'utf8').includes(readFileSync(tokenFile, 'utf8')), "the CI's token is never stored");
     const cat = pipeline.run(['cat', 'release.env.protected'], { env });
     assert.equal(cat.code, 0, cat.stderr);
     assert.equal(cat.stdout, 'DEPLOY_KEY=42\n');
