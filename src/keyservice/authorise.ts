@@ -16,7 +16,7 @@ export interface RequestContext {
 /** Throws E_REVOKED when any revocation list names the caller or the content; checked before the rules. */
 export function checkRevocations(caller: Caller, lists: readonly Revocations[], ctx: RequestContext): void {
   for (const r of lists) {
-    if ([caller.email, caller.sub.toLowerCase(), caller.serviceAccount].some((who) => who !== undefined && r.people.includes(who)))
+    if ([caller.email, caller.sub.toLowerCase(), caller.serviceAccount?.toLowerCase()].some((who) => who !== undefined && r.people.includes(who)))
       throw new HttpError('E_REVOKED', 'your access was revoked by the organisation');
     if (ctx.contentId !== undefined && r.contentIds.includes(ctx.contentId))
       throw new HttpError('E_REVOKED', 'access to this content was revoked by the organisation');

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SensitivityError } from '../../../src/core/errors.js';
-import { admits } from '../../../src/keyservice/authorise.js';
+import { admits, checkRevocations } from '../../../src/keyservice/authorise.js';
+import { HttpError } from '../../../src/keyservice/http-error.js';
 import { parseConfig } from '../../../src/keyservice/config.js';
 
 const config = (serviceAccounts: unknown, allow: unknown = { domains: ['example.com'], serviceAccounts: ['deploy-bot'] }) =>
@@ -37,4 +38,12 @@ test('service accounts: two names for one subject, an empty or non-string subjec
   invalid(config({ a: 7 }), /\/oidc\/serviceAccounts\/a/);
   invalid(config(['ci-deploy']), /\/oidc\/serviceAccounts/);
   invalid(config({ a: 'ci' }, { serviceAccounts: 'a' }), /\/keys\/Finance\/allow\/serviceAccounts/);
+});
+
+test('service accounts: revoked by name (any case, as revocations are kept lower-cased) or by subject', () => {
+  const machine = { sub: 'ci-deploy', serviceAccount: 'Deploy-Bot', groups: [], roles: [] };
+  const revoked = (people: string[]) => () => checkRevocations(machine, [{ people, contentIds: [], labels: [] }], {});
+  assert.throws(revoked(['deploy-bot']), (e: unknown) => e instanceof HttpError && e.code === 'E_REVOKED');
+  assert.throws(revoked(['ci-deploy']), (e: unknown) => e instanceof HttpError && e.code === 'E_REVOKED');
+  assert.doesNotThrow(revoked(['someone@example.com']));
 });
