@@ -39,7 +39,10 @@ export class AccessLog {
   /** Appends the record; E_LOG_FAILED when it cannot be written, so the request fails closed. */
   record(r: AccessRecord): Promise<void> {
     const { action, caller, ...details } = r;
-    const event = { action, actor: caller ? { id: caller.sub, email: caller.email } : null, ...(details as Record<string, JsonValue>) } as AuditEvent;
+    // An audit actor is {id, email}: a service account (no email) is named beside it.
+    const actor = caller ? { id: caller.sub, email: caller.email ?? '' } : null;
+    const machine = caller?.serviceAccount !== undefined ? { serviceAccount: caller.serviceAccount } : {};
+    const event = { action, actor, ...machine, ...(details as Record<string, JsonValue>) } as AuditEvent;
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ event, done: (e) => (e === undefined ? resolve() : reject(e)) });
       if (!this.writing) void this.flush();

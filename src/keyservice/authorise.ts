@@ -1,6 +1,6 @@
 /**
  * Who may unwrap with which key (in the manner of the reference DKE service's EmailAuthorizer and
- * RoleAuthorizer): a caller is admitted by email, email domain, group or role, unless a revocation —
+ * RoleAuthorizer): a caller is admitted by email, email domain, group or role (a service account only when named), unless a revocation —
  * of the person, the content id or the label — applies. Revocations win.
  */
 import type { AllowRules, Policy, Revocations } from './config.js';
@@ -16,7 +16,7 @@ export interface RequestContext {
 /** Throws E_REVOKED when any revocation list names the caller or the content; checked before the rules. */
 export function checkRevocations(caller: Caller, lists: readonly Revocations[], ctx: RequestContext): void {
   for (const r of lists) {
-    if (r.people.includes(caller.email) || r.people.includes(caller.sub.toLowerCase()))
+    if ([caller.email, caller.sub.toLowerCase(), caller.serviceAccount?.toLowerCase()].some((who) => who !== undefined && r.people.includes(who)))
       throw new HttpError('E_REVOKED', 'your access was revoked by the organisation');
     if (ctx.contentId !== undefined && r.contentIds.includes(ctx.contentId))
       throw new HttpError('E_REVOKED', 'access to this content was revoked by the organisation');
@@ -27,10 +27,12 @@ export function checkRevocations(caller: Caller, lists: readonly Revocations[], 
 
 /** True when the rules admit the caller. */
 export function admits(rules: AllowRules, caller: Caller): boolean {
-  const domain = caller.email.slice(caller.email.lastIndexOf('@') + 1);
+  const { email, serviceAccount } = caller;
+  if (serviceAccount !== undefined) return rules.serviceAccounts.includes(serviceAccount);
+  const domain = email?.slice(email.lastIndexOf('@') + 1);
   return (
-    rules.emails.includes(caller.email) ||
-    rules.domains.includes(domain) ||
+    (email !== undefined && rules.emails.includes(email)) ||
+    (domain !== undefined && rules.domains.includes(domain)) ||
     caller.groups.some((g) => rules.groups.includes(g)) ||
     caller.roles.some((r) => rules.roles.includes(r))
   );

@@ -13,6 +13,8 @@ export interface AllowRules {
   readonly domains: readonly string[];
   readonly groups: readonly string[];
   readonly roles: readonly string[];
+  /** Service accounts by name (`oidc.serviceAccounts`): machines are admitted only here. */
+  readonly serviceAccounts: readonly string[];
 }
 
 /** Revocations: people (email or `sub`), content ids and label ids. */
@@ -53,6 +55,8 @@ export interface ServiceConfig {
     readonly emailClaim: string;
     readonly groupsClaim: string;
     readonly rolesClaim: string;
+    /** Service-account name → the `sub` of its tokens (a client credentials token's `sub` is the client id). */
+    readonly serviceAccounts: Readonly<Record<string, string>>;
   };
   /** `file` is the log in file mode (with a database, the log is in the database and `file` is unused). */
   readonly accessLog: { readonly file: string | undefined; readonly stdout: boolean };
@@ -128,6 +132,17 @@ class Reader {
     return (x as string[]).map((s) => normalize(s.trim()));
   }
 
+  /** Every member, each a non-empty string; no two members with the same value. */
+  stringMap(): Record<string, string> {
+    const seen = new Set<string>();
+    for (const k of Object.keys(this.v)) {
+      const x = this.str(k);
+      if (seen.has(x)) throw fail(this.file, `${this.at}/${k}`, 'names a value another member names already');
+      seen.add(x);
+    }
+    return { ...(this.v as Record<string, string>) };
+  }
+
   url(name: string): string {
     const s = this.str(name);
     let u: URL;
@@ -149,8 +164,9 @@ const fail = (file: string, at: string, why: string) => new SensitivityError('E_
 const lower = (s: string) => s.toLowerCase();
 
 function allowRules(r: Reader): AllowRules {
-  r.only('emails', 'domains', 'groups', 'roles');
+  r.only('emails', 'domains', 'groups', 'roles', 'serviceAccounts');
   return {
+    serviceAccounts: r.strings('serviceAccounts'),
     emails: r.strings('emails', lower),
     domains: r.strings('domains', (d) => lower(d).replace(/^@/, '')),
     groups: r.strings('groups'),
@@ -187,7 +203,7 @@ export function parseConfig(text: string, file: string): ServiceConfig {
   );
   const listen = r.obj('listen').only('host', 'port');
   const p = r.obj('pkcs11').only('module', 'token', 'pinEnv', 'pinFile', 'sessions');
-  const o = r.obj('oidc').only('issuer', 'audience', 'authorization', 'clockSkewSeconds', 'emailClaim', 'groupsClaim', 'rolesClaim');
+  const o = r.obj('oidc').only('issuer', 'audience', 'authorization', 'clockSkewSeconds', 'emailClaim', 'groupsClaim', 'rolesClaim', 'serviceAccounts');
   const log = r.obj('accessLog').only('file', 'stdout');
   const keys = new Map<string, KeyPolicy>();
   for (const [name, k] of r.entries('keys')) {
@@ -225,6 +241,7 @@ export function parseConfig(text: string, file: string): ServiceConfig {
       emailClaim: o.str('emailClaim', 'email'),
       groupsClaim: o.str('groupsClaim', 'groups'),
       rolesClaim: o.str('rolesClaim', 'roles'),
+      serviceAccounts: o.has('serviceAccounts') ? o.obj('serviceAccounts').stringMap() : {},
     },
     accessLog: { file: logFile, stdout: log.bool('stdout', true) },
     state,

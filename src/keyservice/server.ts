@@ -357,7 +357,11 @@ export class KeyService {
       checkRevocations(caller, [policy.revoked], {});
       const allow = policy.directory?.allow;
       if (allow && !admits(allow, caller)) throw new HttpError('E_NOT_AUTHORISED', 'you are not among the people this directory certifies');
-      if (identity.email !== caller.email) throw new HttpError('E_NOT_AUTHORISED', `you signed in as ${caller.email}: you can only certify your own identity`);
+      if (identity.email !== caller.email)
+        throw new HttpError(
+          'E_NOT_AUTHORISED',
+          `you signed in as ${caller.email ?? `the service account ${caller.serviceAccount}`}: you can only certify your own identity`,
+        );
       const signer = this.signer(signing);
       const certificate = await issueCertificate(identity, {
         issuer: this.config.baseUrl,

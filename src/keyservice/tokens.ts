@@ -11,8 +11,10 @@ import { HttpError } from './http-error.js';
 /** The signed-in caller, as the token says. */
 export interface Caller {
   readonly sub: string;
-  /** Lower-cased. */
-  readonly email: string;
+  /** Lower-cased; absent for a service account. */
+  readonly email?: string;
+  /** The service account's name (`oidc.serviceAccounts`) when a machine signed in: its token carries no email. */
+  readonly serviceAccount?: string;
   readonly groups: readonly string[];
   readonly roles: readonly string[];
 }
@@ -37,11 +39,15 @@ export class TokenVerifier {
   private failedAt = 0;
   /** Tokens already verified: a client reuses its token for every request until it expires, and a signature check costs more than the rest of a request. */
   private readonly verified = new Map<string, { caller: Caller; until: number }>();
+  /** Token subject → service-account name. */
+  private readonly serviceAccounts: ReadonlyMap<string, string>;
 
   constructor(
     private readonly oidc: Oidc,
     private readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.serviceAccounts = new Map(Object.entries(oidc.serviceAccounts).map(([name, subject]) => [subject, name]));
+  }
 
   private keySet(): Promise<JWTVerifyGetKey> {
     if (this.jwks === undefined && Date.now() - this.failedAt >= RETRY_MS) {
@@ -89,14 +95,21 @@ export class TokenVerifier {
       throw new HttpError('E_TOKEN_INVALID', `the access token is not valid here (${e.code})`);
     }
     const email = payload[this.oidc.emailClaim];
+    const groupsAndRoles = { groups: strings(payload[this.oidc.groupsClaim]), roles: strings(payload[this.oidc.rolesClaim]) };
+    if (email === undefined) {
+      // A machine (client credentials, token exchange): known only by its subject, named in the config.
+      const serviceAccount = this.serviceAccounts.get(payload.sub!);
+      if (serviceAccount === undefined)
+        throw new HttpError('E_TOKEN_INVALID', `the access token has no "${this.oidc.emailClaim}" claim and names no service account`);
+      return { caller: { sub: payload.sub!, serviceAccount, ...groupsAndRoles }, exp: payload.exp! };
+    }
     if (typeof email !== 'string' || !email.includes('@')) throw new HttpError('E_TOKEN_INVALID', `the access token has no "${this.oidc.emailClaim}" claim`);
     if (payload.email_verified === false) throw new HttpError('E_TOKEN_INVALID', 'the access token’s email is not verified');
     return {
       caller: {
         sub: payload.sub!,
         email: email.trim().toLowerCase(),
-        groups: strings(payload[this.oidc.groupsClaim]),
-        roles: strings(payload[this.oidc.rolesClaim]),
+        ...groupsAndRoles,
       },
       exp: payload.exp!,
     };

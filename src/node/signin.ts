@@ -1,7 +1,8 @@
 /**
  * Organisation sign-in (OIDC, npm `openid-client`): the authorization code flow with PKCE on a loopback
  * redirect (RFC 8252: http://127.0.0.1:PORT/callback, any port), the device authorization grant (RFC 8628)
- * for machines without a browser, refresh, revocation; and `SignInTokens`, the TokenSource both hosts use.
+ * for machines without a browser, refresh, revocation; machines (service accounts, CI jobs) by client
+ * credentials or by exchanging a CI's own OIDC token (RFC 8693); and `SignInTokens`, the TokenSource both hosts use.
  * Where the session is kept is the host's (`SessionStore`): a 0600 file under $SENSITIVITY_HOME for the CLI
  * (`fileSessionStore`), SecretStorage for VS Code. Tokens are never logged.
  */
@@ -9,6 +10,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promises as fs } from 'node:fs';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { importPKCS8 } from 'jose';
 import * as oidc from 'openid-client';
 import type { TokenSource } from '../core/app/ports.js';
 import { SensitivityError } from '../core/errors.js';
@@ -51,7 +54,30 @@ export interface SignInSession {
   readonly tokens: readonly AccessToken[];
   /** ISO 8601. */
   readonly signedInAt: string;
+  /** A machine's sign-in: renewed by the same grant when its token expires (it has no refresh token). */
+  readonly machine?: MachineSignIn;
 }
+
+/**
+ * How a machine proves itself. Its secret (the client secret, or the CI's token) is read when needed from
+ * `file` or else the environment (MACHINE_ENV), and never stored.
+ */
+export interface MachineSignIn {
+  readonly grant: 'client_credentials' | 'token_exchange';
+  /** Client credentials authenticated by a signed assertion (`private_key_jwt`): the secret is a PEM private key. */
+  readonly privateKeyJwt?: boolean;
+  readonly file?: string;
+}
+
+/** The environment variables a machine's secret comes from when no file is named. */
+export const MACHINE_ENV = {
+  clientSecret: 'SENSITIVITY_CLIENT_SECRET',
+  clientKeyFile: 'SENSITIVITY_CLIENT_KEY_FILE',
+  subjectToken: 'SENSITIVITY_SUBJECT_TOKEN',
+  subjectTokenFile: 'SENSITIVITY_SUBJECT_TOKEN_FILE',
+} as const;
+
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
 /** Where a host keeps the session. `exclusive` serialises refreshes (between processes, for a file). */
 export interface SessionStore {
@@ -103,7 +129,10 @@ export function parseSession(text: string, where?: string): SignInSession {
     Array.isArray(s.settings.audiences) &&
     typeof s.account?.sub === 'string' &&
     Array.isArray(s.tokens) &&
-    s.tokens.every((t) => typeof t?.value === 'string' && Array.isArray(t.audiences) && typeof t.expiresAt === 'number' && typeof t.refreshAt === 'number');
+    s.tokens.every((t) => typeof t?.value === 'string' && Array.isArray(t.audiences) && typeof t.expiresAt === 'number' && typeof t.refreshAt === 'number') &&
+    (s.machine === undefined ||
+      ((s.machine.grant === 'client_credentials' || s.machine.grant === 'token_exchange') &&
+        (s.machine.file === undefined || typeof s.machine.file === 'string')));
   if (!ok) throw bad();
   return s;
 }
@@ -118,15 +147,12 @@ export function signInError(e: unknown, issuer: string): unknown {
     if (e.error === 'access_denied') return new SensitivityError('E_CANCELLED', 'the sign-in was cancelled at the identity provider', undefined, { cause: e });
     if (e.error === 'expired_token')
       return new SensitivityError('E_SIGNIN_TIMEOUT', 'the device code expired before the sign-in was confirmed', undefined, { cause: e });
-    return new SensitivityError(
-      'E_SIGNIN_FAILED',
-      `the identity provider refused the sign-in (${e.error}${e.error_description ? `: ${e.error_description}` : ''})`,
-      undefined,
-      {
-        cause: e,
-        details: { error: e.error, issuer },
-      },
-    );
+    return refused(e, e.error, e.error_description, issuer);
+  }
+  // A 401 with a challenge: the client failed to authenticate (a machine's wrong secret).
+  if (e instanceof oidc.WWWAuthenticateChallengeError) {
+    const p = e.cause[0]?.parameters;
+    return refused(e, p?.error ?? 'invalid_client', p?.error_description, issuer);
   }
   if (isNetworkError(e)) {
     return new SensitivityError('E_IDP_UNREACHABLE', `the identity provider at ${issuer} cannot be reached; check the network and the issuer URL`, undefined, {
@@ -141,6 +167,13 @@ export function signInError(e: unknown, issuer: string): unknown {
     });
   }
   return e;
+}
+
+function refused(cause: Error, error: string, description: string | undefined, issuer: string): SensitivityError {
+  return new SensitivityError('E_SIGNIN_FAILED', `the identity provider refused the sign-in (${error}${description ? `: ${description}` : ''})`, undefined, {
+    cause,
+    details: { error, issuer },
+  });
 }
 
 function isNetworkError(e: unknown): boolean {
@@ -162,12 +195,12 @@ async function guarded<T>(issuer: string, f: () => Promise<T>): Promise<T> {
 }
 
 /** Discovers the issuer (http allowed only for loopback issuers, as in tests and local IdPs). */
-export function discover(settings: OrgSettings): Promise<oidc.Configuration> {
+export function discover(settings: OrgSettings, clientAuth: oidc.ClientAuth = oidc.None()): Promise<oidc.Configuration> {
   return guarded(settings.issuer, async () => {
     const url = new URL(settings.issuer);
     const loopback = url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
     if (url.protocol !== 'https:' && !loopback) throw new SensitivityError('E_USAGE', `the issuer must be an https URL: ${settings.issuer}`);
-    const config = await oidc.discovery(url, settings.clientId, undefined, oidc.None(), {
+    const config = await oidc.discovery(url, settings.clientId, undefined, clientAuth, {
       timeout: REQUEST_TIMEOUT_S,
       ...(loopback ? { execute: [oidc.allowInsecureRequests] } : {}),
     });
@@ -366,6 +399,70 @@ export async function signInWithDeviceCode(
   }
 }
 
+/** The machine's secret: from its file, else the environment (E_USAGE naming both when neither has it). */
+async function machineSecret(machine: MachineSignIn, env: NodeJS.ProcessEnv): Promise<string> {
+  const what =
+    machine.grant === 'token_exchange'
+      ? { name: "the CI's OIDC token", fileEnv: MACHINE_ENV.subjectTokenFile, valueEnv: MACHINE_ENV.subjectToken, flag: '--subject-token-file' }
+      : machine.privateKeyJwt
+        ? { name: "the client's private key", fileEnv: MACHINE_ENV.clientKeyFile, valueEnv: undefined, flag: '--client-key-file' }
+        : { name: 'the client secret', fileEnv: undefined, valueEnv: MACHINE_ENV.clientSecret, flag: '--client-secret-file' };
+  const file = machine.file ?? (what.fileEnv ? env[what.fileEnv] : undefined);
+  let value: string | undefined;
+  if (file !== undefined) {
+    try {
+      value = await fs.readFile(file, 'utf8');
+    } catch (e) {
+      throw new SensitivityError('E_USAGE', `${what.name} cannot be read from ${file}`, file, { cause: e });
+    }
+  } else value = what.valueEnv ? env[what.valueEnv] : undefined;
+  value = value?.trim();
+  if (!value) {
+    const sources = [`${what.flag} FILE`, ...[what.fileEnv, what.valueEnv].filter((v) => v !== undefined).map((v) => `$${v}`)];
+    throw new SensitivityError('E_USAGE', `signing in as a machine needs ${what.name}: ${sources.join(' or ')}`);
+  }
+  return value;
+}
+
+/** How a machine's client authenticates: its secret (`client_secret_basic`) or an assertion signed with its key (`private_key_jwt`, RFC 7523). */
+async function clientAuthOf(machine: MachineSignIn, secret: string): Promise<oidc.ClientAuth> {
+  if (!machine.privateKeyJwt) return oidc.ClientSecretBasic(secret);
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(secret);
+  } catch (e) {
+    throw new SensitivityError('E_USAGE', "the client's private key is not a PEM private key", machine.file, { cause: e });
+  }
+  const alg =
+    key.asymmetricKeyType === 'rsa' ? 'RS256' : key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1' ? 'ES256' : undefined;
+  if (!alg) throw new SensitivityError('E_USAGE', "the client's private key must be RSA or EC P-256", machine.file);
+  return oidc.PrivateKeyJwt(await importPKCS8(key.export({ format: 'pem', type: 'pkcs8' }).toString(), alg));
+}
+
+/** One access token for a machine, for `audience` (none: the IdP's default), by its grant. */
+async function machineGrant(settings: OrgSettings, machine: MachineSignIn, audience: string | undefined, env: NodeJS.ProcessEnv): Promise<TokenResponse> {
+  const secret = await machineSecret(machine, env);
+  const resource: Record<string, string> = audience ? { resource: audience } : {};
+  if (machine.grant === 'client_credentials') {
+    const config = await discover(settings, await clientAuthOf(machine, secret));
+    return guarded(settings.issuer, () => oidc.clientCredentialsGrant(config, resource));
+  }
+  const config = await discover(settings);
+  return guarded(settings.issuer, () =>
+    oidc.genericGrantRequest(config, TOKEN_EXCHANGE, { subject_token: secret, subject_token_type: 'urn:ietf:params:oauth:token-type:jwt', ...resource }),
+  );
+}
+
+/**
+ * Signs a machine in: OAuth 2.0 client credentials (a service account's client secret) or RFC 8693 token
+ * exchange of a CI's own OIDC token (workload identity federation). No browser, no refresh token: the
+ * same grant runs again when the token expires.
+ */
+export async function signInAsMachine(settings: OrgSettings, machine: MachineSignIn, clock: Clock = systemClock, env = process.env): Promise<SignInSession> {
+  const res = await machineGrant(settings, machine, settings.audiences[0], env);
+  return { ...sessionFrom(settings, res, clock), machine };
+}
+
 /** Revokes the refresh token at the IdP (best effort) and forgets the session. Says whether the IdP confirmed. */
 export async function signOut(store: SessionStore): Promise<{ readonly session?: SignInSession; readonly revoked: boolean }> {
   const session = await store.load().catch(() => undefined);
@@ -418,16 +515,27 @@ export class SignInTokens implements TokenSource {
     return session.tokens.find((t) => matches(t, audience, session) && now < t.refreshAt)?.value;
   }
 
+  /** A new token for `audience`, kept in the store: a machine runs its grant again, a person's refresh token is used. */
   private async refresh(session: SignInSession, audience: string): Promise<AccessToken> {
+    const res = await (session.machine
+      ? machineGrant(session.settings, session.machine, audience || undefined, process.env)
+      : this.refreshGrant(session, audience));
+    const token = accessToken(res, this.clock.now().getTime());
+    const others = session.tokens.filter((t) => !matches(t, audience, session));
+    const refreshToken = res.refresh_token ?? session.refreshToken;
+    await this.store.save({ ...session, ...(refreshToken ? { refreshToken } : {}), tokens: [...others, token] });
+    return token;
+  }
+
+  private async refreshGrant(session: SignInSession, audience: string): Promise<TokenResponse> {
     const { settings } = session;
     if (!session.refreshToken) {
       throw new SensitivityError('E_TOKEN_EXPIRED', 'your organisation sign-in expired (no refresh token was issued)', undefined, { details: signInAgain });
     }
     const refreshToken = session.refreshToken;
     const config = await discover(settings);
-    let res: TokenResponse;
     try {
-      res = await guarded(settings.issuer, () => oidc.refreshTokenGrant(config, refreshToken, audience ? { resource: audience } : {}));
+      return await guarded(settings.issuer, () => oidc.refreshTokenGrant(config, refreshToken, audience ? { resource: audience } : {}));
     } catch (e) {
       if (e instanceof SensitivityError && e.code === 'E_SIGNIN_FAILED') {
         const error = e.details.error;
@@ -443,10 +551,6 @@ export class SignInTokens implements TokenSource {
       }
       throw e;
     }
-    const token = accessToken(res, this.clock.now().getTime());
-    const others = session.tokens.filter((t) => !matches(t, audience, session));
-    await this.store.save({ ...session, refreshToken: res.refresh_token ?? refreshToken, tokens: [...others, token] });
-    return token;
   }
 }
 

@@ -311,6 +311,7 @@ export const TARGETS: readonly Target[] = [
         emailClaim: 'email',
         groupsClaim: 'groups',
         rolesClaim: 'roles',
+        serviceAccounts: {},
       };
       const verifier = new TokenVerifier(oidc, { now: () => new Date('2026-01-01T00:10:00Z') });
       const sign = (claims: Uint8Array) =>

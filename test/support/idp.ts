@@ -40,6 +40,14 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jo
 
 export const CLI_CLIENT_ID = 'sensitivity-cli';
 export const VSCODE_CLIENT_ID = 'sensitivity-vscode';
+/** A confidential client for machines (client credentials, `client_secret_basic`); its tokens' `sub` is its id. */
+export const MACHINE_CLIENT_ID = 'ci-deploy';
+export const MACHINE_CLIENT_SECRET = 'test-machine-secret-2f6c0b7a';
+/** A confidential client for machines that authenticates with a signed assertion (`private_key_jwt`), when `machineKey` is given. */
+export const KEY_MACHINE_CLIENT_ID = 'ci-signer';
+/** A public client that a CI's own OIDC token is exchanged for (RFC 8693), when `federation` names the CI. */
+export const FEDERATED_CLIENT_ID = 'ci-federated';
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 /** The audience of access tokens requested without a `resource`; the key service checks `aud`. */
 export const KEY_SERVICE_AUDIENCE = 'urn:sensitivity:key-service';
 /** The redirect URI both clients registered (the port is free: loopback). */
@@ -71,6 +79,10 @@ export interface IdpOptions {
   readonly users?: readonly TestUser[];
   /** Startup wait in milliseconds (default 15 000). */
   readonly startTimeoutMs?: number;
+  /** The public JWK of KEY_MACHINE_CLIENT_ID (`private_key_jwt`); without it that client is not registered. */
+  readonly machineKey?: JWK;
+  /** Trust for token exchange: a CI issuer, the subject it must name and its public keys (FEDERATED_CLIENT_ID). */
+  readonly federation?: { readonly issuer: string; readonly subject: string; readonly keys: readonly JWK[] };
   /** The repository root, where test/support/idp-server.mjs and node_modules are (default: the working directory). */
   readonly root?: string;
 }
@@ -145,7 +157,32 @@ export async function startIdp(options: IdpOptions = {}): Promise<TestIdp> {
     refreshTokenTTL: options.refreshTokenTTL ?? 86_400,
     signingKeys,
     users: options.users ?? TEST_USERS,
-    clients: [client(CLI_CLIENT_ID), client(VSCODE_CLIENT_ID)],
+    clients: [
+      client(CLI_CLIENT_ID),
+      client(VSCODE_CLIENT_ID),
+      {
+        client_id: MACHINE_CLIENT_ID,
+        client_secret: MACHINE_CLIENT_SECRET,
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+      },
+      ...(options.machineKey
+        ? [
+            {
+              client_id: KEY_MACHINE_CLIENT_ID,
+              token_endpoint_auth_method: 'private_key_jwt',
+              jwks: { keys: [options.machineKey] },
+              grant_types: ['client_credentials'],
+              response_types: [],
+              redirect_uris: [],
+            },
+          ]
+        : []),
+      { client_id: FEDERATED_CLIENT_ID, token_endpoint_auth_method: 'none', grant_types: [TOKEN_EXCHANGE_GRANT], response_types: [], redirect_uris: [] },
+    ],
+    ...(options.federation ? { federation: { [FEDERATED_CLIENT_ID]: options.federation } } : {}),
   };
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
   const server = join(resolve(options.root ?? '.'), 'test', 'support', 'idp-server.mjs');

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpError } from '../../../src/keyservice/http-error.js';
 import { JWKS_COOLDOWN_MS, TokenVerifier } from '../../../src/keyservice/tokens.js';
-import { newSigningKey, startIdp } from '../../support/idp.js';
+import { MACHINE_CLIENT_ID, MACHINE_CLIENT_SECRET, newSigningKey, startIdp } from '../../support/idp.js';
 
 const oidcFor = (issuer: string, audience: string) => ({
   issuer,
@@ -17,6 +17,7 @@ const oidcFor = (issuer: string, audience: string) => ({
   emailClaim: 'email',
   groupsClaim: 'groups',
   rolesClaim: 'roles',
+  serviceAccounts: {},
 });
 
 const rejectsWith = (p: Promise<unknown>, code: string) => assert.rejects(p, (e: unknown) => e instanceof HttpError && e.code === code);
@@ -49,5 +50,29 @@ test('tokens: claims, expiry and IdP key rotation', { timeout: 90_000 }, async (
   } finally {
     await idp.stop();
     await rotated?.stop();
+  }
+});
+
+test('tokens: a machine (client credentials, no email) is a service account only when the config names its subject', { timeout: 60_000 }, async () => {
+  const idp = await startIdp();
+  try {
+    const res = await fetch(`${idp.issuer}/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${MACHINE_CLIENT_ID}:${MACHINE_CLIENT_SECRET}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'client_credentials', resource: idp.audience }),
+    });
+    assert.equal(res.status, 200);
+    const token = ((await res.json()) as { access_token: string }).access_token;
+    // Unnamed: refused as before (a token with no email identifies nobody).
+    await rejectsWith(new TokenVerifier(oidcFor(idp.issuer, idp.audience)).verify(`Bearer ${token}`), 'E_TOKEN_INVALID');
+    const named = new TokenVerifier({ ...oidcFor(idp.issuer, idp.audience), serviceAccounts: { 'deploy-bot': MACHINE_CLIENT_ID } });
+    const caller = await named.verify(`Bearer ${token}`);
+    assert.deepEqual(caller, { sub: MACHINE_CLIENT_ID, serviceAccount: 'deploy-bot', groups: [], roles: [] });
+    // A person's token is still a person, whatever the service accounts.
+    const person = await named.verify(`Bearer ${await idp.tokenFor('bob@example.com')}`);
+    assert.equal(person.email, 'bob@example.com');
+    assert.equal(person.serviceAccount, undefined);
+  } finally {
+    await idp.stop();
   }
 });
