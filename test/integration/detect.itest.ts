@@ -328,6 +328,16 @@ suite('detect', () => {
           ),
         'the plaintext to go',
       );
+      // The plaintext's tab turns into the protected file's (editor-swap, then the custom editor's hand-off to
+      // text) after the rename: waited for here, so that it does not replace the next test's editor mid-edit.
+      await waitFor(() => {
+        const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => (t.input as { uri?: vscode.Uri }).uri));
+        const name = `/${uri.path.split('/').pop()!}`;
+        return (
+          tabs.some((u) => u?.scheme === 'sensitivity-protected' && u.path.endsWith(name)) &&
+          !tabs.some((u) => u?.path.endsWith(`${name}.protected`) || (u?.scheme === 'file' && u.path.endsWith(name)))
+        );
+      }, 'the protected file to take the plaintext editor’s place');
     },
     { timeoutMs: 40_000 },
   );
