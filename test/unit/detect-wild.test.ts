@@ -242,6 +242,9 @@ describe('placeholders and published samples, by rule and by a sourced list', ()
     for (const v of ['REPLACE_WITH_PASSWORD', 'mypassword', 'my_secret_123', 'the-api-key', 'replace-with-your-token', 'to_be_filled'])
       silent(`DB_PASSWORD=${v}`);
     silent('postgres://username:password@db/app');
+    const same = `svc_${chars(r, LOWER, 6)}`;
+    silent(`Server=db;Database=app;User Id=${same};Password=${same};`);
+    silent(`psql "host=db dbname=app user=${same} password=${same}"`);
     silent('redis://app:mypassword@cache:6379');
     assert.ok(find('postgres://postgres:postgres@db:5432/app', 'url-credential').every((f) => f.confidence === 'low'));
   });

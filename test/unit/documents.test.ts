@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readDocumentLabels, writeDocumentLabel, type DocumentKind, type DocumentLabel } from '../../src/core/documents/index.js';
+import { documentText } from '../../src/core/documents/text.js';
 import { readZip } from '../../src/core/documents/zip.js';
+import { pdfTextReader } from '../../src/node/pdf-text-loader.js';
 import { SensitivityError } from '../../src/core/errors.js';
 import { makeDocx, makePdf, makePptx, makeXlsx, python as pythonIn, runIn, soffice as sofficeIn } from './document-tools.js';
 
@@ -224,6 +226,27 @@ describe('documents: labels in PDF metadata by incremental update', () => {
     writeFileSync(at('none.pdf'), writeDocumentLabel(readFileSync(at('twice.pdf')), 'pdf', null, WRITE, NOW));
     run('qpdf', ['--check', 'none.pdf']);
     assert.deepEqual(readDocumentLabels(readFileSync(at('none.pdf')), 'pdf'), []);
+  });
+});
+
+describe('documents: the text inside, piece by piece', () => {
+  it('reads Word body, header and footer, Excel sheet names and cells, PowerPoint slides and PDF pages with their locations', async () => {
+    makeDocx(dir, 'text.docx', ['First', 'Second\tcolumn'], 'Top of page', 'Bottom of page');
+    makeXlsx(dir, 'text.xlsx', { Budget: { A1: 'Item', B3: 42 }, Notes: { C2: 'remember' } });
+    makePptx(dir, 'text.pptx', ['Slide one', 'Slide two']);
+    makePdf(dir, 'text.pdf', 'Page one\n\fPage two\n');
+    const read = async (name: string, kind: DocumentKind) =>
+      (await documentText(readFileSync(at(name)), kind, pdfTextReader)).map((p) => `${p.location}=${p.text.trim()}`);
+    assert.deepEqual(await read('text.docx', 'word'), ['body ¶1=First', 'body ¶2=Second\tcolumn', 'header 1 ¶1=Top of page', 'footer 1 ¶1=Bottom of page']);
+    assert.deepEqual(await read('text.xlsx', 'excel'), [
+      'sheet name "Budget"=Budget',
+      'Budget!A1=Item',
+      'Budget!B3=42',
+      'sheet name "Notes"=Notes',
+      'Notes!C2=remember',
+    ]);
+    assert.deepEqual(await read('text.pptx', 'powerpoint'), ['slide 1=Slide one', 'slide 2=Slide two']);
+    assert.deepEqual(await read('text.pdf', 'pdf'), ['page 1=Page one', 'page 2=Page two']);
   });
 });
 

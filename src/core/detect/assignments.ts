@@ -3,7 +3,7 @@
  * common language and configuration format (the FORMS table), and passwords in connection strings.
  */
 import { isPlaceholder, isWordCode, shannonEntropy } from './text.js';
-import { awsSecretVerdict } from './cloud.js';
+import { awsSecretVerdict, sharedAccessKey } from './cloud.js';
 import { WEAK_PASSWORDS } from './credentials.js';
 import {
   P_ASSIGNMENT,
@@ -61,6 +61,7 @@ const CONN_NAME = /^(?:password|pwd)$/i;
 const CONN_CONTEXT =
   /(?:server|data source|host|hostaddr|address|addr|initial catalog|database|dbname|user id|uid|user|username|dsn|provider|endpoint|port)[ \t]*=/i;
 const CONN_USER = /(?:user id|uid|user|username)[ \t]*=/i;
+const CONN_USER_VALUE = /(?:user id|uid|user|username)[ \t]*=[ \t]*([^;\s"'`]+)/i;
 /** A libpq/ODBC key=value connection string separated by spaces: `host=db user=app password=…`. */
 const LIBPQ = /(?:^|[\s"'])(?:host|hostaddr|dbname|user)=[^\s=]+[ \t]+\S/;
 
@@ -156,6 +157,8 @@ function connectionPassword(text: string, nameStart: number, after: number): Hit
   if (!v) return undefined;
   const value = text.slice(v.start, v.end);
   if (value.length === 0 || isPlaceholder(value) || WEAK_PASSWORDS.test(value)) return undefined;
+  // The same word as user and password (`User Id=app;Password=app`): a local default, not a secret.
+  if (CONN_USER_VALUE.exec(line)?.[1] === value) return undefined;
   const user = CONN_USER.test(line) && value.length >= 4;
   const why = [
     spaced ? 'key=value connection string (libpq/ODBC)' : 'Password= in a ;-separated connection string',
@@ -280,7 +283,7 @@ function elementText(text: string, from: number, name: string): Value | undefine
 }
 
 export const assignments: Detector = {
-  types: [TYPES.assignment, TYPES.connection, TYPES.aws],
+  types: [TYPES.assignment, TYPES.connection, TYPES.aws, TYPES.azure],
   candidates: [SECRET_KEY, DOCKER_ENV],
   find(text, out) {
     const report = (name: string, kind: { password: boolean }, v: Value, form: string): void => {
@@ -300,6 +303,13 @@ export const assignments: Detector = {
       for (const form of FORMS) {
         const after = form.at(text, nameStart, nameEnd, sep);
         if (after === -1) continue;
+        if (form.connection && text[after - 1] === '=' && /^SharedAccessKey$/i.test(name)) {
+          const hit = sharedAccessKey(text, after);
+          if (hit) {
+            out.push(hit);
+            return;
+          }
+        }
         if (form.connection && text[after - 1] === '=' && CONN_NAME.test(name) && (nameStart === 0 || !isWordCode(text.charCodeAt(nameStart - 1)))) {
           const hit = connectionPassword(text, nameStart, after);
           if (hit) {

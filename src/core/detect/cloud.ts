@@ -1,6 +1,20 @@
 /** Cloud credentials: AWS access key ids and secret keys, Azure storage keys, SAS tokens and Entra ID client secrets. */
 import { decodeBase64, isPlaceholder, shannonEntropy } from './text.js';
-import { P_TOKEN, TYPES, WHY, bounded, forEach, indexWithin, isAlnum, isB64Code, lineAround, lineStartNear, type Detector, type Verdict } from './detector.js';
+import {
+  P_TOKEN,
+  TYPES,
+  WHY,
+  bounded,
+  forEach,
+  indexWithin,
+  isAlnum,
+  isB64Code,
+  lineAround,
+  lineStartNear,
+  type Detector,
+  type Hit,
+  type Verdict,
+} from './detector.js';
 import { placeholderVerdict, sampleVerdict } from './samples.js';
 
 // ---- AWS ---------------------------------------------------------------------------------------
@@ -83,8 +97,6 @@ const KEY_END = /[A-Za-z0-9+/]==/g;
 const KEY_NAME = /(?:ccount|torage)[-_ ]?key/i;
 /** The name at the end of the line before the key, the value to come: `AccountKey =`, `{ "AccountKey",`. */
 const KEY_NAME_OPEN = /(?:ccount|torage)[-_ ]?key["'`]?[ \t]*[:=,(]?[ \t]*\r?$/i;
-/** `SharedAccessKey=` and 44 base64 characters (32 bytes), in an Azure messaging or IoT connection string. */
-const SHARED_ACCESS_KEY = /[Ss]hared[Aa]ccess[Kk]ey=([A-Za-z0-9+/]{43}=)/g;
 const LATIN1 = new TextDecoder('latin1');
 const isB64Body = (c: number): boolean => isAlnum(c) || c === 43 || c === 47;
 
@@ -111,7 +123,7 @@ function keyContext(text: string, start: number, end: number): string | undefine
 
 export const azure: Detector = {
   types: [TYPES.azure],
-  candidates: [KEY_END, SHARED_ACCESS_KEY, SAS_VERSION],
+  candidates: [KEY_END, SAS_VERSION],
   find(text, out) {
     // Every key ends in '==' (64 bytes, and 88 characters encoded again): found with indexOf, then read backwards.
     for (let i = text.indexOf('=='); i !== -1; i = text.indexOf('==', i + 2)) {
@@ -132,23 +144,6 @@ export const azure: Detector = {
         ...(sampleVerdict(run) ?? { confidence: 'high', why: [context, decodes] }),
       });
     }
-    // Service Bus, Event Hubs and IoT Hub connection strings: a shared access key (32 bytes) beside its name.
-    if (text.includes('dAccessKey='))
-      forEach(SHARED_ACCESS_KEY, text, (m) => {
-        const start = m.index + m[0].length - m[1]!.length;
-        const end = start + m[1]!.length;
-        const line = lineAround(text, start, end, 300);
-        if (decodeBase64(m[1]!)?.length !== 32 || isB64Code(text.charCodeAt(end)) || !/SharedAccessKeyName=/i.test(line) || isPlaceholder(m[1]!)) return;
-        out.push({
-          type: TYPES.azure,
-          start,
-          end,
-          priority: P_TOKEN,
-          reveal: { keepEnd: 2 },
-          confidence: 'high',
-          why: ['SharedAccessKey= beside SharedAccessKeyName= (Service Bus, Event Hubs, IoT Hub)', WHY.decodes('a 32-byte key')],
-        });
-      });
     // A shared access signature: `sv=<date>` and a `sig=` on the same line.
     const seen = new Set<number>();
     // Gates name a rare part of the literal: `includes` is fastest when its first character is rare in text.
@@ -174,6 +169,26 @@ export const azure: Detector = {
       });
   },
 };
+
+/**
+ * The shared access key of a Service Bus, Event Hubs or IoT Hub connection string: `SharedAccessKey=` and 44
+ * base64 characters of 32 bytes, with `SharedAccessKeyName=` on the line. The assignments pass finds the name
+ * (`…Key=` is one of its secret names), so this costs no pass of its own; `after` is where the value starts.
+ */
+export function sharedAccessKey(text: string, after: number): Hit | undefined {
+  const value = /^[A-Za-z0-9+/]{43}=/.exec(text.slice(after, after + 45));
+  if (!value || isB64Code(text.charCodeAt(after + 44)) || decodeBase64(value[0])?.length !== 32 || isPlaceholder(value[0])) return undefined;
+  if (!/SharedAccessKeyName=/i.test(lineAround(text, after, after + 44, 300))) return undefined;
+  return {
+    type: TYPES.azure,
+    start: after,
+    end: after + 44,
+    priority: P_TOKEN,
+    reveal: { keepEnd: 2 },
+    confidence: 'high',
+    why: ['SharedAccessKey= beside SharedAccessKeyName= (Service Bus, Event Hubs, IoT Hub)', WHY.decodes('a 32-byte key')],
+  };
+}
 
 /** Characters of an Entra ID (Azure AD) client secret. */
 const isClientSecretCode = (c: number): boolean => isAlnum(c) || c === 95 || c === 126 || c === 46 || c === 45;

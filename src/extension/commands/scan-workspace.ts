@@ -76,9 +76,13 @@ export async function scanWorkspace(services: Services, ...args: unknown[]): Pro
               const current = file.labelId ? { id: file.labelId, displayName: labelDisplayName(policy, file.labelId) } : undefined;
               const a = engine.assess(file.findings, policy, current);
               const ds = a.counted.map((c) => {
+                // Inside a document (a .docx, a .pdf) positions count within a part: the message says which, on line 1.
+                const part = 'location' in c.finding ? String(c.finding.location) : undefined;
                 const d = new vscode.Diagnostic(
-                  new vscode.Range(c.finding.line, c.finding.column, c.finding.endLine, c.finding.endColumn),
-                  engine.messageOf(c, current, a),
+                  part === undefined
+                    ? new vscode.Range(c.finding.line, c.finding.column, c.finding.endLine, c.finding.endColumn)
+                    : new vscode.Range(0, 0, 0, 0),
+                  part === undefined ? engine.messageOf(c, current, a) : `${part}: ${engine.messageOf(c, current, a)}`,
                   c.outranks ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information,
                 );
                 d.source = SCAN_SOURCE;

@@ -320,10 +320,17 @@ export class DetectionController implements vscode.Disposable {
     const scanner = engine.scannerFor(scope.policy.detection);
     let cached = this.onDisk.get(uri.fsPath);
     if (cached?.stamp !== stamp || cached.scanner !== scanner) {
-      const findings = Promise.resolve(vscode.workspace.fs.readFile(uri)).then(
-        (bytes) => (engine.isProbablyBinary(bytes) ? undefined : scanner.scan(engine.decodeText(bytes))),
-        () => undefined,
-      );
+      // An Office document or PDF: the text inside it, piece by piece (docs/DOCUMENTS.md); refused ones have none.
+      const kind = engine.documentKindOf(uri.fsPath);
+      const findings = Promise.resolve(vscode.workspace.fs.readFile(uri))
+        .then((bytes) =>
+          kind
+            ? engine.documentText(bytes, kind, engine.pdfTextReader).then((pieces) => engine.scanPieces(pieces, (t) => scanner.scan(t)))
+            : engine.isProbablyBinary(bytes)
+              ? undefined
+              : scanner.scan(engine.decodeText(bytes)),
+        )
+        .catch(() => undefined);
       cached = { stamp, scanner, findings };
       if (this.onDisk.size >= MAX_CACHED_FILES) this.onDisk.clear();
       this.onDisk.set(uri.fsPath, cached);

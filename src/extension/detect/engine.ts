@@ -14,3 +14,6 @@ export {
   type Scanner,
 } from '../../core/index.js';
 export { assess, messageOf, summarize, type Assessment, type Counted, type CurrentLabel } from './assess.js';
+export { documentKindOf } from '../../core/documents/formats.js';
+export { documentText, scanPieces } from '../../core/documents/text.js';
+export { pdfTextReader } from '../../node/pdf-text-loader.js';

@@ -65,6 +65,14 @@ describe('access history', () => {
     assert.equal(app.relate(head, ['a', 'b', 'x', 'y']), 'fork');
   });
 
+  it("git's witnessed head: each committed version that extends the head takes over; forks committed into history are skipped", () => {
+    const v = (blob: string, history: string[], lineId = 'L') => ({ blob, cid: 'c', lineId, history, signer: { id: blob, email: `${blob}@example.com` } });
+    const committed = [v('1', ['a']), v('2', ['a', 'b']), v('f', ['a', 'x']), v('o', ['q'], 'other'), v('3', ['a', 'b', 'c']), v('g', ['a', 'b', 'y', 'z'])];
+    assert.equal(app.witnessedHead(committed, 'L')?.blob, '3');
+    assert.equal(app.witnessedHead(committed, 'other')?.blob, 'o');
+    assert.equal(app.witnessedHead(committed, 'none'), undefined);
+  });
+
   it('the head is raised only after the body authenticates: a tampered body of a newer version leaves memory as it was', async () => {
     const files = new MemoryFiles();
     const versions = new MemoryVersions();

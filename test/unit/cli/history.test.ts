@@ -208,6 +208,10 @@ describe('history nobody can rewrite (issue 20), through the CLI and git', () =>
     const read = ok(alice.run(['cat', f]));
     assert.equal(read.stdout, 'alpha\nbeta\ngamma, by carol\n');
     assert.match(read.stderr, /older version of its access policy/);
+    // Reading is fine; building on the older version is not (it would undo the branch's grant for whoever merges).
+    refused(alice.run(['grant', f, 'bob@example.com=Viewer']), 'E_ROLLBACK');
+    refused(alice.run(['expiry', f, '10d']), 'E_ROLLBACK');
+    refused(alice.run(['revoke', f, 'carol@example.com']), 'E_ROLLBACK');
     const merged = git(['merge', '--no-edit', 'share']);
     assert.doesNotMatch(merged, /E_ROLLBACK/);
     assert.equal(roles(f)['dave@example.com'], 'Viewer');
