@@ -209,7 +209,7 @@ export type Validation =
   | { readonly ok: false; readonly reason: string; readonly request?: { readonly id: number; readonly type: RequestType } };
 
 type Check = string | null;
-type Fields = Readonly<Record<string, unknown>>;
+export type Fields = Readonly<Record<string, unknown>>;
 
 const REQUEST_TYPES: readonly RequestType[] = [
   'refresh',
@@ -226,14 +226,15 @@ const REQUEST_TYPES: readonly RequestType[] = [
   'importIdentity',
 ];
 
-function isPlainObject(v: unknown): v is Fields {
+/** A plain object (no class instance, array or null): the only kind of message the webviews send. */
+export function isPlainObject(v: unknown): v is Fields {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v) as unknown;
   return proto === Object.prototype || proto === null;
 }
 
 /** Exactly these keys (`optional` may be absent): anything extra is a message we did not define. */
-function keys(o: Fields, required: readonly string[], optional: readonly string[] = []): Check {
+export function keys(o: Fields, required: readonly string[], optional: readonly string[] = []): Check {
   for (const k of required) if (!Object.hasOwn(o, k)) return `missing field ${k}`;
   // The unexpected key is not named: it is the sender's text, and reasons are logged.
   for (const k of Object.keys(o)) if (!required.includes(k) && !optional.includes(k)) return 'unexpected field';
