@@ -80,6 +80,7 @@ describe('audit view: words', () => {
     assert.deepEqual(label!.result, { ok: true, words: 'Done · lowered · reason: “published”' });
     assert.equal(label!.time, '1 Mar 2026, 10:00:00');
     assert.equal(protect!.label, 'Confidential');
+    assert.deepEqual(protect!.result, { ok: true, words: 'Done · bob@example.com as Viewer' });
     assert.equal(protect!.action.words, 'Protected (encrypted)');
     assert.deepEqual(denied!.result, { ok: false, words: 'Denied: no access' });
     assert.equal(custom!.label, 'secret-custom');
@@ -92,6 +93,36 @@ describe('audit view: words', () => {
 });
 
 describe('audit view: filters, facets and pages', () => {
+  it('says whom a change concerns: a person added, people granted, how many revoked, a new expiry', async () => {
+    const text = await logOf([
+      { action: 'people.add', actor: ALICE, person: { id: BOB.id, email: BOB.email, name: 'Bob Example' } },
+      {
+        action: 'grant',
+        actor: ALICE,
+        file: 'a.protected',
+        grantees: [
+          { email: BOB.email, role: 'Viewer' },
+          { email: 'c@example.com', role: 'Co-Author' },
+        ],
+      },
+      { action: 'revoke', actor: ALICE, file: 'a.protected', revoked: [BOB.id, 'c-id'], rotated: true },
+      { action: 'expiry', actor: ALICE, file: 'a.protected', expires: '2026-04-01T00:00:00.000Z' },
+      { action: 'expiry', actor: ALICE, file: 'a.protected', expires: null },
+    ]);
+    assert.deepEqual(
+      AuditLogModel.of(text, '/h/audit.jsonl', WORDING)
+        .query(NO_FILTERS, 0)
+        .rows.map((r) => r.result.words),
+      [
+        'Done · no end',
+        'Done · until 1 Apr 2026, 00:00:00',
+        'Done · access removed for 2 people',
+        'Done · bob@example.com as Viewer, c@example.com as Co-Author',
+        'Done · Bob Example <bob@example.com>',
+      ],
+    );
+  });
+
   it('filters by person, action, label, file text and local date range; counts each choice over the whole log', async () => {
     const day = 86_400_000;
     const events: AuditEvent[] = [

@@ -113,11 +113,31 @@ function labelsOf(e: AuditEntry, w: AuditWording): { ids: string[]; words: strin
   return one ? { ids: [one], words: name(one) } : { ids: [], words: null };
 }
 
-/** The outcome in words: a denial or refusal says so (its code in the raw entry), a label change its direction and reason. */
-function resultOf(e: AuditEntry): { ok: boolean; words: string } {
+const isObject = (v: JsonValue | undefined): v is { readonly [key: string]: JsonValue | undefined } => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Whom an entry concerns besides its file: a person added, people granted access, how many were revoked. */
+function concerning(e: AuditEntry, w: AuditWording): string | undefined {
+  if (isObject(e.person)) {
+    const email = str(e.person.email);
+    const name = str(e.person.name);
+    return name && email ? `${name} <${email}>` : (email ?? name);
+  }
+  if (Array.isArray(e.grantees)) {
+    const each = e.grantees.filter(isObject).map((g) => `${str(g.email) ?? '?'}${str(g.role) ? ` as ${str(g.role)}` : ''}`);
+    return each.length > 0 ? each.join(', ') : undefined;
+  }
+  if (Array.isArray(e.revoked)) return `access removed for ${e.revoked.length === 1 ? '1 person' : `${e.revoked.length} people`}`;
+  if (e.action === 'expiry') return typeof e.expires === 'string' ? `until ${w.formatTime(new Date(e.expires))}` : 'no end';
+  return undefined;
+}
+
+/** The outcome in words: a denial or refusal says so (its code in the raw entry), a change whom it concerns, its direction and reason. */
+function resultOf(e: AuditEntry, w: AuditWording): { ok: boolean; words: string } {
   if (e.action === 'open.denied') return { ok: false, words: 'Denied: no access' };
   if (e.action === 'open.refused') return { ok: false, words: 'Refused: the file failed its checks' };
   const parts = ['Done'];
+  const about = concerning(e, w);
+  if (about) parts.push(about);
   const direction = str(e.direction);
   if (direction) parts.push(DIRECTION_WORDS[direction] ?? direction);
   const reason = str(e.justification);
@@ -237,7 +257,7 @@ export class AuditLogModel {
       action: { id: e.action, words: actionWords(e.action) },
       file: e.file ?? null,
       label: x.labels.words,
-      result: resultOf(e),
+      result: resultOf(e, this.wording),
       raw: JSON.stringify(hideSecrets(e as unknown as JsonValue), null, 2),
     };
   }

@@ -34,6 +34,8 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 const api = acquireVsCodeApi();
 let state: UiState = api.getState() ?? { filters: NO_FILTERS, page: 0 };
+/** Where the last Verify found the chain broken: that entry and every later one are marked on every page. */
+let brokenAt: number | null = null;
 let nextId = 1;
 const pending = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
 
@@ -189,6 +191,7 @@ function render(p: AuditPageView): void {
         ? `Showing ${n(first)}–${n(last)} of ${n(p.total)} entries, newest first`
         : `Showing ${n(first)}–${n(last)} of ${n(p.matching)} matching entries (${n(p.total)} in the log), newest first`;
   body.replaceChildren(...p.rows.flatMap(rowElements));
+  markUntrusted();
   const pages = Math.max(1, Math.ceil(p.matching / p.pageSize));
   pageWords.textContent = `Page ${n(p.page + 1)} of ${n(pages)}`;
   (newer as HTMLButtonElement).disabled = p.page === 0;
@@ -207,7 +210,12 @@ function showVerdict(v: VerifyView): void {
   verdict.dataset.intact = String(v.intact);
   verdict.replaceChildren(el('p', { class: 'headline' }, v.headline), el('p', { class: 'details muted' }, v.details));
   verdict.hidden = false;
-  for (const r of body.querySelectorAll<HTMLElement>('tr.entry')) r.classList.toggle('untrusted', v.brokenAt !== null && Number(r.dataset.seq) >= v.brokenAt);
+  brokenAt = v.brokenAt;
+  markUntrusted();
+}
+
+function markUntrusted(): void {
+  for (const r of body.querySelectorAll<HTMLElement>('tr.entry')) r.classList.toggle('untrusted', brokenAt !== null && Number(r.dataset.seq) >= brokenAt);
 }
 
 // ---------------------------------------------------------------------------------------------------
