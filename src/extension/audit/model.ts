@@ -161,6 +161,9 @@ interface Indexed {
   readonly file: string;
 }
 
+/** A cache key part for a detail that is worded only when it is a string. */
+const part = (v: JsonValue | undefined) => (typeof v === 'string' ? `s${v}` : 'n');
+
 function facet(counts: Map<string, { words: string; count: number }>): FacetView[] {
   return [...counts].map(([value, { words, count }]) => ({ value, words, count })).sort((a, b) => b.count - a.count || a.words.localeCompare(b.words));
 }
@@ -196,11 +199,16 @@ export class AuditLogModel {
     const actions = new Map<string, { words: string; count: number }>();
     const labels = new Map<string, { words: string; count: number }>();
     const indexed: Indexed[] = [];
+    // A log names few people and labels many times: each is worded once.
+    const whos = new Map<string, Indexed['who']>();
+    const labelWords = new Map<string, Indexed['labels']>();
     // Newest first: the log is in time order (appends), so reversed.
     for (let i = entries.length - 1; i >= 0; i--) {
       const entry = entries[i]!;
-      const who = whoOf(entry, wording);
-      const l = labelsOf(entry, wording);
+      const whoKey = `${part(entry.serviceAccount)}\0${entry.actor === null ? 'n' : `s${entry.actor.id}\0${entry.actor.email}`}`;
+      const who = whos.get(whoKey) ?? whos.set(whoKey, whoOf(entry, wording)).get(whoKey)!;
+      const labelKey = `${part(entry.label)}\0${part(entry.from)}\0${part(entry.to)}`;
+      const l = labelWords.get(labelKey) ?? labelWords.set(labelKey, labelsOf(entry, wording)).get(labelKey)!;
       indexed.push({ entry, at: Date.parse(entry.ts), who, labels: l, file: (entry.file ?? '').toLowerCase() });
       countInto(people, who.key, who.words);
       countInto(actions, entry.action, actionWords(entry.action));
