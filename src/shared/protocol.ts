@@ -148,6 +148,8 @@ export interface Requests {
   createIdentity: { params: Record<string, never>; result: null };
   /** Bring in the identity the CLI or another machine uses. */
   importIdentity: { params: Record<string, never>; result: null };
+  /** Open the audit view (issue 22). */
+  showAuditLog: { params: Record<string, never>; result: null };
 }
 
 export type RequestType = keyof Requests;
@@ -224,6 +226,7 @@ const REQUEST_TYPES: readonly RequestType[] = [
   'acceptRestore',
   'createIdentity',
   'importIdentity',
+  'showAuditLog',
 ];
 
 /** A plain object (no class instance, array or null): the only kind of message the webviews send. */
@@ -267,6 +270,7 @@ function checkParams(type: RequestType, p: Fields, ctx: ValidationContext): Chec
     case 'cancelIndexing':
     case 'createIdentity':
     case 'importIdentity':
+    case 'showAuditLog':
       return keys(p, []);
     case 'applyLabel': {
       const k = keys(p, [], ['path']);

@@ -139,3 +139,12 @@ scenario('Verify says the log is intact, then names the break after it is edited
   await view.locator('#verdict[data-intact="false"]', { hasText: 'cut short or replaced' }).waitFor();
   assert.match(await verdict.locator('.headline').innerText(), new RegExp(`It had ${lines.length} entries then and has ${lines.length - 2} lines now\\.$`));
 });
+
+scenario('the access panel opens the audit view', async (wb) => {
+  await wb.runCommand('View: Close All Editors');
+  await wb.runCommand('Sensitivity: Show Access Panel');
+  const panel = wb.webview();
+  await panel.locator('#show-audit-log').click();
+  await wb.page.locator('.tab.active', { hasText: 'Sensitivity: Audit Log' }).waitFor();
+  await wb.webview().locator('tr.entry').first().waitFor();
+});

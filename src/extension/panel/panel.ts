@@ -235,6 +235,10 @@ export class AccessPanel implements AccessPanelHandle, vscode.Disposable {
       await vscode.commands.executeCommand(PANEL_COMMANDS.importIdentity);
       return null;
     },
+    showAuditLog: async () => {
+      await vscode.commands.executeCommand(PANEL_COMMANDS.showAuditLog);
+      return null;
+    },
   };
 
   private disposed = false;
