@@ -23,6 +23,7 @@ import {
 } from '../../shared/audit-protocol.js';
 import { panelHtml, resourceRoots } from '../panel/html.js';
 import { describeError } from '../ui/errors.js';
+import { refusal, respond } from '../ui/webview-requests.js';
 import { AuditLogModel, localTime, localWording, verifyView, type AuditAnchor } from './model.js';
 
 /** The webview panel's view type. */
@@ -143,16 +144,8 @@ export class AuditView implements AuditViewHandle, vscode.Disposable {
     const verdict = validateAuditMessage(raw, choices);
     if (!verdict.ok) {
       this.rejectedCount++;
-      // The reason never quotes the message: nothing the page sent reaches the log.
-      this.services.log.warn(`audit view: rejected a message from the webview: ${verdict.reason}`);
-      if (!verdict.request) return undefined;
-      return this.answer({
-        type: 'response',
-        id: verdict.request.id,
-        request: verdict.request.type,
-        ok: false,
-        error: 'The audit view sent a request the extension does not accept; close and reopen it.',
-      });
+      const refused = refusal(verdict, this.services.log, 'audit view', 'The audit view sent a request the extension does not accept; close and reopen it.');
+      return refused && this.answer(refused);
     }
     const message = verdict.message;
     if (message.type === 'ready') {
@@ -169,12 +162,7 @@ export class AuditView implements AuditViewHandle, vscode.Disposable {
 
   private async dispatch<K extends AuditRequestType>(request: AuditRequestOf<K>): Promise<AuditResponseMessage> {
     const handler = this.handlers[request.type] as (params: AuditParams<K>) => Promise<AuditResult<K>>;
-    try {
-      const result = await handler(request.params);
-      return { type: 'response', id: request.id, request: request.type, ok: true, result } as AuditResponseMessage;
-    } catch (e) {
-      return { type: 'response', id: request.id, request: request.type, ok: false, error: describeError(e).message };
-    }
+    return (await respond(request, handler, (e) => describeError(e).message)) as AuditResponseMessage;
   }
 
   private readonly handlers: Handlers = {
