@@ -20,6 +20,7 @@ import {
   type WitnessClaim,
 } from '../core/index.js';
 import { AccessLog, type AccessRecord } from './access-log.js';
+import { limitConnections } from './connections.js';
 import { admits, authoriseDecrypt, checkRevocations, type RequestContext } from './authorise.js';
 import { parseConfig, restartOnlyChanges, type Policy, type Revocations, type ServiceConfig } from './config.js';
 import { modulusBytes, RetiredError, Token, TokenUnavailableError, type KeyVersion } from './hsm.js';
@@ -542,6 +543,7 @@ export async function startService(configFile: string, listen?: { host: string; 
   watchFile(configFile, { interval: CONFIG_POLL_MS }, onChange);
   const server = createServer((req, res) => void service.handle(req, res));
   server.keepAliveTimeout = 30_000;
+  limitConnections(server, (line) => process.stderr.write(`key-service: ${line}\n`));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.listen.port, config.listen.host, resolve);
