@@ -186,26 +186,29 @@ export class LabelIndex implements vscode.Disposable {
   /** The header of a protected file as you see it (cached until the file or your identity changes). */
   protectedInfo(envelope: vscode.Uri): Promise<ProtectedInfo> {
     const disk = envelopeUriOf(envelope);
-    let info = this.envelopes.get(disk.fsPath);
-    if (!info) {
-      info = (async () => {
+    const cached = this.envelopes.get(disk.fsPath);
+    if (cached) return cached;
+    const info = (async () => {
+      const { app } = await this.services.core();
+      const s = await this.services.session(disk);
+      return app.inspect(s, s.workspace.relPath(disk.fsPath));
+    })();
+    // A read overtaken by a change (the file, your identity) may end after the newer one: it must not set the menus then.
+    const current = () => this.envelopes.get(disk.fsPath) === info;
+    info.then(
+      async (i) => {
         const { app } = await this.services.core();
-        const s = await this.services.session(disk);
-        return app.inspect(s, s.workspace.relPath(disk.fsPath));
-      })();
-      info.then(
-        async (i) => {
-          this.noteRollback(disk, i.rollback !== null);
-          const { app } = await this.services.core();
-          for (const action of Object.keys(MAY_CONTEXT) as FileAction[]) this.noteMay(disk, action, app.mayDo(i, action));
-        },
-        () => {
-          this.envelopes.delete(disk.fsPath);
-          for (const action of Object.keys(MAY_CONTEXT) as FileAction[]) this.noteMay(disk, action, false);
-        },
-      );
-      this.envelopes.set(disk.fsPath, info);
-    }
+        if (!current()) return;
+        this.noteRollback(disk, i.rollback !== null);
+        for (const action of Object.keys(MAY_CONTEXT) as FileAction[]) this.noteMay(disk, action, app.mayDo(i, action));
+      },
+      () => {
+        if (!current()) return;
+        this.envelopes.delete(disk.fsPath);
+        for (const action of Object.keys(MAY_CONTEXT) as FileAction[]) this.noteMay(disk, action, false);
+      },
+    );
+    this.envelopes.set(disk.fsPath, info);
     return info;
   }
 
@@ -219,7 +222,8 @@ export class LabelIndex implements vscode.Disposable {
         const f = await app.plainLabelOf(s, s.workspace.relPath(disk.fsPath));
         return f?.document ? f : undefined;
       })();
-      found.catch(() => this.documents.delete(disk.fsPath));
+      const read = found;
+      found.catch(() => this.documents.get(disk.fsPath) === read && this.documents.delete(disk.fsPath));
       this.documents.set(disk.fsPath, found);
     }
     return found;

@@ -29,7 +29,7 @@ export interface AccessPanelHandle {
   readonly panel: vscode.WebviewPanel;
   /** The view model as last sent to the webview. */
   model(): ViewModel;
-  /** Resolves once indexing has finished (or was cancelled or failed). */
+  /** Resolves once indexing has finished (or was cancelled or failed) and no run or file update is still in flight. */
   settled(): Promise<ViewModel>;
   /** Handles `raw` exactly as a message from the webview; resolves with the answer posted, if any. */
   receive(raw: unknown): Promise<ResponseMessage | undefined>;
@@ -98,14 +98,7 @@ export class AccessPanel implements AccessPanelHandle, vscode.Disposable {
   }
 
   async settled(): Promise<ViewModel> {
-    while (this.index.model().status === 'indexing') {
-      await new Promise<void>((resolve) => {
-        const sub = this.index.onDidChange(() => {
-          sub.dispose();
-          resolve();
-        });
-      });
-    }
+    await this.index.idle();
     return this.index.model();
   }
 
