@@ -19,6 +19,8 @@ export interface ShownLabel {
   readonly color?: string;
   /** Index in the policy's order (higher is more sensitive); undefined for a label the policy does not know. */
   readonly rank?: number;
+  /** The label's markings turn the editor banner on (issue 22). */
+  readonly banner?: true;
 }
 
 /** What a file carries. */
@@ -57,6 +59,7 @@ export function shownLabel(l: PolicyLabel): ShownLabel {
     rank: l.rank,
     ...(l.description ? { description: l.description } : {}),
     ...(l.color ? { color: l.color } : {}),
+    ...(l.markings?.banner ? { banner: true as const } : {}),
   };
 }
 
