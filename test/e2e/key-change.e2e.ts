@@ -55,12 +55,8 @@ scenario('a changed key: compare fingerprints, then replace after a confirmation
   }
   await wb.quickPickItems().filter({ hasText: BOB.email }).first().click();
   await wb.page.keyboard.press('Enter');
-  await wb
-    .quickPickItems()
-    .filter({ hasText: exactly('Viewer') })
-    .first()
-    .waitFor();
-  await wb.quickPickItems().filter({ hasText: 'Viewer' }).first().click();
+  const viewer = wb.quickPickItems().filter({ has: wb.page.locator('.label-name', { hasText: exactly('Viewer') }) });
+  await viewer.first().click();
 
   const dialog = wb.page.locator('.monaco-dialog-box');
   await dialog.getByText(`The key offered for ${BOB.name} <${BOB.email}> is not the one you pinned.`).waitFor();

@@ -9,10 +9,11 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { ownerWords } from '../../core/display.js';
-import { isSensitivityError, SensitivityError } from '../../core/errors.js';
+import { isSensitivityError } from '../../core/errors.js';
 import type { ProtectedInfo } from '../../core/app/index.js';
 import type { Services } from '../services.js';
 import { describeError } from '../ui/errors.js';
+import { denialWords } from '../ui/error-words.js';
 import { BASE_STYLE, escapeHtml, LOCK_SVG, page } from '../ui/html.js';
 import { RIGHT_WORDS } from '../../shared/words.js';
 import { claimVersionEditor } from '../scm/diffs.js';
@@ -71,7 +72,7 @@ function deniedPage(webview: vscode.Webview, envelope: vscode.Uri, route: Extrac
   const info = route.info;
   const code = isSensitivityError(route.error) ? route.error.code : info?.denied?.code;
   // The headline in people's words; the code and the core's wording in the details line below it.
-  const said = describeError(info?.denied ? new SensitivityError(info.denied.code, info.denied.reason) : route.error);
+  const said = info?.denied ? { message: denialWords(info.denied), details: `${info.denied.code}: ${info.denied.reason}` } : describeError(route.error);
   const remedy =
     code === 'E_ROLLBACK' && remedies.restore
       ? button('acceptRestore', 'Accept This Version (Restore)…')

@@ -6,7 +6,7 @@
  */
 import { basename } from 'node:path';
 import { showable } from '../../core/display.js';
-import { isSensitivityError, type ErrorCode, type SensitivityError } from '../../core/errors.js';
+import { isSensitivityError, SensitivityError, type ErrorCode } from '../../core/errors.js';
 import type { Right } from '../../core/rights.js';
 import { RIGHT_WORDS } from '../../shared/words.js';
 import { COMMAND } from '../commands/ids.js';
@@ -209,4 +209,9 @@ export function describeError(e: unknown, file?: string): DescribedError {
   if (e.code === 'E_INTEGRITY') return { message: about(HEADLINES.E_INTEGRITY), details, actions: [] };
   const { text, actions } = hinted(e, file);
   return { message: about(`${headline(e)}${text ? ` ${text}` : ''}`), details, actions };
+}
+
+/** A refusal to open (`ProtectedInfo.denied`) as its headline: what the status bar, the panel and the page say. */
+export function denialWords(denied: { readonly code: ErrorCode; readonly reason: string }): string {
+  return describeError(new SensitivityError(denied.code, denied.reason)).message;
 }
