@@ -2,8 +2,9 @@
  * A changed key for a known person (issue 22): someone puts their own self-signed "Bob Example" in the workspace's
  * people in place of the Bob Alice pinned. Sharing with Bob then asks, in people's words, with *Compare Fingerprints*
  * (the pinned and the new fingerprint, where each came from, when the old one was pinned) and *Replace…*, which
- * re-pins only after a confirmation that names the risk; the change is in the audit log. Screenshots:
- * key-change-question, key-change-compare, key-change-confirm.
+ * re-pins only after a confirmation that names the risk; the change is in the audit log. First, Show My Identity
+ * shows your fingerprint (the one others compare). Screenshots: show-identity-fingerprint, key-change-question,
+ * key-change-compare, key-change-confirm.
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -35,6 +36,14 @@ scenario('a changed key: compare fingerprints, then replace after a confirmation
   const fingerprintOf = (home: string) => /\d{5}( \d{5}){5}/.exec(cli(['id', 'show'], home))?.[0];
   const [pinnedFp, newFp] = [fingerprintOf(wb.demo.otherHome), fingerprintOf(impostorHome)];
   assert.ok(pinnedFp && newFp && pinnedFp !== newFp);
+
+  // Show My Identity: the fingerprint is in the notification itself (issue 22), the one `id show` prints.
+  await wb.runCommand('Sensitivity: Show My Identity');
+  const mine = wb.notification(/Your identity: Alice Example <alice@example\.com>, fingerprint/).first();
+  await mine.waitFor();
+  assert.ok((await mine.innerText()).includes(fingerprintOf(wb.demo.home)!), await mine.innerText());
+  await wb.screenshot('show-identity-fingerprint');
+  await wb.page.keyboard.press('Escape');
   const pinsBefore = await fs.readFile(join(wb.demo.home, 'pins.json'), 'utf8');
 
   // Share plan.md with Bob: the Explorer's Sensitivity submenu, then Bob and Viewer.
@@ -84,7 +93,11 @@ scenario('a changed key: compare fingerprints, then replace after a confirmation
     assert.ok(Date.now() < deadline, 'the new key is pinned');
     await wb.page.waitForTimeout(200);
   }
-  assert.match(await fs.readFile(join(wb.demo.home, 'audit.jsonl'), 'utf8'), /"action":"pin\.change"/);
+  // Recorded right after the pin is written.
+  while (!(await fs.readFile(join(wb.demo.home, 'audit.jsonl'), 'utf8')).includes('"action":"pin.change"')) {
+    assert.ok(Date.now() < deadline, 'the replacement is in the audit log');
+    await wb.page.waitForTimeout(200);
+  }
   while (!cli(['inspect', 'docs/plan.md.protected', '--json'], wb.demo.home).includes(impostor.id)) {
     assert.ok(Date.now() < deadline, 'plan.md is shared with the new key');
     await wb.page.waitForTimeout(200);
