@@ -12,6 +12,7 @@ import { findGrantee } from './directory.js';
 import { plainLabelOf } from './label.js';
 import type { AppContext, Cancellable } from './ports.js';
 import { trustPeople, type PinOptions } from './trust.js';
+import { witnessHook } from './witness.js';
 import { acceptedKeyService, acceptedRecovery } from './workspace-keys.js';
 
 /** A grant as people write it: an email (or identity id) and a role name. */
@@ -112,6 +113,7 @@ export async function protect(ctx: AppContext, path: string, req: ProtectRequest
           recovery,
           ...(expires ? { expires } : {}),
           ...(doubleKey ? { doubleKey } : {}),
+          ...witnessHook(ctx),
           renewable: label.protection?.expiry?.ownerCanRenew === true,
           innerName: baseName(path),
           contentType: mediaTypeOf(path),
