@@ -123,7 +123,7 @@ describe('app: markings of plain files', () => {
     await app.setFileLabel(a, 'index.html', 'html');
     await app.setFileLabel(a, 'site.css', 'css');
     await app.setFileLabel(a, 'run.sh', 'line');
-    const [html, css, sh] = ['index.html', 'site.css', 'run.sh'].map((f) => ws.files.text(f)!);
+    const [html, css, sh] = [ws.files.text('index.html')!, ws.files.text('site.css')!, ws.files.text('run.sh')];
     for (const line of [html.split('\n')[0]!, html.split('\n')[2]!]) {
       assert.equal(line.indexOf('-->'), line.length - 3, `one comment end only: ${line}`);
       assert.doesNotMatch(line.slice(4, -3), /--/, 'no "--" inside an XML/HTML comment');
