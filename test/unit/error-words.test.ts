@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it, before } from 'node:test';
+import { errorLine } from '../../src/cli/errors.js';
 import { reviewKeyChange, replacePinnedKey } from '../../src/core/app/index.js';
 import { ERROR_CODES, SensitivityError, isSensitivityError, type ErrorCode, type ErrorHint } from '../../src/core/errors.js';
 import { fingerprint } from '../../src/core/fingerprint.js';
@@ -107,6 +108,11 @@ describe("people's words for every error", () => {
       assertPeoplesWords(said.message, 'E_RIGHT_MISSING');
       assert.match(said.message, /does not let you copy/);
       assert.match(said.details, /EXTRACT/);
+      // The CLI's line says the same in words, the code kept at its end (exit code and --json unchanged).
+      const line = errorLine(denialError(d));
+      assert.match(line, /you may view, see access, not copy; ask .*Alice/);
+      assert.doesNotMatch(line.replace(/ \[E_RIGHT_MISSING\]$/, ''), new RegExp(`\\b(${RIGHTS.join('|')})\\b`));
+      assert.match(line, / \[E_RIGHT_MISSING\]$/);
     });
 
     it('a changed key: one sentence (not the same one twice), no fingerprints in the headline', () => {
