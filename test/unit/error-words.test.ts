@@ -33,6 +33,7 @@ function assertPeoplesWords(headline: string, what: string): void {
 /** Technical wordings the core's messages carry (schema paths, key ids, right names, codes). */
 const TECHNICAL = [
   'invalid identity: /v: is required',
+  'invalid policy: /: must be an object (got 3)',
   'invalid pins file: /pins/0/email: must be a string (got 3)',
   'invalid policy: /labels/2/color: Use "#rrggbb" (got "red")',
   `no slot for key id ${KEY_ID}`,
@@ -71,6 +72,7 @@ describe("people's words for every error", () => {
   it('the detector agrees with the assertions', () => {
     for (const t of TECHNICAL) assert.ok(isTechnical(t), t);
     assert.ok(!isTechnical('you are not granted access; ask the owner, Alice <alice@example.com> (verified, 04217 88310 12345 67890 11111 22222)'));
+    assert.ok(!isTechnical('the key service at http://127.0.0.1:8443/keys has revoked your access to this file'), 'a URL is not a schema path');
   });
 
   describe('real errors of the core', () => {

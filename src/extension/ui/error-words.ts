@@ -94,8 +94,8 @@ const HEADLINES: Readonly<Record<ErrorCode, string>> = {
 
 /** A stable error code ("E_NOT_GRANTEE"). */
 const CODE = /\bE_[A-Z][A-Z_]+\b/;
-/** A JSON pointer naming a field, as schema errors put it ("/v: is required", "/labels/2/color: …", "/: …"). */
-const SCHEMA_PATH = /(?:^|[\s(:"'])\/(?:[^\s:/]*\/)*[^\s:/]*:/;
+/** A JSON pointer naming a field, as schema errors put it ("invalid identity: /v: is required", "…: /labels/2/color: …"); not a URL. */
+const SCHEMA_PATH = /(?:^|: )\/[^\s:/]*(?:\/[^\s:/]*)*: /;
 /** A raw key id: an RFC 7638 thumbprint, 43 characters of base64url. */
 const KEY_ID = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/;
 /** A right's wire name (Purview's "EXTRACT"); people read "copy". */
