@@ -19,6 +19,8 @@ export interface ShownLabel {
   readonly color?: string;
   /** Index in the policy's order (higher is more sensitive); undefined for a label the policy does not know. */
   readonly rank?: number;
+  /** The label's markings turn the editor banner on (issue 22). */
+  readonly banner?: true;
 }
 
 /** What a file carries. */
@@ -57,6 +59,7 @@ export function shownLabel(l: PolicyLabel): ShownLabel {
     rank: l.rank,
     ...(l.description ? { description: l.description } : {}),
     ...(l.color ? { color: l.color } : {}),
+    ...(l.markings?.banner ? { banner: true as const } : {}),
   };
 }
 
@@ -191,26 +194,29 @@ export class LabelIndex implements vscode.Disposable {
   /** The header of a protected file as you see it (cached until the file or your identity changes). */
   protectedInfo(envelope: vscode.Uri): Promise<ProtectedInfo> {
     const disk = envelopeUriOf(envelope);
-    let info = this.envelopes.get(disk.fsPath);
-    if (!info) {
-      info = (async () => {
+    const cached = this.envelopes.get(disk.fsPath);
+    if (cached) return cached;
+    const info = (async () => {
+      const { app } = await this.services.core();
+      const s = await this.services.session(disk);
+      return app.inspect(s, s.workspace.relPath(disk.fsPath));
+    })();
+    // A read overtaken by a change (the file, your identity) may end after the newer one: it must not set the menus then.
+    const current = () => this.envelopes.get(disk.fsPath) === info;
+    info.then(
+      async (i) => {
         const { app } = await this.services.core();
-        const s = await this.services.session(disk);
-        return app.inspect(s, s.workspace.relPath(disk.fsPath));
-      })();
-      info.then(
-        async (i) => {
-          this.noteRollback(disk, i.rollback !== null);
-          const { app } = await this.services.core();
-          for (const action of MENU_ACTIONS) this.noteMay(disk, action, action === 'expiry' ? app.mayChangeExpiry(i) : app.mayDo(i, action));
-        },
-        () => {
-          this.envelopes.delete(disk.fsPath);
-          for (const action of MENU_ACTIONS) this.noteMay(disk, action, false);
-        },
-      );
-      this.envelopes.set(disk.fsPath, info);
-    }
+        if (!current()) return;
+        this.noteRollback(disk, i.rollback !== null);
+        for (const action of MENU_ACTIONS) this.noteMay(disk, action, action === 'expiry' ? app.mayChangeExpiry(i) : app.mayDo(i, action));
+      },
+      () => {
+        if (!current()) return;
+        this.envelopes.delete(disk.fsPath);
+        for (const action of MENU_ACTIONS) this.noteMay(disk, action, false);
+      },
+    );
+    this.envelopes.set(disk.fsPath, info);
     return info;
   }
 
@@ -224,7 +230,8 @@ export class LabelIndex implements vscode.Disposable {
         const f = await app.plainLabelOf(s, s.workspace.relPath(disk.fsPath));
         return f?.document ? f : undefined;
       })();
-      found.catch(() => this.documents.delete(disk.fsPath));
+      const read = found;
+      found.catch(() => this.documents.get(disk.fsPath) === read && this.documents.delete(disk.fsPath));
       this.documents.set(disk.fsPath, found);
     }
     return found;

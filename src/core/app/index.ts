@@ -19,6 +19,7 @@ export type {
   ReadHandle,
   TokenSource,
   VersionMemory,
+  WitnessService,
   WorkspaceStore,
 } from './ports.js';
 export {
@@ -57,6 +58,7 @@ export {
   type LabeledFile,
   type SetFileLabelOptions,
 } from './label.js';
+export { MARKING_SIZE_LIMIT, type MarkingOutcome } from './markings.js';
 export { isDocumentPath, labelInsideBytes, type LabelInside } from './document-label.js';
 export { list, type Listing, type UnreadableFile } from './list.js';
 export { addToPeople } from './people.js';

@@ -67,6 +67,7 @@ const HEADLINES: Readonly<Record<ErrorCode, string>> = {
   E_WORKSPACE_UNSAFE: 'This workspace’s Sensitivity settings are writable by others, so they are not used.',
   E_CERTIFICATE_INVALID: 'The organisation’s certificate for this person does not check out.',
   E_WITNESS_INVALID: 'The organisation’s receipt in this file does not check out.',
+  E_WITNESS_MISSING: 'Your organisation never registered this version of the file: it may be a copy rewritten from an old one. Do not trust it.',
   E_ORG_KEY_CHANGED: 'Your organisation’s certification key is not the one you accepted.',
   E_CONFIG_INVALID: 'The key service’s settings have a mistake.',
   E_DOCUMENT_INVALID: 'This document cannot be read: it is damaged or not what its name says. Nothing was written to it.',
