@@ -3,6 +3,8 @@
  * removing, inserting or reordering an entry in the middle breaks the chain (docs/AUDIT.md). Entries
  * record who did what to which file — never plaintext or keys. Hosts append and read the file.
  */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { SensitivityError } from '../errors.js';
 import { DATE_TIME } from '../policy/schema.js';
 
@@ -94,7 +96,7 @@ function checkValue(v: unknown, at: string): void {
   }
   if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
     for (const [k, x] of Object.entries(v)) {
-      if (FORBIDDEN.has(k.toLowerCase())) throw new TypeError(`audit detail ${at}.${k}: audit entries never carry keys or content`);
+      if (isSecretDetailName(k)) throw new TypeError(`audit detail ${at}.${k}: audit entries never carry keys or content`);
       if (x !== undefined) checkValue(x, `${at}.${k}`);
     }
     return;
@@ -105,11 +107,13 @@ function checkValue(v: unknown, at: string): void {
 /** A line without its line ending (a CRLF checkout must not break the chain). */
 const bare = (line: string) => line.replace(/\r?\n$/, '').replace(/\r$/, '');
 
-const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
-
-/** Lower-case hex SHA-256 of a line's UTF-8 bytes (WebCrypto: runs wherever the core runs). */
+/**
+ * Lower-case hex SHA-256 of a line's UTF-8 bytes. Synchronous noble SHA-256 (pure JS, runs wherever the core
+ * runs): for a line of a few hundred bytes it costs about a seventh of the CPU of WebCrypto's asynchronous
+ * digest (its job and thread hop), which the key service pays once per access-log line.
+ */
 export async function hashLine(line: string): Promise<string> {
-  return hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(bare(line))));
+  return bytesToHex(sha256(utf8ToBytes(bare(line))));
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -178,9 +182,13 @@ export async function createAuditEntry(prevLine: string | undefined, event: Audi
  * appends this entry, then its own.
  */
 export async function tornLineRepair(actor: AuditActor | null, cut: Uint8Array): Promise<AuditEvent> {
-  const sha256 = hex(await crypto.subtle.digest('SHA-256', new Uint8Array(cut)));
   const text = new TextDecoder().decode(cut);
-  return { action: 'audit.repair', actor, reason: 'the last line was cut short (a crash during a write)', cut: { bytes: cut.length, sha256, text } };
+  return {
+    action: 'audit.repair',
+    actor,
+    reason: 'the last line was cut short (a crash during a write)',
+    cut: { bytes: cut.length, sha256: bytesToHex(sha256(cut)), text },
+  };
 }
 
 /** The log's lines; a final line ending is not an empty entry. */
@@ -227,12 +235,31 @@ export async function verifyAuditLog(text: string, options: { anchor?: string } 
   return head === undefined ? { ok: true, entries } : { ok: true, entries, head };
 }
 
+/**
+ * The entries for display, unverified, and the lines that are not entries (`damaged`: 1-based line and
+ * why), so a damaged log can still be read as evidence. Blank lines are skipped.
+ */
+export function readAuditLines(text: string): { entries: AuditEntry[]; damaged: { line: number; reason: string }[] } {
+  const entries: AuditEntry[] = [];
+  const damaged: { line: number; reason: string }[] = [];
+  linesOf(text).forEach((line, i) => {
+    if (line.trim() === '') return;
+    const e = entryOf(line);
+    if (typeof e === 'string') damaged.push({ line: i + 1, reason: e });
+    else entries.push(e);
+  });
+  return { entries, damaged };
+}
+
 /** The entries for display, unverified (use `verifyAuditLog` to trust them). E_AUDIT_BROKEN naming a line that is not an entry. */
 export function parseAuditLog(text: string): AuditEntry[] {
-  return linesOf(text).flatMap((line, i) => {
-    if (line.trim() === '') return [];
-    const e = entryOf(line);
-    if (typeof e === 'string') throw new SensitivityError('E_AUDIT_BROKEN', `line ${i + 1} of the audit log ${e}`);
-    return [e];
-  });
+  const { entries, damaged } = readAuditLines(text);
+  const first = damaged[0];
+  if (first) throw new SensitivityError('E_AUDIT_BROKEN', `line ${first.line} of the audit log ${first.reason}`);
+  return entries;
+}
+
+/** Whether a detail of this name could only hold a secret (what `createAuditEntry` refuses): a reader hides such a value. */
+export function isSecretDetailName(name: string): boolean {
+  return FORBIDDEN.has(name.toLowerCase());
 }

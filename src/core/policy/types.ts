@@ -23,11 +23,28 @@ export interface LabelProtection {
   readonly doubleKey?: { readonly url: string };
 }
 
+/**
+ * What a label writes on content and shows in the editor (Purview's content markings): a header and a footer line,
+ * written as comments in text files when the label is applied and removed when it changes, and an editor banner.
+ * `{label}` in a text stands for the label's name. docs/MARKINGS.md.
+ */
+export interface LabelMarkings {
+  readonly header?: string;
+  readonly footer?: string;
+  /** Show a banner naming the label above the first line of the file's editors. */
+  readonly banner?: boolean;
+}
+
 /** The organisation whose directory certifies people (`GET <url>/directory/<email>`). */
 export interface Organisation {
   readonly url: string;
   /** Fingerprint (six groups of five digits) the organisation's certification key must have; else pinned on first use. */
   readonly certificationKey?: string;
+  /**
+   * Files with no receipt from the organisation's witness (docs/FORMAT.md §16.1): 'required' (the default) refuses
+   * to read them; 'optional' reads them (and so cannot tell a fork stripped of its receipts from an old file).
+   */
+  readonly witness?: 'required' | 'optional';
 }
 
 /** A label as written in the policy. */
@@ -42,6 +59,8 @@ export interface LabelDefinition {
   readonly protection?: LabelProtection;
   /** The matching Microsoft Purview label's GUID: documents carry this label inside as MSIP metadata. */
   readonly purviewId?: string;
+  /** Content markings; a sublabel without its own takes its parent's. */
+  readonly markings?: LabelMarkings;
   /** When present the label is a group: only its sublabels can be applied. One level only. */
   readonly sublabels?: readonly LabelDefinition[];
 }
@@ -101,4 +120,6 @@ export interface PolicyLabel {
   readonly rank: number;
   readonly protection?: LabelProtection;
   readonly purviewId?: string;
+  /** Own markings, else the parent's. */
+  readonly markings?: LabelMarkings;
 }

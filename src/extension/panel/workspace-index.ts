@@ -13,7 +13,8 @@ import { isSensitivityError } from '../../core/errors.js';
 import { PROTECTED_EXT } from '../../core/paths.js';
 import type { Session } from '../../node/session.js';
 import type { FileRow, LabelView, ViewModel } from '../../shared/protocol.js';
-import { describeError, sentence } from '../ui/errors.js';
+import { describeError } from '../ui/errors.js';
+import { denialWords } from '../ui/error-words.js';
 import { discoverEnvelopes, envelopesUnder } from './discovery.js';
 import { fileRow, labelViews, problemRow, type PanelFinding, type RowContext } from './model.js';
 import type { PanelServices } from './services.js';
@@ -163,7 +164,7 @@ export class WorkspaceIndex implements vscode.Disposable {
 
   private row(key: string, e: Entry): FileRow {
     if (!e.file) return problemRow(key, e.problem ?? 'unreadable', e.problemCode);
-    const ctx: RowContext = { prefix: e.folder.prefix, labels: e.folder.byId, me: e.me, explain: sentence };
+    const ctx: RowContext = { prefix: e.folder.prefix, labels: e.folder.byId, me: e.me, explain: denialWords };
     return fileRow(e.file, ctx, e.finding);
   }
 
