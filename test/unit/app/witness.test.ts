@@ -181,6 +181,20 @@ describe('the organisation witness in its workspace (issue 21)', () => {
     assert.ok(w.files.bytes('g.txt'), 'the plain file stays');
   });
 
+  it('in Restricted Mode the organisation is not used: a new file goes unregistered (refused by trusting readers until registered), a later access change is refused', async () => {
+    const w = workspace();
+    const untrusted = { ...(await w.as(alice)), acceptance: new MemoryAcceptance('ignore') };
+    w.files.put('f.txt', 'x');
+    await app.protect(untrusted, 'f.txt', { label: 'general', grants: [{ who: bob.id, role: 'Viewer' }] });
+    assert.equal(w.witness.registered, 0);
+    const before = w.files.bytes('f.txt.protected')!;
+    await rejectsCode(app.grant(untrusted, 'f.txt.protected', [{ who: carol.id, role: 'Viewer' }]), 'E_USAGE');
+    assert.deepEqual(w.files.bytes('f.txt.protected'), before, 'unchanged');
+    await rejectsCode(app.open(await w.as(bob), 'f.txt.protected'), 'E_WITNESS_MISSING');
+    await app.setExpiry(await w.as(alice), 'f.txt.protected', null);
+    await app.open(await w.as(bob), 'f.txt.protected');
+  });
+
   it('a file with no receipt (made before the workspace named its organisation) is not read until an owner registers it with an access change', async () => {
     const w = workspace(DEFAULT_POLICY);
     const a = await w.as(alice);
