@@ -98,6 +98,18 @@ describe('the organisation witness in its workspace (issue 21)', () => {
     assert.equal(new TextDecoder().decode((await app.open(b, 'f.txt.protected')).content), 'new content');
   });
 
+  it("an owner's restore of an old copy is registered as the next version of the witnessed history, with every receipt", async () => {
+    const w = workspace();
+    const { a, v2, v3 } = await history(w);
+    w.files.put('f.txt.protected', v2);
+    const restored = await app.acceptRestore(a, 'f.txt.protected', { onto: v3 });
+    assert.equal(restored.history.length, 4);
+    assert.equal(w.witness.registered, 4);
+    const { h, pds } = await receiptsOf(w.files.bytes('f.txt.protected')!);
+    assert.deepEqual(pds, h.history, 'the receipts of versions 1–3 kept, version 4 registered');
+    await app.open(await w.as(bob), 'f.txt.protected');
+  });
+
   it("a removed Co-Owner's fork of an old copy: the witness refuses it (nothing written); made elsewhere, a reader who remembers nothing refuses it (E_WITNESS_MISSING)", async () => {
     const w = workspace();
     const { v2, v3 } = await history(w);
