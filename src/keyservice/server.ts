@@ -183,9 +183,10 @@ export class KeyService {
     return { ...this.policy, keys, revoked: merge(this.policy.revoked, revocationsFor(all, undefined)) };
   }
 
-  /** Takes the policy of a re-read config; says what else changed and needs a restart. */
+  /** Takes the policy and the service accounts of a re-read config; says what else changed and needs a restart. */
   reload(next: ServiceConfig): void {
     this.policy = next.policy;
+    this.verifier.useServiceAccounts(next.oidc.serviceAccounts);
     const fixed = restartOnlyChanges(this.config, next);
     process.stderr.write(`key-service: config reloaded${fixed.length ? `; ${fixed.join(', ')} changed and take effect after a restart` : ''}\n`);
   }

@@ -211,13 +211,13 @@ export class AuditView implements AuditViewHandle, vscode.Disposable {
       const state = this.services.context.globalState;
       const anchor = state.get<AuditAnchor>(anchorKey(this.path));
       const result = await verifyAuditLog(text, anchor ? { anchor: anchor.head } : {});
-      const model = await this.loaded;
+      const model = await this.loaded.catch(() => undefined);
       const view = verifyView(text, result, anchor, localTime);
       if (result.ok && result.head !== undefined) {
         await state.update(anchorKey(this.path), { head: result.head, entries: result.entries.length, at: new Date().toISOString() } satisfies AuditAnchor);
       }
       this.services.log.info(`audit view: verified ${this.path}: ${view.details}`);
-      if (result.ok && result.entries.length !== model.total) this.reload();
+      if (result.ok && result.entries.length !== model?.total) this.reload();
       return view;
     },
   };

@@ -15,9 +15,9 @@ import { createServer as createTcpServer, type Server, type Socket } from 'node:
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLI_CLIENT_ID, startIdp, type TestIdp } from '../../support/idp.js';
+import { startIdp, type TestIdp } from '../../support/idp.js';
 import { doubleKeyPolicy, freePort, startKeyService, type TestKeyService } from '../../support/key-service.js';
-import { introduce, loginDriven, makePerson, tempDir, type Person, type Run } from './helpers.js';
+import { introduce, makePerson, signInAs, tempDir, type Person, type Run } from './helpers.js';
 
 /** Every file under `root` (the workspace's own folder included) and the SHA-256 of its bytes. */
 function snapshot(root: string): Record<string, string> {
@@ -72,19 +72,7 @@ describe('a key service that cannot answer: the CLI writes nothing', { timeout: 
     carol = makePerson(dir.path, ws, 'Carol', 'carol@example.com');
     introduce(alice, bob);
     introduce(alice, carol);
-    for (const [p, user] of [
-      [alice, 'alice@example.com'],
-      [bob, 'bob@example.com'],
-    ] as const) {
-      const r = await loginDriven(
-        p.home,
-        ws,
-        ['--issuer', idp.issuer, '--client-id', CLI_CLIENT_ID, '--audience', base, '--no-browser'],
-        /^ {2}(http\S+)$/m,
-        (m) => idp.completeLogin(m[1]!, user),
-      );
-      assert.equal(r.code, 0, r.stderr);
-    }
+    await Promise.all([signInAs(alice, ws, idp, base, 'alice@example.com'), signInAs(bob, ws, idp, base, 'bob@example.com')]);
     assert.equal(alice.run(['policy', 'accept']).code, 0);
     writeFileSync(join(ws, 'budget.csv'), 'q1,100\nq2,200\n');
     const p = alice.run(['protect', 'budget.csv', '--label', 'finance', '--grant', 'bob@example.com=Viewer']);
