@@ -169,9 +169,10 @@ export async function inspect(ctx: AppContext, path: string): Promise<ProtectedI
   const lineage = await Promise.all(
     chain.map(async (p) => ({ version: p.ver!, signer: await signerView(ctx, p.owner.id, p.owner), issued: new Date(p.iat * 1000).toISOString() })),
   );
-  // Memory only (git is asked when the file is opened or built on): listings of thousands of files stay cheap.
+  // Memory only (git and the organisation's receipts are judged when the file is opened or built on): listings
+  // of thousands of files stay cheap.
   const { history: _git, ...memoryOnly } = ctx;
-  const standing = await checkHistory(memoryOnly, path, h, 'read').catch((e: unknown) => {
+  const standing = await checkHistory(memoryOnly, path, h, 'read', { organisation: false }).catch((e: unknown) => {
     throw isSensitivityError(e) ? e.withFile(path) : e;
   });
   // Who has access is rights data: only holders of VIEWRIGHTSDATA (or OWNER) see the list; anyone else sees

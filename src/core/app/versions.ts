@@ -58,14 +58,21 @@ export const headOf = (header: EnvelopeHeader | EnvelopeInfo): HistoryHead => ({
  * expiry, merge): E_DOWNGRADE for a format-1 file whose content id memory or git knows in format 2; E_FORK
  * for a version that does not extend a head memory or git holds; E_ROLLBACK to build on an older one; in a
  * workspace that names an organisation, E_WITNESS_MISSING / E_WITNESS_INVALID for versions its witness did not
- * register (`checkWitnessed`). Reading an older one is allowed and said (`Standing.older`).
+ * register (`checkWitnessed`; not when `organisation` is false: listings judge by memory alone). Reading an
+ * older one is allowed and said (`Standing.older`).
  */
-export async function checkHistory(ctx: AppContext, path: string, header: EnvelopeHeader | EnvelopeInfo, use: 'read' | 'build'): Promise<Standing> {
+export async function checkHistory(
+  ctx: AppContext,
+  path: string,
+  header: EnvelopeHeader | EnvelopeInfo,
+  use: 'read' | 'build',
+  { organisation = true }: { readonly organisation?: boolean } = {},
+): Promise<Standing> {
   const committed = ctx.history ? await ctx.history.committed(path, 'head') : [];
   if (header.lineageId === undefined) {
     const cid = header.policy.cid;
     if ((await ctx.versions?.seenInFormat2(cid)) || committed.some((v) => v.lineId !== undefined && v.cid === cid)) throw downgradeError();
-    await checkWitnessed(ctx, header, use);
+    if (organisation) await checkWitnessed(ctx, header, use);
     return {};
   }
   const heads: [HistoryHead | undefined, Witness][] = [
@@ -79,7 +86,7 @@ export async function checkHistory(ctx: AppContext, path: string, header: Envelo
     if (r === 'older' && (!older || head!.history.length > older.seen)) older = { seen: head!.history.length, by };
   }
   if (older && use === 'build') throw rollbackError(header.history.length, older.seen, header.policy.owner.email);
-  await checkWitnessed(ctx, header, use);
+  if (organisation) await checkWitnessed(ctx, header, use);
   return older ? { older } : {};
 }
 

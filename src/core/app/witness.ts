@@ -12,16 +12,14 @@ import { verifyWitnessReceipt, WITNESS_KIND, type WitnessClaim } from '../org/in
 import type { AppContext } from './ports.js';
 import { acceptedOrganisation, type AcceptedOrganisation } from './workspace-keys.js';
 
-/** The organisation witnessing this workspace's files, as this user accepted it; undefined when the policy names none. */
-async function workspaceWitness(ctx: AppContext): Promise<{ org: AcceptedOrganisation; unwitnessed: 'refuse' | 'accept' } | undefined> {
+/**
+ * The organisation witnessing this workspace's files, as this user accepted it: undefined when the policy names
+ * none, 'ignored' where the workspace's keys are not used (VS Code's Restricted Mode).
+ */
+async function workspaceWitness(ctx: AppContext): Promise<{ org: AcceptedOrganisation; unwitnessed: 'refuse' | 'accept' } | 'ignored' | undefined> {
   const policy = await ctx.store.policy();
   if (!policy.organisation) return undefined;
-  if (ctx.acceptance?.mode === 'ignore') {
-    throw new SensitivityError(
-      'E_USAGE',
-      `this workspace is not trusted, so its organisation (${policy.organisation.url}) cannot witness its protected files' access history: trust the workspace first`,
-    );
-  }
+  if (ctx.acceptance?.mode === 'ignore') return 'ignored';
   return { org: await acceptedOrganisation(ctx, policy), unwitnessed: policy.organisation.witness === 'optional' ? 'accept' : 'refuse' };
 }
 
@@ -36,6 +34,15 @@ export function witnessHook(ctx: AppContext): { readonly witness: WitnessHook } 
     witness: async (v) => {
       const w = await workspaceWitness(ctx);
       if (!w) return undefined;
+      // Untrusted, a new line (protect, migrate) goes unregistered (readers there refuse it until an owner registers
+      // it); a later version is refused, since the witness would then hold a head this file can never extend.
+      if (w === 'ignored') {
+        if (v.ver === 1) return undefined;
+        throw new SensitivityError(
+          'E_USAGE',
+          "this workspace is not trusted, so its organisation's witness cannot register this access change: trust it first",
+        );
+      }
       if (!ctx.witness)
         throw new SensitivityError('E_USAGE', `access changes in this workspace need its organisation's witness at ${w.org.url}, which cannot be used here`);
       const claim: WitnessClaim = { line: v.cid, pd: v.digest, prev: v.ver === 1 ? null : policyDigest(v.lineage.at(-1)!), ver: v.ver };
@@ -47,14 +54,15 @@ export function witnessHook(ctx: AppContext): { readonly witness: WitnessHook } 
 }
 
 /**
- * Judges `header`'s receipts in a workspace that names an organisation: every organisation receipt must verify
+ * Judges `header`'s receipts in a workspace that names an organisation (not in Restricted Mode, where its keys are
+ * not used and memory and git alone judge): every organisation receipt must verify
  * (E_WITNESS_INVALID), and every version from the first one witnessed to the newest must have one
  * (E_WITNESS_MISSING). A file with no receipt at all (format 1 included) is refused for reading unless the policy
  * says `organisation.witness: "optional"`; building on it is allowed, since that registers it.
  */
 export async function checkWitnessed(ctx: AppContext, header: EnvelopeHeader | EnvelopeInfo, use: 'read' | 'build'): Promise<void> {
   const w = await workspaceWitness(ctx);
-  if (!w) return;
+  if (!w || w === 'ignored') return;
   const receipts = new Map<string, WitnessEntry>(
     (header.lineageId === undefined ? [] : header.witness).filter((e) => e.kind === WITNESS_KIND).map((e) => [e.pd, e]),
   );

@@ -98,6 +98,18 @@ describe('the organisation witness in its workspace (issue 21)', () => {
     assert.equal(new TextDecoder().decode((await app.open(b, 'f.txt.protected')).content), 'new content');
   });
 
+  it("an owner's restore of an old copy is registered as the next version of the witnessed history, with every receipt", async () => {
+    const w = workspace();
+    const { a, v2, v3 } = await history(w);
+    w.files.put('f.txt.protected', v2);
+    const restored = await app.acceptRestore(a, 'f.txt.protected', { onto: v3 });
+    assert.equal(restored.history.length, 4);
+    assert.equal(w.witness.registered, 4);
+    const { h, pds } = await receiptsOf(w.files.bytes('f.txt.protected')!);
+    assert.deepEqual(pds, h.history, 'the receipts of versions 1–3 kept, version 4 registered');
+    await app.open(await w.as(bob), 'f.txt.protected');
+  });
+
   it("a removed Co-Owner's fork of an old copy: the witness refuses it (nothing written); made elsewhere, a reader who remembers nothing refuses it (E_WITNESS_MISSING)", async () => {
     const w = workspace();
     const { v2, v3 } = await history(w);
@@ -179,6 +191,20 @@ describe('the organisation witness in its workspace (issue 21)', () => {
     await rejectsCode(app.protect(a, 'g.txt', { label: 'general' }), 'E_KEYSERVICE_UNREACHABLE');
     assert.equal(w.files.bytes('g.txt.protected'), undefined, 'nothing created');
     assert.ok(w.files.bytes('g.txt'), 'the plain file stays');
+  });
+
+  it('in Restricted Mode the organisation is not used: a new file goes unregistered (refused by trusting readers until registered), a later access change is refused', async () => {
+    const w = workspace();
+    const untrusted = { ...(await w.as(alice)), acceptance: new MemoryAcceptance('ignore') };
+    w.files.put('f.txt', 'x');
+    await app.protect(untrusted, 'f.txt', { label: 'general', grants: [{ who: bob.id, role: 'Viewer' }] });
+    assert.equal(w.witness.registered, 0);
+    const before = w.files.bytes('f.txt.protected')!;
+    await rejectsCode(app.grant(untrusted, 'f.txt.protected', [{ who: carol.id, role: 'Viewer' }]), 'E_USAGE');
+    assert.deepEqual(w.files.bytes('f.txt.protected'), before, 'unchanged');
+    await rejectsCode(app.open(await w.as(bob), 'f.txt.protected'), 'E_WITNESS_MISSING');
+    await app.setExpiry(await w.as(alice), 'f.txt.protected', null);
+    await app.open(await w.as(bob), 'f.txt.protected');
   });
 
   it('a file with no receipt (made before the workspace named its organisation) is not read until an owner registers it with an access change', async () => {
