@@ -89,7 +89,7 @@ const targets = [
   },
   {
     ...common,
-    entryPoints: { webview: 'src/webview/main.ts' },
+    entryPoints: { webview: 'src/webview/main.ts', audit: 'src/webview/audit/main.ts' },
     outdir: 'dist',
     platform: 'browser',
     format: 'iife',

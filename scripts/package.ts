@@ -14,7 +14,7 @@ const SHIPPED = [
   /^extension\/package\.json$/,
   /^extension\/(readme|changelog)\.md$/i,
   /^extension\/LICENSE(\.txt)?$/i,
-  /^extension\/dist\/(extension|webview|scan-worker|pdf-text)\.js$/,
+  /^extension\/dist\/(extension|webview|audit|scan-worker|pdf-text)\.js$/,
   /^extension\/dist\/[^/]+\.(json|css)$/,
   /^extension\/media\//,
   /^extension\.vsixmanifest$/,

@@ -1,6 +1,6 @@
 /**
  * `node --import tsx scripts/screenshots.ts`: retakes the README's pictures from the last UI test run (after
- * `node --import tsx test/e2e/run-e2e.ts tour extension`): media/screenshots/*.jpg (scaled to 1120×720 by
+ * `node --import tsx test/e2e/run-e2e.ts tour extension audit`): media/screenshots/*.jpg (scaled to 1120×720 by
  * Chromium, JPEG 80: they are what the README and the extension's page show) and docs/images/extension-*.png
  * (those the run took; the others are named). Fails naming every README picture the run did not take.
  */
@@ -21,6 +21,7 @@ const README_PICTURES: Readonly<Record<string, string>> = {
   'explorer-badges': 'explorer-protected-badge',
   'protected-file-denied': 'protected-file-denied',
   'status-bar': 'status-bar-label',
+  'audit-view': 'audit-view',
 };
 
 async function main(): Promise<void> {

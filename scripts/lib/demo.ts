@@ -11,6 +11,9 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from './provision.js';
 import { cleanEnv } from './processes.js';
+import { DEFAULT_POLICY } from '../../src/core/policy/default-policy.js';
+import { POLICY_SCHEMA_ID } from '../../src/core/policy/schemas.js';
+import type { LabelDefinition, LabelMarkings, Policy } from '../../src/core/policy/types.js';
 
 export const CLI = join(REPO_ROOT, 'dist/cli.js');
 
@@ -49,7 +52,8 @@ export const DEMO_FILES: ReadonlyArray<{ path: string; content: string; label?: 
       '',
       '1. Create your identity: Welcome → Open Walkthrough… → "Get Started with Sensitivity Labels",',
       '   or F1 → "Sensitivity: Create My Identity…".',
-      '2. Label a file: click the label in the status bar, or right-click a file in the Explorer.',
+      '2. Label a file: click the label in the status bar, or right-click a file in the Explorer. Confidential and',
+      '   Highly Confidential mark a text file with a header and a footer comment and a banner in the editor.',
       '3. Protect a file (right-click → Protect (Encrypt)…) and share it with Bob: he is already one of this',
       "   workspace's people. `notes.md.protected` is Confidential / All Employees: that label protects.",
       '4. F1 → "Sensitivity: Show Access Panel": who can open what. Alice is "an unverified key" to you',
@@ -76,6 +80,18 @@ export const DEMO_FILES: ReadonlyArray<{ path: string; content: string; label?: 
     content: '# Q3 forecast\n\n| Region | Revenue |\n| --- | --- |\n| EMEA | 4.2 M |\n| AMER | 6.9 M |\n',
   },
 ];
+
+/** Content markings of the demo's labels (issue 22): what a Confidential or Highly Confidential file says of itself. */
+export const DEMO_MARKINGS: Readonly<Record<string, LabelMarkings>> = {
+  confidential: { header: 'CONFIDENTIAL: {label}. Internal use only; do not forward.', footer: 'Classified {label}', banner: true },
+  'highly-confidential': { header: 'HIGHLY CONFIDENTIAL: {label}. Do not copy, forward or print.', footer: 'Classified {label}', banner: true },
+};
+
+/** The demo's `.sensitivity/policy.json`: the embedded default policy, with content markings on the two protecting labels. */
+export function demoPolicy(): Policy & { $schema: string } {
+  const labels = DEFAULT_POLICY.labels.map((l): LabelDefinition => (DEMO_MARKINGS[l.id] ? { ...l, markings: DEMO_MARKINGS[l.id]! } : l));
+  return { $schema: POLICY_SCHEMA_ID, ...DEFAULT_POLICY, labels };
+}
 
 /** The file protected for Alice and Bob (the CLI writes `<path>.protected` and removes the plain file). */
 export const PROTECTED_FILE = 'finance/q3-forecast.md';
@@ -125,6 +141,7 @@ export async function createDemoWorkspace(root: string, { useCli = true }: { use
     writeFileSync(join(folder, f.path), f.content);
   }
   mkdirSync(join(folder, '.sensitivity'), { recursive: true });
+  writeFileSync(join(folder, '.sensitivity', 'policy.json'), `${JSON.stringify(demoPolicy(), null, 2)}\n`);
   mkdirSync(home, { recursive: true, mode: 0o700 });
   mkdirSync(otherHome, { recursive: true, mode: 0o700 });
   mkdirSync(yourHome, { recursive: true, mode: 0o700 });

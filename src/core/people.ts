@@ -7,6 +7,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base64url, flattenedVerify, importJWK } from 'jose';
 import { SensitivityError } from './errors.js';
+import { fingerprint } from './fingerprint.js';
 import {
   IDENTITY_TYP,
   identityPayload,
@@ -228,7 +229,7 @@ export function addPerson(dir: PeopleDirectory, person: PublicIdentity, options:
   if (clash && !options.replace) {
     throw new SensitivityError(
       'E_EXISTS',
-      `the people directory already lists ${person.email} with another key (id ${clash.id}, new id ${person.id}). ` +
+      `the people directory already lists ${person.email} with another key (fingerprint ${fingerprint(clash.id)}, new ${fingerprint(person.id)}). ` +
         'A different key for the same address may be an impostor, or they created a new identity (files protected for the old key open only with it)',
       undefined,
       { details: { hint: 'confirm-replace', email: person.email, listedId: clash.id, newId: person.id } },

@@ -8,7 +8,7 @@ import { SensitivityError } from './errors.js';
 import { fingerprint } from './fingerprint.js';
 import type { PublicIdentity } from './identity.js';
 import { parsePublicIdentity } from './people.js';
-import { checkVersion, parseJsonText } from './policy/schema.js';
+import { checkVersion, DATE_TIME, parseJsonText } from './policy/schema.js';
 
 /** The pinned identities (`pins.json` in $SENSITIVITY_HOME). */
 export interface PinBook {
@@ -16,6 +16,8 @@ export interface PinBook {
   readonly pins: readonly PublicIdentity[];
   /** Organisations' certification keys, pinned on first use of their directory. */
   readonly organisations?: readonly PinnedOrganisation[];
+  /** When each identity (by id) was pinned, ISO 8601; pins older than this record have none. */
+  readonly since?: Readonly<Record<string, string>>;
 }
 
 /** An organisation's certification key (EC P-256 public JWK), pinned for its service URL. */
@@ -43,18 +45,27 @@ export const pinnedById = (book: PinBook, id: string) => book.pins.find((p) => p
 /** The pinned identity with this (normalised) email. */
 export const pinnedByEmail = (book: PinBook, email: string) => book.pins.find((p) => p.email === email.trim().toLowerCase());
 
+/** `since` kept for the ids still pinned, with `id` pinned `at` (when given). */
+function sinceFor(book: PinBook, pins: readonly PublicIdentity[], id: string, at: string | undefined): Record<string, string> | undefined {
+  const kept = Object.fromEntries(Object.entries(book.since ?? {}).filter(([k]) => k !== id && pins.some((p) => p.id === k)));
+  const since = at === undefined ? kept : { ...kept, [id]: at };
+  return Object.keys(since).length ? since : undefined;
+}
+
 /**
  * Pins `identity` (its proof verified by the caller) in `book`: the outcome and the book to keep (for
  * 'same', the newer signed document when it differs). A pinned email or id with other keys is E_KEY_CHANGED (details: both fingerprints) unless
- * `confirmChange`: then the old pins of that email and id are replaced.
+ * `confirmChange`: then the old pins of that email and id are replaced. `at` (ISO 8601) records when a new or changed pin was made.
  */
-export function pinIn(book: PinBook, identity: PublicIdentity, confirmChange = false): { outcome: PinOutcome; book: PinBook } {
+export function pinIn(book: PinBook, identity: PublicIdentity, confirmChange = false, at?: string): { outcome: PinOutcome; book: PinBook } {
   const pinned = [pinnedByEmail(book, identity.email), pinnedById(book, identity.id)].filter((p): p is PublicIdentity => p !== undefined);
   const others = book.pins.filter((p) => p.email !== identity.email && p.id !== identity.id);
-  const next: PinBook = { ...book, pins: [...others, identity] };
+  const pins = [...others, identity];
+  const since = sinceFor(book, pins, identity.id, at);
+  const next: PinBook = { version: 1, pins, ...(book.organisations ? { organisations: book.organisations } : {}), ...(since ? { since } : {}) };
   if (pinned.length === 0) return { outcome: 'new', book: next };
   const differing = pinned.find((p) => !samePerson(p, identity));
-  if (!differing) return { outcome: 'same', book: pinned[0]!.proof === identity.proof ? book : next };
+  if (!differing) return { outcome: 'same', book: pinned[0]!.proof === identity.proof ? book : { ...book, pins } };
   if (!confirmChange) {
     throw new SensitivityError(
       'E_KEY_CHANGED',
@@ -86,7 +97,20 @@ export function parsePins(text: string | undefined, file?: string): PinBook {
   const pins = (json as { pins?: unknown }).pins;
   if (!Array.isArray(pins)) throw new SensitivityError('E_IDENTITY_INVALID', `${what}: /pins: must be an array`, file);
   const organisations = parseOrganisations((json as { organisations?: unknown }).organisations, what, file);
-  return { version: 1, pins: pins.map((p, i) => parsePublicIdentity(p, { at: `/pins/${i}`, what, file })), ...(organisations ? { organisations } : {}) };
+  const since = parseSince((json as { since?: unknown }).since, what, file);
+  return {
+    version: 1,
+    pins: pins.map((p, i) => parsePublicIdentity(p, { at: `/pins/${i}`, what, file })),
+    ...(organisations ? { organisations } : {}),
+    ...(since ? { since } : {}),
+  };
+}
+
+function parseSince(v: unknown, what: string, file: string | undefined): Record<string, string> | undefined {
+  if (v === undefined) return undefined;
+  const ok = typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((t) => typeof t === 'string' && DATE_TIME.test(t));
+  if (!ok) throw new SensitivityError('E_IDENTITY_INVALID', `${what}: /since: must map identity ids to dates`, file);
+  return v as Record<string, string>;
 }
 
 const b64url = (v: unknown, bytes: number) => typeof v === 'string' && v.length === Math.ceil((bytes * 4) / 3) && /^[A-Za-z0-9_-]+$/.test(v);
@@ -123,5 +147,6 @@ export function withOrganisation(book: PinBook, org: PinnedOrganisation): PinBoo
 /** pins.json text, sorted by email. */
 export function serializePins(book: PinBook): string {
   const pins = [...book.pins].sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
-  return JSON.stringify({ version: 1, pins, ...(book.organisations?.length ? { organisations: book.organisations } : {}) }, null, 2) + '\n';
+  const since = book.since && Object.keys(book.since).length ? { since: book.since } : {};
+  return JSON.stringify({ version: 1, pins, ...(book.organisations?.length ? { organisations: book.organisations } : {}), ...since }, null, 2) + '\n';
 }

@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { SensitivityApi } from './api.js';
+import { LabelBanner } from './banner.js';
 import { registerCommands } from './commands/index.js';
 import { loadCore } from './core.js';
 import { LabelDecorations } from './decorations.js';
@@ -41,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): SensitivityApi {
     registerCommands(services),
     statusBar,
     decorations,
+    new LabelBanner(services.labels),
     registerProtectedFileSystem(services, inspect),
     registerProtectedEditor(services, inspect),
     registerInspectView(),

@@ -19,6 +19,8 @@ export interface ShownLabel {
   readonly color?: string;
   /** Index in the policy's order (higher is more sensitive); undefined for a label the policy does not know. */
   readonly rank?: number;
+  /** The label's markings turn the editor banner on (issue 22). */
+  readonly banner?: true;
 }
 
 /** What a file carries. */
@@ -57,6 +59,7 @@ export function shownLabel(l: PolicyLabel): ShownLabel {
     rank: l.rank,
     ...(l.description ? { description: l.description } : {}),
     ...(l.color ? { color: l.color } : {}),
+    ...(l.markings?.banner ? { banner: true as const } : {}),
   };
 }
 
@@ -67,7 +70,15 @@ const ROLLED_BACK_CONTEXT = 'sensitivity.rolledBack';
  * Context keys listing the protected files seen so far on which you may act (`resourcePath in sensitivity.mayShare`
  * in package.json's menus), envelope and editor paths both: menus offer only what you may do (issue 22).
  */
-const MAY_CONTEXT: Readonly<Record<FileAction, string>> = { share: 'sensitivity.mayShare', unprotect: 'sensitivity.mayUnprotect' };
+const MAY_CONTEXT: Readonly<Record<MenuAction, string>> = {
+  share: 'sensitivity.mayShare',
+  unprotect: 'sensitivity.mayUnprotect',
+  expiry: 'sensitivity.mayChangeExpiry',
+};
+
+/** What menus gate: the core's file actions, and changing the expiry (owners; after expiry, only when owners may renew). */
+type MenuAction = FileAction | 'expiry';
+const MENU_ACTIONS = Object.keys(MAY_CONTEXT) as MenuAction[];
 
 /** Office documents and PDFs, whose label may live inside them (src/core/documents/formats.ts). */
 export const DOCUMENT_GLOB = '**/*.{docx,docm,dotx,dotm,xlsx,xlsm,xltx,xltm,pptx,pptm,potx,potm,ppsx,ppsm,pdf,DOCX,XLSX,PPTX,PDF}';
@@ -83,7 +94,7 @@ export class LabelIndex implements vscode.Disposable {
   /** URI paths of envelopes older than a version you have opened (E_ROLLBACK), as the `ROLLED_BACK_CONTEXT` key. */
   private readonly rolledBack = new Set<string>();
   /** URI paths (envelope and editor) of protected files on which you may act, per `MAY_CONTEXT` key. */
-  private readonly may: Record<FileAction, Set<string>> = { share: new Set(), unprotect: new Set() };
+  private readonly may: Record<MenuAction, Set<string>> = { share: new Set(), unprotect: new Set(), expiry: new Set() };
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly services: Omit<Services, 'labels' | 'contentFindings' | 'findings'>) {
@@ -183,26 +194,29 @@ export class LabelIndex implements vscode.Disposable {
   /** The header of a protected file as you see it (cached until the file or your identity changes). */
   protectedInfo(envelope: vscode.Uri): Promise<ProtectedInfo> {
     const disk = envelopeUriOf(envelope);
-    let info = this.envelopes.get(disk.fsPath);
-    if (!info) {
-      info = (async () => {
+    const cached = this.envelopes.get(disk.fsPath);
+    if (cached) return cached;
+    const info = (async () => {
+      const { app } = await this.services.core();
+      const s = await this.services.session(disk);
+      return app.inspect(s, s.workspace.relPath(disk.fsPath));
+    })();
+    // A read overtaken by a change (the file, your identity) may end after the newer one: it must not set the menus then.
+    const current = () => this.envelopes.get(disk.fsPath) === info;
+    info.then(
+      async (i) => {
         const { app } = await this.services.core();
-        const s = await this.services.session(disk);
-        return app.inspect(s, s.workspace.relPath(disk.fsPath));
-      })();
-      info.then(
-        async (i) => {
-          this.noteRollback(disk, i.rollback !== null);
-          const { app } = await this.services.core();
-          for (const action of Object.keys(MAY_CONTEXT) as FileAction[]) this.noteMay(disk, action, app.mayDo(i, action));
-        },
-        () => {
-          this.envelopes.delete(disk.fsPath);
-          for (const action of Object.keys(MAY_CONTEXT) as FileAction[]) this.noteMay(disk, action, false);
-        },
-      );
-      this.envelopes.set(disk.fsPath, info);
-    }
+        if (!current()) return;
+        this.noteRollback(disk, i.rollback !== null);
+        for (const action of MENU_ACTIONS) this.noteMay(disk, action, action === 'expiry' ? app.mayChangeExpiry(i) : app.mayDo(i, action));
+      },
+      () => {
+        if (!current()) return;
+        this.envelopes.delete(disk.fsPath);
+        for (const action of MENU_ACTIONS) this.noteMay(disk, action, false);
+      },
+    );
+    this.envelopes.set(disk.fsPath, info);
     return info;
   }
 
@@ -216,7 +230,8 @@ export class LabelIndex implements vscode.Disposable {
         const f = await app.plainLabelOf(s, s.workspace.relPath(disk.fsPath));
         return f?.document ? f : undefined;
       })();
-      found.catch(() => this.documents.delete(disk.fsPath));
+      const read = found;
+      found.catch(() => this.documents.get(disk.fsPath) === read && this.documents.delete(disk.fsPath));
       this.documents.set(disk.fsPath, found);
     }
     return found;
@@ -231,7 +246,7 @@ export class LabelIndex implements vscode.Disposable {
   }
 
   /** Keeps a `MAY_CONTEXT` key on exactly the protected files seen so far on which you may `action`. */
-  private noteMay(disk: vscode.Uri, action: FileAction, may: boolean): void {
+  private noteMay(disk: vscode.Uri, action: MenuAction, may: boolean): void {
     const set = this.may[action];
     if (may === set.has(disk.path)) return;
     for (const path of [disk.path, editorUriOf(disk).path]) {

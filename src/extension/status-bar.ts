@@ -5,6 +5,7 @@
  * expiry; a click changes the label. Hidden for unlabeled files the policy does not care about.
  */
 import * as vscode from 'vscode';
+import { denialWords } from './ui/error-words.js';
 import { escapeMarkdown } from './ui/markdown.js';
 import { ownerWords, signerWords } from '../core/display.js';
 import { RIGHT_WORDS } from '../shared/words.js';
@@ -58,7 +59,7 @@ export function tooltipOf(f: FileLabel, outranked?: Outranked): vscode.MarkdownS
     if (p.lastWrittenBy)
       lines.push(`Last written by ${escapeMarkdown(signerWords(p.lastWrittenBy.signer))}, ${escapeMarkdown(new Date(p.lastWrittenBy.at).toLocaleString())}  `);
     if (p.notice) lines.push(`$(info) ${escapeMarkdown(p.notice)}  `);
-    lines.push(p.denied ? `$(circle-slash) You cannot open it: ${escapeMarkdown(p.denied.reason)}  ` : `You may: ${escapeMarkdown(rights)}  `);
+    lines.push(p.denied ? `$(circle-slash) You cannot open it: ${escapeMarkdown(denialWords(p.denied))}  ` : `You may: ${escapeMarkdown(rights)}  `);
     if (p.expires)
       lines.push(`${p.expired ? '$(error) Expired' : 'Expires'} ${escapeMarkdown(new Date(p.expires).toLocaleString())} (${relativeDays(p.expires)})  `);
     lines.push(`Access: ${p.grants.length} ${p.grants.length === 1 ? 'person' : 'people'}`);

@@ -69,7 +69,7 @@ export function sessionIn(
   if (!trust) return base;
   return {
     ...base,
-    pins: homePins(trust.home),
+    pins: homePins(trust.home, clock),
     acceptance: homeAcceptance(trust.home, trust.workspaceKeys ?? 'ask', clock),
     versions: homeVersionMemory(trust.home),
     history: gitHistoryWitness(workspace.root),

@@ -33,8 +33,8 @@ async function updateHomeFile<T, R>(
   });
 }
 
-/** The pins in `home/pins.json`. */
-export function homePins(home: string): PinStore {
+/** The pins in `home/pins.json`, each new or changed pin dated by `clock`. */
+export function homePins(home: string, clock: { now(): Date } = { now: () => new Date() }): PinStore {
   const path = pinsPath(home);
   const read = async (): Promise<PinBook> => {
     const text = await readTextIfExists(path);
@@ -43,6 +43,7 @@ export function homePins(home: string): PinStore {
   return {
     byId: async (id) => pinnedById(await read(), id),
     byEmail: async (email) => pinnedByEmail(await read(), email),
+    pinnedSince: async (id) => (await read()).since?.[id],
     pin: (identity, options) =>
       updateHomeFile(
         home,
@@ -50,7 +51,7 @@ export function homePins(home: string): PinStore {
         (t) => parsePins(t, path),
         serializePins,
         (book) => {
-          const { outcome, book: next } = pinIn(book, identity, options?.confirmChange ?? false);
+          const { outcome, book: next } = pinIn(book, identity, options?.confirmChange ?? false, clock.now().toISOString());
           return { result: outcome, ...(next === book ? {} : { next }) };
         },
       ),

@@ -105,6 +105,16 @@ export const TEXT_COLORS: Readonly<Record<'warning' | 'error', { readonly id: st
   error: { id: 'sensitivity.errorForeground', defaults: { dark: '#F48771', light: '#A1260D', highContrast: '#F48771', highContrastLight: '#B5200D' } },
 };
 
+/**
+ * The editor banner of a label with `markings.banner` (issue 22): its text and background, contributed like the
+ * label colors. The pair is the extension's own in every theme kind, so its contrast (at least 4.5:1) holds on
+ * any theme; a unit test checks it and the UI test measures it from screenshots.
+ */
+export const BANNER_COLORS: Readonly<Record<'foreground' | 'background', { readonly id: string; readonly defaults: Readonly<Record<ThemeKind, string>> }>> = {
+  foreground: { id: 'sensitivity.bannerForeground', defaults: { dark: '#1F1F1F', light: '#FFFFFF', highContrast: '#000000', highContrastLight: '#FFFFFF' } },
+  background: { id: 'sensitivity.bannerBackground', defaults: { dark: '#F4BA86', light: '#7A3E00', highContrast: '#FFD370', highContrastLight: '#763B00' } },
+};
+
 /** The theme color id to draw a policy color with: a `charts.*` hue becomes the extension's own label color. */
 export function labelColorId(color: string): string {
   return Object.hasOwn(LABEL_COLORS, color) ? LABEL_COLORS[color]!.id : color;

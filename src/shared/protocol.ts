@@ -148,6 +148,8 @@ export interface Requests {
   createIdentity: { params: Record<string, never>; result: null };
   /** Bring in the identity the CLI or another machine uses. */
   importIdentity: { params: Record<string, never>; result: null };
+  /** Open the audit view (issue 22). */
+  showAuditLog: { params: Record<string, never>; result: null };
 }
 
 export type RequestType = keyof Requests;
@@ -209,7 +211,7 @@ export type Validation =
   | { readonly ok: false; readonly reason: string; readonly request?: { readonly id: number; readonly type: RequestType } };
 
 type Check = string | null;
-type Fields = Readonly<Record<string, unknown>>;
+export type Fields = Readonly<Record<string, unknown>>;
 
 const REQUEST_TYPES: readonly RequestType[] = [
   'refresh',
@@ -224,16 +226,18 @@ const REQUEST_TYPES: readonly RequestType[] = [
   'acceptRestore',
   'createIdentity',
   'importIdentity',
+  'showAuditLog',
 ];
 
-function isPlainObject(v: unknown): v is Fields {
+/** A plain object (no class instance, array or null): the only kind of message the webviews send. */
+export function isPlainObject(v: unknown): v is Fields {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v) as unknown;
   return proto === Object.prototype || proto === null;
 }
 
 /** Exactly these keys (`optional` may be absent): anything extra is a message we did not define. */
-function keys(o: Fields, required: readonly string[], optional: readonly string[] = []): Check {
+export function keys(o: Fields, required: readonly string[], optional: readonly string[] = []): Check {
   for (const k of required) if (!Object.hasOwn(o, k)) return `missing field ${k}`;
   // The unexpected key is not named: it is the sender's text, and reasons are logged.
   for (const k of Object.keys(o)) if (!required.includes(k) && !optional.includes(k)) return 'unexpected field';
@@ -266,6 +270,7 @@ function checkParams(type: RequestType, p: Fields, ctx: ValidationContext): Chec
     case 'cancelIndexing':
     case 'createIdentity':
     case 'importIdentity':
+    case 'showAuditLog':
       return keys(p, []);
     case 'applyLabel': {
       const k = keys(p, [], ['path']);

@@ -62,6 +62,11 @@ let state = restoreState(client.state);
 const app = document.getElementById('app')!;
 const identity = el('span', { class: 'identity', id: 'identity' });
 const refresh = el('vscode-button', { id: 'refresh', appearance: 'secondary', title: 'Read the workspace again' }, 'Refresh');
+const auditLog = el(
+  'vscode-button',
+  { id: 'show-audit-log', appearance: 'secondary', 'data-request': 'showAuditLog', title: 'Who labelled, protected, opened and shared what, and when' },
+  'Audit Log',
+);
 const text = el(
   'vscode-text-field',
   { id: 'filter-text', placeholder: 'Name, email or path', 'aria-label': 'Filter by person or file' },
@@ -84,7 +89,7 @@ const grid = el('vscode-data-grid', {
 const more = el('p', { id: 'more', class: 'muted' });
 
 app.replaceChildren(
-  el('header', { class: 'toolbar' }, el('h1', {}, 'Access to labeled files'), identity, refresh),
+  el('header', { class: 'toolbar' }, el('h1', {}, 'Access to labeled files'), identity, auditLog, refresh),
   summary,
   el(
     'div',
@@ -340,7 +345,8 @@ document.addEventListener('click', (e) => {
   }
   if (target.closest('#refresh')) return void ask('refresh', {});
   const simple = target.closest('[data-request]')?.getAttribute('data-request');
-  if (simple === 'createIdentity' || simple === 'importIdentity' || simple === 'cancelIndexing' || simple === 'refresh') return void ask(simple, {});
+  if (simple === 'createIdentity' || simple === 'importIdentity' || simple === 'cancelIndexing' || simple === 'refresh' || simple === 'showAuditLog')
+    return void ask(simple, {});
   if (simple === 'applyLabel') return void ask('applyLabel', {});
   if (sortBy(target)) return;
   const action = target.closest('[data-action]');

@@ -98,9 +98,10 @@ function fileCell(row: FileRow): HTMLElement {
       el(
         'div',
         { class: 'note error problem-text' },
-        row.problemCode ? el('code', { class: 'code' }, row.problemCode) : null,
-        row.problemCode ? ' ' : null,
+        // People's words first; the stable code after them, as a detail (issue 22).
         row.problem,
+        row.problemCode ? ' ' : null,
+        row.problemCode ? el('code', { class: 'code' }, row.problemCode) : null,
       ),
     );
   }
@@ -110,8 +111,8 @@ function fileCell(row: FileRow): HTMLElement {
       el(
         'div',
         { class: 'note error rollback', title: 'An older copy (from git, a merge or a backup) may still let in people whose access was revoked.' },
+        `An older copy: access version ${version}, you have opened version ${seen} `,
         el('code', { class: 'code' }, 'E_ROLLBACK'),
-        ` older copy: access version ${version}, you have opened version ${seen}`,
       ),
     );
   }

@@ -3,7 +3,8 @@
  * the other with the access panel open, every text of the panel (chips, counts, warnings, refusals, names,
  * buttons) and every label badge in the Explorer reads at 4.5:1 or more against what it is drawn on, as the
  * pixels say: VS Code's 75% badge opacity, a chip's stale text color after a switch, a faint theme color all
- * show up here. Run as a newcomer, so a protected file shows "No access"; one file expires within 7 days and
+ * show up here. The audit view's texts (issue 22) too, with a refused open and a broken chain drawn in red.
+ * Run as a newcomer, so a protected file shows "No access"; one file expires within 7 days and
  * one holds content above its label, so both warnings are drawn.
  */
 import * as assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import { promises as fs, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, PROTECTED_FILE, PROTECTED_LABEL } from '../../scripts/lib/demo.js';
 import { cleanEnv } from '../../scripts/lib/processes.js';
+import { appendAudit } from '../../src/node/audit-log.js';
 import { artifactsDir } from './browser.js';
 import { decodePng, hex, measuredContrast, type Box } from './pixels.js';
 import { ALL_THEMES, useTheme, type Theme } from './steps.js';
@@ -73,7 +75,20 @@ async function badgeBox(wb: Workbench, path: string): Promise<Box> {
   return { x: box.x + box.width - 44, y: box.y, width: 40, height: box.height };
 }
 
-async function measureTheme(wb: Workbench, theme: Theme): Promise<Measure[]> {
+/** What a measured webview must show before it is measured, and the Explorer badges measured beside it. */
+interface Measured {
+  readonly name: string;
+  shows(texts: readonly PanelText[]): boolean;
+  readonly badged: readonly string[];
+}
+
+const PANEL: Measured = {
+  name: 'panel',
+  shows: (texts) => texts.some((t) => t.text === 'No access') && texts.some((t) => /^Highly Confidential/.test(t.text)),
+  badged: BADGED,
+};
+
+async function measureTheme(wb: Workbench, theme: Theme, view: Measured = PANEL): Promise<Measure[]> {
   const frame = wb.webview();
   // The webview follows the workbench's theme variables, then chips pick their text color on the next frame.
   const expected = await wb.page.locator('.monaco-workbench').evaluate((e) => getComputedStyle(e).getPropertyValue('--vscode-editor-background').trim());
@@ -84,20 +99,17 @@ async function measureTheme(wb: Workbench, theme: Theme): Promise<Measure[]> {
   }, expected);
   await wb.page.mouse.move(0, 0);
   const texts = await panelTexts(wb);
-  assert.ok(
-    texts.some((t) => t.text === 'No access') && texts.some((t) => /^Highly Confidential/.test(t.text)),
-    `the panel shows its rows: ${texts.map((t) => t.text).join(' | ')}`,
-  );
+  assert.ok(view.shows(texts), `the ${view.name} shows its rows: ${texts.map((t) => t.text).join(' | ')}`);
   // Frame coordinates to the page's: where the frame's top left corner is.
   const origin = await frame.locator('body').evaluate((b) => ({ x: b.getBoundingClientRect().x, y: b.getBoundingClientRect().y }));
   const body = await frame.locator('body').boundingBox();
   assert.ok(body, 'the panel is on screen');
   const boxes: { what: string; box: Box | null }[] = texts.map((t) => ({
-    what: `panel "${t.text}"`,
+    what: `${view.name} "${t.text}"`,
     box: { x: t.x - origin.x + body.x, y: t.y - origin.y + body.y, width: t.width, height: t.height },
   }));
-  for (const path of BADGED) boxes.push({ what: `badge of ${path}`, box: await badgeBox(wb, path) });
-  const shot = await wb.screenshot(`contrast-${theme.kind}`);
+  for (const path of view.badged) boxes.push({ what: `badge of ${path}`, box: await badgeBox(wb, path) });
+  const shot = await wb.screenshot(view === PANEL ? `contrast-${theme.kind}` : `contrast-${view.name}-${theme.kind}`);
   const img = decodePng(await fs.readFile(shot));
   const out: Measure[] = [];
   for (const { what, box } of boxes) {
@@ -147,6 +159,41 @@ scenario('every panel text and Explorer badge reads at 4.5:1 in all six built-in
     console.log(`contrast ${theme}: ${mine.length} texts and badges, lowest ${lowest.ratio}:1 (${lowest.what}, ${lowest.text} on ${lowest.background})`);
   }
   assert.ok(all.length >= order.length * 20, `measured ${all.length} texts`);
+  assert.deepEqual(
+    all.filter((m) => m.ratio < 4.5).map((m) => `${m.theme}: ${m.what} ${m.ratio}:1 (${m.text} on ${m.background})`),
+    [],
+  );
+});
+
+scenario('every audit view text reads at 4.5:1 in all six built-in themes, a broken chain included', async (wb) => {
+  // Your log: entries the real writer appends (one refused open, drawn in the error color), then one edited, so Verify reports a break.
+  const log = join(wb.demo.yourHome, 'audit.jsonl');
+  const you = { id: 'newcomer-key', email: 'you@example.com' };
+  await appendAudit(log, { action: 'label.set', actor: you, file: 'README.md', from: 'public', to: 'general', direction: 'upgrade' }, new Date());
+  await appendAudit(log, { action: 'open.denied', actor: you, file: PROTECTED, right: 'VIEW', code: 'E_NOT_GRANTEE' }, new Date());
+  await appendAudit(log, { action: 'open', actor: you, file: 'notes.md.protected' }, new Date());
+  const lines = (await fs.readFile(log, 'utf8')).trimEnd().split('\n');
+  lines[0] = lines[0]!.replace('"README.md"', '"README.txt"');
+  await fs.writeFile(log, lines.join('\n') + '\n');
+  await wb.runCommand('View: Close All Editors');
+  await wb.runCommand('Sensitivity: Show Audit Log');
+  const view = wb.webview();
+  await view.locator('tr.entry').first().waitFor();
+  await view.locator('#verify').click();
+  await view.locator('#verdict[data-intact="false"]').waitFor();
+  await view.locator('tr.entry .expand').first().click();
+  const audit: Measured = {
+    name: 'audit',
+    shows: (texts) => texts.some((t) => t.text.startsWith('Denied: no access')) && texts.some((t) => t.text.startsWith('The audit log was changed')),
+    badged: [],
+  };
+  const all: Measure[] = [];
+  for (const theme of ALL_THEMES) {
+    await useTheme(wb, theme);
+    all.push(...(await measureTheme(wb, theme, audit)));
+  }
+  writeFileSync(join(artifactsDir('e2e'), 'contrast-audit.json'), JSON.stringify(all, null, 2));
+  assert.ok(all.length >= ALL_THEMES.length * 20, `measured ${all.length} texts`);
   assert.deepEqual(
     all.filter((m) => m.ratio < 4.5).map((m) => `${m.theme}: ${m.what} ${m.ratio}:1 (${m.text} on ${m.background})`),
     [],

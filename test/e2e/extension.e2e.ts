@@ -198,7 +198,11 @@ scenario('a file that is not yours does not open: the page says why and who owns
   await (await wb.explorerItem(`${PROTECTED_FILE}.protected`)).dblclick();
   const page = wb.webview();
   await page.locator('h1', { hasText: 'did not open' }).waitFor();
-  assert.match(await page.locator('[role=alert]').innerText(), /not granted access.*Alice Example <alice@example\.com>/);
+  const headline = await page.locator('[role=alert]').innerText();
+  assert.match(headline, /not granted access.*Alice Example <alice@example\.com>/);
+  assert.doesNotMatch(headline, /E_[A-Z]|Code/, 'the code is not the headline (issue 22)');
+  await page.locator('details summary', { hasText: 'Details' }).click();
+  assert.equal(await page.locator('details #error-code').innerText(), 'E_NOT_GRANTEE', 'the code is in the details line');
   assert.match(await page.locator('dl').innerText(), /Highly Confidential/);
   await page.locator('button', { hasText: 'Ask Alice Example for Access' }).waitFor();
   await wb.screenshot('protected-file-denied');

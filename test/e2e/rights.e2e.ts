@@ -1,6 +1,6 @@
 /**
  * Only what you may do (issue 22): on a file Bob protected and lets you (Alice) only view, the Explorer offers
- * no Unprotect and no Share or Revoke; on a file you own it offers them. Screenshot: rights-menu-viewer.
+ * no Unprotect, no Share or Revoke and no Change Expiry; on a file you own it offers them. Screenshot: rights-menu-viewer.
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -26,7 +26,7 @@ async function menuOf(wb: Workbench, path: string, ready: (entries: string[]) =>
   }
 }
 
-scenario('the Explorer offers Unprotect and Share only where you hold the right', async (wb) => {
+scenario('the Explorer offers Unprotect, Share and Change Expiry only where you hold the right', async (wb) => {
   await importCliIdentity(wb);
   // Bob protects a file of his own and lets Alice view it.
   await fs.writeFile(join(wb.demo.folder, 'docs/bob-plan.md'), '# Bob’s plan\n');
@@ -38,13 +38,14 @@ scenario('the Explorer offers Unprotect and Share only where you hold the right'
   const owned = await menuOf(wb, `${PROTECTED_FILE}.protected`, (e) => e.includes('Unprotect (Decrypt)'));
   assert.ok(owned.includes('Unprotect (Decrypt)'), `Unprotect on your own file: ${owned.join(' | ')}`);
   assert.ok(owned.includes('Share (Grant Access)…'), `Share on your own file: ${owned.join(' | ')}`);
+  assert.ok(owned.includes('Change Expiry (Extend or End Access)…'), `Change Expiry on your own file: ${owned.join(' | ')}`);
   await wb.page.keyboard.press('Escape');
   await wb.page.keyboard.press('Escape');
 
   const viewer = await menuOf(wb, 'docs/bob-plan.md.protected', () => true);
   await wb.screenshot('rights-menu-viewer');
   assert.ok(viewer.includes('Apply Label (Classify)…') || viewer.includes('Inspect'), viewer.join(' | '));
-  for (const hidden of ['Unprotect (Decrypt)', 'Share (Grant Access)…'])
+  for (const hidden of ['Unprotect (Decrypt)', 'Share (Grant Access)…', 'Change Expiry (Extend or End Access)…'])
     assert.ok(!viewer.includes(hidden), `${hidden} offered to a Viewer: ${viewer.join(' | ')}`);
   await wb.page.keyboard.press('Escape');
   await wb.page.keyboard.press('Escape');

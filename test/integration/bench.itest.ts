@@ -1,7 +1,7 @@
 /**
  * The extension's figures for `npm run bench` (issue 11), measured in the real extension host: opening a
  * 1 MiB protected file once the identity is loaded, and the access panel over a generated workspace of
- * 10 000 files, 1 000 of them protected. Registered only when SENSITIVITY_ITEST_BENCH=1 (the bench sets
+ * 10 000 files, 1 000 of them protected, and the audit view over a 50 000-entry log (issue 22). Registered only when SENSITIVITY_ITEST_BENCH=1 (the bench sets
  * it): the figures are printed as `BENCH name value` lines, never asserted (speed lives in the bench).
  */
 import * as assert from 'node:assert/strict';
@@ -14,6 +14,11 @@ import { addPerson } from '../../src/core/index.js';
 import { sessionIn, type Session } from '../../src/node/session.js';
 import { openWorkspace } from '../../src/node/workspace.js';
 import type { AccessPanelHandle } from '../../src/extension/panel/index.js';
+import type { AuditViewHandle } from '../../src/extension/audit/view.js';
+import { verifyAuditLog, type AuditEvent } from '../../src/core/audit/index.js';
+import { appendAuditEvents } from '../../src/node/audit-log.js';
+import { auditPath, resolveHome } from '../../src/node/home.js';
+import { NO_FILTERS, type AuditPageView, type VerifyView } from '../../src/shared/audit-protocol.js';
 import { editorUriOf } from '../../src/extension/protected/uris.js';
 import { MARK, suite, test, before } from './harness.js';
 import { activateExtension, closeAllEditors, workspaceRoot } from './helpers.js';
@@ -22,6 +27,7 @@ const MiB = 1 << 20;
 const OPEN_RUNS = 5;
 const FILES = 10_000;
 const PROTECTED = 1_000;
+const AUDIT_ENTRIES = 50_000;
 const dir = `bench-${Date.now().toString(36)}`;
 
 const report = (name: string, value: number, unit: string) => console.log(`${MARK} BENCH ${name} ${value.toFixed(0)} ${unit}`);
@@ -146,6 +152,71 @@ if (process.env.SENSITIVITY_ITEST_BENCH === '1') {
         report('panel-first-rows-ms', first, 'ms');
         report('panel-complete-ms', complete, 'ms');
         panel.panel.dispose();
+      },
+      { timeoutMs: 600_000 },
+    );
+
+    test(
+      'audit view over a 50 000-entry log',
+      async () => {
+        // Real chained entries through the real writer, 500 per write, one day apart per write; five people, 1 000 files.
+        const path = auditPath(resolveHome());
+        const people = ['alice', 'bob', 'carol', 'dave', 'erin'].map((n) => ({ id: `${n}-key`, email: `${n}@example.com` }));
+        const actions = ['open', 'label.set', 'protect', 'grant', 'open.denied'] as const;
+        const start = Date.parse('2026-01-01T00:00:00Z');
+        for (let b = 0; b < AUDIT_ENTRIES / 500; b++) {
+          const events = Array.from({ length: 500 }, (_, k): AuditEvent => {
+            const i = b * 500 + k;
+            return {
+              action: actions[i % actions.length]!,
+              actor: people[i % people.length]!,
+              file: `src/module-${i % 1000}/file-${i % 997}.ts`,
+              to: 'general',
+              direction: 'new',
+            };
+          });
+          await appendAuditEvents(path, events, new Date(start + b * 86_400_000));
+        }
+        const text = await fs.readFile(path, 'utf8');
+        const lines = text.trimEnd().split('\n');
+        assert.ok(lines.length >= AUDIT_ENTRIES);
+        // The floors, in the same process: reading and parsing every line, and the core's chain check (the CLI's `audit --verify`).
+        let t0 = performance.now();
+        for (const l of (await fs.readFile(path, 'utf8')).trimEnd().split('\n')) JSON.parse(l);
+        report('audit-parse-floor-ms', performance.now() - t0, 'ms');
+        t0 = performance.now();
+        assert.ok((await verifyAuditLog(await fs.readFile(path, 'utf8'))).ok);
+        report('audit-core-verify-ms', performance.now() - t0, 'ms');
+
+        t0 = performance.now();
+        const view = (await vscode.commands.executeCommand<AuditViewHandle>('sensitivity.showAuditLog'))!;
+        const model = await view.model();
+        const ask = async (id: number, type: 'query' | 'verify', params: object) => {
+          const q0 = performance.now();
+          const r = await view.receive({ type, id, params });
+          assert.ok(r?.ok, `${type} answered`);
+          return { ms: performance.now() - q0, result: r.result };
+        };
+        const first = await ask(1, 'query', { filters: NO_FILTERS, page: 0 });
+        report('audit-open-first-page-ms', performance.now() - t0, 'ms');
+        assert.equal(model.total, lines.length);
+        const filtered: Record<string, number[]> = { person: [], action: [], file: [], dates: [], all: [], lastPage: [] };
+        let id = 2;
+        for (let run = 0; run < 5; run++) {
+          filtered.person!.push((await ask(id++, 'query', { filters: { ...NO_FILTERS, person: 'id:bob-key' }, page: 0 })).ms);
+          filtered.action!.push((await ask(id++, 'query', { filters: { ...NO_FILTERS, action: 'open.denied' }, page: 0 })).ms);
+          filtered.file!.push((await ask(id++, 'query', { filters: { ...NO_FILTERS, file: 'module-42/' }, page: 0 })).ms);
+          filtered.dates!.push((await ask(id++, 'query', { filters: { ...NO_FILTERS, from: '2026-02-01', to: '2026-02-28' }, page: 0 })).ms);
+          const all = { person: 'id:carol-key', action: 'protect', label: 'general', file: 'file-1', from: '2026-01-15', to: '2026-03-15' };
+          filtered.all!.push((await ask(id++, 'query', { filters: all, page: 0 })).ms);
+          filtered.lastPage!.push((await ask(id++, 'query', { filters: NO_FILTERS, page: 499 })).ms);
+        }
+        for (const [name, times] of Object.entries(filtered)) report(`audit-filter-${name}-median-ms`, median(times), 'ms');
+        const verified = await ask(id++, 'verify', {});
+        report('audit-verify-ms', verified.ms, 'ms');
+        assert.equal((verified.result as VerifyView).intact, true);
+        assert.equal((first.result as AuditPageView).rows.length, 100);
+        view.panel.dispose();
       },
       { timeoutMs: 600_000 },
     );

@@ -16,6 +16,7 @@ import type { AccessPanelHandle } from '../../src/extension/panel/index.js';
 import type { FileRow, ViewModel } from '../../src/shared/protocol.js';
 import { after, before, suite, test } from './harness.js';
 import { activateExtension, closeAllEditors, waitFor, withDialogs, workspaceRoot, writeFixture } from './helpers.js';
+import { api, useIdentity } from './sensitivity.js';
 
 const dir = `panel-${Date.now().toString(36)}`;
 const PLAN = `${dir}/plan.md.protected`;
@@ -305,6 +306,70 @@ suite('access panel', () => {
       // Deleting a folder reports the folder alone; its envelopes' rows must go too.
       await fs.rm(many, { recursive: true });
       await waitFor(() => !panel.model().files.some((f) => f.path.startsWith(`${dir}/many/`)), 'the copies to leave the model');
+    },
+    { timeoutMs: 60_000 },
+  );
+
+  test(
+    'an identity change while an older run is still reading: the rows end as the new identity reads them, whichever run ends last',
+    async () => {
+      // Alice (you) owns seen.md and lets Bob view it; Carol, who has no grant, is shown the owner alone.
+      const seen = await writeFixture(`${dir}/seen.md`, '# Seen\n');
+      const SEEN = `${dir}/seen.md.protected`;
+      await vscode.commands.executeCommand('sensitivity.protect', seen, {
+        label: 'confidential-specific-people',
+        grants: [{ who: bob.email, role: 'Viewer' }],
+      });
+      await rowWhen(SEEN, (r) => r.people.length === 2, 'seen.md.protected with two people');
+      const saved = join(process.env.SENSITIVITY_HOME!, `panel-${Date.now()}.jwe`);
+      await vscode.commands.executeCommand('sensitivity.exportIdentity', vscode.Uri.file(saved), { passphrase: 'panel test passphrase' });
+      // Every run asks content findings for each plain row it lists: holding that answer holds a run there.
+      let asked = 0;
+      let hold = false;
+      let entered!: () => void;
+      const holding = new Promise<void>((resolve) => (entered = resolve));
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const registration = (await api()).registerFindingsProvider(async (uri) => {
+        if (!uri.path.endsWith(`/${PLAIN}`)) return undefined;
+        asked++;
+        if (hold) {
+          entered();
+          await released;
+        }
+        return undefined;
+      });
+      try {
+        // A new provider re-reads the plain rows (a flush): let it finish before holding anything.
+        await waitFor(() => asked > 0, 'the panel to ask the new provider');
+        await panel.settled();
+        hold = true;
+        void panel.receive({ type: 'refresh', id: 40, params: {} });
+        await holding; // the older run has its folders, read as Alice, and waits on its plain rows
+        hold = false;
+        // Importing an identity reports it twice (the store, then SecretStorage): newer runs start as Carol.
+        await useIdentity(carol);
+        await waitFor(() => {
+          const m = panel.model();
+          return m.status === 'ready' && m.identity?.email === carol.email && rowOf(m, SEEN)?.people.length === 1;
+        }, 'a newer run to list seen.md.protected as Carol');
+        release();
+        const model = await panel.settled();
+        assert.equal(model.identity?.email, carol.email);
+        const row = rowOf(model, SEEN);
+        assert.deepEqual(
+          row?.people.map((p) => [p.email, p.you]),
+          [[me.email, false]],
+          'seen.md.protected still shows what the older run read as Alice',
+        );
+        assert.notEqual(row?.denied, null, 'Carol was not granted seen.md');
+        assert.equal(rowOf(model, SHARED)?.owner?.you, true);
+      } finally {
+        release();
+        registration.dispose();
+        await vscode.commands.executeCommand('sensitivity.importIdentity', vscode.Uri.file(saved), { passphrase: 'panel test passphrase', force: true });
+        await fs.rm(saved, { force: true });
+      }
     },
     { timeoutMs: 60_000 },
   );

@@ -89,10 +89,12 @@ suite('trust (issue 9)', () => {
     await closeAllEditors();
   });
 
-  test('a changed key for a pinned person: grant shows both fingerprints; declining writes nothing, accepting re-pins', async () => {
+  test('a changed key for a pinned person: Compare shows both fingerprints; declining writes nothing, Replace (confirmed) re-pins', async () => {
     const home = resolveHome();
     await protectedFile('pinned.md', { grants: [{ who: bob.email, role: 'Viewer' }] });
     assert.equal((await homePins(home).byEmail(bob.email))?.id, bob.id, 'the first grant pins Bob');
+    const pinnedSince = await homePins(home).pinnedSince?.(bob.id);
+    assert.ok(pinnedSince, 'the pin is dated');
     // Someone edits people.json: "Bob" is now Mallory's self-signed identity (anyone can sign a name and an email).
     const mallory = await createIdentity('Bob Trust', bob.email);
     await addToPeople(mallory);
@@ -101,20 +103,31 @@ suite('trust (issue 9)', () => {
     const grant = () =>
       vscode.commands.executeCommand<BatchResult>('sensitivity.grantAccess', workspaceUri(target), { grants: [{ who: bob.email, role: 'Viewer' }] });
 
-    const declined = await withDialogs({ modal: () => undefined }, grant);
+    // Compare, then close: nothing changes.
+    const declined = await withDialogs({ modal: (m) => (m.items.includes('Compare Fingerprints') ? 'Compare Fingerprints' : undefined) }, grant);
     assert.equal(declined.result.cancelled, true);
     assert.deepEqual(declined.result.done, []);
-    assert.equal(declined.modals.length, 1, 'one modal');
-    const modal = declined.modals[0]!;
-    assert.match(modal.message, new RegExp(`key of ${bob.email.replace(/\./g, '\\.')} is not the one you pinned`));
-    assert.ok(modal.detail.includes(fingerprint(bob.id)), 'the pinned fingerprint is shown');
-    assert.ok(modal.detail.includes(fingerprint(mallory.id)), 'the offered fingerprint is shown');
-    assert.deepEqual(modal.items, ['Accept New Key']);
+    assert.equal(declined.modals.length, 2, 'the question, then the fingerprints');
+    const [first, compare] = declined.modals;
+    assert.match(first!.message, new RegExp(`key offered for Bob Trust <${bob.email.replace(/\./g, '\\.')}> is not the one you pinned`));
+    assert.deepEqual(first!.items, ['Compare Fingerprints', 'Replace…']);
+    assert.ok(compare!.detail.includes(fingerprint(bob.id)), 'the pinned fingerprint is shown');
+    assert.ok(compare!.detail.includes(fingerprint(mallory.id)), 'the new fingerprint is shown');
+    assert.match(compare!.detail, /pinned on \d{1,2} \w+ \d{4}/, 'when it was pinned');
+    assert.match(compare!.detail, /people\.json/, 'where the new key came from');
+    assert.doesNotMatch(`${first!.message} ${compare!.detail}`, /E_[A-Z]|[A-Za-z0-9_-]{43}/, "people's words");
+    assert.deepEqual(compare!.items, ['Replace…']);
     assert.deepEqual(await readHome(pinsPath(home)), pinsBefore, 'pins.json unchanged');
     assert.deepEqual(await read(target), fileBefore, 'the file unchanged');
 
-    const accepted = await withDialogs({ modal: (m) => m.items[0] }, grant);
-    assert.equal(accepted.modals.length, 1);
+    // Replace… without the confirmation changes nothing either.
+    const unconfirmed = await withDialogs({ modal: (m) => (m.items.includes('Replace…') ? 'Replace…' : undefined) }, grant);
+    assert.equal(unconfirmed.result.cancelled, true);
+    assert.match(unconfirmed.modals[1]!.detail, /whoever holds it can open every file you share/, 'the confirmation names the risk');
+    assert.deepEqual(await readHome(pinsPath(home)), pinsBefore, 'pins.json unchanged');
+
+    const accepted = await withDialogs({ modal: (m) => (m.items.includes('Replace Key') ? 'Replace Key' : 'Replace…') }, grant);
+    assert.equal(accepted.modals.length, 2);
     assert.deepEqual(accepted.result.failed, []);
     assert.equal(accepted.result.done.length, 1);
     assert.equal((await homePins(home).byEmail(bob.email))?.id, mallory.id, 'pins.json now holds the accepted key');

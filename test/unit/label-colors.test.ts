@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import {
   BADGE_OPACITY,
+  BANNER_COLORS,
   composite,
   contrastRatio,
   cssColor,
@@ -90,6 +91,13 @@ test('the panel’s warning and error texts have contrast of at least 4.5:1 in e
   assert.deepEqual(belowAA(Object.values(TEXT_COLORS), 'panel'), []);
 });
 
+test('the editor banner’s text has contrast of at least 4.5:1 on its background in every theme kind (issue 22)', () => {
+  for (const kind of ['dark', 'light', 'highContrast', 'highContrastLight'] as const) {
+    const ratio = contrastRatio(rgb(BANNER_COLORS.foreground.defaults[kind]), rgb(BANNER_COLORS.background.defaults[kind]));
+    assert.ok(ratio >= 4.5, `${kind}: ${ratio.toFixed(2)}`);
+  }
+});
+
 test('the contrast computation is WCAG’s, with the opacity a color is drawn at', () => {
   assert.equal(contrastRatio(rgb('#000'), rgb('#fff')), 21);
   assert.ok(contrastRatio(rgb('#767676'), rgb('#ffffff')) >= 4.5);
@@ -106,7 +114,7 @@ test('package.json contributes exactly these colors, and the webview uses the sa
   const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { contributes: { colors: { id: string; defaults: Record<string, string> }[] } };
   assert.deepEqual(
     pkg.contributes.colors.map((c) => [c.id, c.defaults]),
-    [...Object.values(LABEL_COLORS), ...Object.values(TEXT_COLORS)].map((c) => [c.id, c.defaults]),
+    [...Object.values(LABEL_COLORS), ...Object.values(TEXT_COLORS), ...Object.values(BANNER_COLORS)].map((c) => [c.id, c.defaults]),
   );
   assert.equal(cssColor('charts.orange'), 'var(--vscode-sensitivity-labelOrange)');
   assert.equal(cssColor('terminal.ansiRed'), 'var(--vscode-terminal-ansiRed)');

@@ -47,6 +47,7 @@ describe('validateWebviewMessage', () => {
     accepts(request('cancelIndexing', {}));
     accepts(request('createIdentity', {}));
     accepts(request('importIdentity', {}));
+    accepts(request('showAuditLog', {}));
     accepts(request('openFile', { path: SHARED }));
     accepts(request('applyLabel', {}));
     accepts(request('applyLabel', { path: PLAIN }));
@@ -94,6 +95,7 @@ describe('validateWebviewMessage', () => {
     rejects(request('openFile', null), /params is not an object/);
     rejects(request('openFile', [OWNED]), /params is not an object/);
     rejects(request('refresh', { force: true }), /unexpected field/);
+    rejects(request('showAuditLog', { path: PLAIN }), /unexpected field/);
     rejects(request('revoke', { path: OWNED, personId: 42 }), /personId is not a string/);
     const v = rejects({ type: 'protect', id: 9, params: { path: PLAIN }, sneaky: 1 }, /unexpected field/);
     assert.deepEqual(!v.ok && v.request, { id: 9, type: 'protect' });
@@ -181,6 +183,7 @@ describe('validateWebviewMessage', () => {
       'acceptRestore',
       'createIdentity',
       'importIdentity',
+      'showAuditLog',
       'x',
     );
     const message = fc.record(

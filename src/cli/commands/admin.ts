@@ -3,12 +3,19 @@ import { promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
 import { SensitivityError } from '../../core/errors.js';
 import { acceptWorkspaceKeys, reviewWorkspaceKeys } from '../../core/app/index.js';
-import { flattenLabels, parsePolicy, requiresProtection, verifyAuditLog } from '../../core/index.js';
+import { flattenLabels, parsePolicy, renderMarkings, requiresProtection, showsBanner, verifyAuditLog, type PolicyLabel } from '../../core/index.js';
 import { auditPath } from '../../node/home.js';
 import { readTextIfExists } from '../../node/node-io.js';
 import { parsingFile } from '../../node/workspace.js';
 import { flagValue, hasFlag } from '../args.js';
 import { out, outJson, type Command } from './command.js';
+
+/** A label's content markings in a line: header "…", footer "…", a banner in the editor (or "none"). */
+function markingsLine(l: PolicyLabel): string {
+  const { header, footer } = renderMarkings(l);
+  const parts = [header && `header "${header}"`, footer && `footer "${footer}"`, showsBanner(l) && 'a banner in the editor'].filter(Boolean);
+  return parts.length > 0 ? parts.join(', ') : 'none';
+}
 
 export const adminCommands: Command[] = [
   {
@@ -60,6 +67,7 @@ export const adminCommands: Command[] = [
         // One out() per line: each line is made terminal-safe, which shows a newline inside a line as `\n`.
         out(`${indent}${l.name}${mark}  [${l.id}]${note}${requiresProtection(l) ? '  (protects: applying it encrypts the file)' : ''}`);
         if (l.description) out(`${indent}  ${l.description}`);
+        if (l.applicable && l.markings) out(`${indent}  Markings: ${markingsLine(l)}`);
       }
       if (policy.mandatory?.length) out(`Mandatory labels for: ${policy.mandatory.join(', ')}`);
       out(`Downgrades need a justification: ${policy.requireDowngradeJustification ? 'yes' : 'no'}`);

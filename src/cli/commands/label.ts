@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { ownerWords } from '../../core/display.js';
 import { isSensitivityError, SensitivityError } from '../../core/errors.js';
 import * as app from '../../core/app/index.js';
+import { MARKING_WORDS } from '../../shared/marking-words.js';
 import { flagValue, flagValues, hasFlag, needPositionals } from '../args.js';
 import { note, out, outJson, type Command } from './command.js';
 import { ACCEPT_NEW_KEY } from './id.js';
@@ -58,7 +59,10 @@ export const labelCommands: Command[] = [
     name: 'label set',
     usage: 'label set FILE... --label LABEL [--justification TEXT] [--protect [--grant EMAIL=ROLE]... [--keep] [--accept-new-key]]',
     summary: 'label files ("Confidential/All Employees", a label id or name); lowering a label needs a justification',
-    help: 'A label whose protection is required is applied by protecting the file (FILE.protected), as `protect --label` does: pass --protect.\n',
+    help:
+      'A label whose protection is required is applied by protecting the file (FILE.protected), as `protect --label` does: pass --protect.\n' +
+      "A label with content markings (the policy's `markings`) writes its header and footer into text files as comments in the file's\n" +
+      'language (inside the encrypted content of a protected file); another label replaces them, a label without removes them.\n',
     flags: { label: { value: true }, justification: { value: true }, protect: {}, grant: { value: true, repeat: true }, keep: {}, ...ACCEPT_NEW_KEY },
     async run(ctx, args) {
       const files = needPositionals(args, 1, 'FILE');
@@ -76,7 +80,8 @@ export const labelCommands: Command[] = [
             throw isSensitivityError(e, 'E_PROTECTION_REQUIRED') ? protectionRefused(e, f, query) : e;
           });
         const to = change.protectedAs ? `${change.to} (protected: ${s.workspace.absPath(change.protectedAs)})` : change.to;
-        out(`${f}: ${change.from ? `${change.from} → ` : ''}${to}${change.direction === 'downgrade' ? ' (downgrade, justified)' : ''}`);
+        const markings = change.markings ? ` (${MARKING_WORDS[change.markings]})` : '';
+        out(`${f}: ${change.from ? `${change.from} → ` : ''}${to}${change.direction === 'downgrade' ? ' (downgrade, justified)' : ''}${markings}`);
       }
     },
   },

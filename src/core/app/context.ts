@@ -81,8 +81,19 @@ export async function withHandle<T>(ctx: AppContext, path: string, f: (h: ReadHa
   }
 }
 
+/** All `size` bytes of `h` in memory; `shrank` is thrown when the file ends early (it changed while read). */
+export async function readWhole(h: RandomAccessSource, size: number, shrank: () => Error): Promise<Uint8Array> {
+  const bytes = new Uint8Array(size);
+  for (let at = 0; at < bytes.length;) {
+    const n = await h.read(bytes.subarray(at), at);
+    if (n === 0) throw shrank();
+    at += n;
+  }
+  return bytes;
+}
+
 /** `h` as a source that reports bytes read and stops with E_CANCELLED when `c.signal` aborts. */
-export function watched(h: ReadHandle, c: Cancellable, path: string): RandomAccessSource {
+export function watched(h: RandomAccessSource, c: Cancellable, path: string): RandomAccessSource {
   let read = 0;
   return observed(h, (n) => {
     checkCancelled(c, path);

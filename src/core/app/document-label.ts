@@ -8,7 +8,7 @@ import { documentKindOf, MAX_DOCUMENT_BYTES } from '../documents/formats.js';
 import { activeLabel, msipDate, type DocumentLabel } from '../documents/msip.js';
 import { SensitivityError } from '../errors.js';
 import { flattenLabels, type Policy, type PolicyLabel } from '../policy/index.js';
-import { withHandle } from './context.js';
+import { readWhole, withHandle } from './context.js';
 import { secureRandom } from '../ports.js';
 import type { AppContext, ReadHandle } from './ports.js';
 
@@ -44,13 +44,7 @@ export function labelGoesInside(policy: Policy, path: string, label: PolicyLabel
 /** All of a document's bytes through its handle (E_DOCUMENT_LIMIT past MAX_DOCUMENT_BYTES). */
 export async function readAll(h: ReadHandle): Promise<Uint8Array> {
   if (h.size > MAX_DOCUMENT_BYTES) throw new SensitivityError('E_DOCUMENT_LIMIT', `the document is larger than ${MAX_DOCUMENT_BYTES >> 20} MiB`);
-  const bytes = new Uint8Array(h.size);
-  for (let at = 0; at < bytes.length;) {
-    const n = await h.read(bytes.subarray(at), at);
-    if (n === 0) throw new SensitivityError('E_DOCUMENT_INVALID', 'the document shrank while it was read');
-    at += n;
-  }
-  return bytes;
+  return readWhole(h, h.size, () => new SensitivityError('E_DOCUMENT_INVALID', 'the document shrank while it was read'));
 }
 
 /** The label in force inside `bytes` (a document of `path`'s kind), mapped to the policy; undefined when none. */

@@ -57,6 +57,7 @@ export {
   type LabeledFile,
   type SetFileLabelOptions,
 } from './label.js';
+export { MARKING_SIZE_LIMIT, type MarkingOutcome } from './markings.js';
 export { isDocumentPath, labelInsideBytes, type LabelInside } from './document-label.js';
 export { list, type Listing, type UnreadableFile } from './list.js';
 export { addToPeople } from './people.js';
@@ -64,7 +65,7 @@ export { certifiedPerson, findGrantee, type CertifiedPerson } from './directory.
 export { merge, type MergeOutcome, type MergeRequest, type MergeSides, type TextMerge } from './merge.js';
 export { keepLabelAfterPaste, labelCopy, moveLabel, pasteOutcome, type PasteOutcome } from './follow.js';
 export { openVersion } from './open-version.js';
-export { checkPerson, trustPeople, type PersonCheck, type PinOptions } from './trust.js';
+export { checkPerson, replacePinnedKey, reviewKeyChange, trustPeople, type KeyChange, type KeySide, type PersonCheck, type PinOptions } from './trust.js';
 export {
   acceptedOrganisation,
   acceptedRecovery,

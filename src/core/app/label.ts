@@ -11,6 +11,7 @@ import { findLabel, requiresProtection, type Policy, type PolicyLabel } from '..
 import { actorOf, keyServiceOf, timeAndChance, envelopeLabelOf, requireIdentity } from './context.js';
 import { isDocumentPath, labelGoesInside, labelInside, writeLabelInside, type LabelInside } from './document-label.js';
 import { inspect, type ProtectedInfo } from './inspect.js';
+import { markPlainFile, markProtectedFile, type MarkingOutcome } from './markings.js';
 import type { AppContext } from './ports.js';
 import { protect, type ProtectRequest } from './protect.js';
 import { rewriteProtected } from './rewrite.js';
@@ -177,15 +178,20 @@ export interface SetFileLabelOptions {
   readonly copyOf?: string;
 }
 
-/** What applying a label did: the change, and for a label that protects, the protected file written. */
+/** What applying a label did: the change, for a label that protects the protected file written, and what became of the file's markings. */
 export interface LabelApplied extends LabelChange {
   readonly protectedAs?: string;
+  /** Absent when the label has no markings and the file had none. */
+  readonly markings?: MarkingOutcome;
 }
+
+const withMarkings = (markings: MarkingOutcome | undefined) => (markings ? { markings } : {});
 
 /**
  * Applies a label to a plain file (manifest, under its lock) or a protected one (re-signed envelope; needs
  * OWNER). A label whose protection is required is never recorded on a plain file: with `opts.protect` the
- * file is protected under it in the same step, else E_PROTECTION_REQUIRED and nothing changes.
+ * file is protected under it in the same step, else E_PROTECTION_REQUIRED and nothing changes. A text file then
+ * carries the label's markings, and only those (markings.ts): in its content, encrypted for a protected file.
  */
 export async function setFileLabel(ctx: AppContext, path: string, query: string, opts: SetFileLabelOptions = {}): Promise<LabelApplied> {
   const policy = await ctx.store.policy();
@@ -201,8 +207,8 @@ export async function setFileLabel(ctx: AppContext, path: string, query: string,
     const from = (await plainLabelOf(ctx, path, policy))?.label.id;
     // A document keeps the label inside too, so Office shows it once the file is unprotected.
     if (labelGoesInside(policy, path, label)) await writeLabelInside(ctx, policy, path, label, 'Privileged', async () => undefined);
-    const { output } = await protect(ctx, path, { ...opts.protect, label: label.id, ...justification });
-    return { ...(from ? { from } : {}), to: label.id, direction: directionOf(policy, from, label.id), protectedAs: output };
+    const { output, markings } = await protect(ctx, path, { ...opts.protect, label: label.id, ...justification });
+    return { ...(from ? { from } : {}), to: label.id, direction: directionOf(policy, from, label.id), protectedAs: output, ...withMarkings(markings) };
   }
   if (isProtectedPath(path)) {
     const info = await inspect(ctx, path);
@@ -220,7 +226,7 @@ export async function setFileLabel(ctx: AppContext, path: string, query: string,
       (old, sink, as) => rewrapEnvelope(old, sink, as, { label: envelopeLabelOf(label) }, { ...timeAndChance(ctx), ...keyServiceOf(ctx) }),
       () => ({ action: 'label.set', actor: actorOf(ctx), file: path, from, to: label.id, direction, ...justification }),
     );
-    return { from, to: label.id, direction };
+    return { from, to: label.id, direction, ...withMarkings(await markProtectedFile(ctx, path, label, info.size)) };
   }
   if (!(await ctx.files.exists(path))) throw new SensitivityError('E_NOT_FOUND', 'no such file; check the path', path);
   if (isDocumentPath(path) && (labelGoesInside(policy, path, label) || (await readableInside(ctx, policy, path)))) {
@@ -233,11 +239,12 @@ export async function setFileLabel(ctx: AppContext, path: string, query: string,
     await ctx.audit.append({ action: 'label.set', actor: actorOf(ctx), file: path, ...next.change, ...justification });
     return next.change.direction === 'same' ? undefined : next.manifest;
   });
-  return change!;
+  // A copy is byte for byte its source, markings included.
+  return opts.copyOf ? change! : { ...change!, ...withMarkings(await markPlainFile(ctx, path, label)) };
 }
 
-/** Removes a plain file's label (a downgrade to none: justification rules apply). */
-export async function removeFileLabel(ctx: AppContext, path: string, opts: { justification?: string } = {}): Promise<void> {
+/** Removes a plain file's label (a downgrade to none: justification rules apply), and its markings with it. */
+export async function removeFileLabel(ctx: AppContext, path: string, opts: { justification?: string } = {}): Promise<{ markings?: MarkingOutcome }> {
   if (isProtectedPath(path)) {
     throw new SensitivityError('E_USAGE', 'a protected file always carries a label; unprotect it first or change its label', path);
   }
@@ -253,11 +260,12 @@ export async function removeFileLabel(ctx: AppContext, path: string, opts: { jus
     await writeLabelInside(ctx, policy, path, null, 'Privileged', () =>
       ctx.audit.append({ action: 'label.remove', actor: actorOf(ctx), file: path, from: current.label.id, direction: 'downgrade', ...justification }),
     );
-    return;
+    return {};
   }
   await ctx.store.updateManifest(async (m) => {
     const { manifest, change } = removeManifestLabel(m, path, { policy, ...justification });
     await ctx.audit.append({ action: 'label.remove', actor: actorOf(ctx), file: path, ...change, ...justification });
     return manifest;
   });
+  return withMarkings(await markPlainFile(ctx, path, undefined));
 }

@@ -81,6 +81,8 @@ export interface PinStore {
    * id is pinned to other keys, E_KEY_CHANGED (details: both fingerprints) unless `confirmChange`, then 'changed'.
    */
   pin(identity: PublicIdentity, options?: { readonly confirmChange?: boolean }): Promise<'new' | 'same' | 'changed'>;
+  /** When the identity with this id was pinned (ISO 8601), where the store records it. */
+  pinnedSince?(id: string): Promise<string | undefined>;
 }
 
 /**

@@ -1,6 +1,6 @@
 /** `protect`: a plain file becomes `FILE.protected`, sealed for its owner, the label's default grantees and the people named. */
 import type { GrantRequest } from '../envelope/index.js';
-import { noDoubleKeyAccess, protect as sealEnvelope, type DoubleKeyWrap, type EnvelopeInfo } from '../envelope/index.js';
+import { noDoubleKeyAccess, protect as sealEnvelope, randomAccessOf, type DoubleKeyWrap, type EnvelopeInfo } from '../envelope/index.js';
 import { SensitivityError } from '../errors.js';
 import { getLabel, removePath } from '../labels/index.js';
 import { baseName, isProtectedPath, protectedPathOf } from '../paths.js';
@@ -10,6 +10,7 @@ import { rightsOfRole, roleOfRights } from '../rights.js';
 import { actorOf, timeAndChance, envelopeLabelOf, keyServiceOf, mediaTypeOf, requireIdentity, watched, withHandle } from './context.js';
 import { findGrantee } from './directory.js';
 import { plainLabelOf } from './label.js';
+import { markedContent, type MarkingOutcome } from './markings.js';
 import type { AppContext, Cancellable } from './ports.js';
 import { trustPeople, type PinOptions } from './trust.js';
 import { acceptedKeyService, acceptedRecovery } from './workspace-keys.js';
@@ -63,7 +64,11 @@ async function doubleKeyWrapOf(ctx: AppContext, policy: Policy, url: string | un
  * (a changed key is refused unless `acceptNewKey`); the policy's recovery recipients only once accepted. The event is recorded before the envelope is
  * put in place, so an unrecordable protect leaves nothing behind.
  */
-export async function protect(ctx: AppContext, path: string, req: ProtectRequest = {}): Promise<{ output: string; info: EnvelopeInfo }> {
+export async function protect(
+  ctx: AppContext,
+  path: string,
+  req: ProtectRequest = {},
+): Promise<{ output: string; info: EnvelopeInfo; markings?: MarkingOutcome }> {
   const owner = requireIdentity(ctx);
   if (isProtectedPath(path)) throw new SensitivityError('E_USAGE', 'is already protected', path);
   const output = protectedPathOf(path);
@@ -100,12 +105,17 @@ export async function protect(ctx: AppContext, path: string, req: ProtectRequest
   );
   const expires = req.expires ?? defaultExpiry(label, ctx.clock.now());
   const doubleKey = await doubleKeyWrapOf(ctx, policy, label.protection?.doubleKey?.url);
-  const info = await withHandle(ctx, path, (h) =>
-    ctx.files.create(
+  let markings: MarkingOutcome | undefined;
+  const info = await withHandle(ctx, path, async (h) => {
+    // The label's markings go into the sealed content; the plain file is not rewritten for them.
+    const marked = await markedContent(h, path, label);
+    markings = marked.outcome;
+    const content = marked.bytes ? { source: randomAccessOf(marked.bytes), size: marked.bytes.length } : { source: h, size: h.size };
+    return ctx.files.create(
       output,
       0o600,
       async (sink) => {
-        const sealed = await sealEnvelope(watched(h, req, path), sink, {
+        const sealed = await sealEnvelope(watched(content.source, req, path), sink, {
           owner,
           label: envelopeLabelOf(label),
           grants,
@@ -115,7 +125,7 @@ export async function protect(ctx: AppContext, path: string, req: ProtectRequest
           renewable: label.protection?.expiry?.ownerCanRenew === true,
           innerName: baseName(path),
           contentType: mediaTypeOf(path),
-          size: h.size,
+          size: content.size,
           ...timeAndChance(ctx),
         });
         await ctx.audit.append({
@@ -129,13 +139,13 @@ export async function protect(ctx: AppContext, path: string, req: ProtectRequest
         return sealed;
       },
       { durable: !req.keep },
-    ),
-  ).catch((e: unknown) => {
+    );
+  }).catch((e: unknown) => {
     throw e instanceof SensitivityError ? e.withFile(path) : e;
   });
   if (!req.keep) {
     await ctx.files.remove(path);
     if (inManifest) await ctx.store.updateManifest((m) => (getLabel(m, path) ? removePath(m, path) : undefined));
   }
-  return { output, info };
+  return { output, info, ...(markings ? { markings } : {}) };
 }

@@ -63,3 +63,47 @@ export async function checkPerson(ctx: AppContext, who: string): Promise<PersonC
   pinIn({ version: 1, pins: pinned }, person);
   return { person, fingerprint: fingerprint(person.id), pinned: pinned.length > 0 };
 }
+
+/** One side of a key change: the identity (when known here), its fingerprint, and where it came from. */
+export interface KeySide {
+  readonly identity?: PublicIdentity;
+  readonly fingerprint: string;
+  /** 'pins': your home folder's pins; 'workspace': the workspace's people.json; 'offered': neither (a directory, a file being added). */
+  readonly source: 'pins' | 'workspace' | 'offered';
+  /** When it was pinned (ISO 8601), where the pin store records it. */
+  readonly since?: string;
+}
+
+/** A changed key, side by side (issue 22): the key you pinned and the one offered now, as E_KEY_CHANGED names them. */
+export interface KeyChange {
+  readonly email: string;
+  readonly pinned: KeySide;
+  readonly offered: KeySide;
+}
+
+/** The key change that an E_KEY_CHANGED error describes (`details.pinnedId`, `details.newId`), looked up in the pins and the workspace. */
+export async function reviewKeyChange(
+  ctx: AppContext,
+  change: { readonly email: string; readonly pinnedId: string; readonly newId: string },
+): Promise<KeyChange> {
+  const pinned = await ctx.pins?.byId(change.pinnedId);
+  const since = await ctx.pins?.pinnedSince?.(change.pinnedId);
+  const listed = (await ctx.store.people()).people.find((p) => p.id === change.newId);
+  return {
+    email: change.email,
+    pinned: { ...(pinned ? { identity: pinned } : {}), fingerprint: fingerprint(change.pinnedId), source: 'pins', ...(since ? { since } : {}) },
+    offered: { ...(listed ? { identity: listed } : {}), fingerprint: fingerprint(change.newId), source: listed ? 'workspace' : 'offered' },
+  };
+}
+
+/**
+ * Replaces the pins of a person by the key the workspace lists under `newId` (never automatic: the caller asked the
+ * user, naming the risk); recorded as `pin.change`. Returns the identities it unpinned, for Undo (`trustPeople` with
+ * `acceptNewKey` pins them back). E_PERSON_UNKNOWN when the workspace does not list that key.
+ */
+export async function replacePinnedKey(ctx: AppContext, newId: string): Promise<PublicIdentity[]> {
+  const person = await verifyIdentity(findPerson(await ctx.store.people(), newId));
+  const before = ctx.pins ? await pinsOf(ctx.pins, person) : [];
+  await trustPeople(ctx, [person], { acceptNewKey: true });
+  return before.filter((p) => p.id !== person.id || p.email !== person.email);
+}

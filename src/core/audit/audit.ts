@@ -94,7 +94,7 @@ function checkValue(v: unknown, at: string): void {
   }
   if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
     for (const [k, x] of Object.entries(v)) {
-      if (FORBIDDEN.has(k.toLowerCase())) throw new TypeError(`audit detail ${at}.${k}: audit entries never carry keys or content`);
+      if (isSecretDetailName(k)) throw new TypeError(`audit detail ${at}.${k}: audit entries never carry keys or content`);
       if (x !== undefined) checkValue(x, `${at}.${k}`);
     }
     return;
@@ -227,12 +227,31 @@ export async function verifyAuditLog(text: string, options: { anchor?: string } 
   return head === undefined ? { ok: true, entries } : { ok: true, entries, head };
 }
 
+/**
+ * The entries for display, unverified, and the lines that are not entries (`damaged`: 1-based line and
+ * why), so a damaged log can still be read as evidence. Blank lines are skipped.
+ */
+export function readAuditLines(text: string): { entries: AuditEntry[]; damaged: { line: number; reason: string }[] } {
+  const entries: AuditEntry[] = [];
+  const damaged: { line: number; reason: string }[] = [];
+  linesOf(text).forEach((line, i) => {
+    if (line.trim() === '') return;
+    const e = entryOf(line);
+    if (typeof e === 'string') damaged.push({ line: i + 1, reason: e });
+    else entries.push(e);
+  });
+  return { entries, damaged };
+}
+
 /** The entries for display, unverified (use `verifyAuditLog` to trust them). E_AUDIT_BROKEN naming a line that is not an entry. */
 export function parseAuditLog(text: string): AuditEntry[] {
-  return linesOf(text).flatMap((line, i) => {
-    if (line.trim() === '') return [];
-    const e = entryOf(line);
-    if (typeof e === 'string') throw new SensitivityError('E_AUDIT_BROKEN', `line ${i + 1} of the audit log ${e}`);
-    return [e];
-  });
+  const { entries, damaged } = readAuditLines(text);
+  const first = damaged[0];
+  if (first) throw new SensitivityError('E_AUDIT_BROKEN', `line ${first.line} of the audit log ${first.reason}`);
+  return entries;
+}
+
+/** Whether a detail of this name could only hold a secret (what `createAuditEntry` refuses): a reader hides such a value. */
+export function isSecretDetailName(name: string): boolean {
+  return FORBIDDEN.has(name.toLowerCase());
 }

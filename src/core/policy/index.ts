@@ -14,5 +14,6 @@ export {
   recommendedLabel,
   requiresProtection,
 } from './labels.js';
+export { MARKING_MAX_LENGTH, MARKING_PLACEHOLDERS, renderMarkings, showsBanner, type MarkingProblem } from './markings.js';
 export { customRoles, defaultExpiry, isMandatory, parsePolicy, resolveProtectionGrants } from './policy.js';
-export type { LabelDefinition, LabelProtection, Organisation, PastePolicy, Policy, PolicyLabel, ProtectionGrant } from './types.js';
+export type { LabelDefinition, LabelMarkings, LabelProtection, Organisation, PastePolicy, Policy, PolicyLabel, ProtectionGrant } from './types.js';

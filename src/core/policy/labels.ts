@@ -14,6 +14,7 @@ export function flattenLabels(policy: Policy): readonly PolicyLabel[] {
   const out: PolicyLabel[] = [];
   const push = (l: LabelDefinition, parent?: LabelDefinition) => {
     const color = l.color ?? parent?.color;
+    const markings = l.markings ?? parent?.markings;
     out.push({
       id: l.id,
       name: l.name,
@@ -27,6 +28,7 @@ export function flattenLabels(policy: Policy): readonly PolicyLabel[] {
       rank: out.length,
       ...(l.protection ? { protection: l.protection } : {}),
       ...(l.purviewId ? { purviewId: l.purviewId.toLowerCase() } : {}),
+      ...(markings ? { markings } : {}),
     });
   };
   for (const l of policy.labels) {

@@ -10,6 +10,7 @@ import type { PublicIdentity } from '../identity.js';
 import { parsePublicIdentity, type PeopleDirectory } from '../people.js';
 import { BUILTIN_ROLES, normalizeRights, rightsOfRole, type Right } from '../rights.js';
 import { findLabel, flattenLabels } from './labels.js';
+import { checkMarkings } from './markings.js';
 import { checkVersion, parseJsonText, validateSchema } from './schema.js';
 import type { LabelDefinition, Policy, PolicyLabel } from './types.js';
 
@@ -109,12 +110,13 @@ function checkSemantics(policy: Policy, fail: (at: string, why: string) => never
 /**
  * Parses and validates a policy (policy.json text): JSON Schema, then unique ids and names, a default label
  * that exists and can be applied, rule labels that exist, known roles, compiling globs and regexes, and
- * well-formed recovery identities. E_POLICY_INVALID names the bad field by JSON pointer; a newer version is
+ * well-formed recovery identities. Labels' markings are checked first, in words (`checkMarkings`). E_POLICY_INVALID names the bad field by JSON pointer; a newer version is
  * E_UNSUPPORTED_VERSION. `source` (a path) is named in errors.
  */
 export function parsePolicy(text: string, source?: string): Policy {
   const json = parseJsonText(text, 'E_POLICY_INVALID', WHAT, source);
   checkVersion(json, 1, WHAT, source);
+  checkMarkings(json, WHAT, source);
   const raw = validateSchema<Policy & { $schema?: string }>('policy', json, 'E_POLICY_INVALID', WHAT, source);
   const recovery = raw.recovery?.map((r, i): PublicIdentity => {
     try {

@@ -23,6 +23,18 @@ export interface LabelProtection {
   readonly doubleKey?: { readonly url: string };
 }
 
+/**
+ * What a label writes on content and shows in the editor (Purview's content markings): a header and a footer line,
+ * written as comments in text files when the label is applied and removed when it changes, and an editor banner.
+ * `{label}` in a text stands for the label's name. docs/MARKINGS.md.
+ */
+export interface LabelMarkings {
+  readonly header?: string;
+  readonly footer?: string;
+  /** Show a banner naming the label above the first line of the file's editors. */
+  readonly banner?: boolean;
+}
+
 /** The organisation whose directory certifies people (`GET <url>/directory/<email>`). */
 export interface Organisation {
   readonly url: string;
@@ -42,6 +54,8 @@ export interface LabelDefinition {
   readonly protection?: LabelProtection;
   /** The matching Microsoft Purview label's GUID: documents carry this label inside as MSIP metadata. */
   readonly purviewId?: string;
+  /** Content markings; a sublabel without its own takes its parent's. */
+  readonly markings?: LabelMarkings;
   /** When present the label is a group: only its sublabels can be applied. One level only. */
   readonly sublabels?: readonly LabelDefinition[];
 }
@@ -101,4 +115,6 @@ export interface PolicyLabel {
   readonly rank: number;
   readonly protection?: LabelProtection;
   readonly purviewId?: string;
+  /** Own markings, else the parent's. */
+  readonly markings?: LabelMarkings;
 }

@@ -4,15 +4,16 @@
 // Regenerate: UPDATE_GENERATED=1 node scripts/run-unit-tests.mjs policy-schema
 "use strict";
 export const policy = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://sensitivity-labels.dev/schemas/policy.schema.json","title":"Sensitivity label policy","description":"The label policy of a workspace (.sensitivity/policy.json): which sensitivity labels exist, from least to most sensitive, how files carrying them are protected, and the rules around them. Without this file the embedded default policy applies (see `sensitivity policy show --json`).","type":"object","required":["version","labels"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"The JSON Schema this file follows (for editors; ignored by sensitivity)."},"version":{"const":1,"description":"Format version of this policy file. Must be 1."},"labels":{"type":"array","minItems":1,"description":"The labels, ordered from least to most sensitive: a label later in the list has a higher priority, so moving a file to an earlier label is a downgrade. Sublabels are ordered within their parent.","items":{"$ref":"#/definitions/label"}},"defaultLabel":{"$ref":"#/definitions/labelId","description":"Id of the label given to new files and to files protected without --label. Must be an applicable label (not a parent with sublabels)."},"mandatory":{"type":"array","description":"gitignore-style globs of workspace-relative paths that must carry a label, e.g. \"docs/**\" or \"*.{csv,xlsx}\". A pattern without a slash matches at any depth; \"!pattern\" exempts paths; the last matching pattern wins.","items":{"type":"string","minLength":1},"examples":[["**/*.csv","contracts/","!contracts/templates/"]]},"requireDowngradeJustification":{"type":"boolean","description":"When true, lowering a file's label (or removing it) is refused unless a justification is given; the justification is recorded in labels.json and in the audit log.","default":false},"paste":{"type":"string","enum":["recommend","apply","block"],"description":"Text copied from a labeled or protected file and pasted into a file with a lower label (or none): recommend offers, at the paste, to raise the target's label to the source's; apply raises it; block refuses the paste until the target carries the source's label. Copy from a protected file without EXTRACT is refused whatever this says.","default":"recommend"},"roles":{"type":"object","description":"Custom roles: a role name mapped to the usage rights it grants. Built-in roles (Viewer, Reviewer, Co-Author, Co-Owner) cannot be redefined. Usable in protection grants and with `--grant EMAIL=ROLE`.","propertyNames":{"pattern":"^[A-Za-z][A-Za-z0-9 _-]{0,39}$","patternErrorMessage":"A role name starts with a letter and has at most 40 letters, digits, spaces, '_' or '-'."},"additionalProperties":{"type":"array","minItems":1,"uniqueItems":true,"description":"Usage rights of this role. VIEW is enforced by encryption; the others are enforced by sensitivity's clients. OWNER implies every right.","items":{"type":"string","$ref":"#/definitions/right"}},"examples":[{"Printer":["VIEW","VIEWRIGHTSDATA","PRINT"]}]},"organisation":{"type":"object","required":["url"],"additionalProperties":false,"description":"The organisation whose directory certifies people: `--grant EMAIL=ROLE` then finds the person through `GET <url>/directory/<email>` and accepts them only with a certificate that verifies against the organisation's certification key (pinned per user on first use). Access to Double Key files also depends on the organisation's key service.","properties":{"url":{"type":"string","pattern":"^(https://[a-z0-9.-]+(:[0-9]{1,5})?|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?)(/[A-Za-z0-9._~-]+)*$","patternErrorMessage":"Use the organisation's service URL, e.g. \"https://keys.example.com\" (https, or http on the loopback address for tests).","description":"The organisation's key service, which also serves its certified directory.","examples":["https://keys.example.com"]},"certificationKey":{"type":"string","pattern":"^[0-9]{5}( [0-9]{5}){5}$","patternErrorMessage":"Use the fingerprint as the organisation publishes it: six groups of five digits.","description":"Fingerprint of the organisation's certification key (six groups of five digits). When given, the key the directory offers must have it; otherwise each user pins the key on first use, its fingerprint shown."}}},"recovery":{"type":"array","description":"Recovery recipients (the Rights Management super user): public identities of organisation keys added to every protected file with Co-Owner rights, so that a lost personal key loses no data. Paste the output of `sensitivity id show --json` of each recovery identity.","items":{"$ref":"#/definitions/publicIdentity"}},"detection":{"$ref":"#/definitions/detection"},"purview":{"type":"object","required":["tenantId"],"additionalProperties":false,"description":"Your Microsoft Purview organisation: with it, labels that name their Purview label (`purviewId`) are written inside Office documents (.docx, .xlsx, .pptx and their macro and template variants) and PDFs as Microsoft Information Protection label metadata, which Word, Excel, PowerPoint, Purview and DLP tools read; their labels.json entries are not used for those files. See docs/DOCUMENTS.md.","properties":{"tenantId":{"$ref":"#/definitions/guid","description":"The Microsoft Entra tenant id of your organisation (written as each label's SiteId)."},"labelInfo":{"type":"boolean","default":false,"description":"True when your organisation turned on co-authoring for files with sensitivity labels: labels are then written to the docMetadata/LabelInfo.xml part ([MS-OFFCRYPTO] 2.6) instead of custom document properties, and read from it first."}}}},"definitions":{"guid":{"type":"string","pattern":"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$","patternErrorMessage":"A GUID such as 2096f6a2-d2f7-48be-b329-b73aaa526e5d (no braces)."},"labelId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","patternErrorMessage":"A label id has 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit (no spaces or slashes).","description":"Stable id of a label: stored in labels.json and inside protected files, so it must never change once used. Rename a label through its name instead."},"color":{"type":"string","pattern":"^(#[0-9A-Fa-f]{6}|[A-Za-z][A-Za-z0-9-]*(\\.[A-Za-z0-9-]+)+)$","patternErrorMessage":"Use \"#rrggbb\" or a theme color id such as \"charts.red\".","description":"Color of the label in the status bar and the Explorer: \"#rrggbb\", or a theme color id such as \"charts.red\", \"charts.orange\", \"charts.yellow\", \"charts.green\", \"charts.blue\" or \"charts.purple\" (theme colors follow the user's theme). Sublabels without a color take their parent's.","examples":["charts.red","#d13438"]},"right":{"type":"string","enum":["VIEW","EDIT","EXTRACT","PRINT","EXPORT","VIEWRIGHTSDATA","EDITRIGHTSDATA","OWNER"],"description":"A usage right: VIEW (open and read), EDIT (change and save), EXTRACT (copy content out), PRINT, EXPORT (unprotect or save as plain), VIEWRIGHTSDATA (see who has access), EDITRIGHTSDATA (change access), OWNER (every right)."},"protection":{"type":"object","additionalProperties":false,"description":"How files with this label are protected (encrypted into FILE.protected) by default.","properties":{"required":{"type":"boolean","description":"When true, files with this label should be protected, not merely labeled: editors warn about a plain file carrying it.","default":false},"grants":{"type":"array","description":"Who is granted access when a file is protected with this label, besides its owner (always Co-Owner) and the recovery recipients. Explicit --grant options win over these for the same person.","items":{"type":"object","required":["to","role"],"additionalProperties":false,"properties":{"to":{"type":"string","pattern":"^(\\*|@[^\\s@<>]+\\.[^\\s@<>]+|[^\\s@<>]+@[^\\s@<>]+\\.[^\\s@<>]+)$","patternErrorMessage":"Use an email address, \"@domain\" (everyone in the people directory at that domain) or \"*\" (everyone in the people directory).","description":"An email address (that person must be in .sensitivity/people.json), \"@example.com\" (everyone in the people directory with an address at that domain) or \"*\" (everyone in the people directory).","examples":["*","@example.com","security@example.com"]},"role":{"type":"string","minLength":1,"description":"A built-in role (Viewer, Reviewer, Co-Author, Co-Owner) or a custom role from \"roles\".","examples":["Viewer","Reviewer","Co-Author","Co-Owner"]}}}},"expiresDays":{"type":"integer","minimum":1,"maximum":36500,"description":"Content expires this many days after it is protected. Overridden by `protect --expires`. Its owners can change the expiry before it passes (`sensitivity expiry`); after it, the content opens for nobody unless expiry.ownerCanRenew."},"expiry":{"type":"object","additionalProperties":false,"description":"What may happen to the expiry of content protected with this label.","properties":{"ownerCanRenew":{"type":"boolean","default":false,"description":"When true, the owners and recovery recipients of an expired file can still extend its expiry (`sensitivity expiry FILE DATE`), so expired content is not lost. Recorded, signed, in each file protected with this label."}}},"doubleKey":{"type":"object","required":["url"],"additionalProperties":false,"description":"Double Key Encryption: files with this label also need the organisation's key service to open. The file key is derived from a personal secret (wrapped to each grantee) and an organisation secret (encrypted to the key service's RSA key), so neither the service alone nor a person alone can open the file, and revoking someone at the service locks every copy at once. See docs/FORMAT.md, Double Key.","properties":{"url":{"type":"string","pattern":"^(https://[a-z0-9.-]+(:[0-9]{1,5})?|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?)(/[A-Za-z0-9._~-]+)+$","patternErrorMessage":"Use the key service's URL followed by the key name, e.g. \"https://keys.example.com/finance\" (https, or http on the loopback address for tests).","description":"The key service's URL and the key name: `<service>/<keyName>`, as in Microsoft's Double Key Encryption (`GET <service>/<keyName>` gives the public key).","examples":["https://keys.example.com/finance"]}}}}},"labelBase":{"type":"object","required":["id","name"],"properties":{"id":{"$ref":"#/definitions/labelId"},"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\\\]*[^/\\\\\\s][^/\\\\]*$","patternErrorMessage":"A label name cannot be blank or contain '/' or '\\' (they separate a parent from its sublabel).","description":"Name shown to people, e.g. \"Confidential\". A sublabel is shown as \"Parent / Name\" and chosen as \"Parent/Name\"."},"description":{"type":"string","maxLength":1024,"description":"Tooltip: when to use this label. Shown in the status bar, the label picker and `sensitivity policy show`."},"color":{"$ref":"#/definitions/color"},"protection":{"$ref":"#/definitions/protection"},"purviewId":{"$ref":"#/definitions/guid","description":"The GUID of the matching Microsoft Purview sensitivity label (Purview portal, or `Get-Label | Format-Table Name, Guid` in Security & Compliance PowerShell). With the policy's `purview.tenantId`, Office documents and PDFs given this label carry it inside, where Office and Purview read it; a document labeled with this GUID by Word or Purview shows as this label."}}},"label":{"description":"A sensitivity label. A label with sublabels is a group: only its sublabels can be applied.","type":"object","allOf":[{"$ref":"#/definitions/labelBase"}],"properties":{"id":true,"name":true,"description":true,"color":true,"protection":true,"purviewId":true,"sublabels":{"type":"array","minItems":1,"description":"Sublabels, from least to most sensitive. When present, the label itself cannot be applied: people choose one of these. One level only.","items":{"$ref":"#/definitions/sublabel"}}},"additionalProperties":false},"sublabel":{"description":"A sublabel: applied as \"Parent/Name\".","type":"object","allOf":[{"$ref":"#/definitions/labelBase"}],"properties":{"id":true,"name":true,"description":true,"color":true,"protection":true,"purviewId":true},"additionalProperties":false},"okpPublicKey":{"type":"object","required":["kty","crv","x","kid"],"additionalProperties":false,"properties":{"kty":{"const":"OKP"},"crv":{"type":"string"},"x":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"A 32-byte key in base64url (43 characters).","description":"The public key: 32 bytes in base64url."},"kid":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"The RFC 7638 SHA-256 thumbprint of the key, in base64url (43 characters).","description":"The RFC 7638 SHA-256 thumbprint of this key."}}},"publicIdentity":{"type":"object","description":"A public identity, exactly as `sensitivity id show --json` prints it.","required":["v","id","name","email","sig","enc","created"],"additionalProperties":false,"properties":{"v":{"const":1},"id":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"The identity id: the RFC 7638 thumbprint of its signing key (43 base64url characters).","description":"The identity's id: the RFC 7638 thumbprint of its signing key."},"name":{"type":"string","minLength":1,"maxLength":256},"email":{"type":"string","minLength":3,"maxLength":320},"sig":{"description":"Ed25519 public key that signs protected files' policies.","type":"object","allOf":[{"$ref":"#/definitions/okpPublicKey"}],"properties":{"crv":{"const":"Ed25519"}}},"enc":{"description":"X25519 public key that file keys are wrapped to.","type":"object","allOf":[{"$ref":"#/definitions/okpPublicKey"}],"properties":{"crv":{"const":"X25519"}}},"created":{"$ref":"#/definitions/dateTime","description":"When the identity was created."},"proof":{"type":"string","pattern":"^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$","patternErrorMessage":"The identity's self-signature: a compact JWS with detached payload (header..signature), as `sensitivity id show --json` prints it.","description":"The identity's self-signature: a JWS (EdDSA, detached payload, RFC 7515 Appendix F) by its own Ed25519 key over its name, email and both keys. Identities without one are refused."}}},"dateTime":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$","patternErrorMessage":"An RFC 3339 date-time such as 2025-01-31T12:00:00.000Z.","description":"An RFC 3339 date-time."},"confidence":{"type":"string","enum":["low","medium","high"]},"detection":{"type":"object","additionalProperties":false,"description":"Sensitive information detection: which content types suggest (or apply) which label.","properties":{"exclude":{"type":"array","description":"gitignore-style globs of workspace-relative paths never scanned (in addition to .gitignore).","items":{"type":"string","minLength":1},"examples":[["**/*.min.js","test/fixtures/"]]},"customTypes":{"type":"array","description":"Sensitive information types of your own, found by a regular expression.","items":{"type":"object","required":["id","name","pattern"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,63}$","patternErrorMessage":"A type id has lower-case letters, digits, '.', '_' or '-'.","description":"Id of this type, named in rules' \"types\"."},"name":{"type":"string","minLength":1,"description":"Name shown in diagnostics."},"pattern":{"type":"string","minLength":1,"description":"A JavaScript regular expression (source, no /delimiters/; escape backslashes for JSON: \"\\\\d{6}\")."},"flags":{"type":"string","pattern":"^[imsu]*$","patternErrorMessage":"Only the flags i, m, s and u are allowed (matching is always global).","description":"Regular expression flags besides the global flag, e.g. \"i\"."},"keywords":{"type":"array","items":{"type":"string","minLength":1},"description":"When given, a match only counts with one of these words nearby (corroborative evidence)."},"keywordDistance":{"type":"integer","minimum":1,"maximum":10000,"description":"How many characters around a match are searched for a keyword."},"validator":{"type":"string","enum":["none","luhn","mod97","ssn","entropy"],"description":"A check that cuts false positives: luhn (card numbers), mod97 (IBAN), ssn (US social security numbers), entropy (random-looking secrets)."},"dateTime":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$","patternErrorMessage":"An RFC 3339 date-time such as 2025-01-31T12:00:00.000Z.","description":"An RFC 3339 date-time."},"confidence":{"$ref":"#/definitions/confidence","description":"Confidence of a match of this type."}}}},"rules":{"type":"array","description":"Auto-labeling rules: content holding these types should carry at least this label.","items":{"type":"object","required":["types","minLabel","action"],"additionalProperties":false,"properties":{"types":{"type":"array","minItems":1,"items":{"type":"string","minLength":1},"description":"Sensitive information type ids, built-in (e.g. \"private-key\", \"credit-card\") or from customTypes."},"minLabel":{"$ref":"#/definitions/labelId","description":"Id of the least label such content should carry. A parent label means any of its sublabels."},"action":{"type":"string","enum":["recommend","apply"],"description":"recommend: show a diagnostic with a fix; apply: label automatically (never over a person's choice, never downwards)."},"minConfidence":{"$ref":"#/definitions/confidence","description":"Ignore matches below this confidence."},"minCount":{"type":"integer","minimum":1,"description":"How many matches it takes (default 1)."}}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://sensitivity-labels.dev/schemas/policy.schema.json","title":"Sensitivity label policy","description":"The label policy of a workspace (.sensitivity/policy.json): which sensitivity labels exist, from least to most sensitive, how files carrying them are protected, and the rules around them. Without this file the embedded default policy applies (see `sensitivity policy show --json`).","type":"object","required":["version","labels"],"additionalProperties":false,"properties":{"$schema":{"type":"string","description":"The JSON Schema this file follows (for editors; ignored by sensitivity)."},"version":{"const":1,"description":"Format version of this policy file. Must be 1."},"labels":{"type":"array","minItems":1,"description":"The labels, ordered from least to most sensitive: a label later in the list has a higher priority, so moving a file to an earlier label is a downgrade. Sublabels are ordered within their parent.","items":{"$ref":"#/definitions/label"}},"defaultLabel":{"$ref":"#/definitions/labelId","description":"Id of the label given to new files and to files protected without --label. Must be an applicable label (not a parent with sublabels)."},"mandatory":{"type":"array","description":"gitignore-style globs of workspace-relative paths that must carry a label, e.g. \"docs/**\" or \"*.{csv,xlsx}\". A pattern without a slash matches at any depth; \"!pattern\" exempts paths; the last matching pattern wins.","items":{"type":"string","minLength":1},"examples":[["**/*.csv","contracts/","!contracts/templates/"]]},"requireDowngradeJustification":{"type":"boolean","description":"When true, lowering a file's label (or removing it) is refused unless a justification is given; the justification is recorded in labels.json and in the audit log.","default":false},"paste":{"type":"string","enum":["recommend","apply","block"],"description":"Text copied from a labeled or protected file and pasted into a file with a lower label (or none): recommend offers, at the paste, to raise the target's label to the source's; apply raises it; block refuses the paste until the target carries the source's label. Copy from a protected file without EXTRACT is refused whatever this says.","default":"recommend"},"roles":{"type":"object","description":"Custom roles: a role name mapped to the usage rights it grants. Built-in roles (Viewer, Reviewer, Co-Author, Co-Owner) cannot be redefined. Usable in protection grants and with `--grant EMAIL=ROLE`.","propertyNames":{"pattern":"^[A-Za-z][A-Za-z0-9 _-]{0,39}$","patternErrorMessage":"A role name starts with a letter and has at most 40 letters, digits, spaces, '_' or '-'."},"additionalProperties":{"type":"array","minItems":1,"uniqueItems":true,"description":"Usage rights of this role. VIEW is enforced by encryption; the others are enforced by sensitivity's clients. OWNER implies every right.","items":{"type":"string","$ref":"#/definitions/right"}},"examples":[{"Printer":["VIEW","VIEWRIGHTSDATA","PRINT"]}]},"organisation":{"type":"object","required":["url"],"additionalProperties":false,"description":"The organisation whose directory certifies people: `--grant EMAIL=ROLE` then finds the person through `GET <url>/directory/<email>` and accepts them only with a certificate that verifies against the organisation's certification key (pinned per user on first use). Access to Double Key files also depends on the organisation's key service.","properties":{"url":{"type":"string","pattern":"^(https://[a-z0-9.-]+(:[0-9]{1,5})?|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?)(/[A-Za-z0-9._~-]+)*$","patternErrorMessage":"Use the organisation's service URL, e.g. \"https://keys.example.com\" (https, or http on the loopback address for tests).","description":"The organisation's key service, which also serves its certified directory.","examples":["https://keys.example.com"]},"certificationKey":{"type":"string","pattern":"^[0-9]{5}( [0-9]{5}){5}$","patternErrorMessage":"Use the fingerprint as the organisation publishes it: six groups of five digits.","description":"Fingerprint of the organisation's certification key (six groups of five digits). When given, the key the directory offers must have it; otherwise each user pins the key on first use, its fingerprint shown."}}},"recovery":{"type":"array","description":"Recovery recipients (the Rights Management super user): public identities of organisation keys added to every protected file with Co-Owner rights, so that a lost personal key loses no data. Paste the output of `sensitivity id show --json` of each recovery identity.","items":{"$ref":"#/definitions/publicIdentity"}},"detection":{"$ref":"#/definitions/detection"},"purview":{"type":"object","required":["tenantId"],"additionalProperties":false,"description":"Your Microsoft Purview organisation: with it, labels that name their Purview label (`purviewId`) are written inside Office documents (.docx, .xlsx, .pptx and their macro and template variants) and PDFs as Microsoft Information Protection label metadata, which Word, Excel, PowerPoint, Purview and DLP tools read; their labels.json entries are not used for those files. See docs/DOCUMENTS.md.","properties":{"tenantId":{"$ref":"#/definitions/guid","description":"The Microsoft Entra tenant id of your organisation (written as each label's SiteId)."},"labelInfo":{"type":"boolean","default":false,"description":"True when your organisation turned on co-authoring for files with sensitivity labels: labels are then written to the docMetadata/LabelInfo.xml part ([MS-OFFCRYPTO] 2.6) instead of custom document properties, and read from it first."}}}},"definitions":{"guid":{"type":"string","pattern":"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$","patternErrorMessage":"A GUID such as 2096f6a2-d2f7-48be-b329-b73aaa526e5d (no braces)."},"labelId":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","patternErrorMessage":"A label id has 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit (no spaces or slashes).","description":"Stable id of a label: stored in labels.json and inside protected files, so it must never change once used. Rename a label through its name instead."},"color":{"type":"string","pattern":"^(#[0-9A-Fa-f]{6}|[A-Za-z][A-Za-z0-9-]*(\\.[A-Za-z0-9-]+)+)$","patternErrorMessage":"Use \"#rrggbb\" or a theme color id such as \"charts.red\".","description":"Color of the label in the status bar and the Explorer: \"#rrggbb\", or a theme color id such as \"charts.red\", \"charts.orange\", \"charts.yellow\", \"charts.green\", \"charts.blue\" or \"charts.purple\" (theme colors follow the user's theme). Sublabels without a color take their parent's.","examples":["charts.red","#d13438"]},"right":{"type":"string","enum":["VIEW","EDIT","EXTRACT","PRINT","EXPORT","VIEWRIGHTSDATA","EDITRIGHTSDATA","OWNER"],"description":"A usage right: VIEW (open and read), EDIT (change and save), EXTRACT (copy content out), PRINT, EXPORT (unprotect or save as plain), VIEWRIGHTSDATA (see who has access), EDITRIGHTSDATA (change access), OWNER (every right)."},"protection":{"type":"object","additionalProperties":false,"description":"How files with this label are protected (encrypted into FILE.protected) by default.","properties":{"required":{"type":"boolean","description":"When true, files with this label should be protected, not merely labeled: editors warn about a plain file carrying it.","default":false},"grants":{"type":"array","description":"Who is granted access when a file is protected with this label, besides its owner (always Co-Owner) and the recovery recipients. Explicit --grant options win over these for the same person.","items":{"type":"object","required":["to","role"],"additionalProperties":false,"properties":{"to":{"type":"string","pattern":"^(\\*|@[^\\s@<>]+\\.[^\\s@<>]+|[^\\s@<>]+@[^\\s@<>]+\\.[^\\s@<>]+)$","patternErrorMessage":"Use an email address, \"@domain\" (everyone in the people directory at that domain) or \"*\" (everyone in the people directory).","description":"An email address (that person must be in .sensitivity/people.json), \"@example.com\" (everyone in the people directory with an address at that domain) or \"*\" (everyone in the people directory).","examples":["*","@example.com","security@example.com"]},"role":{"type":"string","minLength":1,"description":"A built-in role (Viewer, Reviewer, Co-Author, Co-Owner) or a custom role from \"roles\".","examples":["Viewer","Reviewer","Co-Author","Co-Owner"]}}}},"expiresDays":{"type":"integer","minimum":1,"maximum":36500,"description":"Content expires this many days after it is protected. Overridden by `protect --expires`. Its owners can change the expiry before it passes (`sensitivity expiry`); after it, the content opens for nobody unless expiry.ownerCanRenew."},"expiry":{"type":"object","additionalProperties":false,"description":"What may happen to the expiry of content protected with this label.","properties":{"ownerCanRenew":{"type":"boolean","default":false,"description":"When true, the owners and recovery recipients of an expired file can still extend its expiry (`sensitivity expiry FILE DATE`), so expired content is not lost. Recorded, signed, in each file protected with this label."}}},"doubleKey":{"type":"object","required":["url"],"additionalProperties":false,"description":"Double Key Encryption: files with this label also need the organisation's key service to open. The file key is derived from a personal secret (wrapped to each grantee) and an organisation secret (encrypted to the key service's RSA key), so neither the service alone nor a person alone can open the file, and revoking someone at the service locks every copy at once. See docs/FORMAT.md, Double Key.","properties":{"url":{"type":"string","pattern":"^(https://[a-z0-9.-]+(:[0-9]{1,5})?|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?)(/[A-Za-z0-9._~-]+)+$","patternErrorMessage":"Use the key service's URL followed by the key name, e.g. \"https://keys.example.com/finance\" (https, or http on the loopback address for tests).","description":"The key service's URL and the key name: `<service>/<keyName>`, as in Microsoft's Double Key Encryption (`GET <service>/<keyName>` gives the public key).","examples":["https://keys.example.com/finance"]}}}}},"labelBase":{"type":"object","required":["id","name"],"properties":{"id":{"$ref":"#/definitions/labelId"},"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\\\]*[^/\\\\\\s][^/\\\\]*$","patternErrorMessage":"A label name cannot be blank or contain '/' or '\\' (they separate a parent from its sublabel).","description":"Name shown to people, e.g. \"Confidential\". A sublabel is shown as \"Parent / Name\" and chosen as \"Parent/Name\"."},"description":{"type":"string","maxLength":1024,"description":"Tooltip: when to use this label. Shown in the status bar, the label picker and `sensitivity policy show`."},"color":{"$ref":"#/definitions/color"},"protection":{"$ref":"#/definitions/protection"},"purviewId":{"$ref":"#/definitions/guid","description":"The GUID of the matching Microsoft Purview sensitivity label (Purview portal, or `Get-Label | Format-Table Name, Guid` in Security & Compliance PowerShell). With the policy's `purview.tenantId`, Office documents and PDFs given this label carry it inside, where Office and Purview read it; a document labeled with this GUID by Word or Purview shows as this label."},"markings":{"$ref":"#/definitions/markings"}}},"label":{"description":"A sensitivity label. A label with sublabels is a group: only its sublabels can be applied.","type":"object","allOf":[{"$ref":"#/definitions/labelBase"}],"properties":{"id":true,"name":true,"description":true,"color":true,"protection":true,"purviewId":true,"markings":true,"sublabels":{"type":"array","minItems":1,"description":"Sublabels, from least to most sensitive. When present, the label itself cannot be applied: people choose one of these. One level only.","items":{"$ref":"#/definitions/sublabel"}}},"additionalProperties":false},"sublabel":{"description":"A sublabel: applied as \"Parent/Name\".","type":"object","allOf":[{"$ref":"#/definitions/labelBase"}],"properties":{"id":true,"name":true,"description":true,"color":true,"protection":true,"purviewId":true,"markings":true},"additionalProperties":false},"markings":{"type":"object","additionalProperties":false,"description":"Content markings (as Purview labels add to documents): a header and a footer line written as comments in the file's language when the label is applied to a text file, replaced or removed when the label changes, and an editor banner. JSON, CSV, binary files, Office documents and PDFs get no header or footer. A sublabel without its own markings takes its parent's; `\"markings\": {}` turns them off. See docs/MARKINGS.md.","properties":{"header":{"type":"string","minLength":1,"maxLength":200,"description":"One line written at the top of the file (below a shebang, an XML declaration, front matter and the like), e.g. `// [sensitivity:header] CONFIDENTIAL: {label}`. {label} stands for the label's name.","examples":["CONFIDENTIAL: {label}. Do not forward outside the company."]},"footer":{"type":"string","minLength":1,"maxLength":200,"description":"One line written at the end of the file. {label} stands for the label's name.","examples":["Classified {label}"]},"banner":{"type":"boolean","default":false,"description":"Show a banner naming the label above the first line of the file in VS Code (for every file kind, including those that get no header)."}},"examples":[{"header":"CONFIDENTIAL: {label}","footer":"Classified {label}","banner":true}]},"okpPublicKey":{"type":"object","required":["kty","crv","x","kid"],"additionalProperties":false,"properties":{"kty":{"const":"OKP"},"crv":{"type":"string"},"x":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"A 32-byte key in base64url (43 characters).","description":"The public key: 32 bytes in base64url."},"kid":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"The RFC 7638 SHA-256 thumbprint of the key, in base64url (43 characters).","description":"The RFC 7638 SHA-256 thumbprint of this key."}}},"publicIdentity":{"type":"object","description":"A public identity, exactly as `sensitivity id show --json` prints it.","required":["v","id","name","email","sig","enc","created"],"additionalProperties":false,"properties":{"v":{"const":1},"id":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"The identity id: the RFC 7638 thumbprint of its signing key (43 base64url characters).","description":"The identity's id: the RFC 7638 thumbprint of its signing key."},"name":{"type":"string","minLength":1,"maxLength":256},"email":{"type":"string","minLength":3,"maxLength":320},"sig":{"description":"Ed25519 public key that signs protected files' policies.","type":"object","allOf":[{"$ref":"#/definitions/okpPublicKey"}],"properties":{"crv":{"const":"Ed25519"}}},"enc":{"description":"X25519 public key that file keys are wrapped to.","type":"object","allOf":[{"$ref":"#/definitions/okpPublicKey"}],"properties":{"crv":{"const":"X25519"}}},"created":{"$ref":"#/definitions/dateTime","description":"When the identity was created."},"proof":{"type":"string","pattern":"^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$","patternErrorMessage":"The identity's self-signature: a compact JWS with detached payload (header..signature), as `sensitivity id show --json` prints it.","description":"The identity's self-signature: a JWS (EdDSA, detached payload, RFC 7515 Appendix F) by its own Ed25519 key over its name, email and both keys. Identities without one are refused."}}},"dateTime":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$","patternErrorMessage":"An RFC 3339 date-time such as 2025-01-31T12:00:00.000Z.","description":"An RFC 3339 date-time."},"confidence":{"type":"string","enum":["low","medium","high"]},"detection":{"type":"object","additionalProperties":false,"description":"Sensitive information detection: which content types suggest (or apply) which label.","properties":{"exclude":{"type":"array","description":"gitignore-style globs of workspace-relative paths never scanned (in addition to .gitignore).","items":{"type":"string","minLength":1},"examples":[["**/*.min.js","test/fixtures/"]]},"customTypes":{"type":"array","description":"Sensitive information types of your own, found by a regular expression.","items":{"type":"object","required":["id","name","pattern"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,63}$","patternErrorMessage":"A type id has lower-case letters, digits, '.', '_' or '-'.","description":"Id of this type, named in rules' \"types\"."},"name":{"type":"string","minLength":1,"description":"Name shown in diagnostics."},"pattern":{"type":"string","minLength":1,"description":"A JavaScript regular expression (source, no /delimiters/; escape backslashes for JSON: \"\\\\d{6}\")."},"flags":{"type":"string","pattern":"^[imsu]*$","patternErrorMessage":"Only the flags i, m, s and u are allowed (matching is always global).","description":"Regular expression flags besides the global flag, e.g. \"i\"."},"keywords":{"type":"array","items":{"type":"string","minLength":1},"description":"When given, a match only counts with one of these words nearby (corroborative evidence)."},"keywordDistance":{"type":"integer","minimum":1,"maximum":10000,"description":"How many characters around a match are searched for a keyword."},"validator":{"type":"string","enum":["none","luhn","mod97","ssn","entropy"],"description":"A check that cuts false positives: luhn (card numbers), mod97 (IBAN), ssn (US social security numbers), entropy (random-looking secrets)."},"dateTime":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$","patternErrorMessage":"An RFC 3339 date-time such as 2025-01-31T12:00:00.000Z.","description":"An RFC 3339 date-time."},"confidence":{"$ref":"#/definitions/confidence","description":"Confidence of a match of this type."}}}},"rules":{"type":"array","description":"Auto-labeling rules: content holding these types should carry at least this label.","items":{"type":"object","required":["types","minLabel","action"],"additionalProperties":false,"properties":{"types":{"type":"array","minItems":1,"items":{"type":"string","minLength":1},"description":"Sensitive information type ids, built-in (e.g. \"private-key\", \"credit-card\") or from customTypes."},"minLabel":{"$ref":"#/definitions/labelId","description":"Id of the least label such content should carry. A parent label means any of its sublabels."},"action":{"type":"string","enum":["recommend","apply"],"description":"recommend: show a diagnostic with a fix; apply: label automatically (never over a person's choice, never downwards)."},"minConfidence":{"$ref":"#/definitions/confidence","description":"Ignore matches below this confidence."},"minCount":{"type":"integer","minimum":1,"description":"How many matches it takes (default 1)."}}}}}}}};
 const schema14 = {"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","patternErrorMessage":"A label id has 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit (no spaces or slashes).","description":"Stable id of a label: stored in labels.json and inside protected files, so it must never change once used. Rename a label through its name instead."};
-const schema20 = {"type":"string","enum":["VIEW","EDIT","EXTRACT","PRINT","EXPORT","VIEWRIGHTSDATA","EDITRIGHTSDATA","OWNER"],"description":"A usage right: VIEW (open and read), EDIT (change and save), EXTRACT (copy content out), PRINT, EXPORT (unprotect or save as plain), VIEWRIGHTSDATA (see who has access), EDITRIGHTSDATA (change access), OWNER (every right)."};
+const schema21 = {"type":"string","enum":["VIEW","EDIT","EXTRACT","PRINT","EXPORT","VIEWRIGHTSDATA","EDITRIGHTSDATA","OWNER"],"description":"A usage right: VIEW (open and read), EDIT (change and save), EXTRACT (copy content out), PRINT, EXPORT (unprotect or save as plain), VIEWRIGHTSDATA (see who has access), EDITRIGHTSDATA (change access), OWNER (every right)."};
 const schema17 = {"type":"string","pattern":"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$","patternErrorMessage":"A GUID such as 2096f6a2-d2f7-48be-b329-b73aaa526e5d (no braces)."};
 const func2 = Object.prototype.hasOwnProperty;
-const schema12 = {"description":"A sensitivity label. A label with sublabels is a group: only its sublabels can be applied.","type":"object","allOf":[{"$ref":"#/definitions/labelBase"}],"properties":{"id":true,"name":true,"description":true,"color":true,"protection":true,"purviewId":true,"sublabels":{"type":"array","minItems":1,"description":"Sublabels, from least to most sensitive. When present, the label itself cannot be applied: people choose one of these. One level only.","items":{"$ref":"#/definitions/sublabel"}}},"additionalProperties":false};
-const schema13 = {"type":"object","required":["id","name"],"properties":{"id":{"$ref":"#/definitions/labelId"},"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\\\]*[^/\\\\\\s][^/\\\\]*$","patternErrorMessage":"A label name cannot be blank or contain '/' or '\\' (they separate a parent from its sublabel).","description":"Name shown to people, e.g. \"Confidential\". A sublabel is shown as \"Parent / Name\" and chosen as \"Parent/Name\"."},"description":{"type":"string","maxLength":1024,"description":"Tooltip: when to use this label. Shown in the status bar, the label picker and `sensitivity policy show`."},"color":{"$ref":"#/definitions/color"},"protection":{"$ref":"#/definitions/protection"},"purviewId":{"$ref":"#/definitions/guid","description":"The GUID of the matching Microsoft Purview sensitivity label (Purview portal, or `Get-Label | Format-Table Name, Guid` in Security & Compliance PowerShell). With the policy's `purview.tenantId`, Office documents and PDFs given this label carry it inside, where Office and Purview read it; a document labeled with this GUID by Word or Purview shows as this label."}}};
+const schema12 = {"description":"A sensitivity label. A label with sublabels is a group: only its sublabels can be applied.","type":"object","allOf":[{"$ref":"#/definitions/labelBase"}],"properties":{"id":true,"name":true,"description":true,"color":true,"protection":true,"purviewId":true,"markings":true,"sublabels":{"type":"array","minItems":1,"description":"Sublabels, from least to most sensitive. When present, the label itself cannot be applied: people choose one of these. One level only.","items":{"$ref":"#/definitions/sublabel"}}},"additionalProperties":false};
+const schema13 = {"type":"object","required":["id","name"],"properties":{"id":{"$ref":"#/definitions/labelId"},"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[^/\\\\]*[^/\\\\\\s][^/\\\\]*$","patternErrorMessage":"A label name cannot be blank or contain '/' or '\\' (they separate a parent from its sublabel).","description":"Name shown to people, e.g. \"Confidential\". A sublabel is shown as \"Parent / Name\" and chosen as \"Parent/Name\"."},"description":{"type":"string","maxLength":1024,"description":"Tooltip: when to use this label. Shown in the status bar, the label picker and `sensitivity policy show`."},"color":{"$ref":"#/definitions/color"},"protection":{"$ref":"#/definitions/protection"},"purviewId":{"$ref":"#/definitions/guid","description":"The GUID of the matching Microsoft Purview sensitivity label (Purview portal, or `Get-Label | Format-Table Name, Guid` in Security & Compliance PowerShell). With the policy's `purview.tenantId`, Office documents and PDFs given this label carry it inside, where Office and Purview read it; a document labeled with this GUID by Word or Purview shows as this label."},"markings":{"$ref":"#/definitions/markings"}}};
 const schema15 = {"type":"string","pattern":"^(#[0-9A-Fa-f]{6}|[A-Za-z][A-Za-z0-9-]*(\\.[A-Za-z0-9-]+)+)$","patternErrorMessage":"Use \"#rrggbb\" or a theme color id such as \"charts.red\".","description":"Color of the label in the status bar and the Explorer: \"#rrggbb\", or a theme color id such as \"charts.red\", \"charts.orange\", \"charts.yellow\", \"charts.green\", \"charts.blue\" or \"charts.purple\" (theme colors follow the user's theme). Sublabels without a color take their parent's.","examples":["charts.red","#d13438"]};
 const schema16 = {"type":"object","additionalProperties":false,"description":"How files with this label are protected (encrypted into FILE.protected) by default.","properties":{"required":{"type":"boolean","description":"When true, files with this label should be protected, not merely labeled: editors warn about a plain file carrying it.","default":false},"grants":{"type":"array","description":"Who is granted access when a file is protected with this label, besides its owner (always Co-Owner) and the recovery recipients. Explicit --grant options win over these for the same person.","items":{"type":"object","required":["to","role"],"additionalProperties":false,"properties":{"to":{"type":"string","pattern":"^(\\*|@[^\\s@<>]+\\.[^\\s@<>]+|[^\\s@<>]+@[^\\s@<>]+\\.[^\\s@<>]+)$","patternErrorMessage":"Use an email address, \"@domain\" (everyone in the people directory at that domain) or \"*\" (everyone in the people directory).","description":"An email address (that person must be in .sensitivity/people.json), \"@example.com\" (everyone in the people directory with an address at that domain) or \"*\" (everyone in the people directory).","examples":["*","@example.com","security@example.com"]},"role":{"type":"string","minLength":1,"description":"A built-in role (Viewer, Reviewer, Co-Author, Co-Owner) or a custom role from \"roles\".","examples":["Viewer","Reviewer","Co-Author","Co-Owner"]}}}},"expiresDays":{"type":"integer","minimum":1,"maximum":36500,"description":"Content expires this many days after it is protected. Overridden by `protect --expires`. Its owners can change the expiry before it passes (`sensitivity expiry`); after it, the content opens for nobody unless expiry.ownerCanRenew."},"expiry":{"type":"object","additionalProperties":false,"description":"What may happen to the expiry of content protected with this label.","properties":{"ownerCanRenew":{"type":"boolean","default":false,"description":"When true, the owners and recovery recipients of an expired file can still extend its expiry (`sensitivity expiry FILE DATE`), so expired content is not lost. Recorded, signed, in each file protected with this label."}}},"doubleKey":{"type":"object","required":["url"],"additionalProperties":false,"description":"Double Key Encryption: files with this label also need the organisation's key service to open. The file key is derived from a personal secret (wrapped to each grantee) and an organisation secret (encrypted to the key service's RSA key), so neither the service alone nor a person alone can open the file, and revoking someone at the service locks every copy at once. See docs/FORMAT.md, Double Key.","properties":{"url":{"type":"string","pattern":"^(https://[a-z0-9.-]+(:[0-9]{1,5})?|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?)(/[A-Za-z0-9._~-]+)+$","patternErrorMessage":"Use the key service's URL followed by the key name, e.g. \"https://keys.example.com/finance\" (https, or http on the loopback address for tests).","description":"The key service's URL and the key name: `<service>/<keyName>`, as in Microsoft's Double Key Encryption (`GET <service>/<keyName>` gives the public key).","examples":["https://keys.example.com/finance"]}}}}};
+const schema18 = {"type":"object","additionalProperties":false,"description":"Content markings (as Purview labels add to documents): a header and a footer line written as comments in the file's language when the label is applied to a text file, replaced or removed when the label changes, and an editor banner. JSON, CSV, binary files, Office documents and PDFs get no header or footer. A sublabel without its own markings takes its parent's; `\"markings\": {}` turns them off. See docs/MARKINGS.md.","properties":{"header":{"type":"string","minLength":1,"maxLength":200,"description":"One line written at the top of the file (below a shebang, an XML declaration, front matter and the like), e.g. `// [sensitivity:header] CONFIDENTIAL: {label}`. {label} stands for the label's name.","examples":["CONFIDENTIAL: {label}. Do not forward outside the company."]},"footer":{"type":"string","minLength":1,"maxLength":200,"description":"One line written at the end of the file. {label} stands for the label's name.","examples":["Classified {label}"]},"banner":{"type":"boolean","default":false,"description":"Show a banner naming the label above the first line of the file in VS Code (for every file kind, including those that get no header)."}},"examples":[{"header":"CONFIDENTIAL: {label}","footer":"Classified {label}","banner":true}]};
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "u");
 const pattern1 = new RegExp("^[^/\\\\]*[^/\\\\\\s][^/\\\\]*$", "u");
 const pattern2 = new RegExp("^(#[0-9A-Fa-f]{6}|[A-Za-z][A-Za-z0-9-]*(\\.[A-Za-z0-9-]+)+)$", "u");
@@ -399,6 +400,103 @@ var valid0 = _errs43 === errors;
 else {
 var valid0 = true;
 }
+if(valid0){
+if(data.markings !== undefined){
+let data16 = data.markings;
+const _errs47 = errors;
+const _errs48 = errors;
+if(errors === _errs48){
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+const _errs50 = errors;
+for(const key4 in data16){
+if(!(((key4 === "header") || (key4 === "footer")) || (key4 === "banner"))){
+validate12.errors = [{instancePath:instancePath+"/markings",schemaPath:"#/definitions/markings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema18,data:data16}];
+return false;
+break;
+}
+}
+if(_errs50 === errors){
+if(data16.header !== undefined){
+let data17 = data16.header;
+const _errs51 = errors;
+if(errors === _errs51){
+if(typeof data17 === "string"){
+if(data17.length > 200){
+validate12.errors = [{instancePath:instancePath+"/markings/header",schemaPath:"#/definitions/markings/properties/header/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema18.properties.header,data:data17}];
+return false;
+}
+else {
+if(data17.length < 1){
+validate12.errors = [{instancePath:instancePath+"/markings/header",schemaPath:"#/definitions/markings/properties/header/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema18.properties.header,data:data17}];
+return false;
+}
+}
+}
+else {
+validate12.errors = [{instancePath:instancePath+"/markings/header",schemaPath:"#/definitions/markings/properties/header/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.header.type,parentSchema:schema18.properties.header,data:data17}];
+return false;
+}
+}
+var valid11 = _errs51 === errors;
+}
+else {
+var valid11 = true;
+}
+if(valid11){
+if(data16.footer !== undefined){
+let data18 = data16.footer;
+const _errs53 = errors;
+if(errors === _errs53){
+if(typeof data18 === "string"){
+if(data18.length > 200){
+validate12.errors = [{instancePath:instancePath+"/markings/footer",schemaPath:"#/definitions/markings/properties/footer/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters",schema:200,parentSchema:schema18.properties.footer,data:data18}];
+return false;
+}
+else {
+if(data18.length < 1){
+validate12.errors = [{instancePath:instancePath+"/markings/footer",schemaPath:"#/definitions/markings/properties/footer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema18.properties.footer,data:data18}];
+return false;
+}
+}
+}
+else {
+validate12.errors = [{instancePath:instancePath+"/markings/footer",schemaPath:"#/definitions/markings/properties/footer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.footer.type,parentSchema:schema18.properties.footer,data:data18}];
+return false;
+}
+}
+var valid11 = _errs53 === errors;
+}
+else {
+var valid11 = true;
+}
+if(valid11){
+if(data16.banner !== undefined){
+let data19 = data16.banner;
+const _errs55 = errors;
+if(typeof data19 !== "boolean"){
+validate12.errors = [{instancePath:instancePath+"/markings/banner",schemaPath:"#/definitions/markings/properties/banner/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema18.properties.banner.type,parentSchema:schema18.properties.banner,data:data19}];
+return false;
+}
+var valid11 = _errs55 === errors;
+}
+else {
+var valid11 = true;
+}
+}
+}
+}
+}
+else {
+validate12.errors = [{instancePath:instancePath+"/markings",schemaPath:"#/definitions/markings/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data:data16}];
+return false;
+}
+}
+var valid0 = _errs47 === errors;
+}
+else {
+var valid0 = true;
+}
+}
 }
 }
 }
@@ -415,7 +513,7 @@ validate12.errors = vErrors;
 return errors === 0;
 }
 
-const schema18 = {"description":"A sublabel: applied as \"Parent/Name\".","type":"object","allOf":[{"$ref":"#/definitions/labelBase"}],"properties":{"id":true,"name":true,"description":true,"color":true,"protection":true,"purviewId":true},"additionalProperties":false};
+const schema19 = {"description":"A sublabel: applied as \"Parent/Name\".","type":"object","allOf":[{"$ref":"#/definitions/labelBase"}],"properties":{"id":true,"name":true,"description":true,"color":true,"protection":true,"purviewId":true,"markings":true},"additionalProperties":false};
 
 function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -427,15 +525,15 @@ errors = vErrors.length;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!((((((key0 === "id") || (key0 === "name")) || (key0 === "description")) || (key0 === "color")) || (key0 === "protection")) || (key0 === "purviewId"))){
-validate14.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema18,data}];
+if(!(((((((key0 === "id") || (key0 === "name")) || (key0 === "description")) || (key0 === "color")) || (key0 === "protection")) || (key0 === "purviewId")) || (key0 === "markings"))){
+validate14.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data}];
 return false;
 break;
 }
 }
 }
 else {
-validate14.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data}];
+validate14.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data}];
 return false;
 }
 }
@@ -455,7 +553,7 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 const _errs2 = errors;
 for(const key0 in data){
-if(!(((((((key0 === "id") || (key0 === "name")) || (key0 === "description")) || (key0 === "color")) || (key0 === "protection")) || (key0 === "purviewId")) || (key0 === "sublabels"))){
+if(!((((((((key0 === "id") || (key0 === "name")) || (key0 === "description")) || (key0 === "color")) || (key0 === "protection")) || (key0 === "purviewId")) || (key0 === "markings")) || (key0 === "sublabels"))){
 validate11.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema12,data}];
 return false;
 break;
@@ -504,9 +602,9 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema21 = {"type":"object","description":"A public identity, exactly as `sensitivity id show --json` prints it.","required":["v","id","name","email","sig","enc","created"],"additionalProperties":false,"properties":{"v":{"const":1},"id":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"The identity id: the RFC 7638 thumbprint of its signing key (43 base64url characters).","description":"The identity's id: the RFC 7638 thumbprint of its signing key."},"name":{"type":"string","minLength":1,"maxLength":256},"email":{"type":"string","minLength":3,"maxLength":320},"sig":{"description":"Ed25519 public key that signs protected files' policies.","type":"object","allOf":[{"$ref":"#/definitions/okpPublicKey"}],"properties":{"crv":{"const":"Ed25519"}}},"enc":{"description":"X25519 public key that file keys are wrapped to.","type":"object","allOf":[{"$ref":"#/definitions/okpPublicKey"}],"properties":{"crv":{"const":"X25519"}}},"created":{"$ref":"#/definitions/dateTime","description":"When the identity was created."},"proof":{"type":"string","pattern":"^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$","patternErrorMessage":"The identity's self-signature: a compact JWS with detached payload (header..signature), as `sensitivity id show --json` prints it.","description":"The identity's self-signature: a JWS (EdDSA, detached payload, RFC 7515 Appendix F) by its own Ed25519 key over its name, email and both keys. Identities without one are refused."}}};
-const schema22 = {"type":"object","required":["kty","crv","x","kid"],"additionalProperties":false,"properties":{"kty":{"const":"OKP"},"crv":{"type":"string"},"x":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"A 32-byte key in base64url (43 characters).","description":"The public key: 32 bytes in base64url."},"kid":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"The RFC 7638 SHA-256 thumbprint of the key, in base64url (43 characters).","description":"The RFC 7638 SHA-256 thumbprint of this key."}}};
-const schema24 = {"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$","patternErrorMessage":"An RFC 3339 date-time such as 2025-01-31T12:00:00.000Z.","description":"An RFC 3339 date-time."};
+const schema22 = {"type":"object","description":"A public identity, exactly as `sensitivity id show --json` prints it.","required":["v","id","name","email","sig","enc","created"],"additionalProperties":false,"properties":{"v":{"const":1},"id":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"The identity id: the RFC 7638 thumbprint of its signing key (43 base64url characters).","description":"The identity's id: the RFC 7638 thumbprint of its signing key."},"name":{"type":"string","minLength":1,"maxLength":256},"email":{"type":"string","minLength":3,"maxLength":320},"sig":{"description":"Ed25519 public key that signs protected files' policies.","type":"object","allOf":[{"$ref":"#/definitions/okpPublicKey"}],"properties":{"crv":{"const":"Ed25519"}}},"enc":{"description":"X25519 public key that file keys are wrapped to.","type":"object","allOf":[{"$ref":"#/definitions/okpPublicKey"}],"properties":{"crv":{"const":"X25519"}}},"created":{"$ref":"#/definitions/dateTime","description":"When the identity was created."},"proof":{"type":"string","pattern":"^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$","patternErrorMessage":"The identity's self-signature: a compact JWS with detached payload (header..signature), as `sensitivity id show --json` prints it.","description":"The identity's self-signature: a JWS (EdDSA, detached payload, RFC 7515 Appendix F) by its own Ed25519 key over its name, email and both keys. Identities without one are refused."}}};
+const schema23 = {"type":"object","required":["kty","crv","x","kid"],"additionalProperties":false,"properties":{"kty":{"const":"OKP"},"crv":{"type":"string"},"x":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"A 32-byte key in base64url (43 characters).","description":"The public key: 32 bytes in base64url."},"kid":{"type":"string","pattern":"^[A-Za-z0-9_-]{43}$","patternErrorMessage":"The RFC 7638 SHA-256 thumbprint of the key, in base64url (43 characters).","description":"The RFC 7638 SHA-256 thumbprint of this key."}}};
+const schema25 = {"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$","patternErrorMessage":"An RFC 3339 date-time such as 2025-01-31T12:00:00.000Z.","description":"An RFC 3339 date-time."};
 const pattern10 = new RegExp("^[A-Za-z0-9_-]{43}$", "u");
 const pattern15 = new RegExp("^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$", "u");
 const pattern16 = new RegExp("^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$", "u");
@@ -518,14 +616,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.v === undefined) && (missing0 = "v")) || ((data.id === undefined) && (missing0 = "id"))) || ((data.name === undefined) && (missing0 = "name"))) || ((data.email === undefined) && (missing0 = "email"))) || ((data.sig === undefined) && (missing0 = "sig"))) || ((data.enc === undefined) && (missing0 = "enc"))) || ((data.created === undefined) && (missing0 = "created"))){
-validate18.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema21.required,parentSchema:schema21,data}];
+validate18.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema22.required,parentSchema:schema22,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((((key0 === "v") || (key0 === "id")) || (key0 === "name")) || (key0 === "email")) || (key0 === "sig")) || (key0 === "enc")) || (key0 === "created")) || (key0 === "proof"))){
-validate18.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema21,data}];
+validate18.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data}];
 return false;
 break;
 }
@@ -535,7 +633,7 @@ if(data.v !== undefined){
 let data0 = data.v;
 const _errs2 = errors;
 if(1 !== data0){
-validate18.errors = [{instancePath:instancePath+"/v",schemaPath:"#/properties/v/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant",schema:1,parentSchema:schema21.properties.v,data:data0}];
+validate18.errors = [{instancePath:instancePath+"/v",schemaPath:"#/properties/v/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant",schema:1,parentSchema:schema22.properties.v,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -550,12 +648,12 @@ const _errs3 = errors;
 if(errors === _errs3){
 if(typeof data1 === "string"){
 if(!pattern10.test(data1)){
-validate18.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema21.properties.id,data:data1}];
+validate18.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema22.properties.id,data:data1}];
 return false;
 }
 }
 else {
-validate18.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.id.type,parentSchema:schema21.properties.id,data:data1}];
+validate18.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.id.type,parentSchema:schema22.properties.id,data:data1}];
 return false;
 }
 }
@@ -571,18 +669,18 @@ const _errs6 = errors;
 if(errors === _errs6){
 if(typeof data2 === "string"){
 if(data2.length > 256){
-validate18.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema21.properties.name,data:data2}];
+validate18.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema22.properties.name,data:data2}];
 return false;
 }
 else {
 if(data2.length < 1){
-validate18.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema21.properties.name,data:data2}];
+validate18.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.properties.name,data:data2}];
 return false;
 }
 }
 }
 else {
-validate18.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.name.type,parentSchema:schema21.properties.name,data:data2}];
+validate18.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.name.type,parentSchema:schema22.properties.name,data:data2}];
 return false;
 }
 }
@@ -598,18 +696,18 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
 if(data3.length > 320){
-validate18.errors = [{instancePath:instancePath+"/email",schemaPath:"#/properties/email/maxLength",keyword:"maxLength",params:{limit: 320},message:"must NOT have more than 320 characters",schema:320,parentSchema:schema21.properties.email,data:data3}];
+validate18.errors = [{instancePath:instancePath+"/email",schemaPath:"#/properties/email/maxLength",keyword:"maxLength",params:{limit: 320},message:"must NOT have more than 320 characters",schema:320,parentSchema:schema22.properties.email,data:data3}];
 return false;
 }
 else {
 if(data3.length < 3){
-validate18.errors = [{instancePath:instancePath+"/email",schemaPath:"#/properties/email/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema21.properties.email,data:data3}];
+validate18.errors = [{instancePath:instancePath+"/email",schemaPath:"#/properties/email/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema22.properties.email,data:data3}];
 return false;
 }
 }
 }
 else {
-validate18.errors = [{instancePath:instancePath+"/email",schemaPath:"#/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.email.type,parentSchema:schema21.properties.email,data:data3}];
+validate18.errors = [{instancePath:instancePath+"/email",schemaPath:"#/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.email.type,parentSchema:schema22.properties.email,data:data3}];
 return false;
 }
 }
@@ -627,14 +725,14 @@ if(errors === _errs13){
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 let missing1;
 if(((((data4.kty === undefined) && (missing1 = "kty")) || ((data4.crv === undefined) && (missing1 = "crv"))) || ((data4.x === undefined) && (missing1 = "x"))) || ((data4.kid === undefined) && (missing1 = "kid"))){
-validate18.errors = [{instancePath:instancePath+"/sig",schemaPath:"#/definitions/okpPublicKey/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema22.required,parentSchema:schema22,data:data4}];
+validate18.errors = [{instancePath:instancePath+"/sig",schemaPath:"#/definitions/okpPublicKey/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema23.required,parentSchema:schema23,data:data4}];
 return false;
 }
 else {
 const _errs15 = errors;
 for(const key1 in data4){
 if(!((((key1 === "kty") || (key1 === "crv")) || (key1 === "x")) || (key1 === "kid"))){
-validate18.errors = [{instancePath:instancePath+"/sig",schemaPath:"#/definitions/okpPublicKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data:data4}];
+validate18.errors = [{instancePath:instancePath+"/sig",schemaPath:"#/definitions/okpPublicKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema23,data:data4}];
 return false;
 break;
 }
@@ -644,7 +742,7 @@ if(data4.kty !== undefined){
 let data5 = data4.kty;
 const _errs16 = errors;
 if("OKP" !== data5){
-validate18.errors = [{instancePath:instancePath+"/sig/kty",schemaPath:"#/definitions/okpPublicKey/properties/kty/const",keyword:"const",params:{allowedValue: "OKP"},message:"must be equal to constant",schema:"OKP",parentSchema:schema22.properties.kty,data:data5}];
+validate18.errors = [{instancePath:instancePath+"/sig/kty",schemaPath:"#/definitions/okpPublicKey/properties/kty/const",keyword:"const",params:{allowedValue: "OKP"},message:"must be equal to constant",schema:"OKP",parentSchema:schema23.properties.kty,data:data5}];
 return false;
 }
 var valid3 = _errs16 === errors;
@@ -657,7 +755,7 @@ if(data4.crv !== undefined){
 let data6 = data4.crv;
 const _errs17 = errors;
 if(typeof data6 !== "string"){
-validate18.errors = [{instancePath:instancePath+"/sig/crv",schemaPath:"#/definitions/okpPublicKey/properties/crv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.crv.type,parentSchema:schema22.properties.crv,data:data6}];
+validate18.errors = [{instancePath:instancePath+"/sig/crv",schemaPath:"#/definitions/okpPublicKey/properties/crv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.crv.type,parentSchema:schema23.properties.crv,data:data6}];
 return false;
 }
 var valid3 = _errs17 === errors;
@@ -672,12 +770,12 @@ const _errs19 = errors;
 if(errors === _errs19){
 if(typeof data7 === "string"){
 if(!pattern10.test(data7)){
-validate18.errors = [{instancePath:instancePath+"/sig/x",schemaPath:"#/definitions/okpPublicKey/properties/x/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema22.properties.x,data:data7}];
+validate18.errors = [{instancePath:instancePath+"/sig/x",schemaPath:"#/definitions/okpPublicKey/properties/x/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema23.properties.x,data:data7}];
 return false;
 }
 }
 else {
-validate18.errors = [{instancePath:instancePath+"/sig/x",schemaPath:"#/definitions/okpPublicKey/properties/x/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.x.type,parentSchema:schema22.properties.x,data:data7}];
+validate18.errors = [{instancePath:instancePath+"/sig/x",schemaPath:"#/definitions/okpPublicKey/properties/x/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.x.type,parentSchema:schema23.properties.x,data:data7}];
 return false;
 }
 }
@@ -693,12 +791,12 @@ const _errs22 = errors;
 if(errors === _errs22){
 if(typeof data8 === "string"){
 if(!pattern10.test(data8)){
-validate18.errors = [{instancePath:instancePath+"/sig/kid",schemaPath:"#/definitions/okpPublicKey/properties/kid/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema22.properties.kid,data:data8}];
+validate18.errors = [{instancePath:instancePath+"/sig/kid",schemaPath:"#/definitions/okpPublicKey/properties/kid/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema23.properties.kid,data:data8}];
 return false;
 }
 }
 else {
-validate18.errors = [{instancePath:instancePath+"/sig/kid",schemaPath:"#/definitions/okpPublicKey/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.kid.type,parentSchema:schema22.properties.kid,data:data8}];
+validate18.errors = [{instancePath:instancePath+"/sig/kid",schemaPath:"#/definitions/okpPublicKey/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.kid.type,parentSchema:schema23.properties.kid,data:data8}];
 return false;
 }
 }
@@ -714,7 +812,7 @@ var valid3 = true;
 }
 }
 else {
-validate18.errors = [{instancePath:instancePath+"/sig",schemaPath:"#/definitions/okpPublicKey/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data:data4}];
+validate18.errors = [{instancePath:instancePath+"/sig",schemaPath:"#/definitions/okpPublicKey/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data:data4}];
 return false;
 }
 }
@@ -723,13 +821,13 @@ if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.crv !== undefined){
 let data9 = data4.crv;
 if("Ed25519" !== data9){
-validate18.errors = [{instancePath:instancePath+"/sig/crv",schemaPath:"#/properties/sig/properties/crv/const",keyword:"const",params:{allowedValue: "Ed25519"},message:"must be equal to constant",schema:"Ed25519",parentSchema:schema21.properties.sig.properties.crv,data:data9}];
+validate18.errors = [{instancePath:instancePath+"/sig/crv",schemaPath:"#/properties/sig/properties/crv/const",keyword:"const",params:{allowedValue: "Ed25519"},message:"must be equal to constant",schema:"Ed25519",parentSchema:schema22.properties.sig.properties.crv,data:data9}];
 return false;
 }
 }
 }
 else {
-validate18.errors = [{instancePath:instancePath+"/sig",schemaPath:"#/properties/sig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.properties.sig.type,parentSchema:schema21.properties.sig,data:data4}];
+validate18.errors = [{instancePath:instancePath+"/sig",schemaPath:"#/properties/sig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.properties.sig.type,parentSchema:schema22.properties.sig,data:data4}];
 return false;
 }
 }
@@ -747,14 +845,14 @@ if(errors === _errs29){
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 let missing2;
 if(((((data10.kty === undefined) && (missing2 = "kty")) || ((data10.crv === undefined) && (missing2 = "crv"))) || ((data10.x === undefined) && (missing2 = "x"))) || ((data10.kid === undefined) && (missing2 = "kid"))){
-validate18.errors = [{instancePath:instancePath+"/enc",schemaPath:"#/definitions/okpPublicKey/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema22.required,parentSchema:schema22,data:data10}];
+validate18.errors = [{instancePath:instancePath+"/enc",schemaPath:"#/definitions/okpPublicKey/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema23.required,parentSchema:schema23,data:data10}];
 return false;
 }
 else {
 const _errs31 = errors;
 for(const key2 in data10){
 if(!((((key2 === "kty") || (key2 === "crv")) || (key2 === "x")) || (key2 === "kid"))){
-validate18.errors = [{instancePath:instancePath+"/enc",schemaPath:"#/definitions/okpPublicKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data:data10}];
+validate18.errors = [{instancePath:instancePath+"/enc",schemaPath:"#/definitions/okpPublicKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema23,data:data10}];
 return false;
 break;
 }
@@ -764,7 +862,7 @@ if(data10.kty !== undefined){
 let data11 = data10.kty;
 const _errs32 = errors;
 if("OKP" !== data11){
-validate18.errors = [{instancePath:instancePath+"/enc/kty",schemaPath:"#/definitions/okpPublicKey/properties/kty/const",keyword:"const",params:{allowedValue: "OKP"},message:"must be equal to constant",schema:"OKP",parentSchema:schema22.properties.kty,data:data11}];
+validate18.errors = [{instancePath:instancePath+"/enc/kty",schemaPath:"#/definitions/okpPublicKey/properties/kty/const",keyword:"const",params:{allowedValue: "OKP"},message:"must be equal to constant",schema:"OKP",parentSchema:schema23.properties.kty,data:data11}];
 return false;
 }
 var valid7 = _errs32 === errors;
@@ -777,7 +875,7 @@ if(data10.crv !== undefined){
 let data12 = data10.crv;
 const _errs33 = errors;
 if(typeof data12 !== "string"){
-validate18.errors = [{instancePath:instancePath+"/enc/crv",schemaPath:"#/definitions/okpPublicKey/properties/crv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.crv.type,parentSchema:schema22.properties.crv,data:data12}];
+validate18.errors = [{instancePath:instancePath+"/enc/crv",schemaPath:"#/definitions/okpPublicKey/properties/crv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.crv.type,parentSchema:schema23.properties.crv,data:data12}];
 return false;
 }
 var valid7 = _errs33 === errors;
@@ -792,12 +890,12 @@ const _errs35 = errors;
 if(errors === _errs35){
 if(typeof data13 === "string"){
 if(!pattern10.test(data13)){
-validate18.errors = [{instancePath:instancePath+"/enc/x",schemaPath:"#/definitions/okpPublicKey/properties/x/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema22.properties.x,data:data13}];
+validate18.errors = [{instancePath:instancePath+"/enc/x",schemaPath:"#/definitions/okpPublicKey/properties/x/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema23.properties.x,data:data13}];
 return false;
 }
 }
 else {
-validate18.errors = [{instancePath:instancePath+"/enc/x",schemaPath:"#/definitions/okpPublicKey/properties/x/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.x.type,parentSchema:schema22.properties.x,data:data13}];
+validate18.errors = [{instancePath:instancePath+"/enc/x",schemaPath:"#/definitions/okpPublicKey/properties/x/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.x.type,parentSchema:schema23.properties.x,data:data13}];
 return false;
 }
 }
@@ -813,12 +911,12 @@ const _errs38 = errors;
 if(errors === _errs38){
 if(typeof data14 === "string"){
 if(!pattern10.test(data14)){
-validate18.errors = [{instancePath:instancePath+"/enc/kid",schemaPath:"#/definitions/okpPublicKey/properties/kid/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema22.properties.kid,data:data14}];
+validate18.errors = [{instancePath:instancePath+"/enc/kid",schemaPath:"#/definitions/okpPublicKey/properties/kid/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema23.properties.kid,data:data14}];
 return false;
 }
 }
 else {
-validate18.errors = [{instancePath:instancePath+"/enc/kid",schemaPath:"#/definitions/okpPublicKey/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.kid.type,parentSchema:schema22.properties.kid,data:data14}];
+validate18.errors = [{instancePath:instancePath+"/enc/kid",schemaPath:"#/definitions/okpPublicKey/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.kid.type,parentSchema:schema23.properties.kid,data:data14}];
 return false;
 }
 }
@@ -834,7 +932,7 @@ var valid7 = true;
 }
 }
 else {
-validate18.errors = [{instancePath:instancePath+"/enc",schemaPath:"#/definitions/okpPublicKey/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data:data10}];
+validate18.errors = [{instancePath:instancePath+"/enc",schemaPath:"#/definitions/okpPublicKey/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data:data10}];
 return false;
 }
 }
@@ -843,13 +941,13 @@ if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 if(data10.crv !== undefined){
 let data15 = data10.crv;
 if("X25519" !== data15){
-validate18.errors = [{instancePath:instancePath+"/enc/crv",schemaPath:"#/properties/enc/properties/crv/const",keyword:"const",params:{allowedValue: "X25519"},message:"must be equal to constant",schema:"X25519",parentSchema:schema21.properties.enc.properties.crv,data:data15}];
+validate18.errors = [{instancePath:instancePath+"/enc/crv",schemaPath:"#/properties/enc/properties/crv/const",keyword:"const",params:{allowedValue: "X25519"},message:"must be equal to constant",schema:"X25519",parentSchema:schema22.properties.enc.properties.crv,data:data15}];
 return false;
 }
 }
 }
 else {
-validate18.errors = [{instancePath:instancePath+"/enc",schemaPath:"#/properties/enc/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.properties.enc.type,parentSchema:schema21.properties.enc,data:data10}];
+validate18.errors = [{instancePath:instancePath+"/enc",schemaPath:"#/properties/enc/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.properties.enc.type,parentSchema:schema22.properties.enc,data:data10}];
 return false;
 }
 }
@@ -866,12 +964,12 @@ const _errs43 = errors;
 if(errors === _errs43){
 if(typeof data16 === "string"){
 if(!pattern15.test(data16)){
-validate18.errors = [{instancePath:instancePath+"/created",schemaPath:"#/definitions/dateTime/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"+"\"",schema:"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$",parentSchema:schema24,data:data16}];
+validate18.errors = [{instancePath:instancePath+"/created",schemaPath:"#/definitions/dateTime/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"+"\"",schema:"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$",parentSchema:schema25,data:data16}];
 return false;
 }
 }
 else {
-validate18.errors = [{instancePath:instancePath+"/created",schemaPath:"#/definitions/dateTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.type,parentSchema:schema24,data:data16}];
+validate18.errors = [{instancePath:instancePath+"/created",schemaPath:"#/definitions/dateTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.type,parentSchema:schema25,data:data16}];
 return false;
 }
 }
@@ -887,12 +985,12 @@ const _errs46 = errors;
 if(errors === _errs46){
 if(typeof data17 === "string"){
 if(!pattern16.test(data17)){
-validate18.errors = [{instancePath:instancePath+"/proof",schemaPath:"#/properties/proof/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$"+"\"",schema:"^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$",parentSchema:schema21.properties.proof,data:data17}];
+validate18.errors = [{instancePath:instancePath+"/proof",schemaPath:"#/properties/proof/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$"+"\"",schema:"^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$",parentSchema:schema22.properties.proof,data:data17}];
 return false;
 }
 }
 else {
-validate18.errors = [{instancePath:instancePath+"/proof",schemaPath:"#/properties/proof/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.proof.type,parentSchema:schema21.properties.proof,data:data17}];
+validate18.errors = [{instancePath:instancePath+"/proof",schemaPath:"#/properties/proof/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.proof.type,parentSchema:schema22.properties.proof,data:data17}];
 return false;
 }
 }
@@ -912,7 +1010,7 @@ var valid0 = true;
 }
 }
 else {
-validate18.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data}];
+validate18.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data}];
 return false;
 }
 }
@@ -920,8 +1018,8 @@ validate18.errors = vErrors;
 return errors === 0;
 }
 
-const schema25 = {"type":"object","additionalProperties":false,"description":"Sensitive information detection: which content types suggest (or apply) which label.","properties":{"exclude":{"type":"array","description":"gitignore-style globs of workspace-relative paths never scanned (in addition to .gitignore).","items":{"type":"string","minLength":1},"examples":[["**/*.min.js","test/fixtures/"]]},"customTypes":{"type":"array","description":"Sensitive information types of your own, found by a regular expression.","items":{"type":"object","required":["id","name","pattern"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,63}$","patternErrorMessage":"A type id has lower-case letters, digits, '.', '_' or '-'.","description":"Id of this type, named in rules' \"types\"."},"name":{"type":"string","minLength":1,"description":"Name shown in diagnostics."},"pattern":{"type":"string","minLength":1,"description":"A JavaScript regular expression (source, no /delimiters/; escape backslashes for JSON: \"\\\\d{6}\")."},"flags":{"type":"string","pattern":"^[imsu]*$","patternErrorMessage":"Only the flags i, m, s and u are allowed (matching is always global).","description":"Regular expression flags besides the global flag, e.g. \"i\"."},"keywords":{"type":"array","items":{"type":"string","minLength":1},"description":"When given, a match only counts with one of these words nearby (corroborative evidence)."},"keywordDistance":{"type":"integer","minimum":1,"maximum":10000,"description":"How many characters around a match are searched for a keyword."},"validator":{"type":"string","enum":["none","luhn","mod97","ssn","entropy"],"description":"A check that cuts false positives: luhn (card numbers), mod97 (IBAN), ssn (US social security numbers), entropy (random-looking secrets)."},"dateTime":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$","patternErrorMessage":"An RFC 3339 date-time such as 2025-01-31T12:00:00.000Z.","description":"An RFC 3339 date-time."},"confidence":{"$ref":"#/definitions/confidence","description":"Confidence of a match of this type."}}}},"rules":{"type":"array","description":"Auto-labeling rules: content holding these types should carry at least this label.","items":{"type":"object","required":["types","minLabel","action"],"additionalProperties":false,"properties":{"types":{"type":"array","minItems":1,"items":{"type":"string","minLength":1},"description":"Sensitive information type ids, built-in (e.g. \"private-key\", \"credit-card\") or from customTypes."},"minLabel":{"$ref":"#/definitions/labelId","description":"Id of the least label such content should carry. A parent label means any of its sublabels."},"action":{"type":"string","enum":["recommend","apply"],"description":"recommend: show a diagnostic with a fix; apply: label automatically (never over a person's choice, never downwards)."},"minConfidence":{"$ref":"#/definitions/confidence","description":"Ignore matches below this confidence."},"minCount":{"type":"integer","minimum":1,"description":"How many matches it takes (default 1)."}}}}}};
-const schema26 = {"type":"string","enum":["low","medium","high"]};
+const schema26 = {"type":"object","additionalProperties":false,"description":"Sensitive information detection: which content types suggest (or apply) which label.","properties":{"exclude":{"type":"array","description":"gitignore-style globs of workspace-relative paths never scanned (in addition to .gitignore).","items":{"type":"string","minLength":1},"examples":[["**/*.min.js","test/fixtures/"]]},"customTypes":{"type":"array","description":"Sensitive information types of your own, found by a regular expression.","items":{"type":"object","required":["id","name","pattern"],"additionalProperties":false,"properties":{"id":{"type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,63}$","patternErrorMessage":"A type id has lower-case letters, digits, '.', '_' or '-'.","description":"Id of this type, named in rules' \"types\"."},"name":{"type":"string","minLength":1,"description":"Name shown in diagnostics."},"pattern":{"type":"string","minLength":1,"description":"A JavaScript regular expression (source, no /delimiters/; escape backslashes for JSON: \"\\\\d{6}\")."},"flags":{"type":"string","pattern":"^[imsu]*$","patternErrorMessage":"Only the flags i, m, s and u are allowed (matching is always global).","description":"Regular expression flags besides the global flag, e.g. \"i\"."},"keywords":{"type":"array","items":{"type":"string","minLength":1},"description":"When given, a match only counts with one of these words nearby (corroborative evidence)."},"keywordDistance":{"type":"integer","minimum":1,"maximum":10000,"description":"How many characters around a match are searched for a keyword."},"validator":{"type":"string","enum":["none","luhn","mod97","ssn","entropy"],"description":"A check that cuts false positives: luhn (card numbers), mod97 (IBAN), ssn (US social security numbers), entropy (random-looking secrets)."},"dateTime":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$","patternErrorMessage":"An RFC 3339 date-time such as 2025-01-31T12:00:00.000Z.","description":"An RFC 3339 date-time."},"confidence":{"$ref":"#/definitions/confidence","description":"Confidence of a match of this type."}}}},"rules":{"type":"array","description":"Auto-labeling rules: content holding these types should carry at least this label.","items":{"type":"object","required":["types","minLabel","action"],"additionalProperties":false,"properties":{"types":{"type":"array","minItems":1,"items":{"type":"string","minLength":1},"description":"Sensitive information type ids, built-in (e.g. \"private-key\", \"credit-card\") or from customTypes."},"minLabel":{"$ref":"#/definitions/labelId","description":"Id of the least label such content should carry. A parent label means any of its sublabels."},"action":{"type":"string","enum":["recommend","apply"],"description":"recommend: show a diagnostic with a fix; apply: label automatically (never over a person's choice, never downwards)."},"minConfidence":{"$ref":"#/definitions/confidence","description":"Ignore matches below this confidence."},"minCount":{"type":"integer","minimum":1,"description":"How many matches it takes (default 1)."}}}}}};
+const schema27 = {"type":"string","enum":["low","medium","high"]};
 const pattern17 = new RegExp("^[a-z0-9][a-z0-9._-]{0,63}$", "u");
 const pattern18 = new RegExp("^[imsu]*$", "u");
 
@@ -933,7 +1031,7 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "exclude") || (key0 === "customTypes")) || (key0 === "rules"))){
-validate20.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema25,data}];
+validate20.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema26,data}];
 return false;
 break;
 }
@@ -952,12 +1050,12 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(data1.length < 1){
-validate20.errors = [{instancePath:instancePath+"/exclude/" + i0,schemaPath:"#/properties/exclude/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema25.properties.exclude.items,data:data1}];
+validate20.errors = [{instancePath:instancePath+"/exclude/" + i0,schemaPath:"#/properties/exclude/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema26.properties.exclude.items,data:data1}];
 return false;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/exclude/" + i0,schemaPath:"#/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.exclude.items.type,parentSchema:schema25.properties.exclude.items,data:data1}];
+validate20.errors = [{instancePath:instancePath+"/exclude/" + i0,schemaPath:"#/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.exclude.items.type,parentSchema:schema26.properties.exclude.items,data:data1}];
 return false;
 }
 }
@@ -968,7 +1066,7 @@ break;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema25.properties.exclude.type,parentSchema:schema25.properties.exclude,data:data0}];
+validate20.errors = [{instancePath:instancePath+"/exclude",schemaPath:"#/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.exclude.type,parentSchema:schema26.properties.exclude,data:data0}];
 return false;
 }
 }
@@ -992,14 +1090,14 @@ if(errors === _errs8){
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 let missing0;
 if((((data3.id === undefined) && (missing0 = "id")) || ((data3.name === undefined) && (missing0 = "name"))) || ((data3.pattern === undefined) && (missing0 = "pattern"))){
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1,schemaPath:"#/properties/customTypes/items/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema25.properties.customTypes.items.required,parentSchema:schema25.properties.customTypes.items,data:data3}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1,schemaPath:"#/properties/customTypes/items/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema26.properties.customTypes.items.required,parentSchema:schema26.properties.customTypes.items,data:data3}];
 return false;
 }
 else {
 const _errs10 = errors;
 for(const key1 in data3){
-if(!(func2.call(schema25.properties.customTypes.items.properties, key1))){
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1,schemaPath:"#/properties/customTypes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema25.properties.customTypes.items,data:data3}];
+if(!(func2.call(schema26.properties.customTypes.items.properties, key1))){
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1,schemaPath:"#/properties/customTypes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema26.properties.customTypes.items,data:data3}];
 return false;
 break;
 }
@@ -1011,12 +1109,12 @@ const _errs11 = errors;
 if(errors === _errs11){
 if(typeof data4 === "string"){
 if(!pattern17.test(data4)){
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/id",schemaPath:"#/properties/customTypes/items/properties/id/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,63}$"+"\"",schema:"^[a-z0-9][a-z0-9._-]{0,63}$",parentSchema:schema25.properties.customTypes.items.properties.id,data:data4}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/id",schemaPath:"#/properties/customTypes/items/properties/id/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,63}$"+"\"",schema:"^[a-z0-9][a-z0-9._-]{0,63}$",parentSchema:schema26.properties.customTypes.items.properties.id,data:data4}];
 return false;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/id",schemaPath:"#/properties/customTypes/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.customTypes.items.properties.id.type,parentSchema:schema25.properties.customTypes.items.properties.id,data:data4}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/id",schemaPath:"#/properties/customTypes/items/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.customTypes.items.properties.id.type,parentSchema:schema26.properties.customTypes.items.properties.id,data:data4}];
 return false;
 }
 }
@@ -1032,12 +1130,12 @@ const _errs14 = errors;
 if(errors === _errs14){
 if(typeof data5 === "string"){
 if(data5.length < 1){
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/name",schemaPath:"#/properties/customTypes/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema25.properties.customTypes.items.properties.name,data:data5}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/name",schemaPath:"#/properties/customTypes/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema26.properties.customTypes.items.properties.name,data:data5}];
 return false;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/name",schemaPath:"#/properties/customTypes/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.customTypes.items.properties.name.type,parentSchema:schema25.properties.customTypes.items.properties.name,data:data5}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/name",schemaPath:"#/properties/customTypes/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.customTypes.items.properties.name.type,parentSchema:schema26.properties.customTypes.items.properties.name,data:data5}];
 return false;
 }
 }
@@ -1053,12 +1151,12 @@ const _errs16 = errors;
 if(errors === _errs16){
 if(typeof data6 === "string"){
 if(data6.length < 1){
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/pattern",schemaPath:"#/properties/customTypes/items/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema25.properties.customTypes.items.properties.pattern,data:data6}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/pattern",schemaPath:"#/properties/customTypes/items/properties/pattern/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema26.properties.customTypes.items.properties.pattern,data:data6}];
 return false;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/pattern",schemaPath:"#/properties/customTypes/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.customTypes.items.properties.pattern.type,parentSchema:schema25.properties.customTypes.items.properties.pattern,data:data6}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/pattern",schemaPath:"#/properties/customTypes/items/properties/pattern/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.customTypes.items.properties.pattern.type,parentSchema:schema26.properties.customTypes.items.properties.pattern,data:data6}];
 return false;
 }
 }
@@ -1074,12 +1172,12 @@ const _errs18 = errors;
 if(errors === _errs18){
 if(typeof data7 === "string"){
 if(!pattern18.test(data7)){
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/flags",schemaPath:"#/properties/customTypes/items/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[imsu]*$"},message:"must match pattern \""+"^[imsu]*$"+"\"",schema:"^[imsu]*$",parentSchema:schema25.properties.customTypes.items.properties.flags,data:data7}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/flags",schemaPath:"#/properties/customTypes/items/properties/flags/pattern",keyword:"pattern",params:{pattern: "^[imsu]*$"},message:"must match pattern \""+"^[imsu]*$"+"\"",schema:"^[imsu]*$",parentSchema:schema26.properties.customTypes.items.properties.flags,data:data7}];
 return false;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/flags",schemaPath:"#/properties/customTypes/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.customTypes.items.properties.flags.type,parentSchema:schema25.properties.customTypes.items.properties.flags,data:data7}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/flags",schemaPath:"#/properties/customTypes/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.customTypes.items.properties.flags.type,parentSchema:schema26.properties.customTypes.items.properties.flags,data:data7}];
 return false;
 }
 }
@@ -1102,12 +1200,12 @@ const _errs23 = errors;
 if(errors === _errs23){
 if(typeof data9 === "string"){
 if(data9.length < 1){
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/keywords/" + i2,schemaPath:"#/properties/customTypes/items/properties/keywords/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema25.properties.customTypes.items.properties.keywords.items,data:data9}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/keywords/" + i2,schemaPath:"#/properties/customTypes/items/properties/keywords/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema26.properties.customTypes.items.properties.keywords.items,data:data9}];
 return false;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/keywords/" + i2,schemaPath:"#/properties/customTypes/items/properties/keywords/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.customTypes.items.properties.keywords.items.type,parentSchema:schema25.properties.customTypes.items.properties.keywords.items,data:data9}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/keywords/" + i2,schemaPath:"#/properties/customTypes/items/properties/keywords/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.customTypes.items.properties.keywords.items.type,parentSchema:schema26.properties.customTypes.items.properties.keywords.items,data:data9}];
 return false;
 }
 }
@@ -1118,7 +1216,7 @@ break;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/keywords",schemaPath:"#/properties/customTypes/items/properties/keywords/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema25.properties.customTypes.items.properties.keywords.type,parentSchema:schema25.properties.customTypes.items.properties.keywords,data:data8}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/keywords",schemaPath:"#/properties/customTypes/items/properties/keywords/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.customTypes.items.properties.keywords.type,parentSchema:schema26.properties.customTypes.items.properties.keywords,data:data8}];
 return false;
 }
 }
@@ -1132,18 +1230,18 @@ if(data3.keywordDistance !== undefined){
 let data10 = data3.keywordDistance;
 const _errs25 = errors;
 if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/keywordDistance",schemaPath:"#/properties/customTypes/items/properties/keywordDistance/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema25.properties.customTypes.items.properties.keywordDistance.type,parentSchema:schema25.properties.customTypes.items.properties.keywordDistance,data:data10}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/keywordDistance",schemaPath:"#/properties/customTypes/items/properties/keywordDistance/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema26.properties.customTypes.items.properties.keywordDistance.type,parentSchema:schema26.properties.customTypes.items.properties.keywordDistance,data:data10}];
 return false;
 }
 if(errors === _errs25){
 if((typeof data10 == "number") && (isFinite(data10))){
 if(data10 > 10000 || isNaN(data10)){
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/keywordDistance",schemaPath:"#/properties/customTypes/items/properties/keywordDistance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000",schema:10000,parentSchema:schema25.properties.customTypes.items.properties.keywordDistance,data:data10}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/keywordDistance",schemaPath:"#/properties/customTypes/items/properties/keywordDistance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000",schema:10000,parentSchema:schema26.properties.customTypes.items.properties.keywordDistance,data:data10}];
 return false;
 }
 else {
 if(data10 < 1 || isNaN(data10)){
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/keywordDistance",schemaPath:"#/properties/customTypes/items/properties/keywordDistance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema25.properties.customTypes.items.properties.keywordDistance,data:data10}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/keywordDistance",schemaPath:"#/properties/customTypes/items/properties/keywordDistance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema26.properties.customTypes.items.properties.keywordDistance,data:data10}];
 return false;
 }
 }
@@ -1159,11 +1257,11 @@ if(data3.validator !== undefined){
 let data11 = data3.validator;
 const _errs27 = errors;
 if(typeof data11 !== "string"){
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/validator",schemaPath:"#/properties/customTypes/items/properties/validator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.customTypes.items.properties.validator.type,parentSchema:schema25.properties.customTypes.items.properties.validator,data:data11}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/validator",schemaPath:"#/properties/customTypes/items/properties/validator/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.customTypes.items.properties.validator.type,parentSchema:schema26.properties.customTypes.items.properties.validator,data:data11}];
 return false;
 }
 if(!(((((data11 === "none") || (data11 === "luhn")) || (data11 === "mod97")) || (data11 === "ssn")) || (data11 === "entropy"))){
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/validator",schemaPath:"#/properties/customTypes/items/properties/validator/enum",keyword:"enum",params:{allowedValues: schema25.properties.customTypes.items.properties.validator.enum},message:"must be equal to one of the allowed values",schema:schema25.properties.customTypes.items.properties.validator.enum,parentSchema:schema25.properties.customTypes.items.properties.validator,data:data11}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/validator",schemaPath:"#/properties/customTypes/items/properties/validator/enum",keyword:"enum",params:{allowedValues: schema26.properties.customTypes.items.properties.validator.enum},message:"must be equal to one of the allowed values",schema:schema26.properties.customTypes.items.properties.validator.enum,parentSchema:schema26.properties.customTypes.items.properties.validator,data:data11}];
 return false;
 }
 var valid3 = _errs27 === errors;
@@ -1178,12 +1276,12 @@ const _errs29 = errors;
 if(errors === _errs29){
 if(typeof data12 === "string"){
 if(!pattern15.test(data12)){
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/dateTime",schemaPath:"#/properties/customTypes/items/properties/dateTime/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"+"\"",schema:"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$",parentSchema:schema25.properties.customTypes.items.properties.dateTime,data:data12}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/dateTime",schemaPath:"#/properties/customTypes/items/properties/dateTime/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"+"\"",schema:"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$",parentSchema:schema26.properties.customTypes.items.properties.dateTime,data:data12}];
 return false;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/dateTime",schemaPath:"#/properties/customTypes/items/properties/dateTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.customTypes.items.properties.dateTime.type,parentSchema:schema25.properties.customTypes.items.properties.dateTime,data:data12}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/dateTime",schemaPath:"#/properties/customTypes/items/properties/dateTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.customTypes.items.properties.dateTime.type,parentSchema:schema26.properties.customTypes.items.properties.dateTime,data:data12}];
 return false;
 }
 }
@@ -1197,11 +1295,11 @@ if(data3.confidence !== undefined){
 let data13 = data3.confidence;
 const _errs32 = errors;
 if(typeof data13 !== "string"){
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.type,parentSchema:schema26,data:data13}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.type,parentSchema:schema27,data:data13}];
 return false;
 }
 if(!(((data13 === "low") || (data13 === "medium")) || (data13 === "high"))){
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/confidence",schemaPath:"#/definitions/confidence/enum",keyword:"enum",params:{allowedValues: schema26.enum},message:"must be equal to one of the allowed values",schema:schema26.enum,parentSchema:schema26,data:data13}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1+"/confidence",schemaPath:"#/definitions/confidence/enum",keyword:"enum",params:{allowedValues: schema27.enum},message:"must be equal to one of the allowed values",schema:schema27.enum,parentSchema:schema27,data:data13}];
 return false;
 }
 var valid3 = _errs32 === errors;
@@ -1221,7 +1319,7 @@ var valid3 = true;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1,schemaPath:"#/properties/customTypes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.customTypes.items.type,parentSchema:schema25.properties.customTypes.items,data:data3}];
+validate20.errors = [{instancePath:instancePath+"/customTypes/" + i1,schemaPath:"#/properties/customTypes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.customTypes.items.type,parentSchema:schema26.properties.customTypes.items,data:data3}];
 return false;
 }
 }
@@ -1232,7 +1330,7 @@ break;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/customTypes",schemaPath:"#/properties/customTypes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema25.properties.customTypes.type,parentSchema:schema25.properties.customTypes,data:data2}];
+validate20.errors = [{instancePath:instancePath+"/customTypes",schemaPath:"#/properties/customTypes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.customTypes.type,parentSchema:schema26.properties.customTypes,data:data2}];
 return false;
 }
 }
@@ -1256,14 +1354,14 @@ if(errors === _errs37){
 if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
 let missing1;
 if((((data15.types === undefined) && (missing1 = "types")) || ((data15.minLabel === undefined) && (missing1 = "minLabel"))) || ((data15.action === undefined) && (missing1 = "action"))){
-validate20.errors = [{instancePath:instancePath+"/rules/" + i3,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema25.properties.rules.items.required,parentSchema:schema25.properties.rules.items,data:data15}];
+validate20.errors = [{instancePath:instancePath+"/rules/" + i3,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema26.properties.rules.items.required,parentSchema:schema26.properties.rules.items,data:data15}];
 return false;
 }
 else {
 const _errs39 = errors;
 for(const key2 in data15){
 if(!(((((key2 === "types") || (key2 === "minLabel")) || (key2 === "action")) || (key2 === "minConfidence")) || (key2 === "minCount"))){
-validate20.errors = [{instancePath:instancePath+"/rules/" + i3,schemaPath:"#/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema25.properties.rules.items,data:data15}];
+validate20.errors = [{instancePath:instancePath+"/rules/" + i3,schemaPath:"#/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema26.properties.rules.items,data:data15}];
 return false;
 break;
 }
@@ -1275,7 +1373,7 @@ const _errs40 = errors;
 if(errors === _errs40){
 if(Array.isArray(data16)){
 if(data16.length < 1){
-validate20.errors = [{instancePath:instancePath+"/rules/" + i3+"/types",schemaPath:"#/properties/rules/items/properties/types/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema25.properties.rules.items.properties.types,data:data16}];
+validate20.errors = [{instancePath:instancePath+"/rules/" + i3+"/types",schemaPath:"#/properties/rules/items/properties/types/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema26.properties.rules.items.properties.types,data:data16}];
 return false;
 }
 else {
@@ -1287,12 +1385,12 @@ const _errs42 = errors;
 if(errors === _errs42){
 if(typeof data17 === "string"){
 if(data17.length < 1){
-validate20.errors = [{instancePath:instancePath+"/rules/" + i3+"/types/" + i4,schemaPath:"#/properties/rules/items/properties/types/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema25.properties.rules.items.properties.types.items,data:data17}];
+validate20.errors = [{instancePath:instancePath+"/rules/" + i3+"/types/" + i4,schemaPath:"#/properties/rules/items/properties/types/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema26.properties.rules.items.properties.types.items,data:data17}];
 return false;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/rules/" + i3+"/types/" + i4,schemaPath:"#/properties/rules/items/properties/types/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.rules.items.properties.types.items.type,parentSchema:schema25.properties.rules.items.properties.types.items,data:data17}];
+validate20.errors = [{instancePath:instancePath+"/rules/" + i3+"/types/" + i4,schemaPath:"#/properties/rules/items/properties/types/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.rules.items.properties.types.items.type,parentSchema:schema26.properties.rules.items.properties.types.items,data:data17}];
 return false;
 }
 }
@@ -1304,7 +1402,7 @@ break;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/rules/" + i3+"/types",schemaPath:"#/properties/rules/items/properties/types/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema25.properties.rules.items.properties.types.type,parentSchema:schema25.properties.rules.items.properties.types,data:data16}];
+validate20.errors = [{instancePath:instancePath+"/rules/" + i3+"/types",schemaPath:"#/properties/rules/items/properties/types/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.rules.items.properties.types.type,parentSchema:schema26.properties.rules.items.properties.types,data:data16}];
 return false;
 }
 }
@@ -1340,11 +1438,11 @@ if(data15.action !== undefined){
 let data19 = data15.action;
 const _errs48 = errors;
 if(typeof data19 !== "string"){
-validate20.errors = [{instancePath:instancePath+"/rules/" + i3+"/action",schemaPath:"#/properties/rules/items/properties/action/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.rules.items.properties.action.type,parentSchema:schema25.properties.rules.items.properties.action,data:data19}];
+validate20.errors = [{instancePath:instancePath+"/rules/" + i3+"/action",schemaPath:"#/properties/rules/items/properties/action/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.rules.items.properties.action.type,parentSchema:schema26.properties.rules.items.properties.action,data:data19}];
 return false;
 }
 if(!((data19 === "recommend") || (data19 === "apply"))){
-validate20.errors = [{instancePath:instancePath+"/rules/" + i3+"/action",schemaPath:"#/properties/rules/items/properties/action/enum",keyword:"enum",params:{allowedValues: schema25.properties.rules.items.properties.action.enum},message:"must be equal to one of the allowed values",schema:schema25.properties.rules.items.properties.action.enum,parentSchema:schema25.properties.rules.items.properties.action,data:data19}];
+validate20.errors = [{instancePath:instancePath+"/rules/" + i3+"/action",schemaPath:"#/properties/rules/items/properties/action/enum",keyword:"enum",params:{allowedValues: schema26.properties.rules.items.properties.action.enum},message:"must be equal to one of the allowed values",schema:schema26.properties.rules.items.properties.action.enum,parentSchema:schema26.properties.rules.items.properties.action,data:data19}];
 return false;
 }
 var valid7 = _errs48 === errors;
@@ -1357,11 +1455,11 @@ if(data15.minConfidence !== undefined){
 let data20 = data15.minConfidence;
 const _errs50 = errors;
 if(typeof data20 !== "string"){
-validate20.errors = [{instancePath:instancePath+"/rules/" + i3+"/minConfidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.type,parentSchema:schema26,data:data20}];
+validate20.errors = [{instancePath:instancePath+"/rules/" + i3+"/minConfidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.type,parentSchema:schema27,data:data20}];
 return false;
 }
 if(!(((data20 === "low") || (data20 === "medium")) || (data20 === "high"))){
-validate20.errors = [{instancePath:instancePath+"/rules/" + i3+"/minConfidence",schemaPath:"#/definitions/confidence/enum",keyword:"enum",params:{allowedValues: schema26.enum},message:"must be equal to one of the allowed values",schema:schema26.enum,parentSchema:schema26,data:data20}];
+validate20.errors = [{instancePath:instancePath+"/rules/" + i3+"/minConfidence",schemaPath:"#/definitions/confidence/enum",keyword:"enum",params:{allowedValues: schema27.enum},message:"must be equal to one of the allowed values",schema:schema27.enum,parentSchema:schema27,data:data20}];
 return false;
 }
 var valid7 = _errs50 === errors;
@@ -1374,13 +1472,13 @@ if(data15.minCount !== undefined){
 let data21 = data15.minCount;
 const _errs53 = errors;
 if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){
-validate20.errors = [{instancePath:instancePath+"/rules/" + i3+"/minCount",schemaPath:"#/properties/rules/items/properties/minCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema25.properties.rules.items.properties.minCount.type,parentSchema:schema25.properties.rules.items.properties.minCount,data:data21}];
+validate20.errors = [{instancePath:instancePath+"/rules/" + i3+"/minCount",schemaPath:"#/properties/rules/items/properties/minCount/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema26.properties.rules.items.properties.minCount.type,parentSchema:schema26.properties.rules.items.properties.minCount,data:data21}];
 return false;
 }
 if(errors === _errs53){
 if((typeof data21 == "number") && (isFinite(data21))){
 if(data21 < 1 || isNaN(data21)){
-validate20.errors = [{instancePath:instancePath+"/rules/" + i3+"/minCount",schemaPath:"#/properties/rules/items/properties/minCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema25.properties.rules.items.properties.minCount,data:data21}];
+validate20.errors = [{instancePath:instancePath+"/rules/" + i3+"/minCount",schemaPath:"#/properties/rules/items/properties/minCount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema26.properties.rules.items.properties.minCount,data:data21}];
 return false;
 }
 }
@@ -1398,7 +1496,7 @@ var valid7 = true;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/rules/" + i3,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.rules.items.type,parentSchema:schema25.properties.rules.items,data:data15}];
+validate20.errors = [{instancePath:instancePath+"/rules/" + i3,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.rules.items.type,parentSchema:schema26.properties.rules.items,data:data15}];
 return false;
 }
 }
@@ -1409,7 +1507,7 @@ break;
 }
 }
 else {
-validate20.errors = [{instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema25.properties.rules.type,parentSchema:schema25.properties.rules,data:data14}];
+validate20.errors = [{instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema26.properties.rules.type,parentSchema:schema26.properties.rules,data:data14}];
 return false;
 }
 }
@@ -1423,7 +1521,7 @@ var valid0 = true;
 }
 }
 else {
-validate20.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data}];
+validate20.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data}];
 return false;
 }
 }
@@ -1666,11 +1764,11 @@ validate10.errors = [{instancePath:instancePath+"/roles/" + key2.replace(/~/g, "
 return false;
 }
 if(typeof data11 !== "string"){
-validate10.errors = [{instancePath:instancePath+"/roles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i2,schemaPath:"#/definitions/right/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data:data11}];
+validate10.errors = [{instancePath:instancePath+"/roles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i2,schemaPath:"#/definitions/right/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.type,parentSchema:schema21,data:data11}];
 return false;
 }
 if(!((((((((data11 === "VIEW") || (data11 === "EDIT")) || (data11 === "EXTRACT")) || (data11 === "PRINT")) || (data11 === "EXPORT")) || (data11 === "VIEWRIGHTSDATA")) || (data11 === "EDITRIGHTSDATA")) || (data11 === "OWNER"))){
-validate10.errors = [{instancePath:instancePath+"/roles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i2,schemaPath:"#/definitions/right/enum",keyword:"enum",params:{allowedValues: schema20.enum},message:"must be equal to one of the allowed values",schema:schema20.enum,parentSchema:schema20,data:data11}];
+validate10.errors = [{instancePath:instancePath+"/roles/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + i2,schemaPath:"#/definitions/right/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values",schema:schema21.enum,parentSchema:schema21,data:data11}];
 return false;
 }
 var valid6 = _errs27 === errors;
@@ -1941,14 +2039,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((((data.v === undefined) && (missing0 = "v")) || ((data.id === undefined) && (missing0 = "id"))) || ((data.name === undefined) && (missing0 = "name"))) || ((data.email === undefined) && (missing0 = "email"))) || ((data.sig === undefined) && (missing0 = "sig"))) || ((data.enc === undefined) && (missing0 = "enc"))) || ((data.created === undefined) && (missing0 = "created"))){
-validate22.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema21.required,parentSchema:schema21,data}];
+validate22.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema22.required,parentSchema:schema22,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((((key0 === "v") || (key0 === "id")) || (key0 === "name")) || (key0 === "email")) || (key0 === "sig")) || (key0 === "enc")) || (key0 === "created")) || (key0 === "proof"))){
-validate22.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema21,data}];
+validate22.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data}];
 return false;
 break;
 }
@@ -1958,7 +2056,7 @@ if(data.v !== undefined){
 let data0 = data.v;
 const _errs2 = errors;
 if(1 !== data0){
-validate22.errors = [{instancePath:instancePath+"/v",schemaPath:"#/properties/v/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant",schema:1,parentSchema:schema21.properties.v,data:data0}];
+validate22.errors = [{instancePath:instancePath+"/v",schemaPath:"#/properties/v/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant",schema:1,parentSchema:schema22.properties.v,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -1973,12 +2071,12 @@ const _errs3 = errors;
 if(errors === _errs3){
 if(typeof data1 === "string"){
 if(!pattern10.test(data1)){
-validate22.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema21.properties.id,data:data1}];
+validate22.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema22.properties.id,data:data1}];
 return false;
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.id.type,parentSchema:schema21.properties.id,data:data1}];
+validate22.errors = [{instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.id.type,parentSchema:schema22.properties.id,data:data1}];
 return false;
 }
 }
@@ -1994,18 +2092,18 @@ const _errs6 = errors;
 if(errors === _errs6){
 if(typeof data2 === "string"){
 if(data2.length > 256){
-validate22.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema21.properties.name,data:data2}];
+validate22.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema22.properties.name,data:data2}];
 return false;
 }
 else {
 if(data2.length < 1){
-validate22.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema21.properties.name,data:data2}];
+validate22.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema22.properties.name,data:data2}];
 return false;
 }
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.name.type,parentSchema:schema21.properties.name,data:data2}];
+validate22.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.name.type,parentSchema:schema22.properties.name,data:data2}];
 return false;
 }
 }
@@ -2021,18 +2119,18 @@ const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
 if(data3.length > 320){
-validate22.errors = [{instancePath:instancePath+"/email",schemaPath:"#/properties/email/maxLength",keyword:"maxLength",params:{limit: 320},message:"must NOT have more than 320 characters",schema:320,parentSchema:schema21.properties.email,data:data3}];
+validate22.errors = [{instancePath:instancePath+"/email",schemaPath:"#/properties/email/maxLength",keyword:"maxLength",params:{limit: 320},message:"must NOT have more than 320 characters",schema:320,parentSchema:schema22.properties.email,data:data3}];
 return false;
 }
 else {
 if(data3.length < 3){
-validate22.errors = [{instancePath:instancePath+"/email",schemaPath:"#/properties/email/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema21.properties.email,data:data3}];
+validate22.errors = [{instancePath:instancePath+"/email",schemaPath:"#/properties/email/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema22.properties.email,data:data3}];
 return false;
 }
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/email",schemaPath:"#/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.email.type,parentSchema:schema21.properties.email,data:data3}];
+validate22.errors = [{instancePath:instancePath+"/email",schemaPath:"#/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.email.type,parentSchema:schema22.properties.email,data:data3}];
 return false;
 }
 }
@@ -2050,14 +2148,14 @@ if(errors === _errs13){
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 let missing1;
 if(((((data4.kty === undefined) && (missing1 = "kty")) || ((data4.crv === undefined) && (missing1 = "crv"))) || ((data4.x === undefined) && (missing1 = "x"))) || ((data4.kid === undefined) && (missing1 = "kid"))){
-validate22.errors = [{instancePath:instancePath+"/sig",schemaPath:"#/definitions/okpPublicKey/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema22.required,parentSchema:schema22,data:data4}];
+validate22.errors = [{instancePath:instancePath+"/sig",schemaPath:"#/definitions/okpPublicKey/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema23.required,parentSchema:schema23,data:data4}];
 return false;
 }
 else {
 const _errs15 = errors;
 for(const key1 in data4){
 if(!((((key1 === "kty") || (key1 === "crv")) || (key1 === "x")) || (key1 === "kid"))){
-validate22.errors = [{instancePath:instancePath+"/sig",schemaPath:"#/definitions/okpPublicKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data:data4}];
+validate22.errors = [{instancePath:instancePath+"/sig",schemaPath:"#/definitions/okpPublicKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema23,data:data4}];
 return false;
 break;
 }
@@ -2067,7 +2165,7 @@ if(data4.kty !== undefined){
 let data5 = data4.kty;
 const _errs16 = errors;
 if("OKP" !== data5){
-validate22.errors = [{instancePath:instancePath+"/sig/kty",schemaPath:"#/definitions/okpPublicKey/properties/kty/const",keyword:"const",params:{allowedValue: "OKP"},message:"must be equal to constant",schema:"OKP",parentSchema:schema22.properties.kty,data:data5}];
+validate22.errors = [{instancePath:instancePath+"/sig/kty",schemaPath:"#/definitions/okpPublicKey/properties/kty/const",keyword:"const",params:{allowedValue: "OKP"},message:"must be equal to constant",schema:"OKP",parentSchema:schema23.properties.kty,data:data5}];
 return false;
 }
 var valid3 = _errs16 === errors;
@@ -2080,7 +2178,7 @@ if(data4.crv !== undefined){
 let data6 = data4.crv;
 const _errs17 = errors;
 if(typeof data6 !== "string"){
-validate22.errors = [{instancePath:instancePath+"/sig/crv",schemaPath:"#/definitions/okpPublicKey/properties/crv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.crv.type,parentSchema:schema22.properties.crv,data:data6}];
+validate22.errors = [{instancePath:instancePath+"/sig/crv",schemaPath:"#/definitions/okpPublicKey/properties/crv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.crv.type,parentSchema:schema23.properties.crv,data:data6}];
 return false;
 }
 var valid3 = _errs17 === errors;
@@ -2095,12 +2193,12 @@ const _errs19 = errors;
 if(errors === _errs19){
 if(typeof data7 === "string"){
 if(!pattern10.test(data7)){
-validate22.errors = [{instancePath:instancePath+"/sig/x",schemaPath:"#/definitions/okpPublicKey/properties/x/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema22.properties.x,data:data7}];
+validate22.errors = [{instancePath:instancePath+"/sig/x",schemaPath:"#/definitions/okpPublicKey/properties/x/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema23.properties.x,data:data7}];
 return false;
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/sig/x",schemaPath:"#/definitions/okpPublicKey/properties/x/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.x.type,parentSchema:schema22.properties.x,data:data7}];
+validate22.errors = [{instancePath:instancePath+"/sig/x",schemaPath:"#/definitions/okpPublicKey/properties/x/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.x.type,parentSchema:schema23.properties.x,data:data7}];
 return false;
 }
 }
@@ -2116,12 +2214,12 @@ const _errs22 = errors;
 if(errors === _errs22){
 if(typeof data8 === "string"){
 if(!pattern10.test(data8)){
-validate22.errors = [{instancePath:instancePath+"/sig/kid",schemaPath:"#/definitions/okpPublicKey/properties/kid/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema22.properties.kid,data:data8}];
+validate22.errors = [{instancePath:instancePath+"/sig/kid",schemaPath:"#/definitions/okpPublicKey/properties/kid/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema23.properties.kid,data:data8}];
 return false;
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/sig/kid",schemaPath:"#/definitions/okpPublicKey/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.kid.type,parentSchema:schema22.properties.kid,data:data8}];
+validate22.errors = [{instancePath:instancePath+"/sig/kid",schemaPath:"#/definitions/okpPublicKey/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.kid.type,parentSchema:schema23.properties.kid,data:data8}];
 return false;
 }
 }
@@ -2137,7 +2235,7 @@ var valid3 = true;
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/sig",schemaPath:"#/definitions/okpPublicKey/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data:data4}];
+validate22.errors = [{instancePath:instancePath+"/sig",schemaPath:"#/definitions/okpPublicKey/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data:data4}];
 return false;
 }
 }
@@ -2146,13 +2244,13 @@ if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.crv !== undefined){
 let data9 = data4.crv;
 if("Ed25519" !== data9){
-validate22.errors = [{instancePath:instancePath+"/sig/crv",schemaPath:"#/properties/sig/properties/crv/const",keyword:"const",params:{allowedValue: "Ed25519"},message:"must be equal to constant",schema:"Ed25519",parentSchema:schema21.properties.sig.properties.crv,data:data9}];
+validate22.errors = [{instancePath:instancePath+"/sig/crv",schemaPath:"#/properties/sig/properties/crv/const",keyword:"const",params:{allowedValue: "Ed25519"},message:"must be equal to constant",schema:"Ed25519",parentSchema:schema22.properties.sig.properties.crv,data:data9}];
 return false;
 }
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/sig",schemaPath:"#/properties/sig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.properties.sig.type,parentSchema:schema21.properties.sig,data:data4}];
+validate22.errors = [{instancePath:instancePath+"/sig",schemaPath:"#/properties/sig/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.properties.sig.type,parentSchema:schema22.properties.sig,data:data4}];
 return false;
 }
 }
@@ -2170,14 +2268,14 @@ if(errors === _errs29){
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 let missing2;
 if(((((data10.kty === undefined) && (missing2 = "kty")) || ((data10.crv === undefined) && (missing2 = "crv"))) || ((data10.x === undefined) && (missing2 = "x"))) || ((data10.kid === undefined) && (missing2 = "kid"))){
-validate22.errors = [{instancePath:instancePath+"/enc",schemaPath:"#/definitions/okpPublicKey/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema22.required,parentSchema:schema22,data:data10}];
+validate22.errors = [{instancePath:instancePath+"/enc",schemaPath:"#/definitions/okpPublicKey/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema23.required,parentSchema:schema23,data:data10}];
 return false;
 }
 else {
 const _errs31 = errors;
 for(const key2 in data10){
 if(!((((key2 === "kty") || (key2 === "crv")) || (key2 === "x")) || (key2 === "kid"))){
-validate22.errors = [{instancePath:instancePath+"/enc",schemaPath:"#/definitions/okpPublicKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema22,data:data10}];
+validate22.errors = [{instancePath:instancePath+"/enc",schemaPath:"#/definitions/okpPublicKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema23,data:data10}];
 return false;
 break;
 }
@@ -2187,7 +2285,7 @@ if(data10.kty !== undefined){
 let data11 = data10.kty;
 const _errs32 = errors;
 if("OKP" !== data11){
-validate22.errors = [{instancePath:instancePath+"/enc/kty",schemaPath:"#/definitions/okpPublicKey/properties/kty/const",keyword:"const",params:{allowedValue: "OKP"},message:"must be equal to constant",schema:"OKP",parentSchema:schema22.properties.kty,data:data11}];
+validate22.errors = [{instancePath:instancePath+"/enc/kty",schemaPath:"#/definitions/okpPublicKey/properties/kty/const",keyword:"const",params:{allowedValue: "OKP"},message:"must be equal to constant",schema:"OKP",parentSchema:schema23.properties.kty,data:data11}];
 return false;
 }
 var valid7 = _errs32 === errors;
@@ -2200,7 +2298,7 @@ if(data10.crv !== undefined){
 let data12 = data10.crv;
 const _errs33 = errors;
 if(typeof data12 !== "string"){
-validate22.errors = [{instancePath:instancePath+"/enc/crv",schemaPath:"#/definitions/okpPublicKey/properties/crv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.crv.type,parentSchema:schema22.properties.crv,data:data12}];
+validate22.errors = [{instancePath:instancePath+"/enc/crv",schemaPath:"#/definitions/okpPublicKey/properties/crv/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.crv.type,parentSchema:schema23.properties.crv,data:data12}];
 return false;
 }
 var valid7 = _errs33 === errors;
@@ -2215,12 +2313,12 @@ const _errs35 = errors;
 if(errors === _errs35){
 if(typeof data13 === "string"){
 if(!pattern10.test(data13)){
-validate22.errors = [{instancePath:instancePath+"/enc/x",schemaPath:"#/definitions/okpPublicKey/properties/x/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema22.properties.x,data:data13}];
+validate22.errors = [{instancePath:instancePath+"/enc/x",schemaPath:"#/definitions/okpPublicKey/properties/x/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema23.properties.x,data:data13}];
 return false;
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/enc/x",schemaPath:"#/definitions/okpPublicKey/properties/x/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.x.type,parentSchema:schema22.properties.x,data:data13}];
+validate22.errors = [{instancePath:instancePath+"/enc/x",schemaPath:"#/definitions/okpPublicKey/properties/x/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.x.type,parentSchema:schema23.properties.x,data:data13}];
 return false;
 }
 }
@@ -2236,12 +2334,12 @@ const _errs38 = errors;
 if(errors === _errs38){
 if(typeof data14 === "string"){
 if(!pattern10.test(data14)){
-validate22.errors = [{instancePath:instancePath+"/enc/kid",schemaPath:"#/definitions/okpPublicKey/properties/kid/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema22.properties.kid,data:data14}];
+validate22.errors = [{instancePath:instancePath+"/enc/kid",schemaPath:"#/definitions/okpPublicKey/properties/kid/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]{43}$"},message:"must match pattern \""+"^[A-Za-z0-9_-]{43}$"+"\"",schema:"^[A-Za-z0-9_-]{43}$",parentSchema:schema23.properties.kid,data:data14}];
 return false;
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/enc/kid",schemaPath:"#/definitions/okpPublicKey/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.kid.type,parentSchema:schema22.properties.kid,data:data14}];
+validate22.errors = [{instancePath:instancePath+"/enc/kid",schemaPath:"#/definitions/okpPublicKey/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.kid.type,parentSchema:schema23.properties.kid,data:data14}];
 return false;
 }
 }
@@ -2257,7 +2355,7 @@ var valid7 = true;
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/enc",schemaPath:"#/definitions/okpPublicKey/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data:data10}];
+validate22.errors = [{instancePath:instancePath+"/enc",schemaPath:"#/definitions/okpPublicKey/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data:data10}];
 return false;
 }
 }
@@ -2266,13 +2364,13 @@ if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 if(data10.crv !== undefined){
 let data15 = data10.crv;
 if("X25519" !== data15){
-validate22.errors = [{instancePath:instancePath+"/enc/crv",schemaPath:"#/properties/enc/properties/crv/const",keyword:"const",params:{allowedValue: "X25519"},message:"must be equal to constant",schema:"X25519",parentSchema:schema21.properties.enc.properties.crv,data:data15}];
+validate22.errors = [{instancePath:instancePath+"/enc/crv",schemaPath:"#/properties/enc/properties/crv/const",keyword:"const",params:{allowedValue: "X25519"},message:"must be equal to constant",schema:"X25519",parentSchema:schema22.properties.enc.properties.crv,data:data15}];
 return false;
 }
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/enc",schemaPath:"#/properties/enc/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.properties.enc.type,parentSchema:schema21.properties.enc,data:data10}];
+validate22.errors = [{instancePath:instancePath+"/enc",schemaPath:"#/properties/enc/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.properties.enc.type,parentSchema:schema22.properties.enc,data:data10}];
 return false;
 }
 }
@@ -2289,12 +2387,12 @@ const _errs43 = errors;
 if(errors === _errs43){
 if(typeof data16 === "string"){
 if(!pattern15.test(data16)){
-validate22.errors = [{instancePath:instancePath+"/created",schemaPath:"#/definitions/dateTime/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"+"\"",schema:"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$",parentSchema:schema24,data:data16}];
+validate22.errors = [{instancePath:instancePath+"/created",schemaPath:"#/definitions/dateTime/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"+"\"",schema:"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$",parentSchema:schema25,data:data16}];
 return false;
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/created",schemaPath:"#/definitions/dateTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.type,parentSchema:schema24,data:data16}];
+validate22.errors = [{instancePath:instancePath+"/created",schemaPath:"#/definitions/dateTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.type,parentSchema:schema25,data:data16}];
 return false;
 }
 }
@@ -2310,12 +2408,12 @@ const _errs46 = errors;
 if(errors === _errs46){
 if(typeof data17 === "string"){
 if(!pattern16.test(data17)){
-validate22.errors = [{instancePath:instancePath+"/proof",schemaPath:"#/properties/proof/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$"+"\"",schema:"^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$",parentSchema:schema21.properties.proof,data:data17}];
+validate22.errors = [{instancePath:instancePath+"/proof",schemaPath:"#/properties/proof/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$"+"\"",schema:"^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$",parentSchema:schema22.properties.proof,data:data17}];
 return false;
 }
 }
 else {
-validate22.errors = [{instancePath:instancePath+"/proof",schemaPath:"#/properties/proof/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.proof.type,parentSchema:schema21.properties.proof,data:data17}];
+validate22.errors = [{instancePath:instancePath+"/proof",schemaPath:"#/properties/proof/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.properties.proof.type,parentSchema:schema22.properties.proof,data:data17}];
 return false;
 }
 }
@@ -2335,7 +2433,7 @@ var valid0 = true;
 }
 }
 else {
-validate22.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data}];
+validate22.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data}];
 return false;
 }
 }
@@ -2344,7 +2442,7 @@ return errors === 0;
 }
 
 export const manifest = validate23;
-const schema34 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://sensitivity-labels.dev/schemas/labels.schema.json","type":"object","required":["version","files"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"files":{"type":"object","additionalProperties":{"type":"object","required":["label","setBy","setAt"],"additionalProperties":false,"properties":{"label":{"$ref":"https://sensitivity-labels.dev/schemas/policy.schema.json#/definitions/labelId"},"setBy":{"type":"object","required":["id","email","name"],"additionalProperties":false,"properties":{"id":{"type":"string","minLength":1},"email":{"type":"string","minLength":1},"name":{"type":"string"}}},"setAt":{"$ref":"https://sensitivity-labels.dev/schemas/policy.schema.json#/definitions/dateTime"},"justification":{"type":"string","minLength":1}}}}}};
+const schema35 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://sensitivity-labels.dev/schemas/labels.schema.json","type":"object","required":["version","files"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"files":{"type":"object","additionalProperties":{"type":"object","required":["label","setBy","setAt"],"additionalProperties":false,"properties":{"label":{"$ref":"https://sensitivity-labels.dev/schemas/policy.schema.json#/definitions/labelId"},"setBy":{"type":"object","required":["id","email","name"],"additionalProperties":false,"properties":{"id":{"type":"string","minLength":1},"email":{"type":"string","minLength":1},"name":{"type":"string"}}},"setAt":{"$ref":"https://sensitivity-labels.dev/schemas/policy.schema.json#/definitions/dateTime"},"justification":{"type":"string","minLength":1}}}}}};
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://sensitivity-labels.dev/schemas/labels.schema.json" */;
@@ -2354,14 +2452,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.version === undefined) && (missing0 = "version")) || ((data.files === undefined) && (missing0 = "files"))){
-validate23.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema34.required,parentSchema:schema34,data}];
+validate23.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema35.required,parentSchema:schema35,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "$schema") || (key0 === "version")) || (key0 === "files"))){
-validate23.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data}];
+validate23.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema35,data}];
 return false;
 break;
 }
@@ -2371,7 +2469,7 @@ if(data.$schema !== undefined){
 let data0 = data.$schema;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate23.errors = [{instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.$schema.type,parentSchema:schema34.properties.$schema,data:data0}];
+validate23.errors = [{instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.$schema.type,parentSchema:schema35.properties.$schema,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -2384,7 +2482,7 @@ if(data.version !== undefined){
 let data1 = data.version;
 const _errs4 = errors;
 if(1 !== data1){
-validate23.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant",schema:1,parentSchema:schema34.properties.version,data:data1}];
+validate23.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant",schema:1,parentSchema:schema35.properties.version,data:data1}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -2405,14 +2503,14 @@ if(errors === _errs8){
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 let missing1;
 if((((data3.label === undefined) && (missing1 = "label")) || ((data3.setBy === undefined) && (missing1 = "setBy"))) || ((data3.setAt === undefined) && (missing1 = "setAt"))){
-validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/files/additionalProperties/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema34.properties.files.additionalProperties.required,parentSchema:schema34.properties.files.additionalProperties,data:data3}];
+validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/files/additionalProperties/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'",schema:schema35.properties.files.additionalProperties.required,parentSchema:schema35.properties.files.additionalProperties,data:data3}];
 return false;
 }
 else {
 const _errs10 = errors;
 for(const key2 in data3){
 if(!((((key2 === "label") || (key2 === "setBy")) || (key2 === "setAt")) || (key2 === "justification"))){
-validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/files/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema34.properties.files.additionalProperties,data:data3}];
+validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/files/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema35.properties.files.additionalProperties,data:data3}];
 return false;
 break;
 }
@@ -2447,14 +2545,14 @@ if(errors === _errs15){
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 let missing2;
 if((((data5.id === undefined) && (missing2 = "id")) || ((data5.email === undefined) && (missing2 = "email"))) || ((data5.name === undefined) && (missing2 = "name"))){
-validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/setBy",schemaPath:"#/properties/files/additionalProperties/properties/setBy/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema34.properties.files.additionalProperties.properties.setBy.required,parentSchema:schema34.properties.files.additionalProperties.properties.setBy,data:data5}];
+validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/setBy",schemaPath:"#/properties/files/additionalProperties/properties/setBy/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'",schema:schema35.properties.files.additionalProperties.properties.setBy.required,parentSchema:schema35.properties.files.additionalProperties.properties.setBy,data:data5}];
 return false;
 }
 else {
 const _errs17 = errors;
 for(const key3 in data5){
 if(!(((key3 === "id") || (key3 === "email")) || (key3 === "name"))){
-validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/setBy",schemaPath:"#/properties/files/additionalProperties/properties/setBy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema34.properties.files.additionalProperties.properties.setBy,data:data5}];
+validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/setBy",schemaPath:"#/properties/files/additionalProperties/properties/setBy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema35.properties.files.additionalProperties.properties.setBy,data:data5}];
 return false;
 break;
 }
@@ -2466,12 +2564,12 @@ const _errs18 = errors;
 if(errors === _errs18){
 if(typeof data6 === "string"){
 if(data6.length < 1){
-validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/setBy/id",schemaPath:"#/properties/files/additionalProperties/properties/setBy/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34.properties.files.additionalProperties.properties.setBy.properties.id,data:data6}];
+validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/setBy/id",schemaPath:"#/properties/files/additionalProperties/properties/setBy/properties/id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema35.properties.files.additionalProperties.properties.setBy.properties.id,data:data6}];
 return false;
 }
 }
 else {
-validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/setBy/id",schemaPath:"#/properties/files/additionalProperties/properties/setBy/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.files.additionalProperties.properties.setBy.properties.id.type,parentSchema:schema34.properties.files.additionalProperties.properties.setBy.properties.id,data:data6}];
+validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/setBy/id",schemaPath:"#/properties/files/additionalProperties/properties/setBy/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.files.additionalProperties.properties.setBy.properties.id.type,parentSchema:schema35.properties.files.additionalProperties.properties.setBy.properties.id,data:data6}];
 return false;
 }
 }
@@ -2487,12 +2585,12 @@ const _errs20 = errors;
 if(errors === _errs20){
 if(typeof data7 === "string"){
 if(data7.length < 1){
-validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/setBy/email",schemaPath:"#/properties/files/additionalProperties/properties/setBy/properties/email/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34.properties.files.additionalProperties.properties.setBy.properties.email,data:data7}];
+validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/setBy/email",schemaPath:"#/properties/files/additionalProperties/properties/setBy/properties/email/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema35.properties.files.additionalProperties.properties.setBy.properties.email,data:data7}];
 return false;
 }
 }
 else {
-validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/setBy/email",schemaPath:"#/properties/files/additionalProperties/properties/setBy/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.files.additionalProperties.properties.setBy.properties.email.type,parentSchema:schema34.properties.files.additionalProperties.properties.setBy.properties.email,data:data7}];
+validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/setBy/email",schemaPath:"#/properties/files/additionalProperties/properties/setBy/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.files.additionalProperties.properties.setBy.properties.email.type,parentSchema:schema35.properties.files.additionalProperties.properties.setBy.properties.email,data:data7}];
 return false;
 }
 }
@@ -2506,7 +2604,7 @@ if(data5.name !== undefined){
 let data8 = data5.name;
 const _errs22 = errors;
 if(typeof data8 !== "string"){
-validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/setBy/name",schemaPath:"#/properties/files/additionalProperties/properties/setBy/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.files.additionalProperties.properties.setBy.properties.name.type,parentSchema:schema34.properties.files.additionalProperties.properties.setBy.properties.name,data:data8}];
+validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/setBy/name",schemaPath:"#/properties/files/additionalProperties/properties/setBy/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.files.additionalProperties.properties.setBy.properties.name.type,parentSchema:schema35.properties.files.additionalProperties.properties.setBy.properties.name,data:data8}];
 return false;
 }
 var valid4 = _errs22 === errors;
@@ -2520,7 +2618,7 @@ var valid4 = true;
 }
 }
 else {
-validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/setBy",schemaPath:"#/properties/files/additionalProperties/properties/setBy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.files.additionalProperties.properties.setBy.type,parentSchema:schema34.properties.files.additionalProperties.properties.setBy,data:data5}];
+validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/setBy",schemaPath:"#/properties/files/additionalProperties/properties/setBy/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.properties.files.additionalProperties.properties.setBy.type,parentSchema:schema35.properties.files.additionalProperties.properties.setBy,data:data5}];
 return false;
 }
 }
@@ -2537,12 +2635,12 @@ const _errs25 = errors;
 if(errors === _errs25){
 if(typeof data9 === "string"){
 if(!pattern15.test(data9)){
-validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/setAt",schemaPath:"https://sensitivity-labels.dev/schemas/policy.schema.json#/definitions/dateTime/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"+"\"",schema:"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$",parentSchema:schema24,data:data9}];
+validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/setAt",schemaPath:"https://sensitivity-labels.dev/schemas/policy.schema.json#/definitions/dateTime/pattern",keyword:"pattern",params:{pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"},message:"must match pattern \""+"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$"+"\"",schema:"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$",parentSchema:schema25,data:data9}];
 return false;
 }
 }
 else {
-validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/setAt",schemaPath:"https://sensitivity-labels.dev/schemas/policy.schema.json#/definitions/dateTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.type,parentSchema:schema24,data:data9}];
+validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/setAt",schemaPath:"https://sensitivity-labels.dev/schemas/policy.schema.json#/definitions/dateTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.type,parentSchema:schema25,data:data9}];
 return false;
 }
 }
@@ -2558,12 +2656,12 @@ const _errs28 = errors;
 if(errors === _errs28){
 if(typeof data10 === "string"){
 if(data10.length < 1){
-validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/justification",schemaPath:"#/properties/files/additionalProperties/properties/justification/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema34.properties.files.additionalProperties.properties.justification,data:data10}];
+validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/justification",schemaPath:"#/properties/files/additionalProperties/properties/justification/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema35.properties.files.additionalProperties.properties.justification,data:data10}];
 return false;
 }
 }
 else {
-validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/justification",schemaPath:"#/properties/files/additionalProperties/properties/justification/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema34.properties.files.additionalProperties.properties.justification.type,parentSchema:schema34.properties.files.additionalProperties.properties.justification,data:data10}];
+validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/justification",schemaPath:"#/properties/files/additionalProperties/properties/justification/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.files.additionalProperties.properties.justification.type,parentSchema:schema35.properties.files.additionalProperties.properties.justification,data:data10}];
 return false;
 }
 }
@@ -2579,7 +2677,7 @@ var valid2 = true;
 }
 }
 else {
-validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/files/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.files.additionalProperties.type,parentSchema:schema34.properties.files.additionalProperties,data:data3}];
+validate23.errors = [{instancePath:instancePath+"/files/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/files/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.properties.files.additionalProperties.type,parentSchema:schema35.properties.files.additionalProperties,data:data3}];
 return false;
 }
 }
@@ -2590,7 +2688,7 @@ break;
 }
 }
 else {
-validate23.errors = [{instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.properties.files.type,parentSchema:schema34.properties.files,data:data2}];
+validate23.errors = [{instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.properties.files.type,parentSchema:schema35.properties.files,data:data2}];
 return false;
 }
 }
@@ -2605,7 +2703,7 @@ var valid0 = true;
 }
 }
 else {
-validate23.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data}];
+validate23.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data}];
 return false;
 }
 }
@@ -2614,7 +2712,7 @@ return errors === 0;
 }
 
 export const people = validate24;
-const schema37 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://sensitivity-labels.dev/schemas/people.schema.json","type":"object","required":["version","people"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"people":{"type":"array"}}};
+const schema38 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://sensitivity-labels.dev/schemas/people.schema.json","type":"object","required":["version","people"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"people":{"type":"array"}}};
 
 function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://sensitivity-labels.dev/schemas/people.schema.json" */;
@@ -2624,14 +2722,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((data.version === undefined) && (missing0 = "version")) || ((data.people === undefined) && (missing0 = "people"))){
-validate24.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema37.required,parentSchema:schema37,data}];
+validate24.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'",schema:schema38.required,parentSchema:schema38,data}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!(((key0 === "$schema") || (key0 === "version")) || (key0 === "people"))){
-validate24.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema37,data}];
+validate24.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data}];
 return false;
 break;
 }
@@ -2641,7 +2739,7 @@ if(data.$schema !== undefined){
 let data0 = data.$schema;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate24.errors = [{instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.$schema.type,parentSchema:schema37.properties.$schema,data:data0}];
+validate24.errors = [{instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema38.properties.$schema.type,parentSchema:schema38.properties.$schema,data:data0}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -2654,7 +2752,7 @@ if(data.version !== undefined){
 let data1 = data.version;
 const _errs4 = errors;
 if(1 !== data1){
-validate24.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant",schema:1,parentSchema:schema37.properties.version,data:data1}];
+validate24.errors = [{instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant",schema:1,parentSchema:schema38.properties.version,data:data1}];
 return false;
 }
 var valid0 = _errs4 === errors;
@@ -2667,7 +2765,7 @@ if(data.people !== undefined){
 let data2 = data.people;
 const _errs5 = errors;
 if(!(Array.isArray(data2))){
-validate24.errors = [{instancePath:instancePath+"/people",schemaPath:"#/properties/people/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema37.properties.people.type,parentSchema:schema37.properties.people,data:data2}];
+validate24.errors = [{instancePath:instancePath+"/people",schemaPath:"#/properties/people/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema38.properties.people.type,parentSchema:schema38.properties.people,data:data2}];
 return false;
 }
 var valid0 = _errs5 === errors;
@@ -2681,7 +2779,7 @@ var valid0 = true;
 }
 }
 else {
-validate24.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.type,parentSchema:schema37,data}];
+validate24.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data}];
 return false;
 }
 }

@@ -14,7 +14,9 @@ import { pickLabel } from '../ui/label-picker.js';
 import type { GrantSpec } from '../../core/app/index.js';
 import type { PolicyLabel } from '../../core/index.js';
 import { saveDirty, swapEditors } from '../protected/editor-swap.js';
-import { isEnvelopeUri } from '../protected/uris.js';
+import { editorUriOf, isEnvelopeUri } from '../protected/uris.js';
+import type { MarkingOutcome } from '../../core/app/index.js';
+import { MARKING_WORDS } from '../../shared/marking-words.js';
 import { Justification } from './justified.js';
 import { askGrants } from './protect.js';
 import { TrustConfirmation } from './trust-confirm.js';
@@ -66,6 +68,16 @@ async function protectionFor(
   return { grants: asked, keep: vscode.workspace.getConfiguration('sensitivity').get<boolean>('protect.keepOriginal', false) };
 }
 
+/**
+ * Content markings rewrite files when their label changes (issue 22): where the policy has any, unsaved edits of
+ * `files` (plain, or protected through their editors) are saved first, so nothing is lost or in conflict.
+ */
+export async function saveBeforeMarkings(services: Services, files: readonly vscode.Uri[]): Promise<void> {
+  const { flattenLabels } = await services.core();
+  if (!flattenLabels(await services.labels.policyOf(files[0]!)).some((l) => l.markings)) return;
+  await saveDirty(files.flatMap((f) => (isEnvelopeUri(f) ? [f, editorUriOf(f)] : [f])));
+}
+
 export async function applyLabel(services: Services, ...args: unknown[]): Promise<BatchResult> {
   const { uris, options = {} } = parseArgs<ApplyLabelOptions>(args);
   const files = await resolveTargets(uris, 'any', 'Apply Sensitivity Label');
@@ -101,8 +113,10 @@ export async function applyLabel(services: Services, ...args: unknown[]): Promis
   const protection = await protectionFor(services, files, label, options.grants);
   if (protection && 'cancelled' in protection) return CANCELLED;
   const { app } = await services.core();
+  await saveBeforeMarkings(services, files);
   const justification = new Justification(options.justification);
   const trust = new TrustConfirmation(services);
+  let markings: MarkingOutcome | undefined;
   const result = await runBatch(services, protection ? 'Labeling and protecting' : 'Applying sensitivity label', files, async (file, step) => {
     const session = await services.session(file);
     const change = await justification.run((j) =>
@@ -115,6 +129,7 @@ export async function applyLabel(services: Services, ...args: unknown[]): Promis
         }),
       ),
     );
+    markings = change.markings;
     if (!change.protectedAs) return undefined;
     const envelope = vscode.Uri.file(session.workspace.absPath(change.protectedAs));
     if (!protection?.keep) await swapEditors([file], envelope);
@@ -126,7 +141,8 @@ export async function applyLabel(services: Services, ...args: unknown[]): Promis
       vscode.commands.executeCommand(COMMAND.applyLabel, back.file, { label: back.label }),
     );
   } else if (result.done.length > 0) {
-    vscode.window.setStatusBarMessage(`$(tag) Labeled ${result.done.length === 1 ? basename(result.done[0]!) : `${result.done.length} files`}`, 3000);
+    const marked = result.done.length === 1 && markings ? ` (${MARKING_WORDS[markings]})` : '';
+    vscode.window.setStatusBarMessage(`$(tag) Labeled ${result.done.length === 1 ? basename(result.done[0]!) : `${result.done.length} files`}${marked}`, 5000);
   }
   return result;
 }

@@ -8,7 +8,6 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { ProtectedInfo } from '../../core/app/index.js';
 import type { Services } from '../services.js';
-import { ensureIdentity } from '../ui/identity-setup.js';
 import { CANCELLED, headerForAction, parseArgs, resolveTargets, runBatch, type BatchResult } from './targets.js';
 
 export interface ChangeExpiryOptions {
@@ -60,10 +59,10 @@ export async function changeExpiry(services: Services, ...args: unknown[]): Prom
   const { uris, options = {} } = parseArgs<ChangeExpiryOptions>(args);
   const [file] = (await resolveTargets(uris, 'protected', 'Change Expiry', false)) ?? [];
   if (!file) return CANCELLED;
-  if (!(await ensureIdentity(services, 'change when protected files expire'))) return CANCELLED;
   const name = basename(file.fsPath);
   const { app, parseExpiry } = await services.core();
-  // Said before asking for a date: only owners may (after expiry, only when the policy lets them renew).
+  // Said before asking anything, even for an identity: only owners may (after expiry, only when the policy lets
+  // them renew), and an owner has an identity. Menus offer it only there (`sensitivity.mayChangeExpiry`).
   const header = await headerForAction(services, 'Changing expiry', file, app.expiryRefusal);
   if ('refused' in header) return header.refused;
   const { info } = header;

@@ -24,6 +24,7 @@ import { revealInExplorer } from './reveal-in-explorer.js';
 import { revokeAccess } from './revoke-access.js';
 import { scanWorkspace } from './scan-workspace.js';
 import { showAccessPanel } from './show-access-panel.js';
+import { showAuditLog } from './show-audit-log.js';
 import { showIdentity } from './show-identity.js';
 import { signIn, signOut } from './sign-in.js';
 import { unprotect } from './unprotect.js';
@@ -41,6 +42,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: COMMAND.grantAccess, run: grantAccess },
   { id: COMMAND.revokeAccess, run: revokeAccess },
   { id: COMMAND.showAccessPanel, run: showAccessPanel },
+  { id: COMMAND.showAuditLog, run: showAuditLog },
   { id: COMMAND.inspect, run: inspect },
   { id: COMMAND.changeExpiry, run: changeExpiry },
   { id: COMMAND.acceptRestore, run: acceptRestore },

@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { Services } from '../services.js';
 import { ensureIdentity } from '../ui/identity-setup.js';
+import { saveBeforeMarkings } from './apply-label.js';
 import { Justification } from './justified.js';
 import { CANCELLED, parseArgs, resolveTargets, runBatch, type BatchResult } from './targets.js';
 
@@ -19,6 +20,7 @@ export async function removeLabel(services: Services, ...args: unknown[]): Promi
   if (!files) return CANCELLED;
   if (!(await ensureIdentity(services, 'change labels'))) return CANCELLED;
   const { app } = await services.core();
+  await saveBeforeMarkings(services, files);
   const justification = new Justification(options.justification);
   const result = await runBatch(services, 'Removing sensitivity label', files, async (file) => {
     const session = await services.session(file);

@@ -35,12 +35,10 @@ export async function showIdentity(services: Services, ...args: unknown[]): Prom
     const copy = 'Copy Public Identity';
     const addMe = 'Add Me to Workspace People';
     const backup = 'Export…';
+    // A notification shows no `detail` (only modals do): the fingerprint is in the message itself (issue 22).
     void vscode.window
       .showInformationMessage(
-        `Your identity: ${pub.name} <${pub.email}>`,
-        {
-          detail: `Fingerprint ${core.fingerprint(pub.id)} (others compare it when they share with you)\nId ${pub.id}, created ${new Date(pub.created).toLocaleDateString()}`,
-        },
+        `Your identity: ${pub.name} <${pub.email}>, fingerprint ${core.fingerprint(pub.id)}. Others compare it with theirs before they share with you.`,
         copy,
         addMe,
         backup,

@@ -1,34 +1,15 @@
 /**
  * Runs an operation that uses people's keys or the workspace's; when it stops on a changed key
- * (E_KEY_CHANGED), on workspace keys not accepted yet (E_POLICY_UNACCEPTED) or on an organisation key other
- * than the one accepted (E_ORG_KEY_CHANGED), asks in a modal that shows the fingerprints, and runs it again
- * once confirmed (Cancelled when dismissed). Once per batch.
+ * (E_KEY_CHANGED: Compare Fingerprints and Replace, ui/key-change.ts), on workspace keys not accepted yet
+ * (E_POLICY_UNACCEPTED) or on an organisation key other than the one accepted (E_ORG_KEY_CHANGED), asks in modals
+ * that show the fingerprints, and runs it again once confirmed (Cancelled when dismissed). Once per batch.
  */
 import * as vscode from 'vscode';
-import { isSensitivityError, type SensitivityError } from '../../core/errors.js';
+import { isSensitivityError } from '../../core/errors.js';
 import type { Session } from '../../node/session.js';
 import type { Services } from '../services.js';
+import { askAboutKeyChange } from '../ui/key-change.js';
 import { Cancelled } from './targets.js';
-
-const str = (v: unknown) => (typeof v === 'string' ? v : '');
-
-/** Asks to accept a changed key, both fingerprints shown. */
-async function confirmNewKey(e: SensitivityError): Promise<boolean> {
-  const d = e.details;
-  const accept = 'Accept New Key';
-  const picked = await vscode.window.showWarningMessage(
-    `The key of ${str(d.email)} is not the one you pinned.`,
-    {
-      modal: true,
-      detail:
-        `Pinned fingerprint${str(d.pinnedEmail) && d.pinnedEmail !== d.email ? ` (${str(d.pinnedEmail)})` : ''}:\n${str(d.pinnedFingerprint)}\n\n` +
-        `Offered fingerprint:\n${str(d.newFingerprint)}\n\n` +
-        'It may be an impostor, or they made a new identity. Compare the offered fingerprint with them (they see it in Show My Identity) before accepting.',
-    },
-    accept,
-  );
-  return picked === accept;
-}
 
 /** Asks to accept the workspace policy's keys as `reviewWorkspaceKeys` shows them, their fingerprints shown. */
 export async function confirmWorkspaceKeys(review: {
@@ -64,7 +45,7 @@ export class TrustConfirmation {
         return await act({ acceptNewKey: this.acceptNewKey });
       } catch (e) {
         if (isSensitivityError(e, 'E_KEY_CHANGED') && !this.acceptNewKey) {
-          if (!(await confirmNewKey(e))) throw new Cancelled();
+          if (!(await askAboutKeyChange(this.services, session, e))) throw new Cancelled();
           this.acceptNewKey = true;
         } else if ((isSensitivityError(e, 'E_POLICY_UNACCEPTED') || isSensitivityError(e, 'E_ORG_KEY_CHANGED')) && !this.askedWorkspaceKeys) {
           this.askedWorkspaceKeys = true;

@@ -15,11 +15,18 @@ export function contentSecurityPolicy(cspSource: string, n: string): string {
   return [`default-src 'none'`, `script-src 'nonce-${n}'`, `style-src ${cspSource} 'nonce-${n}'`, `font-src ${cspSource}`, `img-src ${cspSource}`].join('; ');
 }
 
-/** The page: an empty app root filled by dist/webview.js once it has announced itself with `ready`. */
-export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+/**
+ * The page: an empty app root filled by its script (dist/webview.js for the access panel, dist/audit.js for
+ * the audit view, with media/audit.css) once it has announced itself with `ready`.
+ */
+export function panelHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  page = { script: 'webview.js', style: 'panel.css', title: 'Sensitivity: Access' },
+): string {
   const n = nonce();
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'panel.css'));
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', page.script));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', page.style));
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -28,7 +35,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri): st
 <meta property="csp-nonce" content="${n}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${escapeHtml(style.toString())}">
-<title>Sensitivity: Access</title>
+<title>${escapeHtml(page.title)}</title>
 </head>
 <body>
 <main id="app" aria-busy="true"><p class="muted">Loading…</p></main>

@@ -3,6 +3,7 @@
  * what crosses to the webview is decided in one place: names, emails, roles, rights and dates — never keys.
  */
 import type { PolicyLabel } from '../../core/policy/types.js';
+import type { ErrorCode } from '../../core/errors.js';
 import { RIGHTS, type Right } from '../../core/rights.js';
 import { fingerprint } from '../../core/fingerprint.js';
 import { mayAcceptRestore, mayChangeExpiry, type LabeledFile, type ProtectedInfo, type SignerView } from '../../core/app/index.js';
@@ -23,8 +24,8 @@ export interface RowContext {
   readonly labels: ReadonlyMap<string, PolicyLabel>;
   /** Your identity id, or undefined before you have one. */
   readonly me: string | undefined;
-  /** Turns a core reason (worded for the CLI) into words for VS Code. */
-  readonly explain?: (reason: string) => string;
+  /** Turns a refusal (the core's code and reason) into words for VS Code. */
+  readonly explain?: (denied: { readonly code: ErrorCode; readonly reason: string }) => string;
 }
 
 const has = (rights: readonly Right[], r: Right) => rights.includes(r);
@@ -137,7 +138,7 @@ export function fileRow(file: LabeledFile, ctx: RowContext, finding?: PanelFindi
     expired: info.expired,
     yourRights: rights,
     yourRole: mine && rights.length > 0 ? mine.role : null,
-    denied: info.denied ? (ctx.explain ?? String)(info.denied.reason) : null,
+    denied: info.denied ? (ctx.explain?.(info.denied) ?? info.denied.reason) : null,
     labeledBy: null,
     labeledAt: null,
     signedBy: signerRow(info.signedBy),

@@ -17,6 +17,7 @@ import {
 } from '../../shared/protocol.js';
 import { confirmChange, reportWithUndo } from '../ui/confirm.js';
 import { describeError } from '../ui/errors.js';
+import { refusal, respond } from '../ui/webview-requests.js';
 import { panelHtml, resourceRoots } from './html.js';
 import { PANEL_COMMANDS, type PanelServices } from './services.js';
 import { WorkspaceIndex } from './workspace-index.js';
@@ -29,7 +30,7 @@ export interface AccessPanelHandle {
   readonly panel: vscode.WebviewPanel;
   /** The view model as last sent to the webview. */
   model(): ViewModel;
-  /** Resolves once indexing has finished (or was cancelled or failed). */
+  /** Resolves once indexing has finished (or was cancelled or failed) and no run or file update is still in flight. */
   settled(): Promise<ViewModel>;
   /** Handles `raw` exactly as a message from the webview; resolves with the answer posted, if any. */
   receive(raw: unknown): Promise<ResponseMessage | undefined>;
@@ -98,14 +99,7 @@ export class AccessPanel implements AccessPanelHandle, vscode.Disposable {
   }
 
   async settled(): Promise<ViewModel> {
-    while (this.index.model().status === 'indexing') {
-      await new Promise<void>((resolve) => {
-        const sub = this.index.onDidChange(() => {
-          sub.dispose();
-          resolve();
-        });
-      });
-    }
+    await this.index.idle();
     return this.index.model();
   }
 
@@ -124,16 +118,8 @@ export class AccessPanel implements AccessPanelHandle, vscode.Disposable {
     const verdict = validateWebviewMessage(raw, { files: this.onScreen });
     if (!verdict.ok) {
       this.rejectedCount++;
-      // The reason never quotes the message: nothing the page sent reaches the log.
-      this.services.log.warn(`access panel: rejected a message from the webview: ${verdict.reason}`);
-      if (!verdict.request) return undefined;
-      return this.answer({
-        type: 'response',
-        id: verdict.request.id,
-        request: verdict.request.type,
-        ok: false,
-        error: 'The panel sent a request the extension does not accept; refresh the panel.',
-      });
+      const refused = refusal(verdict, this.services.log, 'access panel', 'The panel sent a request the extension does not accept; refresh the panel.');
+      return refused && this.answer(refused);
     }
     const message = verdict.message;
     if (message.type === 'ready') {
@@ -151,13 +137,8 @@ export class AccessPanel implements AccessPanelHandle, vscode.Disposable {
 
   private async dispatch<K extends RequestType>(request: RequestOf<K>): Promise<ResponseMessage> {
     const handler = this.handlers[request.type] as (params: Params<K>) => Promise<Result<K>>;
-    try {
-      const result = await handler(request.params);
-      return { type: 'response', id: request.id, request: request.type, ok: true, result } as ResponseMessage;
-    } catch (e) {
-      const path = (request.params as { path?: string }).path;
-      return { type: 'response', id: request.id, request: request.type, ok: false, error: describeError(e, path ? this.index.uriOf(path) : undefined).message };
-    }
+    const path = (request.params as { path?: string }).path;
+    return (await respond(request, handler, (e) => describeError(e, path ? this.index.uriOf(path) : undefined).message)) as ResponseMessage;
   }
 
   /** The file of a validated path (validation already checked it is on screen). */
@@ -233,6 +214,10 @@ export class AccessPanel implements AccessPanelHandle, vscode.Disposable {
     },
     importIdentity: async () => {
       await vscode.commands.executeCommand(PANEL_COMMANDS.importIdentity);
+      return null;
+    },
+    showAuditLog: async () => {
+      await vscode.commands.executeCommand(PANEL_COMMANDS.showAuditLog);
       return null;
     },
   };

@@ -29,4 +29,5 @@ export const PANEL_COMMANDS = {
   acceptRestore: COMMAND.acceptRestore,
   createIdentity: COMMAND.createIdentity,
   importIdentity: COMMAND.importIdentity,
+  showAuditLog: COMMAND.showAuditLog,
 } as const;

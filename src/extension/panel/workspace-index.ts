@@ -13,7 +13,8 @@ import { isSensitivityError } from '../../core/errors.js';
 import { PROTECTED_EXT } from '../../core/paths.js';
 import type { Session } from '../../node/session.js';
 import type { FileRow, LabelView, ViewModel } from '../../shared/protocol.js';
-import { describeError, sentence } from '../ui/errors.js';
+import { describeError } from '../ui/errors.js';
+import { denialWords } from '../ui/error-words.js';
 import { discoverEnvelopes, envelopesUnder } from './discovery.js';
 import { fileRow, labelViews, problemRow, type PanelFinding, type RowContext } from './model.js';
 import type { PanelServices } from './services.js';
@@ -48,7 +49,23 @@ interface Entry {
   /** The stable code of `problem`, when the core raised one. */
   readonly problemCode?: string;
   readonly finding?: PanelFinding;
+  /** The identity the row was read as (a header shows the full access list only to some): its "you" and rights. */
+  readonly me: string | undefined;
 }
+
+/** File events collected since the last flush. */
+interface Changes {
+  /** Envelopes created, changed or deleted. */
+  readonly envelopes: Set<string>;
+  /** Other paths created (maybe folders, whose envelopes the watcher may not report). */
+  readonly created: Set<string>;
+  /** Other paths deleted (maybe folders). */
+  readonly deleted: Set<string>;
+  /** Policy, manifest or people changed. */
+  settings: boolean;
+}
+
+const noChanges = (): Changes => ({ envelopes: new Set(), created: new Set(), deleted: new Set(), settings: false });
 
 /**
  * The session for one indexing run: pinned people looked up once per signer, not once per header (each
@@ -84,16 +101,15 @@ export class WorkspaceIndex implements vscode.Disposable {
   private folders: Folder[] = [];
   private status: ViewModel['status'] = 'indexing';
   private error: string | null = null;
-  private me: string | undefined;
   private identity: ViewModel['identity'] = null;
+  /** The newest full run: only it commits what it read (an older one may still be unwinding). */
   private run: vscode.CancellationTokenSource | undefined;
-  /** Envelopes created, changed or deleted since the last flush. */
-  private pending = new Set<string>();
-  /** Other paths created (maybe folders, whose envelopes the watcher may not report) and deleted (maybe folders). */
-  private created = new Set<string>();
-  private deleted = new Set<string>();
-  private settingsChanged = false;
+  private changes = noChanges();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** True while a flush applies file events (one at a time: each starts from the rows the last one committed). */
+  private flushing = false;
+  /** Full runs and flushes still in flight, cancelled ones included. */
+  private readonly busy = new Set<Promise<void>>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private cachedModel: ViewModel | undefined;
   private readonly headers = new Map<string, { size: number; mtimeMs: number; me: string | undefined; info: ProtectedInfo }>();
@@ -104,7 +120,7 @@ export class WorkspaceIndex implements vscode.Disposable {
     // Folders: deleting one reports the folder only, and files written into a new one can be missed before
     // it is watched, so folder events are resolved here (changes are ignored: envelopes report their own).
     const tree = vscode.workspace.createFileSystemWatcher('**/*', false, true, false);
-    const onEnvelope = (uri: vscode.Uri) => this.schedule(this.pending, uri);
+    const onEnvelope = (uri: vscode.Uri) => this.schedule('envelopes', uri);
     const onSettings = () => this.schedule();
     this.subscriptions.push(
       envelopes,
@@ -113,8 +129,8 @@ export class WorkspaceIndex implements vscode.Disposable {
       envelopes.onDidChange(onEnvelope),
       envelopes.onDidDelete(onEnvelope),
       tree,
-      tree.onDidCreate((uri) => uri.path.endsWith(PROTECTED_EXT) || this.schedule(this.created, uri)),
-      tree.onDidDelete((uri) => uri.path.endsWith(PROTECTED_EXT) || this.schedule(this.deleted, uri)),
+      tree.onDidCreate((uri) => uri.path.endsWith(PROTECTED_EXT) || this.schedule('created', uri)),
+      tree.onDidDelete((uri) => uri.path.endsWith(PROTECTED_EXT) || this.schedule('deleted', uri)),
       settings.onDidCreate(onSettings),
       settings.onDidChange(onSettings),
       settings.onDidDelete(onSettings),
@@ -148,7 +164,7 @@ export class WorkspaceIndex implements vscode.Disposable {
 
   private row(key: string, e: Entry): FileRow {
     if (!e.file) return problemRow(key, e.problem ?? 'unreadable', e.problemCode);
-    const ctx: RowContext = { prefix: e.folder.prefix, labels: e.folder.byId, me: this.me, explain: sentence };
+    const ctx: RowContext = { prefix: e.folder.prefix, labels: e.folder.byId, me: e.me, explain: denialWords };
     return fileRow(e.file, ctx, e.finding);
   }
 
@@ -162,8 +178,23 @@ export class WorkspaceIndex implements vscode.Disposable {
     this.run?.cancel();
   }
 
+  /** Resolves when no full run or flush is in flight (cancelled runs included): what it shows is all it will show. */
+  async idle(): Promise<void> {
+    while (this.busy.size > 0) await Promise.allSettled([...this.busy]);
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    this.busy.add(work);
+    void work.finally(() => this.busy.delete(work));
+    return work;
+  }
+
   /** Re-reads everything (cancelling a run in progress). Resolves when this run ends, whatever its outcome. */
-  async refresh(): Promise<void> {
+  refresh(): Promise<void> {
+    return this.track(this.reindex());
+  }
+
+  private async reindex(): Promise<void> {
     this.run?.cancel();
     const run = (this.run = new vscode.CancellationTokenSource());
     const token = run.token;
@@ -180,14 +211,16 @@ export class WorkspaceIndex implements vscode.Disposable {
       }
       const loaded = await Promise.all(folders.map((f) => this.loadFolder(f, folders.length > 1)));
       if (token.isCancellationRequested) return;
+      const plain = await Promise.all(loaded.map((f) => this.plainEntries(f)));
+      // Cancelled meanwhile (one identity change fires twice): the newer run commits, and this one must not
+      // replace its rows afterwards, or the panel keeps rows read as someone else for good.
+      if (token.isCancellationRequested) return;
       const identity = loaded[0]?.session.identity;
-      this.me = identity?.id;
       this.identity = identity ? { name: identity.name, email: identity.email } : null;
       this.folders = loaded;
-      // Protected rows of the last run stay until re-read, so an identity change does not blank the table.
-      const previous = [...this.entries].filter(([, e]) => e.uri.path.endsWith(PROTECTED_EXT));
-      const entries = new Map<string, Entry>(previous);
-      for (const f of loaded) for (const [k, e] of await this.plainEntries(f)) entries.set(k, e);
+      // Protected rows of the last run stay until re-read (shown as read), so an identity change does not blank the table.
+      const entries = new Map<string, Entry>([...this.entries].filter(([, e]) => e.uri.path.endsWith(PROTECTED_EXT)));
+      for (const found of plain) for (const [k, e] of found) entries.set(k, e);
       this.entries = entries;
       this.changedModel();
       const sessions = new Map(loaded.map((f) => [f, runSession(f.session)]));
@@ -256,13 +289,14 @@ export class WorkspaceIndex implements vscode.Disposable {
   /** The manifest's plain files: the manifest is read once, not once per file. */
   private async plainEntries(f: Folder): Promise<Map<string, Entry>> {
     const [manifest, policy] = await Promise.all([f.session.workspace.manifest(), f.session.workspace.policy()]);
+    const me = f.session.identity?.id;
     const out = new Map<string, Entry>();
     await Promise.all(
       Object.entries(manifest.files).map(async ([rel, entry]) => {
         const file = labeledPlain(policy, rel, entry);
         const uri = vscode.Uri.joinPath(vscode.Uri.file(f.session.workspace.root), ...rel.split('/'));
         const finding = await this.findings(uri);
-        out.set(f.prefix + rel, { folder: f, uri, file, ...(finding ? { finding } : {}) });
+        out.set(f.prefix + rel, { folder: f, uri, file, me, ...(finding ? { finding } : {}) });
       }),
     );
     // Office documents and PDFs may carry their label inside (it wins over a manifest entry).
@@ -272,7 +306,7 @@ export class WorkspaceIndex implements vscode.Disposable {
       const file = await plainLabelOf(f.session, rel, policy).catch(() => undefined);
       if (!file?.document) continue;
       const finding = await this.findings(uri);
-      out.set(f.prefix + rel, { folder: f, uri, file, ...(finding ? { finding } : {}) });
+      out.set(f.prefix + rel, { folder: f, uri, file, me, ...(finding ? { finding } : {}) });
     }
     return out;
   }
@@ -285,12 +319,13 @@ export class WorkspaceIndex implements vscode.Disposable {
   /** One protected file from its header alone (no key needed); a damaged one becomes a problem row. */
   private async protectedEntry(f: Folder, uri: vscode.Uri, session = f.session): Promise<[string, Entry]> {
     const rel = f.session.workspace.relPath(uri.fsPath);
+    const me = session.identity?.id;
     try {
       const info = await this.inspect(session, uri.fsPath);
-      return [f.prefix + rel, { folder: f, uri, file: { path: rel, label: info.label, protected: info } }];
+      return [f.prefix + rel, { folder: f, uri, me, file: { path: rel, label: info.label, protected: info } }];
     } catch (e) {
       this.headers.delete(uri.fsPath);
-      return [f.prefix + rel, { folder: f, uri, problem: describeError(e).message, ...(isSensitivityError(e) ? { problemCode: e.code } : {}) }];
+      return [f.prefix + rel, { folder: f, uri, me, problem: describeError(e).message, ...(isSensitivityError(e) ? { problemCode: e.code } : {}) }];
     }
   }
 
@@ -309,11 +344,15 @@ export class WorkspaceIndex implements vscode.Disposable {
     return info;
   }
 
-  /** Collects a file event into `set`; without one, a settings change (policy, manifest, people). */
-  private schedule(set?: Set<string>, uri?: vscode.Uri): void {
+  /** Collects a file event of `kind`; without one, a settings change (policy, manifest, people). */
+  private schedule(kind?: 'envelopes' | 'created' | 'deleted', uri?: vscode.Uri): void {
     if (uri && /\/(node_modules|\.git)(\/|$)/.test(uri.path)) return;
-    if (set && uri) set.add(uri.fsPath);
-    else this.settingsChanged = true;
+    if (kind && uri) this.changes[kind].add(uri.fsPath);
+    else this.changes.settings = true;
+    this.flushLater();
+  }
+
+  private flushLater(): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.flush(), DEBOUNCE_MS);
   }
@@ -332,14 +371,14 @@ export class WorkspaceIndex implements vscode.Disposable {
     return found;
   }
 
-  /** Drops the rows of files at or under deleted paths (a deleted folder reports only itself). */
-  private dropDeleted(deleted: ReadonlySet<string>): void {
+  /** Drops from `entries` the rows of files at or under deleted paths (a deleted folder reports only itself). */
+  private dropDeleted(entries: Map<string, Entry>, deleted: ReadonlySet<string>): void {
     if (deleted.size === 0) return;
-    for (const [key, e] of this.entries) {
+    for (const [key, e] of entries) {
       if (!e.uri.path.endsWith(PROTECTED_EXT)) continue;
       for (let p = e.uri.fsPath; p !== dirname(p); p = dirname(p)) {
         if (!deleted.has(p)) continue;
-        this.entries.delete(key);
+        entries.delete(key);
         this.headers.delete(e.uri.fsPath);
         break;
       }
@@ -347,24 +386,43 @@ export class WorkspaceIndex implements vscode.Disposable {
   }
 
   private async flush(): Promise<void> {
-    if (this.status === 'indexing') {
-      // A full run is reading everything; look again once it is over.
-      this.timer = setTimeout(() => void this.flush(), DEBOUNCE_MS);
+    if (this.status === 'indexing' || this.flushing) {
+      // A full run is reading everything, or a flush is applying earlier events; look again once it is over.
+      this.flushLater();
       return;
     }
-    const settings = this.settingsChanged;
-    const [pending, created, deleted] = [this.pending, this.created, this.deleted];
-    this.pending = new Set();
-    this.created = new Set();
-    this.deleted = new Set();
-    this.settingsChanged = false;
+    this.flushing = true;
     try {
-      for (const path of await this.envelopesIn([...created])) pending.add(path);
+      await this.track(this.applyChanges());
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /**
+   * Applies the collected file events to a copy of the rows and commits it at the end, unless a full run
+   * started meanwhile: then it hands the events back for after that run, whose rows it must not replace.
+   */
+  private async applyChanges(): Promise<void> {
+    const run = this.run;
+    const changes = this.changes;
+    this.changes = noChanges();
+    const envelopes = new Set(changes.envelopes);
+    try {
+      for (const path of await this.envelopesIn([...changes.created])) envelopes.add(path);
       // A burst (a checkout, a batch protect) is cheaper to read as one cancellable, progress-reporting run.
-      if (pending.size > BURST) return void (await this.refresh());
-      if (settings) await this.reloadSettings();
-      this.dropDeleted(deleted);
-      for (const path of pending) await this.updateEnvelope(vscode.Uri.file(path));
+      if (envelopes.size > BURST) return void (await this.refresh());
+      const [folders, entries] = changes.settings ? await this.reloadSettings() : [this.folders, new Map(this.entries)];
+      this.dropDeleted(entries, changes.deleted);
+      for (const path of envelopes) await this.updateEnvelope(folders, entries, vscode.Uri.file(path));
+      if (this.run !== run) {
+        for (const kind of ['envelopes', 'created', 'deleted'] as const) for (const path of changes[kind]) this.changes[kind].add(path);
+        this.changes.settings ||= changes.settings;
+        this.flushLater();
+        return;
+      }
+      this.folders = folders;
+      this.entries = entries;
     } catch (e) {
       this.services.log.warn(`access panel: update failed (${e instanceof Error ? e.name : 'error'})`);
     }
@@ -372,7 +430,7 @@ export class WorkspaceIndex implements vscode.Disposable {
   }
 
   /** Policy or manifest changed: new labels, new plain rows; protected rows keep their headers. */
-  private async reloadSettings(): Promise<void> {
+  private async reloadSettings(): Promise<[Folder[], Map<string, Entry>]> {
     const folders = vscode.workspace.workspaceFolders ?? [];
     const loaded = await Promise.all(folders.map((f) => this.loadFolder(f, folders.length > 1)));
     const byUri = new Map(loaded.map((f) => [f.folder.uri.toString(), f]));
@@ -382,12 +440,12 @@ export class WorkspaceIndex implements vscode.Disposable {
       const f = byUri.get(e.folder.folder.uri.toString());
       if (f && e.uri.path.endsWith(PROTECTED_EXT)) entries.set(k, { ...e, folder: f });
     }
-    this.folders = loaded;
-    this.entries = entries;
+    return [loaded, entries];
   }
 
-  private async updateEnvelope(uri: vscode.Uri): Promise<void> {
-    const f = folderOf(this.folders, uri);
+  /** Reads one changed envelope into `entries` (or drops its row when it is gone). */
+  private async updateEnvelope(folders: readonly Folder[], entries: Map<string, Entry>, uri: vscode.Uri): Promise<void> {
+    const f = folderOf(folders, uri);
     if (!f) return;
     const exists = await vscode.workspace.fs.stat(uri).then(
       () => true,
@@ -395,12 +453,12 @@ export class WorkspaceIndex implements vscode.Disposable {
     );
     const key = f.prefix + f.session.workspace.relPath(uri.fsPath);
     if (!exists) {
-      this.entries.delete(key);
+      entries.delete(key);
       this.headers.delete(uri.fsPath);
       return;
     }
     const [k, entry] = await this.protectedEntry(f, uri);
-    this.entries.set(k, entry);
+    entries.set(k, entry);
   }
 
   dispose(): void {

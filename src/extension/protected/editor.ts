@@ -12,7 +12,8 @@ import { ownerWords } from '../../core/display.js';
 import { isSensitivityError } from '../../core/errors.js';
 import type { ProtectedInfo } from '../../core/app/index.js';
 import type { Services } from '../services.js';
-import { describeError, sentence } from '../ui/errors.js';
+import { describeError } from '../ui/errors.js';
+import { denialWords } from '../ui/error-words.js';
 import { BASE_STYLE, escapeHtml, LOCK_SVG, page } from '../ui/html.js';
 import { RIGHT_WORDS } from '../../shared/words.js';
 import { claimVersionEditor } from '../scm/diffs.js';
@@ -70,7 +71,8 @@ function deniedPage(webview: vscode.Webview, envelope: vscode.Uri, route: Extrac
   const name = basename(envelope.fsPath);
   const info = route.info;
   const code = isSensitivityError(route.error) ? route.error.code : info?.denied?.code;
-  const reason = info?.denied ? sentence(info.denied.reason) : describeError(route.error, envelope).message;
+  // The headline in people's words; the code and the core's wording in the details line below it.
+  const said = info?.denied ? { message: denialWords(info.denied), details: `${info.denied.code}: ${info.denied.reason}` } : describeError(route.error);
   const remedy =
     code === 'E_ROLLBACK' && remedies.restore
       ? button('acceptRestore', 'Accept This Version (Restore)…')
@@ -94,8 +96,8 @@ ${info.expires ? `<dt>${info.expired ? 'Expired' : 'Expires'}</dt><dd>${escapeHt
     title: name,
     style: BASE_STYLE,
     body: `<h1>${LOCK_SVG}${escapeHtml(name)} did not open</h1>
-<div class="banner error" role="alert">${escapeHtml(reason)}</div>
-${code ? `<p class="muted">Code <code id="error-code">${escapeHtml(code)}</code></p>` : ''}
+<div class="banner error" role="alert">${escapeHtml(said.message)}</div>
+<details class="muted"><summary>Details</summary><p id="error-details">${code ? `<code id="error-code">${escapeHtml(code)}</code> ` : ''}${escapeHtml(said.details.replace(/^E_[A-Z_]+: /, ''))}</p></details>
 ${rows}
 <div>${buttons}${button('retry', 'Try Again', true)}</div>`,
     script: ACTION_SCRIPT,
