@@ -7,8 +7,8 @@
  * The caches live beside the bundle (same folder, same owner: whoever can write them can write the
  * bundle), named after the bundle's digest, so a rebuilt bundle never meets an old cache, and after the
  * command's first word, as each holds the functions one run compiled: a protect's are not an `id new`'s.
- * V8 refuses a cache from another V8 version or other flags (then the bundle compiles as usual and the
- * cache is rewritten). A successful run without a usable cache writes one as it exits; when the folder is not
+ * V8 refuses a cache from another V8 version or other flags, a truncated one, and — with its checksum on (below) — a
+ * damaged one (then the bundle compiles as usual and the cache is rewritten). A successful run without a usable cache writes one as it exits; when the folder is not
  * writable (a system-wide install), runs simply compile. Only node: built-ins load here.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,6 +48,10 @@ function writeCache(script: Script): void {
 // The bundle paces young-generation collections on large bodies (`paceCollections`, src/node/file-reader.ts):
 // set before it compiles, so its code cache is made and checked under the same flags.
 setFlagsFromString('--expose-gc');
+// Release builds of V8 check a code cache's version, flags and length but not its bytes: a cache damaged on disk
+// crashed the process (V8_Fatal in the deserializer). With this flag V8 writes a checksum into each cache and
+// refuses one that does not match it, as it refuses any other unusable cache (issue 24).
+setFlagsFromString('--verify-snapshot-checksum');
 const cachedData = readCache();
 // The bundle has no `import()` (esbuild.mjs turns them into require), which a vm.Script could not resolve.
 const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, ...(cachedData ? { cachedData } : {}) });

@@ -31,4 +31,5 @@ export * from './org/index.js';
 export { compileGlobs, globToRegExp, matchesGlob } from './glob.js';
 export * from './envelope/index.js';
 export * from './detect/index.js';
-export * from './documents/index.js';
+// Documents (ZIP, XML, PDF parsers) are not listed here: core/app loads them on the first document (document-label.ts),
+// hosts import src/core/documents/ directly where they need them.

@@ -128,23 +128,14 @@ function privateKey<K extends PublicOkpJwk>(v: unknown, pub: K, at: string, file
 
 const subtle = () => globalThis.crypto.subtle;
 
-/** The Ed25519 private key signs what the public key verifies. */
-async function ed25519Matches(priv: PrivateOkpJwk, pub: PublicOkpJwk): Promise<boolean> {
-  const sk = await subtle().importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: priv.x, d: priv.d }, { name: 'Ed25519' }, false, ['sign']);
-  const pk = await subtle().importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: pub.x }, { name: 'Ed25519' }, false, ['verify']);
-  const probe = crypto.getRandomValues(new Uint8Array(32));
-  const sig = await subtle().sign({ name: 'Ed25519' }, sk, probe);
-  return subtle().verify({ name: 'Ed25519' }, pk, sig, probe);
-}
+/** The X25519 public key of the point 9 (RFC 7748 §4.1): agreeing with it gives a private key's own public key. */
+const X25519_BASE = { kty: 'OKP', crv: 'X25519', x: base64url.encode(Uint8Array.of(9, ...new Uint8Array(31))) };
 
-/** The X25519 private key agrees with a fresh key pair on the secret the public key implies (RFC 7748 §6.1). */
+/** The X25519 private key's own public key (RFC 7748 §6.1: X25519(d, 9)) is the identity's. */
 async function x25519Matches(priv: PrivateOkpJwk, pub: PublicOkpJwk): Promise<boolean> {
   const sk = await subtle().importKey('jwk', { kty: 'OKP', crv: 'X25519', x: priv.x, d: priv.d }, { name: 'X25519' }, false, ['deriveBits']);
-  const pk = await subtle().importKey('jwk', { kty: 'OKP', crv: 'X25519', x: pub.x }, { name: 'X25519' }, false, []);
-  const eph = (await subtle().generateKey({ name: 'X25519' }, false, ['deriveBits'])) as CryptoKeyPair;
-  const a = new Uint8Array(await subtle().deriveBits({ name: 'X25519', public: eph.publicKey }, sk, 256));
-  const b = new Uint8Array(await subtle().deriveBits({ name: 'X25519', public: pk }, eph.privateKey, 256));
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+  const base = await subtle().importKey('jwk', X25519_BASE, { name: 'X25519' }, false, []);
+  return base64url.encode(new Uint8Array(await subtle().deriveBits({ name: 'X25519', public: base }, sk, 256))) === pub.x;
 }
 
 /**
@@ -159,16 +150,20 @@ export async function parseIdentity(json: unknown, file?: string): Promise<Ident
   const pub = parsePublicIdentity(Object.fromEntries(PUBLIC_FIELDS.filter((k) => k in json).map((k) => [k, json[k]])), { file });
   const sigPrivate = privateKey(json.sigPrivate, pub.sig, '/sigPrivate', file);
   const encPrivate = privateKey(json.encPrivate, pub.enc, '/encPrivate', file);
-  let matches: boolean;
+  // Your own identity is (re-)signed here, so identities made before signing existed get their proof. That proof
+  // verifying with the public key shows the Ed25519 private key is this identity's (one signature, where a probe
+  // was signed besides before; issue 24), and X25519(d, 9) equal to the public key shows the X25519 one is.
+  let signed: Identity | undefined;
   try {
-    matches = (await ed25519Matches(sigPrivate, pub.sig)) && (await x25519Matches(encPrivate, pub.enc));
+    signed = await signIdentity({ ...pub, sigPrivate, encPrivate });
+    await verifyIdentity(signed);
+    if (!(await x25519Matches(encPrivate, pub.enc))) signed = undefined;
   } catch {
-    // WebCrypto refuses some inconsistent keys at import: the same verdict.
-    matches = false;
+    // WebCrypto refuses some inconsistent keys at import, and a proof that does not verify: the same verdict.
+    signed = undefined;
   }
-  if (!matches) throw invalid('invalid identity', 'a private key does not belong to its public key', file);
-  // Your own identity is (re-)signed here, so identities made before signing existed get their proof.
-  return signIdentity({ ...pub, sigPrivate, encPrivate });
+  if (!signed) throw invalid('invalid identity', 'a private key does not belong to its public key', file);
+  return signed;
 }
 
 /** A listed identity that is not used: unsigned, or its self-signature does not verify. Kept in the file as it is. */

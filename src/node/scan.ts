@@ -99,7 +99,7 @@ async function scanDocument(
     const findings = scanPieces(pieces, (t) => scanner.scan(t));
     let labelId: string | undefined;
     try {
-      const inside = labelInsideBytes(policy, rel, bytes);
+      const inside = await labelInsideBytes(policy, rel, bytes);
       // A label outside the policy ranks below every known one (its GUID is no policy id).
       labelId = inside?.policyLabel?.id ?? inside?.metadata.labelId;
     } catch {

@@ -30,6 +30,9 @@ const env: NodeJS.ProcessEnv = {
   GIT_COMMITTER_NAME: 'Bench',
   GIT_COMMITTER_EMAIL: 'bench@example.com',
 };
+/** Rows run without NODE_EXTRA_CA_CERTS (where it is set) end with this, and compare with node -e 0 run so. */
+const NO_CA = ', no extra CA certs';
+const withoutCa = ['env', '-u', 'NODE_EXTRA_CA_CERTS'];
 const has = (tool: string) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0;
 
 function run(cmd: string, ...args: string[]): string {
@@ -111,24 +114,23 @@ const fmt = (x: number, digits = 2) => x.toFixed(digits);
 function main(): void {
   setUp();
   const load0 = loadavg()[0]!;
-  const small: Row[] = [
-    { name: 'node -e 0', cmd: [node, '-e', '0'] },
+  // The rows issue 24 bars at 1.5 × node -e 0 (one small file each), and --version (loading alone).
+  const barred: Row[] = [
     { name: 'sensitivity --version', cmd: [node, cli, '--version'] },
     { name: 'sensitivity git textconv (4 B)', cmd: [node, cli, 'git', 'textconv', join(dir, 'XXXXXX_tiny.txt.protected')] },
     { name: 'sensitivity cat (4 B)', cmd: [node, cli, 'cat', 'tiny.txt.protected'] },
     { name: 'sensitivity label get', cmd: [node, cli, 'label', 'get', 'tiny.txt.protected'] },
     { name: 'sensitivity inspect', cmd: [node, cli, 'inspect', 'tiny.txt.protected'] },
+  ];
+  const small: Row[] = [
+    { name: 'node -e 0', cmd: [node, '-e', '0'] },
+    ...barred,
     { name: 'sensitivity protect (4 B)', cmd: [node, cli, 'protect', 'tiny.txt', '--keep'], remove: join(repo, 'tiny.txt.protected') },
     // Node parses NODE_EXTRA_CA_CERTS's certificates at every start, before any script: where it is set (as on
-    // the machines this was written on), it is a large part of node -e 0, so these rows show the ratio without it.
+    // the machines this was written on), it is a large part of node -e 0, so the same rows run without it too,
+    // each compared with node -e 0 without it.
     ...(process.env.NODE_EXTRA_CA_CERTS
-      ? [
-          { name: 'node -e 0, no extra CA certs', cmd: ['env', '-u', 'NODE_EXTRA_CA_CERTS', node, '-e', '0'] },
-          {
-            name: 'textconv, no extra CA certs',
-            cmd: ['env', '-u', 'NODE_EXTRA_CA_CERTS', node, cli, 'git', 'textconv', join(dir, 'XXXXXX_tiny.txt.protected')],
-          },
-        ]
+      ? [{ name: 'node -e 0', cmd: [node, '-e', '0'] }, ...barred].map((r) => ({ ...r, name: `${r.name}${NO_CA}`, cmd: [...withoutCa, ...r.cmd] }))
       : []),
     { name: 'node:crypto floor cat (4 B)', cmd: [node, gcm, 'cat', join(dir, 'tiny.enc'), '-', String(DEFAULT_CHUNK_SIZE)] },
     ...(has('age') ? [{ name: 'age -d (4 B)', cmd: ['age', '-d', '-i', join(dir, 'age.key'), join(dir, 'tiny.age')] }] : []),
@@ -139,17 +141,22 @@ function main(): void {
   console.log(
     `\nStart cost: medians of ${startRuns} interleaved samples of 5 runs each; ×node = this row's time / node -e 0's (issue 24's bar: 1.5 for textconv, cat, label get, inspect); NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'not set'}`,
   );
-  console.log(['command'.padEnd(32), 'wall s', ' CPU s', '×node wall', '×node CPU'].join('  '));
+  console.log(['command'.padEnd(52), 'wall s', ' CPU s', '×node wall', '×node CPU'].join('  '));
   for (const row of small) {
     const r = m.get(row.name)!;
-    const base = row.name.endsWith('no extra CA certs') ? m.get('node -e 0, no extra CA certs')! : m.get('node -e 0')!;
-    console.log([row.name.padEnd(32), fmt(r.wall, 3), fmt(r.cpu, 3), fmt(r.wall / base.wall).padStart(10), fmt(r.cpu / base.cpu).padStart(9)].join('  '));
+    const base = row.name.endsWith(NO_CA) ? m.get(`node -e 0${NO_CA}`)! : m.get('node -e 0')!;
+    console.log([row.name.padEnd(52), fmt(r.wall, 3), fmt(r.cpu, 3), fmt(r.wall / base.wall).padStart(10), fmt(r.cpu / base.cpu).padStart(9)].join('  '));
   }
 
-  const log: Row[] = [
+  const logRows: Row[] = [
     { name: 'node -e 0', cmd: [node, '-e', '0'] },
     { name: `git log -p plain.md (${REVISIONS} revisions)`, cmd: ['git', 'log', '-p', '--', 'plain.md'] },
     { name: `git log -p plan.md.protected (${REVISIONS} revisions)`, cmd: ['git', 'log', '-p', '--', 'plan.md.protected'] },
+  ];
+  // git hands its environment to the driver: without NODE_EXTRA_CA_CERTS, each driver run starts without it.
+  const log = [
+    ...logRows,
+    ...(process.env.NODE_EXTRA_CA_CERTS ? logRows.map((r) => ({ ...r, name: `${r.name}${NO_CA}`, cmd: [...withoutCa, ...r.cmd] })) : []),
   ];
   // The driver really ran: the protected file's log shows the last revision's plaintext.
   if (!run('git', 'log', '-p', '--', 'plan.md.protected').includes(`+line ${(REVISIONS - 1) % 20} revision ${REVISIONS - 1}`)) {
@@ -157,14 +164,16 @@ function main(): void {
   }
   const logRuns = Number(process.env.BENCH_LOG_RUNS ?? 3);
   const g = medians(log, logRuns, 1);
-  const bar = { wall: 60 * g.get('node -e 0')!.wall, cpu: 60 * g.get('node -e 0')!.cpu };
+  const barOf = (name: string) => ({ wall: 60 * g.get(name)!.wall, cpu: 60 * g.get(name)!.cpu });
+  const bar = barOf('node -e 0');
   console.log(
     `\ngit log -p (textconv driver, cache off: ${2 * REVISIONS - 1} driver runs): medians of ${logRuns} interleaved runs; ×60 node = this / (60 × node -e 0) (bar: 1.5)`,
   );
-  console.log(['command'.padEnd(44), 'wall s', ' CPU s', '×60 node wall', '×60 node CPU'].join('  '));
-  for (const row of log.slice(1)) {
+  console.log(['command'.padEnd(64), 'wall s', ' CPU s', '×60 node wall', '×60 node CPU'].join('  '));
+  for (const row of log.filter((r) => !r.name.startsWith('node -e 0'))) {
     const r = g.get(row.name)!;
-    console.log([row.name.padEnd(44), fmt(r.wall), fmt(r.cpu), fmt(r.wall / bar.wall).padStart(13), fmt(r.cpu / bar.cpu).padStart(12)].join('  '));
+    const base = row.name.endsWith(NO_CA) ? barOf(`node -e 0${NO_CA}`) : bar;
+    console.log([row.name.padEnd(64), fmt(r.wall), fmt(r.cpu), fmt(r.wall / base.wall).padStart(13), fmt(r.cpu / base.cpu).padStart(12)].join('  '));
   }
   console.log(
     `60 × node -e 0: ${fmt(bar.wall)} s wall, ${fmt(bar.cpu)} s CPU. Load average (1 min) ${fmt(load0)} at the start, ${fmt(loadavg()[0]!)} at the end.`,

@@ -4,12 +4,19 @@
  * everything else. Reads and writes go through the FileAccess port: the document is read through one
  * handle, and rewritten atomically (temp file, rename) under the file's lock.
  */
-import { activeLabel, documentKindOf, MAX_DOCUMENT_BYTES, msipDate, readDocumentLabels, writeDocumentLabel, type DocumentLabel } from '../documents/index.js';
+import { documentKindOf, MAX_DOCUMENT_BYTES } from '../documents/formats.js';
+import { activeLabel, msipDate, type DocumentLabel } from '../documents/msip.js';
 import { SensitivityError } from '../errors.js';
 import { flattenLabels, type Policy, type PolicyLabel } from '../policy/index.js';
 import { readWhole, withHandle } from './context.js';
 import { secureRandom } from '../ports.js';
 import type { AppContext, ReadHandle } from './ports.js';
+
+/**
+ * The parsers and writers of document packages (ZIP, XML, PDF objects, with fflate and fast-xml-parser): loaded on
+ * the first document met, so commands on other files never evaluate them (issue 24).
+ */
+const packages = () => import('../documents/document-label.js');
 
 /** A random (version 4) UUID from 16 random bytes: the ActionId, new each time a label is set. */
 function uuid(b: Uint8Array): string {
@@ -41,9 +48,10 @@ export async function readAll(h: ReadHandle): Promise<Uint8Array> {
 }
 
 /** The label in force inside `bytes` (a document of `path`'s kind), mapped to the policy; undefined when none. */
-export function labelInsideBytes(policy: Policy, path: string, bytes: Uint8Array): LabelInside | undefined {
+export async function labelInsideBytes(policy: Policy, path: string, bytes: Uint8Array): Promise<LabelInside | undefined> {
   const kind = documentKindOf(path);
   if (!kind) return undefined;
+  const { readDocumentLabels } = await packages();
   const metadata = activeLabel(readDocumentLabels(bytes, kind, policy.purview?.labelInfo), policy.purview?.tenantId);
   if (!metadata) return undefined;
   const policyLabel = flattenLabels(policy).find((l) => l.purviewId === metadata.labelId);
@@ -93,6 +101,7 @@ export async function writeLabelInside(
           contentBits: 0,
         }
       : null;
+  const { writeDocumentLabel } = await packages();
   await ctx.files.withLock(path, async () => {
     const { bytes, mode } = await withHandle(ctx, path, async (h) => ({ bytes: await readAll(h), mode: h.mode }));
     const next = writeDocumentLabel(

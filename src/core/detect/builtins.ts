@@ -16,7 +16,7 @@ import { numbers } from './numbers.js';
 import { githubClassic, githubFineGrained, google, slack, stripe } from './tokens.js';
 import type { InfoType } from './types.js';
 
-export { DETECTOR_REACH, EMAIL_LIST_THRESHOLD, PRIVATE_KEY_REACH, TYPES, type Detector, type Hit } from './detector.js';
+export { CREDENTIAL_TYPES, DETECTOR_REACH, EMAIL_LIST_THRESHOLD, PRIVATE_KEY_REACH, TYPES, type Detector, type Hit } from './detector.js';
 export { PASSWORD_MIN_ENTROPY, SECRET_MIN_ENTROPY } from './assignments.js';
 
 /** Every built-in detector, in no particular order (overlaps are settled by priority afterwards). */
@@ -37,23 +37,6 @@ export const BUILTIN_DETECTORS: readonly Detector[] = [
   numbers,
   ibans,
   emails,
-];
-
-/** Credentials: whoever holds them acts as their owner, so no fix may widen who can read them. */
-export const CREDENTIAL_TYPES: readonly string[] = [
-  'private-key',
-  'aws-access-key',
-  'github-token',
-  'slack-token',
-  'stripe-key',
-  'google-api-key',
-  'azure-storage-key',
-  'azure-client-secret',
-  'connection-string-credential',
-  'url-credential',
-  'command-credential',
-  'secret-assignment',
-  'jwt',
 ];
 
 /** The built-in types in a stable order. */

@@ -83,6 +83,23 @@ export const TYPES = {
   email: type('email-list', 'List of email addresses', 'Many distinct email addresses in one file (personal data).'),
 } as const satisfies Record<string, InfoType>;
 
+/** The credential types (the default policy names them without loading the detectors). Whoever holds a credential acts as its owner, so no fix may widen who can read it. */
+export const CREDENTIAL_TYPES: readonly string[] = [
+  'private-key',
+  'aws-access-key',
+  'github-token',
+  'slack-token',
+  'stripe-key',
+  'google-api-key',
+  'azure-storage-key',
+  'azure-client-secret',
+  'connection-string-credential',
+  'url-credential',
+  'command-credential',
+  'secret-assignment',
+  'jwt',
+];
+
 /**
  * No built-in detector reads more than this many characters before or after a match to judge it, except
  * private keys (up to PRIVATE_KEY_REACH between their markers) and email lists (counted over the whole

@@ -3,7 +3,7 @@
  * grow with the content. Order of checks on open: slot → unwrap → key commitment → header MAC → policy
  * signature → access (rights.ts) → body, chunk by chunk, each released only once authenticated.
  */
-import { equalBytes } from '@noble/ciphers/utils.js';
+import { concatBytes, equalBytes } from '@noble/ciphers/utils.js';
 import { base64url, calculateJwkThumbprint } from 'jose';
 import { ownerWords, unverifiedSigner } from '../display.js';
 import { integrityError, SensitivityError } from '../errors.js';
@@ -64,7 +64,8 @@ import {
 } from './policy.js';
 import { isX25519Slot, unwrapSlot, wrapSlot, type Slot } from './slots.js';
 import { decryptBody, encryptBody, reencryptBody, type BodyParams } from './stream.js';
-import { signWrite, verifyWrite } from './write.js';
+import { lastVerified } from './verified.js';
+import { signWrite, verifyWrite, type WriteClaims } from './write.js';
 
 /** A person to grant, with their rights (must include VIEW: without it a slot would be pointless). */
 export interface GrantRequest {
@@ -467,6 +468,15 @@ interface UnlockOptions extends OpenOptions {
  * envelope is someone re-emitting a current file without its writer signature and history: E_DOWNGRADE).
  */
 async function verifiedChain(raw: RawHeader): Promise<EnvelopePolicy[]> {
+  return [...(await chainOf(raw.bytes, () => verifyChain(raw)))];
+}
+
+/** The last chain verified, by its header's bytes (they hold the version and the metadata it is read from). */
+const chainOf = lastVerified<readonly EnvelopePolicy[]>();
+/** The last write signature verified, by the header, digest list and signature it covered (each self-delimiting). */
+const writeOf = lastVerified<WriteClaims>();
+
+async function verifyChain(raw: RawHeader): Promise<EnvelopePolicy[]> {
   if (raw.version === 1) {
     const policy = await verifyPolicy(raw.metadata.policy);
     if (policy.v !== 1) {
@@ -547,7 +557,8 @@ async function verifiedWrite(
   policy: EnvelopePolicy,
 ): Promise<{ digests: Uint8Array; lastWrite: NonNullable<EnvelopeInfo['lastWrite']> }> {
   const block = await readWriteBlock(reader, layout.chunkCount);
-  const claims = await verifyWrite(block.signature, raw.bytes, block.digests);
+  const covered = concatBytes(raw.bytes, block.digests, new TextEncoder().encode(block.signature));
+  const claims = await writeOf(covered, () => verifyWrite(block.signature, raw.bytes, block.digests));
   if (!policy.grants.some((g) => g.id === claims.sig.kid && g.rights.includes('EDIT'))) {
     throw new SensitivityError('E_WRITER_NOT_ALLOWED', 'its content was last written by someone its policy does not allow to edit it; do not trust it');
   }

@@ -3,9 +3,10 @@
  * "Ed25519" identifier, which python3-jwcrypto 1.1 refuses), each with its own `typ` so that no document
  * signed by the same key passes for another kind.
  */
-import { base64url, calculateJwkThumbprint, CompactSign, compactVerify, importJWK } from 'jose';
+import { base64url, CompactSign, compactVerify, importJWK } from 'jose';
 import { integrityError } from '../errors.js';
 import type { Identity, PublicOkpJwk } from '../identity.js';
+import { okpThumbprint } from '../people.js';
 import { formatError, json, obj, type Obj } from './check.js';
 
 /** 32 bytes in base64url: an RFC 7638 SHA-256 thumbprint, or an X25519 / Ed25519 public key. */
@@ -25,7 +26,7 @@ export function jwsParts(jws: string, what: string): { header: Obj; payload: unk
 
 /** The fixed E_INTEGRITY unless `jws` has `alg` EdDSA, `typ`, `kid` = the key's thumbprint, and verifies under `key`. */
 export async function verifyEdDSA(jws: string, header: Obj, typ: string, key: PublicOkpJwk): Promise<void> {
-  if (header.alg !== 'EdDSA' || header.typ !== typ || header.kid !== key.kid || !(await thumbprintMatches(key))) throw integrityError();
+  if (header.alg !== 'EdDSA' || header.typ !== typ || header.kid !== key.kid || !thumbprintMatches(key)) throw integrityError();
   try {
     await compactVerify(jws, await importJWK({ kty: 'OKP', crv: 'Ed25519', x: key.x }, 'EdDSA'), { algorithms: ['EdDSA'] });
   } catch {
@@ -33,9 +34,9 @@ export async function verifyEdDSA(jws: string, header: Obj, typ: string, key: Pu
   }
 }
 
-/** True when `kid` is the RFC 7638 SHA-256 thumbprint of the key. */
-export async function thumbprintMatches(j: PublicOkpJwk): Promise<boolean> {
-  return (await calculateJwkThumbprint({ kty: j.kty, crv: j.crv, x: j.x }, 'sha256')) === j.kid;
+/** True when `kid` is the RFC 7638 SHA-256 thumbprint of the key (synchronous: no WebCrypto job per key). */
+export function thumbprintMatches(j: PublicOkpJwk): boolean {
+  return okpThumbprint(j) === j.kid;
 }
 
 function decodeUtf8(segment: string, at: string): string {

@@ -5,7 +5,7 @@
  * No default expiry: expired content opens for nobody, owner and recovery keys included, so losing access
  * by default must be an organisation's explicit choice.
  */
-import { CREDENTIAL_TYPES } from '../detect/builtins.js';
+import { CREDENTIAL_TYPES } from '../detect/detector.js';
 import type { Policy } from './types.js';
 
 /** Credentials that also look like ordinary values often enough to need medium confidence. */

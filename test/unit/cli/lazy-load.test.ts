@@ -1,7 +1,8 @@
 /**
  * The built CLI loads only the command group it runs (issue 24): every command of the sources' table is routed
  * by dist/cli.js to the same usage its --help always printed, and a command that needs neither the sign-in
- * client nor the key service never loads node:http.
+ * client nor the key service never loads node:http; one that touches no document never evaluates the document
+ * parsers (fflate loads node:worker_threads as it is evaluated, and nothing else on these paths does).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -26,7 +27,7 @@ describe('lazy loading of the CLI', () => {
     });
   });
 
-  it('a git textconv, a label get and --version never load node:http (the sign-in client and key service stay unloaded)', () => {
+  it('git textconv, cat, label get, inspect and --version load neither node:http (sign-in, key service) nor the document parsers', () => {
     const ws = join(tmp.path, 'ws');
     mkdirSync(join(ws, '.sensitivity'), { recursive: true });
     const alice = makePerson(tmp.path, ws, 'Alice', 'alice@example.com');
@@ -35,7 +36,14 @@ describe('lazy loading of the CLI', () => {
     // Prints, as the process exits, the built-in modules it loaded.
     const probe = join(tmp.path, 'probe.cjs');
     writeFileSync(probe, "process.on('exit', () => process.stderr.write('\\nLOADED ' + process.moduleLoadList.join(',') + '\\n'));\n");
-    for (const args of [['git', 'textconv', 'note.md.protected'], ['label', 'get', 'note.md.protected'], ['--version']]) {
+    const commands = [
+      ['git', 'textconv', 'note.md.protected'],
+      ['cat', 'note.md.protected'],
+      ['label', 'get', 'note.md.protected'],
+      ['inspect', 'note.md.protected'],
+      ['--version'],
+    ];
+    for (const args of commands) {
       const r = spawnSync(process.execPath, ['--require', probe, CLI, ...args], {
         cwd: ws,
         encoding: 'utf8',
@@ -45,6 +53,7 @@ describe('lazy loading of the CLI', () => {
       const loaded = r.stderr.split('\nLOADED ')[1]!.split(',');
       assert.ok(loaded.includes('NativeModule fs'), 'the probe saw the module list');
       assert.ok(!loaded.includes('NativeModule http'), `${args.join(' ')} loaded node:http`);
+      assert.ok(!loaded.includes('NativeModule worker_threads'), `${args.join(' ')} evaluated the document parsers (fflate)`);
     }
   });
 });
