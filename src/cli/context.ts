@@ -5,7 +5,7 @@ import type { Identity } from '../core/identity.js';
 import type { AuditEvent } from '../core/index.js';
 import { systemClock, type Clock } from '../core/ports.js';
 import { auditPath, readHomeIdentity, resolveHome } from '../node/home.js';
-import { httpKeyServiceClient, httpOrganisationDirectory, type HttpOrganisationDirectory } from '../node/key-service-client.js';
+import { httpKeyServiceClient, httpOrganisationDirectory, httpWitnessService, type HttpOrganisationDirectory } from '../node/key-service-client.js';
 import { auditLogSink, sessionIn, type Session } from '../node/session.js';
 import { locateWorkspace, openWorkspace, type Workspace } from '../node/workspace.js';
 import type { TokenSource } from '../core/app/ports.js';
@@ -78,7 +78,9 @@ export function createContext(args: ParsedArgs, env: NodeJS.ProcessEnv = process
     session: memo(async () => {
       // Double Key files: the key service, with tokens from `sensitivity login`.
       const keyService = httpKeyServiceClient({ tokens: ctx.tokens, clock: systemClock });
-      return sessionIn(await ctx.workspace(), await identity(), sink, ctx.clock, { home }, keyService, ctx.directory);
+      // The organisation's witness registers access changes in a workspace that names it.
+      const witness = httpWitnessService({ tokens: ctx.tokens });
+      return sessionIn(await ctx.workspace(), await identity(), sink, ctx.clock, { home }, keyService, ctx.directory, witness);
     }),
     tokens,
     directory: httpOrganisationDirectory({ tokens }),

@@ -1,5 +1,6 @@
 /** The CLI's words for errors: the core's code and details, said in terms of this command line. */
 import { isSensitivityError, type ErrorHint, type SensitivityError } from '../core/errors.js';
+import { rightInWords } from '../shared/words.js';
 import { terminalSafe } from './terminal.js';
 
 const HINTS: Readonly<Record<ErrorHint, string>> = {
@@ -27,11 +28,27 @@ const HINTS: Readonly<Record<ErrorHint, string>> = {
     'protect its content again as a new file, with the people who should have access: `sensitivity unprotect FILE.protected`, then `sensitivity protect FILE --grant EMAIL=ROLE…` (copies of the old file keep their old access)',
 };
 
+/** The rights of `rights` in words ("view, see access"). */
+const inWords = (rights: unknown): string =>
+  (Array.isArray(rights) ? rights : [])
+    .map(rightInWords)
+    .filter((w) => w !== undefined)
+    .join(', ');
+
+/** What went wrong in people's words: a missing right names what you may do and what not, not its wire name (issue 22). */
+function said(e: SensitivityError): string {
+  const right = rightInWords(e.details.right);
+  if (e.code !== 'E_RIGHT_MISSING' || right === undefined) return e.message;
+  const may = inWords(e.details.rights);
+  const owner = typeof e.details.owner === 'string' ? `; ask ${e.details.owner}` : '';
+  return `${may ? `you may ${may}, ` : 'you may '}not ${right}${owner}`;
+}
+
 /** One line for stderr: where, what, what to do, and the stable code. Untrusted parts escaped. */
 export function errorLine(e: SensitivityError): string {
   const hint = e.details.hint ? HINTS[e.details.hint] : '';
   const where = e.file ? `${e.file}: ` : '';
-  return terminalSafe(`sensitivity: ${where}${e.message}${hint ? `; ${hint}` : ''} [${e.code}]`);
+  return terminalSafe(`sensitivity: ${where}${said(e)}${hint ? `; ${hint}` : ''} [${e.code}]`);
 }
 
 /** One line for an error that is not ours (a file system error, say). */

@@ -66,6 +66,8 @@ export const ERROR_CODES = {
   E_CERTIFICATE_INVALID: 4,
   /** An organisation witness receipt does not verify (signature, pinned key, issuer, or another file or version). */
   E_WITNESS_INVALID: 4,
+  /** In a workspace that names an organisation, a policy version its witness did not register (no receipt): a fork or an unregistered change. */
+  E_WITNESS_MISSING: 4,
   /** The organisation's certification key is not the one pinned (or the one the workspace policy names); details: both fingerprints. */
   E_ORG_KEY_CHANGED: 4,
   /** The key service's config file is not valid (the service keeps its last good one). */

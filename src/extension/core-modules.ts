@@ -5,7 +5,7 @@ export { findWorkspaceRoot, openWorkspace, unsafeReason, type Workspace } from '
 export { auditPath, identityPath, readHomeIdentity, resolveHome } from '../node/home.js';
 export { writeFileAtomic } from '../node/node-io.js';
 export { auditLogSink, sessionIn, type Session } from '../node/session.js';
-export { httpKeyServiceClient, httpOrganisationDirectory } from '../node/key-service-client.js';
+export { httpKeyServiceClient, httpOrganisationDirectory, httpWitnessService } from '../node/key-service-client.js';
 export { scanPaths } from '../node/scan.js';
 export * as signin from '../node/signin.js';
 export { createIdentity, publicIdentity } from '../core/identity.js';

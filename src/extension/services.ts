@@ -103,6 +103,8 @@ export function createServices(context: vscode.ExtensionContext, log: vscode.Log
   const keyService = loadCore().then((core) => core.httpKeyServiceClient({ tokens: organisation.tokens }));
   // The organisation's certified directory (when the workspace policy names an organisation).
   const directory = loadCore().then((core) => core.httpOrganisationDirectory({ tokens: organisation.tokens }));
+  // Its witness, which registers every access change in such a workspace.
+  const witness = loadCore().then((core) => core.httpWitnessService({ tokens: organisation.tokens }));
   const audit = async (event: AuditEvent) => (await sink).append(event);
   const base: Omit<Services, 'labels' | 'contentFindings' | 'findings'> = {
     context,
@@ -118,7 +120,16 @@ export function createServices(context: vscode.ExtensionContext, log: vscode.Log
       // Pins and accepted workspace keys live in $SENSITIVITY_HOME, shared with the CLI. In restricted mode
       // (Workspace Trust not granted) the workspace policy's keys are never used.
       const trust = { home: core.resolveHome(), workspaceKeys: vscode.workspace.isTrusted ? ('ask' as const) : ('ignore' as const) };
-      return core.sessionIn(core.openWorkspace(await rootOf(uri)), await identities.get(), await sink, undefined, trust, await keyService, await directory);
+      return core.sessionIn(
+        core.openWorkspace(await rootOf(uri)),
+        await identities.get(),
+        await sink,
+        undefined,
+        trust,
+        await keyService,
+        await directory,
+        await witness,
+      );
     },
   };
   const contentFindings = new FindingsRegistry();

@@ -269,7 +269,7 @@ export function restartOnlyChanges(a: ServiceConfig, b: ServiceConfig): string[]
     baseUrl: c.baseUrl,
     trustProxy: c.trustProxy,
     pkcs11: c.pkcs11,
-    oidc: c.oidc,
+    oidc: { ...c.oidc, serviceAccounts: undefined }, // service accounts take effect on reload
     accessLog: c.accessLog,
     directory: c.directory,
     state: c.state,

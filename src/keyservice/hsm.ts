@@ -58,6 +58,9 @@ export const RECOVERY_RETRY_MS = 500;
 /** How long a recovery waits for operations still running on the old sessions. */
 const DRAIN_MS = 5000;
 
+/** The RSA modulus's size in bytes (k in RFC 8017), from the length of its unpadded base64url: nothing decoded per request. */
+export const modulusBytes = (key: KeyVersion): number => Math.floor(((key.publicJwk.n as string).length * 3) / 4);
+
 const labelOf = (name: string, version: number) => `${PREFIX}${name}:${version}`;
 
 function parseLabel(label: string): { name: string; version: number } | undefined {
@@ -445,7 +448,7 @@ export class Token {
    * the token fails.
    */
   async decrypt(key: KeyVersion, ciphertext: Uint8Array, label: Uint8Array): Promise<Buffer | undefined> {
-    const k = Buffer.from(key.publicJwk.n as string, 'base64url').length;
+    const k = modulusBytes(key);
     if (ciphertext.length !== k) return undefined;
     const data = Buffer.from(ciphertext);
     return this.withKey(key, async (session, h, conn) => {

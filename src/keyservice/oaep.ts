@@ -4,23 +4,18 @@
  * failure does the same work and returns the same `undefined` — no early exit on the leading byte, the
  * label hash or the separator (Manger, CRYPTO 2001), so a caller cannot tell why a value did not decode.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 const H_LEN = 32;
 
-const sha256 = (...parts: Uint8Array[]) => {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return h.digest();
-};
-
-/** MGF1 with SHA-256 (RFC 8017 §B.2.1). */
+/** MGF1 with SHA-256 (RFC 8017 §B.2.1); one-shot hashes of seed || counter (no Hash object per block). */
 function mgf1(seed: Uint8Array, length: number): Buffer {
   const out = Buffer.alloc(Math.ceil(length / H_LEN) * H_LEN);
-  const counter = Buffer.alloc(4);
+  const input = Buffer.alloc(seed.length + 4);
+  input.set(seed);
   for (let i = 0; i * H_LEN < length; i++) {
-    counter.writeUInt32BE(i);
-    sha256(seed, counter).copy(out, i * H_LEN);
+    input.writeUInt32BE(i, seed.length);
+    out.set(hash('sha256', input, 'buffer'), i * H_LEN);
   }
   return out.subarray(0, length);
 }
@@ -42,7 +37,7 @@ export function oaepSha256Decode(em: Uint8Array, k: number, label: Uint8Array): 
   const db = mgf1(seed, k - H_LEN - 1);
   for (let i = 0; i < db.length; i++) db[i]! ^= maskedDb[i]!;
   // bad accumulates every failure as a non-zero bit; nothing below branches on secret data.
-  let bad = y | (timingSafeEqual(db.subarray(0, H_LEN), sha256(label)) ? 0 : 1);
+  let bad = y | (timingSafeEqual(db.subarray(0, H_LEN), hash('sha256', label, 'buffer')) ? 0 : 1);
   // Find the first 0x01 after the zero padding: `looking` stays 1 until it is found.
   let looking = 1;
   let index = 0;

@@ -20,9 +20,10 @@ import {
   type WitnessClaim,
 } from '../core/index.js';
 import { AccessLog, type AccessRecord } from './access-log.js';
+import { limitConnections } from './connections.js';
 import { admits, authoriseDecrypt, checkRevocations, type RequestContext } from './authorise.js';
 import { parseConfig, restartOnlyChanges, type Policy, type Revocations, type ServiceConfig } from './config.js';
-import { RetiredError, Token, TokenUnavailableError, type KeyVersion } from './hsm.js';
+import { modulusBytes, RetiredError, Token, TokenUnavailableError, type KeyVersion } from './hsm.js';
 import { DECRYPT_REASON, HttpError, hsmUnavailable, RETRY_AFTER_SECONDS } from './http-error.js';
 import { ALL_KEYS, revocationsFor, type Revocation, type ServiceState } from './state/port.js';
 import { fileState } from './state/state-file.js';
@@ -83,15 +84,22 @@ function asHttp(e: unknown): unknown {
   return e instanceof TokenUnavailableError ? hsmUnavailable() : e;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new HttpError('E_TOO_LARGE', 'the request body is larger than 64 KiB');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+/** The request body, at most MAX_BODY bytes (E_TOO_LARGE beyond; the rest is read and dropped); plain events, no async iterator per request. */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY) return void chunks.push(chunk);
+      chunks.length = 0;
+      reject(new HttpError('E_TOO_LARGE', 'the request body is larger than 64 KiB'));
+    });
+    req.once('end', () => resolve(Buffer.concat(chunks, size)));
+    req.once('error', reject);
+    // A client gone before the end (no 'error' on every Node path): aborted, as aborted() knows it.
+    req.once('close', () => reject(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
+  });
 }
 
 function parseJson(body: Buffer): unknown {
@@ -175,9 +183,10 @@ export class KeyService {
     return { ...this.policy, keys, revoked: merge(this.policy.revoked, revocationsFor(all, undefined)) };
   }
 
-  /** Takes the policy of a re-read config; says what else changed and needs a restart. */
+  /** Takes the policy and the service accounts of a re-read config; says what else changed and needs a restart. */
   reload(next: ServiceConfig): void {
     this.policy = next.policy;
+    this.verifier.useServiceAccounts(next.oidc.serviceAccounts);
     const fixed = restartOnlyChanges(this.config, next);
     process.stderr.write(`key-service: config reloaded${fixed.length ? `; ${fixed.join(', ')} changed and take effect after a restart` : ''}\n`);
   }
@@ -300,8 +309,8 @@ export class KeyService {
       caller = await this.verifier.verify(req.headers.authorization);
       const parsed = decryptRequest(body);
       ctx = parsed.ctx;
-      if (parsed.value.length !== Buffer.from(version.publicJwk.n as string, 'base64url').length)
-        throw new HttpError('E_BAD_REQUEST', `value must be ${Buffer.from(version.publicJwk.n as string, 'base64url').length} bytes, the size of this key`);
+      const k = modulusBytes(version);
+      if (parsed.value.length !== k) throw new HttpError('E_BAD_REQUEST', `value must be ${k} bytes, the size of this key`);
       authoriseDecrypt(await this.currentPolicy(), name, caller, ctx);
       let secret: Buffer | undefined;
       try {
@@ -535,6 +544,7 @@ export async function startService(configFile: string, listen?: { host: string; 
   watchFile(configFile, { interval: CONFIG_POLL_MS }, onChange);
   const server = createServer((req, res) => void service.handle(req, res));
   server.keepAliveTimeout = 30_000;
+  limitConnections(server, (line) => process.stderr.write(`key-service: ${line}\n`));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.listen.port, config.listen.host, resolve);

@@ -40,13 +40,26 @@ export class TokenVerifier {
   /** Tokens already verified: a client reuses its token for every request until it expires, and a signature check costs more than the rest of a request. */
   private readonly verified = new Map<string, { caller: Caller; until: number }>();
   /** Token subject → service-account name. */
-  private readonly serviceAccounts: ReadonlyMap<string, string>;
+  private serviceAccounts: ReadonlyMap<string, string> = new Map();
 
   constructor(
     private readonly oidc: Oidc,
     private readonly clock: Clock = systemClock,
   ) {
-    this.serviceAccounts = new Map(Object.entries(oidc.serviceAccounts).map(([name, subject]) => [subject, name]));
+    this.useServiceAccounts(oidc.serviceAccounts);
+  }
+
+  /**
+   * Takes the service accounts of a re-read config (no restart needed). When they changed, the remembered
+   * tokens are forgotten: a remembered caller carries the name its subject had, so a machine removed from
+   * the config is refused from its next request, and one added or renamed is known by its new name.
+   */
+  useServiceAccounts(accounts: Oidc['serviceAccounts']): void {
+    const next = new Map(Object.entries(accounts).map(([name, subject]) => [subject, name]));
+    const same = next.size === this.serviceAccounts.size && [...next].every(([subject, name]) => this.serviceAccounts.get(subject) === name);
+    if (same) return;
+    this.serviceAccounts = next;
+    this.verified.clear();
   }
 
   private keySet(): Promise<JWTVerifyGetKey> {

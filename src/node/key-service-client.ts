@@ -8,10 +8,11 @@
  * protocol does not say (E_KEYSERVICE_PROTOCOL). Tokens and secrets are never logged or put in messages.
  */
 import { base64url } from 'jose';
-import type { OrganisationDirectory, TokenSource } from '../core/app/index.js';
+import type { OrganisationDirectory, TokenSource, WitnessService } from '../core/app/index.js';
 import type { PublicIdentity } from '../core/identity.js';
 import { DOUBLE_KEY_ALG, fromBase64, toBase64, type DoubleKeyContent, type KeyServiceClient, type RsaPublicJwk } from '../core/envelope/index.js';
 import { integrityError, isSensitivityError, SensitivityError, type ErrorCode, type ErrorHint } from '../core/errors.js';
+import { WITNESS_KIND } from '../core/org/index.js';
 import { systemClock, type Clock } from '../core/ports.js';
 
 export interface KeyServiceClientOptions {
@@ -246,6 +247,54 @@ export function httpOrganisationDirectory(options: KeyServiceClientOptions = {})
         });
       if (a.status !== 200) throw failure(a, url, DIRECTORY);
       return certificateOf(a, url);
+    },
+  };
+}
+
+const WITNESS = "the organisation's witness";
+
+/** The organisation's witness over HTTP(S) (docs/KEY-SERVICE.md, "The witness"): one `POST <url>/witness` per new policy version. */
+export function httpWitnessService(options: KeyServiceClientOptions = {}): WitnessService {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  return {
+    async register(url, claim) {
+      if (!options.tokens)
+        throw new SensitivityError(
+          'E_SIGNIN_REQUIRED',
+          `access changes in this workspace are registered at ${WITNESS} at ${url}: sign in to your organisation first`,
+          undefined,
+          {
+            details: { hint: 'sign-in', service: url },
+          },
+        );
+      let a: Answer | undefined;
+      for (const fresh of [false, true]) {
+        const token = await options.tokens.token(url, { fresh });
+        const init = {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify(claim),
+        };
+        a = await call(`${url}/witness`, url, init, timeoutMs, WITNESS);
+        if (a.status !== 401) break;
+      }
+      if (a!.status === 200 && a!.body?.kind === WITNESS_KIND && typeof a!.body.receipt === 'string') return a!.body.receipt;
+      if (a!.status === 401)
+        throw new SensitivityError('E_SIGNIN_REQUIRED', `${WITNESS} at ${url} did not accept your sign-in, even a fresh one`, undefined, {
+          details: { hint: 'sign-in', service: url },
+        });
+      if (a!.status === 409 && a!.body?.code === 'E_FORK') {
+        const head = a!.body.head as Record<string, unknown> | undefined;
+        const seen = typeof head?.ver === 'number' ? head.ver : 0;
+        throw new SensitivityError(
+          'E_FORK',
+          `does not extend the access history ${WITNESS} at ${url} registered (version ${seen}): this copy is older than the file, or a fork of it; nothing was written`,
+          undefined,
+          { details: { witness: 'organisation', service: url, version: claim.ver, seenVersion: seen, seenHead: typeof head?.pd === 'string' ? head.pd : '' } },
+        );
+      }
+      if (a!.status === 200) throw protocolError(url, 'did not answer with a receipt', WITNESS);
+      throw failure(a!, url, WITNESS);
     },
   };
 }

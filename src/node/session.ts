@@ -1,5 +1,5 @@
 /** What both hosts act with: the core's AppContext over a workspace on disk, an identity and the home audit log. */
-import type { AppContext, AuditSink, KeyAcceptance, OrganisationDirectory } from '../core/app/index.js';
+import type { AppContext, AuditSink, KeyAcceptance, OrganisationDirectory, WitnessService } from '../core/app/index.js';
 import { isSensitivityError, SensitivityError } from '../core/errors.js';
 import type { KeyServiceClient } from '../core/envelope/index.js';
 import type { Identity } from '../core/identity.js';
@@ -45,7 +45,7 @@ export interface TrustHome {
 /**
  * A session acting as `identity` in `workspace`, recording to `audit`; with `trust`, people are pinned, access-history
  * heads remembered (git's history of the workspace a second witness) and workspace keys accepted in that home folder (without it nothing is pinned and no workspace key accepted);
- * `keyService` for Double Key files, `directory` for the organisation's certified directory.
+ * `keyService` for Double Key files, `directory` for the organisation's certified directory, `witness` for its witness of access history.
  */
 export function sessionIn(
   workspace: Workspace,
@@ -55,6 +55,7 @@ export function sessionIn(
   trust?: TrustHome,
   keyService?: KeyServiceClient,
   directory?: OrganisationDirectory,
+  witness?: WitnessService,
 ): Session {
   const base = {
     workspace,
@@ -65,6 +66,7 @@ export function sessionIn(
     identity,
     ...(keyService ? { keyService } : {}),
     ...(directory ? { directory } : {}),
+    ...(witness ? { witness } : {}),
   };
   if (!trust) return base;
   return {

@@ -12,3 +12,8 @@ export const RIGHT_WORDS: Readonly<Record<Right, string>> = {
   EDITRIGHTSDATA: 'change access',
   OWNER: 'own',
 };
+
+/** The words for a right named by an untrusted value (an error's details), undefined when it names none. */
+export function rightInWords(right: unknown): string | undefined {
+  return typeof right === 'string' && Object.hasOwn(RIGHT_WORDS, right) ? RIGHT_WORDS[right as Right] : undefined;
+}

@@ -239,7 +239,7 @@ function extensionFigures(): number {
     `  access panel, 10 000 files of which 1 000 protected: first rows ${ms('panel-first-rows-ms')} (bar: 1 s), complete ${ms('panel-complete-ms')} (bar: 5 s)`,
   );
   console.log(
-    `  audit view, 50 000 entries: opened to its first page in ${ms('audit-open-first-page-ms')} (the floor, reading and JSON-parsing every line: ${ms('audit-parse-floor-ms')}); a filter answered in ${['person', 'action', 'file', 'dates', 'all', 'lastPage'].map((f) => `${f} ${ms(`audit-filter-${f}-median-ms`)}`).join(', ')} (medians of 5; bar: 100 ms); Verify ${ms('audit-verify-ms')} (the core's check alone: ${ms('audit-core-verify-ms')})`,
+    `  audit view, 50 000 entries: opened to its first page in ${ms('audit-open-first-page-ms')} (the floor, reading and JSON-parsing every line: ${ms('audit-parse-floor-ms')}); a filter answered in ${['person', 'action', 'file', 'dates', 'all', 'lastPage'].map((f) => `${f} ${ms(`audit-filter-${f}-median-ms`)}`).join(', ')} (medians of 5; bar: 100 ms); Verify ${ms('audit-verify-ms')} (the core's check alone: ${ms('audit-core-verify-ms')}); an appended entry read by the live view in ${ms('audit-live-append-ms')} (of which 200 ms is the wait for a burst to end)`,
   );
   if (r.status !== 0) console.log(`  the integration run failed (exit ${r.status}):\n${(r.stdout + r.stderr).split('\n').slice(-15).join('\n')}`);
   return r.status ?? 1;

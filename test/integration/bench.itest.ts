@@ -212,6 +212,16 @@ if (process.env.SENSITIVITY_ITEST_BENCH === '1') {
           filtered.lastPage!.push((await ask(id++, 'query', { filters: NO_FILTERS, page: 499 })).ms);
         }
         for (const [name, times] of Object.entries(filtered)) report(`audit-filter-${name}-median-ms`, median(times), 'ms');
+        // Live: one entry appended by the real writer, until the view's model holds it (the watcher waits 200 ms for a burst to end).
+        const before = (await view.model()).total;
+        t0 = performance.now();
+        await appendAuditEvents(path, [{ action: 'open', actor: people[0]!, file: 'src/live.ts' }], new Date());
+        for (;;) {
+          if ((await view.model()).total > before) break;
+          if (performance.now() - t0 > 120_000) assert.fail('the view did not read the appended entry');
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        report('audit-live-append-ms', performance.now() - t0, 'ms');
         const verified = await ask(id++, 'verify', {});
         report('audit-verify-ms', verified.ms, 'ms');
         assert.equal((verified.result as VerifyView).intact, true);

@@ -19,6 +19,8 @@ import './trust.itest.js';
 import './restricted.itest.js';
 import './double-key.itest.js';
 import './documents.itest.js';
+import './audit.itest.js';
+import './markings.itest.js';
 
 /** Called by VS Code's extension host; rejecting makes the workbench report exit code 1. */
 export async function run(): Promise<void> {

@@ -18,11 +18,18 @@ downgrade). With --seen HISTORY_JSON (the policy digests, version 1 first, of th
 this line) a history that does not extend it, nor is an ancestor of it, is a fork; with --seen-cid CID (a
 content id seen in format 2) a format-1 envelope with that content id is a downgrade.
 
+The organisation witness (FORMAT.md §16.1, issue 21): with --witness-key JWK_JSON (the organisation's EC P-256
+certification key) and --witness-issuer URL, every "org-witness" receipt is verified (ES256, typ
+sensitivity-witness+jwt, kid the key's RFC 7638 thumbprint) and must be bound to its version: iss the issuer,
+line the content id, pd the digest of that version's policy JWS, prev the digest of the one before (null for
+version 1), ver its number. As a reader in a workspace that requires receipts, at least one version must carry
+one, and every version from the first witnessed to the newest must.
+
 usage: open_envelope.py ENVELOPE OWNER_PUBLIC_JWK_JSON GRANTEE_PRIVATE_JWK_JSON [SERVICE_PRIVATE_JWK_JSON]
-                        [--seen HISTORY_JSON] [--seen-cid CID]
+                        [--seen HISTORY_JSON] [--seen-cid CID] [--witness-key JWK_JSON --witness-issuer URL]
 prints JSON: {"fileKey": hex, "policy": {...}, "plaintext": hex, "jwsHeader": {...}, "jweHeader": {...},
               "versions": [int...], "writer": kid or null, "history": [b64u...], "standing": "new"|"same"|
-              "extends"|"older"} (and, for Double Key, "personal" and "organisation": hex)
+              "extends"|"older", "witnessed": [int...]} (and, for Double Key, "personal" and "organisation": hex)
 exits 1 with a message on stderr when any check fails.
 """
 import base64
@@ -95,11 +102,37 @@ def relate(seen, history):
     return "same" if len(history) == len(seen) else "extends" if len(history) > len(seen) else "older"
 
 
+def witnessed(receipts, history, cid, key, issuer):
+    """The versions the organisation witnessed (FORMAT.md §16.1): each receipt verified and bound to its version."""
+    values = {w["pd"]: w["value"] for w in receipts if w["kind"] == "org-witness"}
+    done = []
+    for i, pd in enumerate(history):
+        if pd not in values:
+            continue
+        signed = jws.JWS()
+        signed.deserialize(values[pd])
+        signed.verify(key, alg="ES256")
+        header = signed.jose_header
+        header = json.loads(header) if isinstance(header, str) else header
+        if header.get("typ") != "sensitivity-witness+jwt" or header.get("kid") != key.thumbprint():
+            fail("witness: a receipt has the wrong typ or kid")
+        claims = json.loads(signed.payload)
+        expect = {"iss": issuer, "line": cid, "pd": pd, "prev": history[i - 1] if i > 0 else None, "ver": i + 1}
+        if any(claims.get(k, "absent") != v for k, v in expect.items()):
+            fail(f"witness: the receipt of version {i + 1} is not bound to it")
+        done.append(i + 1)
+    if not done:
+        fail("witness: no version carries a receipt from the organisation")
+    if done != list(range(done[0], len(history) + 1)):
+        fail("witness: a version after the first witnessed one has no receipt")
+    return done
+
+
 def options(argv):
     positional, flags = [], {}
     it = iter(argv)
     for a in it:
-        if a in ("--seen", "--seen-cid"):
+        if a in ("--seen", "--seen-cid", "--witness-key", "--witness-issuer"):
             flags[a] = next(it)
         else:
             positional.append(a)
@@ -148,6 +181,8 @@ def main():
     standing = relate(json.loads(flags["--seen"]), history) if "--seen" in flags and version == 2 else "new"
     if standing == "fork":
         fail("fork: this history does not extend the one seen")
+    witness_key = jwk.JWK(**json.loads(flags["--witness-key"])) if "--witness-key" in flags else None
+    witness = witnessed(receipts, history, policy["cid"], witness_key, flags.get("--witness-issuer")) if witness_key else []
 
     # Format 2: the write block after the header: chunk digests, then the writer's signature over them.
     count = max(1, -(-length // chunk_size))
@@ -237,6 +272,7 @@ def main():
         "writer": writer,
         "history": history,
         "standing": standing,
+        "witnessed": witness,
         "jweHeader": json.loads(jwe_header) if isinstance(jwe_header, str) else jwe_header,
         **halves,
     }))

@@ -45,6 +45,8 @@ export interface KeyServiceOptions {
   readonly replicaOf?: TestKeyService;
   /** Extra environment for the service (e.g. SENSITIVITY_KS_DATABASE_URL). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Runs `serve` with this RLIMIT_NOFILE (soft and hard, through `sh -c 'ulimit -n N'`), e.g. the usual 1024. */
+  readonly maxFiles?: number;
 }
 
 export interface TestKeyService {
@@ -136,7 +138,9 @@ export async function startKeyService(options: KeyServiceOptions): Promise<TestK
     }
   }
   const listen = replica ? ['--listen', `127.0.0.1:${port}`] : [];
-  const child = spawn(nodePath, [cliPath, 'key-service', 'serve', '--config', configFile, ...listen], {
+  const serve = [nodePath, cliPath, 'key-service', 'serve', '--config', configFile, ...listen];
+  const limited = options.maxFiles === undefined ? serve : ['/bin/sh', '-c', `ulimit -n ${options.maxFiles} && exec "$@"`, 'sh', ...serve];
+  const child = spawn(limited[0]!, limited.slice(1), {
     env,
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],

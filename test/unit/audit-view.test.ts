@@ -1,7 +1,7 @@
 /** The audit view's model (issue 22): words, filters, facets, paging, Verify's verdict on tampered logs, and message validation. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AUDIT_ACTIONS, createAuditEntry, verifyAuditLog, type AuditEvent } from '../../src/core/audit/index.js';
+import { AUDIT_ACTIONS, createAuditEntry, readAuditLines, verifyAuditLog, type AuditEvent } from '../../src/core/audit/index.js';
 import { ACTION_WORDS, actionWords, AuditLogModel, verifyView, type AuditWording } from '../../src/extension/audit/model.js';
 import { AUDIT_PAGE_SIZE, NO_FILTERS, validateAuditMessage, type AuditFilters } from '../../src/shared/audit-protocol.js';
 
@@ -191,6 +191,25 @@ describe('audit view: filters, facets and pages', () => {
     const none = model.query(filters({ file: 'nothing' }), 3);
     assert.deepEqual([none.page, none.matching, none.rows.length], [0, 0, 0]);
     assert.equal(AuditLogModel.of('', '/h/audit.jsonl', WORDING).query(NO_FILTERS, 0).status, 'empty');
+  });
+});
+
+describe('audit view: the log growing', () => {
+  it('entries appended later give the same pages, facets and counts as reading the whole log', async () => {
+    const events = Array.from({ length: 150 }, (_, i): AuditEvent => ({
+      action: i % 3 ? 'open' : 'grant',
+      actor: i % 2 ? ALICE : BOB,
+      file: `f${i}.md.protected`,
+    }));
+    const text = await logOf(events);
+    const whole = AuditLogModel.of(text, '/h/audit.jsonl', WORDING);
+    const cut = text.indexOf('\n', text.length / 2) + 1;
+    const grown = AuditLogModel.of(text.slice(0, cut), '/h/audit.jsonl', WORDING);
+    const later = readAuditLines(text.slice(cut)).entries;
+    assert.ok(later.length > 0 && grown.total > 0);
+    grown.append(later, 0);
+    for (const f of [NO_FILTERS, filters({ person: `id:${BOB.id}` }), filters({ action: 'grant' })])
+      for (const page of [0, 1]) assert.deepEqual(grown.query(f, page), whole.query(f, page));
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it, before } from 'node:test';
+import { errorLine } from '../../src/cli/errors.js';
 import { reviewKeyChange, replacePinnedKey } from '../../src/core/app/index.js';
 import { ERROR_CODES, SensitivityError, isSensitivityError, type ErrorCode, type ErrorHint } from '../../src/core/errors.js';
 import { fingerprint } from '../../src/core/fingerprint.js';
@@ -32,6 +33,7 @@ function assertPeoplesWords(headline: string, what: string): void {
 /** Technical wordings the core's messages carry (schema paths, key ids, right names, codes). */
 const TECHNICAL = [
   'invalid identity: /v: is required',
+  'invalid policy: /: must be an object (got 3)',
   'invalid pins file: /pins/0/email: must be a string (got 3)',
   'invalid policy: /labels/2/color: Use "#rrggbb" (got "red")',
   `no slot for key id ${KEY_ID}`,
@@ -70,6 +72,7 @@ describe("people's words for every error", () => {
   it('the detector agrees with the assertions', () => {
     for (const t of TECHNICAL) assert.ok(isTechnical(t), t);
     assert.ok(!isTechnical('you are not granted access; ask the owner, Alice <alice@example.com> (verified, 04217 88310 12345 67890 11111 22222)'));
+    assert.ok(!isTechnical('the key service at http://127.0.0.1:8443/keys has revoked your access to this file'), 'a URL is not a schema path');
   });
 
   describe('real errors of the core', () => {
@@ -107,6 +110,11 @@ describe("people's words for every error", () => {
       assertPeoplesWords(said.message, 'E_RIGHT_MISSING');
       assert.match(said.message, /does not let you copy/);
       assert.match(said.details, /EXTRACT/);
+      // The CLI's line says the same in words, the code kept at its end (exit code and --json unchanged).
+      const line = errorLine(denialError(d));
+      assert.match(line, /you may view, see access, not copy; ask .*Alice/);
+      assert.doesNotMatch(line.replace(/ \[E_RIGHT_MISSING\]$/, ''), new RegExp(`\\b(${RIGHTS.join('|')})\\b`));
+      assert.match(line, / \[E_RIGHT_MISSING\]$/);
     });
 
     it('a changed key: one sentence (not the same one twice), no fingerprints in the headline', () => {

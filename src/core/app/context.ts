@@ -52,6 +52,8 @@ const REFUSALS: ReadonlySet<ErrorCode> = new Set([
   'E_ROLLBACK',
   'E_FORK',
   'E_DOWNGRADE',
+  'E_WITNESS_INVALID',
+  'E_WITNESS_MISSING',
 ]);
 
 /**

@@ -2,6 +2,7 @@
  * Labels follow the content: a copy of a labeled file keeps its label, a move takes its entry along, and
  * text pasted from a more sensitive file raises (or offers to raise, or refuses) the target's label.
  */
+import { sameBytes } from '../bytes.js';
 import { renamePath, type LabelChange } from '../labels/index.js';
 import { SensitivityError } from '../errors.js';
 import { findLabel, rankOrUnknown, type PastePolicy, type PolicyLabel } from '../policy/index.js';
@@ -24,8 +25,6 @@ async function bytesOf(h: ReadHandle): Promise<Uint8Array> {
   }
   return (await h.read(new Uint8Array(1), at)) === 0 ? out : new Uint8Array(0);
 }
-
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
  * Gives the plain file `copy` the label of the labeled plain file it is a byte-for-byte copy of ("Save As",

@@ -19,7 +19,7 @@ export async function grant(ctx: AppContext, path: string, specs: readonly Grant
     ctx,
     path,
     'OWNER',
-    (old, sink, id) => rewrapEnvelope(old, sink, id, { grant: requests }, { ...timeAndChance(ctx), ...keyServiceOf(ctx) }),
+    (old, sink, id, witness) => rewrapEnvelope(old, sink, id, { grant: requests }, { ...timeAndChance(ctx), ...keyServiceOf(ctx), ...witness }),
     () => ({ action: 'grant', actor: actorOf(ctx), file: path, grantees: requests.map((r, i) => ({ email: r.person.email, role: specs[i]!.role })) }),
   );
 }

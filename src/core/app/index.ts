@@ -19,6 +19,7 @@ export type {
   ReadHandle,
   TokenSource,
   VersionMemory,
+  WitnessService,
   WorkspaceStore,
 } from './ports.js';
 export {

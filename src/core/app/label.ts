@@ -223,7 +223,7 @@ export async function setFileLabel(ctx: AppContext, path: string, query: string,
       ctx,
       path,
       'OWNER',
-      (old, sink, as) => rewrapEnvelope(old, sink, as, { label: envelopeLabelOf(label) }, { ...timeAndChance(ctx), ...keyServiceOf(ctx) }),
+      (old, sink, as, witness) => rewrapEnvelope(old, sink, as, { label: envelopeLabelOf(label) }, { ...timeAndChance(ctx), ...keyServiceOf(ctx), ...witness }),
       () => ({ action: 'label.set', actor: actorOf(ctx), file: path, from, to: label.id, direction, ...justification }),
     );
     return { from, to: label.id, direction, ...withMarkings(await markProtectedFile(ctx, path, label, info.size)) };

@@ -3,6 +3,7 @@
  * (or removes them when it has none), for plain files (replaced atomically) and protected ones (inside the
  * encrypted content, through `save`). `label.ts` and `protect.ts` call it; every host goes through them.
  */
+import { sameBytes } from '../bytes.js';
 import { SensitivityError } from '../errors.js';
 import { applyMarkings, commentStyleOf, type MarkSkip } from '../markings/index.js';
 import { plainPathOf } from '../paths.js';
@@ -44,12 +45,18 @@ const unmarkable = (innerPath: string, size: number): MarkingOutcome | undefined
 const said = (outcome: MarkingOutcome, label: PolicyLabel | undefined): MarkingOutcome | undefined =>
   writesMarkings(label) || outcome === 'removed' ? outcome : undefined;
 
-/** The plain file behind `h` marked for `label` (absent `bytes`: unchanged), or only why it was not read. */
-async function readMarked(h: ReadHandle, path: string, label: PolicyLabel | undefined): Promise<{ bytes?: Uint8Array; outcome: MarkingOutcome }> {
+const changedWhileRead = (path: string) => new SensitivityError('E_IO', 'the file changed while it was read; try again', path);
+
+/** The plain file behind `h` marked for `label` (absent `bytes`: unchanged), its content as read, or only why it was not read. */
+async function readMarked(
+  h: ReadHandle,
+  path: string,
+  label: PolicyLabel | undefined,
+): Promise<{ bytes?: Uint8Array; content?: Uint8Array; outcome: MarkingOutcome }> {
   const skip = unmarkable(path, h.size);
   if (skip) return { outcome: skip };
-  const content = await readWhole(h, h.size, () => new SensitivityError('E_IO', 'the file changed while it was read; try again', path));
-  return marked(content, path, label);
+  const content = await readWhole(h, h.size, () => changedWhileRead(path));
+  return { ...marked(content, path, label), content };
 }
 
 /** For `protect`: the plain file's content marked for `label`, to seal instead of the file's (absent `bytes`: seal the file as it is). */
@@ -61,13 +68,26 @@ export async function markedContent(h: ReadHandle, path: string, label: PolicyLa
 
 /**
  * Gives the plain file at `path` the markings of `label` (none: removes any), rewriting it atomically under its
- * lock with its permission bits. Undefined when the label has no markings and the file had none.
+ * lock with its permission bits. Just before the new file replaces it, the file is read again: if another program
+ * (an editor's save) changed it meanwhile, nothing is written (E_FILE_CHANGED), so no edit is lost. Undefined when
+ * the label has no markings and the file had none.
  */
 export async function markPlainFile(ctx: AppContext, path: string, label: PolicyLabel | undefined): Promise<MarkingOutcome | undefined> {
   const outcome = await ctx.files.withLock(path, () =>
     withHandle(ctx, path, async (h) => {
-      const { bytes, outcome } = await readMarked(h, path, label);
-      if (bytes) await ctx.files.replace(path, h.mode, (sink) => sink.write(bytes));
+      const { bytes, content, outcome } = await readMarked(h, path, label);
+      if (!bytes || !content) return outcome;
+      await ctx.files.replace(path, h.mode, async (sink) => {
+        const now = await withHandle(ctx, path, async (again): Promise<Uint8Array | undefined> =>
+          again.size === content.length ? readWhole(again, again.size, () => changedWhileRead(path)) : undefined,
+        );
+        if (!now || !sameBytes(now, content)) {
+          throw new SensitivityError('E_FILE_CHANGED', 'changed while its markings were written; nothing was written: apply the label again', path, {
+            details: { hint: 'retry' },
+          });
+        }
+        await sink.write(bytes);
+      });
       return outcome;
     }),
   );

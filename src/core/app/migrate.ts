@@ -29,7 +29,7 @@ export async function migrate(ctx: AppContext, path: string): Promise<EnvelopeIn
     ctx,
     path,
     'OWNER',
-    (old, sink, id) => rewrapEnvelope(old, sink, id, { migrate: true }, timeAndChance(ctx)),
+    (old, sink, id, witness) => rewrapEnvelope(old, sink, id, { migrate: true }, { ...timeAndChance(ctx), ...witness }),
     (info) => ({ action: 'migrate', actor: actorOf(ctx), file: path, version: info.policy.ver ?? 1 }),
   );
 }

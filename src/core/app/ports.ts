@@ -9,6 +9,7 @@ import type { LabelsManifest } from '../labels/index.js';
 import type { PeopleDirectory } from '../people.js';
 import type { Policy } from '../policy/index.js';
 import type { KeyServiceClient, SignedHistory } from '../envelope/index.js';
+import type { WitnessClaim } from '../org/index.js';
 import type { Clock, PatchableSink, RandomAccessSource, RandomSource } from '../ports.js';
 
 /**
@@ -172,6 +173,16 @@ export interface OrganisationDirectory {
   certificate(url: string, email: string): Promise<string>;
 }
 
+/**
+ * The organisation's witness of access history (docs/KEY-SERVICE.md, "The witness"): `POST <url>/witness` with the
+ * sign-in. Answers the receipt (a compact JWS, unverified); E_FORK when the claim does not extend the head the
+ * witness holds (details: that head), E_KEYSERVICE_UNREACHABLE / E_KEYSERVICE_UNAVAILABLE when it cannot answer,
+ * the sign-in's and the service's refusals as for Double Key.
+ */
+export interface WitnessService {
+  register(url: string, claim: WitnessClaim): Promise<string>;
+}
+
 /** An EC P-256 public key as a directory offers it. */
 export interface OrganisationKey {
   readonly kty: 'EC';
@@ -211,6 +222,8 @@ export interface AppContext {
   readonly directory?: OrganisationDirectory;
   /** Organisation certification keys accepted with a workspace's keys: absent means a directory's key is never trusted. */
   readonly organisations?: OrganisationPins;
+  /** The organisation's witness: absent means access changes in a workspace that names an organisation are refused. */
+  readonly witness?: WitnessService;
 }
 
 /** Long-running file work: cancelled through `signal` (E_CANCELLED, nothing written), progress in bytes read. */

@@ -13,6 +13,7 @@ import { plainLabelOf } from './label.js';
 import { markedContent, type MarkingOutcome } from './markings.js';
 import type { AppContext, Cancellable } from './ports.js';
 import { trustPeople, type PinOptions } from './trust.js';
+import { witnessHook } from './witness.js';
 import { acceptedKeyService, acceptedRecovery } from './workspace-keys.js';
 
 /** A grant as people write it: an email (or identity id) and a role name. */
@@ -122,6 +123,7 @@ export async function protect(
           recovery,
           ...(expires ? { expires } : {}),
           ...(doubleKey ? { doubleKey } : {}),
+          ...witnessHook(ctx),
           renewable: label.protection?.expiry?.ownerCanRenew === true,
           innerName: baseName(path),
           contentType: mediaTypeOf(path),

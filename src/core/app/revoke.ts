@@ -10,7 +10,7 @@ export async function revoke(ctx: AppContext, path: string, who: readonly string
     ctx,
     path,
     'OWNER',
-    (old, sink, id) => rewrapEnvelope(old, sink, id, { revoke: who }, { ...timeAndChance(ctx), ...keyServiceOf(ctx) }),
+    (old, sink, id, witness) => rewrapEnvelope(old, sink, id, { revoke: who }, { ...timeAndChance(ctx), ...keyServiceOf(ctx), ...witness }),
     () => ({ action: 'revoke', actor: actorOf(ctx), file: path, revoked: [...who], rotated: true }),
   );
 }

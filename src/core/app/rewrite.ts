@@ -1,6 +1,6 @@
 /** The one way a protected file is rewritten in place: locked, read through one handle, re-checked, replaced atomically. */
 import type { AuditEvent } from '../audit/index.js';
-import { readEnvelopeHeader, type EnvelopeInfo } from '../envelope/index.js';
+import { readEnvelopeHeader, type EnvelopeInfo, type WitnessHook } from '../envelope/index.js';
 import { SensitivityError } from '../errors.js';
 import type { PatchableSink, RandomAccessSource } from '../ports.js';
 import type { Right } from '../rights.js';
@@ -9,6 +9,7 @@ import { isProtectedPath } from '../paths.js';
 import { guarded, requireIdentity, requireProtectedPath, withHandle } from './context.js';
 import type { AppContext } from './ports.js';
 import { checkHistory, rememberVersion } from './versions.js';
+import { witnessHook } from './witness.js';
 
 /** Magic, version, sizes and the salt: a fresh random salt on every write makes these bytes name one write. */
 const WRITE_ID_LENGTH = 54;
@@ -20,7 +21,8 @@ export interface RewriteOptions {
 
 /**
  * Rewrites the protected file at `path` as the context's identity through `transform` (which checks
- * `right` as it opens the old envelope) under the file's lock, keeping its permission bits. Building on a
+ * `right` as it opens the old envelope, and hands `witness` to a rewrap: a new policy version is registered at
+ * the workspace's organisation) under the file's lock, keeping its permission bits. Building on a
  * version that is not the newest of its history seen (E_ROLLBACK), a fork of it (E_FORK) or a format-1 copy of
  * a format-2 file (E_DOWNGRADE) is refused. Just before the new envelope replaces the
  * old one, the file is re-checked: if anything replaced it meanwhile (a writer that does not take our lock,
@@ -31,7 +33,7 @@ export async function rewriteProtected(
   ctx: AppContext,
   path: string,
   right: Right,
-  transform: (old: RandomAccessSource, sink: PatchableSink, as: Identity) => Promise<EnvelopeInfo>,
+  transform: (old: RandomAccessSource, sink: PatchableSink, as: Identity, witness: { readonly witness: WitnessHook }) => Promise<EnvelopeInfo>,
   event: (result: EnvelopeInfo) => AuditEvent,
   options: RewriteOptions = {},
 ): Promise<EnvelopeInfo> {
@@ -43,7 +45,7 @@ export async function rewriteProtected(
         if (!options.acceptRollback) await checkHistory(ctx, path, await readEnvelopeHeader(h), 'build');
         const before = await writeId(h);
         return ctx.files.replace(path, h.mode, async (sink) => {
-          const result = await transform(h, sink, id);
+          const result = await transform(h, sink, id, witnessHook(ctx));
           const now = await withHandle(ctx, path, writeId);
           if (!now.every((b, i) => b === before[i])) {
             throw new SensitivityError(

@@ -9,6 +9,7 @@ import { holdsOwner, type EnvelopeHeader, type EnvelopeInfo } from '../envelope/
 import { SensitivityError } from '../errors.js';
 import { fingerprint } from '../fingerprint.js';
 import type { AppContext, CommittedVersion, HistoryHead } from './ports.js';
+import { checkWitnessed } from './witness.js';
 
 /** How a history stands to a head: first seen, the same, extending it, an ancestor of it, or a fork. */
 export type Relation = 'new' | 'same' | 'extends' | 'older' | 'fork';
@@ -55,14 +56,16 @@ export const headOf = (header: EnvelopeHeader | EnvelopeInfo): HistoryHead => ({
 /**
  * Judges `header`, the version of `path` about to be read ('read') or built on ('build': save, grant, revoke,
  * expiry, merge): E_DOWNGRADE for a format-1 file whose content id memory or git knows in format 2; E_FORK
- * for a version that does not extend a head memory or git holds; E_ROLLBACK to build on an older one. Reading
- * an older one is allowed and said (`Standing.older`).
+ * for a version that does not extend a head memory or git holds; E_ROLLBACK to build on an older one; in a
+ * workspace that names an organisation, E_WITNESS_MISSING / E_WITNESS_INVALID for versions its witness did not
+ * register (`checkWitnessed`). Reading an older one is allowed and said (`Standing.older`).
  */
 export async function checkHistory(ctx: AppContext, path: string, header: EnvelopeHeader | EnvelopeInfo, use: 'read' | 'build'): Promise<Standing> {
   const committed = ctx.history ? await ctx.history.committed(path, 'head') : [];
   if (header.lineageId === undefined) {
     const cid = header.policy.cid;
     if ((await ctx.versions?.seenInFormat2(cid)) || committed.some((v) => v.lineId !== undefined && v.cid === cid)) throw downgradeError();
+    await checkWitnessed(ctx, header, use);
     return {};
   }
   const heads: [HistoryHead | undefined, Witness][] = [
@@ -76,6 +79,7 @@ export async function checkHistory(ctx: AppContext, path: string, header: Envelo
     if (r === 'older' && (!older || head!.history.length > older.seen)) older = { seen: head!.history.length, by };
   }
   if (older && use === 'build') throw rollbackError(header.history.length, older.seen, header.policy.owner.email);
+  await checkWitnessed(ctx, header, use);
   return older ? { older } : {};
 }
 

@@ -207,6 +207,8 @@ export interface SignedHistory {
  * key service, issue 21) registers the version and returns its receipt, which travels in the envelope.
  */
 export type WitnessHook = (version: {
+  /** The content id: the line the witness registers the version under. */
+  readonly cid: string;
   readonly policy: string;
   readonly digest: string;
   readonly ver: number;
@@ -256,7 +258,7 @@ export async function protect(source: EnvelopeSource, sink: PatchableSink, optio
     const policy = makePolicy({ cid, ver: 1 }, options.label, options.owner, grants, now, { exp, renew: options.renewable === true }, fileKey, dk?.claim);
     const jws = await signPolicy(policy, options.owner);
     const slots = await slotsFor(grants, secret, random, dk ? [dk.slot] : []);
-    const witness = await witnessed(options.witness, jws, [], [], 1);
+    const witness = await witnessed(options.witness, cid, jws, [], [], 1);
     const meta = { name: options.innerName, type: contentType, policy: jws, lineage: [], ...(witness.length > 0 ? { witness } : {}), slots };
     return await writeEnvelope(source, sink, fileKey, salt, chunkSize, options.size, meta, [policy], options.owner, now);
   } finally {
@@ -377,7 +379,7 @@ export async function rewrapEnvelope(
       const policy = makePolicy(version, label, identity, grants, now, { exp, renew: u.policy.renew === true }, newKey, dk.claim);
       const jws = await signPolicy(policy, identity);
       const slots = await slotsFor(grants, newSecret, random, dk.keep);
-      const witness = await witnessed(options.witness, jws, lineage, from?.witness ?? [], policy.ver!);
+      const witness = await witnessed(options.witness, u.policy.cid, jws, lineage, from?.witness ?? [], policy.ver!);
       const meta = { name: u.raw.metadata.name, type: u.raw.metadata.type, policy: jws, lineage, ...(witness.length > 0 ? { witness } : {}), slots };
       const chain = from ? [...from.chain, policy] : [policy];
       const { header, body } = seal(newKey, salt, u.layout.chunkSize, u.layout.plaintextLength, meta);
@@ -525,6 +527,7 @@ async function ontoChain(
 /** The witness receipts of a new version's envelope: those of the versions it keeps, and the hook's for the new one. */
 async function witnessed(
   hook: WitnessHook | undefined,
+  cid: string,
   policy: string,
   lineage: readonly string[],
   kept: readonly WitnessEntry[],
@@ -532,7 +535,7 @@ async function witnessed(
 ): Promise<WitnessEntry[]> {
   const digests = new Set(lineage.map(policyDigest));
   const entries = kept.filter((w) => digests.has(w.pd));
-  const fresh = hook ? await hook({ policy, digest: policyDigest(policy), ver, lineage }) : undefined;
+  const fresh = hook ? await hook({ cid, policy, digest: policyDigest(policy), ver, lineage }) : undefined;
   return fresh ? [...entries, fresh] : entries;
 }
 

@@ -6,6 +6,7 @@
  * directives, Markdown front matter); a footer goes last. Only a tagged line at exactly those places is ever
  * taken for a marking; inserting markings and then removing them gives back the original bytes.
  */
+import { sameBytes } from '../bytes.js';
 import { commentStyleOf, leadingKindOf, type CommentStyle, type LeadingKind } from './comments.js';
 
 export const HEADER_TAG = '[sensitivity:header]';
@@ -152,6 +153,6 @@ export function applyMarkings(bytes: Uint8Array, path: string, marks: MarkingTex
   if (marks.footer !== undefined) insertLine(lines, lines.length, markingLine(style, FOOTER_TAG, marks.footer), eol);
 
   const out = ENCODER.encode(bom + lines.map((l) => l.text + l.eol).join(''));
-  const changed = out.length !== bytes.length || out.some((b, i) => b !== bytes[i]);
+  const changed = !sameBytes(out, bytes);
   return { bytes: changed ? out : bytes, changed, found: header || footer };
 }

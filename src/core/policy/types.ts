@@ -40,6 +40,11 @@ export interface Organisation {
   readonly url: string;
   /** Fingerprint (six groups of five digits) the organisation's certification key must have; else pinned on first use. */
   readonly certificationKey?: string;
+  /**
+   * Files with no receipt from the organisation's witness (docs/FORMAT.md §16.1): 'required' (the default) refuses
+   * to read them; 'optional' reads them (and so cannot tell a fork stripped of its receipts from an old file).
+   */
+  readonly witness?: 'required' | 'optional';
 }
 
 /** A label as written in the policy. */

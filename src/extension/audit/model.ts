@@ -164,11 +164,13 @@ interface Indexed {
 /** A cache key part for a detail that is worded only when it is a string. */
 const part = (v: JsonValue | undefined) => (typeof v === 'string' ? `s${v}` : 'n');
 
-function facet(counts: Map<string, { words: string; count: number }>): FacetView[] {
+type Counts = Map<string, { words: string; count: number }>;
+
+function facet(counts: Counts): FacetView[] {
   return [...counts].map(([value, { words, count }]) => ({ value, words, count })).sort((a, b) => b.count - a.count || a.words.localeCompare(b.words));
 }
 
-function countInto(counts: Map<string, { words: string; count: number }>, value: string, words: string): void {
+function countInto(counts: Counts, value: string, words: string): void {
   const c = counts.get(value);
   if (c) c.count++;
   else counts.set(value, { words, count: 1 });
@@ -176,11 +178,13 @@ function countInto(counts: Map<string, { words: string; count: number }>, value:
 
 /** The log as the view shows it: entries newest first, facets of the whole log, queries by filters and page. */
 export class AuditLogModel {
-  private readonly indexed: readonly Indexed[];
-  readonly facets: AuditPageView['facets'];
-  /** The filter values the facets offer (the validation context of the view's messages). */
-  readonly choices: { readonly people: ReadonlySet<string>; readonly actions: ReadonlySet<string>; readonly labels: ReadonlySet<string> };
-  readonly damaged: number;
+  /** Oldest first, as in the log (a query walks it backwards). */
+  private readonly indexed: Indexed[] = [];
+  private readonly counts = { people: new Map() as Counts, actions: new Map() as Counts, labels: new Map() as Counts };
+  // A log names few people and labels many times: each is worded once.
+  private readonly whos = new Map<string, Indexed['who']>();
+  private readonly labelWords = new Map<string, Indexed['labels']>();
+  private damagedLines: number;
 
   /** The model of the log `text` (damaged lines are counted, not shown; Verify explains them). */
   static of(text: string, path: string, wording: AuditWording): AuditLogModel {
@@ -194,33 +198,42 @@ export class AuditLogModel {
     readonly path: string,
     private readonly wording: AuditWording,
   ) {
-    this.damaged = damaged;
-    const people = new Map<string, { words: string; count: number }>();
-    const actions = new Map<string, { words: string; count: number }>();
-    const labels = new Map<string, { words: string; count: number }>();
-    const indexed: Indexed[] = [];
-    // A log names few people and labels many times: each is worded once.
-    const whos = new Map<string, Indexed['who']>();
-    const labelWords = new Map<string, Indexed['labels']>();
-    // Newest first: the log is in time order (appends), so reversed.
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const entry = entries[i]!;
+    this.damagedLines = 0;
+    this.append(entries, damaged);
+  }
+
+  /** Adds entries appended to the log since (and lines among them that are not entries): the live view's cheap path. */
+  append(entries: readonly AuditEntry[], damaged: number): void {
+    this.damagedLines += damaged;
+    const { people, actions, labels } = this.counts;
+    for (const entry of entries) {
       const whoKey = `${part(entry.serviceAccount)}\0${entry.actor === null ? 'n' : `s${entry.actor.id}\0${entry.actor.email}`}`;
-      const who = whos.get(whoKey) ?? whos.set(whoKey, whoOf(entry, wording)).get(whoKey)!;
+      const who = this.whos.get(whoKey) ?? this.whos.set(whoKey, whoOf(entry, this.wording)).get(whoKey)!;
       const labelKey = `${part(entry.label)}\0${part(entry.from)}\0${part(entry.to)}`;
-      const l = labelWords.get(labelKey) ?? labelWords.set(labelKey, labelsOf(entry, wording)).get(labelKey)!;
-      indexed.push({ entry, at: Date.parse(entry.ts), who, labels: l, file: (entry.file ?? '').toLowerCase() });
+      const l = this.labelWords.get(labelKey) ?? this.labelWords.set(labelKey, labelsOf(entry, this.wording)).get(labelKey)!;
+      this.indexed.push({ entry, at: Date.parse(entry.ts), who, labels: l, file: (entry.file ?? '').toLowerCase() });
       countInto(people, who.key, who.words);
       countInto(actions, entry.action, actionWords(entry.action));
-      for (const id of l.ids) countInto(labels, id, wording.labelNames.get(id) ?? id);
+      for (const id of l.ids) countInto(labels, id, this.wording.labelNames.get(id) ?? id);
     }
-    this.indexed = indexed;
-    this.facets = { people: facet(people), actions: facet(actions), labels: facet(labels) };
-    this.choices = { people: new Set(people.keys()), actions: new Set(actions.keys()), labels: new Set(labels.keys()) };
   }
 
   get total(): number {
     return this.indexed.length;
+  }
+
+  get damaged(): number {
+    return this.damagedLines;
+  }
+
+  /** Each filter's choices with their counts over the whole log, most frequent first. */
+  get facets(): AuditPageView['facets'] {
+    return { people: facet(this.counts.people), actions: facet(this.counts.actions), labels: facet(this.counts.labels) };
+  }
+
+  /** The filter values the facets offer (the validation context of the view's messages). */
+  get choices(): { readonly people: ReadonlySet<string>; readonly actions: ReadonlySet<string>; readonly labels: ReadonlySet<string> } {
+    return { people: new Set(this.counts.people.keys()), actions: new Set(this.counts.actions.keys()), labels: new Set(this.counts.labels.keys()) };
   }
 
   /** Page `page` (0-based, clamped to the last) of the entries the filters match, newest first. */
@@ -230,7 +243,9 @@ export class AuditLogModel {
     // `to` includes its whole day: up to the start of the next one.
     const to = filters.to ? this.wording.dayStart(nextDay(filters.to)) : Infinity;
     const matches: Indexed[] = [];
-    for (const x of this.indexed) {
+    // Newest first: the log is in time order (appends).
+    for (let i = this.indexed.length - 1; i >= 0; i--) {
+      const x = this.indexed[i]!;
       if (filters.person && x.who.key !== filters.person) continue;
       if (filters.action && x.entry.action !== filters.action) continue;
       if (filters.label && !x.labels.ids.includes(filters.label)) continue;

@@ -7,7 +7,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { readAuditLines, verifyAuditLog } from '../../core/audit/index.js';
+import { readAuditLines, verifyAuditLog, type AuditEntry } from '../../core/audit/index.js';
 import { auditPath, resolveHome } from '../../node/home.js';
 import { readTextIfExists } from '../../node/node-io.js';
 import { homePins } from '../../node/trust-store.js';
@@ -57,6 +57,11 @@ export class AuditView implements AuditViewHandle, vscode.Disposable {
   private static current: AuditView | undefined;
   private readonly path = auditPath(resolveHome());
   private loaded: Promise<AuditLogModel>;
+  /** The text the model was built from. */
+  private text = '';
+  /** People your pins verify, by the ids the log names (looked up once each). */
+  private readonly pinned = new Map<string, { name: string; email: string }>();
+  private readonly looked = new Set<string>();
   private watcher: FSWatcher | undefined;
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
@@ -109,25 +114,50 @@ export class AuditView implements AuditViewHandle, vscode.Disposable {
     }
   }
 
+  /** Reads the log again after the last read: a log that only grew is read from where it ended; any other change, whole. */
   private reload(): void {
-    this.loaded = this.load();
+    this.loaded = this.loaded.then(
+      (m) => this.update(m),
+      () => this.load(),
+    );
     void this.loaded.then((m) => this.post({ type: 'changed', total: m.total }));
   }
 
-  private async load(): Promise<AuditLogModel> {
+  private async update(model: AuditLogModel): Promise<AuditLogModel> {
     const text = (await readTextIfExists(this.path)) ?? '';
+    const before = this.text;
+    // Appends add whole lines: anything else (an edit, a cut, a torn last line) is read again from the start.
+    if ((before !== '' && !before.endsWith('\n')) || !text.startsWith(before)) return this.load(text);
+    const { entries, damaged } = readAuditLines(text.slice(before.length));
+    await this.lookUpPins(entries);
+    model.append(entries, damaged.length);
+    this.text = text;
+    return model;
+  }
+
+  private async lookUpPins(entries: readonly AuditEntry[]): Promise<void> {
+    const pins = homePins(resolveHome());
+    for (const e of entries) {
+      const id = e.actor?.id;
+      if (id === undefined || this.looked.has(id)) continue;
+      this.looked.add(id);
+      const p = await pins.byId(id).catch(() => undefined);
+      if (p) this.pinned.set(id, { name: p.name, email: p.email });
+    }
+  }
+
+  private async load(known?: string): Promise<AuditLogModel> {
+    const text = known ?? (await readTextIfExists(this.path)) ?? '';
     const { entries, damaged } = readAuditLines(text);
     const identity = await this.services.identities.get();
     const you = identity ? { id: identity.id, name: identity.name } : undefined;
-    const pins = homePins(resolveHome());
-    const pinned = new Map<string, { name: string; email: string }>();
-    for (const id of new Set(entries.flatMap((e) => (e.actor ? [e.actor.id] : [])))) {
-      const p = await pins.byId(id).catch(() => undefined);
-      if (p) pinned.set(id, { name: p.name, email: p.email });
-    }
+    this.pinned.clear();
+    this.looked.clear();
+    await this.lookUpPins(entries);
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const labelNames = folder ? await this.services.labelNames(folder).catch(() => new Map<string, string>()) : new Map<string, string>();
-    return new AuditLogModel(entries, damaged.length, this.path, localWording(you, pinned, labelNames));
+    this.text = text;
+    return new AuditLogModel(entries, damaged.length, this.path, localWording(you, this.pinned, labelNames));
   }
 
   model(): Promise<AuditLogModel> {
@@ -181,13 +211,13 @@ export class AuditView implements AuditViewHandle, vscode.Disposable {
       const state = this.services.context.globalState;
       const anchor = state.get<AuditAnchor>(anchorKey(this.path));
       const result = await verifyAuditLog(text, anchor ? { anchor: anchor.head } : {});
-      const model = await this.loaded;
+      const model = await this.loaded.catch(() => undefined);
       const view = verifyView(text, result, anchor, localTime);
       if (result.ok && result.head !== undefined) {
         await state.update(anchorKey(this.path), { head: result.head, entries: result.entries.length, at: new Date().toISOString() } satisfies AuditAnchor);
       }
       this.services.log.info(`audit view: verified ${this.path}: ${view.details}`);
-      if (result.ok && result.entries.length !== model.total) this.reload();
+      if (result.ok && result.entries.length !== model?.total) this.reload();
       return view;
     },
   };

@@ -70,12 +70,24 @@ async function protectionFor(
 
 /**
  * Content markings rewrite files when their label changes (issue 22): where the policy has any, unsaved edits of
- * `files` (plain, or protected through their editors) are saved first, so nothing is lost or in conflict.
+ * `files` (plain, or protected through their editors) are saved first, so nothing is lost or in conflict. False
+ * (and said) when one stays unsaved — VS Code refused the save (a newer file on disk) or it was dropped: then no
+ * label may change, or the markings would be written over the edits' file.
  */
-export async function saveBeforeMarkings(services: Services, files: readonly vscode.Uri[]): Promise<void> {
+export async function saveBeforeMarkings(services: Services, files: readonly vscode.Uri[]): Promise<boolean> {
   const { flattenLabels } = await services.core();
-  if (!flattenLabels(await services.labels.policyOf(files[0]!)).some((l) => l.markings)) return;
-  await saveDirty(files.flatMap((f) => (isEnvelopeUri(f) ? [f, editorUriOf(f)] : [f])));
+  if (!flattenLabels(await services.labels.policyOf(files[0]!)).some((l) => l.markings)) return true;
+  const uris = files.flatMap((f) => (isEnvelopeUri(f) ? [f, editorUriOf(f)] : [f]));
+  const unsaved = () => vscode.workspace.textDocuments.find((d) => d.isDirty && uris.some((u) => u.toString() === d.uri.toString()));
+  // Under load VS Code drops a save whose participants run late ("Aborted onWillSaveTextDocument-event"): again, as a person would.
+  for (let attempt = 0; attempt < 3 && unsaved(); attempt++) await saveDirty(uris);
+  const left = unsaved();
+  if (left) {
+    void vscode.window.showErrorMessage(
+      `${basename(left.uri.path)} has unsaved edits that could not be saved, so its label was not changed: its markings would be written over them. Save it, then apply the label again.`,
+    );
+  }
+  return left === undefined;
 }
 
 export async function applyLabel(services: Services, ...args: unknown[]): Promise<BatchResult> {
@@ -113,7 +125,7 @@ export async function applyLabel(services: Services, ...args: unknown[]): Promis
   const protection = await protectionFor(services, files, label, options.grants);
   if (protection && 'cancelled' in protection) return CANCELLED;
   const { app } = await services.core();
-  await saveBeforeMarkings(services, files);
+  if (!(await saveBeforeMarkings(services, files))) return CANCELLED;
   const justification = new Justification(options.justification);
   const trust = new TrustConfirmation(services);
   let markings: MarkingOutcome | undefined;

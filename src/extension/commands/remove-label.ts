@@ -20,7 +20,7 @@ export async function removeLabel(services: Services, ...args: unknown[]): Promi
   if (!files) return CANCELLED;
   if (!(await ensureIdentity(services, 'change labels'))) return CANCELLED;
   const { app } = await services.core();
-  await saveBeforeMarkings(services, files);
+  if (!(await saveBeforeMarkings(services, files))) return CANCELLED;
   const justification = new Justification(options.justification);
   const result = await runBatch(services, 'Removing sensitivity label', files, async (file) => {
     const session = await services.session(file);

@@ -7,8 +7,7 @@
 import { basename } from 'node:path';
 import { showable } from '../../core/display.js';
 import { isSensitivityError, SensitivityError, type ErrorCode } from '../../core/errors.js';
-import type { Right } from '../../core/rights.js';
-import { RIGHT_WORDS } from '../../shared/words.js';
+import { RIGHT_WORDS, rightInWords } from '../../shared/words.js';
 import { COMMAND } from '../commands/ids.js';
 
 /** A follow-up offered beside an error message: a button that runs a command. */
@@ -68,6 +67,7 @@ const HEADLINES: Readonly<Record<ErrorCode, string>> = {
   E_WORKSPACE_UNSAFE: 'This workspace’s Sensitivity settings are writable by others, so they are not used.',
   E_CERTIFICATE_INVALID: 'The organisation’s certificate for this person does not check out.',
   E_WITNESS_INVALID: 'The organisation’s receipt in this file does not check out.',
+  E_WITNESS_MISSING: 'Your organisation never registered this version of the file: it may be a copy rewritten from an old one. Do not trust it.',
   E_ORG_KEY_CHANGED: 'Your organisation’s certification key is not the one you accepted.',
   E_CONFIG_INVALID: 'The key service’s settings have a mistake.',
   E_DOCUMENT_INVALID: 'This document cannot be read: it is damaged or not what its name says. Nothing was written to it.',
@@ -95,15 +95,12 @@ const HEADLINES: Readonly<Record<ErrorCode, string>> = {
 
 /** A stable error code ("E_NOT_GRANTEE"). */
 const CODE = /\bE_[A-Z][A-Z_]+\b/;
-/** A JSON pointer naming a field, as schema errors put it ("/v: is required", "/labels/2/color: …", "/: …"). */
-const SCHEMA_PATH = /(?:^|[\s(:"'])\/(?:[^\s:/]*\/)*[^\s:/]*:/;
+/** A JSON pointer naming a field, as schema errors put it ("invalid identity: /v: is required", "…: /labels/2/color: …"); not a URL. */
+const SCHEMA_PATH = /(?:^|: )\/[^\s:/]*(?:\/[^\s:/]*)*: /;
 /** A raw key id: an RFC 7638 thumbprint, 43 characters of base64url. */
 const KEY_ID = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/;
 /** A right's wire name (Purview's "EXTRACT"); people read "copy". */
 const RIGHT_NAME = new RegExp(`\\b(?:${Object.keys(RIGHT_WORDS).join('|')})\\b`);
-// Values of the core's crypto modules (fingerprints, rights) are not imported here: this module loads with the
-// commands, before the core (src/extension/core-modules.ts) is needed.
-const isRight = (v: unknown): v is Right => typeof v === 'string' && Object.hasOwn(RIGHT_WORDS, v);
 
 /** True when `text` holds something only a developer reads: a code, a schema path, a raw key id or a right's wire name. */
 export function isTechnical(text: string): boolean {
@@ -120,10 +117,10 @@ const str = (v: unknown) => (typeof v === 'string' ? showable(v) : undefined);
 
 /** The headline for an error: the core's sentence when it is already people's words, else the code's own words. */
 function headline(e: SensitivityError): string {
-  const right = e.details.right;
-  if (e.code === 'E_RIGHT_MISSING' && isRight(right)) {
+  const right = rightInWords(e.details.right);
+  if (e.code === 'E_RIGHT_MISSING' && right !== undefined) {
     const owner = str(e.details.owner);
-    return `Your access to this file does not let you ${RIGHT_WORDS[right]}${owner ? `; ask ${owner}` : ''}.`;
+    return `Your access to this file does not let you ${right}${owner ? `; ask ${owner}` : ''}.`;
   }
   if (e.code === 'E_KEY_CHANGED') {
     return `The key offered for ${str(e.details.email) ?? 'this person'} is not the one you pinned: it may be an impostor, or they made a new identity.`;

@@ -14,7 +14,7 @@ import { createIdentity, publicIdentity, type Identity } from '../../../src/core
 import { certificationKeyId, issueCertificate } from '../../../src/core/org/index.js';
 import { DEFAULT_POLICY, type Policy } from '../../../src/core/policy/index.js';
 import { addPerson, EMPTY_PEOPLE } from '../../../src/core/people.js';
-import { memoryContext, MemoryAcceptance, MemoryFiles, MemoryStore, rejectsCode } from './memory-ports.js';
+import { memoryContext, MemoryAcceptance, MemoryFiles, MemoryOrganisations, MemoryStore, MemoryWitness, rejectsCode } from './memory-ports.js';
 
 const URL_ = 'https://keys.example.com';
 const NOW = new Date('2026-06-01T12:00:00.000Z');
@@ -23,6 +23,8 @@ interface OrgKey {
   readonly key: app.OrganisationKey;
   readonly fingerprint: string;
   certify(identity: Identity, lifetimeSeconds?: number, now?: Date): Promise<string>;
+  /** The organisation's witness, signing with this key (every protect in its workspace registers there). */
+  witness(): MemoryWitness;
 }
 
 async function orgKey(): Promise<OrgKey> {
@@ -38,6 +40,7 @@ async function orgKey(): Promise<OrgKey> {
     key,
     fingerprint: fingerprint(kid),
     certify: (identity, lifetimeSeconds = 3600, now = NOW) => issueCertificate(publicIdentity(identity), { issuer: URL_, signer, now, lifetimeSeconds }),
+    witness: () => new MemoryWitness(URL_, signer),
   };
 }
 
@@ -52,14 +55,6 @@ class MemoryDirectory implements app.OrganisationDirectory {
     const c = this.certificates.get(email);
     if (!c) throw new Error(`not listed: ${email}`);
     return c;
-  }
-}
-
-class MemoryOrganisations implements app.OrganisationPins {
-  readonly pinned = new Map<string, { key: app.OrganisationKey; fingerprint: string }>();
-  get = async (url: string) => this.pinned.get(url);
-  async pin(url: string, key: app.OrganisationKey, fp: string) {
-    this.pinned.set(url, { key, fingerprint: fp });
   }
 }
 
@@ -81,7 +76,12 @@ function setup(policy: Policy = ORG_POLICY, mode: 'ask' | 'ignore' = 'ask') {
   const directory = new MemoryDirectory([org.key]);
   const organisations = new MemoryOrganisations();
   const files = new MemoryFiles();
-  const ctx = { ...memoryContext(alice, { files, store: new MemoryStore(policy), acceptance: new MemoryAcceptance(mode) }), directory, organisations };
+  const ctx = {
+    ...memoryContext(alice, { files, store: new MemoryStore(policy), acceptance: new MemoryAcceptance(mode) }),
+    directory,
+    organisations,
+    witness: org.witness(),
+  };
   return { ctx, directory, organisations, files, policy };
 }
 
@@ -139,6 +139,7 @@ describe('the organisation is one of the workspace keys', () => {
     const s = await accepted();
     s.directory.keys = [other.key];
     s.directory.certificates.set('bob@example.com', await other.certify(bob));
+    Object.assign(s.ctx, { witness: other.witness() });
     const e = await rejectsCode(protectFor(s, 'bob@example.com'), 'E_ORG_KEY_CHANGED');
     assert.ok(e.message.includes(org.fingerprint) && e.message.includes(other.fingerprint));
     assert.equal(e.details.hint, 'accept-policy');

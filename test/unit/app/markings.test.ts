@@ -89,6 +89,56 @@ describe('app: markings of plain files', () => {
     assert.equal(ws.files.text('q.sql'), 'select 1;\n');
   });
 
+  it('an edit saved while the markings are written is never overwritten (E_FILE_CHANGED, nothing written)', async () => {
+    const ws = workspace();
+    ws.store.policyValue = parsePolicy(
+      JSON.stringify({ ...markedPolicy(), labels: markedPolicy().labels.map((l) => (l.id === 'general' ? { ...l, markings: { header: '{label}' } } : l)) }),
+    );
+    ws.files.put('a.sh', 'echo 1\n');
+    const replace = ws.files.replace.bind(ws.files);
+    ws.files.replace = (path, mode, produce) => {
+      ws.files.put(path, 'echo 2 # saved by an editor meanwhile\n');
+      return replace(path, mode, produce);
+    };
+    await rejectsCode(app.setFileLabel(ws.as(alice), 'a.sh', 'General'), 'E_FILE_CHANGED');
+    assert.equal(ws.files.text('a.sh'), 'echo 2 # saved by an editor meanwhile\n');
+  });
+
+  it('attack: a label name from a hostile policy cannot end the comment and inject markup or a new line', async () => {
+    const ws = workspace();
+    const a = ws.as(alice);
+    ws.store.policyValue = parsePolicy(
+      JSON.stringify({
+        version: 1,
+        labels: [
+          { id: 'html', name: 'x --><script>alert(1)<!-- y', markings: { header: '{label}', footer: '--><script>alert(2)</script><!--' } },
+          { id: 'css', name: 'css', markings: { header: 'x */ body * /* y' } },
+          { id: 'line', name: 'x\nrm -rf ~', markings: { header: '{label}' } },
+        ],
+      }),
+    );
+    ws.files.put('index.html', '<p>hi</p>\n');
+    ws.files.put('site.css', 'p{}\n');
+    ws.files.put('run.sh', 'echo hi\n');
+    await app.setFileLabel(a, 'index.html', 'html');
+    await app.setFileLabel(a, 'site.css', 'css');
+    await app.setFileLabel(a, 'run.sh', 'line');
+    const [html, css, sh] = [ws.files.text('index.html')!, ws.files.text('site.css')!, ws.files.text('run.sh')];
+    for (const line of [html.split('\n')[0]!, html.split('\n')[2]!]) {
+      assert.equal(line.indexOf('-->'), line.length - 3, `one comment end only: ${line}`);
+      assert.doesNotMatch(line.slice(4, -3), /--/, 'no "--" inside an XML/HTML comment');
+    }
+    const cssHeader = css.split('\n')[0]!;
+    assert.equal(cssHeader.indexOf('*/'), cssHeader.length - 2, `one comment end only: ${cssHeader}`);
+    assert.equal(sh, `# ${HEADER_TAG} x\\nrm -rf ~\necho hi\n`, 'a line break in a name is written as \\n, not as a new line');
+    // And each comes off again, leaving the files as they were.
+    for (const f of ['index.html', 'site.css', 'run.sh']) await app.removeFileLabel(a, f);
+    assert.deepEqual(
+      ['index.html', 'site.css', 'run.sh'].map((f) => ws.files.text(f)),
+      ['<p>hi</p>\n', 'p{}\n', 'echo hi\n'],
+    );
+  });
+
   it('a label without markings on a file without any leaves it alone and says nothing', async () => {
     const ws = workspace();
     ws.files.put('a.ts', 'let a;\n');

@@ -14,11 +14,15 @@ import type {
   DirEntry,
   FileAccess,
   KeyAcceptance,
+  OrganisationKey,
+  OrganisationPins,
   PinStore,
   ReadHandle,
   VersionMemory,
+  WitnessService,
   WorkspaceStore,
 } from '../../../src/core/app/index.js';
+import { extendsWitnessHead, issueWitnessReceipt, type CertificateSigner, type WitnessHead } from '../../../src/core/org/index.js';
 import type { AuditEvent } from '../../../src/core/audit/index.js';
 import type { Identity, PublicIdentity } from '../../../src/core/identity.js';
 import { EMPTY_PINS, pinIn, pinnedByEmail, pinnedById, type PinBook } from '../../../src/core/pins.js';
@@ -57,6 +61,10 @@ export class MemoryFiles implements FileAccess {
 
   put(path: string, content: string | Uint8Array, mode = 0o644): void {
     this.files.set(path, { bytes: typeof content === 'string' ? new TextEncoder().encode(content) : content, mode });
+  }
+
+  bytes(path: string): Uint8Array | undefined {
+    return this.files.get(path)?.bytes;
   }
 
   text(path: string): string | undefined {
@@ -191,6 +199,38 @@ export class MemoryAcceptance implements KeyAcceptance {
 }
 
 /** A context acting as `identity` over shared files and store, with its own audit sink, pins and accepted keys. */
+/** The organisations' keys a user pinned, in memory. */
+export class MemoryOrganisations implements OrganisationPins {
+  readonly pinned = new Map<string, { key: OrganisationKey; fingerprint: string }>();
+  get = async (url: string) => this.pinned.get(url);
+  async pin(url: string, key: OrganisationKey, fp: string) {
+    this.pinned.set(url, { key, fingerprint: fp });
+  }
+}
+
+/**
+ * The organisation's witness in memory: the key service's rule (`extendsWitnessHead`) over a map of heads, receipts
+ * signed by `signer` as `issuer`; `down` makes it unreachable. Counts registrations.
+ */
+export class MemoryWitness implements WitnessService {
+  readonly heads = new Map<string, WitnessHead>();
+  registered = 0;
+  down = false;
+  constructor(
+    private readonly issuer: string,
+    private readonly signer: CertificateSigner,
+  ) {}
+  async register(url: string, claim: Parameters<WitnessService['register']>[1]) {
+    if (this.down) throw new SensitivityError('E_KEYSERVICE_UNREACHABLE', `the organisation's witness at ${url} cannot be reached`);
+    assert.equal(url, this.issuer);
+    const head = this.heads.get(claim.line);
+    if (!extendsWitnessHead(head, claim)) throw new SensitivityError('E_FORK', `does not extend version ${head!.ver}`);
+    this.heads.set(claim.line, { pd: claim.pd, ver: claim.ver });
+    this.registered++;
+    return issueWitnessReceipt(claim, { issuer: this.issuer, signer: this.signer, now: new Date() });
+  }
+}
+
 export function memoryContext(
   identity: Identity | undefined,
   shared: { files?: MemoryFiles; store?: MemoryStore; pins?: MemoryPins; acceptance?: MemoryAcceptance } = {},

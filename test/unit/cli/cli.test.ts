@@ -156,7 +156,8 @@ describe('sensitivity CLI', () => {
     assert.equal(bobCat.stdout, SECRET);
     const bobExport = bob.run(['unprotect', 'secret.txt.protected', '--keep']);
     assert.equal(bobExport.code, 3);
-    assert.match(bobExport.stderr, /EXPORT/);
+    // People's words (issue 22): the right as people read it, the stable code at the end of the line.
+    assert.match(bobExport.stderr, /you may view, see access, not export; .*\[E_RIGHT_MISSING\]$/m);
     const carolCat = carol.run(['cat', 'secret.txt.protected']);
     assert.equal(carolCat.code, 3);
     assert.equal(carolCat.stdout, '');

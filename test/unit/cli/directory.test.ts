@@ -41,6 +41,10 @@ class Relay {
     private readonly target: () => string,
   ) {}
 
+  get listening(): boolean {
+    return this.server !== undefined;
+  }
+
   listen(): Promise<void> {
     const server = createServer((req, res) => {
       void this.answer(req.method ?? 'GET', req.url ?? '/', req.headers, req).then(
@@ -97,13 +101,14 @@ describe('the certified directory: grant by email to someone never met', () => {
   let orgFingerprint: string;
   let alice: Person, bob: Person, admin: Person;
 
-  const login = async (p: Person) => {
+  /** Signs `p` in (as `account`: the test IdP knows Alice, Bob and Admin only). */
+  const login = async (p: Person, account = p.email) => {
     const r = await loginDriven(
       p.home,
       ws,
       ['--issuer', idp.issuer, '--client-id', CLI_CLIENT_ID, '--audience', base, '--no-browser'],
       /^ {2}(http\S+)$/m,
-      (m) => idp.completeLogin(m[1]!, p.email),
+      (m) => idp.completeLogin(m[1]!, account),
     );
     assert.equal(r.code, 0, r.stderr);
   };
@@ -159,7 +164,8 @@ describe('the certified directory: grant by email to someone never met', () => {
     alice = makePerson(dir.path, ws, 'Alice', 'alice@example.com');
     bob = makePerson(dir.path, ws, 'Bob', 'bob@example.com');
     admin = makePerson(dir.path, ws, 'Admin', 'admin@example.com');
-    await Promise.all([login(bob), login(admin)]);
+    // Alice signs in too: in a workspace that names the organisation every access change is registered at its witness.
+    await Promise.all([login(alice), login(bob), login(admin)]);
     for (const p of [bob, admin]) {
       const r = await run(p, ['id', 'publish'], ws);
       assert.equal(r.code, 0, r.stderr);
@@ -209,6 +215,8 @@ describe('the certified directory: grant by email to someone never met', () => {
       [[base, orgFingerprint]],
     );
     assert.ok(pins.pins.some((p) => p.email === 'bob@example.com'));
+    // A reader in the organisation's workspace verifies the witness's receipts against the key he accepted.
+    await accept(bob);
     const cat = await run(bob, ['cat', 'plan.txt.protected'], ws);
     assert.equal(cat.code, 0, cat.stderr);
     assert.equal(cat.stdout, 'for bob@example.com=Viewer\n');
@@ -286,6 +294,7 @@ describe('the certified directory: grant by email to someone never met', () => {
       // stands (the policy names the very key she accepted).
       relay.mode = 'pass';
       await accept(frank);
+      await login(frank, 'admin@example.com');
       writeFileSync(join(ws, 'impostor2.txt'), 'x');
       const ok = await run(frank, ['protect', 'impostor2.txt', '--grant', 'bob@example.com=Viewer'], ws);
       assert.equal(ok.code, 0, ok.stderr);
@@ -297,7 +306,7 @@ describe('the certified directory: grant by email to someone never met', () => {
     }
   });
 
-  test('directory down: E_KEYSERVICE_UNREACHABLE, nothing written, for someone new and for someone pinned alike; a grant by identity id needs no directory', async () => {
+  test('directory down: E_KEYSERVICE_UNREACHABLE, nothing written, for someone new and for someone pinned alike; a grant by identity id needs no directory, but its witness (the same service) must register the new file', async () => {
     await relay.close();
     try {
       for (const who of ['dora@example.com', 'bob@example.com']) {
@@ -308,9 +317,14 @@ describe('the certified directory: grant by email to someone never met', () => {
       }
       const adminId = (JSON.parse(admin.run(['id', 'show', '--json']).stdout) as { id: string }).id;
       const byId = await run(alice, ['protect', 'down.txt', '--grant', `${adminId}=Viewer`], ws);
-      assert.equal(byId.code, 0, byId.stderr);
-    } finally {
+      assert.equal(byId.code, 1, byId.stderr);
+      assert.match(byId.stderr, /the organisation's witness at .* cannot be reached.*\[E_KEYSERVICE_UNREACHABLE\]/);
+      assert.ok(!existsSync(join(ws, 'down.txt.protected')));
       await relay.listen();
+      const back = await run(alice, ['protect', 'down.txt', '--grant', `${adminId}=Viewer`], ws);
+      assert.equal(back.code, 0, back.stderr);
+    } finally {
+      if (!relay.listening) await relay.listen();
     }
   });
 

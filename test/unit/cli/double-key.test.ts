@@ -8,9 +8,9 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CLI_CLIENT_ID, startIdp, type TestIdp } from '../../support/idp.js';
+import { startIdp, type TestIdp } from '../../support/idp.js';
 import { doubleKeyPolicy, freePort, startKeyService, type KeyServiceConfig, type TestKeyService } from '../../support/key-service.js';
-import { introduce, loginDriven, makePerson, tempDir, type Person } from './helpers.js';
+import { introduce, makePerson, signInAs, tempDir, type Person } from './helpers.js';
 
 interface LogLine {
   readonly actor?: { readonly email?: string } | null;
@@ -51,16 +51,6 @@ describe('Double Key with a real key service, HSM and identity provider', () => 
           .filter(Boolean)
           .map((l) => JSON.parse(l) as LogLine)
       : [];
-  const login = async (p: Person, user: string) => {
-    const r = await loginDriven(
-      p.home,
-      ws,
-      ['--issuer', idp.issuer, '--client-id', CLI_CLIENT_ID, '--audience', base, '--no-browser'],
-      /^ {2}(http\S+)$/m,
-      (m) => idp.completeLogin(m[1]!, user),
-    );
-    assert.equal(r.code, 0, r.stderr);
-  };
   /** Files in the workspace other than the workspace's own folder. */
   const files = () =>
     readdirSync(ws)
@@ -80,7 +70,7 @@ describe('Double Key with a real key service, HSM and identity provider', () => 
     alice = makePerson(dir.path, ws, 'Alice', 'alice@example.com');
     bob = makePerson(dir.path, ws, 'Bob', 'bob@example.com');
     introduce(alice, bob);
-    await Promise.all([login(alice, 'alice@example.com'), login(bob, 'bob@example.com')]);
+    await Promise.all([signInAs(alice, ws, idp, base, 'alice@example.com'), signInAs(bob, ws, idp, base, 'bob@example.com')]);
   });
   after(async () => {
     await service?.stop();

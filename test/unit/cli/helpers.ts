@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CLI_CLIENT_ID, type TestIdp } from '../../support/idp.js';
 
 export const CLI = resolve('dist/cli.js');
 
@@ -95,4 +96,16 @@ export async function loginDriven(home: string, cwd: string, args: readonly stri
   await act(found);
   const r = await done;
   return { code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
+}
+
+/** `sensitivity login --no-browser` as `p` for `audience`, the IdP's login completed as `user`; throws unless it succeeds. */
+export async function signInAs(p: Person, cwd: string, idp: TestIdp, audience: string, user: string): Promise<void> {
+  const r = await loginDriven(
+    p.home,
+    cwd,
+    ['--issuer', idp.issuer, '--client-id', CLI_CLIENT_ID, '--audience', audience, '--no-browser'],
+    /^ {2}(http\S+)$/m,
+    (m) => idp.completeLogin(m[1]!, user),
+  );
+  if (r.code !== 0) throw new Error(`login as ${user} failed: ${r.stderr}`);
 }

@@ -104,6 +104,20 @@ describe('key service: two replicas sharing PostgreSQL', { timeout: 180_000, ski
     }
   });
 
+  it('log lines holding quotes, backslashes and SQL are stored byte for byte: the chain still verifies', async () => {
+    const hostile = `it's \\ a "test" '); DROP TABLE ks_access_log; -- $$ E'\\x' é`;
+    for (const ks of [a, b]) {
+      const r = await fetch(`${ks.url}/${KEY}/${pub.key.kid.split('/').at(-1)!}/decrypt`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify({ alg: 'RSA-OAEP-256', value: sealTo(pub, Buffer.alloc(32, 3)), contentId: hostile, label: `${hostile}\\` }),
+      });
+      assert.equal(r.status, 400, 'not bound to that content id and label: E_DECRYPT, and logged');
+    }
+    const v = a.cli(['log', '--verify', '--config', a.configFile]);
+    assert.equal(v.code, 0, v.stderr);
+  });
+
   it('both replicas write one hash chain in the database', async () => {
     await Promise.all(Array.from({ length: 10 }, (_, i) => decrypt(i % 2 ? a : b)));
     const v = a.cli(['log', '--verify', '--config', a.configFile]);

@@ -1,0 +1,195 @@
+/**
+ * The organisation witness in a workspace that names an organisation (issue 21; FORMAT §16.1), in the core with
+ * real receipts (ES256 by a WebCrypto key standing for the organisation's HSM key) and the key service's own rule
+ * (`extendsWitnessHead`) in memory: every access change registers once and carries its receipt, a plain save
+ * registers nothing; a removed Co-Owner's fork of an old copy is refused by the witness (nothing written) and, made
+ * elsewhere, by a reader who remembers nothing; stripped, forged, other-key and tampered receipts are refused;
+ * an unreachable witness writes nothing. (With the real key service and the CLI: test/unit/cli/witness.test.ts.)
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { exportJWK, generateKeyPair } from 'jose';
+import * as app from '../../../src/core/app/index.js';
+import { memorySink, randomAccessOf, readEnvelopeHeader, rewrapEnvelope, type WitnessHook } from '../../../src/core/envelope/index.js';
+import { fingerprint } from '../../../src/core/fingerprint.js';
+import { createIdentity, publicIdentity, type Identity } from '../../../src/core/identity.js';
+import { certificationKeyId, issueWitnessReceipt, verifyWitnessReceipt, WITNESS_KIND, type CertificateSigner } from '../../../src/core/org/index.js';
+import { addPerson, EMPTY_PEOPLE } from '../../../src/core/people.js';
+import { DEFAULT_POLICY, type Policy } from '../../../src/core/policy/index.js';
+import { memoryContext, MemoryAcceptance, MemoryFiles, MemoryOrganisations, MemoryStore, MemoryVersions, MemoryWitness, rejectsCode } from './memory-ports.js';
+
+const URL_ = 'https://keys.example.com';
+const ORG_POLICY: Policy = { ...DEFAULT_POLICY, organisation: { url: URL_ } };
+const te = new TextEncoder();
+
+async function orgSigner(): Promise<{ key: app.OrganisationKey; signer: CertificateSigner }> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const { x, y } = await exportJWK(publicKey);
+  const key = { kty: 'EC' as const, crv: 'P-256' as const, x: x!, y: y! };
+  const sign = async (d: Uint8Array) =>
+    new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey as CryptoKey, new Uint8Array(d)));
+  return { key, signer: { kid: await certificationKeyId(key), sign } };
+}
+
+let alice: Identity, bob: Identity, carol: Identity;
+let org: Awaited<ReturnType<typeof orgSigner>>, other: Awaited<ReturnType<typeof orgSigner>>;
+before(async () => {
+  [alice, bob, carol, org, other] = await Promise.all([
+    createIdentity('Alice', 'alice@example.com'),
+    createIdentity('Bob', 'bob@example.com'),
+    createIdentity('Carol', 'carol@example.com'),
+    orgSigner(),
+    orgSigner(),
+  ]);
+});
+
+/** One organisation workspace (its files, policy and people) and its witness; each person accepts its keys in their own home. */
+function workspace(policy: Policy = ORG_POLICY) {
+  const files = new MemoryFiles();
+  let people = EMPTY_PEOPLE;
+  for (const p of [alice, bob, carol]) people = addPerson(people, publicIdentity(p));
+  const store = new MemoryStore(policy, people);
+  const witness = new MemoryWitness(URL_, org.signer);
+  /** `who` acting here with an empty memory (a fresh clone, a new laptop), having accepted the organisation's key. */
+  const as = async (who: Identity, over: { witness?: app.WitnessService; store?: MemoryStore } = {}) => {
+    const organisations = new MemoryOrganisations();
+    const acceptance = new MemoryAcceptance();
+    const directory = { certificationKeys: async () => [org.key], certificate: async () => assert.fail('no directory lookups here') };
+    const base = memoryContext(who, { files, store: over.store ?? store, acceptance });
+    if ((over.store ?? store).policyValue.organisation) await app.acceptWorkspaceKeys({ ...base, directory, organisations }, (over.store ?? store).policyValue);
+    return { ...base, organisations, versions: new MemoryVersions(), witness: over.witness ?? witness };
+  };
+  return { files, store, witness, as };
+}
+
+const receiptsOf = async (bytes: Uint8Array) => {
+  const h = await readEnvelopeHeader(randomAccessOf(bytes));
+  return { h, pds: h.witness.filter((w) => w.kind === WITNESS_KIND).map((w) => w.pd) };
+};
+
+/** Alice protects f.txt with Carol as Co-Owner (v1) and grants Bob (v2); Carol keeps a copy of v2; Alice revokes Carol (v3). */
+async function history(w: ReturnType<typeof workspace>) {
+  const a = await w.as(alice);
+  w.files.put('f.txt', 'the plan');
+  await app.protect(a, 'f.txt', { label: 'general', grants: [{ who: carol.id, role: 'Co-Owner' }] });
+  await app.grant(a, 'f.txt.protected', [{ who: bob.id, role: 'Viewer' }]);
+  const v2 = w.files.bytes('f.txt.protected')!;
+  await app.revoke(a, 'f.txt.protected', [carol.id]);
+  return { a, v2, v3: w.files.bytes('f.txt.protected')! };
+}
+
+describe('the organisation witness in its workspace (issue 21)', () => {
+  it('every access change registers one version and carries its receipt; a plain save registers nothing', async () => {
+    const w = workspace();
+    const { a } = await history(w);
+    assert.equal(w.witness.registered, 3, 'protect, grant, revoke: one registration each');
+    await app.setExpiry(a, 'f.txt.protected', new Date('2027-01-01T00:00:00Z'));
+    await app.setFileLabel(a, 'f.txt.protected', 'confidential-all-employees');
+    assert.equal(w.witness.registered, 5, 'expiry and label change register too');
+    const before = await app.open(a, 'f.txt.protected');
+    await app.save(a, 'f.txt.protected', te.encode('new content'), { expectPolicy: before.info.policyDigest });
+    assert.equal(w.witness.registered, 5, 'a save makes no new policy version: no round trip');
+    const { h, pds } = await receiptsOf(w.files.bytes('f.txt.protected')!);
+    assert.deepEqual(pds, h.history, 'a receipt for every version');
+    for (const [i, e] of h.witness.entries())
+      await verifyWitnessReceipt(e.value, [org.key], { issuer: URL_, line: h.policy.cid, pd: h.history[i]!, ver: i + 1 });
+    // Bob, who remembers nothing, reads it.
+    const b = await w.as(bob);
+    assert.equal(new TextDecoder().decode((await app.open(b, 'f.txt.protected')).content), 'new content');
+  });
+
+  it("a removed Co-Owner's fork of an old copy: the witness refuses it (nothing written); made elsewhere, a reader who remembers nothing refuses it (E_WITNESS_MISSING)", async () => {
+    const w = workspace();
+    const { v2, v3 } = await history(w);
+    // In the workspace, Carol's client registers her change: the witness holds version 3, so E_FORK and nothing written.
+    w.files.put('old.txt.protected', v2);
+    const c = await w.as(carol);
+    await rejectsCode(app.revoke(c, 'old.txt.protected', [alice.id]), 'E_FORK');
+    assert.deepEqual(w.files.bytes('old.txt.protected'), v2, 'the copy on disk is unchanged');
+    assert.equal(w.witness.registered, 3);
+    // Elsewhere (a folder whose policy names no organisation) nothing registers: her "version 3" has no receipt.
+    const away = workspace(DEFAULT_POLICY);
+    away.files.put('f.txt.protected', v2);
+    const ca = await away.as(carol);
+    await app.revoke(ca, 'f.txt.protected', [alice.id]);
+    const fork = away.files.bytes('f.txt.protected')!;
+    assert.deepEqual((await receiptsOf(fork)).pds.length, 2, 'the receipts of versions 1 and 2 are kept, none for hers');
+    // Back in the organisation's workspace, Bob with an empty memory and no git refuses it; the genuine v3 opens.
+    w.files.put('f.txt.protected', fork);
+    const e = await rejectsCode(app.open(await w.as(bob), 'f.txt.protected'), 'E_WITNESS_MISSING');
+    assert.equal(e.details.version, 3);
+    w.files.put('f.txt.protected', v3);
+    await app.open(await w.as(bob), 'f.txt.protected');
+  });
+
+  it('receipts stripped: refused while the policy requires receipts (the default), read when it says "optional"', async () => {
+    const w = workspace();
+    const { v2 } = await history(w);
+    // Carol, Co-Owner in v2, re-signs it as version 3 with every receipt dropped (she holds the file key and OWNER).
+    const { signed } = await readEnvelopeHeader(randomAccessOf(v2));
+    const sink = memorySink();
+    await rewrapEnvelope(randomAccessOf(v2), sink, carol, { onto: { ...signed, witness: [] } });
+    assert.deepEqual((await receiptsOf(sink.bytes())).pds, []);
+    w.files.put('f.txt.protected', sink.bytes());
+    await rejectsCode(app.open(await w.as(bob), 'f.txt.protected'), 'E_WITNESS_MISSING');
+    const lax = new MemoryStore({ ...ORG_POLICY, organisation: { url: URL_, witness: 'optional' } }, w.store.peopleValue);
+    await app.open(await w.as(bob, { store: lax }), 'f.txt.protected');
+  });
+
+  it('a receipt signed by another key, tampered, or for another version is refused: E_WITNESS_INVALID', async () => {
+    const w = workspace();
+    const { v2 } = await history(w);
+    const genuine = (await readEnvelopeHeader(randomAccessOf(v2))).witness.at(-1)!.value;
+    const [h, , s] = genuine.split('.');
+    const hooks: Record<string, WitnessHook> = {
+      'another key': async (v) => ({
+        pd: v.digest,
+        kind: WITNESS_KIND,
+        value: await issueWitnessReceipt(
+          { line: v.cid, pd: v.digest, prev: (await readEnvelopeHeader(randomAccessOf(v2))).history.at(-1)!, ver: v.ver },
+          { issuer: URL_, signer: other.signer, now: new Date() },
+        ),
+      }),
+      tampered: async (v) => {
+        const claims = { iss: URL_, line: v.cid, pd: v.digest, prev: null, ver: v.ver, iat: 1 };
+        return { pd: v.digest, kind: WITNESS_KIND, value: `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}` };
+      },
+      'another version': async (v) => ({ pd: v.digest, kind: WITNESS_KIND, value: genuine }),
+    };
+    for (const [what, witness] of Object.entries(hooks)) {
+      const sink = memorySink();
+      await rewrapEnvelope(randomAccessOf(v2), sink, carol, { revoke: [alice.id] }, { witness });
+      w.files.put('f.txt.protected', sink.bytes());
+      const e = await rejectsCode(app.open(await w.as(bob), 'f.txt.protected'), 'E_WITNESS_INVALID');
+      assert.ok(e.message.length > 0, what);
+    }
+    assert.notEqual(fingerprint(await certificationKeyId(other.key)), fingerprint(await certificationKeyId(org.key)));
+  });
+
+  it('the witness unreachable: protect and grant fail with its code and write nothing', async () => {
+    const w = workspace();
+    const a = await w.as(alice);
+    w.files.put('f.txt', 'x');
+    await app.protect(a, 'f.txt', { label: 'general', keep: true });
+    const before = w.files.bytes('f.txt.protected')!;
+    w.witness.down = true;
+    await rejectsCode(app.grant(a, 'f.txt.protected', [{ who: bob.id, role: 'Viewer' }]), 'E_KEYSERVICE_UNREACHABLE');
+    assert.deepEqual(w.files.bytes('f.txt.protected'), before, 'unchanged');
+    w.files.put('g.txt', 'y');
+    await rejectsCode(app.protect(a, 'g.txt', { label: 'general' }), 'E_KEYSERVICE_UNREACHABLE');
+    assert.equal(w.files.bytes('g.txt.protected'), undefined, 'nothing created');
+    assert.ok(w.files.bytes('g.txt'), 'the plain file stays');
+  });
+
+  it('a file with no receipt (made before the workspace named its organisation) is not read until an owner registers it with an access change', async () => {
+    const w = workspace(DEFAULT_POLICY);
+    const a = await w.as(alice);
+    w.files.put('f.txt', 'old');
+    await app.protect(a, 'f.txt', { label: 'general', grants: [{ who: bob.id, role: 'Viewer' }] });
+    w.store.policyValue = ORG_POLICY;
+    await rejectsCode(app.open(await w.as(bob), 'f.txt.protected'), 'E_WITNESS_MISSING');
+    await app.setExpiry(await w.as(alice), 'f.txt.protected', null);
+    assert.equal(w.witness.registered, 1);
+    await app.open(await w.as(bob), 'f.txt.protected');
+  });
+});

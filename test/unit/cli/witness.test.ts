@@ -1,0 +1,238 @@
+/**
+ * The organisation witness end to end (issue 21; FORMAT §16.1, docs/KEY-SERVICE.md "The witness") with real
+ * servers started by the test: a SoftHSM2 token in a private SOFTHSM2_CONF, the key service as its own process
+ * (its witness signs receipts with the directory's certification key in the token), the oidc-provider IdP with
+ * sign-in through its login flow, and the `sensitivity` CLI as Alice (owner), Admin (a Co-Owner she removes)
+ * and Bob (a reader who remembers nothing). Every receipt is also checked by the independent reader
+ * (test/interop/open_envelope.py, python3-jwcrypto) against the organisation's key and bound to its version.
+ */
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { memorySink, randomAccessOf, readEnvelopeHeader, rewrapEnvelope } from '../../../src/core/envelope/index.js';
+import { verifyWitnessReceipt, WITNESS_KIND } from '../../../src/core/org/index.js';
+import type { Identity } from '../../../src/core/identity.js';
+import { readHomeIdentity } from '../../../src/node/home.js';
+import { CLI_CLIENT_ID, startIdp, type TestIdp } from '../../support/idp.js';
+import { freePort, startKeyService, type TestKeyService } from '../../support/key-service.js';
+import { loginDriven, makePerson, tempDir, type Person } from './helpers.js';
+
+describe('the organisation witness with a real key service, HSM and identity provider', { timeout: 300_000 }, () => {
+  const dir = tempDir('sensitivity-witness-');
+  const ws = join(dir.path, 'ws');
+  /** Admin's own folder, whose policy names no organisation: what he writes there is never registered. */
+  const away = join(dir.path, 'away');
+  const file = join(ws, 'plan.txt.protected');
+  let idp: TestIdp;
+  let service: TestKeyService;
+  let base: string;
+  let orgKey: { kty: 'EC'; crv: 'P-256'; x: string; y: string };
+  let alice: Person, bob: Person, admin: Person;
+  /** The envelope bytes of each genuine version, and Admin's old copy. */
+  const versions: Buffer[] = [];
+
+  const login = async (p: Person) => {
+    const r = await loginDriven(
+      p.home,
+      ws,
+      ['--issuer', idp.issuer, '--client-id', CLI_CLIENT_ID, '--audience', base, '--no-browser'],
+      /^ {2}(http\S+)$/m,
+      (m) => idp.completeLogin(m[1]!, p.email),
+    );
+    assert.equal(r.code, 0, r.stderr);
+  };
+  const ok = (p: Person, args: readonly string[], cwd = ws) => {
+    const r = p.run(args, { cwd });
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    return r;
+  };
+  /** Bob as a reader who remembers nothing (a fresh clone, a new laptop): no versions.json, no heads, no git. */
+  const freshBob = (args: readonly string[]) => {
+    rmSync(join(bob.home, 'versions.json'), { force: true });
+    rmSync(join(bob.home, 'heads'), { recursive: true, force: true });
+    return bob.run(args);
+  };
+  /** The independent reader's verdict on `bytes` opened by Bob, receipts required and checked against the organisation's key. */
+  let bobKeys: Identity | undefined;
+  const interop = (bytes: Buffer) => {
+    const path = join(dir.path, 'interop.protected');
+    writeFileSync(path, bytes);
+    const owner = JSON.stringify(JSON.parse(alice.run(['id', 'show', '--json']).stdout).sig);
+    const bobPrivate = bobKeys!;
+    return spawnSync(
+      '/usr/bin/python3',
+      ['test/interop/open_envelope.py', path, owner, JSON.stringify(bobPrivate.encPrivate), '--witness-key', JSON.stringify(orgKey), '--witness-issuer', base],
+      { encoding: 'utf8' },
+    );
+  };
+
+  before(async () => {
+    idp = await startIdp({ accessTokenTTL: 600 });
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    service = await startKeyService({ idp: { issuer: idp.issuer, audience: base }, keys: { finance: { allow: { domains: ['example.com'] } } }, port });
+    const offered = (await (await fetch(`${base}/directory`)).json()) as { keys: { x: string; y: string }[] };
+    orgKey = { kty: 'EC', crv: 'P-256', x: offered.keys[0]!.x, y: offered.keys[0]!.y };
+
+    mkdirSync(join(ws, '.sensitivity'), { recursive: true });
+    mkdirSync(away, { recursive: true });
+    writeFileSync(
+      join(ws, '.sensitivity', 'policy.json'),
+      JSON.stringify({ version: 1, labels: [{ id: 'general', name: 'General' }], defaultLabel: 'general', organisation: { url: base } }),
+    );
+    alice = makePerson(dir.path, ws, 'Alice', 'alice@example.com');
+    bob = makePerson(dir.path, ws, 'Bob', 'bob@example.com');
+    admin = makePerson(dir.path, ws, 'Admin', 'admin@example.com');
+    await Promise.all([login(alice), login(bob), login(admin)]);
+    for (const p of [alice, bob, admin]) {
+      ok(p, ['policy', 'accept']);
+      ok(p, ['id', 'publish']);
+    }
+    bobKeys = await readHomeIdentity(bob.home);
+  });
+  after(async () => {
+    await service?.stop();
+    service?.hsm.dispose();
+    await idp?.stop();
+    dir.dispose();
+  });
+
+  test('protect, grant and revoke each register one version and carry its receipt, which verifies against the organisation key (here and in python3-jwcrypto)', async () => {
+    writeFileSync(join(ws, 'plan.txt'), 'the plan\n');
+    ok(alice, ['protect', 'plan.txt', '--grant', 'admin@example.com=Co-Owner']);
+    versions.push(readFileSync(file));
+    ok(alice, ['grant', 'plan.txt.protected', 'bob@example.com=Viewer']);
+    versions.push(readFileSync(file));
+    ok(alice, ['revoke', 'plan.txt.protected', 'admin@example.com']);
+    versions.push(readFileSync(file));
+    for (const [i, bytes] of versions.entries()) {
+      const h = await readEnvelopeHeader(randomAccessOf(bytes));
+      const receipts = h.witness.filter((w) => w.kind === WITNESS_KIND);
+      assert.deepEqual(
+        receipts.map((w) => w.pd),
+        h.history,
+        `version ${i + 1}: a receipt for every version`,
+      );
+      for (const [v, r] of receipts.entries())
+        await verifyWitnessReceipt(r.value, [orgKey], { issuer: base, line: h.policy.cid, pd: h.history[v]!, ver: v + 1 });
+    }
+    const head = (await (await fetch(`${base}/witness/${(await readEnvelopeHeader(randomAccessOf(versions[2]!))).policy.cid}`)).json()) as {
+      head: { ver: number };
+    };
+    assert.equal(head.head.ver, 3, 'the witness holds version 3');
+    const py = interop(versions[2]!);
+    assert.equal(py.status, 0, py.stderr);
+    const out = JSON.parse(py.stdout) as { witnessed: number[]; plaintext: string };
+    assert.deepEqual(out.witnessed, [1, 2, 3]);
+    assert.equal(Buffer.from(out.plaintext, 'hex').toString(), 'the plan\n');
+    // A save makes no new policy version: nothing is registered (the service's log counts registrations).
+    const registrations = () =>
+      readFileSync(service.logFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"witness.register"')).length;
+    const before = registrations();
+    const cat = freshBob(['cat', 'plan.txt.protected']);
+    assert.equal(cat.code, 0, cat.stderr);
+    assert.equal(cat.stdout, 'the plan\n', 'Bob, remembering nothing, reads the genuine version 3');
+    assert.equal(registrations(), before, 'reading registers nothing');
+  });
+
+  test("a removed Co-Owner's edit of an old copy: made elsewhere, refused by a reader with an empty versions.json (E_WITNESS_MISSING); in the workspace, refused by the witness (E_FORK, nothing written)", async () => {
+    // In his own folder (no organisation), Admin revokes Alice on his copy of version 2 and puts it back.
+    const copy = join(away, 'plan.txt.protected');
+    writeFileSync(copy, versions[1]!);
+    ok(admin, ['revoke', 'plan.txt.protected', 'alice@example.com'], away);
+    copyFileSync(copy, file);
+    const refused = freshBob(['cat', 'plan.txt.protected']);
+    assert.equal(refused.code, 4, refused.stderr);
+    assert.match(refused.stderr, /no receipt for version 3 of its access policy.*\[E_WITNESS_MISSING\]/);
+    assert.equal(refused.stdout, '', 'nothing released');
+    const py = interop(readFileSync(file));
+    assert.notEqual(py.status, 0, 'the independent reader refuses it too');
+    assert.match(py.stderr, /witness: a version after the first witnessed one has no receipt/);
+    writeFileSync(file, versions[2]!);
+
+    // In the workspace his client registers the change first: the witness holds version 3, so E_FORK, nothing written
+    // (his own memory, which now holds his fork, cleared: only the witness stands in the way).
+    rmSync(join(admin.home, 'versions.json'), { force: true });
+    rmSync(join(admin.home, 'heads'), { recursive: true, force: true });
+    const old = join(ws, 'old.txt.protected');
+    writeFileSync(old, versions[1]!);
+    const tried = admin.run(['revoke', 'old.txt.protected', 'alice@example.com']);
+    assert.equal(tried.code, 4, tried.stderr);
+    assert.match(tried.stderr, /does not extend the access history the organisation's witness .* registered \(version 3\).*\[E_FORK\]/);
+    assert.deepEqual(readFileSync(old), versions[1], 'the copy on disk is unchanged');
+    rmSync(old);
+  });
+
+  test("receipts stripped, another version's receipt, or a receipt tampered with: refused (E_WITNESS_MISSING, E_WITNESS_INVALID), here and in python3-jwcrypto", async () => {
+    const me = (await readHomeIdentity(admin.home))!;
+    const v2 = versions[1]!;
+    const { signed } = await readEnvelopeHeader(randomAccessOf(v2));
+    const genuine3 = (await readEnvelopeHeader(randomAccessOf(versions[2]!))).witness.at(-1)!.value;
+    const [h, p, s] = genuine3.split('.');
+    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString()) as Record<string, unknown>;
+    const cases: [string, () => Promise<Uint8Array>, string, RegExp][] = [
+      [
+        'stripped',
+        async () => {
+          const sink = memorySink();
+          await rewrapEnvelope(randomAccessOf(v2), sink, me, { onto: { ...signed, witness: [] } });
+          return sink.bytes();
+        },
+        'E_WITNESS_MISSING',
+        /witness: no version carries a receipt/,
+      ],
+      ...(
+        [
+          ['the genuine version 3 receipt', () => genuine3],
+          ['a tampered receipt', (pd: string) => `${h}.${Buffer.from(JSON.stringify({ ...claims, pd })).toString('base64url')}.${s}`],
+        ] as const
+      ).map(
+        ([what, value]) =>
+          [
+            what,
+            async () => {
+              const sink = memorySink();
+              await rewrapEnvelope(
+                randomAccessOf(v2),
+                sink,
+                me,
+                { revoke: ['alice@example.com'] },
+                { witness: async (v) => ({ pd: v.digest, kind: WITNESS_KIND, value: value(v.digest) }) },
+              );
+              return sink.bytes();
+            },
+            'E_WITNESS_INVALID',
+            /InvalidJWSSignature|witness: the receipt of version 3 is not bound to it/,
+          ] as [string, () => Promise<Uint8Array>, string, RegExp],
+      ),
+    ];
+    for (const [what, make, code, python] of cases) {
+      const bytes = Buffer.from(await make());
+      writeFileSync(file, bytes);
+      const r = freshBob(['cat', 'plan.txt.protected']);
+      assert.equal(r.code, 4, `${what}: ${r.stderr}`);
+      assert.ok(r.stderr.includes(`[${code}]`), `${what}: ${r.stderr}`);
+      const py = interop(bytes);
+      assert.notEqual(py.status, 0, what);
+      assert.match(py.stderr, python, what);
+    }
+    writeFileSync(file, versions[2]!);
+  });
+
+  test('the witness unreachable: an access change fails with E_KEYSERVICE_UNREACHABLE and writes nothing', async () => {
+    await service.stop();
+    const expiry = alice.run(['expiry', 'plan.txt.protected', '30d']);
+    assert.equal(expiry.code, 1, expiry.stderr);
+    assert.match(expiry.stderr, /the organisation's witness at .* cannot be reached.*\[E_KEYSERVICE_UNREACHABLE\]/);
+    assert.deepEqual(readFileSync(file), versions[2], 'the file on disk is unchanged');
+    writeFileSync(join(ws, 'new.txt'), 'new\n');
+    const protect = alice.run(['protect', 'new.txt']);
+    assert.equal(protect.code, 1, protect.stderr);
+    assert.match(protect.stderr, /\[E_KEYSERVICE_UNREACHABLE\]/);
+    assert.ok(!existsSync(join(ws, 'new.txt.protected')) && existsSync(join(ws, 'new.txt')), 'nothing protected, the plain file kept');
+  });
+});
