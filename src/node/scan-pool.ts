@@ -14,7 +14,8 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { decodeText, isProbablyBinary, scannerFor, type DetectionPolicy, type Finding } from '../core/index.js';
+// The detectors alone (bundled into scan-worker.js too): see scan-worker.ts.
+import { decodeText, isProbablyBinary, scannerFor, type DetectionPolicy, type Finding } from '../core/detect/index.js';
 
 /** A file to scan (absolute path) and its size, which orders the hand-out. */
 export interface ScanJob {

@@ -3,6 +3,7 @@
  * that is what the straightforward `scanText(decodeText(bytes))` finds, byte for byte.
  */
 import assert from 'node:assert/strict';
+import { build } from 'esbuild';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -86,5 +87,13 @@ describe('scan pool', () => {
 
   it('a file that cannot be read fails the scan', async () => {
     await assert.rejects(scanFiles(undefined, [...jobs, { abs: join(ws, 'missing.txt'), size: 1 }], { workers: 2 }), /ENOENT|no such file/);
+  });
+
+  it('the worker bundle holds the detectors and the pool, nothing else (each worker compiles all of it at start)', async () => {
+    const r = await build({ entryPoints: ['src/node/scan-worker.ts'], bundle: true, platform: 'node', format: 'cjs', write: false, metafile: true });
+    const inputs = Object.keys(r.metafile.inputs);
+    const others = inputs.filter((f) => !/^src\/core\/detect\/|^src\/core\/(?:errors|glob)\.ts$|^src\/node\/scan-(?:pool|worker)\.ts$/.test(f));
+    assert.deepEqual(others, []);
+    assert.ok(inputs.includes('src/core/detect/scan.ts'));
   });
 });
