@@ -151,7 +151,7 @@ describe('the organisation witness with a real key service, HSM and identity pro
     assert.equal(refused.stdout, '', 'nothing released');
     const py = interop(readFileSync(file));
     assert.notEqual(py.status, 0, 'the independent reader refuses it too');
-    assert.match(py.stderr, /witness: a version after the first witnessed one has no receipt/);
+    assert.match(py.stderr, /witness \[E_WITNESS_MISSING\]: version 3: a version after the first witnessed one has no receipt/);
     writeFileSync(file, versions[2]!);
 
     // In the workspace his client registers the change first: the witness holds version 3, so E_FORK, nothing written
@@ -183,7 +183,7 @@ describe('the organisation witness with a real key service, HSM and identity pro
           return sink.bytes();
         },
         'E_WITNESS_MISSING',
-        /witness: no version carries a receipt/,
+        /witness \[E_WITNESS_MISSING\]: version 3: no version carries a receipt/,
       ],
       ...(
         [
@@ -206,7 +206,7 @@ describe('the organisation witness with a real key service, HSM and identity pro
               return sink.bytes();
             },
             'E_WITNESS_INVALID',
-            /InvalidJWSSignature|witness: the receipt of version 3 is not bound to it/,
+            /witness \[E_WITNESS_INVALID\]: the receipt of version 3 (does not verify|is not bound to it)/,
           ] as [string, () => Promise<Uint8Array>, string, RegExp],
       ),
     ];
