@@ -5,6 +5,8 @@
  * sign-in through its login flow, and the `sensitivity` CLI as Alice (owner), Admin (a Co-Owner she removes)
  * and Bob (a reader who remembers nothing). Every receipt is also checked by the independent reader
  * (test/interop/open_envelope.py, python3-jwcrypto) against the organisation's key and bound to its version.
+ * The clients reach the service through a counting proxy (the organisation's URL), so the witness's cost is measured:
+ * the HTTP requests each command makes to the key service.
  */
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -16,7 +18,8 @@ import { verifyWitnessReceipt, WITNESS_KIND } from '../../../src/core/org/index.
 import type { Identity } from '../../../src/core/identity.js';
 import { readHomeIdentity } from '../../../src/node/home.js';
 import { CLI_CLIENT_ID, startIdp, type TestIdp } from '../../support/idp.js';
-import { freePort, startKeyService, type TestKeyService } from '../../support/key-service.js';
+import { startCountingProxy, type CountingProxy } from '../../support/counting-proxy.js';
+import { doubleKeyPolicy, freePort, startKeyService, type TestKeyService } from '../../support/key-service.js';
 import { loginDriven, makePerson, tempDir, type Person } from './helpers.js';
 
 describe('the organisation witness with a real key service, HSM and identity provider', { timeout: 300_000 }, () => {
@@ -27,6 +30,7 @@ describe('the organisation witness with a real key service, HSM and identity pro
   const file = join(ws, 'plan.txt.protected');
   let idp: TestIdp;
   let service: TestKeyService;
+  let proxy: CountingProxy;
   let base: string;
   let orgKey: { kty: 'EC'; crv: 'P-256'; x: string; y: string };
   let alice: Person, bob: Person, admin: Person;
@@ -71,17 +75,20 @@ describe('the organisation witness with a real key service, HSM and identity pro
   before(async () => {
     idp = await startIdp({ accessTokenTTL: 600 });
     const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    service = await startKeyService({ idp: { issuer: idp.issuer, audience: base }, keys: { finance: { allow: { domains: ['example.com'] } } }, port });
+    proxy = await startCountingProxy(port, join(dir.path, 'requests.log'));
+    base = `http://127.0.0.1:${proxy.port}`;
+    service = await startKeyService({
+      idp: { issuer: idp.issuer, audience: base },
+      keys: { finance: { allow: { domains: ['example.com'] } } },
+      port,
+      baseUrl: base,
+    });
     const offered = (await (await fetch(`${base}/directory`)).json()) as { keys: { x: string; y: string }[] };
     orgKey = { kty: 'EC', crv: 'P-256', x: offered.keys[0]!.x, y: offered.keys[0]!.y };
 
     mkdirSync(join(ws, '.sensitivity'), { recursive: true });
     mkdirSync(away, { recursive: true });
-    writeFileSync(
-      join(ws, '.sensitivity', 'policy.json'),
-      JSON.stringify({ version: 1, labels: [{ id: 'general', name: 'General' }], defaultLabel: 'general', organisation: { url: base } }),
-    );
+    writeFileSync(join(ws, '.sensitivity', 'policy.json'), JSON.stringify({ ...doubleKeyPolicy(base), organisation: { url: base } }));
     alice = makePerson(dir.path, ws, 'Alice', 'alice@example.com');
     bob = makePerson(dir.path, ws, 'Bob', 'bob@example.com');
     admin = makePerson(dir.path, ws, 'Admin', 'admin@example.com');
@@ -93,6 +100,7 @@ describe('the organisation witness with a real key service, HSM and identity pro
     bobKeys = await readHomeIdentity(bob.home);
   });
   after(async () => {
+    await proxy?.stop();
     await service?.stop();
     service?.hsm.dispose();
     await idp?.stop();
@@ -223,7 +231,38 @@ describe('the organisation witness with a real key service, HSM and identity pro
     writeFileSync(file, versions[2]!);
   });
 
+  test('the cost, counted at the key service: one registration per access change, nothing per open beyond the Double Key decrypt', () => {
+    /** The requests `args` made to the key service, each as "METHOD /first-segment" (and "/…" for the rest of the path). */
+    const requests = (p: Person, args: readonly string[]) => {
+      const from = proxy.seen().length;
+      ok(p, args);
+      return proxy
+        .seen()
+        .slice(from)
+        .map((r) => r.replace(/^(\w+ \/[^/]+)\/.+$/, '$1/…'));
+    };
+    writeFileSync(join(ws, 'budget.txt'), 'the budget\n');
+    const cost: Record<string, string[]> = {
+      protect: requests(alice, ['protect', 'budget.txt', '--label', 'finance']),
+      grant: requests(alice, ['grant', 'budget.txt.protected', 'bob@example.com=Viewer']),
+      open: requests(bob, ['cat', 'budget.txt.protected']),
+      revoke: requests(alice, ['revoke', 'budget.txt.protected', 'bob@example.com']),
+      'open, not Double Key': requests(bob, ['cat', 'plan.txt.protected']),
+    };
+    console.log(`key service requests per command (Double Key label): ${JSON.stringify(cost)}`);
+    // The witness: one POST /witness per access change. The rest is Double Key's own (the public key once per
+    // command that seals a new organisation secret, a decrypt to re-encrypt the body) and the directory (grant by email).
+    assert.deepEqual(cost, {
+      protect: ['GET /finance', 'POST /witness'],
+      grant: ['GET /directory/…', 'POST /finance/…', 'POST /witness'],
+      open: ['POST /finance/…'],
+      revoke: ['POST /finance/…', 'GET /finance', 'POST /witness'],
+      'open, not Double Key': [],
+    });
+  });
+
   test('the witness unreachable: an access change fails with E_KEYSERVICE_UNREACHABLE and writes nothing', async () => {
+    await proxy.stop();
     await service.stop();
     const expiry = alice.run(['expiry', 'plan.txt.protected', '30d']);
     assert.equal(expiry.code, 1, expiry.stderr);
