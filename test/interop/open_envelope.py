@@ -104,6 +104,20 @@ def relate(seen, history):
     return "same" if len(history) == len(seen) else "extends" if len(history) > len(seen) else "older"
 
 
+def integral(value):
+    """Whether a JSON value is a number with an integer value within ±(2^53 − 1), as a receipt's ver and iat must be."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return (isinstance(value, int) or value.is_integer()) and abs(value) <= 2**53 - 1
+
+
+def same(actual, expected):
+    """A receipt's claim equals what the chain says: numbers by value, strings and null by type and value."""
+    if isinstance(expected, int):
+        return integral(actual) and actual == expected
+    return type(actual) is type(expected) and actual == expected
+
+
 def witnessed(receipts, history, cid, key, issuer, optional):
     """The versions the organisation witnessed (FORMAT.md §16.1, "Reading"): each receipt verified and bound to its version.
 
@@ -130,10 +144,9 @@ def witnessed(receipts, history, cid, key, issuer, optional):
         except Exception as e:  # noqa: BLE001 - a receipt that does not parse or verify is invalid
             fail(f"witness [E_WITNESS_INVALID]: the receipt of version {i + 1} does not verify ({type(e).__name__})")
         expect = {"iss": issuer, "line": cid, "pd": pd, "prev": history[i - 1] if i > 0 else None, "ver": i + 1}
-        # Types as well as values: in Python True == 1 and 3.0 == 3.
-        if not isinstance(claims, dict) or type(claims.get("iat")) is not int or any(
-            type(claims.get(k)) is not type(v) or claims.get(k) != v for k, v in expect.items()
-        ):
+        # JSON numbers compare by value (3 and 3.0 are one number, as in JavaScript), but a boolean is no number
+        # (in Python True == 1) and a string is no null.
+        if not isinstance(claims, dict) or not integral(claims.get("iat")) or not all(same(claims.get(k), v) for k, v in expect.items()):
             fail(f"witness [E_WITNESS_INVALID]: the receipt of version {i + 1} is not bound to it")
         done.append(i + 1)
     if not done and not optional:

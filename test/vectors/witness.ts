@@ -19,7 +19,7 @@ import {
   type WitnessHook,
 } from '../../src/core/envelope/index.js';
 import { publicIdentity, type Identity } from '../../src/core/identity.js';
-import { certificationKeyId, issueWitnessReceipt, WITNESS_KIND, type CertificateSigner, type WitnessClaim } from '../../src/core/org/index.js';
+import { certificationKeyId, issueWitnessReceipt, WITNESS_KIND, WITNESS_TYP, type CertificateSigner, type WitnessClaim } from '../../src/core/org/index.js';
 import { drbg } from './fixtures.js';
 import { historyPeople } from './history.js';
 
@@ -109,6 +109,16 @@ export async function makeWitness(recorded?: readonly string[]): Promise<Omit<Wi
     (signer: CertificateSigner, edit: (c: WitnessClaim) => WitnessClaim = (c) => c, after: (jws: string) => string = (j) => j): WitnessHook =>
     async (v) => ({ pd: v.digest, kind: WITNESS_KIND, value: after(await issueWitnessReceipt(edit(claimOf(v)), { issuer: WITNESS_ISSUER, signer, now })) });
   const genuine = hook(org);
+  /** A hook that seals a receipt signed by the organisation over the payload text `text` gives for the true claim (JSON that JavaScript would not write). */
+  const raw =
+    (text: (c: WitnessClaim, iat: number) => string): WitnessHook =>
+    async (v) => {
+      const b64u = (t: string) => Buffer.from(t).toString('base64url');
+      const input = `${b64u(JSON.stringify({ alg: 'ES256', typ: WITNESS_TYP, kid: org.kid }))}.${b64u(text(claimOf(v), now.getTime() / 1000))}`;
+      return { pd: v.digest, kind: WITNESS_KIND, value: `${input}.${Buffer.from(await org.sign(new TextEncoder().encode(input))).toString('base64url')}` };
+    };
+  const payload = (c: WitnessClaim, ver: string, iat: string) =>
+    `{"iss":${JSON.stringify(WITNESS_ISSUER)},"line":${JSON.stringify(c.line)},"pd":"${c.pd}","prev":"${c.prev}","ver":${ver},"iat":${iat}}`;
 
   const content = new TextEncoder().encode('the plan, witnessed version by version');
   const made: Record<string, Uint8Array> = {};
@@ -154,6 +164,30 @@ export async function makeWitness(recorded?: readonly string[]): Promise<Omit<Wi
   await step('missing', 'v2', p.alice!, revokeBob, 'v3');
   await step('tampered', 'v2', p.alice!, revokeBob, 'v3', hook(org, undefined, tamper));
   await step('another-key', 'v2', p.alice!, revokeBob, 'v3', hook(other));
+  await step(
+    'number-forms',
+    'v2',
+    p.alice!,
+    revokeBob,
+    'v3',
+    raw((c, iat) => payload(c, '3.0', `${iat}.0`)),
+  );
+  await step(
+    'iat-fraction',
+    'v2',
+    p.alice!,
+    revokeBob,
+    'v3',
+    raw((c, iat) => payload(c, '3', `${iat}.5`)),
+  );
+  await step(
+    'ver-string',
+    'v2',
+    p.alice!,
+    revokeBob,
+    'v3',
+    raw((c, iat) => payload(c, '"3"', `${iat}`)),
+  );
   // Carol (Co-Owner in version 2) forks it: revokes Alice. The witness, holding version 3, refuses that as the
   // next version of this line; registered under a line it never saw (another file's), it signs.
   await step(
@@ -185,6 +219,9 @@ export async function makeWitness(recorded?: readonly string[]): Promise<Omit<Wi
     ['missing', 'receipts for versions 1 and 2, none for version 3', missing(3)],
     ['tampered', "version 3's genuine receipt with its iat changed after signing", invalid],
     ['another-key', "a receipt for version 3 with the right claims, signed by a key that is not the organisation's", invalid],
+    ['number-forms', "version 3's receipt written with ver 3.0 and iat …0.0: JSON numbers compare by value", { witnessed: [1, 2, 3] }],
+    ['iat-fraction', "version 3's receipt with an iat that is not an integer", invalid],
+    ['ver-string', 'version 3\'s receipt with ver the string "3"', invalid],
     ['another-file', "Carol's fork (version 3, Alice revoked) with a genuine receipt registered under another file's line", invalid],
     [
       'wrong-prev',
