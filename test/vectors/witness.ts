@@ -164,6 +164,8 @@ export async function makeWitness(recorded?: readonly string[]): Promise<Omit<Wi
   await step('missing', 'v2', p.alice!, revokeBob, 'v3');
   await step('tampered', 'v2', p.alice!, revokeBob, 'v3', hook(org, undefined, tamper));
   await step('another-key', 'v2', p.alice!, revokeBob, 'v3', hook(other));
+  const v2Receipt = (await readEnvelopeHeader(randomAccessOf(made.v2!))).witness.at(-1)!.value;
+  await step('another-version', 'v2', p.alice!, revokeBob, 'v3', async (v) => ({ pd: v.digest, kind: WITNESS_KIND, value: v2Receipt }));
   await step(
     'number-forms',
     'v2',
@@ -219,6 +221,7 @@ export async function makeWitness(recorded?: readonly string[]): Promise<Omit<Wi
     ['missing', 'receipts for versions 1 and 2, none for version 3', missing(3)],
     ['tampered', "version 3's genuine receipt with its iat changed after signing", invalid],
     ['another-key', "a receipt for version 3 with the right claims, signed by a key that is not the organisation's", invalid],
+    ['another-version', "version 2's genuine receipt given as version 3's", invalid],
     ['number-forms', "version 3's receipt written with ver 3.0 and iat …0.0: JSON numbers compare by value", { witnessed: [1, 2, 3] }],
     ['iat-fraction', "version 3's receipt with an iat that is not an integer", invalid],
     ['ver-string', 'version 3\'s receipt with ver the string "3"', invalid],
