@@ -157,37 +157,27 @@ export async function makeWitness(recorded?: readonly string[]): Promise<Omit<Wi
   await step('v2', 'v1', p.alice!, grantBob, 'v2', genuine);
   await step('v2-unwitnessed', 'v1-unwitnessed', p.alice!, grantBob, 'v2');
   await step('v2-witnessed-from-2', 'v1-unwitnessed', p.alice!, grantBob, 'v2', genuine);
-  await step('witnessed', 'v2', p.alice!, revokeBob, 'v3', genuine);
+  /** Alice's genuine version 3 (Bob revoked) built on the witnessed version 2, its receipt made by `witness`. */
+  const v3With = (name: string, witness?: WitnessHook) => step(name, 'v2', p.alice!, revokeBob, 'v3', witness);
+  await v3With('witnessed', genuine);
   const v3 = (await readEnvelopeHeader(randomAccessOf(made.witnessed!))).history[2]!;
   await step('witnessed-from-2', 'v2-witnessed-from-2', p.alice!, revokeBob, 'v3', genuine);
   await step('unwitnessed', 'v2-unwitnessed', p.alice!, revokeBob, 'v3');
-  await step('missing', 'v2', p.alice!, revokeBob, 'v3');
-  await step('tampered', 'v2', p.alice!, revokeBob, 'v3', hook(org, undefined, tamper));
-  await step('another-key', 'v2', p.alice!, revokeBob, 'v3', hook(other));
+  await v3With('missing');
+  await v3With('tampered', hook(org, undefined, tamper));
+  await v3With('another-key', hook(other));
   const v2Receipt = (await readEnvelopeHeader(randomAccessOf(made.v2!))).witness.at(-1)!.value;
-  await step('another-version', 'v2', p.alice!, revokeBob, 'v3', async (v) => ({ pd: v.digest, kind: WITNESS_KIND, value: v2Receipt }));
-  await step(
+  await v3With('another-version', async (v) => ({ pd: v.digest, kind: WITNESS_KIND, value: v2Receipt }));
+  await v3With(
     'number-forms',
-    'v2',
-    p.alice!,
-    revokeBob,
-    'v3',
     raw((c, iat) => payload(c, '3.0', `${iat}.0`)),
   );
-  await step(
+  await v3With(
     'iat-fraction',
-    'v2',
-    p.alice!,
-    revokeBob,
-    'v3',
     raw((c, iat) => payload(c, '3', `${iat}.5`)),
   );
-  await step(
+  await v3With(
     'ver-string',
-    'v2',
-    p.alice!,
-    revokeBob,
-    'v3',
     raw((c, iat) => payload(c, '"3"', `${iat}`)),
   );
   // Carol (Co-Owner in version 2) forks it: revokes Alice. The witness, holding version 3, refuses that as the
