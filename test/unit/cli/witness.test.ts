@@ -231,6 +231,50 @@ describe('the organisation witness with a real key service, HSM and identity pro
     writeFileSync(file, versions[2]!);
   });
 
+  test("a fork registered at the real witness as the successor of the genuine head: the service signs it (it sees digests only), readers refuse it (E_WITNESS_INVALID, here and in python3-jwcrypto); the owner's next change is E_FORK", async () => {
+    const me = (await readHomeIdentity(admin.home))!;
+    const { signed } = await readEnvelopeHeader(randomAccessOf(versions[1]!));
+    const genuineHead = (await readEnvelopeHeader(randomAccessOf(versions[2]!))).history[2]!;
+    // Admin, Co-Owner in version 2, re-signs it as his own version 3 without receipts, makes a version 4 on it, and
+    // registers version 4 with his own sign-in as the successor of the genuine version 3: the witness signs it.
+    const fork3 = memorySink();
+    await rewrapEnvelope(randomAccessOf(versions[1]!), fork3, me, { onto: { ...signed, witness: [] } });
+    const token = await idp.tokenFor('admin@example.com', base);
+    const fork4 = memorySink();
+    await rewrapEnvelope(
+      randomAccessOf(fork3.bytes()),
+      fork4,
+      me,
+      { revoke: ['alice@example.com'] },
+      {
+        witness: async (v) => {
+          const r = await fetch(`${base}/witness`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ line: v.cid, pd: v.digest, prev: genuineHead, ver: v.ver }),
+          });
+          assert.equal(r.status, 200, 'the witness registers it: it extends the head it holds');
+          return { pd: v.digest, kind: WITNESS_KIND, value: ((await r.json()) as { receipt: string }).receipt };
+        },
+      },
+    );
+    const bytes = Buffer.from(fork4.bytes());
+    writeFileSync(file, bytes);
+    const r = freshBob(['cat', 'plan.txt.protected']);
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(r.stderr, /names another version before this one.*\[E_WITNESS_INVALID\]/);
+    assert.equal(r.stdout, '', 'nothing released');
+    const py = interop(bytes);
+    assert.notEqual(py.status, 0);
+    assert.match(py.stderr, /witness \[E_WITNESS_INVALID\]: the receipt of version 4 is not bound to it/);
+    // What it cannot prevent (docs/KEY-SERVICE.md): the witness's head is now his, so Alice's next access change fails.
+    writeFileSync(file, versions[2]!);
+    const blocked = alice.run(['expiry', 'plan.txt.protected', '30d']);
+    assert.equal(blocked.code, 4, blocked.stderr);
+    assert.match(blocked.stderr, /\[E_FORK\]/);
+    assert.deepEqual(readFileSync(file), versions[2], 'nothing written');
+  });
+
   test('the cost, counted at the key service: one registration per access change, nothing per open beyond the Double Key decrypt', () => {
     /** The requests `args` made to the key service, each as "METHOD /first-segment" (and "/…" for the rest of the path). */
     const requests = (p: Person, args: readonly string[]) => {
