@@ -52,6 +52,8 @@ const SECRET_TAIL =
 /** Words before the secret word that make it public or not a credential (CSRF tokens, public keys, page tokens). */
 const NOT_SECRET =
   /^(?:public|publishable|pub|csrf|xsrf|antiforgery|anti|forgery|authenticity|page|next|prev|continuation|cursor|sync|pagination|idempotency|cancellation|max|min|num|count|reset|no|without|noauth)$|^_?(?:csrf|xsrf)/;
+/** A query string of two or more `name=value` parameters, maybe after its `?`. */
+const QUERY = /^\??[A-Za-z_][\w.-]{0,31}=[^&=\s]*(?:&[A-Za-z_][\w.-]{0,31}=[^&\s]*)+$/;
 const CODE_VALUE = /^[A-Za-z_$][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)*(?:\(|\[|$)/;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const NEGATED_CODE = /^(?:!+[A-Za-z_$][\w$]*(?:[.(?]|$)|\()/;
@@ -132,6 +134,8 @@ function judgeSecret(password: boolean, value: string, form: string): Verdict | 
   if (/^[a-z][a-z0-9+.-]{1,31}:\/\/[^@]*$/i.test(value)) return undefined;
   // Words naming a secret (`db-password`), also as a selector or anchor (`#add-password`): names, not secrets.
   if (/^[#.]?[a-z]+(?:[-_.:/][a-z]+)*$/i.test(value) && /pass|pwd|secret|token|key|credential/i.test(value)) return undefined;
+  // Query parameters (`st=…&se=…&sv=…&sr=c`, a SAS without its `sig=`) are settings, unless one is named as a secret.
+  if (QUERY.test(value) && value.split('&').every((p) => !secretName(p.slice(p.startsWith('?') ? 1 : 0, p.indexOf('='))))) return undefined;
   // An AWS ARN names a resource; `$NAME` inside a value is the shell's variable, not a literal.
   if (/^arn:aws[a-z-]*:/.test(value) || /\$\{?[A-Z_][A-Z0-9_]{2,}/.test(value)) return undefined;
   const h = shannonEntropy(value);

@@ -1,0 +1,150 @@
+/**
+ * Issue 25, the second outside set (TruffleHog's detector tests, ripsecrets' and semgrep's secret-rule tests):
+ * look-alikes refused by their structure, each rule beside the well-formed values it must keep finding. Values
+ * are built at run time from each format's grammar (test/corpus/generate.ts), never copied from those sets.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { scanText, type Finding } from '../../src/core/detect/index.js';
+import {
+  ALNUM,
+  chars,
+  DIGITS,
+  fakeAwsSecret,
+  fakeGoogle,
+  fakeSas,
+  fakeSlack,
+  JOINING,
+  LOWER,
+  rng,
+  SAMPLE_KEY_WORDS,
+  sampleWordAwsSecret,
+  SAS_FLAWS,
+  URL_JOINING,
+} from '../corpus/generate.js';
+
+const r = rng(2525);
+const matched = (text: string, f: Finding): string => text.slice(f.offset, f.offset + f.length);
+const counted = (text: string): string[] =>
+  scanText(text)
+    .filter((f) => f.confidence !== 'low')
+    .map((f) => `${f.typeId}: ${matched(text, f)}`);
+
+/** Exactly one finding at medium or above, of `type`, covering exactly `value`. */
+function found(text: string, type: string, value: string): Finding {
+  const fs = scanText(text).filter((f) => f.confidence !== 'low');
+  assert.deepEqual(
+    fs.map((f) => `${f.typeId}: ${matched(text, f)}`),
+    [`${type}: ${value}`],
+    text,
+  );
+  return fs[0]!;
+}
+
+/** Nothing at medium or above, of any type: a refused look-alike must not come back as another type. */
+const silent = (text: string): void => assert.deepEqual(counted(text), [], `nothing in ${JSON.stringify(text)}`);
+
+const PLACES = [
+  (q: string) => `https://acct.blob.core.windows.net/container/report.csv?${q}`,
+  (q: string) => `AZURE_STORAGE_SAS_TOKEN=${q}`,
+  (q: string) => `  "sasToken": "?${q}",`,
+  (q: string) => `BlobEndpoint=https://acct.blob.core.windows.net/;SharedAccessSignature=${q}`,
+];
+
+describe('Azure shared access signatures: every field by its grammar', () => {
+  it('a well-formed SAS (any field order, percent-encoded or not, with sip ranges) is found at its sig=', () => {
+    for (let i = 0; i < 40; i++) {
+      const { query, sig } = fakeSas(r);
+      const f = found(PLACES[i % PLACES.length]!(query), 'azure-storage-key', sig);
+      assert.deepEqual(f.why, [
+        'issuer structure (shared access signature: sv= version, sig= and its fields well-formed)',
+        'decodes as a 32-byte HMAC-SHA256 signature',
+      ]);
+    }
+  });
+  for (const flaw of SAS_FLAWS)
+    it(`${flaw}: not a SAS, and not a generic secret either`, () => {
+      for (let i = 0; i < 12; i++) silent(PLACES[i % PLACES.length]!(fakeSas(r, flaw).query));
+    });
+  it('query parameters under a secret-like name are settings, unless one of them is named as a secret', () => {
+    silent(`AZURE_BLOB_SAS_TOKEN=st=2031-01-0${1 + Math.floor(r() * 9)}T07:24:52Z&se=2031-02-01&spr=https&sv=2022-11-02&sr=c`);
+    const value = `client_id=${chars(r, LOWER, 8)}&client_secret=${chars(r, ALNUM, 32)}`;
+    found(`OAUTH_TOKEN=${value}`, 'secret-assignment', value);
+  });
+});
+
+describe('AWS secret keys that end in a placeholder word and KEY, as the documentation sample does', () => {
+  const places = ['aws_secret_access_key = @@', 'aws_secret_access_key:@@', 'AWS_SECRET_ACCESS_KEY="@@"', 'secret_key: "@@"'];
+  for (const word of SAMPLE_KEY_WORDS)
+    it(`…${word}KEY is a stand-in, under an AWS name or any secret name`, () => {
+      for (const place of places) silent(place.replace('@@', sampleWordAwsSecret(r, word)));
+    });
+  it('random keys stay found, also ending in KEY after letters that spell no placeholder word', () => {
+    for (let i = 0; i < 20; i++) {
+      const key = i % 2 === 0 ? fakeAwsSecret(r) : `${fakeAwsSecret(r).slice(0, 33)}${chars(r, 'BCGHJNQRVWZ', 4)}KEY`;
+      const f = found(`aws_secret_access_key = ${key}`, 'aws-access-key', key);
+      assert.equal(f.why[0], 'assigned to an AWS secret key name');
+    }
+  });
+});
+
+describe('Slack tokens end where their alphabet does', () => {
+  it('a character outside the alphabet inside the token, then more of it: no prefix is read as a shorter token', () => {
+    for (let i = 0; i < 60; i++) {
+      const t = fakeSlack(r);
+      const at = t.indexOf('-') + 2 + Math.floor(r() * (t.length - t.indexOf('-') - 3));
+      silent(`slack token - '${t.slice(0, at)}${JOINING[i % JOINING.length]}${t.slice(at)}'`);
+    }
+  });
+  it('a token followed by a delimiter, or by punctuation that ends the sentence, is found', () => {
+    for (const after of ['?', '!', '&channel=C1', ' ', '"', '%22', '\\n']) {
+      const t = fakeSlack(r);
+      found(`token ${t}${after}`, 'slack-token', t);
+    }
+  });
+});
+
+describe('URL credentials: the scheme starts a word', () => {
+  const pw = (): string => `${chars(r, ALNUM, 12)}${chars(r, DIGITS, 2)}`;
+  const host = (): string => `10.${Math.floor(r() * 255)}.${Math.floor(r() * 255)}.${1 + Math.floor(r() * 250)}:5432`;
+  it('after a character that joins it to a word (`?ostgres://`), no URL starts', () => {
+    for (const c of URL_JOINING) silent(`postgres token - '${c}ostgres://app:${pw()}@${host()}'`);
+    silent(`DB_postgres://app:${pw()}@${host()}`);
+  });
+  it('after whitespace, quotes, brackets, =, :, / and * a URL starts', () => {
+    for (const before of [' ', '"', "'", '(', '<', '=', ':', '/', '*', '`', '\t']) {
+      const p = pw();
+      found(`DATABASE${before}postgres://app:${p}@${host()}/shop`, 'url-credential', p);
+    }
+  });
+});
+
+describe('Google API keys: 39 characters, then no base64 padding', () => {
+  it('a key followed by = or == is a run of base64, not a key', () => {
+    for (let i = 0; i < 20; i++) silent(`value: ${fakeGoogle(r)}${i % 2 === 0 ? '=' : '=='}`);
+  });
+  it('a key followed by a delimiter is found', () => {
+    for (const after of ['', '&libraries=places', '"', "'", ' ', ';']) {
+      const k = fakeGoogle(r);
+      found(`key=${k}${after}`, 'google-api-key', k);
+    }
+  });
+});
+
+describe('identical user and password in a URL: a default account, shown low on any host', () => {
+  it('root:root, admin:admin, postgres:postgres on a private address are low, with the reason', () => {
+    for (const account of ['root', 'admin', 'postgres', 'sa', chars(r, LOWER, 6)]) {
+      const text = `mongodb://${account}:${account}@192.168.${Math.floor(r() * 255)}.${1 + Math.floor(r() * 250)}:27018,192.168.1.2:27019/`;
+      const fs = scanText(text).filter((f) => f.typeId === 'url-credential');
+      assert.deepEqual(
+        fs.map((f) => [matched(text, f), f.confidence, f.why[1]]),
+        [[account, 'low', 'password = user (a default account)']],
+        text,
+      );
+      silent(text);
+    }
+  });
+  it('the name of the field repeated (user:user, username:username) fills a template: nothing', () => {
+    for (const word of ['user', 'username', 'password']) assert.deepEqual(scanText(`postgresql://${word}:${word}@db_host/app`), []);
+  });
+});
