@@ -991,6 +991,9 @@ const WILD: Readonly<Record<string, readonly Maker[]>> = {
         () => snip('var settings = new Dictionary<string, string> { { "AccountName", "acct" }, { "AccountKey", "@@" } };', key, 'azure-storage-key'),
         () => snip('Assert.AreEqual("@@", credentials.AccountKey);', key, 'azure-storage-key'),
         () => snip('storage_account_key =\n    "@@"', key, 'azure-storage-key'),
+        () => snip('static const std::string AccountKey{\n    "@@"};', key, 'azure-storage-key'),
+        () => snip('export const key =\n  process.env.AZURE_STORAGE_KEY ||\n  "@@";', key, 'azure-storage-key'),
+        () => snip('azureStorageAccessKey: @@', key, 'azure-storage-key'),
         () => snip('az storage blob upload --account-name acct --account-key "@@" -f build.zip', key, 'azure-storage-key'),
         () =>
           snip(

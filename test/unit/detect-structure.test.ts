@@ -4,6 +4,7 @@
  * are built at run time from each format's grammar (test/corpus/generate.ts), never copied from those sets.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { scanText, type Finding } from '../../src/core/detect/index.js';
 import {
@@ -146,5 +147,24 @@ describe('identical user and password in a URL: a default account, shown low on 
   });
   it('the name of the field repeated (user:user, username:username) fills a template: nothing', () => {
     for (const word of ['user', 'username', 'password']) assert.deepEqual(scanText(`postgresql://${word}:${word}@db_host/app`), []);
+  });
+});
+
+describe('Azure storage account keys named on the line before, in initialiser and fallback forms', () => {
+  const key = (): string => randomBytes(64).toString('base64');
+  it('a C++ brace initialiser, a fallback after the environment variable (||, ??), an AccessKey name', () => {
+    for (const [template, why] of [
+      ['static const std::string AzuriteAccountKey{\n    "@@"};', 'a storage account key name on the line before'],
+      ['export const key =\n  process.env.ACCOUNT_KEY ||\n  "@@";', 'a storage account key name on the line before'],
+      ['const k = process.env.STORAGE_KEY ??\n  "@@";', 'a storage account key name on the line before'],
+      ['AZ_cloud_integration_azureStorageAccessKey:@@', 'a storage account key name on its line'],
+    ] as const) {
+      const k = key();
+      assert.deepEqual(found(template.replace('@@', k), 'azure-storage-key', k).why, [why, 'decodes as a 64-byte key']);
+    }
+  });
+  it('near misses: the name closed on its line before, a fallback two lines up', () => {
+    silent(`const name = process.env.ACCOUNT_KEY || fallback;\nconst digest = "${key()}";`);
+    silent(`const k = process.env.ACCOUNT_KEY ||\n  other ||\n  "${key()}";`);
   });
 });

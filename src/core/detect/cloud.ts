@@ -137,11 +137,16 @@ function sasSignature(query: string): { start: number; end: number } | undefined
 const KEY_END = /[A-Za-z0-9+/]==/g;
 /**
  * A name that says "storage account key" wherever the key sits: `AccountKey=`, `{ "AccountKey", "…" }`,
- * `--account-key`, `AZURE_STORAGE_KEY`, `azurestorageaccountkey:` (Kubernetes' Azure Files secret).
+ * `--account-key`, `AZURE_STORAGE_KEY`, `azureStorageAccessKey`, `azurestorageaccountkey:` (Kubernetes' Azure
+ * Files secret).
  */
-const KEY_NAME = /(?:ccount|torage)[-_ ]?key/i;
-/** The name at the end of the line before the key, the value to come: `AccountKey =`, `{ "AccountKey",`. */
-const KEY_NAME_OPEN = /(?:ccount|torage)[-_ ]?key["'`]?[ \t]*[:=,(]?[ \t]*\r?$/i;
+const KEY_NAME = /(?:ccount|torage)[-_ ]?(?:access[-_ ]?)?key/i;
+/**
+ * The name at the end of the line before the key, the value to come: `AccountKey =`, `{ "AccountKey",`, a C++
+ * brace initialiser `AccountKey{`, or a fallback after the environment variable of that name
+ * (`process.env.ACCOUNT_KEY ||`, `??`).
+ */
+const KEY_NAME_OPEN = /(?:ccount|torage)[-_ ]?(?:access[-_ ]?)?key["'`]?[ \t]*(?:[:=,({[]|\|\||\?\?)?[ \t]*\r?$/i;
 const LATIN1 = new TextDecoder('latin1');
 const isB64Body = (c: number): boolean => isAlnum(c) || c === 43 || c === 47;
 
