@@ -1032,6 +1032,15 @@ const WILD: Readonly<Record<string, readonly Maker[]>> = {
       ),
     ),
   ],
+  'secret-assignment': [
+    family('bare key name, random token in a map entry', (r) =>
+      snip(
+        pick(r, ['"key": "@@"', '\'key\': "@@"', '  key: @@']),
+        `${chars(r, ALNUM, int(r, 18, 40))}${chars(r, UPPER, 1)}${chars(r, LOWER, 1)}${chars(r, DIGITS, 1)}`,
+        'secret-assignment',
+      ),
+    ),
+  ],
   'github-token': [
     family('GitHub stateless installation token ghs_<app id>_<JWT>', (r) =>
       snip('GITHUB_TOKEN=@@', `ghs_${chars(r, DIGITS, int(r, 5, 8))}_${fakeJwt(r)}`, 'github-token'),
@@ -1137,6 +1146,14 @@ const WILD_NEAR_MISSES: Readonly<Record<string, readonly Maker[]>> = {
     ),
   ],
   'secret-assignment': [
+    family('bare key name, random token in a map entry', (r) =>
+      pick(r, [
+        () => snip('https://maps.internal/api/js?key=@@&libraries=places', chars(r, ALNUM, 30) + int(r, 0, 9), undefined, 'key= is a query parameter'),
+        () => snip('"key": "@@"', pick(r, ['settings.profile.title', 'HomePage_Title_Main', 'orders/2024/summary']), undefined, 'words'),
+        () => snip('"key": "@@"', pick(r, [() => chars(r, HEX, 64), () => uuid(r), () => chars(r, LOWER + DIGITS, 30)])(), undefined, 'a digest, UUID or id'),
+        () => snip('"key": "@@"', `AAAAC3NzaC1lZDI1NTE5AAAAI${randomBytes(32).toString('base64').replace(/=+$/, '')}`, undefined, 'an SSH public key'),
+      ])(),
+    ),
     family('resource names and flags under secret-like names', (r) =>
       pick(r, [
         () =>

@@ -15,12 +15,14 @@ import {
   fakeGoogle,
   fakeSas,
   fakeSlack,
+  HEX,
   JOINING,
   LOWER,
   rng,
   SAMPLE_KEY_WORDS,
   sampleWordAwsSecret,
   SAS_FLAWS,
+  UPPER,
   URL_JOINING,
 } from '../corpus/generate.js';
 
@@ -166,5 +168,31 @@ describe('Azure storage account keys named on the line before, in initialiser an
   it('near misses: the name closed on its line before, a fallback two lines up', () => {
     silent(`const name = process.env.ACCOUNT_KEY || fallback;\nconst digest = "${key()}";`);
     silent(`const k = process.env.ACCOUNT_KEY ||\n  other ||\n  "${key()}";`);
+  });
+});
+
+describe('a bare key name: only a random token in a map entry', () => {
+  const token = (): string => `${chars(r, ALNUM, 26)}${chars(r, UPPER, 2)}${chars(r, LOWER, 2)}${chars(r, DIGITS, 2)}`;
+  it('"key": …, \'key\': …, key: … with capitals, small letters and digits, 20 to 64 characters, is medium', () => {
+    for (const place of ['"key": "@@"', '\'key\': "@@"', '  key: @@', '{ key: "@@" }']) {
+      const v = token();
+      const f = found(place.replace('@@', v), 'secret-assignment', v);
+      assert.deepEqual([f.confidence, f.why[0]], ['medium', 'assigned to a bare key name, random value']);
+    }
+  });
+  it('near misses: key= (a query parameter, an XML attribute), words, digests, UUIDs, public keys, templates', () => {
+    silent(`https://maps.internal/api/js?key=${token()}&libraries=places`);
+    const secret = `${chars(r, ALNUM, 28)}${chars(r, DIGITS, 2)}`;
+    found(`<add key="ApiToken" value="${secret}" />`, 'secret-assignment', secret);
+    for (const v of [
+      'settings.profile.title',
+      'HomePage_Title_Main',
+      chars(r, HEX, 64),
+      `${chars(r, HEX, 8)}-${chars(r, HEX, 4)}-4${chars(r, HEX, 3)}-a${chars(r, HEX, 3)}-${chars(r, HEX, 12)}`,
+      `AAAAC3NzaC1lZDI1NTE5AAAAI${randomBytes(32).toString('base64').replace(/=+$/, '')}`,
+      `\${{ runner.os }}-node-\${{ hashFiles('package-lock.json') }}`,
+      chars(r, LOWER + DIGITS, 30),
+    ])
+      silent(`"key": "${v}"`);
   });
 });

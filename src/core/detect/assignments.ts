@@ -52,6 +52,8 @@ const SECRET_TAIL =
 /** Words before the secret word that make it public or not a credential (CSRF tokens, public keys, page tokens). */
 const NOT_SECRET =
   /^(?:public|publishable|pub|csrf|xsrf|antiforgery|anti|forgery|authenticity|page|next|prev|continuation|cursor|sync|pagination|idempotency|cancellation|max|min|num|count|reset|no|without|noauth)$|^_?(?:csrf|xsrf)/;
+/** A random token as a bare `key`'s value: one run of 20 to 64 characters with capitals, small letters and digits. */
+const BARE_KEY_VALUE = /^(?=[^a-z]*[a-z])(?=[^A-Z]*[A-Z])(?=\D*\d)[A-Za-z0-9_+/=-]{20,64}$/;
 /** A query string of two or more `name=value` parameters, maybe after its `?`. */
 const QUERY = /^\??[A-Za-z_][\w.-]{0,31}=[^&=\s]*(?:&[A-Za-z_][\w.-]{0,31}=[^&\s]*)+$/;
 const CODE_VALUE = /^[A-Za-z_$][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)*(?:\(|\[|$)/;
@@ -79,13 +81,21 @@ function words(name: string): string[] {
     .filter((w) => w.length > 0);
 }
 
+/** What a secret-like name says of its value: a password (people choose weaker ones), or `key` alone. */
+interface SecretName {
+  readonly password: boolean;
+  readonly bareKey?: boolean;
+}
+
 /**
  * Does `name` name a secret? Its last secret word (password, token, api key, auth, …, also with a number:
  * `token1`) may only be followed by words such as `value` or `prod`: `passwordHash`, `tokenType` and
  * `secretName` name something else; a word before it such as `public` or `csrf` makes it no credential.
  */
-function secretName(name: string): { password: boolean } | undefined {
+function secretName(name: string): SecretName | undefined {
   const w = words(name);
+  // `key` alone (`"key": …`, `KEY=…`) names a map key or a setting as often as a secret: only a random value counts.
+  if (w.length === 1 && w[0] === 'key') return { password: false, bareKey: true };
   for (let i = w.length - 1; i >= 0; i--) {
     const raw = w[i]!;
     const word = raw.replace(/(?<=[a-z])\d+$/, '');
@@ -127,7 +137,7 @@ function valueAt(text: string, i: number, bareStops: string): Value | undefined 
 }
 
 /** Is `value`, a literal assigned to a secret-like name, a hard-coded secret? Passwords may be weaker. */
-function judgeSecret(password: boolean, value: string, form: string): Verdict | undefined {
+function judgeSecret({ password, bareKey }: SecretName, value: string, form: string): Verdict | undefined {
   if (value.length < 6 || isPlaceholder(value) || /^\d+$/.test(value)) return undefined;
   if (/^[$<]|^%(?:\(\w+\))?[sdifr]$|^%\w+%$|\{\{|\$\{/.test(value) || /^(?:(?:https?|file):\/\/|data:)/i.test(value) || /\s/.test(value)) return undefined;
   // A URL without user info is an address (a URL with one is a url-credential's to report).
@@ -146,6 +156,12 @@ function judgeSecret(password: boolean, value: string, form: string): Verdict | 
     if (WEAK_PASSWORDS.test(value) || h < PASSWORD_MIN_ENTROPY) return undefined;
     return { confidence: h >= 3.5 && value.length >= 12 ? 'high' : 'medium', why };
   }
+  // A bare `key`: a random token only (20 to 64 characters of one run, capitals, small letters and digits), never
+  // high; longer values under `key` are public keys and certificates, words and hex are map keys and digests.
+  if (bareKey)
+    return BARE_KEY_VALUE.test(value) && h >= 4
+      ? { confidence: 'medium', why: ['assigned to a bare key name, random value', form, WHY.entropy(h)] }
+      : undefined;
   const hexOnly = /^[0-9a-fA-F-]+$/.test(value);
   if (value.length < 16 || h < (hexOnly ? 3 : SECRET_MIN_ENTROPY)) return undefined;
   if (/^[a-z]+(?:[-_.:/][a-z]+)*$/i.test(value)) return undefined; // words, a URN: a name or a setting, not a key
@@ -290,9 +306,9 @@ export const assignments: Detector = {
   types: [TYPES.assignment, TYPES.connection, TYPES.aws, TYPES.azure],
   candidates: [SECRET_KEY, DOCKER_ENV],
   find(text, out) {
-    const report = (name: string, kind: { password: boolean }, v: Value, form: string): void => {
+    const report = (name: string, kind: SecretName, v: Value, form: string): void => {
       const value = text.slice(v.start, v.end);
-      const verdict = judgeSecret(kind.password, value, form);
+      const verdict = judgeSecret(kind, value, form);
       if (!verdict) return;
       const aws = value.length === 40 && /aws/i.test(name) && /secret/i.test(name) ? awsSecretVerdict(value, 'assigned to an AWS secret key name') : undefined;
       if (aws) out.push({ type: TYPES.aws, start: v.start, end: v.end, priority: P_TOKEN, reveal: { keepEnd: 2 }, ...aws });
@@ -303,7 +319,9 @@ export const assignments: Detector = {
       const { start: nameStart, end: nameEnd } = nameAround(text, m.index);
       const name = text.slice(nameStart, nameEnd);
       const kind = secretName(name);
-      if (!kind) return;
+      // A bare `key` counts as a map entry only (`"key": …`, `key: …`): `key=` is a query parameter or an XML
+      // attribute (`<add key="ApiToken" value="…"/>`, whose value the pass goes on to find).
+      if (!kind || (kind.bareKey && text[sep] !== ':')) return;
       for (const form of FORMS) {
         const after = form.at(text, nameStart, nameEnd, sep);
         if (after === -1) continue;
