@@ -11,7 +11,9 @@
  *   3x p50), and throughput as a fraction of the HSM's ceiling on this machine (cores / CPU per operation);
  * - phase 2: one replica killed (SIGKILL) half-way: failed requests, which must be zero (exit 1 otherwise).
  * `node --import tsx test/bench/keyservice.bench.ts` runs it alone (after `npm run build`).
- * KS_BENCH_REQUESTS and KS_BENCH_CLIENTS override 2000 and 16.
+ * KS_BENCH_REQUESTS and KS_BENCH_CLIENTS override 2000 and 16. KS_BENCH_NODE_ARGS adds Node options to the replicas, to
+ * profile them under this load (`--cpu-prof --cpu-prof-dir=DIR`, or `--perf-basic-prof` for `perf record -g -p PID`):
+ * a profiled run's figures are not the bench's.
  */
 import type { ChildProcess } from 'node:child_process';
 import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
@@ -121,9 +123,10 @@ async function main(): Promise<number> {
     const keys = { [KEY]: { allow: { groups: ['engineering'] } } };
     const extra = { trustProxy: true, ...(pg ? { state: { postgres: {} } } : {}) };
     const env = pg ? { SENSITIVITY_KS_DATABASE_URL: pg.url } : {};
-    replicas.push(await startKeyService({ idp, keys, baseUrl, extra, env, directory: false }));
+    const nodeArgs = process.env.KS_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    replicas.push(await startKeyService({ idp, keys, baseUrl, extra, env, nodeArgs, directory: false }));
     const a = replicas[0]!;
-    replicas.push(await startKeyService({ idp, keys, env, directory: false, replicaOf: a }));
+    replicas.push(await startKeyService({ idp, keys, env, nodeArgs, directory: false, replicaOf: a }));
     nginx = await startNginx(
       join(a.dir, 'nginx'),
       lbPort,
