@@ -1,7 +1,7 @@
 /**
  * Keeps editors truthful when a file changes form: after protecting `notes.md`, its tab shows the
- * protected file; after unprotecting, the plain one. Unsaved edits are saved first so nothing is lost
- * (through our file system for protected files, so still encrypted).
+ * protected file; after unprotecting, the plain one. Unsaved edits are saved first, and checked, so nothing is
+ * lost (save-first.ts).
  */
 import * as vscode from 'vscode';
 
@@ -10,13 +10,6 @@ const sameFile = (a: vscode.Uri, b: vscode.Uri) => a.toString() === b.toString()
 function tabUri(tab: vscode.Tab): vscode.Uri | undefined {
   const input = tab.input;
   return input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom ? input.uri : undefined;
-}
-
-/** Saves unsaved editors of these files. */
-export async function saveDirty(uris: readonly vscode.Uri[]): Promise<void> {
-  for (const doc of vscode.workspace.textDocuments) {
-    if (doc.isDirty && uris.some((u) => sameFile(u, doc.uri))) await doc.save();
-  }
 }
 
 /**

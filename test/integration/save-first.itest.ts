@@ -1,0 +1,149 @@
+/**
+ * Unsaved edits before a file is protected (issue 22), in the real extension host: Apply Label with a label that
+ * protects, and Protect, save the editor's edits first. When VS Code does not save them (here: another program
+ * wrote the file meanwhile, so the save is a conflict and refused), nothing may be protected — not the old text on
+ * disk — and the editor keeps its edits; the person is told why. A will-save participant that outlasts VS Code's
+ * budget does not drop the save: the edits are what gets protected.
+ */
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as vscode from 'vscode';
+import * as app from '../../src/core/app/index.js';
+import { sessionIn } from '../../src/node/session.js';
+import { openWorkspace } from '../../src/node/workspace.js';
+import { afterEach, before, suite, test } from './harness.js';
+import { closeAllEditors, openFile, workspaceRoot } from './helpers.js';
+import { auditSince, auditLog, ensurePolicy, freshFile, manifest, person, useIdentity } from './sensitivity.js';
+
+interface BatchResult {
+  readonly done: string[];
+  readonly failed: { file: string; code?: string; message: string }[];
+  readonly cancelled: boolean;
+}
+
+const rel = (uri: vscode.Uri) => vscode.workspace.asRelativePath(uri, false);
+const exists = (path: string) =>
+  fs.stat(path).then(
+    () => true,
+    () => false,
+  );
+
+/** Runs `run` and returns the error messages the extension showed meanwhile (each still shown by VS Code). */
+async function errorsShown<T>(run: () => Thenable<T>): Promise<{ result: T; errors: string[] }> {
+  const window = vscode.window as unknown as { showErrorMessage: (message: string, ...rest: unknown[]) => Thenable<unknown> };
+  const original = window.showErrorMessage;
+  const errors: string[] = [];
+  window.showErrorMessage = (message, ...rest) => {
+    errors.push(message);
+    return original.call(window, message, ...rest);
+  };
+  try {
+    return { result: await run(), errors };
+  } finally {
+    window.showErrorMessage = original;
+  }
+}
+
+/** An open editor of a fresh file with an unsaved edit; returns the editor, its file and the text it holds. */
+async function unsavedEdit(prefix: string): Promise<{ editor: vscode.TextEditor; uri: vscode.Uri; held: string }> {
+  const uri = await freshFile(prefix, '.md', 'first draft\n');
+  const editor = await openFile(rel(uri));
+  await editor.edit((e) => e.insert(new vscode.Position(1, 0), 'my unsaved edit\n'));
+  assert.equal(editor.document.isDirty, true);
+  return { editor, uri, held: 'first draft\nmy unsaved edit\n' };
+}
+
+const COMMANDS: readonly [string, string, object][] = [
+  ['Apply Label with a label that protects', 'sensitivity.applyLabel', { label: 'Confidential/Specific People', grants: [] }],
+  ['Protect', 'sensitivity.protect', { label: 'confidential-specific-people', grants: [] }],
+];
+
+suite('unsaved edits before protecting', () => {
+  before(async () => {
+    await useIdentity(await person('alice'));
+    await ensurePolicy();
+  });
+  afterEach(closeAllEditors);
+
+  for (const [name, command, options] of COMMANDS) {
+    test(
+      `${name}: a save VS Code refuses protects nothing, the editor keeps its edits, and says why`,
+      async () => {
+        const { editor, uri, held } = await unsavedEdit('refused');
+        try {
+          // Another program writes the file (newer than the editor's copy): VS Code refuses the editor's save as a conflict.
+          await fs.writeFile(uri.fsPath, 'written elsewhere\n');
+          await fs.utimes(uri.fsPath, new Date(), new Date(Date.now() + 60_000));
+          const labelBefore = (await manifest())[rel(uri)];
+          const since = (await auditLog()).length;
+
+          const { result, errors } = await errorsShown(() => vscode.commands.executeCommand<BatchResult>(command, uri, options));
+
+          const envelope = `${uri.fsPath}.protected`;
+          if (await exists(envelope)) assert.fail(`protected anyway, holding ${JSON.stringify(await protectedText(envelope))}; editor: ${state(editor)}`);
+          assert.deepEqual(result.done, []);
+          assert.deepEqual(
+            result.failed.map((f) => f.code),
+            ['E_SAVE_FAILED'],
+          );
+          assert.equal(await fs.readFile(uri.fsPath, 'utf8'), 'written elsewhere\n', 'the file on disk as it was');
+          assert.deepEqual((await manifest())[rel(uri)], labelBefore, 'the label unapplied');
+          assert.deepEqual(
+            (await auditSince(since)).filter((e) => e.file?.startsWith(rel(uri))),
+            [],
+          );
+          assert.equal(editor.document.isClosed, false, 'the editor stays open');
+          assert.equal(editor.document.isDirty, true);
+          assert.equal(editor.document.getText(), held, 'the editor keeps its edits');
+          assert.ok(
+            errors.some((m) => m.includes('Your unsaved changes could not be saved, so the file was not protected. Save it and try again.')),
+            `the reason is shown (shown: ${JSON.stringify(errors)})`,
+          );
+        } finally {
+          await revert(editor.document);
+        }
+      },
+      { timeoutMs: 40_000 },
+    );
+  }
+
+  test(
+    'a will-save participant that outlasts VS Code’s budget does not drop the save: the edits are protected',
+    async () => {
+      const { uri, held } = await unsavedEdit('slow');
+      const slow = vscode.workspace.onWillSaveTextDocument((e) => {
+        if (e.document.uri.toString() === uri.toString()) e.waitUntil(new Promise((r) => setTimeout(r, 4000)));
+      });
+      try {
+        const result = await vscode.commands.executeCommand<BatchResult>('sensitivity.applyLabel', uri, {
+          label: 'Confidential/Specific People',
+          grants: [],
+        });
+        assert.deepEqual(result.failed, []);
+        assert.equal(await protectedText(result.done[0]!), held);
+        assert.equal(await exists(uri.fsPath), false, 'no plaintext left');
+      } finally {
+        slow.dispose();
+      }
+    },
+    { timeoutMs: 40_000 },
+  );
+});
+
+/** An editor's state in words, for failure messages. */
+const state = (editor: vscode.TextEditor) =>
+  `${editor.document.isClosed ? 'closed' : 'open'}, ${editor.document.isDirty ? 'unsaved' : 'saved'}, ${JSON.stringify(editor.document.getText())}`;
+
+/** Throws away the unsaved edits of `doc` (so closing its editor asks nothing). */
+async function revert(doc: vscode.TextDocument): Promise<void> {
+  if (doc.isClosed || !doc.isDirty) return;
+  await vscode.window.showTextDocument(doc);
+  await vscode.commands.executeCommand('workbench.action.files.revert');
+}
+
+/** The plaintext inside the protected file at `path`, opened as Alice. */
+async function protectedText(path: string): Promise<string> {
+  const s = sessionIn(openWorkspace(workspaceRoot().fsPath), await person('alice'), { append: async () => undefined });
+  const { content } = await app.open(s, s.workspace.relPath(path));
+  return new TextDecoder().decode(content);
+}
