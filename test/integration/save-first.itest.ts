@@ -1,9 +1,10 @@
 /**
- * Unsaved edits before a file is protected (issue 22), in the real extension host: Apply Label with a label that
- * protects, and Protect, save the editor's edits first. When VS Code does not save them (here: another program
- * wrote the file meanwhile, so the save is a conflict and refused), nothing may be protected — not the old text on
- * disk — and the editor keeps its edits; the person is told why. A will-save participant that outlasts VS Code's
- * budget does not drop the save: the edits are what gets protected.
+ * Unsaved edits before a file changes form (issue 22), in the real extension host: Apply Label with a label that
+ * protects, Protect and Unprotect save the editor's edits first. When VS Code does not save them (another program
+ * wrote the file, so the save is a conflict; a protected file's access changed, so our file system refuses it),
+ * nothing may be acted on — not the old text on disk — and the editor keeps its edits; the person is told why
+ * (E_SAVE_FAILED). A will-save participant that outlasts VS Code's budget does not drop the save: the edits are
+ * what gets protected.
  */
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
@@ -12,8 +13,8 @@ import * as app from '../../src/core/app/index.js';
 import { sessionIn } from '../../src/node/session.js';
 import { openWorkspace } from '../../src/node/workspace.js';
 import { afterEach, before, suite, test } from './harness.js';
-import { closeAllEditors, openFile, workspaceRoot } from './helpers.js';
-import { auditSince, auditLog, ensurePolicy, freshFile, manifest, person, useIdentity } from './sensitivity.js';
+import { closeAllEditors, openFile, waitFor, workspaceRoot } from './helpers.js';
+import { addPeople, auditSince, auditLog, ensurePolicy, freshFile, manifest, person, useIdentity } from './sensitivity.js';
 
 interface BatchResult {
   readonly done: string[];
@@ -106,6 +107,51 @@ suite('unsaved edits before protecting', () => {
       { timeoutMs: 40_000 },
     );
   }
+
+  test(
+    'Unprotect: a protected editor whose save is refused (its access changed meanwhile) is not unprotected, and keeps its edits',
+    async () => {
+      const plain = await freshFile('shared', '.md', 'protected draft\n');
+      const protectedResult = await vscode.commands.executeCommand<BatchResult>('sensitivity.protect', plain, {
+        label: 'confidential-specific-people',
+        grants: [],
+      });
+      const envelope = vscode.Uri.file(protectedResult.done[0]!);
+      await vscode.commands.executeCommand('vscode.open', envelope);
+      const editor = await waitFor(
+        () => vscode.window.activeTextEditor?.document.uri.scheme === 'sensitivity-protected' && vscode.window.activeTextEditor,
+        'the protected file’s editor',
+      );
+      try {
+        await editor.edit((e) => e.insert(new vscode.Position(1, 0), 'my unsaved edit\n'));
+        // Its owner shares it from elsewhere (the CLI, another window): the editor's save is refused.
+        const bob = await person('bob');
+        await addPeople(bob);
+        const s = sessionIn(openWorkspace(workspaceRoot().fsPath), await person('alice'), { append: async () => undefined });
+        await app.grant(s, s.workspace.relPath(envelope.fsPath), [{ who: bob.email, role: 'Viewer' }]);
+        const sealed = await fs.readFile(envelope.fsPath);
+
+        const { result, errors } = await errorsShown(() => vscode.commands.executeCommand<BatchResult>('sensitivity.unprotect', envelope, { keep: false }));
+
+        if (await exists(plain.fsPath))
+          assert.fail(`unprotected anyway, holding ${JSON.stringify(await fs.readFile(plain.fsPath, 'utf8'))}; editor: ${state(editor)}`);
+        assert.deepEqual(
+          result.failed.map((f) => f.code),
+          ['E_SAVE_FAILED'],
+        );
+        assert.ok((await fs.readFile(envelope.fsPath)).equals(sealed), 'the protected file as it was');
+        assert.equal(editor.document.isDirty, true);
+        assert.equal(editor.document.getText(), 'protected draft\nmy unsaved edit\n', 'the editor keeps its edits');
+        assert.ok(
+          errors.some((m) => m.includes('Your unsaved changes could not be saved, so it was not unprotected.')),
+          `the reason is shown (shown: ${JSON.stringify(errors)})`,
+        );
+      } finally {
+        await revert(editor.document);
+      }
+    },
+    { timeoutMs: 40_000 },
+  );
 
   test(
     'a will-save participant that outlasts VS Code’s budget does not drop the save: the edits are protected',
