@@ -93,13 +93,7 @@ suite('unsaved edits before protecting', () => {
             (await auditSince(since)).filter((e) => e.file?.startsWith(rel(uri))),
             [],
           );
-          assert.equal(editor.document.isClosed, false, 'the editor stays open');
-          assert.equal(editor.document.isDirty, true);
-          assert.equal(editor.document.getText(), held, 'the editor keeps its edits');
-          assert.ok(
-            errors.some((m) => m.includes('Your unsaved changes could not be saved, so the file was not protected. Save it and try again.')),
-            `the reason is shown (shown: ${JSON.stringify(errors)})`,
-          );
+          assertRefused(editor, held, errors, 'Your unsaved changes could not be saved, so the file was not protected. Save it and try again.');
         } finally {
           await revert(editor.document);
         }
@@ -140,12 +134,7 @@ suite('unsaved edits before protecting', () => {
           ['E_SAVE_FAILED'],
         );
         assert.ok((await fs.readFile(envelope.fsPath)).equals(sealed), 'the protected file as it was');
-        assert.equal(editor.document.isDirty, true);
-        assert.equal(editor.document.getText(), 'protected draft\nmy unsaved edit\n', 'the editor keeps its edits');
-        assert.ok(
-          errors.some((m) => m.includes('Your unsaved changes could not be saved, so it was not unprotected.')),
-          `the reason is shown (shown: ${JSON.stringify(errors)})`,
-        );
+        assertRefused(editor, 'protected draft\nmy unsaved edit\n', errors, 'Your unsaved changes could not be saved, so it was not unprotected.');
       } finally {
         await revert(editor.document);
       }
@@ -179,6 +168,17 @@ suite('unsaved edits before protecting', () => {
 /** An editor's state in words, for failure messages. */
 const state = (editor: vscode.TextEditor) =>
   `${editor.document.isClosed ? 'closed' : 'open'}, ${editor.document.isDirty ? 'unsaved' : 'saved'}, ${JSON.stringify(editor.document.getText())}`;
+
+/** The editor is still open with its unsaved edits (`held`), and `words` were shown. */
+function assertRefused(editor: vscode.TextEditor, held: string, errors: readonly string[], words: string): void {
+  assert.equal(editor.document.isClosed, false, 'the editor stays open');
+  assert.equal(editor.document.isDirty, true);
+  assert.equal(editor.document.getText(), held, 'the editor keeps its edits');
+  assert.ok(
+    errors.some((m) => m.includes(words)),
+    `the reason is shown (shown: ${JSON.stringify(errors)})`,
+  );
+}
 
 /** Throws away the unsaved edits of `doc` (so closing its editor asks nothing). */
 async function revert(doc: vscode.TextDocument): Promise<void> {
