@@ -13,7 +13,7 @@ import * as app from '../../src/core/app/index.js';
 import { sessionIn } from '../../src/node/session.js';
 import { openWorkspace } from '../../src/node/workspace.js';
 import { afterEach, before, suite, test } from './harness.js';
-import { closeAllEditors, openFile, waitFor, workspaceRoot } from './helpers.js';
+import { closeAllEditors, openFile, waitFor, workspaceRoot, writeFixture } from './helpers.js';
 import { addPeople, auditSince, auditLog, ensurePolicy, freshFile, manifest, person, useIdentity } from './sensitivity.js';
 
 interface BatchResult {
@@ -45,9 +45,15 @@ async function errorsShown<T>(run: () => Thenable<T>): Promise<{ result: T; erro
   }
 }
 
+/** Another program writes `uri` (newer than the editor's copy): VS Code refuses the editor's save as a conflict. */
+async function writtenElsewhere(uri: vscode.Uri): Promise<void> {
+  await fs.writeFile(uri.fsPath, 'written elsewhere\n');
+  await fs.utimes(uri.fsPath, new Date(), new Date(Date.now() + 60_000));
+}
+
 /** An open editor of a fresh file with an unsaved edit; returns the editor, its file and the text it holds. */
 async function unsavedEdit(prefix: string): Promise<{ editor: vscode.TextEditor; uri: vscode.Uri; held: string }> {
-  const uri = await freshFile(prefix, '.md', 'first draft\n');
+  const uri = await freshFile(prefix, '.py', 'first draft\n');
   const editor = await openFile(rel(uri));
   await editor.edit((e) => e.insert(new vscode.Position(1, 0), 'my unsaved edit\n'));
   assert.equal(editor.document.isDirty, true);
@@ -72,9 +78,7 @@ suite('unsaved edits before protecting', () => {
       async () => {
         const { editor, uri, held } = await unsavedEdit('refused');
         try {
-          // Another program writes the file (newer than the editor's copy): VS Code refuses the editor's save as a conflict.
-          await fs.writeFile(uri.fsPath, 'written elsewhere\n');
-          await fs.utimes(uri.fsPath, new Date(), new Date(Date.now() + 60_000));
+          await writtenElsewhere(uri);
           const labelBefore = (await manifest())[rel(uri)];
           const since = (await auditLog()).length;
 
@@ -101,6 +105,51 @@ suite('unsaved edits before protecting', () => {
       { timeoutMs: 40_000 },
     );
   }
+
+  test(
+    'Apply Label where the policy has markings: a save VS Code refuses leaves the file unmarked and its label unchanged',
+    async () => {
+      await writeFixture(
+        'save-first-marked/.sensitivity/policy.json',
+        JSON.stringify({
+          version: 1,
+          labels: [
+            { id: 'public', name: 'Public' },
+            { id: 'internal', name: 'Internal', markings: { header: 'INTERNAL' } },
+          ],
+        }),
+      );
+      const { editor, uri, held } = await unsavedEdit('save-first-marked/tool');
+      try {
+        await writtenElsewhere(uri);
+        const labelBefore = (await manifest())[rel(uri)];
+        const { result, errors } = await errorsShown(() => vscode.commands.executeCommand<BatchResult>('sensitivity.applyLabel', uri, { label: 'internal' }));
+        assert.deepEqual(
+          result.failed.map((f) => f.code),
+          ['E_SAVE_FAILED'],
+        );
+        assert.equal(await fs.readFile(uri.fsPath, 'utf8'), 'written elsewhere\n', 'not marked');
+        assert.deepEqual((await manifest())[rel(uri)], labelBefore, 'the label unchanged');
+        assertRefused(editor, held, errors, 'Your unsaved changes could not be saved, so its label was not changed.');
+      } finally {
+        await revert(editor.document);
+      }
+    },
+    { timeoutMs: 40_000 },
+  );
+
+  test('a label that neither protects nor marks changes only labels.json: an editor with unsaved edits is left as it is', async () => {
+    const { editor, uri, held } = await unsavedEdit('unmarked');
+    try {
+      const result = await vscode.commands.executeCommand<BatchResult>('sensitivity.applyLabel', uri, { label: 'internal' });
+      assert.deepEqual(result.failed, []);
+      assert.equal((await manifest())[rel(uri)]?.label, 'internal');
+      assert.equal(editor.document.isDirty, true);
+      assert.equal(editor.document.getText(), held);
+    } finally {
+      await revert(editor.document);
+    }
+  });
 
   test(
     'Unprotect: a protected editor whose save is refused (its access changed meanwhile) is not unprotected, and keeps its edits',

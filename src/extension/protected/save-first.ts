@@ -16,11 +16,9 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 /** The URIs of the editors of `file`: the file itself, and for a protected file the editor of its plaintext. */
 const editorsOf = (file: vscode.Uri): string[] => (isEnvelopeUri(file) ? [file, editorUriOf(file)] : [file]).map((u) => u.toString());
 
-/** The open documents of `files` (their editors' documents). */
-function documentsOf(files: readonly vscode.Uri[]): vscode.TextDocument[] {
-  const wanted = new Set(files.flatMap(editorsOf));
-  return vscode.workspace.textDocuments.filter((d) => !d.isClosed && wanted.has(d.uri.toString()));
-}
+/** The open documents of these editors (by URI). */
+const documentsOf = (editors: ReadonlySet<string>): vscode.TextDocument[] =>
+  vscode.workspace.textDocuments.filter((d) => !d.isClosed && editors.has(d.uri.toString()));
 
 /** True when the plain file of `doc` holds exactly the bytes its editor would write (digests compared, no text kept). */
 async function onDisk(doc: vscode.TextDocument): Promise<boolean> {
@@ -34,6 +32,8 @@ async function onDisk(doc: vscode.TextDocument): Promise<boolean> {
 /** The editors saved before an action on files, checked again right before each file is acted on. */
 export class SavedEdits {
   private constructor(
+    /** The editors (by URI) of the files given: only those are checked. */
+    private readonly editors: ReadonlySet<string>,
     /** Documents (by URI) that held unsaved edits and were saved here. */
     private readonly saved: ReadonlySet<string>,
     /** What did not happen, for the refusal: "the file was not protected". */
@@ -45,29 +45,32 @@ export class SavedEdits {
    * does not make is no error here: `run` refuses that file.
    */
   static async save(files: readonly vscode.Uri[], notDone: string): Promise<SavedEdits> {
+    const editors = new Set(files.flatMap(editorsOf));
     const saved = new Set<string>();
-    for (const doc of documentsOf(files)) {
+    for (const doc of documentsOf(editors)) {
       if (!doc.isDirty) continue;
       saved.add(doc.uri.toString());
       await doc.save();
     }
-    return new SavedEdits(saved, notDone);
+    return new SavedEdits(editors, saved, notDone);
   }
 
   /**
-   * Runs `act` on `file` once no editor of it holds unsaved edits and, where one was saved here, the disk holds
-   * what the editor holds; else E_SAVE_FAILED and `act` does not run. `act`'s signal also aborts when an editor of
-   * the file is edited meanwhile: E_SAVE_FAILED then too, and the operation stops before its result takes the
-   * file's place (the core's cancellation).
+   * Runs `act` on `file`, if it was among the files saved, once no editor of it holds unsaved edits and, where one
+   * was saved here, the disk holds what the editor holds; else E_SAVE_FAILED and `act` does not run. `act`'s signal
+   * also aborts when an editor of the file is edited meanwhile: E_SAVE_FAILED then too, if the core was still
+   * reading the file (its cancellation). A file not among them (a label without markings only changes the
+   * manifest) is acted on as it is.
    */
   async run<T>(file: vscode.Uri, signal: AbortSignal, act: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const refusal = (why: string) => new SensitivityError('E_SAVE_FAILED', `${why}, so ${this.notDone}. Save it and try again`, file.fsPath);
-    for (const doc of documentsOf([file])) {
+    const editors = new Set(editorsOf(file).filter((u) => this.editors.has(u)));
+    if (editors.size === 0) return act(signal);
+    for (const doc of documentsOf(editors)) {
       if (doc.isDirty || (this.saved.has(doc.uri.toString()) && doc.uri.scheme === 'file' && !(await onDisk(doc)))) {
         throw refusal('your unsaved changes could not be saved');
       }
     }
-    const editors = new Set(editorsOf(file));
     const edited = new AbortController();
     const watch = vscode.workspace.onDidChangeTextDocument((e) => {
       if (e.contentChanges.length > 0 && editors.has(e.document.uri.toString())) edited.abort();
