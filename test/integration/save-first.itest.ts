@@ -1,10 +1,10 @@
 /**
  * Unsaved edits before a file changes form (issue 22), in the real extension host: Apply Label with a label that
- * protects, Protect and Unprotect save the editor's edits first. When VS Code does not save them (another program
- * wrote the file, so the save is a conflict; a protected file's access changed, so our file system refuses it),
- * nothing may be acted on — not the old text on disk — and the editor keeps its edits; the person is told why
- * (E_SAVE_FAILED). A will-save participant that outlasts VS Code's budget does not drop the save: the edits are
- * what gets protected.
+ * protects or marks, Protect and Unprotect save the editor's edits first. When VS Code does not save them (another
+ * program wrote the file, so the save is a conflict; a protected file's access changed, so our file system refuses
+ * it), nothing may be acted on — not the old text on disk — and the editor keeps its edits; the person is told why
+ * (E_SAVE_FAILED). A label that only changes labels.json leaves an unsaved editor alone. A will-save participant
+ * that outlasts VS Code's budget does not drop the save: the edits are what gets protected.
  */
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
