@@ -10,6 +10,8 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import * as app from '../../src/core/app/index.js';
+import type { Identity } from '../../src/core/index.js';
+import { swapEditors } from '../../src/extension/protected/editor-swap.js';
 import { sessionIn } from '../../src/node/session.js';
 import { openWorkspace } from '../../src/node/workspace.js';
 import { afterEach, before, suite, test } from './harness.js';
@@ -170,7 +172,7 @@ suite('unsaved edits before protecting', () => {
         // Its owner shares it from elsewhere (the CLI, another window): the editor's save is refused.
         const bob = await person('bob');
         await addPeople(bob);
-        const s = sessionIn(openWorkspace(workspaceRoot().fsPath), await person('alice'), { append: async () => undefined });
+        const s = sessionAs(await person('alice'));
         await app.grant(s, s.workspace.relPath(envelope.fsPath), [{ who: bob.email, role: 'Viewer' }]);
         const sealed = await fs.readFile(envelope.fsPath);
 
@@ -187,6 +189,31 @@ suite('unsaved edits before protecting', () => {
       } finally {
         await revert(editor.document);
       }
+    },
+    { timeoutMs: 40_000 },
+  );
+
+  test(
+    'an edit typed while the protected file is put in place moves to its editor: no plaintext is written back, nothing is lost',
+    async () => {
+      const { editor, uri, held } = await unsavedEdit('late');
+      // The core protects what is on disk, as when the edit came after its last read of the file.
+      const s = sessionAs(await person('alice'));
+      const { output } = await app.protect(s, s.workspace.relPath(uri.fsPath), { label: 'confidential-specific-people' });
+      const envelope = vscode.Uri.file(s.workspace.absPath(output));
+      await swapEditors([uri], envelope);
+      const name = `/${uri.path.split('/').pop()!}`;
+      const moved = await waitFor(
+        () => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'sensitivity-protected' && d.uri.path.endsWith(name)),
+        'the protected file’s editor',
+      );
+      assert.equal(moved.getText(), held, 'the edit is in the protected file’s editor');
+      assert.ok(editor.document.isClosed || !editor.document.isDirty, 'the plain editor holds nothing unsaved');
+      assert.ok(!vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => (t.input as { uri?: vscode.Uri }).uri?.toString() === uri.toString())));
+      // The protected editor saves itself (sensitivity.protectedFiles.saveDelay), encrypted.
+      await waitFor(() => !moved.isDirty, 'the protected editor to save itself');
+      assert.equal(await protectedText(envelope.fsPath), held);
+      assert.equal(await exists(uri.fsPath), false, 'no plaintext written back');
     },
     { timeoutMs: 40_000 },
   );
@@ -236,9 +263,12 @@ async function revert(doc: vscode.TextDocument): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.files.revert');
 }
 
+/** A session of the workspace acting as `identity`, recording no audit. */
+const sessionAs = (identity: Identity) => sessionIn(openWorkspace(workspaceRoot().fsPath), identity, { append: async () => undefined });
+
 /** The plaintext inside the protected file at `path`, opened as Alice. */
 async function protectedText(path: string): Promise<string> {
-  const s = sessionIn(openWorkspace(workspaceRoot().fsPath), await person('alice'), { append: async () => undefined });
+  const s = sessionAs(await person('alice'));
   const { content } = await app.open(s, s.workspace.relPath(path));
   return new TextDecoder().decode(content);
 }
