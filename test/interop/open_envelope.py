@@ -19,14 +19,16 @@ this line) a history that does not extend it, nor is an ancestor of it, is a for
 content id seen in format 2) a format-1 envelope with that content id is a downgrade.
 
 The organisation witness (FORMAT.md §16.1, issue 21): with --witness-key JWK_JSON (the organisation's EC P-256
-certification key) and --witness-issuer URL, every "org-witness" receipt is verified (ES256, typ
+certification key) and --witness-issuer URL, every "org-witness" receipt is verified (alg ES256 in its header, typ
 sensitivity-witness+jwt, kid the key's RFC 7638 thumbprint) and must be bound to its version: iss the issuer,
 line the content id, pd the digest of that version's policy JWS, prev the digest of the one before (null for
-version 1), ver its number. As a reader in a workspace that requires receipts, at least one version must carry
-one, and every version from the first witnessed to the newest must.
+version 1), ver its number, iat an integer. Every version from the first witnessed to the newest must carry one;
+and, as a reader in a workspace that requires receipts (unless --witness-optional), at least one version must.
+Refusals name the code our reader gives: [E_WITNESS_INVALID], [E_WITNESS_MISSING] (test/vectors/witness.json).
 
 usage: open_envelope.py ENVELOPE OWNER_PUBLIC_JWK_JSON GRANTEE_PRIVATE_JWK_JSON [SERVICE_PRIVATE_JWK_JSON]
-                        [--seen HISTORY_JSON] [--seen-cid CID] [--witness-key JWK_JSON --witness-issuer URL]
+                        [--seen HISTORY_JSON] [--seen-cid CID]
+                        [--witness-key JWK_JSON --witness-issuer URL [--witness-optional]]
 prints JSON: {"fileKey": hex, "policy": {...}, "plaintext": hex, "jwsHeader": {...}, "jweHeader": {...},
               "versions": [int...], "writer": kid or null, "history": [b64u...], "standing": "new"|"same"|
               "extends"|"older", "witnessed": [int...]} (and, for Double Key, "personal" and "organisation": hex)
@@ -102,29 +104,56 @@ def relate(seen, history):
     return "same" if len(history) == len(seen) else "extends" if len(history) > len(seen) else "older"
 
 
-def witnessed(receipts, history, cid, key, issuer):
-    """The versions the organisation witnessed (FORMAT.md §16.1): each receipt verified and bound to its version."""
+def integral(value):
+    """Whether a JSON value is a number with an integer value within ±(2^53 − 1), as a receipt's ver and iat must be."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return (isinstance(value, int) or value.is_integer()) and abs(value) <= 2**53 - 1
+
+
+def same(actual, expected):
+    """A receipt's claim equals what the chain says: numbers by value, strings and null by type and value."""
+    if isinstance(expected, int):
+        return integral(actual) and actual == expected
+    return type(actual) is type(expected) and actual == expected
+
+
+def witnessed(receipts, history, cid, key, issuer, optional):
+    """The versions the organisation witnessed (FORMAT.md §16.1, "Reading"): each receipt verified and bound to its version.
+
+    A refusal names its code: E_WITNESS_INVALID (a receipt that does not verify or is bound to something else),
+    then E_WITNESS_MISSING (a version from the first witnessed one on without a receipt, or none at all).
+    """
     values = {w["pd"]: w["value"] for w in receipts if w["kind"] == "org-witness"}
     done = []
     for i, pd in enumerate(history):
         if pd not in values:
             continue
-        signed = jws.JWS()
-        signed.deserialize(values[pd])
-        signed.verify(key, alg="ES256")
-        header = signed.jose_header
-        header = json.loads(header) if isinstance(header, str) else header
-        if header.get("typ") != "sensitivity-witness+jwt" or header.get("kid") != key.thumbprint():
-            fail("witness: a receipt has the wrong typ or kid")
-        claims = json.loads(signed.payload)
+        try:
+            signed = jws.JWS()
+            signed.deserialize(values[pd])
+            header = signed.jose_header
+            header = json.loads(header) if isinstance(header, str) else header
+            # jwcrypto takes alg=... as a default when the header has none: the header must say ES256 itself.
+            if header.get("alg") != "ES256" or header.get("typ") != "sensitivity-witness+jwt" or header.get("kid") != key.thumbprint():
+                fail(f"witness [E_WITNESS_INVALID]: the receipt of version {i + 1} has the wrong alg, typ or kid")
+            signed.verify(key, alg="ES256")
+            claims = json.loads(signed.payload)
+        except SystemExit:
+            raise
+        except Exception as e:  # noqa: BLE001 - a receipt that does not parse or verify is invalid
+            fail(f"witness [E_WITNESS_INVALID]: the receipt of version {i + 1} does not verify ({type(e).__name__})")
         expect = {"iss": issuer, "line": cid, "pd": pd, "prev": history[i - 1] if i > 0 else None, "ver": i + 1}
-        if any(claims.get(k, "absent") != v for k, v in expect.items()):
-            fail(f"witness: the receipt of version {i + 1} is not bound to it")
+        # JSON numbers compare by value (3 and 3.0 are one number, as in JavaScript), but a boolean is no number
+        # (in Python True == 1) and a string is no null.
+        if not isinstance(claims, dict) or not integral(claims.get("iat")) or not all(same(claims.get(k), v) for k, v in expect.items()):
+            fail(f"witness [E_WITNESS_INVALID]: the receipt of version {i + 1} is not bound to it")
         done.append(i + 1)
-    if not done:
-        fail("witness: no version carries a receipt from the organisation")
-    if done != list(range(done[0], len(history) + 1)):
-        fail("witness: a version after the first witnessed one has no receipt")
+    if not done and not optional:
+        fail(f"witness [E_WITNESS_MISSING]: version {len(history)}: no version carries a receipt from the organisation")
+    gap = next((v for v in range(done[0], len(history) + 1) if v not in done), None) if done else None
+    if gap is not None:
+        fail(f"witness [E_WITNESS_MISSING]: version {gap}: a version after the first witnessed one has no receipt")
     return done
 
 
@@ -134,6 +163,8 @@ def options(argv):
     for a in it:
         if a in ("--seen", "--seen-cid", "--witness-key", "--witness-issuer"):
             flags[a] = next(it)
+        elif a == "--witness-optional":
+            flags[a] = True
         else:
             positional.append(a)
     return positional, flags
@@ -182,7 +213,7 @@ def main():
     if standing == "fork":
         fail("fork: this history does not extend the one seen")
     witness_key = jwk.JWK(**json.loads(flags["--witness-key"])) if "--witness-key" in flags else None
-    witness = witnessed(receipts, history, policy["cid"], witness_key, flags.get("--witness-issuer")) if witness_key else []
+    witness = witnessed(receipts, history, policy["cid"], witness_key, flags.get("--witness-issuer"), "--witness-optional" in flags) if witness_key else []
 
     # Format 2: the write block after the header: chunk digests, then the writer's signature over them.
     count = max(1, -(-length // chunk_size))

@@ -7,6 +7,7 @@ import { isSensitivityError } from '../../src/core/errors.js';
 import { bytesToHex, fixedRandom, hexToBytes } from '../vectors/fixtures.js';
 import { relate } from '../../src/core/app/index.js';
 import { makeHistory, type HistoryVectorFile } from '../vectors/history.js';
+import { makeWitness, seededP256, type WitnessVectorFile } from '../vectors/witness.js';
 import { expectedDerivations, runVector, type ProtectVector, type RewrapVector, type VectorFile } from '../vectors/vectors.js';
 
 const clock = (iso: string) => ({ now: () => new Date(iso) });
@@ -106,5 +107,21 @@ describe('access-history test vectors (test/vectors/history.json)', () => {
       assert.equal(relate(head, file.histories[r.history]!), r.relation, `${r.head} → ${r.history}`);
     }
     assert.ok(file.relations.some((r) => r.head === 'v3' && r.history === 'fork' && r.relation === 'fork'));
+  });
+});
+
+describe('organisation-witness test vectors (test/vectors/witness.json)', () => {
+  const file = JSON.parse(readFileSync('test/vectors/witness.json', 'utf8')) as WitnessVectorFile;
+
+  it('fixed inputs and the recorded ES256 signatures make every envelope byte for byte; each states its history and receipts', async () => {
+    assert.deepEqual(file.organisation, seededP256('organisation'), 'the organisation key is the seeded one');
+    const made = await makeWitness(file.signatures);
+    assert.deepEqual(made.signatures, file.signatures, 'every recorded signature served, in order, and each verified');
+    assert.equal(made.vectors.length, file.vectors.length);
+    for (const [i, v] of file.vectors.entries()) {
+      assert.deepEqual(made.vectors[i], v, v.name);
+      const h = await readEnvelopeHeader(byteSourceOf(hexToBytes(v.envelope)));
+      assert.deepEqual([h.history, h.witness], [v.history, v.witness], v.name);
+    }
   });
 });

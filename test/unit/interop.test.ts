@@ -10,13 +10,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { judgeWitnessReceipts } from '../../src/core/app/index.js';
 import { byteSourceOf, memorySink, policyDigest, protect, randomAccessOf, readEnvelopeHeader } from '../../src/core/envelope/index.js';
+import { SensitivityError } from '../../src/core/errors.js';
 import { asFormat1, forgedNext, format1Policy, headerOf } from './history-fixtures.js';
 import { createIdentity, publicIdentity, type Identity } from '../../src/core/identity.js';
 import { bytesToHex, drbg, hexToBytes, partsOf, reseal } from '../vectors/fixtures.js';
 import type { DoubleKeyVectorFile } from '../vectors/double-key-vectors.js';
 import { historyPeople, type HistoryVectorFile } from '../vectors/history.js';
 import type { VectorFile } from '../vectors/vectors.js';
+import type { WitnessVerdict, WitnessVectorFile } from '../vectors/witness.js';
 
 const SCRIPT = 'test/interop/open_envelope.py';
 
@@ -43,6 +46,7 @@ interface PyResult {
         writer: string | null;
         history: string[];
         standing: string;
+        witnessed: number[];
         personal?: string;
         organisation?: string;
       }
@@ -115,6 +119,44 @@ describe('interop with python3-jwcrypto', () => {
       if (r.relation === 'fork') assert.match(out.stderr, /fork/, `${r.head} → ${r.history}`);
       else assert.equal(out.out?.standing, r.relation, `${r.head} → ${r.history}: ${out.stderr}`);
     }
+  });
+
+  it('judges every organisation-witness vector as our reader does: the same verdict, under "required" and "optional" (FORMAT.md §16.2)', async () => {
+    const file = JSON.parse(readFileSync('test/vectors/witness.json', 'utf8')) as WitnessVectorFile;
+    const { alice, carol } = await historyPeople();
+    const { kty, crv, x, y } = file.organisation;
+    const key = { kty: kty as 'EC', crv: crv as 'P-256', x: x!, y: y! };
+    for (const v of file.vectors) {
+      const envelope = hexToBytes(v.envelope);
+      const header = await readEnvelopeHeader(randomAccessOf(envelope));
+      for (const mode of ['required', 'optional'] as const) {
+        const ours: WitnessVerdict = await judgeWitnessReceipts(
+          header,
+          { url: file.issuer, key },
+          { unwitnessed: mode === 'optional' ? 'accept' : 'refuse' },
+        ).then(
+          (witnessed) => ({ witnessed }),
+          (e: unknown) => {
+            if (!(e instanceof SensitivityError)) throw e;
+            return e.code === 'E_WITNESS_MISSING' ? { code: e.code, version: e.details.version as number } : { code: e.code as 'E_WITNESS_INVALID' };
+          },
+        );
+        assert.deepEqual(ours, v.expect[mode], `${v.name} (${mode}), our reader`);
+        const flags = ['--witness-key', JSON.stringify(key), '--witness-issuer', file.issuer, ...(mode === 'optional' ? ['--witness-optional'] : [])];
+        const py = run(envelope, alice.sig, carol.encPrivate, undefined, flags);
+        const [, code, version] = /\[(E_WITNESS_\w+)\]: (?:version (\d+):)?/.exec(py.stderr) ?? [];
+        const theirs: WitnessVerdict =
+          py.status === 0
+            ? { witnessed: py.out!.witnessed }
+            : code === 'E_WITNESS_MISSING'
+              ? { code, version: Number(version) }
+              : { code: (code ?? py.stderr) as 'E_WITNESS_INVALID' };
+        assert.deepEqual(theirs, v.expect[mode], `${v.name} (${mode}), the independent reader: ${py.stderr}`);
+        if (py.status === 0) assert.equal(Buffer.from(py.out!.plaintext, 'hex').toString(), 'the plan, witnessed version by version');
+      }
+    }
+    // Without the witness's key, the independent reader judges no receipt: every vector opens (none is corrupt otherwise).
+    for (const v of file.vectors) assert.equal(run(hexToBytes(v.envelope), alice.sig, carol.encPrivate).status, 0, v.name);
   });
 
   it("opens every Double Key vector for every grantee with the key service's private key (RSA-OAEP-256, OAEP label), finding both halves", async () => {

@@ -47,7 +47,7 @@ export function witnessHook(ctx: AppContext): { readonly witness: WitnessHook } 
         throw new SensitivityError('E_USAGE', `access changes in this workspace need its organisation's witness at ${w.org.url}, which cannot be used here`);
       const claim: WitnessClaim = { line: v.cid, pd: v.digest, prev: v.ver === 1 ? null : policyDigest(v.lineage.at(-1)!), ver: v.ver };
       const receipt = await ctx.witness.register(w.org.url, claim);
-      await verifyWitnessReceipt(receipt, [w.org.key], { issuer: w.org.url, line: claim.line, pd: claim.pd, ver: claim.ver });
+      await verifyWitnessReceipt(receipt, [w.org.key], { issuer: w.org.url, ...claim });
       return { pd: claim.pd, kind: WITNESS_KIND, value: receipt };
     },
   };
@@ -55,36 +55,53 @@ export function witnessHook(ctx: AppContext): { readonly witness: WitnessHook } 
 
 /**
  * Judges `header`'s receipts in a workspace that names an organisation (not in Restricted Mode, where its keys are
- * not used and memory and git alone judge): every organisation receipt must verify
- * (E_WITNESS_INVALID), and every version from the first one witnessed to the newest must have one
- * (E_WITNESS_MISSING). A file with no receipt at all (format 1 included) is refused for reading unless the policy
- * says `organisation.witness: "optional"`; building on it is allowed, since that registers it.
+ * not used and memory and git alone judge): `judgeWitnessReceipts` under the workspace's rule.
  */
 export async function checkWitnessed(ctx: AppContext, header: EnvelopeHeader | EnvelopeInfo, use: 'read' | 'build'): Promise<void> {
   const w = await workspaceWitness(ctx);
   if (!w || w === 'ignored') return;
+  await judgeWitnessReceipts(header, w.org, { unwitnessed: use === 'build' ? 'accept' : w.unwitnessed });
+}
+
+/**
+ * The reader's rule for organisation receipts (FORMAT §16.1, "Reading"), pure: every `org-witness` receipt must
+ * verify against `org.key` and be bound to the version it names — issuer, line (the content id), digest, the
+ * digest of the version before, number (E_WITNESS_INVALID) — and every version from the first one witnessed to the
+ * newest must have one (E_WITNESS_MISSING). With no receipt at all (format 1 included), E_WITNESS_MISSING unless
+ * `unwitnessed` is 'accept'. Returns the witnessed versions, oldest first.
+ */
+export async function judgeWitnessReceipts(
+  header: Pick<EnvelopeInfo, 'lineageId' | 'witness' | 'history' | 'policy'>,
+  org: Pick<AcceptedOrganisation, 'url' | 'key'>,
+  { unwitnessed }: { readonly unwitnessed: 'refuse' | 'accept' },
+): Promise<number[]> {
   const receipts = new Map<string, WitnessEntry>(
     (header.lineageId === undefined ? [] : header.witness).filter((e) => e.kind === WITNESS_KIND).map((e) => [e.pd, e]),
   );
   const { history } = header;
   const line = header.policy.cid;
+  const witnessed: number[] = [];
   for (const [i, pd] of history.entries()) {
     const r = receipts.get(pd);
-    if (r) await verifyWitnessReceipt(r.value, [w.org.key], { issuer: w.org.url, line, pd, ver: i + 1 });
+    if (!r) continue;
+    // `prev` too: the witness sees digests only, so a receipt whose `prev` is not this file's version before was
+    // registered as the successor of some other head (a fork presented as the next version of the genuine one).
+    await verifyWitnessReceipt(r.value, [org.key], { issuer: org.url, line, pd, prev: i === 0 ? null : history[i - 1]!, ver: i + 1 });
+    witnessed.push(i + 1);
   }
-  const first = history.findIndex((pd) => receipts.has(pd));
-  if (first < 0) {
-    if (w.unwitnessed === 'accept' || use === 'build') return;
+  const first = witnessed[0];
+  if (first === undefined) {
+    if (unwitnessed === 'accept') return witnessed;
     throw missing(
-      w.org.url,
+      org.url,
       history.length,
       'carries no receipt from the organisation that witnesses this workspace: a copy made elsewhere, a fork stripped of its receipts, or a file from before the workspace named the organisation (its owner registers it with any access change)',
     );
   }
-  const gap = history.findIndex((pd, i) => i > first && !receipts.has(pd));
-  if (gap >= 0) throw missing(w.org.url, gap + 1, `has no receipt for version ${gap + 1} of its access policy, though version ${first + 1} was witnessed`);
+  const gap = history.findIndex((pd, i) => i >= first && !receipts.has(pd));
+  if (gap >= 0) throw missing(org.url, gap + 1, `has no receipt for version ${gap + 1} of its access policy, though version ${first} was witnessed`);
+  return witnessed;
 }
-
 function missing(url: string, version: number, why: string): SensitivityError {
   return new SensitivityError(
     'E_WITNESS_MISSING',

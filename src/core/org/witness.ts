@@ -79,20 +79,21 @@ export function issueWitnessReceipt(
 const invalid = (why: string) => new SensitivityError('E_WITNESS_INVALID', `the organisation's witness receipt ${why}`);
 
 /**
- * Verifies a receipt against the pinned organisation keys, and that it is for `expect` (line, digest, and
- * version when given) from `issuer` (when given). E_WITNESS_INVALID naming what failed.
+ * Verifies a receipt against the pinned organisation keys, and that it is for `expect` (line, digest, previous
+ * digest and version, each when given) from `issuer` (when given). E_WITNESS_INVALID naming what failed.
  */
 export async function verifyWitnessReceipt(
   jws: string,
   pinned: readonly JWK[],
-  expect: { readonly issuer?: string; readonly line?: string; readonly pd?: string; readonly ver?: number } = {},
+  expect: { readonly issuer?: string; readonly line?: string; readonly pd?: string; readonly prev?: string | null; readonly ver?: number } = {},
 ): Promise<VerifiedReceipt> {
   const { claims, kid } = await verifyOrgStatement(jws, WITNESS_TYP, pinned, invalid);
   const { iss, iat } = claims;
-  if (typeof iss !== 'string' || typeof iat !== 'number' || !isWitnessClaim(claims)) throw invalid('lacks iss, iat, line, pd, prev or ver');
+  if (typeof iss !== 'string' || !Number.isSafeInteger(iat) || !isWitnessClaim(claims)) throw invalid('lacks iss, iat, line, pd, prev or ver');
   if (expect.issuer !== undefined && iss !== expect.issuer) throw invalid(`was issued by ${iss}, not ${expect.issuer}`);
   if (expect.line !== undefined && claims.line !== expect.line) throw invalid('is for another file');
   if (expect.pd !== undefined && claims.pd !== expect.pd) throw invalid('is for another version of this file');
+  if (expect.prev !== undefined && claims.prev !== expect.prev) throw invalid('names another version before this one: it registered a fork');
   if (expect.ver !== undefined && claims.ver !== expect.ver) throw invalid(`is for version ${claims.ver}, not ${expect.ver}`);
-  return { line: claims.line, pd: claims.pd, prev: claims.prev, ver: claims.ver, issuer: iss, issuedAt: new Date(iat * 1000), kid };
+  return { line: claims.line, pd: claims.pd, prev: claims.prev, ver: claims.ver, issuer: iss, issuedAt: new Date((iat as number) * 1000), kid };
 }

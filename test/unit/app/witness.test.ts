@@ -178,6 +178,30 @@ describe('the organisation witness in its workspace (issue 21)', () => {
     assert.notEqual(fingerprint(await certificationKeyId(other.key)), fingerprint(await certificationKeyId(org.key)));
   });
 
+  it('a fork registered as the successor of the witnessed head (the witness sees digests only) is refused: its receipt names another version before, E_WITNESS_INVALID', async () => {
+    const w = workspace();
+    const { v2, v3 } = await history(w);
+    const head = (await readEnvelopeHeader(randomAccessOf(v3))).history.at(-1)!;
+    // Carol, Co-Owner in v2, re-signs it as her own version 3 without receipts, then makes a version 4 on it and
+    // registers that at the real witness (its own rule, extendsWitnessHead) claiming it replaces the genuine version 3.
+    const { signed } = await readEnvelopeHeader(randomAccessOf(v2));
+    const fork3 = memorySink();
+    await rewrapEnvelope(randomAccessOf(v2), fork3, carol, { onto: { ...signed, witness: [] } });
+    const fork4 = memorySink();
+    const lying: WitnessHook = async (v) => ({
+      pd: v.digest,
+      kind: WITNESS_KIND,
+      value: await w.witness.register(URL_, { line: v.cid, pd: v.digest, prev: head, ver: v.ver }),
+    });
+    await rewrapEnvelope(randomAccessOf(fork3.bytes()), fork4, carol, { revoke: [alice.id] }, { witness: lying });
+    assert.equal(w.witness.registered, 4, 'the witness signed it: it extends the head it holds');
+    const { h, pds } = await receiptsOf(fork4.bytes());
+    assert.deepEqual(pds, [h.history[3]], 'one receipt, for version 4');
+    w.files.put('f.txt.protected', fork4.bytes());
+    const e = await rejectsCode(app.open(await w.as(bob), 'f.txt.protected'), 'E_WITNESS_INVALID');
+    assert.match(e.message, /names another version before this one/);
+  });
+
   it('the witness unreachable: protect and grant fail with its code and write nothing', async () => {
     const w = workspace();
     const a = await w.as(alice);

@@ -5,6 +5,8 @@
  * sign-in through its login flow, and the `sensitivity` CLI as Alice (owner), Admin (a Co-Owner she removes)
  * and Bob (a reader who remembers nothing). Every receipt is also checked by the independent reader
  * (test/interop/open_envelope.py, python3-jwcrypto) against the organisation's key and bound to its version.
+ * The clients reach the service through a counting proxy (the organisation's URL), so the witness's cost is measured:
+ * the HTTP requests each command makes to the key service.
  */
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -16,7 +18,8 @@ import { verifyWitnessReceipt, WITNESS_KIND } from '../../../src/core/org/index.
 import type { Identity } from '../../../src/core/identity.js';
 import { readHomeIdentity } from '../../../src/node/home.js';
 import { CLI_CLIENT_ID, startIdp, type TestIdp } from '../../support/idp.js';
-import { freePort, startKeyService, type TestKeyService } from '../../support/key-service.js';
+import { startCountingProxy, type CountingProxy } from '../../support/counting-proxy.js';
+import { doubleKeyPolicy, freePort, startKeyService, type TestKeyService } from '../../support/key-service.js';
 import { loginDriven, makePerson, tempDir, type Person } from './helpers.js';
 
 describe('the organisation witness with a real key service, HSM and identity provider', { timeout: 300_000 }, () => {
@@ -27,6 +30,7 @@ describe('the organisation witness with a real key service, HSM and identity pro
   const file = join(ws, 'plan.txt.protected');
   let idp: TestIdp;
   let service: TestKeyService;
+  let proxy: CountingProxy;
   let base: string;
   let orgKey: { kty: 'EC'; crv: 'P-256'; x: string; y: string };
   let alice: Person, bob: Person, admin: Person;
@@ -71,17 +75,20 @@ describe('the organisation witness with a real key service, HSM and identity pro
   before(async () => {
     idp = await startIdp({ accessTokenTTL: 600 });
     const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    service = await startKeyService({ idp: { issuer: idp.issuer, audience: base }, keys: { finance: { allow: { domains: ['example.com'] } } }, port });
+    proxy = await startCountingProxy(port, join(dir.path, 'requests.log'));
+    base = `http://127.0.0.1:${proxy.port}`;
+    service = await startKeyService({
+      idp: { issuer: idp.issuer, audience: base },
+      keys: { finance: { allow: { domains: ['example.com'] } } },
+      port,
+      baseUrl: base,
+    });
     const offered = (await (await fetch(`${base}/directory`)).json()) as { keys: { x: string; y: string }[] };
     orgKey = { kty: 'EC', crv: 'P-256', x: offered.keys[0]!.x, y: offered.keys[0]!.y };
 
     mkdirSync(join(ws, '.sensitivity'), { recursive: true });
     mkdirSync(away, { recursive: true });
-    writeFileSync(
-      join(ws, '.sensitivity', 'policy.json'),
-      JSON.stringify({ version: 1, labels: [{ id: 'general', name: 'General' }], defaultLabel: 'general', organisation: { url: base } }),
-    );
+    writeFileSync(join(ws, '.sensitivity', 'policy.json'), JSON.stringify({ ...doubleKeyPolicy(base), organisation: { url: base } }));
     alice = makePerson(dir.path, ws, 'Alice', 'alice@example.com');
     bob = makePerson(dir.path, ws, 'Bob', 'bob@example.com');
     admin = makePerson(dir.path, ws, 'Admin', 'admin@example.com');
@@ -93,6 +100,7 @@ describe('the organisation witness with a real key service, HSM and identity pro
     bobKeys = await readHomeIdentity(bob.home);
   });
   after(async () => {
+    await proxy?.stop();
     await service?.stop();
     service?.hsm.dispose();
     await idp?.stop();
@@ -151,7 +159,7 @@ describe('the organisation witness with a real key service, HSM and identity pro
     assert.equal(refused.stdout, '', 'nothing released');
     const py = interop(readFileSync(file));
     assert.notEqual(py.status, 0, 'the independent reader refuses it too');
-    assert.match(py.stderr, /witness: a version after the first witnessed one has no receipt/);
+    assert.match(py.stderr, /witness \[E_WITNESS_MISSING\]: version 3: a version after the first witnessed one has no receipt/);
     writeFileSync(file, versions[2]!);
 
     // In the workspace his client registers the change first: the witness holds version 3, so E_FORK, nothing written
@@ -183,7 +191,7 @@ describe('the organisation witness with a real key service, HSM and identity pro
           return sink.bytes();
         },
         'E_WITNESS_MISSING',
-        /witness: no version carries a receipt/,
+        /witness \[E_WITNESS_MISSING\]: version 3: no version carries a receipt/,
       ],
       ...(
         [
@@ -206,7 +214,7 @@ describe('the organisation witness with a real key service, HSM and identity pro
               return sink.bytes();
             },
             'E_WITNESS_INVALID',
-            /InvalidJWSSignature|witness: the receipt of version 3 is not bound to it/,
+            /witness \[E_WITNESS_INVALID\]: the receipt of version 3 (does not verify|is not bound to it)/,
           ] as [string, () => Promise<Uint8Array>, string, RegExp],
       ),
     ];
@@ -223,7 +231,82 @@ describe('the organisation witness with a real key service, HSM and identity pro
     writeFileSync(file, versions[2]!);
   });
 
+  test("a fork registered at the real witness as the successor of the genuine head: the service signs it (it sees digests only), readers refuse it (E_WITNESS_INVALID, here and in python3-jwcrypto); the owner's next change is E_FORK", async () => {
+    const me = (await readHomeIdentity(admin.home))!;
+    const { signed } = await readEnvelopeHeader(randomAccessOf(versions[1]!));
+    const genuineHead = (await readEnvelopeHeader(randomAccessOf(versions[2]!))).history[2]!;
+    // Admin, Co-Owner in version 2, re-signs it as his own version 3 without receipts, makes a version 4 on it, and
+    // registers version 4 with his own sign-in as the successor of the genuine version 3: the witness signs it.
+    const fork3 = memorySink();
+    await rewrapEnvelope(randomAccessOf(versions[1]!), fork3, me, { onto: { ...signed, witness: [] } });
+    const token = await idp.tokenFor('admin@example.com', base);
+    const fork4 = memorySink();
+    await rewrapEnvelope(
+      randomAccessOf(fork3.bytes()),
+      fork4,
+      me,
+      { revoke: ['alice@example.com'] },
+      {
+        witness: async (v) => {
+          const r = await fetch(`${base}/witness`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ line: v.cid, pd: v.digest, prev: genuineHead, ver: v.ver }),
+          });
+          assert.equal(r.status, 200, 'the witness registers it: it extends the head it holds');
+          return { pd: v.digest, kind: WITNESS_KIND, value: ((await r.json()) as { receipt: string }).receipt };
+        },
+      },
+    );
+    const bytes = Buffer.from(fork4.bytes());
+    writeFileSync(file, bytes);
+    const r = freshBob(['cat', 'plan.txt.protected']);
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(r.stderr, /names another version before this one.*\[E_WITNESS_INVALID\]/);
+    assert.equal(r.stdout, '', 'nothing released');
+    const py = interop(bytes);
+    assert.notEqual(py.status, 0);
+    assert.match(py.stderr, /witness \[E_WITNESS_INVALID\]: the receipt of version 4 is not bound to it/);
+    // What it cannot prevent (docs/KEY-SERVICE.md): the witness's head is now his, so Alice's next access change fails.
+    writeFileSync(file, versions[2]!);
+    const blocked = alice.run(['expiry', 'plan.txt.protected', '30d']);
+    assert.equal(blocked.code, 4, blocked.stderr);
+    assert.match(blocked.stderr, /\[E_FORK\]/);
+    assert.deepEqual(readFileSync(file), versions[2], 'nothing written');
+  });
+
+  test('the cost, counted at the key service: one registration per access change, nothing per open beyond the Double Key decrypt', () => {
+    /** The requests `args` made to the key service, each as "METHOD /first-segment" (and "/…" for the rest of the path). */
+    const requests = (p: Person, args: readonly string[]) => {
+      const from = proxy.seen().length;
+      ok(p, args);
+      return proxy
+        .seen()
+        .slice(from)
+        .map((r) => r.replace(/^(\w+ \/[^/]+)\/.+$/, '$1/…'));
+    };
+    writeFileSync(join(ws, 'budget.txt'), 'the budget\n');
+    const cost: Record<string, string[]> = {
+      protect: requests(alice, ['protect', 'budget.txt', '--label', 'finance']),
+      grant: requests(alice, ['grant', 'budget.txt.protected', 'bob@example.com=Viewer']),
+      open: requests(bob, ['cat', 'budget.txt.protected']),
+      revoke: requests(alice, ['revoke', 'budget.txt.protected', 'bob@example.com']),
+      'open, not Double Key': requests(bob, ['cat', 'plan.txt.protected']),
+    };
+    console.log(`key service requests per command (Double Key label): ${JSON.stringify(cost)}`);
+    // The witness: one POST /witness per access change. The rest is Double Key's own (the public key once per
+    // command that seals a new organisation secret, a decrypt to re-encrypt the body) and the directory (grant by email).
+    assert.deepEqual(cost, {
+      protect: ['GET /finance', 'POST /witness'],
+      grant: ['GET /directory/…', 'POST /finance/…', 'POST /witness'],
+      open: ['POST /finance/…'],
+      revoke: ['POST /finance/…', 'GET /finance', 'POST /witness'],
+      'open, not Double Key': [],
+    });
+  });
+
   test('the witness unreachable: an access change fails with E_KEYSERVICE_UNREACHABLE and writes nothing', async () => {
+    await proxy.stop();
     await service.stop();
     const expiry = alice.run(['expiry', 'plan.txt.protected', '30d']);
     assert.equal(expiry.code, 1, expiry.stderr);
