@@ -11,7 +11,8 @@ import type { Revocation, RevocationKind, ServiceState } from './port.js';
 
 /** Advisory lock keys (any two fixed numbers of our own). */
 const SCHEMA_LOCK = 21_0001;
-const LOG_LOCK = 21_0002;
+/** The lock every replica's log append takes (exported for the test that holds it). */
+export const LOG_LOCK = 21_0002;
 /** Opens a log append: the transaction, the lock that serialises appends across replicas, the last line. */
 const OPEN_LOG = `BEGIN; SELECT pg_advisory_xact_lock(${LOG_LOCK}); SELECT line FROM ks_access_log ORDER BY seq DESC LIMIT 1`;
 

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createIdentity, publicIdentity } from '../../../src/core/index.js';
+import { LOG_LOCK } from '../../../src/keyservice/state/postgres.js';
 import { startIdp, type TestIdp } from '../../support/idp.js';
 import { pd, registerAtWitness, sealTo, startKeyService, type PublicKeyResponse, type TestKeyService } from '../../support/key-service.js';
 import { hasPostgres, startPostgres, type TestPostgres } from '../../support/postgres.js';
@@ -128,9 +129,9 @@ describe('key service: two replicas sharing PostgreSQL', { timeout: 180_000, ski
       ((await holder.query('SELECT 1 FROM ks_access_log WHERE line LIKE $1', [`%"contentId":"${id}"%`])).rowCount ?? 0) > 0;
     let answered = 0;
     try {
-      // Another writer holds the log's advisory lock (postgres.ts LOG_LOCK) in an open transaction.
+      // Another writer holds the log's advisory lock in an open transaction.
       await holder.query('BEGIN');
-      await holder.query('SELECT pg_advisory_xact_lock(210002)');
+      await holder.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
       const pending = ids.map(async (id, i) => {
         const r = await fetch(`${(i % 2 ? a : b).url}/${KEY}/${pub.key.kid.split('/').at(-1)!}/decrypt`, {
           method: 'POST',
