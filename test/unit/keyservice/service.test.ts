@@ -249,6 +249,26 @@ describe('key service', { timeout: 180_000 }, () => {
     assert.equal(v.code, 0, v.stderr);
   });
 
+  it('a log that cannot be written fails every waiting request closed (503 E_LOG_FAILED, no value), and serving resumes once it is repaired', async () => {
+    const good = readFileSync(ks.logFile, 'utf8');
+    const refusedAll = async (why: string) => {
+      const rs = await Promise.all(['lf-1', 'lf-2', 'lf-3', 'lf-4'].map((id) => call(decryptUrl(), { token: bob, body: body(Buffer.from(id), id) })));
+      for (const r of rs) assert.deepEqual([r.status, r.json.code, r.json.value], [503, 'E_LOG_FAILED', undefined], why);
+    };
+    try {
+      writeFileSync(ks.logFile, `${good}   \n`); // a blank last line: refused before the batch is taken
+      await refusedAll('blank last line');
+      writeFileSync(ks.logFile, `${good}{"not":"an entry"}\n`); // not an entry: refused once the batch is taken
+      await refusedAll('last line not an entry');
+    } finally {
+      writeFileSync(ks.logFile, good);
+    }
+    assert.equal((await call(decryptUrl(), { token: bob, body: body(Buffer.from('after repair'), 'lf-5') })).status, 200);
+    assert.ok(!readFileSync(ks.logFile, 'utf8').includes('"contentId":"lf-1"'), 'nothing of the refused requests was written');
+    const v = ks.cli(['log', '--verify', ks.logFile]);
+    assert.equal(v.code, 0, v.stderr);
+  });
+
   it('the directory certifies a signed-in person’s own identity and serves the certificate', async () => {
     const keys = (await call(`${ks.url}/directory`)).json.keys as (JWK & { fingerprint: string })[];
     assert.equal(keys.length, 1);
