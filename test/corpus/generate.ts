@@ -1033,6 +1033,13 @@ const WILD: Readonly<Record<string, readonly Maker[]>> = {
     ),
   ],
   'secret-assignment': [
+    family('PAT after a forge name', (r) =>
+      snip(
+        `${pick(r, ['GITHUB_PAT', 'GitHubPAT', 'GITLAB_PAT', 'ADO_PAT', 'AZURE_DEVOPS_PAT'])}${pick(r, [' = "@@"', '=@@', ': "@@"'])}`,
+        pick(r, [() => chars(r, HEX, 40), () => chars(r, ALNUM, int(r, 30, 52)) + int(r, 0, 9)])(),
+        'secret-assignment',
+      ),
+    ),
     family('bare key name, random token in a map entry', (r) =>
       snip(
         pick(r, ['"key": "@@"', '\'key\': "@@"', '  key: @@']),
@@ -1146,6 +1153,9 @@ const WILD_NEAR_MISSES: Readonly<Record<string, readonly Maker[]>> = {
     ),
   ],
   'secret-assignment': [
+    family('PAT after a forge name', (r) =>
+      snip(`${pick(r, ['URL_PAT', 'MATCH_PAT', 'GITHUB_PATTERN', 'PATH'])} = "@@"`, chars(r, HEX, 40), undefined, 'PAT after no forge name, or PATH'),
+    ),
     family('bare key name, random token in a map entry', (r) =>
       pick(r, [
         () => snip('https://maps.internal/api/js?key=@@&libraries=places', chars(r, ALNUM, 30) + int(r, 0, 9), undefined, 'key= is a query parameter'),

@@ -196,3 +196,16 @@ describe('a bare key name: only a random token in a map entry', () => {
       silent(`"key": "${v}"`);
   });
 });
+
+describe('PAT names a personal access token after a forge name', () => {
+  it('GITHUB_PAT, GitHubPAT, GITLAB_PAT, ADO_PAT, AZURE_DEVOPS_PAT, gh_PAT with a random value', () => {
+    for (const name of ['GITHUB_PAT', 'GitHubPAT', 'GITLAB_PAT', 'ADO_PAT', 'AZURE_DEVOPS_PAT', 'gh_PAT', 'GITEA_PAT_PROD']) {
+      const v = chars(r, HEX, 40);
+      const f = found(`${name} = "${v}"`, 'secret-assignment', v);
+      assert.equal(f.why[0], 'assigned to a secret-like name');
+    }
+  });
+  it('near misses: PAT after other words (URL_PAT, a pattern), PATH, PATTERN', () => {
+    for (const name of ['URL_PAT', 'TORNADO_PAT', 'GITHUB_PATTERN', 'PATH', 'MATCH_PAT']) silent(`${name} = "${chars(r, HEX, 40)}"`);
+  });
+});

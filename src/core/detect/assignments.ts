@@ -31,8 +31,16 @@ export const PASSWORD_MIN_ENTROPY = 2.5;
  * a closing quote or bracket and an operator (`=` `:` `:=` `::=` `:::=` `?=` `.=` `=>`), a quote and a
  * comma (a call's argument), `>` (an XML element), `" value=` (an XML attribute pair), or a Go type.
  */
-const SECRET_KEY =
-  /(?:pass|pwd|secret|token|key|credential|bearer|auth)[\w.-]{0,64}(?:["'`]?\]?["'`]?[ \t]{0,16}(?:[?.]?=|:)|["'`][ \t]{0,16},|>|["'][ \t]+value[ \t]*=|[ \t]{1,16}(?:string|\[\]byte)[ \t]*=)/gi;
+const NAME_THEN_OPERATOR =
+  /[\w.-]{0,64}(?:["'`]?\]?["'`]?[ \t]{0,16}(?:[?.]?=|:)|["'`][ \t]{0,16},|>|["'][ \t]+value[ \t]*=|[ \t]{1,16}(?:string|\[\]byte)[ \t]*=)/.source;
+const SECRET_KEY = new RegExp(`(?:pass|pwd|secret|token|key|credential|bearer|auth)${NAME_THEN_OPERATOR}`, 'gi');
+/**
+ * `PAT`, a personal access token, after a forge's name (`GITHUB_PAT`, `GitHubPAT`, `ADO_PAT`): a pass of its own,
+ * in capitals only, run when the text holds `PAT` — `pat` in the first pass would stop at every `path`.
+ */
+const PAT_KEY = new RegExp(`PAT${NAME_THEN_OPERATOR}`, 'g');
+/** The forges whose personal access tokens go by `PAT`: the word before it, or the two before it joined (`Git Hub`). */
+const FORGE = /^(?:github|gitlab|gh|gitea|bitbucket|ado|devops|azdo)$/;
 /** Dockerfile's `ENV NAME value` (no `=`), the one common form with only a space between name and value. */
 const DOCKER_ENV = /^[ \t]*ENV[ \t]+([A-Za-z_][\w.-]{0,64})[ \t]+[^\s=]/gm;
 
@@ -101,7 +109,8 @@ function secretName(name: string): SecretName | undefined {
     const word = raw.replace(/(?<=[a-z])\d+$/, '');
     const key = QUALIFIED_KEY.test(word) || ((word === 'key' || word === 'keys') && i > 0 && QUALIFIER.test(w[i - 1]!));
     const pass = word === 'pass' && (w.length === 1 || (i > 0 && PASS_OWNER.test(w[i - 1]!)));
-    if (key || pass || SECRET_WORD.test(word) || (COMPOUND_SECRET.test(word) && !NOT_SECRET.test(word))) {
+    const pat = word === 'pat' && i > 0 && (FORGE.test(w[i - 1]!) || FORGE.test(`${w[i - 2] ?? ''}${w[i - 1]!}`));
+    if (key || pass || pat || SECRET_WORD.test(word) || (COMPOUND_SECRET.test(word) && !NOT_SECRET.test(word))) {
       // `PROXY_URL_NO_AUTH`, `publicKey`, `csrfToken`: a word before it says it is no credential.
       if (w.slice(0, i).some((x) => NOT_SECRET.test(x))) return undefined;
       // `kubernetesSecrets`, `DB_SECRETS`: a name ending in the plural names a store or its resource names, not a value.
@@ -159,7 +168,7 @@ function judgeSecret({ password, bareKey }: SecretName, value: string, form: str
   // A bare `key`: a random token only (20 to 64 characters of one run, capitals, small letters and digits), never
   // high; longer values under `key` are public keys and certificates, words and hex are map keys and digests.
   if (bareKey)
-    return BARE_KEY_VALUE.test(value) && h >= 4
+    return BARE_KEY_VALUE.test(value) && h >= SECRET_MIN_ENTROPY
       ? { confidence: 'medium', why: ['assigned to a bare key name, random value', form, WHY.entropy(h)] }
       : undefined;
   const hexOnly = /^[0-9a-fA-F-]+$/.test(value);
@@ -304,7 +313,7 @@ function elementText(text: string, from: number, name: string): Value | undefine
 
 export const assignments: Detector = {
   types: [TYPES.assignment, TYPES.connection, TYPES.aws, TYPES.azure],
-  candidates: [SECRET_KEY, DOCKER_ENV],
+  candidates: [SECRET_KEY, PAT_KEY, DOCKER_ENV],
   find(text, out) {
     const report = (name: string, kind: SecretName, v: Value, form: string): void => {
       const value = text.slice(v.start, v.end);
@@ -314,7 +323,8 @@ export const assignments: Detector = {
       if (aws) out.push({ type: TYPES.aws, start: v.start, end: v.end, priority: P_TOKEN, reveal: { keepEnd: 2 }, ...aws });
       else out.push({ type: TYPES.assignment, start: v.start, end: v.end, priority: P_ASSIGNMENT, reveal: { keepEnd: 2 }, ...verdict });
     };
-    forEach(SECRET_KEY, text, (m) => {
+    /** The assignment whose name the pass `re` matched at `m`: the name, its form, its value, judged. */
+    const assignmentAt = (re: RegExp, m: RegExpExecArray): void => {
       const sep = m.index + m[0].length - 1;
       const { start: nameStart, end: nameEnd } = nameAround(text, m.index);
       const name = text.slice(nameStart, nameEnd);
@@ -350,10 +360,12 @@ export const assignments: Detector = {
           if (!ENTRY_START.test(text.slice(lineStart, nameStart)) || codeLike) return;
         }
         report(name, kind, v, form.what);
-        SECRET_KEY.lastIndex = Math.max(SECRET_KEY.lastIndex, v.end);
+        re.lastIndex = Math.max(re.lastIndex, v.end);
         return;
       }
-    });
+    };
+    forEach(SECRET_KEY, text, (m) => assignmentAt(SECRET_KEY, m));
+    if (text.includes('PAT')) forEach(PAT_KEY, text, (m) => assignmentAt(PAT_KEY, m));
     if (text.includes('ENV '))
       forEach(DOCKER_ENV, text, (m) => {
         const kind = secretName(m[1]!);
