@@ -205,7 +205,7 @@ const fakeWebhook = (r: Rng): string =>
 /** A GitHub fine-grained personal access token: `github_pat_`, a 22-character id, `_`, 59 characters. */
 const fakeGithubPat = (r: Rng): string => `github_pat_11${chars(r, UPPER + DIGITS, 7)}0${chars(r, ALNUM, 12)}_${chars(r, ALNUM, 59)}`;
 /** An Entra ID (Azure AD) client secret: 3 characters, a version digit, `Q~`, 34 characters. */
-const fakeAzureClientSecret = (r: Rng): string => `${chars(r, ALNUM + '_~.', 3)}${pick(r, ['7', '8'])}Q~${chars(r, ALNUM + '_~.-', 34)}`;
+export const fakeAzureClientSecret = (r: Rng): string => `${chars(r, ALNUM + '_~.-', 3)}${pick(r, ['7', '8'])}Q~${chars(r, ALNUM + '_~.-', 34)}`;
 const fakeStripe = (r: Rng): string => `${pick(r, ['sk', 'rk'])}_live_${chars(r, ALNUM, pick(r, [24, 99]))}`;
 export const fakeGoogle = (r: Rng): string => `AIza${chars(r, ALNUM + '_-', 35)}`;
 const fakeAzureKey = (r: Rng): string => Buffer.from(Array.from({ length: 64 }, () => int(r, 0, 255))).toString('base64');

@@ -12,6 +12,7 @@ import {
   chars,
   DIGITS,
   fakeAwsSecret,
+  fakeAzureClientSecret,
   fakeGoogle,
   fakeSas,
   fakeSlack,
@@ -207,5 +208,20 @@ describe('PAT names a personal access token after a forge name', () => {
   });
   it('near misses: PAT after other words (URL_PAT, a pattern), PATH, PATTERN', () => {
     for (const name of ['URL_PAT', 'TORNADO_PAT', 'GITHUB_PATTERN', 'PATH', 'MATCH_PAT']) silent(`${name} = "${chars(r, HEX, 40)}"`);
+  });
+});
+
+describe('Entra ID client secrets: the three characters before the version digit come from the whole alphabet', () => {
+  it('a secret starting with - is found as one, also inside a form-encoded request body', () => {
+    for (let i = 0; i < 20; i++) {
+      const s = `-${fakeAzureClientSecret(r).slice(1)}`;
+      const text = i % 2 === 0 ? `client_id=${chars(r, HEX, 32)}\\u0026client_secret=${s}\\u0026scope=x` : `--password ${s}`;
+      const found = scanText(text).filter((f) => f.typeId === 'azure-client-secret');
+      assert.deepEqual(
+        found.map((f) => [matched(text, f), f.confidence]),
+        [[s, 'high']],
+        text,
+      );
+    }
   });
 });

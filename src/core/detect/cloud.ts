@@ -259,7 +259,8 @@ export const azureClientSecret: Detector = {
       const tail = end - q - 2;
       if (tail < 31 || tail > 34 || !bounded(text, start, end, isClientSecretCode)) continue;
       const value = text.slice(start, end);
-      if (!/^[A-Za-z0-9_~.]{3}\d/.test(value) || isPlaceholder(value)) continue;
+      // The three characters before the version digit are random from the whole alphabet, `-` included (`-6s8Q~…`).
+      if (!/^[A-Za-z0-9_~.-]{3}\d/.test(value) || isPlaceholder(value)) continue;
       const h = shannonEntropy(value.slice(6));
       if (h < 3.5) continue;
       out.push({
