@@ -225,3 +225,12 @@ describe('Entra ID client secrets: the three characters before the version digit
     }
   });
 });
+
+describe('URL hosts: a Unix socket path, percent-encoded, is a host', () => {
+  it('a host that is a percent-encoded Unix socket path (MongoDB, libpq) still has a host', () => {
+    const p = `${chars(r, ALNUM, 12)}${chars(r, DIGITS, 2)}`;
+    found(`mongodb://app:${p}@%2Ftmp%2Fmongodb-27017.sock/test`, 'url-credential', p);
+    found(`postgresql://app:${p}@%2Fvar%2Frun%2Fpostgresql/shop`, 'url-credential', p);
+    silent(`mongodb://app:${p}@%zz/test`);
+  });
+});

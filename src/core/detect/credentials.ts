@@ -26,6 +26,8 @@ const RESERVED_HOST = /^(?:[^/:?#]*\.)?(?:example\.(?:com|org|net)|example|test|
  * the field itself (`user:user`, `username:username` fill in a template).
  */
 const DEFAULT_ACCOUNT = /^(?!(?:user|username|password|passwd|pass)$)[A-Za-z][A-Za-z0-9_.-]{1,31}$/i;
+/** A host: a name, an address, `[` of an IPv6 one, or a Unix socket path percent-encoded (`%2Ftmp%2Fmongodb.sock`: MongoDB's and libpq's URIs). */
+const HOST_START = /^(?:[A-Za-z0-9[]|%2F)/i;
 const LOCAL_HOST = /^(?:localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1\]|host\.docker\.internal)(?:[:/?#]|$)/i;
 
 const URL_MARK = /:\/\//g;
@@ -48,7 +50,7 @@ export const urlCredentials: Detector = {
       }
       // userinfo ends at '@' and a host follows (RFC 3986 §3.2.1): user:password@host
       const host = text.slice(i + 1, i + 256);
-      if (text.charCodeAt(i) !== 64 || colon === -1 || !/^[A-Za-z0-9[]/.test(host) || RESERVED_HOST.test(host)) continue;
+      if (text.charCodeAt(i) !== 64 || colon === -1 || !HOST_START.test(host) || RESERVED_HOST.test(host)) continue;
       const user = text.slice(at + 3, colon);
       const password = text.slice(colon + 1, i);
       // A default account (root:root, postgres:postgres, admin:admin) opens its host to anyone who guesses it: a
