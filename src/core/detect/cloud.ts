@@ -196,13 +196,17 @@ export const azure: Detector = {
     }
     // A shared access signature: `sv=<date>` and, in the same query, a well-formed signature and fields.
     const seen = new Set<number>();
+    // The end of the last query read whole (between two delimiters): another `sv=` before it is in the same query.
+    let judged = -1;
     // Gates name a rare part of the literal: `includes` is fastest when its first character is rare in text.
     if (text.includes('v=20'))
       forEach(SAS_VERSION, text, (m) => {
+        if (m.index < judged) return;
         let from = m.index + 1;
         while (from > 0 && m.index - from < SAS_REACH && !isQueryEnd(text.charCodeAt(from - 1))) from--;
         let to = m.index + 1;
         while (to < text.length && to - m.index < SAS_REACH && !isQueryEnd(text.charCodeAt(to))) to++;
+        if ((from === 0 || isQueryEnd(text.charCodeAt(from - 1))) && (to === text.length || isQueryEnd(text.charCodeAt(to)))) judged = to;
         const sig = sasSignature(text.slice(from, to));
         if (!sig || seen.has(from + sig.start)) return;
         seen.add(from + sig.start);
