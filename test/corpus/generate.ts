@@ -905,7 +905,7 @@ export function fakeSas(r: Rng, flaw?: SasFlaw): { query: string; sig: string } 
   return { query: fields.join('&'), sig };
 }
 /** Where a SAS query is written: a blob URL, an environment entry, JSON, a storage connection string. */
-const SAS_PLACES = [
+export const SAS_PLACES = [
   'https://acct.blob.core.windows.net/container/file.txt?@@',
   'AZURE_STORAGE_SAS_TOKEN=@@',
   '"sasToken": "?@@",',

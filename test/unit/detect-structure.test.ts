@@ -23,6 +23,7 @@ import {
   SAMPLE_KEY_WORDS,
   sampleWordAwsSecret,
   SAS_FLAWS,
+  SAS_PLACES,
   UPPER,
   URL_JOINING,
 } from '../corpus/generate.js';
@@ -36,30 +37,21 @@ const counted = (text: string): string[] =>
 
 /** Exactly one finding at medium or above, of `type`, covering exactly `value`. */
 function found(text: string, type: string, value: string): Finding {
-  const fs = scanText(text).filter((f) => f.confidence !== 'low');
-  assert.deepEqual(
-    fs.map((f) => `${f.typeId}: ${matched(text, f)}`),
-    [`${type}: ${value}`],
-    text,
-  );
-  return fs[0]!;
+  assert.deepEqual(counted(text), [`${type}: ${value}`], text);
+  return scanText(text).find((f) => f.confidence !== 'low')!;
 }
 
 /** Nothing at medium or above, of any type: a refused look-alike must not come back as another type. */
 const silent = (text: string): void => assert.deepEqual(counted(text), [], `nothing in ${JSON.stringify(text)}`);
 
-const PLACES = [
-  (q: string) => `https://acct.blob.core.windows.net/container/report.csv?${q}`,
-  (q: string) => `AZURE_STORAGE_SAS_TOKEN=${q}`,
-  (q: string) => `  "sasToken": "?${q}",`,
-  (q: string) => `BlobEndpoint=https://acct.blob.core.windows.net/;SharedAccessSignature=${q}`,
-];
+/** The `i`th of the places a SAS query is written (a blob URL, an env entry, JSON, a connection string), holding `query`. */
+const sasAt = (i: number, query: string): string => SAS_PLACES[i % SAS_PLACES.length]!.replace('@@', query);
 
 describe('Azure shared access signatures: every field by its grammar', () => {
   it('a well-formed SAS (any field order, percent-encoded or not, with sip ranges) is found at its sig=', () => {
     for (let i = 0; i < 40; i++) {
       const { query, sig } = fakeSas(r);
-      const f = found(PLACES[i % PLACES.length]!(query), 'azure-storage-key', sig);
+      const f = found(sasAt(i, query), 'azure-storage-key', sig);
       assert.deepEqual(f.why, [
         'issuer structure (shared access signature: sv= version, sig= and its fields well-formed)',
         'decodes as a 32-byte HMAC-SHA256 signature',
@@ -68,7 +60,7 @@ describe('Azure shared access signatures: every field by its grammar', () => {
   });
   for (const flaw of SAS_FLAWS)
     it(`${flaw}: not a SAS, and not a generic secret either`, () => {
-      for (let i = 0; i < 12; i++) silent(PLACES[i % PLACES.length]!(fakeSas(r, flaw).query));
+      for (let i = 0; i < 12; i++) silent(sasAt(i, fakeSas(r, flaw).query));
     });
   it('query parameters under a secret-like name are settings, unless one of them is named as a secret', () => {
     silent(`AZURE_BLOB_SAS_TOKEN=st=2031-01-0${1 + Math.floor(r() * 9)}T07:24:52Z&se=2031-02-01&spr=https&sv=2022-11-02&sr=c`);
@@ -216,9 +208,9 @@ describe('Entra ID client secrets: the three characters before the version digit
     for (let i = 0; i < 20; i++) {
       const s = `-${fakeAzureClientSecret(r).slice(1)}`;
       const text = i % 2 === 0 ? `client_id=${chars(r, HEX, 32)}\\u0026client_secret=${s}\\u0026scope=x` : `--password ${s}`;
-      const found = scanText(text).filter((f) => f.typeId === 'azure-client-secret');
+      const hits = scanText(text).filter((f) => f.typeId === 'azure-client-secret');
       assert.deepEqual(
-        found.map((f) => [matched(text, f), f.confidence]),
+        hits.map((f) => [matched(text, f), f.confidence]),
         [[s, 'high']],
         text,
       );
