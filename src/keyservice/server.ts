@@ -257,7 +257,7 @@ export class KeyService {
         route('GET');
         const head = await this.fromState('read a witness head', this.state.head(parts[1]!));
         if (!head) throw new HttpError('E_NOT_FOUND', 'the witness has registered no version of that file');
-        return send(res, 200, { head });
+        return send(res, 200, { head: { pd: head.pd, ver: head.ver } });
       }
       if (word(0) === 'directory' && parts.length === 1) {
         if (method === 'GET') return send(res, 200, await this.directoryKeys());
@@ -312,6 +312,9 @@ export class KeyService {
       const k = modulusBytes(version);
       if (parsed.value.length !== k) throw new HttpError('E_BAD_REQUEST', `value must be ${k} bytes, the size of this key`);
       authoriseDecrypt(await this.currentPolicy(), name, caller, ctx);
+      // The witness's head for the file (its line is the content id), read while the token decrypts.
+      const head = ctx.contentId === undefined ? undefined : this.state.head(ctx.contentId);
+      head?.catch(() => undefined);
       let secret: Buffer | undefined;
       try {
         secret = await this.token.decrypt(version, parsed.value, oaepLabel(ctx));
@@ -321,8 +324,9 @@ export class KeyService {
         throw asHttp(e);
       }
       if (!secret) throw new HttpError('E_DECRYPT', DECRYPT_REASON);
+      const receipt = head && (await this.fromState('read a witness head', head))?.receipt;
       await this.log.record({ action: 'key.decrypt', caller, decision: 'allow', ...base, ...ctx });
-      return { value: secret.toString('base64') };
+      return { value: secret.toString('base64'), ...(receipt !== undefined ? { witness: { kind: WITNESS_KIND, receipt } } : {}) };
     } catch (e) {
       if (!(e instanceof HttpError) || e.code === 'E_LOG_FAILED') throw e;
       await this.log.record({ action: 'key.decrypt', caller, decision: 'deny', code: e.code, reason: e.reason, ...base, ...ctx });
@@ -433,13 +437,14 @@ export class KeyService {
       const c: WitnessClaim = { line: json.line, pd: json.pd, prev: json.prev, ver: json.ver };
       claim = c;
       checkRevocations(caller, [(await this.currentPolicy()).revoked], { contentId: c.line });
-      const { registered, head } = await this.fromState('register a witness head', this.state.registerHead(c));
+      // Signed before it is registered, and kept with the head: a decrypt then answers the head without signing.
+      const receipt = await issueWitnessReceipt(c, { issuer: this.config.baseUrl, signer: this.signer(signing), now: new Date() });
+      const { registered, head } = await this.fromState('register a witness head', this.state.registerHead(c, receipt));
       if (!registered) {
         const reason = `version ${c.ver} does not extend the version ${head!.ver} the organisation registered for this file: a fork or an old copy`;
         await this.log.record({ action: 'witness.register', caller, decision: 'deny', code: 'E_FORK', reason, client, line: c.line, ver: c.ver });
         return { status: 409, body: { code: 'E_FORK', reason, head } };
       }
-      const receipt = await issueWitnessReceipt(c, { issuer: this.config.baseUrl, signer: this.signer(signing), now: new Date() });
       await this.log.record({ action: 'witness.register', caller, decision: 'allow', client, line: c.line, ver: c.ver });
       return { status: 200, body: { kind: WITNESS_KIND, receipt } };
     } catch (e) {

@@ -32,16 +32,22 @@ export interface ServiceState {
   certificate(email: string): Promise<string | undefined>;
   /** Appends events to the key access log as one transaction, chained to its last entry; the lines written. */
   appendLog(events: readonly AuditEvent[], now: Date): Promise<string[]>;
-  /** The witness's head for a line (a file's access history), if it registered any version of it. */
-  head(line: string): Promise<WitnessHead | undefined>;
+  /** The witness's head for a line (a file's access history), if it registered any version of it, with its receipt. */
+  head(line: string): Promise<StoredHead | undefined>;
   /**
-   * Registers `claim` as the line's head when it extends the head held (core's `extendsWitnessHead`),
-   * atomically across replicas; the head it was judged against, and whether it was registered.
+   * Registers `claim` as the line's head, with `receipt` (the witness's signature of it, kept so a decrypt can
+   * answer the head without signing), when it extends the head held (core's `extendsWitnessHead`), atomically
+   * across replicas; the head it was judged against, and whether it was registered.
    */
-  registerHead(claim: WitnessClaim): Promise<{ readonly registered: boolean; readonly head: WitnessHead | undefined }>;
+  registerHead(claim: WitnessClaim, receipt: string): Promise<{ readonly registered: boolean; readonly head: WitnessHead | undefined }>;
   /** The whole access log, oldest first (for `key-service log --verify`). */
   logText(): Promise<string>;
   close(): Promise<void>;
+}
+
+/** A line's head as stored: its receipt is absent for heads registered before receipts were kept. */
+export interface StoredHead extends WitnessHead {
+  readonly receipt?: string;
 }
 
 /** The run-time revocations for one key (or, with `key` undefined, for every key) as the config's lists. */
