@@ -343,6 +343,11 @@ describe('the organisation witness with a real key service, HSM and identity pro
     } finally {
       swap(genuine);
     }
+    // The owner builds on the current version as before (an expiry change reaches the key service too: it decrypts).
+    ok(alice, ['expiry', 'ledger.txt.protected', '30d']);
+    const v4 = freshBob(['cat', 'ledger.txt.protected']);
+    assert.equal(v4.code, 0, v4.stderr);
+    assert.doesNotMatch(v4.stderr, /older version/);
   });
 
   test('the cost, counted at the key service: one registration per access change, nothing per open beyond the Double Key decrypt', () => {

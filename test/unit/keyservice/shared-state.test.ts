@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createIdentity, publicIdentity } from '../../../src/core/index.js';
+import { createIdentity, publicIdentity, verifyWitnessReceipt } from '../../../src/core/index.js';
 import { startIdp, type TestIdp } from '../../support/idp.js';
 import { pd, registerAtWitness, sealTo, startKeyService, type PublicKeyResponse, type TestKeyService } from '../../support/key-service.js';
 import { hasPostgres, startPostgres, type TestPostgres } from '../../support/postgres.js';
@@ -102,6 +102,27 @@ describe('key service: two replicas sharing PostgreSQL', { timeout: 180_000, ski
       assert.deepEqual(head.head, { pd: winner.pd, ver });
       prev = winner.pd;
     }
+    // A decrypt naming the file's content id answers that head, on either replica, as the receipt the witness signed when it
+    // registered it (kept with the head: no signature per decrypt); a content id never registered, no head.
+    const offered = (await (await fetch(`${a.url}/directory`)).json()) as { keys: { x: string; y: string }[] };
+    const orgKey = { kty: 'EC', crv: 'P-256', x: offered.keys[0]!.x, y: offered.keys[0]!.y };
+    const decryptFor = async (ks: TestKeyService, contentId: string) => {
+      const value = sealTo(pub, Buffer.alloc(32, 3), Buffer.from(`sensitivity-dke/1\0${contentId}\0l`));
+      const r = await fetch(`${ks.url}/${KEY}/${pub.key.kid.split('/').at(-1)!}/decrypt`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify({ alg: 'RSA-OAEP-256', value, contentId, label: 'l' }),
+      });
+      assert.equal(r.status, 200);
+      return (await r.json()) as { value: string; witness?: { kind: string; receipt: string } };
+    };
+    for (const ks of [a, b]) {
+      const { witness } = await decryptFor(ks, line);
+      assert.equal(witness?.kind, 'org-witness');
+      const head = await verifyWitnessReceipt(witness.receipt, [orgKey], { issuer: a.url, line });
+      assert.deepEqual({ pd: head.pd, ver: head.ver }, { pd: prev, ver: 6 });
+    }
+    assert.equal((await decryptFor(b, 'never-registered')).witness, undefined);
   });
 
   it('log lines holding quotes, backslashes and SQL are stored byte for byte: the chain still verifies', async () => {
