@@ -94,6 +94,8 @@ export const ERROR_CODES = {
   E_HISTORY_FULL: 1,
   /** The protected file's policy changed (grant, revoke, expiry) since the writer opened it: reopen, then save. */
   E_FILE_CHANGED: 1,
+  /** An editor's unsaved edits did not reach the disk (VS Code refused or dropped the save): the file was not acted on. */
+  E_SAVE_FAILED: 1,
   /** Organisation sign-in: the identity provider could not be reached (details: issuer). */
   E_IDP_UNREACHABLE: 1,
   /** Organisation sign-in: nobody finished the sign-in in the browser (or with the device code) in time. */

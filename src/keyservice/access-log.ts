@@ -52,18 +52,22 @@ export class AccessLog {
   private async flush(): Promise<void> {
     this.writing = true;
     while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
+      let batch: Pending[] = [];
+      // Taken when the log is held (locked, its last line read), not before waiting for it: what arrives meanwhile goes in too.
+      const take = () => {
+        batch = this.queue;
+        this.queue = [];
+        return { events: batch.map((p) => p.event), now: new Date() };
+      };
       try {
-        const lines = await this.state.appendLog(
-          batch.map((p) => p.event),
-          new Date(),
-        );
+        const lines = await this.state.appendLog(take);
         if (this.stdout) process.stdout.write(lines.map((l) => l + '\n').join(''));
         for (const p of batch) p.done();
       } catch (e) {
         process.stderr.write(`key-service: the access log could not be written: ${(e as Error).message}\n`);
         const failed = new HttpError('E_LOG_FAILED', 'the key access log could not be written, so the request was not served; tell your administrator');
+        // Before the log was held nothing was taken: every waiting request fails (none is left to retry forever).
+        if (batch.length === 0) take();
         for (const p of batch) p.done(failed);
       }
     }

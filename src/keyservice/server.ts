@@ -138,7 +138,7 @@ export class KeyService {
   private policy: Policy;
   private readonly verifier: TokenVerifier;
   private readonly log: AccessLog;
-  private readonly keys = new Map<string, { at: number; versions: KeyVersion[] }>();
+  private readonly keys = new Map<string, { at: number; versions: Promise<KeyVersion[]> }>();
 
   private revoked: { at: number; all: Promise<readonly Revocation[]> } | undefined;
 
@@ -191,14 +191,17 @@ export class KeyService {
     process.stderr.write(`key-service: config reloaded${fixed.length ? `; ${fixed.join(', ')} changed and take effect after a restart` : ''}\n`);
   }
 
-  private async versions(name: string): Promise<KeyVersion[]> {
+  /**
+   * The versions of `name` as the token listed them at most KEYS_TTL_MS ago. One listing at a time: the requests
+   * that arrive while it waits for a session share it (each used to list again). A failed listing is not kept.
+   */
+  private versions(name: string): Promise<KeyVersion[]> {
     const hit = this.keys.get(name);
     if (hit && Date.now() - hit.at < KEYS_TTL_MS) return hit.versions;
-    const versions = await this.token.list(name).catch((e: unknown) => {
-      throw asHttp(e);
-    });
-    this.keys.set(name, { at: Date.now(), versions });
-    return versions;
+    const listing = { at: Date.now(), versions: this.token.list(name).catch((e: unknown) => Promise.reject(asHttp(e))) };
+    listing.versions.catch(() => this.keys.get(name) === listing && this.keys.delete(name));
+    this.keys.set(name, listing);
+    return listing.versions;
   }
 
   private async rsaVersions(name: string): Promise<KeyVersion[]> {

@@ -71,7 +71,10 @@ function isJson(text: string): boolean {
   }
 }
 
-async function appendLocked(path: string, events: readonly AuditEvent[], now: Date, after: string | undefined): Promise<string[]> {
+/** What a writer appends, asked for once the log is locked and its end read: the events and the time they are stamped with. */
+export type AuditBatch = () => { readonly events: readonly AuditEvent[]; readonly now: Date };
+
+async function appendLocked(path: string, take: AuditBatch, after: string | undefined): Promise<string[]> {
   // Read-write without O_APPEND: the entry is written at a position (over a torn tail, if any).
   const h = await fs.open(path, fsc.O_RDWR | fsc.O_CREAT, 0o600);
   try {
@@ -83,6 +86,8 @@ async function appendLocked(path: string, events: readonly AuditEvent[], now: Da
         'the last audit line is empty; run `sensitivity audit --verify`, then move the log aside (keep it as evidence) to start a new one',
       );
     }
+    const { events, now } = take();
+    if (events.length === 0) return [];
     const lines: string[] = [];
     // An empty file after a rotation continues the chain of the file it replaced, when the caller knows its last line.
     let prev = tail.last ?? after;
@@ -123,10 +128,17 @@ export async function appendAudit(path: string, event: AuditEvent, now: Date): P
  * (a rotated log), chained to when the file is new or empty, so the chain runs on across files.
  */
 export async function appendAuditEvents(path: string, events: readonly AuditEvent[], now: Date, after?: string): Promise<string[]> {
-  if (events.length === 0) return [];
+  return events.length === 0 ? [] : appendAuditBatch(path, () => ({ events, now }), after);
+}
+
+/**
+ * appendAuditEvents with the events asked for only once the log is locked and its last line read (a busy
+ * service's group commit: whatever arrived while it waited for the lock goes into the same write and fsync).
+ */
+export async function appendAuditBatch(path: string, take: AuditBatch, after?: string): Promise<string[]> {
   try {
     await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    return await withLock(path, () => appendLocked(path, events, now, after));
+    return await withLock(path, () => appendLocked(path, take, after));
   } catch (e) {
     if (isSensitivityError(e)) throw e.withFile(path);
     const code = (e as NodeJS.ErrnoException).code;

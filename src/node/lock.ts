@@ -129,18 +129,23 @@ export async function acquireLock(file: string, opts: LockOptions = {}): Promise
   const path = `${file}.lock`;
   const deadline = Date.now() + (opts.waitMs ?? DEFAULT_LOCK_WAIT_MS);
   let delay = 1;
-  for (;;) {
-    const nonce = await createRecord(path);
-    if (nonce !== undefined) {
-      return {
-        path,
-        async release() {
-          // Only ever our own record: nobody breaks a live holder's lock, but never remove someone else's.
-          if ((await readHolder(path))?.id === nonce) await fs.unlink(path).catch(() => undefined);
-        },
-      };
+  for (let attempt = true; ;) {
+    if (attempt) {
+      const nonce = await createRecord(path);
+      if (nonce !== undefined) {
+        return {
+          path,
+          async release() {
+            // Only ever our own record: nobody breaks a live holder's lock, but never remove someone else's.
+            if ((await readHolder(path))?.id === nonce) await fs.unlink(path).catch(() => undefined);
+          },
+        };
+      }
     }
-    if (await breakIfStale(path, path)) continue;
+    // Held: try again at once when the record is gone or was a dead holder's (broken). While a live holder keeps
+    // it, a waiter only reads the record: creating a temp record per look cost a new inode each (busy key service replicas).
+    attempt = await breakIfStale(path, path);
+    if (attempt) continue;
     if (Date.now() >= deadline) {
       const who = (await readHolder(path))?.who ?? 'another process';
       throw new SensitivityError('E_LOCKED', `is locked by ${who}; try again, or remove ${path} if that process is gone`, file);

@@ -21,6 +21,7 @@ import './double-key.itest.js';
 import './documents.itest.js';
 import './audit.itest.js';
 import './markings.itest.js';
+import './save-first.itest.js';
 
 /** Called by VS Code's extension host; rejecting makes the workbench report exit code 1. */
 export async function run(): Promise<void> {

@@ -41,6 +41,8 @@ export interface KeyServiceOptions {
   readonly cli?: string;
   /** The Node binary (default this process's; the extension host, on another Node, passes the one pkcs11js was built for). */
   readonly node?: string;
+  /** Node options for `serve` only (e.g. `--cpu-prof`, which NODE_OPTIONS does not take). */
+  readonly nodeArgs?: readonly string[];
   /** Another replica of that service: the same token, folder and config file, this one on its own port (`serve --listen`). */
   readonly replicaOf?: TestKeyService;
   /** Extra environment for the service (e.g. SENSITIVITY_KS_DATABASE_URL). */
@@ -138,7 +140,7 @@ export async function startKeyService(options: KeyServiceOptions): Promise<TestK
     }
   }
   const listen = replica ? ['--listen', `127.0.0.1:${port}`] : [];
-  const serve = [nodePath, cliPath, 'key-service', 'serve', '--config', configFile, ...listen];
+  const serve = [nodePath, ...(options.nodeArgs ?? []), cliPath, 'key-service', 'serve', '--config', configFile, ...listen];
   const limited = options.maxFiles === undefined ? serve : ['/bin/sh', '-c', `ulimit -n ${options.maxFiles} && exec "$@"`, 'sh', ...serve];
   const child = spawn(limited[0]!, limited.slice(1), {
     env,

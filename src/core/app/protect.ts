@@ -7,7 +7,7 @@ import { baseName, isProtectedPath, protectedPathOf } from '../paths.js';
 import type { PeopleDirectory } from '../people.js';
 import { defaultExpiry, findLabel, isDowngrade, resolveProtectionGrants, type Policy } from '../policy/index.js';
 import { rightsOfRole, roleOfRights } from '../rights.js';
-import { actorOf, timeAndChance, envelopeLabelOf, keyServiceOf, mediaTypeOf, requireIdentity, watched, withHandle } from './context.js';
+import { actorOf, checkCancelled, timeAndChance, envelopeLabelOf, keyServiceOf, mediaTypeOf, requireIdentity, watched, withHandle } from './context.js';
 import { findGrantee } from './directory.js';
 import { plainLabelOf } from './label.js';
 import { markedContent, type MarkingOutcome } from './markings.js';
@@ -130,6 +130,9 @@ export async function protect(
           size: content.size,
           ...timeAndChance(ctx),
         });
+        // Once more after the whole file was read and sealed: a host that aborts then (an editor of the file was
+        // edited meanwhile) must not see the old content put in place.
+        checkCancelled(req, path);
         await ctx.audit.append({
           action: 'protect',
           actor: actorOf(ctx),

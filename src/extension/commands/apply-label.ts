@@ -13,8 +13,9 @@ import { ensureIdentity } from '../ui/identity-setup.js';
 import { pickLabel } from '../ui/label-picker.js';
 import type { GrantSpec } from '../../core/app/index.js';
 import type { PolicyLabel } from '../../core/index.js';
-import { saveDirty, swapEditors } from '../protected/editor-swap.js';
-import { editorUriOf, isEnvelopeUri } from '../protected/uris.js';
+import { swapEditors } from '../protected/editor-swap.js';
+import { SavedEdits } from '../protected/save-first.js';
+import { isEnvelopeUri } from '../protected/uris.js';
 import type { MarkingOutcome } from '../../core/app/index.js';
 import { MARKING_WORDS } from '../../shared/marking-words.js';
 import { Justification } from './justified.js';
@@ -64,30 +65,22 @@ async function protectionFor(
     grants ??
     (await askGrants(services, plain, label, (step) => `${label.displayName} Protects ${what} (${step}/2)${step === 1 ? ': Who Else May Open It?' : ''}`));
   if (!asked) return CANCELLED;
-  await saveDirty(plain);
   return { grants: asked, keep: vscode.workspace.getConfiguration('sensitivity').get<boolean>('protect.keepOriginal', false) };
 }
 
 /**
- * Content markings rewrite files when their label changes (issue 22): where the policy has any, unsaved edits of
- * `files` (plain, or protected through their editors) are saved first, so nothing is lost or in conflict. False
- * (and said) when one stays unsaved — VS Code refused the save (a newer file on disk) or it was dropped: then no
- * label may change, or the markings would be written over the edits' file.
+ * Saves the editors' unsaved edits of `files` before their label changes (issue 22): of plain files about to be
+ * `protecting`, and where the policy has content markings, which rewrite files, of every file (a protected one's
+ * editor too). Each file is then acted on only through the result's `run`, which refuses it (E_SAVE_FAILED) when its
+ * edits did not reach the disk: else the old text would be protected or marked, and the edits lost.
  */
-export async function saveBeforeMarkings(services: Services, files: readonly vscode.Uri[]): Promise<boolean> {
+export async function saveBeforeLabel(services: Services, files: readonly vscode.Uri[], protecting: boolean): Promise<SavedEdits> {
   const { flattenLabels } = await services.core();
-  if (!flattenLabels(await services.labels.policyOf(files[0]!)).some((l) => l.markings)) return true;
-  const uris = files.flatMap((f) => (isEnvelopeUri(f) ? [f, editorUriOf(f)] : [f]));
-  const unsaved = () => vscode.workspace.textDocuments.find((d) => d.isDirty && uris.some((u) => u.toString() === d.uri.toString()));
-  // Under load VS Code drops a save whose participants run late ("Aborted onWillSaveTextDocument-event"): again, as a person would.
-  for (let attempt = 0; attempt < 3 && unsaved(); attempt++) await saveDirty(uris);
-  const left = unsaved();
-  if (left) {
-    void vscode.window.showErrorMessage(
-      `${basename(left.uri.path)} has unsaved edits that could not be saved, so its label was not changed: its markings would be written over them. Save it, then apply the label again.`,
-    );
-  }
-  return left === undefined;
+  const marks = flattenLabels(await services.labels.policyOf(files[0]!)).some((l) => l.markings);
+  return SavedEdits.save(
+    marks ? files : protecting ? files.filter((f) => !isEnvelopeUri(f)) : [],
+    protecting ? 'the file was not protected' : 'its label was not changed',
+  );
 }
 
 export async function applyLabel(services: Services, ...args: unknown[]): Promise<BatchResult> {
@@ -125,7 +118,7 @@ export async function applyLabel(services: Services, ...args: unknown[]): Promis
   const protection = await protectionFor(services, files, label, options.grants);
   if (protection && 'cancelled' in protection) return CANCELLED;
   const { app } = await services.core();
-  if (!(await saveBeforeMarkings(services, files))) return CANCELLED;
+  const edits = await saveBeforeLabel(services, files, protection !== undefined);
   const justification = new Justification(options.justification);
   const trust = new TrustConfirmation(services);
   let markings: MarkingOutcome | undefined;
@@ -133,12 +126,12 @@ export async function applyLabel(services: Services, ...args: unknown[]): Promis
     const session = await services.session(file);
     const change = await justification.run((j) =>
       trust.run(session, ({ acceptNewKey }) =>
-        app.setFileLabel(session, session.workspace.relPath(file.fsPath), label, {
-          ...(j ? { justification: j } : {}),
-          ...(protection
-            ? { protect: { grants: protection.grants, keep: protection.keep, acceptNewKey, signal: step.signal, onProgress: step.onProgress } }
-            : {}),
-        }),
+        edits.run(file, step.signal, (signal) =>
+          app.setFileLabel(session, session.workspace.relPath(file.fsPath), label, {
+            ...(j ? { justification: j } : {}),
+            ...(protection ? { protect: { grants: protection.grants, keep: protection.keep, acceptNewKey, signal, onProgress: step.onProgress } } : {}),
+          }),
+        ),
       ),
     );
     markings = change.markings;

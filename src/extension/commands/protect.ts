@@ -12,7 +12,8 @@ import type { Services } from '../services.js';
 import { ensureIdentity } from '../ui/identity-setup.js';
 import { pickLabel } from '../ui/label-picker.js';
 import { pickPeople, pickRole } from '../ui/prompts.js';
-import { saveDirty, swapEditors } from '../protected/editor-swap.js';
+import { swapEditors } from '../protected/editor-swap.js';
+import { SavedEdits } from '../protected/save-first.js';
 import { isEnvelopeUri } from '../protected/uris.js';
 import { Justification } from './justified.js';
 import { TrustConfirmation } from './trust-confirm.js';
@@ -99,23 +100,25 @@ export async function protect(services: Services, ...args: unknown[]): Promise<B
   const { app, parseExpiry } = await services.core();
   // The CLI's reading: "2026-12-31" is the end of that day in UTC (src/core/expiry.ts).
   const expires = request.expires ? parseExpiry(request.expires, new Date()) : undefined;
-  await saveDirty(files);
+  const edits = await SavedEdits.save(files, 'the file was not protected');
   const justification = new Justification(request.justification);
   const trust = new TrustConfirmation(services);
   const result = await runBatch(services, 'Protecting', files, async (file, step) => {
     const session = await services.session(file);
     const { output } = await justification.run((j) =>
       trust.run(session, ({ acceptNewKey }) =>
-        app.protect(session, session.workspace.relPath(file.fsPath), {
-          ...(request.label ? { label: request.label } : {}),
-          ...(request.grants ? { grants: request.grants } : {}),
-          ...(expires ? { expires } : {}),
-          ...(j ? { justification: j } : {}),
-          keep,
-          acceptNewKey,
-          signal: step.signal,
-          onProgress: step.onProgress,
-        }),
+        edits.run(file, step.signal, (signal) =>
+          app.protect(session, session.workspace.relPath(file.fsPath), {
+            ...(request.label ? { label: request.label } : {}),
+            ...(request.grants ? { grants: request.grants } : {}),
+            ...(expires ? { expires } : {}),
+            ...(j ? { justification: j } : {}),
+            keep,
+            acceptNewKey,
+            signal,
+            onProgress: step.onProgress,
+          }),
+        ),
       ),
     );
     const envelope = vscode.Uri.file(session.workspace.absPath(output));

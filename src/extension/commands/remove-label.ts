@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { Services } from '../services.js';
 import { ensureIdentity } from '../ui/identity-setup.js';
-import { saveBeforeMarkings } from './apply-label.js';
+import { saveBeforeLabel } from './apply-label.js';
 import { Justification } from './justified.js';
 import { CANCELLED, parseArgs, resolveTargets, runBatch, type BatchResult } from './targets.js';
 
@@ -20,11 +20,13 @@ export async function removeLabel(services: Services, ...args: unknown[]): Promi
   if (!files) return CANCELLED;
   if (!(await ensureIdentity(services, 'change labels'))) return CANCELLED;
   const { app } = await services.core();
-  if (!(await saveBeforeMarkings(services, files))) return CANCELLED;
+  const edits = await saveBeforeLabel(services, files, false);
   const justification = new Justification(options.justification);
-  const result = await runBatch(services, 'Removing sensitivity label', files, async (file) => {
+  const result = await runBatch(services, 'Removing sensitivity label', files, async (file, step) => {
     const session = await services.session(file);
-    await justification.run((j) => app.removeFileLabel(session, session.workspace.relPath(file.fsPath), j ? { justification: j } : {}));
+    await justification.run((j) =>
+      edits.run(file, step.signal, () => app.removeFileLabel(session, session.workspace.relPath(file.fsPath), j ? { justification: j } : {})),
+    );
   });
   if (result.done.length > 0)
     vscode.window.setStatusBarMessage(`Removed the label of ${result.done.length === 1 ? basename(result.done[0]!) : `${result.done.length} files`}`, 3000);

@@ -8,7 +8,8 @@ import * as vscode from 'vscode';
 import type { Services } from '../services.js';
 import { confirmChange, reportWithUndo } from '../ui/confirm.js';
 import { ensureIdentity } from '../ui/identity-setup.js';
-import { saveDirty, swapEditors } from '../protected/editor-swap.js';
+import { swapEditors } from '../protected/editor-swap.js';
+import { SavedEdits } from '../protected/save-first.js';
 import { editorUriOf, isEnvelopeUri } from '../protected/uris.js';
 import { CANCELLED, parseArgs, refusedUnlessMay, resolveTargets, runBatch, type BatchResult } from './targets.js';
 import { COMMAND } from './ids.js';
@@ -39,16 +40,13 @@ export async function unprotect(services: Services, ...args: unknown[]): Promise
   if (!(await ensureIdentity(services, 'unprotect files'))) return CANCELLED;
   // What Undo protects again with: the label and the people who had access (one file at a time).
   const before = !options && files.length === 1 ? await services.labels.protectedInfo(files[0]!).catch(() => undefined) : undefined;
-  const editors = files.filter(isEnvelopeUri).map(editorUriOf);
-  await saveDirty(editors);
+  const edits = await SavedEdits.save(files, 'it was not unprotected');
   const { app } = await services.core();
   const result = await runBatch(services, 'Unprotecting', files, async (file, step) => {
     const s = await services.session(file);
-    const { output } = await app.unprotect(s, s.workspace.relPath(file.fsPath), {
-      keep: options?.keep ?? false,
-      signal: step.signal,
-      onProgress: step.onProgress,
-    });
+    const { output } = await edits.run(file, step.signal, (signal) =>
+      app.unprotect(s, s.workspace.relPath(file.fsPath), { keep: options?.keep ?? false, signal, onProgress: step.onProgress }),
+    );
     const plain = vscode.Uri.file(s.workspace.absPath(output));
     if (!options?.keep) await swapEditors([file, ...(isEnvelopeUri(file) ? [editorUriOf(file)] : [])], plain);
     return plain;

@@ -3,9 +3,10 @@
  * label that satisfies the rule — only a file without a label, or one an `apply` rule labeled before
  * (never a label a person chose), and never downwards (the core's `evaluate` decides); a label whose protection is
  * required goes through Apply Label, which protects the file once the person says who else may open it. Audited as
- * `label.auto`, with the types that triggered it. It starts when the save does, on the text being saved,
- * without holding the save up: VS Code fails a save whose participants take more than 1.5 s, which a
- * loaded machine reaches (issue 12). The mandatory-label prompt after the save waits for `settled()`.
+ * `label.auto`, with the types that triggered it. It starts when the save does, without holding the save up:
+ * VS Code waits at most 1.75 s for the extension host's will-save answer (issue 12), and that answer is written
+ * on a timer tick after the listeners return, so the work (a scan of the text) waits for the tick after it
+ * rather than compete with it (issue 22). The mandatory-label prompt after the save waits for `settled()`.
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
@@ -27,6 +28,9 @@ function automaticSession(session: Session, details: { readonly types: readonly 
   };
 }
 
+/** Two timer ticks: the extension host writes its will-save answer on the first tick after the listeners return. */
+const afterSaveAnswered = () => new Promise<void>((resolve) => setTimeout(() => setTimeout(resolve)));
+
 export class AutoLabeler {
   private readonly running = new Set<string>();
   /** Labeling started by saves and not finished yet (it may outlast the save's wait). */
@@ -38,15 +42,17 @@ export class AutoLabeler {
     private readonly controller: DetectionController,
   ) {}
 
-  /** Starts labeling on `onWillSaveTextDocument` (the text is the one being saved). */
+  /** Starts labeling on `onWillSaveTextDocument`, once the extension host has answered the save. */
   onWillSave(e: vscode.TextDocumentWillSaveEvent): void {
     if (e.document.uri.scheme !== 'file' || this.running.has(e.document.uri.fsPath)) return;
-    const work = this.label(e.document).then(
-      () => undefined,
-      (err: unknown) => {
-        this.services.log.warn(`automatic label of ${basename(e.document.uri.fsPath)}: ${err instanceof Error ? err.message : String(err)}`);
-      },
-    );
+    const work = afterSaveAnswered()
+      .then(() => this.label(e.document))
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          this.services.log.warn(`automatic label of ${basename(e.document.uri.fsPath)}: ${err instanceof Error ? err.message : String(err)}`);
+        },
+      );
     this.pending.add(work);
     void work.finally(() => this.pending.delete(work));
   }

@@ -84,6 +84,7 @@ const HEADLINES: Readonly<Record<ErrorCode, string>> = {
   E_POLICY_MISMATCH: 'This file was protected under another label policy.',
   E_HISTORY_FULL: 'This file’s history of access changes is full: protect its content again as a new file.',
   E_FILE_CHANGED: 'Who may open this file changed while you had it open.',
+  E_SAVE_FAILED: 'Your unsaved changes could not be saved, so nothing was done. Save the file and try again.',
   E_IDP_UNREACHABLE: 'Your organisation’s sign-in cannot be reached.',
   E_SIGNIN_TIMEOUT: 'The sign-in was not finished in time.',
   E_KEYSERVICE_UNREACHABLE: 'Your organisation’s key service cannot be reached.',

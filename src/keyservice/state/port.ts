@@ -4,7 +4,8 @@
  * and the witness's access-history heads. Two adapters: files (state-file.ts; the embedded default for a
  * single replica, or replicas on one machine) and PostgreSQL (postgres.ts; replicas anywhere).
  */
-import type { AuditEvent, WitnessClaim, WitnessHead } from '../../core/index.js';
+import type { WitnessClaim, WitnessHead } from '../../core/index.js';
+import type { AuditBatch } from '../../node/audit-log.js';
 import type { Revocations } from '../config.js';
 
 /** What a run-time revocation names. */
@@ -30,8 +31,12 @@ export interface ServiceState {
   /** Keeps the newest certificate for an email (lower-cased). */
   putCertificate(email: string, certificate: string): Promise<void>;
   certificate(email: string): Promise<string | undefined>;
-  /** Appends events to the key access log as one transaction, chained to its last entry; the lines written. */
-  appendLog(events: readonly AuditEvent[], now: Date): Promise<string[]>;
+  /**
+   * Appends a batch to the key access log as one transaction, chained to its last entry; the lines written.
+   * `take` is called once, when the log is held (locked, its last line known): the events arrived by then go
+   * in this batch (group commit), stamped with the time it returns.
+   */
+  appendLog(take: AuditBatch): Promise<string[]>;
   /** The witness's head for a line (a file's access history), if it registered any version of it, with its receipt. */
   head(line: string): Promise<StoredHead | undefined>;
   /**

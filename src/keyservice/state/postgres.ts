@@ -6,12 +6,13 @@
  * together do not race). `pg` (node-postgres) loads only when the config names a database.
  */
 import type { Pool, PoolClient, QueryResult } from 'pg';
-import { createAuditEntry, extendsWitnessHead, type AuditEvent, type WitnessHead } from '../../core/index.js';
+import { createAuditEntry, extendsWitnessHead, type WitnessHead } from '../../core/index.js';
 import type { Revocation, RevocationKind, ServiceState } from './port.js';
 
 /** Advisory lock keys (any two fixed numbers of our own). */
 const SCHEMA_LOCK = 21_0001;
-const LOG_LOCK = 21_0002;
+/** The lock every replica's log append takes (exported for the test that holds it). */
+export const LOG_LOCK = 21_0002;
 /** Opens a log append: the transaction, the lock that serialises appends across replicas, the last line. */
 const OPEN_LOG = `BEGIN; SELECT pg_advisory_xact_lock(${LOG_LOCK}); SELECT line FROM ks_access_log ORDER BY seq DESC LIMIT 1`;
 
@@ -103,15 +104,17 @@ export async function postgresState(url: string, poolSize = 4): Promise<ServiceS
         );
         return { registered: true, head };
       }),
-    async appendLog(events: readonly AuditEvent[], now: Date) {
+    async appendLog(take) {
       // Two round trips per batch (not five): the transaction, the log's lock and its last line in one simple
       // query (constant text); then the rows and the commit in another (each line a literal escaped by the
-      // driver: our own JSON, whose control characters JSON.stringify has already escaped).
+      // driver: our own JSON, whose control characters JSON.stringify has already escaped). The batch is taken
+      // between them, so what arrived while the other replicas held the lock is written in this transaction.
       const c = await pool.connect();
       try {
         const opened = (await c.query(OPEN_LOG)) as unknown as QueryResult<{ line: string }>[];
         let prev = opened[2]!.rows[0]?.line;
         const first = prev === undefined ? 1 : (JSON.parse(prev) as { seq: number }).seq + 1;
+        const { events, now } = take();
         const lines: string[] = [];
         for (const event of events) {
           prev = await createAuditEntry(prev, event, now);

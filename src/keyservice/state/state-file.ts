@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { extendsWitnessHead, type AuditEvent, type WitnessHead } from '../../core/index.js';
-import { appendAuditEvents } from '../../node/audit-log.js';
+import { extendsWitnessHead, type WitnessHead } from '../../core/index.js';
+import { appendAuditBatch } from '../../node/audit-log.js';
 import { withLock } from '../../node/lock.js';
 import { readTextIfExists, writeFileAtomic } from '../../node/node-io.js';
 import type { Revocation, ServiceState, StoredHead } from './port.js';
@@ -80,9 +80,9 @@ export function fileState(folder: string, logFile: string, certificates: string 
           await writeFileAtomic(headsFile, JSON.stringify({ ...all, [claim.line]: { pd: claim.pd, ver: claim.ver, receipt } }) + '\n', 0o644);
         return { registered: true, head };
       }),
-    async appendLog(events: readonly AuditEvent[], now: Date) {
+    async appendLog(take) {
       lastLogged ??= lastLine(logFile);
-      const lines = await appendAuditEvents(logFile, events, now, await lastLogged);
+      const lines = await appendAuditBatch(logFile, take, await lastLogged);
       lastLogged = Promise.resolve(lines.at(-1));
       return lines;
     },

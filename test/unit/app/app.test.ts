@@ -97,6 +97,20 @@ describe('app: protect', () => {
     assert.equal(ws.files.files.has('big.bin.protected'), false);
     assert.ok(ws.files.files.has('big.bin'));
   });
+
+  it('stops with E_CANCELLED when cancelled after the end of the file was read, before anything is recorded or put in place', async () => {
+    const ws = workspace();
+    ws.files.put('big.bin', new Uint8Array(300_000));
+    const a = ws.as(alice);
+    const abort = new AbortController();
+    // The second report of the whole size is the read that finds the end: no read follows it.
+    let whole = 0;
+    const p = app.protect(a, 'big.bin', { label: 'general', signal: abort.signal, onProgress: (n) => n === 300_000 && ++whole === 2 && abort.abort() });
+    await rejectsCode(p, 'E_CANCELLED');
+    assert.equal(ws.files.files.has('big.bin.protected'), false);
+    assert.ok(ws.files.files.has('big.bin'));
+    assert.deepEqual(a.audit.actions(), []);
+  });
 });
 
 describe('app: open, save, unprotect', () => {

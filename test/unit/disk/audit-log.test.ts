@@ -1,12 +1,13 @@
 /** The audit log file on the real disk: large entries, torn lines, failing closed, a stale lock. */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { verifyAuditLog, type AuditEvent } from '../../../src/core/audit/index.js';
 import { isSensitivityError } from '../../../src/core/errors.js';
-import { appendAudit } from '../../../src/node/audit-log.js';
+import { appendAudit, appendAuditBatch } from '../../../src/node/audit-log.js';
 import { scratch, writeLockRecord } from './helpers.js';
 
 const actor = { id: 'xJqYQ4U', email: 'alice@example.com' };
@@ -117,5 +118,28 @@ describe('audit log file', () => {
     const entries = await verified(p);
     assert.equal(entries.length, 21);
     assert.deepEqual(new Set(entries.map((e) => e.file)).size, 21);
+  });
+
+  it('group commit: a batch is taken only once the writer holds the lock, so what arrives while it waits goes in the same write', async () => {
+    const p = log();
+    await appendAudit(p, event('first'), t0);
+    const nonce = writeLockRecord(`${p}.lock`, process.pid); // a live holder: the writer waits
+    const arriving = [event('queued-1')];
+    let takenAt: number | undefined;
+    const written = appendAuditBatch(p, () => {
+      takenAt = arriving.length;
+      return { events: [...arriving], now: t0 };
+    });
+    await sleep(200);
+    assert.equal(takenAt, undefined, 'nothing taken while another process holds the lock');
+    arriving.push(event('queued-2'), event('queued-3'));
+    assert.match(readFileSync(`${p}.lock`, 'utf8'), new RegExp(nonce));
+    rmSync(`${p}.lock`);
+    assert.deepEqual(await written, readFileSync(p, 'utf8').trim().split('\n').slice(1), 'returns the lines it wrote');
+    assert.equal(takenAt, 3);
+    assert.deepEqual(
+      (await verified(p)).map((e) => e.file),
+      ['first', 'queued-1', 'queued-2', 'queued-3'],
+    );
   });
 });

@@ -4,13 +4,14 @@
  * status, live revocation by config edit, rotation and retirement, the access log, the directory.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { createIdentity, publicIdentity, verifyCertificate } from '../../../src/core/index.js';
 import { startIdp, type TestIdp } from '../../support/idp.js';
 import { sealTo, startKeyService, type PublicKeyResponse, type TestKeyService } from '../../support/key-service.js';
+import { writeLockRecord } from '../disk/helpers.js';
 
 const BINDING = 'sensitivity-dke/1';
 const label = (contentId: string, labelId: string) => Buffer.concat([Buffer.from(`${BINDING}\0${contentId}\0`), Buffer.from(labelId)]);
@@ -211,6 +212,61 @@ describe('key service', { timeout: 180_000 }, () => {
     const broken = ks.cli(['log', '--verify', `${ks.logFile}.edited`]);
     assert.equal(broken.code, 4);
     assert.match(broken.stderr, new RegExp(`broken at line ${i + 1}`));
+  });
+
+  it('group commit: requests that wait for the log are answered only once their lines are on disk, written together, one chain', async () => {
+    // Another writer (a live process: this one) holds the log's lock: the service must wait, and answer nothing meanwhile.
+    writeLockRecord(`${ks.logFile}.lock`, process.pid);
+    const ids = Array.from({ length: 6 }, (_, i) => `gc-${i}`);
+    let answered = 0;
+    const pending = ids.map((id) =>
+      call(decryptUrl(), { token: bob, body: body(Buffer.from(id), id) }).then((r) => {
+        answered++;
+        // Its line is on disk by the time its answer arrives.
+        assert.ok(readFileSync(ks.logFile, 'utf8').includes(`"contentId":"${id}"`), `no line for ${id} when it was answered`);
+        return r;
+      }),
+    );
+    try {
+      await sleep(2000); // every request has been decrypted and waits for its line
+      assert.equal(answered, 0, 'a decrypt was answered before its line was written');
+    } finally {
+      rmSync(`${ks.logFile}.lock`);
+    }
+    for (const [i, r] of (await Promise.all(pending)).entries()) assert.deepEqual([r.status, r.json.value], [200, Buffer.from(ids[i]!).toString('base64')]);
+    const entries = readFileSync(ks.logFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq: number; ts: string; contentId?: string });
+    const ours = entries.filter((e) => ids.includes(e.contentId ?? ''));
+    assert.deepEqual(ours.map((e) => e.contentId).sort(), ids, 'one line each');
+    assert.equal(new Set(ours.map((e) => e.ts)).size, 1, 'taken together once the lock was free: one write');
+    assert.deepEqual(
+      ours.map((e) => e.seq),
+      ours.map((_, i) => ours[0]!.seq + i),
+    );
+    const v = ks.cli(['log', '--verify', ks.logFile]);
+    assert.equal(v.code, 0, v.stderr);
+  });
+
+  it('a log that cannot be written fails every waiting request closed (503 E_LOG_FAILED, no value), and serving resumes once it is repaired', async () => {
+    const good = readFileSync(ks.logFile, 'utf8');
+    const refusedAll = async (why: string) => {
+      const rs = await Promise.all(['lf-1', 'lf-2', 'lf-3', 'lf-4'].map((id) => call(decryptUrl(), { token: bob, body: body(Buffer.from(id), id) })));
+      for (const r of rs) assert.deepEqual([r.status, r.json.code, r.json.value], [503, 'E_LOG_FAILED', undefined], why);
+    };
+    try {
+      writeFileSync(ks.logFile, `${good}   \n`); // a blank last line: refused before the batch is taken
+      await refusedAll('blank last line');
+      writeFileSync(ks.logFile, `${good}{"not":"an entry"}\n`); // not an entry: refused once the batch is taken
+      await refusedAll('last line not an entry');
+    } finally {
+      writeFileSync(ks.logFile, good);
+    }
+    assert.equal((await call(decryptUrl(), { token: bob, body: body(Buffer.from('after repair'), 'lf-5') })).status, 200);
+    assert.ok(!readFileSync(ks.logFile, 'utf8').includes('"contentId":"lf-1"'), 'nothing of the refused requests was written');
+    const v = ks.cli(['log', '--verify', ks.logFile]);
+    assert.equal(v.code, 0, v.stderr);
   });
 
   it('the directory certifies a signed-in person’s own identity and serves the certificate', async () => {

@@ -4,12 +4,13 @@
  * `--listen`), one SoftHSM2 token. A revocation written once (`key-service revoke`) is refused by both
  * replicas within seconds and lifted the same way; a certificate published through one replica is served by
  * the other; both replicas' decrypts form one hash chain in the database, which `key-service log --verify
- * --config` checks.
+ * --config` checks; decrypts that wait for the log's lock are answered only once committed, written together (group commit).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createIdentity, publicIdentity, verifyWitnessReceipt } from '../../../src/core/index.js';
+import { LOG_LOCK } from '../../../src/keyservice/state/postgres.js';
 import { startIdp, type TestIdp } from '../../support/idp.js';
 import { pd, registerAtWitness, sealTo, startKeyService, type PublicKeyResponse, type TestKeyService } from '../../support/key-service.js';
 import { hasPostgres, startPostgres, type TestPostgres } from '../../support/postgres.js';
@@ -134,6 +135,47 @@ describe('key service: two replicas sharing PostgreSQL', { timeout: 180_000, ski
         body: JSON.stringify({ alg: 'RSA-OAEP-256', value: sealTo(pub, Buffer.alloc(32, 3)), contentId: hostile, label: `${hostile}\\` }),
       });
       assert.equal(r.status, 400, 'not bound to that content id and label: E_DECRYPT, and logged');
+    }
+    const v = a.cli(['log', '--verify', '--config', a.configFile]);
+    assert.equal(v.code, 0, v.stderr);
+  });
+
+  it('group commit: decrypts that wait for the log lock are answered only once committed, one transaction per replica, one chain', async () => {
+    const { default: pgClient } = await import('pg');
+    const holder = new pgClient.Client(pg.url);
+    await holder.connect();
+    const ids = Array.from({ length: 8 }, (_, i) => `gc-${i}`);
+    const binding = (id: string) => Buffer.from(`sensitivity-dke/1\0${id}\0confidential`);
+    const committed = async (id: string) =>
+      ((await holder.query('SELECT 1 FROM ks_access_log WHERE line LIKE $1', [`%"contentId":"${id}"%`])).rowCount ?? 0) > 0;
+    let answered = 0;
+    try {
+      // Another writer holds the log's advisory lock in an open transaction.
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
+      const pending = ids.map(async (id, i) => {
+        const r = await fetch(`${(i % 2 ? a : b).url}/${KEY}/${pub.key.kid.split('/').at(-1)!}/decrypt`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}` },
+          body: JSON.stringify({ alg: 'RSA-OAEP-256', value: sealTo(pub, Buffer.alloc(32, 3), binding(id)), contentId: id, label: 'confidential' }),
+        });
+        answered++;
+        return { id, status: r.status };
+      });
+      await sleep(2000); // every request has been decrypted and waits for the log
+      assert.equal(answered, 0, 'a decrypt was answered before its line was committed');
+      await holder.query('COMMIT');
+      for (const r of await Promise.all(pending)) {
+        assert.equal(r.status, 200);
+        assert.ok(await committed(r.id), `no committed line for ${r.id}`);
+      }
+      // Rows inserted by one transaction share its xmin: each replica wrote its four in one.
+      const rows = await holder.query<{ xmin: string; line: string }>('SELECT xmin::text AS xmin, line FROM ks_access_log ORDER BY seq');
+      const ours = rows.rows.filter((r) => ids.some((id) => r.line.includes(`"contentId":"${id}"`)));
+      assert.equal(ours.length, ids.length, 'one line each');
+      assert.equal(new Set(ours.map((r) => r.xmin)).size, 2, 'one transaction per replica, taken once the lock was free');
+    } finally {
+      await holder.end();
     }
     const v = a.cli(['log', '--verify', '--config', a.configFile]);
     assert.equal(v.code, 0, v.stderr);
