@@ -29,6 +29,7 @@ import { ALL_KEYS, revocationsFor, type Revocation, type ServiceState } from './
 import { fileState } from './state/state-file.js';
 import { postgresState } from './state/postgres.js';
 import { TokenVerifier, type Caller } from './tokens.js';
+import { HeadCache } from './witness-heads.js';
 
 const MAX_BODY = 64 * 1024;
 /** How long a key listing read from the token is reused (a rotation shows within this). */
@@ -139,6 +140,8 @@ export class KeyService {
   private readonly verifier: TokenVerifier;
   private readonly log: AccessLog;
   private readonly keys = new Map<string, { at: number; versions: Promise<KeyVersion[]> }>();
+  /** The witness's heads answered with decrypts (cached, at most about a second behind the shared state). */
+  private readonly heads: HeadCache;
 
   private revoked: { at: number; all: Promise<readonly Revocation[]> } | undefined;
 
@@ -150,6 +153,7 @@ export class KeyService {
     this.policy = config.policy;
     this.verifier = new TokenVerifier(config.oidc);
     this.log = new AccessLog(state, config.accessLog.stdout);
+    this.heads = new HeadCache(state);
   }
 
   /** A shared-state operation; its failure is a fault (503 E_STATE_UNAVAILABLE, one line on stderr), never an answer. */
@@ -316,7 +320,7 @@ export class KeyService {
       if (parsed.value.length !== k) throw new HttpError('E_BAD_REQUEST', `value must be ${k} bytes, the size of this key`);
       authoriseDecrypt(await this.currentPolicy(), name, caller, ctx);
       // The witness's head for the file (its line is the content id), read while the token decrypts.
-      const head = ctx.contentId === undefined ? undefined : this.state.head(ctx.contentId);
+      const head = ctx.contentId === undefined ? undefined : this.heads.head(ctx.contentId);
       head?.catch(() => undefined);
       let secret: Buffer | undefined;
       try {
@@ -443,6 +447,7 @@ export class KeyService {
       // Signed before it is registered, and kept with the head: a decrypt then answers the head without signing.
       const receipt = await issueWitnessReceipt(c, { issuer: this.config.baseUrl, signer: this.signer(signing), now: new Date() });
       const { registered, head } = await this.fromState('register a witness head', this.state.registerHead(c, receipt));
+      this.heads.forget(c.line);
       if (!registered) {
         const reason = `version ${c.ver} does not extend the version ${head!.ver} the organisation registered for this file: a fork or an old copy`;
         await this.log.record({ action: 'witness.register', caller, decision: 'deny', code: 'E_FORK', reason, client, line: c.line, ver: c.ver });

@@ -40,6 +40,11 @@ export interface ServiceState {
   /** The witness's head for a line (a file's access history), if it registered any version of it, with its receipt. */
   head(line: string): Promise<StoredHead | undefined>;
   /**
+   * The lines whose head changed at or after `since` (the state's own clock, ms since the epoch; undefined: none), and
+   * that clock now: what a replica's head cache drops (witness-heads.ts). Absent where a head read is cheap (files).
+   */
+  headChanges?(since: number | undefined): Promise<{ readonly lines: readonly string[]; readonly now: number }>;
+  /**
    * Registers `claim` as the line's head, with `receipt` (the witness's signature of it, kept so a decrypt can
    * answer the head without signing), when it extends the head held (core's `extendsWitnessHead`), atomically
    * across replicas; the head it was judged against, and whether it was registered.

@@ -89,6 +89,14 @@ export async function postgresState(url: string, poolSize = 4): Promise<ServiceS
       const h = r.rows[0];
       return h ? { pd: h.pd, ver: h.ver, ...(h.receipt !== null ? { receipt: h.receipt } : {}) } : undefined;
     },
+    async headChanges(since) {
+      const r = await pool.query<{ now: number; lines: string[] }>(
+        `SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now,
+                array(SELECT line FROM ks_witness_heads WHERE $1::float8 IS NOT NULL AND at >= to_timestamp($1::float8 / 1000)) AS lines`,
+        [since ?? null],
+      );
+      return { now: r.rows[0]!.now, lines: r.rows[0]!.lines };
+    },
     registerHead: (claim, receipt) =>
       inTransaction(pool, async (c) => {
         // One registration per line at a time, across replicas (also for a line's first, when there is no row to lock).
