@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS ks_certificates (email text PRIMARY KEY, certificate 
 CREATE TABLE IF NOT EXISTS ks_access_log (seq bigint PRIMARY KEY, line text NOT NULL);
 CREATE TABLE IF NOT EXISTS ks_witness_heads (line text PRIMARY KEY, pd text NOT NULL, ver integer NOT NULL, at timestamptz NOT NULL DEFAULT now());
 ALTER TABLE ks_witness_heads ADD COLUMN IF NOT EXISTS receipt text;
+CREATE INDEX IF NOT EXISTS ks_witness_heads_at ON ks_witness_heads (at);
 `;
 
 /** The connection string without its password, for messages. */
