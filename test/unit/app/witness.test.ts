@@ -22,6 +22,7 @@ import {
   type CertificateSigner,
   type WitnessClaim,
 } from '../../../src/core/org/index.js';
+import { witnessHeadCheck, withWitnessHead } from '../../../src/core/app/versions.js';
 import { addPerson, EMPTY_PEOPLE } from '../../../src/core/people.js';
 import { DEFAULT_POLICY, type Policy } from '../../../src/core/policy/index.js';
 import { memoryContext, MemoryAcceptance, MemoryFiles, MemoryOrganisations, MemoryStore, MemoryVersions, MemoryWitness, rejectsCode } from './memory-ports.js';
@@ -281,5 +282,27 @@ describe("the witness's head in a Double Key decrypt answer (FORMAT §16.1, 'The
       }),
     ])
       await rejectsCode(relation(receipt), 'E_WITNESS_INVALID');
+  });
+});
+
+describe("the witness's head judged for a file of the workspace (a Double Key decrypt's answer)", () => {
+  it('a newer head makes version 2 an older copy when read and E_ROLLBACK when built on; the head itself changes nothing; a head from another service is ignored', async () => {
+    const w = workspace();
+    const { v2, v3 } = await history(w);
+    const b = await w.as(bob);
+    const [h2, h3] = await Promise.all([v2, v3].map((v) => readEnvelopeHeader(randomAccessOf(v))));
+    // The witness's head is version 3: the receipt it signed when it registered it.
+    const head = h3!.witness.at(-1)!.value;
+    const read = witnessHeadCheck(b, h2!, 'read');
+    await read.onWitnessHead(head, URL_);
+    assert.equal(read.seen(), 3);
+    assert.deepEqual(withWitnessHead({}, read), { older: { seen: 3, by: 'organisation' } });
+    await rejectsCode(witnessHeadCheck(b, h2!, 'build').onWitnessHead(head, URL_), 'E_ROLLBACK');
+    const current = witnessHeadCheck(b, h3!, 'build');
+    await current.onWitnessHead(head, URL_);
+    assert.equal(current.seen(), undefined);
+    const elsewhere = witnessHeadCheck(b, h2!, 'build');
+    await elsewhere.onWitnessHead(head, 'https://keys.example.org');
+    assert.equal(elsewhere.seen(), undefined, 'not the organisation: ignored');
   });
 });
