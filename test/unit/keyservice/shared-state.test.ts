@@ -135,6 +135,19 @@ describe('key service: two replicas sharing PostgreSQL', { timeout: 180_000, ski
       await sleep(50);
     }
     t.diagnostic(`a head registered through replica a, answered by replica b's decrypts after ${Date.now() - start} ms`);
+    // A head kept before receipts were (no receipt): no head in the answer; registering that version again fills it in.
+    const { default: pgClient } = await import('pg');
+    const db = new pgClient.Client(pg.url);
+    await db.connect();
+    try {
+      await db.query('UPDATE ks_witness_heads SET receipt = NULL WHERE line = $1', [line]);
+    } finally {
+      await db.end();
+    }
+    assert.equal((await decryptFor(a, line)).witness, undefined, 'replica a registered version 7 itself, so it reads the head again');
+    assert.equal((await registerAtWitness(b.url, token, { line, pd: pd('s7'), prev, ver: 7 })).status, 200);
+    const again = await decryptFor(b, line);
+    assert.equal((await verifyWitnessReceipt(again.witness!.receipt, [orgKey], { issuer: a.url, line })).ver, 7);
   });
 
   it('log lines holding quotes, backslashes and SQL are stored byte for byte: the chain still verifies', async () => {
