@@ -29,6 +29,7 @@ import { ALL_KEYS, revocationsFor, type Revocation, type ServiceState } from './
 import { fileState } from './state/state-file.js';
 import { postgresState } from './state/postgres.js';
 import { TokenVerifier, type Caller } from './tokens.js';
+import { HeadCache } from './witness-heads.js';
 
 const MAX_BODY = 64 * 1024;
 /** How long a key listing read from the token is reused (a rotation shows within this). */
@@ -139,6 +140,8 @@ export class KeyService {
   private readonly verifier: TokenVerifier;
   private readonly log: AccessLog;
   private readonly keys = new Map<string, { at: number; versions: Promise<KeyVersion[]> }>();
+  /** The witness's heads answered with decrypts (cached, at most about a second behind the shared state). */
+  private readonly heads: HeadCache;
 
   private revoked: { at: number; all: Promise<readonly Revocation[]> } | undefined;
 
@@ -150,6 +153,7 @@ export class KeyService {
     this.policy = config.policy;
     this.verifier = new TokenVerifier(config.oidc);
     this.log = new AccessLog(state, config.accessLog.stdout);
+    this.heads = new HeadCache(state);
   }
 
   /** A shared-state operation; its failure is a fault (503 E_STATE_UNAVAILABLE, one line on stderr), never an answer. */
@@ -260,7 +264,7 @@ export class KeyService {
         route('GET');
         const head = await this.fromState('read a witness head', this.state.head(parts[1]!));
         if (!head) throw new HttpError('E_NOT_FOUND', 'the witness has registered no version of that file');
-        return send(res, 200, { head });
+        return send(res, 200, { head: { pd: head.pd, ver: head.ver } });
       }
       if (word(0) === 'directory' && parts.length === 1) {
         if (method === 'GET') return send(res, 200, await this.directoryKeys());
@@ -315,6 +319,9 @@ export class KeyService {
       const k = modulusBytes(version);
       if (parsed.value.length !== k) throw new HttpError('E_BAD_REQUEST', `value must be ${k} bytes, the size of this key`);
       authoriseDecrypt(await this.currentPolicy(), name, caller, ctx);
+      // The witness's head for the file (its line is the content id), read while the token decrypts.
+      const head = ctx.contentId === undefined ? undefined : this.heads.head(ctx.contentId);
+      head?.catch(() => undefined);
       let secret: Buffer | undefined;
       try {
         secret = await this.token.decrypt(version, parsed.value, oaepLabel(ctx));
@@ -324,8 +331,9 @@ export class KeyService {
         throw asHttp(e);
       }
       if (!secret) throw new HttpError('E_DECRYPT', DECRYPT_REASON);
+      const receipt = head && (await this.fromState('read a witness head', head))?.receipt;
       await this.log.record({ action: 'key.decrypt', caller, decision: 'allow', ...base, ...ctx });
-      return { value: secret.toString('base64') };
+      return { value: secret.toString('base64'), ...(receipt !== undefined ? { witness: { kind: WITNESS_KIND, receipt } } : {}) };
     } catch (e) {
       if (!(e instanceof HttpError) || e.code === 'E_LOG_FAILED') throw e;
       await this.log.record({ action: 'key.decrypt', caller, decision: 'deny', code: e.code, reason: e.reason, ...base, ...ctx });
@@ -436,13 +444,15 @@ export class KeyService {
       const c: WitnessClaim = { line: json.line, pd: json.pd, prev: json.prev, ver: json.ver };
       claim = c;
       checkRevocations(caller, [(await this.currentPolicy()).revoked], { contentId: c.line });
-      const { registered, head } = await this.fromState('register a witness head', this.state.registerHead(c));
+      // Signed before it is registered, and kept with the head: a decrypt then answers the head without signing.
+      const receipt = await issueWitnessReceipt(c, { issuer: this.config.baseUrl, signer: this.signer(signing), now: new Date() });
+      const { registered, head } = await this.fromState('register a witness head', this.state.registerHead(c, receipt));
+      this.heads.forget(c.line);
       if (!registered) {
         const reason = `version ${c.ver} does not extend the version ${head!.ver} the organisation registered for this file: a fork or an old copy`;
         await this.log.record({ action: 'witness.register', caller, decision: 'deny', code: 'E_FORK', reason, client, line: c.line, ver: c.ver });
         return { status: 409, body: { code: 'E_FORK', reason, head } };
       }
-      const receipt = await issueWitnessReceipt(c, { issuer: this.config.baseUrl, signer: this.signer(signing), now: new Date() });
       await this.log.record({ action: 'witness.register', caller, decision: 'allow', client, line: c.line, ver: c.ver });
       return { status: 200, body: { kind: WITNESS_KIND, receipt } };
     } catch (e) {

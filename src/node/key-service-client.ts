@@ -10,7 +10,15 @@
 import { base64url } from 'jose';
 import type { OrganisationDirectory, TokenSource, WitnessService } from '../core/app/index.js';
 import type { PublicIdentity } from '../core/identity.js';
-import { DOUBLE_KEY_ALG, fromBase64, toBase64, type DoubleKeyContent, type KeyServiceClient, type RsaPublicJwk } from '../core/envelope/index.js';
+import {
+  DOUBLE_KEY_ALG,
+  fromBase64,
+  toBase64,
+  type DoubleKeyContent,
+  type KeyServiceClient,
+  type RsaPublicJwk,
+  type WitnessHeadHandler,
+} from '../core/envelope/index.js';
 import { integrityError, isSensitivityError, SensitivityError, type ErrorCode, type ErrorHint } from '../core/errors.js';
 import { WITNESS_KIND } from '../core/org/index.js';
 import { systemClock, type Clock } from '../core/ports.js';
@@ -114,7 +122,7 @@ export function httpKeyServiceClient(options: KeyServiceClientOptions = {}): Key
       return parsed;
     },
 
-    async decrypt(kid: string, value: Uint8Array, content: DoubleKeyContent) {
+    async decrypt(kid: string, value: Uint8Array, content: DoubleKeyContent, onWitnessHead?: WitnessHeadHandler) {
       const service = serviceOf(kid, 2);
       if (!options.tokens) {
         throw new SensitivityError('E_SIGNIN_REQUIRED', `this file needs the key service at ${service}: sign in to your organisation first`, undefined, {
@@ -138,10 +146,19 @@ export function httpKeyServiceClient(options: KeyServiceClientOptions = {}): Key
         if (a.status !== 401) break;
       }
       if (a!.status === 200 && typeof a!.body?.value === 'string') {
+        let secret: Uint8Array;
         try {
-          return fromBase64(a!.body.value);
+          secret = fromBase64(a!.body.value);
         } catch (e) {
           if (isSensitivityError(e)) throw failure({ status: 200, body: undefined }, service);
+          throw e;
+        }
+        try {
+          const receipt = witnessHeadOf(a!.body, service);
+          if (receipt !== undefined) await onWitnessHead?.(receipt, service);
+          return secret;
+        } catch (e) {
+          secret.fill(0);
           throw e;
         }
       }
@@ -153,6 +170,20 @@ export function httpKeyServiceClient(options: KeyServiceClientOptions = {}): Key
       throw failure(a!, service);
     },
   };
+}
+
+/**
+ * The witness's head a decrypt answer carries (`"witness": {"kind": "org-witness", "receipt": <JWS>}`, docs/KEY-SERVICE.md):
+ * none from a service that sends none, or of a kind this program does not know; E_KEYSERVICE_PROTOCOL when malformed.
+ */
+function witnessHeadOf(body: Record<string, unknown>, service: string): string | undefined {
+  const w = body.witness;
+  if (w === undefined) return undefined;
+  if (typeof w !== 'object' || w === null || Array.isArray(w)) throw protocolError(service, 'answered a witness head that is not an object');
+  const { kind, receipt } = w as Record<string, unknown>;
+  if (kind !== WITNESS_KIND) return undefined;
+  if (typeof receipt !== 'string') throw protocolError(service, 'answered a witness head without a receipt');
+  return receipt;
 }
 
 /** `{"key":{"kty":"RSA","n":<base64>,"e":65537,"kid":…}}` → the kid and a JWK (E_KEYSERVICE_PROTOCOL otherwise). */

@@ -115,7 +115,7 @@ export const protectCommands: Command[] = [
       const s = await ctx.session();
       const { standing } = await app.openTo(s, relOf(s, f!), stdoutSink);
       if (standing.older) {
-        const where = standing.older.by === 'git' ? "git's history holds" : 'you have seen';
+        const where = { memory: 'you have seen', git: "git's history holds", organisation: "your organisation's witness holds" }[standing.older.by];
         note(
           `sensitivity: ${f}: an older version of its access policy than the newest ${where} (version ${standing.older.seen}): read-only, nothing is saved, granted or revoked on it`,
         );

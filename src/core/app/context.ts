@@ -1,6 +1,6 @@
 /** Helpers every operation shares: who acts, how denials and refusals are recorded, how long work is watched. */
 import type { AuditActor } from '../audit/index.js';
-import { doubleKeyAccess, observed, type DoubleKeyAccess, type EnvelopeLabel } from '../envelope/index.js';
+import { doubleKeyAccess, observed, type DoubleKeyAccess, type EnvelopeLabel, type WitnessHeadHandler } from '../envelope/index.js';
 import { cancelledError, isSensitivityError, SensitivityError, type ErrorCode } from '../errors.js';
 import type { Identity } from '../identity.js';
 import { extName } from '../paths.js';
@@ -21,8 +21,9 @@ export const timeAndChance = (ctx: AppContext): { clock: Clock; random?: RandomS
   ...(ctx.random ? { random: ctx.random } : {}),
 });
 
-/** The key service as the envelope functions take it, for Double Key files. */
-export const keyServiceOf = (ctx: AppContext): { doubleKey?: DoubleKeyAccess } => (ctx.keyService ? { doubleKey: doubleKeyAccess(ctx.keyService) } : {});
+/** The key service as the envelope functions take it, for Double Key files; the witness head its decrypt answers goes to `onWitnessHead`. */
+export const keyServiceOf = (ctx: AppContext, onWitnessHead?: WitnessHeadHandler): { doubleKey?: DoubleKeyAccess } =>
+  ctx.keyService ? { doubleKey: doubleKeyAccess(ctx.keyService, onWitnessHead) } : {};
 
 /** The audit log's actor for this context. */
 export const actorOf = (ctx: AppContext): AuditActor | null => (ctx.identity ? { id: ctx.identity.id, email: ctx.identity.email } : null);

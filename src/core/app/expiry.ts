@@ -13,7 +13,7 @@ export async function setExpiry(ctx: AppContext, path: string, expires: Date | n
     ctx,
     path,
     'OWNER',
-    (old, sink, id, witness) => rewrapEnvelope(old, sink, id, { expires }, { ...timeAndChance(ctx), ...witness }),
+    (old, sink, id, access) => rewrapEnvelope(old, sink, id, { expires }, { ...timeAndChance(ctx), ...access }),
     () => ({ action: 'expiry', actor: actorOf(ctx), file: path, expires: expires ? expires.toISOString() : null }),
   );
 }

@@ -1,6 +1,6 @@
 /** `grant`: people get a role on a protected file (needs OWNER); the file key is kept. */
 import { rewrapEnvelope, type EnvelopeInfo } from '../envelope/index.js';
-import { actorOf, keyServiceOf, timeAndChance } from './context.js';
+import { actorOf, timeAndChance } from './context.js';
 import type { AppContext } from './ports.js';
 import { grantRequests, type GrantSpec } from './protect.js';
 import { rewriteProtected } from './rewrite.js';
@@ -19,7 +19,7 @@ export async function grant(ctx: AppContext, path: string, specs: readonly Grant
     ctx,
     path,
     'OWNER',
-    (old, sink, id, witness) => rewrapEnvelope(old, sink, id, { grant: requests }, { ...timeAndChance(ctx), ...keyServiceOf(ctx), ...witness }),
+    (old, sink, id, access) => rewrapEnvelope(old, sink, id, { grant: requests }, { ...timeAndChance(ctx), ...access }),
     () => ({ action: 'grant', actor: actorOf(ctx), file: path, grantees: requests.map((r, i) => ({ email: r.person.email, role: specs[i]!.role })) }),
   );
 }

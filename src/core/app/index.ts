@@ -45,7 +45,7 @@ export { setExpiry } from './expiry.js';
 export { acceptRestore, type RestoreOptions } from './restore.js';
 export { migrate } from './migrate.js';
 export { relate, rollbackError, witnessedHead, type Relation, type Standing } from './versions.js';
-export { judgeWitnessReceipts } from './witness.js';
+export { judgeWitnessHead, judgeWitnessReceipts } from './witness.js';
 export { grant } from './grant.js';
 export { revoke } from './revoke.js';
 export {

@@ -8,7 +8,7 @@ import { SensitivityError } from '../errors.js';
 import { directionOf, getLabel, removeLabel as removeManifestLabel, removePath, setLabel, type LabelChange, type ManifestEntry } from '../labels/index.js';
 import { isProtectedPath } from '../paths.js';
 import { findLabel, requiresProtection, type Policy, type PolicyLabel } from '../policy/index.js';
-import { actorOf, keyServiceOf, timeAndChance, envelopeLabelOf, requireIdentity } from './context.js';
+import { actorOf, timeAndChance, envelopeLabelOf, requireIdentity } from './context.js';
 import { isDocumentPath, labelGoesInside, labelInside, writeLabelInside, type LabelInside } from './document-label.js';
 import { inspect, type ProtectedInfo } from './inspect.js';
 import { markPlainFile, markProtectedFile, type MarkingOutcome } from './markings.js';
@@ -223,7 +223,7 @@ export async function setFileLabel(ctx: AppContext, path: string, query: string,
       ctx,
       path,
       'OWNER',
-      (old, sink, as, witness) => rewrapEnvelope(old, sink, as, { label: envelopeLabelOf(label) }, { ...timeAndChance(ctx), ...keyServiceOf(ctx), ...witness }),
+      (old, sink, as, access) => rewrapEnvelope(old, sink, as, { label: envelopeLabelOf(label) }, { ...timeAndChance(ctx), ...access }),
       () => ({ action: 'label.set', actor: actorOf(ctx), file: path, from, to: label.id, direction, ...justification }),
     );
     return { from, to: label.id, direction, ...withMarkings(await markProtectedFile(ctx, path, label, info.size)) };

@@ -9,7 +9,7 @@ import { SensitivityError } from '../errors.js';
 import type { Identity } from '../identity.js';
 import { actorOf, guarded, requireIdentity, keyServiceOf, timeAndChance, withHandle } from './context.js';
 import type { AppContext, ReadHandle } from './ports.js';
-import { checkHistory, headOf, relate } from './versions.js';
+import { checkHistory, headOf, relate, witnessHeadCheck } from './versions.js';
 
 /** The three plaintexts of a merge. */
 export interface MergeSides<T> {
@@ -104,7 +104,12 @@ export async function merge(ctx: AppContext, req: MergeRequest): Promise<MergeOu
             const { merged, conflicts } = await req.merge({ base: base.content, ours: ours.content, theirs: theirs.content });
             plain.push(merged);
             await ctx.files.replace(paths.ours, ho.mode, async (sink) => {
-              await replaceEnvelopeContent(winner.h, randomAccessOf(merged), sink, id, { size: merged.length, ...timeAndChance(ctx), ...keyServiceOf(ctx) });
+              await replaceEnvelopeContent(winner.h, randomAccessOf(merged), sink, id, {
+                size: merged.length,
+                ...timeAndChance(ctx),
+                // The organisation witness's head in the decrypt answer: a winner older than it is not built on (E_ROLLBACK).
+                ...keyServiceOf(ctx, witnessHeadCheck(ctx, winner.side.info, 'build').onWitnessHead),
+              });
               await ctx.audit.append({ action: 'edit', actor: actorOf(ctx), file, size: merged.length, merge: true, conflicts });
             });
             return { conflicts, label: winner.side.info.policy.label };

@@ -29,7 +29,7 @@ export async function migrate(ctx: AppContext, path: string): Promise<EnvelopeIn
     ctx,
     path,
     'OWNER',
-    (old, sink, id, witness) => rewrapEnvelope(old, sink, id, { migrate: true }, { ...timeAndChance(ctx), ...witness }),
+    (old, sink, id, access) => rewrapEnvelope(old, sink, id, { migrate: true }, { ...timeAndChance(ctx), ...access }),
     (info) => ({ action: 'migrate', actor: actorOf(ctx), file: path, version: info.policy.ver ?? 1 }),
   );
 }

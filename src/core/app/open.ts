@@ -7,7 +7,7 @@ import { policySubject } from '../envelope/index.js';
 import { actorOf, guarded, requireIdentity, requireProtectedPath, withHandle, keyServiceOf } from './context.js';
 import type { AppContext, ReadHandle } from './ports.js';
 import { signerView } from './inspect.js';
-import { checkHistory, rememberVersion, type Standing } from './versions.js';
+import { checkHistory, rememberVersion, witnessHeadCheck, withWitnessHead, type Standing } from './versions.js';
 
 /** An opened file's envelope, and how it stands to the newest version of its history seen (an older copy says so). */
 export interface Opened extends OpenedEnvelope {
@@ -30,9 +30,11 @@ export async function openHandle(ctx: AppContext, path: string, h: ReadHandle, s
   const d = decideAccess(policySubject(header.policy), ctx.identity?.id, 'VIEW', ctx.clock.now(), signer);
   if (!d.allowed) throw denialError(d);
   await ctx.audit.append({ action: 'open', actor: actorOf(ctx), file: path });
-  const opened = await openEnvelope(h, sink, id, { clock: ctx.clock, ...keyServiceOf(ctx) });
+  // A Double Key decrypt answers the organisation witness's head: a newer one makes this an older copy (read-only).
+  const head = witnessHeadCheck(ctx, header, 'read');
+  const opened = await openEnvelope(h, sink, id, { clock: ctx.clock, ...keyServiceOf(ctx, head.onWitnessHead) });
   await rememberVersion(ctx, opened);
-  return { ...opened, standing };
+  return { ...opened, standing: withWitnessHead(standing, head) };
 }
 
 /**

@@ -33,7 +33,7 @@ export async function acceptRestore(ctx: AppContext, path: string, options: Rest
     ctx,
     path,
     'OWNER',
-    (old, sink, id, witness) => rewrapEnvelope(old, sink, id, { onto }, { ...timeAndChance(ctx), ...witness }),
+    (old, sink, id, access) => rewrapEnvelope(old, sink, id, { onto }, { ...timeAndChance(ctx), ...access }),
     (info) => ({ action: 'restore', actor: actorOf(ctx), file: path, version: info.policy.ver ?? 0 }),
     { acceptRollback: true },
   );

@@ -1,6 +1,6 @@
 /** `revoke`: people lose their access to a protected file (needs OWNER); the file key is rotated. */
 import { rewrapEnvelope, type EnvelopeInfo } from '../envelope/index.js';
-import { actorOf, keyServiceOf, timeAndChance } from './context.js';
+import { actorOf, timeAndChance } from './context.js';
 import type { AppContext } from './ports.js';
 import { rewriteProtected } from './rewrite.js';
 
@@ -10,7 +10,7 @@ export async function revoke(ctx: AppContext, path: string, who: readonly string
     ctx,
     path,
     'OWNER',
-    (old, sink, id, witness) => rewrapEnvelope(old, sink, id, { revoke: who }, { ...timeAndChance(ctx), ...keyServiceOf(ctx), ...witness }),
+    (old, sink, id, access) => rewrapEnvelope(old, sink, id, { revoke: who }, { ...timeAndChance(ctx), ...access }),
     () => ({ action: 'revoke', actor: actorOf(ctx), file: path, revoked: [...who], rotated: true }),
   );
 }

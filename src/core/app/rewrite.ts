@@ -1,18 +1,25 @@
 /** The one way a protected file is rewritten in place: locked, read through one handle, re-checked, replaced atomically. */
 import type { AuditEvent } from '../audit/index.js';
-import { readEnvelopeHeader, type EnvelopeInfo, type WitnessHook } from '../envelope/index.js';
+import { readEnvelopeHeader, type DoubleKeyAccess, type EnvelopeInfo, type WitnessHook } from '../envelope/index.js';
 import { SensitivityError } from '../errors.js';
 import type { PatchableSink, RandomAccessSource } from '../ports.js';
 import type { Right } from '../rights.js';
 import type { Identity } from '../identity.js';
 import { isProtectedPath } from '../paths.js';
-import { guarded, requireIdentity, requireProtectedPath, withHandle } from './context.js';
+import { guarded, keyServiceOf, requireIdentity, requireProtectedPath, withHandle } from './context.js';
 import type { AppContext } from './ports.js';
-import { checkHistory, rememberVersion } from './versions.js';
+import { checkHistory, rememberVersion, witnessHeadCheck } from './versions.js';
 import { witnessHook } from './witness.js';
 
 /** Magic, version, sizes and the salt: a fresh random salt on every write makes these bytes name one write. */
 const WRITE_ID_LENGTH = 54;
+
+/** What a rewrite hands its transform: the witness for a new policy version, and the key service for a Double Key file. */
+export interface WriteAccess {
+  readonly witness: WitnessHook;
+  /** Judging the witness head the decrypt answers: building on an older copy is E_ROLLBACK (not in a restore). */
+  readonly doubleKey?: DoubleKeyAccess;
+}
 
 export interface RewriteOptions {
   /** An owner restoring an older or forked copy on purpose (its new version extends the newest history): no history check. */
@@ -33,7 +40,7 @@ export async function rewriteProtected(
   ctx: AppContext,
   path: string,
   right: Right,
-  transform: (old: RandomAccessSource, sink: PatchableSink, as: Identity, witness: { readonly witness: WitnessHook }) => Promise<EnvelopeInfo>,
+  transform: (old: RandomAccessSource, sink: PatchableSink, as: Identity, access: WriteAccess) => Promise<EnvelopeInfo>,
   event: (result: EnvelopeInfo) => AuditEvent,
   options: RewriteOptions = {},
 ): Promise<EnvelopeInfo> {
@@ -42,10 +49,12 @@ export async function rewriteProtected(
   const result = await guarded(ctx, path, right, () =>
     ctx.files.withLock(path, () =>
       withHandle(ctx, path, async (h) => {
-        if (!options.acceptRollback) await checkHistory(ctx, path, await readEnvelopeHeader(h), 'build');
+        const header = await readEnvelopeHeader(h);
+        if (!options.acceptRollback) await checkHistory(ctx, path, header, 'build');
+        const access = { ...witnessHook(ctx), ...keyServiceOf(ctx, options.acceptRollback ? undefined : witnessHeadCheck(ctx, header, 'build').onWitnessHead) };
         const before = await writeId(h);
         return ctx.files.replace(path, h.mode, async (sink) => {
-          const result = await transform(h, sink, id, witnessHook(ctx));
+          const result = await transform(h, sink, id, access);
           const now = await withHandle(ctx, path, writeId);
           if (!now.every((b, i) => b === before[i])) {
             throw new SensitivityError(

@@ -1,6 +1,6 @@
 /** `save`: new content for a protected file, same policy and recipients (needs EDIT). How editors save. */
 import { byteSourceOf, replaceEnvelopeContent, type EnvelopeInfo } from '../envelope/index.js';
-import { actorOf, keyServiceOf, timeAndChance } from './context.js';
+import { actorOf, timeAndChance } from './context.js';
 import type { AppContext } from './ports.js';
 import { rewriteProtected } from './rewrite.js';
 
@@ -18,8 +18,13 @@ export async function save(ctx: AppContext, path: string, content: Uint8Array, o
     ctx,
     path,
     'EDIT',
-    (old, sink, id) =>
-      replaceEnvelopeContent(old, byteSourceOf(content), sink, id, { size: content.length, ...timeAndChance(ctx), ...keyServiceOf(ctx), ...options }),
+    (old, sink, id, { doubleKey }) =>
+      replaceEnvelopeContent(old, byteSourceOf(content), sink, id, {
+        size: content.length,
+        ...timeAndChance(ctx),
+        ...(doubleKey ? { doubleKey } : {}),
+        ...options,
+      }),
     () => ({ action: 'edit', actor: actorOf(ctx), file: path, size: content.length }),
   );
 }

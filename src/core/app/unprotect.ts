@@ -6,7 +6,7 @@ import { isProtectedPath, plainPathOf } from '../paths.js';
 import { findLabel, type Policy, type PolicyLabel } from '../policy/index.js';
 import { actorOf, guarded, requireIdentity, requireProtectedPath, watched, withHandle, keyServiceOf } from './context.js';
 import { labelGoesInside, labelInside, writeLabelInside } from './document-label.js';
-import { checkHistory } from './versions.js';
+import { checkHistory, witnessHeadCheck } from './versions.js';
 import type { AppContext, Cancellable } from './ports.js';
 
 /** Puts `label` inside the unprotected document unless it is there already; false when the document cannot take it. */
@@ -42,12 +42,14 @@ export async function unprotect(ctx: AppContext, path: string, opts: { keep?: bo
   const opened = await guarded(ctx, path, 'EXPORT', () =>
     withHandle(ctx, path, async (h) => {
       // A fork or a format-1 stand-in is not exported as the file's content; an older version is (it reads).
-      await checkHistory(ctx, path, await readEnvelopeHeader(h), 'read');
+      const header = await readEnvelopeHeader(h);
+      await checkHistory(ctx, path, header, 'read');
+      const head = witnessHeadCheck(ctx, header, 'read');
       return ctx.files.create(
         output,
         h.mode,
         async (sink) => {
-          const result = await openEnvelope(watched(h, opts, path), sink, id, { right: 'EXPORT', clock: ctx.clock, ...keyServiceOf(ctx) });
+          const result = await openEnvelope(watched(h, opts, path), sink, id, { right: 'EXPORT', clock: ctx.clock, ...keyServiceOf(ctx, head.onWitnessHead) });
           await ctx.audit.append({ action: 'unprotect', actor: actorOf(ctx), file: path, label: result.policy.label.id });
           return result;
         },

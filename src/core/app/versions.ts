@@ -5,11 +5,11 @@
  * can be read but not built on (E_ROLLBACK). git's history of the file is a second witness, for readers who
  * never saw the newer version. A format-1 file whose content id was seen in format 2 is a downgrade.
  */
-import { holdsOwner, type EnvelopeHeader, type EnvelopeInfo } from '../envelope/index.js';
+import { holdsOwner, type EnvelopeHeader, type EnvelopeInfo, type WitnessHeadHandler } from '../envelope/index.js';
 import { SensitivityError } from '../errors.js';
 import { fingerprint } from '../fingerprint.js';
 import type { AppContext, CommittedVersion, HistoryHead } from './ports.js';
-import { checkWitnessed } from './witness.js';
+import { acceptedWitness, checkWitnessed, judgeWitnessHead } from './witness.js';
 
 /** How a history stands to a head: first seen, the same, extending it, an ancestor of it, or a fork. */
 export type Relation = 'new' | 'same' | 'extends' | 'older' | 'fork';
@@ -38,8 +38,8 @@ export function witnessedHead(committed: readonly CommittedVersion[], lineId: st
   return head;
 }
 
-/** Where a head was seen. */
-export type Witness = 'memory' | 'git';
+/** Where a head was seen: memory, git's history, or the organisation's witness (a Double Key decrypt's answer). */
+export type Witness = 'memory' | 'git' | 'organisation';
 
 /** How a file's version stands to the newest seen: undefined when it is the newest (or nothing is known). */
 export interface Standing {
@@ -90,6 +90,41 @@ export async function checkHistory(
   return older ? { older } : {};
 }
 
+/** What the witness's head in a Double Key decrypt answer said of a file: `seen`, the newer version it holds, if any. */
+export interface WitnessHeadCheck {
+  readonly onWitnessHead: WitnessHeadHandler;
+  seen(): number | undefined;
+}
+
+/**
+ * Judges the organisation witness's head that a Double Key decrypt answer carries (FORMAT §16.1), for `header` about
+ * to be read or built on, before any plaintext is released or anything written: E_WITNESS_INVALID unless it verifies,
+ * E_FORK, E_DOWNGRADE; a newer head makes the file an older copy, which reads (`seen`) but is not built on
+ * (E_ROLLBACK). Ignored when the service that answered is not the workspace's organisation, or none is used here.
+ */
+export function witnessHeadCheck(ctx: AppContext, header: EnvelopeHeader | EnvelopeInfo, use: 'read' | 'build'): WitnessHeadCheck {
+  let seen: number | undefined;
+  return {
+    seen: () => seen,
+    onWitnessHead: async (receipt, service) => {
+      const org = await acceptedWitness(ctx);
+      if (!org || org.url !== service) return;
+      const { relation, head } = await judgeWitnessHead(header, org, receipt);
+      if (relation === 'downgrade') throw downgradeError();
+      if (relation === 'fork') throw witnessForkError(header, head, service);
+      if (relation !== 'older') return;
+      if (use === 'build') throw rollbackError(header.history.length, head.ver, header.policy.owner.email);
+      seen = head.ver;
+    },
+  };
+}
+
+/** `standing` with the witness head's verdict added: an older copy when the head is newer than any head seen before. */
+export function withWitnessHead(standing: Standing, check: WitnessHeadCheck): Standing {
+  const seen = check.seen();
+  return seen !== undefined && seen > (standing.older?.seen ?? 0) ? { older: { seen, by: 'organisation' } } : standing;
+}
+
 /**
  * Remembers `info`'s history head once its body authenticated (a no-op without memory, in format 1, or when it
  * extends nothing); for an owner, with its signed history, so a later restore can build on it without git.
@@ -104,7 +139,7 @@ export async function rememberVersion(ctx: AppContext, info: EnvelopeInfo): Prom
 export function rollbackError(version: number, seen: number, owner: string): SensitivityError {
   return new SensitivityError(
     'E_ROLLBACK',
-    `is an older version of its access policy (version ${version}) than one you or git have seen (version ${seen}): it can be read, but nothing is saved, granted, revoked or merged on it, since it may still let in people removed since; if an owner restored it on purpose, they accept it once (sensitivity restore)`,
+    `is an older version of its access policy (version ${version}) than one you, git or your organisation's witness have seen (version ${seen}): it can be read, but nothing is saved, granted, revoked or merged on it, since it may still let in people removed since; if an owner restored it on purpose, they accept it once (sensitivity restore)`,
     undefined,
     { details: { hint: 'accept-restore', version, seen, owner } },
   );
@@ -133,6 +168,18 @@ function forkError(header: EnvelopeHeader | EnvelopeInfo, head: HistoryHead, by:
         seenSignerId: head.signer.id,
       },
     },
+  );
+}
+
+/** E_FORK against the organisation witness's head (digests only: the witness never sees who signed a version). */
+function witnessForkError(header: EnvelopeHeader | EnvelopeInfo, head: { readonly pd: string; readonly ver: number }, service: string): SensitivityError {
+  const n = header.history.length;
+  const mine = header.history.at(-1) ?? '';
+  return new SensitivityError(
+    'E_FORK',
+    `does not extend the access history the organisation's witness at ${service} registered: this file is version ${n} (${mine.slice(0, 12)}), the witness holds version ${head.ver} (${head.pd.slice(0, 12)})${head.ver > n ? `, which replaces another version ${n}` : ''}. Someone built on an older copy (a former owner's, perhaps); do not trust it`,
+    undefined,
+    { details: { witness: 'organisation', service, version: n, head: mine, seenVersion: head.ver, seenHead: head.pd } },
   );
 }
 

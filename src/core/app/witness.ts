@@ -8,7 +8,7 @@
 import type { WitnessEntry, WitnessHook } from '../envelope/index.js';
 import { policyDigest, type EnvelopeHeader, type EnvelopeInfo } from '../envelope/index.js';
 import { SensitivityError } from '../errors.js';
-import { verifyWitnessReceipt, WITNESS_KIND, type WitnessClaim } from '../org/index.js';
+import { verifyWitnessReceipt, WITNESS_KIND, type VerifiedReceipt, type WitnessClaim } from '../org/index.js';
 import type { AppContext } from './ports.js';
 import { acceptedOrganisation, type AcceptedOrganisation } from './workspace-keys.js';
 
@@ -21,6 +21,43 @@ async function workspaceWitness(ctx: AppContext): Promise<{ org: AcceptedOrganis
   if (!policy.organisation) return undefined;
   if (ctx.acceptance?.mode === 'ignore') return 'ignored';
   return { org: await acceptedOrganisation(ctx, policy), unwitnessed: policy.organisation.witness === 'optional' ? 'accept' : 'refuse' };
+}
+
+/** The organisation witnessing this workspace as this user accepted it, when its keys are used here (not in Restricted Mode). */
+export async function acceptedWitness(ctx: AppContext): Promise<AcceptedOrganisation | undefined> {
+  const w = await workspaceWitness(ctx);
+  return w && w !== 'ignored' ? w.org : undefined;
+}
+
+/**
+ * How a file stands to the witness's head that a Double Key decrypt answer carries (FORMAT §16.1, "The head a decrypt
+ * answers"), pure: the receipt must verify against `org.key` for this file's line (E_WITNESS_INVALID). Then `same`
+ * (the file is the head), `older` (the head is a later version: this is an older copy), `fork` (a head at the file's
+ * version with another digest, or the file's next version replacing another one), `behind` (the head is older than the
+ * file, whose own receipts were judged: an administrator reset the line), `downgrade` (a format-1 copy of a line the
+ * witness holds in format 2).
+ */
+export async function judgeWitnessHead(
+  header: Pick<EnvelopeInfo, 'lineageId' | 'history' | 'policy'>,
+  org: Pick<AcceptedOrganisation, 'url' | 'key'>,
+  receipt: string,
+): Promise<{ readonly relation: 'same' | 'older' | 'fork' | 'behind' | 'downgrade'; readonly head: VerifiedReceipt }> {
+  const head = await verifyWitnessReceipt(receipt, [org.key], { issuer: org.url, line: header.policy.cid });
+  const { history } = header;
+  const n = history.length;
+  const relation =
+    header.lineageId === undefined
+      ? 'downgrade'
+      : head.ver < n
+        ? 'behind'
+        : head.ver === n
+          ? head.pd === history[n - 1]
+            ? 'same'
+            : 'fork'
+          : head.ver === n + 1 && head.prev !== history[n - 1]
+            ? 'fork'
+            : 'older';
+  return { relation, head };
 }
 
 /**

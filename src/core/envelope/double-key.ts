@@ -61,12 +61,21 @@ export interface DoubleKeyWrap {
   encrypt(secret: Uint8Array, label: Uint8Array): Promise<Uint8Array>;
 }
 
+/**
+ * Judges the organisation witness's head for the file that a decrypt answer carries (`receipt`, a compact JWS;
+ * `service`, the key service that answered; docs/FORMAT.md §16.1): its refusal is the decrypt's.
+ */
+export type WitnessHeadHandler = (receipt: string, service: string) => Promise<void>;
+
 /** The key service as a host reaches it: its published public key, and its decrypt operation. */
 export interface KeyServiceClient {
   /** `GET <url>`: the newest key version's kid and public key. */
   publicKey(url: string): Promise<{ readonly kid: string; readonly key: RsaPublicJwk }>;
-  /** `POST <kid>/decrypt` with the reader's bearer token, naming the content it is for. */
-  decrypt(kid: string, value: Uint8Array, content: DoubleKeyContent): Promise<Uint8Array>;
+  /**
+   * `POST <kid>/decrypt` with the reader's bearer token, naming the content it is for. When the answer carries the
+   * witness's head for that content id, `onWitnessHead` judges it before the secret is returned.
+   */
+  decrypt(kid: string, value: Uint8Array, content: DoubleKeyContent, onWitnessHead?: WitnessHeadHandler): Promise<Uint8Array>;
 }
 
 /** What an envelope needs from an organisation's key service; hosts build it over HTTP with `doubleKeyAccess`. */
@@ -74,11 +83,14 @@ export interface DoubleKeyAccess {
   /** A wrap for the newest key version of `url` (`<service>/<keyName>`). */
   wrap(url: string): Promise<DoubleKeyWrap>;
   /** The service's decryption of `value` under key version `kid`, with the reader's sign-in. */
-  unwrap: KeyServiceClient['decrypt'];
+  unwrap(kid: string, value: Uint8Array, content: DoubleKeyContent): Promise<Uint8Array>;
 }
 
-/** An envelope's DoubleKeyAccess over a key service client: encryption runs here, in WebCrypto. */
-export function doubleKeyAccess(client: KeyServiceClient): DoubleKeyAccess {
+/**
+ * An envelope's DoubleKeyAccess over a key service client: encryption runs here, in WebCrypto; the witness head a
+ * decrypt answer carries goes to `onWitnessHead` (ignored without one).
+ */
+export function doubleKeyAccess(client: KeyServiceClient, onWitnessHead?: WitnessHeadHandler): DoubleKeyAccess {
   return {
     async wrap(url) {
       const { kid, key } = await client.publicKey(url);
@@ -93,7 +105,7 @@ export function doubleKeyAccess(client: KeyServiceClient): DoubleKeyAccess {
           ),
       };
     },
-    unwrap: (kid, value, content) => client.decrypt(kid, value, content),
+    unwrap: (kid, value, content) => client.decrypt(kid, value, content, onWitnessHead),
   };
 }
 

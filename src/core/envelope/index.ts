@@ -37,6 +37,7 @@ export {
   type DoubleKeyContent,
   type DoubleKeyWrap,
   type KeyServiceClient,
+  type WitnessHeadHandler,
   type RsaPublicJwk,
 } from './double-key.js';
 export { DEFAULT_CHUNK_SIZE, VERSION as ENVELOPE_VERSION, type EnvelopeLayout, type WitnessEntry } from './format.js';

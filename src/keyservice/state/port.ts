@@ -37,16 +37,27 @@ export interface ServiceState {
    * in this batch (group commit), stamped with the time it returns.
    */
   appendLog(take: AuditBatch): Promise<string[]>;
-  /** The witness's head for a line (a file's access history), if it registered any version of it. */
-  head(line: string): Promise<WitnessHead | undefined>;
+  /** The witness's head for a line (a file's access history), if it registered any version of it, with its receipt. */
+  head(line: string): Promise<StoredHead | undefined>;
   /**
-   * Registers `claim` as the line's head when it extends the head held (core's `extendsWitnessHead`),
-   * atomically across replicas; the head it was judged against, and whether it was registered.
+   * The lines whose head changed at or after `since` (the state's own clock, ms since the epoch; undefined: none), and
+   * that clock now: what a replica's head cache drops (witness-heads.ts). Absent where a head read is cheap (files).
    */
-  registerHead(claim: WitnessClaim): Promise<{ readonly registered: boolean; readonly head: WitnessHead | undefined }>;
+  headChanges?(since: number | undefined): Promise<{ readonly lines: readonly string[]; readonly now: number }>;
+  /**
+   * Registers `claim` as the line's head, with `receipt` (the witness's signature of it, kept so a decrypt can
+   * answer the head without signing), when it extends the head held (core's `extendsWitnessHead`), atomically
+   * across replicas; the head it was judged against, and whether it was registered.
+   */
+  registerHead(claim: WitnessClaim, receipt: string): Promise<{ readonly registered: boolean; readonly head: WitnessHead | undefined }>;
   /** The whole access log, oldest first (for `key-service log --verify`). */
   logText(): Promise<string>;
   close(): Promise<void>;
+}
+
+/** A line's head as stored: its receipt is absent for heads registered before receipts were kept. */
+export interface StoredHead extends WitnessHead {
+  readonly receipt?: string;
 }
 
 /** The run-time revocations for one key (or, with `key` undefined, for every key) as the config's lists. */

@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS ks_revocations (
 CREATE TABLE IF NOT EXISTS ks_certificates (email text PRIMARY KEY, certificate text NOT NULL, at timestamptz NOT NULL DEFAULT now());
 CREATE TABLE IF NOT EXISTS ks_access_log (seq bigint PRIMARY KEY, line text NOT NULL);
 CREATE TABLE IF NOT EXISTS ks_witness_heads (line text PRIMARY KEY, pd text NOT NULL, ver integer NOT NULL, at timestamptz NOT NULL DEFAULT now());
+ALTER TABLE ks_witness_heads ADD COLUMN IF NOT EXISTS receipt text;
+CREATE INDEX IF NOT EXISTS ks_witness_heads_at ON ks_witness_heads (at);
 `;
 
 /** The connection string without its password, for messages. */
@@ -84,19 +86,30 @@ export async function postgresState(url: string, poolSize = 4): Promise<ServiceS
       return r.rows[0]?.certificate;
     },
     async head(line) {
-      const r = await pool.query<WitnessHead>('SELECT pd, ver FROM ks_witness_heads WHERE line = $1', [line]);
-      return r.rows[0] ? { pd: r.rows[0].pd, ver: r.rows[0].ver } : undefined;
+      const r = await pool.query<WitnessHead & { receipt: string | null }>('SELECT pd, ver, receipt FROM ks_witness_heads WHERE line = $1', [line]);
+      const h = r.rows[0];
+      return h ? { pd: h.pd, ver: h.ver, ...(h.receipt !== null ? { receipt: h.receipt } : {}) } : undefined;
     },
-    registerHead: (claim) =>
+    async headChanges(since) {
+      const r = await pool.query<{ now: number; lines: string[] }>(
+        `SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now,
+                array(SELECT line FROM ks_witness_heads WHERE $1::float8 IS NOT NULL AND at >= to_timestamp($1::float8 / 1000)) AS lines`,
+        [since ?? null],
+      );
+      return { now: r.rows[0]!.now, lines: r.rows[0]!.lines };
+    },
+    registerHead: (claim, receipt) =>
       inTransaction(pool, async (c) => {
         // One registration per line at a time, across replicas (also for a line's first, when there is no row to lock).
         await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [claim.line]);
         const r = await c.query<WitnessHead>('SELECT pd, ver FROM ks_witness_heads WHERE line = $1', [claim.line]);
         const head = r.rows[0] ? { pd: r.rows[0].pd, ver: r.rows[0].ver } : undefined;
         if (!extendsWitnessHead(head, claim)) return { registered: false, head };
+        // The same head again keeps its first receipt (both verify); a head without one (kept before receipts were) gets this.
         await c.query(
-          'INSERT INTO ks_witness_heads (line, pd, ver) VALUES ($1, $2, $3) ON CONFLICT (line) DO UPDATE SET pd = EXCLUDED.pd, ver = EXCLUDED.ver, at = now()',
-          [claim.line, claim.pd, claim.ver],
+          `INSERT INTO ks_witness_heads (line, pd, ver, receipt) VALUES ($1, $2, $3, $4) ON CONFLICT (line) DO UPDATE
+           SET pd = EXCLUDED.pd, ver = EXCLUDED.ver, receipt = CASE WHEN ks_witness_heads.pd = EXCLUDED.pd THEN coalesce(ks_witness_heads.receipt, EXCLUDED.receipt) ELSE EXCLUDED.receipt END, at = now()`,
+          [claim.line, claim.pd, claim.ver, receipt],
         );
         return { registered: true, head };
       }),

@@ -5,13 +5,13 @@
  * audit log's cross-process lock and replaces files atomically.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extendsWitnessHead, type WitnessHead } from '../../core/index.js';
 import { appendAuditBatch } from '../../node/audit-log.js';
 import { withLock } from '../../node/lock.js';
 import { readTextIfExists, writeFileAtomic } from '../../node/node-io.js';
-import type { Revocation, ServiceState } from './port.js';
+import type { Revocation, ServiceState, StoredHead } from './port.js';
 
 const isRevocation = (v: unknown): v is Revocation =>
   typeof v === 'object' &&
@@ -31,9 +31,20 @@ export function fileState(folder: string, logFile: string, certificates: string 
   let lastLogged: Promise<string | undefined> | undefined;
   const revocationsFile = join(folder, 'revocations.json');
   const headsFile = join(folder, 'witness-heads.json');
-  const heads = async (): Promise<Record<string, WitnessHead>> => {
+  const heads = async (): Promise<Record<string, StoredHead>> => {
     const text = await readTextIfExists(headsFile);
-    return text === undefined ? {} : (JSON.parse(text) as Record<string, WitnessHead>);
+    return text === undefined ? {} : (JSON.parse(text) as Record<string, StoredHead>);
+  };
+  /** The heads as last parsed, and the file's identity then: every decrypt reads a head, so the file is parsed only when it changed. */
+  let parsed: { id: string; heads: Promise<Record<string, StoredHead>> } | undefined;
+  const currentHeads = async (): Promise<Record<string, StoredHead>> => {
+    const s = await stat(headsFile).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw e;
+    });
+    const id = s ? `${s.ino}:${s.size}:${s.mtimeMs}` : 'none';
+    if (parsed?.id !== id) parsed = { id, heads: heads() };
+    return parsed.heads;
   };
   const read = async (): Promise<Revocation[]> => {
     const text = await readTextIfExists(revocationsFile);
@@ -57,13 +68,16 @@ export function fileState(folder: string, logFile: string, certificates: string 
       }),
     putCertificate: (email, certificate) => writeFileAtomic(certificateFile(email), certificate, 0o644),
     certificate: (email) => readTextIfExists(certificateFile(email)),
-    head: async (line) => (await heads())[line],
-    registerHead: (claim) =>
+    head: async (line) => (await currentHeads())[line],
+    registerHead: (claim, receipt) =>
       withLock(headsFile, async () => {
         const all = await heads();
-        const head = all[claim.line];
+        const stored = all[claim.line];
+        const head: WitnessHead | undefined = stored && { pd: stored.pd, ver: stored.ver };
         if (!extendsWitnessHead(head, claim)) return { registered: false, head };
-        if (head?.pd !== claim.pd) await writeFileAtomic(headsFile, JSON.stringify({ ...all, [claim.line]: { pd: claim.pd, ver: claim.ver } }) + '\n', 0o644);
+        // The same head again keeps its first receipt (both verify), unless it was kept without one.
+        if (stored?.pd !== claim.pd || stored.receipt === undefined)
+          await writeFileAtomic(headsFile, JSON.stringify({ ...all, [claim.line]: { pd: claim.pd, ver: claim.ver, receipt } }) + '\n', 0o644);
         return { registered: true, head };
       }),
     async appendLog(take) {

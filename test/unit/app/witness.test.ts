@@ -7,13 +7,22 @@
  * an unreachable witness writes nothing. (With the real key service and the CLI: test/unit/cli/witness.test.ts.)
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair } from 'jose';
 import * as app from '../../../src/core/app/index.js';
 import { memorySink, randomAccessOf, readEnvelopeHeader, rewrapEnvelope, type WitnessHook } from '../../../src/core/envelope/index.js';
 import { fingerprint } from '../../../src/core/fingerprint.js';
 import { createIdentity, publicIdentity, type Identity } from '../../../src/core/identity.js';
-import { certificationKeyId, issueWitnessReceipt, verifyWitnessReceipt, WITNESS_KIND, type CertificateSigner } from '../../../src/core/org/index.js';
+import {
+  certificationKeyId,
+  issueWitnessReceipt,
+  verifyWitnessReceipt,
+  WITNESS_KIND,
+  type CertificateSigner,
+  type WitnessClaim,
+} from '../../../src/core/org/index.js';
+import { witnessHeadCheck, withWitnessHead } from '../../../src/core/app/versions.js';
 import { addPerson, EMPTY_PEOPLE } from '../../../src/core/people.js';
 import { DEFAULT_POLICY, type Policy } from '../../../src/core/policy/index.js';
 import { memoryContext, MemoryAcceptance, MemoryFiles, MemoryOrganisations, MemoryStore, MemoryVersions, MemoryWitness, rejectsCode } from './memory-ports.js';
@@ -241,5 +250,59 @@ describe('the organisation witness in its workspace (issue 21)', () => {
     await app.setExpiry(await w.as(alice), 'f.txt.protected', null);
     assert.equal(w.witness.registered, 1);
     await app.open(await w.as(bob), 'f.txt.protected');
+  });
+});
+
+describe("the witness's head in a Double Key decrypt answer (FORMAT §16.1, 'The head a decrypt answers')", () => {
+  const d = (s: string) => createHash('sha256').update(s).digest('base64url');
+  const history = [d('v1'), d('v2')];
+  const file = { lineageId: 'line', history, policy: { cid: 'cid-1' } } as unknown as Parameters<typeof app.judgeWitnessHead>[0];
+  const head = (claim: Partial<WitnessClaim>, signer = org.signer, issuer = URL_) =>
+    issueWitnessReceipt({ line: 'cid-1', pd: d('v2'), prev: d('v1'), ver: 2, ...claim }, { issuer, signer, now: new Date() });
+  const relation = async (receipt: string, f = file) => (await app.judgeWitnessHead(f, { url: URL_, key: org.key }, receipt)).relation;
+
+  it('the same version is the head; a later one makes the file older; another digest at its version, or a next version replacing another, is a fork', async () => {
+    assert.equal(await relation(await head({})), 'same');
+    assert.equal(await relation(await head({ pd: d('v3'), prev: d('v2'), ver: 3 })), 'older');
+    assert.equal(await relation(await head({ pd: d('v5'), prev: d('v4'), ver: 5 })), 'older');
+    assert.equal(await relation(await head({ pd: d('v2-fork') })), 'fork');
+    assert.equal(await relation(await head({ pd: d('v3'), prev: d('v2-fork'), ver: 3 })), 'fork');
+    assert.equal(await relation(await head({ pd: d('v1'), prev: null, ver: 1 })), 'behind');
+    assert.equal(await relation(await head({}), { history, policy: file.policy }), 'downgrade');
+  });
+
+  it('a head that does not verify for this file is E_WITNESS_INVALID: another key, issuer or line, or an altered signature', async () => {
+    for (const receipt of [
+      await head({}, other.signer),
+      await head({}, org.signer, 'https://elsewhere.example.com'),
+      await head({ line: 'cid-2' }),
+      await head({}).then((r) => {
+        const [h, p, sig] = r.split('.') as [string, string, string];
+        return `${h}.${p}.${sig[0] === 'A' ? 'B' : 'A'}${sig.slice(1)}`;
+      }),
+    ])
+      await rejectsCode(relation(receipt), 'E_WITNESS_INVALID');
+  });
+});
+
+describe("the witness's head judged for a file of the workspace (a Double Key decrypt's answer)", () => {
+  it('a newer head makes version 2 an older copy when read and E_ROLLBACK when built on; the head itself changes nothing; a head from another service is ignored', async () => {
+    const w = workspace();
+    const { v2, v3 } = await history(w);
+    const b = await w.as(bob);
+    const [h2, h3] = await Promise.all([v2, v3].map((v) => readEnvelopeHeader(randomAccessOf(v))));
+    // The witness's head is version 3: the receipt it signed when it registered it.
+    const head = h3!.witness.at(-1)!.value;
+    const read = witnessHeadCheck(b, h2!, 'read');
+    await read.onWitnessHead(head, URL_);
+    assert.equal(read.seen(), 3);
+    assert.deepEqual(withWitnessHead({}, read), { older: { seen: 3, by: 'organisation' } });
+    await rejectsCode(witnessHeadCheck(b, h2!, 'build').onWitnessHead(head, URL_), 'E_ROLLBACK');
+    const current = witnessHeadCheck(b, h3!, 'build');
+    await current.onWitnessHead(head, URL_);
+    assert.equal(current.seen(), undefined);
+    const elsewhere = witnessHeadCheck(b, h2!, 'build');
+    await elsewhere.onWitnessHead(head, 'https://keys.example.org');
+    assert.equal(elsewhere.seen(), undefined, 'not the organisation: ignored');
   });
 });

@@ -10,13 +10,17 @@
  */
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { memorySink, randomAccessOf, readEnvelopeHeader, rewrapEnvelope } from '../../../src/core/envelope/index.js';
 import { verifyWitnessReceipt, WITNESS_KIND } from '../../../src/core/org/index.js';
 import type { Identity } from '../../../src/core/identity.js';
+import { save } from '../../../src/core/app/index.js';
 import { readHomeIdentity } from '../../../src/node/home.js';
+import { httpKeyServiceClient } from '../../../src/node/key-service-client.js';
+import { sessionIn } from '../../../src/node/session.js';
+import { openWorkspace } from '../../../src/node/workspace.js';
 import { CLI_CLIENT_ID, startIdp, type TestIdp } from '../../support/idp.js';
 import { startCountingProxy, type CountingProxy } from '../../support/counting-proxy.js';
 import { doubleKeyPolicy, freePort, startKeyService, type TestKeyService } from '../../support/key-service.js';
@@ -273,6 +277,77 @@ describe('the organisation witness with a real key service, HSM and identity pro
     assert.equal(blocked.code, 4, blocked.stderr);
     assert.match(blocked.stderr, /\[E_FORK\]/);
     assert.deepEqual(readFileSync(file), versions[2], 'nothing written');
+  });
+
+  test("a removed Co-Owner's authentic old copy of a Double Key file, read by someone who remembers nothing: the decrypt answers the witness's head, so it reads as an older version and every write on it is E_ROLLBACK; the current version opens as usual; a head whose signature fails is E_WITNESS_INVALID", async () => {
+    const ledger = join(ws, 'ledger.txt.protected');
+    writeFileSync(join(ws, 'ledger.txt'), 'the ledger\n');
+    ok(alice, ['protect', 'ledger.txt', '--label', 'finance', '--grant', 'admin@example.com=Co-Owner']);
+    ok(alice, ['grant', 'ledger.txt.protected', 'bob@example.com=Reviewer']);
+    const v2 = readFileSync(ledger);
+    ok(alice, ['revoke', 'ledger.txt.protected', 'admin@example.com']);
+    const v3 = readFileSync(ledger);
+    const older = /an older version of its access policy than the newest your organisation's witness holds \(version 3\): read-only/;
+
+    const current = freshBob(['cat', 'ledger.txt.protected']);
+    assert.equal(current.code, 0, current.stderr);
+    assert.equal(current.stdout, 'the ledger\n');
+    assert.doesNotMatch(current.stderr, /older version/, 'the current version is not an older one');
+
+    // Admin kept version 2 (he is its Co-Owner) and puts it back: a reader with no memory and no git history is told.
+    writeFileSync(ledger, v2);
+    const old = freshBob(['cat', 'ledger.txt.protected']);
+    assert.equal(old.code, 0, old.stderr);
+    assert.equal(old.stdout, 'the ledger\n', 'an older version still reads');
+    assert.match(old.stderr, older);
+
+    // Writes on it, with no memory either: a save (as the editor saves; no new policy version, so the witness is not
+    // asked) by Bob and by Admin, and an access change, are refused before anything is written.
+    for (const p of [bob, admin]) {
+      rmSync(join(p.home, 'versions.json'), { force: true });
+      rmSync(join(p.home, 'heads'), { recursive: true, force: true });
+      const me = (await readHomeIdentity(p.home))!;
+      const tokens = { token: (audience: string) => idp.tokenFor(p.email, audience) };
+      const session = sessionIn(openWorkspace(ws), me, { append: async () => undefined }, undefined, { home: p.home }, httpKeyServiceClient({ tokens }));
+      await assert.rejects(save(session, 'ledger.txt.protected', new TextEncoder().encode('rewritten\n')), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'E_ROLLBACK', e.message);
+        return true;
+      });
+    }
+    const changed = admin.run(['revoke', 'ledger.txt.protected', 'alice@example.com']);
+    assert.equal(changed.code, 4, changed.stderr);
+    assert.match(
+      changed.stderr,
+      /older version of its access policy \(version 2\) than one you, git or your organisation's witness have seen \(version 3\).*\[E_ROLLBACK\]/,
+    );
+    assert.deepEqual(readFileSync(ledger), v2, 'nothing written');
+
+    // A head whose signature does not verify (the service's stored receipt altered) is refused, and nothing released.
+    writeFileSync(ledger, v3);
+    const cid = (await readEnvelopeHeader(randomAccessOf(v3))).policy.cid;
+    const headsFile = join(dirname(service.logFile), 'witness-heads.json');
+    const genuine = readFileSync(headsFile, 'utf8');
+    const heads = JSON.parse(genuine) as Record<string, { receipt: string }>;
+    const [h, p, sig] = heads[cid]!.receipt.split('.');
+    heads[cid]!.receipt = `${h}.${p}.${sig![0] === 'A' ? 'B' : 'A'}${sig!.slice(1)}`;
+    const swap = (text: string) => {
+      writeFileSync(`${headsFile}.tmp`, text);
+      renameSync(`${headsFile}.tmp`, headsFile);
+    };
+    swap(JSON.stringify(heads));
+    try {
+      const bad = freshBob(['cat', 'ledger.txt.protected']);
+      assert.equal(bad.code, 4, bad.stderr);
+      assert.match(bad.stderr, /\[E_WITNESS_INVALID\]/);
+      assert.equal(bad.stdout, '', 'nothing released');
+    } finally {
+      swap(genuine);
+    }
+    // The owner builds on the current version as before (an expiry change reaches the key service too: it decrypts).
+    ok(alice, ['expiry', 'ledger.txt.protected', '30d']);
+    const v4 = freshBob(['cat', 'ledger.txt.protected']);
+    assert.equal(v4.code, 0, v4.stderr);
+    assert.doesNotMatch(v4.stderr, /older version/);
   });
 
   test('the cost, counted at the key service: one registration per access change, nothing per open beyond the Double Key decrypt', () => {

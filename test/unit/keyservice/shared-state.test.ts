@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createIdentity, publicIdentity } from '../../../src/core/index.js';
+import { createIdentity, publicIdentity, verifyWitnessReceipt } from '../../../src/core/index.js';
 import { LOG_LOCK } from '../../../src/keyservice/state/postgres.js';
 import { startIdp, type TestIdp } from '../../support/idp.js';
 import { pd, registerAtWitness, sealTo, startKeyService, type PublicKeyResponse, type TestKeyService } from '../../support/key-service.js';
@@ -89,7 +89,7 @@ describe('key service: two replicas sharing PostgreSQL', { timeout: 180_000, ski
     assert.equal(got.status, 200);
   });
 
-  it('the witness holds one head per file across replicas: of two racing versions 2, one is registered, the other is E_FORK', async () => {
+  it('the witness holds one head per file across replicas: of two racing versions 2, one is registered, the other is E_FORK', async (t) => {
     const line = 'shared-content';
     assert.equal((await registerAtWitness(a.url, token, { line, pd: pd('s1'), prev: null, ver: 1 })).status, 200);
     let prev = pd('s1');
@@ -103,6 +103,51 @@ describe('key service: two replicas sharing PostgreSQL', { timeout: 180_000, ski
       assert.deepEqual(head.head, { pd: winner.pd, ver });
       prev = winner.pd;
     }
+    // A decrypt naming the file's content id answers that head, on either replica, as the receipt the witness signed when it
+    // registered it (kept with the head: no signature per decrypt); a content id never registered, no head.
+    const offered = (await (await fetch(`${a.url}/directory`)).json()) as { keys: { x: string; y: string }[] };
+    const orgKey = { kty: 'EC', crv: 'P-256', x: offered.keys[0]!.x, y: offered.keys[0]!.y };
+    const decryptFor = async (ks: TestKeyService, contentId: string) => {
+      const value = sealTo(pub, Buffer.alloc(32, 3), Buffer.from(`sensitivity-dke/1\0${contentId}\0l`));
+      const r = await fetch(`${ks.url}/${KEY}/${pub.key.kid.split('/').at(-1)!}/decrypt`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify({ alg: 'RSA-OAEP-256', value, contentId, label: 'l' }),
+      });
+      assert.equal(r.status, 200);
+      return (await r.json()) as { value: string; witness?: { kind: string; receipt: string } };
+    };
+    for (const ks of [a, b]) {
+      const { witness } = await decryptFor(ks, line);
+      assert.equal(witness?.kind, 'org-witness');
+      const head = await verifyWitnessReceipt(witness.receipt, [orgKey], { issuer: a.url, line });
+      assert.deepEqual({ pd: head.pd, ver: head.ver }, { pd: prev, ver: 6 });
+    }
+    assert.equal((await decryptFor(b, 'never-registered')).witness, undefined);
+    // Replicas keep the heads they answered; a head registered through the other replica is answered within about a
+    // second all the same (each replica reads which lines changed at most every second), as a revocation is.
+    assert.equal((await registerAtWitness(a.url, token, { line, pd: pd('s7'), prev, ver: 7 })).status, 200);
+    const start = Date.now();
+    for (;;) {
+      const { witness } = await decryptFor(b, line);
+      if ((await verifyWitnessReceipt(witness!.receipt, [orgKey], { issuer: a.url, line })).ver === 7) break;
+      if (Date.now() - start > 5000) assert.fail('replica b still answers version 6 after 5 s');
+      await sleep(50);
+    }
+    t.diagnostic(`a head registered through replica a, answered by replica b's decrypts after ${Date.now() - start} ms`);
+    // A head kept before receipts were (no receipt): no head in the answer; registering that version again fills it in.
+    const { default: pgClient } = await import('pg');
+    const db = new pgClient.Client(pg.url);
+    await db.connect();
+    try {
+      await db.query('UPDATE ks_witness_heads SET receipt = NULL WHERE line = $1', [line]);
+    } finally {
+      await db.end();
+    }
+    assert.equal((await decryptFor(a, line)).witness, undefined, 'replica a registered version 7 itself, so it reads the head again');
+    assert.equal((await registerAtWitness(b.url, token, { line, pd: pd('s7'), prev, ver: 7 })).status, 200);
+    const again = await decryptFor(b, line);
+    assert.equal((await verifyWitnessReceipt(again.witness!.receipt, [orgKey], { issuer: a.url, line })).ver, 7);
   });
 
   it('log lines holding quotes, backslashes and SQL are stored byte for byte: the chain still verifies', async () => {

@@ -1,0 +1,58 @@
+/**
+ * The replica's cache of witness heads (src/keyservice/witness-heads.ts), over a counting stand-in for the shared
+ * state: a line read once is answered again without a state read; a change the state reports is answered after the
+ * next refresh (at most about a second); a read overtaken by a refresh is answered but not kept. With the real
+ * PostgreSQL and two replicas: shared-state.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServiceState, StoredHead } from '../../../src/keyservice/state/port.js';
+import { HeadCache } from '../../../src/keyservice/witness-heads.js';
+
+function countingState() {
+  const heads = new Map<string, StoredHead>();
+  const changed: { line: string; at: number }[] = [];
+  const counts = { head: 0, changes: 0 };
+  const state = {
+    head: async (line: string) => (counts.head++, heads.get(line)),
+    headChanges: async (since: number | undefined) => {
+      counts.changes++;
+      return { now: Date.now(), lines: since === undefined ? [] : changed.filter((c) => c.at >= since).map((c) => c.line) };
+    },
+  } as unknown as ServiceState;
+  const register = (line: string, ver: number) => {
+    heads.set(line, { pd: `pd${ver}`, ver, receipt: `r${ver}` });
+    changed.push({ line, at: Date.now() });
+  };
+  return { state, counts, register };
+}
+
+describe('the witness head cache of a replica', () => {
+  it('reads a line once, then answers it from memory; a change is answered after the next refresh', async () => {
+    const { state, counts, register } = countingState();
+    const cache = new HeadCache(state);
+    register('f', 1);
+    assert.equal((await cache.head('f'))?.ver, 1);
+    assert.equal((await cache.head('f'))?.ver, 1);
+    assert.equal(await cache.head('never'), undefined);
+    assert.equal(await cache.head('never'), undefined);
+    assert.deepEqual(counts, { head: 2, changes: 1 }, 'one read per line, one refresh');
+    register('f', 2);
+    assert.equal((await cache.head('f'))?.ver, 1, 'within the second: the head read before');
+    await sleep(1100);
+    assert.equal((await cache.head('f'))?.ver, 2, 'after the refresh: the new head');
+    assert.equal(await cache.head('never'), undefined);
+    assert.deepEqual(counts, { head: 3, changes: 2 }, 'only the changed line is read again');
+  });
+
+  it('keeps at most its bound of lines, dropping the least recently used', async () => {
+    const { state, counts, register } = countingState();
+    const cache = new HeadCache(state, 2);
+    for (const l of ['a', 'b', 'c']) register(l, 1);
+    for (const l of ['a', 'b', 'a', 'c', 'a']) await cache.head(l);
+    assert.equal(counts.head, 3, 'a, b, c read once each; a kept as the most recent');
+    await cache.head('b');
+    assert.equal(counts.head, 4, 'b was dropped for c');
+  });
+});
