@@ -50,6 +50,15 @@ export interface Snippet {
   readonly family?: string;
 }
 
+/** Shuffles `xs` in place (Fisher–Yates) and returns it. */
+function shuffle<T>(r: Rng, xs: T[]): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = int(r, 0, i);
+    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+  }
+  return xs;
+}
+
 /** Builds a snippet from a template whose `@@` marks where `value` goes. */
 function snip(template: string, value: string, typeId?: string, decoy?: string): Snippet {
   const at = template.indexOf('@@');
@@ -173,7 +182,7 @@ export const fakeAwsSecret = (r: Rng): string => {
 };
 const slackId = (r: Rng): string => chars(r, DIGITS, int(r, 10, 13));
 /** Slack's token shapes (api.slack.com "Token types"), current and legacy. */
-const fakeSlack = (r: Rng): string =>
+export const fakeSlack = (r: Rng): string =>
   pick(r, [
     () => `xoxb-${slackId(r)}-${slackId(r)}-${chars(r, ALNUM, 24)}`,
     () => `xoxp-${slackId(r)}-${slackId(r)}-${slackId(r)}-${chars(r, HEX, 32)}`,
@@ -196,9 +205,9 @@ const fakeWebhook = (r: Rng): string =>
 /** A GitHub fine-grained personal access token: `github_pat_`, a 22-character id, `_`, 59 characters. */
 const fakeGithubPat = (r: Rng): string => `github_pat_11${chars(r, UPPER + DIGITS, 7)}0${chars(r, ALNUM, 12)}_${chars(r, ALNUM, 59)}`;
 /** An Entra ID (Azure AD) client secret: 3 characters, a version digit, `Q~`, 34 characters. */
-const fakeAzureClientSecret = (r: Rng): string => `${chars(r, ALNUM + '_~.', 3)}${pick(r, ['7', '8'])}Q~${chars(r, ALNUM + '_~.-', 34)}`;
+export const fakeAzureClientSecret = (r: Rng): string => `${chars(r, ALNUM + '_~.-', 3)}${pick(r, ['7', '8'])}Q~${chars(r, ALNUM + '_~.-', 34)}`;
 const fakeStripe = (r: Rng): string => `${pick(r, ['sk', 'rk'])}_live_${chars(r, ALNUM, pick(r, [24, 99]))}`;
-const fakeGoogle = (r: Rng): string => `AIza${chars(r, ALNUM + '_-', 35)}`;
+export const fakeGoogle = (r: Rng): string => `AIza${chars(r, ALNUM + '_-', 35)}`;
 const fakeAzureKey = (r: Rng): string => Buffer.from(Array.from({ length: 64 }, () => int(r, 0, 255))).toString('base64');
 const b64url = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
 
@@ -839,6 +848,79 @@ const keyHeader = (r: Rng): string =>
 const apiKeyValue = (r: Rng): string => pick(r, [() => chars(r, HEX, int(r, 16, 40)), () => uuid(r), () => chars(r, ALNUM, int(r, 20, 40)) + int(r, 0, 9)])();
 const urlPassword = (r: Rng): string => chars(r, ALNUM, int(r, 10, 20));
 
+// ---- malformed look-alikes (issue 25, second outside set) ---------------------------------------
+// Each rule refuses a value by its structure: the generators below write a well-formed value from the
+// issuer's grammar and, for near misses, break exactly one part of it.
+
+/** Permission letters of a service SAS (learn.microsoft.com, "Create a service SAS"); letters outside the set. */
+const SAS_PERMISSIONS = 'racwdxyltfmeopi';
+const NOT_SAS_PERMISSIONS = 'bghjknqsvz';
+/** What a near miss breaks in a shared access signature: one field off its grammar, or no signature at all. */
+export const SAS_FLAWS = [
+  'no sig=',
+  'a permission letter outside the set',
+  'a permission letter twice',
+  'sip= not an IPv4 address or range',
+  'st= or se= not an ISO 8601 UTC time',
+  'sig= not 32 bytes',
+] as const;
+export type SasFlaw = (typeof SAS_FLAWS)[number];
+
+const sasTime = (r: Rng): string => {
+  const t = pick(r, [() => iso(r).slice(0, 10), () => `${iso(r).slice(0, 16)}Z`, () => `${iso(r).slice(0, 19)}Z`, () => iso(r)])();
+  return r() < 0.3 ? t.replace(/:/g, '%3A') : t;
+};
+const sasSig = (r: Rng, bytes: number): string => {
+  const b64 = randomBytes(bytes).toString('base64');
+  return r() < 0.5 ? b64 : b64.replace(/\+/g, '%2B').replace(/\//g, '%2F').replace(/=/g, '%3D');
+};
+
+/**
+ * A shared access signature's query: `sv`, `sp`, `st`, `se`, maybe `sip`, `spr`, `sr` in any order and `sig=`
+ * (an HMAC-SHA256, 32 bytes in base64), as Azure writes it; `flaw` breaks one part. Returns the query and the
+ * signature as written in it (empty when there is none).
+ */
+export function fakeSas(r: Rng, flaw?: SasFlaw): { query: string; sig: string } {
+  let sp = shuffle(r, [...SAS_PERMISSIONS])
+    .slice(0, int(r, 1, 6))
+    .join('');
+  if (flaw === 'a permission letter outside the set') {
+    const at = int(r, 0, sp.length);
+    sp = sp.slice(0, at) + pick(r, [...NOT_SAS_PERMISSIONS]) + sp.slice(at);
+  }
+  if (flaw === 'a permission letter twice') sp += sp[int(r, 0, sp.length - 1)];
+  let se = sasTime(r);
+  if (flaw === 'st= or se= not an ISO 8601 UTC time')
+    se = pick(r, [() => `2025-${int(r, 13, 19)}-0${int(r, 1, 9)}`, () => `${iso(r).slice(0, 11)}24:00:00Z`, () => iso(r).slice(0, 19)])();
+  const fields = [`sv=20${int(r, 15, 25)}-${String(int(r, 1, 12)).padStart(2, '0')}-0${int(r, 1, 9)}`, `sp=${sp}`, `st=${sasTime(r)}`, `se=${se}`];
+  if (flaw === 'sip= not an IPv4 address or range') {
+    const octets = ip(r).split('.');
+    fields.push(`sip=${r() < 0.5 ? octets.slice(0, 3).join('.') : [int(r, 256, 999), ...octets.slice(1)].join('.')}`);
+  } else if (r() < 0.3) fields.push(`sip=${ip(r)}${r() < 0.5 ? `-${ip(r)}` : ''}`);
+  if (r() < 0.5) fields.push(`spr=${pick(r, ['https', 'https,http'])}`);
+  fields.push(`sr=${pick(r, ['b', 'c', 'bs'])}`);
+  shuffle(r, fields);
+  const sig = flaw === 'no sig=' ? '' : sasSig(r, flaw === 'sig= not 32 bytes' ? pick(r, [31, 33]) : 32);
+  if (sig) fields.push(`sig=${sig}`);
+  return { query: fields.join('&'), sig };
+}
+/** Where a SAS query is written: a blob URL, an environment entry, JSON, a storage connection string. */
+export const SAS_PLACES = [
+  'https://acct.blob.core.windows.net/container/file.txt?@@',
+  'AZURE_STORAGE_SAS_TOKEN=@@',
+  '"sasToken": "?@@",',
+  'BlobEndpoint=https://acct.blob.core.windows.net/;SharedAccessSignature=@@',
+];
+
+/** Capital placeholder words that end a key the way AWS's documentation secret ends in EXAMPLEKEY. */
+export const SAMPLE_KEY_WORDS = ['SAMPLE', 'TEST', 'FAKE', 'DUMMY', 'MOCK', 'DEMO'] as const;
+/** A 40-character secret access key in AWS's documentation style: random, then a placeholder word and `KEY`. */
+export const sampleWordAwsSecret = (r: Rng, word: string = pick(r, SAMPLE_KEY_WORDS)): string => `${fakeAwsSecret(r).slice(0, 37 - word.length)}${word}KEY`;
+/** Characters that join a token to what follows, so that no prefix of the run is the token (`xoxr-8334…?2461…`). */
+export const JOINING = ['?', '!', '^', '~', '$', '*'] as const;
+/** Characters that join a word to a URL scheme after them (`?ostgres://`): no URL starts there. */
+export const URL_JOINING = ['?', '!', '#', '$', '%', '^', '~', '&', '@'] as const;
+
 const WILD: Readonly<Record<string, readonly Maker[]>> = {
   jwt: [
     family('JWT, JOSE header without alg', (r) => snip(pick(r, ['id_token=@@', '"access_token": "@@"', 'Cookie: session=@@']), fakeJwtWithoutAlg(r), 'jwt')),
@@ -909,6 +991,9 @@ const WILD: Readonly<Record<string, readonly Maker[]>> = {
         () => snip('var settings = new Dictionary<string, string> { { "AccountName", "acct" }, { "AccountKey", "@@" } };', key, 'azure-storage-key'),
         () => snip('Assert.AreEqual("@@", credentials.AccountKey);', key, 'azure-storage-key'),
         () => snip('storage_account_key =\n    "@@"', key, 'azure-storage-key'),
+        () => snip('static const std::string AccountKey{\n    "@@"};', key, 'azure-storage-key'),
+        () => snip('export const key =\n  process.env.AZURE_STORAGE_KEY ||\n  "@@";', key, 'azure-storage-key'),
+        () => snip('azureStorageAccessKey: @@', key, 'azure-storage-key'),
         () => snip('az storage blob upload --account-name acct --account-key "@@" -f build.zip', key, 'azure-storage-key'),
         () =>
           snip(
@@ -923,6 +1008,10 @@ const WILD: Readonly<Record<string, readonly Maker[]>> = {
             'azure-storage-key',
           ),
       ])();
+    }),
+    family('Azure shared access signature, fields well-formed', (r) => {
+      const { query, sig } = fakeSas(r);
+      return snip(pick(r, SAS_PLACES).replace('@@', query.replace(sig, '@@')), sig, 'azure-storage-key');
     }),
   ],
   'url-credential': [
@@ -940,6 +1029,22 @@ const WILD: Readonly<Record<string, readonly Maker[]>> = {
         `jdbc:sqlserver://${pick(r, ['dbhost', 'sql01.internal'])}:1433;databaseName=shop;user=${pick(r, ['svc', 'app'])};password=@@;encrypt=true`,
         urlPassword(r),
         'connection-string-credential',
+      ),
+    ),
+  ],
+  'secret-assignment': [
+    family('PAT after a forge name', (r) =>
+      snip(
+        `${pick(r, ['GITHUB_PAT', 'GitHubPAT', 'GITLAB_PAT', 'ADO_PAT', 'AZURE_DEVOPS_PAT'])}${pick(r, [' = "@@"', '=@@', ': "@@"'])}`,
+        pick(r, [() => chars(r, HEX, 40), () => chars(r, ALNUM, int(r, 30, 52)) + int(r, 0, 9)])(),
+        'secret-assignment',
+      ),
+    ),
+    family('bare key name, random token in a map entry', (r) =>
+      snip(
+        pick(r, ['"key": "@@"', '\'key\': "@@"', '  key: @@']),
+        `${chars(r, ALNUM, int(r, 18, 40))}${chars(r, UPPER, 1)}${chars(r, LOWER, 1)}${chars(r, DIGITS, 1)}`,
+        'secret-assignment',
       ),
     ),
   ],
@@ -970,6 +1075,11 @@ const WILD_NEAR_MISSES: Readonly<Record<string, readonly Maker[]>> = {
       snip('token = "@@"', `xoxp-${chars(r, DIGITS, 4)}-${chars(r, DIGITS, 4)}-${chars(r, DIGITS, 4)}-${chars(r, HEX, 32)}`, undefined, '4-digit legacy ids'),
     ),
     family('Slack two numeric segments', (r) => snip('token: "@@"', `xoxb-${chars(r, DIGITS, 5)}-${chars(r, DIGITS, 5)}`, undefined, 'segments too short')),
+    family('Slack token run on over a joining character', (r) => {
+      const t = fakeSlack(r);
+      const at = int(r, t.indexOf('-') + 2, t.length - 2);
+      return snip("slack token - '@@'", `${t.slice(0, at)}${pick(r, JOINING)}${t.slice(at)}`, undefined, 'a character outside the token alphabet inside it');
+    }),
   ],
   'command-credential': [
     family('curl -u with an empty user or password', (r) =>
@@ -1001,6 +1111,10 @@ const WILD_NEAR_MISSES: Readonly<Record<string, readonly Maker[]>> = {
     family('Azure storage key outside an assignment', (r) =>
       snip('"signature": "@@",', fakeAzureKey(r), undefined, 'a 64-byte value with no storage key name near it'),
     ),
+    family('Azure shared access signature, fields well-formed', (r) => {
+      const flaw = pick(r, SAS_FLAWS);
+      return snip(pick(r, SAS_PLACES), fakeSas(r, flaw).query, undefined, flaw);
+    }),
   ],
   'url-credential': [
     family('URL credentials, host without a dot', (r) =>
@@ -1011,13 +1125,45 @@ const WILD_NEAR_MISSES: Readonly<Record<string, readonly Maker[]>> = {
         'placeholder credentials',
       ),
     ),
+    family('URL scheme glued to the word before it', (r) =>
+      snip(
+        `${pick(r, ['token', 'url', 'dsn'])} - '@@'`,
+        `${pick(r, [...URL_JOINING])}${pick(r, ['ostgres', 'ysql', 'edis', 'ongodb'])}://${pick(r, ['app', 'svc'])}:${urlPassword(r)}@${ip(r)}:${int(r, 1000, 9999)}`,
+        undefined,
+        'a joining character before the scheme',
+      ),
+    ),
   ],
   'aws-access-key': [
     family('AWS key id placeholder', (r) =>
       snip('aws_access_key_id = @@', `${pick(r, ['AKIA', 'ASIA'])}${pick(r, ['X', 'Y', '0'])!.repeat(16)}`, undefined, 'one character repeated'),
     ),
+    family('AWS secret key ending in a sample word', (r) =>
+      snip(
+        pick(r, ['aws_secret_access_key = @@', 'aws_secret_access_key:@@', 'AWS_SECRET_ACCESS_KEY="@@"']),
+        sampleWordAwsSecret(r),
+        undefined,
+        'a placeholder word and KEY at the end',
+      ),
+    ),
+  ],
+  'google-api-key': [
+    family('Google API key followed by base64 padding', (r) =>
+      snip(pick(r, ['@@', 'value: @@']), `${fakeGoogle(r)}${pick(r, ['=', '=='])}`, undefined, 'a run of base64 ending in padding'),
+    ),
   ],
   'secret-assignment': [
+    family('PAT after a forge name', (r) =>
+      snip(`${pick(r, ['URL_PAT', 'MATCH_PAT', 'GITHUB_PATTERN', 'PATH'])} = "@@"`, chars(r, HEX, 40), undefined, 'PAT after no forge name, or PATH'),
+    ),
+    family('bare key name, random token in a map entry', (r) =>
+      pick(r, [
+        () => snip('https://maps.internal/api/js?key=@@&libraries=places', chars(r, ALNUM, 30) + int(r, 0, 9), undefined, 'key= is a query parameter'),
+        () => snip('"key": "@@"', pick(r, ['settings.profile.title', 'HomePage_Title_Main', 'orders/2024/summary']), undefined, 'words'),
+        () => snip('"key": "@@"', pick(r, [() => chars(r, HEX, 64), () => uuid(r), () => chars(r, LOWER + DIGITS, 30)])(), undefined, 'a digest, UUID or id'),
+        () => snip('"key": "@@"', `AAAAC3NzaC1lZDI1NTE5AAAAI${randomBytes(32).toString('base64').replace(/=+$/, '')}`, undefined, 'an SSH public key'),
+      ])(),
+    ),
     family('resource names and flags under secret-like names', (r) =>
       pick(r, [
         () =>
@@ -1126,11 +1272,7 @@ export function labelledCorpus(seed: number, perType = 60): Doc[] {
       const snippets: Snippet[] = [];
       for (let i = 0; i < perType / 6; i++) snippets.push(POSITIVES[type]!(r), { ...NEAR_MISSES[type]!(r), decoyOf: type });
       // Shuffle, so positives and near misses sit in any order.
-      for (let i = snippets.length - 1; i > 0; i--) {
-        const j = int(r, 0, i);
-        [snippets[i], snippets[j]] = [snippets[j]!, snippets[i]!];
-      }
-      docs.push(compose(r, snippets, 3));
+      docs.push(compose(r, shuffle(r, snippets), 3));
     }
   }
   for (let d = 0; d < 6; d++)

@@ -554,6 +554,11 @@ describe('adversarial input', () => {
       continuedCurlLines: 'curl \\\n'.repeat(n / 8) + ' -u a:b',
       curlHeaders: 'curl -H "X-Api-Key: '.repeat(n / 20),
       curlUserQuotes: 'curl -u "'.repeat(n / 9),
+      sasVersionsOnOneLine: '&sv=2020-01-01&'.repeat(n / 15),
+      sasFieldsWithoutSig: '?sv=2020-01-01&sp=r&st=2020-01-01&se=2020-01-02&sip=1.2.3.4'.repeat(n / 58),
+      patNames: 'GITHUB_PAT='.repeat(n / 11),
+      bareKeys: '"key": "'.repeat(n / 8),
+      schemesAfterJoins: '?ostgres://a:b'.repeat(n / 14) + '@',
     };
     for (const [name, text] of Object.entries(cases)) {
       const t = performance.now();

@@ -31,8 +31,16 @@ export const PASSWORD_MIN_ENTROPY = 2.5;
  * a closing quote or bracket and an operator (`=` `:` `:=` `::=` `:::=` `?=` `.=` `=>`), a quote and a
  * comma (a call's argument), `>` (an XML element), `" value=` (an XML attribute pair), or a Go type.
  */
-const SECRET_KEY =
-  /(?:pass|pwd|secret|token|key|credential|bearer|auth)[\w.-]{0,64}(?:["'`]?\]?["'`]?[ \t]{0,16}(?:[?.]?=|:)|["'`][ \t]{0,16},|>|["'][ \t]+value[ \t]*=|[ \t]{1,16}(?:string|\[\]byte)[ \t]*=)/gi;
+const NAME_THEN_OPERATOR =
+  /[\w.-]{0,64}(?:["'`]?\]?["'`]?[ \t]{0,16}(?:[?.]?=|:)|["'`][ \t]{0,16},|>|["'][ \t]+value[ \t]*=|[ \t]{1,16}(?:string|\[\]byte)[ \t]*=)/.source;
+const SECRET_KEY = new RegExp(`(?:pass|pwd|secret|token|key|credential|bearer|auth)${NAME_THEN_OPERATOR}`, 'gi');
+/**
+ * `PAT`, a personal access token, after a forge's name (`GITHUB_PAT`, `GitHubPAT`, `ADO_PAT`): a pass of its own,
+ * in capitals only, run when the text holds `PAT` — `pat` in the first pass would stop at every `path`.
+ */
+const PAT_KEY = new RegExp(`PAT${NAME_THEN_OPERATOR}`, 'g');
+/** The forges whose personal access tokens go by `PAT`: the word before it, or the two before it joined (`Git Hub`). */
+const FORGE = /^(?:github|gitlab|gh|gitea|bitbucket|ado|devops|azdo)$/;
 /** Dockerfile's `ENV NAME value` (no `=`), the one common form with only a space between name and value. */
 const DOCKER_ENV = /^[ \t]*ENV[ \t]+([A-Za-z_][\w.-]{0,64})[ \t]+[^\s=]/gm;
 
@@ -52,6 +60,10 @@ const SECRET_TAIL =
 /** Words before the secret word that make it public or not a credential (CSRF tokens, public keys, page tokens). */
 const NOT_SECRET =
   /^(?:public|publishable|pub|csrf|xsrf|antiforgery|anti|forgery|authenticity|page|next|prev|continuation|cursor|sync|pagination|idempotency|cancellation|max|min|num|count|reset|no|without|noauth)$|^_?(?:csrf|xsrf)/;
+/** A random token as a bare `key`'s value: one run of 20 to 64 characters with capitals, small letters and digits. */
+const BARE_KEY_VALUE = /^(?=[^a-z]*[a-z])(?=[^A-Z]*[A-Z])(?=\D*\d)[A-Za-z0-9_+/=-]{20,64}$/;
+/** A query string of two or more `name=value` parameters, maybe after its `?`. */
+const QUERY = /^\??[A-Za-z_][\w.-]{0,31}=[^&=\s]*(?:&[A-Za-z_][\w.-]{0,31}=[^&\s]*)+$/;
 const CODE_VALUE = /^[A-Za-z_$][\w$]*(?:(?:\.|::|->|\?\.)[A-Za-z_$][\w$]*)*(?:\(|\[|$)/;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const NEGATED_CODE = /^(?:!+[A-Za-z_$][\w$]*(?:[.(?]|$)|\()/;
@@ -77,19 +89,28 @@ function words(name: string): string[] {
     .filter((w) => w.length > 0);
 }
 
+/** What a secret-like name says of its value: a password (people choose weaker ones), or `key` alone. */
+interface SecretName {
+  readonly password: boolean;
+  readonly bareKey?: boolean;
+}
+
 /**
  * Does `name` name a secret? Its last secret word (password, token, api key, auth, …, also with a number:
  * `token1`) may only be followed by words such as `value` or `prod`: `passwordHash`, `tokenType` and
  * `secretName` name something else; a word before it such as `public` or `csrf` makes it no credential.
  */
-function secretName(name: string): { password: boolean } | undefined {
+function secretName(name: string): SecretName | undefined {
   const w = words(name);
+  // `key` alone (`"key": …`, `KEY=…`) names a map key or a setting as often as a secret: only a random value counts.
+  if (w.length === 1 && w[0] === 'key') return { password: false, bareKey: true };
   for (let i = w.length - 1; i >= 0; i--) {
     const raw = w[i]!;
     const word = raw.replace(/(?<=[a-z])\d+$/, '');
     const key = QUALIFIED_KEY.test(word) || ((word === 'key' || word === 'keys') && i > 0 && QUALIFIER.test(w[i - 1]!));
     const pass = word === 'pass' && (w.length === 1 || (i > 0 && PASS_OWNER.test(w[i - 1]!)));
-    if (key || pass || SECRET_WORD.test(word) || (COMPOUND_SECRET.test(word) && !NOT_SECRET.test(word))) {
+    const pat = word === 'pat' && i > 0 && (FORGE.test(w[i - 1]!) || FORGE.test(`${w[i - 2] ?? ''}${w[i - 1]!}`));
+    if (key || pass || pat || SECRET_WORD.test(word) || (COMPOUND_SECRET.test(word) && !NOT_SECRET.test(word))) {
       // `PROXY_URL_NO_AUTH`, `publicKey`, `csrfToken`: a word before it says it is no credential.
       if (w.slice(0, i).some((x) => NOT_SECRET.test(x))) return undefined;
       // `kubernetesSecrets`, `DB_SECRETS`: a name ending in the plural names a store or its resource names, not a value.
@@ -125,13 +146,15 @@ function valueAt(text: string, i: number, bareStops: string): Value | undefined 
 }
 
 /** Is `value`, a literal assigned to a secret-like name, a hard-coded secret? Passwords may be weaker. */
-function judgeSecret(password: boolean, value: string, form: string): Verdict | undefined {
+function judgeSecret({ password, bareKey }: SecretName, value: string, form: string): Verdict | undefined {
   if (value.length < 6 || isPlaceholder(value) || /^\d+$/.test(value)) return undefined;
   if (/^[$<]|^%(?:\(\w+\))?[sdifr]$|^%\w+%$|\{\{|\$\{/.test(value) || /^(?:(?:https?|file):\/\/|data:)/i.test(value) || /\s/.test(value)) return undefined;
   // A URL without user info is an address (a URL with one is a url-credential's to report).
   if (/^[a-z][a-z0-9+.-]{1,31}:\/\/[^@]*$/i.test(value)) return undefined;
   // Words naming a secret (`db-password`), also as a selector or anchor (`#add-password`): names, not secrets.
   if (/^[#.]?[a-z]+(?:[-_.:/][a-z]+)*$/i.test(value) && /pass|pwd|secret|token|key|credential/i.test(value)) return undefined;
+  // Query parameters (`st=…&se=…&sv=…&sr=c`, a SAS without its `sig=`) are settings, unless one is named as a secret.
+  if (QUERY.test(value) && value.split('&').every((p) => !secretName(p.slice(p.startsWith('?') ? 1 : 0, p.indexOf('='))))) return undefined;
   // An AWS ARN names a resource; `$NAME` inside a value is the shell's variable, not a literal.
   if (/^arn:aws[a-z-]*:/.test(value) || /\$\{?[A-Z_][A-Z0-9_]{2,}/.test(value)) return undefined;
   const h = shannonEntropy(value);
@@ -142,6 +165,12 @@ function judgeSecret(password: boolean, value: string, form: string): Verdict | 
     if (WEAK_PASSWORDS.test(value) || h < PASSWORD_MIN_ENTROPY) return undefined;
     return { confidence: h >= 3.5 && value.length >= 12 ? 'high' : 'medium', why };
   }
+  // A bare `key`: a random token only (20 to 64 characters of one run, capitals, small letters and digits), never
+  // high; longer values under `key` are public keys and certificates, words and hex are map keys and digests.
+  if (bareKey)
+    return BARE_KEY_VALUE.test(value) && h >= SECRET_MIN_ENTROPY
+      ? { confidence: 'medium', why: ['assigned to a bare key name, random value', form, WHY.entropy(h)] }
+      : undefined;
   const hexOnly = /^[0-9a-fA-F-]+$/.test(value);
   if (value.length < 16 || h < (hexOnly ? 3 : SECRET_MIN_ENTROPY)) return undefined;
   if (/^[a-z]+(?:[-_.:/][a-z]+)*$/i.test(value)) return undefined; // words, a URN: a name or a setting, not a key
@@ -284,22 +313,25 @@ function elementText(text: string, from: number, name: string): Value | undefine
 
 export const assignments: Detector = {
   types: [TYPES.assignment, TYPES.connection, TYPES.aws, TYPES.azure],
-  candidates: [SECRET_KEY, DOCKER_ENV],
+  candidates: [SECRET_KEY, PAT_KEY, DOCKER_ENV],
   find(text, out) {
-    const report = (name: string, kind: { password: boolean }, v: Value, form: string): void => {
+    const report = (name: string, kind: SecretName, v: Value, form: string): void => {
       const value = text.slice(v.start, v.end);
-      const verdict = judgeSecret(kind.password, value, form);
+      const verdict = judgeSecret(kind, value, form);
       if (!verdict) return;
       const aws = value.length === 40 && /aws/i.test(name) && /secret/i.test(name) ? awsSecretVerdict(value, 'assigned to an AWS secret key name') : undefined;
       if (aws) out.push({ type: TYPES.aws, start: v.start, end: v.end, priority: P_TOKEN, reveal: { keepEnd: 2 }, ...aws });
       else out.push({ type: TYPES.assignment, start: v.start, end: v.end, priority: P_ASSIGNMENT, reveal: { keepEnd: 2 }, ...verdict });
     };
-    forEach(SECRET_KEY, text, (m) => {
+    /** The assignment whose name the pass `re` matched at `m`: the name, its form, its value, judged. */
+    const assignmentAt = (re: RegExp, m: RegExpExecArray): void => {
       const sep = m.index + m[0].length - 1;
       const { start: nameStart, end: nameEnd } = nameAround(text, m.index);
       const name = text.slice(nameStart, nameEnd);
       const kind = secretName(name);
-      if (!kind) return;
+      // A bare `key` counts as a map entry only (`"key": …`, `key: …`): `key=` is a query parameter or an XML
+      // attribute (`<add key="ApiToken" value="…"/>`, whose value the pass goes on to find).
+      if (!kind || (kind.bareKey && text[sep] !== ':')) return;
       for (const form of FORMS) {
         const after = form.at(text, nameStart, nameEnd, sep);
         if (after === -1) continue;
@@ -328,10 +360,12 @@ export const assignments: Detector = {
           if (!ENTRY_START.test(text.slice(lineStart, nameStart)) || codeLike) return;
         }
         report(name, kind, v, form.what);
-        SECRET_KEY.lastIndex = Math.max(SECRET_KEY.lastIndex, v.end);
+        re.lastIndex = Math.max(re.lastIndex, v.end);
         return;
       }
-    });
+    };
+    forEach(SECRET_KEY, text, (m) => assignmentAt(SECRET_KEY, m));
+    if (text.includes('PAT')) forEach(PAT_KEY, text, (m) => assignmentAt(PAT_KEY, m));
     if (text.includes('ENV '))
       forEach(DOCKER_ENV, text, (m) => {
         const kind = secretName(m[1]!);

@@ -81,10 +81,55 @@ export const aws: Detector = {
 
 // ---- Azure -------------------------------------------------------------------------------------
 
-/** How far from `sv=` a shared access signature's `sig=` may be, on the same line. */
+/** How far from `sv=` a shared access signature's other fields may be, in the same query. */
 const SAS_REACH = 800;
-const SAS_VERSION = /[?&;"' ]sv=20\d\d-\d\d-\d\d[&"';]/g;
-const SAS_SIG = /[?&]sig=([A-Za-z0-9%+/]{40,}(?:%3[Dd]|=)*)/;
+const SAS_VERSION = /[?&;"'= \t]sv=20\d\d-\d\d-\d\d[&"';]/g;
+/** A field of the query around `sv=`, where a name may start (not inside a longer name: `resp=`, `ssig=`). */
+const SAS_FIELD = /(?:^|[^A-Za-z0-9_])(sp|sip|st|se|sig)=([^&\s"'`;<>,]*)/g;
+/** What ends the query around `sv=`: whitespace, quotes, angle brackets (a URL in text, JSON, XML, a connection string). */
+const isQueryEnd = (c: number): boolean => c <= 32 || c === 34 || c === 39 || c === 96 || c === 60 || c === 62;
+/**
+ * Permissions (`sp=`), one letter each at most once, from the documented sets: service SAS `racwdxyltfmeopi`,
+ * account SAS adds `u` (update) and `p` (process); table and queue SAS use `raud`/`raup`.
+ */
+const SAS_PERMISSION = /^[racwdxyltfmeopiu]{1,16}$/;
+/** `st=`/`se=`: UTC ISO 8601 as the SAS accepts it, `YYYY-MM-DD`, `…Thh:mmZ`, `…Thh:mm:ss[.fffffff]Z`, colons maybe as `%3A`. */
+const SAS_TIME = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:T(?:[01]\d|2[0-3])(?::|%3A)[0-5]\d(?:(?::|%3A)[0-5]\d(?:\.\d{1,7})?)?Z)?$/i;
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4 = `${OCTET}(?:\\.${OCTET}){3}`;
+/** `sip=`: one IPv4 address or a range of two. */
+const SAS_IP = new RegExp(`^${IPV4}(?:-${IPV4})?$`);
+/** Each field's grammar; `sig=` is the base64 (percent-encoded or not) of an HMAC-SHA256: 32 bytes, 44 characters. */
+const SAS_FIELD_OK: Readonly<Record<string, (value: string) => boolean>> = {
+  sp: (v) => SAS_PERMISSION.test(v) && new Set(v).size === v.length,
+  sip: (v) => SAS_IP.test(v),
+  st: (v) => SAS_TIME.test(v),
+  se: (v) => SAS_TIME.test(v),
+  sig: (v) => {
+    const b64 = v.replace(/%2B/gi, '+').replace(/%2F/gi, '/').replace(/%3D/gi, '=');
+    return /^[A-Za-z0-9+/]{43}=$/.test(b64) && decodeBase64(b64)?.length === 32;
+  },
+};
+
+/**
+ * Where the signature is in `query` (the query around an `sv=`), or undefined when that query is no shared
+ * access signature: it needs a `sig=`, and every `sp`, `sip`, `st`, `se` and `sig` field in it must follow its
+ * grammar (learn.microsoft.com, "Create a service SAS", "Create an account SAS"). Without `sig=` a query holds
+ * the fields a signature would cover, not a credential; a malformed field means it is not one Azure issued.
+ */
+function sasSignature(query: string): { start: number; end: number } | undefined {
+  let sig: { start: number; end: number } | undefined;
+  SAS_FIELD.lastIndex = 0;
+  for (let m = SAS_FIELD.exec(query); m; m = SAS_FIELD.exec(query)) {
+    const name = m[1]!;
+    const value = m[2]!;
+    if (!SAS_FIELD_OK[name]!(value)) return undefined;
+    const end = m.index + m[0].length;
+    if (name === 'sig') sig ??= { start: end - value.length, end };
+  }
+  return sig;
+}
+
 /**
  * What the pass looks for first: the padding that ends every key (88 base64 characters of 64 bytes, or 120
  * when encoded again). Also the candidate ripgrep runs: `[…]{86}==` beside the other patterns made it 20× slower.
@@ -92,11 +137,16 @@ const SAS_SIG = /[?&]sig=([A-Za-z0-9%+/]{40,}(?:%3[Dd]|=)*)/;
 const KEY_END = /[A-Za-z0-9+/]==/g;
 /**
  * A name that says "storage account key" wherever the key sits: `AccountKey=`, `{ "AccountKey", "…" }`,
- * `--account-key`, `AZURE_STORAGE_KEY`, `azurestorageaccountkey:` (Kubernetes' Azure Files secret).
+ * `--account-key`, `AZURE_STORAGE_KEY`, `azureStorageAccessKey`, `azurestorageaccountkey:` (Kubernetes' Azure
+ * Files secret).
  */
-const KEY_NAME = /(?:ccount|torage)[-_ ]?key/i;
-/** The name at the end of the line before the key, the value to come: `AccountKey =`, `{ "AccountKey",`. */
-const KEY_NAME_OPEN = /(?:ccount|torage)[-_ ]?key["'`]?[ \t]*[:=,(]?[ \t]*\r?$/i;
+const KEY_NAME = /(?:ccount|torage)[-_ ]?(?:access[-_ ]?)?key/i;
+/**
+ * The name at the end of the line before the key, the value to come: `AccountKey =`, `{ "AccountKey",`, a C++
+ * brace initialiser `AccountKey{`, or a fallback after the environment variable of that name
+ * (`process.env.ACCOUNT_KEY ||`, `??`).
+ */
+const KEY_NAME_OPEN = /(?:ccount|torage)[-_ ]?(?:access[-_ ]?)?key["'`]?[ \t]*(?:[:=,({[]|\|\||\?\?)?[ \t]*\r?$/i;
 const LATIN1 = new TextDecoder('latin1');
 const isB64Body = (c: number): boolean => isAlnum(c) || c === 43 || c === 47;
 
@@ -144,25 +194,28 @@ export const azure: Detector = {
         ...(sampleVerdict(run) ?? { confidence: 'high', why: [context, decodes] }),
       });
     }
-    // A shared access signature: `sv=<date>` and a `sig=` on the same line.
+    // A shared access signature: `sv=<date>` and, in the same query, a well-formed signature and fields.
     const seen = new Set<number>();
+    // The end of the last query read whole (between two delimiters): another `sv=` before it is in the same query.
+    let judged = -1;
     // Gates name a rare part of the literal: `includes` is fastest when its first character is rare in text.
     if (text.includes('v=20'))
       forEach(SAS_VERSION, text, (m) => {
-        const from = lineStartNear(text, m.index, SAS_REACH);
-        const lineEnd = indexWithin(text, '\n', m.index, SAS_REACH);
-        const sig = SAS_SIG.exec(text.slice(from, lineEnd === -1 ? m.index + SAS_REACH : lineEnd));
-        if (!sig) return;
-        const start = from + sig.index + 5;
-        const end = start + sig[1]!.length;
-        if (seen.has(start)) return;
-        seen.add(start);
+        if (m.index < judged) return;
+        let from = m.index + 1;
+        while (from > 0 && m.index - from < SAS_REACH && !isQueryEnd(text.charCodeAt(from - 1))) from--;
+        let to = m.index + 1;
+        while (to < text.length && to - m.index < SAS_REACH && !isQueryEnd(text.charCodeAt(to))) to++;
+        if ((from === 0 || isQueryEnd(text.charCodeAt(from - 1))) && (to === text.length || isQueryEnd(text.charCodeAt(to)))) judged = to;
+        const sig = sasSignature(text.slice(from, to));
+        if (!sig || seen.has(from + sig.start)) return;
+        seen.add(from + sig.start);
         out.push({
           type: TYPES.azure,
-          start,
-          end,
+          start: from + sig.start,
+          end: from + sig.end,
           confidence: 'high',
-          why: [WHY.structure('shared access signature: sv= version and sig= on one line')],
+          why: [WHY.structure('shared access signature: sv= version, sig= and its fields well-formed'), WHY.decodes('a 32-byte HMAC-SHA256 signature')],
           priority: P_TOKEN,
           reveal: { keepEnd: 2 },
         });
@@ -210,7 +263,8 @@ export const azureClientSecret: Detector = {
       const tail = end - q - 2;
       if (tail < 31 || tail > 34 || !bounded(text, start, end, isClientSecretCode)) continue;
       const value = text.slice(start, end);
-      if (!/^[A-Za-z0-9_~.]{3}\d/.test(value) || isPlaceholder(value)) continue;
+      // The three characters before the version digit are random from the whole alphabet, `-` included (`-6s8Q~…`).
+      if (!/^[A-Za-z0-9_~.-]{3}\d/.test(value) || isPlaceholder(value)) continue;
       const h = shannonEntropy(value.slice(6));
       if (h < 3.5) continue;
       out.push({

@@ -1,15 +1,33 @@
 /** Credentials in URLs, on command lines (curl -u, docker login -p, …) and in HTTP Authorization headers. */
-import { decodeBase64, isPlaceholder, shannonEntropy } from './text.js';
+import { decodeBase64, isPlaceholder, isWordCode, shannonEntropy } from './text.js';
 import { P_GENERIC, TYPES, WHY, forEach, lineStartNear, type Detector, type Hit, type Verdict } from './detector.js';
 
 // ---- credentials in URLs and connection strings ------------------------------------------------
 
-const SCHEME = /[A-Za-z][A-Za-z0-9+.-]{1,31}$/;
+/** A URI scheme (RFC 3986 §3.1): a letter, then letters, digits, `+`, `.`, `-`; 2 to 32 characters here. */
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]{1,31}$/;
+const isSchemeCode = (c: number): boolean => isWordCode(c) || c === 43 || c === 46 || c === 45;
+/** Characters that join what is on either side into one token: a scheme right after one (`?ostgres://`) starts inside a word. */
+const JOINS_TOKEN = '?!#$%^~&@';
+
+/** Does a scheme end at `at` (the `://`), starting a word: after no letter, digit, `_` or joining character? */
+function schemeBefore(text: string, at: number): boolean {
+  let start = at;
+  while (start > 0 && at - start <= 32 && isSchemeCode(text.charCodeAt(start - 1))) start--;
+  return SCHEME.test(text.slice(start, at)) && !JOINS_TOKEN.includes(text[start - 1] ?? ' ');
+}
 /** Characters of a URL's user info (RFC 3986 §3.2.1), quotes and parentheses left out: code delimits with them. */
 const USERINFO = new Uint8Array(128);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~%!$&*+,;=:-') USERINFO[c.charCodeAt(0)] = 1;
 export const WEAK_PASSWORDS = /^(?:pass|pwd|pw|p@ss|p@ssw0rd|passw0rd|pass123|password1?|secret|changeit|foo|bar|baz|abc|xyz|123|1234|\*+|x+)$/i;
 const RESERVED_HOST = /^(?:[^/:?#]*\.)?(?:example\.(?:com|org|net)|example|test|invalid)(?:[:/?#]|$)/i;
+/**
+ * An account name: a word, as default accounts are named (`root`, `postgres`, `sa`, `admin`), not the name of
+ * the field itself (`user:user`, `username:username` fill in a template).
+ */
+const DEFAULT_ACCOUNT = /^(?!(?:user|username|password|passwd|pass)$)[A-Za-z][A-Za-z0-9_.-]{1,31}$/i;
+/** A host: a name, an address, `[` of an IPv6 one, or a Unix socket path percent-encoded (`%2Ftmp%2Fmongodb.sock`: MongoDB's and libpq's URIs). */
+const HOST_START = /^(?:[A-Za-z0-9[]|%2F)/i;
 const LOCAL_HOST = /^(?:localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1\]|host\.docker\.internal)(?:[:/?#]|$)/i;
 
 const URL_MARK = /:\/\//g;
@@ -23,7 +41,7 @@ export const urlCredentials: Detector = {
       // user info needs a ':' before an '@': skip the many URLs without one cheaply.
       if (nextAt < at) nextAt = text.indexOf('@', at);
       if (nextAt === -1) break;
-      if (nextAt - at > 260 || !SCHEME.test(text.slice(Math.max(0, at - 32), at))) continue;
+      if (nextAt - at > 260 || !schemeBefore(text, at)) continue;
       let i = at + 3;
       let colon = -1;
       while (i < text.length && i - at < 260 && USERINFO[text.charCodeAt(i)] === 1) {
@@ -32,15 +50,19 @@ export const urlCredentials: Detector = {
       }
       // userinfo ends at '@' and a host follows (RFC 3986 §3.2.1): user:password@host
       const host = text.slice(i + 1, i + 256);
-      if (text.charCodeAt(i) !== 64 || colon === -1 || !/^[A-Za-z0-9[]/.test(host) || RESERVED_HOST.test(host)) continue;
+      if (text.charCodeAt(i) !== 64 || colon === -1 || !HOST_START.test(host) || RESERVED_HOST.test(host)) continue;
       const user = text.slice(at + 3, colon);
       const password = text.slice(colon + 1, i);
-      if (password.length === 0 || isPlaceholder(password) || WEAK_PASSWORDS.test(password)) continue;
-      // Local development defaults (postgres:postgres@localhost) are worth a hint, not a label.
-      const weak = LOCAL_HOST.test(host) || password === user || password.length < 6;
+      // A default account (root:root, postgres:postgres, admin:admin) opens its host to anyone who guesses it: a
+      // hint, on any host, even when the word is one that alone would be a placeholder.
+      const defaultAccount = password === user && DEFAULT_ACCOUNT.test(user) && new Set(user).size > 1;
+      if (password.length === 0 || (!defaultAccount && (isPlaceholder(password) || WEAK_PASSWORDS.test(password)))) continue;
+      // Local development defaults (app:s3cret@localhost) and short passwords are worth a hint, not a label.
+      const weak =
+        password === user ? 'password = user (a default account)' : LOCAL_HOST.test(host) || password.length < 6 ? 'local host or short password' : undefined;
       const h = shannonEntropy(password);
       const confidence = weak ? 'low' : password.length >= 8 && h >= 2.5 ? 'high' : 'medium';
-      const why = ['user:password@host in a URL', weak ? 'local host, short password or password = user' : WHY.entropy(h)];
+      const why = ['user:password@host in a URL', weak ?? WHY.entropy(h)];
       out.push({ type: TYPES.url, start: colon + 1, end: i, confidence, why, priority: P_GENERIC, reveal: { keepEnd: 1 } });
     }
   },

@@ -127,9 +127,17 @@ const NAMED_STANDIN =
   /^(?:my|your|our|the|some|a|new|test|sample|default)[_-]?(?:password|passwd|pass|pwd|secret|token|key|api[_-]?key|access[_-]?key|passphrase)[_-]?\d{0,4}$/i;
 
 /**
+ * A key that ends in a placeholder word and `KEY`, in capitals, the way AWS writes its documentation's secret
+ * (`…EXAMPLEKEY`): `…SAMPLEKEY`, `…TESTKEY`, `…FAKEKEY`, `…DUMMYKEY`, `…MOCKKEY`, `…DEMOKEY`. Seven or more
+ * capitals spelling a word at the end of a random base64 key happen by chance less than once in 2^40 keys.
+ */
+const SAMPLE_WORD_KEY = /(?:EXAMPLE|SAMPLE|TEST|FAKE|DUMMY|MOCK|DEMO)KEY$/;
+
+/**
  * Why `value` is a stand-in rather than a real secret, or undefined when it may be one: one character
  * repeated, a run of six, an ascending sequence, a placeholder word (`changeme`, `example`, `<…>`,
- * `${…}`), an instruction (`REPLACE_WITH_PASSWORD`) or a possessive name (`mypassword`).
+ * `${…}`), an instruction (`REPLACE_WITH_PASSWORD`), a possessive name (`mypassword`) or a sample word ending a
+ * key (`…SAMPLEKEY`).
  */
 export function placeholderReason(value: string): string | undefined {
   if (value.length > 1 && hasLongRun(value, value.length)) return 'one character repeated';
@@ -138,6 +146,7 @@ export function placeholderReason(value: string): string | undefined {
   if (isSequence(value)) return 'an ascending sequence';
   if (INSTRUCTION.test(value)) return 'an instruction to replace it';
   if (NAMED_STANDIN.test(value)) return 'names a secret instead of being one';
+  if (SAMPLE_WORD_KEY.test(value)) return 'a sample word and KEY at its end';
   return undefined;
 }
 

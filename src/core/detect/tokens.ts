@@ -108,7 +108,13 @@ export const githubFineGrained = tokenDetector(TYPES.github, GITHUB_PAT, isWordC
 
 // ---- Slack -------------------------------------------------------------------------------------
 
-const SLACK = /(?:xox[a-z](?:\.xox[a-z])?|xapp)-[0-9A-Za-z-]{8,250}|hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9/]{20,160}/g;
+/**
+ * A token ends where its alphabet does, at a delimiter: one followed by a character that no text puts between a
+ * token and a word (`?`, `!`, `^`, `~`, `$`, `*`) and more token characters (`xoxr-8334…?2461…`) is a longer
+ * run that Slack did not issue, so no prefix of it is read as a shorter token type.
+ */
+const SLACK =
+  /(?:xox[a-z](?:\.xox[a-z])?|xapp)-[0-9A-Za-z-]{8,250}(?![?!^~$*][0-9A-Za-z])|hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9/]{20,160}/g;
 
 /** Slack's token and webhook shapes (api.slack.com "Token types", "Incoming webhooks", "Workflow triggers"), each whole. */
 const SLACK_SHAPES: readonly { readonly re: RegExp; readonly what: string }[] = [
@@ -178,9 +184,13 @@ export const stripe = tokenDetector(
   ['_live_'],
 );
 
+/**
+ * `AIza` and 35 characters, 39 in all; one followed by `=` is not a key but a run of base64 with its padding
+ * (`AIza…==` is the base64 of bytes that happen to encode so), whatever its length.
+ */
 export const google = tokenDetector(
   TYPES.google,
-  /AIza[0-9A-Za-z_-]{35}/g,
+  /AIza[0-9A-Za-z_-]{35}(?!=)/g,
   isB64UrlCode,
   (v) => sampleVerdict(v) ?? placeholderVerdict(v.slice(4)) ?? prefixedRandom('AIza, 39 characters', v.slice(4)),
   { keepStart: 4, keepEnd: 2 },
