@@ -30,7 +30,7 @@ scenario('import the identity the CLI created (palette)', importCliIdentity);
 
 scenario('Apply Label from the Explorer with a label that protects: the file is protected in the same gesture', async (wb) => {
   const items = await wb.explorerContextMenu('docs/roadmap.md');
-  await items.filter({ hasText: exactly('Apply Label (Classify)…') }).click();
+  await wb.runMenuItem(items.filter({ hasText: exactly('Apply Label (Classify)…') }));
   await wb.quickPickItems().filter({ hasText: 'Confidential / Specific People' }).first().click();
   await peopleStep(wb, 'Confidential / Specific People').waitFor();
   const placeholder = await wb.page.locator('.quick-input-widget input').getAttribute('placeholder');

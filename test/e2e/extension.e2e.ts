@@ -33,15 +33,9 @@ async function waitForBadge(wb: Workbench, path: string, badge: string): Promise
   throw new Error(`${path} shows badge "${last}", expected "${badge}"`);
 }
 
-/**
- * Runs an Explorer context menu item. The item is hovered (which focuses it) and Enter runs it: a click
- * right after the menu opens is sometimes swallowed while the menu still settles.
- */
+/** Runs an Explorer context menu item of `path`. */
 async function runMenuItem(wb: Workbench, path: string, title: string): Promise<void> {
-  const item = (await wb.explorerContextMenu(path)).filter({ hasText: exactly(title) });
-  await item.hover();
-  await wb.page.keyboard.press('Enter');
-  await wb.page.locator('.context-view .monaco-menu').waitFor({ state: 'detached' });
+  await wb.runMenuItem((await wb.explorerContextMenu(path)).filter({ hasText: exactly(title) }));
 }
 
 /** Waits for the input box titled `title` (a previous box may still be closing), fills it and presses Enter. */

@@ -62,12 +62,7 @@ scenario('a protected file opened first, then the panel, then a person added', a
 
   // "Reveal in Explorer" from a row of the access panel (its context menu) selects that file.
   await row('notes.md.protected').locator('vscode-data-grid-cell').first().click({ button: 'right' });
-  // Hovered (which focuses it) and run with Enter: a click right after the menu opens is sometimes swallowed
-  // while the menu still settles (seen on a quiet machine, where the click comes soonest).
-  const reveal = wb.page.locator('.context-view .monaco-menu .action-label', { hasText: exactly('Reveal in Explorer') });
-  await reveal.hover();
-  await wb.page.keyboard.press('Enter');
-  await wb.page.locator('.context-view .monaco-menu').waitFor({ state: 'detached' });
+  await wb.runMenuItem(wb.page.locator('.context-view .monaco-menu .action-label', { hasText: exactly('Reveal in Explorer') }));
   const selected = (name: string) =>
     wb.page.locator('.explorer-folders-view .monaco-list-row[aria-selected="true"]', { has: wb.page.locator('.label-name', { hasText: exactly(name) }) });
   await selected('notes.md.protected').waitFor();

@@ -25,7 +25,7 @@ scenario('explorer context menu offers Apply Label', async (wb) => {
   const apply = items.filter({ hasText: exactly('Apply Label (Classify)…') });
   await apply.waitFor();
   await wb.screenshot('explorer-context-menu-open');
-  await apply.click();
+  await wb.runMenuItem(apply);
   await wb.quickPickItems().filter({ hasText: 'Confidential' }).first().waitFor();
   await wb.screenshot('apply-label-quick-pick');
   await wb.page.keyboard.press('Escape');

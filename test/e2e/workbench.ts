@@ -29,6 +29,11 @@ export interface Workbench {
   explorerItem(relativePath: string): Promise<Locator>;
   /** Right-clicks an explorer row and returns the context menu's item labels' locator. */
   explorerContextMenu(relativePath: string): Promise<Locator>;
+  /**
+   * Runs a context menu item: hovered (which focuses it), then Enter, and waits until the menu is gone. A click
+   * right after the menu opens is sometimes swallowed while it still settles, leaving it open over the workbench.
+   */
+  runMenuItem(item: Locator): Promise<void>;
   /** Notification toasts whose message contains `text`. */
   notification(text: string | RegExp): Locator;
   /** Notification toasts raised by an extension, by its display name ("Sensitivity Labels"). */
@@ -153,6 +158,11 @@ function workbench(page: Page, server: RunningServer, demo: DemoWorkspace, conte
       const menu = page.locator('.context-view .monaco-menu');
       await menu.waitFor();
       return menu.locator('.action-label');
+    },
+    async runMenuItem(item) {
+      await item.hover();
+      await page.keyboard.press('Enter');
+      await page.locator('.context-view .monaco-menu').waitFor({ state: 'detached' });
     },
     notification: (text) => page.locator('.notifications-toasts .notification-list-item-message', { hasText: text }),
     notificationFrom: (source) => page.locator(`.notifications-toasts .monaco-list-row[aria-label*="source: ${source},"]`),
