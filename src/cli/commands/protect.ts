@@ -32,6 +32,9 @@ export function parseGrant(text: string): app.GrantSpec {
   return { who: text.slice(0, eq).trim(), role: text.slice(eq + 1).trim() };
 }
 
+/** Who has seen the newer version of an older copy, in the words `cat` and `inspect` print. */
+const SEEN_BY = { memory: 'you have seen', git: "git's history holds", organisation: "your organisation's witness holds" } as const;
+
 function printInfo(i: app.ProtectedInfo): void {
   out(`File:       ${i.file}`);
   out(`Inner file: ${i.innerName} (${i.contentType}, ${i.size} bytes)`);
@@ -53,7 +56,9 @@ function printInfo(i: app.ProtectedInfo): void {
   if (i.lineage.length > 0) out('Lineage:');
   for (const v of i.lineage) out(`  version ${v.version}  ${v.issued}  signed by ${signerWords(v.signer)}`);
   if (i.rollback)
-    out(`Older:      this is policy version ${i.lineage.at(-1)?.version}, but you have seen version ${i.rollback.seen}: readable, nothing is built on it`);
+    out(
+      `Older:      this is policy version ${i.lineage.at(-1)?.version}, but ${SEEN_BY[i.rollback.by]} version ${i.rollback.seen}: readable, nothing is built on it`,
+    );
   if (i.notice) out(`Notice:     ${i.notice}`);
 }
 
@@ -115,7 +120,7 @@ export const protectCommands: Command[] = [
       const s = await ctx.session();
       const { standing } = await app.openTo(s, relOf(s, f!), stdoutSink);
       if (standing.older) {
-        const where = { memory: 'you have seen', git: "git's history holds", organisation: "your organisation's witness holds" }[standing.older.by];
+        const where = SEEN_BY[standing.older.by];
         note(
           `sensitivity: ${f}: an older version of its access policy than the newest ${where} (version ${standing.older.seen}): read-only, nothing is saved, granted or revoked on it`,
         );

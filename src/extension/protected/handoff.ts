@@ -19,6 +19,8 @@ import type { Services } from '../services.js';
 export interface Plaintext {
   readonly content: Uint8Array;
   readonly policyDigest: string;
+  /** The open found it an older copy than a version seen (then nothing is built on it: read-only). */
+  readonly older: boolean;
 }
 
 /** How long decrypted plaintext waits for its read before it is zeroed and dropped. */
@@ -46,8 +48,10 @@ const zero = (p: Promise<Plaintext | undefined>) => void p.then((t) => t?.conten
 async function decrypt(services: Services, envelope: vscode.Uri): Promise<Plaintext> {
   const { app } = await services.core();
   const s = await services.session(envelope);
-  const { content, info } = await app.open(s, s.workspace.relPath(envelope.fsPath));
-  return { content, policyDigest: info.policyDigest };
+  const { content, info, standing } = await app.open(s, s.workspace.relPath(envelope.fsPath));
+  // The organisation's head in the Double Key answer raised memory (issue 21): what was known of the file is stale.
+  if (standing.older?.by === 'organisation') services.labels.invalidate([envelope]);
+  return { content, policyDigest: info.policyDigest, older: standing.older !== undefined };
 }
 
 /**
