@@ -237,15 +237,20 @@ suite('Double Key files in VS Code', () => {
         'the open editor to refuse typing',
         { timeoutMs: 20_000 },
       );
-      // The same words as for an older copy memory knows: inspect and the access panel.
+      // The same words as for an older copy memory knows: inspect, the status bar and the access panel.
       assert.deepEqual((await inspect()).rollback, { seen: 2, by: 'organisation' });
+      const status = await waitFor(async () => {
+        const s = await (await api()).statusBar();
+        return s.tooltip.includes('An older copy') && s;
+      }, 'the status bar to say it is an older copy');
+      assert.match(status.tooltip, /access version 1, your organisation's witness holds version 2 — read-only/);
       const panel = (await vscode.commands.executeCommand<AccessPanelHandle>('sensitivity.showAccessPanel'))!;
       await panel.settled();
       const row = await waitFor(
         () => panel.model().files.find((f) => f.path.endsWith('budget.csv.protected') && f.rollback !== null),
         'the older copy in the panel',
       );
-      assert.deepEqual(row.rollback, { version: 1, seen: 2 });
+      assert.deepEqual(row.rollback, { version: 1, seen: 2, by: 'organisation' });
       await closeAllEditors();
     },
     { timeoutMs: 120_000 },

@@ -11,6 +11,7 @@ import type { PublicIdentity } from '../../core/identity.js';
 import { flagValue, flagValues, hasFlag, needPositionals, type ParsedArgs } from '../args.js';
 import { note, out, outJson, stdoutSink, type Command } from './command.js';
 import { ACCEPT_NEW_KEY, printCertified } from './id.js';
+import { SEEN_BY } from '../../shared/words.js';
 
 /** Pin options from the command line; each person's fingerprint is printed as it is used (compare them). */
 export function pinOptions(args: ParsedArgs): app.PinOptions {
@@ -31,9 +32,6 @@ export function parseGrant(text: string): app.GrantSpec {
   if (eq <= 0 || eq === text.length - 1) throw new SensitivityError('E_USAGE', `"${text}" is not EMAIL=ROLE (e.g. bob@example.com=Viewer)`);
   return { who: text.slice(0, eq).trim(), role: text.slice(eq + 1).trim() };
 }
-
-/** Who has seen the newer version of an older copy, in the words `cat` and `inspect` print. */
-const SEEN_BY = { memory: 'you have seen', git: "git's history holds", organisation: "your organisation's witness holds" } as const;
 
 function printInfo(i: app.ProtectedInfo): void {
   out(`File:       ${i.file}`);
