@@ -186,7 +186,7 @@ suite('Double Key files in VS Code', () => {
   );
 
   test(
-    "an older copy, with nothing remembered, learns from the organisation's head in its decrypt: the open editor turns read-only (typing changes nothing), memory keeps the head, and the panel and inspect say it as for a copy memory knows",
+    "an older copy, with nothing remembered, learns from the organisation's head in its decrypt: the open editor turns read-only (typing changes nothing), memory keeps the head, and inspect, the status bar and the panel say it as for a copy memory knows",
     async () => {
       const home = process.env.SENSITIVITY_HOME!;
       const inspect = () => vscode.commands.executeCommand<ProtectedInfo>('sensitivity.inspect', envelope, { quiet: true });
@@ -201,6 +201,15 @@ suite('Double Key files in VS Code', () => {
         { timeoutMs: 15_000, intervalMs: 300 },
       );
       const v1 = await fs.readFile(envelope.fsPath);
+      /** Types into `doc`'s editor: whether the text changed (then undone: nothing re-reads the file, nothing is saved). */
+      const typesInto = async (doc: vscode.TextDocument) => {
+        const before = doc.getText();
+        await vscode.window.showTextDocument(doc);
+        await vscode.commands.executeCommand('type', { text: 'X' });
+        const typed = doc.getText() !== before || doc.isDirty;
+        if (typed) await vscode.commands.executeCommand('undo');
+        return typed;
+      };
       // Alice ends access in 30 days: version 2, registered at the witness (its head).
       const changed = await vscode.commands.executeCommand<{ done: string[] }>('sensitivity.changeExpiry', envelope, { expires: '30d' });
       assert.equal(changed.done.length, 1);
@@ -227,16 +236,7 @@ suite('Double Key files in VS Code', () => {
       );
       await waitFor(async () => (await vscode.workspace.fs.stat(editorUri())).permissions === vscode.FilePermission.Readonly, 'a read-only stat');
       // The editor itself: VS Code re-stated the file and made it read-only, so typing changes nothing.
-      const text = editor.document.getText();
-      await waitFor(
-        async () => {
-          await vscode.window.showTextDocument(editor.document);
-          await vscode.commands.executeCommand('type', { text: 'X' });
-          return editor.document.getText() === text && !editor.document.isDirty;
-        },
-        'the open editor to refuse typing',
-        { timeoutMs: 20_000 },
-      );
+      await waitFor(async () => !(await typesInto(editor.document)), 'the open editor to refuse typing', { timeoutMs: 20_000 });
       // The same words as for an older copy memory knows: inspect, the status bar and the access panel.
       assert.deepEqual((await inspect()).rollback, { seen: 2, by: 'organisation' });
       const status = await waitFor(async () => {
@@ -251,6 +251,17 @@ suite('Double Key files in VS Code', () => {
         'the older copy in the panel',
       );
       assert.deepEqual(row.rollback, { version: 1, seen: 2, by: 'organisation' });
+      await closeAllEditors();
+
+      // Opened as text directly (a restored window, a link): VS Code stats it first, writable while nothing is known; the
+      // read's decrypt hears the head, and the file system tells VS Code the file changed, so it stats again.
+      await fs.rm(join(home, 'versions.json'), { force: true });
+      await fs.writeFile(envelope.fsPath, v1);
+      await waitFor(async () => (await inspect()).rollback === null, 'nothing known of the old copy again');
+      assert.equal((await vscode.workspace.fs.stat(editorUri())).permissions, undefined, 'writable as far as anyone knows');
+      const direct = await vscode.workspace.openTextDocument(editorUri());
+      assert.match(direct.getText(), new RegExp(secret));
+      await waitFor(async () => !(await typesInto(direct)), 'the directly opened editor to turn read-only', { timeoutMs: 20_000 });
       await closeAllEditors();
     },
     { timeoutMs: 120_000 },

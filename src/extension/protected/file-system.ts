@@ -28,8 +28,6 @@ export class ProtectedFileSystem implements vscode.FileSystemProvider, vscode.Di
   readonly onDidChangeFile = this.changes.event;
   /** The policy each envelope had when its content was last read here: a save re-checks it (issue 9: a save racing a revoke fails cleanly). */
   private readonly openedPolicy = new Map<string, string>();
-  /** Envelopes whose last stat here said writable: an open that finds one an older copy makes VS Code stat it again. */
-  private readonly statWritable = new Set<string>();
 
   constructor(
     private readonly services: Services,
@@ -62,8 +60,6 @@ export class ProtectedFileSystem implements vscode.FileSystemProvider, vscode.Di
       const info = await this.inspect(envelope).catch(() => undefined);
       // Without EDIT (or once expired) the editor is read-only; a damaged header, or an older copy than one you have seen, too.
       const writable = info !== undefined && info.denied === null && info.rollback === null && info.yourRights.includes('EDIT');
-      if (writable) this.statWritable.add(envelope.fsPath);
-      else this.statWritable.delete(envelope.fsPath);
       return {
         type: vscode.FileType.File,
         ctime: st.ctimeMs,
@@ -87,11 +83,12 @@ export class ProtectedFileSystem implements vscode.FileSystemProvider, vscode.Di
     }
     try {
       // Opened from the Explorer, the routing editor has already decrypted it (handoff.ts).
-      const { content, policyDigest, older } = (await take(envelope.fsPath)) ?? (await decryptShared(this.services, envelope));
+      const { content, policyDigest, restat } = (await take(envelope.fsPath)) ?? (await decryptShared(this.services, envelope));
       this.openedPolicy.set(envelope.fsPath, policyDigest);
       // Only the decryption learned it (the organisation's head in a Double Key answer, issue 21): once this read has
-      // returned, VS Code stats the file again, finds it read-only and makes the open editor read-only too.
-      if (older && this.statWritable.has(envelope.fsPath)) setTimeout(() => this.changes.fire([{ type: vscode.FileChangeType.Changed, uri }]), 0);
+      // returned, VS Code stats the file again (same times and size: the text is not read again) and makes the open
+      // editor read-only, or writable again.
+      if (restat) setTimeout(() => this.changes.fire([{ type: vscode.FileChangeType.Changed, uri }]), 0);
       return content;
     } catch (e) {
       throw fsError(e, uri);
