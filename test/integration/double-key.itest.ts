@@ -5,7 +5,8 @@
  * (the IdP's login and consent forms driven over HTTP), opens the file and reads its plaintext; the access
  * panel marks it; then the administrator revokes the person in the service's config and the next open is
  * refused with E_KEYSERVICE_REVOKED, in words. The workspace names the organisation, so nothing uses it until
- * the user accepts it in the Accept Workspace Keys modal, which shows its certification key's fingerprint.
+ * the user accepts it in the Accept Workspace Keys modal, which shows its certification key's fingerprint. Last, an
+ * old copy opened with nothing remembered: the head its decrypt answers makes the editor read-only and is kept (issue 21).
  */
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
