@@ -124,7 +124,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 const REGISTRATION = ['line', 'pd', 'prev', 'ver', 'policy', 'prevPolicy'];
 
 /** The witness's body (docs/KEY-SERVICE.md, "The witness"): a claim and its two policies; E_BAD_REQUEST otherwise. */
-function witnessRegistration(raw: Buffer): WitnessRegistration {
+export function witnessRegistration(raw: Buffer): WitnessRegistration {
   const json = parseJson(raw);
   if (
     !isObj(json) ||
