@@ -102,12 +102,15 @@ function readBody(req: IncomingMessage, max = MAX_BODY): Promise<Buffer> {
       size += chunk.length;
       if (size <= max) return void chunks.push(chunk);
       chunks.length = 0;
-      reject(new HttpError('E_TOO_LARGE', `the request body is larger than ${max === MAX_BODY ? '64 KiB' : '1 MiB'}`));
+      reject(new HttpError('E_TOO_LARGE', `the request body is larger than ${Math.floor(max / 1024)} KiB`));
     });
     req.once('end', () => resolve(Buffer.concat(chunks, size)));
     req.once('error', reject);
     // A client gone before the end (no 'error' on every Node path): aborted, as aborted() knows it.
-    req.once('close', () => reject(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
+    const gone = () => reject(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    // Read after an await (the witness verifies the token first): a client gone meanwhile sends no more events.
+    if (req.destroyed) return gone();
+    req.once('close', gone);
   });
 }
 

@@ -167,6 +167,9 @@ describe('key service: the witness', { timeout: 120_000 }, () => {
     const p = await policyVersion(alice, null, [[alice, 'Co-Owner']], { cid: 'x' });
     const noToken = await fetch(`${f.ks.url}/witness`, { method: 'POST', body: JSON.stringify(registrationOf(p, null)) });
     assert.equal(noToken.status, 401);
+    // The body (up to 1 MiB + 4 KiB: two policies) is read only once the token verified: a large one without is a 401.
+    const unsigned = await fetch(`${f.ks.url}/witness`, { method: 'POST', body: 'x'.repeat(2 * 1024 * 1024) });
+    assert.equal(unsigned.status, 401);
     const good = registrationOf(p, null);
     for (const bad of [
       { ...good, pd: 'short' },
