@@ -12,7 +12,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createIdentity, publicIdentity, verifyWitnessReceipt } from '../../../src/core/index.js';
 import { LOG_LOCK } from '../../../src/keyservice/state/postgres.js';
 import { startIdp, type TestIdp } from '../../support/idp.js';
-import { pd, registerAtWitness, sealTo, startKeyService, type PublicKeyResponse, type TestKeyService } from '../../support/key-service.js';
+import {
+  policyVersion,
+  registerAtWitness,
+  registrationOf,
+  sealTo,
+  startKeyService,
+  type PublicKeyResponse,
+  type TestKeyService,
+} from '../../support/key-service.js';
 import { hasPostgres, startPostgres, type TestPostgres } from '../../support/postgres.js';
 
 const KEY = 'Finance';
@@ -91,10 +99,17 @@ describe('key service: two replicas sharing PostgreSQL', { timeout: 180_000, ski
 
   it('the witness holds one head per file across replicas: of two racing versions 2, one is registered, the other is E_FORK', async (t) => {
     const line = 'shared-content';
-    assert.equal((await registerAtWitness(a.url, token, { line, pd: pd('s1'), prev: null, ver: 1 })).status, 200);
-    let prev = pd('s1');
+    // Real policy versions, each signed by their owner: the witness registers only an owner's successor of its head.
+    const owner = await createIdentity('Alice Example', 'alice@example.com');
+    const owners = [[owner, 'Co-Owner']] as const;
+    let last = await policyVersion(owner, null, owners, { cid: line });
+    assert.equal((await registerAtWitness(a.url, token, registrationOf(last, null))).status, 200);
+    let prev = registrationOf(last, null).pd;
     for (let ver = 2; ver <= 6; ver++) {
-      const claims = ['a', 'b'].map((r) => ({ line, pd: pd(`s${ver}-${r}`), prev, ver }));
+      const before = last;
+      const claims = await Promise.all(
+        [1, 2].map(async (r) => registrationOf(await policyVersion(owner, before, owners, { iat: 1_800_000_000 + 10 * ver + r }), before)),
+      );
       const [x, y] = await Promise.all([registerAtWitness(a.url, token, claims[0]), registerAtWitness(b.url, token, claims[1])]);
       assert.deepEqual([x.status, y.status].sort(), [200, 409], `version ${ver}: ${JSON.stringify([x.json, y.json])}`);
       const winner = x.status === 200 ? claims[0]! : claims[1]!;
@@ -102,6 +117,7 @@ describe('key service: two replicas sharing PostgreSQL', { timeout: 180_000, ski
       const head = (await (await fetch(`${b.url}/witness/${line}`)).json()) as { head: unknown };
       assert.deepEqual(head.head, { pd: winner.pd, ver });
       prev = winner.pd;
+      last = winner.policy;
     }
     // A decrypt naming the file's content id answers that head, on either replica, as the receipt the witness signed when it
     // registered it (kept with the head: no signature per decrypt); a content id never registered, no head.
@@ -126,7 +142,8 @@ describe('key service: two replicas sharing PostgreSQL', { timeout: 180_000, ski
     assert.equal((await decryptFor(b, 'never-registered')).witness, undefined);
     // Replicas keep the heads they answered; a head registered through the other replica is answered within about a
     // second all the same (each replica reads which lines changed at most every second), as a revocation is.
-    assert.equal((await registerAtWitness(a.url, token, { line, pd: pd('s7'), prev, ver: 7 })).status, 200);
+    const v7 = registrationOf(await policyVersion(owner, last, owners), last);
+    assert.equal((await registerAtWitness(a.url, token, v7)).status, 200);
     const start = Date.now();
     for (;;) {
       const { witness } = await decryptFor(b, line);
@@ -145,7 +162,7 @@ describe('key service: two replicas sharing PostgreSQL', { timeout: 180_000, ski
       await db.end();
     }
     assert.equal((await decryptFor(a, line)).witness, undefined, 'replica a registered version 7 itself, so it reads the head again');
-    assert.equal((await registerAtWitness(b.url, token, { line, pd: pd('s7'), prev, ver: 7 })).status, 200);
+    assert.equal((await registerAtWitness(b.url, token, v7)).status, 200);
     const again = await decryptFor(b, line);
     assert.equal((await verifyWitnessReceipt(again.witness!.receipt, [orgKey], { issuer: a.url, line })).ver, 7);
   });
