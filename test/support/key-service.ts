@@ -67,7 +67,7 @@ export interface TestKeyService {
   config(): KeyServiceConfig;
   /** Rewrites the config file atomically (the service picks it up within about a second). */
   writeConfig(config: KeyServiceConfig): void;
-  /** Runs `sensitivity key-service …ARGS` synchronously (`key …` commands get `--config FILE`). */
+  /** Runs `sensitivity key-service …ARGS` synchronously (`key`, `revoke` and `witness` get `--config FILE`). */
   cli(args: readonly string[]): { code: number; stdout: string; stderr: string };
   /** The service's stderr so far. */
   stderr(): string;
@@ -129,7 +129,7 @@ export async function startKeyService(options: KeyServiceOptions): Promise<TestK
   if (replica) current = replica.config();
   else write(current);
   const cli = (args: readonly string[]) => {
-    const config = args[0] === 'key' || args[0] === 'revoke' ? ['--config', configFile] : [];
+    const config = ['key', 'revoke', 'witness'].includes(args[0]!) ? ['--config', configFile] : [];
     const r = spawnSync(nodePath, [cliPath, 'key-service', ...args, ...config], { env, encoding: 'utf8', input: '' });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   };

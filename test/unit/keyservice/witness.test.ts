@@ -187,4 +187,25 @@ describe('key service: the witness', { timeout: 120_000 }, () => {
     const v = f.ks.cli(['log', '--verify', f.ks.logFile]);
     assert.equal(v.code, 0, v.stderr);
   });
+
+  it("an administrator removes a line's head (file state): it is gone, a new history registers as a first, the log says who", async () => {
+    const line = 'content-removed';
+    const p1 = await policyVersion(alice, null, [[alice, 'Co-Owner']], { cid: line });
+    assert.equal((await register(f.ks.url, f.token, registrationOf(p1, null))).status, 200);
+    const removed = f.ks.cli(['witness', '--line', line, '--remove', '--yes']);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.match(removed.stdout, /^removed content-removed: version 1 /);
+    assert.equal((await fetch(`${f.ks.url}/witness/${line}`)).status, 404);
+    // Mallory's own version 1 of that line is now a first registration: the recovery trusts whoever registers first.
+    const other = await policyVersion(mallory, null, [[mallory, 'Co-Owner']], { cid: line });
+    assert.equal((await register(f.ks.url, f.token, registrationOf(other, null))).status, 200);
+    const entries = readFileSync(f.ks.logFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const entry = entries.find((e) => e.action === 'witness.remove');
+    assert.deepEqual([entry?.line, entry?.ver, entry?.pd, entry?.actor], [line, 1, registrationOf(p1, null).pd, null]);
+    const v = f.ks.cli(['log', '--verify', f.ks.logFile]);
+    assert.equal(v.code, 0, v.stderr);
+  });
 });
