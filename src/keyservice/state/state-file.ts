@@ -80,6 +80,13 @@ export function fileState(folder: string, logFile: string, certificates: string 
           await writeFileAtomic(headsFile, JSON.stringify({ ...all, [claim.line]: { pd: claim.pd, ver: claim.ver, receipt } }) + '\n', 0o644);
         return { registered: true, head };
       }),
+    removeHead: (line) =>
+      withLock(headsFile, async () => {
+        const { [line]: stored, ...rest } = await heads();
+        if (!stored) return undefined;
+        await writeFileAtomic(headsFile, JSON.stringify(rest) + '\n', 0o644);
+        return { pd: stored.pd, ver: stored.ver };
+      }),
     async appendLog(take) {
       lastLogged ??= lastLine(logFile);
       const lines = await appendAuditBatch(logFile, take, await lastLogged);
