@@ -128,6 +128,16 @@ export function homeVersionMemory(home: string): VersionMemory {
         await writeFileAtomic(path, serialise({ ...memory, witness }), 0o600);
       });
     },
+    async forgetOrganisationHead(lineId) {
+      if (!(await load()).witness.has(lineId)) return;
+      await withLock(path, async () => {
+        const memory = parse(await readTextIfExists(path), path);
+        if (!memory.witness.has(lineId)) return;
+        const witness = new Map(memory.witness);
+        witness.delete(lineId);
+        await writeFileAtomic(path, serialise({ ...memory, witness }), 0o600);
+      });
+    },
     async signed(lineId) {
       if (!LINE.test(lineId)) return undefined;
       try {

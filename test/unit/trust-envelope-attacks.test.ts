@@ -359,6 +359,9 @@ describe('attack 5: revocation that sticks', () => {
     const saved = JSON.parse(readFileSync(join(home, 'versions.json'), 'utf8')) as { witness: Record<string, unknown> };
     assert.deepEqual(saved.witness, { [line]: { ver: 2, pd: d('b'), iat: 101 } }, 'only what the receipt proved');
     await assert.rejects(m.rememberOrganisationHead(line, { ver: 0, pd: d('b'), iat: 1 }), TypeError);
+    await m.forgetOrganisationHead(line);
+    assert.equal(await homeVersionMemory(home).organisationHead(line), undefined);
+    assert.deepEqual((await homeVersionMemory(home).head(line))?.history, [d('a'), d('b')], 'the heads stay');
     for (const bad of [{ ver: '3', pd: d('c'), iat: 1 }, { ver: 3, pd: 'short', iat: 1 }, { ver: 3, pd: d('c'), iat: 1.5 }, []]) {
       writeFileSync(join(home, 'versions.json'), JSON.stringify({ v: 2, heads: {}, witness: { [line]: bad } }));
       await rejects(homeVersionMemory(home).organisationHead(line), 'E_FORMAT');

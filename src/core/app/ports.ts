@@ -128,6 +128,8 @@ export interface VersionMemory {
    * the one kept was signed later (`replacesOrganisationHead`): the organisation's newest word stands, whichever way.
    */
   rememberOrganisationHead(lineId: string, head: OrganisationHead): Promise<void>;
+  /** Forgets the organisation's head kept for this line (its service answered none: an administrator removed it). */
+  forgetOrganisationHead(lineId: string): Promise<void>;
 }
 
 /**

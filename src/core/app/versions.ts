@@ -122,6 +122,12 @@ export function witnessHeadCheck(ctx: AppContext, header: EnvelopeHeader | Envel
     onWitnessHead: async (receipt, service) => {
       const org = await acceptedWitness(ctx);
       if (!org || org.url !== service) return;
+      // The organisation holds no head for this file now (an administrator removed it): memory keeps none either.
+      if (receipt === undefined) {
+        answered = true;
+        if (ctx.versions && header.lineageId !== undefined) await ctx.versions.forgetOrganisationHead(header.lineageId);
+        return;
+      }
       const { relation, head } = await judgeWitnessHead(header, org, receipt);
       if (relation === 'downgrade') throw downgradeError();
       if (relation === 'fork') throw witnessForkError(header, head, service);

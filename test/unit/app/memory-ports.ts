@@ -182,6 +182,9 @@ export class MemoryVersions implements VersionMemory {
   async rememberOrganisationHead(lineId: string, head: OrganisationHead): Promise<void> {
     if (replacesOrganisationHead(this.organisation.get(lineId), head)) this.organisation.set(lineId, head);
   }
+  async forgetOrganisationHead(lineId: string): Promise<void> {
+    this.organisation.delete(lineId);
+  }
 }
 
 /** One user's pins, in memory (the same rules as the home file: `pinIn`). */

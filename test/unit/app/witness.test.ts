@@ -393,6 +393,13 @@ describe("memory raised to the organisation's head a decrypt answered (issue 21:
     await now.onWitnessHead(await signed(3, genuine.pd, 20), URL_);
     assert.equal(versions.organisation.get(line)?.ver, 3);
     assert.equal((await app.inspect(b, 'f.txt.protected')).rollback, null);
+    // An answer without a head: from another service nothing changes; from the organisation, the kept head is forgotten.
+    await witnessHeadCheck(b, h3, 'read').onWitnessHead(undefined, 'https://keys.example.org');
+    assert.equal(versions.organisation.get(line)?.ver, 3);
+    const none = witnessHeadCheck(b, h3, 'read');
+    await none.onWitnessHead(undefined, URL_);
+    assert.equal(versions.organisation.has(line), false);
+    assert.deepEqual(withWitnessHead({ older: { seen: 5, by: 'organisation' } }, none), {});
     // In the open that hears it, the answer replaces the verdict memory gave before the decrypt.
     assert.deepEqual(withWitnessHead({ older: { seen: 5, by: 'organisation' } }, now), {});
     assert.deepEqual(withWitnessHead({ older: { seen: 4, by: 'memory' } }, now), { older: { seen: 4, by: 'memory' } });

@@ -447,7 +447,22 @@ describe('the organisation witness with a real key service, HSM and identity pro
     // The current version is not older for that memory.
     writeFileSync(journal, v3);
     assert.doesNotMatch(inspect(), /^Older:/m);
+
+    // The administrator removes the line's head: the next decrypt answers none, and Bob's memory forgets it.
     writeFileSync(journal, v2);
+    const removed = service.cli(['witness', '--line', cid, '--remove', '--yes']);
+    assert.equal(removed.code, 0, removed.stderr);
+    const after = ok(bob, ['cat', 'journal.txt.protected']);
+    assert.doesNotMatch(after.stderr, /older version/);
+    assert.equal(remembered(), undefined, 'the kept head is forgotten');
+    assert.doesNotMatch(inspect(), /^Older:/m);
+    // Alice's next access change registers afresh (version 4); Bob's next open of the old copy keeps that head.
+    writeFileSync(journal, v3);
+    ok(alice, ['expiry', 'journal.txt.protected', '30d']);
+    writeFileSync(journal, v2);
+    ok(bob, ['cat', 'journal.txt.protected']);
+    assert.equal(Object.values(remembered() ?? {}).length, 1);
+    assert.match(inspect(), /^Older: +this is policy version 2, but your organisation's witness holds version 4/m);
   });
 
   test('the cost, counted at the key service: one registration per access change, nothing per open beyond the Double Key decrypt', () => {
@@ -496,6 +511,6 @@ describe('the organisation witness with a real key service, HSM and identity pro
     // Offline, Bob's memory still knows the journal on disk (version 2) is an older copy: the organisation's head kept.
     const offline = bob.run(['inspect', 'journal.txt.protected']);
     assert.equal(offline.code, 0, offline.stderr);
-    assert.match(offline.stdout, /^Older: +this is policy version 2, but your organisation's witness holds version 3/m);
+    assert.match(offline.stdout, /^Older: +this is policy version 2, but your organisation's witness holds version 4/m);
   });
 });
