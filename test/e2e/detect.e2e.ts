@@ -55,7 +55,7 @@ scenario('the quick fix applies the label the content needs', async (wb) => {
   const fix = wb.page.locator('.action-widget .monaco-list-row', { hasText: exactly('Apply label Confidential / All Employees') }).first();
   await fix.waitFor();
   await wb.screenshot('detect-quick-fix-menu');
-  await fix.click();
+  await wb.runMenuItem(fix);
   // The label protects: who else may open the file is asked (its default grants shown), then the file is protected.
   await wb.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Confidential / All Employees Protects roadmap.md' }).waitFor();
   await wb.page.keyboard.press('Enter');

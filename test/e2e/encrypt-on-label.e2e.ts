@@ -77,7 +77,7 @@ scenario('a credential in code: the quick fix moves it to a git-ignored .env rea
   const move = menu.filter({ hasText: 'Move this secret to .env as AWS_ACCESS_KEY' }).first();
   await move.waitFor();
   await wb.screenshot('move-secret-menu');
-  await move.click();
+  await wb.runMenuItem(move);
   await editor.locator('.view-lines', { hasText: 'process.env.AWS_ACCESS_KEY' }).waitFor();
   await wb.page.keyboard.press('Control+S');
   await editor.locator('.squiggly-warning').waitFor({ state: 'detached' });
@@ -94,7 +94,7 @@ scenario('the quick fix that applies a label that protects asks who else may ope
   const editor = wb.page.locator('.editor-group-container .monaco-editor').first();
   const hover = await wb.hoverFor(editor.locator('.squiggly-warning').first(), 'AWS access key', { force: true });
   await hover.locator('.action-container', { hasText: 'Quick Fix' }).first().click();
-  await wb.page.locator('.action-widget .monaco-list-row', { hasText: 'Apply label Highly Confidential / Specific People' }).first().click();
+  await wb.runMenuItem(wb.page.locator('.action-widget .monaco-list-row', { hasText: 'Apply label Highly Confidential / Specific People' }).first());
   await peopleStep(wb, 'Highly Confidential / Specific People').waitFor();
   await wb.page.keyboard.press('Enter');
   await fileState(wb, 'src/keys.ts.protected', true);

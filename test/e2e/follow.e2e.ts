@@ -91,9 +91,11 @@ scenario('a paste from Highly Confidential into General offers to raise the labe
   await wb.screenshot('paste-diagnostic');
   // Keeping the label needs a reason, recorded in the audit log; then the warning goes.
   await hover.locator('.action-container', { hasText: 'Quick Fix' }).first().click();
-  await page.locator('.action-widget .monaco-list-row', { hasText: 'Keep the label (give a reason)…' }).first().click();
+  await wb.runMenuItem(page.locator('.action-widget .monaco-list-row', { hasText: 'Keep the label (give a reason)…' }).first());
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Keep the Label Under Pasted Text' }).waitFor();
   await page.locator('.quick-input-widget input').fill('Sample figures, already public');
   await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
   await editor.locator('.squiggly-warning').first().waitFor({ state: 'detached' }); // one per pasted line
   const audit = await fs.readFile(join(wb.demo.home, 'audit.jsonl'), 'utf8');
   assert.match(audit, /"action":"paste\.keep".*"justification":"Sample figures, already public"/);

@@ -30,8 +30,9 @@ export interface Workbench {
   /** Right-clicks an explorer row and returns the context menu's item labels' locator. */
   explorerContextMenu(relativePath: string): Promise<Locator>;
   /**
-   * Runs a context menu item: hovered (which focuses it), then Enter, and waits until the menu is gone. A click
-   * right after the menu opens is sometimes swallowed while it still settles, leaving it open over the workbench.
+   * Runs an item of a context menu or of the quick-fix list: hovered (which focuses it), then Enter, and waits until
+   * the menu is gone. A click right after the menu opens is sometimes swallowed while it still settles (or lands on
+   * the row the list showed a moment before), leaving it open over the workbench.
    */
   runMenuItem(item: Locator): Promise<void>;
   /** Notification toasts whose message contains `text`. */
@@ -162,7 +163,9 @@ function workbench(page: Page, server: RunningServer, demo: DemoWorkspace, conte
     async runMenuItem(item) {
       await item.hover();
       await page.keyboard.press('Enter');
-      await page.locator('.context-view .monaco-menu').waitFor({ state: 'detached' });
+      // Gone or hidden: the quick-fix list keeps an empty submenu panel in the page.
+      const menus = '.context-view :is(.monaco-menu, .action-widget)';
+      await page.waitForFunction((s) => ![...document.querySelectorAll(s)].some((e) => e.checkVisibility()), menus);
     },
     notification: (text) => page.locator('.notifications-toasts .notification-list-item-message', { hasText: text }),
     notificationFrom: (source) => page.locator(`.notifications-toasts .monaco-list-row[aria-label*="source: ${source},"]`),

@@ -25,19 +25,25 @@ line the content id, pd the digest of that version's policy JWS, prev the digest
 version 1), ver its number, iat an integer. Every version from the first witnessed to the newest must carry one;
 and, as a reader in a workspace that requires receipts (unless --witness-optional), at least one version must.
 Refusals name the code our reader gives: [E_WITNESS_INVALID], [E_WITNESS_MISSING] (test/vectors/witness.json).
+With --witness-head JWS (the receipt a Double Key decrypt answered as the line's head) it is verified the same way,
+for this file's line, and judged against the file's chain: "same", "older" or "behind" (printed as "head"), or
+[E_FORK] (the head's version at the file's with another digest, or the file's next one replacing another), [E_DOWNGRADE]
+(a format-1 copy).
 
 usage: open_envelope.py ENVELOPE OWNER_PUBLIC_JWK_JSON GRANTEE_PRIVATE_JWK_JSON [SERVICE_PRIVATE_JWK_JSON]
                         [--seen HISTORY_JSON] [--seen-cid CID]
-                        [--witness-key JWK_JSON --witness-issuer URL [--witness-optional]]
+                        [--witness-key JWK_JSON --witness-issuer URL [--witness-optional] [--witness-head JWS]]
 prints JSON: {"fileKey": hex, "policy": {...}, "plaintext": hex, "jwsHeader": {...}, "jweHeader": {...},
               "versions": [int...], "writer": kid or null, "history": [b64u...], "standing": "new"|"same"|
-              "extends"|"older", "witnessed": [int...]} (and, for Double Key, "personal" and "organisation": hex)
+              "extends"|"older", "witnessed": [int...], "head": {"relation": str, "ver": int}} ("head" with
+              --witness-head; for Double Key also "personal" and "organisation": hex)
 exits 1 with a message on stderr when any check fails.
 """
 import base64
 import hashlib
 import hmac
 import json
+import re
 import struct
 import sys
 
@@ -118,6 +124,28 @@ def same(actual, expected):
     return type(actual) is type(expected) and actual == expected
 
 
+def receipt_claims(value, key, what):
+    """The claims of an org-witness receipt whose header says ES256, sensitivity-witness+jwt and the key's thumbprint, and
+    whose signature verifies under the pinned key (FORMAT.md §16.1's table); else E_WITNESS_INVALID naming `what`."""
+    try:
+        signed = jws.JWS()
+        signed.deserialize(value)
+        header = signed.jose_header
+        header = json.loads(header) if isinstance(header, str) else header
+        # jwcrypto takes alg=... as a default when the header has none: the header must say ES256 itself.
+        if header.get("alg") != "ES256" or header.get("typ") != "sensitivity-witness+jwt" or header.get("kid") != key.thumbprint():
+            fail(f"witness [E_WITNESS_INVALID]: {what} has the wrong alg, typ or kid")
+        signed.verify(key, alg="ES256")
+        claims = json.loads(signed.payload)
+    except SystemExit:
+        raise
+    except Exception as e:  # noqa: BLE001 - a receipt that does not parse or verify is invalid
+        fail(f"witness [E_WITNESS_INVALID]: {what} does not verify ({type(e).__name__})")
+    if not isinstance(claims, dict) or not integral(claims.get("iat")):
+        fail(f"witness [E_WITNESS_INVALID]: {what} has no integer iat")
+    return claims
+
+
 def witnessed(receipts, history, cid, key, issuer, optional):
     """The versions the organisation witnessed (FORMAT.md §16.1, "Reading"): each receipt verified and bound to its version.
 
@@ -129,24 +157,11 @@ def witnessed(receipts, history, cid, key, issuer, optional):
     for i, pd in enumerate(history):
         if pd not in values:
             continue
-        try:
-            signed = jws.JWS()
-            signed.deserialize(values[pd])
-            header = signed.jose_header
-            header = json.loads(header) if isinstance(header, str) else header
-            # jwcrypto takes alg=... as a default when the header has none: the header must say ES256 itself.
-            if header.get("alg") != "ES256" or header.get("typ") != "sensitivity-witness+jwt" or header.get("kid") != key.thumbprint():
-                fail(f"witness [E_WITNESS_INVALID]: the receipt of version {i + 1} has the wrong alg, typ or kid")
-            signed.verify(key, alg="ES256")
-            claims = json.loads(signed.payload)
-        except SystemExit:
-            raise
-        except Exception as e:  # noqa: BLE001 - a receipt that does not parse or verify is invalid
-            fail(f"witness [E_WITNESS_INVALID]: the receipt of version {i + 1} does not verify ({type(e).__name__})")
+        claims = receipt_claims(values[pd], key, f"the receipt of version {i + 1}")
         expect = {"iss": issuer, "line": cid, "pd": pd, "prev": history[i - 1] if i > 0 else None, "ver": i + 1}
         # JSON numbers compare by value (3 and 3.0 are one number, as in JavaScript), but a boolean is no number
         # (in Python True == 1) and a string is no null.
-        if not isinstance(claims, dict) or not integral(claims.get("iat")) or not all(same(claims.get(k), v) for k, v in expect.items()):
+        if not all(same(claims.get(k), v) for k, v in expect.items()):
             fail(f"witness [E_WITNESS_INVALID]: the receipt of version {i + 1} is not bound to it")
         done.append(i + 1)
     if not done and not optional:
@@ -157,11 +172,40 @@ def witnessed(receipts, history, cid, key, issuer, optional):
     return done
 
 
+DIGEST = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def head_relation(value, key, issuer, cid, history, version):
+    """How the file stands to the head a Double Key decrypt answered (FORMAT.md §16.1, "The head a decrypt answers").
+
+    Returns ("same" | "older" | "behind", the head's version); refuses E_WITNESS_INVALID (the receipt, its issuer, its
+    line, or claims that are no registration) or E_FORK (a head at the file's version with another digest, or the
+    file's next version replacing another one), and a format-1 copy of a line with a head E_DOWNGRADE.
+    """
+    claims = receipt_claims(value, key, "the head")
+    pd, prev, ver = claims.get("pd"), claims.get("prev"), claims.get("ver")
+    registration = (
+        isinstance(pd, str) and DIGEST.fullmatch(pd)
+        and (prev is None or (isinstance(prev, str) and DIGEST.fullmatch(prev)))
+        and integral(ver) and ver >= 1 and (ver == 1) == (prev is None)
+    )
+    if not same(claims.get("iss"), issuer) or not same(claims.get("line"), cid) or not registration:
+        fail("witness [E_WITNESS_INVALID]: the head is not a registration of this file's line by the organisation")
+    if version == 1:
+        fail("witness [E_DOWNGRADE]: a format-1 copy of a line the organisation witnesses in format 2")
+    n, ver = len(history), int(ver)
+    if ver < n:
+        return "behind", ver
+    if (ver == n and pd != history[-1]) or (ver == n + 1 and prev != history[-1]):
+        fail(f"witness [E_FORK]: the organisation's version {ver} is not on this file's line")
+    return ("same" if ver == n else "older"), ver
+
+
 def options(argv):
     positional, flags = [], {}
     it = iter(argv)
     for a in it:
-        if a in ("--seen", "--seen-cid", "--witness-key", "--witness-issuer"):
+        if a in ("--seen", "--seen-cid", "--witness-key", "--witness-issuer", "--witness-head"):
             flags[a] = next(it)
         elif a == "--witness-optional":
             flags[a] = True
@@ -214,6 +258,7 @@ def main():
         fail("fork: this history does not extend the one seen")
     witness_key = jwk.JWK(**json.loads(flags["--witness-key"])) if "--witness-key" in flags else None
     witness = witnessed(receipts, history, policy["cid"], witness_key, flags.get("--witness-issuer"), "--witness-optional" in flags) if witness_key else []
+    head = head_relation(flags["--witness-head"], witness_key, flags.get("--witness-issuer"), policy["cid"], history, version) if witness_key and "--witness-head" in flags else None
 
     # Format 2: the write block after the header: chunk digests, then the writer's signature over them.
     count = max(1, -(-length // chunk_size))
@@ -304,6 +349,7 @@ def main():
         "history": history,
         "standing": standing,
         "witnessed": witness,
+        **({"head": {"relation": head[0], "ver": head[1]}} if head else {}),
         "jweHeader": json.loads(jwe_header) if isinstance(jwe_header, str) else jwe_header,
         **halves,
     }))

@@ -123,5 +123,6 @@ describe('organisation-witness test vectors (test/vectors/witness.json)', () => 
       const h = await readEnvelopeHeader(byteSourceOf(hexToBytes(v.envelope)));
       assert.deepEqual([h.history, h.witness], [v.history, v.witness], v.name);
     }
+    assert.deepEqual(made.heads, file.heads, 'the heads, each a receipt made above, against the envelopes made');
   });
 });

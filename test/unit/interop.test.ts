@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { judgeWitnessReceipts } from '../../src/core/app/index.js';
+import { judgeWitnessHead, judgeWitnessReceipts } from '../../src/core/app/index.js';
 import { byteSourceOf, memorySink, policyDigest, protect, randomAccessOf, readEnvelopeHeader } from '../../src/core/envelope/index.js';
 import { SensitivityError } from '../../src/core/errors.js';
 import { asFormat1, forgedNext, format1Policy, headerOf } from './history-fixtures.js';
@@ -19,7 +19,7 @@ import { bytesToHex, drbg, hexToBytes, partsOf, reseal } from '../vectors/fixtur
 import type { DoubleKeyVectorFile } from '../vectors/double-key-vectors.js';
 import { historyPeople, type HistoryVectorFile } from '../vectors/history.js';
 import type { VectorFile } from '../vectors/vectors.js';
-import type { WitnessVerdict, WitnessVectorFile } from '../vectors/witness.js';
+import type { HeadVerdict, WitnessVerdict, WitnessVectorFile } from '../vectors/witness.js';
 
 const SCRIPT = 'test/interop/open_envelope.py';
 
@@ -47,6 +47,7 @@ interface PyResult {
         history: string[];
         standing: string;
         witnessed: number[];
+        head?: { relation: 'same' | 'older' | 'behind'; ver: number };
         personal?: string;
         organisation?: string;
       }
@@ -157,6 +158,33 @@ describe('interop with python3-jwcrypto', () => {
     }
     // Without the witness's key, the independent reader judges no receipt: every vector opens (none is corrupt otherwise).
     for (const v of file.vectors) assert.equal(run(hexToBytes(v.envelope), alice.sig, carol.encPrivate).status, 0, v.name);
+  });
+
+  it('judges every head a decrypt could answer as our reader does: same, older, behind, or the refusal (FORMAT.md §16.1, §16.2)', async () => {
+    const file = JSON.parse(readFileSync('test/vectors/witness.json', 'utf8')) as WitnessVectorFile;
+    const { alice, carol } = await historyPeople();
+    const { kty, crv, x, y } = file.organisation;
+    const key = { kty: kty as 'EC', crv: crv as 'P-256', x: x!, y: y! };
+    assert.ok(file.heads.length >= 10);
+    for (const v of file.heads) {
+      const envelope = hexToBytes(v.envelope);
+      const header = await readEnvelopeHeader(randomAccessOf(envelope));
+      const ours: HeadVerdict = await judgeWitnessHead(header, { url: file.issuer, key }, v.head).then(
+        ({ relation, head }) =>
+          relation === 'fork' ? { code: 'E_FORK' } : relation === 'downgrade' ? assert.fail(`${v.name}: a downgrade`) : { relation, ver: head.ver },
+        (e: unknown) => {
+          if (!(e instanceof SensitivityError)) throw e;
+          return { code: e.code as 'E_WITNESS_INVALID' };
+        },
+      );
+      assert.deepEqual(ours, v.expect, `${v.name}, our reader`);
+      // Optional: the forks held carry no receipt of their own; the head is judged after the receipts.
+      const flags = ['--witness-key', JSON.stringify(key), '--witness-issuer', file.issuer, '--witness-optional', '--witness-head', v.head];
+      const py = run(envelope, alice.sig, carol.encPrivate, undefined, flags);
+      const code = /\[(E_\w+)\]/.exec(py.stderr)?.[1];
+      const theirs = py.status === 0 ? py.out!.head : { code: code ?? py.stderr };
+      assert.deepEqual(theirs, v.expect, `${v.name}, the independent reader: ${py.stderr}`);
+    }
   });
 
   it("opens every Double Key vector for every grantee with the key service's private key (RSA-OAEP-256, OAEP label), finding both halves", async () => {

@@ -26,6 +26,23 @@ import { historyPeople } from './history.js';
 /** The organisation URL every receipt names (`iss`) and a reader is configured with. */
 export const WITNESS_ISSUER = 'https://keys.example.com';
 
+/**
+ * How a file stands to the head a Double Key decrypt answers (FORMAT §16.1, "The head a decrypt answers"): the same
+ * version, an older copy, or a head behind the file (the head's version given), or the refusal.
+ */
+export type HeadVerdict =
+  { readonly relation: 'same' | 'older' | 'behind'; readonly ver: number } | { readonly code: 'E_FORK' } | { readonly code: 'E_WITNESS_INVALID' };
+
+export interface HeadVector {
+  readonly name: string;
+  readonly description: string;
+  /** The envelope the reader holds, hex. */
+  readonly envelope: string;
+  /** The head's receipt, as a decrypt answers it (`"witness": {"kind": "org-witness", "receipt": …}`). */
+  readonly head: string;
+  readonly expect: HeadVerdict;
+}
+
 /** What a reader concludes: the witnessed versions (oldest first), or the refusal. */
 export type WitnessVerdict =
   { readonly witnessed: readonly number[] } | { readonly code: 'E_WITNESS_INVALID' } | { readonly code: 'E_WITNESS_MISSING'; readonly version: number };
@@ -51,6 +68,8 @@ export interface WitnessVectorFile {
   /** Every ES256 signature made, in order, b64u `r || s` (ECDSA is randomised: served back to reproduce the bytes). */
   readonly signatures: readonly string[];
   readonly vectors: readonly WitnessVector[];
+  /** Heads answered with a decrypt, judged against the file the reader holds. */
+  readonly heads: readonly HeadVector[];
 }
 
 /** An EC P-256 private JWK derived from `seed` (d = SHA-256 of it; fixed, so the vectors name one organisation key). */
@@ -234,7 +253,70 @@ export async function makeWitness(recorded?: readonly string[]): Promise<Omit<Wi
       expect: { required, optional: optional ?? required },
     });
   }
-  return { issuer: WITNESS_ISSUER, organisation, otherKey, signatures, vectors };
+  // The heads a decrypt could answer, each a receipt made above (no signature more): judged against the file held.
+  const receipt = async (name: string, ver: number) => {
+    const h = await readEnvelopeHeader(randomAccessOf(made[name]!));
+    return h.witness.find((e) => e.pd === h.history[ver - 1])!.value;
+  };
+  const older = (ver: number) => ({ relation: 'older' as const, ver });
+  const fork = { code: 'E_FORK' as const };
+  const heads: [string, string, string, string, HeadVerdict][] = [
+    ['head-same', 'the genuine version 3 held, its own receipt answered', 'witnessed', await receipt('witnessed', 3), { relation: 'same', ver: 3 }],
+    [
+      'head-number-forms',
+      'the genuine version 3 held, its receipt written with ver 3.0 and iat …0.0',
+      'witnessed',
+      await receipt('number-forms', 3),
+      { relation: 'same', ver: 3 },
+    ],
+    ['head-older', 'the genuine version 2 held (an authentic older copy), the head is version 3', 'v2', await receipt('witnessed', 3), older(3)],
+    [
+      'head-older-by-two',
+      "the genuine version 2 held, the head is a version 4 registered over the genuine 3 (Carol's, from wrong-prev)",
+      'v2',
+      await receipt('wrong-prev', 4),
+      older(4),
+    ],
+    ['head-next', 'the genuine version 3 held, the head is a version 4 registered over it', 'witnessed', await receipt('wrong-prev', 4), older(4)],
+    [
+      'head-behind',
+      'the genuine version 3 held, the head is version 2 (an administrator reset the line)',
+      'witnessed',
+      await receipt('v2', 2),
+      { relation: 'behind', ver: 2 },
+    ],
+    [
+      'head-fork',
+      "Carol's version 3 (a fork of version 2, no receipts) held, the head is the genuine version 3",
+      'fork-v3',
+      await receipt('witnessed', 3),
+      fork,
+    ],
+    [
+      'head-fork-next',
+      "Carol's version 3 held, the head is a version 4 registered over the genuine 3, not over hers",
+      'fork-v3',
+      await receipt('wrong-prev', 4),
+      fork,
+    ],
+    [
+      'head-another-key',
+      "the genuine version 3 held, the head signed by a key that is not the organisation's",
+      'witnessed',
+      await receipt('another-key', 3),
+      invalid,
+    ],
+    ['head-another-file', "the genuine version 3 held, the head is another file's line", 'witnessed', await receipt('another-file', 3), invalid],
+    ['head-tampered', "the genuine version 3 held, its head's iat changed after signing", 'witnessed', await receipt('tampered', 3), invalid],
+  ];
+  return {
+    issuer: WITNESS_ISSUER,
+    organisation,
+    otherKey,
+    signatures,
+    vectors,
+    heads: heads.map(([name, description, file, head, expect]) => ({ name, description, envelope: Buffer.from(made[file]!).toString('hex'), head, expect })),
+  };
 }
 
 /** A content id the witness never saw: the "another file" a fork is registered under. */
