@@ -215,7 +215,7 @@ async function main(): Promise<number> {
       `  SoftHSM2's own RSA-3072 private-key operation (CKM_RSA_X_509, in-process, synchronous): ${floorMs.toFixed(2)} ms CPU (${floorBefore.toFixed(2)} before the load, ${floorAfter.toFixed(2)} after)`,
     );
     console.log(
-      `  ${TOTAL} requests after ${WARMUP} to warm up (V8 still compiling the request path), ${CLIENTS} concurrent clients: service CPU ${young.serviceMs.toFixed(2)} ms per decrypt = ${(young.serviceMs / floorMs).toFixed(2)}x the HSM's; p50 ${young.p50.toFixed(1)} ms, p99 ${young.p99.toFixed(1)} ms = ${(young.p99 / young.p50).toFixed(1)}x p50${pg ? `; PostgreSQL ${young.databaseMs.toFixed(2)} ms` : ''}`,
+      `  ${TOTAL} requests after ${WARMUP} to warm up${WARMUP < STEADY ? ' (a young process: V8 still compiling the request path)' : ''}, ${CLIENTS} concurrent clients: service CPU ${young.serviceMs.toFixed(2)} ms per decrypt = ${(young.serviceMs / floorMs).toFixed(2)}x the HSM's; p50 ${young.p50.toFixed(1)} ms, p99 ${young.p99.toFixed(1)} ms = ${(young.p99 / young.p50).toFixed(1)}x p50${pg ? `; PostgreSQL ${young.databaseMs.toFixed(2)} ms` : ''}`,
     );
     console.log(
       `  ${TOTAL} requests after ${Math.max(STEADY, WARMUP + TOTAL)} (steady state), ${CLIENTS} concurrent clients: service CPU ${serviceMs.toFixed(2)} ms per decrypt (both replicas, all threads) = ${(serviceMs / floorMs).toFixed(2)}x the HSM's (bar 1.5x: ${bar(serviceMs <= 1.5 * floorMs)})`,
