@@ -12,7 +12,7 @@ import type { ServiceState } from './state/port.js';
 import type { Caller } from './tokens.js';
 
 export interface AccessRecord {
-  readonly action: 'key.decrypt' | 'directory.certify' | 'witness.register';
+  readonly action: 'key.decrypt' | 'directory.certify' | 'witness.register' | 'witness.remove';
   readonly caller: Caller | undefined;
   readonly decision: 'allow' | 'deny';
   /** The stable code of a denial. */

@@ -8,16 +8,19 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import {
   fingerprint,
+  isSensitivityError,
   isWitnessClaim,
   issueCertificate,
   issueWitnessReceipt,
   parsePublicIdentity,
   verifyCertificate,
   verifyIdentity,
+  verifyWitnessRegistration,
   WITNESS_KIND,
   type CertificateSigner,
   type PublicIdentity,
   type WitnessClaim,
+  type WitnessRegistration,
 } from '../core/index.js';
 import { AccessLog, type AccessRecord } from './access-log.js';
 import { limitConnections } from './connections.js';
@@ -32,6 +35,11 @@ import { TokenVerifier, type Caller } from './tokens.js';
 import { HeadCache } from './witness-heads.js';
 
 const MAX_BODY = 64 * 1024;
+/**
+ * A witness registration carries two policy JWS. One envelope header holds both within its 1 MiB of metadata (FORMAT
+ * §14.8), so this is enough for any file; it is read only from a caller whose token verified.
+ */
+const MAX_WITNESS_BODY = 1024 * 1024 + 4096;
 /** How long a key listing read from the token is reused (a rotation shows within this). */
 const KEYS_TTL_MS = 1000;
 /** How often the config file is checked for changes. */
@@ -89,22 +97,25 @@ function asHttp(e: unknown): unknown {
   return e instanceof TokenUnavailableError ? hsmUnavailable() : e;
 }
 
-/** The request body, at most MAX_BODY bytes (E_TOO_LARGE beyond; the rest is read and dropped); plain events, no async iterator per request. */
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/** The request body, at most `max` bytes (E_TOO_LARGE beyond; the rest is read and dropped); plain events, no async iterator per request. */
+function readBody(req: IncomingMessage, max = MAX_BODY): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= MAX_BODY) return void chunks.push(chunk);
+      if (size <= max) return void chunks.push(chunk);
       chunks.length = 0;
-      reject(new HttpError('E_TOO_LARGE', 'the request body is larger than 64 KiB'));
+      reject(new HttpError('E_TOO_LARGE', `the request body is larger than ${Math.floor(max / 1024)} KiB`));
     });
     req.once('end', () => resolve(Buffer.concat(chunks, size)));
     req.once('error', reject);
-    // A client gone before the end (no 'error' on every Node path): aborted, as aborted() knows it. Only then an Error:
-    // 'close' also follows every complete request, and an Error's stack cost about 0.6 % of the CPU per decrypt.
-    req.once('close', () => req.complete || reject(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
+    // A client gone before the end (no 'error' on every Node path): aborted, as aborted() knows it.
+    const gone = () => reject(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    // Read after an await (the witness verifies the token first): a client gone meanwhile sends no more events.
+    if (req.destroyed) return gone();
+    // Only then an Error: 'close' also follows every complete request, and an Error's stack cost about 0.6 % of the CPU per decrypt.
+    req.once('close', () => req.complete || gone());
   });
 }
 
@@ -117,6 +128,25 @@ function parseJson(body: Buffer): unknown {
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const REGISTRATION = ['line', 'pd', 'prev', 'ver', 'policy', 'prevPolicy'];
+
+/** The witness's body (docs/KEY-SERVICE.md, "The witness"): a claim and its two policies; E_BAD_REQUEST otherwise. */
+export function witnessRegistration(raw: Buffer): WitnessRegistration {
+  const json = parseJson(raw);
+  if (
+    !isObj(json) ||
+    Object.keys(json).some((k) => !REGISTRATION.includes(k)) ||
+    !isWitnessClaim(json) ||
+    typeof json.policy !== 'string' ||
+    (json.ver === 1 ? json.prevPolicy !== null : typeof json.prevPolicy !== 'string')
+  )
+    throw new HttpError(
+      'E_BAD_REQUEST',
+      'the body is {"line", "pd", "prev", "ver", "policy", "prevPolicy"}: the content id, b64u SHA-256 digests (prev null for version 1), the version, its policy JWS and the policy JWS of the version it replaces (null for version 1)',
+    );
+  return { line: json.line, pd: json.pd, prev: json.prev, ver: json.ver, policy: json.policy, prevPolicy: json.prevPolicy as string | null };
+}
 
 /** The decrypt body's members (docs/KEY-SERVICE.md); E_BAD_REQUEST / E_UNSUPPORTED_ALG otherwise. */
 export function decryptRequest(raw: Buffer): { value: Buffer; ctx: RequestContext } {
@@ -427,28 +457,28 @@ export class KeyService {
   }
 
   /**
-   * POST /witness: registers one access-policy version of a file's line when it extends the head held
-   * (docs/KEY-SERVICE.md, "The witness"); 200 with a receipt signed by the certification key, or 409
-   * E_FORK with the head it does not extend. Any signed-in person who is not revoked may register.
+   * POST /witness: registers one access-policy version of a file's line when an owner of the version before signed it
+   * and it extends the head held (docs/KEY-SERVICE.md, "The witness"); 200 with a receipt signed by the certification
+   * key, 403 E_LINEAGE when its policies do not show an owner made it, or 409 E_FORK with the head it does not extend.
    */
   private async witness(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
     const signing = (await this.certificationKeys()).at(-1);
     if (!signing) throw new HttpError('E_NOT_FOUND', 'the witness has no certification key yet');
-    const body = await readBody(req);
     const client = this.client(req);
     let caller: Caller | undefined;
     let claim: WitnessClaim | undefined;
     try {
+      // The token first: the body, two policies, may be up to 1 MiB, and only a signed-in caller's is read.
       caller = await this.verifier.verify(req.headers.authorization);
-      const json = parseJson(body);
-      if (!isObj(json) || Object.keys(json).some((k) => !['line', 'pd', 'prev', 'ver'].includes(k)) || !isWitnessClaim(json))
-        throw new HttpError(
-          'E_BAD_REQUEST',
-          'the body is {"line", "pd", "prev", "ver"}: the content id, b64u SHA-256 digests (prev null for version 1), the version',
-        );
-      const c: WitnessClaim = { line: json.line, pd: json.pd, prev: json.prev, ver: json.ver };
+      const registration = witnessRegistration(await readBody(req, MAX_WITNESS_BODY));
+      const c: WitnessClaim = { line: registration.line, pd: registration.pd, prev: registration.prev, ver: registration.ver };
       claim = c;
       checkRevocations(caller, [(await this.currentPolicy()).revoked], { contentId: c.line });
+      // Only an owner of the version before makes its successor: so only an owner of the head can move it (the head
+      // is `prev`, which registerHead checks atomically below).
+      await verifyWitnessRegistration(registration).catch((e: unknown) => {
+        throw isSensitivityError(e) ? new HttpError('E_LINEAGE', e.message) : e;
+      });
       // Signed before it is registered, and kept with the head: a decrypt then answers the head without signing.
       const receipt = await issueWitnessReceipt(c, { issuer: this.config.baseUrl, signer: this.signer(signing), now: new Date() });
       const { registered, head } = await this.fromState('register a witness head', this.state.registerHead(c, receipt));

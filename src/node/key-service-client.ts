@@ -46,6 +46,8 @@ const SERVICE_CODES: Readonly<Record<string, { code: ErrorCode; hint?: ErrorHint
   E_IDP_UNAVAILABLE: { code: 'E_KEYSERVICE_UNAVAILABLE', hint: 'retry', say: 'cannot reach the identity provider; try again shortly' },
   E_HSM_UNAVAILABLE: { code: 'E_KEYSERVICE_UNAVAILABLE', hint: 'retry', say: 'cannot reach its key token right now; try again shortly' },
   E_LOG_FAILED: { code: 'E_KEYSERVICE_UNAVAILABLE', hint: 'retry', say: 'cannot write its access log; try again shortly' },
+  // The witness: the new version is not signed by an owner of the one it replaces (our writers never send such a one).
+  E_LINEAGE: { code: 'E_LINEAGE', say: 'refused this access change: the new version is not signed by an owner of the version it replaces' },
 };
 const TOKEN_CODES = new Set(['E_TOKEN_MISSING', 'E_TOKEN_INVALID', 'E_TOKEN_EXPIRED']);
 
@@ -288,7 +290,7 @@ const WITNESS = "the organisation's witness";
 export function httpWitnessService(options: KeyServiceClientOptions = {}): WitnessService {
   const timeoutMs = options.timeoutMs ?? 10_000;
   return {
-    async register(url, claim) {
+    async register(url, registration) {
       if (!options.tokens)
         throw new SensitivityError(
           'E_SIGNIN_REQUIRED',
@@ -304,7 +306,7 @@ export function httpWitnessService(options: KeyServiceClientOptions = {}): Witne
         const init = {
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
-          body: JSON.stringify(claim),
+          body: JSON.stringify(registration),
         };
         a = await call(`${url}/witness`, url, init, timeoutMs, WITNESS);
         if (a.status !== 401) break;
@@ -321,7 +323,15 @@ export function httpWitnessService(options: KeyServiceClientOptions = {}): Witne
           'E_FORK',
           `does not extend the access history ${WITNESS} at ${url} registered (version ${seen}): this copy is older than the file, or a fork of it; nothing was written`,
           undefined,
-          { details: { witness: 'organisation', service: url, version: claim.ver, seenVersion: seen, seenHead: typeof head?.pd === 'string' ? head.pd : '' } },
+          {
+            details: {
+              witness: 'organisation',
+              service: url,
+              version: registration.ver,
+              seenVersion: seen,
+              seenHead: typeof head?.pd === 'string' ? head.pd : '',
+            },
+          },
         );
       }
       if (a!.status === 200) throw protocolError(url, 'did not answer with a receipt', WITNESS);

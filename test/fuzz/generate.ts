@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportIdentity, publicIdentity } from '../../src/core/index.js';
-import { byteSourceOf, memorySink, protect, rewrapEnvelope, type ProtectOptions } from '../../src/core/envelope/index.js';
+import { byteSourceOf, memorySink, policyDigest, protect, rewrapEnvelope, type ProtectOptions } from '../../src/core/envelope/index.js';
 import { ByteReader } from '../../src/core/envelope/io.js';
 import { readHeader, readWriteBlock, chunkCountOf } from '../../src/core/envelope/format.js';
 import { jwsParts } from '../../src/core/envelope/jws.js';
@@ -66,6 +66,13 @@ async function envelopes(): Promise<void> {
   const chain = [...(raw.metadata.lineage ?? []), raw.metadata.policy];
   chain.forEach((jws, i) => put('policy-claims', `version-${i + 1}.json`, payload(jws)));
   put('lineage', 'three-versions.txt', chain.map(payload).join('\n'));
+  // Registrations at the organisation's witness: the claim and its policies (docs/KEY-SERVICE.md, "The witness").
+  const { cid } = jwsParts(raw.metadata.policy, 'seed').payload as { cid: string };
+  chain.forEach((jws, i) => {
+    const before = i === 0 ? null : chain[i - 1]!;
+    const body = { line: cid, pd: policyDigest(jws), prev: before && policyDigest(before), ver: i + 1, policy: jws, prevPolicy: before };
+    put('witness-body', `version-${i + 1}.json`, JSON.stringify(body));
+  });
   put('write-claims', 'revoked.json', payload(block.signature));
   put('metadata', 'revoked.json', new TextDecoder().decode(raw.bytes.subarray(90, raw.bytes.length - 32)));
 }

@@ -18,7 +18,8 @@ import { DIGEST_LENGTH, encodeHeader, readHeader, readWriteBlock, chunkCountOf, 
 import { bodyKeys } from '../../src/core/envelope/keys.js';
 import { POLICY_TYP, verifyLineage, verifyPolicy } from '../../src/core/envelope/policy.js';
 import { verifyWrite, WRITE_TYP } from '../../src/core/envelope/write.js';
-import { SensitivityError } from '../../src/core/errors.js';
+import { isSensitivityError, SensitivityError } from '../../src/core/errors.js';
+import { verifyWitnessRegistration } from '../../src/core/org/index.js';
 import type { Identity } from '../../src/core/identity.js';
 import { importIdentity } from '../../src/core/identity-file.js';
 import { parseManifest } from '../../src/core/labels/manifest.js';
@@ -29,7 +30,7 @@ import { parseJsonText } from '../../src/core/policy/schema.js';
 import { parseAuditLog, verifyAuditLog } from '../../src/core/audit/audit.js';
 import { homeVersionMemory, versionsPath } from '../../src/node/versions.js';
 import { HttpError } from '../../src/keyservice/http-error.js';
-import { decryptRequest } from '../../src/keyservice/server.js';
+import { decryptRequest, witnessRegistration } from '../../src/keyservice/server.js';
 import { TokenVerifier } from '../../src/keyservice/tokens.js';
 import { drbg } from '../vectors/fixtures.js';
 import type { LengthField } from './mutate.js';
@@ -287,6 +288,16 @@ export const TARGETS: readonly Target[] = [
       decryptRequest(Buffer.from(input));
     },
     accepts: (e) => e instanceof HttpError,
+  },
+  {
+    // The witness's body and what it checks of the policies in it (the owner step), before any head is consulted.
+    name: 'keyservice-witness-body',
+    corpus: 'witness-body',
+    files: ['src/keyservice/server.ts', 'src/core/org/witness.ts', 'src/core/envelope/policy.ts'],
+    async run(input) {
+      await verifyWitnessRegistration(witnessRegistration(Buffer.from(input)));
+    },
+    accepts: (e) => e instanceof HttpError || isSensitivityError(e, 'E_LINEAGE'),
   },
   {
     name: 'keyservice-token',

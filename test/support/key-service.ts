@@ -13,7 +13,11 @@ import { constants, createHash, createPublicKey, publicEncrypt } from 'node:cryp
 import { writeFileSync, renameSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { startIdp, type TestIdp } from './idp.js';
+import { grantClaim, ownerClaim, policyDigest, signPolicy, type EnvelopePolicy } from '../../src/core/envelope/policy.js';
+import { publicIdentity, type Identity } from '../../src/core/identity.js';
+import type { WitnessRegistration } from '../../src/core/org/index.js';
+import { rightsOfRole } from '../../src/core/rights.js';
+import { startIdp, type IdpOptions, type TestIdp } from './idp.js';
 import { createSoftHsm, type SoftHsm } from './softhsm.js';
 
 export const CLI = resolve('dist/cli.js');
@@ -63,7 +67,7 @@ export interface TestKeyService {
   config(): KeyServiceConfig;
   /** Rewrites the config file atomically (the service picks it up within about a second). */
   writeConfig(config: KeyServiceConfig): void;
-  /** Runs `sensitivity key-service …ARGS` synchronously (`key …` commands get `--config FILE`). */
+  /** Runs `sensitivity key-service …ARGS` synchronously (`key`, `revoke` and `witness` get `--config FILE`). */
   cli(args: readonly string[]): { code: number; stdout: string; stderr: string };
   /** The service's stderr so far. */
   stderr(): string;
@@ -125,7 +129,7 @@ export async function startKeyService(options: KeyServiceOptions): Promise<TestK
   if (replica) current = replica.config();
   else write(current);
   const cli = (args: readonly string[]) => {
-    const config = args[0] === 'key' || args[0] === 'revoke' ? ['--config', configFile] : [];
+    const config = ['key', 'revoke', 'witness'].includes(args[0]!) ? ['--config', configFile] : [];
     const r = spawnSync(nodePath, [cliPath, 'key-service', ...args, ...config], { env, encoding: 'utf8', input: '' });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   };
@@ -224,8 +228,8 @@ export interface FinanceService {
   stop(): Promise<void>;
 }
 
-export async function startFinanceService(name: string, options: Partial<KeyServiceOptions> = {}): Promise<FinanceService> {
-  const idp = await startIdp();
+export async function startFinanceService(name: string, options: Partial<KeyServiceOptions> = {}, idpOptions: IdpOptions = {}): Promise<FinanceService> {
+  const idp = await startIdp(idpOptions);
   try {
     const ks = await startKeyService({ idp, keys: { [name]: { allow: { groups: ['finance'] } } }, ...options });
     const token = await idp.tokenFor('alice@example.com');
@@ -239,6 +243,43 @@ export async function startFinanceService(name: string, options: Partial<KeyServ
 
 /** A stand-in for a policy version's digest (b64u SHA-256 of its JWS), for the witness's tests. */
 export const pd = (s: string): string => createHash('sha256').update(s).digest('base64url');
+
+/** A policy JWS's claims, unverified. */
+const claimsOf = (jws: string): EnvelopePolicy => JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString()) as EnvelopePolicy;
+
+/**
+ * A real policy version for the witness's tests (FORMAT §3, §14.2), signed by `signer`: version 1 of line `cid` when
+ * `before` is null, else the next version of `before` (its JWS). `grants` are people and roles (`Co-Owner` holds OWNER).
+ * Whether `signer` may make it is the witness's to judge. `iat` makes two versions with the same grants differ.
+ */
+export function policyVersion(
+  signer: Identity,
+  before: string | null,
+  grants: readonly (readonly [Identity, string])[],
+  { cid = 'content-1', iat = 1_800_000_000 }: { cid?: string; iat?: number } = {},
+): Promise<string> {
+  const prior = before === null ? undefined : claimsOf(before);
+  return signPolicy(
+    {
+      v: 2,
+      ver: prior ? prior.ver! + 1 : 1,
+      ...(before !== null ? { prev: policyDigest(before) } : {}),
+      cid: prior?.cid ?? cid,
+      label: { id: 'general', name: 'General' },
+      owner: ownerClaim(publicIdentity(signer)),
+      grants: grants.map(([who, role]) => grantClaim(publicIdentity(who), rightsOfRole(role))),
+      iat,
+      cmt: pd(`commitment ${iat}`),
+    },
+    signer,
+  );
+}
+
+/** The registration of `policy` as the successor of `before` (its JWS; null for version 1): what a writer sends. */
+export function registrationOf(policy: string, before: string | null): WitnessRegistration {
+  const { cid, ver } = claimsOf(policy);
+  return { line: cid, pd: policyDigest(policy), prev: before === null ? null : policyDigest(before), ver: ver!, policy, prevPolicy: before };
+}
 
 /** POST /witness with a bearer token; the status and the JSON answer. */
 export async function registerAtWitness(url: string, token: string, claim: unknown): Promise<{ status: number; json: Record<string, unknown> }> {

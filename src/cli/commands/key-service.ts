@@ -4,6 +4,7 @@
  * commands runs.
  */
 import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { SensitivityError } from '../../core/errors.js';
 import { verifyAuditLog } from '../../core/index.js';
@@ -170,6 +171,51 @@ export const keyServiceCommands: Command[] = [
         out(
           `${changed ? (undo ? 'lifted' : 'revoked') : undo ? 'was not revoked' : 'already revoked'}: ${given[0]} ${value}${flagValue(args, 'key') ? ` for key ${flagValue(args, 'key')}` : ''} (${state.where})`,
         );
+      } finally {
+        await state.close();
+      }
+    },
+  },
+  {
+    name: 'key-service witness',
+    usage: 'key-service witness --line CONTENT_ID --config FILE [--remove [--yes]] [--json]',
+    summary: "show the witness's head for a file's line, or remove it (an administrator's recovery)",
+    help:
+      'The head is the newest access-policy version the witness registered for that content id. --remove deletes it, so\n' +
+      "the owner's next access change registers afresh (trusted as a first registration): after a write that failed\n" +
+      'once it had registered, or a line someone else claimed first (docs/KEY-SERVICE.md, "The witness"). Every replica\n' +
+      'drops it within about a second; the removal is recorded in the key access log.\n',
+    flags: { ...CONFIG, line: { value: true }, remove: {}, yes: {}, json: {} },
+    async run(_ctx, args) {
+      const line = flagValue(args, 'line')?.trim();
+      if (!line) throw new SensitivityError('E_USAGE', "pass --line CONTENT_ID (the file's content id: `sensitivity inspect` shows it)");
+      const ks = await service();
+      const state = await ks.openState(await ks.loadConfig(configFlag(args)));
+      try {
+        const head = await state.head(line);
+        const shown = head ? { line, ver: head.ver, pd: head.pd } : { line, ver: null };
+        if (!hasFlag(args, 'remove')) {
+          if (hasFlag(args, 'json')) outJson(shown);
+          else out(head ? `${line}: version ${head.ver} (${head.pd})` : `${line}: no version registered`);
+          return;
+        }
+        if (!head) throw new SensitivityError('E_NOT_FOUND', `the witness has registered no version of ${line}`, state.where);
+        const question = `Remove the witness's head (version ${head.ver}) for ${line}? Its owners' next access change is then trusted as a first registration. Type the version number to confirm: `;
+        if (!hasFlag(args, 'yes') && !(await confirmed(question, String(head.ver)))) throw new SensitivityError('E_CANCELLED', 'not removed');
+        // Logged first: a removal the access log could not record does not happen.
+        await new ks.AccessLog(state, false).record({
+          action: 'witness.remove',
+          caller: undefined,
+          decision: 'allow',
+          client: 'key-service witness --remove',
+          operator: userInfo().username,
+          line,
+          ver: head.ver,
+          pd: head.pd,
+        });
+        const removed = await state.removeHead(line);
+        if (hasFlag(args, 'json')) outJson({ line, removed: removed ?? null });
+        else out(removed ? `removed ${line}: version ${removed.ver} (${state.where})` : `${line}: no version registered (${state.where})`);
       } finally {
         await state.close();
       }

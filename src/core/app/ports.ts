@@ -9,7 +9,7 @@ import type { LabelsManifest } from '../labels/index.js';
 import type { PeopleDirectory } from '../people.js';
 import type { Policy } from '../policy/index.js';
 import type { KeyServiceClient, SignedHistory } from '../envelope/index.js';
-import type { WitnessClaim } from '../org/index.js';
+import type { WitnessRegistration } from '../org/index.js';
 import type { Clock, PatchableSink, RandomAccessSource, RandomSource } from '../ports.js';
 
 /**
@@ -176,11 +176,12 @@ export interface OrganisationDirectory {
 /**
  * The organisation's witness of access history (docs/KEY-SERVICE.md, "The witness"): `POST <url>/witness` with the
  * sign-in. Answers the receipt (a compact JWS, unverified); E_FORK when the claim does not extend the head the
- * witness holds (details: that head), E_KEYSERVICE_UNREACHABLE / E_KEYSERVICE_UNAVAILABLE when it cannot answer,
- * the sign-in's and the service's refusals as for Double Key.
+ * witness holds (details: that head), E_LINEAGE when its policies do not show an owner of the version before made it,
+ * E_KEYSERVICE_UNREACHABLE / E_KEYSERVICE_UNAVAILABLE when it cannot answer, the sign-in's and the service's refusals
+ * as for Double Key.
  */
 export interface WitnessService {
-  register(url: string, claim: WitnessClaim): Promise<string>;
+  register(url: string, registration: WitnessRegistration): Promise<string>;
 }
 
 /** An EC P-256 public key as a directory offers it. */

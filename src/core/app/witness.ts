@@ -82,8 +82,10 @@ export function witnessHook(ctx: AppContext): { readonly witness: WitnessHook } 
       }
       if (!ctx.witness)
         throw new SensitivityError('E_USAGE', `access changes in this workspace need its organisation's witness at ${w.org.url}, which cannot be used here`);
-      const claim: WitnessClaim = { line: v.cid, pd: v.digest, prev: v.ver === 1 ? null : policyDigest(v.lineage.at(-1)!), ver: v.ver };
-      const receipt = await ctx.witness.register(w.org.url, claim);
+      // The policies go with the claim: the witness registers a version only when an owner of the one before signed it.
+      const prevPolicy = v.ver === 1 ? null : v.lineage.at(-1)!;
+      const claim: WitnessClaim = { line: v.cid, pd: v.digest, prev: prevPolicy === null ? null : policyDigest(prevPolicy), ver: v.ver };
+      const receipt = await ctx.witness.register(w.org.url, { ...claim, policy: v.policy, prevPolicy });
       await verifyWitnessReceipt(receipt, [w.org.key], { issuer: w.org.url, ...claim });
       return { pd: claim.pd, kind: WITNESS_KIND, value: receipt };
     },

@@ -39,6 +39,8 @@ export const AUDIT_ACTIONS = [
   'key.decrypt',
   'directory.certify',
   'witness.register',
+  /** An administrator removed a line's head (`key-service witness --remove`). */
+  'witness.remove',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -42,4 +42,13 @@ export {
 } from './double-key.js';
 export { DEFAULT_CHUNK_SIZE, VERSION as ENVELOPE_VERSION, type EnvelopeLayout, type WitnessEntry } from './format.js';
 export { byteSourceOf, memorySink, observed, randomAccessOf, type MemorySink } from './io.js';
-export { holdsOwner, policyDigest, policySubject, type EnvelopeLabel, type EnvelopePolicy, type PolicyGrant, type PolicyOwner } from './policy.js';
+export {
+  holdsOwner,
+  policyDigest,
+  policySubject,
+  verifyLineageStep,
+  type EnvelopeLabel,
+  type EnvelopePolicy,
+  type PolicyGrant,
+  type PolicyOwner,
+} from './policy.js';

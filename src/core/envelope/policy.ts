@@ -196,18 +196,37 @@ function lineageError(why: string): SensitivityError {
  */
 export async function verifyLineage(chain: readonly string[]): Promise<EnvelopePolicy[]> {
   const policies = await Promise.all(chain.map(verifyPolicy));
-  policies.forEach((p, i) => {
-    if (p.v !== 2 || p.ver === undefined) throw lineageError('mixes format versions');
-    if (i === 0) {
-      if (p.ver !== 1 || p.prev !== undefined) throw lineageError('does not start at version 1');
-      if (!holdsOwner(p, p.owner.id)) throw lineageError('was first signed by someone it does not make an owner');
-      return;
-    }
-    const before = policies[i - 1]!;
-    if (p.cid !== before.cid) throw lineageError('mixes versions of different files');
-    // One more than the version before, never a jump: a number nobody can push out of reach of the real history.
-    if (p.ver !== before.ver! + 1 || p.prev !== policyDigest(chain[i - 1]!)) throw lineageError(`version ${p.ver} does not follow version ${before.ver}`);
-    if (!holdsOwner(before, p.owner.id)) throw lineageError(`version ${p.ver} is signed by a key that was not an owner in version ${before.ver}`);
-  });
+  policies.forEach((p, i) => checkStep(i === 0 ? undefined : { jws: chain[i - 1]!, policy: policies[i - 1]! }, p));
   return policies;
+}
+
+/**
+ * Verifies one step of a lineage by verifyLineage's rule: `jws` as version 1 (`before` null) or as the version after
+ * `before` — both signatures (E_INTEGRITY), then the step (E_LINEAGE). What the organisation's witness checks of a
+ * registration (docs/KEY-SERVICE.md, "The witness"). Returns the claims of `jws`.
+ */
+export async function verifyLineageStep(before: string | null, jws: string): Promise<EnvelopePolicy> {
+  const [prior, policy] = await Promise.all([before === null ? undefined : verifyPolicy(before), verifyPolicy(jws)]);
+  if (prior) checkFormat2(prior);
+  checkStep(prior && { jws: before!, policy: prior }, policy);
+  return policy;
+}
+
+function checkFormat2(p: EnvelopePolicy): void {
+  if (p.v !== 2 || p.ver === undefined) throw lineageError('mixes format versions');
+}
+
+/** The lineage rule for `p` after `before` (its JWS and verified claims), or as version 1 when there is none. */
+function checkStep(before: { readonly jws: string; readonly policy: EnvelopePolicy } | undefined, p: EnvelopePolicy): void {
+  checkFormat2(p);
+  if (!before) {
+    if (p.ver !== 1 || p.prev !== undefined) throw lineageError('does not start at version 1');
+    if (!holdsOwner(p, p.owner.id)) throw lineageError('was first signed by someone it does not make an owner');
+    return;
+  }
+  const { policy: prior, jws } = before;
+  if (p.cid !== prior.cid) throw lineageError('mixes versions of different files');
+  // One more than the version before, never a jump: a number nobody can push out of reach of the real history.
+  if (p.ver !== prior.ver! + 1 || p.prev !== policyDigest(jws)) throw lineageError(`version ${p.ver} does not follow version ${prior.ver}`);
+  if (!holdsOwner(prior, p.owner.id)) throw lineageError(`version ${p.ver} is signed by a key that was not an owner in version ${prior.ver}`);
 }

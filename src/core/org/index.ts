@@ -6,9 +6,11 @@ export {
   isWitnessClaim,
   issueWitnessReceipt,
   verifyWitnessReceipt,
+  verifyWitnessRegistration,
   WITNESS_KIND,
   WITNESS_TYP,
   type WitnessClaim,
   type WitnessHead,
+  type WitnessRegistration,
   type VerifiedReceipt,
 } from './witness.js';

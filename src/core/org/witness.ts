@@ -7,7 +7,8 @@
  * WITNESS_KIND; a reader verifies it against the organisation key it pinned. Pure: WebCrypto only.
  */
 import type { JWK } from 'jose';
-import { SensitivityError } from '../errors.js';
+import { policyDigest, verifyLineageStep } from '../envelope/policy.js';
+import { isSensitivityError, SensitivityError } from '../errors.js';
 import { signOrgStatement, verifyOrgStatement, type CertificateSigner } from './org-jws.js';
 
 export const WITNESS_TYP = 'sensitivity-witness+jwt';
@@ -25,6 +26,15 @@ export interface WitnessHead {
 export interface WitnessClaim extends WitnessHead {
   readonly line: string;
   readonly prev: string | null;
+}
+
+/**
+ * What a writer sends to register a version (`POST /witness`): the claim, and the policies that show an owner made it —
+ * the version's policy JWS (its digest is `pd`) and the one it replaces (its digest is `prev`; null for version 1).
+ */
+export interface WitnessRegistration extends WitnessClaim {
+  readonly policy: string;
+  readonly prevPolicy: string | null;
 }
 
 export interface VerifiedReceipt extends WitnessClaim {
@@ -65,6 +75,26 @@ export function extendsWitnessHead(head: WitnessHead | undefined, claim: Witness
   if (!head) return true;
   if (claim.pd === head.pd) return claim.ver === head.ver;
   return claim.prev === head.pd && claim.ver === head.ver + 1;
+}
+
+const notAnOwners = (why: string) => new SensitivityError('E_LINEAGE', `the witness registers only versions an owner made: ${why}`);
+
+/**
+ * The witness's check of who made a registration (docs/KEY-SERVICE.md, "The witness"), before its head is consulted:
+ * `policy` is the version `pd` names, for the claim's line, number and version before; `prevPolicy` is the version
+ * `prev` names; and `policy` follows it by the owner-lineage rule (FORMAT §14.2, `verifyLineageStep`): signed by a
+ * key that held OWNER in it — or, as version 1, by a key it makes an owner. With the head's own rule
+ * (`extendsWitnessHead`: `prev` is the head), only an owner of the head can make its successor. E_LINEAGE otherwise.
+ */
+export async function verifyWitnessRegistration(r: WitnessRegistration): Promise<void> {
+  if (policyDigest(r.policy) !== r.pd) throw notAnOwners('the policy sent is not the version it names (pd)');
+  if ((r.prevPolicy === null) !== (r.prev === null) || (r.prevPolicy !== null && policyDigest(r.prevPolicy) !== r.prev))
+    throw notAnOwners('the policy sent as the version before is not the one it names (prev)');
+  const policy = await verifyLineageStep(r.prevPolicy, r.policy).catch((e: unknown) => {
+    if (!isSensitivityError(e)) throw e;
+    throw notAnOwners(e.code === 'E_LINEAGE' ? e.message : 'a policy sent is malformed or its signature does not verify');
+  });
+  if (policy.cid !== r.line || policy.ver !== r.ver) throw notAnOwners(`the policy is not version ${r.ver} of that file`);
 }
 
 /** The receipt for a registered claim. */

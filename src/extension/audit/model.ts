@@ -43,6 +43,7 @@ export const ACTION_WORDS: Readonly<Record<AuditAction, string>> = {
   'key.decrypt': 'Key service released a key',
   'directory.certify': 'Key service certified an identity',
   'witness.register': 'Key service registered an access change',
+  'witness.remove': "An administrator removed the key service's newest access change of a file",
 };
 
 /** An action's words; one a newer version recorded is named as it is stored. */

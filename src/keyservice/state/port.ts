@@ -50,6 +50,11 @@ export interface ServiceState {
    * across replicas; the head it was judged against, and whether it was registered.
    */
   registerHead(claim: WitnessClaim, receipt: string): Promise<{ readonly registered: boolean; readonly head: WitnessHead | undefined }>;
+  /**
+   * Removes the line's head (an administrator's recovery: `key-service witness --remove`), atomically with
+   * registrations; the head removed, if any. Every replica's head cache drops it within about a second.
+   */
+  removeHead(line: string): Promise<WitnessHead | undefined>;
   /** The whole access log, oldest first (for `key-service log --verify`). */
   logText(): Promise<string>;
   close(): Promise<void>;

@@ -25,6 +25,8 @@ CREATE TABLE IF NOT EXISTS ks_access_log (seq bigint PRIMARY KEY, line text NOT 
 CREATE TABLE IF NOT EXISTS ks_witness_heads (line text PRIMARY KEY, pd text NOT NULL, ver integer NOT NULL, at timestamptz NOT NULL DEFAULT now());
 ALTER TABLE ks_witness_heads ADD COLUMN IF NOT EXISTS receipt text;
 CREATE INDEX IF NOT EXISTS ks_witness_heads_at ON ks_witness_heads (at);
+CREATE TABLE IF NOT EXISTS ks_witness_removals (line text PRIMARY KEY, at timestamptz NOT NULL DEFAULT now());
+CREATE INDEX IF NOT EXISTS ks_witness_removals_at ON ks_witness_removals (at);
 `;
 
 /** The connection string without its password, for messages. */
@@ -93,7 +95,8 @@ export async function postgresState(url: string, poolSize = 4): Promise<ServiceS
     async headChanges(since) {
       const r = await pool.query<{ now: number; lines: string[] }>(
         `SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now,
-                array(SELECT line FROM ks_witness_heads WHERE $1::float8 IS NOT NULL AND at >= to_timestamp($1::float8 / 1000)) AS lines`,
+                array(SELECT line FROM ks_witness_heads WHERE $1::float8 IS NOT NULL AND at >= to_timestamp($1::float8 / 1000)
+                      UNION SELECT line FROM ks_witness_removals WHERE $1::float8 IS NOT NULL AND at >= to_timestamp($1::float8 / 1000)) AS lines`,
         [since ?? null],
       );
       return { now: r.rows[0]!.now, lines: r.rows[0]!.lines };
@@ -112,6 +115,14 @@ export async function postgresState(url: string, poolSize = 4): Promise<ServiceS
           [claim.line, claim.pd, claim.ver, receipt],
         );
         return { registered: true, head };
+      }),
+    removeHead: (line) =>
+      inTransaction(pool, async (c) => {
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [line]);
+        const r = await c.query<WitnessHead>('DELETE FROM ks_witness_heads WHERE line = $1 RETURNING pd, ver', [line]);
+        // Kept so that every replica's head cache drops the line (headChanges reads both tables).
+        await c.query('INSERT INTO ks_witness_removals (line) VALUES ($1) ON CONFLICT (line) DO UPDATE SET at = now()', [line]);
+        return r.rows[0] ? { pd: r.rows[0].pd, ver: r.rows[0].ver } : undefined;
       }),
     async appendLog(take) {
       // Two round trips per batch (not five): the transaction, the log's lock and its last line in one simple

@@ -72,14 +72,16 @@ export function fileState(folder: string, logFile: string, certificates: string 
     certificate: (email) => readTextIfExists(certificateFile(email)),
     head: async (line) => (await currentHeads())[line],
     async headChanges(since) {
-      // No time per line in a file: the lines whose head differs from the last look (every line after a failed one).
+      // No time per line in a file: the lines whose head differs from the last look — registered, replaced or removed
+      // (`key-service witness --remove`) — and every line when there was no earlier look.
       const now = Date.now();
       const before = seen;
       const current = await currentHeads();
       seen = current;
       if (since === undefined || current === before) return { lines: [], now };
       const unchanged = (a: StoredHead | undefined, b: StoredHead | undefined) => a?.pd === b?.pd && a?.ver === b?.ver && a?.receipt === b?.receipt;
-      return { lines: Object.keys(current).filter((line) => before === undefined || !unchanged(before[line], current[line])), now };
+      const lines = new Set([...Object.keys(current), ...Object.keys(before ?? {})]);
+      return { lines: [...lines].filter((line) => before === undefined || !unchanged(before[line], current[line])), now };
     },
     registerHead: (claim, receipt) =>
       withLock(headsFile, async () => {
@@ -91,6 +93,13 @@ export function fileState(folder: string, logFile: string, certificates: string 
         if (stored?.pd !== claim.pd || stored.receipt === undefined)
           await writeFileAtomic(headsFile, JSON.stringify({ ...all, [claim.line]: { pd: claim.pd, ver: claim.ver, receipt } }) + '\n', 0o644);
         return { registered: true, head };
+      }),
+    removeHead: (line) =>
+      withLock(headsFile, async () => {
+        const { [line]: stored, ...rest } = await heads();
+        if (!stored) return undefined;
+        await writeFileAtomic(headsFile, JSON.stringify(rest) + '\n', 0o644);
+        return { pd: stored.pd, ver: stored.ver };
       }),
     async appendLog(take) {
       lastLogged ??= lastLine(logFile);

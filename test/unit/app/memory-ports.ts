@@ -22,7 +22,7 @@ import type {
   WitnessService,
   WorkspaceStore,
 } from '../../../src/core/app/index.js';
-import { extendsWitnessHead, issueWitnessReceipt, type CertificateSigner, type WitnessHead } from '../../../src/core/org/index.js';
+import { extendsWitnessHead, issueWitnessReceipt, verifyWitnessRegistration, type CertificateSigner, type WitnessHead } from '../../../src/core/org/index.js';
 import type { AuditEvent } from '../../../src/core/audit/index.js';
 import type { Identity, PublicIdentity } from '../../../src/core/identity.js';
 import { EMPTY_PINS, pinIn, pinnedByEmail, pinnedById, type PinBook } from '../../../src/core/pins.js';
@@ -209,8 +209,9 @@ export class MemoryOrganisations implements OrganisationPins {
 }
 
 /**
- * The organisation's witness in memory: the key service's rule (`extendsWitnessHead`) over a map of heads, receipts
- * signed by `signer` as `issuer`; `down` makes it unreachable. Counts registrations.
+ * The organisation's witness in memory: the key service's rules (`verifyWitnessRegistration`: an owner of the version
+ * before made it; `extendsWitnessHead`) over a map of heads, receipts signed by `signer` as `issuer`; `down` makes it
+ * unreachable. Counts registrations.
  */
 export class MemoryWitness implements WitnessService {
   readonly heads = new Map<string, WitnessHead>();
@@ -223,6 +224,7 @@ export class MemoryWitness implements WitnessService {
   async register(url: string, claim: Parameters<WitnessService['register']>[1]) {
     if (this.down) throw new SensitivityError('E_KEYSERVICE_UNREACHABLE', `the organisation's witness at ${url} cannot be reached`);
     assert.equal(url, this.issuer);
+    await verifyWitnessRegistration(claim);
     const head = this.heads.get(claim.line);
     if (!extendsWitnessHead(head, claim)) throw new SensitivityError('E_FORK', `does not extend version ${head!.ver}`);
     this.heads.set(claim.line, { pd: claim.pd, ver: claim.ver });

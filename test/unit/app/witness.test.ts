@@ -1,7 +1,7 @@
 /**
  * The organisation witness in a workspace that names an organisation (issue 21; FORMAT §16.1), in the core with
- * real receipts (ES256 by a WebCrypto key standing for the organisation's HSM key) and the key service's own rule
- * (`extendsWitnessHead`) in memory: every access change registers once and carries its receipt, a plain save
+ * real receipts (ES256 by a WebCrypto key standing for the organisation's HSM key) and the key service's own rules
+ * (`verifyWitnessRegistration`, `extendsWitnessHead`) in memory: every access change registers once and carries its receipt, a plain save
  * registers nothing; a removed Co-Owner's fork of an old copy is refused by the witness (nothing written) and, made
  * elsewhere, by a reader who remembers nothing; stripped, forged, other-key and tampered receipts are refused;
  * an unreachable witness writes nothing. (With the real key service and the CLI: test/unit/cli/witness.test.ts.)
@@ -12,6 +12,7 @@ import { before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair } from 'jose';
 import * as app from '../../../src/core/app/index.js';
 import { memorySink, randomAccessOf, readEnvelopeHeader, rewrapEnvelope, type WitnessHook } from '../../../src/core/envelope/index.js';
+import { isSensitivityError } from '../../../src/core/errors.js';
 import { fingerprint } from '../../../src/core/fingerprint.js';
 import { createIdentity, publicIdentity, type Identity } from '../../../src/core/identity.js';
 import {
@@ -187,28 +188,36 @@ describe('the organisation witness in its workspace (issue 21)', () => {
     assert.notEqual(fingerprint(await certificationKeyId(other.key)), fingerprint(await certificationKeyId(org.key)));
   });
 
-  it('a fork registered as the successor of the witnessed head (the witness sees digests only) is refused: its receipt names another version before, E_WITNESS_INVALID', async () => {
+  it('a fork registered as the successor of the witnessed head: the witness refuses it (E_LINEAGE, not signed by an owner of the head); a receipt for it from a witness that checked digests only (before issue 21) names another version before, E_WITNESS_INVALID', async () => {
     const w = workspace();
     const { v2, v3 } = await history(w);
-    const head = (await readEnvelopeHeader(randomAccessOf(v3))).history.at(-1)!;
+    const genuine = await readEnvelopeHeader(randomAccessOf(v3));
+    const head = genuine.history.at(-1)!;
     // Carol, Co-Owner in v2, re-signs it as her own version 3 without receipts, then makes a version 4 on it and
-    // registers that at the real witness (its own rule, extendsWitnessHead) claiming it replaces the genuine version 3.
+    // registers that at the witness claiming it replaces the genuine version 3 (whose policy any copy carries).
     const { signed } = await readEnvelopeHeader(randomAccessOf(v2));
     const fork3 = memorySink();
     await rewrapEnvelope(randomAccessOf(v2), fork3, carol, { onto: { ...signed, witness: [] } });
+    const registered = w.witness.registered;
+    let refused: unknown;
+    const lying: WitnessHook = async (v) => {
+      const claim: WitnessClaim = { line: v.cid, pd: v.digest, prev: head, ver: v.ver };
+      refused = await w.witness.register(URL_, { ...claim, policy: v.policy, prevPolicy: genuine.signed.policy }).catch((e: unknown) => e);
+      // What a witness that saw digests only signed (and a compromised one still could).
+      return { pd: v.digest, kind: WITNESS_KIND, value: await issueWitnessReceipt(claim, { issuer: URL_, signer: org.signer, now: new Date() }) };
+    };
     const fork4 = memorySink();
-    const lying: WitnessHook = async (v) => ({
-      pd: v.digest,
-      kind: WITNESS_KIND,
-      value: await w.witness.register(URL_, { line: v.cid, pd: v.digest, prev: head, ver: v.ver }),
-    });
     await rewrapEnvelope(randomAccessOf(fork3.bytes()), fork4, carol, { revoke: [alice.id] }, { witness: lying });
-    assert.equal(w.witness.registered, 4, 'the witness signed it: it extends the head it holds');
+    assert.ok(isSensitivityError(refused, 'E_LINEAGE'), String(refused));
+    assert.equal(w.witness.registered, registered, 'the witness registered nothing');
     const { h, pds } = await receiptsOf(fork4.bytes());
     assert.deepEqual(pds, [h.history[3]], 'one receipt, for version 4');
     w.files.put('f.txt.protected', fork4.bytes());
     const e = await rejectsCode(app.open(await w.as(bob), 'f.txt.protected'), 'E_WITNESS_INVALID');
     assert.match(e.message, /names another version before this one/);
+    w.files.put('f.txt.protected', v3);
+    await app.setExpiry(await w.as(alice), 'f.txt.protected', null);
+    assert.equal(w.witness.registered, registered + 1, "the owner's next change registers");
   });
 
   it('the witness unreachable: protect and grant fail with its code and write nothing', async () => {

@@ -12,7 +12,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createIdentity, publicIdentity, verifyWitnessReceipt } from '../../../src/core/index.js';
 import { LOG_LOCK } from '../../../src/keyservice/state/postgres.js';
 import { startIdp, type TestIdp } from '../../support/idp.js';
-import { pd, registerAtWitness, sealTo, startKeyService, type PublicKeyResponse, type TestKeyService } from '../../support/key-service.js';
+import {
+  policyVersion,
+  registerAtWitness,
+  registrationOf,
+  sealTo,
+  startKeyService,
+  type PublicKeyResponse,
+  type TestKeyService,
+} from '../../support/key-service.js';
 import { hasPostgres, startPostgres, type TestPostgres } from '../../support/postgres.js';
 
 const KEY = 'Finance';
@@ -89,12 +97,36 @@ describe('key service: two replicas sharing PostgreSQL', { timeout: 180_000, ski
     assert.equal(got.status, 200);
   });
 
+  /** The organisation's certification key, as a reader pins it. */
+  const organisationKey = async () => {
+    const offered = (await (await fetch(`${a.url}/directory`)).json()) as { keys: { x: string; y: string }[] };
+    return { kty: 'EC', crv: 'P-256', x: offered.keys[0]!.x, y: offered.keys[0]!.y };
+  };
+  /** A Double Key decrypt naming `contentId` (the witness's line), through replica `ks`: its answer, with any head. */
+  const decryptFor = async (ks: TestKeyService, contentId: string) => {
+    const value = sealTo(pub, Buffer.alloc(32, 3), Buffer.from(`sensitivity-dke/1\0${contentId}\0l`));
+    const r = await fetch(`${ks.url}/${KEY}/${pub.key.kid.split('/').at(-1)!}/decrypt`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: JSON.stringify({ alg: 'RSA-OAEP-256', value, contentId, label: 'l' }),
+    });
+    assert.equal(r.status, 200);
+    return (await r.json()) as { value: string; witness?: { kind: string; receipt: string } };
+  };
+
   it('the witness holds one head per file across replicas: of two racing versions 2, one is registered, the other is E_FORK', async (t) => {
     const line = 'shared-content';
-    assert.equal((await registerAtWitness(a.url, token, { line, pd: pd('s1'), prev: null, ver: 1 })).status, 200);
-    let prev = pd('s1');
+    // Real policy versions, each signed by their owner: the witness registers only an owner's successor of its head.
+    const owner = await createIdentity('Alice Example', 'alice@example.com');
+    const owners = [[owner, 'Co-Owner']] as const;
+    let last = await policyVersion(owner, null, owners, { cid: line });
+    assert.equal((await registerAtWitness(a.url, token, registrationOf(last, null))).status, 200);
+    let prev = registrationOf(last, null).pd;
     for (let ver = 2; ver <= 6; ver++) {
-      const claims = ['a', 'b'].map((r) => ({ line, pd: pd(`s${ver}-${r}`), prev, ver }));
+      const before = last;
+      const claims = await Promise.all(
+        [1, 2].map(async (r) => registrationOf(await policyVersion(owner, before, owners, { iat: 1_800_000_000 + 10 * ver + r }), before)),
+      );
       const [x, y] = await Promise.all([registerAtWitness(a.url, token, claims[0]), registerAtWitness(b.url, token, claims[1])]);
       assert.deepEqual([x.status, y.status].sort(), [200, 409], `version ${ver}: ${JSON.stringify([x.json, y.json])}`);
       const winner = x.status === 200 ? claims[0]! : claims[1]!;
@@ -102,21 +134,11 @@ describe('key service: two replicas sharing PostgreSQL', { timeout: 180_000, ski
       const head = (await (await fetch(`${b.url}/witness/${line}`)).json()) as { head: unknown };
       assert.deepEqual(head.head, { pd: winner.pd, ver });
       prev = winner.pd;
+      last = winner.policy;
     }
     // A decrypt naming the file's content id answers that head, on either replica, as the receipt the witness signed when it
     // registered it (kept with the head: no signature per decrypt); a content id never registered, no head.
-    const offered = (await (await fetch(`${a.url}/directory`)).json()) as { keys: { x: string; y: string }[] };
-    const orgKey = { kty: 'EC', crv: 'P-256', x: offered.keys[0]!.x, y: offered.keys[0]!.y };
-    const decryptFor = async (ks: TestKeyService, contentId: string) => {
-      const value = sealTo(pub, Buffer.alloc(32, 3), Buffer.from(`sensitivity-dke/1\0${contentId}\0l`));
-      const r = await fetch(`${ks.url}/${KEY}/${pub.key.kid.split('/').at(-1)!}/decrypt`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}` },
-        body: JSON.stringify({ alg: 'RSA-OAEP-256', value, contentId, label: 'l' }),
-      });
-      assert.equal(r.status, 200);
-      return (await r.json()) as { value: string; witness?: { kind: string; receipt: string } };
-    };
+    const orgKey = await organisationKey();
     for (const ks of [a, b]) {
       const { witness } = await decryptFor(ks, line);
       assert.equal(witness?.kind, 'org-witness');
@@ -126,7 +148,8 @@ describe('key service: two replicas sharing PostgreSQL', { timeout: 180_000, ski
     assert.equal((await decryptFor(b, 'never-registered')).witness, undefined);
     // Replicas keep the heads they answered; a head registered through the other replica is answered within about a
     // second all the same (each replica reads which lines changed at most every second), as a revocation is.
-    assert.equal((await registerAtWitness(a.url, token, { line, pd: pd('s7'), prev, ver: 7 })).status, 200);
+    const v7 = registrationOf(await policyVersion(owner, last, owners), last);
+    assert.equal((await registerAtWitness(a.url, token, v7)).status, 200);
     const start = Date.now();
     for (;;) {
       const { witness } = await decryptFor(b, line);
@@ -145,9 +168,52 @@ describe('key service: two replicas sharing PostgreSQL', { timeout: 180_000, ski
       await db.end();
     }
     assert.equal((await decryptFor(a, line)).witness, undefined, 'replica a registered version 7 itself, so it reads the head again');
-    assert.equal((await registerAtWitness(b.url, token, { line, pd: pd('s7'), prev, ver: 7 })).status, 200);
+    assert.equal((await registerAtWitness(b.url, token, v7)).status, 200);
     const again = await decryptFor(b, line);
     assert.equal((await verifyWitnessReceipt(again.witness!.receipt, [orgKey], { issuer: a.url, line })).ver, 7);
+  });
+
+  it("an administrator removes a line's head once: every replica stops answering it within about a second, the owner registers afresh, the log says who", async (t) => {
+    const line = 'removed-content';
+    const owner = await createIdentity('Alice Example', 'alice@example.com');
+    const owners = [[owner, 'Co-Owner']] as const;
+    const v1 = await policyVersion(owner, null, owners, { cid: line });
+    assert.equal((await registerAtWitness(a.url, token, registrationOf(v1, null))).status, 200);
+    assert.ok((await decryptFor(b, line)).witness, 'replica b answers the head (and keeps it)');
+    const shown = a.cli(['witness', '--line', line, '--json']);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.deepEqual(JSON.parse(shown.stdout), { line, ver: 1, pd: registrationOf(v1, null).pd });
+    const unconfirmed = a.cli(['witness', '--line', line, '--remove']);
+    assert.notEqual(unconfirmed.code, 0, 'no terminal to confirm on, no --yes: nothing removed');
+    assert.match(unconfirmed.stderr, /--yes/);
+    const removed = a.cli(['witness', '--line', line, '--remove', '--yes']);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.match(removed.stdout, /^removed removed-content: version 1 \(postgres:\/\//);
+    const start = Date.now();
+    while ((await decryptFor(b, line)).witness) {
+      if (Date.now() - start > 5000) assert.fail('replica b still answers the removed head after 5 s');
+      await sleep(50);
+    }
+    t.diagnostic(`a head removed, no longer answered by replica b's decrypts after ${Date.now() - start} ms`);
+    assert.equal((await fetch(`${a.url}/witness/${line}`)).status, 404);
+    assert.match(a.cli(['witness', '--line', line]).stdout, /no version registered/);
+    assert.notEqual(a.cli(['witness', '--line', line, '--remove', '--yes']).code, 0, 'nothing left to remove: E_NOT_FOUND');
+    // Another history of that line is now a first registration (trusted as such), through either replica.
+    const other = await policyVersion(owner, null, owners, { cid: line, iat: 1_800_000_001 });
+    assert.equal((await registerAtWitness(b.url, token, registrationOf(other, null))).status, 200);
+    const log = a.cli(['log', '--verify', '--config', a.configFile]);
+    assert.equal(log.code, 0, log.stderr);
+    const { default: pgClient } = await import('pg');
+    const db = new pgClient.Client(pg.url);
+    await db.connect();
+    try {
+      const r = await db.query<{ line: string }>("SELECT line FROM ks_access_log WHERE line LIKE '%witness.remove%'");
+      assert.equal(r.rows.length, 1);
+      const entry = JSON.parse(r.rows[0]!.line) as Record<string, unknown>;
+      assert.deepEqual([entry.line, entry.ver, entry.actor, typeof entry.operator], [line, 1, null, 'string']);
+    } finally {
+      await db.end();
+    }
   });
 
   it('log lines holding quotes, backslashes and SQL are stored byte for byte: the chain still verifies', async () => {

@@ -90,6 +90,13 @@ describe('the witness head cache of a replica', () => {
       await sleep(1100);
       assert.equal((await cache.head('f'))?.ver, 2);
       assert.deepEqual(counts, { head: 4, changes: 3 }, 'nothing changed: nothing read again');
+      // An administrator removes a head (`key-service witness --remove`): gone from the file, dropped by the next look.
+      assert.equal((await other.removeHead('g'))?.ver, 1);
+      assert.equal((await cache.head('g'))?.ver, 1, 'within the second: the head read before');
+      await sleep(1100);
+      assert.equal(await cache.head('g'), undefined, 'after the refresh: the removal');
+      assert.equal((await cache.head('f'))?.ver, 2, 'and the other line is still answered from memory');
+      assert.deepEqual(counts, { head: 5, changes: 4 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
