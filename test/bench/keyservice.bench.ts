@@ -35,10 +35,14 @@ const WARMUP = Number(process.env.KS_BENCH_WARMUP ?? 1000);
 const STEADY = Number(process.env.KS_BENCH_STEADY ?? 8000);
 const KEY = 'Bench';
 
-/** CPU seconds (user + system, all threads) a process has used so far, from /proc/PID/stat. */
-function cpuSeconds(pid: number): number {
+/**
+ * CPU seconds (user + system, all threads) a process has used so far, from /proc/PID/stat; with `reaped`, also its
+ * children that exited (PostgreSQL's backends come and go: their CPU then shows in the postmaster's cutime, cstime).
+ */
+function cpuSeconds(pid: number, reaped = false): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+  const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((i) => Number(fields[i])); // clock ticks (USER_HZ = 100 on Linux)
+  return (utime! + stime! + (reaped ? cutime! + cstime! : 0)) / 100;
 }
 
 /**
@@ -161,7 +165,8 @@ async function main(): Promise<number> {
     };
 
     const floorBefore = hsmFloorMs(a.hsm, ciphertext);
-    const pgCpu = () => (pg ? pg.pids().reduce((t, pid) => t + cpuSeconds(pid), 0) : 0);
+    // The postmaster (first) with the backends it reaped, and the live backends.
+    const pgCpu = () => (pg ? pg.pids().reduce((t, pid, i) => t + cpuSeconds(pid, i === 0), 0) : 0);
     const replicasCpu = () => replicas.reduce((t, r) => t + cpuSeconds(r.process.pid!), 0);
     /** TOTAL requests: the replicas' and PostgreSQL's CPU per decrypt, latency, throughput. */
     const measure = async () => {
