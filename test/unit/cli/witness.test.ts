@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { memorySink, policyDigest, randomAccessOf, readEnvelopeHeader, rewrapEnvelope } from '../../../src/core/envelope/index.js';
 import { verifyWitnessReceipt, WITNESS_KIND } from '../../../src/core/org/index.js';
 import type { Identity } from '../../../src/core/identity.js';
@@ -358,18 +359,20 @@ describe('the organisation witness with a real key service, HSM and identity pro
     const heads = JSON.parse(genuine) as Record<string, { receipt: string }>;
     const [h, p, sig] = heads[cid]!.receipt.split('.');
     heads[cid]!.receipt = `${h}.${p}.${sig![0] === 'A' ? 'B' : 'A'}${sig!.slice(1)}`;
-    const swap = (text: string) => {
+    // The service's head cache looks at the file once a second (docs/KEY-SERVICE.md, "The witness"): wait that long.
+    const swap = async (text: string) => {
       writeFileSync(`${headsFile}.tmp`, text);
       renameSync(`${headsFile}.tmp`, headsFile);
+      await sleep(1100);
     };
-    swap(JSON.stringify(heads));
+    await swap(JSON.stringify(heads));
     try {
       const bad = freshBob(['cat', 'ledger.txt.protected']);
       assert.equal(bad.code, 4, bad.stderr);
       assert.match(bad.stderr, /\[E_WITNESS_INVALID\]/);
       assert.equal(bad.stdout, '', 'nothing released');
     } finally {
-      swap(genuine);
+      await swap(genuine);
     }
     // The owner builds on the current version as before (an expiry change reaches the key service too: it decrypts).
     ok(alice, ['expiry', 'ledger.txt.protected', '30d']);
