@@ -3,8 +3,8 @@
  * a file seen before costs no state read. At most MAX_LINES lines (the least recently used go). At most every
  * REFRESH_MS, one read of the lines whose head changed since the last read (OVERLAP_MS earlier, for registrations still
  * committing) drops them, so a head registered through any replica is answered within about a second, as a revocation
- * is; after a pause longer than OVERLAP_MS everything is dropped. A state without `headChanges` (files, where a read is
- * a stat) is read on every decrypt.
+ * is; after a pause longer than OVERLAP_MS everything is dropped. In both states (PostgreSQL and files, where a read
+ * was a stat per decrypt) a decrypt of a known line reads nothing.
  */
 import type { ServiceState, StoredHead } from './state/port.js';
 
@@ -27,7 +27,6 @@ export class HeadCache {
 
   /** The head the state holds for `line`, at most about REFRESH_MS old. */
   async head(line: string): Promise<StoredHead | undefined> {
-    if (!this.state.headChanges) return this.state.head(line);
     await this.refresh();
     const hit = this.lines.get(line);
     if (hit !== undefined) {
@@ -57,7 +56,7 @@ export class HeadCache {
       try {
         const at = Date.now();
         const since = this.checked && at - this.checked.at < OVERLAP_MS ? this.checked.mark - OVERLAP_MS : undefined;
-        const changes = await this.state.headChanges!(since);
+        const changes = await this.state.headChanges(since);
         this.generation++;
         if (since === undefined) this.lines.clear();
         for (const line of changes.lines) this.lines.delete(line);

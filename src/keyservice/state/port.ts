@@ -41,9 +41,9 @@ export interface ServiceState {
   head(line: string): Promise<StoredHead | undefined>;
   /**
    * The lines whose head changed at or after `since` (the state's own clock, ms since the epoch; undefined: none), and
-   * that clock now: what a replica's head cache drops (witness-heads.ts). Absent where a head read is cheap (files).
+   * that clock now: what a replica's head cache drops (witness-heads.ts). It may name more lines, never fewer.
    */
-  headChanges?(since: number | undefined): Promise<{ readonly lines: readonly string[]; readonly now: number }>;
+  headChanges(since: number | undefined): Promise<{ readonly lines: readonly string[]; readonly now: number }>;
   /**
    * Registers `claim` as the line's head, with `receipt` (the witness's signature of it, kept so a decrypt can
    * answer the head without signing), when it extends the head held (core's `extendsWitnessHead`), atomically

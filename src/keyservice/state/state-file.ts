@@ -35,8 +35,10 @@ export function fileState(folder: string, logFile: string, certificates: string 
     const text = await readTextIfExists(headsFile);
     return text === undefined ? {} : (JSON.parse(text) as Record<string, StoredHead>);
   };
-  /** The heads as last parsed, and the file's identity then: every decrypt reads a head, so the file is parsed only when it changed. */
+  /** The heads as last parsed, and the file's identity then: the file is parsed only when it changed. */
   let parsed: { id: string; heads: Promise<Record<string, StoredHead>> } | undefined;
+  /** The heads as the last `headChanges` saw them: the next one names the lines that differ. */
+  let seen: Record<string, StoredHead> | undefined;
   const currentHeads = async (): Promise<Record<string, StoredHead>> => {
     const s = await stat(headsFile).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') return undefined;
@@ -69,6 +71,18 @@ export function fileState(folder: string, logFile: string, certificates: string 
     putCertificate: (email, certificate) => writeFileAtomic(certificateFile(email), certificate, 0o644),
     certificate: (email) => readTextIfExists(certificateFile(email)),
     head: async (line) => (await currentHeads())[line],
+    async headChanges(since) {
+      // No time per line in a file: the lines whose head differs from the last look — registered, replaced or removed
+      // (`key-service witness --remove`) — and every line when there was no earlier look.
+      const now = Date.now();
+      const before = seen;
+      const current = await currentHeads();
+      seen = current;
+      if (since === undefined || current === before) return { lines: [], now };
+      const unchanged = (a: StoredHead | undefined, b: StoredHead | undefined) => a?.pd === b?.pd && a?.ver === b?.ver && a?.receipt === b?.receipt;
+      const lines = new Set([...Object.keys(current), ...Object.keys(before ?? {})]);
+      return { lines: [...lines].filter((line) => before === undefined || !unchanged(before[line], current[line])), now };
+    },
     registerHead: (claim, receipt) =>
       withLock(headsFile, async () => {
         const all = await heads();

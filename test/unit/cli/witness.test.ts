@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { memorySink, policyDigest, randomAccessOf, readEnvelopeHeader, rewrapEnvelope } from '../../../src/core/envelope/index.js';
 import { verifyWitnessReceipt, WITNESS_KIND } from '../../../src/core/org/index.js';
 import type { Identity } from '../../../src/core/identity.js';
@@ -358,18 +359,20 @@ describe('the organisation witness with a real key service, HSM and identity pro
     const heads = JSON.parse(genuine) as Record<string, { receipt: string }>;
     const [h, p, sig] = heads[cid]!.receipt.split('.');
     heads[cid]!.receipt = `${h}.${p}.${sig![0] === 'A' ? 'B' : 'A'}${sig!.slice(1)}`;
-    const swap = (text: string) => {
+    // The service's head cache looks at the file once a second (docs/KEY-SERVICE.md, "The witness"): wait that long.
+    const swap = async (text: string) => {
       writeFileSync(`${headsFile}.tmp`, text);
       renameSync(`${headsFile}.tmp`, headsFile);
+      await sleep(1100);
     };
-    swap(JSON.stringify(heads));
+    await swap(JSON.stringify(heads));
     try {
       const bad = freshBob(['cat', 'ledger.txt.protected']);
       assert.equal(bad.code, 4, bad.stderr);
       assert.match(bad.stderr, /\[E_WITNESS_INVALID\]/);
       assert.equal(bad.stdout, '', 'nothing released');
     } finally {
-      swap(genuine);
+      await swap(genuine);
     }
     // The owner builds on the current version as before (an expiry change reaches the key service too: it decrypts).
     ok(alice, ['expiry', 'ledger.txt.protected', '30d']);
@@ -396,6 +399,15 @@ describe('the organisation witness with a real key service, HSM and identity pro
       return r.stdout;
     };
     const olderLine = /^Older: +this is policy version 2, but your organisation's witness holds version 3: readable, nothing is built on it$/m;
+    /** `attempt` again until it gives what `done` wants: the service's head cache looks at its file once a second. */
+    const until = async <T>(attempt: () => T, done: (r: T) => boolean, what: string): Promise<T> => {
+      for (let i = 0; i < 100; i++) {
+        const r = attempt();
+        if (done(r)) return r;
+        await sleep(100);
+      }
+      assert.fail(`the key service did not ${what} within 10 s`);
+    };
 
     // A head whose signature fails (the service's stored receipt altered): refused, and memory learns nothing.
     const headsFile = join(dirname(service.logFile), 'witness-heads.json');
@@ -410,7 +422,11 @@ describe('the organisation witness with a real key service, HSM and identity pro
     };
     swap(JSON.stringify(heads));
     try {
-      const bad = freshBob(['cat', 'journal.txt.protected']);
+      const bad = await until(
+        () => freshBob(['cat', 'journal.txt.protected']),
+        (r) => r.code !== 0,
+        'answer the altered head',
+      );
       assert.equal(bad.code, 4, bad.stderr);
       assert.match(bad.stderr, /\[E_WITNESS_INVALID\]/);
     } finally {
@@ -420,8 +436,11 @@ describe('the organisation witness with a real key service, HSM and identity pro
     assert.doesNotMatch(inspect(), /^Older:/m);
 
     // The genuine head: the open says it, and memory keeps what the receipt proves, for this file's line.
-    const read = freshBob(['cat', 'journal.txt.protected']);
-    assert.equal(read.code, 0, read.stderr);
+    const read = await until(
+      () => freshBob(['cat', 'journal.txt.protected']),
+      (r) => r.code === 0,
+      'answer the genuine head again',
+    );
     assert.match(read.stderr, /older version of its access policy than the newest your organisation's witness holds \(version 3\)/);
     const proved = await verifyWitnessReceipt(JSON.parse(genuine)[cid].receipt as string, [orgKey]);
     assert.deepEqual(remembered(), { [line]: { ver: 3, pd: proved.pd, iat: proved.issuedAt.getTime() / 1000 } });
@@ -452,7 +471,11 @@ describe('the organisation witness with a real key service, HSM and identity pro
     writeFileSync(journal, v2);
     const removed = service.cli(['witness', '--line', cid, '--remove', '--yes']);
     assert.equal(removed.code, 0, removed.stderr);
-    const after = ok(bob, ['cat', 'journal.txt.protected']);
+    const after = await until(
+      () => ok(bob, ['cat', 'journal.txt.protected']),
+      (r) => !/older version/.test(r.stderr),
+      'stop answering the head',
+    );
     assert.doesNotMatch(after.stderr, /older version/);
     assert.equal(remembered(), undefined, 'the kept head is forgotten');
     assert.doesNotMatch(inspect(), /^Older:/m);
