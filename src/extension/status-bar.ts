@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { denialWords } from './ui/error-words.js';
 import { escapeMarkdown } from './ui/markdown.js';
 import { ownerWords, signerWords } from '../core/display.js';
-import { RIGHT_WORDS } from '../shared/words.js';
+import { RIGHT_WORDS, SEEN_BY } from '../shared/words.js';
 import type { FindingsRegistry } from './findings.js';
 import type { FileLabel, LabelIndex, ShownLabel } from './label-index.js';
 import { identityDisplay } from './ui/people.js';
@@ -59,6 +59,10 @@ export function tooltipOf(f: FileLabel, outranked?: Outranked): vscode.MarkdownS
     if (p.lastWrittenBy)
       lines.push(`Last written by ${escapeMarkdown(signerWords(p.lastWrittenBy.signer))}, ${escapeMarkdown(new Date(p.lastWrittenBy.at).toLocaleString())}  `);
     if (p.notice) lines.push(`$(info) ${escapeMarkdown(p.notice)}  `);
+    if (p.rollback)
+      lines.push(
+        `$(history) **An older copy**: access version ${p.lineage.at(-1)?.version ?? 1}, ${SEEN_BY[p.rollback.by]} version ${p.rollback.seen} — read-only, nothing is saved, granted or revoked on it  `,
+      );
     lines.push(p.denied ? `$(circle-slash) You cannot open it: ${escapeMarkdown(denialWords(p.denied))}  ` : `You may: ${escapeMarkdown(rights)}  `);
     if (p.expires)
       lines.push(`${p.expired ? '$(error) Expired' : 'Expires'} ${escapeMarkdown(new Date(p.expires).toLocaleString())} (${relativeDays(p.expires)})  `);

@@ -156,8 +156,7 @@ export function httpKeyServiceClient(options: KeyServiceClientOptions = {}): Key
           throw e;
         }
         try {
-          const receipt = witnessHeadOf(a!.body, service);
-          if (receipt !== undefined) await onWitnessHead?.(receipt, service);
+          await onWitnessHead?.(witnessHeadOf(a!.body, service), service);
           return secret;
         } catch (e) {
           secret.fill(0);

@@ -4,11 +4,13 @@
  * version's policy digest, and who signed the last. Updated read-modify-write under the file's lock and
  * written atomically (0600), like the other stores; kept in the home folder, never in the workspace, so
  * whoever can edit the workspace cannot rewrite it. Only a head that extends the remembered one replaces it:
- * nothing a file says can lower it, fork it or make it unreadable.
+ * nothing a file says can lower it, fork it or make it unreadable. Beside the heads, `witness` keeps per line the
+ * organisation witness's head a Double Key decrypt last answered (version, digest, when signed), from receipts that
+ * verified: only the organisation's later word replaces it.
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { relate, type HistoryHead, type VersionMemory } from '../core/app/index.js';
+import { relate, replacesOrganisationHead, type HistoryHead, type OrganisationHead, type VersionMemory } from '../core/app/index.js';
 import type { SignedHistory } from '../core/envelope/index.js';
 import { SensitivityError } from '../core/errors.js';
 import { withLock } from './lock.js';
@@ -19,6 +21,12 @@ export const versionsPath = (home: string) => join(home, 'versions.json');
 const signedPath = (home: string, lineId: string) => join(home, 'heads', `${lineId}.json`);
 
 type Heads = ReadonlyMap<string, HistoryHead>;
+/** The file's two maps: the heads this user accepted, and the organisation's heads answered (issue 21). */
+interface Memory {
+  readonly heads: Heads;
+  readonly witness: ReadonlyMap<string, OrganisationHead>;
+}
+const EMPTY: Memory = { heads: new Map(), witness: new Map() };
 
 const DIGEST = /^[A-Za-z0-9_-]{43}$/;
 const LINE = /^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{43}$/;
@@ -36,56 +44,98 @@ function parseHead(v: unknown): HistoryHead | undefined {
   return { history: o.history as string[], signer: { id: o.signer.id, email: o.signer.email } };
 }
 
-function parse(text: string | undefined, path: string): Heads {
-  if (text === undefined) return new Map();
-  let file: { v?: unknown; heads?: unknown } | undefined;
+function parseOrganisationHead(v: unknown): OrganisationHead | undefined {
+  const o = v as { ver?: unknown; pd?: unknown; iat?: unknown } | null;
+  if (typeof o !== 'object' || o === null || !Number.isSafeInteger(o.ver) || (o.ver as number) < 1) return undefined;
+  if (typeof o.pd !== 'string' || !DIGEST.test(o.pd) || !Number.isSafeInteger(o.iat)) return undefined;
+  return { ver: o.ver as number, pd: o.pd, iat: o.iat as number };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function parse(text: string | undefined, path: string): Memory {
+  if (text === undefined) return EMPTY;
+  let file: { v?: unknown; heads?: unknown; witness?: unknown } | undefined;
   try {
     file = JSON.parse(text) as typeof file;
   } catch {
     throw invalid(path);
   }
   // Format 1 of this file kept numbers only, which cannot tell a fork from the real history: it is started afresh.
-  if (file?.v === 1) return new Map();
-  if (file?.v !== 2 || typeof file.heads !== 'object' || file.heads === null || Array.isArray(file.heads)) throw invalid(path);
+  if (file?.v === 1) return EMPTY;
+  if (file?.v !== 2 || !isRecord(file.heads) || (file.witness !== undefined && !isRecord(file.witness))) throw invalid(path);
   const heads = new Map<string, HistoryHead>();
   for (const [line, value] of Object.entries(file.heads)) {
     const head = parseHead(value);
     if (!LINE.test(line) || !head) throw invalid(path);
     heads.set(line, head);
   }
-  return heads;
+  const witness = new Map<string, OrganisationHead>();
+  for (const [line, value] of Object.entries(file.witness ?? {})) {
+    const head = parseOrganisationHead(value);
+    if (!LINE.test(line) || !head) throw invalid(path);
+    witness.set(line, head);
+  }
+  return { heads, witness };
 }
 
-const serialise = (heads: Heads): string => JSON.stringify({ v: 2, heads: Object.fromEntries(heads) }, null, 1) + '\n';
+const serialise = ({ heads, witness }: Memory): string =>
+  JSON.stringify({ v: 2, heads: Object.fromEntries(heads), ...(witness.size ? { witness: Object.fromEntries(witness) } : {}) }, null, 1) + '\n';
 
 /** The heads this user has accepted, kept in `home`; parsed once per change of the file (listings ask for thousands). */
 export function homeVersionMemory(home: string): VersionMemory {
   const path = versionsPath(home);
-  let cached: { stamp: string; heads: Heads } | undefined;
-  const load = async (): Promise<Heads> => {
+  let cached: { stamp: string; memory: Memory } | undefined;
+  const load = async (): Promise<Memory> => {
     const st = await fs.stat(path).catch(() => undefined);
     const stamp = st ? `${st.mtimeMs}:${st.size}:${st.ino}` : 'absent';
-    if (cached?.stamp !== stamp) cached = { stamp, heads: parse(st ? await readTextIfExists(path) : undefined, path) };
-    return cached.heads;
+    if (cached?.stamp !== stamp) cached = { stamp, memory: parse(st ? await readTextIfExists(path) : undefined, path) };
+    return cached.memory;
   };
   return {
     async head(lineId) {
-      return (await load()).get(lineId);
+      return (await load()).heads.get(lineId);
     },
     async seenInFormat2(cid) {
-      return [...(await load()).keys()].some((line) => line.startsWith(`${cid}.`));
+      return [...(await load()).heads.keys()].some((line) => line.startsWith(`${cid}.`));
     },
     async remember(lineId, head, signed) {
       if (!LINE.test(lineId) || !parseHead(head)) throw new TypeError('not a history head');
       await fs.mkdir(join(home, 'heads'), { recursive: true, mode: 0o700 });
       await withLock(path, async () => {
-        const heads = parse(await readTextIfExists(path), path);
-        const r = relate(heads.get(lineId), head.history);
+        const memory = parse(await readTextIfExists(path), path);
+        const r = relate(memory.heads.get(lineId), head.history);
         if (r !== 'new' && r !== 'extends') return;
         // The signed history always belongs to the head beside it: replaced with it, or removed.
         if (signed) await writeFileAtomic(signedPath(home, lineId), JSON.stringify({ v: 1, line: lineId, signed }), 0o600);
         else await fs.rm(signedPath(home, lineId), { force: true });
-        await writeFileAtomic(path, serialise(new Map([...heads, [lineId, { history: [...head.history], signer: { ...head.signer } }]])), 0o600);
+        const heads = new Map([...memory.heads, [lineId, { history: [...head.history], signer: { ...head.signer } }]]);
+        await writeFileAtomic(path, serialise({ ...memory, heads }), 0o600);
+      });
+    },
+    async organisationHead(lineId) {
+      return (await load()).witness.get(lineId);
+    },
+    async rememberOrganisationHead(lineId, head) {
+      if (!LINE.test(lineId) || !parseOrganisationHead(head)) throw new TypeError('not an organisation head');
+      // Most opens answer the head already kept: no lock, no write.
+      if (!replacesOrganisationHead((await load()).witness.get(lineId), head)) return;
+      await fs.mkdir(home, { recursive: true, mode: 0o700 });
+      await withLock(path, async () => {
+        const memory = parse(await readTextIfExists(path), path);
+        if (!replacesOrganisationHead(memory.witness.get(lineId), head)) return;
+        const witness = new Map([...memory.witness, [lineId, { ver: head.ver, pd: head.pd, iat: head.iat }]]);
+        await writeFileAtomic(path, serialise({ ...memory, witness }), 0o600);
+      });
+    },
+    async forgetOrganisationHead(lineId) {
+      if (!(await load()).witness.has(lineId)) return;
+      await withLock(path, async () => {
+        const memory = parse(await readTextIfExists(path), path);
+        if (!memory.witness.has(lineId)) return;
+        const witness = new Map(memory.witness);
+        witness.delete(lineId);
+        await writeFileAtomic(path, serialise({ ...memory, witness }), 0o600);
       });
     },
     async signed(lineId) {

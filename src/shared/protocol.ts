@@ -5,6 +5,7 @@
  * tokens or file content.
  */
 import type { Right } from '../core/rights.js';
+import type { Witness } from '../core/app/versions.js';
 
 /** Bumped on any incompatible change; the webview announces it in `ready`. */
 export const PROTOCOL_VERSION = 1;
@@ -106,8 +107,8 @@ export interface FileRow {
   readonly signedBy: SignerRow | null;
   /** Who last wrote a protected file's content, and when (ISO 8601); null for plain and format-1 files. */
   readonly lastWrittenBy: { readonly signer: SignerRow; readonly at: string } | null;
-  /** An older copy than one you have opened (E_ROLLBACK): its policy version and the highest you have seen. */
-  readonly rollback: { readonly version: number; readonly seen: number } | null;
+  /** An older copy (E_ROLLBACK): its policy version, the newest seen, and where (memory, git, the organisation's witness). */
+  readonly rollback: { readonly version: number; readonly seen: number; readonly by: Witness } | null;
   readonly actions: FileActions;
   /** A Double Key file (issue 10): access also depends on the organisation's key service at `url` (`host` for short). */
   readonly doubleKey?: { readonly host: string; readonly url: string } | null;

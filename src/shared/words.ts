@@ -1,4 +1,5 @@
 /** Words people read for the protocol's values, shared by the host and the webview so both say the same. */
+import type { Witness } from '../core/app/versions.js';
 import type { Right } from '../core/rights.js';
 
 /** How people read each usage right (Purview's EXTRACT is "copy"). */
@@ -17,3 +18,10 @@ export const RIGHT_WORDS: Readonly<Record<Right, string>> = {
 export function rightInWords(right: unknown): string | undefined {
   return typeof right === 'string' && Object.hasOwn(RIGHT_WORDS, right) ? RIGHT_WORDS[right as Right] : undefined;
 }
+
+/** Who holds the newer version of an older copy, as the CLI, the status bar and the access panel say it. */
+export const SEEN_BY: Readonly<Record<Witness, string>> = {
+  memory: 'you have seen',
+  git: "git's history holds",
+  organisation: "your organisation's witness holds",
+};

@@ -4,7 +4,7 @@
  */
 import { composite, cssColor, parseColor, readableTextColor } from '../shared/color.js';
 import type { FileRow, LabelView, PersonView, SignerRow } from '../shared/protocol.js';
-import { RIGHT_WORDS } from '../shared/words.js';
+import { RIGHT_WORDS, SEEN_BY } from '../shared/words.js';
 import type { AccessLine, ColumnId, SortColumn, Summary, UiState } from './filter.js';
 
 type Child = Node | string | null | undefined | false;
@@ -106,12 +106,12 @@ function fileCell(row: FileRow): HTMLElement {
     );
   }
   if (row.rollback) {
-    const { version, seen } = row.rollback;
+    const { version, seen, by } = row.rollback;
     notes.push(
       el(
         'div',
         { class: 'note error rollback', title: 'An older copy (from git, a merge or a backup) may still let in people whose access was revoked.' },
-        `An older copy: access version ${version}, you have opened version ${seen} `,
+        `An older copy: access version ${version}, ${SEEN_BY[by]} version ${seen} `,
         el('code', { class: 'code' }, 'E_ROLLBACK'),
       ),
     );

@@ -101,6 +101,8 @@ async function workspaceFiles(): Promise<void> {
     await memory.remember(`cid-1.${d('a')}`, { history: [d('b'), d('c'), d('d')], signer });
     await memory.remember(`cid-2.${d('e')}`, { history: [d('f')], signer });
     put('versions', 'two.json', readFileSync(versionsPath(tmp)));
+    await memory.rememberOrganisationHead(`cid-1.${d('a')}`, { ver: 4, pd: d('g'), iat: 1_700_000_000 });
+    put('versions', 'with-witness.json', readFileSync(versionsPath(tmp)));
     const log = join(tmp, 'audit.log');
     const actor = { id: alice.id, email: alice.email };
     await appendAuditEvents(

@@ -271,6 +271,8 @@ export const TARGETS: readonly Target[] = [
       await memory.seenInFormat2('cid-2');
       await memory.signed(`cid-1.${'a'.repeat(43)}`);
       await memory.remember(`cid-3.${'g'.repeat(43)}`, { history: ['h'.repeat(43), 'i'.repeat(43)], signer: { id: 'x', email: 'x@example.com' } });
+      await memory.organisationHead(`cid-1.${'a'.repeat(43)}`);
+      await memory.rememberOrganisationHead(`cid-3.${'g'.repeat(43)}`, { ver: 3, pd: 'j'.repeat(43), iat: 1_700_000_000 });
     },
     accepts: coded,
   },

@@ -5,13 +5,15 @@
  * (the IdP's login and consent forms driven over HTTP), opens the file and reads its plaintext; the access
  * panel marks it; then the administrator revokes the person in the service's config and the next open is
  * refused with E_KEYSERVICE_REVOKED, in words. The workspace names the organisation, so nothing uses it until
- * the user accepts it in the Accept Workspace Keys modal, which shows its certification key's fingerprint.
+ * the user accepts it in the Accept Workspace Keys modal, which shows its certification key's fingerprint. Last, an
+ * old copy opened with nothing remembered: the head its decrypt answers makes the editor read-only and is kept (issue 21).
  */
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { AccessPanelHandle } from '../../src/extension/panel/index.js';
+import type { ProtectedInfo } from '../../src/core/app/index.js';
 import { startIdp, VSCODE_CLIENT_ID, type TestIdp } from '../support/idp.js';
 import { doubleKeyPolicy, freePort, startKeyService, type KeyServiceConfig, type TestKeyService } from '../support/key-service.js';
 import { after, before, suite, test } from './harness.js';
@@ -182,5 +184,87 @@ suite('Double Key files in VS Code', () => {
       assert.ok(!(await fs.readFile(join(workspaceRoot().fsPath, DIR, '.sensitivity/people.json'), 'utf8')).includes('nobody@'));
     },
     { timeoutMs: 60_000 },
+  );
+
+  test(
+    "an older copy, with nothing remembered, learns from the organisation's head in its decrypt: the open editor turns read-only (typing changes nothing), memory keeps the head, and inspect, the status bar and the panel say it as for a copy memory knows",
+    async () => {
+      const home = process.env.SENSITIVITY_HOME!;
+      const inspect = () => vscode.commands.executeCommand<ProtectedInfo>('sensitivity.inspect', envelope, { quiet: true });
+      // The revocation of an earlier test is lifted once the service takes up its config again (about a second).
+      await waitFor(
+        async () =>
+          Promise.resolve(vscode.workspace.fs.readFile(editorUri())).then(
+            () => true,
+            () => false,
+          ),
+        'the key service to serve Alice again',
+        { timeoutMs: 15_000, intervalMs: 300 },
+      );
+      const v1 = await fs.readFile(envelope.fsPath);
+      /** Types into `doc`'s editor: whether the text changed (then undone: nothing re-reads the file, nothing is saved). */
+      const typesInto = async (doc: vscode.TextDocument) => {
+        const before = doc.getText();
+        await vscode.window.showTextDocument(doc);
+        await vscode.commands.executeCommand('type', { text: 'X' });
+        const typed = doc.getText() !== before || doc.isDirty;
+        if (typed) await vscode.commands.executeCommand('undo');
+        return typed;
+      };
+      // Alice ends access in 30 days: version 2, registered at the witness (its head).
+      const changed = await vscode.commands.executeCommand<{ done: string[] }>('sensitivity.changeExpiry', envelope, { expires: '30d' });
+      assert.equal(changed.done.length, 1);
+      // A new laptop, a fresh clone: nothing remembered; the old copy (version 1, genuinely witnessed) is back on disk.
+      await fs.rm(join(home, 'versions.json'), { force: true });
+      await fs.rm(join(home, 'heads'), { recursive: true, force: true });
+      await fs.writeFile(envelope.fsPath, v1);
+      await waitFor(async () => (await inspect()).lineage.length === 1 && (await inspect()).rollback === null, 'the old copy, nothing known of it');
+      await vscode.commands.executeCommand('vscode.open', envelope);
+      const editor = await waitFor(
+        () => {
+          const e = vscode.window.activeTextEditor;
+          return e?.document.uri.toString() === editorUri().toString() && e;
+        },
+        'the text editor of the old copy',
+        { timeoutMs: 20_000 },
+      );
+      assert.match(editor.document.getText(), new RegExp(secret), 'an older copy reads');
+      // The decrypt's answer raised memory to the organisation's head: only what its receipt proves.
+      const kept = JSON.parse(await fs.readFile(join(home, 'versions.json'), 'utf8')) as { witness?: Record<string, { ver: number }> };
+      assert.deepEqual(
+        Object.values(kept.witness ?? {}).map((h) => h.ver),
+        [2],
+      );
+      await waitFor(async () => (await vscode.workspace.fs.stat(editorUri())).permissions === vscode.FilePermission.Readonly, 'a read-only stat');
+      // The editor itself: VS Code re-stated the file and made it read-only, so typing changes nothing.
+      await waitFor(async () => !(await typesInto(editor.document)), 'the open editor to refuse typing', { timeoutMs: 20_000 });
+      // The same words as for an older copy memory knows: inspect, the status bar and the access panel.
+      assert.deepEqual((await inspect()).rollback, { seen: 2, by: 'organisation' });
+      const status = await waitFor(async () => {
+        const s = await (await api()).statusBar();
+        return s.tooltip.includes('An older copy') && s;
+      }, 'the status bar to say it is an older copy');
+      assert.match(status.tooltip, /access version 1, your organisation's witness holds version 2 — read-only/);
+      const panel = (await vscode.commands.executeCommand<AccessPanelHandle>('sensitivity.showAccessPanel'))!;
+      await panel.settled();
+      const row = await waitFor(
+        () => panel.model().files.find((f) => f.path.endsWith('budget.csv.protected') && f.rollback !== null),
+        'the older copy in the panel',
+      );
+      assert.deepEqual(row.rollback, { version: 1, seen: 2, by: 'organisation' });
+      await closeAllEditors();
+
+      // Opened as text directly (a restored window, a link): VS Code stats it first, writable while nothing is known; the
+      // read's decrypt hears the head, and the file system tells VS Code the file changed, so it stats again.
+      await fs.rm(join(home, 'versions.json'), { force: true });
+      await fs.writeFile(envelope.fsPath, v1);
+      await waitFor(async () => (await inspect()).rollback === null, 'nothing known of the old copy again');
+      assert.equal((await vscode.workspace.fs.stat(editorUri())).permissions, undefined, 'writable as far as anyone knows');
+      const direct = await vscode.workspace.openTextDocument(editorUri());
+      assert.match(direct.getText(), new RegExp(secret));
+      await waitFor(async () => !(await typesInto(direct)), 'the directly opened editor to turn read-only', { timeoutMs: 20_000 });
+      await closeAllEditors();
+    },
+    { timeoutMs: 120_000 },
   );
 });

@@ -344,7 +344,7 @@ suite('trust (issue 9)', () => {
     assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(editor)), '# rolled.md\n');
     assert.equal((await vscode.workspace.fs.stat(editor)).permissions, vscode.FilePermission.Readonly);
     const row = await rowWhen(path, (r) => r.rollback !== null, 'the rollback in the panel');
-    assert.deepEqual(row.rollback, { version: 1, seen: 2 });
+    assert.deepEqual(row.rollback, { version: 1, seen: 2, by: 'memory' });
     assert.equal(row.actions.restore, true);
 
     const accept = () => vscode.commands.executeCommand<BatchResult>('sensitivity.acceptRestore', uri);

@@ -20,7 +20,7 @@ const ctx: ValidationContext = {
         actions: { ...OPEN_ONLY, applyLabel: true, protect: false, grant: true, revoke: true, expiry: true },
       }),
     ],
-    [ROLLED_BACK, row(ROLLED_BACK, { rollback: { version: 1, seen: 2 }, actions: { ...OPEN_ONLY, restore: true } })],
+    [ROLLED_BACK, row(ROLLED_BACK, { rollback: { version: 1, seen: 2, by: 'memory' }, actions: { ...OPEN_ONLY, restore: true } })],
     [BROKEN, problemRow(BROKEN, 'a policy version not signed by an owner of the one before', 'E_LINEAGE')],
     [SHARED, row(SHARED, { people: [person('carol', { owner: true, role: 'Owner' }), person('alice', { you: true })] })],
     [PLAIN, row(PLAIN, { protected: false, actions: { ...OPEN_ONLY, applyLabel: true, protect: true, grant: false, revoke: false } })],

@@ -286,7 +286,7 @@ describe('attack 5: revocation that sticks', () => {
     // Bob restores the old copy (git revert, a backup): version 1, which still grants him.
     files.put('plan.md.protected', env);
     assert.deepEqual((await app.open(asCarol, 'plan.md.protected')).standing, { older: { seen: 2, by: 'memory' } });
-    assert.deepEqual((await app.inspect(asCarol, 'plan.md.protected')).rollback, { seen: 2 });
+    assert.deepEqual((await app.inspect(asCarol, 'plan.md.protected')).rollback, { seen: 2, by: 'memory' });
     await rejects(app.save(asCarol, 'plan.md.protected', te.encode('x')), 'E_ROLLBACK');
     await rejects(app.save(asAlice, 'plan.md.protected', te.encode('x')), 'E_ROLLBACK');
     await rejects(app.grant(asAlice, 'plan.md.protected', [{ who: carol.email, role: 'Co-Owner' }]), 'E_ROLLBACK');
@@ -338,6 +338,34 @@ describe('attack 5: revocation that sticks', () => {
     assert.ok(!(await m.seenInFormat2('ci')));
     writeFileSync(join(home, 'versions.json'), '{"v":2,"heads":{"x":{"history":[1]}}}');
     await rejects(m.head(line), 'E_FORMAT');
+  });
+
+  it("the Node memory keeps the organisation's head beside the heads (issue 21): the later-signed word stands, both maps survive each other's writes, a damaged entry is E_FORMAT", async () => {
+    const home = join(dir, 'home-org');
+    const m = homeVersionMemory(home);
+    const line = `cid.${'a'.repeat(43)}`;
+    const d = (c: string) => c.repeat(43);
+    const by = { id: 'x', email: 'a@example.com' };
+    assert.equal(await m.organisationHead(line), undefined);
+    await m.remember(line, { history: [d('a')], signer: by });
+    await m.rememberOrganisationHead(line, { ver: 3, pd: d('c'), iat: 100 });
+    await m.rememberOrganisationHead(line, { ver: 2, pd: d('b'), iat: 99 }); // signed earlier: ignored
+    await m.remember(line, { history: [d('a'), d('b')], signer: by });
+    const fresh = homeVersionMemory(home);
+    assert.deepEqual(await fresh.organisationHead(line), { ver: 3, pd: d('c'), iat: 100 });
+    assert.deepEqual((await fresh.head(line))?.history, [d('a'), d('b')]);
+    await m.rememberOrganisationHead(line, { ver: 2, pd: d('b'), iat: 101 }); // the organisation's later word, lower
+    assert.deepEqual(await homeVersionMemory(home).organisationHead(line), { ver: 2, pd: d('b'), iat: 101 });
+    const saved = JSON.parse(readFileSync(join(home, 'versions.json'), 'utf8')) as { witness: Record<string, unknown> };
+    assert.deepEqual(saved.witness, { [line]: { ver: 2, pd: d('b'), iat: 101 } }, 'only what the receipt proved');
+    await assert.rejects(m.rememberOrganisationHead(line, { ver: 0, pd: d('b'), iat: 1 }), TypeError);
+    await m.forgetOrganisationHead(line);
+    assert.equal(await homeVersionMemory(home).organisationHead(line), undefined);
+    assert.deepEqual((await homeVersionMemory(home).head(line))?.history, [d('a'), d('b')], 'the heads stay');
+    for (const bad of [{ ver: '3', pd: d('c'), iat: 1 }, { ver: 3, pd: 'short', iat: 1 }, { ver: 3, pd: d('c'), iat: 1.5 }, []]) {
+      writeFileSync(join(home, 'versions.json'), JSON.stringify({ v: 2, heads: {}, witness: { [line]: bad } }));
+      await rejects(homeVersionMemory(home).organisationHead(line), 'E_FORMAT');
+    }
   });
 
   it("replacing a grantee's encryption key rotates the file key", async () => {

@@ -11,6 +11,7 @@ import type { PublicIdentity } from '../../core/identity.js';
 import { flagValue, flagValues, hasFlag, needPositionals, type ParsedArgs } from '../args.js';
 import { note, out, outJson, stdoutSink, type Command } from './command.js';
 import { ACCEPT_NEW_KEY, printCertified } from './id.js';
+import { SEEN_BY } from '../../shared/words.js';
 
 /** Pin options from the command line; each person's fingerprint is printed as it is used (compare them). */
 export function pinOptions(args: ParsedArgs): app.PinOptions {
@@ -53,7 +54,9 @@ function printInfo(i: app.ProtectedInfo): void {
   if (i.lineage.length > 0) out('Lineage:');
   for (const v of i.lineage) out(`  version ${v.version}  ${v.issued}  signed by ${signerWords(v.signer)}`);
   if (i.rollback)
-    out(`Older:      this is policy version ${i.lineage.at(-1)?.version}, but you have seen version ${i.rollback.seen}: readable, nothing is built on it`);
+    out(
+      `Older:      this is policy version ${i.lineage.at(-1)?.version}, but ${SEEN_BY[i.rollback.by]} version ${i.rollback.seen}: readable, nothing is built on it`,
+    );
   if (i.notice) out(`Notice:     ${i.notice}`);
 }
 
@@ -115,7 +118,7 @@ export const protectCommands: Command[] = [
       const s = await ctx.session();
       const { standing } = await app.openTo(s, relOf(s, f!), stdoutSink);
       if (standing.older) {
-        const where = { memory: 'you have seen', git: "git's history holds", organisation: "your organisation's witness holds" }[standing.older.by];
+        const where = SEEN_BY[standing.older.by];
         note(
           `sensitivity: ${f}: an older version of its access policy than the newest ${where} (version ${standing.older.seen}): read-only, nothing is saved, granted or revoked on it`,
         );

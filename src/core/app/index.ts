@@ -13,6 +13,7 @@ export type {
   HistoryWitness,
   KeyAcceptance,
   OrganisationDirectory,
+  OrganisationHead,
   OrganisationKey,
   OrganisationPins,
   PinStore,
@@ -44,7 +45,7 @@ export { save, type SaveOptions } from './save.js';
 export { setExpiry } from './expiry.js';
 export { acceptRestore, type RestoreOptions } from './restore.js';
 export { migrate } from './migrate.js';
-export { relate, rollbackError, witnessedHead, type Relation, type Standing } from './versions.js';
+export { relate, replacesOrganisationHead, rollbackError, witnessedHead, type Relation, type Standing, type Witness } from './versions.js';
 export { judgeWitnessHead, judgeWitnessReceipts } from './witness.js';
 export { grant } from './grant.js';
 export { revoke } from './revoke.js';

@@ -7,7 +7,7 @@ import { isProtectedPath } from '../paths.js';
 import { decideAccess, normalizeRights, roleOfRights, type Right } from '../rights.js';
 import { requireProtectedPath, withHandle } from './context.js';
 import type { AppContext } from './ports.js';
-import { checkHistory } from './versions.js';
+import { checkHistory, type Witness } from './versions.js';
 
 /** One grantee as shown to people (inspect, the access panel). */
 export interface AccessEntry {
@@ -70,8 +70,11 @@ export interface ProtectedInfo {
   readonly lineage: readonly PolicyVersionView[];
   /** Format 2: who last wrote the content, and when (null in format 1). */
   readonly lastWrittenBy: { readonly signer: SignerView; readonly at: string } | null;
-  /** The newest policy version this user has seen of this file's history when this one is older (read-only here), else null. */
-  readonly rollback: { readonly seen: number } | null;
+  /**
+   * The newest policy version of this file's history seen when this one is older (read-only here), and where: this
+   * user's memory, git's history, or the organisation's witness (a head a Double Key decrypt answered); else null.
+   */
+  readonly rollback: { readonly seen: number; readonly by: Witness } | null;
   /** Format 1: read-only until an owner migrates it on purpose; null otherwise. */
   readonly notice: string | null;
   /** Double Key: opening also needs this key service (`url` = `<service>/<keyName>`, `kid` its key version). */
@@ -202,7 +205,7 @@ export async function inspect(ctx: AppContext, path: string): Promise<ProtectedI
       h.lastWrite && shown(h.lastWrite.id)
         ? { signer: await signerView(ctx, h.lastWrite.id, grantOf(h.lastWrite.id)), at: new Date(h.lastWrite.at * 1000).toISOString() }
         : null,
-    rollback: standing.older ? { seen: standing.older.seen } : null,
+    rollback: standing.older ? { seen: standing.older.seen, by: standing.older.by } : null,
     notice: h.layout.version === 1 ? FORMAT_1_NOTICE : null,
     doubleKey: h.policy.dk ? { url: h.policy.dk.url, kid: h.policy.dk.kid } : null,
   };

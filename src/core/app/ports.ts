@@ -121,6 +121,26 @@ export interface VersionMemory {
   signed(lineId: string): Promise<SignedHistory | undefined>;
   /** True when a format-2 file with this content id was accepted (a format-1 file with it is a downgrade). */
   seenInFormat2(cid: string): Promise<boolean>;
+  /** The organisation witness's head last answered for this line (a verified receipt's word), if one was. */
+  organisationHead(lineId: string): Promise<OrganisationHead | undefined>;
+  /**
+   * Records `head`, taken from a receipt that verified against the organisation's pinned key for this line, unless
+   * the one kept was signed later (`replacesOrganisationHead`): the organisation's newest word stands, whichever way.
+   */
+  rememberOrganisationHead(lineId: string, head: OrganisationHead): Promise<void>;
+  /** Forgets the organisation's head kept for this line (its service answered none: an administrator removed it). */
+  forgetOrganisationHead(lineId: string): Promise<void>;
+}
+
+/**
+ * What a verified receipt of the organisation witness's head proves (FORMAT §16.1): version `ver` of the line, with
+ * policy digest `pd`, was registered; `iat` when the witness signed it (seconds). Remembered so that memory alone
+ * (inspect, listings, offline) knows a copy older than `ver` is an older copy.
+ */
+export interface OrganisationHead {
+  readonly ver: number;
+  readonly pd: string;
+  readonly iat: number;
 }
 
 /** One version of a file in git's history, as a witness of its access history. */

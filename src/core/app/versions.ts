@@ -8,7 +8,7 @@
 import { holdsOwner, type EnvelopeHeader, type EnvelopeInfo, type WitnessHeadHandler } from '../envelope/index.js';
 import { SensitivityError } from '../errors.js';
 import { fingerprint } from '../fingerprint.js';
-import type { AppContext, CommittedVersion, HistoryHead } from './ports.js';
+import type { AppContext, CommittedVersion, HistoryHead, OrganisationHead } from './ports.js';
 import { acceptedWitness, checkWitnessed, judgeWitnessHead } from './witness.js';
 
 /** How a history stands to a head: first seen, the same, extending it, an ancestor of it, or a fork. */
@@ -85,6 +85,10 @@ export async function checkHistory(
     if (r === 'fork') throw forkError(header, head!, by);
     if (r === 'older' && (!older || head!.history.length > older.seen)) older = { seen: head!.history.length, by };
   }
+  // The organisation's head a decrypt answered earlier: a number and a digest, so it can only say "older" (read-only),
+  // never "fork" — a stale or bogus head must not make a file unreadable before the next decrypt corrects it.
+  const org = await ctx.versions?.organisationHead(header.lineageId);
+  if (org && org.ver > header.history.length && org.ver > (older?.seen ?? 0)) older = { seen: org.ver, by: 'organisation' };
   if (older && use === 'build') throw rollbackError(header.history.length, older.seen, header.policy.owner.email);
   if (organisation) await checkWitnessed(ctx, header, use);
   return older ? { older } : {};
@@ -93,7 +97,14 @@ export async function checkHistory(
 /** What the witness's head in a Double Key decrypt answer said of a file: `seen`, the newer version it holds, if any. */
 export interface WitnessHeadCheck {
   readonly onWitnessHead: WitnessHeadHandler;
+  /** Whether the organisation answered a head that verified (then its verdict replaces the one memory kept). */
+  answered(): boolean;
   seen(): number | undefined;
+}
+
+/** Whether `fresh`, a verified head of the organisation, replaces the `kept` one: the one the witness signed last stands. */
+export function replacesOrganisationHead(kept: OrganisationHead | undefined, fresh: OrganisationHead): boolean {
+  return !kept || (fresh.iat >= kept.iat && (fresh.ver !== kept.ver || fresh.pd !== kept.pd));
 }
 
 /**
@@ -104,14 +115,27 @@ export interface WitnessHeadCheck {
  */
 export function witnessHeadCheck(ctx: AppContext, header: EnvelopeHeader | EnvelopeInfo, use: 'read' | 'build'): WitnessHeadCheck {
   let seen: number | undefined;
+  let answered = false;
   return {
     seen: () => seen,
+    answered: () => answered,
     onWitnessHead: async (receipt, service) => {
       const org = await acceptedWitness(ctx);
       if (!org || org.url !== service) return;
+      // The organisation holds no head for this file now (an administrator removed it): memory keeps none either.
+      if (receipt === undefined) {
+        answered = true;
+        if (ctx.versions && header.lineageId !== undefined) await ctx.versions.forgetOrganisationHead(header.lineageId);
+        return;
+      }
       const { relation, head } = await judgeWitnessHead(header, org, receipt);
       if (relation === 'downgrade') throw downgradeError();
       if (relation === 'fork') throw witnessForkError(header, head, service);
+      answered = true;
+      // Memory learns what the receipt proves (this line's version `ver` is `pd`), so inspect, listings and offline
+      // opens know an older copy as one without asking again; a newer word of the organisation replaces it.
+      if (ctx.versions && header.lineageId !== undefined)
+        await ctx.versions.rememberOrganisationHead(header.lineageId, { ver: head.ver, pd: head.pd, iat: Math.floor(head.issuedAt.getTime() / 1000) });
       if (relation !== 'older') return;
       if (use === 'build') throw rollbackError(header.history.length, head.ver, header.policy.owner.email);
       seen = head.ver;
@@ -121,8 +145,10 @@ export function witnessHeadCheck(ctx: AppContext, header: EnvelopeHeader | Envel
 
 /** `standing` with the witness head's verdict added: an older copy when the head is newer than any head seen before. */
 export function withWitnessHead(standing: Standing, check: WitnessHeadCheck): Standing {
+  // A head answered now replaces the organisation's verdict memory gave (an administrator may have reset the line).
+  const kept = check.answered() && standing.older?.by === 'organisation' ? {} : standing;
   const seen = check.seen();
-  return seen !== undefined && seen > (standing.older?.seen ?? 0) ? { older: { seen, by: 'organisation' } } : standing;
+  return seen !== undefined && seen > (kept.older?.seen ?? 0) ? { older: { seen, by: 'organisation' } } : kept;
 }
 
 /**

@@ -62,18 +62,19 @@ export interface DoubleKeyWrap {
 }
 
 /**
- * Judges the organisation witness's head for the file that a decrypt answer carries (`receipt`, a compact JWS;
- * `service`, the key service that answered; docs/FORMAT.md §16.1): its refusal is the decrypt's.
+ * Judges the organisation witness's head for the file that a decrypt answer carries (`receipt`, a compact JWS, or
+ * undefined when the answer carries none; `service`, the key service that answered; docs/FORMAT.md §16.1): its
+ * refusal is the decrypt's.
  */
-export type WitnessHeadHandler = (receipt: string, service: string) => Promise<void>;
+export type WitnessHeadHandler = (receipt: string | undefined, service: string) => Promise<void>;
 
 /** The key service as a host reaches it: its published public key, and its decrypt operation. */
 export interface KeyServiceClient {
   /** `GET <url>`: the newest key version's kid and public key. */
   publicKey(url: string): Promise<{ readonly kid: string; readonly key: RsaPublicJwk }>;
   /**
-   * `POST <kid>/decrypt` with the reader's bearer token, naming the content it is for. When the answer carries the
-   * witness's head for that content id, `onWitnessHead` judges it before the secret is returned.
+   * `POST <kid>/decrypt` with the reader's bearer token, naming the content it is for. `onWitnessHead` judges the
+   * witness's head for that content id that the answer carries (or its absence) before the secret is returned.
    */
   decrypt(kid: string, value: Uint8Array, content: DoubleKeyContent, onWitnessHead?: WitnessHeadHandler): Promise<Uint8Array>;
 }

@@ -143,7 +143,7 @@ export function fileRow(file: LabeledFile, ctx: RowContext, finding?: PanelFindi
     labeledAt: null,
     signedBy: signerRow(info.signedBy),
     lastWrittenBy: info.lastWrittenBy ? { signer: signerRow(info.lastWrittenBy.signer), at: info.lastWrittenBy.at } : null,
-    rollback: info.rollback ? { version: info.lineage.at(-1)?.version ?? 0, seen: info.rollback.seen } : null,
+    rollback: info.rollback ? { version: info.lineage.at(-1)?.version ?? 0, ...info.rollback } : null,
     actions: {
       open: true,
       applyLabel: owns,

@@ -83,8 +83,12 @@ export class ProtectedFileSystem implements vscode.FileSystemProvider, vscode.Di
     }
     try {
       // Opened from the Explorer, the routing editor has already decrypted it (handoff.ts).
-      const { content, policyDigest } = (await take(envelope.fsPath)) ?? (await decryptShared(this.services, envelope));
+      const { content, policyDigest, restat } = (await take(envelope.fsPath)) ?? (await decryptShared(this.services, envelope));
       this.openedPolicy.set(envelope.fsPath, policyDigest);
+      // Only the decryption learned it (the organisation's head in a Double Key answer, issue 21): once this read has
+      // returned, VS Code stats the file again (same times and size: the text is not read again) and makes the open
+      // editor read-only, or writable again.
+      if (restat) setTimeout(() => this.changes.fire([{ type: vscode.FileChangeType.Changed, uri }]), 0);
       return content;
     } catch (e) {
       throw fsError(e, uri);

@@ -19,6 +19,8 @@ import type { Services } from '../services.js';
 export interface Plaintext {
   readonly content: Uint8Array;
   readonly policyDigest: string;
+  /** The open changed what was known of the file: the organisation's head said it is an older copy, or no longer is. */
+  readonly restat: boolean;
 }
 
 /** How long decrypted plaintext waits for its read before it is zeroed and dropped. */
@@ -46,8 +48,17 @@ const zero = (p: Promise<Plaintext | undefined>) => void p.then((t) => t?.conten
 async function decrypt(services: Services, envelope: vscode.Uri): Promise<Plaintext> {
   const { app } = await services.core();
   const s = await services.session(envelope);
-  const { content, info } = await app.open(s, s.workspace.relPath(envelope.fsPath));
-  return { content, policyDigest: info.policyDigest };
+  // What stat, the panel and the status bar know (cached, from memory), before the open hears the organisation's head.
+  const known = services.labels.protectedInfo(envelope).then(
+    (i) => i.rollback,
+    () => undefined,
+  );
+  const { content, info, standing } = await app.open(s, s.workspace.relPath(envelope.fsPath));
+  // The head in the Double Key answer is kept in memory (issue 21): when it changed the verdict, what was known is stale.
+  const byOrganisation = (o: { readonly seen: number; readonly by: string } | null | undefined) => (o?.by === 'organisation' ? o.seen : undefined);
+  const restat = byOrganisation(await known) !== byOrganisation(standing.older);
+  if (restat) services.labels.invalidate([envelope]);
+  return { content, policyDigest: info.policyDigest, restat };
 }
 
 /**

@@ -6,9 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { isSensitivityError, SensitivityError, type ErrorCode } from '../../../src/core/errors.js';
-import { relate } from '../../../src/core/app/versions.js';
+import { relate, replacesOrganisationHead } from '../../../src/core/app/versions.js';
 import type {
   HistoryHead,
+  OrganisationHead,
   AppContext,
   AuditSink,
   DirEntry,
@@ -173,6 +174,16 @@ export class MemoryVersions implements VersionMemory {
   }
   async signed(lineId: string): Promise<SignedHistory | undefined> {
     return this.kept.get(lineId);
+  }
+  readonly organisation = new Map<string, OrganisationHead>();
+  async organisationHead(lineId: string): Promise<OrganisationHead | undefined> {
+    return this.organisation.get(lineId);
+  }
+  async rememberOrganisationHead(lineId: string, head: OrganisationHead): Promise<void> {
+    if (replacesOrganisationHead(this.organisation.get(lineId), head)) this.organisation.set(lineId, head);
+  }
+  async forgetOrganisationHead(lineId: string): Promise<void> {
+    this.organisation.delete(lineId);
   }
 }
 

@@ -315,3 +315,93 @@ describe("the witness's head judged for a file of the workspace (a Double Key de
     assert.equal(elsewhere.seen(), undefined, 'not the organisation: ignored');
   });
 });
+
+describe("memory raised to the organisation's head a decrypt answered (issue 21: old copies read-only without asking again)", () => {
+  /** `who`, who remembers nothing, holding Carol's version 2 while the witness's head is version 3. */
+  async function olderCopy(who: Identity = bob) {
+    const w = workspace();
+    const { v2, v3 } = await history(w);
+    const r = await w.as(who);
+    const [h2, h3] = await Promise.all([v2, v3].map((v) => readEnvelopeHeader(randomAccessOf(v))));
+    w.files.put('f.txt.protected', v2);
+    return { w, r, v3, h2: h2!, h3: h3!, versions: r.versions, line: h2!.lineageId!, head: h3!.witness.at(-1)!.value };
+  }
+
+  it('a verified newer head is remembered (version, digest, when signed): inspect, opens and builds judge the copy older from memory alone', async () => {
+    const { w, r: b, v3, h2, versions, line, head } = await olderCopy();
+    assert.equal((await app.inspect(b, 'f.txt.protected')).rollback, null, 'nothing known before the decrypt');
+    await witnessHeadCheck(b, h2, 'read').onWitnessHead(head, URL_);
+    const proved = await verifyWitnessReceipt(head, [org.key]);
+    assert.deepEqual(versions.organisation.get(line), { ver: 3, pd: proved.pd, iat: proved.issuedAt.getTime() / 1000 });
+    // No key service asked from here on (this file is not Double Key): memory alone says it.
+    assert.deepEqual((await app.inspect(b, 'f.txt.protected')).rollback, { seen: 3, by: 'organisation' });
+    assert.deepEqual((await app.open(b, 'f.txt.protected')).standing, { older: { seen: 3, by: 'organisation' } });
+    // Carol (Co-Owner in version 2) learns it the same way: her save on it is refused before anything is written.
+    const { w: wc, r: c, h2: c2, head: ch } = await olderCopy(carol);
+    await witnessHeadCheck(c, c2, 'read').onWitnessHead(ch, URL_);
+    const before = wc.files.bytes('f.txt.protected');
+    await rejectsCode(app.save(c, 'f.txt.protected', te.encode('typed into an old copy')), 'E_ROLLBACK');
+    assert.deepEqual(wc.files.bytes('f.txt.protected'), before, 'nothing written');
+    // The current version is not older for the same memory.
+    w.files.put('f.txt.protected', v3);
+    assert.equal((await app.inspect(b, 'f.txt.protected')).rollback, null);
+    assert.deepEqual((await app.open(b, 'f.txt.protected')).standing, {});
+  });
+
+  it('nothing is remembered from a head that does not verify (another key, issuer or line, an altered signature) or that another service answered', async () => {
+    const { r: b, h2, versions, head } = await olderCopy();
+    const claim = await verifyWitnessReceipt(head, [org.key]);
+    const bogus = (over: Partial<WitnessClaim>, signer = org.signer, issuer = URL_) =>
+      issueWitnessReceipt({ line: claim.line, pd: claim.pd, prev: claim.prev, ver: 99, ...over }, { issuer, signer, now: new Date() });
+    const altered = await bogus({}).then((r) => {
+      const [h, p, sig] = r.split('.') as [string, string, string];
+      return `${h}.${p}.${sig[0] === 'A' ? 'B' : 'A'}${sig.slice(1)}`;
+    });
+    for (const receipt of [
+      await bogus({}, other.signer),
+      await bogus({}, org.signer, 'https://elsewhere.example.com'),
+      await bogus({ line: 'another-file' }),
+      altered,
+    ])
+      await rejectsCode(witnessHeadCheck(b, h2, 'read').onWitnessHead(receipt, URL_), 'E_WITNESS_INVALID');
+    // Signed by the organisation, but answered by another service (the one a crafted file's Double Key URL names): ignored.
+    await witnessHeadCheck(b, h2, 'read').onWitnessHead(await bogus({}), 'https://keys.example.org');
+    assert.equal(versions.organisation.size, 0);
+    assert.equal((await app.inspect(b, 'f.txt.protected')).rollback, null);
+  });
+
+  it("the organisation's later word replaces a kept head either way (an administrator removed a bogus one), an earlier one does not; a kept head never makes a file unreadable", async () => {
+    const { w, r: b, v3, h3, versions, line, head } = await olderCopy();
+    w.files.put('f.txt.protected', v3);
+    const genuine = await verifyWitnessReceipt(head, [org.key]);
+    const signed = (ver: number, pd: string, s: number) =>
+      issueWitnessReceipt(
+        { line: genuine.line, pd, prev: genuine.prev, ver },
+        { issuer: URL_, signer: org.signer, now: new Date(genuine.issuedAt.getTime() + s * 1000) },
+      );
+    // A signed-in member registered a bogus version 5 (the service signs what extends its head): the genuine v3 is "older".
+    await witnessHeadCheck(b, h3, 'read').onWitnessHead(await signed(5, createHash('sha256').update('bogus').digest('base64url'), 10), URL_);
+    assert.equal(versions.organisation.get(line)?.ver, 5);
+    assert.deepEqual((await app.inspect(b, 'f.txt.protected')).rollback, { seen: 5, by: 'organisation' });
+    // It still reads: a kept number says "older", never "fork".
+    const opened = await app.open(b, 'f.txt.protected');
+    assert.equal(new TextDecoder().decode(opened.content), 'the plan');
+    // An answer signed before the kept one does not replace it; the administrator's fix, signed after, does.
+    await witnessHeadCheck(b, h3, 'read').onWitnessHead(await signed(3, genuine.pd, 5), URL_);
+    assert.equal(versions.organisation.get(line)?.ver, 5);
+    const now = witnessHeadCheck(b, h3, 'read');
+    await now.onWitnessHead(await signed(3, genuine.pd, 20), URL_);
+    assert.equal(versions.organisation.get(line)?.ver, 3);
+    assert.equal((await app.inspect(b, 'f.txt.protected')).rollback, null);
+    // An answer without a head: from another service nothing changes; from the organisation, the kept head is forgotten.
+    await witnessHeadCheck(b, h3, 'read').onWitnessHead(undefined, 'https://keys.example.org');
+    assert.equal(versions.organisation.get(line)?.ver, 3);
+    const none = witnessHeadCheck(b, h3, 'read');
+    await none.onWitnessHead(undefined, URL_);
+    assert.equal(versions.organisation.has(line), false);
+    assert.deepEqual(withWitnessHead({ older: { seen: 5, by: 'organisation' } }, none), {});
+    // In the open that hears it, the answer replaces the verdict memory gave before the decrypt.
+    assert.deepEqual(withWitnessHead({ older: { seen: 5, by: 'organisation' } }, now), {});
+    assert.deepEqual(withWitnessHead({ older: { seen: 4, by: 'memory' } }, now), { older: { seen: 4, by: 'memory' } });
+  });
+});

@@ -381,6 +381,113 @@ describe('the organisation witness with a real key service, HSM and identity pro
     assert.doesNotMatch(v4.stderr, /older version/);
   });
 
+  test("the head a decrypt answered raises memory: the older copy's inspect says so from memory alone (no request), a save is E_ROLLBACK before any; a head that does not verify raises nothing", async () => {
+    const journal = join(ws, 'journal.txt.protected');
+    writeFileSync(join(ws, 'journal.txt'), 'the journal\n');
+    ok(alice, ['protect', 'journal.txt', '--label', 'finance', '--grant', 'admin@example.com=Co-Owner']);
+    ok(alice, ['grant', 'journal.txt.protected', 'bob@example.com=Reviewer']);
+    const v2 = readFileSync(journal);
+    ok(alice, ['revoke', 'journal.txt.protected', 'admin@example.com']);
+    const v3 = readFileSync(journal);
+    writeFileSync(journal, v2);
+    const line = (await readEnvelopeHeader(randomAccessOf(v2))).lineageId!;
+    const remembered = () => (JSON.parse(readFileSync(join(bob.home, 'versions.json'), 'utf8')) as { witness?: Record<string, unknown> }).witness;
+    const inspect = () => {
+      const from = proxy.seen().length;
+      const r = ok(bob, ['inspect', 'journal.txt.protected']);
+      assert.deepEqual(proxy.seen().slice(from), [], 'inspect asks no service');
+      return r.stdout;
+    };
+    const olderLine = /^Older: +this is policy version 2, but your organisation's witness holds version 3: readable, nothing is built on it$/m;
+    /** `attempt` again until it gives what `done` wants: the service's head cache looks at its file once a second. */
+    const until = async <T>(attempt: () => T, done: (r: T) => boolean, what: string): Promise<T> => {
+      for (let i = 0; i < 100; i++) {
+        const r = attempt();
+        if (done(r)) return r;
+        await sleep(100);
+      }
+      assert.fail(`the key service did not ${what} within 10 s`);
+    };
+
+    // A head whose signature fails (the service's stored receipt altered): refused, and memory learns nothing.
+    const headsFile = join(dirname(service.logFile), 'witness-heads.json');
+    const genuine = readFileSync(headsFile, 'utf8');
+    const heads = JSON.parse(genuine) as Record<string, { receipt: string }>;
+    const cid = (await readEnvelopeHeader(randomAccessOf(v2))).policy.cid;
+    const [h, p, sig] = heads[cid]!.receipt.split('.');
+    heads[cid]!.receipt = `${h}.${p}.${sig![0] === 'A' ? 'B' : 'A'}${sig!.slice(1)}`;
+    const swap = (text: string) => {
+      writeFileSync(`${headsFile}.tmp`, text);
+      renameSync(`${headsFile}.tmp`, headsFile);
+    };
+    swap(JSON.stringify(heads));
+    try {
+      const bad = await until(
+        () => freshBob(['cat', 'journal.txt.protected']),
+        (r) => r.code !== 0,
+        'answer the altered head',
+      );
+      assert.equal(bad.code, 4, bad.stderr);
+      assert.match(bad.stderr, /\[E_WITNESS_INVALID\]/);
+    } finally {
+      swap(genuine);
+    }
+    assert.equal(existsSync(join(bob.home, 'versions.json')) ? remembered() : undefined, undefined, 'nothing remembered');
+    assert.doesNotMatch(inspect(), /^Older:/m);
+
+    // The genuine head: the open says it, and memory keeps what the receipt proves, for this file's line.
+    const read = await until(
+      () => freshBob(['cat', 'journal.txt.protected']),
+      (r) => r.code === 0,
+      'answer the genuine head again',
+    );
+    assert.match(read.stderr, /older version of its access policy than the newest your organisation's witness holds \(version 3\)/);
+    const proved = await verifyWitnessReceipt(JSON.parse(genuine)[cid].receipt as string, [orgKey]);
+    assert.deepEqual(remembered(), { [line]: { ver: 3, pd: proved.pd, iat: proved.issuedAt.getTime() / 1000 } });
+    // From memory alone now: inspect (text and JSON), and a save refused before the key service is asked.
+    assert.match(inspect(), olderLine);
+    assert.deepEqual(JSON.parse(ok(bob, ['inspect', 'journal.txt.protected', '--json']).stdout).rollback, { seen: 3, by: 'organisation' });
+    const me = (await readHomeIdentity(bob.home))!;
+    const session = sessionIn(
+      openWorkspace(ws),
+      me,
+      { append: async () => undefined },
+      undefined,
+      { home: bob.home },
+      httpKeyServiceClient({ tokens: { token: () => assert.fail('no token asked') } }),
+    );
+    const from = proxy.seen().length;
+    await assert.rejects(save(session, 'journal.txt.protected', new TextEncoder().encode('typed into an old copy\n')), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'E_ROLLBACK', e.message);
+      return true;
+    });
+    assert.deepEqual(proxy.seen().slice(from), [], 'refused before any request');
+    assert.deepEqual(readFileSync(journal), v2, 'nothing written');
+    // The current version is not older for that memory.
+    writeFileSync(journal, v3);
+    assert.doesNotMatch(inspect(), /^Older:/m);
+
+    // The administrator removes the line's head: the next decrypt answers none, and Bob's memory forgets it.
+    writeFileSync(journal, v2);
+    const removed = service.cli(['witness', '--line', cid, '--remove', '--yes']);
+    assert.equal(removed.code, 0, removed.stderr);
+    const after = await until(
+      () => ok(bob, ['cat', 'journal.txt.protected']),
+      (r) => !/older version/.test(r.stderr),
+      'stop answering the head',
+    );
+    assert.doesNotMatch(after.stderr, /older version/);
+    assert.equal(remembered(), undefined, 'the kept head is forgotten');
+    assert.doesNotMatch(inspect(), /^Older:/m);
+    // Alice's next access change registers afresh (version 4); Bob's next open of the old copy keeps that head.
+    writeFileSync(journal, v3);
+    ok(alice, ['expiry', 'journal.txt.protected', '30d']);
+    writeFileSync(journal, v2);
+    ok(bob, ['cat', 'journal.txt.protected']);
+    assert.equal(Object.values(remembered() ?? {}).length, 1);
+    assert.match(inspect(), /^Older: +this is policy version 2, but your organisation's witness holds version 4/m);
+  });
+
   test('the cost, counted at the key service: one registration per access change, nothing per open beyond the Double Key decrypt', () => {
     /** The requests `args` made to the key service, each as "METHOD /first-segment" (and "/…" for the rest of the path). */
     const requests = (p: Person, args: readonly string[]) => {
@@ -424,5 +531,9 @@ describe('the organisation witness with a real key service, HSM and identity pro
     assert.equal(protect.code, 1, protect.stderr);
     assert.match(protect.stderr, /\[E_KEYSERVICE_UNREACHABLE\]/);
     assert.ok(!existsSync(join(ws, 'new.txt.protected')) && existsSync(join(ws, 'new.txt')), 'nothing protected, the plain file kept');
+    // Offline, Bob's memory still knows the journal on disk (version 2) is an older copy: the organisation's head kept.
+    const offline = bob.run(['inspect', 'journal.txt.protected']);
+    assert.equal(offline.code, 0, offline.stderr);
+    assert.match(offline.stdout, /^Older: +this is policy version 2, but your organisation's witness holds version 4/m);
   });
 });
