@@ -36,10 +36,15 @@ export async function storePastes(services: Services, uri: vscode.Uri, pastes: r
   await services.context.workspaceState.update(STATE_KEY, all);
 }
 
+/** One paste of one document, as a value (the workspace state hands back copies). */
+const pasteKey = (uri: string, p: PastedText): string => JSON.stringify([uri, p.label, p.from, p.range]);
+
 export class PastedLabels implements vscode.CodeActionProvider, vscode.Disposable {
   static readonly metadata: vscode.CodeActionProviderMetadata = { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] };
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('sensitivity-paste');
   private readonly subscriptions: vscode.Disposable[] = [this.diagnostics];
+  /** Bumped by every refresh: the newest one alone writes and shows. */
+  private generation = 0;
 
   constructor(private readonly services: Services) {
     this.subscriptions.push(services.labels.onDidChange(() => void this.refresh()));
@@ -52,24 +57,38 @@ export class PastedLabels implements vscode.CodeActionProvider, vscode.Disposabl
     await this.refresh();
   }
 
-  /** Drops pastes whose file now has a label at least the source's; shows the rest. */
+  /**
+   * Drops pastes whose file now has a label at least the source's; shows the rest. Refreshes overlap (every label
+   * change starts one, and each waits for the core): only the newest one writes and shows, so one that read the
+   * pastes before a keep or a raise cannot put back a warning that was settled meanwhile.
+   */
   async refresh(): Promise<void> {
-    this.diagnostics.clear();
-    if (Object.keys(pastesOf(this.services)).length === 0) return; // nothing to load the core for
-    const { app } = await this.services.core();
-    for (const [key, pastes] of Object.entries(pastesOf(this.services))) {
-      const uri = vscode.Uri.parse(key);
-      const disk = envelopeUriOf(uri);
-      const open: PastedText[] = [];
-      for (const p of pastes) {
-        const s = await this.services.session(disk).catch(() => undefined);
-        const outcome = s ? await app.pasteOutcome(s, s.workspace.relPath(disk.fsPath), p.label).catch(() => undefined) : undefined;
-        if (outcome && outcome.kind !== 'fine') open.push(p);
+    const generation = ++this.generation;
+    const read = pastesOf(this.services);
+    const settled = new Set<string>();
+    if (Object.keys(read).length > 0) {
+      const { app } = await this.services.core();
+      for (const [key, pastes] of Object.entries(read)) {
+        const disk = envelopeUriOf(vscode.Uri.parse(key));
+        for (const p of pastes) {
+          const s = await this.services.session(disk).catch(() => undefined);
+          const outcome = s ? await app.pasteOutcome(s, s.workspace.relPath(disk.fsPath), p.label).catch(() => undefined) : undefined;
+          if (!outcome || outcome.kind === 'fine') settled.add(pasteKey(key, p));
+        }
       }
-      if (open.length !== pastes.length) await storePastes(this.services, uri, open);
+    }
+    if (generation !== this.generation) return; // a newer refresh read the pastes later
+    // What is stored now, less what this refresh found settled: a paste recorded meanwhile stays (and is shown). Shown
+    // and stored with no wait between, so a refresh started meanwhile cannot be overwritten by this one.
+    const stored = pastesOf(this.services);
+    const open: Record<string, PastedText[]> = {};
+    this.diagnostics.clear();
+    for (const [key, pastes] of Object.entries(stored)) {
+      const left = pastes.filter((p) => !settled.has(pasteKey(key, p)));
+      if (left.length > 0) open[key] = left;
       this.diagnostics.set(
-        uri,
-        open.map((p) => {
+        vscode.Uri.parse(key),
+        left.map((p) => {
           const d = new vscode.Diagnostic(
             new vscode.Range(...p.range),
             `Pasted from ${p.from}, labeled ${p.labelName}: this file's label is lower. Raise it, or keep it and say why.`,
@@ -81,6 +100,7 @@ export class PastedLabels implements vscode.CodeActionProvider, vscode.Disposabl
         }),
       );
     }
+    if (Object.values(open).flat().length !== Object.values(stored).flat().length) await this.services.context.workspaceState.update(STATE_KEY, open);
   }
 
   provideCodeActions(doc: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
